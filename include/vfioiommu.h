@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/** @file vfioiommu.h  The umbrella header: includes every public header. */
+#ifndef VFIOIOMMU_H
+#define VFIOIOMMU_H
+
+#include <vfioiommu/common.h>
+#include <vfioiommu/context.h>
+#include <vfioiommu/iova.h>
+#include <vfioiommu/resv.h>
+#include <vfioiommu/mock.h>
+
+#endif

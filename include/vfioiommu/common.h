@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/**
+ * @file vfioiommu/common.h
+ * Definitions shared by every libvfioiommu header: export macro, C++ guards,
+ * the opaque handle types and the log callback.
+ *
+ * Conventions for the whole API:
+ *  - Every function that can fail returns 0 (or a non-negative count) on
+ *    success and a negative errno on failure.  The context that was passed in
+ *    keeps a message saying which step failed and why; read it with
+ *    vfioiommu_strerror().
+ *  - The library never prints, exits or aborts.  Log lines go to the callback
+ *    set in struct vfioiommu_ctx_opts; by default nothing is logged.
+ *  - Kernel uAPI structures never appear in these headers: the library's types
+ *    are its own, so a kernel struct growing never changes this ABI.
+ */
+#ifndef VFIOIOMMU_COMMON_H
+#define VFIOIOMMU_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+#define VFIOIOMMU_BEGIN_DECLS extern "C" {
+#define VFIOIOMMU_END_DECLS }
+#else
+#define VFIOIOMMU_BEGIN_DECLS
+#define VFIOIOMMU_END_DECLS
+#endif
+
+#if defined(__GNUC__)
+#define VFIOIOMMU_API __attribute__((visibility("default")))
+#define VFIOIOMMU_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define VFIOIOMMU_API
+#define VFIOIOMMU_PRINTF(a, b)
+#endif
+
+VFIOIOMMU_BEGIN_DECLS
+
+/** A library context: one container or one iommufd + IOAS, and its devices. */
+typedef struct vfioiommu_ctx vfioiommu_ctx;
+/** A device opened through a context (VFIO group device fd or cdev). */
+typedef struct vfioiommu_device vfioiommu_device;
+/**
+ * The door to the kernel: the table every syscall and sysfs read of the
+ * library goes through.  Obtain one from vfioiommu_door_system() (the real
+ * kernel) or vfioiommu_mock_door() (the mock kernel).
+ */
+typedef struct vfioiommu_door vfioiommu_door;
+
+/** Log levels, the syslog numbers. */
+enum vfioiommu_log_level {
+	VFIOIOMMU_LOG_ERR = 3,
+	VFIOIOMMU_LOG_WARNING = 4,
+	VFIOIOMMU_LOG_INFO = 6,
+	VFIOIOMMU_LOG_DEBUG = 7,
+};
+
+/**
+ * Log callback.  @msg is a complete line without a trailing newline; it is
+ * only valid during the call.  May be called from any thread that calls into
+ * the library.
+ */
+typedef void (*vfioiommu_log_fn)(void *arg, int level, const char *msg);
+
+/** The library version as "MAJOR.MINOR.PATCH". */
+VFIOIOMMU_API const char *vfioiommu_version(void);
+
+VFIOIOMMU_END_DECLS
+
+#endif

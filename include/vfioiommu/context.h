@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/**
+ * @file vfioiommu/context.h
+ * Contexts: choosing a backend (VFIO container or iommufd), opening groups and
+ * devices, and tearing everything down.
+ *
+ * A context owns one DMA address space: a VFIO container (type1v2, type1 or
+ * noiommu) or an iommufd with one IOAS.  Devices opened through the context
+ * share that address space.
+ *
+ * Typical use:
+ * @code
+ *   struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = VFIOIOMMU_MODE_AUTO };
+ *   vfioiommu_ctx *ctx;
+ *   vfioiommu_device *dev;
+ *   int rc = vfioiommu_ctx_new(&ctx, &o);
+ *   if (rc == 0)
+ *       rc = vfioiommu_device_open(ctx, "0000:03:00.0", &dev);
+ *   if (rc < 0)
+ *       fprintf(stderr, "%s\n", vfioiommu_strerror(ctx));
+ *   ...
+ *   vfioiommu_ctx_destroy(ctx);   // closes the devices too
+ * @endcode
+ */
+#ifndef VFIOIOMMU_CONTEXT_H
+#define VFIOIOMMU_CONTEXT_H
+
+#include <vfioiommu/common.h>
+
+VFIOIOMMU_BEGIN_DECLS
+
+/** What the caller asks for. */
+enum vfioiommu_mode {
+	/** iommufd when /dev/iommu and the first device's cdev exist, else a container. */
+	VFIOIOMMU_MODE_AUTO = 0,
+	/** A VFIO container (/dev/vfio/vfio), type1v2 preferred over type1. */
+	VFIOIOMMU_MODE_CONTAINER = 1,
+	/** iommufd: /dev/iommu, one IOAS, devices through /dev/vfio/devices/vfioN. */
+	VFIOIOMMU_MODE_IOMMUFD = 2,
+	/** A VFIO container in no-IOMMU mode (unsafe, taints the kernel).  Only on request. */
+	VFIOIOMMU_MODE_NOIOMMU = 3,
+};
+
+/** What the library picked.  NONE until the first group or device is added. */
+enum vfioiommu_backend {
+	VFIOIOMMU_BACKEND_NONE = 0,
+	VFIOIOMMU_BACKEND_TYPE1V2 = 1,
+	VFIOIOMMU_BACKEND_TYPE1 = 2,
+	VFIOIOMMU_BACKEND_NOIOMMU = 3,
+	VFIOIOMMU_BACKEND_IOMMUFD = 4,
+};
+
+/** Options for vfioiommu_ctx_new().  Zero-initialise, then set size. */
+struct vfioiommu_ctx_opts {
+	/** sizeof(struct vfioiommu_ctx_opts) as the caller compiled it. */
+	uint32_t size;
+	/** enum vfioiommu_mode. */
+	uint32_t mode;
+	/** The kernel to talk to; NULL means the real one (vfioiommu_door_system()). */
+	const vfioiommu_door *door;
+	/** Where sysfs is mounted; NULL means "/sys".  Lets tools read a captured tree. */
+	const char *sysfs_root;
+	/** Log callback; NULL: silent. */
+	vfioiommu_log_fn log_fn;
+	void *log_arg;
+	/** Highest level passed to log_fn (enum vfioiommu_log_level); 0 means VFIOIOMMU_LOG_INFO. */
+	int log_level;
+};
+
+/** The door to the real kernel. */
+VFIOIOMMU_API const vfioiommu_door *vfioiommu_door_system(void);
+
+/**
+ * Create a context.  Nothing is opened yet: the backend is chosen when the
+ * first group or device is added.
+ *
+ * @return 0, -EINVAL (NULL @out, bad @opts size or mode), -ENOMEM.
+ * On failure *@out is NULL.
+ */
+VFIOIOMMU_API int vfioiommu_ctx_new(vfioiommu_ctx **out, const struct vfioiommu_ctx_opts *opts);
+
+/**
+ * Close every device, detach every group, destroy every iommufd object and
+ * close every fd, in the reverse order of creation.  NULL is accepted.
+ */
+VFIOIOMMU_API void vfioiommu_ctx_destroy(vfioiommu_ctx *ctx);
+
+/**
+ * The message of the last failure on @ctx in the calling thread (or, when this
+ * thread has none, the last one in any thread).  Never NULL; "" when there was
+ * none.  Valid until the next call into the library from this thread.
+ */
+VFIOIOMMU_API const char *vfioiommu_strerror(const vfioiommu_ctx *ctx);
+
+/**
+ * Add an IOMMU group by number to a container context (opens /dev/vfio/N,
+ * checks viability, attaches it and sets the IOMMU type on the first group).
+ *
+ * @return 0; -EBUSY group already added; -EINVAL not viable, or the group
+ * needs a firmware 1:1 map (RESV_DIRECT); -ENOENT no such group;
+ * -EOPNOTSUPP the context uses iommufd; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_ctx_add_group(vfioiommu_ctx *ctx, unsigned int group);
+
+/**
+ * Open a device by PCI address ("0000:03:00.0") and attach it to the
+ * context's address space.  Container mode adds its group first when needed;
+ * iommufd mode opens the device's cdev, binds it and attaches it to the IOAS.
+ *
+ * @return 0; -EINVAL bad @bdf; -ENOENT no such device; -ENODEV not bound to a
+ * VFIO driver (the message names the driver); -EBUSY already open;
+ * other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_device_open(vfioiommu_ctx *ctx, const char *bdf, vfioiommu_device **out);
+
+/** Close one device (detach, close its fd).  NULL is accepted. */
+VFIOIOMMU_API void vfioiommu_device_close(vfioiommu_device *dev);
+
+/** The device's PCI address. */
+VFIOIOMMU_API const char *vfioiommu_device_name(const vfioiommu_device *dev);
+/** The device's IOMMU group number. */
+VFIOIOMMU_API unsigned int vfioiommu_device_group(const vfioiommu_device *dev);
+/** The device fd (for ioctls the library does not wrap).  Owned by the library. */
+VFIOIOMMU_API int vfioiommu_device_fd(const vfioiommu_device *dev);
+
+/** The backend in use (NONE before the first group or device). */
+VFIOIOMMU_API enum vfioiommu_backend vfioiommu_ctx_backend(const vfioiommu_ctx *ctx);
+/** Why that backend was chosen, in words (never NULL). */
+VFIOIOMMU_API const char *vfioiommu_ctx_backend_reason(const vfioiommu_ctx *ctx);
+/** A short name for a backend: "none", "type1v2", "type1", "noiommu", "iommufd". */
+VFIOIOMMU_API const char *vfioiommu_backend_name(enum vfioiommu_backend backend);
+/**
+ * 1 when /dev/vfio/vfio of this context is iommufd's emulation of the VFIO
+ * container (CONFIG_IOMMUFD_VFIO_CONTAINER), 0 when it is VFIO's own, -ENODEV
+ * when no container is open.
+ */
+VFIOIOMMU_API int vfioiommu_ctx_container_is_iommufd(const vfioiommu_ctx *ctx);
+
+VFIOIOMMU_END_DECLS
+
+#endif

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/**
+ * @file vfioiommu/iova.h
+ * Typed IOVA-range lists: inclusive [start, last] ranges, sorted by start,
+ * non-overlapping and non-adjacent (touching ranges are coalesced), each list
+ * tagged with where it came from.  Lists are immutable once built; set
+ * operations return new lists.  Building is O(n log n), queries O(log n).
+ */
+#ifndef VFIOIOMMU_IOVA_H
+#define VFIOIOMMU_IOVA_H
+
+#include <vfioiommu/common.h>
+
+VFIOIOMMU_BEGIN_DECLS
+
+/** One inclusive range: every IOVA a with start <= a <= last. */
+struct vfioiommu_iova_range {
+	uint64_t start;
+	uint64_t last;
+};
+
+/** Where a list came from. */
+enum vfioiommu_iova_source {
+	VFIOIOMMU_IOVA_SRC_USER = 0,        /**< built by the caller */
+	VFIOIOMMU_IOVA_SRC_TYPE1_CAP = 1,   /**< VFIO_IOMMU_GET_INFO IOVA_RANGE capability */
+	VFIOIOMMU_IOVA_SRC_IOAS_RANGES = 2, /**< IOMMU_IOAS_IOVA_RANGES */
+	VFIOIOMMU_IOVA_SRC_SYSFS = 3,       /**< predicted: aperture minus sysfs reserved regions */
+	VFIOIOMMU_IOVA_SRC_DERIVED = 4,     /**< result of a set operation */
+};
+
+typedef struct vfioiommu_iova_list vfioiommu_iova_list;
+
+/**
+ * Build a list from @n ranges in any order.  Overlapping or touching ranges
+ * are coalesced.  @ranges may be NULL when @n is 0 (an empty list).
+ * @return 0; -EINVAL (NULL @out, start > last, NULL @ranges with n > 0); -ENOMEM.
+ */
+VFIOIOMMU_API int vfioiommu_iova_list_new(vfioiommu_iova_list **out,
+	const struct vfioiommu_iova_range *ranges, size_t n, enum vfioiommu_iova_source src);
+/** Free a list.  NULL is accepted. */
+VFIOIOMMU_API void vfioiommu_iova_list_free(vfioiommu_iova_list *list);
+/** Number of ranges (0 for NULL). */
+VFIOIOMMU_API size_t vfioiommu_iova_list_count(const vfioiommu_iova_list *list);
+/** Range @i (sorted order).  @return 0, -EINVAL NULL argument, -ERANGE @i out of range. */
+VFIOIOMMU_API int vfioiommu_iova_list_get(const vfioiommu_iova_list *list, size_t i,
+	struct vfioiommu_iova_range *out);
+/** The list's source tag. */
+VFIOIOMMU_API enum vfioiommu_iova_source vfioiommu_iova_list_source(const vfioiommu_iova_list *list);
+/** A short name for a source tag ("type1-cap", "ioas-ranges", "sysfs", ...). */
+VFIOIOMMU_API const char *vfioiommu_iova_source_name(enum vfioiommu_iova_source src);
+
+/** a ∪ b, a ∩ b, a \ b as new lists tagged DERIVED.  @return 0, -EINVAL, -ENOMEM. */
+VFIOIOMMU_API int vfioiommu_iova_list_union(vfioiommu_iova_list **out,
+	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b);
+VFIOIOMMU_API int vfioiommu_iova_list_intersect(vfioiommu_iova_list **out,
+	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b);
+VFIOIOMMU_API int vfioiommu_iova_list_subtract(vfioiommu_iova_list **out,
+	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b);
+/** 1 if a and b hold exactly the same IOVAs, 0 if not. */
+VFIOIOMMU_API int vfioiommu_iova_list_equal(const vfioiommu_iova_list *a, const vfioiommu_iova_list *b);
+
+/**
+ * 1 when every IOVA of [start, last] lies in ONE range of @list, 0 when not,
+ * -EINVAL for NULL or start > last.
+ */
+VFIOIOMMU_API int vfioiommu_iova_list_contains(const vfioiommu_iova_list *list,
+	uint64_t start, uint64_t last);
+/**
+ * Find the range holding @iova.  @return its index (>= 0), or -ENOENT, with
+ * *@nearest (if not NULL) set to the index of the closest range (-ENOENT with
+ * *nearest = SIZE_MAX when the list is empty).
+ */
+VFIOIOMMU_API long vfioiommu_iova_list_find(const vfioiommu_iova_list *list, uint64_t iova,
+	size_t *nearest);
+/**
+ * Lowest IOVA a, aligned to @align (a power of two, 0 or 1 = none), such that
+ * [a, a + size - 1] lies in one range and inside [lo, hi].
+ * @return 0 with *@iova set, -ENOSPC none fits, -EINVAL bad arguments.
+ */
+VFIOIOMMU_API int vfioiommu_iova_list_first_fit(const vfioiommu_iova_list *list,
+	uint64_t size, uint64_t align, uint64_t lo, uint64_t hi, uint64_t *iova);
+
+VFIOIOMMU_END_DECLS
+
+#endif

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/**
+ * @file vfioiommu/mock.h
+ * The mock kernel: a host (IOMMU groups, devices, reserved regions, IOMMU
+ * limits) served behind the same door as the real kernel, so that a VMM or a
+ * userspace driver can unit-test its VFIO code without hardware or root.
+ *
+ * The mock serves /dev/vfio/vfio, /dev/vfio/N, /dev/iommu,
+ * /dev/vfio/devices/vfioN and a sysfs tree under "/sys" (leave
+ * vfioiommu_ctx_opts.sysfs_root NULL), and implements the ioctls with the
+ * kernel's contracts (argsz/size minimums, capability-chain placement, argsz
+ * growth, EMSGSIZE, E2BIG for non-zero tails, EINVAL for non-viable groups
+ * and RESV_DIRECT devices).
+ *
+ * File descriptors handed out by the mock are numbers >= VFIOIOMMU_MOCK_FD_BASE;
+ * they are not kernel fds.  A mock is not thread-safe for topology edits,
+ * but its door may be called from many threads at once.
+ *
+ * Host description files (see vfioiommu_mock_load_string()):
+ * @code
+ *   # comment
+ *   aperture 0x0 0x7fffffffff       # IOMMU input range (inclusive)
+ *   pgsizes 0x40201000              # IOMMU page-size bitmap
+ *   dma-limit 65535                 # type1 dma_entry_limit
+ *   iommufd yes                     # /dev/iommu present
+ *   cdev yes                        # /dev/vfio/devices/vfioN present
+ *   container yes                   # /dev/vfio/vfio present
+ *   container-compat no             # /dev/vfio/vfio served by iommufd
+ *   noiommu no                      # VFIO no-IOMMU mode enabled
+ *   pasid-width 20                  # IOMMU PASID bits (0 = none)
+ *   group 3
+ *     resv 0xfee00000 0xfeefffff msi
+ *     device 0000:00:03.0 vfio-pci vendor=0x8086 device=0x10d3 class=0x020000 pasid=20 iopf
+ *   group 4
+ *     device 0000:00:1f.0 lpc_ich
+ * @endcode
+ * Types for resv: direct, direct-relaxable, reserved, msi, sw_msi.  A device
+ * line's driver is "-" for none.
+ */
+#ifndef VFIOIOMMU_MOCK_H
+#define VFIOIOMMU_MOCK_H
+
+#include <vfioiommu/common.h>
+#include <vfioiommu/resv.h>
+
+VFIOIOMMU_BEGIN_DECLS
+
+typedef struct vfioiommu_mock vfioiommu_mock;
+
+/** Mock fds start here, far above what a test process opens itself. */
+#define VFIOIOMMU_MOCK_FD_BASE 100000
+
+/** Host features (vfioiommu_mock_set_feature()). */
+enum vfioiommu_mock_feature {
+	VFIOIOMMU_MOCK_IOMMUFD = 1u << 0,          /**< /dev/iommu exists (default on) */
+	VFIOIOMMU_MOCK_CDEV = 1u << 1,             /**< /dev/vfio/devices/vfioN exist (default on) */
+	VFIOIOMMU_MOCK_CONTAINER = 1u << 2,        /**< /dev/vfio/vfio and /dev/vfio/N exist (default on) */
+	VFIOIOMMU_MOCK_CONTAINER_COMPAT = 1u << 3, /**< /dev/vfio/vfio is iommufd's emulation (default off) */
+	VFIOIOMMU_MOCK_NOIOMMU = 1u << 4,          /**< VFIO no-IOMMU mode (default off) */
+	VFIOIOMMU_MOCK_PASID_ATTACH = 1u << 5,     /**< kernel >= 6.15 PASID attach (default on) */
+};
+
+/** Hostile behaviours (vfioiommu_mock_set_hostile()), for testing parsers. */
+enum vfioiommu_mock_hostile {
+	VFIOIOMMU_MOCK_HOSTILE_CAP_LOOP = 1u << 0,      /**< a cap's next points back at an earlier cap */
+	VFIOIOMMU_MOCK_HOSTILE_CAP_OOB = 1u << 1,       /**< next points past argsz */
+	VFIOIOMMU_MOCK_HOSTILE_CAP_MISALIGN = 1u << 2,  /**< next is not 4-byte aligned */
+	VFIOIOMMU_MOCK_HOSTILE_CAP_TRUNCATE = 1u << 3,  /**< last cap's payload cut short */
+	VFIOIOMMU_MOCK_HOSTILE_HUGE_ARGSZ = 1u << 4,    /**< argsz grows to an absurd value */
+	VFIOIOMMU_MOCK_HOSTILE_HUGE_COUNTS = 1u << 5,   /**< nr_iovas / num_iovas absurd */
+};
+
+/** Create an empty host: aperture [0, 2^39-1], page sizes 4K|2M|1G, dma-limit 65535. */
+VFIOIOMMU_API int vfioiommu_mock_new(vfioiommu_mock **out);
+/** Destroy the mock.  Every context using its door must be destroyed first. */
+VFIOIOMMU_API void vfioiommu_mock_destroy(vfioiommu_mock *mock);
+/** The door contexts use to reach this mock (vfioiommu_ctx_opts.door). */
+VFIOIOMMU_API const vfioiommu_door *vfioiommu_mock_door(vfioiommu_mock *mock);
+
+/**
+ * Load a host description (format in the file comment above) on top of the
+ * current topology.  On error -EINVAL and, if @err is not NULL, a message
+ * naming the line.
+ */
+VFIOIOMMU_API int vfioiommu_mock_load_string(vfioiommu_mock *mock, const char *text,
+	char *err, size_t errlen);
+/** Same, from a file (read directly, not through any door). */
+VFIOIOMMU_API int vfioiommu_mock_load_file(vfioiommu_mock *mock, const char *path,
+	char *err, size_t errlen);
+
+/** Topology edits.  Each returns 0 or -EINVAL / -EEXIST / -ENOENT / -ENOMEM. */
+VFIOIOMMU_API int vfioiommu_mock_set_aperture(vfioiommu_mock *mock, uint64_t start, uint64_t last);
+VFIOIOMMU_API int vfioiommu_mock_set_pgsizes(vfioiommu_mock *mock, uint64_t bitmap);
+VFIOIOMMU_API int vfioiommu_mock_set_dma_limit(vfioiommu_mock *mock, uint32_t limit);
+VFIOIOMMU_API int vfioiommu_mock_set_pasid_width(vfioiommu_mock *mock, unsigned int bits);
+VFIOIOMMU_API int vfioiommu_mock_set_feature(vfioiommu_mock *mock, unsigned int features, bool on);
+VFIOIOMMU_API int vfioiommu_mock_add_group(vfioiommu_mock *mock, unsigned int group);
+VFIOIOMMU_API int vfioiommu_mock_add_resv(vfioiommu_mock *mock, unsigned int group,
+	uint64_t start, uint64_t last, enum vfioiommu_resv_type type);
+/** Add a PCI device; @driver NULL or "-" for none.  cdev index = order of addition. */
+VFIOIOMMU_API int vfioiommu_mock_add_device(vfioiommu_mock *mock, unsigned int group,
+	const char *bdf, const char *driver);
+/** Rebind a device to another driver (NULL: unbind). */
+VFIOIOMMU_API int vfioiommu_mock_set_driver(vfioiommu_mock *mock, const char *bdf, const char *driver);
+/** Per-device PCI ids and PASID width / IOPF support. */
+VFIOIOMMU_API int vfioiommu_mock_device_set_ids(vfioiommu_mock *mock, const char *bdf,
+	uint16_t vendor, uint16_t device, uint32_t class_code);
+VFIOIOMMU_API int vfioiommu_mock_device_set_pasid(vfioiommu_mock *mock, const char *bdf,
+	unsigned int bits, bool iopf);
+
+/**
+ * Fault injection: the @n-th door call from now (1 = the next one) fails with
+ * -@err.  n = 0 disarms.  close() still releases the fd when it "fails", as
+ * Linux does.
+ */
+VFIOIOMMU_API void vfioiommu_mock_fail_nth(vfioiommu_mock *mock, unsigned long n, int err);
+/** The @nth call (1-based, from now) of ioctl @request fails with -@err. */
+VFIOIOMMU_API void vfioiommu_mock_fail_ioctl(vfioiommu_mock *mock, unsigned long request,
+	unsigned long nth, int err);
+/** true once an armed failure has fired (it fires once). */
+VFIOIOMMU_API bool vfioiommu_mock_fault_fired(const vfioiommu_mock *mock);
+/** Which call the fired fault failed ("close", "ioctl 0x3b66", ...); "" if none fired. */
+VFIOIOMMU_API const char *vfioiommu_mock_fault_site(const vfioiommu_mock *mock);
+/** Door calls seen since the mock was created. */
+VFIOIOMMU_API unsigned long vfioiommu_mock_calls(const vfioiommu_mock *mock);
+/** Mock fds currently open (a leak check for tests). */
+VFIOIOMMU_API unsigned int vfioiommu_mock_open_fds(const vfioiommu_mock *mock);
+/** Live mmaps made through the mock door (a leak check for tests). */
+VFIOIOMMU_API unsigned int vfioiommu_mock_live_mmaps(const vfioiommu_mock *mock);
+/** Turn hostile behaviours on (flags from enum vfioiommu_mock_hostile; 0 = off). */
+VFIOIOMMU_API void vfioiommu_mock_set_hostile(vfioiommu_mock *mock, unsigned int flags);
+
+VFIOIOMMU_END_DECLS
+
+#endif

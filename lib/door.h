@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The door: the only way lib/ reaches the kernel.  Every entry returns a
+ * non-negative result or a negative errno (never -1 + errno), so callers
+ * never touch errno and the mock can inject any failure.
+ */
+#ifndef VI_DOOR_H
+#define VI_DOOR_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <vfioiommu/common.h>
+
+typedef int (*vi_dirent_fn)(void *arg, const char *name);
+
+struct vfioiommu_door {
+	const char *name;
+	void *priv;
+	int (*open)(void *priv, const char *path, int flags);
+	int (*close)(void *priv, int fd);
+	int (*ioctl)(void *priv, int fd, unsigned long req, void *arg);
+	/* returns the mapping or NULL with *err set */
+	void *(*mmap)(void *priv, void *addr, size_t len, int prot, int flags, int fd,
+		      int64_t off, int *err);
+	int (*munmap)(void *priv, void *addr, size_t len);
+	ssize_t (*read)(void *priv, int fd, void *buf, size_t n);
+	ssize_t (*write)(void *priv, int fd, const void *buf, size_t n);
+	ssize_t (*pread)(void *priv, int fd, void *buf, size_t n, int64_t off);
+	ssize_t (*pwrite)(void *priv, int fd, const void *buf, size_t n, int64_t off);
+	int (*poll)(void *priv, struct pollfd *fds, unsigned int n, int timeout_ms);
+	int (*eventfd)(void *priv, unsigned int init, int flags);
+	int (*memfd)(void *priv, const char *name, unsigned int flags, uint64_t size);
+	/* whole small file (sysfs attribute) into buf, NUL-terminated; returns length */
+	ssize_t (*sysfs_read)(void *priv, const char *path, char *buf, size_t n);
+	ssize_t (*sysfs_write)(void *priv, const char *path, const char *buf, size_t n);
+	/* link target into buf, NUL-terminated; returns length */
+	ssize_t (*readlink)(void *priv, const char *path, char *buf, size_t n);
+	/* calls fn for each entry except "." and ".."; stops early if fn returns non-zero */
+	int (*listdir)(void *priv, const char *path, vi_dirent_fn fn, void *arg);
+	/* 0 when path exists, else -errno */
+	int (*exists)(void *priv, const char *path);
+};
+
+#endif

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * IOVA range lists.  A list is one allocation holding a sorted, coalesced
+ * array, so queries are binary searches and set operations are linear
+ * merges.  Every "last + 1" below is guarded: a range may end at 2^64-1.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vfioiommu/iova.h>
+
+struct vfioiommu_iova_list {
+	enum vfioiommu_iova_source src;
+	size_t n;
+	struct vfioiommu_iova_range r[];
+};
+
+static struct vfioiommu_iova_list *list_alloc(size_t cap, enum vfioiommu_iova_source src)
+{
+	struct vfioiommu_iova_list *l;
+
+	if (cap > (SIZE_MAX - sizeof(*l)) / sizeof(l->r[0]))
+		return NULL;
+	l = malloc(sizeof(*l) + cap * sizeof(l->r[0]));
+	if (l) {
+		l->src = src;
+		l->n = 0;
+	}
+	return l;
+}
+
+/* Append to a list being built in start order, coalescing overlap and adjacency. */
+static void list_push(struct vfioiommu_iova_list *l, uint64_t start, uint64_t last)
+{
+	if (l->n) {
+		struct vfioiommu_iova_range *p = &l->r[l->n - 1];
+
+		if (p->last == UINT64_MAX || start <= p->last + 1) {
+			if (last > p->last)
+				p->last = last;
+			return;
+		}
+	}
+	l->r[l->n].start = start;
+	l->r[l->n].last = last;
+	l->n++;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct vfioiommu_iova_range *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (x->last > y->last) - (x->last < y->last);
+}
+
+VFIOIOMMU_API int vfioiommu_iova_list_new(vfioiommu_iova_list **out,
+	const struct vfioiommu_iova_range *ranges, size_t n, enum vfioiommu_iova_source src)
+{
+	struct vfioiommu_iova_range *tmp = NULL;
+	struct vfioiommu_iova_list *l;
+	size_t i;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (n && !ranges)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (ranges[i].start > ranges[i].last)
+			return -EINVAL;
+	l = list_alloc(n, src);
+	if (!l)
+		return -ENOMEM;
+	if (n) {
+		tmp = malloc(n * sizeof(*tmp));
+		if (!tmp) {
+			free(l);
+			return -ENOMEM;
+		}
+		memcpy(tmp, ranges, n * sizeof(*tmp));
+		qsort(tmp, n, sizeof(*tmp), range_cmp);
+		for (i = 0; i < n; i++)
+			list_push(l, tmp[i].start, tmp[i].last);
+		free(tmp);
+	}
+	*out = l;
+	return 0;
+}
+
+VFIOIOMMU_API void vfioiommu_iova_list_free(vfioiommu_iova_list *list)
+{
+	free(list);
+}
+
+VFIOIOMMU_API size_t vfioiommu_iova_list_count(const vfioiommu_iova_list *list)
+{
+	return list ? list->n : 0;
+}
+
+VFIOIOMMU_API int vfioiommu_iova_list_get(const vfioiommu_iova_list *list, size_t i,
+	struct vfioiommu_iova_range *out)
+{
+	if (!list || !out)
+		return -EINVAL;
+	if (i >= list->n)
+		return -ERANGE;
+	*out = list->r[i];
+	return 0;
+}
+
+VFIOIOMMU_API enum vfioiommu_iova_source vfioiommu_iova_list_source(const vfioiommu_iova_list *list)
+{
+	return list ? list->src : VFIOIOMMU_IOVA_SRC_USER;
+}
+
+VFIOIOMMU_API const char *vfioiommu_iova_source_name(enum vfioiommu_iova_source src)
+{
+	switch (src) {
+	case VFIOIOMMU_IOVA_SRC_USER: return "user";
+	case VFIOIOMMU_IOVA_SRC_TYPE1_CAP: return "type1-cap";
+	case VFIOIOMMU_IOVA_SRC_IOAS_RANGES: return "ioas-ranges";
+	case VFIOIOMMU_IOVA_SRC_SYSFS: return "sysfs";
+	case VFIOIOMMU_IOVA_SRC_DERIVED: return "derived";
+	}
+	return "unknown";
+}
+
+/* ---------------- set operations ---------------- */
+
+VFIOIOMMU_API int vfioiommu_iova_list_union(vfioiommu_iova_list **out,
+	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b)
+{
+	struct vfioiommu_iova_list *l;
+	size_t i = 0, j = 0;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (!a || !b)
+		return -EINVAL;
+	if (a->n > SIZE_MAX - b->n)
+		return -ENOMEM;
+	l = list_alloc(a->n + b->n, VFIOIOMMU_IOVA_SRC_DERIVED);
+	if (!l)
+		return -ENOMEM;
+	while (i < a->n || j < b->n) {
+		const struct vfioiommu_iova_range *r;
+
+		if (j >= b->n || (i < a->n && a->r[i].start <= b->r[j].start))
+			r = &a->r[i++];
+		else
+			r = &b->r[j++];
+		list_push(l, r->start, r->last);
+	}
+	*out = l;
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_iova_list_intersect(vfioiommu_iova_list **out,
+	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b)
+{
+	struct vfioiommu_iova_list *l;
+	size_t i = 0, j = 0;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (!a || !b)
+		return -EINVAL;
+	/* each output range ends where an input range ends, so n_a + n_b bounds the count */
+	if (a->n > SIZE_MAX - b->n)
+		return -ENOMEM;
+	l = list_alloc(a->n + b->n, VFIOIOMMU_IOVA_SRC_DERIVED);
+	if (!l)
+		return -ENOMEM;
+	while (i < a->n && j < b->n) {
+		uint64_t s = a->r[i].start > b->r[j].start ? a->r[i].start : b->r[j].start;
+		uint64_t e = a->r[i].last < b->r[j].last ? a->r[i].last : b->r[j].last;
+
+		if (s <= e) {
+			/* pieces of distinct ranges of a (or b) never touch, so no coalescing is needed */
+			l->r[l->n].start = s;
+			l->r[l->n].last = e;
+			l->n++;
+		}
+		if (a->r[i].last < b->r[j].last)
+			i++;
+		else
+			j++;
+	}
+	*out = l;
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_iova_list_subtract(vfioiommu_iova_list **out,
+	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b)
+{
+	struct vfioiommu_iova_list *l;
+	size_t i, j = 0;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (!a || !b)
+		return -EINVAL;
+	/* every range of b splits at most one range of a in two */
+	if (a->n > SIZE_MAX - b->n)
+		return -ENOMEM;
+	l = list_alloc(a->n + b->n, VFIOIOMMU_IOVA_SRC_DERIVED);
+	if (!l)
+		return -ENOMEM;
+	for (i = 0; i < a->n; i++) {
+		uint64_t cur = a->r[i].start, last = a->r[i].last;
+		bool done = false;
+
+		while (j < b->n && b->r[j].last < cur)
+			j++;
+		for (size_t k = j; k < b->n && b->r[k].start <= last; k++) {
+			if (b->r[k].start > cur) {
+				l->r[l->n].start = cur;
+				l->r[l->n].last = b->r[k].start - 1;
+				l->n++;
+			}
+			if (b->r[k].last >= last) {
+				done = true;
+				break;
+			}
+			cur = b->r[k].last + 1;
+		}
+		if (!done) {
+			l->r[l->n].start = cur;
+			l->r[l->n].last = last;
+			l->n++;
+		}
+	}
+	*out = l;
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_iova_list_equal(const vfioiommu_iova_list *a, const vfioiommu_iova_list *b)
+{
+	size_t na = a ? a->n : 0, nb = b ? b->n : 0;
+
+	/* both lists are canonical (sorted, coalesced), so equal sets have equal arrays */
+	if (na != nb)
+		return 0;
+	return na == 0 || memcmp(a->r, b->r, na * sizeof(a->r[0])) == 0;
+}
+
+/* ---------------- queries ---------------- */
+
+/* Index of the last range with start <= iova, or SIZE_MAX when none. */
+static size_t last_at_or_below(const struct vfioiommu_iova_list *l, uint64_t iova)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->r[mid].start <= iova)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? lo - 1 : SIZE_MAX;
+}
+
+VFIOIOMMU_API int vfioiommu_iova_list_contains(const vfioiommu_iova_list *list,
+	uint64_t start, uint64_t last)
+{
+	size_t i;
+
+	if (!list || start > last)
+		return -EINVAL;
+	i = last_at_or_below(list, start);
+	return i != SIZE_MAX && last <= list->r[i].last;
+}
+
+VFIOIOMMU_API long vfioiommu_iova_list_find(const vfioiommu_iova_list *list, uint64_t iova,
+	size_t *nearest)
+{
+	size_t i;
+
+	if (!list) {
+		if (nearest)
+			*nearest = SIZE_MAX;
+		return -EINVAL;
+	}
+	if (list->n == 0) {
+		if (nearest)
+			*nearest = SIZE_MAX;
+		return -ENOENT;
+	}
+	i = last_at_or_below(list, iova);
+	if (i != SIZE_MAX && iova <= list->r[i].last) {
+		if (nearest)
+			*nearest = i;
+		return (long)i;
+	}
+	if (nearest) {
+		if (i == SIZE_MAX)
+			*nearest = 0;
+		else if (i + 1 == list->n)
+			*nearest = i;
+		else /* between i and i+1: the closer one, the lower on a tie */
+			*nearest = iova - list->r[i].last <= list->r[i + 1].start - iova ? i : i + 1;
+	}
+	return -ENOENT;
+}
+
+VFIOIOMMU_API int vfioiommu_iova_list_first_fit(const vfioiommu_iova_list *list,
+	uint64_t size, uint64_t align, uint64_t lo, uint64_t hi, uint64_t *iova)
+{
+	uint64_t mask;
+	size_t i;
+
+	if (!list || !iova || size == 0 || lo > hi || (align & (align - 1)))
+		return -EINVAL;
+	mask = align > 1 ? align - 1 : 0;
+	i = last_at_or_below(list, lo);
+	if (i == SIZE_MAX || list->r[i].last < lo)
+		i = i == SIZE_MAX ? 0 : i + 1;
+	for (; i < list->n && list->r[i].start <= hi; i++) {
+		uint64_t s = list->r[i].start > lo ? list->r[i].start : lo;
+		uint64_t e = list->r[i].last < hi ? list->r[i].last : hi;
+		uint64_t a;
+
+		/* later ranges start higher, so once aligning overflows nothing fits */
+		if (s > UINT64_MAX - mask)
+			break;
+		a = (s + mask) & ~mask;
+		if (a <= e && e - a >= size - 1) {
+			*iova = a;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}

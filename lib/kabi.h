@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The kernel's VFIO and iommufd ABI, written from the uAPI description
+ * (shared/reference/uapi-facts.md) under the library's own names so that the
+ * build never depends on the host's <linux/*.h> version and no kernel name
+ * leaks into the public headers.  Sizes are checked at compile time.
+ */
+#ifndef VI_KABI_H
+#define VI_KABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KABI_IO(nr) ((unsigned long)((0x3BUL << 8) | (nr)))
+
+/* ---------------- VFIO container / group ---------------- */
+#define KABI_VFIO_BASE 100
+#define KABI_VFIO_GET_API_VERSION        KABI_IO(KABI_VFIO_BASE + 0)
+#define KABI_VFIO_CHECK_EXTENSION        KABI_IO(KABI_VFIO_BASE + 1)
+#define KABI_VFIO_SET_IOMMU              KABI_IO(KABI_VFIO_BASE + 2)
+#define KABI_VFIO_GROUP_GET_STATUS       KABI_IO(KABI_VFIO_BASE + 3)
+#define KABI_VFIO_GROUP_SET_CONTAINER    KABI_IO(KABI_VFIO_BASE + 4)
+#define KABI_VFIO_GROUP_UNSET_CONTAINER  KABI_IO(KABI_VFIO_BASE + 5)
+#define KABI_VFIO_GROUP_GET_DEVICE_FD    KABI_IO(KABI_VFIO_BASE + 6)
+#define KABI_VFIO_DEVICE_GET_INFO        KABI_IO(KABI_VFIO_BASE + 7)
+#define KABI_VFIO_DEVICE_GET_REGION_INFO KABI_IO(KABI_VFIO_BASE + 8)
+#define KABI_VFIO_DEVICE_GET_IRQ_INFO    KABI_IO(KABI_VFIO_BASE + 9)
+#define KABI_VFIO_DEVICE_SET_IRQS        KABI_IO(KABI_VFIO_BASE + 10)
+#define KABI_VFIO_DEVICE_RESET           KABI_IO(KABI_VFIO_BASE + 11)
+#define KABI_VFIO_DEVICE_GET_PCI_HOT_RESET_INFO KABI_IO(KABI_VFIO_BASE + 12)
+#define KABI_VFIO_DEVICE_PCI_HOT_RESET   KABI_IO(KABI_VFIO_BASE + 13)
+#define KABI_VFIO_IOMMU_GET_INFO         KABI_IO(KABI_VFIO_BASE + 12)
+#define KABI_VFIO_IOMMU_MAP_DMA          KABI_IO(KABI_VFIO_BASE + 13)
+#define KABI_VFIO_IOMMU_UNMAP_DMA        KABI_IO(KABI_VFIO_BASE + 14)
+#define KABI_VFIO_DEVICE_FEATURE         KABI_IO(KABI_VFIO_BASE + 17)
+#define KABI_VFIO_DEVICE_BIND_IOMMUFD    KABI_IO(KABI_VFIO_BASE + 18)
+#define KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT KABI_IO(KABI_VFIO_BASE + 19)
+#define KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT KABI_IO(KABI_VFIO_BASE + 20)
+
+#define KABI_VFIO_API_VERSION 0
+
+/* extension ids (CHECK_EXTENSION / SET_IOMMU) */
+#define KABI_VFIO_TYPE1_IOMMU     1
+#define KABI_VFIO_SPAPR_TCE_IOMMU 2
+#define KABI_VFIO_TYPE1v2_IOMMU   3
+#define KABI_VFIO_DMA_CC_IOMMU    4
+#define KABI_VFIO_EEH             5
+#define KABI_VFIO_TYPE1_NESTING   6
+#define KABI_VFIO_SPAPR_TCE_v2    7
+#define KABI_VFIO_NOIOMMU_IOMMU   8
+#define KABI_VFIO_UNMAP_ALL       9
+#define KABI_VFIO_UPDATE_VADDR    10
+
+struct kabi_vfio_group_status {
+	uint32_t argsz;
+	uint32_t flags;
+};
+#define KABI_VFIO_GROUP_FLAGS_VIABLE        (1u << 0)
+#define KABI_VFIO_GROUP_FLAGS_CONTAINER_SET (1u << 1)
+
+struct kabi_vfio_info_cap_header {
+	uint16_t id;
+	uint16_t version;
+	uint32_t next; /* from the start of the INFO buffer */
+};
+
+struct kabi_vfio_iommu_type1_info {
+	uint32_t argsz;
+	uint32_t flags;
+	uint64_t iova_pgsizes __attribute__((aligned(8)));
+	uint32_t cap_offset;
+	uint32_t pad;
+};
+#define KABI_VFIO_IOMMU_INFO_PGSIZES (1u << 0)
+#define KABI_VFIO_IOMMU_INFO_CAPS    (1u << 1)
+#define KABI_TYPE1_INFO_MIN 16 /* through iova_pgsizes */
+
+#define KABI_TYPE1_CAP_IOVA_RANGE 1
+#define KABI_TYPE1_CAP_MIGRATION  2
+#define KABI_TYPE1_CAP_DMA_AVAIL  3
+
+struct kabi_vfio_iova_range {
+	uint64_t start;
+	uint64_t end; /* inclusive */
+};
+struct kabi_type1_cap_iova_range {
+	struct kabi_vfio_info_cap_header header;
+	uint32_t nr_iovas;
+	uint32_t reserved;
+	struct kabi_vfio_iova_range iova_ranges[];
+};
+struct kabi_type1_cap_migration {
+	struct kabi_vfio_info_cap_header header;
+	uint32_t flags;
+	uint64_t pgsize_bitmap;
+	uint64_t max_dirty_bitmap_size;
+};
+struct kabi_type1_cap_dma_avail {
+	struct kabi_vfio_info_cap_header header;
+	uint32_t avail;
+};
+
+struct kabi_vfio_dma_map {
+	uint32_t argsz;
+	uint32_t flags;
+	uint64_t vaddr;
+	uint64_t iova;
+	uint64_t size;
+};
+#define KABI_VFIO_DMA_MAP_FLAG_READ  (1u << 0)
+#define KABI_VFIO_DMA_MAP_FLAG_WRITE (1u << 1)
+#define KABI_VFIO_DMA_MAP_FLAG_VADDR (1u << 2)
+
+struct kabi_vfio_dma_unmap {
+	uint32_t argsz;
+	uint32_t flags;
+	uint64_t iova;
+	uint64_t size; /* out: bytes unmapped */
+};
+#define KABI_VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP (1u << 0)
+#define KABI_VFIO_DMA_UNMAP_FLAG_ALL              (1u << 1)
+#define KABI_VFIO_DMA_UNMAP_FLAG_VADDR            (1u << 2)
+
+/* ---------------- VFIO device ---------------- */
+struct kabi_vfio_device_info {
+	uint32_t argsz;
+	uint32_t flags;
+	uint32_t num_regions;
+	uint32_t num_irqs;
+	uint32_t cap_offset;
+	uint32_t pad; /* 6.6+; 20 bytes before */
+};
+#define KABI_DEVICE_INFO_MIN 16
+#define KABI_VFIO_DEVICE_FLAGS_RESET (1u << 0)
+#define KABI_VFIO_DEVICE_FLAGS_PCI   (1u << 1)
+#define KABI_VFIO_DEVICE_FLAGS_CAPS  (1u << 7)
+
+struct kabi_vfio_region_info {
+	uint32_t argsz;
+	uint32_t flags;
+	uint32_t index;
+	uint32_t cap_offset;
+	uint64_t size;
+	uint64_t offset;
+};
+#define KABI_VFIO_REGION_INFO_FLAG_READ  (1u << 0)
+#define KABI_VFIO_REGION_INFO_FLAG_WRITE (1u << 1)
+#define KABI_VFIO_REGION_INFO_FLAG_MMAP  (1u << 2)
+#define KABI_VFIO_REGION_INFO_FLAG_CAPS  (1u << 3)
+#define KABI_REGION_CAP_SPARSE_MMAP   1
+#define KABI_REGION_CAP_TYPE          2
+#define KABI_REGION_CAP_MSIX_MAPPABLE 3
+
+struct kabi_vfio_irq_info {
+	uint32_t argsz;
+	uint32_t flags;
+	uint32_t index;
+	uint32_t count;
+};
+
+struct kabi_vfio_device_bind_iommufd {
+	uint32_t argsz;
+	uint32_t flags;
+	int32_t iommufd;
+	uint32_t out_devid;
+	uint64_t token_uuid_ptr; /* 6.17+; argsz 16 before */
+};
+#define KABI_BIND_IOMMUFD_MIN 16
+
+struct kabi_vfio_device_attach_iommufd_pt {
+	uint32_t argsz;
+	uint32_t flags;
+	uint32_t pt_id;
+	uint32_t pasid; /* 6.15+ */
+};
+#define KABI_VFIO_DEVICE_ATTACH_PASID (1u << 0)
+#define KABI_ATTACH_PT_MIN 12
+
+struct kabi_vfio_device_detach_iommufd_pt {
+	uint32_t argsz;
+	uint32_t flags;
+	uint32_t pasid; /* 6.15+ */
+};
+#define KABI_VFIO_DEVICE_DETACH_PASID (1u << 0)
+#define KABI_DETACH_PT_MIN 8
+
+/* ---------------- iommufd ---------------- */
+#define KABI_IOMMU_DESTROY             KABI_IO(0x80)
+#define KABI_IOMMU_IOAS_ALLOC          KABI_IO(0x81)
+#define KABI_IOMMU_IOAS_ALLOW_IOVAS    KABI_IO(0x82)
+#define KABI_IOMMU_IOAS_COPY           KABI_IO(0x83)
+#define KABI_IOMMU_IOAS_IOVA_RANGES    KABI_IO(0x84)
+#define KABI_IOMMU_IOAS_MAP            KABI_IO(0x85)
+#define KABI_IOMMU_IOAS_UNMAP          KABI_IO(0x86)
+#define KABI_IOMMU_OPTION              KABI_IO(0x87)
+#define KABI_IOMMU_VFIO_IOAS           KABI_IO(0x88)
+#define KABI_IOMMU_HWPT_ALLOC          KABI_IO(0x89)
+#define KABI_IOMMU_GET_HW_INFO         KABI_IO(0x8a)
+#define KABI_IOMMU_FAULT_QUEUE_ALLOC   KABI_IO(0x8e)
+#define KABI_IOMMU_IOAS_MAP_FILE       KABI_IO(0x8f)
+#define KABI_IOMMU_VEVENTQ_ALLOC       KABI_IO(0x93)
+#define KABI_IOMMU_TEST_CMD            KABI_IO(0x80 + 32)
+
+struct kabi_iommu_destroy {
+	uint32_t size;
+	uint32_t id;
+};
+struct kabi_iommu_ioas_alloc {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t out_ioas_id;
+};
+struct kabi_iommu_iova_range {
+	uint64_t start;
+	uint64_t last; /* inclusive */
+};
+struct kabi_iommu_ioas_iova_ranges {
+	uint32_t size;
+	uint32_t ioas_id;
+	uint32_t num_iovas;
+	uint32_t __reserved;
+	uint64_t allowed_iovas;
+	uint64_t out_iova_alignment;
+};
+struct kabi_iommu_ioas_map {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t ioas_id;
+	uint32_t __reserved;
+	uint64_t user_va;
+	uint64_t length;
+	uint64_t iova;
+};
+#define KABI_IOMMU_IOAS_MAP_FIXED_IOVA (1u << 0)
+#define KABI_IOMMU_IOAS_MAP_WRITEABLE  (1u << 1)
+#define KABI_IOMMU_IOAS_MAP_READABLE   (1u << 2)
+struct kabi_iommu_ioas_map_file {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t ioas_id;
+	int32_t fd;
+	uint64_t start;
+	uint64_t length;
+	uint64_t iova;
+};
+struct kabi_iommu_ioas_unmap {
+	uint32_t size;
+	uint32_t ioas_id;
+	uint64_t iova;
+	uint64_t length;
+};
+struct kabi_iommu_vfio_ioas {
+	uint32_t size;
+	uint32_t ioas_id;
+	uint16_t op;
+	uint16_t __reserved;
+};
+#define KABI_IOMMU_VFIO_IOAS_GET 0
+struct kabi_iommu_hwpt_alloc {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t dev_id;
+	uint32_t pt_id;
+	uint32_t out_hwpt_id;
+	uint32_t __reserved;
+	uint32_t data_type;
+	uint32_t data_len;
+	uint64_t data_uptr;
+	uint32_t fault_id;
+	uint32_t __reserved2;
+};
+#define KABI_HWPT_ALLOC_MIN 24
+#define KABI_IOMMU_HWPT_ALLOC_NEST_PARENT    (1u << 0)
+#define KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING (1u << 1)
+#define KABI_IOMMU_HWPT_FAULT_ID_VALID       (1u << 2)
+#define KABI_IOMMU_HWPT_ALLOC_PASID          (1u << 3)
+struct kabi_iommu_hw_info {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t dev_id;
+	uint32_t data_len;
+	uint64_t data_uptr;
+	uint32_t out_data_type;
+	uint8_t out_max_pasid_log2;
+	uint8_t __reserved[3];
+	uint64_t out_capabilities;
+};
+#define KABI_HW_INFO_MIN 32
+struct kabi_iommu_fault_alloc {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t out_fault_id;
+	uint32_t out_fault_fd;
+};
+struct kabi_iommu_hwpt_pgfault {
+	uint32_t flags;
+	uint32_t dev_id;
+	uint32_t pasid;
+	uint32_t grpid;
+	uint32_t perm;
+	uint32_t __reserved;
+	uint64_t addr;
+	uint32_t length;
+	uint32_t cookie;
+};
+#define KABI_PGFAULT_FLAGS_PASID_VALID (1u << 0)
+#define KABI_PGFAULT_FLAGS_LAST_PAGE   (1u << 1)
+struct kabi_iommu_hwpt_page_response {
+	uint32_t cookie;
+	uint32_t code;
+};
+
+_Static_assert(sizeof(struct kabi_vfio_group_status) == 8, "group_status");
+_Static_assert(sizeof(struct kabi_vfio_iommu_type1_info) == 24, "type1_info");
+_Static_assert(sizeof(struct kabi_type1_cap_iova_range) == 16, "cap_iova_range");
+_Static_assert(sizeof(struct kabi_type1_cap_migration) == 32, "cap_migration");
+_Static_assert(offsetof(struct kabi_type1_cap_dma_avail, avail) == 8, "cap_dma_avail");
+_Static_assert(sizeof(struct kabi_vfio_dma_map) == 32, "dma_map");
+_Static_assert(sizeof(struct kabi_vfio_dma_unmap) == 24, "dma_unmap");
+_Static_assert(sizeof(struct kabi_vfio_device_info) == 24, "device_info");
+_Static_assert(sizeof(struct kabi_vfio_region_info) == 32, "region_info");
+_Static_assert(sizeof(struct kabi_vfio_device_bind_iommufd) == 24, "bind");
+_Static_assert(sizeof(struct kabi_vfio_device_attach_iommufd_pt) == 16, "attach");
+_Static_assert(sizeof(struct kabi_iommu_ioas_iova_ranges) == 32, "iova_ranges");
+_Static_assert(sizeof(struct kabi_iommu_ioas_map) == 40, "ioas_map");
+_Static_assert(sizeof(struct kabi_iommu_ioas_map_file) == 40, "ioas_map_file");
+_Static_assert(sizeof(struct kabi_iommu_ioas_unmap) == 24, "ioas_unmap");
+_Static_assert(sizeof(struct kabi_iommu_hwpt_alloc) == 48, "hwpt_alloc");
+_Static_assert(sizeof(struct kabi_iommu_hw_info) == 40, "hw_info");
+_Static_assert(sizeof(struct kabi_iommu_fault_alloc) == 16, "fault_alloc");
+_Static_assert(sizeof(struct kabi_iommu_hwpt_pgfault) == 40, "pgfault");
+
+#endif

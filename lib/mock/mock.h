@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * Mock kernel internals.  door.c owns the fd table, fault injection and the
+ * lock; topo.c the host description; sysfs.c the sysfs tree; vfio.c the
+ * container, group and device fds; iommufd.c /dev/iommu and its objects.
+ *
+ * lib/mock/stubs.c holds TEMPORARY placeholders for vm_vfio_*, vm_iommufd_* and the
+ * backend tables: delete the matching block there when you add the real file.
+ *
+ * Locking: every door entry takes m->lock for its whole duration, so the
+ * subsystem files never lock themselves and see a consistent host.
+ */
+#ifndef VI_MOCK_H
+#define VI_MOCK_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <vfioiommu/mock.h>
+
+#include "door.h"
+
+#define VM_MAX_FDS 4096
+#define VM_BDF_MAX 16
+#define VM_DRIVER_MAX 64
+
+struct vm_resv {
+	uint64_t start, last;
+	enum vfioiommu_resv_type type;
+};
+
+struct vm_device {
+	char bdf[VM_BDF_MAX];
+	char driver[VM_DRIVER_MAX]; /* "" = unbound */
+	unsigned int group;
+	unsigned int cdev_index;    /* /dev/vfio/devices/vfio<cdev_index> */
+	uint16_t vendor, device;
+	uint32_t class_code;
+	unsigned int pasid_bits;
+	bool iopf;
+	/* runtime, owned by vfio.c / iommufd.c */
+	int open_count;             /* device fds open (group path or cdev) */
+	bool via_cdev;              /* opened through the cdev */
+	void *priv;                 /* subsystem state */
+};
+
+struct vm_group {
+	unsigned int num;
+	struct vm_resv *resv;
+	size_t nresv;
+	/* runtime, owned by vfio.c */
+	int open_count;
+	void *priv;
+};
+
+struct vm_file;
+struct vm_file_ops {
+	const char *name;
+	int (*ioctl)(struct vfioiommu_mock *m, struct vm_file *f, unsigned long req, void *arg);
+	ssize_t (*read)(struct vfioiommu_mock *m, struct vm_file *f, void *buf, size_t n);
+	ssize_t (*write)(struct vfioiommu_mock *m, struct vm_file *f, const void *buf, size_t n);
+	ssize_t (*pread)(struct vfioiommu_mock *m, struct vm_file *f, void *buf, size_t n, int64_t off);
+	ssize_t (*pwrite)(struct vfioiommu_mock *m, struct vm_file *f, const void *buf, size_t n, int64_t off);
+	/* returns poll revents for the requested events */
+	short (*poll)(struct vfioiommu_mock *m, struct vm_file *f, short events);
+	/* fill *out with the memory to map at off (mock-owned, page aligned); -errno if refused */
+	int (*mmap)(struct vfioiommu_mock *m, struct vm_file *f, size_t len, int prot, int64_t off, void **out);
+	void (*release)(struct vfioiommu_mock *m, struct vm_file *f);
+};
+
+struct vm_file {
+	const struct vm_file_ops *ops;
+	void *obj;
+	int fd;
+};
+
+struct vfioiommu_mock {
+	struct vfioiommu_door door;
+	pthread_mutex_t lock;
+
+	/* host */
+	uint64_t aper_start, aper_last;
+	uint64_t pgsizes;
+	uint32_t dma_limit;
+	unsigned int pasid_bits;
+	unsigned int features;
+	unsigned int hostile;
+	struct vm_group *groups;
+	size_t ngroups;
+	struct vm_device *devs;
+	size_t ndevs;
+
+	/* fds */
+	struct vm_file *files[VM_MAX_FDS];
+	unsigned int nfiles;
+
+	/* fault injection */
+	unsigned long calls;
+	unsigned long fail_at;      /* absolute call number, 0 = off */
+	int fail_err;
+	unsigned long fail_req;
+	unsigned long fail_req_left; /* calls of fail_req still to let through + 1; 0 = off */
+	int fail_req_err;
+	bool fired;
+	char fault_site[64];
+	unsigned int live_mmaps;
+
+	/* subsystem state */
+	void *vfio;
+	void *iommufd;
+};
+
+/* ---- door.c ---- */
+/* Install f in the fd table; returns the fd or -EMFILE. */
+int vm_fd_install(struct vfioiommu_mock *m, struct vm_file *f);
+/* The file behind a mock fd, or NULL. */
+struct vm_file *vm_fd_get(struct vfioiommu_mock *m, int fd);
+/* Allocate a file with ops/obj (not installed). */
+struct vm_file *vm_file_new(const struct vm_file_ops *ops, void *obj);
+
+/* ---- topo.c ---- */
+struct vm_group *vm_group_find(struct vfioiommu_mock *m, unsigned int num);
+struct vm_device *vm_device_find(struct vfioiommu_mock *m, const char *bdf);
+struct vm_device *vm_device_by_cdev(struct vfioiommu_mock *m, unsigned int idx);
+bool vm_driver_is_vfio(const char *driver);
+/* true when every device of the group is bound to a vfio driver or to none */
+bool vm_group_viable(struct vfioiommu_mock *m, const struct vm_group *g, const struct vm_device **culprit);
+/* true when any device of the group has a vfio driver (so /dev/vfio/N exists) */
+bool vm_group_has_vfio(struct vfioiommu_mock *m, const struct vm_group *g);
+bool vm_group_has_direct(const struct vm_group *g);
+/*
+ * The group's reserved regions as the kernel lists them in sysfs: sorted by
+ * start then type, same-type overlapping or adjacent regions merged.
+ * Caller frees *out.
+ */
+int vm_group_resv_merged(const struct vm_group *g, struct vm_resv **out, size_t *n);
+/*
+ * Usable IOVA ranges for a set of groups: aperture minus every reserved
+ * region except direct-relaxable (what type1 and iommufd compute).  An
+ * independent, deliberately simple implementation: it is the oracle the
+ * library's own range code is tested against.  Caller frees *out.
+ */
+struct vm_range {
+	uint64_t start, last;
+};
+int vm_usable_ranges(struct vfioiommu_mock *m, const unsigned int *groups, size_t ngroups,
+		     struct vm_range **out, size_t *n);
+/* Subtract [start,last] from a range array in place (may grow: caller passes capacity via realloc). */
+int vm_ranges_subtract(struct vm_range **r, size_t *n, uint64_t start, uint64_t last);
+
+/* ---- maps (topo.c): a sorted table of live mappings, shared by type1 and iommufd ---- */
+struct vm_map {
+	uint64_t iova, len, vaddr;
+	uint32_t prot;
+};
+struct vm_maptab {
+	struct vm_map *v;
+	size_t n, cap;
+};
+/* Index of the first mapping whose end is >= iova (n if none). */
+size_t vm_maps_lower(const struct vm_maptab *t, uint64_t iova);
+/* true if [iova, iova+len-1] overlaps any mapping */
+bool vm_maps_overlaps(const struct vm_maptab *t, uint64_t iova, uint64_t len);
+int vm_maps_insert(struct vm_maptab *t, uint64_t iova, uint64_t len, uint64_t vaddr, uint32_t prot);
+void vm_maps_remove_at(struct vm_maptab *t, size_t idx);
+void vm_maps_free(struct vm_maptab *t);
+
+/* ---- sysfs.c ---- */
+ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, size_t n);
+ssize_t vm_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *buf, size_t n);
+ssize_t vm_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf, size_t n);
+int vm_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn, void *arg);
+int vm_sysfs_exists(struct vfioiommu_mock *m, const char *path);
+
+/* ---- vfio.c: container, groups, device fds ---- */
+int vm_vfio_open_container(struct vfioiommu_mock *m);           /* returns fd */
+int vm_vfio_open_group(struct vfioiommu_mock *m, unsigned int group); /* returns fd */
+int vm_vfio_open_cdev(struct vfioiommu_mock *m, struct vm_device *d); /* returns fd */
+void vm_vfio_destroy(struct vfioiommu_mock *m);
+
+/* ---- iommufd.c ---- */
+int vm_iommufd_open(struct vfioiommu_mock *m);                    /* returns fd */
+/* called by vfio.c for BIND / ATTACH / DETACH on a cdev fd */
+int vm_iommufd_bind(struct vfioiommu_mock *m, int iommufd, struct vm_device *d, uint32_t *devid);
+int vm_iommufd_unbind(struct vfioiommu_mock *m, struct vm_device *d);
+int vm_iommufd_attach(struct vfioiommu_mock *m, struct vm_device *d, uint32_t flags,
+		      uint32_t pasid, uint32_t *pt_id);
+int vm_iommufd_detach(struct vfioiommu_mock *m, struct vm_device *d, uint32_t flags, uint32_t pasid);
+void vm_iommufd_destroy(struct vfioiommu_mock *m);
+
+/* helpers for ioctl argument contracts */
+/* iommufd: size < min -> -EINVAL; non-zero bytes past ksize -> -E2BIG */
+int vm_check_size(const void *arg, uint32_t usize, size_t min, size_t ksize);
+
+#endif

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/* Host description files for the mock kernel (format: include/vfioiommu/mock.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mock/mock.h"
+
+#define MAX_TOK 16
+
+struct pstate {
+	vfioiommu_mock *m;
+	char *err;
+	size_t errlen;
+	unsigned int line;
+	bool have_group;
+	unsigned int group;
+};
+
+static int perr(struct pstate *ps, const char *fmt, ...) VFIOIOMMU_PRINTF(2, 3);
+static int perr(struct pstate *ps, const char *fmt, ...)
+{
+	if (ps->err && ps->errlen) {
+		va_list ap;
+		int n = snprintf(ps->err, ps->errlen, "line %u: ", ps->line);
+		if (n >= 0 && (size_t)n < ps->errlen) {
+			va_start(ap, fmt);
+			vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
+			va_end(ap);
+		}
+	}
+	return -EINVAL;
+}
+
+static int num(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int yesno(const char *s, bool *out)
+{
+	if (s && (!strcmp(s, "yes") || !strcmp(s, "on") || !strcmp(s, "1")))
+		*out = true;
+	else if (s && (!strcmp(s, "no") || !strcmp(s, "off") || !strcmp(s, "0")))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int resv_type(const char *s, enum vfioiommu_resv_type *t)
+{
+	static const char *const names[] = { "direct", "direct-relaxable", "reserved", "msi", "sw_msi" };
+
+	for (unsigned int i = 0; s && i < 5; i++) {
+		if (!strcmp(s, names[i])) {
+			*t = (enum vfioiommu_resv_type)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static const struct {
+	const char *word;
+	unsigned int feature;
+} features[] = {
+	{ "iommufd", VFIOIOMMU_MOCK_IOMMUFD },
+	{ "cdev", VFIOIOMMU_MOCK_CDEV },
+	{ "container", VFIOIOMMU_MOCK_CONTAINER },
+	{ "container-compat", VFIOIOMMU_MOCK_CONTAINER_COMPAT },
+	{ "noiommu", VFIOIOMMU_MOCK_NOIOMMU },
+	{ "pasid-attach", VFIOIOMMU_MOCK_PASID_ATTACH },
+};
+
+static int device_line(struct pstate *ps, char **t, int n)
+{
+	uint64_t v;
+	int rc;
+
+	if (!ps->have_group)
+		return perr(ps, "'device' outside a 'group'");
+	if (n < 3)
+		return perr(ps, "'device' needs a PCI address and a driver ('-' for none)");
+	rc = vfioiommu_mock_add_device(ps->m, ps->group, t[1], t[2]);
+	if (rc == -EEXIST)
+		return perr(ps, "device %s is listed twice", t[1]);
+	if (rc < 0)
+		return perr(ps, "bad device '%s' or driver '%s'", t[1], t[2]);
+	for (int i = 3; i < n; i++) {
+		char *eq = strchr(t[i], '=');
+		struct vm_device *d = vm_device_find(ps->m, t[1]);
+		if (!strcmp(t[i], "iopf")) {
+			d->iopf = true;
+			continue;
+		}
+		if (!eq)
+			return perr(ps, "unknown device attribute '%s'", t[i]);
+		*eq = '\0';
+		if (!strcmp(t[i], "vendor") && num(eq + 1, 0xffff, &v) == 0)
+			d->vendor = (uint16_t)v;
+		else if (!strcmp(t[i], "device") && num(eq + 1, 0xffff, &v) == 0)
+			d->device = (uint16_t)v;
+		else if (!strcmp(t[i], "class") && num(eq + 1, 0xffffff, &v) == 0)
+			d->class_code = (uint32_t)v;
+		else if (!strcmp(t[i], "pasid") && num(eq + 1, 20, &v) == 0)
+			d->pasid_bits = (unsigned int)v;
+		else
+			return perr(ps, "bad device attribute '%s=%s'", t[i], eq + 1);
+	}
+	return 0;
+}
+
+static int one_line(struct pstate *ps, char **t, int n)
+{
+	uint64_t a, b;
+	bool on;
+
+	if (!strcmp(t[0], "group")) {
+		if (n != 2 || num(t[1], 0xffffffffu, &a) < 0)
+			return perr(ps, "'group' needs one group number");
+		if (vfioiommu_mock_add_group(ps->m, (unsigned int)a) < 0)
+			return perr(ps, "group %s is listed twice", t[1]);
+		ps->have_group = true;
+		ps->group = (unsigned int)a;
+		return 0;
+	}
+	if (!strcmp(t[0], "device"))
+		return device_line(ps, t, n);
+	if (!strcmp(t[0], "resv")) {
+		enum vfioiommu_resv_type ty;
+		if (!ps->have_group)
+			return perr(ps, "'resv' outside a 'group'");
+		if (n != 4 || num(t[1], UINT64_MAX, &a) < 0 || num(t[2], UINT64_MAX, &b) < 0 || a > b)
+			return perr(ps, "'resv' needs START LAST (inclusive, START <= LAST) and a type");
+		if (resv_type(t[3], &ty) < 0)
+			return perr(ps, "unknown reserved-region type '%s' "
+					"(direct, direct-relaxable, reserved, msi, sw_msi)", t[3]);
+		return vfioiommu_mock_add_resv(ps->m, ps->group, a, b, ty) < 0 ? perr(ps, "cannot add region") : 0;
+	}
+	if (!strcmp(t[0], "aperture")) {
+		if (n != 3 || num(t[1], UINT64_MAX, &a) < 0 || num(t[2], UINT64_MAX, &b) < 0 || a > b)
+			return perr(ps, "'aperture' needs START LAST (inclusive)");
+		return vfioiommu_mock_set_aperture(ps->m, a, b);
+	}
+	if (!strcmp(t[0], "address-width")) {
+		if (n != 2 || num(t[1], 64, &a) < 0 || a < 12)
+			return perr(ps, "'address-width' needs a bit count from 12 to 64");
+		return vfioiommu_mock_set_aperture(ps->m, 0, a == 64 ? UINT64_MAX : (1ULL << a) - 1);
+	}
+	if (!strcmp(t[0], "pgsizes")) {
+		if (n != 2 || num(t[1], UINT64_MAX, &a) < 0 || vfioiommu_mock_set_pgsizes(ps->m, a) < 0)
+			return perr(ps, "'pgsizes' needs a page-size bitmap (smallest page >= 512)");
+		return 0;
+	}
+	if (!strcmp(t[0], "dma-limit")) {
+		if (n != 2 || num(t[1], 0xffffffffu, &a) < 0)
+			return perr(ps, "'dma-limit' needs a count");
+		return vfioiommu_mock_set_dma_limit(ps->m, (uint32_t)a);
+	}
+	if (!strcmp(t[0], "pasid-width")) {
+		if (n != 2 || num(t[1], 20, &a) < 0)
+			return perr(ps, "'pasid-width' needs 0..20");
+		return vfioiommu_mock_set_pasid_width(ps->m, (unsigned int)a);
+	}
+	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
+		if (strcmp(t[0], features[i].word))
+			continue;
+		if (n != 2 || yesno(t[1], &on) < 0)
+			return perr(ps, "'%s' needs yes or no", t[0]);
+		return vfioiommu_mock_set_feature(ps->m, features[i].feature, on);
+	}
+	return perr(ps, "unknown keyword '%s'", t[0]);
+}
+
+VFIOIOMMU_API int vfioiommu_mock_load_string(vfioiommu_mock *m, const char *text, char *err, size_t errlen)
+{
+	struct pstate ps = { .m = m, .err = err, .errlen = errlen };
+	const char *p = text;
+	int rc = 0;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!m || !text)
+		return -EINVAL;
+	while (*p && rc == 0) {
+		char line[1024], *t[MAX_TOK], *save = NULL, *tok, *hash;
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		int n = 0;
+
+		ps.line++;
+		if (len >= sizeof(line))
+			return perr(&ps, "line longer than %zu characters", sizeof(line) - 1);
+		memcpy(line, p, len);
+		line[len] = '\0';
+		p += len + (nl ? 1 : 0);
+		if ((hash = strchr(line, '#')))
+			*hash = '\0';
+		for (tok = strtok_r(line, " \t\r", &save); tok; tok = strtok_r(NULL, " \t\r", &save)) {
+			if (n == MAX_TOK)
+				return perr(&ps, "too many words");
+			t[n++] = tok;
+		}
+		if (n)
+			rc = one_line(&ps, t, n);
+	}
+	return rc;
+}
+
+VFIOIOMMU_API int vfioiommu_mock_load_file(vfioiommu_mock *m, const char *path, char *err, size_t errlen)
+{
+	FILE *f;
+	char *buf;
+	long len;
+	int rc;
+
+	if (!m || !path)
+		return -EINVAL;
+	f = fopen(path, "re");
+	if (!f) {
+		rc = -errno;
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot open (%s)", path, strerror(-rc));
+		return rc;
+	}
+	if (fseek(f, 0, SEEK_END) < 0 || (len = ftell(f)) < 0 || len > (1L << 24) || fseek(f, 0, SEEK_SET) < 0) {
+		fclose(f);
+		if (err && errlen)
+			snprintf(err, errlen, "%s: unreadable or larger than 16 MiB", path);
+		return -EINVAL;
+	}
+	buf = malloc((size_t)len + 1);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		free(buf);
+		fclose(f);
+		return -EIO;
+	}
+	buf[len] = '\0';
+	fclose(f);
+	rc = vfioiommu_mock_load_string(m, buf, err, errlen);
+	if (rc < 0 && err && errlen) {
+		char tmp[512];
+		snprintf(tmp, sizeof(tmp), "%s: %s", path, err);
+		snprintf(err, errlen, "%s", tmp);
+	}
+	free(buf);
+	return rc;
+}

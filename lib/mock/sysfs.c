@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The mock's sysfs: the part of /sys the library reads.
+ *   /sys/kernel/iommu_groups/N/{reserved_regions,type,devices/BDF}
+ *   /sys/bus/pci/devices/BDF/{iommu_group,driver,vendor,device,class,
+ *                             driver_override,vfio-dev/vfioN/dev}
+ *   /sys/bus/pci/drivers_probe, /sys/bus/pci/drivers/NAME/unbind
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mock/mock.h"
+
+#define MAXC 8
+
+struct spath {
+	char buf[512];
+	char *c[MAXC];
+	int n;
+};
+
+static int split(const char *path, struct spath *sp)
+{
+	char *save = NULL, *tok;
+
+	if (!path || strncmp(path, "/sys", 4) || (path[4] && path[4] != '/'))
+		return -ENOENT;
+	if (strlen(path) >= sizeof(sp->buf))
+		return -ENAMETOOLONG;
+	strcpy(sp->buf, path + 4);
+	sp->n = 0;
+	for (tok = strtok_r(sp->buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (sp->n == MAXC)
+			return -ENOENT;
+		sp->c[sp->n++] = tok;
+	}
+	return 0;
+}
+
+static bool is(const struct spath *sp, int i, const char *s)
+{
+	return i < sp->n && !strcmp(sp->c[i], s);
+}
+
+static struct vm_group *group_of(struct vfioiommu_mock *m, const char *s)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (!*s || *end || *s == '-' || v > 0xffffffffUL)
+		return NULL;
+	return vm_group_find(m, (unsigned int)v);
+}
+
+static bool has_cdev(struct vfioiommu_mock *m, const struct vm_device *d)
+{
+	return (m->features & VFIOIOMMU_MOCK_CDEV) && vm_driver_is_vfio(d->driver);
+}
+
+static const char *resv_word(enum vfioiommu_resv_type t)
+{
+	switch (t) {
+	case VFIOIOMMU_RESV_DIRECT: return "direct";
+	case VFIOIOMMU_RESV_DIRECT_RELAXABLE: return "direct-relaxable";
+	case VFIOIOMMU_RESV_RESERVED: return "reserved";
+	default: return "msi"; /* MSI and SW_MSI print the same word */
+	}
+}
+
+static ssize_t put(char *buf, size_t n, const char *fmt, ...) VFIOIOMMU_PRINTF(3, 4);
+static ssize_t put(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	if (n == 0)
+		return -EINVAL;
+	va_start(ap, fmt);
+	len = vsnprintf(buf, n, fmt, ap);
+	va_end(ap);
+	return (size_t)len >= n ? -EFBIG : len;
+}
+
+static ssize_t read_resv(struct vm_group *g, char *buf, size_t n)
+{
+	struct vm_resv *r;
+	size_t cnt, len = 0;
+	int rc = vm_group_resv_merged(g, &r, &cnt);
+
+	if (rc < 0)
+		return rc;
+	if (n == 0) {
+		free(r);
+		return -EINVAL;
+	}
+	buf[0] = '\0';
+	for (size_t i = 0; i < cnt; i++) {
+		int w = snprintf(buf + len, n - len, "0x%016" PRIx64 " 0x%016" PRIx64 " %s\n",
+				 r[i].start, r[i].last, resv_word(r[i].type));
+		if (w < 0 || (size_t)w >= n - len) {
+			free(r);
+			return -EFBIG;
+		}
+		len += (size_t)w;
+	}
+	free(r);
+	return (ssize_t)len;
+}
+
+ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, size_t n)
+{
+	struct spath sp;
+	struct vm_group *g;
+	struct vm_device *d;
+	int rc = split(path, &sp);
+
+	if (rc < 0)
+		return rc;
+	if (sp.n == 4 && is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups") && (g = group_of(m, sp.c[2]))) {
+		if (is(&sp, 3, "reserved_regions"))
+			return read_resv(g, buf, n);
+		if (is(&sp, 3, "type"))
+			return put(buf, n, "DMA\n");
+		return -ENOENT;
+	}
+	if (sp.n >= 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
+	    (d = vm_device_find(m, sp.c[3]))) {
+		if (sp.n == 5 && is(&sp, 4, "vendor"))
+			return put(buf, n, "0x%04x\n", d->vendor);
+		if (sp.n == 5 && is(&sp, 4, "device"))
+			return put(buf, n, "0x%04x\n", d->device);
+		if (sp.n == 5 && is(&sp, 4, "class"))
+			return put(buf, n, "0x%06x\n", d->class_code);
+		if (sp.n == 5 && is(&sp, 4, "driver_override"))
+			return put(buf, n, "(null)\n");
+		if (sp.n == 7 && is(&sp, 4, "vfio-dev") && has_cdev(m, d) && is(&sp, 6, "dev")) {
+			char name[32];
+			snprintf(name, sizeof(name), "vfio%u", d->cdev_index);
+			if (strcmp(sp.c[5], name))
+				return -ENOENT;
+			return put(buf, n, "511:%u\n", d->cdev_index);
+		}
+		return -ENOENT;
+	}
+	return -ENOENT;
+}
+
+ssize_t vm_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *buf, size_t n)
+{
+	struct spath sp;
+	int rc = split(path, &sp);
+
+	if (rc < 0)
+		return rc;
+	/* bind/unbind paths belong to the hotplug work; refuse clearly until then */
+	return -EACCES;
+}
+
+ssize_t vm_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf, size_t n)
+{
+	struct spath sp;
+	struct vm_device *d;
+	struct vm_group *g;
+	int rc = split(path, &sp);
+
+	if (rc < 0)
+		return rc;
+	if (sp.n == 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
+	    (d = vm_device_find(m, sp.c[3]))) {
+		if (is(&sp, 4, "iommu_group"))
+			return put(buf, n, "../../../../kernel/iommu_groups/%u", d->group);
+		if (is(&sp, 4, "driver")) {
+			if (!d->driver[0])
+				return -ENOENT;
+			return put(buf, n, "../../../../bus/pci/drivers/%s", d->driver);
+		}
+		return -EINVAL; /* exists but is not a link */
+	}
+	if (sp.n == 5 && is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups") && (g = group_of(m, sp.c[2])) &&
+	    is(&sp, 3, "devices") && (d = vm_device_find(m, sp.c[4])) && d->group == g->num)
+		return put(buf, n, "../../../../devices/pci0000:00/%s", d->bdf);
+	return -ENOENT;
+}
+
+int vm_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn, void *arg)
+{
+	struct spath sp;
+	struct vm_group *g;
+	struct vm_device *d;
+	char name[32];
+	int rc = split(path, &sp);
+
+	if (rc < 0)
+		return rc;
+	if (sp.n == 2 && is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups")) {
+		for (size_t i = 0; i < m->ngroups; i++) {
+			snprintf(name, sizeof(name), "%u", m->groups[i].num);
+			if ((rc = fn(arg, name)))
+				return rc > 0 ? 0 : rc;
+		}
+		return 0;
+	}
+	if (sp.n == 3 && is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups") && (g = group_of(m, sp.c[2]))) {
+		static const char *const ents[] = { "devices", "reserved_regions", "type" };
+		for (size_t i = 0; i < 3; i++)
+			if ((rc = fn(arg, ents[i])))
+				return rc > 0 ? 0 : rc;
+		return 0;
+	}
+	if (sp.n == 4 && is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups") && (g = group_of(m, sp.c[2])) &&
+	    is(&sp, 3, "devices")) {
+		for (size_t i = 0; i < m->ndevs; i++)
+			if (m->devs[i].group == g->num && (rc = fn(arg, m->devs[i].bdf)))
+				return rc > 0 ? 0 : rc;
+		return 0;
+	}
+	if (sp.n == 3 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices")) {
+		for (size_t i = 0; i < m->ndevs; i++)
+			if ((rc = fn(arg, m->devs[i].bdf)))
+				return rc > 0 ? 0 : rc;
+		return 0;
+	}
+	if (sp.n == 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
+	    (d = vm_device_find(m, sp.c[3])) && is(&sp, 4, "vfio-dev")) {
+		if (!has_cdev(m, d))
+			return -ENOENT;
+		snprintf(name, sizeof(name), "vfio%u", d->cdev_index);
+		rc = fn(arg, name);
+		return rc > 0 ? 0 : rc;
+	}
+	return -ENOENT;
+}
+
+int vm_sysfs_exists(struct vfioiommu_mock *m, const char *path)
+{
+	struct spath sp;
+	struct vm_group *g;
+	struct vm_device *d;
+	int rc = split(path, &sp);
+
+	if (rc < 0)
+		return rc;
+	if (sp.n <= 1)
+		return 0;
+	if (is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups")) {
+		if (sp.n == 2)
+			return 0;
+		if (!(g = group_of(m, sp.c[2])))
+			return -ENOENT;
+		if (sp.n == 3)
+			return 0;
+		if (sp.n == 4)
+			return (is(&sp, 3, "devices") || is(&sp, 3, "reserved_regions") || is(&sp, 3, "type")) ? 0
+																  : -ENOENT;
+		if (sp.n == 5 && is(&sp, 3, "devices"))
+			return (d = vm_device_find(m, sp.c[4])) && d->group == g->num ? 0 : -ENOENT;
+		return -ENOENT;
+	}
+	if (is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices")) {
+		if (sp.n == 3)
+			return 0;
+		if (!(d = vm_device_find(m, sp.c[3])))
+			return -ENOENT;
+		if (sp.n == 4)
+			return 0;
+		if (sp.n == 5) {
+			if (is(&sp, 4, "driver"))
+				return d->driver[0] ? 0 : -ENOENT;
+			if (is(&sp, 4, "vfio-dev"))
+				return has_cdev(m, d) ? 0 : -ENOENT;
+			return (is(&sp, 4, "iommu_group") || is(&sp, 4, "vendor") || is(&sp, 4, "device") ||
+				is(&sp, 4, "class") || is(&sp, 4, "driver_override"))
+				       ? 0
+				       : -ENOENT;
+		}
+		return -ENOENT;
+	}
+	if (sp.n == 2 && is(&sp, 0, "bus") && is(&sp, 1, "pci"))
+		return 0;
+	if (sp.n == 1 && (is(&sp, 0, "bus") || is(&sp, 0, "kernel")))
+		return 0;
+	return -ENOENT;
+}

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/* The mock host: groups, devices, reserved regions, limits; and the map table. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctx.h"
+#include "mock/mock.h"
+
+struct vm_group *vm_group_find(struct vfioiommu_mock *m, unsigned int num)
+{
+	for (size_t i = 0; i < m->ngroups; i++)
+		if (m->groups[i].num == num)
+			return &m->groups[i];
+	return NULL;
+}
+
+struct vm_device *vm_device_find(struct vfioiommu_mock *m, const char *bdf)
+{
+	for (size_t i = 0; bdf && i < m->ndevs; i++)
+		if (!strcmp(m->devs[i].bdf, bdf))
+			return &m->devs[i];
+	return NULL;
+}
+
+struct vm_device *vm_device_by_cdev(struct vfioiommu_mock *m, unsigned int idx)
+{
+	for (size_t i = 0; i < m->ndevs; i++)
+		if (m->devs[i].cdev_index == idx)
+			return &m->devs[i];
+	return NULL;
+}
+
+bool vm_driver_is_vfio(const char *driver)
+{
+	return driver && strstr(driver, "vfio") != NULL;
+}
+
+bool vm_group_viable(struct vfioiommu_mock *m, const struct vm_group *g, const struct vm_device **culprit)
+{
+	for (size_t i = 0; i < m->ndevs; i++) {
+		const struct vm_device *d = &m->devs[i];
+		if (d->group == g->num && d->driver[0] && !vm_driver_is_vfio(d->driver)) {
+			if (culprit)
+				*culprit = d;
+			return false;
+		}
+	}
+	return true;
+}
+
+bool vm_group_has_vfio(struct vfioiommu_mock *m, const struct vm_group *g)
+{
+	for (size_t i = 0; i < m->ndevs; i++)
+		if (m->devs[i].group == g->num && vm_driver_is_vfio(m->devs[i].driver))
+			return true;
+	return false;
+}
+
+bool vm_group_has_direct(const struct vm_group *g)
+{
+	for (size_t i = 0; i < g->nresv; i++)
+		if (g->resv[i].type == VFIOIOMMU_RESV_DIRECT)
+			return true;
+	return false;
+}
+
+static int resv_cmp(const void *a, const void *b)
+{
+	const struct vm_resv *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (int)x->type - (int)y->type;
+}
+
+int vm_group_resv_merged(const struct vm_group *g, struct vm_resv **out, size_t *n)
+{
+	struct vm_resv *r;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!g->nresv)
+		return 0;
+	r = malloc(g->nresv * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	memcpy(r, g->resv, g->nresv * sizeof(*r));
+	qsort(r, g->nresv, sizeof(*r), resv_cmp);
+	/*
+	 * As iommu_insert_resv_region(): only same-type neighbours that overlap
+	 * or touch merge; a region of another type in between does not stop the
+	 * merge, so look back for the last region of the same type.
+	 */
+	for (size_t i = 0; i < g->nresv; i++) {
+		size_t j;
+		bool merged = false;
+		for (j = k; j-- > 0;) {
+			if (r[j].type != r[i].type)
+				continue;
+			if (r[j].last == UINT64_MAX || r[i].start <= r[j].last + 1) {
+				if (r[i].last > r[j].last)
+					r[j].last = r[i].last;
+				merged = true;
+			}
+			break;
+		}
+		if (!merged)
+			r[k++] = r[i];
+	}
+	*out = r;
+	*n = k;
+	return 0;
+}
+
+int vm_ranges_subtract(struct vm_range **rp, size_t *np, uint64_t start, uint64_t last)
+{
+	struct vm_range *r = *rp;
+	size_t n = *np;
+
+	for (size_t i = 0; i < n; i++) {
+		struct vm_range cur = r[i];
+		if (cur.last < start || cur.start > last)
+			continue;
+		if (cur.start < start && cur.last > last) {
+			/* split in two: grow by one */
+			struct vm_range *nr = realloc(r, (n + 1) * sizeof(*r));
+			if (!nr)
+				return -ENOMEM;
+			r = nr;
+			memmove(&r[i + 2], &r[i + 1], (n - i - 1) * sizeof(*r));
+			r[i].last = start - 1;
+			r[i + 1].start = last + 1;
+			r[i + 1].last = cur.last;
+			n++;
+			i++;
+		} else if (cur.start < start) {
+			r[i].last = start - 1;
+		} else if (cur.last > last) {
+			r[i].start = last + 1;
+		} else {
+			memmove(&r[i], &r[i + 1], (n - i - 1) * sizeof(*r));
+			n--;
+			i--;
+		}
+	}
+	*rp = r;
+	*np = n;
+	return 0;
+}
+
+int vm_usable_ranges(struct vfioiommu_mock *m, const unsigned int *groups, size_t ngroups,
+		     struct vm_range **out, size_t *n)
+{
+	struct vm_range *r = malloc(sizeof(*r));
+	size_t cnt = 1;
+
+	if (!r)
+		return -ENOMEM;
+	r[0].start = m->aper_start;
+	r[0].last = m->aper_last;
+	for (size_t gi = 0; gi < ngroups; gi++) {
+		struct vm_group *g = vm_group_find(m, groups[gi]);
+		for (size_t i = 0; g && i < g->nresv; i++) {
+			/* the kernel keeps direct-relaxable regions mappable for assignment */
+			if (g->resv[i].type == VFIOIOMMU_RESV_DIRECT_RELAXABLE)
+				continue;
+			if (vm_ranges_subtract(&r, &cnt, g->resv[i].start, g->resv[i].last) < 0) {
+				free(r);
+				return -ENOMEM;
+			}
+		}
+	}
+	*out = r;
+	*n = cnt;
+	return 0;
+}
+
+/* ---------------- map table ---------------- */
+
+size_t vm_maps_lower(const struct vm_maptab *t, uint64_t iova)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->v[mid].iova + (t->v[mid].len - 1) < iova)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool vm_maps_overlaps(const struct vm_maptab *t, uint64_t iova, uint64_t len)
+{
+	size_t i = vm_maps_lower(t, iova);
+
+	return i < t->n && t->v[i].iova <= iova + (len - 1);
+}
+
+int vm_maps_insert(struct vm_maptab *t, uint64_t iova, uint64_t len, uint64_t vaddr, uint32_t prot)
+{
+	size_t i;
+
+	if (vm_maps_overlaps(t, iova, len))
+		return -EEXIST;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		struct vm_map *v = realloc(t->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = cap;
+	}
+	i = vm_maps_lower(t, iova);
+	memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof(*t->v));
+	t->v[i] = (struct vm_map){ iova, len, vaddr, prot };
+	t->n++;
+	return 0;
+}
+
+void vm_maps_remove_at(struct vm_maptab *t, size_t idx)
+{
+	memmove(&t->v[idx], &t->v[idx + 1], (t->n - idx - 1) * sizeof(*t->v));
+	t->n--;
+}
+
+void vm_maps_free(struct vm_maptab *t)
+{
+	free(t->v);
+	t->v = NULL;
+	t->n = t->cap = 0;
+}
+
+/* ---------------- public topology API ---------------- */
+
+VFIOIOMMU_API int vfioiommu_mock_set_aperture(vfioiommu_mock *m, uint64_t start, uint64_t last)
+{
+	if (!m || start > last)
+		return -EINVAL;
+	m->aper_start = start;
+	m->aper_last = last;
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_mock_set_pgsizes(vfioiommu_mock *m, uint64_t bitmap)
+{
+	/* the smallest page must be at least 512 bytes and the bitmap non-empty */
+	if (!m || !bitmap || (bitmap & 0x1ffu))
+		return -EINVAL;
+	m->pgsizes = bitmap;
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_mock_set_dma_limit(vfioiommu_mock *m, uint32_t limit)
+{
+	if (!m)
+		return -EINVAL;
+	m->dma_limit = limit;
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_mock_set_pasid_width(vfioiommu_mock *m, unsigned int bits)
+{
+	if (!m || bits > 20)
+		return -EINVAL;
+	m->pasid_bits = bits;
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_mock_set_feature(vfioiommu_mock *m, unsigned int features, bool on)
+{
+	if (!m || (features & ~0x3fu))
+		return -EINVAL;
+	if (on)
+		m->features |= features;
+	else
+		m->features &= ~features;
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_mock_add_group(vfioiommu_mock *m, unsigned int group)
+{
+	struct vm_group *g;
+
+	if (!m)
+		return -EINVAL;
+	if (vm_group_find(m, group))
+		return -EEXIST;
+	g = realloc(m->groups, (m->ngroups + 1) * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	m->groups = g;
+	memset(&g[m->ngroups], 0, sizeof(*g));
+	g[m->ngroups].num = group;
+	m->ngroups++;
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_mock_add_resv(vfioiommu_mock *m, unsigned int group, uint64_t start,
+					 uint64_t last, enum vfioiommu_resv_type type)
+{
+	struct vm_group *g;
+	struct vm_resv *r;
+
+	if (!m || start > last || (unsigned int)type > VFIOIOMMU_RESV_SW_MSI)
+		return -EINVAL;
+	g = vm_group_find(m, group);
+	if (!g)
+		return -ENOENT;
+	r = realloc(g->resv, (g->nresv + 1) * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	g->resv = r;
+	r[g->nresv++] = (struct vm_resv){ start, last, type };
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_mock_add_device(vfioiommu_mock *m, unsigned int group, const char *bdf,
+					   const char *driver)
+{
+	struct vm_device *d;
+
+	if (!m || vi_bdf_check(bdf) < 0)
+		return -EINVAL;
+	if (driver && strlen(driver) >= VM_DRIVER_MAX)
+		return -EINVAL;
+	if (!vm_group_find(m, group))
+		return -ENOENT;
+	if (vm_device_find(m, bdf))
+		return -EEXIST;
+	d = realloc(m->devs, (m->ndevs + 1) * sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	m->devs = d;
+	d = &d[m->ndevs];
+	memset(d, 0, sizeof(*d));
+	strcpy(d->bdf, bdf);
+	if (driver && strcmp(driver, "-"))
+		strcpy(d->driver, driver);
+	d->group = group;
+	d->cdev_index = (unsigned int)m->ndevs;
+	d->vendor = 0x8086;
+	d->device = 0x10d3;
+	d->class_code = 0x020000;
+	m->ndevs++;
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_mock_set_driver(vfioiommu_mock *m, const char *bdf, const char *driver)
+{
+	struct vm_device *d = m ? vm_device_find(m, bdf) : NULL;
+
+	if (!m || (driver && strlen(driver) >= VM_DRIVER_MAX))
+		return -EINVAL;
+	if (!d)
+		return -ENOENT;
+	if (d->open_count)
+		return -EBUSY;
+	strcpy(d->driver, (driver && strcmp(driver, "-")) ? driver : "");
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_mock_device_set_ids(vfioiommu_mock *m, const char *bdf, uint16_t vendor,
+					       uint16_t device, uint32_t class_code)
+{
+	struct vm_device *d = m ? vm_device_find(m, bdf) : NULL;
+
+	if (!m || class_code > 0xffffff)
+		return -EINVAL;
+	if (!d)
+		return -ENOENT;
+	d->vendor = vendor;
+	d->device = device;
+	d->class_code = class_code;
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_mock_device_set_pasid(vfioiommu_mock *m, const char *bdf, unsigned int bits,
+						 bool iopf)
+{
+	struct vm_device *d = m ? vm_device_find(m, bdf) : NULL;
+
+	if (!m || bits > 20)
+		return -EINVAL;
+	if (!d)
+		return -ENOENT;
+	d->pasid_bits = bits;
+	d->iopf = iopf;
+	return 0;
+}

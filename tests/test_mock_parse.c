@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "mock/mock.h"
+
+static void parses_default_host(void **state)
+{
+	vfioiommu_mock *m = th_mock(th_host_default);
+	struct vm_device *d = vm_device_find(m, "0000:00:03.0");
+
+	assert_non_null(d);
+	assert_string_equal(d->driver, "vfio-pci");
+	assert_int_equal(d->group, 3);
+	assert_int_equal(m->aper_last, (1ULL << 39) - 1);
+	assert_int_equal(m->pgsizes, 0x40201000ULL);
+	assert_int_equal(vm_group_find(m, 6)->nresv, 2);
+	assert_true(vm_group_has_direct(vm_group_find(m, 6)));
+	assert_string_equal(vm_device_find(m, "0000:00:05.1")->driver, "e1000e");
+	vfioiommu_mock_destroy(m);
+}
+
+static void attributes_and_features(void **state)
+{
+	vfioiommu_mock *m = th_mock("aperture 0x1000 0xffffffff\n"
+				    "dma-limit 10\npasid-width 16\niommufd no\ncdev no\ncontainer-compat yes\n"
+				    "group 1 # trailing comment\n"
+				    "\tdevice 0000:01:00.0 - vendor=0x144d device=0xa808 class=0x010802 pasid=8 iopf\n");
+	struct vm_device *d = vm_device_find(m, "0000:01:00.0");
+
+	assert_int_equal(m->aper_start, 0x1000);
+	assert_int_equal(m->dma_limit, 10);
+	assert_int_equal(m->pasid_bits, 16);
+	assert_false(m->features & VFIOIOMMU_MOCK_IOMMUFD);
+	assert_false(m->features & VFIOIOMMU_MOCK_CDEV);
+	assert_true(m->features & VFIOIOMMU_MOCK_CONTAINER_COMPAT);
+	assert_string_equal(d->driver, "");
+	assert_int_equal(d->vendor, 0x144d);
+	assert_int_equal(d->device, 0xa808);
+	assert_int_equal(d->class_code, 0x010802);
+	assert_int_equal(d->pasid_bits, 8);
+	assert_true(d->iopf);
+	vfioiommu_mock_destroy(m);
+}
+
+static void bad(const char *text, unsigned int line, const char *word)
+{
+	vfioiommu_mock *m;
+	char err[256], want[32];
+
+	assert_int_equal(vfioiommu_mock_new(&m), 0);
+	assert_int_equal(vfioiommu_mock_load_string(m, text, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "line %u:", line);
+	th_assert_msg(err, want, word, NULL);
+	vfioiommu_mock_destroy(m);
+}
+
+static void rejects_malformed(void **state)
+{
+	bad("frobnicate 1\n", 1, "unknown keyword");
+	bad("\n\ndevice 0000:00:01.0 vfio-pci\n", 3, "outside a 'group'");
+	bad("group 1\nresv 0x2000 0x1000 msi\n", 2, "START <= LAST");
+	bad("group 1\nresv 0x1000 0x2000 bogus\n", 2, "unknown reserved-region type");
+	bad("group 1\ndevice 0000:00:1.0 vfio-pci\n", 2, "bad device");
+	bad("group 1\ndevice 0000:00:01.0\n", 2, "needs a PCI address");
+	bad("group 1\ngroup 1\n", 2, "listed twice");
+	bad("group 1\ndevice 0000:00:01.0 x\ndevice 0000:00:01.0 y\n", 3, "listed twice");
+	bad("group 1\ndevice 0000:00:01.0 x pasid=21\n", 2, "bad device attribute");
+	bad("group 1\ndevice 0000:00:01.0 x nonsense\n", 2, "unknown device attribute");
+	bad("aperture 5 4\n", 1, "aperture");
+	bad("address-width 65\n", 1, "address-width");
+	bad("pgsizes 0x100\n", 1, "pgsizes");
+	bad("iommufd maybe\n", 1, "yes or no");
+	bad("group -1\n", 1, "group number");
+	bad("dma-limit 0x100000000\n", 1, "dma-limit");
+}
+
+static void null_and_file(void **state)
+{
+	vfioiommu_mock *m;
+	char err[256], path[] = "/tmp/vfioiommu-hostXXXXXX";
+	int fd;
+
+	assert_int_equal(vfioiommu_mock_new(NULL), -EINVAL);
+	assert_int_equal(vfioiommu_mock_new(&m), 0);
+	assert_int_equal(vfioiommu_mock_load_string(NULL, "", err, sizeof(err)), -EINVAL);
+	assert_int_equal(vfioiommu_mock_load_string(m, NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vfioiommu_mock_load_file(m, "/nonexistent/host", err, sizeof(err)), -ENOENT);
+	th_assert_msg(err, "/nonexistent/host", NULL);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "group 9\nbogus\n", 14), 14);
+	close(fd);
+	assert_int_equal(vfioiommu_mock_load_file(m, path, err, sizeof(err)), -EINVAL);
+	th_assert_msg(err, path, "line 2", NULL);
+	unlink(path);
+	vfioiommu_mock_destroy(m);
+	vfioiommu_mock_destroy(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parses_default_host),
+		cmocka_unit_test(attributes_and_features),
+		cmocka_unit_test(rejects_malformed),
+		cmocka_unit_test(null_and_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
