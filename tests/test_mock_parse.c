@@ -107,6 +107,23 @@ static void null_and_file(void **state)
 	vfioiommu_mock_destroy(NULL);
 }
 
+static void shipped_host_files_load(void **state)
+{
+	static const char *const files[] = { "intel-rmrr", "amd-ht-hole", "arm-smmuv3", "qemu-q35-intel-iommu" };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[512], err[256];
+		vfioiommu_mock *m;
+
+		snprintf(path, sizeof(path), "%s/examples/hosts/%s.host", TH_SRCDIR, files[i]);
+		assert_int_equal(vfioiommu_mock_new(&m), 0);
+		if (vfioiommu_mock_load_file(m, path, err, sizeof(err)) < 0)
+			fail_msg("%s", err);
+		assert_true(m->ngroups >= 2);
+		vfioiommu_mock_destroy(m);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -114,6 +131,7 @@ int main(void)
 		cmocka_unit_test(attributes_and_features),
 		cmocka_unit_test(rejects_malformed),
 		cmocka_unit_test(null_and_file),
+		cmocka_unit_test(shipped_host_files_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
