@@ -6,7 +6,12 @@
 #include <vfioiommu/common.h>
 #include <vfioiommu/context.h>
 #include <vfioiommu/iova.h>
+#include <vfioiommu/alloc.h>
 #include <vfioiommu/resv.h>
+#include <vfioiommu/caps.h>
+#include <vfioiommu/pasid.h>
+#include <vfioiommu/iommufd.h>
+#include <vfioiommu/fault.h>
 #include <vfioiommu/mock.h>
 
 #endif

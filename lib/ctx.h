@@ -39,7 +39,27 @@ struct vi_backend_ops {
 	int (*iova_ranges)(struct vfioiommu_ctx *ctx, vfioiommu_iova_list **out);
 	/* close everything open() and add_group() made, in reverse order */
 	void (*close)(struct vfioiommu_ctx *ctx);
+
+	/*
+	 * DMA (lib/dma.c normalises errnos on top; these return the kernel's
+	 * errno unchanged).  prot is VI_PROT_READ | VI_PROT_WRITE.
+	 */
+	int (*map)(struct vfioiommu_ctx *ctx, uint64_t vaddr, uint64_t iova, uint64_t len, uint32_t prot);
+	/* *unmapped = bytes the kernel says it unmapped */
+	int (*unmap)(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint64_t *unmapped);
+	int (*unmap_all)(struct vfioiommu_ctx *ctx, uint64_t *unmapped);
+	/* iommufd only (IOMMU_IOAS_MAP_FILE); NULL elsewhere */
+	int (*map_file)(struct vfioiommu_ctx *ctx, int fd, uint64_t start, uint64_t iova, uint64_t len,
+			uint32_t prot);
+	/*
+	 * IOMMU page-size bitmap (lowest bit = the alignment MAP needs) and the
+	 * mappings the kernel still allows (type1 DMA_AVAIL; -1 when unlimited
+	 * or unknown).
+	 */
+	int (*dma_limits)(struct vfioiommu_ctx *ctx, uint64_t *pgsizes, int64_t *avail);
 };
+#define VI_PROT_READ  (1u << 0)
+#define VI_PROT_WRITE (1u << 1)
 
 extern const struct vi_backend_ops vi_container_ops;
 extern const struct vi_backend_ops vi_iommufd_ops;
@@ -75,7 +95,14 @@ struct vfioiommu_ctx {
 	vfioiommu_log_fn log_fn;
 	void *log_arg;
 	int log_level;
+
+	struct vi_dma *dma;       /* lib/dma.c state, created on the first map */
 };
+
+/* lib/dma.c: the address space changed (device attached or detached); ranges are re-read lazily. */
+void vi_dma_ranges_changed(struct vfioiommu_ctx *ctx);
+/* lib/dma.c: free DMA state at context teardown (mappings die with the container/IOAS). */
+void vi_dma_destroy(struct vfioiommu_ctx *ctx);
 
 /* ---- door wrappers: the only syscall sites in lib/ outside sys.c and mock/ ---- */
 static inline int vi_kopen(struct vfioiommu_ctx *c, const char *path, int flags)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <vfioiommu/iova.h>
+#include "iova_build.h"
 
 struct vfioiommu_iova_list {
 	enum vfioiommu_iova_source src;
@@ -16,7 +16,7 @@ struct vfioiommu_iova_list {
 	struct vfioiommu_iova_range r[];
 };
 
-static struct vfioiommu_iova_list *list_alloc(size_t cap, enum vfioiommu_iova_source src)
+struct vfioiommu_iova_list *vi_iova_list_alloc(size_t cap, enum vfioiommu_iova_source src)
 {
 	struct vfioiommu_iova_list *l;
 
@@ -30,8 +30,8 @@ static struct vfioiommu_iova_list *list_alloc(size_t cap, enum vfioiommu_iova_so
 	return l;
 }
 
-/* Append to a list being built in start order, coalescing overlap and adjacency. */
-static void list_push(struct vfioiommu_iova_list *l, uint64_t start, uint64_t last)
+/* Coalesces overlap and adjacency with the previous range. */
+void vi_iova_list_push(struct vfioiommu_iova_list *l, uint64_t start, uint64_t last)
 {
 	if (l->n) {
 		struct vfioiommu_iova_range *p = &l->r[l->n - 1];
@@ -71,10 +71,13 @@ VFIOIOMMU_API int vfioiommu_iova_list_new(vfioiommu_iova_list **out,
 	for (i = 0; i < n; i++)
 		if (ranges[i].start > ranges[i].last)
 			return -EINVAL;
-	l = list_alloc(n, src);
+	l = vi_iova_list_alloc(n, src);
 	if (!l)
 		return -ENOMEM;
-	if (n) {
+	/* lists made from other lists arrive sorted: build them in linear time */
+	for (i = 1; i < n && ranges[i - 1].start <= ranges[i].start; i++)
+		;
+	if (i < n) {
 		tmp = malloc(n * sizeof(*tmp));
 		if (!tmp) {
 			free(l);
@@ -82,10 +85,11 @@ VFIOIOMMU_API int vfioiommu_iova_list_new(vfioiommu_iova_list **out,
 		}
 		memcpy(tmp, ranges, n * sizeof(*tmp));
 		qsort(tmp, n, sizeof(*tmp), range_cmp);
-		for (i = 0; i < n; i++)
-			list_push(l, tmp[i].start, tmp[i].last);
-		free(tmp);
+		ranges = tmp;
 	}
+	for (i = 0; i < n; i++)
+		vi_iova_list_push(l, ranges[i].start, ranges[i].last);
+	free(tmp);
 	*out = l;
 	return 0;
 }
@@ -143,7 +147,7 @@ VFIOIOMMU_API int vfioiommu_iova_list_union(vfioiommu_iova_list **out,
 		return -EINVAL;
 	if (a->n > SIZE_MAX - b->n)
 		return -ENOMEM;
-	l = list_alloc(a->n + b->n, VFIOIOMMU_IOVA_SRC_DERIVED);
+	l = vi_iova_list_alloc(a->n + b->n, VFIOIOMMU_IOVA_SRC_DERIVED);
 	if (!l)
 		return -ENOMEM;
 	while (i < a->n || j < b->n) {
@@ -153,7 +157,7 @@ VFIOIOMMU_API int vfioiommu_iova_list_union(vfioiommu_iova_list **out,
 			r = &a->r[i++];
 		else
 			r = &b->r[j++];
-		list_push(l, r->start, r->last);
+		vi_iova_list_push(l, r->start, r->last);
 	}
 	*out = l;
 	return 0;
@@ -173,7 +177,7 @@ VFIOIOMMU_API int vfioiommu_iova_list_intersect(vfioiommu_iova_list **out,
 	/* each output range ends where an input range ends, so n_a + n_b bounds the count */
 	if (a->n > SIZE_MAX - b->n)
 		return -ENOMEM;
-	l = list_alloc(a->n + b->n, VFIOIOMMU_IOVA_SRC_DERIVED);
+	l = vi_iova_list_alloc(a->n + b->n, VFIOIOMMU_IOVA_SRC_DERIVED);
 	if (!l)
 		return -ENOMEM;
 	while (i < a->n && j < b->n) {
@@ -209,7 +213,7 @@ VFIOIOMMU_API int vfioiommu_iova_list_subtract(vfioiommu_iova_list **out,
 	/* every range of b splits at most one range of a in two */
 	if (a->n > SIZE_MAX - b->n)
 		return -ENOMEM;
-	l = list_alloc(a->n + b->n, VFIOIOMMU_IOVA_SRC_DERIVED);
+	l = vi_iova_list_alloc(a->n + b->n, VFIOIOMMU_IOVA_SRC_DERIVED);
 	if (!l)
 		return -ENOMEM;
 	for (i = 0; i < a->n; i++) {

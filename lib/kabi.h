@@ -2,7 +2,7 @@
 /*
  * The kernel's VFIO and iommufd ABI, written from the uAPI description
  * (shared/reference/uapi-facts.md) under the library's own names so that the
- * build never depends on the host's <linux/*.h> version and no kernel name
+ * build never depends on the host's linux/ uAPI headers version and no kernel name
  * leaks into the public headers.  Sizes are checked at compile time.
  */
 #ifndef VI_KABI_H
@@ -329,5 +329,48 @@ _Static_assert(sizeof(struct kabi_iommu_hwpt_alloc) == 48, "hwpt_alloc");
 _Static_assert(sizeof(struct kabi_iommu_hw_info) == 40, "hw_info");
 _Static_assert(sizeof(struct kabi_iommu_fault_alloc) == 16, "fault_alloc");
 _Static_assert(sizeof(struct kabi_iommu_hwpt_pgfault) == 40, "pgfault");
+
+/* iommufd additions used by lib/iommufd.c and lib/mock/iommufd.c (uapi-facts 3.3, 3.5) */
+struct kabi_iommu_option {
+	uint32_t size;
+	uint32_t option_id;
+	uint16_t op;
+	uint16_t __reserved;
+	uint32_t object_id;
+	uint64_t val64;
+};
+#define KABI_IOMMU_OPTION_RLIMIT_MODE 0
+#define KABI_IOMMU_OPTION_HUGE_PAGES  1
+#define KABI_IOMMU_OPTION_OP_SET      0
+#define KABI_IOMMU_OPTION_OP_GET      1
+#define KABI_IOMMU_VFIO_IOAS_SET   1
+#define KABI_IOMMU_VFIO_IOAS_CLEAR 2
+#define KABI_IOMMU_HW_INFO_FLAG_INPUT_TYPE (1u << 0)
+#define KABI_IOMMU_HW_INFO_TYPE_NONE        0
+#define KABI_IOMMU_HW_INFO_TYPE_INTEL_VTD   1
+#define KABI_IOMMU_HW_INFO_TYPE_ARM_SMMUV3  2
+#define KABI_IOMMU_HW_CAP_DIRTY_TRACKING  (1ull << 0)
+#define KABI_IOMMU_HW_CAP_PCI_PASID_EXEC  (1ull << 1)
+#define KABI_IOMMU_HW_CAP_PCI_PASID_PRIV  (1ull << 2)
+struct kabi_iommu_hw_info_vtd {
+	uint32_t flags;
+	uint32_t __reserved;
+	uint64_t cap_reg;
+	uint64_t ecap_reg;
+};
+#define KABI_IOMMU_HWPT_DATA_NONE 0
+struct kabi_iommu_ioas_allow_iovas {
+	uint32_t size;
+	uint32_t ioas_id;
+	uint32_t num_iovas;
+	uint32_t __reserved;
+	uint64_t allowed_iovas;
+};
+#define KABI_IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED (1ull << 3)
+#define KABI_IOMMUFD_PAGE_RESP_SUCCESS 0
+#define KABI_IOMMUFD_PAGE_RESP_INVALID 1
+_Static_assert(sizeof(struct kabi_iommu_option) == 24, "iommu_option");
+_Static_assert(sizeof(struct kabi_iommu_hw_info_vtd) == 24, "hw_info_vtd");
+_Static_assert(sizeof(struct kabi_iommu_ioas_allow_iovas) == 24, "allow_iovas");
 
 #endif

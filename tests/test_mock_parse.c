@@ -109,7 +109,7 @@ static void null_and_file(void **state)
 
 static void shipped_host_files_load(void **state)
 {
-	static const char *const files[] = { "intel-rmrr", "amd-ht-hole", "arm-smmuv3", "qemu-q35-intel-iommu" };
+	static const char *const files[] = { "intel-rmrr", "amd-ht-hole", "arm-smmuv3", "qemu-q35-intel-iommu", "qemu-q35-amd-iommu" };
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char path[512], err[256];

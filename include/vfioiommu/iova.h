@@ -80,6 +80,18 @@ VFIOIOMMU_API long vfioiommu_iova_list_find(const vfioiommu_iova_list *list, uin
 VFIOIOMMU_API int vfioiommu_iova_list_first_fit(const vfioiommu_iova_list *list,
 	uint64_t size, uint64_t align, uint64_t lo, uint64_t hi, uint64_t *iova);
 
+/**
+ * The IOVA ranges the kernel allows now in the context's address space:
+ * VFIO_IOMMU_GET_INFO's IOVA_RANGE capability on a container (tagged
+ * VFIOIOMMU_IOVA_SRC_TYPE1_CAP) or IOMMU_IOAS_IOVA_RANGES on iommufd
+ * (VFIOIOMMU_IOVA_SRC_IOAS_RANGES).  Ranges narrow when a device is attached
+ * and widen when one leaves: ask again after either.  Free with
+ * vfioiommu_iova_list_free().
+ * @return 0; -EINVAL NULL argument; -ENODEV no group or device yet;
+ * -EOPNOTSUPP no-IOMMU container; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_ctx_iova_ranges(vfioiommu_ctx *ctx, vfioiommu_iova_list **out);
+
 VFIOIOMMU_END_DECLS
 
 #endif

@@ -1,7 +1,26 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /**
  * @file vfioiommu/resv.h
- * IOMMU reserved regions (/sys/kernel/iommu_groups/N/reserved_regions).
+ * IOMMU reserved regions (/sys/kernel/iommu_groups/N/reserved_regions), the
+ * IOVA space they leave usable, and whether a device or group can be assigned
+ * to VFIO at all, all answered from sysfs before anything is opened.
+ *
+ * What sysfs gives is a prediction.  Once a group is attached, the kernel's
+ * own IOVA ranges (VFIO_IOMMU_GET_INFO or IOMMU_IOAS_IOVA_RANGES) are the
+ * truth; compare the two with vfioiommu_resv_compare().
+ *
+ * Typical use:
+ * @code
+ *   unsigned int groups[] = { 3, 4 };
+ *   vfioiommu_resv_set *set;
+ *   vfioiommu_iova_list *usable;
+ *   if (vfioiommu_resv_read_groups(ctx, groups, 2, &set) == 0 &&
+ *       vfioiommu_resv_usable(set, 0, (1ull << 39) - 1, &usable) == 0) {
+ *       ...
+ *       vfioiommu_iova_list_free(usable);
+ *   }
+ *   vfioiommu_resv_set_free(set);
+ * @endcode
  */
 #ifndef VFIOIOMMU_RESV_H
 #define VFIOIOMMU_RESV_H
@@ -22,6 +41,162 @@ enum vfioiommu_resv_type {
 	VFIOIOMMU_RESV_MSI = 3,              /**< "msi": hardware MSI doorbell window */
 	VFIOIOMMU_RESV_SW_MSI = 4,           /**< software-managed MSI window (printed "msi") */
 };
+
+/** One reserved region: the inclusive range [start, last], its type and the group it came from. */
+struct vfioiommu_resv_region {
+	uint64_t start;
+	uint64_t last;
+	enum vfioiommu_resv_type type;
+	unsigned int group;
+};
+
+/**
+ * An immutable set of reserved regions from one or many groups.  Regions are
+ * sorted by start (then type, then group).  Regions with the same type AND the
+ * same group are merged when they overlap or touch, as the kernel merges them
+ * inside a group; regions of different types or groups are kept apart even
+ * when they overlap, so every region still says where it came from.
+ */
+typedef struct vfioiommu_resv_set vfioiommu_resv_set;
+
+/**
+ * The sysfs word of a type: "direct", "direct-relaxable", "reserved", "msi";
+ * "sw_msi" for VFIOIOMMU_RESV_SW_MSI (sysfs itself prints "msi"); "unknown".
+ */
+VFIOIOMMU_API const char *vfioiommu_resv_type_name(enum vfioiommu_resv_type type);
+
+/**
+ * Build a set from @n regions in any order (merged as described above).
+ * @return 0; -EINVAL (NULL @out, NULL @regions with n > 0, start > last,
+ * unknown type); -ENOMEM.  On failure *@out is NULL.
+ */
+VFIOIOMMU_API int vfioiommu_resv_set_new(vfioiommu_resv_set **out,
+	const struct vfioiommu_resv_region *regions, size_t n);
+/** Free a set.  NULL is accepted. */
+VFIOIOMMU_API void vfioiommu_resv_set_free(vfioiommu_resv_set *set);
+/** Number of regions (0 for NULL). */
+VFIOIOMMU_API size_t vfioiommu_resv_set_count(const vfioiommu_resv_set *set);
+/** Region @i in sorted order.  @return 0, -EINVAL NULL argument, -ERANGE @i out of range. */
+VFIOIOMMU_API int vfioiommu_resv_set_get(const vfioiommu_resv_set *set, size_t i,
+	struct vfioiommu_resv_region *out);
+/**
+ * The union of @n sets (e.g. one per group) as one new set, merged by the
+ * same rule.  NULL entries count as empty.  O(N log N) in the total count.
+ * @return 0, -EINVAL (NULL @out, NULL @sets with n > 0), -ENOMEM.
+ */
+VFIOIOMMU_API int vfioiommu_resv_set_merge(vfioiommu_resv_set **out,
+	const vfioiommu_resv_set *const *sets, size_t n);
+
+/**
+ * Parse the text of one group's reserved_regions file.  The kernel's format is
+ * one line per region, "0x%016llx 0x%016llx %s\n": start, inclusive end, type
+ * word (direct, direct-relaxable, reserved, msi).  Accepted: 1 to 16 hex
+ * digits after "0x" (either case), runs of spaces or tabs between and after
+ * the fields, and a last line without its newline.  Rejected, with a message
+ * "FILE:LINE: what is wrong": a missing field, a value that is not "0x" and
+ * hex or does not fit 64 bits, start > end, an unknown type word, anything
+ * after the type, an empty line, a NUL byte.  Empty text is an empty set.
+ *
+ * @param text     the file contents (need not be NUL-terminated; NULL if @len is 0)
+ * @param group    the group number recorded in every region
+ * @param filename named in error messages (NULL: "reserved_regions")
+ * @param err      if not NULL, receives the message on failure (@errlen bytes)
+ * @return 0; -EINVAL malformed text or NULL @out; -ENOMEM.  On failure *@out is NULL.
+ */
+VFIOIOMMU_API int vfioiommu_resv_parse(const char *text, size_t len, unsigned int group,
+	const char *filename, vfioiommu_resv_set **out, char *err, size_t errlen);
+
+/**
+ * Read and parse /sys/kernel/iommu_groups/@group/reserved_regions through the
+ * context's door (and its sysfs_root).  Opens nothing in /dev.
+ * @return 0; -ENOENT no such group; -EPROTO the kernel's text is malformed
+ * (the message names the file and line); other -errno from the read.
+ */
+VFIOIOMMU_API int vfioiommu_resv_read_group(vfioiommu_ctx *ctx, unsigned int group,
+	vfioiommu_resv_set **out);
+/** Same for @n groups, merged into one set (each region keeps its group). */
+VFIOIOMMU_API int vfioiommu_resv_read_groups(vfioiommu_ctx *ctx, const unsigned int *groups, size_t n,
+	vfioiommu_resv_set **out);
+
+/**
+ * The IOVA space VFIO type1 and iommufd would leave usable: the aperture
+ * [@aperture_start, @aperture_last] minus every region of @set except
+ * direct-relaxable ones (the kernel does not carve those out; it lets
+ * assignment drop their 1:1 mappings).  The result is tagged
+ * VFIOIOMMU_IOVA_SRC_SYSFS and may be empty (the kernel then refuses the
+ * attach).  O(N log N) in the number of regions.
+ * @return 0, -EINVAL (NULL argument, aperture_start > aperture_last), -ENOMEM.
+ */
+VFIOIOMMU_API int vfioiommu_resv_usable(const vfioiommu_resv_set *set, uint64_t aperture_start,
+	uint64_t aperture_last, vfioiommu_iova_list **out);
+
+/**
+ * Compare a prediction (usually vfioiommu_resv_usable()) with the kernel's
+ * ranges after attach, which are the truth.  Expect differences when the
+ * aperture guess was wrong, when regions changed (hotplug), or when the
+ * prediction wrongly excluded direct-relaxable regions: the kernel keeps them
+ * usable.
+ *
+ * @param only_predicted if not NULL: IOVAs the prediction has and the kernel does not
+ * @param only_kernel    if not NULL: IOVAs the kernel has and the prediction does not
+ * @return 0 identical, 1 different, -EINVAL NULL list, -ENOMEM.  Output lists
+ * are set (possibly empty) on 0 and 1, NULL on failure.
+ */
+VFIOIOMMU_API int vfioiommu_resv_compare(const vfioiommu_iova_list *predicted,
+	const vfioiommu_iova_list *kernel, vfioiommu_iova_list **only_predicted,
+	vfioiommu_iova_list **only_kernel);
+
+/** Can a device or group be handed to VFIO? */
+enum vfioiommu_verdict_kind {
+	/** Nothing found in the way. */
+	VFIOIOMMU_VERDICT_ASSIGNABLE = 0,
+	/** Assignable, but a direct-relaxable region's 1:1 mapping will be dropped. */
+	VFIOIOMMU_VERDICT_ASSIGNABLE_WITH_WARNINGS = 1,
+	/** A firmware 1:1 region (direct: RMRR/IVMD/RMR): Linux >= 6.6 refuses VFIO/iommufd ownership. */
+	VFIOIOMMU_VERDICT_REFUSED_RESV_DIRECT = 2,
+	/** Another device of the group is bound to a driver that is not VFIO-compatible. */
+	VFIOIOMMU_VERDICT_NOT_VIABLE = 3,
+	/** The device has no IOMMU group: the IOMMU is off or absent. */
+	VFIOIOMMU_VERDICT_NO_GROUP = 4,
+	/** The device is not bound to vfio-pci (or a variant); for a group: no device of it is. */
+	VFIOIOMMU_VERDICT_NOT_VFIO = 5,
+};
+
+/** A verdict and what a person can do about it. */
+struct vfioiommu_verdict {
+	enum vfioiommu_verdict_kind kind;
+	/** The group (meaningless for NO_GROUP). */
+	unsigned int group;
+	/** The device asked about ("" for a group verdict). */
+	char device[32];
+	/** NOT_VIABLE / NOT_VFIO: the device to act on, and its driver ("" when unbound). */
+	char culprit[32];
+	char culprit_driver[64];
+	/** REFUSED_RESV_DIRECT / ASSIGNABLE_WITH_WARNINGS: the first region concerned. */
+	struct vfioiommu_resv_region region;
+	/** One or two sentences: what is wrong and what to do. */
+	char reason[512];
+	/** Room to grow without changing the size; zero. */
+	uint64_t reserved[8];
+};
+
+/** "assignable", "assignable-with-warnings", "refused-resv-direct", "not-viable", "no-group", "not-vfio". */
+VFIOIOMMU_API const char *vfioiommu_verdict_name(enum vfioiommu_verdict_kind kind);
+
+/**
+ * The verdict for one PCI device (e.g. "0000:03:00.0"), from sysfs only.
+ * Checked in this order: no group; a direct region in its group; the device
+ * not on vfio-pci; another device of the group on a driver that blocks
+ * ownership (anything but VFIO drivers, pci-stub and pcieport; unbound is
+ * fine); a direct-relaxable region.
+ * @return 0 with *@out filled (whatever the verdict); -EINVAL bad argument;
+ * -ENOENT no such device; -EPROTO malformed sysfs data; other -errno from sysfs.
+ */
+VFIOIOMMU_API int vfioiommu_verdict_device(vfioiommu_ctx *ctx, const char *bdf,
+	struct vfioiommu_verdict *out);
+/** The verdict for a whole group (NOT_VFIO when none of its devices is bound to VFIO). */
+VFIOIOMMU_API int vfioiommu_verdict_group(vfioiommu_ctx *ctx, unsigned int group,
+	struct vfioiommu_verdict *out);
 
 VFIOIOMMU_END_DECLS
 

@@ -190,6 +190,19 @@ int vm_iommufd_attach(struct vfioiommu_mock *m, struct vm_device *d, uint32_t fl
 		      uint32_t pasid, uint32_t *pt_id);
 int vm_iommufd_detach(struct vfioiommu_mock *m, struct vm_device *d, uint32_t flags, uint32_t pasid);
 void vm_iommufd_destroy(struct vfioiommu_mock *m);
+/*
+ * The IOMMU reporting one page-request group (n pages, same pasid and grpid)
+ * from device d: queued on the fault object of the HWPT d is attached to at
+ * that PASID (pasid_valid false: the RID).  Caller holds m->lock.  0; -ENODEV
+ * d is not bound; -ENOENT not attached there; -EOPNOTSUPP that HWPT has no
+ * fault object; -EINVAL n == 0; -ENOMEM.
+ */
+struct vm_fault_page {
+	uint32_t perm;  /* IOMMU_PGFAULT_PERM_* */
+	uint64_t addr;
+};
+int vm_iommufd_inject_fault(struct vfioiommu_mock *m, struct vm_device *d, bool pasid_valid,
+			    uint32_t pasid, uint32_t grpid, const struct vm_fault_page *pages, size_t n);
 
 /* helpers for ioctl argument contracts */
 /* iommufd: size < min -> -EINVAL; non-zero bytes past ksize -> -E2BIG */

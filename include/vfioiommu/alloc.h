@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/**
+ * @file vfioiommu/alloc.h
+ * An IOVA allocator over a list of usable ranges (see vfioiommu/iova.h):
+ * hands out IOVA blocks for DMA mappings, never outside the usable ranges (so
+ * never inside a reserved region), and recycles what is given back.
+ *
+ * Granularity: every block is a multiple of @p min_align bytes (the IOMMU
+ * page size) and starts on a multiple of it.  The usable ranges are trimmed
+ * inward to that granularity when the allocator is built, so a usable range
+ * that starts or ends mid-page loses the partial page.
+ *
+ * Placement (vfioiommu_iova_alloc_get()): with an alignment no larger than
+ * @p min_align, the lowest free IOVA where the block fits.  With a larger
+ * alignment A, the block goes into the lowest-addressed free extent of at
+ * least size + A - min_align bytes (which is sure to hold it whatever its own
+ * alignment), at the lowest aligned IOVA there; only when no extent that
+ * large exists is the lowest aligned fit anywhere taken.  -ENOSPC therefore
+ * means that no aligned fit exists at all.
+ *
+ * Cost: get, reserve and put are O(log n) in the number of free extents and
+ * live blocks (balanced trees; free extents are augmented with the largest
+ * extent of each subtree).  The one exception is the last-resort search of a
+ * large-alignment get described above, which may visit every free extent
+ * smaller than size + A - min_align.
+ *
+ * Thread safety: every function may be called concurrently on the same
+ * allocator (one mutex per allocator), except vfioiommu_iova_alloc_free(),
+ * which must be the last call.
+ *
+ * @code
+ *   vfioiommu_iova_alloc *a;
+ *   uint64_t iova;
+ *   if (vfioiommu_iova_alloc_new(&a, usable, 4096) == 0) {
+ *       if (vfioiommu_iova_alloc_get(a, len, 0, 0, UINT64_MAX, &iova) == 0) {
+ *           ... map [iova, iova + len) ...
+ *           vfioiommu_iova_alloc_put(a, iova, len);
+ *       }
+ *       vfioiommu_iova_alloc_free(a);
+ *   }
+ * @endcode
+ */
+#ifndef VFIOIOMMU_ALLOC_H
+#define VFIOIOMMU_ALLOC_H
+
+#include <vfioiommu/common.h>
+#include <vfioiommu/iova.h>
+
+VFIOIOMMU_BEGIN_DECLS
+
+typedef struct vfioiommu_iova_alloc vfioiommu_iova_alloc;
+
+/**
+ * Build an allocator whose free space is @usable (copied; the list may be
+ * freed afterwards), trimmed to @min_align granularity.
+ * @param min_align the IOMMU page size: a power of two (1 is allowed)
+ * @return 0; -EINVAL (NULL @out or @usable, @min_align 0 or not a power of
+ * two); -ENOMEM.  On failure *@out is NULL.
+ */
+VFIOIOMMU_API int vfioiommu_iova_alloc_new(vfioiommu_iova_alloc **out,
+	const vfioiommu_iova_list *usable, uint64_t min_align);
+
+/** Free an allocator and every block still allocated.  NULL is accepted. */
+VFIOIOMMU_API void vfioiommu_iova_alloc_free(vfioiommu_iova_alloc *a);
+
+/**
+ * Allocate @size bytes (rounded up to min_align) at an IOVA aligned to @align,
+ * with the whole block inside [@lo, @hi] (pass 0, UINT64_MAX for no window).
+ * @param align 0 or a power of two; values below min_align mean min_align.
+ * @return 0 with *@iova set; -ENOSPC nothing fits; -EINVAL (NULL argument,
+ * @size 0 or so large that rounding it up overflows, @align not a power of
+ * two, @lo > @hi); -ENOMEM.
+ */
+VFIOIOMMU_API int vfioiommu_iova_alloc_get(vfioiommu_iova_alloc *a, uint64_t size, uint64_t align,
+	uint64_t lo, uint64_t hi, uint64_t *iova);
+
+/**
+ * Claim the caller-chosen block [@iova, @iova + @size) (size rounded up to
+ * min_align), e.g. to mirror an existing mapping.  It is then a live block
+ * like any other and is given back with vfioiommu_iova_alloc_put().
+ * @return 0; -EINVAL (NULL @a, @size 0 or overflowing, @iova not a multiple
+ * of min_align, the block wraps past 2^64-1); -ERANGE some of the block is
+ * not in one usable range; -EEXIST it overlaps a live block; -ENOMEM.
+ */
+VFIOIOMMU_API int vfioiommu_iova_alloc_reserve(vfioiommu_iova_alloc *a, uint64_t iova, uint64_t size);
+
+/**
+ * Give back the live block that starts at @iova and is @size bytes (rounded
+ * up to min_align) long, exactly as it was allocated or reserved; the space
+ * merges with free neighbours.
+ * @return 0; -EINVAL (NULL @a, @size 0 or overflowing); -ENOENT no live
+ * block is exactly [@iova, @iova + @size) (nothing is freed).
+ */
+VFIOIOMMU_API int vfioiommu_iova_alloc_put(vfioiommu_iova_alloc *a, uint64_t iova, uint64_t size);
+
+/** Counters of an allocator, as of one instant. */
+struct vfioiommu_iova_alloc_stats {
+	uint64_t live;          /**< live blocks (allocated or reserved) */
+	uint64_t bytes_live;    /**< bytes in live blocks (saturates at UINT64_MAX) */
+	uint64_t bytes_free;    /**< bytes free (saturates at UINT64_MAX: only a 2^64-byte space) */
+	uint64_t free_extents;  /**< maximal free extents: a fragmentation measure */
+	uint64_t min_align;     /**< the granularity given to vfioiommu_iova_alloc_new() */
+};
+
+/** Read the counters.  @return 0, -EINVAL NULL argument. */
+VFIOIOMMU_API int vfioiommu_iova_alloc_stats(vfioiommu_iova_alloc *a,
+	struct vfioiommu_iova_alloc_stats *out);
+/** Number of live blocks (0 for NULL). */
+VFIOIOMMU_API size_t vfioiommu_iova_alloc_live(vfioiommu_iova_alloc *a);
+/** Bytes free, saturating at UINT64_MAX (0 for NULL). */
+VFIOIOMMU_API uint64_t vfioiommu_iova_alloc_bytes_free(vfioiommu_iova_alloc *a);
+
+VFIOIOMMU_END_DECLS
+
+#endif

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/**
+ * @file vfioiommu/iommufd.h
+ * Queries that only make sense on the iommufd backend (/dev/iommu, one IOAS,
+ * devices bound through /dev/vfio/devices/vfioN).
+ *
+ * Every function here fails with -EOPNOTSUPP (and a message saying which
+ * backend the context uses) when the context is a VFIO container, and with
+ * -ENODEV when no backend was chosen yet (no device opened).
+ */
+#ifndef VFIOIOMMU_IOMMUFD_H
+#define VFIOIOMMU_IOMMUFD_H
+
+#include <vfioiommu/common.h>
+
+VFIOIOMMU_BEGIN_DECLS
+
+/** IOMMU hardware behind a device (the kernel's enum iommu_hw_info_type values). */
+enum vfioiommu_hw_type {
+	VFIOIOMMU_HW_NONE = 0,          /**< the IOMMU driver reports nothing */
+	VFIOIOMMU_HW_INTEL_VTD = 1,     /**< Intel VT-d */
+	VFIOIOMMU_HW_ARM_SMMUV3 = 2,    /**< Arm SMMUv3 */
+	VFIOIOMMU_HW_TEGRA241_CMDQV = 3, /**< NVIDIA Tegra241 CMDQV (Linux 6.17) */
+	VFIOIOMMU_HW_AMD = 4,           /**< AMD IOMMU (Linux 7.0) */
+};
+
+/** Bits of vfioiommu_hw_info.capabilities (the kernel's IOMMU_HW_CAP_* values). */
+#define VFIOIOMMU_HW_CAP_DIRTY_TRACKING   (1ull << 0) /**< the IOMMU can track dirty pages (6.7) */
+#define VFIOIOMMU_HW_CAP_PASID_EXEC       (1ull << 1) /**< PCI PASID execute permission (6.15) */
+#define VFIOIOMMU_HW_CAP_PASID_PRIV       (1ull << 2) /**< PCI PASID privileged mode (6.15) */
+#define VFIOIOMMU_HW_CAP_ATS_NOT_SUPPORTED (1ull << 3) /**< the device must not use ATS (7.1) */
+
+/** What IOMMU_GET_HW_INFO says about a device.  Set size, then call vfioiommu_device_hw_info(). */
+struct vfioiommu_hw_info {
+	/** sizeof(struct vfioiommu_hw_info) as the caller compiled it; later fields may be appended. */
+	uint32_t size;
+	/** enum vfioiommu_hw_type; a newer kernel may report a value not listed here. */
+	uint32_t type;
+	/**
+	 * log2 of the number of PASIDs the device can use (0 = no PASID).  Linux
+	 * before 6.15 does not report it, and 0 is returned there.
+	 */
+	uint32_t max_pasid_log2;
+	uint32_t reserved;
+	/**
+	 * VFIOIOMMU_HW_CAP_* bits (unknown bits are passed through).  The PASID
+	 * bits mean nothing when max_pasid_log2 is 0.  Linux before 6.7 reports none.
+	 */
+	uint64_t capabilities;
+};
+
+/** The /dev/iommu fd of the context (owned by the library), or -ENODEV / -EOPNOTSUPP / -EINVAL. */
+VFIOIOMMU_API int vfioiommu_ctx_iommufd_fd(vfioiommu_ctx *ctx);
+
+/** The IOAS id every device of the context is attached to.  @return 0, -ENODEV, -EOPNOTSUPP, -EINVAL. */
+VFIOIOMMU_API int vfioiommu_ctx_ioas_id(vfioiommu_ctx *ctx, uint32_t *id);
+
+/**
+ * The iommufd object id of a device (VFIO_DEVICE_BIND_IOMMUFD's out_devid),
+ * as IOMMU_HWPT_ALLOC and IOMMU_GET_HW_INFO want it.
+ * @return 0, -EINVAL (NULL argument), -EOPNOTSUPP (container backend).
+ */
+VFIOIOMMU_API int vfioiommu_device_iommufd_id(vfioiommu_device *dev, uint32_t *devid);
+
+/**
+ * Ask the kernel (IOMMU_GET_HW_INFO, Linux 6.6+) about the IOMMU behind a
+ * device.  Fields past @out->size are not written.
+ * @return 0; -EINVAL NULL argument or @out->size too small (< 8, no room for type);
+ * -EOPNOTSUPP container backend, or a kernel without GET_HW_INFO (older than 6.6);
+ * other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_device_hw_info(vfioiommu_device *dev, struct vfioiommu_hw_info *out);
+
+VFIOIOMMU_END_DECLS
+
+#endif

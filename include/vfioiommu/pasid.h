@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/**
+ * @file vfioiommu/pasid.h
+ * Host-owned PASID allocation with per-guest quotas, and attaching a PASID of
+ * a device to an iommufd hardware page table.
+ *
+ * Upstream Linux has no PASID allocation call: userspace picks PASID values
+ * itself, bounded by the width the IOMMU and the device report.  A VMM that
+ * hands PASIDs to several guests needs one owner of the value space that
+ * stops a guest from taking them all.  Here:
+ *  - a *space* is the value range [0, 2^width) of one device (or of several
+ *    devices sharing one PASID table), minus PASID 0 and one optional reserved
+ *    range;
+ *  - a *set* is one consumer's share of a space (one per guest) with a quota,
+ *    1000 by default, the default of the 2020 VFIO PASID proposal;
+ *  - a *handle* names one allocated PASID of one set.  It is a plain 64-bit
+ *    value carrying a generation, so a handle kept after its PASID was freed
+ *    is refused even when the same PASID has since been given out again.
+ *
+ * Every operation on a PASID takes the set it belongs to; a handle of another
+ * set or another space is refused with -EINVAL.
+ *
+ * Cost: allocation and free are O(log64 n) (a four-level summary bitmap at
+ * most, for 2^20 PASIDs), whatever the occupancy.  Freeing a set is O(k) in
+ * the PASIDs it holds.
+ *
+ * Threads: each space has one mutex that every operation on it or its sets
+ * holds for those few steps, so any thread may use any set at the same time.
+ * Freeing a set (or the space) while another thread still uses that set is
+ * the caller's error.
+ *
+ * Typical use:
+ * @code
+ *   vfioiommu_pasid_space *sp;
+ *   vfioiommu_pasid_set *guest;
+ *   vfioiommu_pasid_handle h;
+ *   if (vfioiommu_pasid_space_new(&sp, 20, NULL) == 0 &&
+ *       vfioiommu_pasid_set_new(sp, 0, &guest) == 0 &&
+ *       vfioiommu_pasid_alloc(guest, &h) == 0)
+ *       printf("PASID %d\n", vfioiommu_pasid_value(guest, h));
+ *   ...
+ *   vfioiommu_pasid_space_free(sp);   // frees the sets and their PASIDs too
+ * @endcode
+ */
+#ifndef VFIOIOMMU_PASID_H
+#define VFIOIOMMU_PASID_H
+
+#include <vfioiommu/common.h>
+
+VFIOIOMMU_BEGIN_DECLS
+
+/** The widest space: PCIe PASIDs are 20 bits. */
+#define VFIOIOMMU_PASID_MAX_WIDTH 20
+/** The quota a set gets when it asks for 0. */
+#define VFIOIOMMU_PASID_DEFAULT_QUOTA 1000u
+
+/** A PASID value space. */
+typedef struct vfioiommu_pasid_space vfioiommu_pasid_space;
+/** One consumer's (guest's) PASIDs in a space, under a quota. */
+typedef struct vfioiommu_pasid_set vfioiommu_pasid_set;
+/**
+ * One allocated PASID.  An opaque value: compare it, copy it, store it; never
+ * decode it.  0 is never a valid handle.
+ */
+typedef uint64_t vfioiommu_pasid_handle;
+#define VFIOIOMMU_PASID_HANDLE_NONE ((vfioiommu_pasid_handle)0)
+
+/** opts.flags: PASID 0 may be allocated (by default it is kept for the no-PASID, RID path). */
+#define VFIOIOMMU_PASID_SPACE_ALLOW_ZERO (1u << 0)
+/** opts.flags: never hand out [reserved_lo, reserved_hi] (clipped to the space). */
+#define VFIOIOMMU_PASID_SPACE_RESERVE    (1u << 1)
+
+/** Options for a space.  Zero-initialise, then set size. */
+struct vfioiommu_pasid_space_opts {
+	/** sizeof(struct vfioiommu_pasid_space_opts) as the caller compiled it. */
+	uint32_t size;
+	/** VFIOIOMMU_PASID_SPACE_* bits. */
+	uint32_t flags;
+	/** With VFIOIOMMU_PASID_SPACE_RESERVE: the inclusive range kept out. */
+	uint32_t reserved_lo;
+	uint32_t reserved_hi;
+};
+
+/**
+ * Create a space of the PASIDs [0, 2^@width_bits).  @opts may be NULL.
+ * @return 0; -EINVAL (NULL @out, @width_bits 0 or > 20, bad @opts size,
+ * unknown flag, reserved_lo > reserved_hi, or nothing left to allocate);
+ * -ENOMEM.  On failure *@out is NULL.
+ */
+VFIOIOMMU_API int vfioiommu_pasid_space_new(vfioiommu_pasid_space **out, unsigned int width_bits,
+	const struct vfioiommu_pasid_space_opts *opts);
+
+/**
+ * Create a space for @dev: the width is the smaller of what the IOMMU and the
+ * device support (IOMMU_GET_HW_INFO out_max_pasid_log2, Linux 6.15).
+ * @return as vfioiommu_pasid_space_new(), and -EOPNOTSUPP when the context is
+ * not iommufd, the kernel is too old to report PASID support, or the device
+ * has no PASID (the message on the device's context says which).
+ */
+VFIOIOMMU_API int vfioiommu_pasid_space_for_device(vfioiommu_pasid_space **out, vfioiommu_device *dev,
+	const struct vfioiommu_pasid_space_opts *opts);
+
+/** Free a space, every set in it and every PASID.  NULL is accepted. */
+VFIOIOMMU_API void vfioiommu_pasid_space_free(vfioiommu_pasid_space *space);
+
+/** The space's width in bits (0 for NULL). */
+VFIOIOMMU_API unsigned int vfioiommu_pasid_space_width(const vfioiommu_pasid_space *space);
+
+/**
+ * How many PASIDs are allocated (@in_use) and how many could still be
+ * (@avail; excludes PASID 0 and the reserved range).  Either pointer may be NULL.
+ * @return 0, -EINVAL NULL @space.
+ */
+VFIOIOMMU_API int vfioiommu_pasid_space_usage(vfioiommu_pasid_space *space,
+	uint32_t *in_use, uint32_t *avail);
+
+/**
+ * Create a set in @space that may hold at most @quota PASIDs (0 means
+ * VFIOIOMMU_PASID_DEFAULT_QUOTA).  A quota above what the space holds is
+ * allowed: the space runs out first.
+ * @return 0, -EINVAL (NULL argument), -ENOMEM.  On failure *@out is NULL.
+ */
+VFIOIOMMU_API int vfioiommu_pasid_set_new(vfioiommu_pasid_space *space, unsigned int quota,
+	vfioiommu_pasid_set **out);
+
+/** Free every PASID of @set and the set.  Its handles become invalid.  NULL is accepted. */
+VFIOIOMMU_API void vfioiommu_pasid_set_free(vfioiommu_pasid_set *set);
+
+/**
+ * PASIDs held by @set (@used) and its quota (@quota).  Either pointer may be NULL.
+ * @return 0, -EINVAL NULL @set.
+ */
+VFIOIOMMU_API int vfioiommu_pasid_set_usage(vfioiommu_pasid_set *set, uint32_t *used, uint32_t *quota);
+
+/**
+ * Allocate any free PASID (the lowest one) to @set.
+ * @return 0 with *@out set; -EINVAL NULL argument; -EDQUOT the set holds its
+ * quota; -ENOSPC the space has none left.  On failure *@out is
+ * VFIOIOMMU_PASID_HANDLE_NONE.
+ */
+VFIOIOMMU_API int vfioiommu_pasid_alloc(vfioiommu_pasid_set *set, vfioiommu_pasid_handle *out);
+
+/**
+ * Allocate the PASID @pasid (say, a value a guest programmed) to @set.
+ * Checked in this order: -EINVAL NULL argument; -ERANGE @pasid is outside
+ * the space, is PASID 0 of a space that keeps it, or lies in the reserved
+ * range; -EBUSY it is allocated (to this set or another); -EDQUOT the set
+ * holds its quota.  On failure *@out is VFIOIOMMU_PASID_HANDLE_NONE.
+ */
+VFIOIOMMU_API int vfioiommu_pasid_alloc_value(vfioiommu_pasid_set *set, uint32_t pasid,
+	vfioiommu_pasid_handle *out);
+
+/**
+ * Free one PASID of @set.
+ * @return 0; -EINVAL NULL @set, or @h is not a live handle of @set (already
+ * freed, of another set or space, or never valid).
+ */
+VFIOIOMMU_API int vfioiommu_pasid_free(vfioiommu_pasid_set *set, vfioiommu_pasid_handle h);
+
+/**
+ * The PASID value @h names.
+ * @return the PASID (>= 0); -EINVAL as for vfioiommu_pasid_free().
+ */
+VFIOIOMMU_API int vfioiommu_pasid_value(vfioiommu_pasid_set *set, vfioiommu_pasid_handle h);
+
+/* ---------------- iommufd: PASID-capable page tables and attachment ---------------- */
+
+/**
+ * Allocate a hardware page table on the context's IOAS that may be attached
+ * to PASIDs (IOMMU_HWPT_ALLOC with IOMMU_HWPT_ALLOC_PASID, Linux 6.15).  The
+ * kernel also wants the device's own (RID) page table PASID-capable before
+ * PASIDs are attached.  The page table lives until the context is destroyed
+ * is destroyed.
+ * @return 0 with *@hwpt_id set; -EINVAL NULL argument; -EOPNOTSUPP container
+ * backend, or the IOMMU or kernel lacks PASID support; other -errno from the
+ * kernel.
+ */
+VFIOIOMMU_API int vfioiommu_hwpt_alloc_pasid(vfioiommu_device *dev, uint32_t *hwpt_id);
+
+/**
+ * Attach the PASID @h of @set on @dev to the page table @hwpt_id.  When the
+ * PASID is already attached this replaces the page table atomically (no
+ * window where DMA with that PASID is blocked).
+ * @return 0; -EINVAL bad argument or stale handle, or a page table that was
+ * not allocated PASID-capable; -EOPNOTSUPP container backend, a kernel
+ * without PASID attach (before 6.15), or a device without PASID (the message
+ * says which); -ERANGE the PASID is beyond the device's width; other -errno
+ * from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_pasid_attach(vfioiommu_device *dev, vfioiommu_pasid_set *set,
+	vfioiommu_pasid_handle h, uint32_t hwpt_id);
+
+/** The same as vfioiommu_pasid_attach(): attaching again is the replace. */
+VFIOIOMMU_API int vfioiommu_pasid_replace(vfioiommu_device *dev, vfioiommu_pasid_set *set,
+	vfioiommu_pasid_handle h, uint32_t hwpt_id);
+
+/**
+ * Detach the PASID @h of @set on @dev.  DMA tagged with it is then blocked.
+ * @return 0 or -errno as for vfioiommu_pasid_attach().
+ */
+VFIOIOMMU_API int vfioiommu_pasid_detach(vfioiommu_device *dev, vfioiommu_pasid_set *set,
+	vfioiommu_pasid_handle h);
+
+VFIOIOMMU_END_DECLS
+
+#endif
