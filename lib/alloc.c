@@ -2,11 +2,16 @@
 /*
  * IOVA allocator: free extents in an AVL tree augmented with the largest
  * extent per subtree (the shape of the kernel's vmalloc free-area tree), live
- * blocks in a second AVL tree keyed by IOVA.  Free + live tile the usable
- * ranges exactly, which vi_iova_alloc_check() verifies.
+ * blocks in a hash table keyed by IOVA.  Free + live tile the usable ranges
+ * exactly, which vi_iova_alloc_check() verifies.
  *
  * Every length is carried as "bytes - 1" so that a range ending at 2^64-1,
  * or the whole 64-bit space, needs no special case.
+ *
+ * Freeing never allocates: each free extent is followed by a live block or
+ * by the end of a usable range, so n_free <= n_usable + n_live, and get and
+ * reserve keep at least n_usable + n_live tree nodes in the pool (and room
+ * for n_live entries in the table) before they add a block.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,6 +19,7 @@
 #include <stdlib.h>
 
 #include "alloc.h"
+#include "alloc_live.h"
 #include "alloc_tree.h"
 
 /* Tree nodes come from chunks that live as long as the allocator: no malloc per operation. */
@@ -35,20 +41,17 @@ struct vfioiommu_iova_alloc {
 	uint64_t min_align;
 	uint64_t mask;                       /* min_align - 1 */
 	struct vi_at_node *free_root;
-	struct vi_at_node *live_root;
-	uint64_t n_free, n_live;
+	struct vi_live live;
+	uint64_t n_free;
 	struct ctr bytes_free, bytes_live;
 	struct vfioiommu_iova_range *usable; /* trimmed to min_align, sorted, for -ERANGE */
 	size_t n_usable;
 	struct pool_chunk *chunks;
 	struct vi_at_node *spare;            /* linked through ->left */
-	size_t n_spare;
+	size_t n_spare, n_nodes;
 	size_t next_chunk;
 	bool fail_nodes;
 };
-
-/* Every split needs at most two new nodes: the live block and a free tail. */
-#define NODES_PER_OP 2
 
 static void ctr_add(struct ctr *c, uint64_t len_m1)
 {
@@ -109,13 +112,14 @@ static bool trim_last(uint64_t last, uint64_t mask, uint64_t *out)
 
 /* ---------------- node pool ---------------- */
 
-static int pool_reserve(struct vfioiommu_iova_alloc *a, size_t k)
+/* Grow the pool to at least @total nodes. */
+static int pool_grow(struct vfioiommu_iova_alloc *a, size_t total)
 {
 	struct pool_chunk *c;
 
 	if (a->fail_nodes)
 		return -ENOMEM;
-	while (a->n_spare < k) {
+	while (a->n_nodes < total) {
 		size_t n = a->next_chunk;
 
 		c = malloc(sizeof(*c) + n * sizeof(c->nodes[0]));
@@ -128,13 +132,14 @@ static int pool_reserve(struct vfioiommu_iova_alloc *a, size_t k)
 			a->spare = &c->nodes[i];
 		}
 		a->n_spare += n;
+		a->n_nodes += n;
 		if (a->next_chunk < CHUNK_MAX)
 			a->next_chunk *= 2;
 	}
 	return 0;
 }
 
-/* Only after pool_reserve() said there are enough. */
+/* Only where the invariant above promises a spare node. */
 static struct vi_at_node *pool_take(struct vfioiommu_iova_alloc *a)
 {
 	struct vi_at_node *n = a->spare;
@@ -164,6 +169,7 @@ VFIOIOMMU_API void vfioiommu_iova_alloc_free(vfioiommu_iova_alloc *a)
 		free(c);
 	}
 	free(a->usable);
+	vi_live_fini(&a->live);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
@@ -191,6 +197,7 @@ VFIOIOMMU_API int vfioiommu_iova_alloc_new(vfioiommu_iova_alloc **out,
 	a->min_align = min_align;
 	a->mask = min_align - 1;
 	a->next_chunk = CHUNK_MIN;
+	vi_live_init(&a->live, min_align);
 	n = vfioiommu_iova_list_count(usable);
 	a->usable = malloc((n ? n : 1) * sizeof(a->usable[0]));
 	if (!a->usable) {
@@ -206,7 +213,7 @@ VFIOIOMMU_API int vfioiommu_iova_alloc_new(vfioiommu_iova_alloc **out,
 			break;
 		if (!align_up(in.start, a->mask, &s) || !trim_last(in.last, a->mask, &e) || s > e)
 			continue;
-		if (pool_reserve(a, 1) != 0) {
+		if (pool_grow(a, a->n_usable + 1) != 0) {
 			vfioiommu_iova_alloc_free(a);
 			return -ENOMEM;
 		}
@@ -282,23 +289,29 @@ static struct vi_at_node *search(struct vi_at_node *t, struct req *q)
 	return NULL;
 }
 
-/* Make [s, e], which lies inside free extent f, a live block. */
+/* Room for one more live block; nothing changes on failure. */
+static int room_for_one(struct vfioiommu_iova_alloc *a)
+{
+	int r = pool_grow(a, a->n_usable + a->live.n + 1);
+
+	return r ? r : vi_live_reserve(&a->live, a->live.n + 1);
+}
+
+/* Make [s, e], which lies inside free extent f, a live block.  After room_for_one(). */
 static void carve(struct vfioiommu_iova_alloc *a, struct vi_at_node *f, uint64_t s, uint64_t e)
 {
-	struct vi_at_node *live, *tail, *gone;
+	struct vi_at_node *tail, *gone;
 
 	if (f->start == s && f->last == e) {
 		a->free_root = vi_at_remove(a->free_root, s, &gone);
-		live = gone;
+		pool_give(a, gone);
 		a->n_free--;
 	} else if (f->start == s) {
 		f->start = e + 1;
 		vi_at_touch(a->free_root, f->start);
-		live = pool_take(a);
 	} else if (f->last == e) {
 		f->last = s - 1;
 		vi_at_touch(a->free_root, f->start);
-		live = pool_take(a);
 	} else {
 		tail = pool_take(a);
 		tail->start = e + 1;
@@ -307,12 +320,8 @@ static void carve(struct vfioiommu_iova_alloc *a, struct vi_at_node *f, uint64_t
 		vi_at_touch(a->free_root, f->start);
 		a->free_root = vi_at_insert(a->free_root, tail);
 		a->n_free++;
-		live = pool_take(a);
 	}
-	live->start = s;
-	live->last = e;
-	a->live_root = vi_at_insert(a->live_root, live);
-	a->n_live++;
+	vi_live_add(&a->live, s, e);
 	ctr_sub(&a->bytes_free, e - s);
 	ctr_add(&a->bytes_live, e - s);
 }
@@ -342,7 +351,7 @@ VFIOIOMMU_API int vfioiommu_iova_alloc_get(vfioiommu_iova_alloc *a, uint64_t siz
 		return -ENOSPC;
 
 	pthread_mutex_lock(&a->lock);
-	r = pool_reserve(a, NODES_PER_OP);
+	r = room_for_one(a);
 	if (r)
 		goto out;
 	/* first pass: only extents long enough to hold the block at any alignment */
@@ -400,7 +409,7 @@ VFIOIOMMU_API int vfioiommu_iova_alloc_reserve(vfioiommu_iova_alloc *a, uint64_t
 		r = in_usable(a, iova, last) ? -EEXIST : -ERANGE;
 		goto out;
 	}
-	r = pool_reserve(a, NODES_PER_OP);
+	r = room_for_one(a);
 	if (r)
 		goto out;
 	carve(a, f, iova, last);
@@ -414,6 +423,7 @@ VFIOIOMMU_API int vfioiommu_iova_alloc_put(vfioiommu_iova_alloc *a, uint64_t iov
 	struct vi_at_node *n, *p, *s, *gone;
 	uint64_t size_m1, last;
 	bool padj, sadj;
+	size_t slot;
 	int r = 0;
 
 	if (!a || !size_m1_of(a, size, &size_m1))
@@ -423,21 +433,19 @@ VFIOIOMMU_API int vfioiommu_iova_alloc_put(vfioiommu_iova_alloc *a, uint64_t iov
 	last = iova + size_m1;
 
 	pthread_mutex_lock(&a->lock);
-	n = vi_at_find(a->live_root, iova);
-	if (!n || n->last != last) {
+	slot = vi_live_find(&a->live, iova);
+	if (slot == SIZE_MAX || a->live.s[slot].last != last) {
 		r = -ENOENT;
 		goto out;
 	}
-	a->live_root = vi_at_remove(a->live_root, iova, &n);
-	a->n_live--;
+	vi_live_del(&a->live, slot);
 	ctr_sub(&a->bytes_live, size_m1);
 	ctr_add(&a->bytes_free, size_m1);
 
 	/* the block is not free, so p ends below it and s starts above it */
-	p = vi_at_floor(a->free_root, iova);
-	s = last == UINT64_MAX ? NULL : vi_at_ceil(a->free_root, last + 1);
+	vi_at_around(a->free_root, iova, &p, &s);
 	padj = p && p->last + 1 == iova;
-	sadj = s && s->start == last + 1;
+	sadj = s && last != UINT64_MAX && s->start == last + 1;
 	if (padj && sadj) {
 		uint64_t s_last = s->last;
 
@@ -446,16 +454,16 @@ VFIOIOMMU_API int vfioiommu_iova_alloc_put(vfioiommu_iova_alloc *a, uint64_t iov
 		a->n_free--;
 		p->last = s_last;
 		vi_at_touch(a->free_root, p->start);
-		pool_give(a, n);
 	} else if (padj) {
 		p->last = last;
 		vi_at_touch(a->free_root, p->start);
-		pool_give(a, n);
 	} else if (sadj) {
 		s->start = iova;
 		vi_at_touch(a->free_root, iova);
-		pool_give(a, n);
 	} else {
+		n = pool_take(a);
+		n->start = iova;
+		n->last = last;
 		a->free_root = vi_at_insert(a->free_root, n);
 		a->n_free++;
 	}
@@ -472,7 +480,7 @@ VFIOIOMMU_API int vfioiommu_iova_alloc_stats(vfioiommu_iova_alloc *a,
 	if (!a || !out)
 		return -EINVAL;
 	pthread_mutex_lock(&a->lock);
-	out->live = a->n_live;
+	out->live = a->live.n;
 	out->bytes_live = ctr_sat(&a->bytes_live);
 	out->bytes_free = ctr_sat(&a->bytes_free);
 	out->free_extents = a->n_free;
@@ -488,7 +496,7 @@ VFIOIOMMU_API size_t vfioiommu_iova_alloc_live(vfioiommu_iova_alloc *a)
 	if (!a)
 		return 0;
 	pthread_mutex_lock(&a->lock);
-	n = (size_t)a->n_live;
+	n = a->live.n;
 	pthread_mutex_unlock(&a->lock);
 	return n;
 }
@@ -573,10 +581,58 @@ static int check_tiling(const struct vfioiommu_iova_alloc *a, const struct colle
 	return 0;
 }
 
+static int range_cmp(const void *x, const void *y)
+{
+	const struct vfioiommu_iova_range *p = x, *q = y;
+
+	return (p->start > q->start) - (p->start < q->start);
+}
+
+/* The pool's bookkeeping and the promise that put never needs memory. */
+static int check_pool(const struct vfioiommu_iova_alloc *a, struct vi_err *e)
+{
+	const struct vi_at_node *n;
+	size_t spare = 0;
+
+	for (n = a->spare; n && spare <= a->n_spare; n = n->left)
+		spare++;
+	if (spare != a->n_spare || a->n_spare + a->n_free != a->n_nodes)
+		return vi_errf(e, -EUCLEAN, "pool: %zu spare nodes listed, %zu counted, %" PRIu64 " free, %zu in all",
+			       spare, a->n_spare, a->n_free, a->n_nodes);
+	if (a->n_nodes < a->n_usable + a->live.n)
+		return vi_errf(e, -EUCLEAN, "pool holds %zu nodes, fewer than %zu ranges + %zu live blocks",
+			       a->n_nodes, a->n_usable, a->live.n);
+	if (a->live.n > a->live.cap / 2)
+		return vi_errf(e, -EUCLEAN, "live table over half full: %zu of %zu", a->live.n, a->live.cap);
+	return 0;
+}
+
+/* Every entry of the live table is found from its home slot; collect them sorted. */
+static int check_live(const struct vfioiommu_iova_alloc *a, struct collect *lv, struct vi_err *e)
+{
+	for (size_t i = 0; i < a->live.cap; i++) {
+		const struct vi_live_slot *sl = &a->live.s[i];
+
+		if (vi_live_empty(sl))
+			continue;
+		if (vi_live_find(&a->live, sl->iova) != i)
+			return vi_errf(e, -EUCLEAN, "live block at %#" PRIx64 " is not found where it lies", sl->iova);
+		if (lv->n == lv->cap)
+			return vi_errf(e, -EUCLEAN, "live table holds more than its count %zu", a->live.n);
+		lv->r[lv->n].start = sl->iova;
+		lv->r[lv->n].last = sl->last;
+		lv->n++;
+	}
+	if (lv->n != a->live.n)
+		return vi_errf(e, -EUCLEAN, "live table holds %zu blocks, counter says %zu", lv->n, a->live.n);
+	qsort(lv->r, lv->n, sizeof(lv->r[0]), range_cmp);
+	return 0;
+}
+
 int vi_iova_alloc_check(vfioiommu_iova_alloc *a, struct vi_err *e)
 {
 	struct collect fr = { NULL, 0, 0 }, lv = { NULL, 0, 0 };
-	uint64_t nf, nl;
+	uint64_t nf;
 	int r;
 
 	if (!a)
@@ -586,13 +642,11 @@ int vi_iova_alloc_check(vfioiommu_iova_alloc *a, struct vi_err *e)
 	if (r == 0 && nf != a->n_free)
 		r = vi_errf(e, -EUCLEAN, "free tree holds %" PRIu64 " extents, counter says %" PRIu64, nf, a->n_free);
 	if (r == 0)
-		r = vi_at_check(a->live_root, &nl, e);
-	if (r == 0 && nl != a->n_live)
-		r = vi_errf(e, -EUCLEAN, "live tree holds %" PRIu64 " blocks, counter says %" PRIu64, nl, a->n_live);
+		r = check_pool(a, e);
 	if (r)
 		goto out;
 	fr.cap = (size_t)nf;
-	lv.cap = (size_t)nl;
+	lv.cap = a->live.n;
 	fr.r = malloc((fr.cap ? fr.cap : 1) * sizeof(fr.r[0]));
 	lv.r = malloc((lv.cap ? lv.cap : 1) * sizeof(lv.r[0]));
 	if (!fr.r || !lv.r) {
@@ -600,8 +654,9 @@ int vi_iova_alloc_check(vfioiommu_iova_alloc *a, struct vi_err *e)
 		goto out;
 	}
 	vi_at_walk(a->free_root, collect_fn, &fr);
-	vi_at_walk(a->live_root, collect_fn, &lv);
-	r = check_tiling(a, &fr, &lv, e);
+	r = check_live(a, &lv, e);
+	if (r == 0)
+		r = check_tiling(a, &fr, &lv, e);
 out:
 	pthread_mutex_unlock(&a->lock);
 	free(fr.r);

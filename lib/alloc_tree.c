@@ -134,13 +134,6 @@ void vi_at_touch(struct vi_at_node *t, uint64_t key)
 	pull(t);
 }
 
-struct vi_at_node *vi_at_find(struct vi_at_node *t, uint64_t key)
-{
-	while (t && t->start != key)
-		t = key < t->start ? t->left : t->right;
-	return t;
-}
-
 struct vi_at_node *vi_at_floor(struct vi_at_node *t, uint64_t key)
 {
 	struct vi_at_node *best = NULL;
@@ -156,19 +149,18 @@ struct vi_at_node *vi_at_floor(struct vi_at_node *t, uint64_t key)
 	return best;
 }
 
-struct vi_at_node *vi_at_ceil(struct vi_at_node *t, uint64_t key)
+void vi_at_around(struct vi_at_node *t, uint64_t key, struct vi_at_node **le, struct vi_at_node **gt)
 {
-	struct vi_at_node *best = NULL;
-
+	*le = *gt = NULL;
 	while (t) {
-		if (t->start >= key) {
-			best = t;
-			t = t->left;
-		} else {
+		if (t->start <= key) {
+			*le = t;
 			t = t->right;
+		} else {
+			*gt = t;
+			t = t->left;
 		}
 	}
-	return best;
 }
 
 int vi_at_walk(struct vi_at_node *t, vi_at_walk_fn fn, void *arg)

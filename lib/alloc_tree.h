@@ -3,9 +3,7 @@
  * An AVL tree of disjoint inclusive ranges keyed by start, each subtree
  * augmented with its largest (last - start), so "lowest range at least this
  * long" searches can skip whole subtrees.  The IOVA allocator keeps its free
- * extents in one (where the augmentation matters) and its live blocks in
- * another (where it is merely kept).  Callers own the nodes; the tree only
- * links them.  Lengths are kept as last - start so a range may span all 2^64.
+ * extents in one.  Callers own the nodes; the tree only links them.  Lengths are kept as last - start so a range may span all 2^64.
  */
 #ifndef VI_ALLOC_TREE_H
 #define VI_ALLOC_TREE_H
@@ -35,10 +33,10 @@ struct vi_at_node *vi_at_remove(struct vi_at_node *t, uint64_t key, struct vi_at
  * after its start or last changed without changing its place in the order.
  */
 void vi_at_touch(struct vi_at_node *t, uint64_t key);
-/* The node with start == key / the last with start <= key / the first with start >= key, or NULL. */
-struct vi_at_node *vi_at_find(struct vi_at_node *t, uint64_t key);
+/* The last node with start <= key, or NULL. */
 struct vi_at_node *vi_at_floor(struct vi_at_node *t, uint64_t key);
-struct vi_at_node *vi_at_ceil(struct vi_at_node *t, uint64_t key);
+/* In one descent: *le = the last node with start <= key, *gt = the first with start > key (or NULL). */
+void vi_at_around(struct vi_at_node *t, uint64_t key, struct vi_at_node **le, struct vi_at_node **gt);
 
 /* Call fn on every node in start order; stops at and returns fn's first non-zero. */
 typedef int (*vi_at_walk_fn)(struct vi_at_node *n, void *arg);

@@ -175,11 +175,11 @@ static int t1_usable(struct t1_state *st, const struct vi_cap *cap, const char *
 		     struct vi_err *err)
 {
 	if (st->seen & (1u << cap->id))
-		return vi_errf(err, -EPROTO, "VFIO_IOMMU_GET_INFO: second %s capability at offset %" PRIu32,
+		return vi_errf(err, -EPROTO, "second %s capability at offset %" PRIu32,
 			       name, cap->off);
 	st->seen |= 1u << cap->id;
 	if (cap->version == 0)
-		return vi_errf(err, -EPROTO, "VFIO_IOMMU_GET_INFO: %s capability at offset %" PRIu32 " has version 0",
+		return vi_errf(err, -EPROTO, "%s capability at offset %" PRIu32 " has version 0",
 			       name, cap->off);
 	if (cap->len < need) {
 		/* a later version may have changed the layout; only v1 is a contract */
@@ -188,7 +188,7 @@ static int t1_usable(struct t1_state *st, const struct vi_cap *cap, const char *
 			return 0;
 		}
 		return vi_errf(err, -EPROTO,
-			       "VFIO_IOMMU_GET_INFO: %s capability at offset %" PRIu32 " has %zu bytes, needs %zu",
+			       "%s capability at offset %" PRIu32 " has %zu bytes, needs %zu",
 			       name, cap->off, cap->len, need);
 	}
 	if (cap->version > 1)
@@ -230,7 +230,7 @@ static int t1_cap(void *arg, const struct vi_cap *cap, struct vi_err *err)
 		need = T1_IOVA_RANGE_HDR + (uint64_t)nr * sizeof(struct kabi_vfio_iova_range);
 		if (need > cap->len)
 			return vi_errf(err, -EPROTO,
-				       "VFIO_IOMMU_GET_INFO: IOVA_RANGE capability at offset %" PRIu32
+				       "IOVA_RANGE capability at offset %" PRIu32
 				       " claims %" PRIu32 " ranges (%" PRIu64 " bytes) but has %zu bytes",
 				       cap->off, nr, need, cap->len);
 		info->has_iova_ranges = true;
@@ -303,8 +303,12 @@ int vi_type1_parse(const void *buf, size_t len, struct vfioiommu_iommu_info *inf
 			return vi_errf(err, -EPROTO,
 				       "VFIO_IOMMU_GET_INFO: CAPS flag set but cap_offset is 0 in a %zu-byte reply", len);
 		rc = vi_caps_walk(buf, len, cap_offset, VI_TYPE1_INFO_FIXED, t1_cap, &st, err);
-		if (rc < 0)
-			return rc;
+		if (rc < 0) {
+			char why[VI_MSG_MAX];
+
+			snprintf(why, sizeof(why), "%s", err ? err->msg : "");
+			return vi_errf(err, rc, "VFIO_IOMMU_GET_INFO: %s", why);
+		}
 	}
 	if (ranges && st.have_iova)
 		return t1_ranges(&st.iova, info->nr_iova_ranges, ranges, err);

@@ -31,6 +31,7 @@ struct vi_cgroup {
 struct vi_container {
 	int fd;
 	bool iommu_set;
+	bool unmap_all;       /* VFIO_UNMAP_ALL (5.12+) */
 	size_t reason_base;   /* backend_reason length before the IOMMU type was appended */
 	struct vi_cgroup *groups;
 	size_t ngroups, cap;
@@ -127,42 +128,51 @@ static long group_find(struct vi_container *c, unsigned int num)
 
 /* ---------------- explaining refusals ---------------- */
 
-struct culprit {
-	struct vfioiommu_ctx *ctx;
-	char bdf[VI_BDF_MAX];
-	char driver[128];
-	unsigned int others;
+#define VI_GROUP_NAMES_MAX 64
+
+struct names {
+	char v[VI_GROUP_NAMES_MAX][VI_BDF_MAX];
+	unsigned int n;
 };
 
-static int find_culprit(void *arg, const char *name)
+/* Only collects: a door may hold its own lock while it calls back, so no door call here. */
+static int collect_name(void *arg, const char *name)
 {
-	struct culprit *cu = arg;
-	char drv[128];
+	struct names *nm = arg;
 
-	if (vi_sysfs_device_driver(cu->ctx, name, drv, sizeof(drv)) < 0 || !drv[0] || vi_driver_is_vfio(drv))
-		return 0;
-	if (cu->bdf[0]) {
-		cu->others++;
-		return 0;
-	}
-	snprintf(cu->bdf, sizeof(cu->bdf), "%s", name);
-	snprintf(cu->driver, sizeof(cu->driver), "%s", drv);
+	if (nm->n < VI_GROUP_NAMES_MAX)
+		snprintf(nm->v[nm->n++], VI_BDF_MAX, "%s", name);
 	return 0;
 }
 
 static int fail_not_viable(struct vfioiommu_ctx *ctx, unsigned int group)
 {
-	struct culprit cu = { .ctx = ctx };
+	struct names *nm = calloc(1, sizeof(*nm));
+	char drv[128], culprit[VI_BDF_MAX] = "", cdrv[128] = "";
+	unsigned int others = 0;
 
-	vi_sysfs_listdir(ctx, find_culprit, &cu, "kernel/iommu_groups/%u/devices", group);
-	if (!cu.bdf[0])
+	if (nm && vi_sysfs_listdir(ctx, collect_name, nm, "kernel/iommu_groups/%u/devices", group) >= 0) {
+		for (unsigned int i = 0; i < nm->n; i++) {
+			if (vi_sysfs_device_driver(ctx, nm->v[i], drv, sizeof(drv)) < 0 || !drv[0] ||
+			    vi_driver_is_vfio(drv))
+				continue;
+			if (culprit[0]) {
+				others++;
+				continue;
+			}
+			snprintf(culprit, sizeof(culprit), "%s", nm->v[i]);
+			snprintf(cdrv, sizeof(cdrv), "%s", drv);
+		}
+	}
+	free(nm);
+	if (!culprit[0])
 		return vi_fail(ctx, -EINVAL,
 			       "group %u is not viable: a device of the group is bound to a driver other than "
 			       "vfio-pci (see %s/kernel/iommu_groups/%u/devices)", group, ctx->sysfs_root, group);
 	return vi_fail(ctx, -EINVAL,
 		       "group %u is not viable: device %s is bound to %s%s; every device of the group must be "
-		       "bound to vfio-pci or to no driver", group, cu.bdf, cu.driver,
-		       cu.others ? " (and more devices to other drivers)" : "");
+		       "bound to vfio-pci or to no driver", group, culprit, cdrv,
+		       others ? " (and more devices to other drivers)" : "");
 }
 
 /* The first "direct" line of the group's reserved_regions, or "" if none. */
@@ -243,6 +253,11 @@ static int set_iommu(struct vfioiommu_ctx *ctx)
 		return set_type(ctx, KABI_VFIO_NOIOMMU_IOMMU, VFIOIOMMU_BACKEND_NOIOMMU,
 				"requested by the caller (unsafe: no DMA isolation)");
 	}
+	/* asked before SET_IOMMU, where type1 answers for itself; before 5.12 unmap_all spans the space */
+	rc = kcheck_ext(ctx, c->fd, KABI_VFIO_UNMAP_ALL);
+	if (rc < 0)
+		return vi_fail(ctx, rc, "VFIO_CHECK_EXTENSION(UNMAP_ALL) failed: %s", vi_errno_name(rc));
+	c->unmap_all = rc > 0;
 	rc = kcheck_ext(ctx, c->fd, KABI_VFIO_TYPE1v2_IOMMU);
 	if (rc < 0)
 		return vi_fail(ctx, rc, "VFIO_CHECK_EXTENSION(TYPE1v2) failed: %s", vi_errno_name(rc));
@@ -383,7 +398,11 @@ static int c_add_group(struct vfioiommu_ctx *ctx, unsigned int group)
 {
 	long idx = group_get(ctx, group, true);
 
-	return idx < 0 ? (int)idx : 0;
+	if (idx < 0)
+		return (int)idx;
+	/* a new group narrows the container's ranges */
+	vi_dma_ranges_changed(ctx);
+	return 0;
 }
 
 static int c_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev)
@@ -398,10 +417,21 @@ static int c_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 	g = &c->groups[idx];
 	fd = vi_kioctl(ctx, g->fd, KABI_VFIO_GROUP_GET_DEVICE_FD, dev->bdf);
 	if (fd < 0) {
-		int rc = vi_fail(ctx, fd, "VFIO_GROUP_GET_DEVICE_FD for %s in group %u failed: %s%s", dev->bdf,
-				 dev->group, vi_errno_name(fd),
-				 fd == -ENODEV ? " (the device is not bound to vfio-pci)" :
-				 fd == -EBUSY ? " (the device is open through its VFIO cdev)" : "");
+		char direct[80] = "";
+		int rc;
+
+		/* iommufd's emulated container claims the device here, not at SET_CONTAINER */
+		if (fd == -EINVAL && ctx->container_is_iommufd == 1)
+			direct_region(ctx, dev->group, direct, sizeof(direct));
+		if (direct[0])
+			rc = vi_fail(ctx, -EINVAL, "device %s: group %u needs a firmware 1:1 mapping (RESV_DIRECT "
+				     "region %s in its reserved_regions): Linux 6.6+ refuses to hand such a device "
+				     "to VFIO", dev->bdf, dev->group, direct);
+		else
+			rc = vi_fail(ctx, fd, "VFIO_GROUP_GET_DEVICE_FD for %s in group %u failed: %s%s", dev->bdf,
+				     dev->group, vi_errno_name(fd),
+				     fd == -ENODEV ? " (the device is not bound to vfio-pci)" :
+				     fd == -EBUSY ? " (the device is open through its VFIO cdev)" : "");
 		if (g->devices == 0 && !g->explicit_add)
 			group_release(ctx, (size_t)idx);
 		return rc;
@@ -449,6 +479,95 @@ static int c_iova_ranges(struct vfioiommu_ctx *ctx, vfioiommu_iova_list **out)
 	return 0;
 }
 
+/* ---------------- DMA: the kernel's errno, unchanged (lib/dma.c explains) ---------------- */
+
+static int dma_ready(struct vfioiommu_ctx *ctx)
+{
+	struct vi_container *c = cont(ctx);
+
+	if (!c || !c->iommu_set)
+		return vi_fail(ctx, -ENODEV, "no group is attached: the container has no IOMMU yet");
+	if (ctx->backend == VFIOIOMMU_BACKEND_NOIOMMU)
+		return vi_fail(ctx, -EOPNOTSUPP, "a no-IOMMU container cannot map DMA (no translation: use "
+			       "physical addresses)");
+	return c->fd;
+}
+
+static int c_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, uint64_t iova, uint64_t len, uint32_t prot)
+{
+	struct kabi_vfio_dma_map m = {
+		.argsz = sizeof(m), .vaddr = vaddr, .iova = iova, .size = len,
+		.flags = ((prot & VI_PROT_READ) ? KABI_VFIO_DMA_MAP_FLAG_READ : 0) |
+			 ((prot & VI_PROT_WRITE) ? KABI_VFIO_DMA_MAP_FLAG_WRITE : 0),
+	};
+	int fd = dma_ready(ctx);
+	int rc;
+
+	if (fd < 0)
+		return fd;
+	rc = vi_kioctl(ctx, fd, KABI_VFIO_IOMMU_MAP_DMA, &m);
+	return rc < 0 ? rc : 0;
+}
+
+static int unmap_flags(struct vfioiommu_ctx *ctx, uint32_t flags, uint64_t iova, uint64_t len,
+		       uint64_t *unmapped)
+{
+	struct kabi_vfio_dma_unmap u = { .argsz = sizeof(u), .flags = flags, .iova = iova, .size = len };
+	int fd = dma_ready(ctx);
+	int rc;
+
+	*unmapped = 0;
+	if (fd < 0)
+		return fd;
+	rc = vi_kioctl(ctx, fd, KABI_VFIO_IOMMU_UNMAP_DMA, &u);
+	if (rc < 0)
+		return rc;
+	*unmapped = u.size;
+	return 0;
+}
+
+static int c_unmap(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint64_t *unmapped)
+{
+	return unmap_flags(ctx, 0, iova, len, unmapped);
+}
+
+static int c_unmap_all(struct vfioiommu_ctx *ctx, uint64_t *unmapped)
+{
+	struct vi_container *c = cont(ctx);
+	struct vfioiommu_iommu_info info = { .size = sizeof(info) };
+	uint64_t pg;
+	int rc;
+
+	if (c && c->unmap_all)
+		return unmap_flags(ctx, KABI_VFIO_DMA_UNMAP_FLAG_ALL, 0, 0, unmapped);
+	*unmapped = 0;
+	rc = dma_ready(ctx);
+	if (rc < 0)
+		return rc;
+	/* before 5.12: one range from 0 to the last whole page (size must not wrap) */
+	rc = vi_type1_info(ctx, c->fd, &info, NULL);
+	if (rc < 0)
+		return rc;
+	pg = info.pgsizes ? info.pgsizes & (~info.pgsizes + 1) : 4096;
+	return unmap_flags(ctx, 0, 0, UINT64_MAX - pg + 1, unmapped);
+}
+
+static int c_dma_limits(struct vfioiommu_ctx *ctx, uint64_t *pgsizes, int64_t *avail)
+{
+	struct vfioiommu_iommu_info info = { .size = sizeof(info) };
+	int fd = dma_ready(ctx);
+	int rc;
+
+	if (fd < 0)
+		return fd;
+	rc = vi_type1_info(ctx, fd, &info, NULL);
+	if (rc < 0)
+		return rc;
+	*pgsizes = info.pgsizes;
+	*avail = info.has_dma_avail ? (int64_t)info.dma_avail : -1;
+	return 0;
+}
+
 static void c_close(struct vfioiommu_ctx *ctx)
 {
 	struct vi_container *c = cont(ctx);
@@ -473,6 +592,10 @@ const struct vi_backend_ops vi_container_ops = {
 	.device_close = c_device_close,
 	.iova_ranges = c_iova_ranges,
 	.close = c_close,
+	.map = c_map,
+	.unmap = c_unmap,
+	.unmap_all = c_unmap_all,
+	.dma_limits = c_dma_limits,
 };
 
 VFIOIOMMU_API int vfioiommu_ctx_iommu_info(vfioiommu_ctx *ctx, struct vfioiommu_iommu_info *info,

@@ -64,6 +64,8 @@ static void device_free_locked(struct vfioiommu_ctx *ctx, struct vfioiommu_devic
 	if (ctx->be && ctx->be->device_close)
 		ctx->be->device_close(ctx, dev);
 	free(dev);
+	/* detaching can widen the usable ranges (type1 and iommufd both recompute) */
+	vi_dma_ranges_changed(ctx);
 }
 
 VFIOIOMMU_API void vfioiommu_ctx_destroy(vfioiommu_ctx *ctx)
@@ -74,6 +76,8 @@ VFIOIOMMU_API void vfioiommu_ctx_destroy(vfioiommu_ctx *ctx)
 	/* The list is newest-first, so this closes in reverse order of opening. */
 	while (ctx->devices)
 		device_free_locked(ctx, ctx->devices);
+	/* mappings die with the container or IOAS; only the library's table is left to free */
+	vi_dma_destroy(ctx);
 	if (ctx->be && ctx->be->close)
 		ctx->be->close(ctx);
 	pthread_mutex_unlock(&ctx->lock);
@@ -112,6 +116,8 @@ VFIOIOMMU_API int vfioiommu_ctx_container_is_iommufd(const vfioiommu_ctx *ctx)
 
 /* ---------------- sysfs helpers ---------------- */
 
+static int sysfs_path(struct vfioiommu_ctx *c, char *path, size_t n, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 static int sysfs_path(struct vfioiommu_ctx *c, char *path, size_t n, const char *fmt, va_list ap)
 {
 	int len = snprintf(path, n, "%s/", c->sysfs_root);
@@ -280,8 +286,6 @@ static int device_cdev_name(struct vfioiommu_ctx *c, const char *bdf, char *name
 	return fe.found ? 0 : -ENOENT;
 }
 
-/* Exposed to the iommufd backend: "/dev/vfio/devices/vfioN" for a device. */
-int vi_device_cdev_path(struct vfioiommu_ctx *c, const char *bdf, char *path, size_t n);
 int vi_device_cdev_path(struct vfioiommu_ctx *c, const char *bdf, char *path, size_t n)
 {
 	char name[64];
@@ -293,9 +297,50 @@ int vi_device_cdev_path(struct vfioiommu_ctx *c, const char *bdf, char *path, si
 	return 0;
 }
 
-static int choose_backend(struct vfioiommu_ctx *ctx, const char *bdf)
+/*
+ * AUTO: iommufd when /dev/iommu and the device's cdev exist.  Only -ENOENT
+ * means "absent"; any other error (EACCES, EIO) is reported rather than
+ * silently steering the choice to the container.
+ */
+static int choose_auto(struct vfioiommu_ctx *ctx, const char *bdf, const struct vi_backend_ops **be)
 {
 	char cdev[VI_PATH_MAX] = "";
+	int rc;
+
+	*be = &vi_container_ops;
+	if (!bdf) {
+		snprintf(ctx->backend_reason, sizeof(ctx->backend_reason),
+			 "container: a group was added by number (groups are a container concept)");
+		return 0;
+	}
+	rc = vi_kexists(ctx, "/dev/iommu");
+	if (rc == -ENOENT) {
+		snprintf(ctx->backend_reason, sizeof(ctx->backend_reason),
+			 "container: /dev/iommu does not exist (kernel without CONFIG_IOMMUFD)");
+		return 0;
+	}
+	if (rc < 0)
+		return vi_fail(ctx, rc, "choosing a backend: cannot check /dev/iommu (%s)", vi_errno_name(rc));
+	rc = vi_device_cdev_path(ctx, bdf, cdev, sizeof(cdev));
+	if (rc == 0)
+		rc = vi_kexists(ctx, cdev);
+	if (rc == -ENOENT) {
+		snprintf(ctx->backend_reason, sizeof(ctx->backend_reason),
+			 "container: /dev/iommu exists but device %s has no VFIO cdev%s%s "
+			 "(kernel older than 6.6 or without CONFIG_VFIO_DEVICE_CDEV)",
+			 bdf, cdev[0] ? " " : "", cdev);
+		return 0;
+	}
+	if (rc < 0)
+		return vi_fail(ctx, rc, "choosing a backend: cannot look up the VFIO cdev of %s (%s)", bdf,
+			       vi_errno_name(rc));
+	*be = &vi_iommufd_ops;
+	snprintf(ctx->backend_reason, sizeof(ctx->backend_reason), "iommufd: /dev/iommu and %s exist", cdev);
+	return 0;
+}
+
+static int choose_backend(struct vfioiommu_ctx *ctx, const char *bdf)
+{
 	const struct vi_backend_ops *be;
 	int rc;
 
@@ -311,26 +356,9 @@ static int choose_backend(struct vfioiommu_ctx *ctx, const char *bdf)
 			 ctx->mode == VFIOIOMMU_MODE_NOIOMMU ? " (no-IOMMU mode)" : "");
 		break;
 	default:
-		if (!bdf) {
-			be = &vi_container_ops;
-			snprintf(ctx->backend_reason, sizeof(ctx->backend_reason),
-				 "container: a group was added by number (groups are a container concept)");
-		} else if (vi_kexists(ctx, "/dev/iommu") < 0) {
-			be = &vi_container_ops;
-			snprintf(ctx->backend_reason, sizeof(ctx->backend_reason),
-				 "container: /dev/iommu does not exist (kernel without CONFIG_IOMMUFD)");
-		} else if ((rc = vi_device_cdev_path(ctx, bdf, cdev, sizeof(cdev))) < 0 ||
-			   vi_kexists(ctx, cdev) < 0) {
-			be = &vi_container_ops;
-			snprintf(ctx->backend_reason, sizeof(ctx->backend_reason),
-				 "container: /dev/iommu exists but device %s has no VFIO cdev%s%s "
-				 "(kernel older than 6.6 or without CONFIG_VFIO_DEVICE_CDEV)",
-				 bdf, cdev[0] ? " " : "", cdev);
-		} else {
-			be = &vi_iommufd_ops;
-			snprintf(ctx->backend_reason, sizeof(ctx->backend_reason),
-				 "iommufd: /dev/iommu and %s exist", cdev);
-		}
+		rc = choose_auto(ctx, bdf, &be);
+		if (rc < 0)
+			return rc;
 	}
 	ctx->be = be;
 	rc = be->open(ctx);
@@ -434,6 +462,7 @@ VFIOIOMMU_API int vfioiommu_device_open(vfioiommu_ctx *ctx, const char *bdf, vfi
 	dev->next = ctx->devices;
 	ctx->devices = dev;
 	*out = dev;
+	vi_dma_ranges_changed(ctx);
 out:
 	pthread_mutex_unlock(&ctx->lock);
 	return rc;

@@ -146,6 +146,8 @@ int vi_bdf_check(const char *bdf);
 int vi_sysfs_device_group(struct vfioiommu_ctx *c, const char *bdf, unsigned int *group);
 /* Driver bound to a PCI device: 0 and name, or 0 and "" when unbound. */
 int vi_sysfs_device_driver(struct vfioiommu_ctx *c, const char *bdf, char *buf, size_t n);
+/* "/dev/vfio/devices/vfioN" for a device, from its sysfs vfio-dev/ entry; -ENOENT when it has none. */
+int vi_device_cdev_path(struct vfioiommu_ctx *c, const char *bdf, char *path, size_t n);
 /* true for drivers that hand devices to VFIO (vfio-pci and vfio-pci variant drivers). */
 bool vi_driver_is_vfio(const char *driver);
 

@@ -37,15 +37,6 @@ static struct vi_iommufd *priv(struct vfioiommu_ctx *ctx)
 	return ctx->be_priv;
 }
 
-/*
- * Attach and detach move the IOVA ranges; lib/dma.c re-reads them lazily.
- * TODO: call vi_dma_ranges_changed() here once lib/dma.c is in the build.
- */
-static void ranges_changed(struct vfioiommu_ctx *ctx)
-{
-	(void)ctx;
-}
-
 static int fail_open(struct vfioiommu_ctx *ctx, int rc)
 {
 	if (rc == -ENOENT || rc == -ENODEV || rc == -ENXIO)
@@ -115,7 +106,7 @@ static int fail_bind(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, co
 	case -EBUSY:
 		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s (%s) failed: EBUSY: its IOMMU group %u "
 			       "is open through the VFIO group/container API (/dev/vfio/%u, in this or another "
-			       "process), or another device of the group is bound to a different iommufd",
+			       "process); close it there, or use the container backend",
 			       dev->bdf, cdev, dev->group, dev->group);
 	case -EINVAL:
 		direct_region(ctx, dev->group, direct, sizeof(direct));
@@ -126,6 +117,12 @@ static int fail_bind(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, co
 				       dev->bdf, dev->group, direct);
 		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s (%s) failed: EINVAL (the device is "
 			       "already bound, e.g. open in another context)", dev->bdf, cdev);
+	case -EPERM:
+		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: EPERM: another device of IOMMU "
+			       "group %u is bound to a kernel driver or owned by another iommufd (see "
+			       "%s/kernel/iommu_groups/%u/devices), or the platform lacks MSI isolation "
+			       "(iommufd.allow_unsafe_interrupts=1)", dev->bdf, dev->group, ctx->sysfs_root,
+			       dev->group);
 	case -EACCES:
 		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: EACCES (a VF whose PF is "
 			       "owned by vfio-pci needs the VF token)", dev->bdf);
@@ -199,7 +196,8 @@ static int i_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 	dev->pt_id = at.pt_id;
 	vi_log(ctx, VFIOIOMMU_LOG_DEBUG, "%s: %s bound as device %u, attached to IOAS %u through HWPT %u",
 	       dev->bdf, cdev, dev->devid, p->ioas, dev->pt_id);
-	ranges_changed(ctx);
+	/* attach and detach move the IOVA ranges; lib/dma.c re-reads them lazily */
+	vi_dma_ranges_changed(ctx);
 	return 0;
 }
 
@@ -221,7 +219,8 @@ static void i_device_close(struct vfioiommu_ctx *ctx, struct vfioiommu_device *d
 	dev->fd = -1;
 	dev->devid = 0;
 	dev->pt_id = 0;
-	ranges_changed(ctx);
+	/* attach and detach move the IOVA ranges; lib/dma.c re-reads them lazily */
+	vi_dma_ranges_changed(ctx);
 }
 
 /*

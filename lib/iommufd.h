@@ -9,7 +9,6 @@
 struct vfioiommu_ctx;
 
 /* context.c: "/dev/vfio/devices/vfioN" for a device (-ENOENT when it has no cdev). */
-int vi_device_cdev_path(struct vfioiommu_ctx *c, const char *bdf, char *path, size_t n);
 
 /*
  * The /dev/iommu fd and IOAS id of a context on the iommufd backend.  Caller

@@ -7,6 +7,13 @@
  * the PASID is freed (and maybe reallocated) the generations differ.  The
  * owner check catches a handle of another set of the same space; the tag
  * catches most handles of other spaces before the slot is even looked at.
+ *
+ * A set finds its PASIDs through an allocation log (PASID, generation) that
+ * free() never touches: an entry is live while the slot still has that owner
+ * and generation.  So free() writes one 8-byte slot and a bitmap word and
+ * nothing else, which is what keeps it fast in a big, mostly full space where
+ * every slot is a cache miss.  The log is compacted when half of it is dead,
+ * so it stays within about twice what the set holds.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,7 +27,7 @@
 
 #define OWNER_FREE 0u
 #define OWNER_RESERVED UINT32_MAX
-#define NIL UINT32_MAX
+#define LOG_MIN 16
 
 #define H_SLOT_BITS 20
 #define H_TAG_BITS 12
@@ -30,8 +37,6 @@
 struct slot {
 	uint32_t owner; /* set id, OWNER_FREE or OWNER_RESERVED */
 	uint32_t gen;   /* allocations so far (wraps after 2^32 reuses of one PASID) */
-	uint32_t next;  /* the owner set's list, for freeing a set at once */
-	uint32_t prev;
 };
 
 struct vfioiommu_pasid_space {
@@ -54,7 +59,8 @@ struct vfioiommu_pasid_set {
 	uint32_t id;
 	uint32_t quota;
 	uint32_t used;
-	uint32_t head; /* first slot held, NIL when none */
+	uint64_t *log;  /* gen << 32 | PASID of each allocation, some of them dead */
+	uint32_t nlog, caplog;
 };
 
 /*
@@ -124,7 +130,7 @@ VFIOIOMMU_API int vfioiommu_pasid_space_new(vfioiommu_pasid_space **out, unsigne
 	sp = calloc(1, sizeof(*sp));
 	if (!sp)
 		return -ENOMEM;
-	/* calloc: a 2^20 table is 16 MiB of which only the pages of used PASIDs are ever touched */
+	/* calloc: a 2^20 table is 8 MiB of which only the pages of used PASIDs are ever touched */
 	sp->slots = calloc(size, sizeof(*sp->slots));
 	rc = sp->slots ? vi_pmap_init(&sp->map, size) : -ENOMEM;
 	if (rc < 0) {
@@ -163,6 +169,7 @@ VFIOIOMMU_API void vfioiommu_pasid_space_free(vfioiommu_pasid_space *space)
 		struct vfioiommu_pasid_set *s = space->sets;
 
 		space->sets = s->next;
+		free(s->log);
 		free(s);
 	}
 	vi_pmap_fini(&space->map);
@@ -205,7 +212,6 @@ VFIOIOMMU_API int vfioiommu_pasid_set_new(vfioiommu_pasid_space *space, unsigned
 		return -ENOMEM;
 	s->space = space;
 	s->quota = quota ? quota : VFIOIOMMU_PASID_DEFAULT_QUOTA;
-	s->head = NIL;
 	pthread_mutex_lock(&space->lock);
 	if (space->next_set_id == OWNER_RESERVED) {
 		/* 2^32 - 2 sets made in one space: ids would repeat, so stop */
@@ -223,26 +229,53 @@ VFIOIOMMU_API int vfioiommu_pasid_set_new(vfioiommu_pasid_space *space, unsigned
 	return 0;
 }
 
+static bool log_live(const struct vfioiommu_pasid_set *set, uint64_t e)
+{
+	const struct slot *sl = &set->space->slots[e & H_SLOT_MASK];
+
+	return sl->owner == set->id && sl->gen == (uint32_t)(e >> 32);
+}
+
+/* Under the lock: room for one more log entry.  0 or -ENOMEM. */
+static int log_reserve(struct vfioiommu_pasid_set *set)
+{
+	uint64_t *n;
+	uint32_t cap;
+
+	if (set->nlog < set->caplog)
+		return 0;
+	if (set->nlog >= 2 * set->used + LOG_MIN) {
+		/* at least half dead: squeeze instead of growing (amortised over as many frees) */
+		uint32_t j = 0;
+
+		for (uint32_t i = 0; i < set->nlog; i++)
+			if (log_live(set, set->log[i]))
+				set->log[j++] = set->log[i];
+		set->nlog = j;
+		return 0;
+	}
+	cap = set->caplog ? set->caplog * 2 : LOG_MIN;
+	n = realloc(set->log, (size_t)cap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	set->log = n;
+	set->caplog = cap;
+	return 0;
+}
+
 /* Under the lock. */
 static void slot_release(struct vfioiommu_pasid_set *set, uint32_t p)
 {
 	struct vfioiommu_pasid_space *sp = set->space;
-	struct slot *sl = &sp->slots[p];
 
-	if (sl->prev != NIL)
-		sp->slots[sl->prev].next = sl->next;
-	else
-		set->head = sl->next;
-	if (sl->next != NIL)
-		sp->slots[sl->next].prev = sl->prev;
-	sl->owner = OWNER_FREE;
+	sp->slots[p].owner = OWNER_FREE;
 	vi_pmap_give(&sp->map, p);
 	set->used--;
 	sp->in_use--;
 	sp->avail++;
 }
 
-/* Under the lock; p is free. */
+/* Under the lock; p is free and log_reserve() succeeded. */
 static vfioiommu_pasid_handle slot_claim(struct vfioiommu_pasid_set *set, uint32_t p)
 {
 	struct vfioiommu_pasid_space *sp = set->space;
@@ -251,11 +284,7 @@ static vfioiommu_pasid_handle slot_claim(struct vfioiommu_pasid_set *set, uint32
 	vi_pmap_take(&sp->map, p);
 	sl->owner = set->id;
 	sl->gen++;
-	sl->prev = NIL;
-	sl->next = set->head;
-	if (set->head != NIL)
-		sp->slots[set->head].prev = p;
-	set->head = p;
+	set->log[set->nlog++] = (uint64_t)sl->gen << 32 | p;
 	set->used++;
 	sp->in_use++;
 	sp->avail--;
@@ -270,8 +299,10 @@ VFIOIOMMU_API void vfioiommu_pasid_set_free(vfioiommu_pasid_set *set)
 		return;
 	sp = set->space;
 	pthread_mutex_lock(&sp->lock);
-	while (set->head != NIL)
-		slot_release(set, set->head);
+	/* a PASID freed and reallocated to this set is in the log twice: only its last entry is live */
+	for (uint32_t i = 0; i < set->nlog; i++)
+		if (log_live(set, set->log[i]))
+			slot_release(set, (uint32_t)(set->log[i] & H_SLOT_MASK));
 	if (set->prev)
 		set->prev->next = set->next;
 	else
@@ -279,6 +310,7 @@ VFIOIOMMU_API void vfioiommu_pasid_set_free(vfioiommu_pasid_set *set)
 	if (set->next)
 		set->next->prev = set->prev;
 	pthread_mutex_unlock(&sp->lock);
+	free(set->log);
 	free(set);
 }
 
@@ -312,7 +344,7 @@ VFIOIOMMU_API int vfioiommu_pasid_alloc(vfioiommu_pasid_set *set, vfioiommu_pasi
 		rc = -EDQUOT;
 	else if ((p = vi_pmap_first_free(&sp->map)) < 0)
 		rc = -ENOSPC;
-	else
+	else if ((rc = log_reserve(set)) == 0)
 		*out = slot_claim(set, (uint32_t)p);
 	pthread_mutex_unlock(&sp->lock);
 	return rc;
@@ -339,7 +371,7 @@ VFIOIOMMU_API int vfioiommu_pasid_alloc_value(vfioiommu_pasid_set *set, uint32_t
 		rc = -EBUSY;
 	else if (set->used >= set->quota)
 		rc = -EDQUOT;
-	else
+	else if ((rc = log_reserve(set)) == 0)
 		*out = slot_claim(set, pasid);
 	pthread_mutex_unlock(&sp->lock);
 	return rc;
@@ -412,4 +444,14 @@ VFIOIOMMU_API int vfioiommu_pasid_value(vfioiommu_pasid_set *set, vfioiommu_pasi
 	int rc = vi_pasid_lookup(set, h, &p, NULL);
 
 	return rc < 0 ? rc : (int)p;
+}
+
+uint32_t vi_pasid_set_log_len(vfioiommu_pasid_set *set)
+{
+	uint32_t n;
+
+	pthread_mutex_lock(&set->space->lock);
+	n = set->nlog;
+	pthread_mutex_unlock(&set->space->lock);
+	return n;
 }

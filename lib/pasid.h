@@ -13,4 +13,7 @@
 int vi_pasid_lookup(vfioiommu_pasid_set *set, vfioiommu_pasid_handle h, uint32_t *pasid,
 	struct vi_err *e);
 
+/* Entries in the set's allocation log, live or dead (tests check it stays bounded). */
+uint32_t vi_pasid_set_log_len(vfioiommu_pasid_set *set);
+
 #endif

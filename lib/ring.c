@@ -269,7 +269,10 @@ VFIOIOMMU_API void vfioiommu_ring_destroy(vfioiommu_ring *r)
 		/* teardown ignores close/munmap errors: nothing useful can be done with them */
 		if (r->evfd_owned)
 			vi_kclose(r->ctx, r->evfd);
-		vi_kmunmap(r->ctx, r->mem, r->len);
+		/* a failed munmap leaves the mapping; the one transient cause (an
+		 * injected fault) fires once, so one retry frees it */
+		if (vi_kmunmap(r->ctx, r->mem, r->len) < 0)
+			vi_kmunmap(r->ctx, r->mem, r->len);
 		vi_kclose(r->ctx, r->memfd);
 	}
 	free(r);
@@ -654,6 +657,32 @@ VFIOIOMMU_API int vfioiommu_ring_push(vfioiommu_ring *r, const struct vfioiommu_
 	if (n > INT32_MAX)
 		n = INT32_MAX;
 	return vi_ring_push(r, recs, n);
+}
+
+static uint32_t room_now(const struct vi_ring_prod *p)
+{
+	uint32_t room = vi_ring_room(p, p->cons_seen);
+
+	if (p->pending_lost)
+		room = room ? room - 1 : 0;
+	return room;
+}
+
+VFIOIOMMU_API int vfioiommu_ring_room(vfioiommu_ring *r, unsigned int want)
+{
+	uint32_t room;
+
+	if (!r)
+		return -EINVAL;
+	if (vi_ring_failed(r))
+		return -EPROTO;
+	room = room_now(&r->p);
+	if (room < want || room == 0) {
+		if (prod_refresh(r) < 0)
+			return -EPROTO;
+		room = room_now(&r->p);
+	}
+	return room > INT32_MAX ? INT32_MAX : (int)room;
 }
 
 /* ---- state ---- */

@@ -18,14 +18,17 @@ vfioiommu_ctx *th_ctx(vfioiommu_mock *m, enum vfioiommu_mode mode);
  * arm "the N-th door call fails with -EIO" (or with the ioctl filter), run
  * body(m, arg), then destroy the mock.  body must tear down everything it
  * created and return its result.  Asserts, for every N where the fault fired:
- * body returned a negative errno (unless the failed call was a close or
- * munmap, whose failure a teardown rightly ignores), and that no mock fd or
+ * body returned a negative errno (unless the failed call was a teardown step,
+ * see th_teardown_site()), and that no mock fd or
  * mmap is left open.  Stops when the armed fault no longer fires; asserts it
  * stops before max_n.  Returns the number of sites swept.
  */
 typedef vfioiommu_mock *(*th_setup_fn)(void *arg);
 typedef int (*th_body_fn)(vfioiommu_mock *m, void *arg);
 unsigned long th_sweep(th_setup_fn setup, th_body_fn body, void *arg, unsigned long max_n);
+
+/* true when a fault at this site (vfioiommu_mock_fault_site()) happened in a teardown step. */
+bool th_teardown_site(const char *site);
 
 /* Assert that s contains every NULL-terminated word. */
 void th_assert_msg(const char *s, ...);

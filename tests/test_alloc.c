@@ -542,6 +542,12 @@ struct model {
 	size_t nl;
 	struct vfioiommu_iova_range fr[M_MAXLIVE + M_MAXR];
 	size_t nf;
+	unsigned long pass2;   /* blocks placed by the last-resort pass */
+};
+
+/* What a run exercised, so a test can insist every outcome happened. */
+struct coverage {
+	unsigned long ok_get, ok_get_window, pass2, nospc, einval, eexist, erange, enoent, ok_put, max_live;
 };
 
 static uint64_t rng_state;
@@ -641,6 +647,7 @@ static int model_get(struct model *m, uint64_t size, uint64_t align, uint64_t lo
 				continue;
 			}
 			model_insert(m, a, len);
+			m->pass2 += pass;
 			*out = (uint64_t)a;
 			return 0;
 		}
@@ -757,7 +764,7 @@ struct prop_cfg {
 	int ops;
 };
 
-static void run_property(const struct prop_cfg *c)
+static void run_property(const struct prop_cfg *c, struct coverage *cov)
 {
 	struct vfioiommu_iova_range in[M_MAXR];
 	struct model *m = calloc(1, sizeof(*m));
@@ -765,7 +772,6 @@ static void run_property(const struct prop_cfg *c)
 	vfioiommu_iova_alloc *a = NULL;
 	uint64_t span = c->pages * c->g, base = c->at_top ? MAX - span + 1 : 0;
 	size_t nin = 1 + rnd_below(M_MAXR - 1), n;
-	unsigned long cnt[4] = { 0 }, nospc = 0;
 
 	assert_non_null(m);
 	rng_state = c->seed;
@@ -802,7 +808,7 @@ static void run_property(const struct prop_cfg *c)
 		uint64_t k = rnd_below(100), v = 0xdead, w = 0xbeef;
 		int want, got;
 
-		if (k < 50 || m->nl == 0) {
+		if (k < 56 || m->nl == 0) {
 			uint64_t size = rnd_size(c->g), align = rnd_align(c->g), lo = 0, hi = MAX;
 
 			if (rnd_below(3) == 0) {
@@ -821,9 +827,11 @@ static void run_property(const struct prop_cfg *c)
 				fail_msg("seed %" PRIu64 " op %d: get(%#" PRIx64 ", align %#" PRIx64 ", [%#" PRIx64
 					 ", %#" PRIx64 "]) = %d at %#" PRIx64 ", model %d at %#" PRIx64,
 					 c->seed, op, size, align, lo, hi, got, v, want, w);
-			nospc += got == -ENOSPC;
-			cnt[0]++;
-		} else if (k < 58) {
+			cov->ok_get += got == 0;
+			cov->ok_get_window += got == 0 && (lo > base || hi < base + span - 1);
+			cov->nospc += got == -ENOSPC;
+			cov->einval += got == -EINVAL;
+		} else if (k < 64) {
 			uint64_t iova = rnd_addr(base, span, c->g), size = rnd_size(c->g);
 
 			if (rnd_below(4) == 0 && m->nl) {
@@ -835,7 +843,8 @@ static void run_property(const struct prop_cfg *c)
 			if (got != want)
 				fail_msg("seed %" PRIu64 " op %d: reserve(%#" PRIx64 ", %#" PRIx64 ") = %d, model %d",
 					 c->seed, op, iova, size, got, want);
-			cnt[1]++;
+			cov->eexist += got == -EEXIST;
+			cov->erange += got == -ERANGE;
 		} else {
 			struct vfioiommu_iova_range b = m->live[rnd_below(m->nl)];
 			uint64_t iova = b.start, size = b.last - b.start + 1;
@@ -856,14 +865,15 @@ static void run_property(const struct prop_cfg *c)
 			if (got != want)
 				fail_msg("seed %" PRIu64 " op %d: put(%#" PRIx64 ", %#" PRIx64 ") = %d, model %d",
 					 c->seed, op, iova, size, got, want);
-			cnt[2]++;
+			cov->ok_put += got == 0;
+			cov->enoent += got == -ENOENT;
 		}
 		chk(a);
 		model_compare_stats(m, a);
+		if (m->nl > cov->max_live)
+			cov->max_live = m->nl;
 	}
-	/* both directions were exercised */
-	assert_true(cnt[0] > 0 && cnt[1] > 0 && cnt[2] > 0);
-	assert_true(nospc > 0);
+	cov->pass2 += m->pass2;
 	while (m->nl) {
 		struct vfioiommu_iova_range b = m->live[m->nl - 1];
 
@@ -876,42 +886,64 @@ static void run_property(const struct prop_cfg *c)
 	free(m);
 }
 
+static void expect_coverage(const struct coverage *c)
+{
+	print_message("gets %lu (windowed %lu, last-resort %lu), puts %lu, ENOSPC %lu, EINVAL %lu, EEXIST %lu, "
+		      "ERANGE %lu, ENOENT %lu, most live %lu\n", c->ok_get, c->ok_get_window, c->pass2, c->ok_put,
+		      c->nospc, c->einval, c->eexist, c->erange, c->enoent, c->max_live);
+	assert_true(c->ok_get && c->ok_get_window && c->pass2 && c->ok_put && c->nospc && c->einval &&
+		    c->eexist && c->erange && c->enoent && c->max_live >= 200);
+}
+
+#define PROP_OPS 20000
+
 static void test_property_pages_at_zero(void **state)
 {
-	for (uint64_t seed = 1; seed <= 6; seed++) {
-		struct prop_cfg c = { .seed = seed, .g = K4, .at_top = false, .pages = 2048, .ops = 12000 };
+	struct coverage cov = { 0 };
 
-		run_property(&c);
+	for (uint64_t seed = 1; seed <= 6; seed++) {
+		struct prop_cfg c = { .seed = seed, .g = K4, .at_top = false, .pages = 2048, .ops = PROP_OPS };
+
+		run_property(&c, &cov);
 	}
+	expect_coverage(&cov);
 }
 
 static void test_property_pages_at_top(void **state)
 {
-	for (uint64_t seed = 100; seed <= 105; seed++) {
-		struct prop_cfg c = { .seed = seed, .g = K4, .at_top = true, .pages = 2048, .ops = 12000 };
+	struct coverage cov = { 0 };
 
-		run_property(&c);
+	for (uint64_t seed = 100; seed <= 105; seed++) {
+		struct prop_cfg c = { .seed = seed, .g = K4, .at_top = true, .pages = 2048, .ops = PROP_OPS };
+
+		run_property(&c, &cov);
 	}
+	expect_coverage(&cov);
 }
 
 static void test_property_bytes(void **state)
 {
-	for (uint64_t seed = 200; seed <= 203; seed++) {
-		struct prop_cfg c = { .seed = seed, .g = 1, .at_top = seed & 1, .pages = 4096, .ops = 12000 };
+	struct coverage cov = { 0 };
 
-		run_property(&c);
+	for (uint64_t seed = 200; seed <= 203; seed++) {
+		struct prop_cfg c = { .seed = seed, .g = 1, .at_top = seed & 1, .pages = 4096, .ops = PROP_OPS };
+
+		run_property(&c, &cov);
 	}
+	expect_coverage(&cov);
 }
 
 static void test_property_odd_granules(void **state)
 {
 	static const uint64_t gs[] = { 2, 16, 1ull << 21, 1ull << 40 };
+	struct coverage cov = { 0 };
 
 	for (size_t i = 0; i < N_OF(gs); i++) {
-		struct prop_cfg c = { .seed = 300 + i, .g = gs[i], .at_top = i & 1, .pages = 1024, .ops = 10000 };
+		struct prop_cfg c = { .seed = 300 + i, .g = gs[i], .at_top = i & 1, .pages = 1024, .ops = PROP_OPS };
 
-		run_property(&c);
+		run_property(&c, &cov);
 	}
+	expect_coverage(&cov);
 }
 
 int main(void)

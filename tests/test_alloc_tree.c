@@ -59,7 +59,7 @@ static uint64_t ref_max_m1(const struct ref *r)
 static void test_random_ops(void **state)
 {
 	struct ref *r = calloc(1, sizeof(*r));
-	struct vi_at_node *root = NULL, *out;
+	struct vi_at_node *root = NULL, *out, *le, *gt;
 
 	assert_non_null(r);
 	x_state = 0x243f6a8885a308d3ull;
@@ -96,15 +96,15 @@ static void test_random_ops(void **state)
 				break;
 			}
 		assert_ptr_equal(vi_at_floor(root, key), want);
+		vi_at_around(root, key, &le, &gt);
+		assert_ptr_equal(le, want);
 		want = NULL;
 		for (size_t j = key / 16; j < SLOTS; j++)
-			if (r->used[j] && r->node[j].start >= key) {
+			if (r->used[j] && r->node[j].start > key) {
 				want = &r->node[j];
 				break;
 			}
-		assert_ptr_equal(vi_at_ceil(root, key), want);
-		want = r->used[key / 16] && r->node[key / 16].start == key ? &r->node[key / 16] : NULL;
-		assert_ptr_equal(vi_at_find(root, key), want);
+		assert_ptr_equal(gt, want);
 	}
 	root = vi_at_remove(root, 0xffffffffull, &out);
 	assert_null(out);
@@ -169,7 +169,7 @@ static void test_height_bound(void **state)
 static void test_extremes(void **state)
 {
 	struct vi_at_node a = { .start = 0, .last = UINT64_MAX }, b = { .start = UINT64_MAX, .last = UINT64_MAX };
-	struct vi_at_node c = { .start = 0, .last = 0 }, *root = NULL, *out;
+	struct vi_at_node c = { .start = 0, .last = 0 }, *root = NULL, *out, *le, *gt;
 	struct vi_err e;
 	uint64_t n;
 
@@ -183,8 +183,15 @@ static void test_extremes(void **state)
 	tchk(root, 2);
 	assert_true(vi_at_max_m1(root) == 0);
 	assert_ptr_equal(vi_at_floor(root, UINT64_MAX), &b);
-	assert_ptr_equal(vi_at_ceil(root, 1), &b);
-	assert_null(vi_at_ceil(NULL, 0));
+	vi_at_around(root, 1, &le, &gt);
+	assert_ptr_equal(le, &c);
+	assert_ptr_equal(gt, &b);
+	vi_at_around(root, UINT64_MAX, &le, &gt);
+	assert_ptr_equal(le, &b);
+	assert_null(gt);
+	vi_at_around(NULL, 0, &le, &gt);
+	assert_null(le);
+	assert_null(gt);
 	/* corruption is reported, not crashed on */
 	c.max_m1 = 5;
 	assert_int_equal(vi_at_check(root, &n, &e), -EUCLEAN);

@@ -17,8 +17,11 @@
 
 #include <cmocka.h>
 
-#include <vfioiommu/pasid.h>
+#include <vfioiommu.h>
 
+#include "ctx.h"
+#include "helpers.h"
+#include "pasid.h"
 #include "pasid_map.h"
 
 static vfioiommu_pasid_space *space(unsigned int w, uint32_t flags, uint32_t lo, uint32_t hi)
@@ -410,6 +413,37 @@ static void test_set_teardown(void **state)
 	vfioiommu_pasid_space_free(sp);
 }
 
+/* Churn in one set: its allocation log stays bounded, and set_free still finds exactly what it holds. */
+static void test_set_log_bounded(void **state)
+{
+	vfioiommu_pasid_space *sp = space(12, 0, 0, 0);
+	vfioiommu_pasid_set *s = set(sp, 5), *t = set(sp, 0);
+	vfioiommu_pasid_handle h[5], keep;
+	uint32_t max_log = 0;
+	unsigned int seed = 99;
+
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(vfioiommu_pasid_alloc(s, &h[i]), 0);
+	assert_int_equal(vfioiommu_pasid_alloc(t, &keep), 0);
+	for (int it = 0; it < 100000; it++) {
+		int i = rand_r(&seed) % 5;
+
+		assert_int_equal(vfioiommu_pasid_free(s, h[i]), 0);
+		/* mostly the same PASID comes back, sometimes a specific other one */
+		if (it % 7 == 0 && vfioiommu_pasid_alloc_value(s, 100 + (uint32_t)(it % 50), &h[i]) == 0)
+			continue;
+		assert_int_equal(vfioiommu_pasid_alloc(s, &h[i]), 0);
+		if (vi_pasid_set_log_len(s) > max_log)
+			max_log = vi_pasid_set_log_len(s);
+	}
+	assert_true(max_log <= 4 * 5 + 32);
+	expect_usage(sp, 6, 4095 - 6);
+	vfioiommu_pasid_set_free(s);
+	expect_usage(sp, 1, 4095 - 1);
+	assert_int_equal(vfioiommu_pasid_value(t, keep), 6);
+	vfioiommu_pasid_space_free(sp);
+}
+
 /* Random operations against a plain array model: same PASIDs, lowest-first, same errors. */
 static void test_model(void **state)
 {
@@ -686,6 +720,301 @@ static void test_threads_set_churn(void **state)
 	vfioiommu_pasid_space_free(st.sp);
 }
 
+/* ---------------- iommufd: attach / replace / detach on the mock ---------------- */
+
+static const char host_pasid[] =
+	"pasid-width 20\n"
+	"group 3\n"
+	"  resv 0xfee00000 0xfeefffff msi\n"
+	"  device 0000:00:03.0 vfio-pci pasid=20\n"
+	"group 4\n"
+	"  device 0000:00:04.0 vfio-pci pasid=8\n"
+	"group 5\n"
+	"  device 0000:00:05.0 vfio-pci\n";
+
+#define DEV_PASID "0000:00:03.0"
+#define DEV_NARROW "0000:00:04.0"
+#define DEV_NOPASID "0000:00:05.0"
+
+static vfioiommu_device *open_dev(vfioiommu_ctx *ctx, const char *bdf)
+{
+	vfioiommu_device *dev = NULL;
+
+	assert_int_equal(vfioiommu_device_open(ctx, bdf, &dev), 0);
+	return dev;
+}
+
+static void test_space_for_device(void **state)
+{
+	vfioiommu_mock *m = th_mock(host_pasid);
+	vfioiommu_ctx *ctx = th_ctx(m, VFIOIOMMU_MODE_IOMMUFD);
+	vfioiommu_device *d20 = open_dev(ctx, DEV_PASID), *d8 = open_dev(ctx, DEV_NARROW);
+	vfioiommu_device *d0 = open_dev(ctx, DEV_NOPASID);
+	struct vfioiommu_pasid_space_opts bad = { .size = sizeof(bad), .flags = 1u << 9 };
+	vfioiommu_pasid_space *sp = (void *)1;
+
+	assert_int_equal(vfioiommu_pasid_space_for_device(&sp, d20, NULL), 0);
+	assert_int_equal(vfioiommu_pasid_space_width(sp), 20);
+	vfioiommu_pasid_space_free(sp);
+	/* the device is narrower than the IOMMU */
+	assert_int_equal(vfioiommu_pasid_space_for_device(&sp, d8, NULL), 0);
+	assert_int_equal(vfioiommu_pasid_space_width(sp), 8);
+	vfioiommu_pasid_space_free(sp);
+	assert_int_equal(vfioiommu_pasid_space_for_device(&sp, d0, NULL), -EOPNOTSUPP);
+	assert_null(sp);
+	th_assert_msg(vfioiommu_strerror(ctx), DEV_NOPASID, "device has no PASID", "max_pasid_log2 0", NULL);
+	assert_int_equal(vfioiommu_pasid_space_for_device(&sp, d20, &bad), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(ctx), "bad options", NULL);
+	assert_int_equal(vfioiommu_pasid_space_for_device(NULL, d20, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_pasid_space_for_device(&sp, NULL, NULL), -EINVAL);
+	vfioiommu_ctx_destroy(ctx);
+	vfioiommu_mock_destroy(m);
+
+	/* the IOMMU is narrower than the device */
+	m = th_mock(host_pasid);
+	assert_int_equal(vfioiommu_mock_set_pasid_width(m, 10), 0);
+	ctx = th_ctx(m, VFIOIOMMU_MODE_IOMMUFD);
+	d20 = open_dev(ctx, DEV_PASID);
+	assert_int_equal(vfioiommu_pasid_space_for_device(&sp, d20, NULL), 0);
+	assert_int_equal(vfioiommu_pasid_space_width(sp), 10);
+	vfioiommu_pasid_space_free(sp);
+	vfioiommu_ctx_destroy(ctx);
+	vfioiommu_mock_destroy(m);
+
+	/* a kernel before 6.15: reports no width, and the probe tells it from a device without PASID */
+	m = th_mock(host_pasid);
+	assert_int_equal(vfioiommu_mock_set_feature(m, VFIOIOMMU_MOCK_PASID_ATTACH, false), 0);
+	ctx = th_ctx(m, VFIOIOMMU_MODE_IOMMUFD);
+	d0 = open_dev(ctx, DEV_NOPASID);
+	assert_int_equal(vfioiommu_pasid_space_for_device(&sp, d0, NULL), -EOPNOTSUPP);
+	th_assert_msg(vfioiommu_strerror(ctx), "kernel has no PASID attach", "before 6.15", NULL);
+	vfioiommu_ctx_destroy(ctx);
+	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
+	vfioiommu_mock_destroy(m);
+}
+
+static void test_container_backend(void **state)
+{
+	vfioiommu_mock *m = th_mock(host_pasid);
+	vfioiommu_ctx *ctx = th_ctx(m, VFIOIOMMU_MODE_CONTAINER);
+	vfioiommu_device *dev = open_dev(ctx, DEV_PASID);
+	vfioiommu_pasid_space *sp = space(20, 0, 0, 0), *out = (void *)1;
+	vfioiommu_pasid_set *s = set(sp, 0);
+	vfioiommu_pasid_handle h;
+	uint32_t pt = 77;
+
+	assert_int_equal(vfioiommu_pasid_alloc(s, &h), 0);
+	assert_int_equal(vfioiommu_pasid_space_for_device(&out, dev, NULL), -EOPNOTSUPP);
+	th_assert_msg(vfioiommu_strerror(ctx), "VFIO container", "no PASID support", "iommufd", NULL);
+	assert_null(out);
+	assert_int_equal(vfioiommu_hwpt_alloc_pasid(dev, &pt), -EOPNOTSUPP);
+	assert_int_equal(pt, 0);
+	th_assert_msg(vfioiommu_strerror(ctx), "VFIO container", NULL);
+	assert_int_equal(vfioiommu_hwpt_attach_rid(dev, 5), -EOPNOTSUPP);
+	assert_int_equal(vfioiommu_hwpt_destroy(ctx, 5), -EOPNOTSUPP);
+	assert_int_equal(vfioiommu_pasid_attach(dev, s, h, 5), -EOPNOTSUPP);
+	th_assert_msg(vfioiommu_strerror(ctx), "attaching PASID 1 of " DEV_PASID, "VFIO container", NULL);
+	assert_int_equal(vfioiommu_pasid_detach(dev, s, h), -EOPNOTSUPP);
+	vfioiommu_pasid_space_free(sp);
+	vfioiommu_ctx_destroy(ctx);
+	vfioiommu_mock_destroy(m);
+}
+
+/* The whole flow; every step's failure tears down and returns it (for the sweep). */
+static vfioiommu_mock *flow_setup(void *arg)
+{
+	return th_mock(host_pasid);
+}
+
+static int flow_body(vfioiommu_mock *m, void *arg)
+{
+	vfioiommu_ctx *ctx = th_ctx(m, VFIOIOMMU_MODE_IOMMUFD);
+	vfioiommu_device *dev = NULL;
+	vfioiommu_pasid_space *sp = NULL;
+	vfioiommu_pasid_set *s = NULL;
+	vfioiommu_pasid_handle h1, h2;
+	uint32_t rid_pt = 0, pt = 0;
+	int rc;
+
+	if ((rc = vfioiommu_device_open(ctx, DEV_PASID, &dev)) < 0 ||
+	    (rc = vfioiommu_pasid_space_for_device(&sp, dev, NULL)) < 0 ||
+	    (rc = vfioiommu_pasid_set_new(sp, 4, &s)) < 0 ||
+	    (rc = vfioiommu_pasid_alloc(s, &h1)) < 0 ||
+	    (rc = vfioiommu_pasid_alloc_value(s, (1u << 20) - 1, &h2)) < 0 ||
+	    (rc = vfioiommu_hwpt_alloc_pasid(dev, &rid_pt)) < 0 ||
+	    (rc = vfioiommu_hwpt_alloc_pasid(dev, &pt)) < 0 ||
+	    (rc = vfioiommu_hwpt_attach_rid(dev, rid_pt)) < 0 ||
+	    (rc = vfioiommu_pasid_attach(dev, s, h1, rid_pt)) < 0 ||
+	    (rc = vfioiommu_pasid_replace(dev, s, h1, pt)) < 0 ||
+	    (rc = vfioiommu_pasid_attach(dev, s, h2, pt)) < 0)
+		goto out;
+	if (arg) {
+		/* attached: the HWPT cannot go; the RID's cannot either */
+		assert_int_equal(vfioiommu_hwpt_destroy(ctx, pt), -EBUSY);
+		th_assert_msg(vfioiommu_strerror(ctx), "still attached", NULL);
+		assert_int_equal(vfioiommu_hwpt_destroy(ctx, rid_pt), -EBUSY);
+		/* replaced away from rid_pt: it is held by the RID only */
+		assert_int_equal(dev->pt_id, rid_pt);
+	}
+	if ((rc = vfioiommu_pasid_detach(dev, s, h1)) < 0 ||
+	    (rc = vfioiommu_pasid_detach(dev, s, h1)) < 0 ||
+	    (rc = vfioiommu_pasid_detach(dev, s, h2)) < 0 ||
+	    (rc = vfioiommu_pasid_free(s, h1)) < 0 ||
+	    (rc = vfioiommu_hwpt_destroy(ctx, pt)) < 0)
+		goto out;
+	/* closing detaches the RID; a fault in that DETACH is only logged (the close detaches anyway) */
+	vfioiommu_device_close(dev);
+	dev = NULL;
+	if (vfioiommu_mock_fault_fired(m)) {
+		rc = -EIO; /* met in teardown: nothing to explain */
+		goto teardown;
+	}
+	rc = vfioiommu_hwpt_destroy(ctx, rid_pt);
+out:
+	if (rc < 0 && !arg) {
+		/* every failure is explained, with the errno the kernel gave */
+		const char *msg = vfioiommu_strerror(ctx);
+
+		if (rc != -EIO || !strstr(msg, "EIO"))
+			fail_msg("rc %d: message \"%s\" does not name EIO", rc, msg);
+	}
+teardown:
+	vfioiommu_device_close(dev);
+	vfioiommu_pasid_space_free(sp);
+	/* teardown returns nothing: a fault there is only logged; th_sweep still checks the fds */
+	if (rc == 0 && !vfioiommu_mock_fault_fired(m)) {
+		vfioiommu_ctx_destroy(ctx);
+		return vfioiommu_mock_fault_fired(m) ? -EIO : 0;
+	}
+	vfioiommu_ctx_destroy(ctx);
+	return rc;
+}
+
+static void test_attach_flow(void **state)
+{
+	vfioiommu_mock *m = flow_setup(NULL);
+
+	assert_int_equal(flow_body(m, (void *)1), 0);
+	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
+	vfioiommu_mock_destroy(m);
+}
+
+static void test_attach_sweep(void **state)
+{
+	unsigned long n = th_sweep(flow_setup, flow_body, NULL, 500);
+
+	print_message("fail-nth sweep: %lu sites\n", n);
+	assert_true(n > 20);
+}
+
+static void test_attach_errors(void **state)
+{
+	vfioiommu_mock *m = th_mock(host_pasid);
+	vfioiommu_ctx *ctx = th_ctx(m, VFIOIOMMU_MODE_IOMMUFD);
+	vfioiommu_device *dev = open_dev(ctx, DEV_PASID), *d8 = open_dev(ctx, DEV_NARROW);
+	vfioiommu_device *d0 = open_dev(ctx, DEV_NOPASID);
+	vfioiommu_pasid_space *sp = space(20, VFIOIOMMU_PASID_SPACE_ALLOW_ZERO, 0, 0), *other = space(20, 0, 0, 0);
+	vfioiommu_pasid_set *s = set(sp, 0), *t = set(sp, 0), *o = set(other, 0);
+	vfioiommu_pasid_handle h0, h5, hbig, stale, ho;
+	uint32_t pt = 0, rid_pt = 0, ioas = 0;
+
+	assert_int_equal(vfioiommu_pasid_alloc_value(s, 0, &h0), 0);
+	assert_int_equal(vfioiommu_pasid_alloc_value(s, 5, &h5), 0);
+	assert_int_equal(vfioiommu_pasid_alloc_value(s, 300, &hbig), 0);
+	assert_int_equal(vfioiommu_pasid_alloc_value(s, 6, &stale), 0);
+	assert_int_equal(vfioiommu_pasid_free(s, stale), 0);
+	assert_int_equal(vfioiommu_pasid_alloc(o, &ho), 0);
+	assert_int_equal(vfioiommu_hwpt_alloc_pasid(dev, &pt), 0);
+	assert_true(pt != 0);
+	assert_int_equal(vfioiommu_ctx_ioas_id(ctx, &ioas), 0);
+
+	/* bad input */
+	assert_int_equal(vfioiommu_pasid_attach(NULL, s, h5, pt), -EINVAL);
+	assert_int_equal(vfioiommu_pasid_detach(NULL, s, h5), -EINVAL);
+	assert_int_equal(vfioiommu_hwpt_alloc_pasid(NULL, &pt), -EINVAL);
+	assert_int_equal(vfioiommu_hwpt_alloc_pasid(dev, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_hwpt_attach_rid(NULL, pt), -EINVAL);
+	assert_int_equal(vfioiommu_hwpt_destroy(NULL, pt), -EINVAL);
+	assert_int_equal(vfioiommu_pasid_attach(dev, NULL, h5, pt), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(ctx), "no PASID set", NULL);
+	assert_int_equal(vfioiommu_pasid_attach(dev, s, stale, pt), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(ctx), "stale", NULL);
+	assert_int_equal(vfioiommu_pasid_attach(dev, t, h5, pt), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(ctx), "another PASID set", NULL);
+	assert_int_equal(vfioiommu_pasid_attach(dev, s, ho, pt), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(ctx), "another PASID space", NULL);
+	assert_int_equal(vfioiommu_pasid_detach(dev, s, stale), -EINVAL);
+	/* PASID 0 is the RID */
+	assert_int_equal(vfioiommu_pasid_attach(dev, s, h0, pt), -ERANGE);
+	th_assert_msg(vfioiommu_strerror(ctx), "PASID 0", "RID", NULL);
+	assert_int_equal(vfioiommu_pasid_detach(dev, s, h0), -ERANGE);
+
+	/* the RID is still on the IOAS's automatic HWPT: the kernel refuses */
+	assert_int_equal(vfioiommu_pasid_attach(dev, s, h5, pt), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(ctx), "attaching PASID 5 of " DEV_PASID, "EINVAL", "PASID-capable",
+		      "vfioiommu_hwpt_attach_rid", NULL);
+	assert_int_equal(vfioiommu_hwpt_alloc_pasid(dev, &rid_pt), 0);
+	assert_int_equal(vfioiommu_hwpt_attach_rid(dev, rid_pt), 0);
+	assert_int_equal(vfioiommu_hwpt_attach_rid(dev, 999), -ENOENT);
+	th_assert_msg(vfioiommu_strerror(ctx), "HWPT 999", NULL);
+	/* an IOAS is not a PASID-capable HWPT; an unknown id is nothing */
+	assert_int_equal(vfioiommu_pasid_attach(dev, s, h5, ioas), -EINVAL);
+	assert_int_equal(vfioiommu_pasid_attach(dev, s, h5, 999), -ENOENT);
+	th_assert_msg(vfioiommu_strerror(ctx), "no HWPT 999", NULL);
+	/* beyond the device's 8 bits */
+	{
+		uint32_t pt8 = 0, rid8 = 0;
+
+		assert_int_equal(vfioiommu_hwpt_alloc_pasid(d8, &rid8), 0);
+		assert_int_equal(vfioiommu_hwpt_attach_rid(d8, rid8), 0);
+		assert_int_equal(vfioiommu_hwpt_alloc_pasid(d8, &pt8), 0);
+		assert_int_equal(vfioiommu_pasid_attach(d8, s, hbig, pt8), -ERANGE);
+		th_assert_msg(vfioiommu_strerror(ctx), "PASID 300", DEV_NARROW, "8-bit", NULL);
+		assert_int_equal(vfioiommu_pasid_attach(d8, s, h5, pt8), 0);
+		assert_int_equal(vfioiommu_pasid_detach(d8, s, h5), 0);
+	}
+	/* a device without PASID, on a kernel with it */
+	assert_int_equal(vfioiommu_pasid_attach(d0, s, h5, pt), -EOPNOTSUPP);
+	th_assert_msg(vfioiommu_strerror(ctx), DEV_NOPASID, "device has no PASID", NULL);
+	/* the working case and its replace */
+	assert_int_equal(vfioiommu_pasid_attach(dev, s, h5, pt), 0);
+	assert_int_equal(vfioiommu_pasid_replace(dev, s, h5, rid_pt), 0);
+	assert_int_equal(vfioiommu_pasid_replace(dev, s, h5, rid_pt), 0);
+	assert_int_equal(vfioiommu_hwpt_destroy(ctx, pt), 0);
+	assert_int_equal(vfioiommu_hwpt_destroy(ctx, pt), -ENOENT);
+	assert_int_equal(vfioiommu_pasid_detach(dev, s, h5), 0);
+
+	vfioiommu_pasid_space_free(sp);
+	vfioiommu_pasid_space_free(other);
+	/* HWPTs left for the context to drop: closing /dev/iommu frees them */
+	vfioiommu_ctx_destroy(ctx);
+	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
+	vfioiommu_mock_destroy(m);
+}
+
+static void test_attach_old_kernel(void **state)
+{
+	vfioiommu_mock *m = th_mock(host_pasid);
+	vfioiommu_ctx *ctx;
+	vfioiommu_device *d0;
+	vfioiommu_pasid_space *sp = space(20, 0, 0, 0);
+	vfioiommu_pasid_set *s = set(sp, 0);
+	vfioiommu_pasid_handle h;
+
+	assert_int_equal(vfioiommu_mock_set_feature(m, VFIOIOMMU_MOCK_PASID_ATTACH, false), 0);
+	ctx = th_ctx(m, VFIOIOMMU_MODE_IOMMUFD);
+	d0 = open_dev(ctx, DEV_NOPASID);
+	assert_int_equal(vfioiommu_pasid_alloc(s, &h), 0);
+	assert_int_equal(vfioiommu_pasid_attach(d0, s, h, 5), -EOPNOTSUPP);
+	th_assert_msg(vfioiommu_strerror(ctx), "kernel has no PASID attach", "before 6.15", NULL);
+	assert_int_equal(vfioiommu_pasid_detach(d0, s, h), -EOPNOTSUPP);
+	th_assert_msg(vfioiommu_strerror(ctx), "kernel has no PASID detach", NULL);
+	vfioiommu_pasid_space_free(sp);
+	vfioiommu_ctx_destroy(ctx);
+	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
+	vfioiommu_mock_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -700,10 +1029,17 @@ int main(void)
 		cmocka_unit_test(test_stale_handles),
 		cmocka_unit_test(test_foreign_handles),
 		cmocka_unit_test(test_set_teardown),
+		cmocka_unit_test(test_set_log_bounded),
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_full_width),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_threads_set_churn),
+		cmocka_unit_test(test_space_for_device),
+		cmocka_unit_test(test_container_backend),
+		cmocka_unit_test(test_attach_flow),
+		cmocka_unit_test(test_attach_sweep),
+		cmocka_unit_test(test_attach_errors),
+		cmocka_unit_test(test_attach_old_kernel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

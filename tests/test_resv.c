@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -363,6 +364,78 @@ static void test_usable_property(void **state)
 	usable_property(MAX - (U - 1));
 }
 
+/* ---------------- large sets against a naive reference ---------------- */
+
+static int ref_cmp(const void *x, const void *y)
+{
+	const struct vfioiommu_resv_region *a = x, *b = y;
+
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	return (a->last > b->last) - (a->last < b->last);
+}
+
+/* Quadratic but obviously right: merge any same-key overlapping pair until none is left. */
+static size_t ref_normalize(struct vfioiommu_resv_region *r, size_t n)
+{
+	bool changed = true;
+
+	while (changed) {
+		changed = false;
+		for (size_t i = 0; i < n; i++) {
+			for (size_t j = i + 1; j < n; j++) {
+				struct vfioiommu_resv_region *a = &r[i], *b = &r[j];
+				uint64_t lo = a->start < b->start ? a->start : b->start;
+				uint64_t hi_start = a->start < b->start ? b->start : a->start;
+				uint64_t lo_last = a->start < b->start ? a->last : b->last;
+
+				if (a->type != b->type || a->group != b->group ||
+				    (lo_last != MAX && hi_start > lo_last + 1))
+					continue;
+				a->start = lo;
+				a->last = a->last > b->last ? a->last : b->last;
+				r[j--] = r[--n];
+				changed = true;
+			}
+		}
+	}
+	qsort(r, n, sizeof(*r), ref_cmp);
+	return n;
+}
+
+static void test_set_large_matches_reference(void **state)
+{
+	static struct vfioiommu_resv_region in[1500], ref[1500];
+
+	for (int iter = 0; iter < 12; iter++) {
+		/* small coordinates and few keys: many merges; some near 2^64 and group numbers over 255 */
+		uint64_t base = iter % 3 == 2 ? MAX - 0x100000 : (uint64_t)iter << 40;
+		size_t n = 300 + (size_t)(rnd() % 1200);
+		vfioiommu_resv_set *s = NULL;
+		size_t m;
+
+		for (size_t i = 0; i < n; i++) {
+			uint64_t st = rnd() % 0xf0000, len = rnd() % 0x800;
+
+			in[i].start = base + st;
+			in[i].last = base + st + len;
+			in[i].type = (enum vfioiommu_resv_type)(rnd() % 5);
+			in[i].group = (unsigned int)(rnd() % 4) * (iter % 2 ? 1000003u : 1u);
+		}
+		memcpy(ref, in, n * sizeof(in[0]));
+		m = ref_normalize(ref, n);
+		assert_int_equal(vfioiommu_resv_set_new(&s, in, n), 0);
+		assert_int_equal(vfioiommu_resv_set_count(s), m);
+		for (size_t i = 0; i < m; i++)
+			expect_region(s, i, ref[i].start, ref[i].last, ref[i].type, ref[i].group);
+		vfioiommu_resv_set_free(s);
+	}
+}
+
 /* ---------------- comparison ---------------- */
 
 static void test_compare(void **state)
@@ -432,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_usable_real_hosts),
 		cmocka_unit_test(test_usable_relaxable_and_edges),
 		cmocka_unit_test(test_usable_property),
+		cmocka_unit_test(test_set_large_matches_reference),
 		cmocka_unit_test(test_compare),
 		cmocka_unit_test(test_names),
 	};

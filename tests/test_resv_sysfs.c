@@ -206,25 +206,28 @@ static void test_verdict_groups(void **state)
 	vfioiommu_mock_destroy(m);
 }
 
+static const char drivers_host[] =
+	"group 10\n"
+	"  device 0000:00:1c.0 pcieport\n"
+	"  device 0000:01:00.0 vfio-pci\n"
+	"  device 0000:01:00.1 pci-stub\n"
+	"  device 0000:01:00.2 -\n"
+	"group 11\n"
+	"  device 0000:02:00.0 -\n"
+	"group 12\n"
+	"  device 0000:03:00.0 mlx5_vfio_pci\n"
+	"  device 0000:03:00.1 nvme\n"
+	"  device 0000:03:00.2 nvme\n"
+	"  device 0000:03:00.3 nvme\n"
+	"group 13\n"
+	"  resv 0x0 0xfff sw_msi\n"
+	"  resv 0x10000 0x1ffff reserved\n"
+	"  device 0000:04:00.0 vfio-pci\n";
+
 static void test_verdict_drivers(void **state)
 {
 	/* bridges on pcieport, pci-stub and unbound devices leave DMA ownership free */
-	vfioiommu_mock *m = th_mock("group 10\n"
-				    "  device 0000:00:1c.0 pcieport\n"
-				    "  device 0000:01:00.0 vfio-pci\n"
-				    "  device 0000:01:00.1 pci-stub\n"
-				    "  device 0000:01:00.2 -\n"
-				    "group 11\n"
-				    "  device 0000:02:00.0 -\n"
-				    "group 12\n"
-				    "  device 0000:03:00.0 mlx5_vfio_pci\n"
-				    "  device 0000:03:00.1 nvme\n"
-				    "  device 0000:03:00.2 nvme\n"
-				    "  device 0000:03:00.3 nvme\n"
-				    "group 13\n"
-				    "  resv 0x0 0xfff sw_msi\n"
-				    "  resv 0x10000 0x1ffff reserved\n"
-				    "  device 0000:04:00.0 vfio-pci\n");
+	vfioiommu_mock *m = th_mock(drivers_host);
 	vfioiommu_ctx *ctx = th_ctx(m, VFIOIOMMU_MODE_AUTO);
 	struct vfioiommu_verdict v;
 
@@ -263,7 +266,7 @@ static void test_verdict_names(void **state)
 
 static vfioiommu_mock *sweep_setup(void *arg)
 {
-	return th_mock(th_host_default);
+	return th_mock(arg ? arg : th_host_default);
 }
 
 static int sweep_read(vfioiommu_mock *m, void *arg)
@@ -286,14 +289,23 @@ static int sweep_verdicts(vfioiommu_mock *m, void *arg)
 {
 	static const char *const devs[] = { "0000:00:03.0", "0000:00:05.0", "0000:00:05.1", "0000:00:14.0",
 					    "0000:00:1f.0" };
+	static const char *const drivers_devs[] = { "0000:01:00.0", "0000:01:00.2", "0000:03:00.0",
+						    "0000:04:00.0" };
 	vfioiommu_ctx *ctx = th_ctx(m, VFIOIOMMU_MODE_AUTO);
 	struct vfioiommu_verdict v;
 	int rc = 0;
 
-	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]) && rc == 0; i++)
-		rc = vfioiommu_verdict_device(ctx, devs[i], &v);
-	for (unsigned int g = 3; g <= 8 && rc == 0; g++)
-		rc = vfioiommu_verdict_group(ctx, g, &v);
+	if (arg) {
+		for (size_t i = 0; i < sizeof(drivers_devs) / sizeof(drivers_devs[0]) && rc == 0; i++)
+			rc = vfioiommu_verdict_device(ctx, drivers_devs[i], &v);
+		for (unsigned int g = 10; g <= 13 && rc == 0; g++)
+			rc = vfioiommu_verdict_group(ctx, g, &v);
+	} else {
+		for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]) && rc == 0; i++)
+			rc = vfioiommu_verdict_device(ctx, devs[i], &v);
+		for (unsigned int g = 3; g <= 8 && rc == 0; g++)
+			rc = vfioiommu_verdict_group(ctx, g, &v);
+	}
 	if (rc < 0)
 		assert_true(vfioiommu_strerror(ctx)[0] != '\0');
 	vfioiommu_ctx_destroy(ctx);
@@ -304,6 +316,7 @@ static void test_fail_nth(void **state)
 {
 	assert_true(th_sweep(sweep_setup, sweep_read, NULL, 100) >= 4);
 	assert_true(th_sweep(sweep_setup, sweep_verdicts, NULL, 500) >= 20);
+	assert_true(th_sweep(sweep_setup, sweep_verdicts, (void *)drivers_host, 500) >= 20);
 }
 
 /* ---------------- a sysfs tree on disk ---------------- */

@@ -48,7 +48,8 @@
  * vfioiommu_ring_copy() to get a stable copy before validating one.
  *
  * Threads.  One thread at a time may call the consumer functions (peek*, at,
- * advance, copy, wait) and one thread at a time the producer function (push);
+ * advance, copy, ready, *wait) and one thread at a time the producer functions
+ * (push, room);
  * the two sides may run at once, on one handle or on handles in different
  * processes mapping the same memory.  Everything else: no concurrent calls.
  *
@@ -263,11 +264,22 @@ VFIOIOMMU_API int vfioiommu_ring_wait(vfioiommu_ring *ring, int timeout_ms);
  * Copy up to @n records into the ring and publish them; signals the eventfd
  * when a consumer is waiting.  Records that do not fit are dropped and
  * counted; the next push that has room first inserts one
- * VFIOIOMMU_FAULT_LOST record carrying the count.
+ * VFIOIOMMU_FAULT_LOST record carrying the count (push(ring, NULL, 0) inserts
+ * just that).  Lossless producers size their pushes with vfioiommu_ring_room().
  * @return how many of @recs were stored (0 .. @n); -EPROTO ring in error
  * (for example cons moved outside [its last value, prod]); -EINVAL NULL.
  */
 VFIOIOMMU_API int vfioiommu_ring_push(vfioiommu_ring *ring, const struct vfioiommu_fault *recs, unsigned int n);
+
+/**
+ * Records vfioiommu_ring_push() can store now without dropping any (a pending
+ * LOST record already subtracted).  Re-reads and checks cons only when the
+ * producer's cached view has fewer than @want free, so a result below @want is
+ * exact and one at or above it is a lower bound.  Producers that can hold
+ * events back (the pump) use it to stay lossless.
+ * @return >= 0; -EPROTO; -EINVAL NULL.
+ */
+VFIOIOMMU_API int vfioiommu_ring_room(vfioiommu_ring *ring, unsigned int want);
 
 /* ---- state ---- */
 
@@ -288,6 +300,60 @@ struct vfioiommu_ring_stats {
 };
 /** Fill @st.  @return 0 or -EINVAL. */
 VFIOIOMMU_API int vfioiommu_ring_stats(const vfioiommu_ring *ring, struct vfioiommu_ring_stats *st);
+
+/* ---- the pump: an iommufd fault fd into a ring ---- */
+
+/**
+ * Moves page requests from an iommufd fault fd (IOMMU_FAULT_QUEUE_ALLOC) into
+ * a ring as VFIOIOMMU_FAULT_PAGE_REQ records, and writes the page responses
+ * back.  The pump is the ring's only producer: run it from one thread (the
+ * one that polls the fault fd); responses may come from another thread.
+ */
+typedef struct vfioiommu_fault_pump vfioiommu_fault_pump;
+
+/** Page response codes (IOMMUFD_PAGE_RESP_*). */
+enum vfioiommu_page_resp {
+	VFIOIOMMU_PAGE_RESP_SUCCESS = 0,
+	VFIOIOMMU_PAGE_RESP_INVALID = 1,
+};
+
+/** Page-request groups larger than this cannot be read (the kernel delivers a group whole). */
+#define VFIOIOMMU_PUMP_MAX_GROUP 256u
+
+/**
+ * A pump from @fault_fd (not owned: the caller closes it after destroying the
+ * pump) into @ring.  The context supplies the door; @ring must outlive the pump.
+ * @return 0; -EINVAL NULL argument or negative fd; -ENOMEM.  On failure *@out is NULL.
+ */
+VFIOIOMMU_API int vfioiommu_fault_pump_new(vfioiommu_ctx *ctx, int fault_fd, vfioiommu_ring *ring,
+	vfioiommu_fault_pump **out);
+/** Free the pump (the fd and the ring stay).  NULL is accepted. */
+VFIOIOMMU_API void vfioiommu_fault_pump_destroy(vfioiommu_fault_pump *pump);
+
+/**
+ * Read whole groups of 40-byte records from the fault fd, in batches sized to
+ * the ring's free room, convert them and publish them, until the fd has
+ * nothing more or the ring is full (the rest waits in the kernel: nothing is
+ * dropped).  Records get seq = a running count.  Never blocks.
+ * @return records moved (>= 0); -EPROTO the kernel returned a size that is not
+ * a multiple of 40, a record with cookie 0, or the ring is in error; -EMSGSIZE
+ * a pending group larger than VFIOIOMMU_PUMP_MAX_GROUP; -ESPIPE and other
+ * -errno from read().  The message is on the context.
+ */
+VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *pump);
+
+/**
+ * Answer the page-request group that carried @cookie (one answer completes the
+ * whole group).
+ * @return 0; -EINVAL bad @code, a cookie this pump never delivered, or one
+ * already answered (the message says which; nothing is written to the
+ * kernel); -errno from write() (the kernel may have answered the group itself,
+ * for example after a detach: the cookie is forgotten).
+ */
+VFIOIOMMU_API int vfioiommu_fault_pump_respond(vfioiommu_fault_pump *pump, uint32_t cookie, uint32_t code);
+
+/** Groups delivered and not yet answered (0 for NULL). */
+VFIOIOMMU_API unsigned int vfioiommu_fault_pump_outstanding(const vfioiommu_fault_pump *pump);
 
 VFIOIOMMU_END_DECLS
 

@@ -18,11 +18,15 @@
  *    is refused even when the same PASID has since been given out again.
  *
  * Every operation on a PASID takes the set it belongs to; a handle of another
- * set or another space is refused with -EINVAL.
+ * set is refused with -EINVAL, and so is one of another space (told apart by
+ * a 12-bit space tag and a 32-bit per-space generation offset, so a foreign
+ * handle passes only if both collide).
  *
  * Cost: allocation and free are O(log64 n) (a four-level summary bitmap at
  * most, for 2^20 PASIDs), whatever the occupancy.  Freeing a set is O(k) in
- * the PASIDs it holds.
+ * the PASIDs it holds.  A space keeps 8 bytes per PASID (8 MiB of address
+ * space for 2^20, of which only the pages of PASIDs ever used are touched),
+ * and a set about 8 to 16 bytes per PASID it holds.
  *
  * Threads: each space has one mutex that every operation on it or its sets
  * holds for those few steps, so any thread may use any set at the same time.
@@ -118,7 +122,8 @@ VFIOIOMMU_API int vfioiommu_pasid_space_usage(vfioiommu_pasid_space *space,
  * Create a set in @space that may hold at most @quota PASIDs (0 means
  * VFIOIOMMU_PASID_DEFAULT_QUOTA).  A quota above what the space holds is
  * allowed: the space runs out first.
- * @return 0, -EINVAL (NULL argument), -ENOMEM.  On failure *@out is NULL.
+ * @return 0, -EINVAL (NULL argument), -ENOMEM, -ENOSPC (2^32 - 2 sets were
+ * made in this space).  On failure *@out is NULL.
  */
 VFIOIOMMU_API int vfioiommu_pasid_set_new(vfioiommu_pasid_space *space, unsigned int quota,
 	vfioiommu_pasid_set **out);
@@ -135,7 +140,7 @@ VFIOIOMMU_API int vfioiommu_pasid_set_usage(vfioiommu_pasid_set *set, uint32_t *
 /**
  * Allocate any free PASID (the lowest one) to @set.
  * @return 0 with *@out set; -EINVAL NULL argument; -EDQUOT the set holds its
- * quota; -ENOSPC the space has none left.  On failure *@out is
+ * quota (checked first); -ENOSPC the space has none left.  On failure *@out is
  * VFIOIOMMU_PASID_HANDLE_NONE.
  */
 VFIOIOMMU_API int vfioiommu_pasid_alloc(vfioiommu_pasid_set *set, vfioiommu_pasid_handle *out);
@@ -164,13 +169,33 @@ VFIOIOMMU_API int vfioiommu_pasid_free(vfioiommu_pasid_set *set, vfioiommu_pasid
 VFIOIOMMU_API int vfioiommu_pasid_value(vfioiommu_pasid_set *set, vfioiommu_pasid_handle h);
 
 /* ---------------- iommufd: PASID-capable page tables and attachment ---------------- */
+/*
+ * The kernel attaches a PASID only to a page table (HWPT) allocated
+ * PASID-capable, and only while the device's own DMA (its RID, "PASID 0")
+ * is also on a PASID-capable HWPT.  The device starts on the IOAS's
+ * automatic HWPT, which is not, so the sequence is:
+ * @code
+ *   uint32_t rid_pt, pt;
+ *   vfioiommu_hwpt_alloc_pasid(dev, &rid_pt);
+ *   vfioiommu_hwpt_attach_rid(dev, rid_pt);     // once per device
+ *   vfioiommu_hwpt_alloc_pasid(dev, &pt);       // or reuse rid_pt
+ *   vfioiommu_pasid_attach(dev, guest, h, pt);
+ *   ...
+ *   vfioiommu_pasid_detach(dev, guest, h);
+ *   vfioiommu_pasid_free(guest, h);
+ * @endcode
+ * The library does not track which PASIDs are attached: detach a PASID from
+ * every device before freeing it, or the next owner of the value inherits
+ * the attachment.
+ *
+ * Without iommufd (container backends) every function here fails with
+ * -EOPNOTSUPP.
+ */
 
 /**
  * Allocate a hardware page table on the context's IOAS that may be attached
- * to PASIDs (IOMMU_HWPT_ALLOC with IOMMU_HWPT_ALLOC_PASID, Linux 6.15).  The
- * kernel also wants the device's own (RID) page table PASID-capable before
- * PASIDs are attached.  The page table lives until the context is destroyed
- * is destroyed.
+ * to PASIDs (IOMMU_HWPT_ALLOC with IOMMU_HWPT_ALLOC_PASID, Linux 6.15).  It
+ * lives until vfioiommu_hwpt_destroy() or the context's end.
  * @return 0 with *@hwpt_id set; -EINVAL NULL argument; -EOPNOTSUPP container
  * backend, or the IOMMU or kernel lacks PASID support; other -errno from the
  * kernel.
@@ -178,14 +203,33 @@ VFIOIOMMU_API int vfioiommu_pasid_value(vfioiommu_pasid_set *set, vfioiommu_pasi
 VFIOIOMMU_API int vfioiommu_hwpt_alloc_pasid(vfioiommu_device *dev, uint32_t *hwpt_id);
 
 /**
+ * Move the device's own DMA (its RID) to the page table @hwpt_id, replacing
+ * the one it is on without a blocking window.  Needed once before PASIDs are
+ * attached, with a HWPT from vfioiommu_hwpt_alloc_pasid().
+ * @return 0; -EINVAL NULL @dev, or PASIDs are attached and @hwpt_id is not
+ * PASID-capable; -ENOENT no such HWPT; -EOPNOTSUPP container backend;
+ * other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_hwpt_attach_rid(vfioiommu_device *dev, uint32_t hwpt_id);
+
+/**
+ * Destroy a page table made by vfioiommu_hwpt_alloc_pasid().
+ * @return 0; -EINVAL NULL @ctx; -EBUSY a device or PASID is still attached to
+ * it; -ENOENT no such object; -EOPNOTSUPP container backend.
+ */
+VFIOIOMMU_API int vfioiommu_hwpt_destroy(vfioiommu_ctx *ctx, uint32_t hwpt_id);
+
+/**
  * Attach the PASID @h of @set on @dev to the page table @hwpt_id.  When the
  * PASID is already attached this replaces the page table atomically (no
  * window where DMA with that PASID is blocked).
- * @return 0; -EINVAL bad argument or stale handle, or a page table that was
- * not allocated PASID-capable; -EOPNOTSUPP container backend, a kernel
- * without PASID attach (before 6.15), or a device without PASID (the message
- * says which); -ERANGE the PASID is beyond the device's width; other -errno
- * from the kernel.
+ * @return 0; -EINVAL NULL @dev or @set, a stale or foreign handle, or the
+ * kernel's EINVAL (@hwpt_id, or the RID's page table, is not PASID-capable);
+ * -ERANGE PASID 0 (the RID: use vfioiommu_hwpt_attach_rid()) or a PASID
+ * beyond the device's width; -ENOENT no such HWPT; -EOPNOTSUPP container
+ * backend, a kernel without PASID attach (before 6.15), a device without
+ * PASID, or a VFIO driver without PASID attach (the message says which);
+ * other -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_pasid_attach(vfioiommu_device *dev, vfioiommu_pasid_set *set,
 	vfioiommu_pasid_handle h, uint32_t hwpt_id);
@@ -195,8 +239,10 @@ VFIOIOMMU_API int vfioiommu_pasid_replace(vfioiommu_device *dev, vfioiommu_pasid
 	vfioiommu_pasid_handle h, uint32_t hwpt_id);
 
 /**
- * Detach the PASID @h of @set on @dev.  DMA tagged with it is then blocked.
- * @return 0 or -errno as for vfioiommu_pasid_attach().
+ * Detach the PASID @h of @set on @dev; DMA tagged with it is then blocked.
+ * Detaching a PASID that is not attached succeeds, as in the kernel.
+ * @return 0; -EINVAL, -ERANGE as for vfioiommu_pasid_attach(); -EOPNOTSUPP
+ * container backend or a kernel before 6.15; other -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_pasid_detach(vfioiommu_device *dev, vfioiommu_pasid_set *set,
 	vfioiommu_pasid_handle h);

@@ -234,7 +234,8 @@ static uint64_t pgsize_min(const struct vfioiommu_mock *m)
 /*
  * iopt->iova_alignment: an IOAS without a domain is a software table with no
  * alignment restriction (1, iopt_init_table); each domain raises it to its
- * smallest page size.
+ * smallest page size.  FACTS: IOVA_RANGES on a fresh IOAS and after DETACH
+ * -> alignment 0x1; attached -> 0x1000.
  */
 static uint64_t ioas_alignment(struct vfioiommu_mock *m, const struct io_ctx *c, uint32_t ioas)
 {
@@ -764,19 +765,26 @@ int vm_iommufd_bind(struct vfioiommu_mock *m, int iommufd, struct vm_device *d, 
 	f = vm_fd_get(m, iommufd);
 	if (iommufd < 0 || !f)
 		return -EBADF;
+	/* FACTS: BIND with an fd that is not an iommufd -> EBADFD */
 	if (f->ops != &ifd_ops)
 		return -EBADFD;
 	c = f->obj;
-	/* Linux 6.6: a device with a firmware 1:1 region cannot be owned by userspace (facts 4.5) */
-	if (g && vm_group_has_direct(g))
-		return -EINVAL;
-	/* DMA ownership is per group: another device of the group bound elsewhere owns it */
+	/*
+	 * iommu_device_claim_dma_owner(): DMA ownership is per group, and a group
+	 * already used by a kernel driver (not viable) or owned by another
+	 * iommufd is refused with EPERM.
+	 */
+	if (g && !vm_group_viable(m, g, NULL))
+		return -EPERM;
 	for (size_t i = 0; i < m->ndevs; i++) {
 		if (&m->devs[i] == d || m->devs[i].group != d->group)
 			continue;
 		if (device_obj(m, &m->devs[i], &other) && other != c)
-			return -EBUSY;
+			return -EPERM;
 	}
+	/* Linux 6.6: a device with a firmware 1:1 region cannot be owned by userspace (facts 4.5) */
+	if (g && vm_group_has_direct(g))
+		return -EINVAL;
 	o = obj_new(c, IO_DEVICE);
 	if (!o)
 		return -ENOMEM;
@@ -817,7 +825,7 @@ static int cmd_destroy(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 
 	if (!o)
 		return -ENOENT;
-	/* a bound device is owned by its VFIO cdev; in-use objects are not waited for */
+	/* FACTS: DESTROY attached IOAS / in-use HWPT / bound device -> EBUSY; unknown or 0 -> ENOENT */
 	if (o->type == IO_DEVICE || o->users)
 		return -EBUSY;
 	if (o->type == IO_HWPT) {
@@ -1104,7 +1112,7 @@ static int cmd_ioas_unmap(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 		return -ENOENT;
 	t = &ioas->ioas.maps;
 	if (cmd->iova == 0 && cmd->length == UINT64_MAX) {
-		/* unmap all succeeds on an empty IOAS */
+		/* FACTS: UNMAP all on an empty IOAS -> ok, length 0 */
 		for (size_t i = 0; i < t->n; i++)
 			unmapped += t->v[i].len;
 		t->n = 0;
@@ -1121,8 +1129,8 @@ static int cmd_ioas_unmap(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 	/*
 	 * iopt_unmap_iova_range(): lowest area first; an area the range does not
 	 * cover whole stops the walk with ENOENT, and what was unmapped before it
-	 * stays unmapped (the kernel does the same: callers must not assume
-	 * all-or-nothing).
+	 * stays unmapped.  FACTS: UNMAP covering A and splitting B -> ENOENT with
+	 * A already gone; split middle/head/tail and misaligned iova/len -> ENOENT.
 	 */
 	for (;;) {
 		size_t i = vm_maps_lower(t, cmd->iova);
@@ -1135,7 +1143,7 @@ static int cmd_ioas_unmap(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 		unmapped += mp->len;
 		vm_maps_remove_at(t, i);
 	}
-	/* recent kernels: nothing unmapped is ENOENT (facts 3.3) */
+	/* FACTS: nothing mapped at a specific range -> ENOENT (but unmap-all of nothing is ok, 0) */
 	if (!unmapped)
 		return -ENOENT;
 	cmd->length = unmapped;
@@ -1449,7 +1457,9 @@ static const struct io_cmd cmds[] = {
 
 /*
  * VFIO container ioctls sent to /dev/iommu go to iommufd's VFIO compat layer
- * (vfio_compat.c is always built).  Only the probes are modelled.
+ * (vfio_compat.c is always built).  Only the probes are modelled.  FACTS:
+ * GET_API_VERSION -> 0 and CHECK_EXTENSION(TYPE1v2) -> 1 on /dev/iommu even
+ * without IOMMUFD_VFIO_CONTAINER.
  */
 static int vfio_compat_ioctl(unsigned long req, void *arg)
 {
@@ -1478,6 +1488,7 @@ static int ifd_ioctl(struct vfioiommu_mock *m, struct vm_file *f, unsigned long 
 	size_t n;
 	int rc;
 
+	/* FACTS: unknown nr 0x95/0xa1, or the right nr with a size encoded (0xC0003B81) -> ENOTTY */
 	if ((req & ~0xffUL) != KABI_IO(0))
 		return -ENOTTY;
 	if ((req & 0xff) < 0x80)
@@ -1487,6 +1498,7 @@ static int ifd_ioctl(struct vfioiommu_mock *m, struct vm_file *f, unsigned long 
 			cmd = &cmds[i];
 	if (!cmd)
 		return -ENOTTY; /* includes commands the mock does not model (COPY, dirty tracking, vIOMMU) */
+	/* FACTS: NULL argument -> EFAULT; size < min -> EINVAL; non-zero tail -> E2BIG; 8192 zero tail ok */
 	if (!arg)
 		return -EFAULT;
 	memcpy(&usize, arg, sizeof(usize));

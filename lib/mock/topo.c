@@ -36,11 +36,18 @@ bool vm_driver_is_vfio(const char *driver)
 	return driver && strstr(driver, "vfio") != NULL;
 }
 
+/* Drivers the kernel lets share a group with VFIO (vfio_device_driver_allowed()). */
+static bool driver_allowed(const char *driver)
+{
+	return !strcmp(driver, "pci-stub") || !strcmp(driver, "pcieport");
+}
+
 bool vm_group_viable(struct vfioiommu_mock *m, const struct vm_group *g, const struct vm_device **culprit)
 {
 	for (size_t i = 0; i < m->ndevs; i++) {
 		const struct vm_device *d = &m->devs[i];
-		if (d->group == g->num && d->driver[0] && !vm_driver_is_vfio(d->driver)) {
+		if (d->group == g->num && d->driver[0] && !vm_driver_is_vfio(d->driver) &&
+		    !driver_allowed(d->driver)) {
 			if (culprit)
 				*culprit = d;
 			return false;

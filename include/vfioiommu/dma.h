@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/**
+ * @file vfioiommu/dma.h
+ * DMA mappings with one errno meaning on every backend.
+ *
+ * The library keeps its own table of the mappings it made, so it can answer
+ * the same way whatever the kernel underneath says:
+ *  - an IOVA range overlapping a live mapping: -EEXIST;
+ *  - an IOVA range not inside one usable range: -ERANGE, and the message
+ *    names the nearest usable range (the kernel only says EINVAL);
+ *  - an unmap that covers nothing: -ENOENT (type1 reports success with 0 bytes);
+ *  - an unmap that would split a mapping: -EINVAL, never sent to the kernel
+ *    (type1 v1 would silently split it);
+ *  - the kernel unmapping a different byte count than the table expects: -EIO;
+ *  - the type1 mapping limit (dma_entry_limit, DMA_AVAIL): -ENOSPC, with the
+ *    count in the message;
+ *  - an address or length not aligned to the smallest IOMMU page: -EINVAL,
+ *    naming the supported page sizes.
+ * All functions are thread-safe; translate runs concurrently with itself.
+ * Mappings made through the raw fds behind the library's back are not known.
+ */
+#ifndef VFIOIOMMU_DMA_H
+#define VFIOIOMMU_DMA_H
+
+#include <vfioiommu/common.h>
+
+VFIOIOMMU_BEGIN_DECLS
+
+/** Flags for vfioiommu_dma_map(). */
+enum vfioiommu_dma_flags {
+	VFIOIOMMU_DMA_READ = 1u << 0,       /**< the device may read the buffer */
+	VFIOIOMMU_DMA_WRITE = 1u << 1,      /**< the device may write the buffer */
+	VFIOIOMMU_DMA_FIXED_IOVA = 1u << 2, /**< map at *iova instead of allocating one */
+};
+
+/**
+ * Map [vaddr, vaddr + len) for DMA.  With VFIOIOMMU_DMA_FIXED_IOVA the IOVA
+ * is *@iova; otherwise the library allocates the lowest free IOVA, aligned to
+ * the IOMMU page size, inside the usable ranges and returns it in *@iova.
+ * The IOVA is also the handle for vfioiommu_dma_unmap_at().
+ * @return 0, -EINVAL, -ERANGE, -EEXIST, -ENOSPC, -ENODEV (nothing attached
+ * yet), or another -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_dma_map(vfioiommu_ctx *ctx, void *vaddr, uint64_t len, uint32_t flags,
+				    uint64_t *iova);
+/**
+ * Like vfioiommu_dma_map() without FIXED_IOVA, but the IOVA is aligned to
+ * @align (a power of two; 0 = the IOMMU page size) and lies in [lo, hi].
+ */
+VFIOIOMMU_API int vfioiommu_dma_map_in(vfioiommu_ctx *ctx, void *vaddr, uint64_t len, uint32_t flags,
+				       uint64_t align, uint64_t lo, uint64_t hi, uint64_t *iova);
+/**
+ * Map @len bytes of the file @fd (a memfd) from @offset, iommufd only
+ * (IOMMU_IOAS_MAP_FILE, Linux 6.13+): -EOPNOTSUPP on a container or an
+ * older kernel.  Flags and *@iova as vfioiommu_dma_map().  Such mappings have
+ * no process address and are not found by vfioiommu_dma_translate().
+ */
+VFIOIOMMU_API int vfioiommu_dma_map_file(vfioiommu_ctx *ctx, int fd, uint64_t offset, uint64_t len,
+					 uint32_t flags, uint64_t *iova);
+/**
+ * Unmap every mapping inside [iova, iova + len).  The range must cover whole
+ * mappings.  @return 0, -ENOENT (nothing mapped there), -EINVAL (would split
+ * a mapping), -EIO (the kernel unmapped a different amount), other -errno.
+ */
+VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len);
+/** Unmap the one mapping that starts at @iova (the handle vfioiommu_dma_map() returned). */
+VFIOIOMMU_API int vfioiommu_dma_unmap_at(vfioiommu_ctx *ctx, uint64_t iova);
+/** Unmap everything in the address space, including mappings the library did not make. */
+VFIOIOMMU_API int vfioiommu_dma_unmap_all(vfioiommu_ctx *ctx);
+/**
+ * The IOVA of process address @vaddr, when [vaddr, vaddr + len) lies inside
+ * one mapping.  @return 0 or -ENOENT.
+ */
+VFIOIOMMU_API int vfioiommu_dma_translate(vfioiommu_ctx *ctx, const void *vaddr, uint64_t len,
+					  uint64_t *iova);
+
+/** Counters from vfioiommu_dma_stats(). */
+struct vfioiommu_dma_stats {
+	uint64_t mappings;     /**< live mappings made through the library */
+	uint64_t mapped_bytes; /**< their total length */
+	int64_t dma_avail;     /**< mappings the kernel still allows (type1), -1 when unlimited */
+	uint64_t pgsizes;      /**< IOMMU page-size bitmap */
+};
+/** Fill @out.  @return 0, -EINVAL, -ENODEV (nothing attached yet). */
+VFIOIOMMU_API int vfioiommu_dma_stats(vfioiommu_ctx *ctx, struct vfioiommu_dma_stats *out);
+
+VFIOIOMMU_END_DECLS
+
+#endif

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The public API on each backend: the same calls must give the same answers
+ * whether the context uses a type1v2 container, a type1 container or iommufd,
+ * and whether the kernel is the mock or Linux.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <vfioiommu/dma.h>
+
+#include "conform.h"
+
+enum { LIB_TYPE1V2, LIB_TYPE1, LIB_IOMMUFD, LIB_AUTO };
+
+static const struct {
+	enum vfioiommu_mode mode;
+	enum vfioiommu_backend backend;
+	const char *reason_word;
+	enum vfioiommu_iova_source src;
+} want[] = {
+	[LIB_TYPE1V2] = { VFIOIOMMU_MODE_CONTAINER, VFIOIOMMU_BACKEND_TYPE1V2, "type1v2", VFIOIOMMU_IOVA_SRC_TYPE1_CAP },
+	[LIB_TYPE1] = { VFIOIOMMU_MODE_CONTAINER, VFIOIOMMU_BACKEND_TYPE1, "type1", VFIOIOMMU_IOVA_SRC_TYPE1_CAP },
+	[LIB_IOMMUFD] = { VFIOIOMMU_MODE_IOMMUFD, VFIOIOMMU_BACKEND_IOMMUFD, "iommufd", VFIOIOMMU_IOVA_SRC_IOAS_RANGES },
+	[LIB_AUTO] = { VFIOIOMMU_MODE_AUTO, VFIOIOMMU_BACKEND_IOMMUFD, "/dev/iommu", VFIOIOMMU_IOVA_SRC_IOAS_RANGES },
+};
+
+struct lib {
+	struct cf_no_v2_door no_v2;
+	vfioiommu_ctx *ctx;
+};
+
+/* A library call's result, with the context's message when it is not the expected one. */
+static bool lib_rc(struct cf_t *t, vfioiommu_ctx *ctx, const char *what, int expected, int got)
+{
+	char b1[32], b2[32];
+
+	if ((expected == 0 && got >= 0) || (expected < 0 && got == expected))
+		return true;
+	cf_fail(t, "%s: expected %s got %s (\"%s\")", what, cf_rcname(expected, b1, sizeof(b1)),
+		cf_rcname(got, b2, sizeof(b2)), vfioiommu_strerror(ctx));
+	return false;
+}
+
+static int lib_new(struct cf_t *t, unsigned long be, struct lib *l)
+{
+	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = want[be].mode, .door = t->door };
+	int rc;
+
+	l->ctx = NULL;
+	if (be == LIB_TYPE1) {
+		cf_no_v2_door_init(&l->no_v2, t->door);
+		o.door = &l->no_v2.door;
+	}
+	rc = vfioiommu_ctx_new(&l->ctx, &o);
+	return cf_rc(t, "vfioiommu_ctx_new", 0, rc) ? 0 : -1;
+}
+
+static void list_text(char *buf, size_t n, const vfioiommu_iova_list *l)
+{
+	size_t len = 0, cnt = vfioiommu_iova_list_count(l);
+
+	snprintf(buf, n, "(none)");
+	for (size_t i = 0; i < cnt && len < n; i++) {
+		struct vfioiommu_iova_range r;
+		int w;
+
+		vfioiommu_iova_list_get(l, i, &r);
+		w = snprintf(buf + len, n - len, "%s[0x%" PRIx64 ",0x%" PRIx64 "]", i ? " " : "", r.start, r.last);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+}
+
+/* The sysfs prediction: every opened group's reserved regions taken out of the aperture. */
+static int predict(struct cf_t *t, vfioiommu_ctx *ctx, size_t ndev, vfioiommu_iova_list **out)
+{
+	unsigned int groups[CF_MAX_DEV];
+	vfioiommu_resv_set *set = NULL;
+	int rc;
+
+	*out = NULL;
+	for (size_t i = 0; i < ndev; i++)
+		groups[i] = t->h->dev[i].group;
+	rc = vfioiommu_resv_read_groups(ctx, groups, ndev, &set);
+	if (!lib_rc(t, ctx, "vfioiommu_resv_read_groups", 0, rc))
+		return -1;
+	rc = vfioiommu_resv_usable(set, 0, t->h->topo->aperture_last, out);
+	vfioiommu_resv_set_free(set);
+	return lib_rc(t, ctx, "vfioiommu_resv_usable", 0, rc) ? 0 : -1;
+}
+
+/* Open every NIC; the kernel's ranges must be the sysfs prediction and FACTS' ranges. */
+static void open_all(struct cf_t *t, unsigned long be)
+{
+	const struct cf_topo *tp = t->h->topo;
+	vfioiommu_iova_list *predicted = NULL, *kernel = NULL, *after = NULL;
+	vfioiommu_device *dev[CF_MAX_DEV] = { NULL };
+	struct kabi_iommu_iova_range got[CF_MAX_RANGES];
+	struct lib l;
+	char w[128];
+	size_t n;
+
+	if (lib_new(t, be, &l) < 0)
+		return;
+	cf_val(t, "backend before any device", VFIOIOMMU_BACKEND_NONE, vfioiommu_ctx_backend(l.ctx));
+	if (predict(t, l.ctx, t->h->ndev, &predicted) < 0)
+		goto out;
+	for (size_t i = 0; i < t->h->ndev; i++) {
+		snprintf(w, sizeof(w), "vfioiommu_device_open(%s)", t->h->dev[i].bdf);
+		if (!lib_rc(t, l.ctx, w, 0, vfioiommu_device_open(l.ctx, t->h->dev[i].bdf, &dev[i])))
+			goto out;
+		snprintf(w, sizeof(w), "vfioiommu_device_group(%s)", t->h->dev[i].bdf);
+		cf_val(t, w, t->h->dev[i].group, vfioiommu_device_group(dev[i]));
+	}
+	if (cf_val(t, "vfioiommu_ctx_backend", want[be].backend, vfioiommu_ctx_backend(l.ctx)) &&
+	    !strstr(vfioiommu_ctx_backend_reason(l.ctx), want[be].reason_word))
+		cf_fail(t, "backend reason: expected a mention of \"%s\" got \"%s\"", want[be].reason_word,
+			vfioiommu_ctx_backend_reason(l.ctx));
+	cf_val(t, "vfioiommu_ctx_container_is_iommufd (this kernel has no IOMMUFD_VFIO_CONTAINER)",
+	       be <= LIB_TYPE1 ? 0 : -ENODEV, vfioiommu_ctx_container_is_iommufd(l.ctx));
+	if (!lib_rc(t, l.ctx, "vfioiommu_ctx_iova_ranges", 0, vfioiommu_ctx_iova_ranges(l.ctx, &kernel)))
+		goto out;
+	cf_val(t, "ranges source tag", want[be].src, vfioiommu_iova_list_source(kernel));
+	n = vfioiommu_iova_list_count(kernel);
+	for (size_t i = 0; i < n && i < CF_MAX_RANGES; i++) {
+		struct vfioiommu_iova_range r;
+
+		vfioiommu_iova_list_get(kernel, i, &r);
+		got[i] = (struct kabi_iommu_iova_range){ r.start, r.last };
+	}
+	cf_ranges(t, "vfioiommu_ctx_iova_ranges vs FACTS", tp->ranges, tp->nranges, got,
+		  n < CF_MAX_RANGES ? (uint32_t)n : CF_MAX_RANGES);
+	if (vfioiommu_iova_list_equal(predicted, kernel) != 1) {
+		char a[512], b[512];
+
+		list_text(a, sizeof(a), predicted);
+		list_text(b, sizeof(b), kernel);
+		cf_fail(t, "sysfs prediction vs kernel ranges: expected %s (predicted) got %s (kernel)", a, b);
+	}
+	/* closing one device leaves the others' address space as it was (same groups' regions) */
+	vfioiommu_device_close(dev[t->h->ndev - 1]);
+	dev[t->h->ndev - 1] = NULL;
+	if (t->h->ndev > 1 &&
+	    lib_rc(t, l.ctx, "vfioiommu_ctx_iova_ranges after closing one device", 0,
+		   vfioiommu_ctx_iova_ranges(l.ctx, &after)) &&
+	    vfioiommu_iova_list_equal(kernel, after) != 1) {
+		char a[512], b[512];
+
+		list_text(a, sizeof(a), kernel);
+		list_text(b, sizeof(b), after);
+		cf_fail(t, "ranges after closing one device: expected %s (as before) got %s", a, b);
+	}
+out:
+	vfioiommu_iova_list_free(after);
+	vfioiommu_iova_list_free(kernel);
+	vfioiommu_iova_list_free(predicted);
+	vfioiommu_ctx_destroy(l.ctx);
+}
+
+/* map / translate / unmap and the normalised errnos, identical on every backend. */
+static void dma(struct cf_t *t, unsigned long be)
+{
+	const struct cf_topo *tp = t->h->topo;
+	const uint32_t rw = VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE;
+	const uint32_t fixed = rw | VFIOIOMMU_DMA_FIXED_IOVA;
+	uint8_t *mem = t->h->mem;
+	vfioiommu_iova_list *ranges = NULL;
+	struct vfioiommu_dma_stats st;
+	vfioiommu_device *dev = NULL;
+	uint64_t iova, got;
+	struct lib l;
+
+	if (lib_new(t, be, &l) < 0)
+		return;
+	iova = 0x100000;
+	cf_rc(t, "vfioiommu_dma_map before any device", -ENODEV, vfioiommu_dma_map(l.ctx, mem, 0x1000, fixed, &iova));
+	if (!lib_rc(t, l.ctx, "vfioiommu_device_open", 0, vfioiommu_device_open(l.ctx, t->h->dev[0].bdf, &dev)))
+		goto out;
+	iova = 0x100000;
+	if (!lib_rc(t, l.ctx, "map 0x100000+0x10000", 0, vfioiommu_dma_map(l.ctx, mem, 0x10000, fixed, &iova)))
+		goto out;
+	if (lib_rc(t, l.ctx, "translate the start", 0, vfioiommu_dma_translate(l.ctx, mem, 0x10000, &got)))
+		cf_hex(t, "translate the start", 0x100000, got);
+	if (lib_rc(t, l.ctx, "translate +0x3000", 0, vfioiommu_dma_translate(l.ctx, mem + 0x3000, 0x1000, &got)))
+		cf_hex(t, "translate +0x3000", 0x103000, got);
+	lib_rc(t, l.ctx, "translate past the mapping", -ENOENT,
+	       vfioiommu_dma_translate(l.ctx, mem + 0x10000, 0x1000, &got));
+	iova = 0x108000;
+	lib_rc(t, l.ctx, "map overlapping 0x108000+0x10000", -EEXIST,
+	       vfioiommu_dma_map(l.ctx, mem + 0x20000, 0x10000, fixed, &iova));
+	iova = 0xfee00000;
+	lib_rc(t, l.ctx, "map in the MSI window", -ERANGE, vfioiommu_dma_map(l.ctx, mem, 0x1000, fixed, &iova));
+	iova = 0xfedff000;
+	lib_rc(t, l.ctx, "map straddling the MSI window", -ERANGE, vfioiommu_dma_map(l.ctx, mem, 0x2000, fixed, &iova));
+	iova = tp->above_usable;
+	lib_rc(t, l.ctx, "map just past the usable space", -ERANGE,
+	       vfioiommu_dma_map(l.ctx, mem, 0x1000, fixed, &iova));
+	lib_rc(t, l.ctx, "unmap where nothing is mapped", -ENOENT, vfioiommu_dma_unmap(l.ctx, 0x40000000, 0x1000));
+	lib_rc(t, l.ctx, "unmap splitting a mapping", -EINVAL, vfioiommu_dma_unmap(l.ctx, 0x104000, 0x4000));
+	lib_rc(t, l.ctx, "unmap the head of a mapping", -EINVAL, vfioiommu_dma_unmap(l.ctx, 0x100000, 0x4000));
+	/* type1 v1 would have unmapped the whole mapping for that head unmap: the kernel must still hold it */
+	iova = 0x100000;
+	lib_rc(t, l.ctx, "map 0x100000 again (still mapped)", -EEXIST,
+	       vfioiommu_dma_map(l.ctx, mem, 0x1000, fixed, &iova));
+	if (lib_rc(t, l.ctx, "translate after the refused unmaps", 0, vfioiommu_dma_translate(l.ctx, mem, 0x1000, &got)))
+		cf_hex(t, "translate after the refused unmaps", 0x100000, got);
+	lib_rc(t, l.ctx, "unmap the whole mapping", 0, vfioiommu_dma_unmap(l.ctx, 0x100000, 0x10000));
+	lib_rc(t, l.ctx, "translate after unmap", -ENOENT, vfioiommu_dma_translate(l.ctx, mem, 0x1000, &got));
+	/* the kernel agrees it is gone: mapping it again works */
+	iova = 0x100000;
+	lib_rc(t, l.ctx, "map 0x100000 again after unmap", 0, vfioiommu_dma_map(l.ctx, mem, 0x10000, fixed, &iova));
+	if (lib_rc(t, l.ctx, "map with an allocated IOVA", 0, vfioiommu_dma_map(l.ctx, mem + 0x20000, 0x10000, rw, &iova))) {
+		if (iova & 0xfff)
+			cf_fail(t, "allocated IOVA 0x%" PRIx64 " is not page aligned", iova);
+		if (lib_rc(t, l.ctx, "vfioiommu_ctx_iova_ranges", 0, vfioiommu_ctx_iova_ranges(l.ctx, &ranges)) &&
+		    vfioiommu_iova_list_contains(ranges, iova, iova + 0xffff) != 1)
+			cf_fail(t, "allocated IOVA 0x%" PRIx64 "+0x10000 is not inside one usable range", iova);
+		if (lib_rc(t, l.ctx, "translate the allocated mapping", 0,
+			   vfioiommu_dma_translate(l.ctx, mem + 0x20000, 0x10000, &got)))
+			cf_hex(t, "translate the allocated mapping", iova, got);
+		lib_rc(t, l.ctx, "unmap_at the allocated IOVA", 0, vfioiommu_dma_unmap_at(l.ctx, iova));
+	}
+	iova = 0x400000;
+	lib_rc(t, l.ctx, "map 2 MiB at 0x400000", 0, vfioiommu_dma_map(l.ctx, mem + 0x200000, 0x200000, fixed, &iova));
+	if (lib_rc(t, l.ctx, "vfioiommu_dma_stats", 0, vfioiommu_dma_stats(l.ctx, &st))) {
+		cf_val(t, "stats: mappings", 2, (long long)st.mappings);
+		cf_hex(t, "stats: mapped bytes", 0x210000, st.mapped_bytes);
+		cf_val(t, "stats: dma_avail", be <= LIB_TYPE1 ? 65533 : -1, st.dma_avail);
+	}
+	lib_rc(t, l.ctx, "unmap_all", 0, vfioiommu_dma_unmap_all(l.ctx));
+	lib_rc(t, l.ctx, "unmap after unmap_all", -ENOENT, vfioiommu_dma_unmap(l.ctx, 0x400000, 0x200000));
+	if (lib_rc(t, l.ctx, "vfioiommu_dma_stats", 0, vfioiommu_dma_stats(l.ctx, &st)))
+		cf_val(t, "stats after unmap_all: mappings", 0, (long long)st.mappings);
+	/* teardown with a live mapping must still close everything */
+	iova = 0x100000;
+	lib_rc(t, l.ctx, "map before teardown", 0, vfioiommu_dma_map(l.ctx, mem, 0x1000, fixed, &iova));
+out:
+	vfioiommu_iova_list_free(ranges);
+	vfioiommu_ctx_destroy(l.ctx);
+}
+
+const struct cf_case cf_cases_library[] = {
+	{ "lib.open.type1v2", open_all, LIB_TYPE1V2, 0, NULL, NULL },
+	{ "lib.open.type1", open_all, LIB_TYPE1, 0, NULL, NULL },
+	{ "lib.open.iommufd", open_all, LIB_IOMMUFD, 0, NULL, NULL },
+	{ "lib.open.auto", open_all, LIB_AUTO, 0, NULL, NULL },
+	{ "lib.dma.type1v2", dma, LIB_TYPE1V2, 0, NULL, NULL },
+	{ "lib.dma.type1", dma, LIB_TYPE1, 0, NULL, NULL },
+	{ "lib.dma.iommufd", dma, LIB_IOMMUFD, 0, NULL, NULL },
+};
+const size_t cf_ncases_library = sizeof(cf_cases_library) / sizeof(cf_cases_library[0]);

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/* What sysfs says about the NICs and their groups (FACTS.md section g). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conform.h"
+
+static ssize_t sread(struct cf_t *t, char *buf, size_t n, const char *path)
+{
+	return t->door->sysfs_read(t->door->priv, path, buf, n);
+}
+
+static void expect_text(struct cf_t *t, const char *path, const char *expected)
+{
+	char buf[1024];
+	ssize_t len = sread(t, buf, sizeof(buf), path);
+
+	if (len < 0) {
+		cf_rc(t, path, 0, (int)len);
+		return;
+	}
+	if (strcmp(buf, expected))
+		cf_fail(t, "%s: expected \"%s\" got \"%s\"", path, expected, buf);
+}
+
+/* Each NIC is where FACTS measured it: BDF, group, driver, ids. */
+static void devices(struct cf_t *t, unsigned long arg)
+{
+	const struct cf_topo *tp = t->h->topo;
+	char path[256], link[256];
+
+	cf_val(t, "number of NICs bound to vfio-pci", (long long)tp->ndev, (long long)t->h->ndev);
+	for (size_t i = 0; i < t->h->ndev && i < tp->ndev; i++) {
+		const struct cf_dev *d = &t->h->dev[i];
+		ssize_t len;
+
+		if (strcmp(d->bdf, tp->bdfs[i]))
+			cf_fail(t, "NIC %zu: expected %s got %s", i, tp->bdfs[i], d->bdf);
+		snprintf(path, sizeof(path), "group of %s", d->bdf);
+		cf_val(t, path, tp->groups[i], d->group);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", d->bdf);
+		len = t->door->readlink(t->door->priv, path, link, sizeof(link));
+		if (cf_rc(t, path, 0, (int)len) && (!strrchr(link, '/') || strcmp(strrchr(link, '/') + 1, "vfio-pci")))
+			cf_fail(t, "%s: expected .../vfio-pci got %s", path, link);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", d->bdf);
+		expect_text(t, path, "0x8086\n");
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", d->bdf);
+		expect_text(t, path, "0x10d3\n");
+		/* devices are listed in BDF order, and cdevs are numbered in bind order */
+		snprintf(path, sizeof(path), "/dev/vfio/devices/vfio%zu", i);
+		if (strcmp(d->cdev, path))
+			cf_fail(t, "cdev of %s: expected %s got %s", d->bdf, path, d->cdev);
+		cf_rc(t, d->cdev, 0, t->door->exists(t->door->priv, d->cdev));
+		snprintf(path, sizeof(path), "/dev/vfio/%u", d->group);
+		cf_rc(t, path, 0, t->door->exists(t->door->priv, path));
+	}
+	(void)arg;
+}
+
+/* reserved_regions and type of every NIC group. */
+static void groups(struct cf_t *t, unsigned long arg)
+{
+	char path[256];
+
+	for (size_t i = 0; i < t->h->ndev; i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%u/reserved_regions", t->h->dev[i].group);
+		expect_text(t, path, t->h->topo->resv_text);
+		snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%u/type", t->h->dev[i].group);
+		expect_text(t, path, "DMA\n");
+	}
+	(void)arg;
+}
+
+/* The device nodes every backend starts from. */
+static void nodes(struct cf_t *t, unsigned long arg)
+{
+	cf_rc(t, "/dev/vfio/vfio", 0, t->door->exists(t->door->priv, "/dev/vfio/vfio"));
+	cf_rc(t, "/dev/iommu", 0, t->door->exists(t->door->priv, "/dev/iommu"));
+	(void)arg;
+}
+
+const struct cf_case cf_cases_sysfs[] = {
+	{ "sysfs.devices", devices, 0, 0, NULL, NULL },
+	{ "sysfs.groups", groups, 0, 0, NULL, NULL },
+	{ "sysfs.nodes", nodes, 0, 0, NULL, NULL },
+};
+const size_t cf_ncases_sysfs = sizeof(cf_cases_sysfs) / sizeof(cf_cases_sysfs[0]);

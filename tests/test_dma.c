@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/* DMA: the same errno meaning on every backend, checked on the mock kernel. */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+#include <vfioiommu/dma.h>
+
+#define DEV "0000:00:03.0"
+#define RW (VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE)
+#define FIX (RW | VFIOIOMMU_DMA_FIXED_IOVA)
+#define PG 4096ULL
+
+static const enum vfioiommu_mode modes[] = { VFIOIOMMU_MODE_IOMMUFD, VFIOIOMMU_MODE_CONTAINER };
+
+static void *buf_alloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(p != MAP_FAILED);
+	return p;
+}
+
+static vfioiommu_ctx *open_one(vfioiommu_mock *m, enum vfioiommu_mode mode)
+{
+	vfioiommu_ctx *ctx = th_ctx(m, mode);
+	vfioiommu_device *dev;
+
+	if (vfioiommu_device_open(ctx, DEV, &dev) < 0)
+		fail_msg("%s", vfioiommu_strerror(ctx));
+	return ctx;
+}
+
+static void before_attach(void **state)
+{
+	vfioiommu_mock *m = th_mock(th_host_default);
+	vfioiommu_ctx *ctx = th_ctx(m, VFIOIOMMU_MODE_AUTO);
+	uint64_t iova = 0;
+	struct vfioiommu_dma_stats st;
+
+	assert_int_equal(vfioiommu_dma_map(ctx, (void *)0x10000, PG, RW, &iova), -ENODEV);
+	th_assert_msg(vfioiommu_strerror(ctx), "nothing to map into", NULL);
+	assert_int_equal(vfioiommu_dma_stats(ctx, &st), -ENODEV);
+	assert_int_equal(vfioiommu_dma_translate(ctx, (void *)0x10000, 1, &iova), -ENOENT);
+	assert_int_equal(vfioiommu_dma_map(NULL, (void *)0x10000, PG, RW, &iova), -EINVAL);
+	assert_int_equal(vfioiommu_dma_unmap(NULL, 0, PG), -EINVAL);
+	assert_int_equal(vfioiommu_dma_stats(ctx, NULL), -EINVAL);
+	vfioiommu_ctx_destroy(ctx);
+	vfioiommu_mock_destroy(m);
+}
+
+static void errno_table(void **state)
+{
+	for (size_t k = 0; k < sizeof(modes) / sizeof(modes[0]); k++) {
+		vfioiommu_mock *m = th_mock(th_host_default);
+		vfioiommu_ctx *ctx = open_one(m, modes[k]);
+		char *buf = buf_alloc(16 * PG);
+		uint64_t iova, a, b;
+		struct vfioiommu_dma_stats st;
+
+		/* allocation: lowest page-aligned IOVA inside the usable ranges */
+		assert_int_equal(vfioiommu_dma_map(ctx, buf, 2 * PG, RW, &a), 0);
+		assert_int_equal(a % PG, 0);
+		assert_int_equal(vfioiommu_dma_map(ctx, buf + 2 * PG, PG, VFIOIOMMU_DMA_READ, &b), 0);
+		assert_int_equal(b, a + 2 * PG);
+		/* overlap */
+		iova = a + PG;
+		assert_int_equal(vfioiommu_dma_map(ctx, buf, PG, FIX, &iova), -EEXIST);
+		th_assert_msg(vfioiommu_strerror(ctx), "overlaps", NULL);
+		/* outside the ranges: the MSI window, and above the 39-bit aperture */
+		iova = 0xfee00000;
+		assert_int_equal(vfioiommu_dma_map(ctx, buf, PG, FIX, &iova), -ERANGE);
+		th_assert_msg(vfioiommu_strerror(ctx), "nearest usable range", "0xfef00000", NULL);
+		iova = 1ULL << 39;
+		assert_int_equal(vfioiommu_dma_map(ctx, buf, PG, FIX, &iova), -ERANGE);
+		iova = 0xfedff000; /* straddles the start of the window */
+		assert_int_equal(vfioiommu_dma_map(ctx, buf, 2 * PG, FIX, &iova), -ERANGE);
+		/* page size, flags, length */
+		iova = 0x100000;
+		assert_int_equal(vfioiommu_dma_map(ctx, buf + 1, PG, FIX, &iova), -EINVAL);
+		th_assert_msg(vfioiommu_strerror(ctx), "page size", "4K", "2M", "1G", NULL);
+		iova = 0x100800;
+		assert_int_equal(vfioiommu_dma_map(ctx, buf, PG, FIX, &iova), -EINVAL);
+		assert_int_equal(vfioiommu_dma_map(ctx, buf, PG, VFIOIOMMU_DMA_FIXED_IOVA, &iova), -EINVAL);
+		assert_int_equal(vfioiommu_dma_map(ctx, buf, 0, RW, &iova), -EINVAL);
+		assert_int_equal(vfioiommu_dma_map(ctx, buf, PG, 0x80, &iova), -EINVAL);
+		assert_int_equal(vfioiommu_dma_map(ctx, buf, PG, RW, NULL), -EINVAL);
+		/* translate */
+		assert_int_equal(vfioiommu_dma_translate(ctx, buf + PG + 5, 10, &iova), 0);
+		assert_int_equal(iova, a + PG + 5);
+		assert_int_equal(vfioiommu_dma_translate(ctx, buf + 8 * PG, 1, &iova), -ENOENT);
+		/* unmap: nothing, partial, whole */
+		assert_int_equal(vfioiommu_dma_unmap(ctx, 0x40000000, PG), -ENOENT);
+		th_assert_msg(vfioiommu_strerror(ctx), "nothing is mapped", NULL);
+		assert_int_equal(vfioiommu_dma_unmap(ctx, a, PG), -EINVAL);
+		th_assert_msg(vfioiommu_strerror(ctx), "partial unmap", NULL);
+		assert_int_equal(vfioiommu_dma_unmap(ctx, a + PG, 2 * PG), -EINVAL);
+		assert_int_equal(vfioiommu_dma_stats(ctx, &st), 0);
+		assert_int_equal(st.mappings, 2);
+		assert_int_equal(st.mapped_bytes, 3 * PG);
+		assert_int_equal(st.pgsizes, 0x40201000ULL);
+		assert_int_equal(vfioiommu_dma_unmap(ctx, a, 3 * PG), 0);
+		assert_int_equal(vfioiommu_dma_unmap_at(ctx, a), -ENOENT);
+		/* freed IOVA space is recycled */
+		assert_int_equal(vfioiommu_dma_map(ctx, buf, PG, RW, &iova), 0);
+		assert_int_equal(iova, a);
+		assert_int_equal(vfioiommu_dma_unmap_at(ctx, iova), 0);
+		/* window and alignment */
+		assert_int_equal(vfioiommu_dma_map_in(ctx, buf, PG, RW, 1 << 21, 0x100000000ULL, 0x1ffffffffULL, &iova),
+				 0);
+		assert_int_equal(iova, 0x100000000ULL);
+		assert_int_equal(vfioiommu_dma_map_in(ctx, buf, PG, RW, 3, 0, UINT64_MAX, &iova), -EINVAL);
+		assert_int_equal(vfioiommu_dma_map_in(ctx, buf, PG, FIX, 0, 0, UINT64_MAX, &iova), -EINVAL);
+		assert_int_equal(vfioiommu_dma_map_in(ctx, buf, 2 * PG, RW, 0, 0xfee00000, 0xfee01fff, &iova),
+				 -ENOSPC);
+		assert_int_equal(vfioiommu_dma_unmap_all(ctx), 0);
+		assert_int_equal(vfioiommu_dma_stats(ctx, &st), 0);
+		assert_int_equal(st.mappings, 0);
+		vfioiommu_ctx_destroy(ctx);
+		assert_int_equal(vfioiommu_mock_open_fds(m), 0);
+		vfioiommu_mock_destroy(m);
+		munmap(buf, 16 * PG);
+	}
+}
+
+static void type1_limit_is_enospc(void **state)
+{
+	vfioiommu_mock *m = th_mock(th_host_default);
+	vfioiommu_ctx *ctx;
+	char *buf = buf_alloc(4 * PG);
+	uint64_t iova;
+	struct vfioiommu_dma_stats st;
+
+	vfioiommu_mock_set_dma_limit(m, 2);
+	ctx = open_one(m, VFIOIOMMU_MODE_CONTAINER);
+	assert_int_equal(vfioiommu_dma_stats(ctx, &st), 0);
+	assert_int_equal(st.dma_avail, 2);
+	assert_int_equal(vfioiommu_dma_map(ctx, buf, PG, RW, &iova), 0);
+	assert_int_equal(vfioiommu_dma_map(ctx, buf + PG, PG, RW, &iova), 0);
+	assert_int_equal(vfioiommu_dma_stats(ctx, &st), 0);
+	assert_int_equal(st.dma_avail, 0);
+	assert_int_equal(vfioiommu_dma_map(ctx, buf + 2 * PG, PG, RW, &iova), -ENOSPC);
+	th_assert_msg(vfioiommu_strerror(ctx), "dma_entry_limit", "2 live", NULL);
+	assert_int_equal(vfioiommu_dma_unmap_at(ctx, iova), 0);
+	assert_int_equal(vfioiommu_dma_map(ctx, buf + 2 * PG, PG, RW, &iova), 0);
+	vfioiommu_ctx_destroy(ctx);
+	vfioiommu_mock_destroy(m);
+	munmap(buf, 4 * PG);
+}
+
+static void iommufd_only_map_file(void **state)
+{
+	vfioiommu_mock *m = th_mock(th_host_default);
+	vfioiommu_ctx *ctx = open_one(m, VFIOIOMMU_MODE_CONTAINER);
+	uint64_t iova;
+
+	assert_int_equal(vfioiommu_dma_map_file(ctx, 0, 0, PG, RW, &iova), -EOPNOTSUPP);
+	th_assert_msg(vfioiommu_strerror(ctx), "iommufd", NULL);
+	assert_int_equal(vfioiommu_dma_map_file(ctx, -1, 0, PG, RW, &iova), -EBADF);
+	vfioiommu_ctx_destroy(ctx);
+	vfioiommu_mock_destroy(m);
+}
+
+/* ---- 8 threads mapping, translating and unmapping their own buffers at once ---- */
+
+struct worker {
+	vfioiommu_ctx *ctx;
+	char *buf;
+	int errors;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int round = 0; round < 200; round++) {
+		uint64_t iova[4], t;
+		for (int i = 0; i < 4; i++)
+			if (vfioiommu_dma_map(w->ctx, w->buf + (size_t)i * PG, PG, RW, &iova[i]) < 0)
+				w->errors++;
+		for (int i = 0; i < 4; i++)
+			if (vfioiommu_dma_translate(w->ctx, w->buf + (size_t)i * PG + 7, 1, &t) < 0 || t != iova[i] + 7)
+				w->errors++;
+		for (int i = 0; i < 4; i++)
+			if (vfioiommu_dma_unmap_at(w->ctx, iova[i]) < 0)
+				w->errors++;
+	}
+	return NULL;
+}
+
+static void eight_threads(void **state)
+{
+	for (size_t k = 0; k < sizeof(modes) / sizeof(modes[0]); k++) {
+		vfioiommu_mock *m = th_mock(th_host_default);
+		vfioiommu_ctx *ctx = open_one(m, modes[k]);
+		struct worker w[8];
+		pthread_t t[8];
+		struct vfioiommu_dma_stats st;
+		char *buf = buf_alloc(8 * 4 * PG);
+
+		for (int i = 0; i < 8; i++) {
+			w[i] = (struct worker){ ctx, buf + (size_t)i * 4 * PG, 0 };
+			assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
+		}
+		for (int i = 0; i < 8; i++) {
+			pthread_join(t[i], NULL);
+			assert_int_equal(w[i].errors, 0);
+		}
+		assert_int_equal(vfioiommu_dma_stats(ctx, &st), 0);
+		assert_int_equal(st.mappings, 0);
+		vfioiommu_ctx_destroy(ctx);
+		vfioiommu_mock_destroy(m);
+		munmap(buf, 8 * 4 * PG);
+	}
+}
+
+/* ---- fail-Nth over open + map + translate + unmap + teardown ---- */
+
+static vfioiommu_mock *setup(void *arg)
+{
+	return th_mock(th_host_default);
+}
+
+static int body(vfioiommu_mock *m, void *arg)
+{
+	enum vfioiommu_mode mode = *(enum vfioiommu_mode *)arg;
+	vfioiommu_ctx *ctx = th_ctx(m, mode);
+	vfioiommu_device *dev;
+	static char buf[2 * 4096] __attribute__((aligned(4096)));
+	uint64_t a = 0, b = 0x200000, t;
+	int rc = vfioiommu_device_open(ctx, DEV, &dev);
+
+	if (rc == 0)
+		rc = vfioiommu_dma_map(ctx, buf, PG, RW, &a);
+	if (rc == 0)
+		rc = vfioiommu_dma_map(ctx, buf + PG, PG, FIX, &b);
+	if (rc == 0)
+		rc = vfioiommu_dma_translate(ctx, buf + PG, PG, &t);
+	if (rc == 0 && t != b)
+		rc = -EPROTO;
+	if (rc == 0)
+		rc = vfioiommu_dma_unmap_at(ctx, a);
+	if (rc == 0)
+		rc = vfioiommu_dma_unmap_all(ctx);
+	vfioiommu_ctx_destroy(ctx);
+	return rc;
+}
+
+static void fail_nth(void **state)
+{
+	for (size_t k = 0; k < sizeof(modes) / sizeof(modes[0]); k++) {
+		enum vfioiommu_mode mode = modes[k];
+		assert_true(th_sweep(setup, body, &mode, 500) >= 10);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(before_attach),
+		cmocka_unit_test(errno_table),
+		cmocka_unit_test(type1_limit_is_enospc),
+		cmocka_unit_test(iommufd_only_map_file),
+		cmocka_unit_test(eight_threads),
+		cmocka_unit_test(fail_nth),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
