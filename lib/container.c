@@ -359,9 +359,15 @@ static void group_release(struct vfioiommu_ctx *ctx, size_t idx)
 	vi_kclose(ctx, g->fd);
 	memmove(&c->groups[idx], &c->groups[idx + 1], (c->ngroups - idx - 1) * sizeof(*g));
 	c->ngroups--;
-	/* the kernel drops an empty container's IOMMU: the next group must set it again */
-	if (c->ngroups == 0)
+	/*
+	 * The kernel drops an empty container's IOMMU, and every mapping with it
+	 * (FACTS: MAP and GET_INFO then fail EINVAL): the next group must set the
+	 * IOMMU again, and the library's table of mappings must forget them.
+	 */
+	if (c->ngroups == 0) {
 		c->iommu_set = false;
+		vi_dma_forget(ctx);
+	}
 }
 
 /* Add @group (or find it) and return its index. */

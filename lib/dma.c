@@ -150,6 +150,20 @@ void vi_dma_ranges_changed(struct vfioiommu_ctx *ctx)
 		atomic_store_explicit(&ctx->dma->stale, true, memory_order_relaxed);
 }
 
+void vi_dma_forget(struct vfioiommu_ctx *ctx)
+{
+	struct vi_dma *d = ctx->dma;
+
+	/* called with ctx->lock held; the allocator is rebuilt from fresh ranges next time */
+	if (!d)
+		return;
+	pthread_rwlock_wrlock(&d->lock);
+	d->n = d->nv = 0;
+	d->bytes = 0;
+	atomic_store_explicit(&d->stale, true, memory_order_relaxed);
+	pthread_rwlock_unlock(&d->lock);
+}
+
 void vi_dma_destroy(struct vfioiommu_ctx *ctx)
 {
 	struct vi_dma *d = ctx->dma;
@@ -268,11 +282,47 @@ static int check_args(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t vadd
 		return vi_fail(ctx, -EINVAL, "address + length overflows 64 bits");
 	if ((vaddr | len | (fixed ? iova : 0)) & (pg - 1)) {
 		pgsizes_text(d->pgsizes, sizes, sizeof(sizes));
-		return vi_fail(ctx, -EINVAL, "address 0x%" PRIx64 ", length 0x%" PRIx64 "%s%s not aligned to the "
-			       "IOMMU page size %" PRIu64 " (supported page sizes: %s)",
-			       vaddr, len, fixed ? " or IOVA" : "", fixed ? " are" : " are", pg, sizes);
+		if (fixed)
+			return vi_fail(ctx, -EINVAL, "address 0x%" PRIx64 ", length 0x%" PRIx64 " and IOVA 0x%" PRIx64
+				       " must be multiples of the IOMMU page size %" PRIu64 " (supported page sizes: %s)",
+				       vaddr, len, iova, pg, sizes);
+		return vi_fail(ctx, -EINVAL, "address 0x%" PRIx64 " and length 0x%" PRIx64 " must be multiples of "
+			       "the IOMMU page size %" PRIu64 " (supported page sizes: %s)", vaddr, len, pg, sizes);
 	}
 	return 0;
+}
+
+/*
+ * Lock order: ctx->lock, then d->lock.  Map and unmap hold ctx->lock for the
+ * whole operation so the backend state they use (container fd, IOAS id)
+ * cannot change under them; device open/close take the same order when they
+ * tell this module the address space changed.  translate takes only d->lock.
+ */
+static int with_dma(struct vfioiommu_ctx *ctx, struct vi_dma **d)
+{
+	int rc;
+
+	if (!ctx)
+		return -EINVAL;
+	pthread_mutex_lock(&ctx->lock);
+	rc = dma_get(ctx, d);
+	if (rc < 0) {
+		pthread_mutex_unlock(&ctx->lock);
+		return rc;
+	}
+	pthread_rwlock_wrlock(&(*d)->lock);
+	rc = refresh_locked(ctx, *d);
+	if (rc < 0) {
+		pthread_rwlock_unlock(&(*d)->lock);
+		pthread_mutex_unlock(&ctx->lock);
+	}
+	return rc;
+}
+
+static void dma_done(struct vfioiommu_ctx *ctx, struct vi_dma *d)
+{
+	pthread_rwlock_unlock(&d->lock);
+	pthread_mutex_unlock(&ctx->lock);
 }
 
 static int kernel_map_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, int rc, uint64_t iova, uint64_t len)
@@ -304,15 +354,9 @@ static int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint64_t le
 		return -EINVAL;
 	if (!iova)
 		return vi_fail(ctx, -EINVAL, "iova is NULL");
-	pthread_mutex_lock(&ctx->lock);
-	rc = dma_get(ctx, &d);
-	pthread_mutex_unlock(&ctx->lock);
+	rc = with_dma(ctx, &d);
 	if (rc < 0)
 		return rc;
-	pthread_rwlock_wrlock(&d->lock);
-	rc = refresh_locked(ctx, d);
-	if (rc < 0)
-		goto out;
 	rc = check_args(ctx, d, vaddr, len, flags, fixed, *iova);
 	if (rc < 0)
 		goto out;
@@ -382,7 +426,7 @@ static int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint64_t le
 	if (d->avail > 0)
 		d->avail--;
 out:
-	pthread_rwlock_unlock(&d->lock);
+	dma_done(ctx, d);
 	return rc;
 }
 
@@ -447,24 +491,6 @@ static int unmap_locked(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t io
 	return 0;
 }
 
-static int with_dma(struct vfioiommu_ctx *ctx, struct vi_dma **d)
-{
-	int rc;
-
-	if (!ctx)
-		return -EINVAL;
-	pthread_mutex_lock(&ctx->lock);
-	rc = dma_get(ctx, d);
-	pthread_mutex_unlock(&ctx->lock);
-	if (rc < 0)
-		return rc;
-	pthread_rwlock_wrlock(&(*d)->lock);
-	rc = refresh_locked(ctx, *d);
-	if (rc < 0)
-		pthread_rwlock_unlock(&(*d)->lock);
-	return rc;
-}
-
 VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len)
 {
 	struct vi_dma *d;
@@ -473,7 +499,7 @@ VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_
 	if (rc < 0)
 		return rc;
 	rc = unmap_locked(ctx, d, iova, len);
-	pthread_rwlock_unlock(&d->lock);
+	dma_done(ctx, d);
 	return rc;
 }
 
@@ -490,7 +516,7 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_at(vfioiommu_ctx *ctx, uint64_t iova)
 		rc = vi_fail(ctx, -ENOENT, "no mapping starts at IOVA 0x%" PRIx64, iova);
 	else
 		rc = unmap_locked(ctx, d, iova, d->by_iova[i].len);
-	pthread_rwlock_unlock(&d->lock);
+	dma_done(ctx, d);
 	return rc;
 }
 
@@ -517,7 +543,7 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_all(vfioiommu_ctx *ctx)
 			d->avail += (int64_t)d->n;
 		untrack(d, 0, d->n);
 	}
-	pthread_rwlock_unlock(&d->lock);
+	dma_done(ctx, d);
 	return rc;
 }
 
@@ -578,6 +604,6 @@ VFIOIOMMU_API int vfioiommu_dma_stats(vfioiommu_ctx *ctx, struct vfioiommu_dma_s
 	out->mapped_bytes = d->bytes;
 	out->dma_avail = d->avail;
 	out->pgsizes = d->pgsizes;
-	pthread_rwlock_unlock(&d->lock);
+	dma_done(ctx, d);
 	return 0;
 }

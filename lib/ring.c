@@ -149,8 +149,10 @@ static int setup(void *mem, size_t len, unsigned int flags, uint32_t init_size, 
 	if ((uint64_t)size > (len - hl) / VI_RING_REC)
 		return attach_fail(-EPROTO, "ring: header size %" PRIu32 " needs %" PRIu64
 				   " bytes but the mapping has %zu", size, (uint64_t)size * VI_RING_REC + hl, len);
-	prod = peek32(mem, prod_off);
-	cons = peek32(mem, cons_off);
+	/* ACQUIRE: pairs with the RELEASE stores of prod in vi_ring_push() and of cons in
+	 * cons_commit() by whoever used the ring before: records up to prod are visible */
+	prod = atomic_load_explicit(at32(mem, prod_off), memory_order_acquire);
+	cons = atomic_load_explicit(at32(mem, cons_off), memory_order_acquire);
 	if (prod - cons > size)
 		return attach_fail(-EPROTO, "ring: prod %" PRIu32 " is %" PRIu32 " records ahead of cons %" PRIu32
 				   " but the ring holds %" PRIu32, prod, prod - cons, cons, size);

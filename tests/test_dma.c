@@ -78,7 +78,7 @@ static void errno_table(void **state)
 		/* outside the ranges: the MSI window, and above the 39-bit aperture */
 		iova = 0xfee00000;
 		assert_int_equal(vfioiommu_dma_map(ctx, buf, PG, FIX, &iova), -ERANGE);
-		th_assert_msg(vfioiommu_strerror(ctx), "nearest usable range", "0xfef00000", NULL);
+		th_assert_msg(vfioiommu_strerror(ctx), "nearest usable range", "[0x0, 0xfedfffff]", NULL);
 		iova = 1ULL << 39;
 		assert_int_equal(vfioiommu_dma_map(ctx, buf, PG, FIX, &iova), -ERANGE);
 		iova = 0xfedff000; /* straddles the start of the window */
@@ -86,7 +86,10 @@ static void errno_table(void **state)
 		/* page size, flags, length */
 		iova = 0x100000;
 		assert_int_equal(vfioiommu_dma_map(ctx, buf + 1, PG, FIX, &iova), -EINVAL);
-		th_assert_msg(vfioiommu_strerror(ctx), "page size", "4K", "2M", "1G", NULL);
+		th_assert_msg(vfioiommu_strerror(ctx), "page size", "4K", NULL);
+		/* type1 reports every page size; iommufd only the alignment it needs */
+		if (modes[k] == VFIOIOMMU_MODE_CONTAINER)
+			th_assert_msg(vfioiommu_strerror(ctx), "2M", "1G", NULL);
 		iova = 0x100800;
 		assert_int_equal(vfioiommu_dma_map(ctx, buf, PG, FIX, &iova), -EINVAL);
 		assert_int_equal(vfioiommu_dma_map(ctx, buf, PG, VFIOIOMMU_DMA_FIXED_IOVA, &iova), -EINVAL);
@@ -106,7 +109,7 @@ static void errno_table(void **state)
 		assert_int_equal(vfioiommu_dma_stats(ctx, &st), 0);
 		assert_int_equal(st.mappings, 2);
 		assert_int_equal(st.mapped_bytes, 3 * PG);
-		assert_int_equal(st.pgsizes, 0x40201000ULL);
+		assert_int_equal(st.pgsizes, modes[k] == VFIOIOMMU_MODE_CONTAINER ? 0x40201000ULL : 4096);
 		assert_int_equal(vfioiommu_dma_unmap(ctx, a, 3 * PG), 0);
 		assert_int_equal(vfioiommu_dma_unmap_at(ctx, a), -ENOENT);
 		/* freed IOVA space is recycled */

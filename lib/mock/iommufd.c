@@ -1311,10 +1311,12 @@ static int cmd_hwpt_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 	if (cmd->data_type != KABI_IOMMU_HWPT_DATA_NONE)
 		return -EOPNOTSUPP;
 	/*
-	 * FACTS: intel accepts IOMMU_HWPT_ALLOC_PASID although the IOMMU has no
-	 * PASID (max_pasid_log2 0); the attach fails later.  (amd and virtio say
-	 * EOPNOTSUPP; this mock is intel.)
+	 * FACTS.md §2.7, §3 c iommufd.HWPT_ALLOC.PASID_flag: intel accepts
+	 * IOMMU_HWPT_ALLOC_PASID although the IOMMU has no PASID (max_pasid_log2
+	 * 0) and the attach fails later; amd says EOPNOTSUPP.
 	 */
+	if ((cmd->flags & KABI_IOMMU_HWPT_ALLOC_PASID) && m->iommu_kind == VM_IOMMU_AMD_VI)
+		return -EOPNOTSUPP;
 	/* a new domain reserves everything outside the aperture (iopt_table_add_domain) */
 	rc = ioas_check_new_reserved(m, c, pt, -1);
 	if (rc < 0)
@@ -1363,8 +1365,9 @@ static int cmd_get_hw_info(struct vfioiommu_mock *m, struct io_ctx *c, void *arg
 	unsigned char *data = (void *)(uintptr_t)cmd->data_uptr;
 	const struct vm_device *d;
 	struct io_obj *idev;
-	uint32_t copy;
+	uint32_t copy, have;
 	unsigned int bits;
+	bool amd;
 
 	if (cmd->flags & ~KABI_IOMMU_HW_INFO_FLAG_INPUT_TYPE)
 		return -EOPNOTSUPP;
@@ -1376,11 +1379,18 @@ static int cmd_get_hw_info(struct vfioiommu_mock *m, struct io_ctx *c, void *arg
 	idev = obj_get(c, cmd->dev_id, IO_DEVICE);
 	if (!idev)
 		return -ENOENT;
-	if (cmd->out_data_type != KABI_IOMMU_HW_INFO_TYPE_NONE &&
+	/*
+	 * FACTS.md §2.6, §3 c cdev.GET_HW_INFO.*: QEMU's amd-iommu gives no driver
+	 * data (type 0, data_len 0, the user's buffer zeroed) and ignores the
+	 * requested INPUT_TYPE (0xff: ok); intel only knows its own type.
+	 */
+	amd = m->iommu_kind == VM_IOMMU_AMD_VI;
+	if (!amd && cmd->out_data_type != KABI_IOMMU_HW_INFO_TYPE_NONE &&
 	    cmd->out_data_type != KABI_IOMMU_HW_INFO_TYPE_INTEL_VTD)
 		return -EOPNOTSUPP;
 	d = &m->devs[idev->dev.dev_idx];
-	copy = cmd->data_len < sizeof(vtd) ? cmd->data_len : (uint32_t)sizeof(vtd);
+	have = amd ? 0 : (uint32_t)sizeof(vtd);
+	copy = cmd->data_len < have ? cmd->data_len : have;
 	if (cmd->data_len && !data)
 		return -EFAULT;
 	if (copy)
@@ -1388,8 +1398,8 @@ static int cmd_get_hw_info(struct vfioiommu_mock *m, struct io_ctx *c, void *arg
 	/* the rest of the user's buffer is zeroed, and data_len says how much the kernel has */
 	if (copy < cmd->data_len)
 		memset(data + copy, 0, cmd->data_len - copy);
-	cmd->data_len = sizeof(vtd);
-	cmd->out_data_type = KABI_IOMMU_HW_INFO_TYPE_INTEL_VTD;
+	cmd->data_len = have;
+	cmd->out_data_type = amd ? KABI_IOMMU_HW_INFO_TYPE_NONE : KABI_IOMMU_HW_INFO_TYPE_INTEL_VTD;
 	bits = m->pasid_bits < d->pasid_bits ? m->pasid_bits : d->pasid_bits;
 	cmd->out_max_pasid_log2 = (uint8_t)bits;
 	/*

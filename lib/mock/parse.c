@@ -171,6 +171,16 @@ static int one_line(struct pstate *ps, char **t, int n)
 			return perr(ps, "'dma-limit' needs a count");
 		return vfioiommu_mock_set_dma_limit(ps->m, (uint32_t)a);
 	}
+	if (!strcmp(t[0], "iommu")) {
+		/* FACTS.md: the driver, not the topology, decides GET_HW_INFO, DMA_CC_IOMMU and HWPT PASID */
+		if (n == 2 && !strcmp(t[1], "intel-vtd"))
+			ps->m->iommu_kind = VM_IOMMU_INTEL_VTD;
+		else if (n == 2 && !strcmp(t[1], "amd-vi"))
+			ps->m->iommu_kind = VM_IOMMU_AMD_VI;
+		else
+			return perr(ps, "'iommu' needs intel-vtd or amd-vi");
+		return 0;
+	}
 	if (!strcmp(t[0], "pasid-width")) {
 		if (n != 2 || num(t[1], 20, &a) < 0)
 			return perr(ps, "'pasid-width' needs 0..20");

@@ -253,8 +253,14 @@ static int check_extension(struct vfioiommu_mock *m, struct vm_container *c, uns
 	case KABI_VFIO_UPDATE_VADDR:
 		/* "iommu && !vfio_iommu_has_emulated(iommu)": FACTS 0 until SET_IOMMU, then 1 */
 		return c->type != 0;
+	case KABI_VFIO_DMA_CC_IOMMU:
+		/*
+		 * FACTS.md §2.16, §3 d type1v2_set.CHECK_EXTENSION[4]: 0 before SET_IOMMU everywhere;
+		 * after it 1 on amd (the domain enforces cache coherency), 0 on intel (QEMU VT-d has
+		 * no snoop control).
+		 */
+		return c->type != 0 && m->iommu_kind == VM_IOMMU_AMD_VI;
 	default:
-		/* DMA_CC_IOMMU: FACTS intel 0 before and after SET_IOMMU (amd would say 1) */
 		return 0;
 	}
 }
