@@ -52,23 +52,28 @@ CK_RING_PROTOTYPE(vf, vfioiommu_fault)
 enum variant { V_SPLIT, V_SPLIT_EV, V_COMPAT, V_CK, V_PIPE, NV };
 static const char *const vname[NV] = { "ring/split", "ring/split+ev", "ring/compat", "ck_ring", "pipe" };
 
+/* Shared by both threads: read-mostly configuration, then the two one-shot flags. */
 struct run {
 	enum variant v;
 	unsigned int batch;
-	atomic_bool stop;
-	atomic_bool started;
-	_Atomic uint64_t sent_final; /* UINT64_MAX until the producer stops */
-	_Alignas(128) uint64_t got; /* consumer-only from here */
-	bool bad;
 	vfioiommu_ring *ring;
 #ifdef HAVE_CK
-	ck_ring_t ck;
+	ck_ring_t *ck; /* its own allocation: ck pads the indices apart itself */
 	struct vfioiommu_fault *ckbuf;
 #endif
 	int pfd[2];
-	struct vfioiommu_fault pbuf[256];
+	_Alignas(128) atomic_bool stop;          /* consumer -> producer, once */
+	atomic_bool started;
+	_Atomic uint64_t sent_final;             /* producer -> consumer, once; UINT64_MAX before */
+	_Alignas(128) bool prod_bad;             /* producer only */
+};
+
+/* Consumer-only state, on the consumer's stack: nothing here is shared. */
+struct cons {
+	uint64_t got;
+	bool bad, eof;
 	size_t have; /* bytes of a partial record left from the last pipe read */
-	bool eof;
+	struct vfioiommu_fault pbuf[256];
 };
 
 static double now(void)
@@ -136,7 +141,7 @@ static void *producer(void *arg)
 			for (unsigned int i = 0; i < k; i++)
 				fill(&recs[i], seq + i);
 			if (vfioiommu_ring_push(r->ring, recs, k) != (int)k) {
-				r->bad = true;
+				r->prod_bad = true;
 				goto out;
 			}
 			seq += k;
@@ -146,7 +151,7 @@ static void *producer(void *arg)
 		case V_CK:
 			for (unsigned int i = 0; i < k; i++) {
 				fill(&recs[0], seq);
-				while (!ck_ring_enqueue_spsc_vf(&r->ck, r->ckbuf, &recs[0])) {
+				while (!ck_ring_enqueue_spsc_vf(r->ck, r->ckbuf, &recs[0])) {
 					relax(&spin);
 					if (atomic_load_explicit(&r->stop, memory_order_relaxed))
 						goto out;
@@ -159,7 +164,7 @@ static void *producer(void *arg)
 			for (unsigned int i = 0; i < k; i++)
 				fill(&recs[i], seq + i);
 			if (write(r->pfd[1], recs, k * sizeof(recs[0])) != (ssize_t)(k * sizeof(recs[0]))) {
-				r->bad = true;
+				r->prod_bad = true;
 				goto out;
 			}
 			seq += k;
@@ -175,15 +180,15 @@ out:
 	return NULL;
 }
 
-static void check(struct run *r, const struct vfioiommu_fault *f)
+static inline void check(struct cons *c, const struct vfioiommu_fault *f)
 {
-	if (f->seq != (uint32_t)r->got || f->kind != VFIOIOMMU_FAULT_PAGE_REQ)
-		r->bad = true;
-	r->got++;
+	if (f->seq != (uint32_t)c->got || f->kind != VFIOIOMMU_FAULT_PAGE_REQ)
+		c->bad = true;
+	c->got++;
 }
 
 /* Take at most one batch; returns how many records it took. */
-static unsigned int consume_step(struct run *r)
+static unsigned int consume_step(const struct run *r, struct cons *c)
 {
 	unsigned int n = 0;
 
@@ -192,12 +197,12 @@ static unsigned int consume_step(struct run *r)
 		const struct vfioiommu_fault *v[256];
 		int got = vfioiommu_ring_peek_batch(r->ring, v, r->batch);
 		if (got < 0) {
-			r->bad = true;
+			c->bad = true;
 			return 0;
 		}
 		n = (unsigned int)got;
 		for (unsigned int i = 0; i < n; i++)
-			check(r, v[i]);
+			check(c, v[i]);
 		if (n)
 			vfioiommu_ring_advance(r->ring, n);
 		break;
@@ -205,8 +210,8 @@ static unsigned int consume_step(struct run *r)
 #ifdef HAVE_CK
 	case V_CK: {
 		struct vfioiommu_fault f;
-		while (n < r->batch && ck_ring_dequeue_spsc_vf(&r->ck, r->ckbuf, &f)) {
-			check(r, &f);
+		while (n < r->batch && ck_ring_dequeue_spsc_vf(r->ck, r->ckbuf, &f)) {
+			check(c, &f);
 			n++;
 		}
 		break;
@@ -214,24 +219,24 @@ static unsigned int consume_step(struct run *r)
 #endif
 	case V_PIPE: {
 		/* blocking read of up to one batch, like a read() of the fault fd per wakeup */
-		ssize_t got = read(r->pfd[0], (char *)r->pbuf + r->have, r->batch * 64 - r->have);
+		ssize_t got = read(r->pfd[0], (char *)c->pbuf + c->have, r->batch * 64 - c->have);
 		if (got <= 0) {
 			if (got < 0 && errno != EINTR)
-				r->bad = true;
-			r->eof = got == 0;
+				c->bad = true;
+			c->eof = got == 0;
 			return 0;
 		}
-		r->have += (size_t)got;
-		n = (unsigned int)(r->have / 64);
+		c->have += (size_t)got;
+		n = (unsigned int)(c->have / 64);
 		for (unsigned int i = 0; i < n; i++)
-			check(r, &r->pbuf[i]);
-		r->have -= n * 64;
-		if (r->have)
-			memmove(r->pbuf, &r->pbuf[n], r->have);
+			check(c, &c->pbuf[i]);
+		c->have -= n * 64;
+		if (c->have)
+			memmove(c->pbuf, &c->pbuf[n], c->have);
 		break;
 	}
 	default:
-		r->bad = true;
+		c->bad = true;
 	}
 	return n;
 }
@@ -242,6 +247,7 @@ static double run_once(enum variant v, unsigned int batch, vfioiommu_ctx *ctx)
 	static unsigned char mem[VFIOIOMMU_RING_SPLIT_HDR + SLOTS * 64] __attribute__((aligned(4096)));
 	static unsigned char region[65536] __attribute__((aligned(4096)));
 	struct run *r = aligned_alloc(128, (sizeof(struct run) + 127) / 128 * 128);
+	static struct cons c;
 	unsigned int spin = 0;
 	pthread_t t;
 	double t0, t1, rate;
@@ -249,6 +255,7 @@ static double run_once(enum variant v, unsigned int batch, vfioiommu_ctx *ctx)
 	if (!r)
 		return -1;
 	memset(r, 0, sizeof(*r));
+	memset(&c, 0, sizeof(c));
 	r->v = v;
 	r->batch = batch;
 	r->pfd[0] = r->pfd[1] = -1;
@@ -269,9 +276,10 @@ static double run_once(enum variant v, unsigned int batch, vfioiommu_ctx *ctx)
 	case V_CK:
 #ifdef HAVE_CK
 		r->ckbuf = aligned_alloc(64, SLOTS * sizeof(struct vfioiommu_fault));
-		if (!r->ckbuf)
+		r->ck = aligned_alloc(128, (sizeof(ck_ring_t) + 127) / 128 * 128);
+		if (!r->ckbuf || !r->ck)
 			goto fail;
-		ck_ring_init(&r->ck, SLOTS);
+		ck_ring_init(r->ck, SLOTS);
 		break;
 #else
 		free(r);
@@ -293,27 +301,32 @@ static double run_once(enum variant v, unsigned int batch, vfioiommu_ctx *ctx)
 	for (;;) {
 		uint64_t fin = atomic_load_explicit(&r->sent_final, memory_order_acquire);
 
-		if (r->bad || (fin != UINT64_MAX && r->got >= fin) || r->eof)
+		if (c.bad || r->prod_bad || (fin != UINT64_MAX && c.got >= fin) || c.eof)
 			break;
 		if ((++spin & 63) == 0 && !atomic_load_explicit(&r->stop, memory_order_relaxed) &&
 		    now() - t0 >= RUN_SECONDS)
 			atomic_store_explicit(&r->stop, true, memory_order_relaxed);
-		if (!consume_step(r) && v != V_PIPE)
+		if (!consume_step(r, &c) && v != V_PIPE)
 			relax(&spin);
 	}
 	t1 = now();
 	atomic_store_explicit(&r->stop, true, memory_order_relaxed);
 	pthread_join(t, NULL);
-	rate = r->bad ? -1 : (double)r->got / (t1 - t0);
+	rate = c.bad || r->prod_bad ? -1 : (double)c.got / (t1 - t0);
 	vfioiommu_ring_destroy(r->ring);
 #ifdef HAVE_CK
 	free(r->ckbuf);
+	free(r->ck);
 #endif
 	if (r->pfd[0] >= 0)
 		close(r->pfd[0]);
 	free(r);
 	return rate;
 fail:
+#ifdef HAVE_CK
+	free(r->ckbuf);
+	free(r->ck);
+#endif
 	free(r);
 	return -1;
 }

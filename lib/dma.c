@@ -36,12 +36,20 @@ struct vi_dma {
 	vfioiommu_iova_alloc *alloc;
 	uint64_t pgsizes;
 	int64_t avail;              /* -1: unlimited */
-	struct vi_mapping *by_iova; /* sorted by iova */
+	/*
+	 * Mappings live in their own allocations; two sorted pointer arrays index
+	 * them (by IOVA for map/unmap, by process address for translate), so an
+	 * insert moves pointers, never mappings, and neither index goes stale.
+	 */
+	struct vi_mapping **by_iova;
 	size_t n, cap;
-	struct vi_mapping **by_vaddr; /* sorted by vaddr, process mappings only */
+	struct vi_mapping **by_vaddr; /* process mappings only */
+	uint64_t *vend_max;           /* vend_max[i]: highest last byte among by_vaddr[0..i] */
 	size_t nv;
 	uint64_t bytes;
 };
+
+static void untrack(struct vi_dma *d, size_t i, size_t count);
 
 static uint64_t lowest_page(uint64_t pgsizes)
 {
@@ -126,9 +134,9 @@ static int refresh_locked(struct vfioiommu_ctx *ctx, struct vi_dma *d)
 	}
 	for (size_t i = 0; i < d->n; i++) {
 		/* a live mapping outside new ranges means the kernel narrowed under us; keep going */
-		if (vfioiommu_iova_alloc_reserve(alloc, d->by_iova[i].iova, d->by_iova[i].len) < 0)
+		if (vfioiommu_iova_alloc_reserve(alloc, d->by_iova[i]->iova, d->by_iova[i]->len) < 0)
 			vi_log(ctx, VFIOIOMMU_LOG_WARNING, "mapping at 0x%" PRIx64 " is outside the new ranges",
-			       d->by_iova[i].iova);
+			       d->by_iova[i]->iova);
 	}
 	vfioiommu_iova_list_free(d->ranges);
 	vfioiommu_iova_alloc_free(d->alloc);
@@ -158,8 +166,7 @@ void vi_dma_forget(struct vfioiommu_ctx *ctx)
 	if (!d)
 		return;
 	pthread_rwlock_wrlock(&d->lock);
-	d->n = d->nv = 0;
-	d->bytes = 0;
+	untrack(d, 0, d->n);
 	atomic_store_explicit(&d->stale, true, memory_order_relaxed);
 	pthread_rwlock_unlock(&d->lock);
 }
@@ -170,10 +177,12 @@ void vi_dma_destroy(struct vfioiommu_ctx *ctx)
 
 	if (!d)
 		return;
+	untrack(d, 0, d->n);
 	vfioiommu_iova_list_free(d->ranges);
 	vfioiommu_iova_alloc_free(d->alloc);
 	free(d->by_iova);
 	free(d->by_vaddr);
+	free(d->vend_max);
 	pthread_rwlock_destroy(&d->lock);
 	free(d);
 	ctx->dma = NULL;
@@ -186,7 +195,7 @@ static size_t lower_iova(const struct vi_dma *d, uint64_t iova)
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (d->by_iova[mid].iova + (d->by_iova[mid].len - 1) < iova)
+		if (d->by_iova[mid]->iova + (d->by_iova[mid]->len - 1) < iova)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -194,61 +203,91 @@ static size_t lower_iova(const struct vi_dma *d, uint64_t iova)
 	return lo;
 }
 
-static int rebuild_vaddr_index(struct vi_dma *d);
+/* First process mapping whose vaddr is >= va. */
+static size_t lower_vaddr(const struct vi_dma *d, uint64_t va)
+{
+	size_t lo = 0, hi = d->nv;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->by_vaddr[mid]->vaddr < va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Recompute the running maximum from index i on (inserts and removals shift everything after i). */
+static void vend_fix(struct vi_dma *d, size_t i)
+{
+	uint64_t run = i ? d->vend_max[i - 1] : 0;
+
+	for (; i < d->nv; i++) {
+		uint64_t last = d->by_vaddr[i]->vaddr + (d->by_vaddr[i]->len - 1);
+		run = last > run ? last : run;
+		d->vend_max[i] = run;
+	}
+}
 
 static int track(struct vi_dma *d, const struct vi_mapping *m)
 {
+	struct vi_mapping *node;
 	size_t i;
 
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 64;
-		struct vi_mapping *v = realloc(d->by_iova, cap * sizeof(*v));
-		struct vi_mapping **pv;
+		struct vi_mapping **v = realloc(d->by_iova, cap * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		d->by_iova = v;
-		pv = realloc(d->by_vaddr, cap * sizeof(*pv));
-		if (!pv)
+		v = realloc(d->by_vaddr, cap * sizeof(*v));
+		if (!v)
 			return -ENOMEM;
-		d->by_vaddr = pv;
+		d->by_vaddr = v;
+		uint64_t *e = realloc(d->vend_max, cap * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		d->vend_max = e;
 		d->cap = cap;
 	}
+	node = malloc(sizeof(*node));
+	if (!node)
+		return -ENOMEM;
+	*node = *m;
 	i = lower_iova(d, m->iova);
-	memmove(&d->by_iova[i + 1], &d->by_iova[i], (d->n - i) * sizeof(*m));
-	d->by_iova[i] = *m;
+	memmove(&d->by_iova[i + 1], &d->by_iova[i], (d->n - i) * sizeof(*d->by_iova));
+	d->by_iova[i] = node;
 	d->n++;
+	if (!m->file) {
+		i = lower_vaddr(d, m->vaddr);
+		memmove(&d->by_vaddr[i + 1], &d->by_vaddr[i], (d->nv - i) * sizeof(*d->by_vaddr));
+		d->by_vaddr[i] = node;
+		d->nv++;
+		vend_fix(d, i);
+	}
 	d->bytes += m->len;
-	return rebuild_vaddr_index(d);
+	return 0;
 }
 
 static void untrack(struct vi_dma *d, size_t i, size_t count)
 {
-	for (size_t k = i; k < i + count; k++)
-		d->bytes -= d->by_iova[k].len;
+	for (size_t k = i; k < i + count; k++) {
+		struct vi_mapping *node = d->by_iova[k];
+		d->bytes -= node->len;
+		if (!node->file) {
+			/* equal vaddrs are possible (one buffer mapped twice): find this node */
+			size_t v = lower_vaddr(d, node->vaddr);
+			while (d->by_vaddr[v] != node)
+				v++;
+			memmove(&d->by_vaddr[v], &d->by_vaddr[v + 1], (d->nv - v - 1) * sizeof(*d->by_vaddr));
+			d->nv--;
+			vend_fix(d, v);
+		}
+		free(node);
+	}
 	memmove(&d->by_iova[i], &d->by_iova[i + count], (d->n - i - count) * sizeof(*d->by_iova));
 	d->n -= count;
-	rebuild_vaddr_index(d);
-}
-
-static int cmp_vaddr(const void *a, const void *b)
-{
-	const struct vi_mapping *x = *(struct vi_mapping *const *)a, *y = *(struct vi_mapping *const *)b;
-
-	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
-}
-
-/*
- * The vaddr index points into by_iova, which moves on every insert; rebuilding
- * keeps it simple and map/unmap are dominated by the ioctl anyway.
- */
-static int rebuild_vaddr_index(struct vi_dma *d)
-{
-	d->nv = 0;
-	for (size_t i = 0; i < d->n; i++)
-		if (!d->by_iova[i].file)
-			d->by_vaddr[d->nv++] = &d->by_iova[i];
-	qsort(d->by_vaddr, d->nv, sizeof(*d->by_vaddr), cmp_vaddr);
-	return 0;
 }
 
 static int out_of_range(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t last)
@@ -372,10 +411,10 @@ static int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint64_t le
 			rc = out_of_range(ctx, d, *iova, last);
 			goto out;
 		}
-		if (i < d->n && d->by_iova[i].iova <= last) {
+		if (i < d->n && d->by_iova[i]->iova <= last) {
 			rc = vi_fail(ctx, -EEXIST, "IOVA range [0x%" PRIx64 ", 0x%" PRIx64 "] overlaps the mapping "
-				     "[0x%" PRIx64 ", 0x%" PRIx64 "]", *iova, last, d->by_iova[i].iova,
-				     d->by_iova[i].iova + d->by_iova[i].len - 1);
+				     "[0x%" PRIx64 ", 0x%" PRIx64 "]", *iova, last, d->by_iova[i]->iova,
+				     d->by_iova[i]->iova + d->by_iova[i]->len - 1);
 			goto out;
 		}
 		rc = vfioiommu_iova_alloc_reserve(d->alloc, *iova, len);
@@ -465,12 +504,12 @@ static int unmap_locked(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t io
 
 	if (len == 0 || last < iova)
 		return vi_fail(ctx, -EINVAL, "bad unmap range 0x%" PRIx64 "+0x%" PRIx64, iova, len);
-	for (j = i; j < d->n && d->by_iova[j].iova <= last; j++)
-		want += d->by_iova[j].len;
+	for (j = i; j < d->n && d->by_iova[j]->iova <= last; j++)
+		want += d->by_iova[j]->len;
 	if (j == i)
 		return vi_fail(ctx, -ENOENT, "nothing is mapped in [0x%" PRIx64 ", 0x%" PRIx64 "]", iova, last);
-	if (d->by_iova[i].iova < iova || d->by_iova[j - 1].iova + (d->by_iova[j - 1].len - 1) > last) {
-		const struct vi_mapping *cut = d->by_iova[i].iova < iova ? &d->by_iova[i] : &d->by_iova[j - 1];
+	if (d->by_iova[i]->iova < iova || d->by_iova[j - 1]->iova + (d->by_iova[j - 1]->len - 1) > last) {
+		const struct vi_mapping *cut = d->by_iova[i]->iova < iova ? d->by_iova[i] : d->by_iova[j - 1];
 		return vi_fail(ctx, -EINVAL, "partial unmap refused: [0x%" PRIx64 ", 0x%" PRIx64 "] would split "
 			       "the mapping [0x%" PRIx64 ", 0x%" PRIx64 "]; unmap whole mappings",
 			       iova, last, cut->iova, cut->iova + cut->len - 1);
@@ -484,7 +523,7 @@ static int unmap_locked(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t io
 			       "], the library expected 0x%" PRIx64 ": mappings were changed behind its back",
 			       got, iova, last, want);
 	for (size_t k = i; k < j; k++)
-		vfioiommu_iova_alloc_put(d->alloc, d->by_iova[k].iova, d->by_iova[k].len);
+		vfioiommu_iova_alloc_put(d->alloc, d->by_iova[k]->iova, d->by_iova[k]->len);
 	if (d->avail >= 0)
 		d->avail += (int64_t)(j - i);
 	untrack(d, i, j - i);
@@ -512,10 +551,10 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_at(vfioiommu_ctx *ctx, uint64_t iova)
 	if (rc < 0)
 		return rc;
 	i = lower_iova(d, iova);
-	if (i == d->n || d->by_iova[i].iova != iova)
+	if (i == d->n || d->by_iova[i]->iova != iova)
 		rc = vi_fail(ctx, -ENOENT, "no mapping starts at IOVA 0x%" PRIx64, iova);
 	else
-		rc = unmap_locked(ctx, d, iova, d->by_iova[i].len);
+		rc = unmap_locked(ctx, d, iova, d->by_iova[i]->len);
 	dma_done(ctx, d);
 	return rc;
 }
@@ -534,11 +573,11 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_all(vfioiommu_ctx *ctx)
 			rc = vi_fail(ctx, rc, "the kernel refused to unmap everything (%s)", vi_errno_name(rc));
 	} else {
 		while (d->n && rc == 0)
-			rc = unmap_locked(ctx, d, d->by_iova[d->n - 1].iova, d->by_iova[d->n - 1].len);
+			rc = unmap_locked(ctx, d, d->by_iova[d->n - 1]->iova, d->by_iova[d->n - 1]->len);
 	}
 	if (rc == 0) {
 		for (size_t k = 0; k < d->n; k++)
-			vfioiommu_iova_alloc_put(d->alloc, d->by_iova[k].iova, d->by_iova[k].len);
+			vfioiommu_iova_alloc_put(d->alloc, d->by_iova[k]->iova, d->by_iova[k]->len);
 		if (d->avail >= 0)
 			d->avail += (int64_t)d->n;
 		untrack(d, 0, d->n);
@@ -564,8 +603,9 @@ VFIOIOMMU_API int vfioiommu_dma_translate(vfioiommu_ctx *ctx, const void *vaddr,
 		return vi_fail(ctx, -ENOENT, "address %p is not mapped (nothing is)", vaddr);
 	pthread_rwlock_rdlock(&d->lock);
 	/*
-	 * Last mapping whose vaddr <= va, then back over earlier ones: a buffer
-	 * mapped twice, or a large mapping that encloses smaller later ones.
+	 * Last mapping whose vaddr <= va, then back over earlier ones (a buffer
+	 * mapped twice, or a large mapping enclosing later small ones) only while
+	 * some earlier mapping still reaches far enough: misses stay cheap.
 	 */
 	hi = d->nv;
 	while (lo < hi) {
@@ -575,7 +615,7 @@ VFIOIOMMU_API int vfioiommu_dma_translate(vfioiommu_ctx *ctx, const void *vaddr,
 		else
 			hi = mid;
 	}
-	while (lo-- > 0) {
+	while (lo-- > 0 && d->vend_max[lo] >= last) {
 		const struct vi_mapping *m = d->by_vaddr[lo];
 		if (m->vaddr + (m->len - 1) >= last) {
 			*iova = m->iova + (va - m->vaddr);

@@ -166,6 +166,7 @@ struct kabi_vfio_device_bind_iommufd {
 	uint64_t token_uuid_ptr; /* 6.17+; argsz 16 before */
 };
 #define KABI_BIND_IOMMUFD_MIN 16
+#define KABI_VFIO_DEVICE_BIND_FLAG_TOKEN (1u << 0)
 
 struct kabi_vfio_device_attach_iommufd_pt {
 	uint32_t argsz;

@@ -172,6 +172,62 @@ static void iommufd_only_map_file(void **state)
 	vfioiommu_mock_destroy(m);
 }
 
+/* ---- random map/unmap/translate checked against a brute-force model ---- */
+
+struct model_map {
+	uint64_t iova, len;
+	char *va;
+};
+
+static void random_against_model(void **state)
+{
+	for (size_t k = 0; k < sizeof(modes) / sizeof(modes[0]); k++) {
+		vfioiommu_mock *m = th_mock(th_host_default);
+		vfioiommu_ctx *ctx = open_one(m, modes[k]);
+		enum { NPG = 64, MAXM = 200 };
+		char *buf = buf_alloc(NPG * PG);
+		struct model_map mm[MAXM];
+		size_t n = 0;
+		unsigned int seed = 12345;
+
+		for (int step = 0; step < 3000; step++) {
+			unsigned int r = rand_r(&seed);
+			if (n < MAXM && (r % 3 || n == 0)) {
+				/* map: any page range of the buffer, possibly one already mapped elsewhere */
+				size_t first = rand_r(&seed) % NPG, npg = 1 + rand_r(&seed) % 4;
+				uint64_t iova;
+				if (first + npg > NPG)
+					npg = NPG - first;
+				if (vfioiommu_dma_map(ctx, buf + first * PG, npg * PG, RW, &iova) != 0)
+					fail_msg("map: %s", vfioiommu_strerror(ctx));
+				mm[n++] = (struct model_map){ iova, npg * PG, buf + first * PG };
+			} else {
+				size_t v = rand_r(&seed) % n;
+				assert_int_equal(vfioiommu_dma_unmap(ctx, mm[v].iova, mm[v].len), 0);
+				mm[v] = mm[--n];
+			}
+			/* translate a random byte: found iff some model mapping holds it, at a matching IOVA */
+			char *p = buf + rand_r(&seed) % (NPG * PG);
+			uint64_t iova;
+			int rc = vfioiommu_dma_translate(ctx, p, 1, &iova);
+			bool held = false, match = false;
+			for (size_t i = 0; i < n; i++) {
+				if (p >= mm[i].va && p < mm[i].va + mm[i].len) {
+					held = true;
+					if (rc == 0 && iova == mm[i].iova + (uint64_t)(p - mm[i].va))
+						match = true;
+				}
+			}
+			assert_int_equal(rc == 0, held);
+			if (held)
+				assert_true(match);
+		}
+		vfioiommu_ctx_destroy(ctx);
+		vfioiommu_mock_destroy(m);
+		munmap(buf, NPG * PG);
+	}
+}
+
 /* ---- 8 threads mapping, translating and unmapping their own buffers at once ---- */
 
 struct worker {
@@ -272,6 +328,7 @@ int main(void)
 		cmocka_unit_test(errno_table),
 		cmocka_unit_test(type1_limit_is_enospc),
 		cmocka_unit_test(iommufd_only_map_file),
+		cmocka_unit_test(random_against_model),
 		cmocka_unit_test(eight_threads),
 		cmocka_unit_test(fail_nth),
 	};

@@ -28,6 +28,8 @@
  *   container-compat no             # /dev/vfio/vfio served by iommufd
  *   noiommu no                      # VFIO no-IOMMU mode enabled
  *   pasid-width 20                  # IOMMU PASID bits (0 = none)
+ *   iommu intel                     # intel (default), amd, virtio, smmuv3
+ *   type1v2 yes                     # VFIO_TYPE1v2_IOMMU offered (no: type1 only)
  *   group 3
  *     resv 0xfee00000 0xfeefffff msi
  *     device 0000:00:03.0 vfio-pci vendor=0x8086 device=0x10d3 class=0x020000 pasid=20 iopf
@@ -58,6 +60,19 @@ enum vfioiommu_mock_feature {
 	VFIOIOMMU_MOCK_CONTAINER_COMPAT = 1u << 3, /**< /dev/vfio/vfio is iommufd's emulation (default off) */
 	VFIOIOMMU_MOCK_NOIOMMU = 1u << 4,          /**< VFIO no-IOMMU mode (default off) */
 	VFIOIOMMU_MOCK_PASID_ATTACH = 1u << 5,     /**< kernel >= 6.15 PASID attach (default on) */
+	VFIOIOMMU_MOCK_TYPE1V2 = 1u << 6,          /**< the container offers TYPE1v2 (default on) */
+};
+
+/**
+ * The IOMMU model the mock imitates where real kernels differ by vendor
+ * (tests/vm/FACTS.md): DMA_CC extension, GET_HW_INFO type and data, PASID
+ * HWPT support.  Host files: "iommu intel|amd|virtio|smmuv3".
+ */
+enum vfioiommu_mock_iommu {
+	VFIOIOMMU_MOCK_IOMMU_INTEL = 0, /**< VT-d (default) */
+	VFIOIOMMU_MOCK_IOMMU_AMD = 1,   /**< AMD-Vi */
+	VFIOIOMMU_MOCK_IOMMU_VIRTIO = 2,/**< virtio-iommu */
+	VFIOIOMMU_MOCK_IOMMU_SMMUV3 = 3,/**< Arm SMMUv3 */
 };
 
 /** Hostile behaviours (vfioiommu_mock_set_hostile()), for testing parsers. */
@@ -93,6 +108,7 @@ VFIOIOMMU_API int vfioiommu_mock_set_aperture(vfioiommu_mock *mock, uint64_t sta
 VFIOIOMMU_API int vfioiommu_mock_set_pgsizes(vfioiommu_mock *mock, uint64_t bitmap);
 VFIOIOMMU_API int vfioiommu_mock_set_dma_limit(vfioiommu_mock *mock, uint32_t limit);
 VFIOIOMMU_API int vfioiommu_mock_set_pasid_width(vfioiommu_mock *mock, unsigned int bits);
+VFIOIOMMU_API int vfioiommu_mock_set_iommu(vfioiommu_mock *mock, enum vfioiommu_mock_iommu model);
 VFIOIOMMU_API int vfioiommu_mock_set_feature(vfioiommu_mock *mock, unsigned int features, bool on);
 VFIOIOMMU_API int vfioiommu_mock_add_group(vfioiommu_mock *mock, unsigned int group);
 VFIOIOMMU_API int vfioiommu_mock_add_resv(vfioiommu_mock *mock, unsigned int group,

@@ -469,7 +469,7 @@ VFIOIOMMU_API int vfioiommu_mock_new(vfioiommu_mock **out)
 	m->pgsizes = 0x40201000ULL; /* 4K | 2M | 1G, as intel-iommu reports */
 	m->dma_limit = 65535;
 	m->features = VFIOIOMMU_MOCK_IOMMUFD | VFIOIOMMU_MOCK_CDEV | VFIOIOMMU_MOCK_CONTAINER |
-		      VFIOIOMMU_MOCK_PASID_ATTACH;
+		      VFIOIOMMU_MOCK_PASID_ATTACH | VFIOIOMMU_MOCK_TYPE1V2;
 	m->door = (struct vfioiommu_door){
 		.name = "mock",
 		.priv = m,

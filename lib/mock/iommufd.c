@@ -1315,7 +1315,7 @@ static int cmd_hwpt_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 	 * IOMMU_HWPT_ALLOC_PASID although the IOMMU has no PASID (max_pasid_log2
 	 * 0) and the attach fails later; amd says EOPNOTSUPP.
 	 */
-	if ((cmd->flags & KABI_IOMMU_HWPT_ALLOC_PASID) && m->iommu_kind == VM_IOMMU_AMD_VI)
+	if ((cmd->flags & KABI_IOMMU_HWPT_ALLOC_PASID) && m->iommu_model == VFIOIOMMU_MOCK_IOMMU_AMD)
 		return -EOPNOTSUPP;
 	/* a new domain reserves everything outside the aperture (iopt_table_add_domain) */
 	rc = ioas_check_new_reserved(m, c, pt, -1);
@@ -1384,7 +1384,7 @@ static int cmd_get_hw_info(struct vfioiommu_mock *m, struct io_ctx *c, void *arg
 	 * data (type 0, data_len 0, the user's buffer zeroed) and ignores the
 	 * requested INPUT_TYPE (0xff: ok); intel only knows its own type.
 	 */
-	amd = m->iommu_kind == VM_IOMMU_AMD_VI;
+	amd = m->iommu_model == VFIOIOMMU_MOCK_IOMMU_AMD;
 	if (!amd && cmd->out_data_type != KABI_IOMMU_HW_INFO_TYPE_NONE &&
 	    cmd->out_data_type != KABI_IOMMU_HW_INFO_TYPE_INTEL_VTD)
 		return -EOPNOTSUPP;

@@ -56,9 +56,6 @@ struct vm_group {
 	void *priv;
 };
 
-/* The IOMMU driver the host models (host-file keyword "iommu"; tests/vm/FACTS.md intel and amd columns). */
-#define VM_IOMMU_INTEL_VTD 0 /* the default: QEMU intel-iommu under Linux 7.2 */
-#define VM_IOMMU_AMD_VI    1 /* QEMU amd-iommu under Linux 7.2: no hw_info data, DMA_CC, no HWPT PASID */
 
 struct vm_file;
 struct vm_file_ops {
@@ -90,9 +87,10 @@ struct vfioiommu_mock {
 	uint64_t pgsizes;
 	uint32_t dma_limit;
 	unsigned int pasid_bits;
-	unsigned int iommu_kind;     /* VM_IOMMU_*: what GET_HW_INFO, DMA_CC and HWPT_ALLOC_PASID say */
 	unsigned int features;
 	unsigned int hostile;
+	/* what GET_HW_INFO, DMA_CC and HWPT_ALLOC_PASID say (FACTS.md intel and amd columns) */
+	enum vfioiommu_mock_iommu iommu_model;
 	struct vm_group *groups;
 	size_t ngroups;
 	struct vm_device *devs;

@@ -84,6 +84,7 @@ static const struct {
 	{ "container-compat", VFIOIOMMU_MOCK_CONTAINER_COMPAT },
 	{ "noiommu", VFIOIOMMU_MOCK_NOIOMMU },
 	{ "pasid-attach", VFIOIOMMU_MOCK_PASID_ATTACH },
+	{ "type1v2", VFIOIOMMU_MOCK_TYPE1V2 },
 };
 
 static int device_line(struct pstate *ps, char **t, int n)
@@ -173,13 +174,12 @@ static int one_line(struct pstate *ps, char **t, int n)
 	}
 	if (!strcmp(t[0], "iommu")) {
 		/* FACTS.md: the driver, not the topology, decides GET_HW_INFO, DMA_CC_IOMMU and HWPT PASID */
-		if (n == 2 && !strcmp(t[1], "intel-vtd"))
-			ps->m->iommu_kind = VM_IOMMU_INTEL_VTD;
-		else if (n == 2 && !strcmp(t[1], "amd-vi"))
-			ps->m->iommu_kind = VM_IOMMU_AMD_VI;
-		else
-			return perr(ps, "'iommu' needs intel-vtd or amd-vi");
-		return 0;
+		static const char *const models[] = { "intel", "amd", "virtio", "smmuv3" };
+		static const char *const aliases[] = { "intel-vtd", "amd-vi", "virtio-iommu", "arm-smmu-v3" };
+		for (unsigned int i = 0; n == 2 && i < 4; i++)
+			if (!strcmp(t[1], models[i]) || !strcmp(t[1], aliases[i]))
+				return vfioiommu_mock_set_iommu(ps->m, (enum vfioiommu_mock_iommu)i);
+		return perr(ps, "'iommu' needs intel, amd, virtio or smmuv3");
 	}
 	if (!strcmp(t[0], "pasid-width")) {
 		if (n != 2 || num(t[1], 20, &a) < 0)

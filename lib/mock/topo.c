@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /* The mock host: groups, devices, reserved regions, limits; and the map table. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,10 +26,30 @@ struct vm_device *vm_device_find(struct vfioiommu_mock *m, const char *bdf)
 
 struct vm_device *vm_device_by_cdev(struct vfioiommu_mock *m, unsigned int idx)
 {
+	/* only a device bound to a VFIO driver has a cdev; an unbound one's old index is free */
 	for (size_t i = 0; i < m->ndevs; i++)
-		if (m->devs[i].cdev_index == idx)
+		if (m->devs[i].cdev_index == idx && vm_driver_is_vfio(m->devs[i].driver))
 			return &m->devs[i];
 	return NULL;
+}
+
+/*
+ * FACTS.md §3 g device[0..2]: the three NICs bound to vfio-pci are vfio0..vfio2
+ * although four other PCI devices come before them.  The kernel creates the
+ * cdev when a VFIO driver binds (vfio_device_set_name: lowest free ida index)
+ * and frees the index when it unbinds.
+ */
+static unsigned int cdev_lowest_free(struct vfioiommu_mock *m, const struct vm_device *self)
+{
+	for (unsigned int idx = 0;; idx++) {
+		bool used = false;
+
+		for (size_t i = 0; i < m->ndevs && !used; i++)
+			used = &m->devs[i] != self && vm_driver_is_vfio(m->devs[i].driver) &&
+			       m->devs[i].cdev_index == idx;
+		if (!used)
+			return idx;
+	}
 }
 
 bool vm_driver_is_vfio(const char *driver)
@@ -279,12 +300,20 @@ VFIOIOMMU_API int vfioiommu_mock_set_pasid_width(vfioiommu_mock *m, unsigned int
 
 VFIOIOMMU_API int vfioiommu_mock_set_feature(vfioiommu_mock *m, unsigned int features, bool on)
 {
-	if (!m || (features & ~0x3fu))
+	if (!m || (features & ~0x7fu))
 		return -EINVAL;
 	if (on)
 		m->features |= features;
 	else
 		m->features &= ~features;
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_mock_set_iommu(vfioiommu_mock *m, enum vfioiommu_mock_iommu model)
+{
+	if (!m || (unsigned int)model > VFIOIOMMU_MOCK_IOMMU_SMMUV3)
+		return -EINVAL;
+	m->iommu_model = model;
 	return 0;
 }
 
@@ -348,7 +377,7 @@ VFIOIOMMU_API int vfioiommu_mock_add_device(vfioiommu_mock *m, unsigned int grou
 	if (driver && strcmp(driver, "-"))
 		strcpy(d->driver, driver);
 	d->group = group;
-	d->cdev_index = (unsigned int)m->ndevs;
+	d->cdev_index = vm_driver_is_vfio(d->driver) ? cdev_lowest_free(m, d) : UINT_MAX;
 	d->vendor = 0x8086;
 	d->device = 0x10d3;
 	d->class_code = 0x020000;
@@ -359,6 +388,7 @@ VFIOIOMMU_API int vfioiommu_mock_add_device(vfioiommu_mock *m, unsigned int grou
 VFIOIOMMU_API int vfioiommu_mock_set_driver(vfioiommu_mock *m, const char *bdf, const char *driver)
 {
 	struct vm_device *d = m ? vm_device_find(m, bdf) : NULL;
+	bool was_vfio;
 
 	if (!m || (driver && strlen(driver) >= VM_DRIVER_MAX))
 		return -EINVAL;
@@ -366,7 +396,10 @@ VFIOIOMMU_API int vfioiommu_mock_set_driver(vfioiommu_mock *m, const char *bdf, 
 		return -ENOENT;
 	if (d->open_count)
 		return -EBUSY;
+	was_vfio = vm_driver_is_vfio(d->driver);
 	strcpy(d->driver, (driver && strcmp(driver, "-")) ? driver : "");
+	if (!was_vfio && vm_driver_is_vfio(d->driver))
+		d->cdev_index = cdev_lowest_free(m, d);
 	return 0;
 }
 

@@ -243,8 +243,10 @@ static int check_extension(struct vfioiommu_mock *m, struct vm_container *c, uns
 	if (c->type == KABI_VFIO_NOIOMMU_IOMMU)
 		return ext == KABI_VFIO_NOIOMMU_IOMMU;
 	switch (ext) {
-	case KABI_VFIO_TYPE1_IOMMU:
 	case KABI_VFIO_TYPE1v2_IOMMU:
+		/* a host without v2 (pre-3.15 kernels) tests the library's type1 fallback */
+		return !!(m->features & VFIOIOMMU_MOCK_TYPE1V2);
+	case KABI_VFIO_TYPE1_IOMMU:
 	case KABI_VFIO_UNMAP_ALL:
 		return 1;
 	case KABI_VFIO_NOIOMMU_IOMMU:
@@ -259,7 +261,7 @@ static int check_extension(struct vfioiommu_mock *m, struct vm_container *c, uns
 		 * after it 1 on amd (the domain enforces cache coherency), 0 on intel (QEMU VT-d has
 		 * no snoop control).
 		 */
-		return c->type != 0 && m->iommu_kind == VM_IOMMU_AMD_VI;
+		return c->type != 0 && m->iommu_model == VFIOIOMMU_MOCK_IOMMU_AMD;
 	default:
 		return 0;
 	}
@@ -282,6 +284,8 @@ static int set_iommu(struct vfioiommu_mock *m, struct vm_container *c, unsigned 
 	}
 	if (c->ngroups == 0 || c->type)
 		return -EINVAL;
+	if (type == KABI_VFIO_TYPE1v2_IOMMU && !(m->features & VFIOIOMMU_MOCK_TYPE1V2))
+		return -ENODEV; /* FACTS: an extension no driver claims is ENODEV */
 	switch (type) {
 	case KABI_VFIO_TYPE1_IOMMU:
 	case KABI_VFIO_TYPE1v2_IOMMU:
