@@ -642,3 +642,10 @@ VFIOIOMMU_API int vfioiommu_ctx_iommu_info(vfioiommu_ctx *ctx, struct vfioiommu_
 	memcpy(info, &full, size);
 	return 0;
 }
+
+int vi_container_fd(struct vfioiommu_ctx *ctx)
+{
+	struct vi_container *c = ctx->be == &vi_container_ops ? cont(ctx) : NULL;
+
+	return c ? c->fd : -ENODEV;
+}

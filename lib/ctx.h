@@ -101,6 +101,8 @@ struct vfioiommu_ctx {
 
 /* lib/dma.c: the address space changed (device attached or detached); ranges are re-read lazily. */
 void vi_dma_ranges_changed(struct vfioiommu_ctx *ctx);
+/* lib/container.c: the container fd of a container context (benchmarks, tests), or -ENODEV. */
+int vi_container_fd(struct vfioiommu_ctx *ctx);
 /* lib/dma.c: the kernel dropped every mapping (a type1 container lost its last group). */
 void vi_dma_forget(struct vfioiommu_ctx *ctx);
 /* lib/dma.c: free DMA state at context teardown (mappings die with the container/IOAS). */

@@ -108,11 +108,35 @@ static int dma_get(struct vfioiommu_ctx *ctx, struct vi_dma **out)
 	return 0;
 }
 
-/* Re-read ranges and limits from the kernel and rebuild the allocator around live mappings. */
+/*
+ * The allocator exists only once someone asks the library to choose an IOVA:
+ * a VMM that maps guest RAM at fixed IOVAs never pays for it.  Built from the
+ * current ranges around every live mapping.
+ */
+static int ensure_alloc(struct vfioiommu_ctx *ctx, struct vi_dma *d)
+{
+	vfioiommu_iova_alloc *alloc = NULL;
+	int rc;
+
+	if (d->alloc)
+		return 0;
+	rc = vfioiommu_iova_alloc_new(&alloc, d->ranges, lowest_page(d->pgsizes));
+	if (rc < 0)
+		return vi_fail(ctx, rc, "cannot build the IOVA allocator (%s)", vi_errno_name(rc));
+	for (size_t i = 0; i < d->n; i++) {
+		/* a live mapping outside new ranges means the kernel narrowed under us; keep going */
+		if (vfioiommu_iova_alloc_reserve(alloc, d->by_iova[i]->iova, d->by_iova[i]->len) < 0)
+			vi_log(ctx, VFIOIOMMU_LOG_WARNING, "mapping at 0x%" PRIx64 " is outside the usable ranges",
+			       d->by_iova[i]->iova);
+	}
+	d->alloc = alloc;
+	return 0;
+}
+
+/* Re-read ranges and limits from the kernel; the allocator is rebuilt on its next use. */
 static int refresh_locked(struct vfioiommu_ctx *ctx, struct vi_dma *d)
 {
 	vfioiommu_iova_list *ranges = NULL;
-	vfioiommu_iova_alloc *alloc = NULL;
 	uint64_t pgsizes = 0;
 	int64_t avail = -1;
 	int rc;
@@ -126,22 +150,10 @@ static int refresh_locked(struct vfioiommu_ctx *ctx, struct vi_dma *d)
 		vfioiommu_iova_list_free(ranges);
 		goto retry_later;
 	}
-	rc = vfioiommu_iova_alloc_new(&alloc, ranges, lowest_page(pgsizes));
-	if (rc < 0) {
-		vfioiommu_iova_list_free(ranges);
-		rc = vi_fail(ctx, rc, "cannot build the IOVA allocator (%s)", vi_errno_name(rc));
-		goto retry_later;
-	}
-	for (size_t i = 0; i < d->n; i++) {
-		/* a live mapping outside new ranges means the kernel narrowed under us; keep going */
-		if (vfioiommu_iova_alloc_reserve(alloc, d->by_iova[i]->iova, d->by_iova[i]->len) < 0)
-			vi_log(ctx, VFIOIOMMU_LOG_WARNING, "mapping at 0x%" PRIx64 " is outside the new ranges",
-			       d->by_iova[i]->iova);
-	}
 	vfioiommu_iova_list_free(d->ranges);
 	vfioiommu_iova_alloc_free(d->alloc);
 	d->ranges = ranges;
-	d->alloc = alloc;
+	d->alloc = NULL;
 	d->pgsizes = pgsizes;
 	/* type1 counts mappings made before we looked; keep our own bookkeeping from here */
 	d->avail = avail;
@@ -417,7 +429,7 @@ static int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint64_t le
 				     d->by_iova[i]->iova + d->by_iova[i]->len - 1);
 			goto out;
 		}
-		rc = vfioiommu_iova_alloc_reserve(d->alloc, *iova, len);
+		rc = d->alloc ? vfioiommu_iova_alloc_reserve(d->alloc, *iova, len) : 0;
 		if (rc < 0) {
 			rc = vi_fail(ctx, rc == -ERANGE ? -ERANGE : -EEXIST, "IOVA 0x%" PRIx64 "+0x%" PRIx64
 				     " cannot be claimed (%s)", *iova, len, vi_errno_name(rc));
@@ -433,6 +445,9 @@ static int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint64_t le
 			rc = vi_fail(ctx, -EINVAL, "empty IOVA window [0x%" PRIx64 ", 0x%" PRIx64 "]", lo, hi);
 			goto out;
 		}
+		rc = ensure_alloc(ctx, d);
+		if (rc < 0)
+			goto out;
 		rc = vfioiommu_iova_alloc_get(d->alloc, len, align > pg ? align : pg, lo, hi, iova);
 		if (rc < 0) {
 			rc = vi_fail(ctx, rc == -ENOSPC ? -ENOSPC : rc, "no free IOVA range of 0x%" PRIx64
@@ -445,7 +460,8 @@ static int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint64_t le
 	else
 		rc = ctx->be->map(ctx, vaddr, *iova, len, prot);
 	if (rc < 0) {
-		vfioiommu_iova_alloc_put(d->alloc, *iova, len);
+		if (d->alloc)
+			vfioiommu_iova_alloc_put(d->alloc, *iova, len);
 		if (rc == -ENOTTY && fd >= 0)
 			rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_IOAS_MAP_FILE is not supported by this kernel "
 				     "(needs Linux 6.13)");
@@ -458,7 +474,8 @@ static int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint64_t le
 	if (rc < 0) {
 		uint64_t gone;
 		ctx->be->unmap(ctx, *iova, len, &gone);
-		vfioiommu_iova_alloc_put(d->alloc, *iova, len);
+		if (d->alloc)
+			vfioiommu_iova_alloc_put(d->alloc, *iova, len);
 		rc = vi_fail(ctx, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -522,7 +539,7 @@ static int unmap_locked(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t io
 		return vi_fail(ctx, -EIO, "the kernel unmapped 0x%" PRIx64 " bytes of [0x%" PRIx64 ", 0x%" PRIx64
 			       "], the library expected 0x%" PRIx64 ": mappings were changed behind its back",
 			       got, iova, last, want);
-	for (size_t k = i; k < j; k++)
+	for (size_t k = i; d->alloc && k < j; k++)
 		vfioiommu_iova_alloc_put(d->alloc, d->by_iova[k]->iova, d->by_iova[k]->len);
 	if (d->avail >= 0)
 		d->avail += (int64_t)(j - i);
@@ -576,7 +593,7 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_all(vfioiommu_ctx *ctx)
 			rc = unmap_locked(ctx, d, d->by_iova[d->n - 1]->iova, d->by_iova[d->n - 1]->len);
 	}
 	if (rc == 0) {
-		for (size_t k = 0; k < d->n; k++)
+		for (size_t k = 0; d->alloc && k < d->n; k++)
 			vfioiommu_iova_alloc_put(d->alloc, d->by_iova[k]->iova, d->by_iova[k]->len);
 		if (d->avail >= 0)
 			d->avail += (int64_t)d->n;

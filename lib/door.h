@@ -42,6 +42,21 @@ struct vfioiommu_door {
 	int (*listdir)(void *priv, const char *path, vi_dirent_fn fn, void *arg);
 	/* 0 when path exists, else -errno */
 	int (*exists)(void *priv, const char *path);
+
+	/*
+	 * Kernel uevents (lib/hotplug.c).  A door without them leaves these NULL.
+	 * uevent_open: a non-blocking, close-on-exec socket on the kernel's uevent
+	 * multicast group (NETLINK_KOBJECT_UEVENT group 1) with a large receive
+	 * buffer; returns its fd (a real fd: callers poll it).
+	 * uevent_recv: one message into buf; only the kernel's (sender port 0) are
+	 * returned, others are dropped.  -EAGAIN when none is queued; -ENOBUFS when
+	 * the kernel dropped messages since the last call; -EMSGSIZE when one did
+	 * not fit in n (it is lost).
+	 * uevent_close: release what uevent_open made (also when it "fails").
+	 */
+	int (*uevent_open)(void *priv);
+	ssize_t (*uevent_recv)(void *priv, int fd, void *buf, size_t n);
+	int (*uevent_close)(void *priv, int fd);
 };
 
 #endif

@@ -15,7 +15,18 @@
 
 #include <vfioiommu/context.h>
 
+#include "config.h"
 #include "door.h"
+
+#if VFIOIOMMU_HAVE_LIBNL
+#include <linux/netlink.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#endif
 
 static int neg(long rc)
 {
@@ -206,6 +217,167 @@ static int sys_exists(void *p, const char *path)
 	return stat(path, &st) < 0 ? -errno : 0;
 }
 
+/* ---------------- kernel uevents ---------------- */
+
+#if VFIOIOMMU_HAVE_LIBNL
+
+/*
+ * Bursts (a whole SR-IOV PF's VFs binding at once) must not overrun the
+ * socket: ask for 8 MiB, forced past rmem_max when we may (CAP_NET_ADMIN),
+ * else as much as rmem_max allows.
+ */
+#define UEVENT_RCVBUF (8 << 20)
+
+/* The libnl socket behind each fd handed out, so uevent_close can free it. */
+static pthread_mutex_t nl_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct nl_slot {
+	int fd;
+	struct nl_sock *sk;
+} *nl_tab;
+static size_t nl_n;
+
+static int nl_errno(int nlerr)
+{
+	switch (nlerr < 0 ? -nlerr : nlerr) {
+	case NLE_NOMEM: return -ENOMEM;
+	case NLE_PERM: return -EPERM;
+	case NLE_NOACCESS: return -EACCES;
+	case NLE_AGAIN: return -EAGAIN;
+	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
+	case NLE_PROTO_MISMATCH: return -EPROTONOSUPPORT;
+	case NLE_AF_NOSUPPORT: return -EAFNOSUPPORT;
+	case NLE_BAD_SOCK: return -EBADF;
+	case NLE_INVAL: return -EINVAL;
+	default: return -EIO;
+	}
+}
+
+static int nl_remember(int fd, struct nl_sock *sk)
+{
+	struct nl_slot *t;
+
+	pthread_mutex_lock(&nl_lock);
+	t = realloc(nl_tab, (nl_n + 1) * sizeof(*t));
+	if (!t) {
+		pthread_mutex_unlock(&nl_lock);
+		return -ENOMEM;
+	}
+	nl_tab = t;
+	nl_tab[nl_n++] = (struct nl_slot){ fd, sk };
+	pthread_mutex_unlock(&nl_lock);
+	return 0;
+}
+
+static struct nl_sock *nl_forget(int fd)
+{
+	struct nl_sock *sk = NULL;
+
+	pthread_mutex_lock(&nl_lock);
+	for (size_t i = 0; i < nl_n; i++) {
+		if (nl_tab[i].fd == fd) {
+			sk = nl_tab[i].sk;
+			nl_tab[i] = nl_tab[--nl_n];
+			break;
+		}
+	}
+	if (nl_n == 0) {
+		free(nl_tab);
+		nl_tab = NULL;
+	}
+	pthread_mutex_unlock(&nl_lock);
+	return sk;
+}
+
+static int sys_uevent_open(void *p)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int rc, fd, size = UEVENT_RCVBUF;
+
+	if (!sk)
+		return -ENOMEM;
+	/* uevents carry no netlink sequence numbers */
+	nl_socket_disable_seq_check(sk);
+	rc = nl_connect(sk, NETLINK_KOBJECT_UEVENT);
+	if (rc < 0) {
+		nl_socket_free(sk);
+		return nl_errno(rc);
+	}
+	fd = nl_socket_get_fd(sk);
+	rc = nl_socket_add_membership(sk, 1);
+	if (rc == 0)
+		rc = nl_socket_set_nonblocking(sk);
+	if (rc < 0) {
+		nl_socket_free(sk);
+		return nl_errno(rc);
+	}
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		rc = -errno;
+		nl_socket_free(sk);
+		return rc;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0) {
+		rc = nl_socket_set_buffer_size(sk, UEVENT_RCVBUF, 0);
+		if (rc < 0) {
+			nl_socket_free(sk);
+			return nl_errno(rc);
+		}
+	}
+	rc = nl_remember(fd, sk);
+	if (rc < 0) {
+		nl_socket_free(sk);
+		return rc;
+	}
+	return fd;
+}
+
+static ssize_t sys_uevent_recv(void *p, int fd, void *buf, size_t n)
+{
+	for (;;) {
+		struct sockaddr_nl sa;
+		struct iovec iov = { buf, n };
+		struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t rc = recvmsg(fd, &mh, MSG_DONTWAIT);
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			return -errno; /* EAGAIN: drained; ENOBUFS: the kernel dropped some */
+		/* anyone with the right to send to the group could pose as the kernel: only port 0 is */
+		if (mh.msg_namelen < sizeof(sa) || sa.nl_family != AF_NETLINK || sa.nl_pid != 0)
+			continue;
+		if (mh.msg_flags & MSG_TRUNC)
+			return -EMSGSIZE;
+		return rc;
+	}
+}
+
+static int sys_uevent_close(void *p, int fd)
+{
+	struct nl_sock *sk = nl_forget(fd);
+
+	if (!sk)
+		return -EBADF;
+	nl_socket_free(sk); /* closes fd */
+	return 0;
+}
+#else
+/* built without libnl-3 (meson -Dlibnl=disabled): no uevent socket on the real kernel */
+static int sys_uevent_open(void *p)
+{
+	return -EOPNOTSUPP;
+}
+
+static ssize_t sys_uevent_recv(void *p, int fd, void *buf, size_t n)
+{
+	return -EOPNOTSUPP;
+}
+
+static int sys_uevent_close(void *p, int fd)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+
 static const struct vfioiommu_door system_door = {
 	.name = "system",
 	.open = sys_open,
@@ -225,6 +397,9 @@ static const struct vfioiommu_door system_door = {
 	.readlink = sys_readlink,
 	.listdir = sys_listdir,
 	.exists = sys_exists,
+	.uevent_open = sys_uevent_open,
+	.uevent_recv = sys_uevent_recv,
+	.uevent_close = sys_uevent_close,
 };
 
 VFIOIOMMU_API const vfioiommu_door *vfioiommu_door_system(void)

@@ -146,6 +146,37 @@ VFIOIOMMU_API unsigned int vfioiommu_mock_live_mmaps(const vfioiommu_mock *mock)
 /** Turn hostile behaviours on (flags from enum vfioiommu_mock_hostile; 0 = off). */
 VFIOIOMMU_API void vfioiommu_mock_set_hostile(vfioiommu_mock *mock, unsigned int flags);
 
+/*
+ * Hotplug (vfioiommu/hotplug.h).  The mock sends the uevents Linux sends, in
+ * its format ("ACTION@DEVPATH\0KEY=VALUE\0..."), to every uevent socket
+ * opened through its door, when writes to /sys/bus/pci/devices/BDF/
+ * driver_override, /sys/bus/pci/drivers/NAME/unbind and /bind,
+ * /sys/bus/pci/drivers_probe or /sys/bus/pci/devices/BDF/remove change a
+ * device (these refuse with -EBUSY while one of its device fds is open), and
+ * on vfioiommu_mock_remove_device().  vfioiommu_mock_set_driver() changes the
+ * host silently, without uevents.
+ */
+/**
+ * Send one raw message (any bytes, @p len 1..16384) to every uevent socket,
+ * as the kernel would: to test a parser or a consumer's handlers.
+ * @return 0, or -EINVAL.
+ */
+VFIOIOMMU_API int vfioiommu_mock_emit_uevent(vfioiommu_mock *mock, const void *buf, size_t len);
+/**
+ * The PCI device leaves the system (as "echo 1 > .../remove"): unbound first
+ * if bound (with its uevents), then removed (uevent "remove").
+ * @return 0; -ENOENT; -EBUSY while a device fd of it is open, or while a
+ *         device added after it is bound to an iommufd (the mock cannot
+ *         renumber that one).
+ */
+VFIOIOMMU_API int vfioiommu_mock_remove_device(vfioiommu_mock *mock, const char *bdf);
+/**
+ * How many messages a uevent socket holds before the mock drops the next
+ * ones and its reader gets -ENOBUFS (as a full netlink socket does); 0 (the
+ * default) means only the socket buffer limits it.
+ */
+VFIOIOMMU_API int vfioiommu_mock_set_uevent_backlog(vfioiommu_mock *mock, unsigned int max_messages);
+
 VFIOIOMMU_END_DECLS
 
 #endif

@@ -454,6 +454,39 @@ static int md_exists(void *p, const char *path)
 	return rc;
 }
 
+static int md_uevent_open(void *p)
+{
+	struct vfioiommu_mock *m = p;
+	int rc = enter(m, "uevent_open", 0);
+
+	if (rc == 0)
+		rc = vm_uevent_open(m);
+	leave(m);
+	return rc;
+}
+
+static ssize_t md_uevent_recv(void *p, int fd, void *buf, size_t n)
+{
+	struct vfioiommu_mock *m = p;
+	ssize_t rc = enter(m, "uevent_recv", 0);
+
+	if (rc == 0)
+		rc = buf ? vm_uevent_recv(m, fd, buf, n) : -EFAULT;
+	leave(m);
+	return rc;
+}
+
+static int md_uevent_close(void *p, int fd)
+{
+	struct vfioiommu_mock *m = p;
+	/* a teardown step like close(): the socket is released even when this "fails" */
+	int rc = enter(m, "close", 0);
+	int r2 = vm_uevent_close(m, fd);
+
+	leave(m);
+	return rc ? rc : r2;
+}
+
 VFIOIOMMU_API int vfioiommu_mock_new(vfioiommu_mock **out)
 {
 	struct vfioiommu_mock *m;
@@ -490,6 +523,9 @@ VFIOIOMMU_API int vfioiommu_mock_new(vfioiommu_mock **out)
 		.readlink = md_readlink,
 		.listdir = md_listdir,
 		.exists = md_exists,
+		.uevent_open = md_uevent_open,
+		.uevent_recv = md_uevent_recv,
+		.uevent_close = md_uevent_close,
 	};
 	*out = m;
 	return 0;
@@ -506,6 +542,7 @@ VFIOIOMMU_API void vfioiommu_mock_destroy(vfioiommu_mock *m)
 			release_locked(m, VFIOIOMMU_MOCK_FD_BASE + (int)i);
 	vm_vfio_destroy(m);
 	vm_iommufd_destroy(m);
+	vm_uevent_destroy(m);
 	for (size_t i = 0; i < m->ngroups; i++)
 		free(m->groups[i].resv);
 	free(m->groups);
@@ -561,7 +598,8 @@ VFIOIOMMU_API unsigned long vfioiommu_mock_calls(const vfioiommu_mock *m)
 
 VFIOIOMMU_API unsigned int vfioiommu_mock_open_fds(const vfioiommu_mock *m)
 {
-	return m ? m->nfiles : 0;
+	/* uevent sockets are real fds but the mock made them: a leak all the same */
+	return m ? m->nfiles + vm_uevent_open_count(m) : 0;
 }
 
 VFIOIOMMU_API unsigned int vfioiommu_mock_live_mmaps(const vfioiommu_mock *m)

@@ -44,6 +44,7 @@ struct vm_device {
 	/* runtime, owned by vfio.c / iommufd.c */
 	int open_count;             /* device fds open (group path or cdev) */
 	bool via_cdev;              /* opened through the cdev */
+	char override[VM_DRIVER_MAX]; /* driver_override, "" = (null) (uevent.c) */
 	void *priv;                 /* subsystem state */
 };
 
@@ -114,6 +115,7 @@ struct vfioiommu_mock {
 	/* subsystem state */
 	void *vfio;
 	void *iommufd;
+	void *uevent;               /* uevent.c: listeners, SEQNUM */
 };
 
 /* ---- door.c ---- */
@@ -206,6 +208,25 @@ struct vm_fault_page {
 };
 int vm_iommufd_inject_fault(struct vfioiommu_mock *m, struct vm_device *d, bool pasid_valid,
 			    uint32_t pasid, uint32_t grpid, const struct vm_fault_page *pages, size_t n);
+
+/* ---- uevent.c: the uevent socket and the driver core's bind/unbind/remove ---- */
+int vm_uevent_open(struct vfioiommu_mock *m);                     /* returns a real fd */
+ssize_t vm_uevent_recv(struct vfioiommu_mock *m, int fd, void *buf, size_t n);
+int vm_uevent_close(struct vfioiommu_mock *m, int fd);
+/* listener fds open (counted by vfioiommu_mock_open_fds) */
+unsigned int vm_uevent_open_count(const struct vfioiommu_mock *m);
+void vm_uevent_destroy(struct vfioiommu_mock *m);
+/* one raw message to every listener (dropped, ENOBUFS-style, where a listener is full) */
+void vm_uevent_emit(struct vfioiommu_mock *m, const void *buf, size_t len);
+/*
+ * The driver core, with the uevents Linux sends: unbind (cdev remove, group
+ * remove when its last VFIO device goes, pci unbind), bind (group add when
+ * its first VFIO device comes, cdev add, pci bind), device removal (unbind,
+ * pci remove).  -EBUSY while a device fd is open.  Caller holds m->lock.
+ */
+int vm_uevent_unbind(struct vfioiommu_mock *m, struct vm_device *d);
+int vm_uevent_bind(struct vfioiommu_mock *m, struct vm_device *d, const char *driver);
+int vm_uevent_remove_device(struct vfioiommu_mock *m, struct vm_device *d);
 
 /* helpers for ioctl argument contracts */
 /* iommufd: size < min -> -EINVAL; non-zero bytes past ksize -> -E2BIG */

@@ -4,7 +4,8 @@
  *   /sys/kernel/iommu_groups/N/{reserved_regions,type,devices/BDF}
  *   /sys/bus/pci/devices/BDF/{iommu_group,driver,vendor,device,class,
  *                             driver_override,vfio-dev/vfioN/dev}
- *   /sys/bus/pci/drivers_probe, /sys/bus/pci/drivers/NAME/unbind
+ *   /sys/bus/pci/drivers_probe, /sys/bus/pci/drivers/NAME/{bind,unbind},
+ *   /sys/bus/pci/devices/BDF/remove (writes: uevent.c is the driver core)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -136,7 +137,7 @@ ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, siz
 		if (sp.n == 5 && is(&sp, 4, "class"))
 			return put(buf, n, "0x%06x\n", d->class_code);
 		if (sp.n == 5 && is(&sp, 4, "driver_override"))
-			return put(buf, n, "(null)\n");
+			return put(buf, n, "%s\n", d->override[0] ? d->override : "(null)");
 		if (sp.n == 7 && is(&sp, 4, "vfio-dev") && has_cdev(m, d) && is(&sp, 6, "dev")) {
 			char name[32];
 			snprintf(name, sizeof(name), "vfio%u", d->cdev_index);
@@ -149,15 +150,87 @@ ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, siz
 	return -ENOENT;
 }
 
+/* A written value as the kernel's store functions see it: one trailing newline dropped. */
+static int written(const char *buf, size_t n, char *out, size_t cap)
+{
+	if (!buf)
+		return -EFAULT;
+	if (n && buf[n - 1] == '\n')
+		n--;
+	if (n >= cap || memchr(buf, '\0', n))
+		return -EINVAL;
+	memcpy(out, buf, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* drivers_probe: bind to driver_override if set; the mock knows no id tables, so nothing else binds */
+static ssize_t drivers_probe(struct vfioiommu_mock *m, struct vm_device *d, size_t n)
+{
+	int rc;
+
+	if (d->driver[0] || !d->override[0])
+		return (ssize_t)n;
+	rc = vm_uevent_bind(m, d, d->override);
+	return rc < 0 ? rc : (ssize_t)n;
+}
+
+/* /sys/bus/pci/drivers/NAME/{bind,unbind} */
+static ssize_t driver_attr(struct vfioiommu_mock *m, const char *drv, const char *attr, struct vm_device *d,
+			   size_t n)
+{
+	int rc;
+
+	/* unbind_store / bind_store: -ENODEV unless the device is (un)bindable by this driver */
+	if (!d)
+		return -ENODEV;
+	if (!strcmp(attr, "unbind")) {
+		if (strcmp(d->driver, drv))
+			return -ENODEV;
+		/* Linux blocks until the user lets go; the mock refuses instead */
+		rc = vm_uevent_unbind(m, d);
+	} else {
+		if (d->override[0] && strcmp(d->override, drv))
+			return -ENODEV;
+		rc = vm_uevent_bind(m, d, drv);
+	}
+	return rc < 0 ? rc : (ssize_t)n;
+}
+
 ssize_t vm_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *buf, size_t n)
 {
 	struct spath sp;
+	struct vm_device *d;
+	char val[VM_DRIVER_MAX];
 	int rc = split(path, &sp);
 
 	if (rc < 0)
 		return rc;
-	/* bind/unbind paths belong to the hotplug work; refuse clearly until then */
-	return -EACCES;
+	rc = written(buf, n, val, sizeof(val));
+	if (sp.n == 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
+	    (d = vm_device_find(m, sp.c[3]))) {
+		if (is(&sp, 4, "driver_override")) {
+			if (rc < 0)
+				return rc;
+			strcpy(d->override, val);
+			return (ssize_t)n;
+		}
+		if (is(&sp, 4, "remove")) {
+			if (rc < 0 || strcmp(val, "1"))
+				return rc < 0 ? rc : (ssize_t)n; /* only "1" (kstrtoul true) removes */
+			rc = vm_uevent_remove_device(m, d);
+			return rc < 0 ? rc : (ssize_t)n;
+		}
+	}
+	if (sp.n == 3 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "drivers_probe")) {
+		d = rc < 0 ? NULL : vm_device_find(m, val);
+		return d ? drivers_probe(m, d, n) : -ENODEV;
+	}
+	if (sp.n == 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "drivers") &&
+	    (is(&sp, 4, "unbind") || is(&sp, 4, "bind")))
+		return driver_attr(m, sp.c[3], sp.c[4], rc < 0 ? NULL : vm_device_find(m, val), n);
+	/* the attributes the mock serves are read-only (kernfs: no write op -> EACCES) */
+	return vm_sysfs_exists(m, path) == 0 ? -EACCES : -ENOENT;
 }
 
 ssize_t vm_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf, size_t n)

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The library's own overhead on map+unmap: instructions per map+unmap through
+ * vfioiommu_dma_map/unmap beside the same two raw ioctls through the same
+ * door, on the mock kernel (type1v2 and iommufd), counted by callgrind so the
+ * figure is repeatable on a loaded machine.  Target: lib/raw <= 1.10.
+ *
+ *   bench_dma            run every variant under callgrind, print the ratios
+ *   bench_dma --wall     wall-clock ns per map+unmap instead (no valgrind);
+ *                        with VFIOIOMMU_VM_BDFS set it uses the real kernel
+ *                        (the VM suite's guest) instead of the mock
+ *   bench_dma --variant NAME --iters N   one variant (what the driver runs)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <valgrind/callgrind.h>
+#include <vfioiommu.h>
+#include <vfioiommu/dma.h>
+#include <vfioiommu/iommufd.h>
+
+#include "ctx.h"
+#include "kabi.h"
+
+#define PG 4096ULL
+#define IOVA 0x100000ULL
+
+static const char host[] =
+	"address-width 39\npgsizes 0x40201000\n"
+	"group 3\n  resv 0xfee00000 0xfeefffff msi\n  device 0000:00:03.0 vfio-pci\n";
+
+struct setup {
+	vfioiommu_mock *mock;
+	const vfioiommu_door *door;
+	vfioiommu_ctx *ctx;
+	int container; /* raw type1: the library's container fd */
+	int iommufd;
+	uint32_t ioas;
+	void *buf;
+};
+
+static void die(const char *what, int rc, vfioiommu_ctx *ctx)
+{
+	fprintf(stderr, "bench_dma: %s: %s (%s)\n", what, strerror(-rc), ctx ? vfioiommu_strerror(ctx) : "");
+	exit(2);
+}
+
+static const char *real_bdf(void)
+{
+	static char bdf[32];
+	const char *env = getenv("VFIOIOMMU_VM_BDFS");
+
+	if (!env || !*env)
+		return NULL;
+	snprintf(bdf, sizeof(bdf), "%.12s", env);
+	return bdf;
+}
+
+static void setup(struct setup *s, bool iommufd)
+{
+	struct vfioiommu_ctx_opts o = { .size = sizeof(o) };
+	vfioiommu_device *dev;
+	const char *bdf = real_bdf();
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->container = s->iommufd = -1;
+	if (!bdf) {
+		char err[128];
+		bdf = "0000:00:03.0";
+		if (vfioiommu_mock_new(&s->mock) || vfioiommu_mock_load_string(s->mock, host, err, sizeof(err)))
+			die("mock", -EINVAL, NULL);
+		o.door = vfioiommu_mock_door(s->mock);
+	}
+	s->door = o.door ? o.door : vfioiommu_door_system();
+	s->buf = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	o.mode = iommufd ? VFIOIOMMU_MODE_IOMMUFD : VFIOIOMMU_MODE_CONTAINER;
+	if ((rc = vfioiommu_ctx_new(&s->ctx, &o)) < 0)
+		die("ctx", rc, NULL);
+	if ((rc = vfioiommu_device_open(s->ctx, bdf, &dev)) < 0)
+		die("device_open", rc, s->ctx);
+	if (iommufd) {
+		s->iommufd = vfioiommu_ctx_iommufd_fd(s->ctx);
+		if ((rc = vfioiommu_ctx_ioas_id(s->ctx, &s->ioas)) < 0)
+			die("ioas", rc, s->ctx);
+	} else {
+		/* the raw side uses the library's own container, so both see the same kernel state */
+		s->container = vi_container_fd(s->ctx);
+		if (s->container < 0)
+			die("container fd", s->container, s->ctx);
+	}
+}
+
+static void teardown(struct setup *s)
+{
+	vfioiommu_ctx_destroy(s->ctx);
+	vfioiommu_mock_destroy(s->mock);
+	munmap(s->buf, PG);
+}
+
+static int raw_type1(struct setup *s, int fd)
+{
+	struct kabi_vfio_dma_map m = { .argsz = sizeof(m), .flags = KABI_VFIO_DMA_MAP_FLAG_READ |
+				       KABI_VFIO_DMA_MAP_FLAG_WRITE, .vaddr = (uintptr_t)s->buf, .iova = IOVA, .size = PG };
+	struct kabi_vfio_dma_unmap u = { .argsz = sizeof(u), .iova = IOVA, .size = PG };
+	int rc = s->door->ioctl(s->door->priv, fd, KABI_VFIO_IOMMU_MAP_DMA, &m);
+
+	if (rc == 0)
+		rc = s->door->ioctl(s->door->priv, fd, KABI_VFIO_IOMMU_UNMAP_DMA, &u);
+	return rc;
+}
+
+static int raw_iommufd(struct setup *s)
+{
+	struct kabi_iommu_ioas_map m = { .size = sizeof(m), .flags = KABI_IOMMU_IOAS_MAP_FIXED_IOVA |
+					 KABI_IOMMU_IOAS_MAP_READABLE | KABI_IOMMU_IOAS_MAP_WRITEABLE,
+					 .ioas_id = s->ioas, .user_va = (uintptr_t)s->buf, .length = PG, .iova = IOVA };
+	struct kabi_iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = s->ioas, .iova = IOVA, .length = PG };
+	int rc = s->door->ioctl(s->door->priv, s->iommufd, KABI_IOMMU_IOAS_MAP, &m);
+
+	if (rc == 0)
+		rc = s->door->ioctl(s->door->priv, s->iommufd, KABI_IOMMU_IOAS_UNMAP, &u);
+	return rc;
+}
+
+static int lib_op(struct setup *s)
+{
+	uint64_t iova = IOVA;
+	int rc = vfioiommu_dma_map(s->ctx, s->buf, PG, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE |
+				   VFIOIOMMU_DMA_FIXED_IOVA, &iova);
+
+	if (rc == 0)
+		rc = vfioiommu_dma_unmap(s->ctx, IOVA, PG);
+	return rc;
+}
+
+static int one(struct setup *s, const char *variant)
+{
+	if (!strcmp(variant, "lib-type1") || !strcmp(variant, "lib-iommufd"))
+		return lib_op(s);
+	if (!strcmp(variant, "raw-type1"))
+		return raw_type1(s, s->container);
+	return raw_iommufd(s);
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* Run @iters map+unmap of one variant; the counted region is the loop only. */
+static double run_variant(const char *variant, long iters)
+{
+	struct setup s;
+	double t0, t1;
+	int rc;
+
+	setup(&s, strstr(variant, "iommufd") != NULL);
+	/* warm up: first map builds the library's table and allocator */
+	if ((rc = one(&s, variant)) < 0)
+		die(variant, rc, s.ctx);
+	CALLGRIND_START_INSTRUMENTATION;
+	CALLGRIND_ZERO_STATS;
+	t0 = now_ns();
+	for (long i = 0; i < iters; i++)
+		if ((rc = one(&s, variant)) < 0)
+			break;
+	t1 = now_ns();
+	CALLGRIND_DUMP_STATS_AT(variant);
+	CALLGRIND_STOP_INSTRUMENTATION;
+	if (rc < 0)
+		die(variant, rc, s.ctx);
+	teardown(&s);
+	return (t1 - t0) / (double)iters;
+}
+
+static const char *const variants[] = { "raw-type1", "lib-type1", "raw-iommufd", "lib-iommufd" };
+
+/* Run one variant under callgrind in a child; return instructions per map+unmap. */
+static double callgrind_ir(const char *self, const char *variant, long iters)
+{
+	char out[] = "/tmp/bench_dma.cg.XXXXXX", arg[64], line[512];
+	double ir = -1;
+	pid_t pid;
+	int status, fd = mkstemp(out);
+	FILE *f;
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	snprintf(arg, sizeof(arg), "--callgrind-out-file=%s", out);
+	pid = fork();
+	if (pid == 0) {
+		char n[32];
+		snprintf(n, sizeof(n), "%ld", iters);
+		freopen("/dev/null", "w", stderr);
+		execlp("valgrind", "valgrind", "--tool=callgrind", "--instr-atstart=no", "--combine-dumps=no",
+		       "--dump-before=none", arg, self, "--variant", variant, "--iters", n, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		unlink(out);
+		return -1;
+	}
+	/* a dump holds "summary: <Ir>" for the counted loop; take the dump named after the variant */
+	f = fopen(out, "r");
+	for (bool ours = false; f && fgets(line, sizeof(line), f);) {
+		if (!strncmp(line, "desc: Trigger: Client Request: ", 31))
+			ours = !strncmp(line + 31, variant, strlen(variant));
+		if (ours && (!strncmp(line, "summary: ", 9) || !strncmp(line, "totals: ", 8)))
+			ir = strtod(strchr(line, ' ') + 1, NULL) / (double)iters;
+	}
+	if (f)
+		fclose(f);
+	/* callgrind may write one file per dump: look for "<out>.1" too */
+	if (ir < 0) {
+		char alt[64];
+		snprintf(alt, sizeof(alt), "%s.1", out);
+		f = fopen(alt, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "summary: ", 9) || !strncmp(line, "totals: ", 8))
+				ir = strtod(strchr(line, ' ') + 1, NULL) / (double)iters;
+		if (f)
+			fclose(f);
+		unlink(alt);
+	}
+	unlink(out);
+	return ir;
+}
+
+int main(int argc, char **argv)
+{
+	long iters = 20000;
+	bool wall = false, check = false;
+	const char *variant = NULL;
+	int fails = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--variant") && i + 1 < argc)
+			variant = argv[++i];
+		else if (!strcmp(argv[i], "--iters") && i + 1 < argc)
+			iters = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--wall"))
+			wall = true;
+		else if (!strcmp(argv[i], "--check"))
+			check = true;
+	}
+	if (variant) {
+		run_variant(variant, iters);
+		return 0;
+	}
+	printf("bench_dma: map+unmap of one 4 KiB page at a fixed IOVA, %s, %s\n",
+	       real_bdf() ? "real kernel" : "mock kernel",
+	       wall ? "wall-clock ns per op" : "instructions per op (callgrind)");
+	for (int b = 0; b < 2; b++) {
+		double raw, lib;
+		if (wall) {
+			raw = run_variant(variants[2 * b], iters);
+			lib = run_variant(variants[2 * b + 1], iters);
+		} else {
+			raw = callgrind_ir(argv[0], variants[2 * b], iters / 10);
+			lib = callgrind_ir(argv[0], variants[2 * b + 1], iters / 10);
+			if (raw <= 0 || lib <= 0) {
+				printf("  callgrind not available (install valgrind) or a run failed; try --wall\n");
+				return check ? 1 : 0;
+			}
+		}
+		printf("  %-8s raw ioctls %10.0f   library %10.0f   ratio lib/raw %.3f%s\n",
+		       b ? "iommufd" : "type1v2", raw, lib, lib / raw,
+		       lib / raw <= 1.10 ? "" : "   (above the 1.10 target)");
+		fails += lib / raw > 1.10;
+	}
+	return check && fails ? 1 : 0;
+}
