@@ -5,6 +5,7 @@
 
 #include <vfioiommu/common.h>
 #include <vfioiommu/context.h>
+#include <vfioiommu/device.h>
 #include <vfioiommu/iova.h>
 #include <vfioiommu/alloc.h>
 #include <vfioiommu/resv.h>
@@ -12,6 +13,7 @@
 #include <vfioiommu/pasid.h>
 #include <vfioiommu/iommufd.h>
 #include <vfioiommu/fault.h>
+#include <vfioiommu/hotplug.h>
 #include <vfioiommu/mock.h>
 
 #endif

@@ -649,3 +649,11 @@ int vi_container_fd(struct vfioiommu_ctx *ctx)
 
 	return c ? c->fd : -ENODEV;
 }
+
+int vi_container_group_fd(struct vfioiommu_ctx *ctx, unsigned int group)
+{
+	struct vi_container *c = ctx->be == &vi_container_ops ? cont(ctx) : NULL;
+	long idx = c ? group_find(c, group) : -1;
+
+	return idx < 0 ? -ENOENT : c->groups[idx].fd;
+}

@@ -73,7 +73,13 @@ struct vfioiommu_device {
 	uint32_t devid;   /* iommufd device object id */
 	uint32_t pt_id;   /* iommufd: HWPT the device is attached to */
 	void *be_priv;
+	struct vi_devstate *ds; /* lib/device.c: regions, mmaps, eventfds; NULL until first used */
 };
+
+/* lib/device.c: unmap the device's mmaps and close its eventfds (before the device fd closes). */
+void vi_device_state_free(struct vfioiommu_device *dev);
+/* lib/container.c: the fd of group @group in a container context (ctx->lock held), or -ENOENT. */
+int vi_container_group_fd(struct vfioiommu_ctx *ctx, unsigned int group);
 
 struct vfioiommu_ctx {
 	const struct vfioiommu_door *door;

@@ -284,6 +284,8 @@ static int track(struct vi_dma *d, const struct vi_mapping *m)
 
 static void untrack(struct vi_dma *d, size_t i, size_t count)
 {
+	if (count == 0) /* also keeps memmove away from a never-allocated (NULL) table */
+		return;
 	for (size_t k = i; k < i + count; k++) {
 		struct vi_mapping *node = d->by_iova[k];
 		d->bytes -= node->len;

@@ -502,8 +502,9 @@ VFIOIOMMU_API int vfioiommu_ring_prepare_wait(vfioiommu_ring *r)
 	n = vi_ring_cons_refresh(r);
 	if (n != 0)
 		return n > INT32_MAX ? INT32_MAX : (int)n;
-	/* SEQ_CST store, then SEQ_CST load: pairs with the producer's SEQ_CST store of prod and load of wake */
+	/* SEQ_CST: pairs with the producer's SEQ_CST load of wake in vi_ring_push() */
 	atomic_store_explicit(r->c.wake_p, 1, memory_order_seq_cst);
+	/* SEQ_CST: pairs with the producer's SEQ_CST store of prod (and, being an acquire, makes the records visible) */
 	p = atomic_load_explicit(r->c.prod_p, memory_order_seq_cst);
 	n = cons_check(r, p);
 	if (n != 0) {
@@ -650,6 +651,7 @@ int vi_ring_push(struct vfioiommu_ring *r, const struct vfioiommu_fault *recs, u
 		/* SEQ_CST (also a release for the records): pairs with prepare_wait's
 		 * SEQ_CST store of wake and load of prod, and with the ACQUIRE in refresh */
 		atomic_store_explicit(p->prod_p, p->prod, memory_order_seq_cst);
+		/* SEQ_CST: pairs with prepare_wait's SEQ_CST store of wake (the other half of the Dekker pair) */
 		if (atomic_load_explicit(p->wake_p, memory_order_seq_cst))
 			signal_consumer(p);
 	}

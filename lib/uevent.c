@@ -133,17 +133,13 @@ static int take(struct span *slot, const char *v, size_t n, const char *key, str
 
 static int split_fields(const char *b, size_t len, size_t off, struct fields *f, struct vi_err *e)
 {
-	static const struct {
+	const struct {
 		const char *key;
-		size_t off;
+		struct span *slot;
 	} keys[] = {
-		{ "ACTION", offsetof(struct fields, action) },
-		{ "DEVPATH", offsetof(struct fields, devpath) },
-		{ "SUBSYSTEM", offsetof(struct fields, subsystem) },
-		{ "DRIVER", offsetof(struct fields, driver) },
-		{ "DEVNAME", offsetof(struct fields, devname) },
-		{ "SEQNUM", offsetof(struct fields, seqnum) },
-		{ "PCI_SLOT_NAME", offsetof(struct fields, slot) },
+		{ "ACTION", &f->action },   { "DEVPATH", &f->devpath }, { "SUBSYSTEM", &f->subsystem },
+		{ "DRIVER", &f->driver },   { "DEVNAME", &f->devname }, { "SEQNUM", &f->seqnum },
+		{ "PCI_SLOT_NAME", &f->slot },
 	};
 
 	while (off < len) {
@@ -159,8 +155,7 @@ static int split_fields(const char *b, size_t len, size_t off, struct fields *f,
 		klen = (size_t)(eq - s);
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 			if (strlen(keys[i].key) == klen && !memcmp(keys[i].key, s, klen)) {
-				int rc = take((struct span *)((char *)f + keys[i].off), eq + 1, n - klen - 1,
-					      keys[i].key, e);
+				int rc = take(keys[i].slot, eq + 1, n - klen - 1, keys[i].key, e);
 				if (rc < 0)
 					return rc;
 			}

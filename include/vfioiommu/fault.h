@@ -192,8 +192,10 @@ VFIOIOMMU_API const char *vfioiommu_ring_layout(const vfioiommu_ring *ring);
 VFIOIOMMU_API int vfioiommu_ring_eventfd(const vfioiommu_ring *ring);
 /**
  * Give an attached ring an eventfd (for example one passed from the process
- * that created the ring).  The caller keeps ownership; -1 removes it.  Calls
- * on the fd go through the system door.  Not while either side is running.
+ * that created the ring).  Both sides need it: the producer handle signals
+ * it, the consumer handle waits on it.  The caller keeps ownership; -1
+ * removes it.  Calls on the fd go through the system door.  Not while either
+ * side is running.
  * @return 0; -EINVAL NULL ring, or the ring owns an eventfd already.
  */
 VFIOIOMMU_API int vfioiommu_ring_set_eventfd(vfioiommu_ring *ring, int fd);

@@ -35,6 +35,8 @@
  *     device 0000:00:03.0 vfio-pci vendor=0x8086 device=0x10d3 class=0x020000 pasid=20 iopf
  *   group 4
  *     device 0000:00:1f.0 lpc_ich
+ *   group 10
+ *     device 0000:03:00.0 vfio-pci model=nvme reset=no   # model: e1000e (default), nvme, igd
  * @endcode
  * Types for resv: direct, direct-relaxable, reserved, msi, sw_msi.  A device
  * line's driver is "-" for none.
@@ -82,7 +84,35 @@ enum vfioiommu_mock_hostile {
 	VFIOIOMMU_MOCK_HOSTILE_CAP_MISALIGN = 1u << 2,  /**< next is not 4-byte aligned */
 	VFIOIOMMU_MOCK_HOSTILE_CAP_TRUNCATE = 1u << 3,  /**< last cap's payload cut short */
 	VFIOIOMMU_MOCK_HOSTILE_HUGE_ARGSZ = 1u << 4,    /**< argsz grows to an absurd value */
-	VFIOIOMMU_MOCK_HOSTILE_HUGE_COUNTS = 1u << 5,   /**< nr_iovas / num_iovas absurd */
+	VFIOIOMMU_MOCK_HOSTILE_HUGE_COUNTS = 1u << 5,   /**< nr_iovas / num_iovas / nr_areas absurd */
+	VFIOIOMMU_MOCK_HOSTILE_SHORT_IO = 1u << 6,      /**< device fd reads and writes move at most 3 bytes a call */
+};
+
+/**
+ * What a device looks like behind its device fd (regions, IRQs, config
+ * space).  Host files: "model=e1000e|nvme|igd" on a device line.
+ */
+enum vfioiommu_mock_model {
+	/**
+	 * The default: tests/vm/FACTS.md's QEMU e1000e (8086:10d3).  BAR0 and BAR1
+	 * 128 KiB mmappable, BAR2 32-byte I/O, BAR3 16 KiB holding the MSI-X table
+	 * with MSIX_MAPPABLE, config 4 KiB (PM, MSI, PCIe, MSI-X; AER, DSN),
+	 * IRQs INTx 1, MSI 1, MSI-X 5, ERR 1, REQ 1; STATUS (BAR0 0x8) = 0x80080783.
+	 */
+	VFIOIOMMU_MOCK_MODEL_E1000E = 0,
+	/**
+	 * An NVMe controller (1b36:0010) as a kernel before 4.16 shows it: BAR0
+	 * 16 KiB with the MSI-X table at 0x2000 left out by SPARSE_MMAP areas
+	 * [0, 0x2000) and [0x3000, 0x4000) (and mmaps over the table refused);
+	 * 65 MSI-X vectors, 4 MSI vectors.
+	 */
+	VFIOIOMMU_MOCK_MODEL_NVME = 1,
+	/**
+	 * Intel integrated graphics (8086:3e92, class 0x030000, conventional PCI:
+	 * no ERR interrupt): a VGA region, a ROM, and device-specific regions 9..11
+	 * typed Intel IGD OpRegion, host bridge config and LPC config.
+	 */
+	VFIOIOMMU_MOCK_MODEL_IGD = 2,
 };
 
 /** Create an empty host: aperture [0, 2^39-1], page sizes 4K|2M|1G, dma-limit 65535. */
@@ -123,6 +153,27 @@ VFIOIOMMU_API int vfioiommu_mock_device_set_ids(vfioiommu_mock *mock, const char
 	uint16_t vendor, uint16_t device, uint32_t class_code);
 VFIOIOMMU_API int vfioiommu_mock_device_set_pasid(vfioiommu_mock *mock, const char *bdf,
 	unsigned int bits, bool iopf);
+
+/** The device model (also sets the model's PCI ids; later set_ids calls override them). */
+VFIOIOMMU_API int vfioiommu_mock_device_set_model(vfioiommu_mock *mock, const char *bdf,
+	enum vfioiommu_mock_model model);
+/** Whether the device can reset itself (FLR): VFIO_DEVICE_FLAGS_RESET.  Default true.  Host files: "reset=no". */
+VFIOIOMMU_API int vfioiommu_mock_device_set_reset(vfioiommu_mock *mock, const char *bdf, bool flr);
+/** Resets (VFIO_DEVICE_RESET and hot resets) the device went through. */
+VFIOIOMMU_API unsigned int vfioiommu_mock_device_resets(vfioiommu_mock *mock, const char *bdf);
+/**
+ * The device raises vector @vector of IRQ index @index: its trigger eventfd
+ * is signalled.  @return 0; -ENOENT no eventfd is set on that vector (or the
+ * index is off); -EINVAL bad index or vector; -ENODEV no such device.
+ */
+VFIOIOMMU_API int vfioiommu_mock_device_irq(vfioiommu_mock *mock, const char *bdf, uint32_t index,
+	uint32_t vector);
+/**
+ * The kernel asks the user to release the device (an unbind is waiting):
+ * signals the REQ eventfd.  @return 0, or -ENOENT when the user set none
+ * (Linux would then block until the device is closed).
+ */
+VFIOIOMMU_API int vfioiommu_mock_device_request(vfioiommu_mock *mock, const char *bdf);
 
 /**
  * Fault injection: the @n-th door call from now (1 = the next one) fails with

@@ -46,6 +46,13 @@ struct vm_device {
 	bool via_cdev;              /* opened through the cdev */
 	char override[VM_DRIVER_MAX]; /* driver_override, "" = (null) (uevent.c) */
 	void *priv;                 /* subsystem state */
+	/* the device model (device.c): regions, IRQs, config space, reset */
+	enum vfioiommu_mock_model model;
+	bool no_reset;              /* no FLR: VFIO_DEVICE_FLAGS_RESET clear */
+	unsigned int resets;        /* resets the device went through */
+	void *model_state;          /* device.c runtime, freed when the last device fd closes */
+	uint32_t cdev_devid;        /* vfio.c: iommufd device id while bound through the cdev, else 0 */
+	const void *cdev_ictx;      /* vfio.c: the iommufd (opaque) it is bound to, else NULL */
 };
 
 struct vm_group {
@@ -186,6 +193,18 @@ int vm_vfio_open_group(struct vfioiommu_mock *m, unsigned int group); /* returns
 int vm_vfio_open_cdev(struct vfioiommu_mock *m, struct vm_device *d); /* returns fd */
 void vm_vfio_destroy(struct vfioiommu_mock *m);
 
+/* ---- device.c: the device model behind device fds ---- */
+/* VM_DEVMODEL_NOT_MINE: not a device ioctl the model serves; the caller goes on with its own. */
+#define VM_DEVMODEL_NOT_MINE (-4096)
+int vm_devmodel_ioctl(struct vfioiommu_mock *m, struct vm_device *d, bool cdev, unsigned long req, void *arg);
+ssize_t vm_devmodel_pread(struct vfioiommu_mock *m, struct vm_device *d, void *buf, size_t n, int64_t off);
+ssize_t vm_devmodel_pwrite(struct vfioiommu_mock *m, struct vm_device *d, const void *buf, size_t n, int64_t off);
+int vm_devmodel_mmap(struct vfioiommu_mock *m, struct vm_device *d, size_t len, int prot, int64_t off, void **out);
+/* the last device fd of d closed: interrupts off, state freed (the kernel's vfio_pci_core_disable) */
+void vm_devmodel_release(struct vfioiommu_mock *m, struct vm_device *d);
+/* host files: "model=NAME"; -EINVAL for an unknown name */
+int vm_devmodel_by_name(const char *name, enum vfioiommu_mock_model *out);
+
 /* ---- iommufd.c ---- */
 int vm_iommufd_open(struct vfioiommu_mock *m);                    /* returns fd */
 /* called by vfio.c for BIND / ATTACH / DETACH on a cdev fd */
@@ -218,6 +237,8 @@ unsigned int vm_uevent_open_count(const struct vfioiommu_mock *m);
 void vm_uevent_destroy(struct vfioiommu_mock *m);
 /* one raw message to every listener (dropped, ENOBUFS-style, where a listener is full) */
 void vm_uevent_emit(struct vfioiommu_mock *m, const void *buf, size_t len);
+/* /sys/kernel/uevent_seqnum: the last SEQNUM sent */
+ssize_t vm_uevent_seqnum_read(struct vfioiommu_mock *m, char *buf, size_t n);
 /*
  * The driver core, with the uevents Linux sends: unbind (cdev remove, group
  * remove when its last VFIO device goes, pci unbind), bind (group add when

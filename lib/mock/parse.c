@@ -89,6 +89,8 @@ static const struct {
 
 static int device_line(struct pstate *ps, char **t, int n)
 {
+	enum vfioiommu_mock_model model;
+	bool flr;
 	uint64_t v;
 	int rc;
 
@@ -119,6 +121,10 @@ static int device_line(struct pstate *ps, char **t, int n)
 			d->class_code = (uint32_t)v;
 		else if (!strcmp(t[i], "pasid") && num(eq + 1, 20, &v) == 0)
 			d->pasid_bits = (unsigned int)v;
+		else if (!strcmp(t[i], "model") && vm_devmodel_by_name(eq + 1, &model) == 0)
+			vfioiommu_mock_device_set_model(ps->m, t[1], model); /* also the model's ids: later attributes win */
+		else if (!strcmp(t[i], "reset") && yesno(eq + 1, &flr) == 0)
+			d->no_reset = !flr;
 		else
 			return perr(ps, "bad device attribute '%s=%s'", t[i], eq + 1);
 	}

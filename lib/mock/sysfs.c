@@ -6,6 +6,7 @@
  *                             driver_override,vfio-dev/vfioN/dev}
  *   /sys/bus/pci/drivers_probe, /sys/bus/pci/drivers/NAME/{bind,unbind},
  *   /sys/bus/pci/devices/BDF/remove (writes: uevent.c is the driver core)
+ *   /sys/kernel/uevent_seqnum
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -121,6 +122,8 @@ ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, siz
 
 	if (rc < 0)
 		return rc;
+	if (sp.n == 2 && is(&sp, 0, "kernel") && is(&sp, 1, "uevent_seqnum"))
+		return vm_uevent_seqnum_read(m, buf, n);
 	if (sp.n == 4 && is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups") && (g = group_of(m, sp.c[2]))) {
 		if (is(&sp, 3, "reserved_regions"))
 			return read_resv(g, buf, n);
@@ -206,6 +209,8 @@ ssize_t vm_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *b
 
 	if (rc < 0)
 		return rc;
+	if (!buf)
+		return -EFAULT;
 	rc = written(buf, n, val, sizeof(val));
 	if (sp.n == 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
 	    (d = vm_device_find(m, sp.c[3]))) {
@@ -318,6 +323,8 @@ int vm_sysfs_exists(struct vfioiommu_mock *m, const char *path)
 	if (rc < 0)
 		return rc;
 	if (sp.n <= 1)
+		return 0;
+	if (sp.n == 2 && is(&sp, 0, "kernel") && is(&sp, 1, "uevent_seqnum"))
 		return 0;
 	if (is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups")) {
 		if (sp.n == 2)

@@ -47,7 +47,6 @@ static struct uev *uev_get(struct vfioiommu_mock *m)
 		struct uev *u = calloc(1, sizeof(*u));
 		if (!u)
 			return NULL;
-		u->seqnum = 1000; /* a booted system has seen some already */
 		m->uevent = u;
 	}
 	return m->uevent;
@@ -152,6 +151,17 @@ void vm_uevent_emit(struct vfioiommu_mock *m, const void *buf, size_t len)
 		}
 		l->queued++;
 	}
+}
+
+ssize_t vm_uevent_seqnum_read(struct vfioiommu_mock *m, char *buf, size_t n)
+{
+	const struct uev *u = m->uevent;
+	int w;
+
+	if (n == 0)
+		return -EINVAL;
+	w = snprintf(buf, n, "%llu\n", (unsigned long long)(u ? u->seqnum : 0));
+	return (size_t)w >= n ? -EFBIG : w;
 }
 
 /* ---------------- messages in the kernel's format ---------------- */

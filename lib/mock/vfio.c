@@ -980,6 +980,9 @@ static int cdev_bind(struct vfioiommu_mock *m, struct vm_devfile *df, struct vm_
 	df->bound = true;
 	d->open_count++;
 	d->via_cdev = true;
+	/* device.c: the hot-reset ownership checks compare bindings */
+	d->cdev_devid = devid;
+	d->cdev_ictx = vm_fd_get(m, b->iommufd)->obj;
 	return 0;
 }
 
@@ -1052,6 +1055,7 @@ static int device_ioctl(struct vfioiommu_mock *m, struct vm_file *f, unsigned lo
 {
 	struct vm_devfile *df = f->obj;
 	struct vm_device *d = vm_device_find(m, df->bdf);
+	int rc;
 
 	if (!d)
 		return -ENODEV;
@@ -1066,6 +1070,10 @@ static int device_ioctl(struct vfioiommu_mock *m, struct vm_file *f, unsigned lo
 		if (req == KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT)
 			return cdev_detach(m, d, arg);
 	}
+	/* regions, IRQs, reset: the device model (device.c) */
+	rc = vm_devmodel_ioctl(m, d, df->cdev, req, arg);
+	if (rc != VM_DEVMODEL_NOT_MINE)
+		return rc;
 	switch (req) {
 	case KABI_VFIO_DEVICE_GET_INFO:
 		return device_get_info(arg);
@@ -1089,6 +1097,8 @@ static void device_release(struct vfioiommu_mock *m, struct vm_file *f)
 			d->open_count--;
 			if (!d->open_count)
 				d->via_cdev = false;
+			d->cdev_devid = 0;
+			d->cdev_ictx = NULL;
 		}
 	} else {
 		if (d && d->open_count)
@@ -1096,12 +1106,46 @@ static void device_release(struct vfioiommu_mock *m, struct vm_file *f)
 		if (gs && gs->users && --gs->users == 0 && !gs->file_open && gs->c)
 			group_detach(m, gs);
 	}
+	if (d && !d->open_count)
+		vm_devmodel_release(m, d);
 	free(df);
+}
+
+/* read/write/mmap are gated on BIND like the ioctls (vfio_device_fops: access_granted), then device.c */
+static struct vm_device *device_granted(struct vfioiommu_mock *m, struct vm_file *f)
+{
+	struct vm_devfile *df = f->obj;
+
+	return df->cdev && !df->bound ? NULL : vm_device_find(m, df->bdf);
+}
+
+static ssize_t device_pread(struct vfioiommu_mock *m, struct vm_file *f, void *buf, size_t n, int64_t off)
+{
+	struct vm_device *d = device_granted(m, f);
+
+	return d ? vm_devmodel_pread(m, d, buf, n, off) : -EINVAL;
+}
+
+static ssize_t device_pwrite(struct vfioiommu_mock *m, struct vm_file *f, const void *buf, size_t n, int64_t off)
+{
+	struct vm_device *d = device_granted(m, f);
+
+	return d ? vm_devmodel_pwrite(m, d, buf, n, off) : -EINVAL;
+}
+
+static int device_mmap(struct vfioiommu_mock *m, struct vm_file *f, size_t len, int prot, int64_t off, void **out)
+{
+	struct vm_device *d = device_granted(m, f);
+
+	return d ? vm_devmodel_mmap(m, d, len, prot, off, out) : -EINVAL;
 }
 
 static const struct vm_file_ops device_ops = {
 	.name = "vfio-device",
 	.ioctl = device_ioctl,
+	.pread = device_pread,
+	.pwrite = device_pwrite,
+	.mmap = device_mmap,
 	.release = device_release,
 };
 

@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/**
+ * @file vfioiommu/device.h
+ * An open device: its regions (BARs, config space, device-specific regions)
+ * with their capabilities, region I/O and mmap, interrupts, reset, and PCI
+ * helpers on top of the config-space region.
+ *
+ * Devices come from vfioiommu_device_open() (context.h) and work the same on
+ * every backend (a device fd from a VFIO group or from the cdev).
+ *
+ * Everything the kernel answers is checked before use: capability chains are
+ * walked with bounds, alignment and loop checks, sparse-mmap areas must lie
+ * inside their region, counts are bounded.  A malformed answer is -EPROTO
+ * with a message naming what was wrong.
+ *
+ * State the library keeps per device (region descriptions, live mmaps,
+ * eventfds it created) is released by vfioiommu_device_close(): live mmaps
+ * are unmapped and the library's eventfds closed there (the kernel itself
+ * tears the interrupts down when the device fd closes).
+ *
+ * Thread safety: calls on one context may come from several threads.
+ * Region reads and writes run concurrently; mmap bookkeeping and interrupt
+ * bookkeeping are serialised on the context.
+ */
+#ifndef VFIOIOMMU_DEVICE_H
+#define VFIOIOMMU_DEVICE_H
+
+#include <vfioiommu/common.h>
+
+VFIOIOMMU_BEGIN_DECLS
+
+/* ------------------------------------------------------------------ device */
+
+/** vfioiommu_device_info.flags (the same bit positions as the kernel's). */
+enum vfioiommu_device_flags {
+	VFIOIOMMU_DEVICE_RESET = 1u << 0,    /**< vfioiommu_device_reset() works (FLR or similar) */
+	VFIOIOMMU_DEVICE_PCI = 1u << 1,      /**< a PCI device: the PCI region and IRQ indexes apply */
+	VFIOIOMMU_DEVICE_PLATFORM = 1u << 2,
+	VFIOIOMMU_DEVICE_AMBA = 1u << 3,
+	VFIOIOMMU_DEVICE_CCW = 1u << 4,
+	VFIOIOMMU_DEVICE_AP = 1u << 5,
+	VFIOIOMMU_DEVICE_FSL_MC = 1u << 6,
+	VFIOIOMMU_DEVICE_CAPS = 1u << 7,     /**< the kernel returned device capabilities */
+	VFIOIOMMU_DEVICE_CDX = 1u << 8,
+};
+
+/** What VFIO_DEVICE_GET_INFO says.  Zero it, set size, call vfioiommu_device_get_info(). */
+struct vfioiommu_device_info {
+	/** in: sizeof(struct vfioiommu_device_info) as the caller compiled it */
+	uint32_t size;
+	/** enum vfioiommu_device_flags */
+	uint32_t flags;
+	/** Region indexes are 0 .. num_regions - 1 (some may not exist: see vfioiommu_region_get_info()). */
+	uint32_t num_regions;
+	/** IRQ indexes are 0 .. num_irqs - 1. */
+	uint32_t num_irqs;
+	/** The PCI_ATOMIC_COMP capability (Linux 6.5+) was present. */
+	bool has_atomic_comp;
+	/** Its flags: completer sizes 32 (1), 64 (2) and 128 (4) bits the root port supports. */
+	uint32_t atomic_comp;
+	/** Capabilities this library does not know (skipped). */
+	unsigned int unknown_caps;
+};
+
+/**
+ * Ask the kernel about the device.
+ * @return 0; -EINVAL NULL argument or info->size below 16; -EPROTO the
+ * kernel's answer is malformed; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_device_get_info(vfioiommu_device *dev, struct vfioiommu_device_info *info);
+
+/* ----------------------------------------------------------------- regions */
+
+/** vfio-pci's fixed region indexes.  Indexes from 9 on are device specific (see the TYPE). */
+enum vfioiommu_pci_region {
+	VFIOIOMMU_PCI_BAR0 = 0,
+	VFIOIOMMU_PCI_BAR1 = 1,
+	VFIOIOMMU_PCI_BAR2 = 2,
+	VFIOIOMMU_PCI_BAR3 = 3,
+	VFIOIOMMU_PCI_BAR4 = 4,
+	VFIOIOMMU_PCI_BAR5 = 5,
+	VFIOIOMMU_PCI_ROM = 6,
+	VFIOIOMMU_PCI_CONFIG = 7,
+	VFIOIOMMU_PCI_VGA = 8,
+};
+
+/** vfioiommu_region_info.flags */
+enum vfioiommu_region_flags {
+	VFIOIOMMU_REGION_READ = 1u << 0,   /**< vfioiommu_region_read() works */
+	VFIOIOMMU_REGION_WRITE = 1u << 1,  /**< vfioiommu_region_write() works */
+	VFIOIOMMU_REGION_MMAP = 1u << 2,   /**< the kernel lets the region (or its areas) be mmapped */
+	/**
+	 * The kernel gave SPARSE_MMAP areas: only those parts may be mmapped
+	 * (vfioiommu_region_areas()); typically the MSI-X table is left out.
+	 */
+	VFIOIOMMU_REGION_SPARSE = 1u << 8,
+	/**
+	 * MSIX_MAPPABLE: the MSI-X table and PBA inside this BAR may be mmapped
+	 * too (interrupts are still set up with vfioiommu_irq_*(), never by
+	 * writing the table).
+	 */
+	VFIOIOMMU_REGION_MSIX_MAPPABLE = 1u << 9,
+	/** The region has a TYPE capability: type and subtype are valid. */
+	VFIOIOMMU_REGION_TYPED = 1u << 10,
+};
+
+/** One part of a region that may be mmapped, relative to the region's start. */
+struct vfioiommu_region_area {
+	uint64_t offset;
+	uint64_t size;
+};
+
+/** A region.  Zero it, set size, call vfioiommu_region_get_info(). */
+struct vfioiommu_region_info {
+	/** in: sizeof(struct vfioiommu_region_info) as the caller compiled it */
+	uint32_t size;
+	uint32_t index;
+	/** enum vfioiommu_region_flags */
+	uint32_t flags;
+	/** With VFIOIOMMU_REGION_SPARSE: how many areas (vfioiommu_region_areas()). */
+	uint32_t nr_areas;
+	/** Bytes; 0 = the index exists but nothing is behind it (an unused BAR). */
+	uint64_t region_size;
+	/** Where the region starts in the device fd (for raw pread/pwrite/mmap). */
+	uint64_t offset;
+	/** With VFIOIOMMU_REGION_TYPED: the kernel's type and subtype numbers. */
+	uint32_t type;
+	uint32_t subtype;
+	/**
+	 * Names for the type and subtype, or NULL when this library does not know
+	 * the number (vfioiommu_region_type_name()).  Static strings.
+	 */
+	const char *type_name;
+	const char *subtype_name;
+	/** Capabilities this library does not know (skipped). */
+	unsigned int unknown_caps;
+};
+
+/**
+ * Describe region @index.
+ * @return 0; -EINVAL NULL argument, info->size too small, or @index not
+ * below num_regions (the message gives the count); -ENOENT the index is in
+ * range but the device has no such region (e.g. VGA on a device that is not
+ * a VGA device; the kernel says EINVAL); -EPROTO malformed capabilities;
+ * other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_region_get_info(vfioiommu_device *dev, uint32_t index,
+					    struct vfioiommu_region_info *info);
+
+/**
+ * The mmappable areas of a region, sorted by offset.  A region without
+ * SPARSE_MMAP but with MMAP gives one area, the whole region; a region
+ * without MMAP gives none.  Copies at most @max areas; *@n is the number
+ * there are.  @return 0, or -ENOSPC (with *@n set) when @max is too small.
+ */
+VFIOIOMMU_API int vfioiommu_region_areas(vfioiommu_device *dev, uint32_t index,
+					 struct vfioiommu_region_area *areas, uint32_t max, uint32_t *n);
+
+/** "PCI vendor", "graphics", "CCW", "migration (deprecated)", or NULL for a type this library does not know. */
+VFIOIOMMU_API const char *vfioiommu_region_type_name(uint32_t type);
+/**
+ * "Intel IGD OpRegion", "Intel IGD host bridge config", "Intel IGD LPC config",
+ * "EDID", "CCW async command", "CCW SCHIB", "CCW CRW", "migration v1
+ * (deprecated)", NVLink2 ones; NULL when unknown.  Type 2 is CCW (never
+ * anything else, whatever out-of-tree patches used it for).
+ */
+VFIOIOMMU_API const char *vfioiommu_region_subtype_name(uint32_t type, uint32_t subtype);
+/** "BAR0".."BAR5", "ROM", "config", "VGA" for vfio-pci's fixed indexes; NULL for others. */
+VFIOIOMMU_API const char *vfioiommu_pci_region_name(uint32_t index);
+
+/**
+ * Read @len bytes at @off inside region @index (config space included)
+ * through the device fd.  Short reads are continued; the call succeeds only
+ * when every byte was read.
+ * @return 0; -EINVAL bad index, NULL @buf, or [off, off + len) outside the
+ * region; -EACCES the region is not readable; -EIO the kernel returned end
+ * of file early; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_region_read(vfioiommu_device *dev, uint32_t index, uint64_t off, void *buf,
+					size_t len);
+/** Write @len bytes at @off; as vfioiommu_region_read() (-EACCES: not writable). */
+VFIOIOMMU_API int vfioiommu_region_write(vfioiommu_device *dev, uint32_t index, uint64_t off,
+					 const void *buf, size_t len);
+
+/** Protections for vfioiommu_region_mmap(). */
+enum vfioiommu_map_prot {
+	VFIOIOMMU_MAP_READ = 1u << 0,
+	VFIOIOMMU_MAP_WRITE = 1u << 1,
+};
+
+/**
+ * Map [off, off + len) of region @index into the process (a shared
+ * mapping).  @off must be page aligned; @len is rounded up to whole pages.
+ * The range must lie inside one area the kernel lets be mapped: the whole
+ * region, or with VFIOIOMMU_REGION_SPARSE one of its areas.  @prot 0 means
+ * what the region allows (read, plus write when writable).
+ *
+ * @return 0 and *@addr; -EOPNOTSUPP the region cannot be mmapped (no MMAP
+ * flag: use vfioiommu_region_read()); -ERANGE the range is not inside one
+ * mappable area (the message lists the areas); -EINVAL bad arguments
+ * (misaligned @off, @len 0, NULL @addr); -EACCES @prot asks for more than
+ * the region allows; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_region_mmap(vfioiommu_device *dev, uint32_t index, uint64_t off, uint64_t len,
+					uint32_t prot, void **addr);
+/** Unmap a mapping vfioiommu_region_mmap() returned.  @return 0 or -ENOENT (not a mapping of @dev). */
+VFIOIOMMU_API int vfioiommu_region_munmap(vfioiommu_device *dev, void *addr);
+
+/* -------------------------------------------------------------- interrupts */
+
+/** vfio-pci's IRQ indexes. */
+enum vfioiommu_pci_irq {
+	VFIOIOMMU_PCI_IRQ_INTX = 0,
+	VFIOIOMMU_PCI_IRQ_MSI = 1,
+	VFIOIOMMU_PCI_IRQ_MSIX = 2,
+	VFIOIOMMU_PCI_IRQ_ERR = 3, /**< AER: the device reported an error (PCIe only) */
+	VFIOIOMMU_PCI_IRQ_REQ = 4, /**< the kernel asks the user to release the device */
+};
+
+/** vfioiommu_irq_info.flags */
+enum vfioiommu_irq_flags {
+	VFIOIOMMU_IRQ_EVENTFD = 1u << 0,    /**< vectors signal eventfds */
+	VFIOIOMMU_IRQ_MASKABLE = 1u << 1,   /**< vfioiommu_irq_mask()/unmask() work */
+	VFIOIOMMU_IRQ_AUTOMASKED = 1u << 2, /**< level triggered: masked after each event, unmask to get the next */
+	/**
+	 * The vectors of this index are set up together: the first
+	 * vfioiommu_irq_enable() / set_eventfds() fixes how many exist
+	 * (start + count); to change that, vfioiommu_irq_disable() the index and
+	 * enable it again.  Without NORESIZE (MSI-X on Linux 6.5+) vectors can be
+	 * added one at a time.
+	 */
+	VFIOIOMMU_IRQ_NORESIZE = 1u << 3,
+};
+
+/** An IRQ index.  Zero it, set size, call vfioiommu_irq_get_info(). */
+struct vfioiommu_irq_info {
+	uint32_t size;   /**< in: sizeof(struct vfioiommu_irq_info) */
+	uint32_t index;
+	uint32_t flags;  /**< enum vfioiommu_irq_flags */
+	uint32_t count;  /**< vectors; 0 = the device has none of this kind */
+	uint32_t active; /**< vectors set up through this library (0 = the index is off) */
+};
+
+/**
+ * Describe IRQ index @index.
+ * @return 0; -EINVAL bad argument or @index not below num_irqs; -ENOENT the
+ * index is in range but the device lacks it (ERR on a conventional PCI
+ * device); other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_irq_get_info(vfioiommu_device *dev, uint32_t index, struct vfioiommu_irq_info *info);
+
+/**
+ * Attach the caller's eventfds to vectors [start, start + count) of @index
+ * (VFIO_DEVICE_SET_IRQS, DATA_EVENTFD | ACTION_TRIGGER); this enables the
+ * index.  fds[i] = -1 detaches vector start + i.  The caller keeps owning
+ * the fds (the kernel holds its own reference).
+ * @return 0; -EINVAL start + count above the index's count (the message
+ * says how many there are), count 0, NULL @fds, or a NORESIZE index asked
+ * to grow while enabled; other -errno from the kernel (-EINVAL also when
+ * another interrupt type is enabled: INTx, MSI and MSI-X exclude each other).
+ */
+VFIOIOMMU_API int vfioiommu_irq_set_eventfds(vfioiommu_device *dev, uint32_t index, uint32_t start,
+					     uint32_t count, const int *fds);
+/**
+ * Like vfioiommu_irq_set_eventfds() with eventfds the library creates (non
+ * blocking, close-on-exec) and owns: they stay valid until the index is
+ * disabled, the vectors are enabled again, or the device is closed.  @fds may
+ * be NULL; otherwise it receives the @count fds (see also vfioiommu_irq_eventfd()).
+ */
+VFIOIOMMU_API int vfioiommu_irq_enable(vfioiommu_device *dev, uint32_t index, uint32_t start, uint32_t count,
+				       int *fds);
+/** The eventfd attached to vector @vector of @index through this library, or -ENOENT. */
+VFIOIOMMU_API int vfioiommu_irq_eventfd(vfioiommu_device *dev, uint32_t index, uint32_t vector);
+/**
+ * Fire vectors [start, start + count) from software (DATA_NONE |
+ * ACTION_TRIGGER): the kernel signals their eventfds, as if the device had
+ * raised them.  For tests of the interrupt path.  @return 0; -EINVAL bad
+ * range or the index is not enabled; other -errno.
+ */
+VFIOIOMMU_API int vfioiommu_irq_trigger(vfioiommu_device *dev, uint32_t index, uint32_t start, uint32_t count);
+/**
+ * Mask / unmask vectors (ACTION_MASK / ACTION_UNMASK with DATA_NONE).  Only
+ * indexes with VFIOIOMMU_IRQ_MASKABLE (INTx on vfio-pci), and only while
+ * enabled.  @return 0; -EOPNOTSUPP the index is not maskable; -EINVAL bad
+ * range; other -errno.
+ */
+VFIOIOMMU_API int vfioiommu_irq_mask(vfioiommu_device *dev, uint32_t index, uint32_t start, uint32_t count);
+VFIOIOMMU_API int vfioiommu_irq_unmask(vfioiommu_device *dev, uint32_t index, uint32_t start, uint32_t count);
+/**
+ * Turn the whole index off (ACTION_TRIGGER, DATA_NONE, count 0) and close the
+ * eventfds the library created for it.  Disabling an index that is off is
+ * fine.  @return 0 or -errno.
+ */
+VFIOIOMMU_API int vfioiommu_irq_disable(vfioiommu_device *dev, uint32_t index);
+
+/**
+ * The kernel's "please release this device" signal: enables the REQ
+ * interrupt with an eventfd the library owns and returns it in *@fd.  When it
+ * becomes readable the kernel wants the device back (an unbind or a hot
+ * unplug is waiting); close the device (vfioiommu_device_close()) soon,
+ * because the kernel blocks until then.  Calling it again returns the same
+ * fd.  @return 0; -EOPNOTSUPP the device has no REQ interrupt; other -errno.
+ */
+VFIOIOMMU_API int vfioiommu_device_request_eventfd(vfioiommu_device *dev, int *fd);
+
+/* ------------------------------------------------------------------- reset */
+
+/**
+ * Reset the device (VFIO_DEVICE_RESET: a function-level reset or what the
+ * kernel found instead).  BAR contents and config space go back to their
+ * reset values; interrupt setup is kept.
+ * @return 0; -EOPNOTSUPP the device has no RESET flag (use the hot reset);
+ * other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_device_reset(vfioiommu_device *dev);
+
+/** A device a hot reset would also reset. */
+struct vfioiommu_reset_dep {
+	char bdf[16];        /**< "0000:03:00.1" */
+	/** Its IOMMU group (container contexts), or UINT32_MAX when the kernel reported a device id. */
+	uint32_t group;
+	/**
+	 * iommufd contexts: the device's iommufd id when it is bound to this
+	 * context's iommufd, 0 when it is owned without one (an unopened device of
+	 * an owned group), UINT32_MAX when it is not owned.
+	 */
+	uint32_t devid;
+	/** This context can include it in the reset. */
+	bool owned;
+};
+
+/** The set a hot reset of one device touches. */
+struct vfioiommu_reset_info {
+	/** The kernel reported device ids (the device was opened through its cdev). */
+	bool by_devid;
+	/** Every affected device is owned: vfioiommu_device_hot_reset() can go ahead. */
+	bool all_owned;
+	uint32_t count;
+	/** count entries, in the kernel's order (allocated with the struct) */
+	struct vfioiommu_reset_dep *devs;
+};
+
+/**
+ * What a hot reset (secondary bus or slot reset) of @dev would reset
+ * (VFIO_DEVICE_GET_PCI_HOT_RESET_INFO).  *@out is allocated; free it with
+ * vfioiommu_reset_info_free().
+ * @return 0; -EOPNOTSUPP no slot or bus reset exists for the device (for
+ * instance on a root bus); -EPROTO malformed answer; other -errno.
+ */
+VFIOIOMMU_API int vfioiommu_device_hot_reset_info(vfioiommu_device *dev, struct vfioiommu_reset_info **out);
+/** Free what vfioiommu_device_hot_reset_info() returned.  NULL is accepted. */
+VFIOIOMMU_API void vfioiommu_reset_info_free(struct vfioiommu_reset_info *info);
+/**
+ * Hot reset @dev and every device that shares its reset
+ * (VFIO_DEVICE_PCI_HOT_RESET).  Container contexts pass the fds of the
+ * affected groups (every group must be in this context); iommufd contexts
+ * pass none (every device must be bound to this context's iommufd, or be an
+ * unopened device of an owned group).
+ * @return 0; -EPERM an affected device is not owned by this context (the
+ * message names each one and why); -EOPNOTSUPP no hot reset exists for the
+ * device; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_device_hot_reset(vfioiommu_device *dev);
+
+/* --------------------------------------------------------------------- PCI */
+
+/** PCI identity from config space. */
+struct vfioiommu_pci_ids {
+	uint16_t vendor;
+	uint16_t device;
+	uint16_t subsystem_vendor;
+	uint16_t subsystem;
+	uint32_t class_code;  /**< base class << 16 | subclass << 8 | prog-if */
+	uint8_t revision;
+	uint8_t header_type;  /**< without the multi-function bit */
+};
+
+/** Read the ids.  @return 0, -EINVAL (not a PCI device or NULL), or a region read error. */
+VFIOIOMMU_API int vfioiommu_pci_get_ids(vfioiommu_device *dev, struct vfioiommu_pci_ids *ids);
+/** Config-space access through the config region; sizes 1, 2, 4, little endian converted to host order. */
+VFIOIOMMU_API int vfioiommu_pci_config_read(vfioiommu_device *dev, uint32_t off, uint32_t width, uint32_t *val);
+VFIOIOMMU_API int vfioiommu_pci_config_write(vfioiommu_device *dev, uint32_t off, uint32_t width, uint32_t val);
+
+/**
+ * Find a standard capability (id @id, e.g. 0x11 MSI-X) in config space.
+ * @after 0 starts at the beginning; the offset of an earlier match continues
+ * after it (to find the next instance).
+ * @return 0 and *@off; -ENOENT not found (or no capability list); -EPROTO
+ * the list loops or points into the header; other -errno from the reads.
+ */
+VFIOIOMMU_API int vfioiommu_pci_find_cap(vfioiommu_device *dev, uint8_t id, uint32_t after, uint32_t *off);
+/**
+ * Find a PCIe extended capability (id @id, e.g. 0x1 AER) from offset 0x100.
+ * @after as above.  @return 0 and *@off; -ENOENT not found or config space
+ * has no extended part (256 bytes); -EPROTO loop or bad pointer.
+ */
+VFIOIOMMU_API int vfioiommu_pci_find_ext_cap(vfioiommu_device *dev, uint16_t id, uint32_t after, uint32_t *off);
+
+/**
+ * mmap BAR @bar (0..5) whole, read and write.  *@len receives the BAR size.
+ * @return 0; -EINVAL bad BAR number; -ENOENT the BAR is unused (size 0);
+ * -EOPNOTSUPP the BAR cannot be mmapped (an I/O BAR); -ERANGE the BAR has
+ * SPARSE_MMAP areas, so only those can be mapped (vfioiommu_region_mmap());
+ * other errors of vfioiommu_region_mmap().  Unmap with vfioiommu_region_munmap().
+ */
+VFIOIOMMU_API int vfioiommu_pci_map_bar(vfioiommu_device *dev, unsigned int bar, void **addr, uint64_t *len);
+
+VFIOIOMMU_END_DECLS
+
+#endif

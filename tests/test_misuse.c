@@ -1,0 +1,2123 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * API misuse, one table: every exported function called with NULL handles,
+ * NULL out-pointers, zero and overflowing sizes, out-of-range indexes,
+ * handles of another context, set, space or device, and handles whose object
+ * is gone where the API defines that (a freed PASID, an unmapped IOVA, an
+ * answered cookie, a destroyed HWPT; never freed memory).  Each call must
+ * return the errno its header documents, and a rejected call must leave the
+ * world as it was: a snapshot of every counter (mock door calls, fds and
+ * mmaps, DMA mappings, PASID usage, allocator, ring, lists, monitor, pump,
+ * mock topology) is compared after each row.
+ *
+ * The table must name every exported function: the test reads the
+ * declarations in TH_SRCDIR/include/vfioiommu/ *.h and, when nm and the built
+ * libvfioiommu.so are there, its dynamic symbols, and fails naming any
+ * function without a row.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+#include <vfioiommu/alloc.h>
+#include <vfioiommu/caps.h>
+#include <vfioiommu/device.h>
+#include <vfioiommu/dma.h>
+#include <vfioiommu/fault.h>
+#include <vfioiommu/hotplug.h>
+#include <vfioiommu/iommufd.h>
+#include <vfioiommu/pasid.h>
+
+#include "door.h"
+#include "kabi.h"
+#include "mock/mock.h"
+
+#define PG ((uint64_t)4096)
+#define RW (VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE)
+#define DEV_A "0000:00:03.0" /* iommufd context, PASID capable */
+#define DEV_B "0000:00:04.0" /* container context */
+#define DEV_C "0000:05:00.0" /* iommufd context, behind a bridge (hot reset) */
+#define NOT_A_HANDLE ((void *)0)
+
+static const char host[] =
+	"pasid-width 20\n"
+	"group 3\n"
+	"  resv 0xfee00000 0xfeefffff msi\n"
+	"  device 0000:00:03.0 vfio-pci pasid=20 iopf\n"
+	"group 4\n"
+	"  resv 0xfee00000 0xfeefffff msi\n"
+	"  device 0000:00:04.0 vfio-pci\n"
+	"group 5\n"
+	"  device 0000:05:00.0 vfio-pci\n"
+	"group 8\n"
+	"  device 0000:00:08.0 e1000e\n";
+
+/* ------------------------------------------------------------- the world */
+
+static struct {
+	vfioiommu_mock *m;        /* the host every live handle below uses */
+	vfioiommu_mock *scratch;  /* a second host for the mock's own setters */
+	vfioiommu_ctx *ctx;       /* iommufd: DEV_A and DEV_C open, one mapping */
+	vfioiommu_ctx *ctx2;      /* container: DEV_B open */
+	vfioiommu_ctx *fresh;     /* no backend yet */
+	vfioiommu_device *dev, *dev2, *dev3;
+	uint64_t iova;            /* the live mapping of ctx: 4 pages */
+	char *buf;
+	vfioiommu_iova_list *list;
+	vfioiommu_resv_set *set;
+	vfioiommu_iova_alloc *alloc;
+	uint64_t alloc_iova;      /* a live block of alloc: 2 pages */
+	vfioiommu_pasid_space *space, *space2;
+	vfioiommu_pasid_set *pset, *pset_full, *pset2;
+	vfioiommu_pasid_handle h, h_full, h2, h_stale;
+	uint32_t hwpt, hwpt2;     /* PASID-capable HWPTs of ctx; hwpt2 is destroyed */
+	vfioiommu_ring *ring;     /* created on ctx, holds one record */
+	vfioiommu_ring *aring;    /* attached to W.mem, no eventfd */
+	unsigned char *mem;
+	vfioiommu_hotplug *mon;
+	vfioiommu_fault_pump *pump;
+	int ifd, dfd, ffd;        /* raw mock fds behind the pump's fault queue */
+	void *bar0;               /* a live region mmap of dev */
+	char hostfile[64];
+} W;
+
+static vfioiommu_ctx *ctx_on(vfioiommu_mock *m, enum vfioiommu_mode mode)
+{
+	return th_ctx(m, mode);
+}
+
+static int hp_ignore(void *arg, const struct vfioiommu_hotplug_event *ev)
+{
+	return 0;
+}
+
+/* A fault queue on DEV_A's iommufd binding, made with raw ioctls (the library has no call for it). */
+static void fault_queue_up(void)
+{
+	const vfioiommu_door *d = vfioiommu_mock_door(W.m);
+	struct kabi_iommu_fault_alloc fa = { .size = sizeof(fa) };
+
+	W.ifd = d->open(d->priv, "/dev/iommu", O_RDWR);
+	assert_true(W.ifd >= 0);
+	assert_int_equal(d->ioctl(d->priv, W.ifd, KABI_IOMMU_FAULT_QUEUE_ALLOC, &fa), 0);
+	W.ffd = (int)fa.out_fault_fd;
+}
+
+static void world_up(void)
+{
+	struct vfioiommu_iova_range r[2] = { { 0x1000, 0xfffff }, { 0x200000, 0x3fffff } };
+	struct vfioiommu_resv_region rr = { 0xfee00000, 0xfeefffff, VFIOIOMMU_RESV_MSI, 3 };
+	struct vfioiommu_fault rec = { .kind = VFIOIOMMU_FAULT_UNRECOV };
+	uint32_t rid;
+	int fd;
+
+	memset(&W, 0, sizeof(W));
+	W.m = th_mock(host);
+	assert_int_equal(vfioiommu_mock_device_set_model(W.m, DEV_A, VFIOIOMMU_MOCK_MODEL_E1000E), 0);
+	W.scratch = th_mock("group 1\n  device 0000:01:00.0 vfio-pci\n");
+	W.ctx = ctx_on(W.m, VFIOIOMMU_MODE_IOMMUFD);
+	W.ctx2 = ctx_on(W.m, VFIOIOMMU_MODE_CONTAINER);
+	W.fresh = ctx_on(W.m, VFIOIOMMU_MODE_AUTO);
+	if (vfioiommu_device_open(W.ctx, DEV_A, &W.dev) < 0 || vfioiommu_device_open(W.ctx, DEV_C, &W.dev3) < 0)
+		fail_msg("%s", vfioiommu_strerror(W.ctx));
+	if (vfioiommu_device_open(W.ctx2, DEV_B, &W.dev2) < 0)
+		fail_msg("%s", vfioiommu_strerror(W.ctx2));
+	W.buf = mmap(NULL, 64 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(W.buf != MAP_FAILED);
+	assert_int_equal(vfioiommu_dma_map(W.ctx, W.buf, 4 * PG, RW, &W.iova), 0);
+	assert_int_equal(vfioiommu_iova_list_new(&W.list, r, 2, VFIOIOMMU_IOVA_SRC_USER), 0);
+	assert_int_equal(vfioiommu_resv_set_new(&W.set, &rr, 1), 0);
+	assert_int_equal(vfioiommu_iova_alloc_new(&W.alloc, W.list, PG), 0);
+	assert_int_equal(vfioiommu_iova_alloc_get(W.alloc, 2 * PG, 0, 0, UINT64_MAX, &W.alloc_iova), 0);
+
+	assert_int_equal(vfioiommu_pasid_space_new(&W.space, 8, NULL), 0);
+	assert_int_equal(vfioiommu_pasid_space_new(&W.space2, 8, NULL), 0);
+	assert_int_equal(vfioiommu_pasid_set_new(W.space, 0, &W.pset), 0);
+	assert_int_equal(vfioiommu_pasid_set_new(W.space, 1, &W.pset_full), 0);
+	assert_int_equal(vfioiommu_pasid_set_new(W.space2, 0, &W.pset2), 0);
+	assert_int_equal(vfioiommu_pasid_alloc(W.pset, &W.h), 0);
+	assert_int_equal(vfioiommu_pasid_alloc(W.pset_full, &W.h_full), 0);
+	assert_int_equal(vfioiommu_pasid_alloc(W.pset2, &W.h2), 0);
+	assert_int_equal(vfioiommu_pasid_alloc(W.pset, &W.h_stale), 0);
+	assert_int_equal(vfioiommu_pasid_free(W.pset, W.h_stale), 0);
+
+	assert_int_equal(vfioiommu_hwpt_alloc_pasid(W.dev, &rid), 0);
+	assert_int_equal(vfioiommu_hwpt_attach_rid(W.dev, rid), 0);
+	W.hwpt = rid;
+	assert_int_equal(vfioiommu_hwpt_alloc_pasid(W.dev, &W.hwpt2), 0);
+	assert_int_equal(vfioiommu_hwpt_destroy(W.ctx, W.hwpt2), 0);
+
+	assert_int_equal(vfioiommu_ring_create(W.ctx, 16, &W.ring), 0);
+	assert_int_equal(vfioiommu_ring_push(W.ring, &rec, 1), 1);
+	W.mem = aligned_alloc(64, 4096);
+	assert_non_null(W.mem);
+	assert_int_equal(vfioiommu_ring_attach(W.mem, 4096, VFIOIOMMU_RING_INIT, &W.aring), 0);
+
+	assert_int_equal(vfioiommu_hotplug_new(W.ctx, &W.mon), 0);
+	assert_true(vfioiommu_hotplug_dispatch(W.mon, hp_ignore, NULL) >= 0);
+	fault_queue_up();
+	assert_int_equal(vfioiommu_fault_pump_new(W.ctx, W.ffd, W.ring, &W.pump), 0);
+
+	{
+		struct vfioiommu_region_area a[4];
+		uint32_t n = 0;
+		assert_int_equal(vfioiommu_region_areas(W.dev, VFIOIOMMU_PCI_BAR0, a, 4, &n), 0);
+		assert_true(n >= 1);
+		assert_int_equal(vfioiommu_region_mmap(W.dev, VFIOIOMMU_PCI_BAR0, a[0].offset, PG, 0, &W.bar0), 0);
+	}
+	snprintf(W.hostfile, sizeof(W.hostfile), "/tmp/vfioiommu-misuse-%d.host", (int)getpid());
+	fd = open(W.hostfile, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "group 1\ngroup 1\n", 16), 16);
+	close(fd);
+}
+
+static void world_down(void)
+{
+	const vfioiommu_door *d = vfioiommu_mock_door(W.m);
+
+	unlink(W.hostfile);
+	assert_int_equal(vfioiommu_region_munmap(W.dev, W.bar0), 0);
+	vfioiommu_fault_pump_destroy(W.pump);
+	assert_int_equal(d->close(d->priv, W.ffd), 0);
+	assert_int_equal(d->close(d->priv, W.ifd), 0);
+	vfioiommu_hotplug_destroy(W.mon);
+	vfioiommu_ring_destroy(W.aring);
+	free(W.mem);
+	vfioiommu_ring_destroy(W.ring);
+	vfioiommu_pasid_space_free(W.space);
+	vfioiommu_pasid_space_free(W.space2);
+	vfioiommu_iova_alloc_free(W.alloc);
+	vfioiommu_resv_set_free(W.set);
+	vfioiommu_iova_list_free(W.list);
+	vfioiommu_ctx_destroy(W.fresh);
+	vfioiommu_ctx_destroy(W.ctx2);
+	vfioiommu_ctx_destroy(W.ctx);
+	assert_int_equal(vfioiommu_mock_open_fds(W.m), 0);
+	assert_int_equal(vfioiommu_mock_live_mmaps(W.m), 0);
+	vfioiommu_mock_destroy(W.m);
+	vfioiommu_mock_destroy(W.scratch);
+	munmap(W.buf, 64 * PG);
+}
+
+/* ------------------------------------------------------- the state canary */
+
+struct snap {
+	unsigned long calls;
+	unsigned int fds, mmaps, scratch_fds;
+	size_t scratch_groups, scratch_devs;
+	struct vfioiommu_dma_stats dma;
+	uint32_t sp_used, sp_avail, set_used, full_used, set2_used;
+	struct vfioiommu_iova_alloc_stats al;
+	int ring_ready, ring_err, aring_ready;
+	struct vfioiommu_ring_stats rs;
+	size_t list_n, set_n, pending;
+	unsigned int outstanding;
+	enum vfioiommu_backend b1, b2, b3;
+	unsigned int resets;
+};
+
+static void snap_take(struct snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->calls = vfioiommu_mock_calls(W.m);
+	s->fds = vfioiommu_mock_open_fds(W.m);
+	s->mmaps = vfioiommu_mock_live_mmaps(W.m);
+	s->scratch_fds = vfioiommu_mock_open_fds(W.scratch);
+	s->scratch_groups = W.scratch->ngroups;
+	s->scratch_devs = W.scratch->ndevs;
+	/* the queries below are door-free; take calls first and compare it first */
+	assert_int_equal(vfioiommu_dma_stats(W.ctx, &s->dma), 0);
+	assert_int_equal(vfioiommu_pasid_space_usage(W.space, &s->sp_used, &s->sp_avail), 0);
+	assert_int_equal(vfioiommu_pasid_set_usage(W.pset, &s->set_used, NULL), 0);
+	assert_int_equal(vfioiommu_pasid_set_usage(W.pset_full, &s->full_used, NULL), 0);
+	assert_int_equal(vfioiommu_pasid_set_usage(W.pset2, &s->set2_used, NULL), 0);
+	assert_int_equal(vfioiommu_iova_alloc_stats(W.alloc, &s->al), 0);
+	s->ring_ready = vfioiommu_ring_ready(W.ring);
+	s->ring_err = vfioiommu_ring_error(W.ring);
+	s->aring_ready = vfioiommu_ring_ready(W.aring);
+	assert_int_equal(vfioiommu_ring_stats(W.ring, &s->rs), 0);
+	s->list_n = vfioiommu_iova_list_count(W.list);
+	s->set_n = vfioiommu_resv_set_count(W.set);
+	s->pending = vfioiommu_hotplug_pending(W.mon);
+	s->outstanding = vfioiommu_fault_pump_outstanding(W.pump);
+	s->b1 = vfioiommu_ctx_backend(W.ctx);
+	s->b2 = vfioiommu_ctx_backend(W.ctx2);
+	s->b3 = vfioiommu_ctx_backend(W.fresh);
+	s->resets = vfioiommu_mock_device_resets(W.m, DEV_A);
+}
+
+#define ROW_DOOR 1u /* the row may reach the (mock) kernel: e.g. a lookup that finds nothing */
+
+static const char *cur_fn;
+static unsigned int failures;
+
+/* Report and go on: one run lists every deviation from the headers. */
+static void misuse_fail(const char *fmt, ...) VFIOIOMMU_PRINTF(1, 2);
+static void misuse_fail(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	print_message("MISUSE: %s\n", msg);
+	failures++;
+}
+
+static void snap_check(const struct snap *a, unsigned int flags)
+{
+	struct snap b;
+
+	snap_take(&b);
+	if (!(flags & ROW_DOOR) && b.calls != a->calls)
+		misuse_fail("%s: rejected calls reached the kernel (%lu door calls)", cur_fn, b.calls - a->calls);
+#define SAME(f) do { if (memcmp(&a->f, &b.f, sizeof(a->f))) misuse_fail("%s: state changed: %s", cur_fn, #f); } while (0)
+	SAME(fds);
+	SAME(mmaps);
+	SAME(scratch_fds);
+	SAME(scratch_groups);
+	SAME(scratch_devs);
+	SAME(dma);
+	SAME(sp_used);
+	SAME(sp_avail);
+	SAME(set_used);
+	SAME(full_used);
+	SAME(set2_used);
+	SAME(al);
+	SAME(ring_ready);
+	SAME(ring_err);
+	SAME(aring_ready);
+	SAME(rs);
+	SAME(list_n);
+	SAME(set_n);
+	SAME(pending);
+	SAME(outstanding);
+	SAME(b1);
+	SAME(b2);
+	SAME(b3);
+	SAME(resets);
+#undef SAME
+}
+
+/* ------------------------------------------------------------ assertions */
+
+#define EQ(call, want)                                                                              \
+	do {                                                                                        \
+		long long r_ = (long long)(call);                                                   \
+		if (r_ != (long long)(want))                                                        \
+			misuse_fail("%s: %s gave %lld, want %s (%lld)", cur_fn, #call, r_, #want,      \
+				 (long long)(want));                                                \
+	} while (0)
+#define EQ2(call, w1, w2)                                                                           \
+	do {                                                                                        \
+		long long r_ = (long long)(call);                                                   \
+		if (r_ != (long long)(w1) && r_ != (long long)(w2))                                 \
+			misuse_fail("%s: %s gave %lld, want %s or %s", cur_fn, #call, r_, #w1, #w2);   \
+	} while (0)
+#define NONNULL(call)                                                                               \
+	do {                                                                                        \
+		if ((call) == NULL)                                                                 \
+			misuse_fail("%s: %s gave NULL", cur_fn, #call);                                \
+	} while (0)
+#define ISNULL(x)                                                                                   \
+	do {                                                                                        \
+		if ((x) != NULL)                                                                    \
+			misuse_fail("%s: %s not NULL after a failure", cur_fn, #x);                    \
+	} while (0)
+#define STR(call, want)                                                                             \
+	do {                                                                                        \
+		const char *s_ = (call);                                                            \
+		if (!s_ || strcmp(s_, want))                                                        \
+			misuse_fail("%s: %s gave \"%s\", want \"%s\"", cur_fn, #call, s_ ? s_ : "(null)", want); \
+	} while (0)
+
+/* a pointer value a failing call must overwrite with NULL */
+#define POISON ((void *)(uintptr_t)0x5a5a5a5a)
+
+/* --------------------------------------------------------------- rows: context.h, common.h */
+
+static void r_version(void)
+{
+	NONNULL(vfioiommu_version());
+}
+
+static void r_door_system(void)
+{
+	NONNULL(vfioiommu_door_system());
+}
+
+static void r_ctx_new(void)
+{
+	struct vfioiommu_ctx_opts o = { .size = sizeof(o) };
+	vfioiommu_ctx *c = POISON;
+
+	EQ(vfioiommu_ctx_new(NULL, &o), -EINVAL);
+	o.size = 0;
+	EQ(vfioiommu_ctx_new(&c, &o), -EINVAL);
+	ISNULL(c);
+	o.size = 4; /* shorter than any version of the struct */
+	c = POISON;
+	EQ(vfioiommu_ctx_new(&c, &o), -EINVAL);
+	ISNULL(c);
+	o.size = sizeof(o);
+	o.mode = 99;
+	c = POISON;
+	EQ(vfioiommu_ctx_new(&c, &o), -EINVAL);
+	ISNULL(c);
+	o.mode = UINT32_MAX;
+	EQ(vfioiommu_ctx_new(&c, &o), -EINVAL);
+	o.mode = 0;
+	o.sysfs_root = "";
+	EQ(vfioiommu_ctx_new(&c, &o), -EINVAL);
+	ISNULL(c);
+}
+
+static void r_ctx_destroy(void)
+{
+	vfioiommu_ctx_destroy(NULL);
+}
+
+static void r_strerror(void)
+{
+	NONNULL(vfioiommu_strerror(NULL));
+	NONNULL(vfioiommu_strerror(W.fresh));
+}
+
+static void r_ctx_add_group(void)
+{
+	EQ(vfioiommu_ctx_add_group(NULL, 3), -EINVAL);
+	EQ(vfioiommu_ctx_add_group(W.ctx, 4), -EOPNOTSUPP);
+	EQ(vfioiommu_ctx_add_group(W.ctx2, 4), -EBUSY);
+	EQ(vfioiommu_ctx_add_group(W.ctx2, 999), -ENOENT);
+	EQ(vfioiommu_ctx_add_group(W.ctx2, UINT_MAX), -ENOENT);
+}
+
+static void r_device_open(void)
+{
+	vfioiommu_device *d = POISON;
+
+	EQ(vfioiommu_device_open(NULL, DEV_A, &d), -EINVAL);
+	EQ(vfioiommu_device_open(W.ctx, NULL, &d), -EINVAL);
+	EQ(vfioiommu_device_open(W.ctx, DEV_A, NULL), -EINVAL);
+	EQ(vfioiommu_device_open(W.ctx, "", &d), -EINVAL);
+	EQ(vfioiommu_device_open(W.ctx, "0000:00:03.0.0", &d), -EINVAL);
+	EQ(vfioiommu_device_open(W.ctx, "0000:00:03.8", &d), -EINVAL);
+	EQ(vfioiommu_device_open(W.ctx, "0000:00:03.0", &d), -EBUSY);
+	/* open in another context of the same host */
+	EQ(vfioiommu_device_open(W.ctx, DEV_B, &d), -EBUSY);
+	EQ(vfioiommu_device_open(W.ctx, "0000:09:00.0", &d), -ENOENT);
+	EQ(vfioiommu_device_open(W.ctx, "0000:00:08.0", &d), -ENODEV);
+}
+
+static void r_device_close(void)
+{
+	vfioiommu_device_close(NULL);
+}
+
+static void r_device_name(void)
+{
+	/* NULL is not documented; it must not crash */
+	(void)vfioiommu_device_name(NULL);
+	STR(vfioiommu_device_name(W.dev), DEV_A);
+}
+
+static void r_device_group(void)
+{
+	(void)vfioiommu_device_group(NULL);
+	EQ(vfioiommu_device_group(W.dev2), 4);
+}
+
+static void r_device_fd(void)
+{
+	EQ(vfioiommu_device_fd(NULL), -EINVAL);
+}
+
+static void r_ctx_backend(void)
+{
+	EQ(vfioiommu_ctx_backend(NULL), VFIOIOMMU_BACKEND_NONE);
+	EQ(vfioiommu_ctx_backend(W.fresh), VFIOIOMMU_BACKEND_NONE);
+}
+
+static void r_ctx_backend_reason(void)
+{
+	NONNULL(vfioiommu_ctx_backend_reason(NULL));
+}
+
+static void r_backend_name(void)
+{
+	NONNULL(vfioiommu_backend_name((enum vfioiommu_backend)99));
+	NONNULL(vfioiommu_backend_name((enum vfioiommu_backend)-1));
+}
+
+static void r_ctx_container_is_iommufd(void)
+{
+	EQ(vfioiommu_ctx_container_is_iommufd(NULL), -EINVAL);
+	EQ(vfioiommu_ctx_container_is_iommufd(W.ctx), -ENODEV);
+	EQ(vfioiommu_ctx_container_is_iommufd(W.fresh), -ENODEV);
+}
+
+/* ------------------------------------------------------------------ rows: iova.h */
+
+static void r_iova_list_new(void)
+{
+	struct vfioiommu_iova_range bad = { 10, 9 };
+	vfioiommu_iova_list *l = POISON;
+
+	EQ(vfioiommu_iova_list_new(NULL, &bad, 1, VFIOIOMMU_IOVA_SRC_USER), -EINVAL);
+	EQ(vfioiommu_iova_list_new(&l, &bad, 1, VFIOIOMMU_IOVA_SRC_USER), -EINVAL);
+	ISNULL(l);
+	l = POISON;
+	EQ(vfioiommu_iova_list_new(&l, NULL, 3, VFIOIOMMU_IOVA_SRC_USER), -EINVAL);
+	ISNULL(l);
+	EQ(vfioiommu_iova_list_new(&l, NULL, SIZE_MAX, VFIOIOMMU_IOVA_SRC_USER), -EINVAL);
+}
+
+static void r_iova_list_free(void)
+{
+	vfioiommu_iova_list_free(NULL);
+}
+
+static void r_iova_list_count(void)
+{
+	EQ(vfioiommu_iova_list_count(NULL), 0);
+}
+
+static void r_iova_list_get(void)
+{
+	struct vfioiommu_iova_range r;
+
+	EQ(vfioiommu_iova_list_get(NULL, 0, &r), -EINVAL);
+	EQ(vfioiommu_iova_list_get(W.list, 0, NULL), -EINVAL);
+	EQ(vfioiommu_iova_list_get(W.list, 2, &r), -ERANGE);
+	EQ(vfioiommu_iova_list_get(W.list, SIZE_MAX, &r), -ERANGE);
+}
+
+static void r_iova_list_source(void)
+{
+	(void)vfioiommu_iova_list_source(NULL);
+	EQ(vfioiommu_iova_list_source(W.list), VFIOIOMMU_IOVA_SRC_USER);
+}
+
+static void r_iova_source_name(void)
+{
+	NONNULL(vfioiommu_iova_source_name((enum vfioiommu_iova_source)99));
+}
+
+static void setop_rows(int (*op)(vfioiommu_iova_list **, const vfioiommu_iova_list *, const vfioiommu_iova_list *))
+{
+	vfioiommu_iova_list *l = POISON;
+
+	EQ(op(NULL, W.list, W.list), -EINVAL);
+	EQ(op(&l, NULL, W.list), -EINVAL);
+	ISNULL(l);
+	l = POISON;
+	EQ(op(&l, W.list, NULL), -EINVAL);
+	ISNULL(l);
+}
+
+static void r_iova_list_union(void)
+{
+	setop_rows(vfioiommu_iova_list_union);
+}
+
+static void r_iova_list_intersect(void)
+{
+	setop_rows(vfioiommu_iova_list_intersect);
+}
+
+static void r_iova_list_subtract(void)
+{
+	setop_rows(vfioiommu_iova_list_subtract);
+}
+
+static void r_iova_list_equal(void)
+{
+	/* NULL is not documented; it must not crash, and NULL is not equal to a non-empty list */
+	EQ2(vfioiommu_iova_list_equal(NULL, W.list), 0, -EINVAL);
+	EQ(vfioiommu_iova_list_equal(W.list, W.list), 1);
+}
+
+static void r_iova_list_contains(void)
+{
+	EQ(vfioiommu_iova_list_contains(NULL, 0, 1), -EINVAL);
+	EQ(vfioiommu_iova_list_contains(W.list, 0x2000, 0x1000), -EINVAL);
+	EQ(vfioiommu_iova_list_contains(W.list, 0xf0000, 0x200000), 0);
+}
+
+static void r_iova_list_find(void)
+{
+	size_t near = 7;
+
+	EQ2(vfioiommu_iova_list_find(NULL, 0, &near), -ENOENT, -EINVAL);
+	EQ(vfioiommu_iova_list_find(W.list, 0x100000, NULL), -ENOENT);
+	EQ(vfioiommu_iova_list_find(W.list, UINT64_MAX, &near), -ENOENT);
+	EQ(near, 1);
+}
+
+static void r_iova_list_first_fit(void)
+{
+	uint64_t a;
+
+	EQ(vfioiommu_iova_list_first_fit(NULL, PG, 0, 0, UINT64_MAX, &a), -EINVAL);
+	EQ(vfioiommu_iova_list_first_fit(W.list, PG, 0, 0, UINT64_MAX, NULL), -EINVAL);
+	EQ(vfioiommu_iova_list_first_fit(W.list, 0, 0, 0, UINT64_MAX, &a), -EINVAL);
+	EQ(vfioiommu_iova_list_first_fit(W.list, PG, 3, 0, UINT64_MAX, &a), -EINVAL);
+	EQ(vfioiommu_iova_list_first_fit(W.list, PG, 0, 10, 9, &a), -EINVAL);
+	EQ(vfioiommu_iova_list_first_fit(W.list, UINT64_MAX, 0, 0, UINT64_MAX, &a), -ENOSPC);
+	EQ(vfioiommu_iova_list_first_fit(W.list, PG, 1ull << 63, 0, UINT64_MAX, &a), -ENOSPC);
+}
+
+static void r_ctx_iova_ranges(void)
+{
+	vfioiommu_iova_list *l = POISON;
+
+	EQ(vfioiommu_ctx_iova_ranges(NULL, &l), -EINVAL);
+	EQ(vfioiommu_ctx_iova_ranges(W.ctx, NULL), -EINVAL);
+	EQ(vfioiommu_ctx_iova_ranges(W.fresh, &l), -ENODEV);
+	ISNULL(l);
+}
+
+/* ------------------------------------------------------------------ rows: alloc.h */
+
+static void r_iova_alloc_new(void)
+{
+	vfioiommu_iova_alloc *a = POISON;
+
+	EQ(vfioiommu_iova_alloc_new(NULL, W.list, PG), -EINVAL);
+	EQ(vfioiommu_iova_alloc_new(&a, NULL, PG), -EINVAL);
+	ISNULL(a);
+	a = POISON;
+	EQ(vfioiommu_iova_alloc_new(&a, W.list, 0), -EINVAL);
+	ISNULL(a);
+	EQ(vfioiommu_iova_alloc_new(&a, W.list, 3 * PG), -EINVAL);
+	EQ(vfioiommu_iova_alloc_new(&a, W.list, UINT64_MAX), -EINVAL);
+}
+
+static void r_iova_alloc_free(void)
+{
+	vfioiommu_iova_alloc_free(NULL);
+}
+
+static void r_iova_alloc_get(void)
+{
+	uint64_t i;
+
+	EQ(vfioiommu_iova_alloc_get(NULL, PG, 0, 0, UINT64_MAX, &i), -EINVAL);
+	EQ(vfioiommu_iova_alloc_get(W.alloc, PG, 0, 0, UINT64_MAX, NULL), -EINVAL);
+	EQ(vfioiommu_iova_alloc_get(W.alloc, 0, 0, 0, UINT64_MAX, &i), -EINVAL);
+	EQ(vfioiommu_iova_alloc_get(W.alloc, UINT64_MAX, 0, 0, UINT64_MAX, &i), -EINVAL);
+	EQ(vfioiommu_iova_alloc_get(W.alloc, PG, 3 * PG, 0, UINT64_MAX, &i), -EINVAL);
+	EQ(vfioiommu_iova_alloc_get(W.alloc, PG, 0, 10, 9, &i), -EINVAL);
+	EQ(vfioiommu_iova_alloc_get(W.alloc, 1ull << 40, 0, 0, UINT64_MAX, &i), -ENOSPC);
+}
+
+static void r_iova_alloc_reserve(void)
+{
+	EQ(vfioiommu_iova_alloc_reserve(NULL, 0x1000, PG), -EINVAL);
+	EQ(vfioiommu_iova_alloc_reserve(W.alloc, 0x1000, 0), -EINVAL);
+	EQ(vfioiommu_iova_alloc_reserve(W.alloc, 0x1001, PG), -EINVAL);
+	EQ(vfioiommu_iova_alloc_reserve(W.alloc, 0x1000, UINT64_MAX), -EINVAL);
+	EQ(vfioiommu_iova_alloc_reserve(W.alloc, UINT64_MAX - PG + 1, 2 * PG), -EINVAL);
+	EQ(vfioiommu_iova_alloc_reserve(W.alloc, 0x100000, PG), -ERANGE);
+	EQ(vfioiommu_iova_alloc_reserve(W.alloc, W.alloc_iova, PG), -EEXIST);
+}
+
+static void r_iova_alloc_put(void)
+{
+	EQ(vfioiommu_iova_alloc_put(NULL, W.alloc_iova, 2 * PG), -EINVAL);
+	EQ(vfioiommu_iova_alloc_put(W.alloc, W.alloc_iova, 0), -EINVAL);
+	EQ(vfioiommu_iova_alloc_put(W.alloc, W.alloc_iova, UINT64_MAX), -EINVAL);
+	/* not exactly the live block: a part of it, more than it, another start */
+	EQ(vfioiommu_iova_alloc_put(W.alloc, W.alloc_iova, PG), -ENOENT);
+	EQ(vfioiommu_iova_alloc_put(W.alloc, W.alloc_iova, 3 * PG), -ENOENT);
+	EQ(vfioiommu_iova_alloc_put(W.alloc, W.alloc_iova + PG, PG), -ENOENT);
+	EQ(vfioiommu_iova_alloc_put(W.alloc, 0x300000, PG), -ENOENT);
+}
+
+static void r_iova_alloc_stats(void)
+{
+	struct vfioiommu_iova_alloc_stats s;
+
+	EQ(vfioiommu_iova_alloc_stats(NULL, &s), -EINVAL);
+	EQ(vfioiommu_iova_alloc_stats(W.alloc, NULL), -EINVAL);
+}
+
+static void r_iova_alloc_live(void)
+{
+	EQ(vfioiommu_iova_alloc_live(NULL), 0);
+}
+
+static void r_iova_alloc_bytes_free(void)
+{
+	EQ(vfioiommu_iova_alloc_bytes_free(NULL), 0);
+}
+
+/* ------------------------------------------------------------------ rows: resv.h */
+
+static void r_resv_type_name(void)
+{
+	STR(vfioiommu_resv_type_name((enum vfioiommu_resv_type)99), "unknown");
+	STR(vfioiommu_resv_type_name((enum vfioiommu_resv_type)-1), "unknown");
+}
+
+static void r_resv_set_new(void)
+{
+	struct vfioiommu_resv_region bad = { 2, 1, VFIOIOMMU_RESV_MSI, 1 };
+	struct vfioiommu_resv_region badtype = { 1, 2, (enum vfioiommu_resv_type)99, 1 };
+	vfioiommu_resv_set *s = POISON;
+
+	EQ(vfioiommu_resv_set_new(NULL, &bad, 1), -EINVAL);
+	EQ(vfioiommu_resv_set_new(&s, NULL, 1), -EINVAL);
+	ISNULL(s);
+	s = POISON;
+	EQ(vfioiommu_resv_set_new(&s, &bad, 1), -EINVAL);
+	ISNULL(s);
+	s = POISON;
+	EQ(vfioiommu_resv_set_new(&s, &badtype, 1), -EINVAL);
+	ISNULL(s);
+}
+
+static void r_resv_set_free(void)
+{
+	vfioiommu_resv_set_free(NULL);
+}
+
+static void r_resv_set_count(void)
+{
+	EQ(vfioiommu_resv_set_count(NULL), 0);
+}
+
+static void r_resv_set_get(void)
+{
+	struct vfioiommu_resv_region r;
+
+	EQ(vfioiommu_resv_set_get(NULL, 0, &r), -EINVAL);
+	EQ(vfioiommu_resv_set_get(W.set, 0, NULL), -EINVAL);
+	EQ(vfioiommu_resv_set_get(W.set, 1, &r), -ERANGE);
+	EQ(vfioiommu_resv_set_get(W.set, SIZE_MAX, &r), -ERANGE);
+}
+
+static void r_resv_set_merge(void)
+{
+	const vfioiommu_resv_set *sets[2] = { W.set, NULL };
+	vfioiommu_resv_set *s = POISON;
+
+	EQ(vfioiommu_resv_set_merge(NULL, sets, 2), -EINVAL);
+	EQ(vfioiommu_resv_set_merge(&s, NULL, 2), -EINVAL);
+	ISNULL(s);
+}
+
+static void r_resv_parse(void)
+{
+	vfioiommu_resv_set *s = POISON;
+	char err[64];
+
+	EQ(vfioiommu_resv_parse("0x0 0x1 msi\n", 12, 1, NULL, NULL, err, sizeof(err)), -EINVAL);
+	EQ(vfioiommu_resv_parse(NULL, 12, 1, NULL, &s, err, sizeof(err)), -EINVAL);
+	ISNULL(s);
+	s = POISON;
+	EQ(vfioiommu_resv_parse("0x1 0x0 msi\n", 12, 1, NULL, &s, NULL, 0), -EINVAL);
+	ISNULL(s);
+	/* an error buffer of one byte still gets a terminated (empty) message */
+	memset(err, 'x', sizeof(err));
+	EQ(vfioiommu_resv_parse("junk", 4, 1, NULL, &s, err, 1), -EINVAL);
+	EQ(err[0], '\0');
+	EQ(err[1], 'x');
+}
+
+static void r_resv_read_group(void)
+{
+	vfioiommu_resv_set *s = POISON;
+
+	EQ(vfioiommu_resv_read_group(NULL, 3, &s), -EINVAL);
+	EQ(vfioiommu_resv_read_group(W.ctx, 3, NULL), -EINVAL);
+	EQ(vfioiommu_resv_read_group(W.ctx, 999, &s), -ENOENT);
+	ISNULL(s);
+}
+
+static void r_resv_read_groups(void)
+{
+	static const unsigned int g[] = { 3, 999 };
+	vfioiommu_resv_set *s = POISON;
+
+	EQ(vfioiommu_resv_read_groups(NULL, g, 1, &s), -EINVAL);
+	EQ(vfioiommu_resv_read_groups(W.ctx, NULL, 2, &s), -EINVAL);
+	ISNULL(s);
+	EQ(vfioiommu_resv_read_groups(W.ctx, g, 1, NULL), -EINVAL);
+	s = POISON;
+	EQ(vfioiommu_resv_read_groups(W.ctx, g, 2, &s), -ENOENT);
+	ISNULL(s);
+}
+
+static void r_resv_usable(void)
+{
+	vfioiommu_iova_list *l = POISON;
+
+	EQ(vfioiommu_resv_usable(NULL, 0, UINT64_MAX, &l), -EINVAL);
+	EQ(vfioiommu_resv_usable(W.set, 0, UINT64_MAX, NULL), -EINVAL);
+	EQ(vfioiommu_resv_usable(W.set, 2, 1, &l), -EINVAL);
+}
+
+static void r_resv_compare(void)
+{
+	vfioiommu_iova_list *a = POISON, *b = POISON;
+
+	EQ(vfioiommu_resv_compare(NULL, W.list, &a, &b), -EINVAL);
+	ISNULL(a);
+	ISNULL(b);
+	a = b = POISON;
+	EQ(vfioiommu_resv_compare(W.list, NULL, &a, &b), -EINVAL);
+	ISNULL(a);
+	ISNULL(b);
+}
+
+static void r_verdict_name(void)
+{
+	NONNULL(vfioiommu_verdict_name((enum vfioiommu_verdict_kind)99));
+}
+
+static void r_verdict_device(void)
+{
+	struct vfioiommu_verdict v;
+
+	EQ(vfioiommu_verdict_device(NULL, DEV_A, &v), -EINVAL);
+	EQ(vfioiommu_verdict_device(W.ctx, NULL, &v), -EINVAL);
+	EQ(vfioiommu_verdict_device(W.ctx, DEV_A, NULL), -EINVAL);
+	EQ(vfioiommu_verdict_device(W.ctx, "00:03.0", &v), -EINVAL);
+	EQ(vfioiommu_verdict_device(W.ctx, "0000:09:00.0", &v), -ENOENT);
+}
+
+static void r_verdict_group(void)
+{
+	struct vfioiommu_verdict v;
+
+	EQ(vfioiommu_verdict_group(NULL, 3, &v), -EINVAL);
+	EQ(vfioiommu_verdict_group(W.ctx, 3, NULL), -EINVAL);
+	EQ(vfioiommu_verdict_group(W.ctx, 999, &v), -ENOENT);
+}
+
+/* ------------------------------------------------------------------ rows: caps.h, iommufd.h */
+
+static void r_ctx_iommu_info(void)
+{
+	struct vfioiommu_iommu_info i = { .size = sizeof(i) };
+	vfioiommu_iova_list *l = POISON;
+
+	EQ(vfioiommu_ctx_iommu_info(NULL, &i, &l), -EINVAL);
+	EQ(vfioiommu_ctx_iommu_info(W.ctx2, NULL, &l), -EINVAL);
+	i.size = 15;
+	EQ(vfioiommu_ctx_iommu_info(W.ctx2, &i, &l), -EINVAL);
+	i.size = 0;
+	EQ(vfioiommu_ctx_iommu_info(W.ctx2, &i, &l), -EINVAL);
+	i.size = sizeof(i);
+	EQ(vfioiommu_ctx_iommu_info(W.ctx, &i, &l), -EOPNOTSUPP);
+	EQ(vfioiommu_ctx_iommu_info(W.fresh, &i, &l), -ENODEV);
+}
+
+static void r_ctx_iommufd_fd(void)
+{
+	EQ(vfioiommu_ctx_iommufd_fd(NULL), -EINVAL);
+	EQ(vfioiommu_ctx_iommufd_fd(W.ctx2), -EOPNOTSUPP);
+	EQ(vfioiommu_ctx_iommufd_fd(W.fresh), -ENODEV);
+}
+
+static void r_ctx_ioas_id(void)
+{
+	uint32_t id;
+
+	EQ(vfioiommu_ctx_ioas_id(NULL, &id), -EINVAL);
+	EQ(vfioiommu_ctx_ioas_id(W.ctx, NULL), -EINVAL);
+	EQ(vfioiommu_ctx_ioas_id(W.ctx2, &id), -EOPNOTSUPP);
+	EQ(vfioiommu_ctx_ioas_id(W.fresh, &id), -ENODEV);
+}
+
+static void r_device_iommufd_id(void)
+{
+	uint32_t id;
+
+	EQ(vfioiommu_device_iommufd_id(NULL, &id), -EINVAL);
+	EQ(vfioiommu_device_iommufd_id(W.dev, NULL), -EINVAL);
+	EQ(vfioiommu_device_iommufd_id(W.dev2, &id), -EOPNOTSUPP);
+}
+
+static void r_device_hw_info(void)
+{
+	struct vfioiommu_hw_info h = { .size = sizeof(h) };
+
+	EQ(vfioiommu_device_hw_info(NULL, &h), -EINVAL);
+	EQ(vfioiommu_device_hw_info(W.dev, NULL), -EINVAL);
+	h.size = 7;
+	EQ(vfioiommu_device_hw_info(W.dev, &h), -EINVAL);
+	h.size = sizeof(h);
+	EQ(vfioiommu_device_hw_info(W.dev2, &h), -EOPNOTSUPP);
+}
+
+/* ------------------------------------------------------------------ rows: dma.h */
+
+static void r_dma_map(void)
+{
+	uint64_t i = 0;
+
+	EQ(vfioiommu_dma_map(NULL, W.buf, PG, RW, &i), -EINVAL);
+	EQ(vfioiommu_dma_map(W.ctx, W.buf, PG, RW, NULL), -EINVAL);
+	EQ(vfioiommu_dma_map(W.ctx, W.buf, 0, RW, &i), -EINVAL);
+	EQ(vfioiommu_dma_map(W.ctx, W.buf, PG, 0x80, &i), -EINVAL);
+	EQ(vfioiommu_dma_map(W.ctx, W.buf + 1, PG, RW, &i), -EINVAL);
+	EQ(vfioiommu_dma_map(W.ctx, W.buf, PG + 1, RW, &i), -EINVAL);
+	EQ(vfioiommu_dma_map(W.ctx, (void *)(uintptr_t)(UINT64_MAX - PG + 1), 2 * PG, RW, &i), -EINVAL);
+	EQ(vfioiommu_dma_map(W.ctx, W.buf, UINT64_MAX - PG + 1, RW, &i), -EINVAL);
+	EQ(vfioiommu_dma_map(W.fresh, W.buf, PG, RW, &i), -ENODEV);
+	/* fixed IOVAs: overlap, outside the ranges, wrapping past 2^64 */
+	i = W.iova + PG;
+	EQ(vfioiommu_dma_map(W.ctx, W.buf, PG, RW | VFIOIOMMU_DMA_FIXED_IOVA, &i), -EEXIST);
+	i = 0xfee00000;
+	EQ(vfioiommu_dma_map(W.ctx, W.buf, PG, RW | VFIOIOMMU_DMA_FIXED_IOVA, &i), -ERANGE);
+	i = UINT64_MAX - PG + 1;
+	EQ2(vfioiommu_dma_map(W.ctx, W.buf, 2 * PG, RW | VFIOIOMMU_DMA_FIXED_IOVA, &i), -ERANGE, -EINVAL);
+}
+
+static void r_dma_map_in(void)
+{
+	uint64_t i;
+
+	EQ(vfioiommu_dma_map_in(NULL, W.buf, PG, RW, 0, 0, UINT64_MAX, &i), -EINVAL);
+	EQ(vfioiommu_dma_map_in(W.ctx, W.buf, PG, RW, 0, 0, UINT64_MAX, NULL), -EINVAL);
+	EQ(vfioiommu_dma_map_in(W.ctx, W.buf, PG, RW, 3 * PG, 0, UINT64_MAX, &i), -EINVAL);
+	EQ(vfioiommu_dma_map_in(W.ctx, W.buf, 0, RW, 0, 0, UINT64_MAX, &i), -EINVAL);
+	EQ2(vfioiommu_dma_map_in(W.ctx, W.buf, PG, RW, 0, 0x20000, 0x10000, &i), -EINVAL, -ENOSPC);
+	EQ(vfioiommu_dma_map_in(W.ctx, W.buf, PG, RW, 0, 0xfee00000, 0xfeefffff, &i), -ENOSPC);
+}
+
+static void r_dma_map_file(void)
+{
+	uint64_t i;
+
+	EQ(vfioiommu_dma_map_file(NULL, 3, 0, PG, RW, &i), -EINVAL);
+	EQ(vfioiommu_dma_map_file(W.ctx, 3, 0, PG, RW, NULL), -EINVAL);
+	EQ(vfioiommu_dma_map_file(W.ctx, -1, 0, PG, RW, &i), -EINVAL);
+	EQ(vfioiommu_dma_map_file(W.ctx, 3, 0, 0, RW, &i), -EINVAL);
+	EQ(vfioiommu_dma_map_file(W.ctx, 3, 1, PG, RW, &i), -EINVAL);
+	EQ(vfioiommu_dma_map_file(W.ctx2, 3, 0, PG, RW, &i), -EOPNOTSUPP);
+}
+
+static void r_dma_unmap(void)
+{
+	EQ(vfioiommu_dma_unmap(NULL, W.iova, 4 * PG), -EINVAL);
+	EQ(vfioiommu_dma_unmap(W.ctx, W.iova, 0), -EINVAL);
+	EQ(vfioiommu_dma_unmap(W.ctx, W.iova, PG), -EINVAL);          /* would split */
+	EQ(vfioiommu_dma_unmap(W.ctx, W.iova + PG, 3 * PG), -EINVAL); /* would split */
+	EQ(vfioiommu_dma_unmap(W.ctx, 0x40000000, PG), -ENOENT);
+	EQ(vfioiommu_dma_unmap(W.ctx, UINT64_MAX - PG + 1, 2 * PG), -EINVAL);
+	EQ(vfioiommu_dma_unmap(W.fresh, 0, PG), -ENODEV);
+}
+
+static void r_dma_unmap_at(void)
+{
+	EQ(vfioiommu_dma_unmap_at(NULL, W.iova), -EINVAL);
+	EQ(vfioiommu_dma_unmap_at(W.ctx, W.iova + PG), -ENOENT);
+	/* a mapping of another context */
+	EQ(vfioiommu_dma_unmap_at(W.ctx2, W.iova), -ENOENT);
+}
+
+static void r_dma_unmap_all(void)
+{
+	EQ(vfioiommu_dma_unmap_all(NULL), -EINVAL);
+	EQ(vfioiommu_dma_unmap_all(W.fresh), -ENODEV);
+}
+
+static void r_dma_translate(void)
+{
+	uint64_t i;
+
+	EQ(vfioiommu_dma_translate(NULL, W.buf, 1, &i), -EINVAL);
+	EQ(vfioiommu_dma_translate(W.ctx, W.buf, 1, NULL), -EINVAL);
+	EQ(vfioiommu_dma_translate(W.ctx, W.buf, 5 * PG, &i), -ENOENT);
+	EQ(vfioiommu_dma_translate(W.ctx, W.buf + 3 * PG, 2 * PG, &i), -ENOENT);
+	EQ2(vfioiommu_dma_translate(W.ctx, W.buf, 0, &i), -EINVAL, -ENOENT);
+	EQ(vfioiommu_dma_translate(W.ctx, (void *)(uintptr_t)(UINT64_MAX - 1), 4, &i), -ENOENT);
+	EQ(vfioiommu_dma_translate(W.ctx2, W.buf, 1, &i), -ENOENT);
+}
+
+static void r_dma_stats(void)
+{
+	struct vfioiommu_dma_stats s;
+
+	EQ(vfioiommu_dma_stats(NULL, &s), -EINVAL);
+	EQ(vfioiommu_dma_stats(W.ctx, NULL), -EINVAL);
+	EQ(vfioiommu_dma_stats(W.fresh, &s), -ENODEV);
+}
+
+/* ------------------------------------------------------------------ rows: pasid.h */
+
+static void r_pasid_space_new(void)
+{
+	struct vfioiommu_pasid_space_opts o = { .size = sizeof(o) };
+	vfioiommu_pasid_space *s = POISON;
+
+	EQ(vfioiommu_pasid_space_new(NULL, 8, NULL), -EINVAL);
+	EQ(vfioiommu_pasid_space_new(&s, 0, NULL), -EINVAL);
+	ISNULL(s);
+	s = POISON;
+	EQ(vfioiommu_pasid_space_new(&s, 21, NULL), -EINVAL);
+	ISNULL(s);
+	EQ(vfioiommu_pasid_space_new(&s, UINT_MAX, NULL), -EINVAL);
+	o.size = 3;
+	EQ(vfioiommu_pasid_space_new(&s, 8, &o), -EINVAL);
+	o.size = sizeof(o);
+	o.flags = 1u << 7;
+	EQ(vfioiommu_pasid_space_new(&s, 8, &o), -EINVAL);
+	o.flags = VFIOIOMMU_PASID_SPACE_RESERVE;
+	o.reserved_lo = 9;
+	o.reserved_hi = 8;
+	EQ(vfioiommu_pasid_space_new(&s, 8, &o), -EINVAL);
+	/* nothing left to allocate: PASID 0 kept, 1 reserved */
+	o.reserved_lo = 1;
+	o.reserved_hi = 1;
+	EQ(vfioiommu_pasid_space_new(&s, 1, &o), -EINVAL);
+	ISNULL(s);
+}
+
+static void r_pasid_space_for_device(void)
+{
+	vfioiommu_pasid_space *s = POISON;
+
+	EQ(vfioiommu_pasid_space_for_device(NULL, W.dev, NULL), -EINVAL);
+	EQ(vfioiommu_pasid_space_for_device(&s, NULL, NULL), -EINVAL);
+	ISNULL(s);
+	s = POISON;
+	EQ(vfioiommu_pasid_space_for_device(&s, W.dev2, NULL), -EOPNOTSUPP);
+	ISNULL(s);
+}
+
+static void r_pasid_space_free(void)
+{
+	vfioiommu_pasid_space_free(NULL);
+}
+
+static void r_pasid_space_width(void)
+{
+	EQ(vfioiommu_pasid_space_width(NULL), 0);
+}
+
+static void r_pasid_space_usage(void)
+{
+	uint32_t a, b;
+
+	EQ(vfioiommu_pasid_space_usage(NULL, &a, &b), -EINVAL);
+}
+
+static void r_pasid_set_new(void)
+{
+	vfioiommu_pasid_set *s = POISON;
+
+	EQ(vfioiommu_pasid_set_new(NULL, 0, &s), -EINVAL);
+	ISNULL(s);
+	EQ(vfioiommu_pasid_set_new(W.space, 0, NULL), -EINVAL);
+}
+
+static void r_pasid_set_free(void)
+{
+	vfioiommu_pasid_set_free(NULL);
+}
+
+static void r_pasid_set_usage(void)
+{
+	uint32_t a, b;
+
+	EQ(vfioiommu_pasid_set_usage(NULL, &a, &b), -EINVAL);
+}
+
+static void r_pasid_alloc(void)
+{
+	vfioiommu_pasid_handle h = 99;
+
+	EQ(vfioiommu_pasid_alloc(NULL, &h), -EINVAL);
+	EQ(h, VFIOIOMMU_PASID_HANDLE_NONE);
+	EQ(vfioiommu_pasid_alloc(W.pset, NULL), -EINVAL);
+	h = 99;
+	EQ(vfioiommu_pasid_alloc(W.pset_full, &h), -EDQUOT);
+	EQ(h, VFIOIOMMU_PASID_HANDLE_NONE);
+}
+
+static void r_pasid_alloc_value(void)
+{
+	vfioiommu_pasid_handle h = 99;
+	int taken = vfioiommu_pasid_value(W.pset, W.h);
+
+	EQ(vfioiommu_pasid_alloc_value(NULL, 5, &h), -EINVAL);
+	EQ(h, VFIOIOMMU_PASID_HANDLE_NONE);
+	EQ(vfioiommu_pasid_alloc_value(W.pset, 5, NULL), -EINVAL);
+	EQ(vfioiommu_pasid_alloc_value(W.pset, 0, &h), -ERANGE);
+	EQ(vfioiommu_pasid_alloc_value(W.pset, 256, &h), -ERANGE);
+	EQ(vfioiommu_pasid_alloc_value(W.pset, UINT32_MAX, &h), -ERANGE);
+	h = 99;
+	EQ(vfioiommu_pasid_alloc_value(W.pset, (uint32_t)taken, &h), -EBUSY);
+	EQ(h, VFIOIOMMU_PASID_HANDLE_NONE);
+	/* taken by another set */
+	EQ(vfioiommu_pasid_alloc_value(W.pset_full, (uint32_t)taken, &h), -EBUSY);
+	EQ(vfioiommu_pasid_alloc_value(W.pset_full, 200, &h), -EDQUOT);
+}
+
+/* the handle checks pasid_free and pasid_value share */
+static void handle_rows(int (*op)(vfioiommu_pasid_set *, vfioiommu_pasid_handle))
+{
+	EQ(op(NULL, W.h), -EINVAL);
+	EQ(op(W.pset, VFIOIOMMU_PASID_HANDLE_NONE), -EINVAL);
+	EQ(op(W.pset, UINT64_MAX), -EINVAL);
+	EQ(op(W.pset, W.h_stale), -EINVAL);   /* freed */
+	EQ(op(W.pset, W.h_full), -EINVAL);    /* another set of the space */
+	EQ(op(W.pset, W.h2), -EINVAL);        /* another space */
+	EQ(op(W.pset2, W.h), -EINVAL);
+}
+
+static void r_pasid_free(void)
+{
+	handle_rows(vfioiommu_pasid_free);
+}
+
+static void r_pasid_value(void)
+{
+	handle_rows(vfioiommu_pasid_value);
+}
+
+static void r_hwpt_alloc_pasid(void)
+{
+	uint32_t id;
+
+	EQ(vfioiommu_hwpt_alloc_pasid(NULL, &id), -EINVAL);
+	EQ(vfioiommu_hwpt_alloc_pasid(W.dev, NULL), -EINVAL);
+	EQ(vfioiommu_hwpt_alloc_pasid(W.dev2, &id), -EOPNOTSUPP);
+}
+
+static void r_hwpt_attach_rid(void)
+{
+	EQ(vfioiommu_hwpt_attach_rid(NULL, W.hwpt), -EINVAL);
+	EQ(vfioiommu_hwpt_attach_rid(W.dev2, W.hwpt), -EOPNOTSUPP);
+}
+
+static void r_hwpt_destroy(void)
+{
+	EQ(vfioiommu_hwpt_destroy(NULL, W.hwpt), -EINVAL);
+	EQ(vfioiommu_hwpt_destroy(W.ctx2, W.hwpt), -EOPNOTSUPP);
+	EQ(vfioiommu_hwpt_destroy(W.ctx, W.hwpt2), -ENOENT); /* destroyed already */
+	EQ(vfioiommu_hwpt_destroy(W.ctx, 0), -ENOENT);
+	EQ(vfioiommu_hwpt_destroy(W.ctx, W.hwpt), -EBUSY);  /* the RID of W.dev is on it */
+}
+
+static void attach_rows(int (*op)(vfioiommu_device *, vfioiommu_pasid_set *, vfioiommu_pasid_handle, uint32_t))
+{
+	EQ(op(NULL, W.pset, W.h, W.hwpt), -EINVAL);
+	EQ(op(W.dev, NULL, W.h, W.hwpt), -EINVAL);
+	EQ(op(W.dev, W.pset, W.h_stale, W.hwpt), -EINVAL);
+	EQ(op(W.dev, W.pset, W.h2, W.hwpt), -EINVAL);
+	EQ(op(W.dev, W.pset, VFIOIOMMU_PASID_HANDLE_NONE, W.hwpt), -EINVAL);
+	EQ(op(W.dev2, W.pset, W.h, W.hwpt), -EOPNOTSUPP);
+}
+
+static void r_pasid_attach(void)
+{
+	attach_rows(vfioiommu_pasid_attach);
+}
+
+static void r_pasid_replace(void)
+{
+	attach_rows(vfioiommu_pasid_replace);
+}
+
+static void r_pasid_detach(void)
+{
+	EQ(vfioiommu_pasid_detach(NULL, W.pset, W.h), -EINVAL);
+	EQ(vfioiommu_pasid_detach(W.dev, NULL, W.h), -EINVAL);
+	EQ(vfioiommu_pasid_detach(W.dev, W.pset, W.h_stale), -EINVAL);
+	EQ(vfioiommu_pasid_detach(W.dev, W.pset, W.h2), -EINVAL);
+	EQ(vfioiommu_pasid_detach(W.dev2, W.pset, W.h), -EOPNOTSUPP);
+}
+
+/* ------------------------------------------------------------------ rows: fault.h */
+
+static void r_fault_kind_name(void)
+{
+	STR(vfioiommu_fault_kind_name(0), "unknown");
+	STR(vfioiommu_fault_kind_name(UINT32_MAX), "unknown");
+}
+
+static void r_ring_attach(void)
+{
+	unsigned char *m = aligned_alloc(64, 4096);
+	vfioiommu_ring *r = POISON;
+
+	assert_non_null(m);
+	memset(m, 0, 4096);
+	EQ(vfioiommu_ring_attach(NULL, 4096, 0, &r), -EINVAL);
+	ISNULL(r);
+	EQ(vfioiommu_ring_attach(m, 4096, 0, NULL), -EINVAL);
+	r = POISON;
+	EQ(vfioiommu_ring_attach(m + 4, 4092, VFIOIOMMU_RING_INIT, &r), -EINVAL); /* misaligned */
+	ISNULL(r);
+	EQ(vfioiommu_ring_attach(m, 16 + 63, VFIOIOMMU_RING_INIT, &r), -EINVAL);  /* no room for a record */
+	EQ(vfioiommu_ring_attach(m, 0, VFIOIOMMU_RING_INIT, &r), -EINVAL);
+	EQ(vfioiommu_ring_attach(m, 4096, 1u << 9, &r), -EINVAL);                 /* unknown flag */
+	r = POISON;
+	EQ(vfioiommu_ring_attach(m, 4096, 0, &r), -EPROTO);                        /* size 0 */
+	ISNULL(r);
+	NONNULL(vfioiommu_ring_strerror(NULL));
+	EQ(vfioiommu_ring_strerror(NULL)[0] != '\0', 1);
+	/* a header whose size does not fit the mapping */
+	m[0] = 0xff;
+	m[1] = 0xff;
+	EQ(vfioiommu_ring_attach(m, 4096, 0, &r), -EPROTO);
+	free(m);
+}
+
+static void r_ring_create(void)
+{
+	vfioiommu_ring *r = POISON;
+
+	EQ(vfioiommu_ring_create(NULL, 16, &r), -EINVAL);
+	ISNULL(r);
+	EQ(vfioiommu_ring_create(W.ctx, 16, NULL), -EINVAL);
+	r = POISON;
+	EQ(vfioiommu_ring_create(W.ctx, 0, &r), -EINVAL);
+	ISNULL(r);
+	EQ(vfioiommu_ring_create(W.ctx, (1u << 24) + 1, &r), -EINVAL);
+	EQ(vfioiommu_ring_create(W.ctx, UINT_MAX, &r), -EINVAL);
+}
+
+static void r_ring_destroy(void)
+{
+	vfioiommu_ring_destroy(NULL);
+}
+
+static void r_ring_fd(void)
+{
+	EQ(vfioiommu_ring_fd(NULL), -EINVAL);
+	EQ(vfioiommu_ring_fd(W.aring), -ENOENT);
+}
+
+static void r_ring_map_size(void)
+{
+	EQ(vfioiommu_ring_map_size(NULL), 0);
+}
+
+static void r_ring_capacity(void)
+{
+	EQ(vfioiommu_ring_capacity(NULL), 0);
+}
+
+static void r_ring_layout(void)
+{
+	NONNULL(vfioiommu_ring_layout(NULL));
+}
+
+static void r_ring_eventfd(void)
+{
+	EQ(vfioiommu_ring_eventfd(NULL), -EINVAL);
+	EQ(vfioiommu_ring_eventfd(W.aring), -ENOENT);
+}
+
+static void r_ring_set_eventfd(void)
+{
+	EQ(vfioiommu_ring_set_eventfd(NULL, 3), -EINVAL);
+	EQ(vfioiommu_ring_set_eventfd(W.ring, 3), -EINVAL); /* owns one already */
+}
+
+static void r_ring_peek(void)
+{
+	const struct vfioiommu_fault *f;
+
+	EQ(vfioiommu_ring_peek(NULL, &f), -EINVAL);
+	EQ(vfioiommu_ring_peek(W.ring, NULL), -EINVAL);
+	EQ(vfioiommu_ring_peek(W.aring, &f), -EAGAIN);
+}
+
+static void r_ring_peek_batch(void)
+{
+	const struct vfioiommu_fault *v[4];
+
+	EQ(vfioiommu_ring_peek_batch(NULL, v, 4), -EINVAL);
+	EQ(vfioiommu_ring_peek_batch(W.ring, NULL, 4), -EINVAL);
+	EQ(vfioiommu_ring_peek_batch(W.aring, v, 4), 0);
+}
+
+static void r_ring_at(void)
+{
+	const struct vfioiommu_fault *f;
+
+	EQ(vfioiommu_ring_at(NULL, 0, &f), -EINVAL);
+	EQ(vfioiommu_ring_at(W.ring, 0, NULL), -EINVAL);
+	EQ(vfioiommu_ring_at(W.ring, 1, &f), -EAGAIN);
+	EQ(vfioiommu_ring_at(W.ring, UINT_MAX, &f), -EAGAIN);
+}
+
+static void r_ring_advance(void)
+{
+	EQ(vfioiommu_ring_advance(NULL, 1), -EINVAL);
+	EQ(vfioiommu_ring_advance(W.ring, 2), -EINVAL);
+	EQ(vfioiommu_ring_advance(W.ring, UINT_MAX), -EINVAL);
+	EQ(vfioiommu_ring_advance(W.aring, 1), -EINVAL);
+}
+
+static void r_ring_copy(void)
+{
+	struct vfioiommu_fault out[2];
+
+	EQ(vfioiommu_ring_copy(NULL, out, 2), -EINVAL);
+	EQ(vfioiommu_ring_copy(W.ring, NULL, 2), -EINVAL);
+	EQ(vfioiommu_ring_copy(W.aring, out, 2), 0);
+}
+
+static void r_ring_ready(void)
+{
+	EQ(vfioiommu_ring_ready(NULL), -EINVAL);
+}
+
+static void r_ring_prepare_wait(void)
+{
+	EQ(vfioiommu_ring_prepare_wait(NULL), -EINVAL);
+	EQ(vfioiommu_ring_prepare_wait(W.aring), -ENOENT);
+}
+
+static void r_ring_finish_wait(void)
+{
+	EQ(vfioiommu_ring_finish_wait(NULL), -EINVAL);
+	EQ(vfioiommu_ring_finish_wait(W.aring), -ENOENT);
+}
+
+static void r_ring_wait(void)
+{
+	EQ(vfioiommu_ring_wait(NULL, 0), -EINVAL);
+	EQ(vfioiommu_ring_wait(W.aring, 0), -ENOENT);
+}
+
+static void r_ring_push(void)
+{
+	EQ(vfioiommu_ring_push(NULL, NULL, 0), -EINVAL);
+	EQ(vfioiommu_ring_push(W.aring, NULL, 3), -EINVAL);
+}
+
+static void r_ring_room(void)
+{
+	EQ(vfioiommu_ring_room(NULL, 1), -EINVAL);
+}
+
+static void r_ring_error(void)
+{
+	EQ(vfioiommu_ring_error(NULL), -EINVAL);
+}
+
+static void r_ring_strerror(void)
+{
+	NONNULL(vfioiommu_ring_strerror(NULL));
+	STR(vfioiommu_ring_strerror(W.ring), "");
+}
+
+static void r_ring_stats(void)
+{
+	struct vfioiommu_ring_stats s;
+
+	EQ(vfioiommu_ring_stats(NULL, &s), -EINVAL);
+	EQ(vfioiommu_ring_stats(W.ring, NULL), -EINVAL);
+}
+
+static void r_fault_pump_new(void)
+{
+	vfioiommu_fault_pump *p = POISON;
+
+	EQ(vfioiommu_fault_pump_new(NULL, W.ffd, W.ring, &p), -EINVAL);
+	ISNULL(p);
+	EQ(vfioiommu_fault_pump_new(W.ctx, -1, W.ring, &p), -EINVAL);
+	EQ(vfioiommu_fault_pump_new(W.ctx, W.ffd, NULL, &p), -EINVAL);
+	EQ(vfioiommu_fault_pump_new(W.ctx, W.ffd, W.ring, NULL), -EINVAL);
+}
+
+static void r_fault_pump_destroy(void)
+{
+	vfioiommu_fault_pump_destroy(NULL);
+}
+
+static void r_fault_pump_run(void)
+{
+	EQ(vfioiommu_fault_pump_run(NULL), -EINVAL);
+}
+
+static void r_fault_pump_respond(void)
+{
+	EQ(vfioiommu_fault_pump_respond(NULL, 1, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
+	EQ(vfioiommu_fault_pump_respond(W.pump, 1, 7), -EINVAL);
+	EQ(vfioiommu_fault_pump_respond(W.pump, 1, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL); /* never delivered */
+	EQ(vfioiommu_fault_pump_respond(W.pump, 0, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
+}
+
+static void r_fault_pump_outstanding(void)
+{
+	EQ(vfioiommu_fault_pump_outstanding(NULL), 0);
+}
+
+/* ------------------------------------------------------------------ rows: device.h */
+
+static void r_device_get_info(void)
+{
+	struct vfioiommu_device_info i = { .size = sizeof(i) };
+
+	EQ(vfioiommu_device_get_info(NULL, &i), -EINVAL);
+	EQ(vfioiommu_device_get_info(W.dev, NULL), -EINVAL);
+	i.size = 15;
+	EQ(vfioiommu_device_get_info(W.dev, &i), -EINVAL);
+}
+
+static void r_region_get_info(void)
+{
+	struct vfioiommu_region_info i = { .size = sizeof(i) };
+
+	EQ(vfioiommu_region_get_info(NULL, 0, &i), -EINVAL);
+	EQ(vfioiommu_region_get_info(W.dev, 0, NULL), -EINVAL);
+	EQ(vfioiommu_region_get_info(W.dev, 9, &i), -EINVAL); /* e1000e: 9 regions */
+	EQ(vfioiommu_region_get_info(W.dev, UINT32_MAX, &i), -EINVAL);
+	i.size = 4;
+	EQ(vfioiommu_region_get_info(W.dev, 0, &i), -EINVAL);
+}
+
+static void r_region_areas(void)
+{
+	struct vfioiommu_region_area a[1];
+	uint32_t n = 77;
+
+	EQ(vfioiommu_region_areas(NULL, 0, a, 1, &n), -EINVAL);
+	EQ(vfioiommu_region_areas(W.dev, 0, a, 1, NULL), -EINVAL);
+	EQ(vfioiommu_region_areas(W.dev, 0, NULL, 1, &n), -EINVAL);
+	EQ(vfioiommu_region_areas(W.dev, 99, a, 1, &n), -EINVAL);
+	EQ(vfioiommu_region_areas(W.dev, 0, a, 0, &n), -ENOSPC);
+	EQ(n, 1);
+}
+
+static void r_region_type_name(void)
+{
+	EQ(vfioiommu_region_type_name(12345) == NULL, 1);
+}
+
+static void r_region_subtype_name(void)
+{
+	EQ(vfioiommu_region_subtype_name(12345, 1) == NULL, 1);
+	EQ(vfioiommu_region_subtype_name(1, 12345) == NULL, 1);
+}
+
+static void r_pci_region_name(void)
+{
+	EQ(vfioiommu_pci_region_name(9) == NULL, 1);
+	EQ(vfioiommu_pci_region_name(UINT32_MAX) == NULL, 1);
+}
+
+static void io_rows(bool write)
+{
+	char b[8] = { 0 };
+#define IO(d, i, o, p, l) (write ? vfioiommu_region_write(d, i, o, p, l) : vfioiommu_region_read(d, i, o, p, l))
+	EQ(IO(NULL, VFIOIOMMU_PCI_CONFIG, 0, b, 4), -EINVAL);
+	EQ(IO(W.dev, VFIOIOMMU_PCI_CONFIG, 0, NULL, 4), -EINVAL);
+	EQ(IO(W.dev, 99, 0, b, 4), -EINVAL);
+	EQ(IO(W.dev, VFIOIOMMU_PCI_CONFIG, 4096, b, 1), -EINVAL);
+	EQ(IO(W.dev, VFIOIOMMU_PCI_CONFIG, 4094, b, 4), -EINVAL);
+	EQ(IO(W.dev, VFIOIOMMU_PCI_CONFIG, UINT64_MAX, b, 2), -EINVAL);
+	EQ(IO(W.dev, VFIOIOMMU_PCI_CONFIG, 8, b, SIZE_MAX), -EINVAL);
+	EQ(IO(W.dev, VFIOIOMMU_PCI_ROM, 0, b, 4), -EINVAL); /* size 0 */
+#undef IO
+}
+
+static void r_region_read(void)
+{
+	io_rows(false);
+}
+
+static void r_region_write(void)
+{
+	io_rows(true);
+}
+
+static void r_region_mmap(void)
+{
+	void *a = POISON;
+
+	EQ(vfioiommu_region_mmap(NULL, 0, 0, PG, 0, &a), -EINVAL);
+	EQ(vfioiommu_region_mmap(W.dev, 0, 0, PG, 0, NULL), -EINVAL);
+	EQ(vfioiommu_region_mmap(W.dev, 0, 0, 0, 0, &a), -EINVAL);
+	EQ(vfioiommu_region_mmap(W.dev, 0, 1, PG, 0, &a), -EINVAL);
+	EQ(vfioiommu_region_mmap(W.dev, 99, 0, PG, 0, &a), -EINVAL);
+	EQ(vfioiommu_region_mmap(W.dev, VFIOIOMMU_PCI_CONFIG, 0, PG, 0, &a), -EOPNOTSUPP);
+	EQ(vfioiommu_region_mmap(W.dev, 0, 0x20000, PG, 0, &a), -ERANGE);
+	EQ(vfioiommu_region_mmap(W.dev, 0, 0, 0x21000, 0, &a), -ERANGE);
+	EQ(vfioiommu_region_mmap(W.dev, 0, UINT64_MAX - PG + 1, PG, 0, &a), -ERANGE);
+	EQ(vfioiommu_region_mmap(W.dev, 0, 0, UINT64_MAX, 0, &a), -ERANGE);
+	EQ(vfioiommu_region_mmap(W.dev, 0, 0, PG, 1u << 5, &a), -EINVAL);
+}
+
+static void r_region_munmap(void)
+{
+	EQ(vfioiommu_region_munmap(NULL, W.bar0), -EINVAL);
+	EQ(vfioiommu_region_munmap(W.dev, NULL), -ENOENT);
+	EQ(vfioiommu_region_munmap(W.dev, W.buf), -ENOENT);
+	EQ(vfioiommu_region_munmap(W.dev, (char *)W.bar0 + 1), -ENOENT);
+	/* the mapping of another device */
+	EQ(vfioiommu_region_munmap(W.dev3, W.bar0), -ENOENT);
+}
+
+static void r_irq_get_info(void)
+{
+	struct vfioiommu_irq_info i = { .size = sizeof(i) };
+
+	EQ(vfioiommu_irq_get_info(NULL, 0, &i), -EINVAL);
+	EQ(vfioiommu_irq_get_info(W.dev, 0, NULL), -EINVAL);
+	EQ(vfioiommu_irq_get_info(W.dev, 5, &i), -EINVAL);
+	EQ(vfioiommu_irq_get_info(W.dev, UINT32_MAX, &i), -EINVAL);
+	i.size = 2;
+	EQ(vfioiommu_irq_get_info(W.dev, 0, &i), -EINVAL);
+}
+
+static void r_irq_set_eventfds(void)
+{
+	int fds[2] = { -1, -1 };
+
+	EQ(vfioiommu_irq_set_eventfds(NULL, VFIOIOMMU_PCI_IRQ_MSIX, 0, 1, fds), -EINVAL);
+	EQ(vfioiommu_irq_set_eventfds(W.dev, VFIOIOMMU_PCI_IRQ_MSIX, 0, 0, fds), -EINVAL);
+	EQ(vfioiommu_irq_set_eventfds(W.dev, VFIOIOMMU_PCI_IRQ_MSIX, 0, 1, NULL), -EINVAL);
+	EQ(vfioiommu_irq_set_eventfds(W.dev, VFIOIOMMU_PCI_IRQ_MSIX, 4, 2, fds), -EINVAL);
+	EQ(vfioiommu_irq_set_eventfds(W.dev, VFIOIOMMU_PCI_IRQ_MSIX, UINT32_MAX, 2, fds), -EINVAL);
+	EQ(vfioiommu_irq_set_eventfds(W.dev, 99, 0, 1, fds), -EINVAL);
+}
+
+static void r_irq_enable(void)
+{
+	int fds[2];
+
+	EQ(vfioiommu_irq_enable(NULL, VFIOIOMMU_PCI_IRQ_MSIX, 0, 1, fds), -EINVAL);
+	EQ(vfioiommu_irq_enable(W.dev, VFIOIOMMU_PCI_IRQ_MSIX, 0, 0, fds), -EINVAL);
+	EQ(vfioiommu_irq_enable(W.dev, VFIOIOMMU_PCI_IRQ_MSIX, 5, 1, fds), -EINVAL);
+	EQ(vfioiommu_irq_enable(W.dev, VFIOIOMMU_PCI_IRQ_MSIX, 1, UINT32_MAX, fds), -EINVAL);
+	EQ(vfioiommu_irq_enable(W.dev, 99, 0, 1, fds), -EINVAL);
+}
+
+static void r_irq_eventfd(void)
+{
+	EQ2(vfioiommu_irq_eventfd(NULL, 0, 0), -EINVAL, -ENOENT);
+	EQ(vfioiommu_irq_eventfd(W.dev, VFIOIOMMU_PCI_IRQ_MSIX, 0), -ENOENT);
+	EQ(vfioiommu_irq_eventfd(W.dev, 99, 0), -ENOENT);
+}
+
+static void r_irq_trigger(void)
+{
+	EQ(vfioiommu_irq_trigger(NULL, VFIOIOMMU_PCI_IRQ_MSIX, 0, 1), -EINVAL);
+	EQ(vfioiommu_irq_trigger(W.dev, VFIOIOMMU_PCI_IRQ_MSIX, 0, 1), -EINVAL); /* not enabled */
+	EQ(vfioiommu_irq_trigger(W.dev, VFIOIOMMU_PCI_IRQ_MSIX, 4, 9), -EINVAL);
+}
+
+static void r_irq_mask(void)
+{
+	EQ(vfioiommu_irq_mask(NULL, 0, 0, 1), -EINVAL);
+	EQ(vfioiommu_irq_mask(W.dev, VFIOIOMMU_PCI_IRQ_MSIX, 0, 1), -EOPNOTSUPP);
+	EQ(vfioiommu_irq_mask(W.dev, 99, 0, 1), -EINVAL);
+}
+
+static void r_irq_unmask(void)
+{
+	EQ(vfioiommu_irq_unmask(NULL, 0, 0, 1), -EINVAL);
+	EQ(vfioiommu_irq_unmask(W.dev, VFIOIOMMU_PCI_IRQ_MSIX, 0, 1), -EOPNOTSUPP);
+	EQ(vfioiommu_irq_unmask(W.dev, 99, 0, 1), -EINVAL);
+}
+
+static void r_irq_disable(void)
+{
+	EQ(vfioiommu_irq_disable(NULL, 0), -EINVAL);
+	EQ(vfioiommu_irq_disable(W.dev, 99), -EINVAL);
+}
+
+static void r_device_request_eventfd(void)
+{
+	int fd;
+
+	EQ(vfioiommu_device_request_eventfd(NULL, &fd), -EINVAL);
+	EQ(vfioiommu_device_request_eventfd(W.dev, NULL), -EINVAL);
+}
+
+static void r_device_reset(void)
+{
+	EQ(vfioiommu_device_reset(NULL), -EINVAL);
+}
+
+static void r_device_hot_reset_info(void)
+{
+	struct vfioiommu_reset_info *i = POISON;
+
+	EQ(vfioiommu_device_hot_reset_info(NULL, &i), -EINVAL);
+	EQ(vfioiommu_device_hot_reset_info(W.dev3, NULL), -EINVAL);
+	/* a device on the root bus has no hot reset */
+	EQ(vfioiommu_device_hot_reset_info(W.dev, &i), -EOPNOTSUPP);
+	ISNULL(i);
+}
+
+static void r_reset_info_free(void)
+{
+	vfioiommu_reset_info_free(NULL);
+}
+
+static void r_device_hot_reset(void)
+{
+	EQ(vfioiommu_device_hot_reset(NULL), -EINVAL);
+	EQ(vfioiommu_device_hot_reset(W.dev), -EOPNOTSUPP);
+}
+
+static void r_pci_get_ids(void)
+{
+	struct vfioiommu_pci_ids ids;
+
+	EQ(vfioiommu_pci_get_ids(NULL, &ids), -EINVAL);
+	EQ(vfioiommu_pci_get_ids(W.dev, NULL), -EINVAL);
+}
+
+static void cfg_rows(bool write)
+{
+	uint32_t v = 0;
+#define CFG(d, o, w) (write ? vfioiommu_pci_config_write(d, o, w, v) : vfioiommu_pci_config_read(d, o, w, &v))
+	EQ(CFG(NULL, 0, 4), -EINVAL);
+	EQ(CFG(W.dev, 0, 3), -EINVAL);
+	EQ(CFG(W.dev, 0, 0), -EINVAL);
+	EQ(CFG(W.dev, 0, 8), -EINVAL);
+	EQ(CFG(W.dev, 4096, 4), -EINVAL);
+	EQ(CFG(W.dev, 4094, 4), -EINVAL);
+	EQ(CFG(W.dev, UINT32_MAX, 1), -EINVAL);
+#undef CFG
+	if (!write)
+		EQ(vfioiommu_pci_config_read(W.dev, 0, 4, NULL), -EINVAL);
+}
+
+static void r_pci_config_read(void)
+{
+	cfg_rows(false);
+}
+
+static void r_pci_config_write(void)
+{
+	cfg_rows(true);
+}
+
+static void r_pci_find_cap(void)
+{
+	uint32_t off;
+
+	EQ(vfioiommu_pci_find_cap(NULL, 0x11, 0, &off), -EINVAL);
+	EQ(vfioiommu_pci_find_cap(W.dev, 0x11, 0, NULL), -EINVAL);
+	EQ(vfioiommu_pci_find_cap(W.dev, 0xee, 0, &off), -ENOENT);
+	EQ2(vfioiommu_pci_find_cap(W.dev, 0x11, 4096, &off), -EINVAL, -ENOENT);
+}
+
+static void r_pci_find_ext_cap(void)
+{
+	uint32_t off;
+
+	EQ(vfioiommu_pci_find_ext_cap(NULL, 1, 0, &off), -EINVAL);
+	EQ(vfioiommu_pci_find_ext_cap(W.dev, 1, 0, NULL), -EINVAL);
+	EQ(vfioiommu_pci_find_ext_cap(W.dev, 0x7ee, 0, &off), -ENOENT);
+	EQ2(vfioiommu_pci_find_ext_cap(W.dev, 1, 8192, &off), -EINVAL, -ENOENT);
+}
+
+static void r_pci_map_bar(void)
+{
+	void *a = POISON;
+	uint64_t len;
+
+	EQ(vfioiommu_pci_map_bar(NULL, 0, &a, &len), -EINVAL);
+	EQ(vfioiommu_pci_map_bar(W.dev, 0, NULL, &len), -EINVAL);
+	EQ(vfioiommu_pci_map_bar(W.dev, 6, &a, &len), -EINVAL);
+	EQ(vfioiommu_pci_map_bar(W.dev, UINT_MAX, &a, &len), -EINVAL);
+	EQ(vfioiommu_pci_map_bar(W.dev, 2, &a, &len), -EOPNOTSUPP); /* I/O BAR */
+	EQ(vfioiommu_pci_map_bar(W.dev, 4, &a, &len), -ENOENT);     /* unused */
+}
+
+/* ------------------------------------------------------------------ rows: hotplug.h */
+
+static void r_hotplug_new(void)
+{
+	vfioiommu_hotplug *h = POISON;
+
+	EQ(vfioiommu_hotplug_new(NULL, &h), -EINVAL);
+	EQ(vfioiommu_hotplug_new(W.ctx, NULL), -EINVAL);
+}
+
+static void r_hotplug_destroy(void)
+{
+	vfioiommu_hotplug_destroy(NULL);
+}
+
+static void r_hotplug_fd(void)
+{
+	EQ(vfioiommu_hotplug_fd(NULL), -EINVAL);
+}
+
+static void r_hotplug_dispatch(void)
+{
+	EQ(vfioiommu_hotplug_dispatch(NULL, hp_ignore, NULL), -EINVAL);
+	EQ(vfioiommu_hotplug_dispatch(W.mon, NULL, NULL), -EINVAL);
+}
+
+static void r_hotplug_pending(void)
+{
+	EQ(vfioiommu_hotplug_pending(NULL), 0);
+}
+
+static void r_hotplug_resync(void)
+{
+	EQ(vfioiommu_hotplug_resync(NULL), -EINVAL);
+}
+
+static void r_hotplug_kind_name(void)
+{
+	STR(vfioiommu_hotplug_kind_name((enum vfioiommu_hotplug_kind)0), "unknown");
+	STR(vfioiommu_hotplug_kind_name((enum vfioiommu_hotplug_kind)999), "unknown");
+}
+
+static void r_bind_vfio(void)
+{
+	EQ(vfioiommu_bind_vfio(NULL, DEV_A, 0), -EINVAL);
+	EQ(vfioiommu_bind_vfio(W.ctx, NULL, 0), -EINVAL);
+	EQ(vfioiommu_bind_vfio(W.ctx, "zz", 0), -EINVAL);
+	EQ(vfioiommu_bind_vfio(W.ctx, DEV_A, -1), -EINVAL);
+	EQ(vfioiommu_bind_vfio(W.ctx, "0000:09:00.0", 0), -ENOENT);
+}
+
+/* ------------------------------------------------------------------ rows: mock.h */
+
+static void r_mock_new(void)
+{
+	EQ(vfioiommu_mock_new(NULL), -EINVAL);
+}
+
+static void r_mock_destroy(void)
+{
+	vfioiommu_mock_destroy(NULL);
+}
+
+static void r_mock_door(void)
+{
+	EQ(vfioiommu_mock_door(NULL) == NULL, 1);
+}
+
+static void r_mock_load_string(void)
+{
+	char err[64];
+
+	EQ(vfioiommu_mock_load_string(NULL, "group 1\n", err, sizeof(err)), -EINVAL);
+	EQ(vfioiommu_mock_load_string(W.scratch, NULL, err, sizeof(err)), -EINVAL);
+	EQ(vfioiommu_mock_load_string(W.scratch, "group x\n", NULL, 0), -EINVAL);
+	/* a group already there is refused, and nothing of the line is kept */
+	EQ(vfioiommu_mock_load_string(W.scratch, "group 1\n", err, sizeof(err)), -EINVAL);
+	EQ(strncmp(err, "line 1:", 7), 0);
+	EQ(vfioiommu_mock_load_string(W.scratch, "resv 0 1 msi\n", err, 1), -EINVAL);
+	EQ(err[0], '\0');
+}
+
+static void r_mock_load_file(void)
+{
+	char err[128];
+
+	EQ(vfioiommu_mock_load_file(NULL, W.hostfile, err, sizeof(err)), -EINVAL);
+	EQ(vfioiommu_mock_load_file(W.scratch, NULL, err, sizeof(err)), -EINVAL);
+	EQ(vfioiommu_mock_load_file(W.scratch, "/nonexistent/x.host", err, sizeof(err)), -ENOENT);
+	/* "group 1" twice: the first exists already in scratch, so nothing changes */
+	EQ(vfioiommu_mock_load_file(W.scratch, W.hostfile, err, sizeof(err)), -EINVAL);
+	EQ(strstr(err, "line 1") != NULL, 1);
+}
+
+static void r_mock_set_aperture(void)
+{
+	EQ(vfioiommu_mock_set_aperture(NULL, 0, 1), -EINVAL);
+	EQ(vfioiommu_mock_set_aperture(W.scratch, 2, 1), -EINVAL);
+}
+
+static void r_mock_set_pgsizes(void)
+{
+	EQ(vfioiommu_mock_set_pgsizes(NULL, PG), -EINVAL);
+	EQ(vfioiommu_mock_set_pgsizes(W.scratch, 0), -EINVAL);
+	EQ(vfioiommu_mock_set_pgsizes(W.scratch, 0x100), -EINVAL);
+}
+
+static void r_mock_set_dma_limit(void)
+{
+	EQ(vfioiommu_mock_set_dma_limit(NULL, 1), -EINVAL);
+}
+
+static void r_mock_set_pasid_width(void)
+{
+	EQ(vfioiommu_mock_set_pasid_width(NULL, 1), -EINVAL);
+	EQ(vfioiommu_mock_set_pasid_width(W.scratch, 21), -EINVAL);
+}
+
+static void r_mock_set_iommu(void)
+{
+	EQ(vfioiommu_mock_set_iommu(NULL, VFIOIOMMU_MOCK_IOMMU_AMD), -EINVAL);
+	EQ(vfioiommu_mock_set_iommu(W.scratch, (enum vfioiommu_mock_iommu)99), -EINVAL);
+}
+
+static void r_mock_set_feature(void)
+{
+	EQ(vfioiommu_mock_set_feature(NULL, VFIOIOMMU_MOCK_CDEV, true), -EINVAL);
+	EQ(vfioiommu_mock_set_feature(W.scratch, 1u << 30, true), -EINVAL);
+}
+
+static void r_mock_add_group(void)
+{
+	EQ(vfioiommu_mock_add_group(NULL, 2), -EINVAL);
+	EQ(vfioiommu_mock_add_group(W.scratch, 1), -EEXIST);
+}
+
+static void r_mock_add_resv(void)
+{
+	EQ(vfioiommu_mock_add_resv(NULL, 1, 0, 1, VFIOIOMMU_RESV_MSI), -EINVAL);
+	EQ(vfioiommu_mock_add_resv(W.scratch, 2, 0, 1, VFIOIOMMU_RESV_MSI), -ENOENT);
+	EQ(vfioiommu_mock_add_resv(W.scratch, 1, 2, 1, VFIOIOMMU_RESV_MSI), -EINVAL);
+	EQ(vfioiommu_mock_add_resv(W.scratch, 1, 0, 1, (enum vfioiommu_resv_type)99), -EINVAL);
+}
+
+static void r_mock_add_device(void)
+{
+	char longname[VM_DRIVER_MAX + 8];
+
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	EQ(vfioiommu_mock_add_device(NULL, 1, "0000:01:00.1", "vfio-pci"), -EINVAL);
+	EQ(vfioiommu_mock_add_device(W.scratch, 1, NULL, "vfio-pci"), -EINVAL);
+	EQ(vfioiommu_mock_add_device(W.scratch, 1, "01:00.1", "vfio-pci"), -EINVAL);
+	EQ(vfioiommu_mock_add_device(W.scratch, 2, "0000:01:00.1", "vfio-pci"), -ENOENT);
+	EQ(vfioiommu_mock_add_device(W.scratch, 1, "0000:01:00.0", "vfio-pci"), -EEXIST);
+	EQ(vfioiommu_mock_add_device(W.scratch, 1, "0000:01:00.1", longname), -EINVAL);
+}
+
+static void r_mock_set_driver(void)
+{
+	EQ(vfioiommu_mock_set_driver(NULL, "0000:01:00.0", NULL), -EINVAL);
+	EQ(vfioiommu_mock_set_driver(W.scratch, "0000:02:00.0", NULL), -ENOENT);
+	EQ2(vfioiommu_mock_set_driver(W.scratch, NULL, NULL), -EINVAL, -ENOENT);
+	EQ(vfioiommu_mock_set_driver(W.m, DEV_A, NULL), -EBUSY); /* its fd is open */
+}
+
+static void r_mock_device_set_ids(void)
+{
+	EQ(vfioiommu_mock_device_set_ids(NULL, "0000:01:00.0", 1, 2, 3), -EINVAL);
+	EQ(vfioiommu_mock_device_set_ids(W.scratch, "0000:02:00.0", 1, 2, 3), -ENOENT);
+	EQ(vfioiommu_mock_device_set_ids(W.scratch, "0000:01:00.0", 1, 2, 0x1000000), -EINVAL);
+}
+
+static void r_mock_device_set_pasid(void)
+{
+	EQ(vfioiommu_mock_device_set_pasid(NULL, "0000:01:00.0", 5, false), -EINVAL);
+	EQ(vfioiommu_mock_device_set_pasid(W.scratch, "0000:02:00.0", 5, false), -ENOENT);
+	EQ(vfioiommu_mock_device_set_pasid(W.scratch, "0000:01:00.0", 21, false), -EINVAL);
+}
+
+static void r_mock_device_set_model(void)
+{
+	EQ(vfioiommu_mock_device_set_model(NULL, "0000:01:00.0", VFIOIOMMU_MOCK_MODEL_NVME), -EINVAL);
+	EQ(vfioiommu_mock_device_set_model(W.scratch, "0000:02:00.0", VFIOIOMMU_MOCK_MODEL_NVME), -ENOENT);
+	EQ(vfioiommu_mock_device_set_model(W.scratch, "0000:01:00.0", (enum vfioiommu_mock_model)99), -EINVAL);
+}
+
+static void r_mock_device_set_reset(void)
+{
+	EQ(vfioiommu_mock_device_set_reset(NULL, "0000:01:00.0", false), -EINVAL);
+	EQ(vfioiommu_mock_device_set_reset(W.scratch, "0000:02:00.0", false), -ENOENT);
+}
+
+static void r_mock_device_resets(void)
+{
+	EQ(vfioiommu_mock_device_resets(NULL, DEV_A), 0);
+	EQ(vfioiommu_mock_device_resets(W.m, "0000:09:00.0"), 0);
+}
+
+static void r_mock_device_irq(void)
+{
+	EQ(vfioiommu_mock_device_irq(NULL, DEV_A, 0, 0), -EINVAL);
+	EQ(vfioiommu_mock_device_irq(W.m, "0000:09:00.0", 0, 0), -ENODEV);
+	EQ(vfioiommu_mock_device_irq(W.m, DEV_A, 99, 0), -EINVAL);
+	EQ(vfioiommu_mock_device_irq(W.m, DEV_A, VFIOIOMMU_PCI_IRQ_MSIX, 99), -EINVAL);
+	EQ(vfioiommu_mock_device_irq(W.m, DEV_A, VFIOIOMMU_PCI_IRQ_MSIX, 0), -ENOENT);
+}
+
+static void r_mock_device_request(void)
+{
+	EQ(vfioiommu_mock_device_request(NULL, DEV_A), -EINVAL);
+	EQ(vfioiommu_mock_device_request(W.m, DEV_A), -ENOENT);
+}
+
+static void r_mock_fail_nth(void)
+{
+	vfioiommu_mock_fail_nth(NULL, 1, EIO);
+}
+
+static void r_mock_fail_ioctl(void)
+{
+	vfioiommu_mock_fail_ioctl(NULL, 1, 1, EIO);
+}
+
+static void r_mock_fault_fired(void)
+{
+	EQ(vfioiommu_mock_fault_fired(NULL), false);
+}
+
+static void r_mock_fault_site(void)
+{
+	STR(vfioiommu_mock_fault_site(NULL), "");
+}
+
+static void r_mock_calls(void)
+{
+	EQ(vfioiommu_mock_calls(NULL), 0);
+}
+
+static void r_mock_open_fds(void)
+{
+	EQ(vfioiommu_mock_open_fds(NULL), 0);
+}
+
+static void r_mock_live_mmaps(void)
+{
+	EQ(vfioiommu_mock_live_mmaps(NULL), 0);
+}
+
+static void r_mock_set_hostile(void)
+{
+	vfioiommu_mock_set_hostile(NULL, VFIOIOMMU_MOCK_HOSTILE_CAP_LOOP);
+}
+
+static void r_mock_emit_uevent(void)
+{
+	static char big[16385];
+
+	EQ(vfioiommu_mock_emit_uevent(NULL, "add@/x", 6), -EINVAL);
+	EQ(vfioiommu_mock_emit_uevent(W.scratch, NULL, 6), -EINVAL);
+	EQ(vfioiommu_mock_emit_uevent(W.scratch, "add@/x", 0), -EINVAL);
+	EQ(vfioiommu_mock_emit_uevent(W.scratch, big, sizeof(big)), -EINVAL);
+}
+
+static void r_mock_remove_device(void)
+{
+	EQ(vfioiommu_mock_remove_device(NULL, DEV_A), -EINVAL);
+	EQ(vfioiommu_mock_remove_device(W.scratch, "0000:02:00.0"), -ENOENT);
+	EQ(vfioiommu_mock_remove_device(W.m, DEV_A), -EBUSY); /* its fd is open */
+}
+
+static void r_mock_set_uevent_backlog(void)
+{
+	EQ(vfioiommu_mock_set_uevent_backlog(NULL, 1), -EINVAL);
+}
+
+/* ------------------------------------------------------------------ the table */
+
+#define ROW(fn, flags) { "vfioiommu_" #fn, r_##fn, flags }
+
+static const struct row {
+	const char *fn;
+	void (*run)(void);
+	unsigned int flags;
+} rows[] = {
+	/* common.h, context.h */
+	ROW(version, 0), ROW(door_system, 0), ROW(ctx_new, 0), ROW(ctx_destroy, 0), ROW(strerror, 0),
+	ROW(ctx_add_group, ROW_DOOR), ROW(device_open, ROW_DOOR), ROW(device_close, 0), ROW(device_name, 0),
+	ROW(device_group, 0), ROW(device_fd, 0), ROW(ctx_backend, 0), ROW(ctx_backend_reason, 0),
+	ROW(backend_name, 0), ROW(ctx_container_is_iommufd, 0),
+	/* iova.h */
+	ROW(iova_list_new, 0), ROW(iova_list_free, 0), ROW(iova_list_count, 0), ROW(iova_list_get, 0),
+	ROW(iova_list_source, 0), ROW(iova_source_name, 0), ROW(iova_list_union, 0), ROW(iova_list_intersect, 0),
+	ROW(iova_list_subtract, 0), ROW(iova_list_equal, 0), ROW(iova_list_contains, 0), ROW(iova_list_find, 0),
+	ROW(iova_list_first_fit, 0), ROW(ctx_iova_ranges, 0),
+	/* alloc.h */
+	ROW(iova_alloc_new, 0), ROW(iova_alloc_free, 0), ROW(iova_alloc_get, 0), ROW(iova_alloc_reserve, 0),
+	ROW(iova_alloc_put, 0), ROW(iova_alloc_stats, 0), ROW(iova_alloc_live, 0), ROW(iova_alloc_bytes_free, 0),
+	/* resv.h */
+	ROW(resv_type_name, 0), ROW(resv_set_new, 0), ROW(resv_set_free, 0), ROW(resv_set_count, 0),
+	ROW(resv_set_get, 0), ROW(resv_set_merge, 0), ROW(resv_parse, 0), ROW(resv_read_group, ROW_DOOR),
+	ROW(resv_read_groups, ROW_DOOR), ROW(resv_usable, 0), ROW(resv_compare, 0), ROW(verdict_name, 0),
+	ROW(verdict_device, ROW_DOOR), ROW(verdict_group, ROW_DOOR),
+	/* caps.h, iommufd.h */
+	ROW(ctx_iommu_info, 0), ROW(ctx_iommufd_fd, 0), ROW(ctx_ioas_id, 0), ROW(device_iommufd_id, 0),
+	ROW(device_hw_info, 0),
+	/* dma.h */
+	ROW(dma_map, 0), ROW(dma_map_in, 0), ROW(dma_map_file, 0), ROW(dma_unmap, 0), ROW(dma_unmap_at, 0),
+	ROW(dma_unmap_all, 0), ROW(dma_translate, 0), ROW(dma_stats, 0),
+	/* pasid.h */
+	ROW(pasid_space_new, 0), ROW(pasid_space_for_device, 0), ROW(pasid_space_free, 0),
+	ROW(pasid_space_width, 0), ROW(pasid_space_usage, 0), ROW(pasid_set_new, 0), ROW(pasid_set_free, 0),
+	ROW(pasid_set_usage, 0), ROW(pasid_alloc, 0), ROW(pasid_alloc_value, 0), ROW(pasid_free, 0),
+	ROW(pasid_value, 0), ROW(hwpt_alloc_pasid, 0), ROW(hwpt_attach_rid, 0), ROW(hwpt_destroy, ROW_DOOR),
+	ROW(pasid_attach, 0), ROW(pasid_replace, 0), ROW(pasid_detach, 0),
+	/* fault.h */
+	ROW(fault_kind_name, 0), ROW(ring_attach, 0), ROW(ring_create, 0), ROW(ring_destroy, 0), ROW(ring_fd, 0),
+	ROW(ring_map_size, 0), ROW(ring_capacity, 0), ROW(ring_layout, 0), ROW(ring_eventfd, 0),
+	ROW(ring_set_eventfd, 0), ROW(ring_peek, 0), ROW(ring_peek_batch, 0), ROW(ring_at, 0),
+	ROW(ring_advance, 0), ROW(ring_copy, 0), ROW(ring_ready, 0), ROW(ring_prepare_wait, 0),
+	ROW(ring_finish_wait, 0), ROW(ring_wait, 0), ROW(ring_push, 0), ROW(ring_room, 0), ROW(ring_error, 0),
+	ROW(ring_strerror, 0), ROW(ring_stats, 0), ROW(fault_pump_new, 0), ROW(fault_pump_destroy, 0),
+	ROW(fault_pump_run, 0), ROW(fault_pump_respond, 0), ROW(fault_pump_outstanding, 0),
+	/* device.h */
+	ROW(device_get_info, 0), ROW(region_get_info, 0), ROW(region_areas, 0), ROW(region_type_name, 0),
+	ROW(region_subtype_name, 0), ROW(pci_region_name, 0), ROW(region_read, 0), ROW(region_write, 0),
+	ROW(region_mmap, 0), ROW(region_munmap, 0), ROW(irq_get_info, 0), ROW(irq_set_eventfds, 0),
+	ROW(irq_enable, 0), ROW(irq_eventfd, 0), ROW(irq_trigger, 0), ROW(irq_mask, 0), ROW(irq_unmask, 0),
+	ROW(irq_disable, 0), ROW(device_request_eventfd, 0), ROW(device_reset, 0),
+	ROW(device_hot_reset_info, ROW_DOOR), ROW(reset_info_free, 0), ROW(device_hot_reset, ROW_DOOR),
+	ROW(pci_get_ids, 0), ROW(pci_config_read, 0), ROW(pci_config_write, 0), ROW(pci_find_cap, ROW_DOOR),
+	ROW(pci_find_ext_cap, ROW_DOOR), ROW(pci_map_bar, 0),
+	/* hotplug.h */
+	ROW(hotplug_new, 0), ROW(hotplug_destroy, 0), ROW(hotplug_fd, 0), ROW(hotplug_dispatch, 0),
+	ROW(hotplug_pending, 0), ROW(hotplug_resync, 0), ROW(hotplug_kind_name, 0), ROW(bind_vfio, ROW_DOOR),
+	/* mock.h */
+	ROW(mock_new, 0), ROW(mock_destroy, 0), ROW(mock_door, 0), ROW(mock_load_string, 0),
+	ROW(mock_load_file, 0), ROW(mock_set_aperture, 0), ROW(mock_set_pgsizes, 0), ROW(mock_set_dma_limit, 0),
+	ROW(mock_set_pasid_width, 0), ROW(mock_set_iommu, 0), ROW(mock_set_feature, 0), ROW(mock_add_group, 0),
+	ROW(mock_add_resv, 0), ROW(mock_add_device, 0), ROW(mock_set_driver, 0), ROW(mock_device_set_ids, 0),
+	ROW(mock_device_set_pasid, 0), ROW(mock_device_set_model, 0), ROW(mock_device_set_reset, 0),
+	ROW(mock_device_resets, 0), ROW(mock_device_irq, 0), ROW(mock_device_request, 0), ROW(mock_fail_nth, 0),
+	ROW(mock_fail_ioctl, 0), ROW(mock_fault_fired, 0), ROW(mock_fault_site, 0), ROW(mock_calls, 0),
+	ROW(mock_open_fds, 0), ROW(mock_live_mmaps, 0), ROW(mock_set_hostile, 0), ROW(mock_emit_uevent, 0),
+	ROW(mock_remove_device, 0), ROW(mock_set_uevent_backlog, 0),
+};
+
+static bool in_table(const char *fn)
+{
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (!strcmp(rows[i].fn, fn))
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------- is every export in the table? */
+
+static unsigned int missing;
+
+static void check_name(const char *name, const char *where)
+{
+	if (strncmp(name, "vfioiommu_", 10) || in_table(name))
+		return;
+	print_message("NOT IN THE MISUSE TABLE: %s (%s)\n", name, where);
+	missing++;
+}
+
+/* "VFIOIOMMU_API <type> [*]name(" in every public header */
+static unsigned int scan_headers(void)
+{
+	DIR *d = opendir(TH_SRCDIR "/include/vfioiommu");
+	struct dirent *de;
+	unsigned int found = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		char path[512], line[1024];
+		FILE *f;
+		size_t l = strlen(de->d_name);
+
+		if (l < 3 || strcmp(de->d_name + l - 2, ".h"))
+			continue;
+		snprintf(path, sizeof(path), "%s/include/vfioiommu/%.200s", TH_SRCDIR, de->d_name);
+		f = fopen(path, "re");
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f)) {
+			char *api = strstr(line, "VFIOIOMMU_API "), *paren, *start;
+
+			if (!api || !strncmp(line, "#define", 7) || !(paren = strchr(api, '(')))
+				continue;
+			start = paren;
+			while (start > api && (start[-1] == '_' || (start[-1] >= 'a' && start[-1] <= 'z') ||
+					       (start[-1] >= '0' && start[-1] <= '9')))
+				start--;
+			*paren = '\0';
+			check_name(start, de->d_name);
+			found++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+/* the dynamic symbols of the built library, next to this test in the build tree */
+static int scan_exports(void)
+{
+	char exe[4096], cmd[4600], line[512];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+	FILE *p;
+	int found = 0;
+
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	if (!(slash = strrchr(exe, '/')))
+		return -1;
+	*slash = '\0';
+	snprintf(cmd, sizeof(cmd), "%s/../lib/libvfioiommu.so", exe);
+	if (access(cmd, R_OK))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "nm -D --defined-only '%s/../lib/libvfioiommu.so' 2>/dev/null", exe);
+	if (!(p = popen(cmd, "r")))
+		return -1;
+	while (fgets(line, sizeof(line), p)) {
+		char addr[64], type[8], name[256], *at;
+		if (sscanf(line, "%63s %7s %255s", addr, type, name) != 3 || (type[0] != 'T' && type[0] != 't'))
+			continue;
+		if ((at = strchr(name, '@')))
+			*at = '\0';
+		check_name(name, "libvfioiommu.so");
+		found++;
+	}
+	pclose(p);
+	return found;
+}
+
+static void every_export_has_a_row(void **state)
+{
+	unsigned int declared = scan_headers();
+	int exported = scan_exports();
+
+	print_message("%zu rows; %u functions declared in include/vfioiommu/; %d exported by libvfioiommu.so%s\n",
+		      sizeof(rows) / sizeof(rows[0]), declared, exported, exported < 0 ? " (not checked: no nm or .so)" : "");
+	assert_true(declared >= 100);
+	if (missing)
+		fail_msg("%u exported functions have no row in the misuse table", missing);
+}
+
+static void every_row_rejects_and_changes_nothing(void **state)
+{
+	world_up();
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct snap s;
+
+		cur_fn = rows[i].fn;
+		snap_take(&s);
+		rows[i].run();
+		snap_check(&s, rows[i].flags);
+	}
+	cur_fn = NULL;
+	world_down();
+	if (failures)
+		fail_msg("%u misuse checks failed (listed above)", failures);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_export_has_a_row),
+		cmocka_unit_test(every_row_rejects_and_changes_nothing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
