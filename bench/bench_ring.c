@@ -23,8 +23,9 @@
  * A spinning thread that finds nothing to do backs off briefly before it
  * looks again (relax(), identical for the ring and ck_ring).
  *
- * Each cell is the best of ROUNDS runs of RUN_SECONDS (a shared machine only
- * slows runs down).  Total well under 60 s.
+ * Each cell is the best of ROUNDS short runs of RUN_SECONDS, interleaved
+ * across the variants: a shared machine only ever slows a run down, and a
+ * short run has the best chance of finding both CPUs free.  Total ~15 s.
  *
  * Usage: bench_ring [--check]  (--check: exit 1 when a target is missed:
  * ring >= 1.0x ck_ring at batch 16 and 256, >= 20x the pipe at batch 1)
@@ -48,8 +49,8 @@
 CK_RING_PROTOTYPE(vf, vfioiommu_fault)
 #endif
 
-#define RUN_SECONDS 0.2
-#define ROUNDS 5
+#define RUN_SECONDS 0.05
+#define ROUNDS 15
 #define SLOTS 1024
 
 enum variant { V_SPLIT, V_SPLIT_EV, V_COMPAT, V_CK, V_PIPE, NV };

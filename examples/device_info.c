@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 	print_irqs(dev, di.num_irqs);
 	rc = vfioiommu_pci_map_bar(dev, 0, &bar, &len);
 	if (rc == 0 && reg + 4 <= len) {
-		volatile uint32_t *r = (volatile uint32_t *)((uint8_t *)bar + reg);
+		volatile uint32_t *r = (volatile uint32_t *)bar + reg / 4; /* registers are 32-bit aligned */
 		printf("BAR0 mapped (0x%" PRIx64 " bytes): register 0x%lx = 0x%08" PRIx32 "\n", len, reg, *r);
 		vfioiommu_region_munmap(dev, bar);
 	} else if (rc == 0) {

@@ -41,13 +41,16 @@ int vi_pci_walk_std(const uint8_t *cfg, size_t len, uint8_t id, uint32_t after, 
 		return vi_errf(err, -EINVAL, "config space of %zu bytes is too short for a header", len);
 	if (!(le16(cfg + PCI_STATUS) & PCI_STATUS_CAP_LIST))
 		return vi_errf(err, -ENOENT, "no capability list (status bit 4 clear)");
+	uint64_t seen = 0; /* one bit per dword of 0x40..0xff */
+
 	pos = cfg[PCI_CAP_PTR] & ~3u;
 	for (int hop = 0; pos; hop++) {
-		if (hop >= PCI_STD_HOPS)
-			return vi_errf(err, -EPROTO, "capability list loops (more than %d entries)", PCI_STD_HOPS);
 		if (pos < 0x40 || pos + 2 > len || pos + 2 > PCI_STD_CFG)
 			return vi_errf(err, -EPROTO, "capability pointer 0x%" PRIx32 " points %s", pos,
 				       pos < 0x40 ? "into the header" : "past the 256-byte config space");
+		if (hop >= PCI_STD_HOPS || (seen & (1ull << ((pos - 0x40) / 4))))
+			return vi_errf(err, -EPROTO, "capability list loops (back to 0x%" PRIx32 ")", pos);
+		seen |= 1ull << ((pos - 0x40) / 4);
 		if (cfg[pos] == 0xff)
 			return vi_errf(err, -EPROTO, "capability at 0x%" PRIx32 " reads 0xff (device gone?)", pos);
 		if (passed && cfg[pos] == id) {
@@ -70,14 +73,18 @@ int vi_pci_walk_ext(const uint8_t *cfg, size_t len, uint16_t id, uint32_t after,
 		return vi_errf(err, -EINVAL, "NULL config space");
 	if (len < PCI_STD_CFG + 4)
 		return vi_errf(err, -ENOENT, "config space has no extended part (%zu bytes)", len);
-	for (int hop = 0;; hop++) {
-		uint32_t h;
+	uint8_t seen[(PCI_EXT_CFG - PCI_STD_CFG) / 4 / 8] = { 0 }; /* one bit per dword */
 
-		if (hop >= PCI_EXT_HOPS)
-			return vi_errf(err, -EPROTO, "extended capability list loops (more than %d entries)", PCI_EXT_HOPS);
-		if (pos < PCI_STD_CFG || pos + 4 > len)
+	for (int hop = 0;; hop++) {
+		uint32_t h, bit;
+
+		if (pos < PCI_STD_CFG || pos + 4 > len || pos + 4 > PCI_EXT_CFG)
 			return vi_errf(err, -EPROTO, "extended capability pointer 0x%" PRIx32 " is outside [0x100, 0x%zx)",
 				       pos, len);
+		bit = (pos - PCI_STD_CFG) / 4;
+		if (hop >= PCI_EXT_HOPS || (seen[bit / 8] & (1u << (bit % 8))))
+			return vi_errf(err, -EPROTO, "extended capability list loops (back to 0x%" PRIx32 ")", pos);
+		seen[bit / 8] |= (uint8_t)(1u << (bit % 8));
 		h = le32(cfg + pos);
 		/* an empty list is all zeros (conventional PCI, or nothing there); all ones: the device is gone */
 		if (h == 0 || h == 0xffffffffu)

@@ -250,19 +250,27 @@ static void irq_info(void **state)
 
 /* ---------------- SET_IRQS ---------------- */
 
-struct irqset {
-	struct kabi_vfio_irq_set h;
-	int32_t fds[8];
-};
+/* SET_IRQS: the 20-byte header then up to 8 s32 (or u8) payload entries */
+static int setirq_raw(struct env *e, uint32_t argsz, uint32_t flags, uint32_t index, uint32_t start, uint32_t count,
+		      const void *data, size_t dlen)
+{
+	struct kabi_vfio_irq_set h = { .argsz = argsz, .flags = flags, .index = index, .start = start, .count = count };
+	uint8_t buf[sizeof(h) + 32] = { 0 };
+
+	memcpy(buf, &h, sizeof(h));
+	if (data)
+		memcpy(buf + sizeof(h), data, dlen);
+	return xio(e, KABI_VFIO_DEVICE_SET_IRQS, buf);
+}
 
 static int setirq(struct env *e, uint32_t flags, uint32_t index, uint32_t start, uint32_t count, const int *fds)
 {
-	struct irqset s = { .h = { .argsz = (uint32_t)(sizeof(s.h) + (fds ? count * 4 : 0)), .flags = flags,
-				   .index = index, .start = start, .count = count } };
+	int32_t v[8] = { 0 };
 
-	for (uint32_t i = 0; fds && i < count; i++)
-		s.fds[i] = fds[i];
-	return xio(e, KABI_VFIO_DEVICE_SET_IRQS, &s);
+	for (uint32_t i = 0; fds && i < count && i < 8; i++)
+		v[i] = fds[i];
+	return setirq_raw(e, (uint32_t)(sizeof(struct kabi_vfio_irq_set) + (fds ? count * 4 : 0)), flags, index, start,
+			  count, fds ? v : NULL, sizeof(v));
 }
 
 static bool readable(int fd)
@@ -282,24 +290,20 @@ static bool readable(int fd)
 static void set_irqs_contract(void **state)
 {
 	int fds[5], bad[1] = { 1 };
-	struct irqset s;
 	struct env e;
 
 	(void)state;
 	for (int i = 0; i < 5; i++)
 		fds[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
-	memset(&s, 0, sizeof(s));
-	s.h.argsz = 16;
-	assert_int_equal(xio(&e, KABI_VFIO_DEVICE_SET_IRQS, &s), -EINVAL);
+	assert_int_equal(setirq_raw(&e, 16, EVT, 2, 0, 1, NULL, 0), -EINVAL);
 	assert_int_equal(setirq(&e, EVT, 2, 0, 6, fds), -EINVAL);              /* past the 5 vectors */
 	assert_int_equal(setirq(&e, EVT, 2, 5, 1, fds), -EINVAL);
 	assert_int_equal(setirq(&e, EVT | KABI_VFIO_IRQ_SET_DATA_NONE, 2, 0, 1, fds), -EINVAL); /* two data types */
 	assert_int_equal(setirq(&e, KABI_VFIO_IRQ_SET_DATA_NONE, 2, 0, 1, NULL), -ENOTTY);  /* no action */
 	assert_int_equal(setirq(&e, KABI_VFIO_IRQ_SET_DATA_NONE | KABI_VFIO_IRQ_SET_ACTION_MASK, 2, 0, 1, NULL), -ENOTTY);
 	assert_int_equal(setirq(&e, 1u << 6 | EVT, 2, 0, 1, fds), -EINVAL);     /* unknown flag */
-	s = (struct irqset){ .h = { .argsz = 20, .flags = EVT, .index = 2, .count = 1 } };
-	assert_int_equal(xio(&e, KABI_VFIO_DEVICE_SET_IRQS, &s), -EINVAL);      /* no room for the fd */
+	assert_int_equal(setirq_raw(&e, 20, EVT, 2, 0, 1, fds, 4), -EINVAL);    /* no room for the fd */
 	/* the kernel refuses to disable or trigger what is off */
 	assert_int_equal(setirq(&e, NONE_TRIG, 2, 0, 0, NULL), -EINVAL);
 	assert_int_equal(setirq(&e, NONE_TRIG, 2, 0, 1, NULL), -EINVAL);
@@ -336,7 +340,6 @@ static void set_irqs_intx_single(void **state)
 {
 	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	uint8_t yes = 1;
-	struct irqset s;
 	struct env e;
 
 	(void)state;
@@ -361,10 +364,8 @@ static void set_irqs_intx_single(void **state)
 	assert_int_equal(setirq(&e, EVT, 4, 0, 1, &fd), 0);
 	assert_int_equal(vfioiommu_mock_device_request(e.m, "0000:00:03.0"), 0);
 	assert_true(readable(fd));
-	s = (struct irqset){ .h = { .argsz = 21, .flags = KABI_VFIO_IRQ_SET_DATA_BOOL | KABI_VFIO_IRQ_SET_ACTION_TRIGGER,
-				    .index = 4, .count = 1 } };
-	memcpy(s.fds, &yes, 1);
-	assert_int_equal(xio(&e, KABI_VFIO_DEVICE_SET_IRQS, &s), 0);
+	assert_int_equal(setirq_raw(&e, 21, KABI_VFIO_IRQ_SET_DATA_BOOL | KABI_VFIO_IRQ_SET_ACTION_TRIGGER, 4, 0, 1,
+				    &yes, 1), 0);
 	assert_true(readable(fd));
 	assert_int_equal(setirq(&e, NONE_TRIG, 4, 0, 0, NULL), 0);
 	assert_int_equal(vfioiommu_mock_device_request(e.m, "0000:00:03.0"), -ENOENT);
@@ -514,12 +515,15 @@ static int hr_info(struct env *e, uint32_t argsz, uint8_t *buf)
 
 static int hr(struct env *e, uint32_t count, const int *fds)
 {
-	struct { struct kabi_vfio_pci_hot_reset h; int32_t fds[4]; } r = {
-		.h = { .argsz = (uint32_t)(12 + count * 4), .count = count } };
+	struct kabi_vfio_pci_hot_reset h = { .argsz = (uint32_t)(12 + count * 4), .count = count };
+	uint8_t buf[sizeof(h) + 16] = { 0 };
 
-	for (uint32_t i = 0; i < count; i++)
-		r.fds[i] = fds[i];
-	return xio(e, KABI_VFIO_DEVICE_PCI_HOT_RESET, &r);
+	memcpy(buf, &h, sizeof(h));
+	for (uint32_t i = 0; i < count && i < 4; i++) {
+		int32_t v = fds[i];
+		memcpy(buf + sizeof(h) + i * 4, &v, 4);
+	}
+	return xio(e, KABI_VFIO_DEVICE_PCI_HOT_RESET, buf);
 }
 
 static void hot_reset_group(void **state)

@@ -44,6 +44,9 @@ struct dm_region_desc {
 	uint32_t type, subtype;
 };
 
+#define REG(sz, fl) { .size = (sz), .kflags = (fl) }
+#define TYPED(sz, fl, st) { .size = (sz), .kflags = (fl), .typed = true, \
+			    .type = KABI_REGION_TYPE_PCI_VENDOR_TYPE | 0x8086, .subtype = (st) }
 #define R KABI_VFIO_REGION_INFO_FLAG_READ
 #define W KABI_VFIO_REGION_INFO_FLAG_WRITE
 #define M KABI_VFIO_REGION_INFO_FLAG_MMAP
@@ -167,8 +170,8 @@ static const struct dm_model models[] = {
 		.name = "e1000e", .vendor = 0x8086, .device = 0x10d3, .class_code = 0x020000,
 		.nregions = KABI_PCI_NUM_REGIONS,
 		.r = {
-			[0] = { 0x20000, R | W | M }, [1] = { 0x20000, R | W | M }, [2] = { 0x20, R | W },
-			[3] = { 0x4000, R | W | M }, [7] = { 0x1000, R | W }, [8] = { .absent = true },
+			[0] = REG(0x20000, R | W | M), [1] = REG(0x20000, R | W | M), [2] = REG(0x20, R | W),
+			[3] = REG(0x4000, R | W | M), [7] = REG(0x1000, R | W), [8] = { .absent = true },
 		},
 		.pcie = true, .msi_count = 1, .msix_count = 5,
 		.msix_bar = 3, .msix_table = 0x0, .msix_pba = 0x2000, .msix_mode = DM_MSIX_MAPPABLE,
@@ -177,7 +180,7 @@ static const struct dm_model models[] = {
 	[VFIOIOMMU_MOCK_MODEL_NVME] = {
 		.name = "nvme", .vendor = 0x1b36, .device = 0x0010, .class_code = 0x010802,
 		.nregions = KABI_PCI_NUM_REGIONS,
-		.r = { [0] = { 0x4000, R | W | M }, [7] = { 0x1000, R | W }, [8] = { .absent = true } },
+		.r = { [0] = REG(0x4000, R | W | M), [7] = REG(0x1000, R | W), [8] = { .absent = true } },
 		.pcie = true, .msi_count = 4, .msix_count = 65,
 		.msix_bar = 0, .msix_table = 0x2000, .msix_pba = 0x3000, .msix_mode = DM_MSIX_SPARSE,
 		.cfg = cfg_nvme,
@@ -186,20 +189,19 @@ static const struct dm_model models[] = {
 		.name = "igd", .vendor = 0x8086, .device = 0x3e92, .class_code = 0x030000,
 		.nregions = 12,
 		.r = {
-			[0] = { 0x1000000, R | W | M }, [2] = { 0x10000000, R | W | M }, [4] = { 0x40, R | W },
-			[6] = { 0x20000, R }, [7] = { 0x100, R | W }, [8] = { 0xc0000, R | W },
-			[9] = { 0x2000, R, false, true, KABI_REGION_TYPE_PCI_VENDOR_TYPE | 0x8086,
-				KABI_REGION_SUBTYPE_INTEL_IGD_OPREGION },
-			[10] = { 0x100, R, false, true, KABI_REGION_TYPE_PCI_VENDOR_TYPE | 0x8086,
-				 KABI_REGION_SUBTYPE_INTEL_IGD_HOST_CFG },
-			[11] = { 0x100, R, false, true, KABI_REGION_TYPE_PCI_VENDOR_TYPE | 0x8086,
-				 KABI_REGION_SUBTYPE_INTEL_IGD_LPC_CFG },
+			[0] = REG(0x1000000, R | W | M), [2] = REG(0x10000000, R | W | M), [4] = REG(0x40, R | W),
+			[6] = REG(0x20000, R), [7] = REG(0x100, R | W), [8] = REG(0xc0000, R | W),
+			[9] = TYPED(0x2000, R, KABI_REGION_SUBTYPE_INTEL_IGD_OPREGION),
+			[10] = TYPED(0x100, R, KABI_REGION_SUBTYPE_INTEL_IGD_HOST_CFG),
+			[11] = TYPED(0x100, R, KABI_REGION_SUBTYPE_INTEL_IGD_LPC_CFG),
 		},
 		.pcie = false, .msi_count = 1, .msix_count = 0,
 		.cfg = cfg_igd, .bars = bars_igd,
 	},
 };
 
+#undef REG
+#undef TYPED
 #undef R
 #undef W
 #undef M

@@ -1317,6 +1317,9 @@ static int cmd_hwpt_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 	 */
 	if ((cmd->flags & KABI_IOMMU_HWPT_ALLOC_PASID) && m->iommu_model == VFIOIOMMU_MOCK_IOMMU_AMD)
 		return -EOPNOTSUPP;
+	/* before 6.15 the PASID flag did not exist: an unknown flag is EOPNOTSUPP */
+	if ((cmd->flags & KABI_IOMMU_HWPT_ALLOC_PASID) && !(m->features & VFIOIOMMU_MOCK_PASID_ATTACH))
+		return -EOPNOTSUPP;
 	/* a new domain reserves everything outside the aperture (iopt_table_add_domain) */
 	rc = ioas_check_new_reserved(m, c, pt, -1);
 	if (rc < 0)
@@ -1401,6 +1404,9 @@ static int cmd_get_hw_info(struct vfioiommu_mock *m, struct io_ctx *c, void *arg
 	cmd->data_len = have;
 	cmd->out_data_type = amd ? KABI_IOMMU_HW_INFO_TYPE_NONE : KABI_IOMMU_HW_INFO_TYPE_INTEL_VTD;
 	bits = m->pasid_bits < d->pasid_bits ? m->pasid_bits : d->pasid_bits;
+	/* before 6.15 the byte was part of a __reserved word: always 0 */
+	if (!(m->features & VFIOIOMMU_MOCK_PASID_ATTACH))
+		bits = 0;
 	cmd->out_max_pasid_log2 = (uint8_t)bits;
 	/*
 	 * FACTS: out_capabilities 0x8 (PCI_ATS_NOT_SUPPORTED) for the e1000e.  The
