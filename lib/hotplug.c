@@ -4,10 +4,15 @@
  *
  * Every event goes through one queue.  Start-up and resyncs queue the
  * differences between two pictures of the kernel (hotplug_state.h); a uevent
- * queues what it changes in the picture, and nothing when it changes nothing:
- * that is what makes the start race-free (a change seen both by the scan and
- * as a queued uevent is reported once) and keeps a burst of stale uevents
- * after a resync from repeating what the resync already said.
+ * queues what it changes in the picture, and nothing when it changes nothing.
+ *
+ * A uevent still queued from before a scan must not be applied on top of it:
+ * after an overrun the socket may hold an unbind whose rebind was dropped,
+ * and applying it would leave the picture wrong for good.  So each scan is
+ * preceded by reading /sys/kernel/uevent_seqnum (Linux bumps it before it
+ * sends, and changes the device before it bumps it), and uevents at or
+ * below that number are skipped.  Those above it may already be in the scan
+ * too; applying them again is harmless because they change nothing.
  */
 #include <errno.h>
 #include <stdio.h>

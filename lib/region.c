@@ -251,17 +251,16 @@ VFIOIOMMU_API int vfioiommu_region_munmap(vfioiommu_device *dev, void *addr)
 		return vi_fail(dev->ctx, -ENOENT, "%s: %p is not a mapping made by vfioiommu_region_mmap on this device",
 			       dev->bdf, addr);
 	index = m->index;
+	/*
+	 * munmap of a whole mapping we made can only fail for reasons a retry
+	 * does not cure (EINVAL, ENOMEM splitting a VMA it does not split): the
+	 * mapping is forgotten either way and the error reported.
+	 */
 	rc = vi_kmunmap(dev->ctx, m->addr, m->len);
-	if (rc < 0) {
-		/* still mapped: keep it on the list, so device close tries again */
-		pthread_mutex_lock(&dev->ctx->lock);
-		m->next = dev->ds->maps;
-		dev->ds->maps = m;
-		pthread_mutex_unlock(&dev->ctx->lock);
+	free(m);
+	if (rc < 0)
 		return vi_fail(dev->ctx, rc, "%s: munmap of region %" PRIu32 " at %p failed: %s", dev->bdf, index,
 			       addr, vi_errno_name(rc));
-	}
-	free(m);
 	return 0;
 }
 
@@ -271,9 +270,8 @@ void vi_maps_free_locked(struct vfioiommu_device *dev)
 
 	while (dev->ds && (m = dev->ds->maps)) {
 		dev->ds->maps = m->next;
-		/* teardown has nobody to report to; one retry covers a transient failure */
-		if (vi_kmunmap(dev->ctx, m->addr, m->len) < 0)
-			vi_kmunmap(dev->ctx, m->addr, m->len);
+		/* teardown has nobody to report to */
+		vi_kmunmap(dev->ctx, m->addr, m->len);
 		free(m);
 	}
 }

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -50,6 +51,17 @@ static unsigned int scaled(unsigned int n)
 		pct = 1;
 	n = (unsigned int)((unsigned long)n * pct / 100);
 	return n ? n : 1;
+}
+
+/* Back off without burning a shared CPU: yield first, then sleep a little. */
+static void backoff(unsigned int *spins)
+{
+	if (++*spins < 64) {
+		sched_yield();
+	} else {
+		struct timespec ts = { 0, 20000 };
+		nanosleep(&ts, NULL);
+	}
 }
 
 /* ---- failures seen by workers, reported by the main thread ---- */
@@ -284,7 +296,7 @@ struct ring_work {
 static void *ring_producer(void *arg)
 {
 	struct ring_work *w = arg;
-	unsigned int next = 0;
+	unsigned int next = 0, spins = 0;
 
 	while (next < w->total) {
 		struct vfioiommu_fault recs[16];
@@ -300,9 +312,10 @@ static void *ring_producer(void *arg)
 		if (n > w->total - next)
 			n = w->total - next;
 		if (n == 0) {
-			sched_yield();
+			backoff(&spins);
 			continue;
 		}
+		spins = 0;
 		memset(recs, 0, sizeof(recs));
 		for (unsigned int i = 0; i < n; i++) {
 			recs[i].kind = VFIOIOMMU_FAULT_UNRECOV;
@@ -322,7 +335,7 @@ static void *ring_producer(void *arg)
 static void *ring_consumer(void *arg)
 {
 	struct ring_work *w = arg;
-	unsigned int want = 0, spins = 0;
+	unsigned int want = 0, spins = 0, idle = 0;
 
 	while (want < w->total) {
 		const struct vfioiommu_fault *v[32];
@@ -333,13 +346,14 @@ static void *ring_consumer(void *arg)
 			return NULL;
 		}
 		if (n == 0) {
-			if (++spins > 50000000u) {
+			if (++idle > 5000000u) {
 				wfail("ring consumer starved at record %u", want);
 				return NULL;
 			}
-			sched_yield();
+			backoff(&spins);
 			continue;
 		}
+		spins = 0;
 		for (int i = 0; i < n; i++, want++) {
 			if (v[i]->kind != VFIOIOMMU_FAULT_UNRECOV || v[i]->seq != want || v[i]->addr != (uint64_t)want * PG) {
 				wfail("ring record %u: kind %u seq %u (lost or duplicated)", want, v[i]->kind, v[i]->seq);
@@ -383,6 +397,11 @@ static void *state_reader(void *arg)
 		    vfioiommu_ctx_backend(rd->ctx) != VFIOIOMMU_BACKEND_TYPE1V2)
 			wfail("reader: backend changed");
 		rd->reads++;
+		{
+			/* a reader among writers, not a spinner: leave the CPUs to the workers */
+			struct timespec ts = { 0, 50000 };
+			nanosleep(&ts, NULL);
+		}
 	}
 	return NULL;
 }

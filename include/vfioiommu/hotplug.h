@@ -23,12 +23,18 @@
  *
  * No window at start: the socket is opened first, then the current state
  * is read from sysfs and delivered as events flagged
- * VFIOIOMMU_HOTPLUG_F_PRESENT by the first vfioiommu_hotplug_dispatch(); a
- * change racing with the scan is seen twice and reported once.  When the
+ * VFIOIOMMU_HOTPLUG_F_PRESENT by the first vfioiommu_hotplug_dispatch().
+ * Uevents queued meanwhile whose SEQNUM is not above
+ * /sys/kernel/uevent_seqnum as read before the scan are already in it and
+ * are skipped; a later one that changes nothing is not reported.  When the
  * kernel drops messages (the socket overran: ENOBUFS) the monitor delivers
- * VFIOIOMMU_HOTPLUG_RESYNC, reads sysfs again and delivers the differences
- * flagged VFIOIOMMU_HOTPLUG_F_RESYNC.  The events delivered always add up
- * to the state the kernel is in once the socket is drained.
+ * VFIOIOMMU_HOTPLUG_RESYNC, reads sysfs again (the same way) and delivers
+ * the differences flagged VFIOIOMMU_HOTPLUG_F_RESYNC.  The events delivered
+ * always add up to the state the kernel is in once the socket is drained.
+ *
+ * CDEV_ADDED comes before DEVICE_BOUND (Linux creates the cdev inside
+ * vfio-pci's probe and announces the bind after it): its @c driver is ""
+ * unless the monitor already knew the device.
  *
  * Builds without libnl-3 (meson -Dlibnl=disabled) have no uevent socket on
  * the system door: vfioiommu_hotplug_new() returns -EOPNOTSUPP there, and

@@ -97,7 +97,7 @@ enum vfioiommu_mock_model {
 	 * The default: tests/vm/FACTS.md's QEMU e1000e (8086:10d3).  BAR0 and BAR1
 	 * 128 KiB mmappable, BAR2 32-byte I/O, BAR3 16 KiB holding the MSI-X table
 	 * with MSIX_MAPPABLE, config 4 KiB (PM, MSI, PCIe, MSI-X; AER, DSN),
-	 * IRQs INTx 1, MSI 1, MSI-X 5, ERR 1, REQ 1; STATUS (BAR0 0x8) = 0x80080783.
+	 * IRQs INTx 1, MSI 1, MSI-X 5, ERR 1, REQ 1; STATUS (BAR0 0x8) = 0x283, what tests/vm/vm_device read on Linux 7.2.
 	 */
 	VFIOIOMMU_MOCK_MODEL_E1000E = 0,
 	/**
@@ -190,7 +190,7 @@ VFIOIOMMU_API bool vfioiommu_mock_fault_fired(const vfioiommu_mock *mock);
 VFIOIOMMU_API const char *vfioiommu_mock_fault_site(const vfioiommu_mock *mock);
 /** Door calls seen since the mock was created. */
 VFIOIOMMU_API unsigned long vfioiommu_mock_calls(const vfioiommu_mock *mock);
-/** Mock fds currently open (a leak check for tests). */
+/** Mock fds currently open, uevent sockets included (a leak check for tests). */
 VFIOIOMMU_API unsigned int vfioiommu_mock_open_fds(const vfioiommu_mock *mock);
 /** Live mmaps made through the mock door (a leak check for tests). */
 VFIOIOMMU_API unsigned int vfioiommu_mock_live_mmaps(const vfioiommu_mock *mock);

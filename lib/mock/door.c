@@ -266,11 +266,16 @@ static int md_munmap(void *p, void *addr, size_t len)
 	struct vfioiommu_mock *m = p;
 	int rc = enter(m, "munmap", 0);
 
-	if (rc == 0) {
-		/* mock mmaps are anonymous memory handed out by the file's mmap op */
-		rc = sysd()->munmap(NULL, addr, len);
-		if (rc == 0 && m->live_mmaps)
+	/*
+	 * Like close, munmap releases the mapping even when an injected fault
+	 * makes it "fail": a caller cannot do anything useful with the error.
+	 */
+	{
+		int r2 = sysd()->munmap(NULL, addr, len);
+		if (r2 == 0 && m->live_mmaps)
 			m->live_mmaps--;
+		if (rc == 0)
+			rc = r2;
 	}
 	leave(m);
 	return rc;
