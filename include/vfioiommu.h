@@ -8,6 +8,7 @@
 #include <vfioiommu/device.h>
 #include <vfioiommu/iova.h>
 #include <vfioiommu/alloc.h>
+#include <vfioiommu/dma.h>
 #include <vfioiommu/resv.h>
 #include <vfioiommu/caps.h>
 #include <vfioiommu/pasid.h>

@@ -450,6 +450,9 @@ static int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint64_t le
 		rc = ensure_alloc(ctx, d);
 		if (rc < 0)
 			goto out;
+		/* never hand out IOVA 0: a NULL DMA address is a sentinel to many drivers (iommufd avoids it too) */
+		if (lo < pg)
+			lo = pg;
 		rc = vfioiommu_iova_alloc_get(d->alloc, len, align > pg ? align : pg, lo, hi, iova);
 		if (rc < 0) {
 			rc = vi_fail(ctx, rc == -ENOSPC ? -ENOSPC : rc, "no free IOVA range of 0x%" PRIx64

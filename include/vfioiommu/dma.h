@@ -36,7 +36,9 @@ enum vfioiommu_dma_flags {
 /**
  * Map [vaddr, vaddr + len) for DMA.  With VFIOIOMMU_DMA_FIXED_IOVA the IOVA
  * is *@iova; otherwise the library allocates the lowest free IOVA, aligned to
- * the IOMMU page size, inside the usable ranges and returns it in *@iova.
+ * the IOMMU page size, inside the usable ranges and returns it in *@iova
+ * (never IOVA 0, which many drivers treat as "no address", as iommufd's own
+ * allocator does).
  * The IOVA is also the handle for vfioiommu_dma_unmap_at().
  * @return 0, -EINVAL, -ERANGE, -EEXIST, -ENOSPC, -ENODEV (nothing attached
  * yet), or another -errno from the kernel.
