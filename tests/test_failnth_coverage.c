@@ -809,13 +809,7 @@ static unsigned long sweep(const struct flow *f)
 			fired_key(m, key, sizeof(key));
 			set_add(&swept, key, f->name);
 		}
-		/*
-		 * An injected munmap failure leaves the mock's mapping in place while the
-		 * library (like Linux callers must) forgets it: counted by the mock, not a leak
-		 * of the library (reported; see docs/fuzzing.md).
-		 */
-		if (vfioiommu_mock_open_fds(m) ||
-		    (vfioiommu_mock_live_mmaps(m) && strcmp(vfioiommu_mock_fault_site(m), "munmap")))
+		if (vfioiommu_mock_open_fds(m) || vfioiommu_mock_live_mmaps(m))
 			fail_msg("flow %s, fail-nth %lu at %s: %u fds and %u mmaps left", f->name, n,
 				 vfioiommu_mock_fault_site(m), vfioiommu_mock_open_fds(m), vfioiommu_mock_live_mmaps(m));
 		(void)rc;

@@ -41,8 +41,10 @@
  * vfioiommu_bind_vfio() waits by re-reading sysfs.  The mock kernel's door
  * needs no libnl and always has a uevent socket.
  *
- * Only PCI devices are reported (platform and mdev VFIO devices are not).
- * Uevents reach only the initial network namespace: in a container with its
+ * A monitor belongs to one thread at a time (its callback must not destroy
+ * it); monitors are independent of each other and of the context's other
+ * users.  Only PCI devices are reported (platform and mdev VFIO devices are
+ * not).  Uevents reach only the initial network namespace: in a container with its
  * own, the monitor opens but stays silent; vfioiommu_hotplug_resync() then
  * re-reads sysfs on demand.
  */

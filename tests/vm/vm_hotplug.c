@@ -11,7 +11,9 @@
  *   4. vfioiommu_bind_vfio(): group added, cdev added, device bound; the node
  *      exists and the device opens;
  *   5. removes it (.../remove) and rescans: unbound, removed, added again;
- *   6. vfioiommu_bind_vfio() again, and a resync finds nothing left to report.
+ *   6. vfioiommu_bind_vfio() again, and a resync finds nothing left to report;
+ *   7. a real overrun (receive buffer shrunk, unbind + rebind): ENOBUFS, a
+ *      resync that finds the device as it was, and no stale uevent undoing it.
  * The NIC is handed back to vfio-pci at the end whatever happened, for the
  * programs that run after this one.
  *
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <vfioiommu.h>
@@ -278,6 +281,29 @@ int main(void)
 	rc = vfioiommu_hotplug_resync(mon);
 	collect(ctx, mon, r, 50);
 	expect_log("resync.nothing_new", r, "resync - g-1 c-1 - - -\n");
+
+	/*
+	 * 7. a real overrun: shrink the socket to the kernel's minimum, unbind
+	 * and rebind (6 uevents): Linux drops some and says ENOBUFS; the monitor
+	 * resyncs, finds the device as it was, and the stale uevents still
+	 * queued (older than the resync) do not undo that.
+	 */
+	{
+		int one = 1, fd = vfioiommu_hotplug_fd(mon);
+		bool overran;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &one, sizeof(one));
+		sysw("/sys/bus/pci/drivers/vfio-pci/unbind", bdf);
+		rc = vfioiommu_bind_vfio(ctx, bdf, 5000);
+		report(rc == 0, "overrun.rebind", "%s", vfioiommu_strerror(ctx));
+		collect(ctx, mon, r, 100);
+		keep_ours(r, bdf, group);
+		overran = !strncmp(r->log, "resync", 6);
+		if (!overran)
+			printf("# no overrun with the minimum receive buffer; got\n%s", r->log);
+		else
+			expect_log("overrun.resync_nothing_lost", r, "resync - g-1 c-1 - - -\n");
+	}
 
 out:
 	vfioiommu_hotplug_destroy(mon);
