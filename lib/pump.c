@@ -19,31 +19,16 @@
 
 #include "ctx.h"
 #include "kabi.h"
+#include "pump.h"
 #include "ring.h"
 
-#define PUMP_BATCH VFIOIOMMU_PUMP_MAX_GROUP
+#define PUMP_BATCH VI_PUMP_BATCH
 /* answered cookies remembered (for "already answered"); the kernel reuses the lowest free */
 #define PUMP_ANSWERED_MAX 1024
 
 enum cookie_state { C_OUTSTANDING = 1, C_ANSWERED = 2 };
 
-struct cookie_ent {
-	uint32_t cookie;
-	uint32_t state;
-};
-
-struct vfioiommu_fault_pump {
-	struct vfioiommu_ctx *ctx;
-	struct vfioiommu_ring *ring;
-	int fd;
-	uint32_t seq;
-	pthread_mutex_t lock; /* cookies: run() and respond() may be on different threads */
-	struct cookie_ent *c;
-	size_t nc, cap;
-	unsigned int outstanding, answered;
-	struct kabi_iommu_hwpt_pgfault raw[PUMP_BATCH];
-	struct vfioiommu_fault out[PUMP_BATCH];
-};
+#define cookie_ent vi_cookie_ent
 
 _Static_assert(sizeof(struct kabi_iommu_hwpt_pgfault) == 40, "the fault fd's record");
 
@@ -65,6 +50,7 @@ VFIOIOMMU_API int vfioiommu_fault_pump_new(vfioiommu_ctx *ctx, int fault_fd, vfi
 	p->ctx = ctx;
 	p->ring = ring;
 	p->fd = fault_fd;
+	p->src = VI_PUMP_FAULT;
 	pthread_mutex_init(&p->lock, NULL);
 	*out = p;
 	return 0;
@@ -75,6 +61,7 @@ VFIOIOMMU_API void vfioiommu_fault_pump_destroy(vfioiommu_fault_pump *p)
 	if (!p)
 		return;
 	pthread_mutex_destroy(&p->lock);
+	vi_vevent_pump_free(p);
 	free(p->c);
 	free(p);
 }
@@ -110,18 +97,26 @@ static void trim_answered(struct vfioiommu_fault_pump *p)
 	}
 }
 
-/* Mark a delivered cookie outstanding.  Caller holds the lock. */
-static int deliver(struct vfioiommu_fault_pump *p, uint32_t cookie)
+/*
+ * Mark a delivered record's cookie outstanding.  @first says the record starts
+ * a group.  The kernel reuses a cookie once its group is answered, by us or
+ * by itself (after a detach): a new group on a cookie we still hold means the
+ * kernel answered the old group, so the entry now names the new group (its
+ * seq range) and late answers for the old one are refused.  Caller holds the lock.
+ */
+static int deliver(struct vfioiommu_fault_pump *p, uint32_t cookie, uint32_t seq, bool first)
 {
 	struct cookie_ent *e = find(p, cookie);
 
 	if (e) {
 		if (e->state == C_ANSWERED) {
-			/* the kernel reuses an answered cookie for a new group */
 			e->state = C_OUTSTANDING;
 			p->answered--;
 			p->outstanding++;
 		}
+		if (first)
+			e->first_seq = seq;
+		e->last_seq = seq;
 		return 0;
 	}
 	if (p->nc == p->cap) {
@@ -132,7 +127,7 @@ static int deliver(struct vfioiommu_fault_pump *p, uint32_t cookie)
 		p->c = c;
 		p->cap = cap;
 	}
-	p->c[p->nc++] = (struct cookie_ent){ cookie, C_OUTSTANDING };
+	p->c[p->nc++] = (struct cookie_ent){ cookie, C_OUTSTANDING, seq, seq };
 	p->outstanding++;
 	return 0;
 }
@@ -167,6 +162,8 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 
 	if (!p)
 		return -EINVAL;
+	if (p->src == VI_PUMP_VEVENT)
+		return vi_vevent_pump_run(p);
 	for (;;) {
 		int room = vfioiommu_ring_room(p->ring, PUMP_BATCH);
 		size_t n;
@@ -188,9 +185,16 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 				       got == -ESPIPE ? " (the kernel wants a multiple of 40 bytes at offset 0)" : "");
 		}
 		if (got == 0) {
+			/* an empty ring that cannot take the next group never will: say so, do not spin */
+			unsigned int cap = vfioiommu_ring_capacity(p->ring);
+
 			if (n == PUMP_BATCH && still_pending(p))
 				return vi_fail(p->ctx, -EMSGSIZE, "fault pump: fault fd %d holds a page-request group "
 					       "of more than %u records, which no read can take", p->fd, PUMP_BATCH);
+			if ((unsigned int)room >= cap && still_pending(p))
+				return vi_fail(p->ctx, -EMSGSIZE, "fault pump: fault fd %d holds a page-request group "
+					       "of more than the ring's %u records, which it can never take (create a "
+					       "bigger ring)", p->fd, cap);
 			return moved;
 		}
 		if ((size_t)got % rs || (size_t)got > n * rs)
@@ -204,7 +208,8 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 				return vi_fail(p->ctx, -EPROTO, "fault pump: record %zu of a read from fault fd %d has "
 					       "cookie 0 (the kernel's cookies start at 1)", i, p->fd);
 			}
-			if (deliver(p, p->raw[i].cookie) < 0) {
+			/* a read holds whole groups, each contiguous: a cookie change starts the next one */
+			if (deliver(p, p->raw[i].cookie, p->seq, i == 0 || p->raw[i - 1].cookie != p->raw[i].cookie) < 0) {
 				pthread_mutex_unlock(&p->lock);
 				return vi_fail(p->ctx, -ENOMEM, "fault pump: out of memory tracking cookies");
 			}
@@ -220,7 +225,27 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 	}
 }
 
+static int respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq);
+
 VFIOIOMMU_API int vfioiommu_fault_pump_respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code)
+{
+	return respond(p, cookie, code, NULL);
+}
+
+VFIOIOMMU_API int vfioiommu_fault_pump_respond_record(vfioiommu_fault_pump *p, const struct vfioiommu_fault *rec,
+						      uint32_t code)
+{
+	if (!p)
+		return -EINVAL;
+	if (!rec)
+		return vi_fail(p->ctx, -EINVAL, "fault pump: record is NULL");
+	if (rec->kind != VFIOIOMMU_FAULT_PAGE_REQ)
+		return vi_fail(p->ctx, -EINVAL, "fault pump: only page requests take a response (record kind %s)",
+			       vfioiommu_fault_kind_name(rec->kind));
+	return respond(p, rec->cookie, code, &rec->seq);
+}
+
+static int respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq)
 {
 	struct kabi_iommu_hwpt_page_response r = { .cookie = cookie, .code = code };
 	struct cookie_ent *e;
@@ -228,6 +253,9 @@ VFIOIOMMU_API int vfioiommu_fault_pump_respond(vfioiommu_fault_pump *p, uint32_t
 
 	if (!p)
 		return -EINVAL;
+	if (p->src == VI_PUMP_VEVENT)
+		return vi_fail(p->ctx, -EOPNOTSUPP, "vEVENTQ pump: events carry no cookie and take no response "
+			       "(cookie %" PRIu32 " refused)", cookie);
 	if (code != VFIOIOMMU_PAGE_RESP_SUCCESS && code != VFIOIOMMU_PAGE_RESP_INVALID)
 		return vi_fail(p->ctx, -EINVAL, "fault pump: response code %" PRIu32 " for cookie %" PRIu32
 			       " is neither SUCCESS (0) nor INVALID (1)", code, cookie);
@@ -239,6 +267,13 @@ VFIOIOMMU_API int vfioiommu_fault_pump_respond(vfioiommu_fault_pump *p, uint32_t
 		return vi_fail(p->ctx, -EINVAL, twice ?
 			       "fault pump: cookie %" PRIu32 " was already answered" :
 			       "fault pump: cookie %" PRIu32 " was never delivered by this pump", cookie);
+	}
+	/* seq runs modulo 2^32: in the group when its distance from the first record is within the group */
+	if (seq && *seq - e->first_seq > e->last_seq - e->first_seq) {
+		pthread_mutex_unlock(&p->lock);
+		return vi_fail(p->ctx, -ESTALE, "fault pump: the group of record seq %" PRIu32 " (cookie %" PRIu32
+			       ") was answered by the kernel itself; the cookie now names a newer group "
+			       "(seq %" PRIu32 "..%" PRIu32 ")", *seq, cookie, e->first_seq, e->last_seq);
 	}
 	got = vi_kwrite(p->ctx, p->fd, &r, sizeof(r));
 	if (got == (ssize_t)sizeof(r)) {

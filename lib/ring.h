@@ -91,6 +91,7 @@ struct vfioiommu_ring {
 	int memfd;                          /* owned; -1 for attached rings */
 	int evfd;
 	bool evfd_owned;
+	struct vfioiommu_device *region_dev; /* vfioiommu_ring_attach_region(): unmapped at destroy */
 	char layout[256];
 };
 

@@ -223,6 +223,54 @@ static void test_flow(void **state)
 	penv_down(&e);
 }
 
+/*
+ * Seen on Linux 7.2 (tests/vm/vm_fault.c): after a detach the kernel answers
+ * the outstanding group itself and hands its cookie to the next group.  A late
+ * answer by record must not complete the newer group.
+ */
+static void test_cookie_reused_after_kernel_answer(void **state)
+{
+	struct penv e;
+	vfioiommu_ctx *ctx;
+	vfioiommu_ring *ring;
+	vfioiommu_fault_pump *p;
+	const struct vfioiommu_fault *v[4];
+	struct vfioiommu_fault old, cur;
+	struct kabi_vfio_device_attach_iommufd_pt a = { .argsz = KABI_ATTACH_PT_MIN };
+
+	penv_up(&e);
+	ctx = ctx_on(e.d);
+	assert_int_equal(vfioiommu_ring_create(ctx, 8, &ring), 0);
+	assert_int_equal(vfioiommu_fault_pump_new(ctx, e.ffd, ring, &p), 0);
+	inject(&e, 0x11, 1, 0x100000);
+	assert_int_equal(vfioiommu_fault_pump_run(p), 1);
+	assert_int_equal(vfioiommu_ring_peek_batch(ring, v, 4), 1);
+	old = *v[0];
+	assert_int_equal(vfioiommu_ring_advance(ring, 1), 0);
+	/* away from the fault HWPT and back: the kernel answered cookie old.cookie for us */
+	a.pt_id = e.ioas;
+	assert_int_equal(kio(&e, e.dfd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a), 0);
+	a.pt_id = e.hwpt;
+	assert_int_equal(kio(&e, e.dfd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a), 0);
+	inject(&e, 0x22, 1, 0x200000);
+	assert_int_equal(vfioiommu_fault_pump_run(p), 1);
+	assert_int_equal(vfioiommu_ring_peek_batch(ring, v, 4), 1);
+	cur = *v[0];
+	assert_int_equal(vfioiommu_ring_advance(ring, 1), 0);
+	assert_int_equal(cur.cookie, old.cookie); /* reused */
+	assert_int_equal(vfioiommu_fault_pump_respond_record(p, &old, VFIOIOMMU_PAGE_RESP_INVALID), -ESTALE);
+	th_assert_msg(vfioiommu_strerror(ctx), "answered by the kernel itself", "newer group", NULL);
+	assert_int_equal(vfioiommu_fault_pump_outstanding(p), 1);
+	assert_int_equal(vfioiommu_fault_pump_respond_record(p, &cur, VFIOIOMMU_PAGE_RESP_SUCCESS), 0);
+	assert_int_equal(vfioiommu_fault_pump_respond_record(p, &cur, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
+	assert_int_equal(vfioiommu_fault_pump_respond_record(p, NULL, 0), -EINVAL);
+	assert_int_equal(vfioiommu_fault_pump_respond_record(NULL, &cur, 0), -EINVAL);
+	vfioiommu_fault_pump_destroy(p);
+	vfioiommu_ring_destroy(ring);
+	vfioiommu_ctx_destroy(ctx);
+	penv_down(&e);
+}
+
 static void test_oversize_group(void **state)
 {
 	struct penv e;
@@ -363,6 +411,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_flow),
+		cmocka_unit_test(test_cookie_reused_after_kernel_answer),
 		cmocka_unit_test(test_oversize_group),
 		cmocka_unit_test(test_hostile_kernel),
 		cmocka_unit_test(test_sweep),

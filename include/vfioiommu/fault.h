@@ -123,6 +123,41 @@ static_assert(sizeof(struct vfioiommu_fault) == 64, "struct vfioiommu_fault is 6
 _Static_assert(sizeof(struct vfioiommu_fault) == 64, "struct vfioiommu_fault is 64 bytes");
 #endif
 
+/**
+ * The view of a VFIOIOMMU_FAULT_VEVENT record (same 64 bytes; cast with
+ * vfioiommu_fault_vevent()).  @c seq stays where struct vfioiommu_fault has
+ * it; the event data takes the 32 bytes from offset 4, so VEVENT records
+ * have no @c flags and no @c dev_id.  The data is copied as the kernel gave
+ * it (little-endian words, not 8-byte aligned here: memcpy before reading
+ * them): ARM SMMUv3 events (32 bytes) fit whole, Tegra241 CMDQV (16) too;
+ * @c data_len says how many bytes the event had, at most 32 were kept.
+ */
+struct vfioiommu_vevent {
+	uint32_t kind;      /**< VFIOIOMMU_FAULT_VEVENT */
+	uint8_t data[32];   /**< offset 4: the first min(data_len, 32) bytes of the event data, rest 0 */
+	uint32_t seq;       /**< offset 36: the kernel's sequence number (0 .. INT_MAX, then 0) */
+	uint32_t data_len;  /**< offset 40: bytes of event data in the stream */
+	uint32_t type;      /**< offset 44: the vEVENTQ type (1 ARM SMMUv3, 2 Tegra241 CMDQV) */
+	uint32_t missing;   /**< offset 48 (@c lost): sequence numbers skipped just before this event */
+	uint32_t reserved0;
+	uint64_t reserved1;
+};
+#ifdef __cplusplus
+static_assert(sizeof(struct vfioiommu_vevent) == 64, "struct vfioiommu_vevent is 64 bytes");
+#else
+_Static_assert(sizeof(struct vfioiommu_vevent) == 64, "struct vfioiommu_vevent is 64 bytes");
+_Static_assert(__builtin_offsetof(struct vfioiommu_vevent, seq) == __builtin_offsetof(struct vfioiommu_fault, seq),
+	       "seq at the same offset");
+_Static_assert(__builtin_offsetof(struct vfioiommu_vevent, missing) == __builtin_offsetof(struct vfioiommu_fault, lost),
+	       "missing overlays lost");
+#endif
+
+/** A VEVENT record seen through struct vfioiommu_vevent (NULL for other kinds or NULL). */
+static inline const struct vfioiommu_vevent *vfioiommu_fault_vevent(const struct vfioiommu_fault *f)
+{
+	return f && f->kind == VFIOIOMMU_FAULT_VEVENT ? (const struct vfioiommu_vevent *)(const void *)f : 0;
+}
+
 /** A short name for a kind ("page-req", "unrecov", "vevent", "lost", "unknown"). */
 VFIOIOMMU_API const char *vfioiommu_fault_kind_name(uint32_t kind);
 
@@ -163,6 +198,22 @@ enum vfioiommu_ring_flags {
  * On failure *@out is NULL.
  */
 VFIOIOMMU_API int vfioiommu_ring_attach(void *mem, size_t len, unsigned int flags, vfioiommu_ring **out);
+
+/**
+ * Attach to the fault ring in a device region: the region whose TYPE
+ * capability says @type / @subtype, 64 KiB, mmappable whole, readable and
+ * writable, holding the COMPAT layout.  Upstream Linux defines no such region
+ * (the posted nested-fault series used type 2, which is CCW upstream, then
+ * 4): the library never assumes a number, the caller gives the one its driver
+ * uses.  The region is mapped through vfioiommu_region_mmap() and unmapped by
+ * vfioiommu_ring_destroy(), which must come before vfioiommu_device_close().
+ * @return 0; -EINVAL NULL argument; -ENOENT no region with that type (the
+ * message lists the typed regions seen); -EOPNOTSUPP not mmappable whole;
+ * -EACCES not read-write; -EPROTO the region is not 64 KiB or its header is
+ * invalid; -errno from the region API.  Messages on the device's context.
+ */
+VFIOIOMMU_API int vfioiommu_ring_attach_region(vfioiommu_device *dev, uint32_t type, uint32_t subtype,
+	vfioiommu_ring **out);
 
 /**
  * Create a library-owned ring of @nrecords records (SPLIT layout) in a memfd
@@ -354,8 +405,61 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *pump);
  */
 VFIOIOMMU_API int vfioiommu_fault_pump_respond(vfioiommu_fault_pump *pump, uint32_t cookie, uint32_t code);
 
+/**
+ * Answer the group that @rec (any record of it, as the ring delivered it)
+ * belongs to.  Prefer this to vfioiommu_fault_pump_respond(): the kernel
+ * reuses a cookie as soon as a group is answered, also when it answers a
+ * group itself (after a detach or replace), so a late answer by cookie alone
+ * could complete a newer group with the wrong code.  Here the record's @c seq
+ * identifies the group.
+ * @return as vfioiommu_fault_pump_respond(), and -ESTALE when the kernel
+ * already answered @rec's group and its cookie names a newer one (nothing is
+ * written); -EINVAL for a record that is not a page request.
+ */
+VFIOIOMMU_API int vfioiommu_fault_pump_respond_record(vfioiommu_fault_pump *pump,
+						      const struct vfioiommu_fault *rec, uint32_t code);
+
 /** Groups delivered and not yet answered (0 for NULL). */
 VFIOIOMMU_API unsigned int vfioiommu_fault_pump_outstanding(const vfioiommu_fault_pump *pump);
+
+/* ---- the vEVENTQ pump: an IOMMU_VEVENTQ_ALLOC fd into a ring ---- */
+
+/** vEVENTQ types the pump can parse (IOMMU_VEVENTQ_TYPE_*). */
+enum vfioiommu_veventq_type {
+	VFIOIOMMU_VEVENTQ_ARM_SMMUV3 = 1,     /**< 32 bytes of data per event */
+	VFIOIOMMU_VEVENTQ_TEGRA241_CMDQV = 2, /**< 16 bytes of data per event */
+};
+
+/**
+ * A pump from a vEVENTQ fd (not owned) into @ring, using the run/destroy API
+ * of vfioiommu_fault_pump.  vfioiommu_fault_pump_run() reads whole events
+ * ({u32 flags; u32 sequence} plus the type's data), in reads sized to the
+ * ring's room, and publishes:
+ *  - a VFIOIOMMU_FAULT_VEVENT record per event (layout: struct
+ *    vfioiommu_vevent), @c seq the kernel's sequence and @c missing (the
+ *    record's @c lost field) the sequence numbers skipped before it: 0
+ *    normally, n after a gap of n + 1 (INT_MAX is followed by 0);
+ *  - a VFIOIOMMU_FAULT_LOST record for a LOST_EVENTS header (the kernel
+ *    overflowed the queue): @c seq its sequence, @c lost 1, meaning "at least
+ *    one"; the kernel does not say how many.
+ * The run fails with -EPROTO (message on the context) when a read returns a
+ * cut event, a header with an unknown flag, or a sequence above INT_MAX;
+ * nothing of that read reaches the ring.  vfioiommu_fault_pump_respond() is
+ * -EOPNOTSUPP (vEVENTQ events are not answered).
+ * @return 0; -EINVAL NULL argument, negative fd; -EOPNOTSUPP an unknown @type; -ENOMEM.
+ */
+VFIOIOMMU_API int vfioiommu_vevent_pump_new(vfioiommu_ctx *ctx, int veventq_fd, uint32_t type,
+	vfioiommu_ring *ring, vfioiommu_fault_pump **out);
+
+/** vfioiommu_vevent_pump_stats(). */
+struct vfioiommu_vevent_stats {
+	uint64_t events;       /**< VEVENT records published */
+	uint64_t lost_headers; /**< LOST_EVENTS headers seen (each: at least one event dropped by the kernel) */
+	uint64_t gaps;         /**< sequence gaps seen */
+	uint64_t missing;      /**< sequence numbers skipped over all gaps */
+};
+/** Counters of a vEVENTQ pump.  @return 0; -EINVAL NULL or a fault-fd pump. */
+VFIOIOMMU_API int vfioiommu_vevent_pump_stats(const vfioiommu_fault_pump *pump, struct vfioiommu_vevent_stats *st);
 
 VFIOIOMMU_END_DECLS
 

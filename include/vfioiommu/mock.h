@@ -174,6 +174,14 @@ VFIOIOMMU_API int vfioiommu_mock_device_irq(vfioiommu_mock *mock, const char *bd
  * (Linux would then block until the device is closed).
  */
 VFIOIOMMU_API int vfioiommu_mock_device_request(vfioiommu_mock *mock, const char *bdf);
+/**
+ * The vIOMMU (iommu model smmuv3) of device @bdf reports an event of @len
+ * bytes (1..64; real SMMUv3 events are 32) into its vEVENTQ; a full queue
+ * gets one LOST_EVENTS header instead.  @return 0; -ENOENT no such device or
+ * no vIOMMU allocated with it; -ENODEV not bound to an iommufd; -EOPNOTSUPP
+ * no vEVENTQ of the vIOMMU's type; -EINVAL; -ENOMEM.
+ */
+VFIOIOMMU_API int vfioiommu_mock_inject_vevent(vfioiommu_mock *mock, const char *bdf, const void *data, size_t len);
 
 /**
  * Fault injection: the @n-th door call from now (1 = the next one) fails with

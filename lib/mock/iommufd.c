@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "kabi.h"
+#include "kabi_vevent.h"
 #include "mock/mock.h"
 
 #define IO_PAGE 4096ull
@@ -30,7 +31,7 @@
 /* the vm_map prot bit that marks an IOAS_MAP_FILE mapping */
 #define IO_PROT_FILE (1u << 31)
 
-enum io_type { IO_IOAS = 1, IO_DEVICE, IO_HWPT, IO_FAULT };
+enum io_type { IO_IOAS = 1, IO_DEVICE, IO_HWPT, IO_FAULT, IO_VIOMMU, IO_VEVENTQ };
 
 struct io_pasid {
 	uint32_t pasid, hwpt;
@@ -47,6 +48,22 @@ struct io_group_rec {
 struct io_fault {
 	bool fd_open;
 	struct io_group_rec *q;              /* pending, then delivered awaiting a response */
+	size_t nq;
+};
+
+/* one queued vEVENT; a LOST_EVENTS header has len 0 */
+struct io_vevent {
+	uint32_t flags, seq, len;
+	unsigned char data[64];
+};
+
+struct io_veventq {
+	bool fd_open;
+	uint32_t viommu, type, depth;
+	uint32_t num_events; /* queued events, the LOST header not counted (as the kernel) */
+	uint32_t sequence;   /* the next one handed out */
+	bool lost_queued;    /* the LOST header is in the queue: never twice */
+	struct io_vevent *q;
 	size_t nq;
 };
 
@@ -74,6 +91,10 @@ struct io_obj {
 			bool autodomain;
 		} hwpt;
 		struct io_fault fault;
+		struct {
+			uint32_t type, dev, hwpt;
+		} viommu;
+		struct io_veventq vq;
 	};
 };
 
@@ -92,6 +113,7 @@ struct io_state {
 
 static const struct vm_file_ops ifd_ops;
 static const struct vm_file_ops fault_ops;
+static const struct vm_file_ops veventq_ops;
 static int user_range_mapped(uint64_t va, uint64_t len);
 
 /* ---------------------------------------------------------------- objects */
@@ -152,7 +174,11 @@ static void obj_free(struct io_ctx *c, struct io_obj *o)
 	case IO_FAULT:
 		fault_drop_all(&o->fault);
 		break;
+	case IO_VEVENTQ:
+		free(o->vq.q);
+		break;
 	case IO_HWPT:
+	case IO_VIOMMU:
 		break;
 	}
 	c->obj[o->id] = NULL;
@@ -836,6 +862,16 @@ static int cmd_destroy(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 		if (fo)
 			fo->users--;
 	}
+	if (o->type == IO_VIOMMU) {
+		struct io_obj *h = obj_get(c, o->viommu.hwpt, IO_HWPT);
+		if (h)
+			h->users--;
+	}
+	if (o->type == IO_VEVENTQ) {
+		struct io_obj *v = obj_get(c, o->vq.viommu, IO_VIOMMU);
+		if (v)
+			v->users--;
+	}
 	if (o->type == IO_IOAS && c->vfio_ioas == o->id)
 		c->vfio_ioas = 0;
 	obj_free(c, o);
@@ -1306,7 +1342,10 @@ static int cmd_hwpt_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 	if (cmd->flags & ~IO_HWPT_FLAGS)
 		return -EOPNOTSUPP;
 	/* the mock IOMMU has neither nesting nor dirty tracking, and driver data needs nesting */
-	if (cmd->flags & (KABI_IOMMU_HWPT_ALLOC_NEST_PARENT | KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING))
+	if (cmd->flags & KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING)
+		return -EOPNOTSUPP;
+	/* an SMMUv3 with FEAT_NESTING gives nesting parents (the S2 of a vIOMMU); the others here do not */
+	if ((cmd->flags & KABI_IOMMU_HWPT_ALLOC_NEST_PARENT) && m->iommu_model != VFIOIOMMU_MOCK_IOMMU_SMMUV3)
 		return -EOPNOTSUPP;
 	if (cmd->data_type != KABI_IOMMU_HWPT_DATA_NONE)
 		return -EOPNOTSUPP;
@@ -1450,6 +1489,216 @@ static int cmd_fault_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg
 	return 0;
 }
 
+/* ---------------------------------------------------------------- vIOMMU and vEVENTQ (uapi-facts 3.8) */
+
+static int cmd_viommu_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
+{
+	struct kabi_iommu_viommu_alloc *cmd = arg;
+	struct io_obj *idev, *h, *v;
+
+	/* iommufd_viommu_alloc_ioctl(): flags and the reserved DEFAULT type first */
+	if (cmd->flags || cmd->type == KABI_IOMMU_VIOMMU_TYPE_DEFAULT)
+		return -EOPNOTSUPP;
+	idev = obj_get(c, cmd->dev_id, IO_DEVICE);
+	if (!idev)
+		return -ENOENT;
+	/* only the SMMUv3 driver sizes a vIOMMU here, and only its own type (get_viommu_size() == 0) */
+	if (m->iommu_model != VFIOIOMMU_MOCK_IOMMU_SMMUV3 || cmd->type != KABI_IOMMU_VIOMMU_TYPE_ARM_SMMUV3)
+		return -EOPNOTSUPP;
+	/* iommufd_get_hwpt_paging(): anything but a paging HWPT is ENOENT; it must be a nesting parent */
+	h = obj_get(c, cmd->hwpt_id, IO_HWPT);
+	if (!h)
+		return -ENOENT;
+	if (!(h->hwpt.flags & KABI_IOMMU_HWPT_ALLOC_NEST_PARENT))
+		return -EINVAL;
+	v = obj_new(c, IO_VIOMMU);
+	if (!v)
+		return -ENOMEM;
+	v->viommu.type = cmd->type;
+	v->viommu.dev = idev->id;
+	v->viommu.hwpt = h->id;
+	h->users++;
+	cmd->out_viommu_id = v->id;
+	return 0;
+}
+
+static struct io_obj *veventq_find(struct io_ctx *c, uint32_t viommu, uint32_t type)
+{
+	for (uint32_t i = 1; i < c->nobj; i++) {
+		struct io_obj *o = c->obj[i];
+		if (o && o->type == IO_VEVENTQ && o->vq.viommu == viommu && o->vq.type == type)
+			return o;
+	}
+	return NULL;
+}
+
+static int cmd_veventq_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
+{
+	struct kabi_iommu_veventq_alloc *cmd = arg;
+	struct io_obj *v, *q;
+	struct vm_file *f;
+	int fd;
+
+	/* iommufd_veventq_alloc(): flags, reserved and DEFAULT, then the depth, then the vIOMMU */
+	if (cmd->flags || cmd->__reserved || cmd->type == KABI_IOMMU_VEVENTQ_TYPE_DEFAULT)
+		return -EOPNOTSUPP;
+	if (!cmd->veventq_depth || cmd->veventq_depth > KABI_IOMMU_VEVENTQ_MAX_DEPTH)
+		return -EINVAL;
+	v = obj_get(c, cmd->viommu_id, IO_VIOMMU);
+	if (!v)
+		return -ENOENT;
+	if (veventq_find(c, v->id, cmd->type))
+		return -EEXIST;
+	q = obj_new(c, IO_VEVENTQ);
+	if (!q)
+		return -ENOMEM;
+	f = vm_file_new(&veventq_ops, q);
+	if (!f) {
+		obj_free(c, q);
+		return -ENOMEM;
+	}
+	fd = vm_fd_install(m, f);
+	if (fd < 0) {
+		free(f);
+		obj_free(c, q);
+		return fd;
+	}
+	q->vq.viommu = v->id;
+	q->vq.type = cmd->type;
+	q->vq.depth = cmd->veventq_depth;
+	q->vq.fd_open = true;
+	v->users++;
+	q->users++; /* the fd, as for fault objects */
+	c->refs++;
+	cmd->out_veventq_id = q->id;
+	cmd->out_veventq_fd = (uint32_t)fd;
+	return 0;
+}
+
+static void veventq_pop(struct io_veventq *q)
+{
+	if (q->q[0].flags & KABI_IOMMU_VEVENTQ_FLAG_LOST_EVENTS)
+		q->lost_queued = false;
+	else
+		q->num_events--;
+	memmove(q->q, q->q + 1, (q->nq - 1) * sizeof(q->q[0]));
+	q->nq--;
+}
+
+/* Whole events only, as many as fit; 0 when empty or when the next one does not fit. */
+static ssize_t veventq_read(struct vfioiommu_mock *m, struct vm_file *file, void *buf, size_t n)
+{
+	struct io_veventq *q = &((struct io_obj *)file->obj)->vq;
+	unsigned char *b = buf;
+	size_t done = 0;
+
+	(void)m;
+	if (!buf && n)
+		return -EFAULT;
+	while (q->nq) {
+		const struct io_vevent *e = &q->q[0];
+		struct kabi_iommufd_vevent_header h = { e->flags, e->seq };
+
+		if (sizeof(h) + e->len > n - done)
+			break;
+		memcpy(b + done, &h, sizeof(h));
+		memcpy(b + done + sizeof(h), e->data, e->len);
+		done += sizeof(h) + e->len;
+		veventq_pop(q);
+	}
+	return (ssize_t)done;
+}
+
+static short veventq_poll(struct vfioiommu_mock *m, struct vm_file *file, short events)
+{
+	const struct io_veventq *q = &((struct io_obj *)file->obj)->vq;
+
+	(void)m;
+	return (q->nq ? POLLIN | POLLRDNORM : 0) & (events | POLLERR | POLLHUP);
+}
+
+static void veventq_release(struct vfioiommu_mock *m, struct vm_file *file)
+{
+	struct io_obj *o = file->obj;
+	struct io_ctx *c = ctx_of_fault(m, o);
+
+	o->vq.fd_open = false;
+	o->users--;
+	if (c)
+		ctx_put(m, c);
+}
+
+static const struct vm_file_ops veventq_ops = {
+	.name = "iommufd-viommu-event",
+	.read = veventq_read,
+	.poll = veventq_poll,
+	.release = veventq_release,
+};
+
+/* iommufd_vevent_handler(): every queued entry, the LOST header too, takes the next sequence number */
+static int veventq_push(struct io_veventq *q, uint32_t flags, const void *data, size_t len)
+{
+	struct io_vevent *nq = realloc(q->q, (q->nq + 1) * sizeof(*nq));
+
+	if (!nq)
+		return -ENOMEM;
+	q->q = nq;
+	nq[q->nq] = (struct io_vevent){ .flags = flags, .seq = q->sequence, .len = (uint32_t)len };
+	if (len)
+		memcpy(nq[q->nq].data, data, len);
+	q->nq++;
+	q->sequence = q->sequence == 0x7fffffffu ? 0 : q->sequence + 1;
+	return 0;
+}
+
+int vm_iommufd_inject_vevent(struct vfioiommu_mock *m, struct vm_device *d, const void *data, size_t len)
+{
+	struct io_ctx *c;
+	struct io_obj *idev = device_obj(m, d, &c), *v = NULL, *qo;
+	struct io_veventq *q;
+
+	if (!idev)
+		return -ENODEV;
+	if ((!data && len) || len == 0 || len > sizeof(((struct io_vevent *)0)->data))
+		return -EINVAL;
+	for (uint32_t i = 1; i < c->nobj && !v; i++)
+		if (c->obj[i] && c->obj[i]->type == IO_VIOMMU && c->obj[i]->viommu.dev == idev->id)
+			v = c->obj[i];
+	if (!v)
+		return -ENOENT;
+	/* the SMMUv3 driver reports into the queue of its own type; none: EOPNOTSUPP, as report_event */
+	qo = veventq_find(c, v->id, v->viommu.type);
+	if (!qo)
+		return -EOPNOTSUPP;
+	q = &qo->vq;
+	if (q->num_events == q->depth) {
+		if (q->lost_queued)
+			return 0;
+		if (veventq_push(q, KABI_IOMMU_VEVENTQ_FLAG_LOST_EVENTS, NULL, 0) < 0)
+			return -ENOMEM;
+		q->lost_queued = true;
+		return 0;
+	}
+	if (veventq_push(q, 0, data, len) < 0)
+		return -ENOMEM;
+	q->num_events++;
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_mock_inject_vevent(vfioiommu_mock *m, const char *bdf, const void *data, size_t len)
+{
+	struct vm_device *d;
+	int rc;
+
+	if (!m || !bdf)
+		return -EINVAL;
+	pthread_mutex_lock(&m->lock);
+	d = vm_device_find(m, bdf);
+	rc = d ? vm_iommufd_inject_vevent(m, d, data, len) : -ENOENT;
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
 struct io_cmd {
 	unsigned long req;
 	size_t min, ksize;
@@ -1469,6 +1718,8 @@ static const struct io_cmd cmds[] = {
 	{ KABI_IOMMU_GET_HW_INFO, KABI_HW_INFO_MIN, sizeof(struct kabi_iommu_hw_info), cmd_get_hw_info },
 	{ KABI_IOMMU_FAULT_QUEUE_ALLOC, 16, sizeof(struct kabi_iommu_fault_alloc), cmd_fault_alloc },
 	{ KABI_IOMMU_IOAS_MAP_FILE, 40, sizeof(struct kabi_iommu_ioas_map_file), cmd_ioas_map_file },
+	{ KABI_IOMMU_VIOMMU_ALLOC, KABI_VIOMMU_ALLOC_MIN, sizeof(struct kabi_iommu_viommu_alloc), cmd_viommu_alloc },
+	{ KABI_IOMMU_VEVENTQ_ALLOC, KABI_VEVENTQ_ALLOC_MIN, sizeof(struct kabi_iommu_veventq_alloc), cmd_veventq_alloc },
 };
 
 /*

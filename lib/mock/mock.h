@@ -228,6 +228,15 @@ struct vm_fault_page {
 int vm_iommufd_inject_fault(struct vfioiommu_mock *m, struct vm_device *d, bool pasid_valid,
 			    uint32_t pasid, uint32_t grpid, const struct vm_fault_page *pages, size_t n);
 
+/*
+ * The vIOMMU of device d reporting one event of len bytes (1..64; the SMMUv3
+ * driver always reports 32): queued on the vEVENTQ of the vIOMMU's type of the
+ * first vIOMMU allocated with d (the mock skips vDEVICEs).  A full queue
+ * appends one LOST_EVENTS header instead.  Caller holds m->lock.  0; -ENODEV
+ * d is not bound; -ENOENT no vIOMMU; -EOPNOTSUPP no vEVENTQ; -EINVAL; -ENOMEM.
+ */
+int vm_iommufd_inject_vevent(struct vfioiommu_mock *m, struct vm_device *d, const void *data, size_t len);
+
 /* ---- uevent.c: the uevent socket and the driver core's bind/unbind/remove ---- */
 int vm_uevent_open(struct vfioiommu_mock *m);                     /* returns a real fd */
 ssize_t vm_uevent_recv(struct vfioiommu_mock *m, int fd, void *buf, size_t n);

@@ -394,14 +394,25 @@ static void full_ring(struct env *e, uint32_t *seq)
  * Moving the device off the IOPF HWPT: the kernel answers the delivered group
  * itself and drops the undelivered one.  The pump's answer then gets the
  * kernel's EINVAL with its own message, and the cookie is forgotten.
+ *
+ * The move goes to an explicit plain HWPT, never to the IOAS id: a replace
+ * onto an IOAS makes Linux 7.2 try the IOAS's existing domains in turn, and
+ * the NIC's VT-d / AMD domain comes first; the replace path has no owner
+ * check (the attach path has), so the vendor driver's attach_dev gets the
+ * mock device and oopses (NULL dereference; see README).
  */
 static void replace_away(struct env *e, uint32_t *seq)
 {
 	static const struct want w = { 0x200, VFIOIOMMU_FAULT_PERM_READ, 0x20000000 };
-	uint32_t cookie = 0;
+	uint32_t cookie = 0, plain = 0;
 	unsigned int out;
 	int rc;
 
+	rc = hwpt_alloc(e->ifd, 0, e->m.idev, e->ioas, 0, &plain);
+	if (rc < 0) {
+		result(false, "fault.replace_away", "HWPT_ALLOC (plain) for the mock device: %s", strerror(-rc));
+		return;
+	}
 	rc = trigger(e->ifd, e->m.idev, 0, w.grpid, w.perm, w.addr);
 	if (rc == 0 && vfioiommu_fault_pump_run(e->pump) == 1 &&
 	    take(e, "fault.replace_away", &w, 1, e->m.idev, 0, seq, &cookie))
@@ -409,10 +420,11 @@ static void replace_away(struct env *e, uint32_t *seq)
 	else
 		rc = -EIO;
 	if (rc == 0)
-		rc = replace(e->ifd, e->m.stdev, e->ioas);
+		rc = replace(e->ifd, e->m.stdev, plain);
 	if (rc < 0) {
 		result(false, "fault.replace_away", "trigger/pump/replace: %s (%s)", strerror(-rc),
 		       vfioiommu_strerror(e->ctx));
+		destroy(e->ifd, plain);
 		return;
 	}
 	rc = vfioiommu_fault_pump_run(e->pump);
@@ -423,7 +435,10 @@ static void replace_away(struct env *e, uint32_t *seq)
 	       "fault.replace_away_auto_answered", "respond %d (\"%s\"), %u outstanding; expected -EINVAL \"no longer "
 	       "knows\" and 0", rc, vfioiommu_strerror(e->ctx), out);
 	rc = replace(e->ifd, e->m.stdev, e->iopf_hwpt);
-	result(rc == 0, "fault.replace_back", "MOCK_DOMAIN_REPLACE onto the IOPF HWPT: %s", strerror(-rc));
+	if (rc == 0)
+		rc = destroy(e->ifd, plain);
+	result(rc == 0, "fault.replace_back", "MOCK_DOMAIN_REPLACE onto the IOPF HWPT, DESTROY the plain one: %s",
+	       strerror(-rc));
 }
 
 /*

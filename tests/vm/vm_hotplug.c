@@ -137,7 +137,10 @@ static int read_link_tail(const char *path, char *out, size_t n)
 		return -errno;
 	buf[len] = '\0';
 	s = strrchr(buf, '/');
-	snprintf(out, n, "%s", s ? s + 1 : buf);
+	s = s ? s + 1 : buf;
+	if (strlen(s) >= n)
+		return -ENAMETOOLONG;
+	memcpy(out, s, strlen(s) + 1);
 	return 0;
 }
 
