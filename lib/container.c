@@ -175,32 +175,12 @@ static int fail_not_viable(struct vfioiommu_ctx *ctx, unsigned int group)
 		       others ? " (and more devices to other drivers)" : "");
 }
 
-/* The first "direct" line of the group's reserved_regions, or "" if none. */
-static void direct_region(struct vfioiommu_ctx *ctx, unsigned int group, char *out, size_t n)
-{
-	char buf[8192];
-	char *line, *save = NULL;
-
-	out[0] = '\0';
-	if (vi_sysfs_read(ctx, buf, sizeof(buf), "kernel/iommu_groups/%u/reserved_regions", group) < 0)
-		return;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char start[32], last[32], type[32];
-
-		/* "direct-relaxable" does not block assignment; only exact "direct" does */
-		if (sscanf(line, "%31s %31s %31s", start, last, type) == 3 && !strcmp(type, "direct")) {
-			snprintf(out, n, "%s-%s", start, last);
-			return;
-		}
-	}
-}
-
 static int fail_set_container(struct vfioiommu_ctx *ctx, unsigned int group, int rc)
 {
 	char direct[80];
 
 	if (rc == -EINVAL) {
-		direct_region(ctx, group, direct, sizeof(direct));
+		vi_group_direct_region(ctx, group, direct, sizeof(direct));
 		if (direct[0])
 			return vi_fail(ctx, -EINVAL,
 				       "group %u needs a firmware 1:1 mapping (RESV_DIRECT region %s in its "
@@ -428,7 +408,7 @@ static int c_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 
 		/* iommufd's emulated container claims the device here, not at SET_CONTAINER */
 		if (fd == -EINVAL && ctx->container_is_iommufd == 1)
-			direct_region(ctx, dev->group, direct, sizeof(direct));
+			vi_group_direct_region(ctx, dev->group, direct, sizeof(direct));
 		if (direct[0])
 			rc = vi_fail(ctx, -EINVAL, "device %s: group %u needs a firmware 1:1 mapping (RESV_DIRECT "
 				     "region %s in its reserved_regions): Linux 6.6+ refuses to hand such a device "

@@ -132,59 +132,40 @@ static int sysfs_path(struct vfioiommu_ctx *c, char *path, size_t n, const char 
 	return 0;
 }
 
+/* Declares char path[] holding sysfs_root + the formatted name; returns from the caller on error. */
+#define SYSFS_PATH(c, fmt)                                                   \
+	char path[VI_PATH_MAX];                                              \
+	do {                                                                 \
+		va_list ap_;                                                 \
+		int rc_;                                                     \
+		va_start(ap_, fmt);                                          \
+		rc_ = sysfs_path(c, path, sizeof(path), fmt, ap_);           \
+		va_end(ap_);                                                 \
+		if (rc_ < 0)                                                 \
+			return rc_;                                          \
+	} while (0)
+
 ssize_t vi_sysfs_read(struct vfioiommu_ctx *c, char *buf, size_t n, const char *fmt, ...)
 {
-	char path[VI_PATH_MAX];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = sysfs_path(c, path, sizeof(path), fmt, ap);
-	va_end(ap);
-	if (rc < 0)
-		return rc;
+	SYSFS_PATH(c, fmt);
 	return c->door->sysfs_read(c->door->priv, path, buf, n);
 }
 
 ssize_t vi_sysfs_readlink(struct vfioiommu_ctx *c, char *buf, size_t n, const char *fmt, ...)
 {
-	char path[VI_PATH_MAX];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = sysfs_path(c, path, sizeof(path), fmt, ap);
-	va_end(ap);
-	if (rc < 0)
-		return rc;
+	SYSFS_PATH(c, fmt);
 	return c->door->readlink(c->door->priv, path, buf, n);
 }
 
 int vi_sysfs_listdir(struct vfioiommu_ctx *c, vi_dirent_fn fn, void *arg, const char *fmt, ...)
 {
-	char path[VI_PATH_MAX];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = sysfs_path(c, path, sizeof(path), fmt, ap);
-	va_end(ap);
-	if (rc < 0)
-		return rc;
+	SYSFS_PATH(c, fmt);
 	return c->door->listdir(c->door->priv, path, fn, arg);
 }
 
 int vi_sysfs_exists(struct vfioiommu_ctx *c, const char *fmt, ...)
 {
-	char path[VI_PATH_MAX];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = sysfs_path(c, path, sizeof(path), fmt, ap);
-	va_end(ap);
-	if (rc < 0)
-		return rc;
+	SYSFS_PATH(c, fmt);
 	return c->door->exists(c->door->priv, path);
 }
 

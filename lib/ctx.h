@@ -158,6 +158,8 @@ int vi_sysfs_device_group(struct vfioiommu_ctx *c, const char *bdf, unsigned int
 int vi_sysfs_device_driver(struct vfioiommu_ctx *c, const char *bdf, char *buf, size_t n);
 /* "/dev/vfio/devices/vfioN" for a device, from its sysfs vfio-dev/ entry; -ENOENT when it has none. */
 int vi_device_cdev_path(struct vfioiommu_ctx *c, const char *bdf, char *path, size_t n);
+/* lib/resv_sysfs.c: first RESV_DIRECT region of a group as text for messages, "" if none. */
+void vi_group_direct_region(struct vfioiommu_ctx *ctx, unsigned int group, char *out, size_t n);
 /* true for drivers that hand devices to VFIO (vfio-pci and vfio-pci variant drivers). */
 bool vi_driver_is_vfio(const char *driver);
 

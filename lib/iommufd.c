@@ -78,26 +78,6 @@ static int i_open(struct vfioiommu_ctx *ctx)
 	return 0;
 }
 
-/* The first "direct" line of a group's reserved_regions, or "" (for error messages only). */
-static void direct_region(struct vfioiommu_ctx *ctx, unsigned int group, char *out, size_t n)
-{
-	char buf[8192];
-	char *line, *save = NULL;
-
-	out[0] = '\0';
-	if (vi_sysfs_read(ctx, buf, sizeof(buf), "kernel/iommu_groups/%u/reserved_regions", group) < 0)
-		return;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char start[32], last[32], type[32];
-
-		/* "direct-relaxable" does not block ownership; only exact "direct" does */
-		if (sscanf(line, "%31s %31s %31s", start, last, type) == 3 && !strcmp(type, "direct")) {
-			snprintf(out, n, "%s-%s", start, last);
-			return;
-		}
-	}
-}
-
 static int fail_bind(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, const char *cdev, int rc)
 {
 	char direct[80];
@@ -109,7 +89,7 @@ static int fail_bind(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, co
 			       "process); close it there, or use the container backend",
 			       dev->bdf, cdev, dev->group, dev->group);
 	case -EINVAL:
-		direct_region(ctx, dev->group, direct, sizeof(direct));
+		vi_group_direct_region(ctx, dev->group, direct, sizeof(direct));
 		if (direct[0])
 			return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: EINVAL: group %u needs a "
 				       "firmware 1:1 mapping (RESV_DIRECT region %s in its reserved_regions): "

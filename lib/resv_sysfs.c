@@ -401,3 +401,26 @@ VFIOIOMMU_API int vfioiommu_verdict_device(vfioiommu_ctx *ctx, const char *bdf,
 	vfioiommu_resv_set_free(gs.set);
 	return 0;
 }
+
+/*
+ * For error messages of the backends: the first RESV_DIRECT region of a
+ * group as "0x...-0x...", or "" when it has none or it cannot be read.
+ */
+void vi_group_direct_region(struct vfioiommu_ctx *ctx, unsigned int group, char *out, size_t n)
+{
+	vfioiommu_resv_set *set = NULL;
+	struct vfioiommu_resv_region r;
+
+	out[0] = '\0';
+	if (vfioiommu_resv_read_group(ctx, group, &set) < 0)
+		return;
+	for (size_t i = 0; i < vfioiommu_resv_set_count(set); i++) {
+		/* direct-relaxable does not block ownership; only DIRECT does */
+		if (vfioiommu_resv_set_get(set, i, &r) == 0 && r.type == VFIOIOMMU_RESV_DIRECT) {
+			/* as sysfs prints it, so the user can find the line */
+			snprintf(out, n, "0x%016" PRIx64 "-0x%016" PRIx64, r.start, r.last);
+			break;
+		}
+	}
+	vfioiommu_resv_set_free(set);
+}

@@ -1405,6 +1405,18 @@ static void r_ring_attach(void)
 	free(m);
 }
 
+static void r_ring_attach_region(void)
+{
+	vfioiommu_ring *r = NULL;
+
+	EQ(vfioiommu_ring_attach_region(NULL, 4, 1, &r), -EINVAL);
+	EQ(vfioiommu_ring_attach_region(W.dev, 4, 1, NULL), -EINVAL);
+	/* the e1000e has no typed region at all */
+	EQ(vfioiommu_ring_attach_region(W.dev, 4, 1, &r), -ENOENT);
+	EQ(vfioiommu_ring_attach_region(W.dev, UINT32_MAX, UINT32_MAX, &r), -ENOENT);
+	ISNULL(r);
+}
+
 static void r_ring_create(void)
 {
 	vfioiommu_ring *r = POISON;
@@ -1583,6 +1595,20 @@ static void r_fault_pump_respond(void)
 	EQ(vfioiommu_fault_pump_respond(W.pump, 1, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL); /* never delivered */
 	EQ(vfioiommu_fault_pump_respond(W.pump, 0, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
 	EQ(vfioiommu_fault_pump_respond(W.vpump, 1, VFIOIOMMU_PAGE_RESP_SUCCESS), -EOPNOTSUPP);
+}
+
+static void r_fault_pump_respond_record(void)
+{
+	struct vfioiommu_fault pr = { .kind = VFIOIOMMU_FAULT_PAGE_REQ, .cookie = 1, .seq = 7 };
+	struct vfioiommu_fault un = { .kind = VFIOIOMMU_FAULT_UNRECOV };
+
+	EQ(vfioiommu_fault_pump_respond_record(NULL, &pr, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
+	EQ(vfioiommu_fault_pump_respond_record(W.pump, NULL, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
+	EQ(vfioiommu_fault_pump_respond_record(W.pump, &pr, 7), -EINVAL);
+	EQ(vfioiommu_fault_pump_respond_record(W.pump, &un, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
+	/* a page request this pump never delivered */
+	EQ(vfioiommu_fault_pump_respond_record(W.pump, &pr, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
+	EQ(vfioiommu_fault_pump_respond_record(W.vpump, &pr, VFIOIOMMU_PAGE_RESP_SUCCESS), -EOPNOTSUPP);
 }
 
 static void r_vevent_pump_new(void)
@@ -2107,6 +2133,21 @@ static void r_mock_device_request(void)
 	EQ(vfioiommu_mock_device_request(W.m, DEV_A), -ENOENT);
 }
 
+static void r_mock_inject_vevent(void)
+{
+	static const unsigned char ev[32];
+	static unsigned char big[65];
+
+	EQ(vfioiommu_mock_inject_vevent(NULL, DEV_A, ev, sizeof(ev)), -EINVAL);
+	EQ(vfioiommu_mock_inject_vevent(W.m, DEV_A, NULL, sizeof(ev)), -EINVAL);
+	EQ(vfioiommu_mock_inject_vevent(W.m, DEV_A, ev, 0), -EINVAL);
+	EQ(vfioiommu_mock_inject_vevent(W.m, DEV_A, big, sizeof(big)), -EINVAL);
+	EQ(vfioiommu_mock_inject_vevent(W.m, "0000:09:00.0", ev, sizeof(ev)), -ENOENT);
+	EQ2(vfioiommu_mock_inject_vevent(W.m, NULL, ev, sizeof(ev)), -EINVAL, -ENOENT);
+	/* bound to an iommufd, but no vIOMMU was allocated with it */
+	EQ(vfioiommu_mock_inject_vevent(W.m, DEV_A, ev, sizeof(ev)), -ENOENT);
+}
+
 static void r_mock_fail_nth(void)
 {
 	vfioiommu_mock_fail_nth(NULL, 1, EIO);
@@ -2209,14 +2250,14 @@ static const struct row {
 	ROW(pasid_value, 0), ROW(hwpt_alloc_pasid, 0), ROW(hwpt_attach_rid, 0), ROW(hwpt_destroy, 0),
 	ROW(pasid_attach, 0), ROW(pasid_replace, 0), ROW(pasid_detach, 0),
 	/* fault.h */
-	ROW(fault_kind_name, 0), ROW(ring_attach, 0), ROW(ring_create, 0), ROW(ring_destroy, 0), ROW(ring_fd, 0),
+	ROW(fault_kind_name, 0), ROW(ring_attach, 0), ROW(ring_attach_region, 0), ROW(ring_create, 0), ROW(ring_destroy, 0), ROW(ring_fd, 0),
 	ROW(ring_map_size, 0), ROW(ring_capacity, 0), ROW(ring_layout, 0), ROW(ring_eventfd, 0),
 	ROW(ring_set_eventfd, 0), ROW(ring_peek, 0), ROW(ring_peek_batch, 0), ROW(ring_at, 0),
 	ROW(ring_advance, 0), ROW(ring_copy, 0), ROW(ring_ready, 0), ROW(ring_prepare_wait, 0),
 	ROW(ring_finish_wait, 0), ROW(ring_wait, 0), ROW(ring_push, 0), ROW(ring_room, 0), ROW(ring_error, 0),
 	ROW(ring_strerror, 0), ROW(ring_stats, 0), ROW(fault_pump_new, 0), ROW(fault_pump_destroy, 0),
 	ROW(fault_pump_run, 0), ROW(fault_pump_respond, 0), ROW(fault_pump_outstanding, 0),
-	ROW(vevent_pump_new, 0), ROW(vevent_pump_stats, 0),
+	ROW(fault_pump_respond_record, 0), ROW(vevent_pump_new, 0), ROW(vevent_pump_stats, 0),
 	/* device.h */
 	ROW(device_get_info, 0), ROW(region_get_info, 0), ROW(region_areas, 0), ROW(region_type_name, 0),
 	ROW(region_subtype_name, 0), ROW(pci_region_name, 0), ROW(region_read, 0), ROW(region_write, 0),
@@ -2235,7 +2276,8 @@ static const struct row {
 	ROW(mock_set_pasid_width, 0), ROW(mock_set_iommu, 0), ROW(mock_set_feature, 0), ROW(mock_add_group, 0),
 	ROW(mock_add_resv, 0), ROW(mock_add_device, 0), ROW(mock_set_driver, 0), ROW(mock_device_set_ids, 0),
 	ROW(mock_device_set_pasid, 0), ROW(mock_device_set_model, 0), ROW(mock_device_set_reset, 0),
-	ROW(mock_device_resets, 0), ROW(mock_device_irq, 0), ROW(mock_device_request, 0), ROW(mock_fail_nth, 0),
+	ROW(mock_device_resets, 0), ROW(mock_device_irq, 0), ROW(mock_device_request, 0),
+	ROW(mock_inject_vevent, 0), ROW(mock_fail_nth, 0),
 	ROW(mock_fail_ioctl, 0), ROW(mock_fault_fired, 0), ROW(mock_fault_site, 0), ROW(mock_calls, 0),
 	ROW(mock_open_fds, 0), ROW(mock_live_mmaps, 0), ROW(mock_set_hostile, 0), ROW(mock_emit_uevent, 0),
 	ROW(mock_remove_device, 0), ROW(mock_set_uevent_backlog, 0),
