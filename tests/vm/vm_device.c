@@ -28,39 +28,11 @@
 
 #include <vfioiommu.h>
 
-static unsigned int npass, nfail;
+#include "vmtest.h"
+
 static const vfioiommu_door *door; /* NULL: the real kernel */
 
-static void result(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void result(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
 
-	if (ok) {
-		npass++;
-		printf("ok - %s\n", name);
-		return;
-	}
-	nfail++;
-	printf("not ok - %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
-static unsigned int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned int n = 0;
-
-	if (!d)
-		return 0;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 static bool signalled(int fd, int ms)
 {
@@ -92,7 +64,7 @@ static void regions(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *tag, 
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		snprintf(name, sizeof(name), "device.%s.%s.region%u", tag, bdf, want[i].index);
 		rc = vfioiommu_region_get_info(dev, want[i].index, &ri);
-		result(rc == 0 && ri.region_size == want[i].size && ri.flags == want[i].flags &&
+		vt_result(rc == 0 && ri.region_size == want[i].size && ri.flags == want[i].flags &&
 		       ri.offset == (uint64_t)want[i].index << 40, name,
 		       "rc %d (%s), size 0x%" PRIx64 " flags 0x%x offset 0x%" PRIx64 "; expected size 0x%" PRIx64
 		       " flags 0x%x", rc, vfioiommu_strerror(ctx), ri.region_size, ri.flags, ri.offset, want[i].size,
@@ -100,10 +72,10 @@ static void regions(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *tag, 
 	}
 	NAME(name, "region8_vga_absent");
 	rc = vfioiommu_region_get_info(dev, 8, &ri);
-	result(rc == -ENOENT, name, "rc %d, expected -ENOENT (%s)", rc, vfioiommu_strerror(ctx));
+	vt_result(rc == -ENOENT, name, "rc %d, expected -ENOENT (%s)", rc, vfioiommu_strerror(ctx));
 	NAME(name, "region9_out_of_range");
 	rc = vfioiommu_region_get_info(dev, 9, &ri);
-	result(rc == -EINVAL, name, "rc %d, expected -EINVAL", rc);
+	vt_result(rc == -EINVAL, name, "rc %d, expected -EINVAL", rc);
 }
 
 static void irqs(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *tag, const char *bdf)
@@ -122,30 +94,30 @@ static void irqs(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *tag, con
 	for (uint32_t i = 0; i < 5; i++) {
 		snprintf(name, sizeof(name), "device.%s.%s.irq%u", tag, bdf, i);
 		rc = vfioiommu_irq_get_info(dev, i, &ii);
-		result(rc == 0 && ii.flags == want[i].flags && ii.count == want[i].count, name,
+		vt_result(rc == 0 && ii.flags == want[i].flags && ii.count == want[i].count, name,
 		       "rc %d (%s) flags 0x%x count %u; expected flags 0x%x count %u", rc, vfioiommu_strerror(ctx),
 		       ii.flags, ii.count, want[i].flags, want[i].count);
 	}
 	NAME(name, "irq_range_past_count");
 	rc = vfioiommu_irq_enable(dev, VFIOIOMMU_PCI_IRQ_MSIX, 3, 3, NULL);
-	result(rc == -EINVAL, name, "rc %d, expected -EINVAL", rc);
+	vt_result(rc == -EINVAL, name, "rc %d, expected -EINVAL", rc);
 
 	NAME(name, "msix_enable_trigger");
 	rc = vfioiommu_irq_enable(dev, VFIOIOMMU_PCI_IRQ_MSIX, 0, 5, fds);
 	if (rc == 0)
 		rc = vfioiommu_irq_trigger(dev, VFIOIOMMU_PCI_IRQ_MSIX, 2, 1);
-	result(rc == 0 && signalled(fds[2], 1000) && !signalled(fds[1], 0), name, "rc %d (%s), or vector 2's eventfd "
+	vt_result(rc == 0 && signalled(fds[2], 1000) && !signalled(fds[1], 0), name, "rc %d (%s), or vector 2's eventfd "
 	       "not signalled alone", rc, vfioiommu_strerror(ctx));
 	NAME(name, "msi_excluded_while_msix");
 	rc = vfioiommu_irq_enable(dev, VFIOIOMMU_PCI_IRQ_MSI, 0, 1, NULL);
-	result(rc == -EINVAL, name, "rc %d, expected -EINVAL", rc);
+	vt_result(rc == -EINVAL, name, "rc %d, expected -EINVAL", rc);
 	NAME(name, "msix_disable");
 	rc = vfioiommu_irq_disable(dev, VFIOIOMMU_PCI_IRQ_MSIX);
-	result(rc == 0 && vfioiommu_irq_eventfd(dev, VFIOIOMMU_PCI_IRQ_MSIX, 0) == -ENOENT, name, "rc %d (%s)", rc,
+	vt_result(rc == 0 && vfioiommu_irq_eventfd(dev, VFIOIOMMU_PCI_IRQ_MSIX, 0) == -ENOENT, name, "rc %d (%s)", rc,
 	       vfioiommu_strerror(ctx));
 	NAME(name, "msix_disable_again");
 	rc = vfioiommu_irq_disable(dev, VFIOIOMMU_PCI_IRQ_MSIX);
-	result(rc == 0, name, "rc %d (%s): disabling what is off should be fine", rc, vfioiommu_strerror(ctx));
+	vt_result(rc == 0, name, "rc %d (%s): disabling what is off should be fine", rc, vfioiommu_strerror(ctx));
 
 	NAME(name, "intx_mask_unmask");
 	rc = vfioiommu_irq_enable(dev, VFIOIOMMU_PCI_IRQ_INTX, 0, 1, NULL);
@@ -155,16 +127,16 @@ static void irqs(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *tag, con
 		rc = vfioiommu_irq_unmask(dev, VFIOIOMMU_PCI_IRQ_INTX, 0, 1);
 	if (rc == 0)
 		rc = vfioiommu_irq_disable(dev, VFIOIOMMU_PCI_IRQ_INTX);
-	result(rc == 0, name, "rc %d (%s)", rc, vfioiommu_strerror(ctx));
+	vt_result(rc == 0, name, "rc %d (%s)", rc, vfioiommu_strerror(ctx));
 	NAME(name, "msix_not_maskable");
 	rc = vfioiommu_irq_mask(dev, VFIOIOMMU_PCI_IRQ_MSIX, 0, 1);
-	result(rc == -EOPNOTSUPP, name, "rc %d, expected -EOPNOTSUPP", rc);
+	vt_result(rc == -EOPNOTSUPP, name, "rc %d, expected -EOPNOTSUPP", rc);
 
 	NAME(name, "req_eventfd");
 	rc = vfioiommu_device_request_eventfd(dev, &req);
 	if (rc == 0)
 		rc = vfioiommu_irq_trigger(dev, VFIOIOMMU_PCI_IRQ_REQ, 0, 1);
-	result(rc == 0 && signalled(req, 1000), name, "rc %d (%s), or the REQ eventfd was not signalled", rc,
+	vt_result(rc == 0 && signalled(req, 1000), name, "rc %d (%s), or the REQ eventfd was not signalled", rc,
 	       vfioiommu_strerror(ctx));
 	vfioiommu_irq_disable(dev, VFIOIOMMU_PCI_IRQ_REQ);
 }
@@ -180,24 +152,24 @@ static void pci(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *tag, cons
 
 	NAME(name, "ids");
 	rc = vfioiommu_pci_get_ids(dev, &ids);
-	result(rc == 0 && ids.vendor == 0x8086 && ids.device == 0x10d3 && (ids.class_code >> 8) == 0x0200, name,
+	vt_result(rc == 0 && ids.vendor == 0x8086 && ids.device == 0x10d3 && (ids.class_code >> 8) == 0x0200, name,
 	       "rc %d (%s) %04x:%04x class %06x", rc, vfioiommu_strerror(ctx), ids.vendor, ids.device, ids.class_code);
 	NAME(name, "config_read");
 	rc = vfioiommu_region_read(dev, VFIOIOMMU_PCI_CONFIG, 0, &cfg0, 4);
-	result(rc == 0 && cfg0 == 0x10d38086, name, "rc %d value 0x%08x", rc, cfg0);
+	vt_result(rc == 0 && cfg0 == 0x10d38086, name, "rc %d value 0x%08x", rc, cfg0);
 	NAME(name, "msix_cap");
 	rc = vfioiommu_pci_find_cap(dev, 0x11, 0, &off);
 	if (rc == 0)
 		rc = vfioiommu_pci_config_read(dev, off + 2, 2, &ctl);
 	if (rc == 0)
 		rc = vfioiommu_pci_config_read(dev, off + 4, 4, &table);
-	result(rc == 0 && (ctl & 0x7ff) + 1 == 5 && (table & 7) == 3, name,
+	vt_result(rc == 0 && (ctl & 0x7ff) + 1 == 5 && (table & 7) == 3, name,
 	       "rc %d (%s) at 0x%x: %u vectors, table BIR %u (expected 5 vectors in BAR3)", rc, vfioiommu_strerror(ctx),
 	       off, (ctl & 0x7ff) + 1, table & 7);
 	printf("# %s %s: MSI-X capability at 0x%x\n", tag, bdf, off);
 	NAME(name, "pcie_cap");
 	rc = vfioiommu_pci_find_cap(dev, 0x10, 0, &off);
-	result(rc == 0, name, "rc %d (%s)", rc, vfioiommu_strerror(ctx));
+	vt_result(rc == 0, name, "rc %d (%s)", rc, vfioiommu_strerror(ctx));
 	if (vfioiommu_pci_find_ext_cap(dev, 0x0001, 0, &off) == 0)
 		printf("# %s %s: AER at 0x%x\n", tag, bdf, off);
 
@@ -209,22 +181,22 @@ static void pci(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *tag, cons
 		uint32_t mm = ((volatile uint32_t *)bar)[2];
 
 		printf("# %s %s: STATUS 0x%08x (mmap) 0x%08x (pread)\n", tag, bdf, mm, st);
-		result(len == 0x20000 && mm == st && mm != 0xffffffffu, name, "len 0x%" PRIx64 ", STATUS mmap 0x%08x pread 0x%08x",
+		vt_result(len == 0x20000 && mm == st && mm != 0xffffffffu, name, "len 0x%" PRIx64 ", STATUS mmap 0x%08x pread 0x%08x",
 		       len, mm, st);
 	} else {
-		result(false, name, "rc %d (%s)", rc, vfioiommu_strerror(ctx));
+		vt_result(false, name, "rc %d (%s)", rc, vfioiommu_strerror(ctx));
 	}
 	if (bar)
 		vfioiommu_region_munmap(dev, bar);
 	NAME(name, "bar0_mmap_past_end");
 	rc = vfioiommu_region_mmap(dev, VFIOIOMMU_PCI_BAR0, 0x1000, 0x20000, 0, &bar);
-	result(rc == -ERANGE, name, "rc %d, expected -ERANGE", rc);
+	vt_result(rc == -ERANGE, name, "rc %d, expected -ERANGE", rc);
 	NAME(name, "bar2_no_mmap");
 	rc = vfioiommu_pci_map_bar(dev, 2, &bar, &len);
-	result(rc == -EOPNOTSUPP, name, "rc %d, expected -EOPNOTSUPP", rc);
+	vt_result(rc == -EOPNOTSUPP, name, "rc %d, expected -EOPNOTSUPP", rc);
 	NAME(name, "bar3_msix_mappable_mmap");
 	rc = vfioiommu_pci_map_bar(dev, 3, &bar, &len);
-	result(rc == 0 && len == 0x4000, name, "rc %d (%s)", rc, vfioiommu_strerror(ctx));
+	vt_result(rc == 0 && len == 0x4000, name, "rc %d (%s)", rc, vfioiommu_strerror(ctx));
 	if (rc == 0)
 		vfioiommu_region_munmap(dev, bar);
 }
@@ -240,7 +212,7 @@ static void reset(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *tag, co
 	rc = vfioiommu_device_reset(dev);
 	if (rc == 0)
 		rc = vfioiommu_region_read(dev, VFIOIOMMU_PCI_CONFIG, 0, &cfg0, 4);
-	result(rc == 0 && cfg0 == 0x10d38086, name, "rc %d (%s), config dword 0 after reset 0x%08x", rc,
+	vt_result(rc == 0 && cfg0 == 0x10d38086, name, "rc %d (%s), config dword 0 after reset 0x%08x", rc,
 	       vfioiommu_strerror(ctx), cfg0);
 	NAME(name, "hot_reset_info");
 	rc = vfioiommu_device_hot_reset_info(dev, &ri);
@@ -254,7 +226,7 @@ static void reset(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *tag, co
 		printf("# %s %s: no hot reset: %s\n", tag, bdf, vfioiommu_strerror(ctx));
 	}
 	/* a root-bus endpoint has neither slot nor bus reset; anything else must list this device */
-	result(rc == -EOPNOTSUPP || (rc == 0 && ri->count >= 1), name, "rc %d (%s)", rc, vfioiommu_strerror(ctx));
+	vt_result(rc == -EOPNOTSUPP || (rc == 0 && ri->count >= 1), name, "rc %d (%s)", rc, vfioiommu_strerror(ctx));
 	vfioiommu_reset_info_free(ri);
 }
 
@@ -262,7 +234,7 @@ static void one(const char *bdf, enum vfioiommu_mode mode, const char *tag)
 {
 	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = mode, .door = door };
 	struct vfioiommu_device_info di = { .size = sizeof(di) };
-	unsigned int fds_before = open_fds();
+	unsigned int fds_before = vt_open_fds();
 	vfioiommu_device *dev = NULL;
 	vfioiommu_ctx *ctx = NULL;
 	char name[128];
@@ -272,14 +244,14 @@ static void one(const char *bdf, enum vfioiommu_mode mode, const char *tag)
 	rc = vfioiommu_ctx_new(&ctx, &o);
 	if (rc == 0)
 		rc = vfioiommu_device_open(ctx, bdf, &dev);
-	result(rc == 0, name, "%s", ctx ? vfioiommu_strerror(ctx) : strerror(-rc));
+	vt_result(rc == 0, name, "%s", ctx ? vfioiommu_strerror(ctx) : strerror(-rc));
 	if (rc < 0) {
 		vfioiommu_ctx_destroy(ctx);
 		return;
 	}
 	NAME(name, "info");
 	rc = vfioiommu_device_get_info(dev, &di);
-	result(rc == 0 && di.flags == (VFIOIOMMU_DEVICE_PCI | VFIOIOMMU_DEVICE_RESET) && di.num_regions == 9 &&
+	vt_result(rc == 0 && di.flags == (VFIOIOMMU_DEVICE_PCI | VFIOIOMMU_DEVICE_RESET) && di.num_regions == 9 &&
 	       di.num_irqs == 5, name, "rc %d (%s) flags 0x%x regions %u irqs %u", rc, vfioiommu_strerror(ctx), di.flags,
 	       di.num_regions, di.num_irqs);
 	regions(ctx, dev, tag, bdf);
@@ -288,7 +260,7 @@ static void one(const char *bdf, enum vfioiommu_mode mode, const char *tag)
 	reset(ctx, dev, tag, bdf);
 	vfioiommu_ctx_destroy(ctx);
 	NAME(name, "no_fd_left");
-	result(open_fds() == fds_before, name, "%u fds open before, %u after", fds_before, open_fds());
+	vt_result(vt_open_fds() == fds_before, name, "%u fds open before, %u after", fds_before, vt_open_fds());
 }
 
 int main(void)
@@ -317,7 +289,7 @@ int main(void)
 		printf("vm_device: VFIOIOMMU_VM_BDFS is empty: nothing to test (skipped)\n");
 		return 77;
 	}
-	printf("vm_device (%s): %u passed, %u failed, %u device(s)\n", mock ? "mock kernel" : "real kernel", npass,
-	       nfail, ndev);
-	return nfail ? 1 : 0;
+	printf("vm_device (%s): %u passed, %u failed, %u device(s)\n", mock ? "mock kernel" : "real kernel", vt_npass,
+	       vt_nfail, ndev);
+	return vt_nfail ? 1 : 0;
 }

@@ -31,40 +31,12 @@
 
 #include <vfioiommu.h>
 
+#include "vmtest.h"
+
 #include "kabi.h"
 
-static unsigned int npass, nfail;
 
-static void result(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void result(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
 
-	if (ok) {
-		npass++;
-		printf("ok - %s\n", name);
-		return;
-	}
-	nfail++;
-	printf("not ok - %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
-static unsigned int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned int n = 0;
-
-	if (!d)
-		return 0;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 /* ---------------------------------------------------------------- IOMMUFD_TEST */
 
@@ -72,48 +44,22 @@ enum { T_MOCK_DOMAIN = 2, T_MOCK_DOMAIN_REPLACE = 10, T_MOCK_DOMAIN_FLAGS = 12, 
        T_PASID_ATTACH = 18, T_PASID_DETACH = 20 };
 #define MOCK_FLAGS_DEVICE_PASID (1u << 2)
 
-struct tcmd {
-	uint32_t size, op, id, reserved;
-	uint8_t arg[48] __attribute__((aligned(8)));
-	uint32_t last, pad;
-};
-_Static_assert(sizeof(struct tcmd) == 72, "struct iommu_test_cmd");
 
 struct trigger {
 	uint32_t dev_id, pasid, grpid, perm;
 	uint64_t addr;
 };
 
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	return ioctl(fd, req, arg) < 0 ? -errno : 0;
-}
 
-static int tcmd(int fd, uint32_t op, uint32_t id, const void *arg, size_t len, struct tcmd *out)
-{
-	struct tcmd c;
-	int rc;
-
-	memset(&c, 0, sizeof(c));
-	c.size = sizeof(c);
-	c.op = op;
-	c.id = id;
-	if (arg)
-		memcpy(c.arg, arg, len);
-	rc = xioctl(fd, KABI_IOMMU_TEST_CMD, &c);
-	if (out)
-		*out = c;
-	return rc;
-}
 
 struct mock { uint32_t stdev, hwpt, idev; };
 
 static int mock_domain(int fd, uint32_t ioas, uint32_t dev_flags, struct mock *m)
 {
 	uint32_t arg[4] = { 0, 0, 0, dev_flags };
-	struct tcmd o;
-	int rc = dev_flags ? tcmd(fd, T_MOCK_DOMAIN_FLAGS, ioas, arg, sizeof(arg), &o)
-			   : tcmd(fd, T_MOCK_DOMAIN, ioas, NULL, 0, &o);
+	struct vt_tcmd o;
+	int rc = dev_flags ? vt_tcmd(fd, T_MOCK_DOMAIN_FLAGS, ioas, arg, sizeof(arg), &o)
+			   : vt_tcmd(fd, T_MOCK_DOMAIN, ioas, NULL, 0, &o);
 
 	memcpy(arg, o.arg, 3 * sizeof(uint32_t));
 	*m = (struct mock){ arg[0], arg[1], arg[2] };
@@ -122,21 +68,21 @@ static int mock_domain(int fd, uint32_t ioas, uint32_t dev_flags, struct mock *m
 
 static int replace(int fd, uint32_t stdev, uint32_t pt)
 {
-	return tcmd(fd, T_MOCK_DOMAIN_REPLACE, stdev, &pt, sizeof(pt), NULL);
+	return vt_tcmd(fd, T_MOCK_DOMAIN_REPLACE, stdev, &pt, sizeof(pt), NULL);
 }
 
 static int trigger(int fd, uint32_t idev, uint32_t pasid, uint32_t grpid, uint32_t perm, uint64_t addr)
 {
 	struct trigger t = { idev, pasid, grpid, perm, addr };
 
-	return tcmd(fd, T_TRIGGER_IOPF, 0, &t, sizeof(t), NULL);
+	return vt_tcmd(fd, T_TRIGGER_IOPF, 0, &t, sizeof(t), NULL);
 }
 
 static int hwpt_alloc(int fd, uint32_t flags, uint32_t idev, uint32_t pt, uint32_t fault_id, uint32_t *out)
 {
 	struct kabi_iommu_hwpt_alloc a = { .size = sizeof(a), .flags = flags, .dev_id = idev, .pt_id = pt,
 					   .fault_id = fault_id };
-	int rc = xioctl(fd, KABI_IOMMU_HWPT_ALLOC, &a);
+	int rc = vt_xioctl(fd, KABI_IOMMU_HWPT_ALLOC, &a);
 
 	*out = a.out_hwpt_id;
 	return rc;
@@ -146,7 +92,7 @@ static int destroy(int fd, uint32_t id)
 {
 	struct kabi_iommu_destroy d = { .size = sizeof(d), .id = id };
 
-	return id ? xioctl(fd, KABI_IOMMU_DESTROY, &d) : 0;
+	return id ? vt_xioctl(fd, KABI_IOMMU_DESTROY, &d) : 0;
 }
 
 static bool readable(int fd, int ms)
@@ -186,7 +132,7 @@ static bool take(struct env *e, const char *name, const struct want *w, unsigned
 	uint32_t flags = VFIOIOMMU_FAULT_F_LAST_PAGE | (pasid ? VFIOIOMMU_FAULT_F_PASID_VALID : 0);
 
 	if (rc != (int)n) {
-		result(false, name, "vfioiommu_ring_copy gave %d records, expected %u", rc, n);
+		vt_result(false, name, "vfioiommu_ring_copy gave %d records, expected %u", rc, n);
 		return false;
 	}
 	for (unsigned int i = 0; i < n; i++) {
@@ -195,7 +141,7 @@ static bool take(struct env *e, const char *name, const struct want *w, unsigned
 		if (f->kind != VFIOIOMMU_FAULT_PAGE_REQ || f->flags != flags || f->dev_id != dev_id ||
 		    f->pasid != pasid || f->grpid != w[i].grpid || f->perm != w[i].perm || f->addr != w[i].addr ||
 		    f->cookie == 0 || f->seq != *seq || f->length != 0) {
-			result(false, name, "record %u: kind %u flags 0x%x dev_id %u pasid %u grpid 0x%x perm 0x%x "
+			vt_result(false, name, "record %u: kind %u flags 0x%x dev_id %u pasid %u grpid 0x%x perm 0x%x "
 			       "addr 0x%" PRIx64 " cookie %u seq %u length %u; expected kind %u flags 0x%x dev_id %u "
 			       "pasid %u grpid 0x%x perm 0x%x addr 0x%" PRIx64 " cookie != 0 seq %u length 0", i,
 			       f->kind, f->flags, f->dev_id, f->pasid, f->grpid, f->perm, f->addr, f->cookie, f->seq,
@@ -249,49 +195,49 @@ static void faults(struct env *e, uint32_t *seq)
 
 	/* nothing pending: the fd is not readable and the pump moves nothing */
 	rc = vfioiommu_fault_pump_run(e->pump);
-	result(rc == 0 && !readable(e->ffd, 0), "fault.empty", "pump_run %d (%s), or the fault fd is readable", rc,
+	vt_result(rc == 0 && !readable(e->ffd, 0), "fault.empty", "pump_run %d (%s), or the fault fd is readable", rc,
 	       vfioiommu_strerror(e->ctx));
 
 	/* wakeup: arm the ring, trigger, the fault fd becomes readable, the pump signals the ring's eventfd */
 	rc = vfioiommu_ring_prepare_wait(e->ring);
-	result(rc == 0 && !readable(vfioiommu_ring_eventfd(e->ring), 0), "fault.ring_arm",
+	vt_result(rc == 0 && !readable(vfioiommu_ring_eventfd(e->ring), 0), "fault.ring_arm",
 	       "prepare_wait %d, expected 0 (armed, ring empty), or the eventfd is already readable", rc);
 	rc = trigger(e->ifd, e->m.idev, 0, w[0].grpid, w[0].perm, w[0].addr);
-	result(rc == 0, "fault.trigger_first", "TRIGGER_IOPF: %s", strerror(-rc));
-	result(readable(e->ffd, 1000), "fault.fault_fd_readable", "poll(POLLIN) on the fault fd: not readable 1 s "
+	vt_result(rc == 0, "fault.trigger_first", "TRIGGER_IOPF: %s", strerror(-rc));
+	vt_result(readable(e->ffd, 1000), "fault.fault_fd_readable", "poll(POLLIN) on the fault fd: not readable 1 s "
 	       "after TRIGGER_IOPF");
 	rc = vfioiommu_fault_pump_run(e->pump);
-	result(rc == 1, "fault.pump_first", "pump_run %d, expected 1 (%s)", rc, vfioiommu_strerror(e->ctx));
-	result(readable(vfioiommu_ring_eventfd(e->ring), 1000), "fault.ring_eventfd_signalled",
+	vt_result(rc == 1, "fault.pump_first", "pump_run %d, expected 1 (%s)", rc, vfioiommu_strerror(e->ctx));
+	vt_result(readable(vfioiommu_ring_eventfd(e->ring), 1000), "fault.ring_eventfd_signalled",
 	       "the ring's eventfd did not become readable after the pump published to an armed ring");
 	rc = vfioiommu_ring_finish_wait(e->ring);
-	result(rc == 0 && !readable(vfioiommu_ring_eventfd(e->ring), 0), "fault.ring_finish_wait",
+	vt_result(rc == 0 && !readable(vfioiommu_ring_eventfd(e->ring), 0), "fault.ring_finish_wait",
 	       "finish_wait %d, or the eventfd is still readable after it", rc);
 	rc = vfioiommu_ring_wait(e->ring, 0);
-	result(rc == 1, "fault.ring_wait_ready", "vfioiommu_ring_wait(0) %d, expected 1 record ready", rc);
+	vt_result(rc == 1, "fault.ring_wait_ready", "vfioiommu_ring_wait(0) %d, expected 1 record ready", rc);
 
 	/* the rest, all triggered before one pump run */
 	ok = true;
 	for (unsigned int i = 1; i < n; i++) {
 		rc = trigger(e->ifd, e->m.idev, 0, w[i].grpid, w[i].perm, w[i].addr);
 		if (rc < 0) {
-			result(false, "fault.trigger_batch", "TRIGGER_IOPF %u: %s", i, strerror(-rc));
+			vt_result(false, "fault.trigger_batch", "TRIGGER_IOPF %u: %s", i, strerror(-rc));
 			ok = false;
 			break;
 		}
 	}
 	if (ok)
-		result(true, "fault.trigger_batch", " ");
+		vt_result(true, "fault.trigger_batch", " ");
 	rc = vfioiommu_fault_pump_run(e->pump);
-	result(rc == (int)n - 1 && !readable(e->ffd, 0), "fault.pump_batch",
+	vt_result(rc == (int)n - 1 && !readable(e->ffd, 0), "fault.pump_batch",
 	       "pump_run %d, expected %u, and the fault fd drained (%s)", rc, n - 1, vfioiommu_strerror(e->ctx));
 	if (take(e, "fault.records", w, n, e->m.idev, 0, seq, cookies))
-		result(distinct(cookies, n), "fault.records", "cookies not distinct: %u %u %u %u %u %u %u %u",
+		vt_result(distinct(cookies, n), "fault.records", "cookies not distinct: %u %u %u %u %u %u %u %u",
 		       cookies[0], cookies[1], cookies[2], cookies[3], cookies[4], cookies[5], cookies[6], cookies[7]);
-	result(vfioiommu_ring_ready(e->ring) == 0, "fault.records_once", "%d more records in the ring",
+	vt_result(vfioiommu_ring_ready(e->ring) == 0, "fault.records_once", "%d more records in the ring",
 	       vfioiommu_ring_ready(e->ring));
 	rc = (int)vfioiommu_fault_pump_outstanding(e->pump);
-	result(rc == (int)n, "fault.outstanding", "%d groups outstanding, expected %u (same-grpid faults are "
+	vt_result(rc == (int)n, "fault.outstanding", "%d groups outstanding, expected %u (same-grpid faults are "
 	       "separate groups: TRIGGER_IOPF sets LAST_PAGE on each)", rc, n);
 
 	/* answers: each accepted by the kernel, which then forgets the cookie */
@@ -301,20 +247,20 @@ static void faults(struct env *e, uint32_t *seq)
 
 		rc = vfioiommu_fault_pump_respond(e->pump, cookies[i], code);
 		if (rc != 0 || !kernel_forgot(e->ffd, cookies[i])) {
-			result(false, "fault.respond", "cookie %u: respond %d (%s), or the kernel still knows it", cookies[i],
+			vt_result(false, "fault.respond", "cookie %u: respond %d (%s), or the kernel still knows it", cookies[i],
 			       rc, vfioiommu_strerror(e->ctx));
 			ok = false;
 		}
 	}
 	if (ok)
-		result(vfioiommu_fault_pump_outstanding(e->pump) == 0, "fault.respond", "%u groups still outstanding",
+		vt_result(vfioiommu_fault_pump_outstanding(e->pump) == 0, "fault.respond", "%u groups still outstanding",
 		       vfioiommu_fault_pump_outstanding(e->pump));
 
 	rc = vfioiommu_fault_pump_respond(e->pump, cookies[2], VFIOIOMMU_PAGE_RESP_SUCCESS);
-	result(rc == -EINVAL && strstr(vfioiommu_strerror(e->ctx), "already answered"), "fault.respond_twice",
+	vt_result(rc == -EINVAL && strstr(vfioiommu_strerror(e->ctx), "already answered"), "fault.respond_twice",
 	       "rc %d (\"%s\"), expected -EINVAL \"already answered\"", rc, vfioiommu_strerror(e->ctx));
 	rc = vfioiommu_fault_pump_respond(e->pump, 0xdead, VFIOIOMMU_PAGE_RESP_SUCCESS);
-	result(rc == -EINVAL && strstr(vfioiommu_strerror(e->ctx), "never delivered"), "fault.respond_unknown",
+	vt_result(rc == -EINVAL && strstr(vfioiommu_strerror(e->ctx), "never delivered"), "fault.respond_unknown",
 	       "rc %d (\"%s\"), expected -EINVAL \"never delivered\"", rc, vfioiommu_strerror(e->ctx));
 
 	/* the kernel reuses answered cookies (FACTS.md): the pump must take a reused one as new */
@@ -329,20 +275,20 @@ static void faults(struct env *e, uint32_t *seq)
 			for (unsigned int i = 0; i < n; i++)
 				reused |= c2[0] == cookies[i];
 			rc = vfioiommu_fault_pump_respond(e->pump, c2[0], VFIOIOMMU_PAGE_RESP_SUCCESS);
-			result(reused && rc == 0, "fault.cookie_reused", "cookie %u (reused: %d), respond %d (%s)", c2[0],
+			vt_result(reused && rc == 0, "fault.cookie_reused", "cookie %u (reused: %d), respond %d (%s)", c2[0],
 			       reused, rc, vfioiommu_strerror(e->ctx));
 		} else if (rc != 1) {
-			result(false, "fault.cookie_reused", "trigger/pump_run %d (%s)", rc, vfioiommu_strerror(e->ctx));
+			vt_result(false, "fault.cookie_reused", "trigger/pump_run %d (%s)", rc, vfioiommu_strerror(e->ctx));
 		}
 	}
 
 	/* a fault on a PASID the device is not attached with is dropped by the kernel */
 	rc = trigger(e->ifd, e->m.idev, 5, 0x66, VFIOIOMMU_FAULT_PERM_READ, 0x6000000);
-	result(rc == 0 && !readable(e->ffd, 0) && vfioiommu_fault_pump_run(e->pump) == 0, "fault.pasid_unattached_dropped",
+	vt_result(rc == 0 && !readable(e->ffd, 0) && vfioiommu_fault_pump_run(e->pump) == 0, "fault.pasid_unattached_dropped",
 	       "TRIGGER_IOPF pasid 5 %d, or something was delivered", rc);
 
 	rc = vfioiommu_ring_stats(e->ring, &st);
-	result(rc == 0 && st.produced == n + 1 && st.consumed == n + 1 && st.overflow == 0 && st.lost == 0,
+	vt_result(rc == 0 && st.produced == n + 1 && st.consumed == n + 1 && st.overflow == 0 && st.lost == 0,
 	       "fault.ring_stats", "produced %" PRIu64 " consumed %" PRIu64 " overflow %" PRIu64 " lost %" PRIu64
 	       ", expected %u %u 0 0", st.produced, st.consumed, st.overflow, st.lost, n + 1, n + 1);
 }
@@ -357,7 +303,7 @@ static void full_ring(struct env *e, uint32_t *seq)
 	bool ok = true;
 
 	if (total > 64) {
-		result(false, "fault.ring_full", "ring capacity %u, this check handles up to 61", cap);
+		vt_result(false, "fault.ring_full", "ring capacity %u, this check handles up to 61", cap);
 		return;
 	}
 	for (unsigned int i = 0; i < total; i++) {
@@ -367,25 +313,25 @@ static void full_ring(struct env *e, uint32_t *seq)
 	}
 	rc = vfioiommu_fault_pump_run(e->pump);
 	rc2 = vfioiommu_fault_pump_run(e->pump);
-	result(ok && rc == (int)cap && rc2 == 0 && readable(e->ffd, 0), "fault.ring_full",
+	vt_result(ok && rc == (int)cap && rc2 == 0 && readable(e->ffd, 0), "fault.ring_full",
 	       "triggers ok %d, pump_run %d then %d, expected %u then 0 with the fault fd still readable (%s)", ok, rc,
 	       rc2, cap, vfioiommu_strerror(e->ctx));
 	if (!take(e, "fault.ring_full_records", w, cap, e->m.idev, 0, seq, cookies))
 		return;
 	rc3 = vfioiommu_fault_pump_run(e->pump);
 	if (rc3 != 3) {
-		result(false, "fault.ring_full_rest", "pump_run %d after consuming, expected 3 (%s)", rc3,
+		vt_result(false, "fault.ring_full_rest", "pump_run %d after consuming, expected 3 (%s)", rc3,
 		       vfioiommu_strerror(e->ctx));
 		return;
 	}
 	if (!take(e, "fault.ring_full_rest", w + cap, 3, e->m.idev, 0, seq, cookies + cap))
 		return;
-	result(distinct(cookies, total), "fault.ring_full_rest", "cookies not distinct");
+	vt_result(distinct(cookies, total), "fault.ring_full_rest", "cookies not distinct");
 	ok = true;
 	for (unsigned int i = 0; i < total; i++)
 		if (vfioiommu_fault_pump_respond(e->pump, cookies[i], VFIOIOMMU_PAGE_RESP_SUCCESS) < 0)
 			ok = false;
-	result(ok && vfioiommu_fault_pump_outstanding(e->pump) == 0, "fault.ring_full_respond",
+	vt_result(ok && vfioiommu_fault_pump_outstanding(e->pump) == 0, "fault.ring_full_respond",
 	       "a respond failed (%s) or %u outstanding", vfioiommu_strerror(e->ctx),
 	       vfioiommu_fault_pump_outstanding(e->pump));
 }
@@ -410,7 +356,7 @@ static void replace_away(struct env *e, uint32_t *seq)
 
 	rc = hwpt_alloc(e->ifd, 0, e->m.idev, e->ioas, 0, &plain);
 	if (rc < 0) {
-		result(false, "fault.replace_away", "HWPT_ALLOC (plain) for the mock device: %s", strerror(-rc));
+		vt_result(false, "fault.replace_away", "HWPT_ALLOC (plain) for the mock device: %s", strerror(-rc));
 		return;
 	}
 	rc = trigger(e->ifd, e->m.idev, 0, w.grpid, w.perm, w.addr);
@@ -422,22 +368,22 @@ static void replace_away(struct env *e, uint32_t *seq)
 	if (rc == 0)
 		rc = replace(e->ifd, e->m.stdev, plain);
 	if (rc < 0) {
-		result(false, "fault.replace_away", "trigger/pump/replace: %s (%s)", strerror(-rc),
+		vt_result(false, "fault.replace_away", "trigger/pump/replace: %s (%s)", strerror(-rc),
 		       vfioiommu_strerror(e->ctx));
 		destroy(e->ifd, plain);
 		return;
 	}
 	rc = vfioiommu_fault_pump_run(e->pump);
-	result(rc == 0, "fault.replace_away_drops_unread", "pump_run %d, expected 0 (the unread group is dropped)", rc);
+	vt_result(rc == 0, "fault.replace_away_drops_unread", "pump_run %d, expected 0 (the unread group is dropped)", rc);
 	rc = vfioiommu_fault_pump_respond(e->pump, cookie, VFIOIOMMU_PAGE_RESP_SUCCESS);
 	out = vfioiommu_fault_pump_outstanding(e->pump);
-	result(rc == -EINVAL && strstr(vfioiommu_strerror(e->ctx), "no longer knows") && out == 0,
+	vt_result(rc == -EINVAL && strstr(vfioiommu_strerror(e->ctx), "no longer knows") && out == 0,
 	       "fault.replace_away_auto_answered", "respond %d (\"%s\"), %u outstanding; expected -EINVAL \"no longer "
 	       "knows\" and 0", rc, vfioiommu_strerror(e->ctx), out);
 	rc = replace(e->ifd, e->m.stdev, e->iopf_hwpt);
 	if (rc == 0)
 		rc = destroy(e->ifd, plain);
-	result(rc == 0, "fault.replace_back", "MOCK_DOMAIN_REPLACE onto the IOPF HWPT, DESTROY the plain one: %s",
+	vt_result(rc == 0, "fault.replace_back", "MOCK_DOMAIN_REPLACE onto the IOPF HWPT, DESTROY the plain one: %s",
 	       strerror(-rc));
 }
 
@@ -464,9 +410,9 @@ static void pasid_fault(struct env *e, uint32_t *seq)
 	pa[0] = 200;
 	pa[1] = pf_pt;
 	if (rc == 0)
-		rc = tcmd(e->ifd, T_PASID_ATTACH, p.stdev, pa, sizeof(pa), NULL);
+		rc = vt_tcmd(e->ifd, T_PASID_ATTACH, p.stdev, pa, sizeof(pa), NULL);
 	if (rc < 0) {
-		result(false, "fault.pasid_setup", "MOCK_DOMAIN_FLAGS/HWPT_ALLOC/REPLACE/PASID_ATTACH: %s", strerror(-rc));
+		vt_result(false, "fault.pasid_setup", "MOCK_DOMAIN_FLAGS/HWPT_ALLOC/REPLACE/PASID_ATTACH: %s", strerror(-rc));
 		goto out;
 	}
 	rc = trigger(e->ifd, p.idev, 200, 7, VFIOIOMMU_FAULT_PERM_READ | VFIOIOMMU_FAULT_PERM_WRITE, 0x5000000);
@@ -475,12 +421,12 @@ static void pasid_fault(struct env *e, uint32_t *seq)
 	if (rc == 0)
 		rc = vfioiommu_fault_pump_run(e->pump);
 	if (rc != 2 || vfioiommu_ring_copy(e->ring, got, 2) != 2) {
-		result(false, "fault.pasid_record", "trigger/pump_run %d (%s)", rc, vfioiommu_strerror(e->ctx));
+		vt_result(false, "fault.pasid_record", "trigger/pump_run %d (%s)", rc, vfioiommu_strerror(e->ctx));
 		goto out;
 	}
 	cookies[0] = got[0].cookie;
 	cookies[1] = got[1].cookie;
-	result(got[0].flags == (VFIOIOMMU_FAULT_F_PASID_VALID | VFIOIOMMU_FAULT_F_LAST_PAGE) &&
+	vt_result(got[0].flags == (VFIOIOMMU_FAULT_F_PASID_VALID | VFIOIOMMU_FAULT_F_LAST_PAGE) &&
 	       got[0].pasid == 200 && got[0].dev_id == p.idev && got[0].grpid == 7 && got[0].perm == 3 &&
 	       got[0].addr == 0x5000000 && got[0].seq == *seq && got[1].flags == VFIOIOMMU_FAULT_F_LAST_PAGE &&
 	       got[1].pasid == 0 && got[1].dev_id == e->m.idev && got[1].seq == *seq + 1 && cookies[0] != cookies[1],
@@ -492,19 +438,19 @@ static void pasid_fault(struct env *e, uint32_t *seq)
 	rc = vfioiommu_fault_pump_respond(e->pump, cookies[0], VFIOIOMMU_PAGE_RESP_SUCCESS);
 	if (rc == 0)
 		rc = vfioiommu_fault_pump_respond(e->pump, cookies[1], VFIOIOMMU_PAGE_RESP_SUCCESS);
-	result(rc == 0 && kernel_forgot(e->ffd, cookies[0]) && kernel_forgot(e->ffd, cookies[1]),
+	vt_result(rc == 0 && kernel_forgot(e->ffd, cookies[0]) && kernel_forgot(e->ffd, cookies[1]),
 	       "fault.pasid_respond", "respond %d (%s), or the kernel still knows a cookie", rc,
 	       vfioiommu_strerror(e->ctx));
 	pa[1] = 0;
-	rc = tcmd(e->ifd, T_PASID_DETACH, p.stdev, pa, sizeof(uint32_t), NULL);
-	result(rc == 0, "fault.pasid_detach", "PASID_DETACH 200: %s", strerror(-rc));
+	rc = vt_tcmd(e->ifd, T_PASID_DETACH, p.stdev, pa, sizeof(uint32_t), NULL);
+	vt_result(rc == 0, "fault.pasid_detach", "PASID_DETACH 200: %s", strerror(-rc));
 out:
 	rc = destroy(e->ifd, p.stdev);
 	if (rc == 0)
 		rc = destroy(e->ifd, pf_pt);
 	if (rc == 0)
 		rc = destroy(e->ifd, rid_pt);
-	result(rc == 0, "fault.pasid_teardown", "DESTROY of the PASID mock device or its HWPTs: %s", strerror(-rc));
+	vt_result(rc == 0, "fault.pasid_teardown", "DESTROY of the PASID mock device or its HWPTs: %s", strerror(-rc));
 }
 
 int main(void)
@@ -515,7 +461,7 @@ int main(void)
 	const char *bdfs = getenv("VFIOIOMMU_VM_BDFS");
 	char bdf[32] = "";
 	vfioiommu_device *dev = NULL;
-	unsigned int fds0 = open_fds();
+	unsigned int fds0 = vt_open_fds();
 	uint32_t seq;
 	int rc;
 
@@ -531,7 +477,7 @@ int main(void)
 		rc = e.ifd = vfioiommu_ctx_iommufd_fd(e.ctx);
 	if (rc >= 0)
 		rc = vfioiommu_ctx_ioas_id(e.ctx, &e.ioas);
-	result(rc == 0, "fault.ctx", "iommufd context with %s: %d (%s)", bdf, rc, vfioiommu_strerror(e.ctx));
+	vt_result(rc == 0, "fault.ctx", "iommufd context with %s: %d (%s)", bdf, rc, vfioiommu_strerror(e.ctx));
 	if (rc < 0)
 		goto out;
 
@@ -541,24 +487,24 @@ int main(void)
 		vfioiommu_ctx_destroy(e.ctx);
 		return 77;
 	}
-	result(rc == 0, "fault.mock_domain", "MOCK_DOMAIN on the library's IOAS %u: %s", e.ioas, strerror(-rc));
+	vt_result(rc == 0, "fault.mock_domain", "MOCK_DOMAIN on the library's IOAS %u: %s", e.ioas, strerror(-rc));
 	if (rc < 0)
 		goto out;
-	rc = xioctl(e.ifd, KABI_IOMMU_FAULT_QUEUE_ALLOC, &fa);
+	rc = vt_xioctl(e.ifd, KABI_IOMMU_FAULT_QUEUE_ALLOC, &fa);
 	e.fault_id = fa.out_fault_id;
 	e.ffd = rc == 0 ? (int)fa.out_fault_fd : -1;
-	result(rc == 0, "fault.queue_alloc", "IOMMU_FAULT_QUEUE_ALLOC: %s", strerror(-rc));
+	vt_result(rc == 0, "fault.queue_alloc", "IOMMU_FAULT_QUEUE_ALLOC: %s", strerror(-rc));
 	if (rc == 0)
 		rc = hwpt_alloc(e.ifd, KABI_IOMMU_HWPT_FAULT_ID_VALID, e.m.idev, e.ioas, e.fault_id, &e.iopf_hwpt);
 	if (rc == 0)
 		rc = replace(e.ifd, e.m.stdev, e.iopf_hwpt);
-	result(rc == 0, "fault.iopf_hwpt", "HWPT_ALLOC(FAULT_ID_VALID) + MOCK_DOMAIN_REPLACE: %s", strerror(-rc));
+	vt_result(rc == 0, "fault.iopf_hwpt", "HWPT_ALLOC(FAULT_ID_VALID) + MOCK_DOMAIN_REPLACE: %s", strerror(-rc));
 	if (rc < 0)
 		goto out;
 	rc = vfioiommu_ring_create(e.ctx, 16, &e.ring);
 	if (rc == 0)
 		rc = vfioiommu_fault_pump_new(e.ctx, e.ffd, e.ring, &e.pump);
-	result(rc == 0, "fault.ring_pump", "ring_create / pump_new: %d (%s)", rc, vfioiommu_strerror(e.ctx));
+	vt_result(rc == 0, "fault.ring_pump", "ring_create / pump_new: %d (%s)", rc, vfioiommu_strerror(e.ctx));
 	if (rc < 0)
 		goto out;
 
@@ -582,11 +528,11 @@ out:
 			if (r3 == -ENOENT)
 				r3 = 0;
 		}
-		result(r1 == 0 && r2 == 0 && r3 == 0, "fault.teardown", "DESTROY mock device %s, IOPF HWPT %s, fault "
+		vt_result(r1 == 0 && r2 == 0 && r3 == 0, "fault.teardown", "DESTROY mock device %s, IOPF HWPT %s, fault "
 		       "object %s", strerror(-r1), strerror(-r2), strerror(-r3));
 	}
 	vfioiommu_ctx_destroy(e.ctx);
-	result(open_fds() == fds0, "fault.no_fd_leak", "%u fds open after teardown, %u before", open_fds(), fds0);
-	printf("fault (real kernel): %u passed, %u failed\n", npass, nfail);
-	return nfail ? 1 : 0;
+	vt_result(vt_open_fds() == fds0, "fault.no_fd_leak", "%u fds open after teardown, %u before", vt_open_fds(), fds0);
+	printf("fault (real kernel): %u passed, %u failed\n", vt_npass, vt_nfail);
+	return vt_nfail ? 1 : 0;
 }

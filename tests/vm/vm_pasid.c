@@ -27,40 +27,12 @@
 
 #include <vfioiommu.h>
 
+#include "vmtest.h"
+
 #include "kabi.h"
 
-static unsigned int npass, nfail;
 
-static void result(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void result(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
 
-	if (ok) {
-		npass++;
-		printf("ok - %s\n", name);
-		return;
-	}
-	nfail++;
-	printf("not ok - %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
-static unsigned int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned int n = 0;
-
-	if (!d)
-		return 0;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 /* ---------------------------------------------------------------- IOMMUFD_TEST */
 
@@ -69,47 +41,21 @@ enum { T_MOCK_DOMAIN_REPLACE = 10, T_MOCK_DOMAIN_FLAGS = 12, T_PASID_ATTACH = 18
 #define MOCK_FLAGS_DEVICE_PASID (1u << 2)
 #define KERNEL_PASID_BITS 20 /* the mock device's width (FACTS.md) */
 
-struct tcmd {
-	uint32_t size, op, id, reserved;
-	uint8_t arg[48] __attribute__((aligned(8)));
-	uint32_t last, pad;
-};
-_Static_assert(sizeof(struct tcmd) == 72, "struct iommu_test_cmd");
 
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	return ioctl(fd, req, arg) < 0 ? -errno : 0;
-}
 
-static int tcmd(int fd, uint32_t op, uint32_t id, const void *arg, size_t len, struct tcmd *out)
-{
-	struct tcmd c;
-	int rc;
-
-	memset(&c, 0, sizeof(c));
-	c.size = sizeof(c);
-	c.op = op;
-	c.id = id;
-	if (arg)
-		memcpy(c.arg, arg, len);
-	rc = xioctl(fd, KABI_IOMMU_TEST_CMD, &c);
-	if (out)
-		*out = c;
-	return rc;
-}
 
 /* PASID_ATTACH / REPLACE / CHECK_HWPT take { pasid, pt }; DETACH { pasid }. */
 static int pasid_op(int fd, uint32_t op, uint32_t stdev, uint32_t pasid, uint32_t pt)
 {
 	uint32_t a[2] = { pasid, pt };
 
-	return tcmd(fd, op, stdev, a, sizeof(a), NULL);
+	return vt_tcmd(fd, op, stdev, a, sizeof(a), NULL);
 }
 
 static int hwpt_alloc(int fd, uint32_t flags, uint32_t idev, uint32_t pt, uint32_t *out)
 {
 	struct kabi_iommu_hwpt_alloc a = { .size = sizeof(a), .flags = flags, .dev_id = idev, .pt_id = pt };
-	int rc = xioctl(fd, KABI_IOMMU_HWPT_ALLOC, &a);
+	int rc = vt_xioctl(fd, KABI_IOMMU_HWPT_ALLOC, &a);
 
 	*out = rc == 0 ? a.out_hwpt_id : 0;
 	return rc;
@@ -119,7 +65,7 @@ static int destroy(int fd, uint32_t id)
 {
 	struct kabi_iommu_destroy d = { .size = sizeof(d), .id = id };
 
-	return id ? xioctl(fd, KABI_IOMMU_DESTROY, &d) : 0;
+	return id ? vt_xioctl(fd, KABI_IOMMU_DESTROY, &d) : 0;
 }
 
 static const char *en(int rc)
@@ -143,12 +89,12 @@ static void nic(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *topo)
 	int rc;
 
 	rc = vfioiommu_device_hw_info(dev, &hi);
-	result(rc == 0 && hi.max_pasid_log2 == 0, "pasid.nic.hw_info", "rc %d (%s) max_pasid_log2 %u, expected 0 "
+	vt_result(rc == 0 && hi.max_pasid_log2 == 0, "pasid.nic.hw_info", "rc %d (%s) max_pasid_log2 %u, expected 0 "
 	       "(QEMU's vIOMMU has no PASID)", rc, vfioiommu_strerror(ctx), hi.max_pasid_log2);
 
 	rc = vfioiommu_pasid_space_for_device(&sp, dev, NULL);
 	msg = vfioiommu_strerror(ctx);
-	result(rc == -EOPNOTSUPP && sp == NULL && strstr(msg, "device has no PASID support") &&
+	vt_result(rc == -EOPNOTSUPP && sp == NULL && strstr(msg, "device has no PASID support") &&
 	       strstr(msg, "max_pasid_log2 0"), "pasid.nic.space_for_device",
 	       "rc %d, space %p, message \"%s\"; expected -EOPNOTSUPP, NULL, a message naming the device's missing "
 	       "PASID (max_pasid_log2 0)", rc, (void *)sp, msg);
@@ -156,7 +102,7 @@ static void nic(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *topo)
 
 	/* FACTS.md: HWPT_ALLOC with the PASID flag succeeds on intel (even without PASID), EOPNOTSUPP on amd */
 	rc = vfioiommu_hwpt_alloc_pasid(dev, &pt);
-	result(intel ? rc == 0 && pt != 0 : rc == -EOPNOTSUPP && pt == 0, "pasid.nic.hwpt_alloc_pasid",
+	vt_result(intel ? rc == 0 && pt != 0 : rc == -EOPNOTSUPP && pt == 0, "pasid.nic.hwpt_alloc_pasid",
 	       "rc %d hwpt %u (%s); expected %s on %s", rc, pt, vfioiommu_strerror(ctx),
 	       intel ? "0" : "-EOPNOTSUPP", topo);
 
@@ -167,22 +113,22 @@ static void nic(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *topo)
 	if (rc == 0)
 		rc = vfioiommu_pasid_alloc(set, &h);
 	if (rc < 0) {
-		result(false, "pasid.nic.attach", "space/set/alloc: %d", rc);
+		vt_result(false, "pasid.nic.attach", "space/set/alloc: %d", rc);
 		goto out;
 	}
 	vfioiommu_ctx_ioas_id(ctx, &ioas);
 	rc = vfioiommu_pasid_attach(dev, set, h, pt ? pt : ioas);
 	msg = vfioiommu_strerror(ctx);
-	result(rc == -EOPNOTSUPP && strstr(msg, "device has no PASID support"), "pasid.nic.attach",
+	vt_result(rc == -EOPNOTSUPP && strstr(msg, "device has no PASID support"), "pasid.nic.attach",
 	       "rc %d, message \"%s\"; expected -EOPNOTSUPP naming the device without PASID", rc, msg);
 	printf("# pasid_attach: %s\n", msg);
 	/* FACTS.md item 13: the kernel accepts detaching a PASID that was never attached */
 	rc = vfioiommu_pasid_detach(dev, set, h);
-	result(rc == 0, "pasid.nic.detach_unattached", "rc %d (%s), expected 0", rc, vfioiommu_strerror(ctx));
+	vt_result(rc == 0, "pasid.nic.detach_unattached", "rc %d (%s), expected 0", rc, vfioiommu_strerror(ctx));
 out:
 	if (pt) {
 		rc = vfioiommu_hwpt_destroy(ctx, pt);
-		result(rc == 0, "pasid.nic.hwpt_destroy", "rc %d (%s)", rc, vfioiommu_strerror(ctx));
+		vt_result(rc == 0, "pasid.nic.hwpt_destroy", "rc %d (%s)", rc, vfioiommu_strerror(ctx));
 	}
 	vfioiommu_pasid_space_free(own);
 }
@@ -221,7 +167,7 @@ static void quota_and_attach(struct mk *m, vfioiommu_pasid_space *sp)
 	rc = vfioiommu_pasid_set_new(sp, 4, &set);
 	if (rc == 0)
 		rc = vfioiommu_pasid_set_new(sp, 2, &other);
-	result(rc == 0, "pasid.mock.sets", "set_new: %d", rc);
+	vt_result(rc == 0, "pasid.mock.sets", "set_new: %d", rc);
 	if (rc < 0)
 		return;
 
@@ -233,19 +179,19 @@ static void quota_and_attach(struct mk *m, vfioiommu_pasid_space *sp)
 		if (rc == 0)
 			rc = pasid_op(m->fd, T_PASID_CHECK_HWPT, m->stdev, (uint32_t)v[i], m->pt_a);
 		if (rc < 0 || v[i] != i + 1) {
-			result(false, "pasid.mock.attach_quota", "PASID #%d: value %d (expected %d), alloc/ATTACH/CHECK "
+			vt_result(false, "pasid.mock.attach_quota", "PASID #%d: value %d (expected %d), alloc/ATTACH/CHECK "
 			       "%s", i, v[i], i + 1, en(rc));
 			ok = false;
 		}
 	}
 	if (ok)
-		result(true, "pasid.mock.attach_quota", " ");
+		vt_result(true, "pasid.mock.attach_quota", " ");
 	rc = vfioiommu_pasid_alloc(set, &h[4]);
-	result(rc == -EDQUOT && h[4] == VFIOIOMMU_PASID_HANDLE_NONE, "pasid.mock.fifth_edquot",
+	vt_result(rc == -EDQUOT && h[4] == VFIOIOMMU_PASID_HANDLE_NONE, "pasid.mock.fifth_edquot",
 	       "5th alloc rc %d handle 0x%" PRIx64 ", expected -EDQUOT and NONE", rc, h[4]);
 	vfioiommu_pasid_set_usage(set, &used, &quota);
 	vfioiommu_pasid_space_usage(sp, &in_use, &avail);
-	result(used == 4 && quota == 4 && in_use == 4 && avail == (1u << KERNEL_PASID_BITS) - 1 - 4,
+	vt_result(used == 4 && quota == 4 && in_use == 4 && avail == (1u << KERNEL_PASID_BITS) - 1 - 4,
 	       "pasid.mock.usage", "set %u/%u, space in_use %u avail %u; expected 4/4, 4, %u", used, quota, in_use,
 	       avail, (1u << KERNEL_PASID_BITS) - 1 - 4);
 
@@ -253,16 +199,16 @@ static void quota_and_attach(struct mk *m, vfioiommu_pasid_space *sp)
 	rc = vfioiommu_pasid_alloc_value(set, 1u << KERNEL_PASID_BITS, &hx);
 	rc2 = vfioiommu_pasid_alloc_value(other, 1u << KERNEL_PASID_BITS, &hx);
 	rc3 = pasid_op(m->fd, T_PASID_ATTACH, m->stdev, 1u << KERNEL_PASID_BITS, m->pt_a);
-	result(rc == -ERANGE && rc2 == -ERANGE && rc3 == -EINVAL, "pasid.mock.beyond_width",
+	vt_result(rc == -ERANGE && rc2 == -ERANGE && rc3 == -EINVAL, "pasid.mock.beyond_width",
 	       "PASID 1<<20: library %d (full set) / %d, kernel %s; expected -ERANGE, -ERANGE, EINVAL", rc, rc2, en(rc3));
 	rc = vfioiommu_pasid_alloc_value(other, 0, &hx);
 	rc3 = pasid_op(m->fd, T_PASID_ATTACH, m->stdev, 0, m->pt_a);
-	result(rc == -ERANGE && rc3 == -EBUSY, "pasid.mock.pasid0", "PASID 0: library %d, kernel %s; expected -ERANGE "
+	vt_result(rc == -ERANGE && rc3 == -EBUSY, "pasid.mock.pasid0", "PASID 0: library %d, kernel %s; expected -ERANGE "
 	       "and EBUSY (the RID)", rc, en(rc3));
 	/* a value another set holds: both refuse */
 	rc = vfioiommu_pasid_alloc_value(other, (uint32_t)v[1], &hx);
 	rc3 = pasid_op(m->fd, T_PASID_ATTACH, m->stdev, (uint32_t)v[1], m->pt_b);
-	result(rc == -EBUSY && rc3 == -EBUSY, "pasid.mock.taken_elsewhere", "PASID %d held by the first set: library "
+	vt_result(rc == -EBUSY && rc3 == -EBUSY, "pasid.mock.taken_elsewhere", "PASID %d held by the first set: library "
 	       "%d, kernel %s; expected -EBUSY and EBUSY", v[1], rc, en(rc3));
 	/* the top of the space is the top the kernel takes */
 	rc = vfioiommu_pasid_alloc_value(other, (1u << KERNEL_PASID_BITS) - 1, &hx);
@@ -272,17 +218,17 @@ static void quota_and_attach(struct mk *m, vfioiommu_pasid_space *sp)
 		rc = pasid_op(m->fd, T_PASID_CHECK_HWPT, m->stdev, (1u << KERNEL_PASID_BITS) - 1, m->pt_b);
 	if (rc == 0)
 		rc = lib_attach(m, T_PASID_DETACH, other, hx, 0, NULL);
-	result(rc == 0, "pasid.mock.top_of_space", "PASID 0xfffff: alloc/ATTACH/CHECK/DETACH %s", en(rc));
+	vt_result(rc == 0, "pasid.mock.top_of_space", "PASID 0xfffff: alloc/ATTACH/CHECK/DETACH %s", en(rc));
 
 	/* replace h[0] onto B, and a non-PASID HWPT is refused */
 	rc = lib_attach(m, T_PASID_REPLACE, set, h[0], m->pt_b, NULL);
 	rc2 = pasid_op(m->fd, T_PASID_CHECK_HWPT, m->stdev, (uint32_t)v[0], m->pt_b);
 	rc3 = pasid_op(m->fd, T_PASID_CHECK_HWPT, m->stdev, (uint32_t)v[0], m->pt_a);
-	result(rc == 0 && rc2 == 0 && rc3 == -EINVAL, "pasid.mock.replace", "REPLACE %s, CHECK on B %s, CHECK on A %s; "
+	vt_result(rc == 0 && rc2 == 0 && rc3 == -EINVAL, "pasid.mock.replace", "REPLACE %s, CHECK on B %s, CHECK on A %s; "
 	       "expected ok, ok, EINVAL", en(rc), en(rc2), en(rc3));
 	rc = lib_attach(m, T_PASID_REPLACE, set, h[1], m->pt_plain, NULL);
 	rc2 = pasid_op(m->fd, T_PASID_CHECK_HWPT, m->stdev, (uint32_t)v[1], m->pt_a);
-	result(rc == -EINVAL && rc2 == 0, "pasid.mock.replace_non_pasid_hwpt", "REPLACE onto a plain HWPT %s (expected "
+	vt_result(rc == -EINVAL && rc2 == 0, "pasid.mock.replace_non_pasid_hwpt", "REPLACE onto a plain HWPT %s (expected "
 	       "EINVAL), still on A: %s", en(rc), en(rc2));
 
 	/* detach all; a freed handle is dead even after its value is handed out again */
@@ -294,22 +240,22 @@ static void quota_and_attach(struct mk *m, vfioiommu_pasid_space *sp)
 		if (rc < 0)
 			ok = false;
 	}
-	result(ok, "pasid.mock.detach", "DETACH or CHECK_HWPT(0) failed");
+	vt_result(ok, "pasid.mock.detach", "DETACH or CHECK_HWPT(0) failed");
 	old = h[0];
 	rc = vfioiommu_pasid_free(set, h[0]);
 	if (rc == 0)
 		rc = vfioiommu_pasid_alloc(set, &h[0]);
 	rc2 = lib_attach(m, T_PASID_ATTACH, set, old, m->pt_a, NULL);
 	rc3 = lib_attach(m, T_PASID_ATTACH, set, h[0], m->pt_a, &v[0]);
-	result(rc == 0 && h[0] != old && rc2 == -EINVAL && rc3 == 0 && v[0] == 1, "pasid.mock.stale_handle",
+	vt_result(rc == 0 && h[0] != old && rc2 == -EINVAL && rc3 == 0 && v[0] == 1, "pasid.mock.stale_handle",
 	       "free+alloc %d, new handle %s the old, stale attach %d (expected -EINVAL from the library), new "
 	       "attach %s of PASID %d (expected ok, 1)", rc, h[0] != old ? "differs from" : "EQUALS", rc2, en(rc3), v[0]);
 	rc = lib_attach(m, T_PASID_DETACH, set, h[0], 0, NULL);
-	result(rc == 0, "pasid.mock.detach_again", "DETACH %s", en(rc));
+	vt_result(rc == 0, "pasid.mock.detach_again", "DETACH %s", en(rc));
 	vfioiommu_pasid_set_free(other);
 	vfioiommu_pasid_set_free(set);
 	vfioiommu_pasid_space_usage(sp, &in_use, NULL);
-	result(in_use == 0, "pasid.mock.sets_freed", "%u PASIDs still in use", in_use);
+	vt_result(in_use == 0, "pasid.mock.sets_freed", "%u PASIDs still in use", in_use);
 }
 
 static int mock_pasid(vfioiommu_ctx *ctx)
@@ -320,17 +266,17 @@ static int mock_pasid(vfioiommu_ctx *ctx)
 	struct mk m = { .fd = vfioiommu_ctx_iommufd_fd(ctx) };
 	vfioiommu_pasid_space *sp = NULL;
 	uint32_t ioas = 0;
-	struct tcmd o;
+	struct vt_tcmd o;
 	int rc, r[5];
 
 	if (m.fd < 0) {
-		result(false, "pasid.mock.iommufd", "vfioiommu_ctx_iommufd_fd %d", m.fd);
+		vt_result(false, "pasid.mock.iommufd", "vfioiommu_ctx_iommufd_fd %d", m.fd);
 		return 0;
 	}
-	rc = xioctl(m.fd, KABI_IOMMU_IOAS_ALLOC, &ia);
+	rc = vt_xioctl(m.fd, KABI_IOMMU_IOAS_ALLOC, &ia);
 	ioas = ia.out_ioas_id;
 	if (rc == 0) {
-		rc = tcmd(m.fd, T_MOCK_DOMAIN_FLAGS, ioas, arg, sizeof(arg), &o);
+		rc = vt_tcmd(m.fd, T_MOCK_DOMAIN_FLAGS, ioas, arg, sizeof(arg), &o);
 		if (rc == -ENOTTY) {
 			destroy(m.fd, ioas);
 			return -ENOTTY;
@@ -339,14 +285,14 @@ static int mock_pasid(vfioiommu_ctx *ctx)
 		m.stdev = arg[0];
 		m.idev = arg[2];
 	}
-	result(rc == 0, "pasid.mock.device", "IOAS_ALLOC + MOCK_DOMAIN_FLAGS(PASID) on the library's iommufd: %s", en(rc));
+	vt_result(rc == 0, "pasid.mock.device", "IOAS_ALLOC + MOCK_DOMAIN_FLAGS(PASID) on the library's iommufd: %s", en(rc));
 	if (rc < 0)
 		goto out;
 	hi.dev_id = m.idev;
-	rc = xioctl(m.fd, KABI_IOMMU_GET_HW_INFO, &hi);
+	rc = vt_xioctl(m.fd, KABI_IOMMU_GET_HW_INFO, &hi);
 	if (rc == 0)
 		rc = vfioiommu_pasid_space_new(&sp, hi.out_max_pasid_log2, NULL);
-	result(rc == 0 && hi.out_max_pasid_log2 == KERNEL_PASID_BITS && vfioiommu_pasid_space_width(sp) == KERNEL_PASID_BITS,
+	vt_result(rc == 0 && hi.out_max_pasid_log2 == KERNEL_PASID_BITS && vfioiommu_pasid_space_width(sp) == KERNEL_PASID_BITS,
 	       "pasid.mock.space", "GET_HW_INFO/space_new %d: max_pasid_log2 %u, space width %u; expected 20 and 20", rc,
 	       hi.out_max_pasid_log2, vfioiommu_pasid_space_width(sp));
 	if (rc < 0)
@@ -356,13 +302,13 @@ static int mock_pasid(vfioiommu_ctx *ctx)
 		rc = hwpt_alloc(m.fd, KABI_IOMMU_HWPT_ALLOC_PASID, m.idev, ioas, &m.pt_b);
 	if (rc == 0)
 		rc = hwpt_alloc(m.fd, 0, m.idev, ioas, &m.pt_plain);
-	result(rc == 0, "pasid.mock.hwpts", "HWPT_ALLOC (PASID, PASID, plain): %s", en(rc));
+	vt_result(rc == 0, "pasid.mock.hwpts", "HWPT_ALLOC (PASID, PASID, plain): %s", en(rc));
 	if (rc < 0)
 		goto out;
 	/* the kernel takes PASIDs only while the RID is on a PASID-capable HWPT (FACTS.md) */
 	rc = pasid_op(m.fd, T_PASID_ATTACH, m.stdev, 1, m.pt_a);
-	r[0] = tcmd(m.fd, T_MOCK_DOMAIN_REPLACE, m.stdev, &m.pt_a, sizeof(uint32_t), NULL);
-	result(rc == -EINVAL && r[0] == 0, "pasid.mock.rid_onto_pasid_hwpt", "PASID_ATTACH before the RID move %s "
+	r[0] = vt_tcmd(m.fd, T_MOCK_DOMAIN_REPLACE, m.stdev, &m.pt_a, sizeof(uint32_t), NULL);
+	vt_result(rc == -EINVAL && r[0] == 0, "pasid.mock.rid_onto_pasid_hwpt", "PASID_ATTACH before the RID move %s "
 	       "(expected EINVAL), MOCK_DOMAIN_REPLACE %s", en(rc), en(r[0]));
 	if (r[0] < 0)
 		goto out;
@@ -374,7 +320,7 @@ out:
 	r[2] = destroy(m.fd, m.pt_b);
 	r[3] = destroy(m.fd, m.pt_plain);
 	r[4] = destroy(m.fd, ioas);
-	result(!r[0] && !r[1] && !r[2] && !r[3] && !r[4], "pasid.mock.teardown", "DESTROY stdev %s, HWPTs %s %s %s, "
+	vt_result(!r[0] && !r[1] && !r[2] && !r[3] && !r[4], "pasid.mock.teardown", "DESTROY stdev %s, HWPTs %s %s %s, "
 	       "IOAS %s", en(r[0]), en(r[1]), en(r[2]), en(r[3]), en(r[4]));
 	return 0;
 }
@@ -383,7 +329,7 @@ int main(void)
 {
 	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = VFIOIOMMU_MODE_IOMMUFD };
 	const char *bdfs = getenv("VFIOIOMMU_VM_BDFS"), *topo = getenv("VFIOIOMMU_VM_TOPOLOGY");
-	unsigned int fds0 = open_fds();
+	unsigned int fds0 = vt_open_fds();
 	vfioiommu_device *dev = NULL;
 	vfioiommu_ctx *ctx = NULL;
 	char bdf[32] = "";
@@ -397,7 +343,7 @@ int main(void)
 	rc = vfioiommu_ctx_new(&ctx, &o);
 	if (rc == 0)
 		rc = vfioiommu_device_open(ctx, bdf, &dev);
-	result(rc == 0, "pasid.ctx", "iommufd context with %s: %d (%s)", bdf, rc, vfioiommu_strerror(ctx));
+	vt_result(rc == 0, "pasid.ctx", "iommufd context with %s: %d (%s)", bdf, rc, vfioiommu_strerror(ctx));
 	if (rc == 0) {
 		nic(ctx, dev, topo ? topo : "");
 		if (mock_pasid(ctx) == -ENOTTY) {
@@ -407,7 +353,7 @@ int main(void)
 		}
 	}
 	vfioiommu_ctx_destroy(ctx);
-	result(open_fds() == fds0, "pasid.no_fd_leak", "%u fds open after teardown, %u before", open_fds(), fds0);
-	printf("pasid (real kernel): %u passed, %u failed\n", npass, nfail);
-	return nfail ? 1 : 0;
+	vt_result(vt_open_fds() == fds0, "pasid.no_fd_leak", "%u fds open after teardown, %u before", vt_open_fds(), fds0);
+	printf("pasid (real kernel): %u passed, %u failed\n", vt_npass, vt_nfail);
+	return vt_nfail ? 1 : 0;
 }
