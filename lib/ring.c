@@ -276,8 +276,8 @@ VFIOIOMMU_API void vfioiommu_ring_destroy(vfioiommu_ring *r)
 		vi_kmunmap(r->ctx, r->mem, r->len);
 		vi_kclose(r->ctx, r->memfd);
 	}
-	if (r->region_dev)
-		vfioiommu_region_munmap(r->region_dev, r->mem);
+	if (r->release)
+		r->release(r);
 	free(r);
 }
 

@@ -91,6 +91,11 @@ struct vfioiommu_ring {
 	int memfd;                          /* owned; -1 for attached rings */
 	int evfd;
 	bool evfd_owned;
+	/*
+	 * Set by the source that owns the mapping (ring_region.c) so this module
+	 * does not depend on the device modules: called at destroy.
+	 */
+	void (*release)(struct vfioiommu_ring *r);
 	struct vfioiommu_device *region_dev; /* vfioiommu_ring_attach_region(): unmapped at destroy */
 	char layout[256];
 };

@@ -63,6 +63,11 @@ static int find_region(vfioiommu_device *dev, uint32_t type, uint32_t subtype, s
 		       "is whatever the device's driver uses)", dev->bdf, type, subtype, seen[0] ? seen : "none");
 }
 
+static void release_region(struct vfioiommu_ring *r)
+{
+	vfioiommu_region_munmap(r->region_dev, r->mem);
+}
+
 VFIOIOMMU_API int vfioiommu_ring_attach_region(vfioiommu_device *dev, uint32_t type, uint32_t subtype,
 					       vfioiommu_ring **out)
 {
@@ -102,6 +107,7 @@ VFIOIOMMU_API int vfioiommu_ring_attach_region(vfioiommu_device *dev, uint32_t t
 		return rc;
 	}
 	r->region_dev = dev;
+	r->release = release_region;
 	*out = r;
 	return 0;
 }
