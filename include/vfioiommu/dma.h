@@ -56,6 +56,7 @@ VFIOIOMMU_API int vfioiommu_dma_map_in(vfioiommu_ctx *ctx, void *vaddr, uint64_t
  * (IOMMU_IOAS_MAP_FILE, Linux 6.13+): -EOPNOTSUPP on a container or an
  * older kernel.  Flags and *@iova as vfioiommu_dma_map().  Such mappings have
  * no process address and are not found by vfioiommu_dma_translate().
+ * @return as vfioiommu_dma_map(), and -EBADF for a negative @fd.
  */
 VFIOIOMMU_API int vfioiommu_dma_map_file(vfioiommu_ctx *ctx, int fd, uint64_t offset, uint64_t len,
 					 uint32_t flags, uint64_t *iova);
@@ -71,7 +72,8 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_at(vfioiommu_ctx *ctx, uint64_t iova);
 VFIOIOMMU_API int vfioiommu_dma_unmap_all(vfioiommu_ctx *ctx);
 /**
  * The IOVA of process address @vaddr, when [vaddr, vaddr + len) lies inside
- * one mapping.  @return 0 or -ENOENT.
+ * one mapping (@len 0 is taken as 1).  @return 0, -ENOENT, or -EINVAL (NULL
+ * @iova, or a range that wraps past 2^64).
  */
 VFIOIOMMU_API int vfioiommu_dma_translate(vfioiommu_ctx *ctx, const void *vaddr, uint64_t len,
 					  uint64_t *iova);
