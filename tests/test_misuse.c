@@ -533,12 +533,6 @@ static void snap_check(const struct snap *a, unsigned int flags)
 		if (r_ != (long long)(w1) && r_ != (long long)(w2))                                 \
 			misuse_fail("%s: %s gave %lld, want %s or %s", cur_fn, #call, r_, #w1, #w2);   \
 	} while (0)
-#define EQ3(call, w1, w2, w3)                                                                       \
-	do {                                                                                        \
-		long long r_ = (long long)(call);                                                   \
-		if (r_ != (long long)(w1) && r_ != (long long)(w2) && r_ != (long long)(w3))         \
-			misuse_fail("%s: %s gave %lld, want %s, %s or %s", cur_fn, #call, r_, #w1, #w2, #w3); \
-	} while (0)
 #define NONNULL(call)                                                                               \
 	do {                                                                                        \
 		if ((call) == NULL)                                                                 \
@@ -1123,8 +1117,7 @@ static void r_dma_map_file(void)
 
 	EQ(vfioiommu_dma_map_file(NULL, 3, 0, PG, RW, &i), -EINVAL);
 	EQ(vfioiommu_dma_map_file(W.ctx, 3, 0, PG, RW, NULL), -EINVAL);
-	/* the header lists no errno for a bad fd; -EBADF as the kernel would say is fine */
-	EQ2(vfioiommu_dma_map_file(W.ctx, -1, 0, PG, RW, &i), -EINVAL, -EBADF);
+	EQ(vfioiommu_dma_map_file(W.ctx, -1, 0, PG, RW, &i), -EBADF);
 	EQ(vfioiommu_dma_map_file(W.ctx, 3, 0, 0, RW, &i), -EINVAL);
 	EQ(vfioiommu_dma_map_file(W.ctx, 3, 1, PG, RW, &i), -EINVAL);
 	EQ(vfioiommu_dma_map_file(W.ctx2, 3, 0, PG, RW, &i), -EOPNOTSUPP);
@@ -1165,12 +1158,11 @@ static void r_dma_translate(void)
 	EQ(vfioiommu_dma_translate(W.ctx, W.buf, 1, NULL), -EINVAL);
 	EQ(vfioiommu_dma_translate(W.ctx, W.buf, 5 * PG, &i), -ENOENT);
 	EQ(vfioiommu_dma_translate(W.ctx, W.buf + 3 * PG, 2 * PG, &i), -ENOENT);
-	/* len 0 is not documented: refused, or the IOVA of vaddr */
+	/* len 0 is taken as 1 */
 	i = 0;
-	EQ3(vfioiommu_dma_translate(W.ctx, W.buf, 0, &i), -EINVAL, -ENOENT, 0);
-	EQ2(i, 0, W.iova);
-	/* a range that wraps: the header says only -ENOENT; -EINVAL is what the code says */
-	EQ2(vfioiommu_dma_translate(W.ctx, (void *)(uintptr_t)(UINT64_MAX - 1), 4, &i), -ENOENT, -EINVAL);
+	EQ(vfioiommu_dma_translate(W.ctx, W.buf, 0, &i), 0);
+	EQ(i, W.iova);
+	EQ(vfioiommu_dma_translate(W.ctx, (void *)(uintptr_t)(UINT64_MAX - 1), 4, &i), -EINVAL); /* wraps */
 	EQ(vfioiommu_dma_translate(W.ctx2, W.buf, 1, &i), -ENOENT);
 }
 
