@@ -1033,24 +1033,6 @@ static int cdev_detach(struct vfioiommu_mock *m, struct vm_device *d, struct kab
 	return vm_iommufd_detach(m, d, a->flags, pasid);
 }
 
-static int device_get_info(struct kabi_vfio_device_info *arg)
-{
-	struct kabi_vfio_device_info info = { 0 };
-
-	if (!arg)
-		return -EFAULT;
-	memcpy(&info.argsz, arg, sizeof(info.argsz));
-	if (info.argsz < KABI_DEVICE_INFO_MIN)
-		return -EINVAL;
-	memcpy(&info, arg, KABI_DEVICE_INFO_MIN);
-	info.flags = KABI_VFIO_DEVICE_FLAGS_PCI | KABI_VFIO_DEVICE_FLAGS_RESET;
-	info.num_regions = 9; /* VFIO_PCI_NUM_REGIONS */
-	info.num_irqs = 5;    /* VFIO_PCI_NUM_IRQS */
-	info.cap_offset = 0;
-	memcpy(arg, &info, info.argsz < sizeof(info) ? info.argsz : sizeof(info));
-	return 0;
-}
-
 static int device_ioctl(struct vfioiommu_mock *m, struct vm_file *f, unsigned long req, void *arg)
 {
 	struct vm_devfile *df = f->obj;
@@ -1075,8 +1057,6 @@ static int device_ioctl(struct vfioiommu_mock *m, struct vm_file *f, unsigned lo
 	if (rc != VM_DEVMODEL_NOT_MINE)
 		return rc;
 	switch (req) {
-	case KABI_VFIO_DEVICE_GET_INFO:
-		return device_get_info(arg);
 	case KABI_VFIO_DEVICE_BIND_IOMMUFD:
 		return -EINVAL; /* BIND on a group-opened fd */
 	default:
