@@ -96,7 +96,11 @@ VFIOIOMMU_API const char *vfioiommu_strerror(const vfioiommu_ctx *ctx);
  * Add an IOMMU group by number to a container context (opens /dev/vfio/N,
  * checks viability, attaches it and sets the IOMMU type on the first group).
  *
- * @return 0; -EBUSY group already added; -EINVAL not viable, or the group
+ * A group that vfioiommu_device_open() already pulled into the context is
+ * adopted: 0, and from then on it counts as added by this call.
+ *
+ * @return 0; -EBUSY group already added by an earlier vfioiommu_ctx_add_group();
+ * -EINVAL not viable, or the group
  * needs a firmware 1:1 map (RESV_DIRECT); -ENOENT no such group;
  * -EOPNOTSUPP the context uses iommufd; other -errno from the kernel.
  */
@@ -116,9 +120,9 @@ VFIOIOMMU_API int vfioiommu_device_open(vfioiommu_ctx *ctx, const char *bdf, vfi
 /** Close one device (detach, close its fd).  NULL is accepted. */
 VFIOIOMMU_API void vfioiommu_device_close(vfioiommu_device *dev);
 
-/** The device's PCI address. */
+/** The device's PCI address; "" for NULL. */
 VFIOIOMMU_API const char *vfioiommu_device_name(const vfioiommu_device *dev);
-/** The device's IOMMU group number. */
+/** The device's IOMMU group number; 0 for NULL. */
 VFIOIOMMU_API unsigned int vfioiommu_device_group(const vfioiommu_device *dev);
 /** The device fd (for ioctls the library does not wrap).  Owned by the library. */
 VFIOIOMMU_API int vfioiommu_device_fd(const vfioiommu_device *dev);

@@ -173,7 +173,8 @@ VFIOIOMMU_API const char *vfioiommu_pci_region_name(uint32_t index);
  * through the device fd.  Short reads are continued; the call succeeds only
  * when every byte was read.
  * @return 0; -EINVAL bad index, NULL @buf, or [off, off + len) outside the
- * region; -EACCES the region is not readable; -EIO the kernel returned end
+ * region; -EACCES the region is not readable (checked before the bounds, so a
+ * size-0 region without READ gives -EACCES); -EIO the kernel returned end
  * of file early; other -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_region_read(vfioiommu_device *dev, uint32_t index, uint64_t off, void *buf,
@@ -269,7 +270,12 @@ VFIOIOMMU_API int vfioiommu_irq_set_eventfds(vfioiommu_device *dev, uint32_t ind
  */
 VFIOIOMMU_API int vfioiommu_irq_enable(vfioiommu_device *dev, uint32_t index, uint32_t start, uint32_t count,
 				       int *fds);
-/** The eventfd attached to vector @vector of @index through this library, or -ENOENT. */
+/**
+ * The eventfd attached to vector @vector of @index through this library.
+ * @return the fd (owned by the library); -ENOENT no eventfd on that vector
+ * (including a vector past the index's count); -EINVAL NULL @dev or @index
+ * not below the device's num_irqs (as VFIO_DEVICE_GET_IRQ_INFO answers).
+ */
 VFIOIOMMU_API int vfioiommu_irq_eventfd(vfioiommu_device *dev, uint32_t index, uint32_t vector);
 /**
  * Fire vectors [start, start + count) from software (DATA_NONE |

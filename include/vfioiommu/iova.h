@@ -44,7 +44,7 @@ VFIOIOMMU_API size_t vfioiommu_iova_list_count(const vfioiommu_iova_list *list);
 /** Range @i (sorted order).  @return 0, -EINVAL NULL argument, -ERANGE @i out of range. */
 VFIOIOMMU_API int vfioiommu_iova_list_get(const vfioiommu_iova_list *list, size_t i,
 	struct vfioiommu_iova_range *out);
-/** The list's source tag. */
+/** The list's source tag; VFIOIOMMU_IOVA_SRC_USER for NULL. */
 VFIOIOMMU_API enum vfioiommu_iova_source vfioiommu_iova_list_source(const vfioiommu_iova_list *list);
 /** A short name for a source tag ("type1-cap", "ioas-ranges", "sysfs", ...). */
 VFIOIOMMU_API const char *vfioiommu_iova_source_name(enum vfioiommu_iova_source src);
@@ -56,7 +56,7 @@ VFIOIOMMU_API int vfioiommu_iova_list_intersect(vfioiommu_iova_list **out,
 	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b);
 VFIOIOMMU_API int vfioiommu_iova_list_subtract(vfioiommu_iova_list **out,
 	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b);
-/** 1 if a and b hold exactly the same IOVAs, 0 if not. */
+/** 1 if a and b hold exactly the same IOVAs, 0 if not.  NULL counts as the empty list. */
 VFIOIOMMU_API int vfioiommu_iova_list_equal(const vfioiommu_iova_list *a, const vfioiommu_iova_list *b);
 
 /**
@@ -68,7 +68,8 @@ VFIOIOMMU_API int vfioiommu_iova_list_contains(const vfioiommu_iova_list *list,
 /**
  * Find the range holding @iova.  @return its index (>= 0), or -ENOENT, with
  * *@nearest (if not NULL) set to the index of the closest range (-ENOENT with
- * *nearest = SIZE_MAX when the list is empty).
+ * *nearest = SIZE_MAX when the list is empty); -EINVAL for a NULL @list
+ * (*@nearest = SIZE_MAX too).
  */
 VFIOIOMMU_API long vfioiommu_iova_list_find(const vfioiommu_iova_list *list, uint64_t iova,
 	size_t *nearest);
