@@ -134,11 +134,17 @@ VFIOIOMMU_API const char *vfioiommu_iova_source_name(enum vfioiommu_iova_source 
 
 /* ---------------- set operations ---------------- */
 
-VFIOIOMMU_API int vfioiommu_iova_list_union(vfioiommu_iova_list **out,
-	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b)
+/*
+ * Each operation fills a list with room for n_a + n_b ranges, which bounds
+ * every result (each fill says why).  The inputs are canonical.
+ */
+typedef void (*set_fill_fn)(struct vfioiommu_iova_list *l, const vfioiommu_iova_list *a,
+			    const vfioiommu_iova_list *b);
+
+static int set_op(vfioiommu_iova_list **out, const vfioiommu_iova_list *a, const vfioiommu_iova_list *b,
+		  set_fill_fn fill)
 {
 	struct vfioiommu_iova_list *l;
-	size_t i = 0, j = 0;
 
 	if (!out)
 		return -EINVAL;
@@ -150,6 +156,24 @@ VFIOIOMMU_API int vfioiommu_iova_list_union(vfioiommu_iova_list **out,
 	l = vi_iova_list_alloc(a->n + b->n, VFIOIOMMU_IOVA_SRC_DERIVED);
 	if (!l)
 		return -ENOMEM;
+	fill(l, a, b);
+	*out = l;
+	return 0;
+}
+
+/* An append without coalescing, for fills whose pieces never touch. */
+static void set_append(struct vfioiommu_iova_list *l, uint64_t start, uint64_t last)
+{
+	l->r[l->n].start = start;
+	l->r[l->n].last = last;
+	l->n++;
+}
+
+/* every input range once, in start order, coalesced as it comes: at most n_a + n_b */
+static void union_fill(struct vfioiommu_iova_list *l, const vfioiommu_iova_list *a, const vfioiommu_iova_list *b)
+{
+	size_t i = 0, j = 0;
+
 	while (i < a->n || j < b->n) {
 		const struct vfioiommu_iova_range *r;
 
@@ -159,89 +183,70 @@ VFIOIOMMU_API int vfioiommu_iova_list_union(vfioiommu_iova_list **out,
 			r = &b->r[j++];
 		vi_iova_list_push(l, r->start, r->last);
 	}
-	*out = l;
-	return 0;
 }
 
-VFIOIOMMU_API int vfioiommu_iova_list_intersect(vfioiommu_iova_list **out,
+VFIOIOMMU_API int vfioiommu_iova_list_union(vfioiommu_iova_list **out,
 	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b)
 {
-	struct vfioiommu_iova_list *l;
+	return set_op(out, a, b, union_fill);
+}
+
+/* each output range ends where an input range ends, so n_a + n_b bounds the count */
+static void intersect_fill(struct vfioiommu_iova_list *l, const vfioiommu_iova_list *a,
+			   const vfioiommu_iova_list *b)
+{
 	size_t i = 0, j = 0;
 
-	if (!out)
-		return -EINVAL;
-	*out = NULL;
-	if (!a || !b)
-		return -EINVAL;
-	/* each output range ends where an input range ends, so n_a + n_b bounds the count */
-	if (a->n > SIZE_MAX - b->n)
-		return -ENOMEM;
-	l = vi_iova_list_alloc(a->n + b->n, VFIOIOMMU_IOVA_SRC_DERIVED);
-	if (!l)
-		return -ENOMEM;
 	while (i < a->n && j < b->n) {
 		uint64_t s = a->r[i].start > b->r[j].start ? a->r[i].start : b->r[j].start;
 		uint64_t e = a->r[i].last < b->r[j].last ? a->r[i].last : b->r[j].last;
 
-		if (s <= e) {
-			/* pieces of distinct ranges of a (or b) never touch, so no coalescing is needed */
-			l->r[l->n].start = s;
-			l->r[l->n].last = e;
-			l->n++;
-		}
+		/* pieces of distinct ranges of a (or b) never touch, so no coalescing is needed */
+		if (s <= e)
+			set_append(l, s, e);
 		if (a->r[i].last < b->r[j].last)
 			i++;
 		else
 			j++;
 	}
-	*out = l;
-	return 0;
 }
 
-VFIOIOMMU_API int vfioiommu_iova_list_subtract(vfioiommu_iova_list **out,
+VFIOIOMMU_API int vfioiommu_iova_list_intersect(vfioiommu_iova_list **out,
 	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b)
 {
-	struct vfioiommu_iova_list *l;
-	size_t i, j = 0;
+	return set_op(out, a, b, intersect_fill);
+}
 
-	if (!out)
-		return -EINVAL;
-	*out = NULL;
-	if (!a || !b)
-		return -EINVAL;
-	/* every range of b splits at most one range of a in two */
-	if (a->n > SIZE_MAX - b->n)
-		return -ENOMEM;
-	l = vi_iova_list_alloc(a->n + b->n, VFIOIOMMU_IOVA_SRC_DERIVED);
-	if (!l)
-		return -ENOMEM;
-	for (i = 0; i < a->n; i++) {
+/* every range of b splits at most one range of a in two */
+static void subtract_fill(struct vfioiommu_iova_list *l, const vfioiommu_iova_list *a,
+			  const vfioiommu_iova_list *b)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < a->n; i++) {
 		uint64_t cur = a->r[i].start, last = a->r[i].last;
 		bool done = false;
 
 		while (j < b->n && b->r[j].last < cur)
 			j++;
 		for (size_t k = j; k < b->n && b->r[k].start <= last; k++) {
-			if (b->r[k].start > cur) {
-				l->r[l->n].start = cur;
-				l->r[l->n].last = b->r[k].start - 1;
-				l->n++;
-			}
+			if (b->r[k].start > cur)
+				set_append(l, cur, b->r[k].start - 1);
 			if (b->r[k].last >= last) {
 				done = true;
 				break;
 			}
 			cur = b->r[k].last + 1;
 		}
-		if (!done) {
-			l->r[l->n].start = cur;
-			l->r[l->n].last = last;
-			l->n++;
-		}
+		if (!done)
+			set_append(l, cur, last);
 	}
-	*out = l;
-	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_iova_list_subtract(vfioiommu_iova_list **out,
+	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b)
+{
+	return set_op(out, a, b, subtract_fill);
 }
 
 VFIOIOMMU_API int vfioiommu_iova_list_equal(const vfioiommu_iova_list *a, const vfioiommu_iova_list *b)

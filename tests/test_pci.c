@@ -16,46 +16,18 @@
 
 #include <cmocka.h>
 
+#include "device_fixture.h"
 #include "helpers.h"
 #include "device.h"
-
-static const char host[] =
-	"group 3\n"
-	"  device 0000:00:03.0 vfio-pci\n"
-	"group 10\n"
-	"  device 0000:03:00.0 vfio-pci model=nvme\n"
-	"group 12\n"
-	"  device 0000:00:02.0 vfio-pci model=igd\n";
-
-struct env {
-	vfioiommu_mock *m;
-	vfioiommu_ctx *ctx;
-	vfioiommu_device *dev;
-};
-
-static void env_open(struct env *e, enum vfioiommu_mode mode, const char *bdf)
-{
-	e->m = th_mock(host);
-	e->ctx = th_ctx(e->m, mode);
-	assert_int_equal(vfioiommu_device_open(e->ctx, bdf, &e->dev), 0);
-}
-
-static void env_close(struct env *e)
-{
-	vfioiommu_ctx_destroy(e->ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(e->m), 0);
-	assert_int_equal(vfioiommu_mock_live_mmaps(e->m), 0);
-	vfioiommu_mock_destroy(e->m);
-}
 
 static void ids_and_config(void **state)
 {
 	struct vfioiommu_pci_ids ids;
 	uint32_t v;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
 	assert_int_equal(vfioiommu_pci_get_ids(e.dev, &ids), 0);
 	assert_int_equal(ids.vendor, 0x8086);
 	assert_int_equal(ids.device, 0x10d3);
@@ -79,22 +51,22 @@ static void ids_and_config(void **state)
 	assert_int_equal(vfioiommu_pci_config_read(NULL, 0, 4, &v), -EINVAL);
 	assert_int_equal(vfioiommu_pci_get_ids(e.dev, NULL), -EINVAL);
 	assert_int_equal(vfioiommu_pci_get_ids(NULL, &ids), -EINVAL);
-	env_close(&e);
+	df_close(&e);
 
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:03:00.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_IOMMUFD, "0000:03:00.0");
 	assert_int_equal(vfioiommu_pci_get_ids(e.dev, &ids), 0);
 	assert_int_equal(ids.vendor, 0x1b36);
 	assert_int_equal(ids.class_code, 0x010802);
-	env_close(&e);
+	df_close(&e);
 }
 
 static void capabilities(void **state)
 {
 	uint32_t off = 0, next = 0;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
 	assert_int_equal(vfioiommu_pci_find_cap(e.dev, 0x11, 0, &off), 0);
 	assert_int_equal(off, 0xa0);
 	assert_int_equal(vfioiommu_pci_find_cap(e.dev, 0x01, 0, &off), 0);
@@ -118,23 +90,23 @@ static void capabilities(void **state)
 	assert_int_equal(vfioiommu_pci_find_ext_cap(e.dev, 0x000b, 0, &off), -ENOENT);
 	assert_int_equal(vfioiommu_pci_find_cap(e.dev, 0x11, 0, NULL), -EINVAL);
 	assert_int_equal(vfioiommu_pci_find_cap(NULL, 0x11, 0, &off), -EINVAL);
-	env_close(&e);
+	df_close(&e);
 
 	/* 256-byte config space: no extended part */
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:02.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_CONTAINER, "0000:00:02.0");
 	assert_int_equal(vfioiommu_pci_find_cap(e.dev, 0x05, 0, &off), 0);
 	assert_int_equal(off, 0xac);
 	assert_int_equal(vfioiommu_pci_find_cap(e.dev, 0x11, 0, &off), -ENOENT);
 	assert_int_equal(vfioiommu_pci_find_ext_cap(e.dev, 0x0001, 0, &off), -ENOENT);
 	th_assert_msg(vfioiommu_strerror(e.ctx), "no extended part", NULL);
-	env_close(&e);
+	df_close(&e);
 
 	/* nvme: no extended capabilities (the list at 0x100 is empty) */
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
 	assert_int_equal(vfioiommu_pci_find_cap(e.dev, 0x11, 0, &off), 0);
 	assert_int_equal(off, 0x40);
 	assert_int_equal(vfioiommu_pci_find_ext_cap(e.dev, 0x0001, 0, &off), -ENOENT);
-	env_close(&e);
+	df_close(&e);
 }
 
 static void hostile_config(void **state)
@@ -197,10 +169,10 @@ static void map_bar(void **state)
 {
 	void *p = NULL;
 	uint64_t len = 0;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
 	assert_int_equal(vfioiommu_pci_map_bar(e.dev, 0, &p, &len), 0);
 	assert_int_equal(len, 0x20000);
 	assert_int_equal(((volatile uint32_t *)p)[2], 0x00000283); /* STATUS */
@@ -214,24 +186,17 @@ static void map_bar(void **state)
 	assert_int_equal(vfioiommu_pci_map_bar(NULL, 0, &p, &len), -EINVAL);
 	/* left mapped: the context teardown unmaps it */
 	assert_int_equal(vfioiommu_pci_map_bar(e.dev, 3, &p, &len), 0);
-	env_close(&e);
+	df_close(&e);
 
 	/* a BAR with SPARSE_MMAP areas cannot be mapped whole: the message names the areas */
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:03:00.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_IOMMUFD, "0000:03:00.0");
 	assert_int_equal(vfioiommu_pci_map_bar(e.dev, 0, &p, &len), -ERANGE);
 	th_assert_msg(vfioiommu_strerror(e.ctx), "[0x0, 0x2000) [0x3000, 0x4000)", NULL);
-	env_close(&e);
+	df_close(&e);
 }
 
-static vfioiommu_mock *sweep_setup(void *arg)
+static int sweep_body(vfioiommu_ctx *ctx)
 {
-	(void)arg;
-	return th_mock(host);
-}
-
-static int sweep_body(vfioiommu_mock *m, void *arg)
-{
-	vfioiommu_ctx *ctx = th_ctx(m, *(const enum vfioiommu_mode *)arg);
 	struct vfioiommu_pci_ids ids;
 	vfioiommu_device *dev;
 	uint32_t off;
@@ -250,27 +215,18 @@ static int sweep_body(vfioiommu_mock *m, void *arg)
 		rc = vfioiommu_pci_config_write(dev, 4, 2, 6);
 	if (rc == 0)
 		rc = vfioiommu_pci_map_bar(dev, 0, &p, &len);
-	vfioiommu_ctx_destroy(ctx);
 	return rc;
-}
-
-static void fail_nth(void **state)
-{
-	static const enum vfioiommu_mode modes[] = { VFIOIOMMU_MODE_CONTAINER, VFIOIOMMU_MODE_IOMMUFD };
-
-	(void)state;
-	for (unsigned int i = 0; i < 2; i++)
-		assert_true(th_sweep(sweep_setup, sweep_body, (void *)&modes[i], 300) > 10);
 }
 
 int main(void)
 {
+	static struct df_sweep_spec sweep = { df_host, sweep_body };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ids_and_config),
 		cmocka_unit_test(capabilities),
 		cmocka_unit_test(hostile_config),
 		cmocka_unit_test(map_bar),
-		cmocka_unit_test(fail_nth),
+		cmocka_unit_test_prestate(df_fail_nth, &sweep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

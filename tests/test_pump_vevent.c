@@ -7,7 +7,6 @@
  * unknown flags, impossible sequences) and the fail-Nth sweep.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,10 +18,10 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "door.h"
 #include "kabi.h"
 #include "kabi_vevent.h"
 #include "mock/mock.h"
+#include "pump_fixture.h"
 #include "ring.h"
 
 #define BDF "0000:00:01.0"
@@ -33,64 +32,37 @@ static const char host_smmu[] =
 static const char host_intel[] =
 	"group 1\n  device " BDF " vfio-pci\n";
 
-struct venv {
-	vfioiommu_mock *m;
-	const vfioiommu_door *d;
-	int ifd, dfd, qfd;
-	uint32_t devid, ioas, hwpt, viommu, vq;
-	struct vfioiommu_door hostile;
-};
-
-static int kio(struct venv *e, int fd, unsigned long req, void *arg)
+/* pf_base, then a nesting-parent HWPT (refused on VT-d); no vIOMMU yet */
+static void venv_base(struct pf_env *e, const char *host)
 {
-	return e->d->ioctl(e->d->priv, fd, req, arg);
-}
-
-/* /dev/iommu, the device bound, an IOAS, a nesting-parent HWPT; no vIOMMU yet */
-static void venv_base(struct venv *e, const char *host)
-{
-	struct kabi_vfio_device_bind_iommufd b = { .argsz = KABI_BIND_IOMMUFD_MIN };
-	struct kabi_iommu_ioas_alloc ia = { .size = sizeof(ia) };
 	struct kabi_iommu_hwpt_alloc h = { .size = sizeof(h), .flags = KABI_IOMMU_HWPT_ALLOC_NEST_PARENT };
 
-	memset(e, 0, sizeof(*e));
-	e->qfd = -1;
-	e->m = th_mock(host);
-	e->d = vfioiommu_mock_door(e->m);
-	e->ifd = e->d->open(e->d->priv, "/dev/iommu", O_RDWR);
-	assert_true(e->ifd >= 0);
-	e->dfd = e->d->open(e->d->priv, "/dev/vfio/devices/vfio0", O_RDWR);
-	assert_true(e->dfd >= 0);
-	b.iommufd = e->ifd;
-	assert_int_equal(kio(e, e->dfd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b), 0);
-	e->devid = b.out_devid;
-	assert_int_equal(kio(e, e->ifd, KABI_IOMMU_IOAS_ALLOC, &ia), 0);
-	e->ioas = ia.out_ioas_id;
+	pf_base(e, host);
 	h.dev_id = e->devid;
 	h.pt_id = e->ioas;
 	if (host == host_smmu) {
-		assert_int_equal(kio(e, e->ifd, KABI_IOMMU_HWPT_ALLOC, &h), 0);
+		assert_int_equal(pf_kio(e, e->ifd, KABI_IOMMU_HWPT_ALLOC, &h), 0);
 		e->hwpt = h.out_hwpt_id;
 	} else {
-		assert_int_equal(kio(e, e->ifd, KABI_IOMMU_HWPT_ALLOC, &h), -EOPNOTSUPP);
+		assert_int_equal(pf_kio(e, e->ifd, KABI_IOMMU_HWPT_ALLOC, &h), -EOPNOTSUPP);
 	}
 }
 
-static int viommu_alloc(struct venv *e, uint32_t type, uint32_t hwpt)
+static int viommu_alloc(struct pf_env *e, uint32_t type, uint32_t hwpt)
 {
 	struct kabi_iommu_viommu_alloc v = { .size = sizeof(v), .type = type, .dev_id = e->devid, .hwpt_id = hwpt };
-	int rc = kio(e, e->ifd, KABI_IOMMU_VIOMMU_ALLOC, &v);
+	int rc = pf_kio(e, e->ifd, KABI_IOMMU_VIOMMU_ALLOC, &v);
 
 	if (rc == 0)
 		e->viommu = v.out_viommu_id;
 	return rc;
 }
 
-static int veventq_alloc(struct venv *e, uint32_t type, uint32_t depth, int *fd, uint32_t *id)
+static int veventq_alloc(struct pf_env *e, uint32_t type, uint32_t depth, int *fd, uint32_t *id)
 {
 	struct kabi_iommu_veventq_alloc q = { .size = sizeof(q), .viommu_id = e->viommu, .type = type,
 					      .veventq_depth = depth };
-	int rc = kio(e, e->ifd, KABI_IOMMU_VEVENTQ_ALLOC, &q);
+	int rc = pf_kio(e, e->ifd, KABI_IOMMU_VEVENTQ_ALLOC, &q);
 
 	if (rc == 0) {
 		*fd = (int)q.out_veventq_fd;
@@ -99,36 +71,11 @@ static int veventq_alloc(struct venv *e, uint32_t type, uint32_t depth, int *fd,
 	return rc;
 }
 
-static void venv_up(struct venv *e, uint32_t depth)
+static void venv_up(struct pf_env *e, uint32_t depth)
 {
 	venv_base(e, host_smmu);
 	assert_int_equal(viommu_alloc(e, KABI_IOMMU_VIOMMU_TYPE_ARM_SMMUV3, e->hwpt), 0);
 	assert_int_equal(veventq_alloc(e, KABI_IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, depth, &e->qfd, &e->vq), 0);
-}
-
-static int venv_close(struct venv *e)
-{
-	int r0 = e->qfd >= 0 ? e->d->close(e->d->priv, e->qfd) : 0;
-	int r1 = e->d->close(e->d->priv, e->dfd);
-	int r2 = e->d->close(e->d->priv, e->ifd);
-
-	return r0 ? r0 : r1 ? r1 : r2;
-}
-
-static void venv_down(struct venv *e)
-{
-	assert_int_equal(venv_close(e), 0);
-	assert_int_equal(vfioiommu_mock_open_fds(e->m), 0);
-	vfioiommu_mock_destroy(e->m);
-}
-
-static vfioiommu_ctx *ctx_on(const vfioiommu_door *d)
-{
-	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .door = d };
-	vfioiommu_ctx *ctx = NULL;
-
-	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), 0);
-	return ctx;
 }
 
 /* a 32-byte SMMUv3 event whose bytes say which one it is */
@@ -138,7 +85,7 @@ static void evt(unsigned char tag, unsigned char out[32])
 		out[i] = (unsigned char)(tag + i);
 }
 
-static void inject(struct venv *e, unsigned char tag)
+static void inject(struct pf_env *e, unsigned char tag)
 {
 	unsigned char b[32];
 
@@ -165,7 +112,7 @@ static void expect_ev(const struct vfioiommu_fault *f, uint32_t seq, unsigned ch
 
 static void test_mock_rules(void **state)
 {
-	struct venv e;
+	struct pf_env e;
 	int fd;
 	uint32_t id;
 	struct kabi_iommu_destroy ds = { .size = sizeof(ds) };
@@ -174,7 +121,7 @@ static void test_mock_rules(void **state)
 	/* no nesting on VT-d here, and no vIOMMU either */
 	assert_int_equal(viommu_alloc(&e, KABI_IOMMU_VIOMMU_TYPE_ARM_SMMUV3, e.ioas), -EOPNOTSUPP);
 	assert_int_equal(vfioiommu_mock_inject_vevent(e.m, BDF, "x", 1), -ENOENT);
-	venv_down(&e);
+	pf_down(&e);
 
 	venv_base(&e, host_smmu);
 	assert_int_equal(viommu_alloc(&e, KABI_IOMMU_VIOMMU_TYPE_DEFAULT, e.hwpt), -EOPNOTSUPP);
@@ -182,7 +129,7 @@ static void test_mock_rules(void **state)
 	assert_int_equal(viommu_alloc(&e, KABI_IOMMU_VIOMMU_TYPE_ARM_SMMUV3, e.ioas), -ENOENT);
 	{
 		struct kabi_iommu_hwpt_alloc h = { .size = sizeof(h), .dev_id = e.devid, .pt_id = e.ioas };
-		assert_int_equal(kio(&e, e.ifd, KABI_IOMMU_HWPT_ALLOC, &h), 0);
+		assert_int_equal(pf_kio(&e, e.ifd, KABI_IOMMU_HWPT_ALLOC, &h), 0);
 		assert_int_equal(viommu_alloc(&e, KABI_IOMMU_VIOMMU_TYPE_ARM_SMMUV3, h.out_hwpt_id), -EINVAL);
 	}
 	assert_int_equal(viommu_alloc(&e, KABI_IOMMU_VIOMMU_TYPE_ARM_SMMUV3, e.hwpt), 0);
@@ -196,11 +143,11 @@ static void test_mock_rules(void **state)
 	assert_int_equal(veventq_alloc(&e, KABI_IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 4, &fd, &id), -EEXIST);
 	/* the queue holds the vIOMMU, the vIOMMU its HWPT, the fd its queue */
 	ds.id = e.viommu;
-	assert_int_equal(kio(&e, e.ifd, KABI_IOMMU_DESTROY, &ds), -EBUSY);
+	assert_int_equal(pf_kio(&e, e.ifd, KABI_IOMMU_DESTROY, &ds), -EBUSY);
 	ds.id = e.hwpt;
-	assert_int_equal(kio(&e, e.ifd, KABI_IOMMU_DESTROY, &ds), -EBUSY);
+	assert_int_equal(pf_kio(&e, e.ifd, KABI_IOMMU_DESTROY, &ds), -EBUSY);
 	ds.id = e.vq;
-	assert_int_equal(kio(&e, e.ifd, KABI_IOMMU_DESTROY, &ds), -EBUSY);
+	assert_int_equal(pf_kio(&e, e.ifd, KABI_IOMMU_DESTROY, &ds), -EBUSY);
 	assert_int_equal(vfioiommu_mock_inject_vevent(e.m, BDF, NULL, 1), -EINVAL);
 	assert_int_equal(vfioiommu_mock_inject_vevent(e.m, BDF, "x", 0), -EINVAL);
 	assert_int_equal(vfioiommu_mock_inject_vevent(e.m, "0000:99:00.0", "x", 1), -ENOENT);
@@ -215,24 +162,24 @@ static void test_mock_rules(void **state)
 	assert_int_equal(e.d->close(e.d->priv, e.qfd), 0);
 	e.qfd = -1;
 	ds.id = e.vq;
-	assert_int_equal(kio(&e, e.ifd, KABI_IOMMU_DESTROY, &ds), 0);
+	assert_int_equal(pf_kio(&e, e.ifd, KABI_IOMMU_DESTROY, &ds), 0);
 	ds.id = e.viommu;
-	assert_int_equal(kio(&e, e.ifd, KABI_IOMMU_DESTROY, &ds), 0);
-	venv_down(&e);
+	assert_int_equal(pf_kio(&e, e.ifd, KABI_IOMMU_DESTROY, &ds), 0);
+	pf_down(&e);
 }
 
 /* ---------------------------------------------------------------- the pump */
 
 static void test_bad_args(void **state)
 {
-	struct venv e;
+	struct pf_env e;
 	vfioiommu_ctx *ctx;
 	vfioiommu_ring *ring;
 	vfioiommu_fault_pump *p = (void *)1;
 	struct vfioiommu_vevent_stats st;
 
 	venv_up(&e, 8);
-	ctx = ctx_on(e.d);
+	ctx = pf_ctx(e.d);
 	assert_int_equal(vfioiommu_ring_create(ctx, 8, &ring), 0);
 	assert_int_equal(vfioiommu_vevent_pump_new(NULL, e.qfd, 1, ring, &p), -EINVAL);
 	assert_null(p);
@@ -254,15 +201,13 @@ static void test_bad_args(void **state)
 	/* a fault-fd pump has no vEVENTQ counters */
 	assert_int_equal(vfioiommu_fault_pump_new(ctx, e.qfd, ring, &p), 0);
 	assert_int_equal(vfioiommu_vevent_pump_stats(p, &st), -EINVAL);
-	vfioiommu_fault_pump_destroy(p);
-	vfioiommu_ring_destroy(ring);
-	vfioiommu_ctx_destroy(ctx);
-	venv_down(&e);
+	pf_free(p, ring, ctx);
+	pf_down(&e);
 }
 
 static void test_flow_and_lost(void **state)
 {
-	struct venv e;
+	struct pf_env e;
 	vfioiommu_ctx *ctx;
 	vfioiommu_ring *ring;
 	vfioiommu_fault_pump *p;
@@ -271,7 +216,7 @@ static void test_flow_and_lost(void **state)
 	struct vfioiommu_ring_stats rs;
 
 	venv_up(&e, 3);
-	ctx = ctx_on(e.d);
+	ctx = pf_ctx(e.d);
 	assert_int_equal(vfioiommu_ring_create(ctx, 4, &ring), 0);
 	assert_int_equal(vfioiommu_vevent_pump_new(ctx, e.qfd, VFIOIOMMU_VEVENTQ_ARM_SMMUV3, ring, &p), 0);
 	assert_int_equal(vfioiommu_fault_pump_run(p), 0);
@@ -312,10 +257,8 @@ static void test_flow_and_lost(void **state)
 	assert_int_equal(rs.overflow, 0);
 	assert_int_equal(rs.lost, 1);
 
-	vfioiommu_fault_pump_destroy(p);
-	vfioiommu_ring_destroy(ring);
-	vfioiommu_ctx_destroy(ctx);
-	venv_down(&e);
+	pf_free(p, ring, ctx);
+	pf_down(&e);
 }
 
 /* ---------------------------------------------------------------- scripted streams */
@@ -356,24 +299,20 @@ static void s_ev(uint32_t seq, unsigned char tag)
 }
 
 /* run the pump over the script with a fresh ring of 64; returns the run's result */
-static int run_script(vfioiommu_ring **ringp, vfioiommu_ctx **ctxp, vfioiommu_fault_pump **pp, struct venv *e)
+static int run_script(vfioiommu_ring **ringp, vfioiommu_ctx **ctxp, vfioiommu_fault_pump **pp, struct pf_env *e)
 {
 	venv_up(e, 8);
-	e->hostile = *e->d;
-	e->hostile.read = script_read;
 	script_fd = e->qfd;
-	*ctxp = ctx_on(&e->hostile);
+	*ctxp = pf_ctx_read(e, script_read);
 	assert_int_equal(vfioiommu_ring_create(*ctxp, 64, ringp), 0);
 	assert_int_equal(vfioiommu_vevent_pump_new(*ctxp, e->qfd, VFIOIOMMU_VEVENTQ_ARM_SMMUV3, *ringp, pp), 0);
 	return vfioiommu_fault_pump_run(*pp);
 }
 
-static void end_script(vfioiommu_ring *ring, vfioiommu_ctx *ctx, vfioiommu_fault_pump *p, struct venv *e)
+static void end_script(vfioiommu_ring *ring, vfioiommu_ctx *ctx, vfioiommu_fault_pump *p, struct pf_env *e)
 {
-	vfioiommu_fault_pump_destroy(p);
-	vfioiommu_ring_destroy(ring);
-	vfioiommu_ctx_destroy(ctx);
-	venv_down(e);
+	pf_free(p, ring, ctx);
+	pf_down(e);
 	script_fd = -1;
 	script_len = 0;
 	script_lie = false;
@@ -381,7 +320,7 @@ static void end_script(vfioiommu_ring *ring, vfioiommu_ctx *ctx, vfioiommu_fault
 
 static void test_gaps_and_wrap(void **state)
 {
-	struct venv e;
+	struct pf_env e;
 	vfioiommu_ctx *ctx;
 	vfioiommu_ring *ring;
 	vfioiommu_fault_pump *p;
@@ -430,7 +369,7 @@ static void test_hostile_streams(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct venv e;
+		struct pf_env e;
 		vfioiommu_ctx *ctx;
 		vfioiommu_ring *ring;
 		vfioiommu_fault_pump *p;
@@ -466,45 +405,30 @@ static void test_hostile_streams(void **state)
 
 /* ---------------------------------------------------------------- fail-Nth */
 
-static struct venv sweep_env;
-
-static vfioiommu_mock *sweep_setup(void *arg)
+static void sweep_up(struct pf_env *e)
 {
-	venv_up(&sweep_env, 2);
-	return sweep_env.m;
+	venv_up(e, 2);
 }
 
-static int sweep_body(vfioiommu_mock *m, void *arg)
+/* depth 2: the third event is dropped, and the kernel queues a LOST header for it */
+static void sweep_inject(struct pf_env *e)
 {
-	struct venv *e = &sweep_env;
-	vfioiommu_ctx *ctx = ctx_on(e->d);
-	vfioiommu_ring *ring = NULL;
-	vfioiommu_fault_pump *p = NULL;
-	int rc, rc2;
-
 	inject(e, 1);
 	inject(e, 2);
-	inject(e, 3); /* dropped: a LOST header */
-	rc = vfioiommu_ring_create(ctx, 64, &ring);
-	if (rc == 0)
-		rc = vfioiommu_vevent_pump_new(ctx, e->qfd, VFIOIOMMU_VEVENTQ_ARM_SMMUV3, ring, &p);
-	if (rc == 0) {
-		rc = vfioiommu_fault_pump_run(p);
-		if (rc >= 0 && rc != 3)
-			fail_msg("pump moved %d records", rc);
-	}
-	if (rc < 0)
-		assert_true(strlen(vfioiommu_strerror(ctx)) > 0);
-	vfioiommu_fault_pump_destroy(p);
-	vfioiommu_ring_destroy(ring);
-	vfioiommu_ctx_destroy(ctx);
-	rc2 = venv_close(e);
-	return rc < 0 ? rc : rc2;
+	inject(e, 3);
+}
+
+static int sweep_pump_new(vfioiommu_ctx *ctx, int qfd, vfioiommu_ring *ring, vfioiommu_fault_pump **out)
+{
+	return vfioiommu_vevent_pump_new(ctx, qfd, VFIOIOMMU_VEVENTQ_ARM_SMMUV3, ring, out);
 }
 
 static void test_sweep(void **state)
 {
-	assert_true(th_sweep(sweep_setup, sweep_body, NULL, 100) >= 4);
+	static const struct pf_sweep s = { .up = sweep_up, .inject = sweep_inject, .pump_new = sweep_pump_new,
+					   .records = 3 };
+
+	assert_true(pf_sweep(&s, 100) >= 4);
 }
 
 int main(void)

@@ -17,45 +17,17 @@
 
 #include <cmocka.h>
 
+#include "device_fixture.h"
 #include "helpers.h"
-
-static const char host[] =
-	"group 3\n"
-	"  device 0000:00:03.0 vfio-pci\n"
-	"group 10\n"
-	"  device 0000:03:00.0 vfio-pci model=nvme\n"
-	"group 12\n"
-	"  device 0000:00:02.0 vfio-pci model=igd\n";
-
-struct env {
-	vfioiommu_mock *m;
-	vfioiommu_ctx *ctx;
-	vfioiommu_device *dev;
-};
-
-static void env_open(struct env *e, enum vfioiommu_mode mode, const char *bdf)
-{
-	e->m = th_mock(host);
-	e->ctx = th_ctx(e->m, mode);
-	assert_int_equal(vfioiommu_device_open(e->ctx, bdf, &e->dev), 0);
-}
-
-static void env_close(struct env *e)
-{
-	vfioiommu_ctx_destroy(e->ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(e->m), 0);
-	assert_int_equal(vfioiommu_mock_live_mmaps(e->m), 0);
-	vfioiommu_mock_destroy(e->m);
-}
 
 static void read_write(void **state)
 {
 	uint8_t b[64];
 	uint32_t v = 0;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
 	assert_int_equal(vfioiommu_region_read(e.dev, VFIOIOMMU_PCI_CONFIG, 0, b, 4), 0);
 	assert_int_equal(b[0] | b[1] << 8, 0x8086);
 	assert_int_equal(b[2] | b[3] << 8, 0x10d3);
@@ -79,26 +51,26 @@ static void read_write(void **state)
 	assert_int_equal(vfioiommu_region_read(e.dev, 0, 0, NULL, 4), -EINVAL);
 	assert_int_equal(vfioiommu_region_read(NULL, 0, 0, b, 4), -EINVAL);
 	assert_int_equal(vfioiommu_region_write(e.dev, 0, 0, NULL, 4), -EINVAL);
-	env_close(&e);
+	df_close(&e);
 
 	/* read-only regions refuse writes before the kernel sees them */
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:00:02.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_IOMMUFD, "0000:00:02.0");
 	assert_int_equal(vfioiommu_region_read(e.dev, 9, 0, b, 16), 0);
 	assert_memory_equal(b, "IntelGraphicsMem", 16);
 	assert_int_equal(vfioiommu_region_write(e.dev, 9, 0, b, 16), -EACCES);
 	th_assert_msg(vfioiommu_strerror(e.ctx), "not writable", NULL);
 	assert_int_equal(vfioiommu_region_write(e.dev, VFIOIOMMU_PCI_ROM, 0, b, 4), -EACCES);
-	env_close(&e);
+	df_close(&e);
 }
 
 /* The kernel may move fewer bytes than asked: the library carries on until all are moved. */
 static void short_transfers(void **state)
 {
 	uint8_t in[64], out[64];
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
 	vfioiommu_mock_set_hostile(e.m, VFIOIOMMU_MOCK_HOSTILE_SHORT_IO);
 	for (unsigned int i = 0; i < sizeof(in); i++)
 		in[i] = (uint8_t)(i * 7 + 1);
@@ -107,7 +79,7 @@ static void short_transfers(void **state)
 	assert_memory_equal(in, out, sizeof(in));
 	assert_int_equal(vfioiommu_region_read(e.dev, VFIOIOMMU_PCI_CONFIG, 0, out, 0x40), 0);
 	assert_int_equal(out[0], 0x86);
-	env_close(&e);
+	df_close(&e);
 }
 
 static void mmap_whole(void **state)
@@ -115,10 +87,10 @@ static void mmap_whole(void **state)
 	volatile uint32_t *bar;
 	void *p, *p2;
 	uint32_t v;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
 	assert_int_equal(vfioiommu_region_mmap(e.dev, VFIOIOMMU_PCI_BAR0, 0, 0x20000, 0, &p), 0);
 	bar = p;
 	assert_int_equal(bar[2], 0x00000283);
@@ -138,16 +110,16 @@ static void mmap_whole(void **state)
 	assert_int_equal(vfioiommu_region_munmap(NULL, p), -EINVAL);
 	assert_int_equal(vfioiommu_region_munmap(e.dev, p), 0);
 	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 0);
-	env_close(&e);
+	df_close(&e);
 }
 
 static void mmap_refused(void **state)
 {
 	void *p = (void *)1;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
 	assert_int_equal(vfioiommu_region_mmap(e.dev, VFIOIOMMU_PCI_BAR2, 0, 0x1000, 0, &p), -EOPNOTSUPP);
 	assert_null(p);
 	th_assert_msg(vfioiommu_strerror(e.ctx), "BAR2", "cannot be mmapped", "vfioiommu_region_read", NULL);
@@ -165,17 +137,17 @@ static void mmap_refused(void **state)
 	assert_int_equal(vfioiommu_region_mmap(e.dev, 9, 0, 0x1000, 0, &p), -EINVAL);
 	assert_int_equal(vfioiommu_region_mmap(NULL, 0, 0, 0x1000, 0, &p), -EINVAL);
 	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 0);
-	env_close(&e);
+	df_close(&e);
 }
 
 /* SPARSE_MMAP: only the areas, and the message names them. */
 static void mmap_sparse(void **state)
 {
 	void *a, *b;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
 	assert_int_equal(vfioiommu_region_mmap(e.dev, VFIOIOMMU_PCI_BAR0, 0, 0x4000, 0, &a), -ERANGE);
 	th_assert_msg(vfioiommu_strerror(e.ctx), "SPARSE_MMAP", "[0x0, 0x2000) [0x3000, 0x4000)", NULL);
 	assert_int_equal(vfioiommu_region_mmap(e.dev, VFIOIOMMU_PCI_BAR0, 0x1000, 0x2000, 0, &a), -ERANGE);
@@ -183,20 +155,18 @@ static void mmap_sparse(void **state)
 	assert_int_equal(vfioiommu_region_mmap(e.dev, VFIOIOMMU_PCI_BAR0, 0, 0x2000, 0, &a), 0);
 	assert_int_equal(vfioiommu_region_mmap(e.dev, VFIOIOMMU_PCI_BAR0, 0x3000, 0x1000, 0, &b), 0);
 	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 2);
-	/* left mapped: closing the device unmaps them (env_close checks the count) */
-	env_close(&e);
+	/* left mapped: closing the device unmaps them (df_close checks the count) */
+	df_close(&e);
 }
 
 static void mmap_released_at_close(void **state)
 {
 	vfioiommu_device *dev2;
 	void *p;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	e.m = th_mock(host);
-	e.ctx = th_ctx(e.m, VFIOIOMMU_MODE_IOMMUFD);
-	assert_int_equal(vfioiommu_device_open(e.ctx, "0000:00:03.0", &e.dev), 0);
+	df_open(&e, df_host, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
 	assert_int_equal(vfioiommu_device_open(e.ctx, "0000:03:00.0", &dev2), 0);
 	assert_int_equal(vfioiommu_region_mmap(e.dev, 0, 0, 0x1000, 0, &p), 0);
 	/* a mapping of one device is not the other's */
@@ -205,7 +175,7 @@ static void mmap_released_at_close(void **state)
 	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 2);
 	vfioiommu_device_close(dev2);
 	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 1);
-	env_close(&e);
+	df_close(&e);
 }
 
 /* Region I/O runs unlocked next to mmap bookkeeping in other threads (TSan stage checks the locking). */
@@ -229,10 +199,10 @@ static void *worker(void *arg)
 static void threads(void **state)
 {
 	pthread_t t[4];
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, worker, e.dev), 0);
 	for (int i = 0; i < 4; i++) {
@@ -240,18 +210,11 @@ static void threads(void **state)
 		assert_int_equal(pthread_join(t[i], &r), 0);
 		assert_null(r);
 	}
-	env_close(&e);
+	df_close(&e);
 }
 
-static vfioiommu_mock *sweep_setup(void *arg)
+static int sweep_body(vfioiommu_ctx *ctx)
 {
-	(void)arg;
-	return th_mock(host);
-}
-
-static int sweep_body(vfioiommu_mock *m, void *arg)
-{
-	vfioiommu_ctx *ctx = th_ctx(m, *(const enum vfioiommu_mode *)arg);
 	vfioiommu_device *dev;
 	uint32_t v = 0;
 	void *p = NULL, *q = NULL;
@@ -269,21 +232,12 @@ static int sweep_body(vfioiommu_mock *m, void *arg)
 	if (rc == 0)
 		rc = vfioiommu_region_munmap(dev, p);
 	/* q stays mapped on purpose: the context teardown must unmap it */
-	vfioiommu_ctx_destroy(ctx);
 	return rc;
-}
-
-static void fail_nth(void **state)
-{
-	static const enum vfioiommu_mode modes[] = { VFIOIOMMU_MODE_CONTAINER, VFIOIOMMU_MODE_IOMMUFD };
-
-	(void)state;
-	for (unsigned int i = 0; i < 2; i++)
-		assert_true(th_sweep(sweep_setup, sweep_body, (void *)&modes[i], 300) > 10);
 }
 
 int main(void)
 {
+	static struct df_sweep_spec sweep = { df_host, sweep_body };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(read_write),
 		cmocka_unit_test(short_transfers),
@@ -292,7 +246,7 @@ int main(void)
 		cmocka_unit_test(mmap_sparse),
 		cmocka_unit_test(mmap_released_at_close),
 		cmocka_unit_test(threads),
-		cmocka_unit_test(fail_nth),
+		cmocka_unit_test_prestate(df_fail_nth, &sweep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

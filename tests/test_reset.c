@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "device_fixture.h"
 #include "helpers.h"
 
 /* bus 03: three functions in two groups; bus 04: one held by a kernel driver; bus 05: ten functions */
@@ -37,34 +38,14 @@ static const char host[] =
 	"  device 0000:05:00.6 vfio-pci\n  device 0000:05:00.7 vfio-pci\n  device 0000:05:01.0 vfio-pci\n"
 	"  device 0000:05:01.1 vfio-pci\n";
 
-struct env {
-	vfioiommu_mock *m;
-	vfioiommu_ctx *ctx;
-	vfioiommu_device *dev;
-};
-
-static void env_open(struct env *e, enum vfioiommu_mode mode, const char *bdf)
-{
-	e->m = th_mock(host);
-	e->ctx = th_ctx(e->m, mode);
-	assert_int_equal(vfioiommu_device_open(e->ctx, bdf, &e->dev), 0);
-}
-
-static void env_close(struct env *e)
-{
-	vfioiommu_ctx_destroy(e->ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(e->m), 0);
-	vfioiommu_mock_destroy(e->m);
-}
-
 static void flr(void **state)
 {
 	vfioiommu_device *norst;
 	uint32_t v = 0x1234;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
 	assert_int_equal(vfioiommu_region_write(e.dev, VFIOIOMMU_PCI_BAR0, 0x100, &v, 4), 0);
 	assert_int_equal(vfioiommu_device_reset(e.dev), 0);
 	assert_int_equal(vfioiommu_mock_device_resets(e.m, "0000:00:03.0"), 1);
@@ -75,16 +56,16 @@ static void flr(void **state)
 	assert_int_equal(vfioiommu_device_reset(norst), -EOPNOTSUPP);
 	th_assert_msg(vfioiommu_strerror(e.ctx), "0000:03:00.1", "RESET flag", "vfioiommu_device_hot_reset", NULL);
 	assert_int_equal(vfioiommu_mock_device_resets(e.m, "0000:03:00.1"), 0);
-	env_close(&e);
+	df_close(&e);
 }
 
 static void root_bus(void **state)
 {
 	struct vfioiommu_reset_info *ri = (void *)1;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
+	df_open(&e, host, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
 	assert_int_equal(vfioiommu_device_hot_reset_info(e.dev, &ri), -EOPNOTSUPP);
 	assert_null(ri);
 	th_assert_msg(vfioiommu_strerror(e.ctx), "no hot reset", "root bus", NULL);
@@ -93,16 +74,16 @@ static void root_bus(void **state)
 	assert_int_equal(vfioiommu_device_hot_reset_info(NULL, &ri), -EINVAL);
 	assert_int_equal(vfioiommu_device_hot_reset(NULL), -EINVAL);
 	vfioiommu_reset_info_free(NULL);
-	env_close(&e);
+	df_close(&e);
 }
 
 static void container(void **state)
 {
 	struct vfioiommu_reset_info *ri;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
 	assert_int_equal(vfioiommu_device_hot_reset_info(e.dev, &ri), 0);
 	assert_false(ri->by_devid);
 	assert_false(ri->all_owned);
@@ -129,32 +110,32 @@ static void container(void **state)
 	assert_int_equal(vfioiommu_mock_device_resets(e.m, "0000:03:00.0"), 1);
 	assert_int_equal(vfioiommu_mock_device_resets(e.m, "0000:03:00.1"), 1);
 	assert_int_equal(vfioiommu_mock_device_resets(e.m, "0000:03:01.0"), 1);
-	env_close(&e);
+	df_close(&e);
 }
 
 static void blocked_by_driver(void **state)
 {
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:04:00.0");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:04:00.0");
 	assert_int_equal(vfioiommu_device_hot_reset(e.dev), -EPERM);
 	th_assert_msg(vfioiommu_strerror(e.ctx), "0000:04:01.0", "bound to e1000e", NULL);
-	env_close(&e);
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:04:00.0");
+	df_close(&e);
+	df_open(&e, host, VFIOIOMMU_MODE_IOMMUFD, "0000:04:00.0");
 	assert_int_equal(vfioiommu_device_hot_reset(e.dev), -EPERM);
 	th_assert_msg(vfioiommu_strerror(e.ctx), "0000:04:01.0", "bound to e1000e", NULL);
-	env_close(&e);
+	df_close(&e);
 }
 
 static void iommufd(void **state)
 {
 	struct vfioiommu_reset_info *ri;
 	vfioiommu_device *other;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:03:00.0");
+	df_open(&e, host, VFIOIOMMU_MODE_IOMMUFD, "0000:03:00.0");
 	assert_int_equal(vfioiommu_device_hot_reset_info(e.dev, &ri), 0);
 	assert_true(ri->by_devid);
 	assert_false(ri->all_owned);
@@ -172,7 +153,7 @@ static void iommufd(void **state)
 	assert_int_equal(vfioiommu_device_hot_reset(e.dev), 0);
 	assert_int_equal(vfioiommu_mock_device_resets(e.m, "0000:03:01.0"), 1);
 	assert_int_equal(vfioiommu_mock_device_resets(e.m, "0000:03:00.1"), 1);
-	env_close(&e);
+	df_close(&e);
 }
 
 /* Ten functions on one bus: more than the first guess, so the list grows on ENOSPC. */
@@ -180,11 +161,11 @@ static void grows(void **state)
 {
 	enum vfioiommu_mode modes[] = { VFIOIOMMU_MODE_CONTAINER, VFIOIOMMU_MODE_IOMMUFD };
 	struct vfioiommu_reset_info *ri;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
 	for (unsigned int i = 0; i < 2; i++) {
-		env_open(&e, modes[i], "0000:05:00.3");
+		df_open(&e, host, modes[i], "0000:05:00.3");
 		assert_int_equal(vfioiommu_device_hot_reset_info(e.dev, &ri), 0);
 		assert_int_equal(ri->count, 10);
 		assert_string_equal(ri->devs[9].bdf, "0000:05:01.1");
@@ -192,19 +173,12 @@ static void grows(void **state)
 		vfioiommu_reset_info_free(ri);
 		assert_int_equal(vfioiommu_device_hot_reset(e.dev), 0);
 		assert_int_equal(vfioiommu_mock_device_resets(e.m, "0000:05:01.1"), 1);
-		env_close(&e);
+		df_close(&e);
 	}
 }
 
-static vfioiommu_mock *sweep_setup(void *arg)
+static int sweep_body(vfioiommu_ctx *ctx)
 {
-	(void)arg;
-	return th_mock(host);
-}
-
-static int sweep_body(vfioiommu_mock *m, void *arg)
-{
-	vfioiommu_ctx *ctx = th_ctx(m, *(const enum vfioiommu_mode *)arg);
 	struct vfioiommu_reset_info *ri = NULL;
 	vfioiommu_device *dev;
 	int rc;
@@ -217,21 +191,12 @@ static int sweep_body(vfioiommu_mock *m, void *arg)
 	vfioiommu_reset_info_free(ri);
 	if (rc == 0)
 		rc = vfioiommu_device_hot_reset(dev);
-	vfioiommu_ctx_destroy(ctx);
 	return rc;
-}
-
-static void fail_nth(void **state)
-{
-	static const enum vfioiommu_mode modes[] = { VFIOIOMMU_MODE_CONTAINER, VFIOIOMMU_MODE_IOMMUFD };
-
-	(void)state;
-	for (unsigned int i = 0; i < 2; i++)
-		assert_true(th_sweep(sweep_setup, sweep_body, (void *)&modes[i], 300) > 10);
 }
 
 int main(void)
 {
+	static struct df_sweep_spec sweep = { host, sweep_body };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(flr),
 		cmocka_unit_test(root_bus),
@@ -239,7 +204,7 @@ int main(void)
 		cmocka_unit_test(blocked_by_driver),
 		cmocka_unit_test(iommufd),
 		cmocka_unit_test(grows),
-		cmocka_unit_test(fail_nth),
+		cmocka_unit_test_prestate(df_fail_nth, &sweep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,7 +46,6 @@ struct io_group_rec {
 };
 
 struct io_fault {
-	bool fd_open;
 	struct io_group_rec *q;              /* pending, then delivered awaiting a response */
 	size_t nq;
 };
@@ -58,7 +57,6 @@ struct io_vevent {
 };
 
 struct io_veventq {
-	bool fd_open;
 	uint32_t viommu, type, depth;
 	uint32_t num_events; /* queued events, the LOST header not counted (as the kernel) */
 	uint32_t sequence;   /* the next one handed out */
@@ -381,13 +379,54 @@ static struct io_obj *fault_of_file(struct vm_file *f)
 	return f->obj;
 }
 
-/* The fault fd's context: found by scanning, since the object lives in exactly one. */
-static struct io_ctx *ctx_of_fault(struct vfioiommu_mock *m, const struct io_obj *fo)
+/* An object's context: found by scanning, since the object lives in exactly one. */
+static struct io_ctx *ctx_of_obj(struct vfioiommu_mock *m, const struct io_obj *o)
 {
 	for (struct io_ctx *c = state(m)->ctxs; c; c = c->next)
-		if (fo->id < c->nobj && c->obj[fo->id] == fo)
+		if (o->id < c->nobj && c->obj[o->id] == o)
 			return c;
 	return NULL;
+}
+
+/*
+ * A new object with an fd of its own (fault queue, vEVENTQ): the fd holds
+ * the object and the context until obj_fd_release.  Returns the fd, or a
+ * negative errno with nothing made.
+ */
+static int obj_new_fd(struct vfioiommu_mock *m, struct io_ctx *c, enum io_type type, const struct vm_file_ops *ops,
+		      struct io_obj **out)
+{
+	struct io_obj *o = obj_new(c, type);
+	struct vm_file *f;
+	int fd;
+
+	if (!o)
+		return -ENOMEM;
+	f = vm_file_new(ops, o);
+	if (!f) {
+		obj_free(c, o);
+		return -ENOMEM;
+	}
+	fd = vm_fd_install(m, f);
+	if (fd < 0) {
+		free(f);
+		obj_free(c, o);
+		return fd;
+	}
+	o->users++;
+	c->refs++;
+	*out = o;
+	return fd;
+}
+
+static void obj_fd_release(struct vfioiommu_mock *m, struct vm_file *file)
+{
+	struct io_obj *o = file->obj;
+	struct io_ctx *c = ctx_of_obj(m, o);
+
+	o->users--;
+	if (c)
+		ctx_put(m, c);
 }
 
 /* The fault-read errno for a count not a multiple of 40: ESPIPE in 6.18 and still in 7.2 (FACTS). */
@@ -478,23 +517,12 @@ static short fault_poll(struct vfioiommu_mock *m, struct vm_file *file, short ev
 	return rev & (events | POLLERR | POLLHUP);
 }
 
-static void fault_release(struct vfioiommu_mock *m, struct vm_file *file)
-{
-	struct io_obj *fo = fault_of_file(file);
-	struct io_ctx *c = ctx_of_fault(m, fo);
-
-	fo->fault.fd_open = false;
-	fo->users--;
-	if (c)
-		ctx_put(m, c);
-}
-
 static const struct vm_file_ops fault_ops = {
 	.name = "iommufd-pgfault",
 	.read = fault_read,
 	.write = fault_write,
 	.poll = fault_poll,
-	.release = fault_release,
+	.release = obj_fd_release,
 };
 
 int vm_iommufd_inject_fault(struct vfioiommu_mock *m, struct vm_device *d, bool pasid_valid,
@@ -713,14 +741,28 @@ static int attach_pasid(struct vfioiommu_mock *m, struct io_ctx *c, struct io_ob
 	return 0;
 }
 
-static int pasid_checks(struct vfioiommu_mock *m, uint32_t flags, uint32_t known)
+/* What ATTACH and DETACH check first: flags this kernel knows (only `known`), then a device bound here. */
+static int attach_checks(struct vfioiommu_mock *m, struct vm_device *d, uint32_t flags, uint32_t known,
+			 struct io_ctx **c, struct io_obj **idev)
 {
 	/* before 6.15 any flag is unknown: EINVAL */
 	if (!(m->features & VFIOIOMMU_MOCK_PASID_ATTACH) && flags)
 		return -EINVAL;
 	if (flags & ~known)
 		return -EINVAL;
-	return 0;
+	*idev = device_obj(m, d, c);
+	return *idev ? 0 : -EINVAL;
+}
+
+/* The RID off its domain, if it is on one (DETACH, unbind). */
+static void detach_rid(struct io_ctx *c, struct io_obj *idev)
+{
+	uint32_t h = idev->dev.hwpt;
+
+	if (!h)
+		return;
+	idev->dev.hwpt = 0;
+	hwpt_unlink_dev(c, idev, h, false, 0);
 }
 
 int vm_iommufd_attach(struct vfioiommu_mock *m, struct vm_device *d, uint32_t flags, uint32_t pasid,
@@ -728,12 +770,11 @@ int vm_iommufd_attach(struct vfioiommu_mock *m, struct vm_device *d, uint32_t fl
 {
 	struct io_ctx *c;
 	struct io_obj *idev;
-	int rc = pasid_checks(m, flags, KABI_VFIO_DEVICE_ATTACH_PASID);
+	int rc = attach_checks(m, d, flags, KABI_VFIO_DEVICE_ATTACH_PASID, &c, &idev);
 
 	if (rc < 0)
 		return rc;
-	idev = device_obj(m, d, &c);
-	if (!idev || !pt_id)
+	if (!pt_id)
 		return -EINVAL;
 	if (flags & KABI_VFIO_DEVICE_ATTACH_PASID)
 		return attach_pasid(m, c, idev, pasid, pt_id);
@@ -744,13 +785,10 @@ int vm_iommufd_detach(struct vfioiommu_mock *m, struct vm_device *d, uint32_t fl
 {
 	struct io_ctx *c;
 	struct io_obj *idev;
-	int rc = pasid_checks(m, flags, KABI_VFIO_DEVICE_DETACH_PASID);
+	int rc = attach_checks(m, d, flags, KABI_VFIO_DEVICE_DETACH_PASID, &c, &idev);
 
 	if (rc < 0)
 		return rc;
-	idev = device_obj(m, d, &c);
-	if (!idev)
-		return -EINVAL;
 	/* FACTS: DETACH again -> ok; DETACH PASID of a pasid never attached (no-PASID device) -> ok */
 	if (flags & KABI_VFIO_DEVICE_DETACH_PASID) {
 		for (size_t i = 0; i < idev->dev.npasids; i++) {
@@ -765,11 +803,7 @@ int vm_iommufd_detach(struct vfioiommu_mock *m, struct vm_device *d, uint32_t fl
 		return 0;
 	}
 	/* detaching what is not attached is silently fine (vfio_iommufd_physical_detach_ioas) */
-	if (idev->dev.hwpt) {
-		uint32_t h = idev->dev.hwpt;
-		idev->dev.hwpt = 0;
-		hwpt_unlink_dev(c, idev, h, false, 0);
-	}
+	detach_rid(c, idev);
 	return 0;
 }
 
@@ -832,11 +866,7 @@ int vm_iommufd_unbind(struct vfioiommu_mock *m, struct vm_device *d)
 		struct io_pasid p = idev->dev.pasids[--idev->dev.npasids];
 		hwpt_unlink_dev(c, idev, p.hwpt, true, p.pasid);
 	}
-	if (idev->dev.hwpt) {
-		uint32_t h = idev->dev.hwpt;
-		idev->dev.hwpt = 0;
-		hwpt_unlink_dev(c, idev, h, false, 0);
-	}
+	detach_rid(c, idev);
 	obj_free(c, idev);
 	ctx_put(m, c);
 	return 0;
@@ -1078,46 +1108,47 @@ static int do_map(struct vfioiommu_mock *m, struct io_ctx *c, struct io_obj *ioa
 		      KABI_IOMMU_IOAS_MAP_READABLE)
 #define IO_MAP_RW (KABI_IOMMU_IOAS_MAP_WRITEABLE | KABI_IOMMU_IOAS_MAP_READABLE)
 
+/* The checks IOAS_MAP and IOAS_MAP_FILE begin with, in the kernel's order; then the IOAS. */
+static int map_checks(struct io_ctx *c, uint32_t flags, uint64_t iova, uint64_t length, uint32_t ioas_id,
+		      struct io_obj **ioas)
+{
+	if (flags & ~IO_MAP_FLAGS)
+		return -EOPNOTSUPP;
+	if (iova >= IO_ULONG_MAX || length >= IO_ULONG_MAX)
+		return -EOVERFLOW;
+	if (!(flags & IO_MAP_RW))
+		return -EINVAL;
+	*ioas = obj_get(c, ioas_id, IO_IOAS);
+	return *ioas ? 0 : -ENOENT;
+}
+
+/*
+ * do_map() may write cmd->iova and then fail; the caller never sees that
+ * value, since ifd_ioctl copies the struct back only on success.
+ */
 static int cmd_ioas_map(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 {
 	struct kabi_iommu_ioas_map *cmd = arg;
 	struct io_obj *ioas;
-	uint64_t iova = cmd->iova;
 	int rc;
 
-	if ((cmd->flags & ~IO_MAP_FLAGS) || cmd->__reserved)
+	if (cmd->__reserved)
 		return -EOPNOTSUPP;
-	if (cmd->iova >= IO_ULONG_MAX || cmd->length >= IO_ULONG_MAX)
-		return -EOVERFLOW;
-	if (!(cmd->flags & IO_MAP_RW))
-		return -EINVAL;
-	ioas = obj_get(c, cmd->ioas_id, IO_IOAS);
-	if (!ioas)
-		return -ENOENT;
-	rc = do_map(m, c, ioas, cmd->flags, cmd->user_va, cmd->length, &iova, cmd->flags & IO_MAP_RW);
+	rc = map_checks(c, cmd->flags, cmd->iova, cmd->length, cmd->ioas_id, &ioas);
 	if (rc < 0)
 		return rc;
-	cmd->iova = iova;
-	return 0;
+	return do_map(m, c, ioas, cmd->flags, cmd->user_va, cmd->length, &cmd->iova, cmd->flags & IO_MAP_RW);
 }
 
 static int cmd_ioas_map_file(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 {
 	struct kabi_iommu_ioas_map_file *cmd = arg;
 	struct io_obj *ioas;
-	uint64_t iova = cmd->iova;
 	struct stat st;
-	int rc;
+	int rc = map_checks(c, cmd->flags, cmd->iova, cmd->length, cmd->ioas_id, &ioas);
 
-	if (cmd->flags & ~IO_MAP_FLAGS)
-		return -EOPNOTSUPP;
-	if (cmd->iova >= IO_ULONG_MAX || cmd->length >= IO_ULONG_MAX)
-		return -EOVERFLOW;
-	if (!(cmd->flags & IO_MAP_RW))
-		return -EINVAL;
-	ioas = obj_get(c, cmd->ioas_id, IO_IOAS);
-	if (!ioas)
-		return -ENOENT;
+	if (rc < 0)
+		return rc;
 	/* the mock is the kernel: a real memfd made through the door is checked for real */
 	if (cmd->fd >= VFIOIOMMU_MOCK_FD_BASE)
 		return vm_fd_get(m, cmd->fd) ? -EINVAL : -EBADF;
@@ -1129,12 +1160,9 @@ static int cmd_ioas_map_file(struct vfioiommu_mock *m, struct io_ctx *c, void *a
 	if (cmd->length == 0 || cmd->start > (uint64_t)st.st_size ||
 	    cmd->length > (uint64_t)st.st_size - cmd->start)
 		return -EINVAL;
-	rc = do_map(m, c, ioas, cmd->flags, cmd->start, cmd->length, &iova,
-		    (cmd->flags & IO_MAP_RW) | IO_PROT_FILE);
-	if (rc < 0)
-		return rc;
-	cmd->iova = iova;
-	return 0;
+	/* as for IOAS_MAP, a failure's cmd->iova is not copied back */
+	return do_map(m, c, ioas, cmd->flags, cmd->start, cmd->length, &cmd->iova,
+		      (cmd->flags & IO_MAP_RW) | IO_PROT_FILE);
 }
 
 static int cmd_ioas_unmap(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
@@ -1461,29 +1489,13 @@ static int cmd_fault_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg
 {
 	struct kabi_iommu_fault_alloc *cmd = arg;
 	struct io_obj *fo;
-	struct vm_file *f;
 	int fd;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-	fo = obj_new(c, IO_FAULT);
-	if (!fo)
-		return -ENOMEM;
-	f = vm_file_new(&fault_ops, fo);
-	if (!f) {
-		obj_free(c, fo);
-		return -ENOMEM;
-	}
-	fd = vm_fd_install(m, f);
-	if (fd < 0) {
-		free(f);
-		obj_free(c, fo);
+	fd = obj_new_fd(m, c, IO_FAULT, &fault_ops, &fo);
+	if (fd < 0)
 		return fd;
-	}
-	/* the fd holds the fault object and the context */
-	fo->fault.fd_open = true;
-	fo->users++;
-	c->refs++;
 	cmd->out_fault_id = fo->id;
 	cmd->out_fault_fd = (uint32_t)fd;
 	return 0;
@@ -1536,7 +1548,6 @@ static int cmd_veventq_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *a
 {
 	struct kabi_iommu_veventq_alloc *cmd = arg;
 	struct io_obj *v, *q;
-	struct vm_file *f;
 	int fd;
 
 	/* iommufd_veventq_alloc(): flags, reserved and DEFAULT, then the depth, then the vIOMMU */
@@ -1549,27 +1560,13 @@ static int cmd_veventq_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *a
 		return -ENOENT;
 	if (veventq_find(c, v->id, cmd->type))
 		return -EEXIST;
-	q = obj_new(c, IO_VEVENTQ);
-	if (!q)
-		return -ENOMEM;
-	f = vm_file_new(&veventq_ops, q);
-	if (!f) {
-		obj_free(c, q);
-		return -ENOMEM;
-	}
-	fd = vm_fd_install(m, f);
-	if (fd < 0) {
-		free(f);
-		obj_free(c, q);
+	fd = obj_new_fd(m, c, IO_VEVENTQ, &veventq_ops, &q);
+	if (fd < 0)
 		return fd;
-	}
 	q->vq.viommu = v->id;
 	q->vq.type = cmd->type;
 	q->vq.depth = cmd->veventq_depth;
-	q->vq.fd_open = true;
 	v->users++;
-	q->users++; /* the fd, as for fault objects */
-	c->refs++;
 	cmd->out_veventq_id = q->id;
 	cmd->out_veventq_fd = (uint32_t)fd;
 	return 0;
@@ -1617,22 +1614,11 @@ static short veventq_poll(struct vfioiommu_mock *m, struct vm_file *file, short 
 	return (q->nq ? POLLIN | POLLRDNORM : 0) & (events | POLLERR | POLLHUP);
 }
 
-static void veventq_release(struct vfioiommu_mock *m, struct vm_file *file)
-{
-	struct io_obj *o = file->obj;
-	struct io_ctx *c = ctx_of_fault(m, o);
-
-	o->vq.fd_open = false;
-	o->users--;
-	if (c)
-		ctx_put(m, c);
-}
-
 static const struct vm_file_ops veventq_ops = {
 	.name = "iommufd-viommu-event",
 	.read = veventq_read,
 	.poll = veventq_poll,
-	.release = veventq_release,
+	.release = obj_fd_release,
 };
 
 /* iommufd_vevent_handler(): every queued entry, the LOST header too, takes the next sequence number */

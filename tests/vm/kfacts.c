@@ -291,6 +291,22 @@ static void print_caps(const char *pfx, u8 *buf, u32 buflen, u32 off, int kind)
 }
 
 /* ------------------------------------------------------------------ (d) container basics */
+/* CHECK_EXTENSION for every extension id 0..11, at one stage of the container's life */
+static void check_extensions(int c, const char *stage)
+{
+	char key[64];
+	int e, rc;
+
+	for (int id = 0; id <= 11; id++) {
+		rc = xioctl_v(c, VFIO_CHECK_EXTENSION, id, &e);
+		snprintf(key, sizeof(key), "d.container.%s.CHECK_EXTENSION[%d]", stage, id);
+		if (rc < 0)
+			fact(key, "%s", ename(e));
+		else
+			fact(key, "%d", rc);
+	}
+}
+
 static void probe_container_api(void)
 {
 	int e;
@@ -302,15 +318,7 @@ static void probe_container_api(void)
 	(void)cfg;
 	int rc = xioctl_v(c, VFIO_GET_API_VERSION, 0, &e);
 	fact("d.container.GET_API_VERSION", "%d%s", rc, rc < 0 ? ename(e) : "");
-	for (int id = 0; id <= 11; id++) {
-		char key[64];
-		rc = xioctl_v(c, VFIO_CHECK_EXTENSION, id, &e);
-		snprintf(key, sizeof(key), "d.container.no_driver_yet.CHECK_EXTENSION[%d]", id);
-		if (rc < 0)
-			fact(key, "%s", ename(e));
-		else
-			fact(key, "%d", rc);
-	}
+	check_extensions(c, "no_driver_yet");
 	/* an ioctl that needs an iommu driver, before SET_IOMMU */
 	struct t1_info info = { .argsz = sizeof(info) };
 	rc = xioctl(c, VFIO_IOMMU_GET_INFO, &info, &e);
@@ -405,6 +413,33 @@ static void dma_avail(const char *pfx, int c, const char *when)
 
 static void device_probe(const char *pfx, int dfd);
 
+/*
+ * A cdev BIND of bdf to a fresh iommufd, printed as <pfx>.<bind_name>;
+ * open_name (or NULL) prints the cdev open as <pfx>.<open_name>.
+ */
+static void cdev_bind_try(const char *pfx, const char *bdf, const char *open_name, const char *bind_name)
+{
+	char cpath[128], key[160];
+	int e, rc;
+
+	if (cdev_of(bdf, cpath, sizeof(cpath)))
+		return;
+	int cd = open(cpath, O_RDWR);
+	if (open_name) {
+		snprintf(key, sizeof(key), "%s.%s", pfx, open_name);
+		fact(key, "%s", cd >= 0 ? "ok" : ename(errno));
+	}
+	if (cd < 0)
+		return;
+	int ifd = open("/dev/iommu", O_RDWR);
+	struct bind_iommufd b = { .argsz = 16, .iommufd = ifd };
+	rc = xioctl(cd, VFIO_DEVICE_BIND_IOMMUFD, &b, &e);
+	snprintf(key, sizeof(key), "%s.%s", pfx, bind_name);
+	fact(key, "%s", R(rc, e));
+	close(cd);
+	close(ifd);
+}
+
 /* type: 3 = type1v2, 1 = type1 */
 static void probe_type1(int type, const char *bdf, int do_device)
 {
@@ -454,15 +489,8 @@ static void probe_type1(int type, const char *bdf, int do_device)
 	if (rc >= 0)
 		close(rc);
 
-	for (int id = 0; id <= 11 && type == 3; id++) {
-		rc = xioctl_v(c, VFIO_CHECK_EXTENSION, id, &e);
-		snprintf(key, sizeof(key), "d.container.group_set.CHECK_EXTENSION[%d]", id);
-		if (rc < 0)
-			fact(key, "%s", ename(e));
-		else
-			fact(key, "%d", rc);
-	}
 	if (type == 3) {
+		check_extensions(c, "group_set");
 		rc = xioctl_v(c, VFIO_SET_IOMMU, 2, &e);
 		fact("d.container.SET_IOMMU[2_spapr]", "%s", R(rc, e));
 		rc = xioctl_v(c, VFIO_SET_IOMMU, 8, &e);
@@ -476,16 +504,8 @@ static void probe_type1(int type, const char *bdf, int do_device)
 	rc = xioctl_v(c, VFIO_SET_IOMMU, type, &e);
 	snprintf(key, sizeof(key), "%s.SET_IOMMU_again", pfx);
 	fact(key, "%s", R(rc, e));
-	if (type == 3) {
-		for (int id = 0; id <= 11; id++) {
-			rc = xioctl_v(c, VFIO_CHECK_EXTENSION, id, &e);
-			snprintf(key, sizeof(key), "d.container.type1v2_set.CHECK_EXTENSION[%d]", id);
-			if (rc < 0)
-				fact(key, "%s", ename(e));
-			else
-				fact(key, "%d", rc);
-		}
-	}
+	if (type == 3)
+		check_extensions(c, "type1v2_set");
 
 	get_info_dance(pfx, c);
 	dma_avail(pfx, c, "initial");
@@ -600,21 +620,7 @@ static void probe_type1(int type, const char *bdf, int do_device)
 				close(d2);
 			device_probe("e.group_dev", d);
 			/* cdev BIND while the group holds the device */
-			char cpath[128];
-			if (!cdev_of(bdf, cpath, sizeof(cpath))) {
-				int cd = open(cpath, O_RDWR);
-				snprintf(key, sizeof(key), "%s.cdev_open_while_group_dev_open", pfx);
-				fact(key, "%s", cd >= 0 ? "ok" : ename(errno));
-				if (cd >= 0) {
-					int ifd = open("/dev/iommu", O_RDWR);
-					struct bind_iommufd b = { .argsz = 16, .iommufd = ifd };
-					rc = xioctl(cd, VFIO_DEVICE_BIND_IOMMUFD, &b, &e);
-					snprintf(key, sizeof(key), "%s.cdev_BIND_while_group_dev_open", pfx);
-					fact(key, "%s", R(rc, e));
-					close(cd);
-					close(ifd);
-				}
-			}
+			cdev_bind_try(pfx, bdf, "cdev_open_while_group_dev_open", "cdev_BIND_while_group_dev_open");
 			/* UNSET_CONTAINER with a device fd open */
 			rc = xioctl_v(g, VFIO_GROUP_UNSET_CONTAINER, 0, &e);
 			snprintf(key, sizeof(key), "%s.UNSET_CONTAINER_with_device_open", pfx);
@@ -622,19 +628,7 @@ static void probe_type1(int type, const char *bdf, int do_device)
 			close(d);
 		}
 		/* group opened, no device: cdev bind? */
-		char cpath[128];
-		if (!cdev_of(bdf, cpath, sizeof(cpath))) {
-			int cd = open(cpath, O_RDWR);
-			if (cd >= 0) {
-				int ifd = open("/dev/iommu", O_RDWR);
-				struct bind_iommufd b = { .argsz = 16, .iommufd = ifd };
-				rc = xioctl(cd, VFIO_DEVICE_BIND_IOMMUFD, &b, &e);
-				snprintf(key, sizeof(key), "%s.cdev_BIND_while_group_in_container_no_devfd", pfx);
-				fact(key, "%s", R(rc, e));
-				close(cd);
-				close(ifd);
-			}
-		}
+		cdev_bind_try(pfx, bdf, NULL, "cdev_BIND_while_group_in_container_no_devfd");
 	}
 	rc = xioctl_v(g, VFIO_GROUP_UNSET_CONTAINER, 0, &e);
 	snprintf(key, sizeof(key), "%s.UNSET_CONTAINER", pfx);
@@ -835,6 +829,36 @@ static void hw_info_probe(const char *pfx, int fd, u32 dev_id)
 }
 
 /* ------------------------------------------------------------------ (c) iommufd + cdev */
+/* IOAS_ALLOC on buf (the caller prepares the rest) with size set; show_id prints the new IOAS id too */
+static void ioas_alloc_sized(int fd, u8 *buf, u32 size, const char *name, int show_id)
+{
+	struct ioas_alloc *a = (void *)buf;
+	char key[128];
+	int e, rc;
+
+	a->size = size;
+	rc = xioctl(fd, IOMMU_IOAS_ALLOC, buf, &e);
+	snprintf(key, sizeof(key), "c.iommufd.size_contract.IOAS_ALLOC.%s", name);
+	if (show_id)
+		fact(key, "%s id=%u", R(rc, e), a->out_ioas_id);
+	else
+		fact(key, "%s", R(rc, e));
+}
+
+/* IOVA_RANGES asking for none (num_iovas 0) into r: the count comes back; did the kernel write r anyway? */
+static void iova_ranges_num0(int fd, u32 ioas, struct iova_range *r, const char *stage)
+{
+	struct ioas_iova_ranges q = { .size = sizeof(q), .ioas_id = ioas, .num_iovas = 0,
+				      .allowed_iovas = (u64)(uintptr_t)r, .out_iova_alignment = 0x1234 };
+	char key[96];
+	int e, rc;
+
+	rc = xioctl(fd, IOMMU_IOAS_IOVA_RANGES, &q, &e);
+	snprintf(key, sizeof(key), "c.iommufd.IOVA_RANGES.num0_%s", stage);
+	fact(key, "%s num_iovas_out=%u align=0x%" PRIx64 " r0=[0x%" PRIx64 ",0x%" PRIx64 "]", R(rc, e), q.num_iovas,
+	     q.out_iova_alignment, r[0].start, r[0].last);
+}
+
 static void probe_iommufd(const char *bdf)
 {
 	int e, rc;
@@ -854,34 +878,21 @@ static void probe_iommufd(const char *bdf)
 		u8 buf[8192];
 		memset(buf, 0, sizeof(buf));
 		struct ioas_alloc *a = (void *)buf;
-		a->size = 8;
-		rc = xioctl(fd, IOMMU_IOAS_ALLOC, buf, &e);
-		fact("c.iommufd.size_contract.IOAS_ALLOC.size8", "%s", R(rc, e));
-		a->size = 11;
-		rc = xioctl(fd, IOMMU_IOAS_ALLOC, buf, &e);
-		fact("c.iommufd.size_contract.IOAS_ALLOC.size11", "%s", R(rc, e));
+		/* size 11 reuses what size 8 left in the buffer */
+		ioas_alloc_sized(fd, buf, 8, "size8", 0);
+		ioas_alloc_sized(fd, buf, 11, "size11", 0);
 		memset(buf, 0, sizeof(buf));
-		a->size = 16;
-		rc = xioctl(fd, IOMMU_IOAS_ALLOC, buf, &e);
-		fact("c.iommufd.size_contract.IOAS_ALLOC.size16_zero_tail", "%s id=%u", R(rc, e), a->out_ioas_id);
+		ioas_alloc_sized(fd, buf, 16, "size16_zero_tail", 1);
 		memset(buf, 0, sizeof(buf));
-		a->size = 16;
 		buf[15] = 1;
-		rc = xioctl(fd, IOMMU_IOAS_ALLOC, buf, &e);
-		fact("c.iommufd.size_contract.IOAS_ALLOC.size16_nonzero_tail", "%s", R(rc, e));
+		ioas_alloc_sized(fd, buf, 16, "size16_nonzero_tail", 0);
 		memset(buf, 0, sizeof(buf));
-		a->size = 4096;
-		rc = xioctl(fd, IOMMU_IOAS_ALLOC, buf, &e);
-		fact("c.iommufd.size_contract.IOAS_ALLOC.size4096_zero_tail", "%s id=%u", R(rc, e), a->out_ioas_id);
+		ioas_alloc_sized(fd, buf, 4096, "size4096_zero_tail", 1);
 		memset(buf, 0, sizeof(buf));
-		a->size = 8192;
-		rc = xioctl(fd, IOMMU_IOAS_ALLOC, buf, &e);
-		fact("c.iommufd.size_contract.IOAS_ALLOC.size8192_zero_tail", "%s id=%u", R(rc, e), a->out_ioas_id);
+		ioas_alloc_sized(fd, buf, 8192, "size8192_zero_tail", 1);
 		memset(buf, 0, sizeof(buf));
-		a->size = 12;
 		a->flags = 1;
-		rc = xioctl(fd, IOMMU_IOAS_ALLOC, buf, &e);
-		fact("c.iommufd.size_contract.IOAS_ALLOC.flags1", "%s", R(rc, e));
+		ioas_alloc_sized(fd, buf, 12, "flags1", 0);
 		rc = xioctl(fd, IOMMU_IOAS_ALLOC, NULL, &e);
 		fact("c.iommufd.size_contract.IOAS_ALLOC.NULL_arg", "%s", R(rc, e));
 		rc = xioctl(fd, 0x3B00 | 0xa1, buf, &e);
@@ -909,11 +920,7 @@ static void probe_iommufd(const char *bdf)
 	print_ranges("c.iommufd.IOVA_RANGES.empty_ioas", fd, ioas);
 	{
 		struct iova_range r[2] = { { 0xaa, 0xbb }, { 0xcc, 0xdd } };
-		struct ioas_iova_ranges q = { .size = sizeof(q), .ioas_id = ioas, .num_iovas = 0,
-					      .allowed_iovas = (u64)(uintptr_t)r, .out_iova_alignment = 0x1234 };
-		rc = xioctl(fd, IOMMU_IOAS_IOVA_RANGES, &q, &e);
-		fact("c.iommufd.IOVA_RANGES.num0_empty_ioas", "%s num_iovas_out=%u align=0x%" PRIx64 " r0=[0x%" PRIx64 ",0x%" PRIx64 "]",
-		     R(rc, e), q.num_iovas, q.out_iova_alignment, r[0].start, r[0].last);
+		iova_ranges_num0(fd, ioas, r, "empty_ioas");
 		struct ioas_iova_ranges q2 = { .size = sizeof(q2), .ioas_id = ioas, .num_iovas = 1, .reserved = 1,
 					       .allowed_iovas = (u64)(uintptr_t)r };
 		rc = xioctl(fd, IOMMU_IOAS_IOVA_RANGES, &q2, &e);
@@ -1123,26 +1130,20 @@ static void probe_iommufd(const char *bdf)
 		rc = xioctl(fd, IOMMU_HWPT_ALLOC, &ha, &e);
 		fact("c.iommufd.HWPT_ALLOC.plain", "%s hwpt=%u", R(rc, e), ha.out_hwpt_id);
 		u32 hw2 = ha.out_hwpt_id;
-		ha = (struct hwpt_alloc){ .size = sizeof(ha), .flags = HWPT_ALLOC_PASID, .dev_id = devid, .pt_id = ioas };
-		rc = xioctl(fd, IOMMU_HWPT_ALLOC, &ha, &e);
-		fact("c.iommufd.HWPT_ALLOC.PASID_flag", "%s hwpt=%u", R(rc, e), ha.out_hwpt_id);
-		if (rc == 0) {
-			ds.id = ha.out_hwpt_id;
-			xioctl(fd, IOMMU_DESTROY, &ds, &e);
-		}
-		ha = (struct hwpt_alloc){ .size = sizeof(ha), .flags = 2, .dev_id = devid, .pt_id = ioas };
-		rc = xioctl(fd, IOMMU_HWPT_ALLOC, &ha, &e);
-		fact("c.iommufd.HWPT_ALLOC.DIRTY_TRACKING", "%s hwpt=%u", R(rc, e), ha.out_hwpt_id);
-		if (rc == 0) {
-			ds.id = ha.out_hwpt_id;
-			xioctl(fd, IOMMU_DESTROY, &ds, &e);
-		}
-		ha = (struct hwpt_alloc){ .size = sizeof(ha), .flags = 1, .dev_id = devid, .pt_id = ioas };
-		rc = xioctl(fd, IOMMU_HWPT_ALLOC, &ha, &e);
-		fact("c.iommufd.HWPT_ALLOC.NEST_PARENT", "%s hwpt=%u", R(rc, e), ha.out_hwpt_id);
-		if (rc == 0) {
-			ds.id = ha.out_hwpt_id;
-			xioctl(fd, IOMMU_DESTROY, &ds, &e);
+		/* one flag each; what is allocated is destroyed at once */
+		static const struct { u32 flags; const char *name; } hwpt_flags[] = {
+			{ HWPT_ALLOC_PASID, "PASID_flag" }, { 2, "DIRTY_TRACKING" }, { 1, "NEST_PARENT" },
+		};
+		for (unsigned int i = 0; i < sizeof(hwpt_flags) / sizeof(hwpt_flags[0]); i++) {
+			ha = (struct hwpt_alloc){ .size = sizeof(ha), .flags = hwpt_flags[i].flags, .dev_id = devid,
+						  .pt_id = ioas };
+			rc = xioctl(fd, IOMMU_HWPT_ALLOC, &ha, &e);
+			snprintf(key, sizeof(key), "%s.HWPT_ALLOC.%s", pfx, hwpt_flags[i].name);
+			fact(key, "%s hwpt=%u", R(rc, e), ha.out_hwpt_id);
+			if (rc == 0) {
+				ds.id = ha.out_hwpt_id;
+				xioctl(fd, IOMMU_DESTROY, &ds, &e);
+			}
 		}
 		ha = (struct hwpt_alloc){ .size = sizeof(ha), .flags = 1u << 10, .dev_id = devid, .pt_id = ioas };
 		rc = xioctl(fd, IOMMU_HWPT_ALLOC, &ha, &e);
@@ -1171,13 +1172,9 @@ static void probe_iommufd(const char *bdf)
 	print_ranges("c.iommufd.IOVA_RANGES.attached", fd, ioas);
 	{
 		struct iova_range r[2] = { { 0xaa, 0xbb }, { 0xcc, 0xdd } };
-		struct ioas_iova_ranges q = { .size = sizeof(q), .ioas_id = ioas, .num_iovas = 0,
-					      .allowed_iovas = (u64)(uintptr_t)r, .out_iova_alignment = 0x1234 };
-		rc = xioctl(fd, IOMMU_IOAS_IOVA_RANGES, &q, &e);
-		fact("c.iommufd.IOVA_RANGES.num0_attached", "%s num_iovas_out=%u align=0x%" PRIx64 " r0=[0x%" PRIx64 ",0x%" PRIx64 "]",
-		     R(rc, e), q.num_iovas, q.out_iova_alignment, r[0].start, r[0].last);
-		q = (struct ioas_iova_ranges){ .size = sizeof(q), .ioas_id = ioas, .num_iovas = 1,
-					       .allowed_iovas = (u64)(uintptr_t)r };
+		iova_ranges_num0(fd, ioas, r, "attached");
+		struct ioas_iova_ranges q = { .size = sizeof(q), .ioas_id = ioas, .num_iovas = 1,
+					      .allowed_iovas = (u64)(uintptr_t)r };
 		rc = xioctl(fd, IOMMU_IOAS_IOVA_RANGES, &q, &e);
 		fact("c.iommufd.IOVA_RANGES.num1_attached", "%s num_iovas_out=%u r0=[0x%" PRIx64 ",0x%" PRIx64 "] r1=[0x%" PRIx64 ",0x%" PRIx64 "]",
 		     R(rc, e), q.num_iovas, r[0].start, r[0].last, r[1].start, r[1].last);
