@@ -11,7 +11,9 @@
  * Exit status: 0 when the probe ran to the end (facts are facts, not pass/fail); 1 if no device was
  * available (nothing much could be measured).
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -121,8 +123,24 @@ _Static_assert(sizeof(struct dev_info) == 24, "devinfo");
 _Static_assert(sizeof(struct region_info) == 32, "regioninfo");
 
 /* ------------------------------------------------------------------ output helpers */
+/* kernel buffers are byte arrays: read fields without assuming their alignment */
+static u32 rd32(const u8 *p)
+{
+	u32 v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static u64 rd64(const u8 *p)
+{
+	u64 v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static char topo[64] = "unknown";
 
+static void fact(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fact(const char *key, const char *fmt, ...)
 {
 	va_list ap;
@@ -255,30 +273,30 @@ static void print_caps(const char *pfx, u8 *buf, u32 buflen, u32 off, int kind)
 		snprintf(key, sizeof(key), "%s.cap[%d]", pfx, n);
 		char extra[1024] = "";
 		if (kind == 0 && h->id == 1) { /* IOVA_RANGE */
-			u32 nr = *(u32 *)(buf + off + 8);
+			u32 nr = rd32(buf + off + 8);
 			int k = snprintf(extra, sizeof(extra), " IOVA_RANGE nr_iovas=%u", nr);
 			for (u32 i = 0; i < nr && i < 16 && off + 16 + 16 * (i + 1) <= buflen; i++) {
-				u64 *r = (u64 *)(buf + off + 16 + 16 * i);
-				k += snprintf(extra + k, sizeof(extra) - k, " [0x%" PRIx64 ",0x%" PRIx64 "]", r[0], r[1]);
+				const u8 *r = buf + off + 16 + 16 * i;
+				k += snprintf(extra + k, sizeof(extra) - k, " [0x%" PRIx64 ",0x%" PRIx64 "]", rd64(r), rd64(r + 8));
 			}
 		} else if (kind == 0 && h->id == 2) { /* MIGRATION */
 			snprintf(extra, sizeof(extra), " MIGRATION flags=0x%x pgsize_bitmap=0x%" PRIx64 " max_dirty_bitmap_size=0x%" PRIx64,
-				 *(u32 *)(buf + off + 8), *(u64 *)(buf + off + 16), *(u64 *)(buf + off + 24));
+				 rd32(buf + off + 8), rd64(buf + off + 16), rd64(buf + off + 24));
 		} else if (kind == 0 && h->id == 3) { /* DMA_AVAIL */
-			snprintf(extra, sizeof(extra), " DMA_AVAIL avail=%u", *(u32 *)(buf + off + 8));
+			snprintf(extra, sizeof(extra), " DMA_AVAIL avail=%u", rd32(buf + off + 8));
 		} else if (kind == 1 && h->id == 1) { /* SPARSE_MMAP */
-			u32 nr = *(u32 *)(buf + off + 8);
+			u32 nr = rd32(buf + off + 8);
 			int k = snprintf(extra, sizeof(extra), " SPARSE_MMAP nr_areas=%u", nr);
 			for (u32 i = 0; i < nr && i < 16 && off + 16 + 16 * (i + 1) <= buflen; i++) {
-				u64 *r = (u64 *)(buf + off + 16 + 16 * i);
-				k += snprintf(extra + k, sizeof(extra) - k, " {off=0x%" PRIx64 ",size=0x%" PRIx64 "}", r[0], r[1]);
+				const u8 *r = buf + off + 16 + 16 * i;
+				k += snprintf(extra + k, sizeof(extra) - k, " {off=0x%" PRIx64 ",size=0x%" PRIx64 "}", rd64(r), rd64(r + 8));
 			}
 		} else if (kind == 1 && h->id == 2) {
-			snprintf(extra, sizeof(extra), " TYPE type=0x%x subtype=0x%x", *(u32 *)(buf + off + 8), *(u32 *)(buf + off + 12));
+			snprintf(extra, sizeof(extra), " TYPE type=0x%x subtype=0x%x", rd32(buf + off + 8), rd32(buf + off + 12));
 		} else if (kind == 1 && h->id == 3) {
 			snprintf(extra, sizeof(extra), " MSIX_MAPPABLE");
 		} else if (kind == 2 && h->id == 5) {
-			snprintf(extra, sizeof(extra), " PCI_ATOMIC_COMP flags=0x%x", *(u32 *)(buf + off + 8));
+			snprintf(extra, sizeof(extra), " PCI_ATOMIC_COMP flags=0x%x", rd32(buf + off + 8));
 		}
 		fact(key, "off=%u id=%u ver=%u next=%u%s", off, h->id, h->version, h->next, extra);
 		if (h->next && h->next <= off) {
@@ -401,7 +419,7 @@ static void dma_avail(const char *pfx, int c, const char *when)
 	while (off && off + 12 <= sizeof(buf)) {
 		struct cap_hdr *h = (void *)(buf + off);
 		if (h->id == 3) {
-			fact(key, "%u", *(u32 *)(buf + off + 8));
+			fact(key, "%u", rd32(buf + off + 8));
 			return;
 		}
 		if (h->next <= off)
