@@ -2,7 +2,8 @@
 # run-vm.sh: run test binaries inside a QEMU (TCG) guest on the real kernel (Linux 7.2 with VFIO + iommufd).
 #
 # Usage: tests/vm/run-vm.sh [--kernel PATH] [--topology NAME[,NAME...]] [--timeout SEC]
-#                           [--test-timeout SEC] [--bind VEN:DEV[,...]] [--append ARGS] [--keep] BIN...
+#                           [--test-timeout SEC] [--bind VEN:DEV[,...]] [--append ARGS] [--keep]
+#                           [--plugin FILE[,ARG=VAL...]] BIN...
 #
 #   --kernel    bzImage to boot. Default: $VFIOIOMMU_VM_KERNEL, else ../shared/vm/bzImage relative to the
 #               repo root (computed from this script's location). $VFIOIOMMU_VM_KERNEL wins over --kernel.
@@ -20,6 +21,9 @@
 #   --bind      vendor:device ids to bind to vfio-pci in the guest (default 8086:10d3, the e1000e NICs).
 #   --append    extra kernel command-line arguments (e.g. "iommufd.allow_unsafe_interrupts=1").
 #   --keep      keep the temporary directory (initramfs, console log) and print its path.
+#   --plugin    load a QEMU TCG plugin into every VM: adds -plugin file=FILE[,ARG=VAL...] -d plugin
+#               -D <log>, and prints the log after the VM's console, under "=== plugin output topology=T".
+#               Used by bench/vm-insn.sh (bench/vm/insn_plugin.so, the guest-instruction counter).
 #
 # Each BIN is copied into the initramfs at its own absolute path (reachable as /tests/<basename>), together
 # with every shared library ldd reports (at the same absolute paths) and the dynamic loader, so meson-built
@@ -52,6 +56,7 @@ test_timeout=""
 bind_ids="8086:10d3"
 keep=0
 extra_append=""
+plugin=""
 bins=()
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
@@ -71,6 +76,8 @@ while [ $# -gt 0 ]; do
 	--append) extra_append=$2; shift 2 ;;
 	--append=*) extra_append=${1#*=}; shift ;;
 	--keep) keep=1; shift ;;
+	--plugin) plugin=$2; shift 2 ;;
+	--plugin=*) plugin=${1#*=}; shift ;;
 	-h|--help) usage; exit 0 ;;
 	--) shift; bins+=("$@"); break ;;
 	-*) echo "run-vm.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -110,6 +117,12 @@ command -v gzip >/dev/null || not_run "gzip not found"
 for b in "${bins[@]}"; do
 	[ -f "$b" ] && [ -x "$b" ] || { echo "run-vm.sh: $b is not an executable file" >&2; exit 2; }
 done
+if [ -n "$plugin" ]; then
+	# an absolute path: qemu runs from this directory, but the caller may have given a relative one
+	plugin_file=${plugin%%,*}
+	[ -f "$plugin_file" ] || { echo "run-vm.sh: plugin $plugin_file is not a file" >&2; exit 2; }
+	plugin="$(readlink -f "$plugin_file")${plugin#"$plugin_file"}"
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vfioiommu-vm.XXXXXX") || exit 1
 cleanup() {
@@ -199,9 +212,13 @@ CONF
 	# window and panic ("timer doesn't work through Interrupt-remapped IO-APIC") before init runs.
 	# A boot that dies before the guest's first marker ran no test: it is retried (twice at most)
 	# and said so; a failure after the marker counts.
+	plugin_log=$tmp/plugin-$topo.log
+	plugin_args=()
+	[ -n "$plugin" ] && plugin_args=(-plugin "file=$plugin" -d plugin -D "$plugin_log")
 	for attempt in 1 2 3; do
+		rm -f "$plugin_log"
 		# shellcheck disable=SC2086
-		timeout -k 5 "$timeout_s" "$qemu" $qargs -nographic -no-reboot -m 1G -smp 2 \
+		timeout -k 5 "$timeout_s" "$qemu" $qargs -nographic -no-reboot -m 1G -smp 2 ${plugin_args[@]+"${plugin_args[@]}"} \
 			-kernel "$kernel" -initrd "$initrd" \
 			-append "console=ttyS0 quiet panic=-1 no_timer_check${extra_append:+ $extra_append}" </dev/null 2>&1 \
 			| tr -d '\r' | tee "$log"
@@ -210,6 +227,10 @@ CONF
 		echo "VMTEST NOTE $topo: the kernel died before init started (attempt $attempt); booting again"
 	done
 	elapsed=$(( $(date +%s) - start ))
+	if [ -n "$plugin" ]; then
+		echo "=== plugin output topology=$topo"
+		if [ -s "$plugin_log" ]; then cat "$plugin_log"; else echo "(the plugin wrote nothing)"; fi
+	fi
 	timed_out=0
 	[ "$qrc" = 124 ] || [ "$qrc" = 137 ] && timed_out=1
 
