@@ -8,7 +8,9 @@
  * assigns to CCW) and later 4, with other layouts, and the one this project
  * follows is not in any posted patch.  So the library never guesses a type:
  * the caller names the TYPE/SUBTYPE its (out-of-tree) driver uses, and the
- * region is found by its TYPE capability, never by a fixed index.
+ * region is found by its TYPE capability, never by a fixed index.  The mock
+ * kernel's devices can carry one (vfioiommu_mock_device_add_fault_region())
+ * with a producer that follows the same rules (lib/mock/fault_region.c).
  */
 #include <errno.h>
 #include <inttypes.h>

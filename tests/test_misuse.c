@@ -2180,6 +2180,38 @@ static void r_mock_set_hostile(void)
 	vfioiommu_mock_set_hostile(NULL, VFIOIOMMU_MOCK_HOSTILE_CAP_LOOP);
 }
 
+static void r_mock_device_add_fault_region(void)
+{
+	EQ(vfioiommu_mock_device_add_fault_region(NULL, "0000:01:00.0", 1, 1, 0x10000), -EINVAL);
+	EQ(vfioiommu_mock_device_add_fault_region(W.scratch, NULL, 1, 1, 0x10000), -EINVAL);
+	EQ(vfioiommu_mock_device_add_fault_region(W.scratch, "0000:01:00.0", 1, 1, 0), -EINVAL);
+	EQ(vfioiommu_mock_device_add_fault_region(W.scratch, "0000:01:00.0", 1, 1, 15), -EINVAL);
+	EQ(vfioiommu_mock_device_add_fault_region(W.scratch, "0000:01:00.0", 1, 1, UINT64_MAX), -EINVAL);
+	EQ(vfioiommu_mock_device_add_fault_region(W.scratch, "0000:02:00.0", 1, 1, 0x10000), -ENOENT);
+	EQ(vfioiommu_mock_device_add_fault_region(W.m, DEV_A, 1, 1, 0x10000), -EBUSY); /* its fd is open */
+}
+
+static void r_mock_device_push_fault(void)
+{
+	struct vfioiommu_fault f = { .kind = VFIOIOMMU_FAULT_PAGE_REQ, .cookie = 1 };
+
+	EQ(vfioiommu_mock_device_push_fault(NULL, DEV_A, &f), -EINVAL);
+	EQ(vfioiommu_mock_device_push_fault(W.m, NULL, &f), -EINVAL);
+	EQ(vfioiommu_mock_device_push_fault(W.m, DEV_A, NULL), -EINVAL);
+	EQ(vfioiommu_mock_device_push_fault(W.m, "0000:09:00.0", &f), -ENOENT);
+	EQ(vfioiommu_mock_device_push_fault(W.m, DEV_A, &f), -ENOENT); /* no fault region */
+}
+
+static void r_mock_device_poke_fault(void)
+{
+	EQ(vfioiommu_mock_device_poke_fault(NULL, DEV_A, VFIOIOMMU_MOCK_FAULT_PROD, 1), -EINVAL);
+	EQ(vfioiommu_mock_device_poke_fault(W.m, NULL, VFIOIOMMU_MOCK_FAULT_PROD, 1), -EINVAL);
+	EQ(vfioiommu_mock_device_poke_fault(W.m, DEV_A, 4, 1), -EINVAL);
+	EQ(vfioiommu_mock_device_poke_fault(W.m, DEV_A, UINT_MAX, 1), -EINVAL);
+	EQ(vfioiommu_mock_device_poke_fault(W.m, "0000:09:00.0", VFIOIOMMU_MOCK_FAULT_PROD, 1), -ENOENT);
+	EQ(vfioiommu_mock_device_poke_fault(W.m, DEV_A, VFIOIOMMU_MOCK_FAULT_PROD, 1), -ENOENT);
+}
+
 static void r_mock_emit_uevent(void)
 {
 	static char big[16385];
@@ -2269,7 +2301,8 @@ static const struct row {
 	ROW(mock_add_resv, 0), ROW(mock_add_device, 0), ROW(mock_set_driver, 0), ROW(mock_device_set_ids, 0),
 	ROW(mock_device_set_pasid, 0), ROW(mock_device_set_model, 0), ROW(mock_device_set_reset, 0),
 	ROW(mock_device_resets, 0), ROW(mock_device_irq, 0), ROW(mock_device_request, 0),
-	ROW(mock_inject_vevent, 0), ROW(mock_fail_nth, 0),
+	ROW(mock_inject_vevent, 0), ROW(mock_device_add_fault_region, 0), ROW(mock_device_push_fault, 0),
+	ROW(mock_device_poke_fault, 0), ROW(mock_fail_nth, 0),
 	ROW(mock_fail_ioctl, 0), ROW(mock_fault_fired, 0), ROW(mock_fault_site, 0), ROW(mock_calls, 0),
 	ROW(mock_open_fds, 0), ROW(mock_live_mmaps, 0), ROW(mock_set_hostile, 0), ROW(mock_emit_uevent, 0),
 	ROW(mock_remove_device, 0), ROW(mock_set_uevent_backlog, 0),

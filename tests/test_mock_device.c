@@ -3,7 +3,9 @@
  * The mock's device model (lib/mock/device.c), driven with raw ioctls,
  * pread/pwrite and mmap through the door on device fds the library opened.
  * Expected values for the e1000e are tests/vm/FACTS.md's (§1 "VFIO device
- * fd", §3 e); the rest follows the kernel sources cited in device.c.
+ * fd", §3 e); the rest follows the kernel sources cited in device.c.  The
+ * fault region (fault_region.c) has no upstream counterpart: its tests check
+ * the contract mock.h documents.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +28,7 @@
 #include "door.h"
 #include "kabi.h"
 #include "kabi_device.h"
+#include <vfioiommu/fault.h>
 
 static const char host[] =
 	"group 3\n"
@@ -40,7 +43,15 @@ static const char host[] =
 	"group 13\n"
 	"  device 0000:04:00.0 vfio-pci\n"
 	"group 14\n"
-	"  device 0000:04:01.0 e1000e\n";
+	"  device 0000:04:01.0 e1000e\n"
+	"group 15\n"
+	"  device 0000:06:00.0 vfio-pci faultregion=0x80001234:1\n"
+	"group 16\n"
+	"  device 0000:07:00.0 vfio-pci model=igd faultregion=0x80001234:2:4096\n";
+
+#define FR_DEV "0000:06:00.0"
+#define FR_IGD "0000:07:00.0"
+#define FR_TYPE 0x80001234u
 
 struct env {
 	vfioiommu_mock *m;
@@ -610,6 +621,234 @@ static void hot_reset_cdev(void **state)
 	env_close(&e);
 }
 
+/* ---------------- the fault region ---------------- */
+
+static uint32_t hdr_word(struct env *e, uint32_t index, unsigned int w)
+{
+	uint32_t v = 0xdeadbeef;
+
+	assert_int_equal(xpread(e, &v, 4, off_of(index) + 4 * w), 4);
+	return v;
+}
+
+static void fault_region_info(void **state)
+{
+	enum vfioiommu_mode modes[] = { VFIOIOMMU_MODE_CONTAINER, VFIOIOMMU_MODE_IOMMUFD };
+	struct kabi_vfio_device_info di;
+	struct kabi_vfio_region_info ri;
+	struct kabi_vfio_info_cap_header h;
+	uint8_t buf[256];
+	uint32_t v32;
+	struct env e;
+
+	(void)state;
+	for (unsigned int mi = 0; mi < 2; mi++) {
+		env_open(&e, modes[mi], FR_DEV);
+		di = (struct kabi_vfio_device_info){ .argsz = 24 };
+		assert_int_equal(xio(&e, KABI_VFIO_DEVICE_GET_INFO, &di), 0);
+		assert_int_equal(di.num_regions, 10); /* the e1000e's 9, then the fault region */
+		/* argsz 32: the TYPE cap does not fit, argsz grows to 48, cap_offset stays 0 */
+		assert_int_equal(region(&e, 9, 32, buf), 0);
+		ri = ri_of(buf);
+		assert_int_equal(ri.argsz, 48);
+		assert_int_equal(ri.cap_offset, 0);
+		assert_int_equal(ri.size, VFIOIOMMU_MOCK_FAULT_REGION_BYTES);
+		assert_int_equal(ri.offset, off_of(9));
+		assert_int_equal(ri.flags, KABI_VFIO_REGION_INFO_FLAG_READ | KABI_VFIO_REGION_INFO_FLAG_WRITE |
+				 KABI_VFIO_REGION_INFO_FLAG_MMAP | KABI_VFIO_REGION_INFO_FLAG_CAPS);
+		assert_int_equal(region(&e, 9, 48, buf), 0);
+		ri = ri_of(buf);
+		assert_int_equal(ri.argsz, 48);
+		assert_int_equal(ri.cap_offset, 32);
+		memcpy(&h, buf + 32, sizeof(h));
+		assert_int_equal(h.id, KABI_REGION_CAP_TYPE);
+		assert_int_equal(h.version, 1);
+		assert_int_equal(h.next, 0);
+		memcpy(&v32, buf + 40, 4);
+		assert_int_equal(v32, FR_TYPE);
+		memcpy(&v32, buf + 44, 4);
+		assert_int_equal(v32, 1);
+		assert_int_equal(region(&e, 10, 48, buf), -EINVAL);
+		assert_int_equal(region(&e, 9, 16, buf), -EINVAL);
+		/* the header as the kernel formatted it: 1023 records, indices 0 */
+		assert_int_equal(hdr_word(&e, 9, 0), 1023);
+		assert_int_equal(hdr_word(&e, 9, 1), 0);
+		assert_int_equal(hdr_word(&e, 9, 2), 0);
+		assert_int_equal(hdr_word(&e, 9, 3), 0);
+		/* hostile cap chains reach it like any region */
+		vfioiommu_mock_set_hostile(e.m, VFIOIOMMU_MOCK_HOSTILE_CAP_OOB);
+		assert_int_equal(region(&e, 9, 48, buf), 0);
+		memcpy(&h, buf + 32, sizeof(h));
+		assert_int_equal(h.next, 48 + 64);
+		vfioiommu_mock_set_hostile(e.m, 0);
+		env_close(&e);
+	}
+
+	/* after the igd's twelve regions: index 12, 4 KiB, 63 records */
+	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, FR_IGD);
+	di = (struct kabi_vfio_device_info){ .argsz = 24 };
+	assert_int_equal(xio(&e, KABI_VFIO_DEVICE_GET_INFO, &di), 0);
+	assert_int_equal(di.num_regions, 13);
+	assert_int_equal(region(&e, 12, 48, buf), 0);
+	assert_int_equal(ri_of(buf).size, 4096);
+	memcpy(&v32, buf + 44, 4);
+	assert_int_equal(v32, 2);
+	assert_int_equal(hdr_word(&e, 12, 0), (4096 - 16) / 64);
+	env_close(&e);
+}
+
+static struct vfioiommu_fault rec_n(uint32_t n)
+{
+	return (struct vfioiommu_fault){ .kind = VFIOIOMMU_FAULT_PAGE_REQ, .seq = n, .addr = 0x1000ull * n,
+					 .cookie = n + 1, .pasid = 7, .flags = VFIOIOMMU_FAULT_F_PASID_VALID };
+}
+
+static void fault_region_push(void **state)
+{
+	struct vfioiommu_fault f = rec_n(0), got;
+	volatile uint32_t *hdr;
+	unsigned char *map;
+	uint32_t v;
+	int err = 0;
+	struct env e;
+
+	(void)state;
+	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, FR_DEV);
+	/* not mappable: misaligned, past the end; the whole region is */
+	assert_null(xmmap(&e, 4096, off_of(9) + 16, &err));
+	assert_int_equal(err, -EINVAL);
+	assert_null(xmmap(&e, 0x11000, off_of(9), &err));
+	assert_int_equal(err, -EINVAL);
+	map = xmmap(&e, 0x10000, off_of(9), &err);
+	assert_non_null(map);
+	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 1);
+	hdr = (volatile uint32_t *)(void *)map;
+
+	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, FR_DEV, &f), 0);
+	assert_int_equal(hdr[1], 1);
+	memcpy(&got, map + 16, sizeof(got));
+	assert_memory_equal(&got, &f, sizeof(f));
+	/* pread sees the same bytes */
+	assert_int_equal(xpread(&e, &got, sizeof(got), off_of(9) + 16), sizeof(got));
+	assert_int_equal(got.seq, 0);
+	assert_int_equal(got.cookie, 1);
+	/* fill it: 1023 records, then ENOSPC with nothing written */
+	for (uint32_t i = 1; i < 1023; i++) {
+		f = rec_n(i);
+		assert_int_equal(vfioiommu_mock_device_push_fault(e.m, FR_DEV, &f), 0);
+	}
+	f = rec_n(1023);
+	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, FR_DEV, &f), -ENOSPC);
+	assert_int_equal(hdr[1], 1023);
+	/* the consumer hands two slots back (through pwrite, as another process could) */
+	v = 2;
+	assert_int_equal(xpwrite(&e, &v, 4, off_of(9) + 8), 4);
+	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, FR_DEV, &f), 0);
+	memcpy(&got, map + 16, sizeof(got)); /* slot 1023 % 1023 = 0 */
+	assert_int_equal(got.seq, 1023);
+	f = rec_n(1024);
+	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, FR_DEV, &f), 0);
+	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, FR_DEV, &f), -ENOSPC);
+	assert_int_equal(hdr[1], 1025);
+
+	/* a consumer that moves cons backwards, or past prod: the kernel writes nothing */
+	hdr[2] = 1;
+	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, FR_DEV, &f), -EPROTO);
+	hdr[2] = 2000;
+	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, FR_DEV, &f), -EPROTO);
+	assert_int_equal(hdr[1], 1025);
+	hdr[2] = 1025; /* all consumed: fine again */
+	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, FR_DEV, &f), 0);
+	assert_int_equal(hdr[1], 1026);
+
+	/* the broken producer's hook writes raw words; the kernel's own prod wins at the next push */
+	assert_int_equal(vfioiommu_mock_device_poke_fault(e.m, FR_DEV, VFIOIOMMU_MOCK_FAULT_PROD, 7), 0);
+	assert_int_equal(hdr[1], 7);
+	assert_int_equal(vfioiommu_mock_device_poke_fault(e.m, FR_DEV, VFIOIOMMU_MOCK_FAULT_SIZE, 99999), 0);
+	assert_int_equal(hdr[0], 99999);
+	assert_int_equal(vfioiommu_mock_device_poke_fault(e.m, FR_DEV, VFIOIOMMU_MOCK_FAULT_RESERVED, 1), 0);
+	assert_int_equal(hdr[3], 1);
+	assert_int_equal(vfioiommu_mock_device_poke_fault(e.m, FR_DEV, VFIOIOMMU_MOCK_FAULT_CONS, 1026), 0);
+	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, FR_DEV, &f), 0);
+	assert_int_equal(hdr[1], 1027);
+	assert_int_equal(hdr[0], 99999); /* the kernel's size is its own; it never rewrites the header's */
+	assert_int_equal(vfioiommu_mock_device_poke_fault(e.m, FR_DEV, 4, 0), -EINVAL);
+
+	/* a reset leaves the ring alone */
+	assert_int_equal(xio(&e, KABI_VFIO_DEVICE_RESET, NULL), 0);
+	assert_int_equal(hdr[1], 1027);
+	assert_int_equal(e.d->munmap(e.d->priv, map, 0x10000), 0);
+	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 0);
+	/* closed: the kernel's side is gone */
+	env_close(&e);
+
+	/* reopened: formatted afresh */
+	env_open(&e, VFIOIOMMU_MODE_CONTAINER, FR_DEV);
+	assert_int_equal(hdr_word(&e, 9, 1), 0);
+	assert_int_equal(hdr_word(&e, 9, 0), 1023);
+	/* a mapping outlives the device fd (the pages stay), and munmap still releases it */
+	map = xmmap(&e, 0x10000, off_of(9), &err);
+	assert_non_null(map);
+	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, FR_DEV, &f), 0);
+	vfioiommu_ctx_destroy(e.ctx);
+	assert_int_equal(((volatile uint32_t *)(void *)map)[1], 1);
+	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, FR_DEV, &f), -ENODEV);
+	assert_int_equal(vfioiommu_mock_device_poke_fault(e.m, FR_DEV, 0, 0), -ENODEV);
+	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 1);
+	assert_int_equal(e.d->munmap(e.d->priv, map, 0x10000), 0);
+	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 0);
+	assert_int_equal(vfioiommu_mock_open_fds(e.m), 0);
+	vfioiommu_mock_destroy(e.m);
+}
+
+static void fault_region_knobs(void **state)
+{
+	struct vfioiommu_fault f = rec_n(0);
+	struct env e;
+
+	(void)state;
+	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, FR_DEV);
+	assert_int_equal(vfioiommu_mock_device_push_fault(NULL, FR_DEV, &f), -EINVAL);
+	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, NULL, &f), -EINVAL);
+	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, FR_DEV, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, "0000:09:00.0", &f), -ENOENT);
+	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, "0000:00:03.0", &f), -ENOENT); /* no fault region */
+	assert_int_equal(vfioiommu_mock_device_poke_fault(NULL, FR_DEV, 0, 0), -EINVAL);
+	assert_int_equal(vfioiommu_mock_device_poke_fault(e.m, NULL, 0, 0), -EINVAL);
+	assert_int_equal(vfioiommu_mock_device_poke_fault(e.m, "0000:00:03.0", 0, 0), -ENOENT);
+	/* an open device cannot grow a region; nor can one that has one */
+	assert_int_equal(vfioiommu_mock_device_add_fault_region(e.m, FR_DEV, 1, 1, 0x10000), -EBUSY);
+	assert_int_equal(vfioiommu_mock_device_add_fault_region(e.m, "0000:04:00.0", 1, 1, 0x10000), 0);
+	assert_int_equal(vfioiommu_mock_device_add_fault_region(e.m, "0000:04:00.0", 1, 2, 0x10000), -EEXIST);
+	/* the igd's OpRegion type is taken; a model with it cannot replace one that has the fault region */
+	assert_int_equal(vfioiommu_mock_device_add_fault_region(e.m, "0000:00:02.0", 0x80008086u, 1, 0x10000),
+			 -EEXIST);
+	assert_int_equal(vfioiommu_mock_device_add_fault_region(e.m, "0000:03:01.0", 0x80008086u, 3, 0x10000), 0);
+	assert_int_equal(vfioiommu_mock_device_set_model(e.m, "0000:03:01.0", VFIOIOMMU_MOCK_MODEL_IGD), -EEXIST);
+	assert_int_equal(vfioiommu_mock_device_set_model(e.m, "0000:03:01.0", VFIOIOMMU_MOCK_MODEL_NVME), 0);
+	assert_int_equal(vfioiommu_mock_device_add_fault_region(e.m, "0000:09:00.0", 1, 1, 0x10000), -ENOENT);
+	assert_int_equal(vfioiommu_mock_device_add_fault_region(NULL, FR_DEV, 1, 1, 0x10000), -EINVAL);
+	assert_int_equal(vfioiommu_mock_device_add_fault_region(e.m, NULL, 1, 1, 0x10000), -EINVAL);
+	assert_int_equal(vfioiommu_mock_device_add_fault_region(e.m, "0000:04:01.0", 1, 1, 15), -EINVAL);
+	assert_int_equal(vfioiommu_mock_device_add_fault_region(e.m, "0000:04:01.0", 1, 1, (16u << 20) + 1), -EINVAL);
+	assert_int_equal(vfioiommu_mock_device_add_fault_region(e.m, "0000:04:01.0", 1, 1, 16), 0);
+	env_close(&e);
+
+	/* a 16-byte region: a header and no room; pushes find it full */
+	{
+		vfioiommu_mock *m = th_mock(host);
+		vfioiommu_ctx *ctx = th_ctx(m, VFIOIOMMU_MODE_IOMMUFD);
+		vfioiommu_device *dev;
+
+		assert_int_equal(vfioiommu_mock_device_add_fault_region(m, "0000:04:00.0", 1, 1, 16), 0);
+		assert_int_equal(vfioiommu_device_open(ctx, "0000:04:00.0", &dev), 0);
+		assert_int_equal(vfioiommu_mock_device_push_fault(m, "0000:04:00.0", &f), -ENOSPC);
+		assert_int_equal(vfioiommu_mock_device_poke_fault(m, "0000:04:00.0", VFIOIOMMU_MOCK_FAULT_RESERVED, 5), 0);
+		vfioiommu_ctx_destroy(ctx);
+		vfioiommu_mock_destroy(m);
+	}
+}
+
 /* ---------------- host files and knobs ---------------- */
 
 static void host_attributes(void **state)
@@ -674,13 +913,59 @@ static int sweep_body(vfioiommu_mock *m, void *arg)
 	return rc;
 }
 
+/* The fault region through the door: REGION_INFO twice (argsz grows), mmap, a record, pread, munmap. */
+static int sweep_fault_body(vfioiommu_mock *m, void *arg)
+{
+	const vfioiommu_door *d = vfioiommu_mock_door(m);
+	uint8_t buf[64] = { 0 };
+	struct kabi_vfio_region_info ri = { .argsz = 32, .index = 9 };
+	struct vfioiommu_fault f = rec_n(5), got;
+	vfioiommu_ctx *ctx = th_ctx(m, *(enum vfioiommu_mode *)arg);
+	vfioiommu_device *dev;
+	unsigned char *p = NULL;
+	int rc, fd, err = 0;
+
+	rc = vfioiommu_device_open(ctx, FR_DEV, &dev);
+	if (rc == 0) {
+		fd = vfioiommu_device_fd(dev);
+		memcpy(buf, &ri, sizeof(ri));
+		rc = d->ioctl(d->priv, fd, KABI_VFIO_DEVICE_GET_REGION_INFO, buf);
+		if (rc == 0) {
+			memcpy(&ri, buf, sizeof(ri));
+			assert_int_equal(ri.argsz, 48);
+			rc = d->ioctl(d->priv, fd, KABI_VFIO_DEVICE_GET_REGION_INFO, buf);
+		}
+		if (rc == 0)
+			p = d->mmap(d->priv, NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 9ll << 40, &err);
+		if (rc == 0 && !p)
+			rc = err;
+		if (rc == 0)
+			assert_int_equal(vfioiommu_mock_device_push_fault(m, FR_DEV, &f), 0);
+		if (rc == 0)
+			rc = (int)d->pread(d->priv, fd, &got, sizeof(got), (9ll << 40) + 16);
+		if (rc > 0) {
+			assert_int_equal(rc, (int)sizeof(got));
+			assert_memory_equal(&got, p + 16, sizeof(got));
+			assert_int_equal(got.seq, 5);
+			rc = 0;
+		}
+		/* munmap releases even when it "fails" */
+		if (p)
+			d->munmap(d->priv, p, 0x10000);
+	}
+	vfioiommu_ctx_destroy(ctx);
+	return rc;
+}
+
 static void fail_nth(void **state)
 {
 	enum vfioiommu_mode modes[] = { VFIOIOMMU_MODE_CONTAINER, VFIOIOMMU_MODE_IOMMUFD };
 
 	(void)state;
-	for (unsigned int i = 0; i < 2; i++)
+	for (unsigned int i = 0; i < 2; i++) {
 		assert_true(th_sweep(sweep_setup, sweep_body, &modes[i], 200) > 5);
+		assert_true(th_sweep(sweep_setup, sweep_fault_body, &modes[i], 200) > 5);
+	}
 }
 
 int main(void)
@@ -697,6 +982,9 @@ int main(void)
 		cmocka_unit_test(short_io),
 		cmocka_unit_test(hot_reset_group),
 		cmocka_unit_test(hot_reset_cdev),
+		cmocka_unit_test(fault_region_info),
+		cmocka_unit_test(fault_region_push),
+		cmocka_unit_test(fault_region_knobs),
 		cmocka_unit_test(host_attributes),
 		cmocka_unit_test(fail_nth),
 	};

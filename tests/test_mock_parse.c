@@ -84,6 +84,59 @@ static void rejects_malformed(void **state)
 	bad("dma-limit 0x100000000\n", 1, "dma-limit");
 }
 
+static void fault_region_attribute(void **state)
+{
+	vfioiommu_mock *m = th_mock("group 1\n"
+				    "  device 0000:01:00.0 vfio-pci faultregion=0x80001234:1\n"
+				    "  device 0000:01:00.1 vfio-pci faultregion=7:0x2:4096 iopf\n"
+				    "  device 0000:01:00.2 vfio-pci model=igd faultregion=4294967295:4294967295:0x1000000\n"
+				    "  device 0000:01:00.3 vfio-pci\n");
+	struct vm_device *d = vm_device_find(m, "0000:01:00.0");
+
+	(void)state;
+	assert_int_equal(d->fault_bytes, VFIOIOMMU_MOCK_FAULT_REGION_BYTES);
+	assert_int_equal(d->fault_type, 0x80001234u);
+	assert_int_equal(d->fault_subtype, 1);
+	d = vm_device_find(m, "0000:01:00.1");
+	assert_int_equal(d->fault_bytes, 4096);
+	assert_int_equal(d->fault_type, 7);
+	assert_int_equal(d->fault_subtype, 2);
+	assert_true(d->iopf);
+	d = vm_device_find(m, "0000:01:00.2");
+	assert_int_equal(d->fault_bytes, 16u << 20);
+	assert_int_equal(d->fault_type, UINT32_MAX);
+	assert_int_equal(vm_fault_region_index(d), 12);
+	assert_int_equal(vm_fault_region_index(vm_device_find(m, "0000:01:00.0")), 9);
+	assert_int_equal(vm_device_find(m, "0000:01:00.3")->fault_bytes, 0);
+	assert_int_equal(vm_fault_region_index(vm_device_find(m, "0000:01:00.3")), UINT32_MAX);
+	vfioiommu_mock_destroy(m);
+}
+
+static void fault_region_malformed(void **state)
+{
+	(void)state;
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=\n", 2, "TYPE:SUBTYPE");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=5\n", 2, "TYPE:SUBTYPE");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=5:\n", 2, "TYPE:SUBTYPE");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=:1\n", 2, "TYPE:SUBTYPE");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=1:2:3:4\n", 2, "TYPE:SUBTYPE");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=1:2:\n", 2, "TYPE:SUBTYPE");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=nvme:1\n", 2, "TYPE:SUBTYPE");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=-1:1\n", 2, "TYPE:SUBTYPE");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=0x100000000:1\n", 2, "TYPE:SUBTYPE");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=1:0x100000000\n", 2, "TYPE:SUBTYPE");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=1:1:64k\n", 2, "TYPE:SUBTYPE");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=1:1:99999999999999999999999\n", 2, "TYPE:SUBTYPE");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=1:1:15\n", 2, "outside 16 bytes to 16 MiB");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=1:1:0\n", 2, "outside 16 bytes to 16 MiB");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=1:1:0x1000001\n", 2, "outside 16 bytes to 16 MiB");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=1:1 faultregion=1:2\n", 2, "has a fault region already");
+	/* the igd's own OpRegion type, either order */
+	bad("group 1\ndevice 0000:00:01.0 x model=igd faultregion=0x80008086:1\n", 2, "0x80008086:1");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion=0x80008086:1 model=igd\n", 2, "model igd");
+	bad("group 1\ndevice 0000:00:01.0 x faultregion 1:1\n", 2, "unknown device attribute");
+}
+
 static void null_and_file(void **state)
 {
 	vfioiommu_mock *m;
@@ -130,6 +183,8 @@ int main(void)
 		cmocka_unit_test(parses_default_host),
 		cmocka_unit_test(attributes_and_features),
 		cmocka_unit_test(rejects_malformed),
+		cmocka_unit_test(fault_region_attribute),
+		cmocka_unit_test(fault_region_malformed),
 		cmocka_unit_test(null_and_file),
 		cmocka_unit_test(shipped_host_files_load),
 	};

@@ -37,9 +37,12 @@
  *     device 0000:00:1f.0 lpc_ich
  *   group 10
  *     device 0000:03:00.0 vfio-pci model=nvme reset=no   # model: e1000e (default), nvme, igd
+ *   group 11
+ *     device 0000:04:00.0 vfio-pci faultregion=0x80001234:1        # TYPE:SUBTYPE[:BYTES], 64 KiB default
  * @endcode
  * Types for resv: direct, direct-relaxable, reserved, msi, sw_msi.  A device
- * line's driver is "-" for none.
+ * line's driver is "-" for none.  faultregion: see
+ * vfioiommu_mock_device_add_fault_region().
  */
 #ifndef VFIOIOMMU_MOCK_H
 #define VFIOIOMMU_MOCK_H
@@ -50,6 +53,7 @@
 VFIOIOMMU_BEGIN_DECLS
 
 typedef struct vfioiommu_mock vfioiommu_mock;
+struct vfioiommu_fault; /* vfioiommu/fault.h */
 
 /** Mock fds start here, far above what a test process opens itself. */
 #define VFIOIOMMU_MOCK_FD_BASE 100000
@@ -186,6 +190,72 @@ VFIOIOMMU_API int vfioiommu_mock_device_request(vfioiommu_mock *mock, const char
  * no vEVENTQ of the vIOMMU's type; -EINVAL; -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_mock_inject_vevent(vfioiommu_mock *mock, const char *bdf, const void *data, size_t len);
+
+/** The size of the design's fault region: 64 KiB, a 16-byte header and 1023 records. */
+#define VFIOIOMMU_MOCK_FAULT_REGION_BYTES 0x10000u
+
+/**
+ * Give device @bdf a fault region (issue 6's first ring source): one more
+ * device-specific region after the model's (index 9 on e1000e and nvme, 12
+ * on igd; GET_INFO counts it), flags READ|WRITE|MMAP, the TYPE capability
+ * @type / @subtype, @size_bytes long, holding the COMPAT ring of
+ * vfioiommu/fault.h as the kernel formats it: size = (@size_bytes - 16) / 64
+ * records, prod = cons = reserved = 0.  It is served through the door like
+ * any region (REGION_INFO with its argsz contract, pread/pwrite, mmap of
+ * whole pages, counted by vfioiommu_mock_live_mmaps()) and exists while a
+ * device fd is open (re-formatted on the next open; a device reset leaves it).
+ *
+ * Upstream Linux has no such region (the posted series used type 2, which is
+ * CCW upstream, then 4), so there is no default type: pass what the code
+ * under test looks for; an out-of-tree driver would use a PCI vendor type,
+ * 0x80000000 | vendor id.  Host files: "faultregion=TYPE:SUBTYPE[:BYTES]" on
+ * a device line (BYTES defaults to VFIOIOMMU_MOCK_FAULT_REGION_BYTES).
+ *
+ * @param size_bytes 16 to 16 MiB; anything but
+ *        VFIOIOMMU_MOCK_FAULT_REGION_BYTES is for testing refusals
+ * @return 0; -EINVAL NULL argument or size out of range; -ENOENT no such
+ * device; -EBUSY a device fd is open; -EEXIST the device has a fault region
+ * already, or its model has a region with that type and subtype.
+ */
+VFIOIOMMU_API int vfioiommu_mock_device_add_fault_region(vfioiommu_mock *mock, const char *bdf,
+	uint32_t type, uint32_t subtype, uint64_t size_bytes);
+
+/**
+ * The kernel reports one fault through @bdf's fault region, as the design's
+ * producer does: it reads cons (acquire) and checks it lies between the last
+ * cons it saw and its own prod, copies @rec (64 bytes, stored as given) into
+ * slot prod % size, then publishes prod + 1 (release).  The kernel's size
+ * and prod are its own: it never reads them back from the shared header.
+ * No wakeup is sent (the mock models no fault interrupt): consumers poll,
+ * for example with vfioiommu_ring_ready().
+ * @return 0; -ENOSPC the ring is full: nothing is written (a kernel would
+ * drop the fault), retry after the consumer advances; -EPROTO cons in the
+ * header is outside [last cons seen, prod] (nothing written); -ENODEV no
+ * device fd is open; -ENOENT no such device, or it has no fault region;
+ * -EINVAL NULL argument; -errno creating the region's memory.
+ */
+VFIOIOMMU_API int vfioiommu_mock_device_push_fault(vfioiommu_mock *mock, const char *bdf,
+	const struct vfioiommu_fault *rec);
+
+/** Header words of a fault region, for vfioiommu_mock_device_poke_fault(). */
+enum vfioiommu_mock_fault_word {
+	VFIOIOMMU_MOCK_FAULT_SIZE = 0,     /**< offset 0: the ring size in records */
+	VFIOIOMMU_MOCK_FAULT_PROD = 1,     /**< offset 4 */
+	VFIOIOMMU_MOCK_FAULT_CONS = 2,     /**< offset 8 */
+	VFIOIOMMU_MOCK_FAULT_RESERVED = 3, /**< offset 12 (the library's wakeup word) */
+};
+
+/**
+ * A broken producer: store @value into header word @word of @bdf's fault
+ * region (a release store).  The kernel's own size, prod and last cons seen
+ * do not change, so the next vfioiommu_mock_device_push_fault() publishes
+ * the kernel's prod again.
+ * @return 0; -EINVAL NULL argument or unknown @word; -ENODEV no device fd is
+ * open; -ENOENT no such device, or it has no fault region; -errno creating
+ * the region's memory.
+ */
+VFIOIOMMU_API int vfioiommu_mock_device_poke_fault(vfioiommu_mock *mock, const char *bdf, unsigned int word,
+	uint32_t value);
 
 /**
  * Fault injection: the @n-th door call from now (1 = the next one) fails with

@@ -12,6 +12,9 @@
  * pread/pwrite, and survive the device fd (as on Linux).  Eventfds are real:
  * the model holds its own dup of each one, like the kernel's reference.
  *
+ * A device may also carry a fault region (fault_region.c): one more
+ * device-specific region after the model's, served here like the others.
+ *
  * Simplifications: the hot-reset scope is the device's PCI bus (a root bus,
  * 00, has no bus reset: ENODEV, as Linux says for a root-complex endpoint
  * without slot reset); no memory_lock (EBUSY) contention; config writes only
@@ -335,6 +338,44 @@ void vm_devmodel_release(struct vfioiommu_mock *m, struct vm_device *d)
 	if (d->model_state)
 		state_free(d->model_state);
 	d->model_state = NULL;
+	vm_fault_region_release(d);
+}
+
+uint32_t vm_devmodel_nregions(const struct vm_device *d)
+{
+	return model_of(d)->nregions;
+}
+
+static bool model_typed(const struct dm_model *md, uint32_t type, uint32_t subtype)
+{
+	for (uint32_t i = 0; i < md->nregions; i++)
+		if (md->r[i].typed && md->r[i].type == type && md->r[i].subtype == subtype)
+			return true;
+	return false;
+}
+
+bool vm_devmodel_typed(const struct vm_device *d, uint32_t type, uint32_t subtype)
+{
+	return model_typed(model_of(d), type, subtype);
+}
+
+/* Region @index as REGION_INFO describes it: the model's, or the fault region right after them. */
+static bool desc_of(const struct vm_device *d, uint32_t index, struct dm_region_desc *out)
+{
+	const struct dm_model *md = model_of(d);
+
+	if (index < md->nregions) {
+		*out = md->r[index];
+		return !out->absent;
+	}
+	if (index != vm_fault_region_index(d))
+		return false;
+	*out = (struct dm_region_desc){
+		.size = d->fault_bytes, .typed = true, .type = d->fault_type, .subtype = d->fault_subtype,
+		.kflags = KABI_VFIO_REGION_INFO_FLAG_READ | KABI_VFIO_REGION_INFO_FLAG_WRITE |
+			  KABI_VFIO_REGION_INFO_FLAG_MMAP,
+	};
+	return true;
 }
 
 int vm_devmodel_by_name(const char *name, enum vfioiommu_mock_model *out)
@@ -360,7 +401,7 @@ static int get_info(struct vm_device *d, struct kabi_vfio_device_info *arg)
 		return -EINVAL;
 	memcpy(&info, arg, KABI_DEVICE_INFO_MIN);
 	info.flags = KABI_VFIO_DEVICE_FLAGS_PCI | (d->no_reset ? 0 : KABI_VFIO_DEVICE_FLAGS_RESET);
-	info.num_regions = model_of(d)->nregions;
+	info.num_regions = model_of(d)->nregions + (d->fault_bytes ? 1 : 0);
 	info.num_irqs = KABI_PCI_NUM_IRQS;
 	info.cap_offset = 0;
 	memcpy(arg, &info, info.argsz < sizeof(info) ? info.argsz : sizeof(info));
@@ -399,10 +440,10 @@ static void msix_hole(const struct dm_model *md, uint64_t *start, uint64_t *end)
 	*end = (md->msix_table + (uint64_t)md->msix_count * 16 + DM_PAGE - 1) & ~(DM_PAGE - 1);
 }
 
-static void region_caps(struct vfioiommu_mock *m, const struct vm_device *d, uint32_t index, struct dm_caps *c)
+static void region_caps(struct vfioiommu_mock *m, const struct vm_device *d, uint32_t index,
+			const struct dm_region_desc *rd, struct dm_caps *c)
 {
 	const struct dm_model *md = model_of(d);
-	const struct dm_region_desc *rd = &md->r[index];
 	uint8_t *p;
 
 	c->len = sizeof(struct kabi_vfio_region_info);
@@ -458,7 +499,7 @@ static size_t caps_hostile(const struct vfioiommu_mock *m, struct dm_caps *c)
 
 static int region_info(struct vfioiommu_mock *m, struct vm_device *d, void *arg)
 {
-	const struct dm_model *md = model_of(d);
+	struct dm_region_desc rd;
 	struct kabi_vfio_region_info info;
 	struct dm_caps c = { .len = 0 };
 	size_t total;
@@ -468,13 +509,13 @@ static int region_info(struct vfioiommu_mock *m, struct vm_device *d, void *arg)
 	if (info.argsz < sizeof(info))
 		return -EINVAL;
 	memcpy(&info, arg, sizeof(info));
-	if (info.index >= md->nregions || md->r[info.index].absent)
+	if (!desc_of(d, info.index, &rd))
 		return -EINVAL;
 	info.offset = (uint64_t)info.index << KABI_VFIO_PCI_OFFSET_SHIFT;
-	info.size = md->r[info.index].size;
-	info.flags = info.size ? md->r[info.index].kflags : 0;
+	info.size = rd.size;
+	info.flags = info.size ? rd.kflags : 0;
 	info.cap_offset = 0;
-	region_caps(m, d, info.index, &c);
+	region_caps(m, d, info.index, &rd, &c);
 	if (c.n) {
 		total = caps_hostile(m, &c);
 		info.flags |= KABI_VFIO_REGION_INFO_FLAG_CAPS;
@@ -986,40 +1027,45 @@ int vm_devmodel_ioctl(struct vfioiommu_mock *m, struct vm_device *d, bool cdev, 
 	return set_irqs(m, d, s, arg);
 }
 
-/* Region @index and the position inside it, for I/O and mmap. */
-static int locate(const struct vm_device *d, int64_t off, uint32_t *index, uint64_t *pos)
+/* Region @index, its descriptor and the position inside it, for I/O and mmap. */
+static int locate(const struct vm_device *d, int64_t off, uint32_t *index, uint64_t *pos, struct dm_region_desc *rd)
 {
-	const struct dm_model *md = model_of(d);
-
 	if (off < 0)
 		return -EINVAL;
 	*index = (uint32_t)((uint64_t)off >> KABI_VFIO_PCI_OFFSET_SHIFT);
 	*pos = (uint64_t)off & DM_OFF_MASK;
-	if (*index >= md->nregions || md->r[*index].absent || !md->r[*index].size)
+	if (!desc_of(d, *index, rd) || !rd->size)
 		return -EINVAL;
 	return 0;
 }
 
 static ssize_t rw(struct vfioiommu_mock *m, struct vm_device *d, void *buf, size_t n, int64_t off, bool write)
 {
-	const struct dm_model *md = model_of(d);
+	struct dm_region_desc rd;
 	struct dm_state *s;
 	uint32_t index;
 	uint64_t pos, size;
 	ssize_t done;
-	int rc;
+	int rc, fd;
 
-	if ((rc = locate(d, off, &index, &pos)) < 0)
+	if ((rc = locate(d, off, &index, &pos, &rd)) < 0)
 		return rc;
-	if (!(md->r[index].kflags & (write ? KABI_VFIO_REGION_INFO_FLAG_WRITE : KABI_VFIO_REGION_INFO_FLAG_READ)))
+	if (!(rd.kflags & (write ? KABI_VFIO_REGION_INFO_FLAG_WRITE : KABI_VFIO_REGION_INFO_FLAG_READ)))
 		return -EINVAL;
-	size = md->r[index].size;
+	size = rd.size;
 	if (pos >= size)
 		return -EINVAL;
 	if (!buf && n)
 		return -EFAULT;
-	if ((rc = state_get(d, &s)) < 0)
-		return rc;
+	if (index == vm_fault_region_index(d)) {
+		s = NULL;
+		if ((fd = vm_fault_region_fd(d)) < 0)
+			return fd;
+	} else {
+		if ((rc = state_get(d, &s)) < 0)
+			return rc;
+		fd = s->memfd[index];
+	}
 	if (n > size - pos)
 		n = (size_t)(size - pos);
 	if ((m->hostile & VFIOIOMMU_MOCK_HOSTILE_SHORT_IO) && n > 3)
@@ -1035,7 +1081,7 @@ static ssize_t rw(struct vfioiommu_mock *m, struct vm_device *d, void *buf, size
 				s->cfg[pos + i] = ((const uint8_t *)buf)[i];
 		return (ssize_t)n;
 	}
-	done = write ? pwrite(s->memfd[index], buf, n, (off_t)pos) : pread(s->memfd[index], buf, n, (off_t)pos);
+	done = write ? pwrite(fd, buf, n, (off_t)pos) : pread(fd, buf, n, (off_t)pos);
 	return done < 0 ? -errno : done;
 }
 
@@ -1052,23 +1098,30 @@ ssize_t vm_devmodel_pwrite(struct vfioiommu_mock *m, struct vm_device *d, const 
 int vm_devmodel_mmap(struct vfioiommu_mock *m, struct vm_device *d, size_t len, int prot, int64_t off, void **out)
 {
 	const struct dm_model *md = model_of(d);
+	struct dm_region_desc rd;
 	struct dm_state *s;
 	uint32_t index;
 	uint64_t pos, end;
 	void *p;
-	int rc;
+	int rc, fd;
+	bool fault;
 
 	(void)m;
-	if ((rc = locate(d, off, &index, &pos)) < 0)
+	if ((rc = locate(d, off, &index, &pos, &rd)) < 0)
 		return rc;
-	/* vfio_pci_core_mmap: BARs only, bar_mmap_supported, page aligned, inside the page-rounded BAR */
-	if (index > KABI_PCI_BAR5_REGION || !(md->r[index].kflags & KABI_VFIO_REGION_INFO_FLAG_MMAP) ||
+	/*
+	 * vfio_pci_core_mmap: BARs (bar_mmap_supported), or a device-specific
+	 * region whose ops have mmap (the fault region); page aligned, inside
+	 * the page-rounded region
+	 */
+	fault = index == vm_fault_region_index(d);
+	if ((index > KABI_PCI_BAR5_REGION && !fault) || !(rd.kflags & KABI_VFIO_REGION_INFO_FLAG_MMAP) ||
 	    (pos & (DM_PAGE - 1)))
 		return -EINVAL;
-	end = (md->r[index].size + DM_PAGE - 1) & ~(DM_PAGE - 1);
+	end = (rd.size + DM_PAGE - 1) & ~(DM_PAGE - 1);
 	if (pos >= end || len > end - pos)
 		return -EINVAL;
-	if (md->msix_mode == DM_MSIX_SPARSE && index == md->msix_bar) {
+	if (!fault && md->msix_mode == DM_MSIX_SPARSE && index == md->msix_bar) {
 		uint64_t hs, he;
 
 		/* before 4.16 the kernel refused mmaps over the MSI-X table */
@@ -1076,9 +1129,15 @@ int vm_devmodel_mmap(struct vfioiommu_mock *m, struct vm_device *d, size_t len, 
 		if (pos < he && pos + len > hs)
 			return -EINVAL;
 	}
-	if ((rc = state_get(d, &s)) < 0)
-		return rc;
-	p = mmap(NULL, len, prot, MAP_SHARED, s->memfd[index], (off_t)pos);
+	if (fault) {
+		if ((fd = vm_fault_region_fd(d)) < 0)
+			return fd;
+	} else {
+		if ((rc = state_get(d, &s)) < 0)
+			return rc;
+		fd = s->memfd[index];
+	}
+	p = mmap(NULL, len, prot, MAP_SHARED, fd, (off_t)pos);
 	if (p == MAP_FAILED)
 		return -errno;
 	*out = p;
@@ -1099,6 +1158,9 @@ VFIOIOMMU_API int vfioiommu_mock_device_set_model(vfioiommu_mock *m, const char 
 	if (d->open_count || d->model_state)
 		return -EBUSY;
 	md = &models[model];
+	/* the fault region must stay the only region with its type */
+	if (d->fault_bytes && model_typed(md, d->fault_type, d->fault_subtype))
+		return -EEXIST;
 	d->model = model;
 	d->vendor = md->vendor;
 	d->device = md->device;

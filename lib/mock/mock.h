@@ -53,6 +53,10 @@ struct vm_device {
 	void *model_state;          /* device.c runtime, freed when the last device fd closes */
 	uint32_t cdev_devid;        /* vfio.c: iommufd device id while bound through the cdev, else 0 */
 	const void *cdev_ictx;      /* vfio.c: the iommufd (opaque) it is bound to, else NULL */
+	/* the fault region (fault_region.c): region index = the model's region count; size 0 = none */
+	uint64_t fault_bytes;
+	uint32_t fault_type, fault_subtype;
+	void *fault_state;          /* fault_region.c runtime, freed with model_state */
 };
 
 struct vm_group {
@@ -204,6 +208,17 @@ int vm_devmodel_mmap(struct vfioiommu_mock *m, struct vm_device *d, size_t len, 
 void vm_devmodel_release(struct vfioiommu_mock *m, struct vm_device *d);
 /* host files: "model=NAME"; -EINVAL for an unknown name */
 int vm_devmodel_by_name(const char *name, enum vfioiommu_mock_model *out);
+
+/* ---- fault_region.c: the device's fault ring region (device.c serves REGION_INFO, I/O and mmap of it) ---- */
+/* Region index of d's fault region (the model's region count), or UINT32_MAX when it has none. */
+uint32_t vm_fault_region_index(const struct vm_device *d);
+/* The memfd backing it, created with the ring header on first use; -errno. */
+int vm_fault_region_fd(struct vm_device *d);
+/* The last device fd closed: the kernel's side of the ring goes (user mmaps keep the pages). */
+void vm_fault_region_release(struct vm_device *d);
+/* device.c: the model's own region count, and whether one of its regions has that TYPE capability */
+uint32_t vm_devmodel_nregions(const struct vm_device *d);
+bool vm_devmodel_typed(const struct vm_device *d, uint32_t type, uint32_t subtype);
 
 /* ---- iommufd.c ---- */
 int vm_iommufd_open(struct vfioiommu_mock *m);                    /* returns fd */

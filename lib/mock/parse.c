@@ -74,6 +74,30 @@ static int resv_type(const char *s, enum vfioiommu_resv_type *t)
 	return -EINVAL;
 }
 
+/* "TYPE:SUBTYPE[:BYTES]" of a faultregion= attribute: numbers in any base strtoull takes. */
+static int fault_region(struct pstate *ps, const char *bdf, char *spec)
+{
+	char *f[4] = { spec, NULL, NULL, NULL };
+	uint64_t type, subtype, bytes = VFIOIOMMU_MOCK_FAULT_REGION_BYTES;
+	int n = 1, rc;
+
+	for (char *c = spec; *c && n < 4; c++)
+		if (*c == ':') {
+			*c = '\0';
+			f[n++] = c + 1;
+		}
+	if (n < 2 || n > 3 || num(f[0], UINT32_MAX, &type) < 0 || num(f[1], UINT32_MAX, &subtype) < 0 ||
+	    (n == 3 && num(f[2], UINT64_MAX, &bytes) < 0))
+		return perr(ps, "'faultregion' needs TYPE:SUBTYPE[:BYTES] (u32 numbers, BYTES 16 to 16 MiB)");
+	rc = vfioiommu_mock_device_add_fault_region(ps->m, bdf, (uint32_t)type, (uint32_t)subtype, bytes);
+	if (rc == -EINVAL)
+		return perr(ps, "'faultregion' size %llu is outside 16 bytes to 16 MiB", (unsigned long long)bytes);
+	if (rc == -EEXIST)
+		return perr(ps, "device %s has a fault region already, or a region of type 0x%llx:%llu", bdf,
+			    (unsigned long long)type, (unsigned long long)subtype);
+	return rc < 0 ? perr(ps, "cannot add a fault region to %s", bdf) : 0;
+}
+
 static const struct {
 	const char *word;
 	unsigned int feature;
@@ -121,11 +145,16 @@ static int device_line(struct pstate *ps, char **t, int n)
 			d->class_code = (uint32_t)v;
 		else if (!strcmp(t[i], "pasid") && num(eq + 1, 20, &v) == 0)
 			d->pasid_bits = (unsigned int)v;
-		else if (!strcmp(t[i], "model") && vm_devmodel_by_name(eq + 1, &model) == 0)
-			vfioiommu_mock_device_set_model(ps->m, t[1], model); /* also the model's ids: later attributes win */
-		else if (!strcmp(t[i], "reset") && yesno(eq + 1, &flr) == 0)
+		else if (!strcmp(t[i], "model") && vm_devmodel_by_name(eq + 1, &model) == 0) {
+			/* also the model's ids: later attributes win */
+			if (vfioiommu_mock_device_set_model(ps->m, t[1], model) < 0)
+				return perr(ps, "model %s has a region of the type given to 'faultregion'", eq + 1);
+		} else if (!strcmp(t[i], "reset") && yesno(eq + 1, &flr) == 0)
 			d->no_reset = !flr;
-		else
+		else if (!strcmp(t[i], "faultregion")) {
+			if ((rc = fault_region(ps, t[1], eq + 1)) < 0)
+				return rc;
+		} else
 			return perr(ps, "bad device attribute '%s=%s'", t[i], eq + 1);
 	}
 	return 0;
