@@ -2,7 +2,9 @@
 /*
  * Reserved regions without a kernel: the sysfs parser on good and malformed
  * text, the merge rule, the usable space (with the direct-relaxable
- * exception) against a point model, and the prediction/kernel comparison.
+ * exception) against a point model, set_new/set_merge/usable against
+ * quadratic reference models on thousands of random cases, and the
+ * prediction/kernel comparison.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -436,6 +438,229 @@ static void test_set_large_matches_reference(void **state)
 	}
 }
 
+/* ---------------- merge and usable against the reference, random shapes ---------------- */
+
+/*
+ * Each shape aims at a path of the sort or the merge: a dense small space
+ * (merges, touches, gaps of one), both ends of the 64-bit space (no wrap at
+ * UINT64_MAX), starts spread over all 64 bits with clumps at both ends (keys
+ * too long for the sort's word, so runs of cut keys), pages like a real host,
+ * one start shared by many regions (a long tie), a chain where each region
+ * touches the one before (one cluster with many outputs), and two clumps
+ * far apart (start bits in between that never vary, so sort passes skipped).
+ */
+enum shape { SH_DENSE, SH_EDGES, SH_WIDE, SH_PAGES, SH_SAME_START, SH_CHAIN, SH_CLUMPS, SH_COUNT };
+
+static struct vfioiommu_resv_region gen_region(enum shape sh, size_t i, unsigned int ngroups, bool spread_groups)
+{
+	struct vfioiommu_resv_region r;
+	unsigned int g = (unsigned int)(rnd() % ngroups);
+	uint64_t st = 0, len = 0;
+
+	switch (sh) {
+	case SH_DENSE:
+		st = rnd() % 4096;
+		len = rnd() % 48;
+		break;
+	case SH_EDGES:
+		st = rnd() % 2 ? rnd() % 512 : MAX - rnd() % 512;
+		len = rnd() % 64;
+		break;
+	case SH_WIDE:
+		switch (rnd() % 4) {
+		case 0: st = rnd(); break;
+		case 1: st = rnd() % 64; break;
+		case 2: st = MAX - rnd() % 64; break;
+		default: st = (rnd() % 64) << 40; break;
+		}
+		len = rnd() % 2 ? rnd() % 16 : rnd() >> (rnd() % 64);
+		break;
+	case SH_PAGES:
+		st = (rnd() % (1ull << 48)) & ~0xfffull;
+		len = (0x1000ull << (rnd() % 9)) - 1;
+		break;
+	case SH_SAME_START:
+		st = 0xfee00000 + (rnd() % 4 ? 0 : 0x1000 * (rnd() % 3));
+		len = rnd() % 0x100000;
+		break;
+	case SH_CHAIN:
+		st = (uint64_t)i * 16 + rnd() % 8;
+		len = 16 + rnd() % 8;
+		break;
+	case SH_CLUMPS:
+		st = (rnd() % 2 ? 0x7000000000000000ull : 0x7000010000000000ull) + (rnd() % 4096) * 8;
+		len = rnd() % 64;
+		break;
+	case SH_COUNT:
+		break;
+	}
+	if (len > MAX - st)
+		len = MAX - st;
+	r.start = st;
+	r.last = st + len;
+	r.type = (enum vfioiommu_resv_type)(rnd() % 5);
+	r.group = spread_groups ? UINT32_MAX - g * 1000003u : g;
+	return r;
+}
+
+/* The aperture minus each counted region in turn: O(n * ranges), no sorting, no sweep. */
+static size_t ref_usable(const struct vfioiommu_resv_region *r, size_t n, uint64_t as, uint64_t al,
+			 struct vfioiommu_iova_range *out, struct vfioiommu_iova_range *tmp)
+{
+	size_t k = 1;
+
+	out[0].start = as;
+	out[0].last = al;
+	for (size_t i = 0; i < n; i++) {
+		size_t t = 0;
+
+		if (r[i].type == VFIOIOMMU_RESV_DIRECT_RELAXABLE)
+			continue;
+		for (size_t j = 0; j < k; j++) {
+			if (r[i].last < out[j].start || r[i].start > out[j].last) {
+				tmp[t++] = out[j];
+				continue;
+			}
+			if (out[j].start < r[i].start)
+				tmp[t++] = (struct vfioiommu_iova_range){ out[j].start, r[i].start - 1 };
+			if (r[i].last < out[j].last)
+				tmp[t++] = (struct vfioiommu_iova_range){ r[i].last + 1, out[j].last };
+		}
+		memcpy(out, tmp, t * sizeof(*out));
+		k = t;
+	}
+	return k;
+}
+
+static void expect_set(const vfioiommu_resv_set *s, const struct vfioiommu_resv_region *ref, size_t m,
+		       const char *what, int iter)
+{
+	struct vfioiommu_resv_region got;
+
+	if (vfioiommu_resv_set_count(s) != m)
+		fail_msg("case %d (%s): %zu regions, the reference has %zu", iter, what,
+			 vfioiommu_resv_set_count(s), m);
+	for (size_t i = 0; i < m; i++) {
+		assert_int_equal(vfioiommu_resv_set_get(s, i, &got), 0);
+		if (got.start != ref[i].start || got.last != ref[i].last || got.type != ref[i].type ||
+		    got.group != ref[i].group)
+			fail_msg("case %d (%s) region %zu: got 0x%llx-0x%llx %s group %u, want 0x%llx-0x%llx %s group %u",
+				 iter, what, i, (unsigned long long)got.start, (unsigned long long)got.last,
+				 vfioiommu_resv_type_name(got.type), got.group, (unsigned long long)ref[i].start,
+				 (unsigned long long)ref[i].last, vfioiommu_resv_type_name(ref[i].type), ref[i].group);
+	}
+}
+
+static void expect_usable(const vfioiommu_resv_set *s, uint64_t as, uint64_t al,
+			  const struct vfioiommu_iova_range *ref, size_t k, const char *what, int iter)
+{
+	vfioiommu_iova_list *u = NULL;
+	struct vfioiommu_iova_range got;
+
+	assert_int_equal(vfioiommu_resv_usable(s, as, al, &u), 0);
+	if (vfioiommu_iova_list_count(u) != k)
+		fail_msg("case %d (%s) aperture 0x%llx-0x%llx: %zu usable ranges, the reference has %zu", iter, what,
+			 (unsigned long long)as, (unsigned long long)al, vfioiommu_iova_list_count(u), k);
+	for (size_t i = 0; i < k; i++) {
+		assert_int_equal(vfioiommu_iova_list_get(u, i, &got), 0);
+		if (got.start != ref[i].start || got.last != ref[i].last)
+			fail_msg("case %d (%s) usable range %zu: got 0x%llx-0x%llx, want 0x%llx-0x%llx", iter, what, i,
+				 (unsigned long long)got.start, (unsigned long long)got.last,
+				 (unsigned long long)ref[i].start, (unsigned long long)ref[i].last);
+	}
+	vfioiommu_iova_list_free(u);
+}
+
+#define PROP_CASES 3000
+#define PROP_MAX 3000
+
+/*
+ * Random cases, small and large (both sort paths), built three ways: one
+ * vfioiommu_resv_set_new, and vfioiommu_resv_set_merge of the input cut into
+ * sets (random pieces in random order with NULL and empty entries, or one
+ * large set beside many one-region sets), all against the quadratic
+ * reference; then the usable space of each for a few apertures.
+ */
+static void test_merge_usable_property(void **state)
+{
+	static struct vfioiommu_resv_region in[PROP_MAX], ref[PROP_MAX], piece[PROP_MAX];
+	static struct vfioiommu_iova_range ru[PROP_MAX + 2], rtmp[PROP_MAX + 2];
+	static vfioiommu_resv_set *parts[2 * PROP_MAX];
+
+	for (int iter = 0; iter < PROP_CASES; iter++) {
+		enum shape sh = (enum shape)(iter % SH_COUNT);
+		unsigned int size_class = (unsigned int)(rnd() % 100);
+		size_t n = size_class < 75 ? rnd() % 41 : size_class < 98 ? 256 + rnd() % 500 : 1500 + rnd() % 1500;
+		unsigned int ngroups = sh == SH_CHAIN || rnd() % 2 ? (unsigned int)n + 1 : 1 + (unsigned int)(rnd() % 4);
+		bool spread = rnd() % 2, one_big = n >= 1500 && rnd() % 2;
+		vfioiommu_resv_set *s = NULL, *merged = NULL;
+		size_t m, nparts = 0, k;
+
+		for (size_t i = 0; i < n; i++)
+			in[i] = gen_region(sh, i, ngroups, spread);
+		if (sh == SH_CHAIN && rnd() % 2) /* the chain in reverse: every run and cluster out of input order */
+			for (size_t i = 0; i < n / 2; i++) {
+				struct vfioiommu_resv_region t = in[i];
+				in[i] = in[n - 1 - i];
+				in[n - 1 - i] = t;
+			}
+		memcpy(ref, in, n * sizeof(in[0]));
+		m = ref_normalize(ref, n);
+
+		assert_int_equal(vfioiommu_resv_set_new(&s, in, n), 0);
+		expect_set(s, ref, m, "set_new", iter);
+
+		for (size_t i = 0; i < n;) {
+			size_t len = one_big ? (i == 0 ? n / 2 : 1) : 1 + rnd() % (n / 4 + 1);
+
+			if (len > n - i)
+				len = n - i;
+			if (rnd() % 8 == 0) { /* NULL and empty sets count as empty */
+				parts[nparts] = NULL;
+				if (rnd() % 2)
+					assert_int_equal(vfioiommu_resv_set_new(&parts[nparts], NULL, 0), 0);
+				nparts++;
+			}
+			memcpy(piece, in + i, len * sizeof(in[0]));
+			assert_int_equal(vfioiommu_resv_set_new(&parts[nparts], piece, len), 0);
+			nparts++;
+			i += len;
+		}
+		for (size_t i = nparts; i > 1; i--) {
+			size_t j = rnd() % i;
+			vfioiommu_resv_set *t = parts[i - 1];
+			parts[i - 1] = parts[j];
+			parts[j] = t;
+		}
+		assert_int_equal(vfioiommu_resv_set_merge(&merged, (const vfioiommu_resv_set *const *)parts, nparts), 0);
+		expect_set(merged, ref, m, one_big ? "set_merge, one big set" : "set_merge", iter);
+
+		for (int a = 0; a < 3; a++) {
+			uint64_t as = 0, al = MAX;
+
+			if (a == 1) {
+				as = n ? in[rnd() % n].start : 0;
+				al = n ? in[rnd() % n].last : MAX;
+			} else if (a == 2) {
+				as = rnd() % 2 ? rnd() % 1024 : rnd();
+				al = rnd() % 2 ? MAX - rnd() % 1024 : rnd();
+			}
+			if (as > al) {
+				uint64_t t = as;
+				as = al;
+				al = t;
+			}
+			k = ref_usable(in, n, as, al, ru, rtmp);
+			expect_usable(s, as, al, ru, k, "set_new", iter);
+			expect_usable(merged, as, al, ru, k, "set_merge", iter);
+		}
+		for (size_t i = 0; i < nparts; i++)
+			vfioiommu_resv_set_free(parts[i]);
+		vfioiommu_resv_set_free(s);
+		vfioiommu_resv_set_free(merged);
+	}
+}
+
 /* ---------------- comparison ---------------- */
 
 static void test_compare(void **state)
@@ -506,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_usable_relaxable_and_edges),
 		cmocka_unit_test(test_usable_property),
 		cmocka_unit_test(test_set_large_matches_reference),
+		cmocka_unit_test(test_merge_usable_property),
 		cmocka_unit_test(test_compare),
 		cmocka_unit_test(test_names),
 	};
