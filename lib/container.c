@@ -479,6 +479,12 @@ static int dma_ready(struct vfioiommu_ctx *ctx)
 	return c->fd;
 }
 
+/*
+ * map and unmap run under lib/dma.c's lock, not ctx->lock (ctx.h), after the
+ * IOMMU was found set: they read only the container fd.  Should the last
+ * group leave meanwhile, the kernel answers EINVAL and lib/dma.c says so.
+ * lib/dma.c inlines the same two ioctls on its hot path.
+ */
 static int c_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, uint64_t iova, uint64_t len, uint32_t prot)
 {
 	struct kabi_vfio_dma_map m = {
@@ -486,12 +492,8 @@ static int c_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, uint64_t iova, uint6
 		.flags = ((prot & VI_PROT_READ) ? KABI_VFIO_DMA_MAP_FLAG_READ : 0) |
 			 ((prot & VI_PROT_WRITE) ? KABI_VFIO_DMA_MAP_FLAG_WRITE : 0),
 	};
-	int fd = dma_ready(ctx);
-	int rc;
+	int rc = vi_kioctl(ctx, cont(ctx)->fd, KABI_VFIO_IOMMU_MAP_DMA, &m);
 
-	if (fd < 0)
-		return fd;
-	rc = vi_kioctl(ctx, fd, KABI_VFIO_IOMMU_MAP_DMA, &m);
 	return rc < 0 ? rc : 0;
 }
 
@@ -499,17 +501,11 @@ static int unmap_flags(struct vfioiommu_ctx *ctx, uint32_t flags, uint64_t iova,
 		       uint64_t *unmapped)
 {
 	struct kabi_vfio_dma_unmap u = { .argsz = sizeof(u), .flags = flags, .iova = iova, .size = len };
-	int fd = dma_ready(ctx);
-	int rc;
+	int rc = vi_kioctl(ctx, cont(ctx)->fd, KABI_VFIO_IOMMU_UNMAP_DMA, &u);
 
-	*unmapped = 0;
-	if (fd < 0)
-		return fd;
-	rc = vi_kioctl(ctx, fd, KABI_VFIO_IOMMU_UNMAP_DMA, &u);
-	if (rc < 0)
-		return rc;
-	*unmapped = u.size;
-	return 0;
+	/* the kernel writes size back only on success */
+	*unmapped = rc < 0 ? 0 : u.size;
+	return rc < 0 ? rc : 0;
 }
 
 static int c_unmap(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint64_t *unmapped)
@@ -517,6 +513,7 @@ static int c_unmap(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint6
 	return unmap_flags(ctx, 0, iova, len, unmapped);
 }
 
+/* ctx->lock held (ctx.h): the IOMMU type and UNMAP_ALL support may be read. */
 static int c_unmap_all(struct vfioiommu_ctx *ctx, uint64_t *unmapped)
 {
 	struct vi_container *c = cont(ctx);
@@ -524,12 +521,12 @@ static int c_unmap_all(struct vfioiommu_ctx *ctx, uint64_t *unmapped)
 	uint64_t pg;
 	int rc;
 
-	if (c && c->unmap_all)
-		return unmap_flags(ctx, KABI_VFIO_DMA_UNMAP_FLAG_ALL, 0, 0, unmapped);
 	*unmapped = 0;
 	rc = dma_ready(ctx);
 	if (rc < 0)
 		return rc;
+	if (c->unmap_all)
+		return unmap_flags(ctx, KABI_VFIO_DMA_UNMAP_FLAG_ALL, 0, 0, unmapped);
 	/* before 5.12: one range from 0 to the last whole page (size must not wrap) */
 	rc = vi_type1_info(ctx, c->fd, &info, NULL);
 	if (rc < 0)

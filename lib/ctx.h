@@ -7,6 +7,7 @@
 #define VI_CTX_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -42,7 +43,10 @@ struct vi_backend_ops {
 
 	/*
 	 * DMA (lib/dma.c normalises errnos on top; these return the kernel's
-	 * errno unchanged).  prot is VI_PROT_READ | VI_PROT_WRITE.
+	 * errno unchanged).  prot is VI_PROT_READ | VI_PROT_WRITE.  map, unmap
+	 * and map_file run WITHOUT ctx->lock (under lib/dma.c's own lock, after
+	 * iova_ranges succeeded): they may read only what open() set and close()
+	 * frees (fds, object ids).  unmap_all runs under ctx->lock.
 	 */
 	int (*map)(struct vfioiommu_ctx *ctx, uint64_t vaddr, uint64_t iova, uint64_t len, uint32_t prot);
 	/* *unmapped = bytes the kernel says it unmapped */
@@ -102,7 +106,11 @@ struct vfioiommu_ctx {
 	void *log_arg;
 	int log_level;
 
-	struct vi_dma *dma;       /* lib/dma.c state, created on the first map */
+	/*
+	 * lib/dma.c state, created on the first map under ctx->lock and published
+	 * atomically: map and unmap then run under the DMA state's own lock only.
+	 */
+	_Atomic(struct vi_dma *) dma;
 };
 
 /* lib/dma.c: the address space changed (device attached or detached); ranges are re-read lazily. */

@@ -4,10 +4,17 @@
  * library's own table of mappings is what lets it tell an overlap from an
  * out-of-range IOVA, catch partial unmaps before type1 v1 silently performs
  * them, and answer translate without a syscall.
+ *
+ * Map and unmap are a hot path (a VMM maps and unmaps per I/O, a userspace
+ * driver per buffer): bench/bench_dma.c counts what the library adds to the
+ * two ioctls.  So the path takes one lock, touches no malloc, checks only
+ * what the kernel would not refuse by itself, and leaves every explanation
+ * (nearest range, which mapping overlaps, which argument) to the cold
+ * functions that run once something was refused.
  */
 #include <errno.h>
-#include <stdatomic.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,40 +23,66 @@
 #include <vfioiommu/dma.h>
 
 #include "ctx.h"
+#include "dma_lock.h"
+#include "dma_table.h"
+#include "iommufd.h"
+#include "kabi.h"
 
-struct vi_mapping {
-	uint64_t iova, len, vaddr;
-	uint32_t prot;
-	bool file; /* MAP_FILE: no process address */
-};
+#define VI_LIKELY(x) __builtin_expect(!!(x), 1)
+#define VI_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define VI_HOT_INLINE static inline __attribute__((always_inline))
+#define VI_COLD __attribute__((cold, noinline))
 
+#define VI_DMA_RW (VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE)
+#define VI_DMA_ALL (VI_DMA_RW | VFIOIOMMU_DMA_FIXED_IOVA)
+
+/*
+ * Locking.  d->mu is the one lock of map, unmap and stats: held for the whole
+ * operation, kernel call included, so two threads cannot both get a fixed
+ * IOVA the kernel gives only one of them and the table always says what the
+ * kernel holds.  It guards everything in struct vi_dma but vindexed.
+ * ctx->lock is not taken on that path: the backend's map and unmap read only
+ * what lives from its open() to its close() (ctx.h), and device open/close
+ * (under ctx->lock) only mark the ranges stale, under d->mu; the next map
+ * then re-reads them under ctx->lock, then d->mu (the order everywhere), as
+ * do the first operation (which creates this state), stats and unmap_all.
+ *
+ * translate must run concurrently with itself and must not wait for a map's
+ * kernel call, so it reads the process-address index under d->lock (shared).
+ * Writers, holding d->mu, take d->lock exclusively only while they change the
+ * index, which exists only from the first translate on.  Order: ctx->lock,
+ * d->mu, d->lock.
+ */
 struct vi_dma {
-	pthread_rwlock_t lock;
+	struct vi_dma_lock mu;
+	struct vi_dma_table t;
+	/* the owner, for the error paths: the hot paths keep fewer values alive across the kernel call */
+	struct vfioiommu_ctx *ctx;
 	/*
-	 * Set by device open/close under ctx->lock, which must not wait for
-	 * this struct's lock (map holds it while asking the backend): an atomic
-	 * flag keeps the two locks unordered.  Relaxed is enough: the flag only
-	 * asks for a re-read, and the re-read itself goes to the kernel.
+	 * The kernel's mapping limit as a table size: SIZE_MAX when unlimited,
+	 * else the live mappings at the last refresh plus the DMA_AVAIL it read
+	 * (type1 counts mappings made before we looked).  nroom is
+	 * min(nmax, t.cap), or 0 while stale: one compare tells a map it may go
+	 * ahead, and no_room() finds out why not.
 	 */
-	atomic_bool stale;
+	size_t nmax, nroom;
+	bool stale;                 /* ranges and limits must be re-read (a device came or went) */
+	/*
+	 * How map and unmap reach the kernel: the backend's ioctl inlined
+	 * (dma_kernel.h) with the fd and IOAS id, which live as long as the
+	 * backend, or its ops for a backend without an inlined form.
+	 */
+	enum { VI_KOPS, VI_KTYPE1, VI_KIOAS } kind;
+	int kfd;
+	uint32_t kioas;
+	uint64_t pgmask;            /* smallest IOMMU page - 1 */
+	uint64_t pgsizes;
 	vfioiommu_iova_list *ranges;
 	vfioiommu_iova_alloc *alloc;
-	uint64_t pgsizes;
-	int64_t avail;              /* -1: unlimited */
-	/*
-	 * Mappings live in their own allocations; two sorted pointer arrays index
-	 * them (by IOVA for map/unmap, by process address for translate), so an
-	 * insert moves pointers, never mappings, and neither index goes stale.
-	 */
-	struct vi_mapping **by_iova;
-	size_t n, cap;
-	struct vi_mapping **by_vaddr; /* process mappings only */
-	uint64_t *vend_max;           /* vend_max[i]: highest last byte among by_vaddr[0..i] */
-	size_t nv;
-	uint64_t bytes;
+	pthread_rwlock_t lock;
+	/* t.vindex for translate, which reads it without d->mu */
+	atomic_bool vindexed;
 };
-
-static void untrack(struct vi_dma *d, size_t i, size_t count);
 
 static uint64_t lowest_page(uint64_t pgsizes)
 {
@@ -84,30 +117,6 @@ static void pgsizes_text(uint64_t pgsizes, char *buf, size_t n)
 	}
 }
 
-static int dma_get(struct vfioiommu_ctx *ctx, struct vi_dma **out)
-{
-	struct vi_dma *d;
-
-	if (!ctx->be)
-		return vi_fail(ctx, -ENODEV, "no group or device is attached yet: nothing to map into");
-	if (!ctx->be->map)
-		return vi_fail(ctx, -EOPNOTSUPP, "the %s backend cannot map DMA (no-IOMMU mode?)",
-			       vfioiommu_backend_name(ctx->backend));
-	if (ctx->dma) {
-		*out = ctx->dma;
-		return 0;
-	}
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return vi_fail(ctx, -ENOMEM, "out of memory");
-	pthread_rwlock_init(&d->lock, NULL);
-	atomic_init(&d->stale, true);
-	d->avail = -1;
-	ctx->dma = d;
-	*out = d;
-	return 0;
-}
-
 /*
  * The allocator exists only once someone asks the library to choose an IOVA:
  * a VMM that maps guest RAM at fixed IOVAs never pays for it.  Built from the
@@ -120,191 +129,219 @@ static int ensure_alloc(struct vfioiommu_ctx *ctx, struct vi_dma *d)
 
 	if (d->alloc)
 		return 0;
-	rc = vfioiommu_iova_alloc_new(&alloc, d->ranges, lowest_page(d->pgsizes));
+	rc = vfioiommu_iova_alloc_new(&alloc, d->ranges, d->pgmask + 1);
 	if (rc < 0)
 		return vi_fail(ctx, rc, "cannot build the IOVA allocator (%s)", vi_errno_name(rc));
-	for (size_t i = 0; i < d->n; i++) {
+	for (size_t i = 0; i < d->t.n; i++) {
+		const struct vi_mapping *m = d->t.by_iova[i];
 		/* a live mapping outside new ranges means the kernel narrowed under us; keep going */
-		if (vfioiommu_iova_alloc_reserve(alloc, d->by_iova[i]->iova, d->by_iova[i]->len) < 0)
+		if (vfioiommu_iova_alloc_reserve(alloc, m->iova, m->len) < 0)
 			vi_log(ctx, VFIOIOMMU_LOG_WARNING, "mapping at 0x%" PRIx64 " is outside the usable ranges",
-			       d->by_iova[i]->iova);
+			       m->iova);
 	}
 	d->alloc = alloc;
 	return 0;
 }
 
-/* Re-read ranges and limits from the kernel; the allocator is rebuilt on its next use. */
-static int refresh_locked(struct vfioiommu_ctx *ctx, struct vi_dma *d)
+static void set_room(struct vi_dma *d)
+{
+	d->nroom = d->stale ? 0 : d->nmax < d->t.cap ? d->nmax : d->t.cap;
+}
+
+/* Re-read ranges and limits from the kernel (ctx->lock and d->mu held); the allocator is rebuilt on its next use. */
+static int refresh(struct vfioiommu_ctx *ctx, struct vi_dma *d)
 {
 	vfioiommu_iova_list *ranges = NULL;
 	uint64_t pgsizes = 0;
 	int64_t avail = -1;
 	int rc;
 
-	if (!atomic_exchange_explicit(&d->stale, false, memory_order_relaxed))
-		return 0;
 	rc = ctx->be->iova_ranges(ctx, &ranges);
 	if (rc < 0)
-		goto retry_later;
+		return rc;
 	if (ctx->be->dma_limits && (rc = ctx->be->dma_limits(ctx, &pgsizes, &avail)) < 0) {
 		vfioiommu_iova_list_free(ranges);
-		goto retry_later;
+		return rc;
 	}
 	vfioiommu_iova_list_free(d->ranges);
 	vfioiommu_iova_alloc_free(d->alloc);
 	d->ranges = ranges;
 	d->alloc = NULL;
 	d->pgsizes = pgsizes;
-	/* type1 counts mappings made before we looked; keep our own bookkeeping from here */
-	d->avail = avail;
+	d->pgmask = lowest_page(pgsizes) - 1;
+	d->nmax = avail < 0 || (uint64_t)avail >= SIZE_MAX - d->t.n ? SIZE_MAX : d->t.n + (size_t)avail;
+	d->stale = false;
+	set_room(d);
+	d->kind = VI_KOPS;
+	if (ctx->be == &vi_container_ops && (d->kfd = vi_container_fd(ctx)) >= 0)
+		d->kind = VI_KTYPE1;
+	else if (ctx->be == &vi_iommufd_ops && vi_iommufd_get(ctx, &d->kfd, &d->kioas) == 0)
+		d->kind = VI_KIOAS;
 	return 0;
-retry_later:
-	atomic_store_explicit(&d->stale, true, memory_order_relaxed);
-	return rc;
 }
+
+static struct vi_dma *dma_new(void)
+{
+	struct vi_dma *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	if (vi_dma_lock_init(&d->mu) != 0) {
+		free(d);
+		return NULL;
+	}
+	if (pthread_rwlock_init(&d->lock, NULL) != 0) {
+		vi_dma_lock_destroy(&d->mu);
+		free(d);
+		return NULL;
+	}
+	atomic_init(&d->vindexed, false);
+	d->stale = true;
+	d->nmax = SIZE_MAX;
+	d->pgmask = 4095;
+	return d;
+}
+
+/*
+ * The slow start: create the state on the first call, re-read the ranges
+ * after a device came or went.  Returns the state with ctx->lock and d->mu
+ * held, or NULL with *err set and nothing held.  Until the backend exists
+ * there is nothing to map into; once it does it never changes, so the fast
+ * path needs only the state.
+ */
+static VI_COLD struct vi_dma *dma_lock_both(struct vfioiommu_ctx *ctx, int *err)
+{
+	struct vi_dma *d;
+	int rc = 0;
+
+	pthread_mutex_lock(&ctx->lock);
+	/* relaxed: only ever stored under ctx->lock, which is held */
+	d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
+	if (!d) {
+		if (!ctx->be)
+			rc = vi_fail(ctx, -ENODEV, "no group or device is attached yet: nothing to map into");
+		else if (!ctx->be->map)
+			rc = vi_fail(ctx, -EOPNOTSUPP, "the %s backend cannot map DMA (no-IOMMU mode?)",
+				     vfioiommu_backend_name(ctx->backend));
+		else if (!(d = dma_new()))
+			rc = vi_fail(ctx, -ENOMEM, "out of memory");
+		if (rc < 0)
+			goto fail;
+		d->ctx = ctx;
+		/* release: pairs with the acquire in dma_lock(); ctx->be and the backend's fds come with it */
+		atomic_store_explicit(&ctx->dma, d, memory_order_release);
+	}
+	vi_dma_lock(&d->mu);
+	if (d->stale && (rc = refresh(ctx, d)) < 0) {
+		vi_dma_unlock(&d->mu);
+		goto fail;
+	}
+	return d;
+fail:
+	pthread_mutex_unlock(&ctx->lock);
+	*err = rc;
+	return NULL;
+}
+
+static VI_COLD struct vi_dma *dma_lock_slow(struct vfioiommu_ctx *ctx, int *err)
+{
+	struct vi_dma *d = dma_lock_both(ctx, err);
+
+	/* d->mu alone protects the operation; releasing the outer lock first cannot deadlock */
+	if (d)
+		pthread_mutex_unlock(&ctx->lock);
+	return d;
+}
+
+/*
+ * The context's DMA state, locked (d->mu); on failure, return the -errno from
+ * the calling function with nothing held.  A macro so that the fast path is
+ * one load, one test and the lock, with no second test of the result.  The
+ * ranges and limits may be stale: map finds out through nroom, and unmap
+ * does not need them (it checks against the table, and the allocator it
+ * gives IOVAs back to is rebuilt at the next refresh anyway).
+ */
+#define DMA_LOCK_OR_RETURN(ctx, d)                                                                  \
+	do {                                                                                        \
+		int lock_err_;                                                                      \
+		/* acquire: pairs with the release in dma_lock_both() (ctx->be, the backend's fds) */ \
+		(d) = atomic_load_explicit(&(ctx)->dma, memory_order_acquire);                      \
+		if (VI_LIKELY((d) != NULL))                                                         \
+			vi_dma_lock(&(d)->mu);                                                      \
+		else if (!((d) = dma_lock_slow((ctx), &lock_err_)))                                 \
+			return lock_err_;                                                           \
+	} while (0)
 
 void vi_dma_ranges_changed(struct vfioiommu_ctx *ctx)
 {
-	/* called with ctx->lock held, which also guards ctx->dma itself */
-	if (ctx->dma)
-		atomic_store_explicit(&ctx->dma->stale, true, memory_order_relaxed);
+	/* ctx->lock held: ctx->dma cannot change under us (relaxed) */
+	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
+
+	/* d->mu after ctx->lock, the usual order: this waits for a map in flight, as it always did */
+	if (d) {
+		vi_dma_lock(&d->mu);
+		d->stale = true;
+		set_room(d);
+		vi_dma_unlock(&d->mu);
+	}
+}
+
+/* Record a prepared mapping; translate readers are kept out while the index changes. */
+VI_HOT_INLINE void track(struct vi_dma *d, size_t i, struct vi_mapping *m)
+{
+	if (VI_UNLIKELY(d->t.vindex)) {
+		pthread_rwlock_wrlock(&d->lock);
+		vi_tab_commit(&d->t, i, m, true);
+		pthread_rwlock_unlock(&d->lock);
+	} else {
+		vi_tab_commit(&d->t, i, m, false);
+	}
+}
+
+/* Forget by_iova[i, i + count), as track(). */
+VI_HOT_INLINE void untrack(struct vi_dma *d, size_t i, size_t count)
+{
+	if (VI_UNLIKELY(d->t.vindex)) {
+		pthread_rwlock_wrlock(&d->lock);
+		vi_tab_remove(&d->t, i, count, true);
+		pthread_rwlock_unlock(&d->lock);
+	} else {
+		vi_tab_remove(&d->t, i, count, false);
+	}
 }
 
 void vi_dma_forget(struct vfioiommu_ctx *ctx)
 {
-	struct vi_dma *d = ctx->dma;
+	/* ctx->lock held: ctx->dma cannot change under us (relaxed) */
+	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
 
-	/* called with ctx->lock held; the allocator is rebuilt from fresh ranges next time */
+	/* the allocator is rebuilt from fresh ranges next time */
 	if (!d)
 		return;
-	pthread_rwlock_wrlock(&d->lock);
-	untrack(d, 0, d->n);
-	atomic_store_explicit(&d->stale, true, memory_order_relaxed);
-	pthread_rwlock_unlock(&d->lock);
+	vi_dma_lock(&d->mu);
+	untrack(d, 0, d->t.n);
+	d->stale = true;
+	set_room(d);
+	vi_dma_unlock(&d->mu);
 }
 
 void vi_dma_destroy(struct vfioiommu_ctx *ctx)
 {
-	struct vi_dma *d = ctx->dma;
+	/* teardown: no other thread may use the context any more */
+	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
 
 	if (!d)
 		return;
-	untrack(d, 0, d->n);
+	vi_tab_free(&d->t);
 	vfioiommu_iova_list_free(d->ranges);
 	vfioiommu_iova_alloc_free(d->alloc);
-	free(d->by_iova);
-	free(d->by_vaddr);
-	free(d->vend_max);
 	pthread_rwlock_destroy(&d->lock);
+	vi_dma_lock_destroy(&d->mu);
 	free(d);
-	ctx->dma = NULL;
+	atomic_store_explicit(&ctx->dma, NULL, memory_order_relaxed);
 }
 
-/* First mapping whose last byte is >= iova. */
-static size_t lower_iova(const struct vi_dma *d, uint64_t iova)
-{
-	size_t lo = 0, hi = d->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (d->by_iova[mid]->iova + (d->by_iova[mid]->len - 1) < iova)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* First process mapping whose vaddr is >= va. */
-static size_t lower_vaddr(const struct vi_dma *d, uint64_t va)
-{
-	size_t lo = 0, hi = d->nv;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (d->by_vaddr[mid]->vaddr < va)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Recompute the running maximum from index i on (inserts and removals shift everything after i). */
-static void vend_fix(struct vi_dma *d, size_t i)
-{
-	uint64_t run = i ? d->vend_max[i - 1] : 0;
-
-	for (; i < d->nv; i++) {
-		uint64_t last = d->by_vaddr[i]->vaddr + (d->by_vaddr[i]->len - 1);
-		run = last > run ? last : run;
-		d->vend_max[i] = run;
-	}
-}
-
-static int track(struct vi_dma *d, const struct vi_mapping *m)
-{
-	struct vi_mapping *node;
-	size_t i;
-
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 64;
-		struct vi_mapping **v = realloc(d->by_iova, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		d->by_iova = v;
-		v = realloc(d->by_vaddr, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		d->by_vaddr = v;
-		uint64_t *e = realloc(d->vend_max, cap * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		d->vend_max = e;
-		d->cap = cap;
-	}
-	node = malloc(sizeof(*node));
-	if (!node)
-		return -ENOMEM;
-	*node = *m;
-	i = lower_iova(d, m->iova);
-	memmove(&d->by_iova[i + 1], &d->by_iova[i], (d->n - i) * sizeof(*d->by_iova));
-	d->by_iova[i] = node;
-	d->n++;
-	if (!m->file) {
-		i = lower_vaddr(d, m->vaddr);
-		memmove(&d->by_vaddr[i + 1], &d->by_vaddr[i], (d->nv - i) * sizeof(*d->by_vaddr));
-		d->by_vaddr[i] = node;
-		d->nv++;
-		vend_fix(d, i);
-	}
-	d->bytes += m->len;
-	return 0;
-}
-
-static void untrack(struct vi_dma *d, size_t i, size_t count)
-{
-	if (count == 0) /* also keeps memmove away from a never-allocated (NULL) table */
-		return;
-	for (size_t k = i; k < i + count; k++) {
-		struct vi_mapping *node = d->by_iova[k];
-		d->bytes -= node->len;
-		if (!node->file) {
-			/* equal vaddrs are possible (one buffer mapped twice): find this node */
-			size_t v = lower_vaddr(d, node->vaddr);
-			while (d->by_vaddr[v] != node)
-				v++;
-			memmove(&d->by_vaddr[v], &d->by_vaddr[v + 1], (d->nv - v - 1) * sizeof(*d->by_vaddr));
-			d->nv--;
-			vend_fix(d, v);
-		}
-		free(node);
-	}
-	memmove(&d->by_iova[i], &d->by_iova[i + count], (d->n - i - count) * sizeof(*d->by_iova));
-	d->n -= count;
-}
-
-static int out_of_range(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t last)
+static VI_COLD int out_of_range(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t last)
 {
 	struct vfioiommu_iova_range r;
 	size_t near = SIZE_MAX;
@@ -319,175 +356,329 @@ static int out_of_range(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t io
 		       "usable range at all", iova, last);
 }
 
-static int check_args(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t vaddr, uint64_t len,
-		      uint32_t flags, bool fixed, uint64_t iova)
+static bool in_ranges(const struct vi_dma *d, uint64_t iova, uint64_t last)
 {
-	uint64_t pg = lowest_page(d->pgsizes);
+	return vfioiommu_iova_list_contains(d->ranges, iova, last) == 1;
+}
+
+/* Which argument is wrong, once the fast check said one is. */
+static VI_COLD int args_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t vaddr, uint64_t len,
+			      uint32_t flags, uint64_t iova)
+{
+	bool fixed = flags & VFIOIOMMU_DMA_FIXED_IOVA;
+	uint64_t pg = d->pgmask + 1;
 	char sizes[128];
 
-	if (flags & ~(uint32_t)(VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE | VFIOIOMMU_DMA_FIXED_IOVA))
+	if (flags & ~(uint32_t)VI_DMA_ALL)
 		return vi_fail(ctx, -EINVAL, "unknown DMA flags 0x%x", flags);
-	if (!(flags & (VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE)))
+	if (!(flags & VI_DMA_RW))
 		return vi_fail(ctx, -EINVAL, "a DMA mapping needs VFIOIOMMU_DMA_READ and/or VFIOIOMMU_DMA_WRITE");
 	if (len == 0)
 		return vi_fail(ctx, -EINVAL, "cannot map 0 bytes");
-	if (vaddr + (len - 1) < vaddr || (fixed && iova + (len - 1) < iova))
+	if (vaddr + (len - 1) < vaddr || iova + (len - 1) < iova)
 		return vi_fail(ctx, -EINVAL, "address + length overflows 64 bits");
-	if ((vaddr | len | (fixed ? iova : 0)) & (pg - 1)) {
-		pgsizes_text(d->pgsizes, sizes, sizeof(sizes));
-		if (fixed)
-			return vi_fail(ctx, -EINVAL, "address 0x%" PRIx64 ", length 0x%" PRIx64 " and IOVA 0x%" PRIx64
-				       " must be multiples of the IOMMU page size %" PRIu64 " (supported page sizes: %s)",
-				       vaddr, len, iova, pg, sizes);
-		return vi_fail(ctx, -EINVAL, "address 0x%" PRIx64 " and length 0x%" PRIx64 " must be multiples of "
-			       "the IOMMU page size %" PRIu64 " (supported page sizes: %s)", vaddr, len, pg, sizes);
+	pgsizes_text(d->pgsizes ? d->pgsizes : pg, sizes, sizeof(sizes));
+	if (fixed)
+		return vi_fail(ctx, -EINVAL, "address 0x%" PRIx64 ", length 0x%" PRIx64 " and IOVA 0x%" PRIx64
+			       " must be multiples of the IOMMU page size %" PRIu64 " (supported page sizes: %s)",
+			       vaddr, len, iova, pg, sizes);
+	return vi_fail(ctx, -EINVAL, "address 0x%" PRIx64 " and length 0x%" PRIx64 " must be multiples of "
+		       "the IOMMU page size %" PRIu64 " (supported page sizes: %s)", vaddr, len, pg, sizes);
+}
+
+/* Every argument check of a map in one expression; args_error() tells which failed. */
+VI_HOT_INLINE bool args_bad(const struct vi_dma *d, uint64_t vaddr, uint64_t len, uint32_t flags, uint64_t iova)
+{
+	uint64_t lm1 = len - 1;
+
+	/*
+	 * 0xee: the flag values with READ and/or WRITE and nothing unknown (1-3, 5-7).
+	 * iova is 0 when the library allocates it, so the last two terms hold for both kinds.
+	 */
+	return flags > VI_DMA_ALL || !((0xeeu >> flags) & 1) || len == 0 || vaddr + lm1 < vaddr ||
+	       iova + lm1 < iova || ((vaddr | len | iova) & d->pgmask);
+}
+
+/*
+ * nroom said no (d->mu held; released and retaken when the ranges are
+ * re-read).  0 when the caller should look at nroom again, or -errno: the
+ * ranges are stale, the arguments are bad (said first, as before any other
+ * refusal), the kernel's limit is reached, or the table cannot grow.
+ */
+static VI_COLD int no_room(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t vaddr, uint64_t len,
+			   uint32_t flags, uint64_t iova)
+{
+	int rc;
+
+	if (d->stale) {
+		/* ctx->lock comes before d->mu; a refresh made meanwhile by another thread is fine */
+		vi_dma_unlock(&d->mu);
+		pthread_mutex_lock(&ctx->lock);
+		vi_dma_lock(&d->mu);
+		rc = d->stale ? refresh(ctx, d) : 0;
+		pthread_mutex_unlock(&ctx->lock);
+		return rc;
 	}
+	if (args_bad(d, vaddr, len, flags, iova))
+		return args_error(ctx, d, vaddr, len, flags, iova);
+	if (d->t.n >= d->nmax)
+		return vi_fail(ctx, -ENOSPC, "the kernel allows no more DMA mappings (type1 dma_entry_limit: "
+			       "DMA_AVAIL is 0 with %zu live mappings)", d->t.n);
+	/* the index arrays move: translate must not be reading them */
+	if (d->t.vindex)
+		pthread_rwlock_wrlock(&d->lock);
+	rc = vi_tab_grow(&d->t);
+	if (d->t.vindex)
+		pthread_rwlock_unlock(&d->lock);
+	set_room(d);
+	return rc < 0 ? vi_fail(ctx, rc, "out of memory") : 0;
+}
+
+/*
+ * A fixed IOVA that overlaps a mapping of the table.  An out-of-range request
+ * gets -ERANGE first, as the kernel would have been told nothing either way.
+ */
+static VI_COLD int overlap_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t last,
+				 const struct vi_mapping *m)
+{
+	if (!in_ranges(d, iova, last))
+		return out_of_range(ctx, d, iova, last);
+	return vi_fail(ctx, -EEXIST, "IOVA range [0x%" PRIx64 ", 0x%" PRIx64 "] overlaps the mapping "
+		       "[0x%" PRIx64 ", 0x%" PRIx64 "]", iova, last, m->iova, m->iova + m->len - 1);
+}
+
+/* A fixed IOVA must also leave the allocator's free space, when there is an allocator. */
+static VI_COLD int claim_fixed(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t len)
+{
+	int rc = vfioiommu_iova_alloc_reserve(d->alloc, iova, len);
+
+	if (rc == 0)
+		return 0;
+	if (!in_ranges(d, iova, iova + (len - 1)))
+		return out_of_range(ctx, d, iova, iova + (len - 1));
+	return vi_fail(ctx, rc == -ERANGE ? -ERANGE : -EEXIST, "IOVA 0x%" PRIx64 "+0x%" PRIx64
+		       " cannot be claimed (%s)", iova, len, vi_errno_name(rc));
+}
+
+/* Out of line (not cold: allocated IOVAs are a common case, but not the fixed-IOVA fast path). */
+static __attribute__((noinline)) int alloc_iova(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t len,
+						uint64_t align, uint64_t lo, uint64_t hi, uint64_t *iova)
+{
+	uint64_t pg = d->pgmask + 1;
+	int rc;
+
+	if (align && (align & (align - 1)))
+		return vi_fail(ctx, -EINVAL, "alignment 0x%" PRIx64 " is not a power of two", align);
+	if (lo > hi)
+		return vi_fail(ctx, -EINVAL, "empty IOVA window [0x%" PRIx64 ", 0x%" PRIx64 "]", lo, hi);
+	rc = ensure_alloc(ctx, d);
+	if (rc < 0)
+		return rc;
+	/* never hand out IOVA 0: a NULL DMA address is a sentinel to many drivers (iommufd avoids it too) */
+	if (lo < pg)
+		lo = pg;
+	rc = vfioiommu_iova_alloc_get(d->alloc, len, align > pg ? align : pg, lo, hi, iova);
+	if (rc < 0)
+		return vi_fail(ctx, rc == -ENOSPC ? -ENOSPC : rc, "no free IOVA range of 0x%" PRIx64
+			       " bytes in [0x%" PRIx64 ", 0x%" PRIx64 "] (%s)", len, lo, hi, vi_errno_name(rc));
 	return 0;
 }
 
 /*
- * Lock order: ctx->lock, then d->lock.  Map and unmap hold ctx->lock for the
- * whole operation so the backend state they use (container fd, IOAS id)
- * cannot change under them; device open/close take the same order when they
- * tell this module the address space changed.  translate takes only d->lock.
+ * The kernel refused a map.  The library does not check usable ranges before
+ * asking: both backends refuse an IOVA outside them with EINVAL (type1
+ * vfio_iommu_iova_dma_valid, iommufd iopt_check_iova; tests/vm/FACTS.md), so
+ * only an EINVAL pays for finding out whether that was the reason.  Any other
+ * errno is the kernel's own answer and is passed on.
  */
-static int with_dma(struct vfioiommu_ctx *ctx, struct vi_dma **d)
+static VI_COLD int map_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, int rc, const struct vi_mapping *m)
 {
-	int rc;
+	uint64_t iova = m->iova, len = m->len, last = iova + (len - 1);
 
-	if (!ctx)
-		return -EINVAL;
-	pthread_mutex_lock(&ctx->lock);
-	rc = dma_get(ctx, d);
-	if (rc < 0) {
-		pthread_mutex_unlock(&ctx->lock);
-		return rc;
-	}
-	pthread_rwlock_wrlock(&(*d)->lock);
-	rc = refresh_locked(ctx, *d);
-	if (rc < 0) {
-		pthread_rwlock_unlock(&(*d)->lock);
-		pthread_mutex_unlock(&ctx->lock);
-	}
-	return rc;
-}
-
-static void dma_done(struct vfioiommu_ctx *ctx, struct vi_dma *d)
-{
-	pthread_rwlock_unlock(&d->lock);
-	pthread_mutex_unlock(&ctx->lock);
-}
-
-static int kernel_map_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, int rc, uint64_t iova, uint64_t len)
-{
+	if (d->alloc)
+		vfioiommu_iova_alloc_put(d->alloc, iova, len);
+	if (rc == -ENOTTY && m->file)
+		return vi_fail(ctx, -EOPNOTSUPP, "IOMMU_IOAS_MAP_FILE is not supported by this kernel "
+			       "(needs Linux 6.13)");
+	/* an allocated IOVA is always inside the ranges, so this finds only fixed ones */
+	if (rc == -EINVAL && !in_ranges(d, iova, last))
+		return out_of_range(ctx, d, iova, last);
 	switch (rc) {
 	case -EEXIST:
 		return vi_fail(ctx, -EEXIST, "IOVA 0x%" PRIx64 "+0x%" PRIx64 " overlaps a mapping made outside "
 			       "the library", iova, len);
 	case -ENOSPC:
 		return vi_fail(ctx, -ENOSPC, "the kernel allows no more DMA mappings (type1 dma_entry_limit "
-			       "reached with %zu live mappings)", d->n);
+			       "reached with %zu live mappings)", d->t.n);
 	default:
 		return vi_fail(ctx, rc, "the kernel refused to map IOVA 0x%" PRIx64 "+0x%" PRIx64 " (%s)",
 			       iova, len, vi_errno_name(rc));
 	}
 }
 
-static int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint64_t len, uint32_t flags,
-		  uint64_t align, uint64_t lo, uint64_t hi, uint64_t *iova)
+/*
+ * The MAP and UNMAP ioctls of both backends, inlined here on the hot path
+ * with the fd and IOAS id cached at the last refresh (both live from the
+ * backend's open() to its close()): that saves an indirect call and a stack
+ * frame per operation.  They are the same calls as the backends' map and
+ * unmap ops (container.c, iommufd.c), which other backends and map_file
+ * still go through.  Each returns the ioctl's result: negative errno, or 0
+ * (or more, which the kernel never returns for these) on success.
+ */
+VI_HOT_INLINE int type1_kmap(struct vfioiommu_ctx *ctx, int fd, uint64_t vaddr, uint64_t iova, uint64_t len,
+			     uint32_t prot)
 {
-	struct vi_dma *d;
+	struct kabi_vfio_dma_map m = {
+		.argsz = sizeof(m), .vaddr = vaddr, .iova = iova, .size = len,
+		.flags = ((prot & VI_PROT_READ) ? KABI_VFIO_DMA_MAP_FLAG_READ : 0) |
+			 ((prot & VI_PROT_WRITE) ? KABI_VFIO_DMA_MAP_FLAG_WRITE : 0),
+	};
+	return vi_kioctl(ctx, fd, KABI_VFIO_IOMMU_MAP_DMA, &m);
+}
+
+/* *unmapped: the bytes the kernel says it unmapped, set only on success (the kernel writes it back only then) */
+VI_HOT_INLINE int type1_kunmap(struct vfioiommu_ctx *ctx, int fd, uint64_t iova, uint64_t len, uint64_t *unmapped)
+{
+	struct kabi_vfio_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = len };
+	int rc = vi_kioctl(ctx, fd, KABI_VFIO_IOMMU_UNMAP_DMA, &u);
+
+	if (rc >= 0)
+		*unmapped = u.size;
+	return rc;
+}
+
+/*
+ * The library always names the IOVA (FIXED_IOVA): allocation is its own, on
+ * both backends.  Written as shifts (the uAPI bits are fixed) because one
+ * compiler turned the two conditionals into eight instructions.
+ */
+_Static_assert(VI_PROT_READ == 1 && VI_PROT_WRITE == 2 && KABI_IOMMU_IOAS_MAP_READABLE == 4 &&
+	       KABI_IOMMU_IOAS_MAP_WRITEABLE == 2, "ioas_map_flags() maps the bits by shifting");
+VI_HOT_INLINE uint32_t ioas_map_flags(uint32_t prot)
+{
+	return KABI_IOMMU_IOAS_MAP_FIXED_IOVA | ((prot & VI_PROT_READ) << 2) | (prot & VI_PROT_WRITE);
+}
+
+VI_HOT_INLINE int ioas_kmap(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas, uint64_t vaddr, uint64_t iova,
+			    uint64_t len, uint32_t prot)
+{
+	struct kabi_iommu_ioas_map m = {
+		.size = sizeof(m), .flags = ioas_map_flags(prot), .ioas_id = ioas,
+		.user_va = vaddr, .length = len, .iova = iova,
+	};
+	return vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_MAP, &m);
+}
+
+VI_HOT_INLINE int ioas_kunmap(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas, uint64_t iova, uint64_t len,
+			      uint64_t *unmapped)
+{
+	struct kabi_iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = ioas, .iova = iova, .length = len };
+	int rc = vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_UNMAP, &u);
+
+	if (rc >= 0)
+		*unmapped = u.length;
+	return rc;
+}
+
+/* The backend's MAP, inlined where it can be (d->mu held, not ctx->lock: see ctx.h). */
+VI_HOT_INLINE int kmap(struct vfioiommu_ctx *ctx, const struct vi_dma *d, uint64_t vaddr, uint64_t iova,
+		       uint64_t len, uint32_t prot)
+{
+	if (d->kind == VI_KIOAS)
+		return ioas_kmap(ctx, d->kfd, d->kioas, vaddr, iova, len, prot);
+	if (d->kind == VI_KTYPE1)
+		return type1_kmap(ctx, d->kfd, vaddr, iova, len, prot);
+	return ctx->be->map(ctx, vaddr, iova, len, prot);
+}
+
+VI_HOT_INLINE int kunmap(struct vfioiommu_ctx *ctx, const struct vi_dma *d, uint64_t iova, uint64_t len,
+			 uint64_t *unmapped)
+{
+	if (d->kind == VI_KIOAS)
+		return ioas_kunmap(ctx, d->kfd, d->kioas, iova, len, unmapped);
+	if (d->kind == VI_KTYPE1)
+		return type1_kunmap(ctx, d->kfd, iova, len, unmapped);
+	/* a local of its own: the caller's count then never has its address taken and stays in a register */
+	uint64_t got = 0;
+	int rc = ctx->be->unmap(ctx, iova, len, &got);
+
+	*unmapped = got;
+	return rc;
+}
+
+VI_HOT_INLINE int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint64_t len, uint32_t flags,
+			 uint64_t align, uint64_t lo, uint64_t hi, uint64_t *iova)
+{
 	bool fixed = flags & VFIOIOMMU_DMA_FIXED_IOVA;
 	uint32_t prot = ((flags & VFIOIOMMU_DMA_READ) ? VI_PROT_READ : 0) |
 			((flags & VFIOIOMMU_DMA_WRITE) ? VI_PROT_WRITE : 0);
-	struct vi_mapping m;
+	struct vi_dma *d;
+	uint64_t at;
+	size_t i;
 	int rc;
 
 	if (!ctx)
 		return -EINVAL;
 	if (!iova)
 		return vi_fail(ctx, -EINVAL, "iova is NULL");
-	rc = with_dma(ctx, &d);
-	if (rc < 0)
-		return rc;
-	rc = check_args(ctx, d, vaddr, len, flags, fixed, *iova);
-	if (rc < 0)
-		goto out;
-	if (d->avail == 0) {
-		rc = vi_fail(ctx, -ENOSPC, "the kernel allows no more DMA mappings (type1 dma_entry_limit: "
-			     "DMA_AVAIL is 0 with %zu live mappings)", d->n);
+	DMA_LOCK_OR_RETURN(ctx, d);
+	if (fd >= 0 && !ctx->be->map_file) {
+		/* not ctx->backend: device open may be rewriting it (ctx->be never changes) */
+		rc = vi_fail(ctx, -EOPNOTSUPP, "mapping a file needs the iommufd backend (IOMMU_IOAS_MAP_FILE); "
+			     "this context uses a VFIO container");
 		goto out;
 	}
-	if (fixed) {
-		size_t i = lower_iova(d, *iova);
-		uint64_t last = *iova + (len - 1);
-		if (vfioiommu_iova_list_contains(d->ranges, *iova, last) != 1) {
-			rc = out_of_range(ctx, d, *iova, last);
+	/*
+	 * Room in the table before the kernel is asked, so recording what it
+	 * accepted cannot fail; and fresh ranges, which nroom also stands for.
+	 */
+	while (VI_UNLIKELY(d->t.n >= d->nroom))
+		if ((rc = no_room(ctx, d, vaddr, len, flags, fixed ? *iova : 0)) < 0)
+			goto out;
+	/* the allocator writes *iova itself: keeping at out of memory keeps it in a register */
+	if (!fixed) {
+		if (VI_UNLIKELY(args_bad(d, vaddr, len, flags, 0))) {
+			rc = args_error(ctx, d, vaddr, len, flags, 0);
 			goto out;
 		}
-		if (i < d->n && d->by_iova[i]->iova <= last) {
-			rc = vi_fail(ctx, -EEXIST, "IOVA range [0x%" PRIx64 ", 0x%" PRIx64 "] overlaps the mapping "
-				     "[0x%" PRIx64 ", 0x%" PRIx64 "]", *iova, last, d->by_iova[i]->iova,
-				     d->by_iova[i]->iova + d->by_iova[i]->len - 1);
-			goto out;
-		}
-		rc = d->alloc ? vfioiommu_iova_alloc_reserve(d->alloc, *iova, len) : 0;
-		if (rc < 0) {
-			rc = vi_fail(ctx, rc == -ERANGE ? -ERANGE : -EEXIST, "IOVA 0x%" PRIx64 "+0x%" PRIx64
-				     " cannot be claimed (%s)", *iova, len, vi_errno_name(rc));
-			goto out;
-		}
-	} else {
-		uint64_t pg = lowest_page(d->pgsizes);
-		if (align && (align & (align - 1))) {
-			rc = vi_fail(ctx, -EINVAL, "alignment 0x%" PRIx64 " is not a power of two", align);
-			goto out;
-		}
-		if (lo > hi) {
-			rc = vi_fail(ctx, -EINVAL, "empty IOVA window [0x%" PRIx64 ", 0x%" PRIx64 "]", lo, hi);
-			goto out;
-		}
-		rc = ensure_alloc(ctx, d);
+		rc = alloc_iova(ctx, d, len, align, lo, hi, iova);
 		if (rc < 0)
 			goto out;
-		/* never hand out IOVA 0: a NULL DMA address is a sentinel to many drivers (iommufd avoids it too) */
-		if (lo < pg)
-			lo = pg;
-		rc = vfioiommu_iova_alloc_get(d->alloc, len, align > pg ? align : pg, lo, hi, iova);
-		if (rc < 0) {
-			rc = vi_fail(ctx, rc == -ENOSPC ? -ENOSPC : rc, "no free IOVA range of 0x%" PRIx64
-				     " bytes in [0x%" PRIx64 ", 0x%" PRIx64 "] (%s)", len, lo, hi, vi_errno_name(rc));
+		at = *iova;
+		i = vi_tab_lower(&d->t, at);
+	} else {
+		at = *iova;
+		if (VI_UNLIKELY(args_bad(d, vaddr, len, flags, at))) {
+			rc = args_error(ctx, d, vaddr, len, flags, at);
 			goto out;
 		}
+		/*
+		 * Overlaps are checked here, not left to the kernel: the table has
+		 * to find the slot anyway, and the message names the mapping.
+		 * Usable ranges are not: the kernel refuses those (map_error()).
+		 */
+		i = vi_tab_lower(&d->t, at);
+		if (VI_UNLIKELY(i < d->t.n && d->t.by_iova[i]->iova <= at + (len - 1))) {
+			rc = overlap_error(ctx, d, at, at + (len - 1), d->t.by_iova[i]);
+			goto out;
+		}
+		if (VI_UNLIKELY(d->alloc != NULL) && (rc = claim_fixed(ctx, d, at, len)) < 0)
+			goto out;
 	}
+	vi_tab_prepare(&d->t, at, len, fd >= 0 ? 0 : vaddr, prot, fd >= 0);
 	if (fd >= 0)
-		rc = ctx->be->map_file(ctx, fd, vaddr, *iova, len, prot);
+		rc = ctx->be->map_file(ctx, fd, vaddr, at, len, prot);
 	else
-		rc = ctx->be->map(ctx, vaddr, *iova, len, prot);
-	if (rc < 0) {
-		if (d->alloc)
-			vfioiommu_iova_alloc_put(d->alloc, *iova, len);
-		if (rc == -ENOTTY && fd >= 0)
-			rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_IOAS_MAP_FILE is not supported by this kernel "
-				     "(needs Linux 6.13)");
-		else
-			rc = kernel_map_error(ctx, d, rc, *iova, len);
+		rc = kmap(ctx, d, vaddr, at, len, prot);
+	/* the prepared node is still t.free: naming it again keeps it out of a register across the call */
+	if (VI_UNLIKELY(rc < 0)) {
+		rc = map_error(d->ctx, d, rc, d->t.free);
 		goto out;
 	}
-	m = (struct vi_mapping){ *iova, len, fd >= 0 ? 0 : vaddr, prot, fd >= 0 };
-	rc = track(d, &m);
-	if (rc < 0) {
-		uint64_t gone;
-		ctx->be->unmap(ctx, *iova, len, &gone);
-		if (d->alloc)
-			vfioiommu_iova_alloc_put(d->alloc, *iova, len);
-		rc = vi_fail(ctx, -ENOMEM, "out of memory");
-		goto out;
-	}
-	if (d->avail > 0)
-		d->avail--;
+	track(d, i, d->t.free);
+	rc = 0;
 out:
-	dma_done(ctx, d);
+	vi_dma_unlock(&d->mu);
 	return rc;
 }
 
@@ -512,42 +703,82 @@ VFIOIOMMU_API int vfioiommu_dma_map_file(vfioiommu_ctx *ctx, int fd, uint64_t of
 		return -EINVAL;
 	if (fd < 0)
 		return vi_fail(ctx, -EBADF, "vfioiommu_dma_map_file: bad fd %d", fd);
-	if (ctx->be && !ctx->be->map_file)
-		return vi_fail(ctx, -EOPNOTSUPP, "mapping a file needs the iommufd backend "
-			       "(IOMMU_IOAS_MAP_FILE); this context uses %s", vfioiommu_backend_name(ctx->backend));
 	return do_map(ctx, offset, fd, len, flags, 0, 0, UINT64_MAX, iova);
 }
 
-static int unmap_locked(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t len)
+/*
+ * Which mappings [iova, iova + len) covers, when it is not exactly one
+ * (d->mu held): by_iova[i, *j), *want bytes.  A range that covers nothing or
+ * would split a mapping is refused here, never sent: type1 v1 would split
+ * silently, iommufd would unmap the whole mappings before failing on the cut.
+ */
+static __attribute__((noinline)) int unmap_span(struct vfioiommu_ctx *ctx, struct vi_dma *d, size_t i,
+						uint64_t iova, uint64_t len, size_t *j, uint64_t *want)
 {
-	uint64_t last = iova + (len - 1), want = 0, got = 0;
-	size_t i = lower_iova(d, iova), j;
-	int rc;
+	uint64_t last = iova + (len - 1);
+	const struct vi_mapping *cut;
+	size_t k;
 
 	if (len == 0 || last < iova)
 		return vi_fail(ctx, -EINVAL, "bad unmap range 0x%" PRIx64 "+0x%" PRIx64, iova, len);
-	for (j = i; j < d->n && d->by_iova[j]->iova <= last; j++)
-		want += d->by_iova[j]->len;
-	if (j == i)
+	*want = 0;
+	for (k = i; k < d->t.n && d->t.by_iova[k]->iova <= last; k++)
+		*want += d->t.by_iova[k]->len;
+	*j = k;
+	if (k == i)
 		return vi_fail(ctx, -ENOENT, "nothing is mapped in [0x%" PRIx64 ", 0x%" PRIx64 "]", iova, last);
-	if (d->by_iova[i]->iova < iova || d->by_iova[j - 1]->iova + (d->by_iova[j - 1]->len - 1) > last) {
-		const struct vi_mapping *cut = d->by_iova[i]->iova < iova ? d->by_iova[i] : d->by_iova[j - 1];
-		return vi_fail(ctx, -EINVAL, "partial unmap refused: [0x%" PRIx64 ", 0x%" PRIx64 "] would split "
-			       "the mapping [0x%" PRIx64 ", 0x%" PRIx64 "]; unmap whole mappings",
-			       iova, last, cut->iova, cut->iova + cut->len - 1);
-	}
-	rc = ctx->be->unmap(ctx, iova, len, &got);
+	if (d->t.by_iova[i]->iova >= iova && d->t.by_iova[k - 1]->iova + (d->t.by_iova[k - 1]->len - 1) <= last)
+		return 0;
+	cut = d->t.by_iova[i]->iova < iova ? d->t.by_iova[i] : d->t.by_iova[k - 1];
+	return vi_fail(ctx, -EINVAL, "partial unmap refused: [0x%" PRIx64 ", 0x%" PRIx64 "] would split "
+		       "the mapping [0x%" PRIx64 ", 0x%" PRIx64 "]; unmap whole mappings",
+		       iova, last, cut->iova, cut->iova + cut->len - 1);
+}
+
+static VI_COLD int unmap_error(struct vfioiommu_ctx *ctx, int rc, uint64_t iova, uint64_t len, uint64_t got,
+			       uint64_t want)
+{
+	uint64_t last = iova + (len - 1);
+
 	if (rc < 0)
 		return vi_fail(ctx, rc, "the kernel refused to unmap [0x%" PRIx64 ", 0x%" PRIx64 "] (%s)",
 			       iova, last, vi_errno_name(rc));
-	if (got != want)
-		return vi_fail(ctx, -EIO, "the kernel unmapped 0x%" PRIx64 " bytes of [0x%" PRIx64 ", 0x%" PRIx64
-			       "], the library expected 0x%" PRIx64 ": mappings were changed behind its back",
-			       got, iova, last, want);
+	return vi_fail(ctx, -EIO, "the kernel unmapped 0x%" PRIx64 " bytes of [0x%" PRIx64 ", 0x%" PRIx64
+		       "], the library expected 0x%" PRIx64 ": mappings were changed behind its back",
+		       got, iova, last, want);
+}
+
+/* Unmap by_iova[i], one whole mapping of len bytes at iova (d->mu held). */
+VI_HOT_INLINE int unmap_one(struct vfioiommu_ctx *ctx, struct vi_dma *d, size_t i, uint64_t iova, uint64_t len)
+{
+	uint64_t got = 0;
+	int rc = kunmap(ctx, d, iova, len, &got);
+
+	if (VI_UNLIKELY(rc < 0))
+		return unmap_error(ctx, rc, iova, len, 0, len);
+	if (VI_UNLIKELY(got != len))
+		return unmap_error(ctx, 0, iova, len, got, len);
+	if (VI_UNLIKELY(d->alloc != NULL))
+		vfioiommu_iova_alloc_put(d->alloc, iova, len);
+	untrack(d, i, 1);
+	return 0;
+}
+
+/* Anything but one whole mapping (d->mu held). */
+static __attribute__((noinline)) int unmap_span_of(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova,
+						   uint64_t len)
+{
+	size_t i = vi_tab_lower(&d->t, iova), j;
+	uint64_t want, got = 0;
+	int rc = unmap_span(ctx, d, i, iova, len, &j, &want);
+
+	if (rc < 0)
+		return rc;
+	rc = kunmap(ctx, d, iova, len, &got);
+	if (rc < 0 || got != want)
+		return unmap_error(ctx, rc < 0 ? rc : 0, iova, len, got, want);
 	for (size_t k = i; d->alloc && k < j; k++)
-		vfioiommu_iova_alloc_put(d->alloc, d->by_iova[k]->iova, d->by_iova[k]->len);
-	if (d->avail >= 0)
-		d->avail += (int64_t)(j - i);
+		vfioiommu_iova_alloc_put(d->alloc, d->t.by_iova[k]->iova, d->t.by_iova[k]->len);
 	untrack(d, i, j - i);
 	return 0;
 }
@@ -555,12 +786,19 @@ static int unmap_locked(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t io
 VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len)
 {
 	struct vi_dma *d;
-	int rc = with_dma(ctx, &d);
+	size_t i;
+	int rc;
 
-	if (rc < 0)
-		return rc;
-	rc = unmap_locked(ctx, d, iova, len);
-	dma_done(ctx, d);
+	if (!ctx)
+		return -EINVAL;
+	DMA_LOCK_OR_RETURN(ctx, d);
+	/* the common case, exactly one whole mapping, is one exact lookup and no other check */
+	i = vi_tab_find(&d->t, iova);
+	if (VI_LIKELY(i < d->t.n && d->t.by_iova[i]->len == len))
+		rc = unmap_one(ctx, d, i, iova, len);
+	else
+		rc = unmap_span_of(ctx, d, iova, len);
+	vi_dma_unlock(&d->mu);
 	return rc;
 }
 
@@ -568,16 +806,17 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_at(vfioiommu_ctx *ctx, uint64_t iova)
 {
 	struct vi_dma *d;
 	size_t i;
-	int rc = with_dma(ctx, &d);
+	int rc;
 
-	if (rc < 0)
-		return rc;
-	i = lower_iova(d, iova);
-	if (i == d->n || d->by_iova[i]->iova != iova)
+	if (!ctx)
+		return -EINVAL;
+	DMA_LOCK_OR_RETURN(ctx, d);
+	i = vi_tab_find(&d->t, iova);
+	if (i == d->t.n)
 		rc = vi_fail(ctx, -ENOENT, "no mapping starts at IOVA 0x%" PRIx64, iova);
 	else
-		rc = unmap_locked(ctx, d, iova, d->by_iova[i]->len);
-	dma_done(ctx, d);
+		rc = unmap_one(ctx, d, i, iova, d->t.by_iova[i]->len);
+	vi_dma_unlock(&d->mu);
 	return rc;
 }
 
@@ -585,26 +824,31 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_all(vfioiommu_ctx *ctx)
 {
 	struct vi_dma *d;
 	uint64_t got = 0;
-	int rc = with_dma(ctx, &d);
+	int rc = 0;
 
-	if (rc < 0)
+	if (!ctx)
+		return -EINVAL;
+	/* the backend's unmap_all may read state that device open/close change (ctx.h) */
+	d = dma_lock_both(ctx, &rc);
+	if (!d)
 		return rc;
 	if (ctx->be->unmap_all) {
 		rc = ctx->be->unmap_all(ctx, &got);
 		if (rc < 0)
 			rc = vi_fail(ctx, rc, "the kernel refused to unmap everything (%s)", vi_errno_name(rc));
 	} else {
-		while (d->n && rc == 0)
-			rc = unmap_locked(ctx, d, d->by_iova[d->n - 1]->iova, d->by_iova[d->n - 1]->len);
+		while (d->t.n && rc == 0) {
+			const struct vi_mapping *m = d->t.by_iova[d->t.n - 1];
+			rc = unmap_one(ctx, d, d->t.n - 1, m->iova, m->len);
+		}
 	}
 	if (rc == 0) {
-		for (size_t k = 0; d->alloc && k < d->n; k++)
-			vfioiommu_iova_alloc_put(d->alloc, d->by_iova[k]->iova, d->by_iova[k]->len);
-		if (d->avail >= 0)
-			d->avail += (int64_t)d->n;
-		untrack(d, 0, d->n);
+		for (size_t k = 0; d->alloc && k < d->t.n; k++)
+			vfioiommu_iova_alloc_put(d->alloc, d->t.by_iova[k]->iova, d->t.by_iova[k]->len);
+		untrack(d, 0, d->t.n);
 	}
-	dma_done(ctx, d);
+	vi_dma_unlock(&d->mu);
+	pthread_mutex_unlock(&ctx->lock);
 	return rc;
 }
 
@@ -613,41 +857,32 @@ VFIOIOMMU_API int vfioiommu_dma_translate(vfioiommu_ctx *ctx, const void *vaddr,
 {
 	struct vi_dma *d;
 	uint64_t va = (uint64_t)(uintptr_t)vaddr, last = va + (len ? len - 1 : 0);
-	size_t lo = 0, hi;
-	int rc = -ENOENT;
+	bool found;
 
 	if (!ctx || !iova || last < va)
 		return ctx ? vi_fail(ctx, -EINVAL, "bad translate arguments") : -EINVAL;
-	pthread_mutex_lock(&ctx->lock);
-	d = ctx->dma;
-	pthread_mutex_unlock(&ctx->lock);
+	/* acquire: pairs with the release in dma_lock_both() */
+	d = atomic_load_explicit(&ctx->dma, memory_order_acquire);
 	if (!d)
 		return vi_fail(ctx, -ENOENT, "address %p is not mapped (nothing is)", vaddr);
-	pthread_rwlock_rdlock(&d->lock);
 	/*
-	 * Last mapping whose vaddr <= va, then back over earlier ones (a buffer
-	 * mapped twice, or a large mapping enclosing later small ones) only while
-	 * some earlier mapping still reaches far enough: misses stay cheap.
+	 * The first translate builds the index; from then on every writer keeps
+	 * it up to date.  No reader is inside it before vindexed is set.
+	 * Acquire: pairs with the release below, so a reader sees the built index.
 	 */
-	hi = d->nv;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (d->by_vaddr[mid]->vaddr <= va)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	while (lo-- > 0 && d->vend_max[lo] >= last) {
-		const struct vi_mapping *m = d->by_vaddr[lo];
-		if (m->vaddr + (m->len - 1) >= last) {
-			*iova = m->iova + (va - m->vaddr);
-			rc = 0;
-			break;
+	if (!atomic_load_explicit(&d->vindexed, memory_order_acquire)) {
+		vi_dma_lock(&d->mu);
+		if (!d->t.vindex) {
+			vi_tab_vindex_build(&d->t);
+			atomic_store_explicit(&d->vindexed, true, memory_order_release);
 		}
+		vi_dma_unlock(&d->mu);
 	}
+	pthread_rwlock_rdlock(&d->lock);
+	found = vi_tab_translate(&d->t, va, last, iova);
 	pthread_rwlock_unlock(&d->lock);
-	return rc ? vi_fail(ctx, -ENOENT, "address %p (+%" PRIu64 ") is not inside one DMA mapping", vaddr, len)
-		  : 0;
+	return found ? 0 : vi_fail(ctx, -ENOENT, "address %p (+%" PRIu64 ") is not inside one DMA mapping",
+				   vaddr, len);
 }
 
 VFIOIOMMU_API int vfioiommu_dma_stats(vfioiommu_ctx *ctx, struct vfioiommu_dma_stats *out)
@@ -659,13 +894,15 @@ VFIOIOMMU_API int vfioiommu_dma_stats(vfioiommu_ctx *ctx, struct vfioiommu_dma_s
 		return -EINVAL;
 	if (!out)
 		return vi_fail(ctx, -EINVAL, "out is NULL");
-	rc = with_dma(ctx, &d);
-	if (rc < 0)
+	/* fresh limits: through ctx->lock, like every call that may re-read them */
+	d = dma_lock_both(ctx, &rc);
+	if (!d)
 		return rc;
-	out->mappings = d->n;
-	out->mapped_bytes = d->bytes;
-	out->dma_avail = d->avail;
+	out->mappings = d->t.n;
+	out->mapped_bytes = d->t.bytes;
+	out->dma_avail = d->nmax == SIZE_MAX ? -1 : d->t.n >= d->nmax ? 0 : (int64_t)(d->nmax - d->t.n);
 	out->pgsizes = d->pgsizes;
-	dma_done(ctx, d);
+	vi_dma_unlock(&d->mu);
+	pthread_mutex_unlock(&ctx->lock);
 	return 0;
 }

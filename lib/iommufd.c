@@ -308,6 +308,10 @@ static uint32_t map_flags(uint32_t prot)
 	       ((prot & VI_PROT_WRITE) ? KABI_IOMMU_IOAS_MAP_WRITEABLE : 0);
 }
 
+/*
+ * map, map_file and unmap run without ctx->lock (ctx.h): they read only the
+ * fd and IOAS id.  lib/dma.c inlines the same MAP and UNMAP on its hot path.
+ */
 static int i_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, uint64_t iova, uint64_t len, uint32_t prot)
 {
 	struct vi_iommufd *p = priv(ctx);
