@@ -227,7 +227,9 @@ int vi_sysfs_device_driver(struct vfioiommu_ctx *c, const char *bdf, char *buf, 
 	}
 	if (rc < 0)
 		return (int)rc;
-	snprintf(buf, n, "%s", basename_of(link));
+	/* a cut driver name would compare equal to the wrong driver: refuse it instead */
+	if ((size_t)snprintf(buf, n, "%s", basename_of(link)) >= n)
+		return -ENAMETOOLONG;
 	return 0;
 }
 

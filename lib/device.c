@@ -321,8 +321,8 @@ static int region_query(struct vfioiommu_device *dev, uint32_t index, struct vi_
 
 int vi_dev_region_locked(struct vfioiommu_device *dev, uint32_t index, const struct vi_region **out)
 {
-	const struct vi_device_info *info;
-	struct vi_region *r;
+	const struct vi_device_info *info = NULL;
+	struct vi_region *r = NULL;
 	int rc = vi_dev_info_locked(dev, &info);
 
 	if (rc < 0)
@@ -343,7 +343,7 @@ int vi_dev_region_locked(struct vfioiommu_device *dev, uint32_t index, const str
 
 int vi_dev_region_copy(struct vfioiommu_device *dev, uint32_t index, struct vi_region *out)
 {
-	const struct vi_region *r;
+	const struct vi_region *r = NULL;
 	int rc;
 
 	pthread_mutex_lock(&dev->ctx->lock);

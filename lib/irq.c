@@ -270,7 +270,7 @@ VFIOIOMMU_API int vfioiommu_irq_enable(vfioiommu_device *dev, uint32_t index, ui
 
 VFIOIOMMU_API int vfioiommu_irq_eventfd(vfioiommu_device *dev, uint32_t index, uint32_t vector)
 {
-	struct vi_irq *q;
+	struct vi_irq *q = NULL;
 	int rc;
 
 	if (!dev)
@@ -290,7 +290,7 @@ VFIOIOMMU_API int vfioiommu_irq_eventfd(vfioiommu_device *dev, uint32_t index, u
 static int action(struct vfioiommu_device *dev, uint32_t index, uint32_t start, uint32_t count, uint32_t act,
 		  const char *what)
 {
-	struct vi_irq *q;
+	struct vi_irq *q = NULL;
 	int rc;
 
 	if (!dev)
@@ -342,7 +342,7 @@ static void drop_all(struct vfioiommu_device *dev, struct vi_irq *q)
 
 VFIOIOMMU_API int vfioiommu_irq_disable(vfioiommu_device *dev, uint32_t index)
 {
-	struct vi_irq *q;
+	struct vi_irq *q = NULL;
 	int rc;
 
 	if (!dev)
@@ -368,7 +368,7 @@ VFIOIOMMU_API int vfioiommu_irq_disable(vfioiommu_device *dev, uint32_t index)
 
 VFIOIOMMU_API int vfioiommu_device_request_eventfd(vfioiommu_device *dev, int *fd)
 {
-	struct vi_irq *q;
+	struct vi_irq *q = NULL;
 	int rc;
 
 	if (!dev)

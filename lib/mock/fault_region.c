@@ -109,7 +109,7 @@ fail:
 
 int vm_fault_region_fd(struct vm_device *d)
 {
-	struct fr_state *s;
+	struct fr_state *s = NULL;
 	int rc = state_get(d, &s);
 
 	return rc < 0 ? rc : s->memfd;
@@ -164,7 +164,7 @@ VFIOIOMMU_API int vfioiommu_mock_device_push_fault(vfioiommu_mock *m, const char
 						   const struct vfioiommu_fault *rec)
 {
 	struct vm_device *d;
-	struct fr_state *s;
+	struct fr_state *s = NULL;
 	uint32_t cons, slot;
 	int rc;
 
@@ -204,7 +204,7 @@ VFIOIOMMU_API int vfioiommu_mock_device_poke_fault(vfioiommu_mock *m, const char
 {
 	static const size_t offs[] = { VI_COMPAT_SIZE, VI_COMPAT_PROD, VI_COMPAT_CONS, VI_COMPAT_WAKE };
 	struct vm_device *d;
-	struct fr_state *s;
+	struct fr_state *s = NULL;
 	int rc;
 
 	if (!m || !bdf || which >= sizeof(offs) / sizeof(offs[0]))
