@@ -238,7 +238,10 @@ static int set_iommu(struct vfioiommu_ctx *ctx)
 	if (rc < 0)
 		return vi_fail(ctx, rc, "VFIO_CHECK_EXTENSION(UNMAP_ALL) failed: %s", vi_errno_name(rc));
 	c->unmap_all = rc > 0;
-	rc = kcheck_ext(ctx, c->fd, KABI_VFIO_TYPE1v2_IOMMU);
+	if (ctx->mode == VFIOIOMMU_MODE_TYPE1)
+		rc = 0; /* the caller wants v1 unmap semantics: do not even ask for v2 */
+	else
+		rc = kcheck_ext(ctx, c->fd, KABI_VFIO_TYPE1v2_IOMMU);
 	if (rc < 0)
 		return vi_fail(ctx, rc, "VFIO_CHECK_EXTENSION(TYPE1v2) failed: %s", vi_errno_name(rc));
 	if (rc > 0)
@@ -248,10 +251,13 @@ static int set_iommu(struct vfioiommu_ctx *ctx)
 	if (rc < 0)
 		return vi_fail(ctx, rc, "VFIO_CHECK_EXTENSION(TYPE1) failed: %s", vi_errno_name(rc));
 	if (rc == 0)
-		return vi_fail(ctx, -EOPNOTSUPP,
-			       "the kernel offers neither VFIO_TYPE1v2_IOMMU nor VFIO_TYPE1_IOMMU "
-			       "(vfio_iommu_type1 not loaded, or a platform without type1)");
+		return vi_fail(ctx, -EOPNOTSUPP, "the kernel offers %s (vfio_iommu_type1 not loaded, or a "
+			       "platform without type1)", ctx->mode == VFIOIOMMU_MODE_TYPE1 ?
+			       "no VFIO_TYPE1_IOMMU, which VFIOIOMMU_MODE_TYPE1 asks for" :
+			       "neither VFIO_TYPE1v2_IOMMU nor VFIO_TYPE1_IOMMU");
 	return set_type(ctx, KABI_VFIO_TYPE1_IOMMU, VFIOIOMMU_BACKEND_TYPE1,
+			ctx->mode == VFIOIOMMU_MODE_TYPE1 ?
+			"VFIOIOMMU_MODE_TYPE1 asks for it (partial unmaps allowed)" :
 			"the kernel does not offer VFIO_TYPE1v2_IOMMU, so type1 (partial unmaps allowed)");
 }
 

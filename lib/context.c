@@ -26,7 +26,7 @@ VFIOIOMMU_API int vfioiommu_ctx_new(vfioiommu_ctx **out, const struct vfioiommu_
 	/* size lets later versions append fields; a caller built against them still works here */
 	if (opts && opts->size < offsetof(struct vfioiommu_ctx_opts, log_level) + sizeof(int))
 		return -EINVAL;
-	if (opts && opts->mode > VFIOIOMMU_MODE_NOIOMMU)
+	if (opts && opts->mode > VFIOIOMMU_MODE_TYPE1)
 		return -EINVAL;
 	if (opts && opts->sysfs_root) {
 		if (!opts->sysfs_root[0] || strlen(opts->sysfs_root) >= VI_PATH_MAX - 128)
@@ -335,9 +335,11 @@ static int choose_backend(struct vfioiommu_ctx *ctx, const char *bdf)
 		break;
 	case VFIOIOMMU_MODE_CONTAINER:
 	case VFIOIOMMU_MODE_NOIOMMU:
+	case VFIOIOMMU_MODE_TYPE1:
 		be = &vi_container_ops;
 		snprintf(ctx->backend_reason, sizeof(ctx->backend_reason), "container: requested by the caller%s",
-			 ctx->mode == VFIOIOMMU_MODE_NOIOMMU ? " (no-IOMMU mode)" : "");
+			 ctx->mode == VFIOIOMMU_MODE_NOIOMMU ? " (no-IOMMU mode)" :
+			 ctx->mode == VFIOIOMMU_MODE_TYPE1 ? " (type1 asked for)" : "");
 		break;
 	default:
 		rc = choose_auto(ctx, bdf, &be);

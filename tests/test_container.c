@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
 #include <cmocka.h>
 
+#include <vfioiommu/dma.h>
 #include "helpers.h"
 #include "ctx.h"
 #include "door.h"
@@ -180,9 +182,9 @@ static int filter_ioctl(void *priv, int fd, unsigned long req, void *arg)
 	return inner->ioctl(priv, fd, req, arg);
 }
 
-static vfioiommu_ctx *filtered_ctx(vfioiommu_mock *m, struct vfioiommu_door *door)
+static vfioiommu_ctx *filtered_ctx_mode(vfioiommu_mock *m, struct vfioiommu_door *door, enum vfioiommu_mode mode)
 {
-	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = VFIOIOMMU_MODE_CONTAINER, .door = door };
+	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = mode, .door = door };
 	vfioiommu_ctx *ctx = NULL;
 
 	inner = vfioiommu_mock_door(m);
@@ -190,6 +192,11 @@ static vfioiommu_ctx *filtered_ctx(vfioiommu_mock *m, struct vfioiommu_door *doo
 	door->ioctl = filter_ioctl;
 	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), 0);
 	return ctx;
+}
+
+static vfioiommu_ctx *filtered_ctx(vfioiommu_mock *m, struct vfioiommu_door *door)
+{
+	return filtered_ctx_mode(m, door, VFIOIOMMU_MODE_CONTAINER);
 }
 
 static void type1_fallback(void **state)
@@ -212,6 +219,37 @@ static void type1_fallback(void **state)
 	th_assert_msg(vfioiommu_strerror(ctx), "neither", NULL);
 	assert_int_equal(vfioiommu_mock_open_fds(m), 1);
 	deny = 0;
+	done(ctx, m);
+}
+
+/* The caller asks for type1 although v2 exists: same DMA meaning, reason says why. */
+static void type1_on_request(void **state)
+{
+	vfioiommu_mock *m = th_mock(th_host_default);
+	struct vfioiommu_door door;
+	vfioiommu_ctx *ctx = th_ctx(m, VFIOIOMMU_MODE_TYPE1);
+	struct vfioiommu_iommu_info info = { .size = sizeof(info) };
+	void *buf = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t iova = 0x100000;
+
+	assert_true(buf != MAP_FAILED);
+	assert_int_equal(vfioiommu_ctx_add_group(ctx, 3), 0);
+	assert_int_equal(vfioiommu_ctx_backend(ctx), VFIOIOMMU_BACKEND_TYPE1);
+	th_assert_msg(vfioiommu_ctx_backend_reason(ctx), "type1 asked for", "VFIOIOMMU_MODE_TYPE1", NULL);
+	assert_int_equal(vfioiommu_ctx_iommu_info(ctx, &info, NULL), 0);
+	assert_int_equal(vfioiommu_dma_map(ctx, buf, 2 * 4096, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &iova), 0);
+	/* v1 would split-unmap the whole mapping; the library refuses before the kernel sees it */
+	assert_int_equal(vfioiommu_dma_unmap(ctx, iova, 4096), -EINVAL);
+	assert_int_equal(vfioiommu_dma_unmap(ctx, iova, 2 * 4096), 0);
+	vfioiommu_ctx_destroy(ctx);
+
+	/* a kernel without type1 at all */
+	ctx = filtered_ctx_mode(m, &door, VFIOIOMMU_MODE_TYPE1);
+	deny = 1u << KABI_VFIO_TYPE1_IOMMU;
+	assert_int_equal(vfioiommu_ctx_add_group(ctx, 3), -EOPNOTSUPP);
+	th_assert_msg(vfioiommu_strerror(ctx), "no VFIO_TYPE1_IOMMU", "VFIOIOMMU_MODE_TYPE1", NULL);
+	deny = 0;
+	munmap(buf, 2 * 4096);
 	done(ctx, m);
 }
 
@@ -360,6 +398,7 @@ int main(void)
 		cmocka_unit_test(no_container_node),
 		cmocka_unit_test(noiommu_only_on_request),
 		cmocka_unit_test(type1_fallback),
+		cmocka_unit_test(type1_on_request),
 		cmocka_unit_test(api_version_mismatch),
 		cmocka_unit_test(compat_container_detected),
 		cmocka_unit_test(step_failures_undo),

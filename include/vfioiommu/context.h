@@ -39,6 +39,16 @@ enum vfioiommu_mode {
 	VFIOIOMMU_MODE_IOMMUFD = 2,
 	/** A VFIO container in no-IOMMU mode (unsafe, taints the kernel).  Only on request. */
 	VFIOIOMMU_MODE_NOIOMMU = 3,
+	/**
+	 * A VFIO container with the original VFIO_TYPE1_IOMMU even where type1v2
+	 * exists, as an old kernel would give: for testing code that must also
+	 * run there.  The kernel would then take an unmap covering part of a
+	 * mapping and remove all of it; the library refuses such an unmap on
+	 * every backend (-EINVAL, see dma.h), so its DMA calls mean the same.
+	 * Adding the first group fails with -EOPNOTSUPP where the kernel offers
+	 * no type1.
+	 */
+	VFIOIOMMU_MODE_TYPE1 = 4,
 };
 
 /** What the library picked.  NONE until the first group or device is added. */

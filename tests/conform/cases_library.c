@@ -13,7 +13,8 @@
 
 #include "conform.h"
 
-enum { LIB_TYPE1V2, LIB_TYPE1, LIB_IOMMUFD, LIB_AUTO };
+/* LIB_TYPE1: a kernel without v2 (filtered door); LIB_TYPE1_MODE: v2 exists, the caller asks for type1 */
+enum { LIB_TYPE1V2, LIB_TYPE1, LIB_TYPE1_MODE, LIB_IOMMUFD, LIB_AUTO };
 
 static const struct {
 	enum vfioiommu_mode mode;
@@ -23,6 +24,7 @@ static const struct {
 } want[] = {
 	[LIB_TYPE1V2] = { VFIOIOMMU_MODE_CONTAINER, VFIOIOMMU_BACKEND_TYPE1V2, "type1v2", VFIOIOMMU_IOVA_SRC_TYPE1_CAP },
 	[LIB_TYPE1] = { VFIOIOMMU_MODE_CONTAINER, VFIOIOMMU_BACKEND_TYPE1, "type1", VFIOIOMMU_IOVA_SRC_TYPE1_CAP },
+	[LIB_TYPE1_MODE] = { VFIOIOMMU_MODE_TYPE1, VFIOIOMMU_BACKEND_TYPE1, "type1 asked for", VFIOIOMMU_IOVA_SRC_TYPE1_CAP },
 	[LIB_IOMMUFD] = { VFIOIOMMU_MODE_IOMMUFD, VFIOIOMMU_BACKEND_IOMMUFD, "iommufd", VFIOIOMMU_IOVA_SRC_IOAS_RANGES },
 	[LIB_AUTO] = { VFIOIOMMU_MODE_AUTO, VFIOIOMMU_BACKEND_IOMMUFD, "/dev/iommu", VFIOIOMMU_IOVA_SRC_IOAS_RANGES },
 };
@@ -121,7 +123,7 @@ static void open_all(struct cf_t *t, unsigned long be)
 		cf_fail(t, "backend reason: expected a mention of \"%s\" got \"%s\"", want[be].reason_word,
 			vfioiommu_ctx_backend_reason(l.ctx));
 	cf_val(t, "vfioiommu_ctx_container_is_iommufd (this kernel has no IOMMUFD_VFIO_CONTAINER)",
-	       be <= LIB_TYPE1 ? 0 : -ENODEV, vfioiommu_ctx_container_is_iommufd(l.ctx));
+	       be <= LIB_TYPE1_MODE ? 0 : -ENODEV, vfioiommu_ctx_container_is_iommufd(l.ctx));
 	if (!lib_rc(t, l.ctx, "vfioiommu_ctx_iova_ranges", 0, vfioiommu_ctx_iova_ranges(l.ctx, &kernel)))
 		goto out;
 	cf_val(t, "ranges source tag", want[be].src, vfioiommu_iova_list_source(kernel));
@@ -229,7 +231,7 @@ static void dma(struct cf_t *t, unsigned long be)
 	if (lib_rc(t, l.ctx, "vfioiommu_dma_stats", 0, vfioiommu_dma_stats(l.ctx, &st))) {
 		cf_val(t, "stats: mappings", 2, (long long)st.mappings);
 		cf_hex(t, "stats: mapped bytes", 0x210000, st.mapped_bytes);
-		cf_val(t, "stats: dma_avail", be <= LIB_TYPE1 ? 65533 : -1, st.dma_avail);
+		cf_val(t, "stats: dma_avail", be <= LIB_TYPE1_MODE ? 65533 : -1, st.dma_avail);
 	}
 	lib_rc(t, l.ctx, "unmap_all", 0, vfioiommu_dma_unmap_all(l.ctx));
 	lib_rc(t, l.ctx, "unmap after unmap_all", -ENOENT, vfioiommu_dma_unmap(l.ctx, 0x400000, 0x200000));
@@ -246,10 +248,12 @@ out:
 const struct cf_case cf_cases_library[] = {
 	{ "lib.open.type1v2", open_all, LIB_TYPE1V2, 0, NULL, NULL },
 	{ "lib.open.type1", open_all, LIB_TYPE1, 0, NULL, NULL },
+	{ "lib.open.type1mode", open_all, LIB_TYPE1_MODE, 0, NULL, NULL },
 	{ "lib.open.iommufd", open_all, LIB_IOMMUFD, 0, NULL, NULL },
 	{ "lib.open.auto", open_all, LIB_AUTO, 0, NULL, NULL },
 	{ "lib.dma.type1v2", dma, LIB_TYPE1V2, 0, NULL, NULL },
 	{ "lib.dma.type1", dma, LIB_TYPE1, 0, NULL, NULL },
+	{ "lib.dma.type1mode", dma, LIB_TYPE1_MODE, 0, NULL, NULL },
 	{ "lib.dma.iommufd", dma, LIB_IOMMUFD, 0, NULL, NULL },
 };
 const size_t cf_ncases_library = sizeof(cf_cases_library) / sizeof(cf_cases_library[0]);
