@@ -16,17 +16,11 @@
 
 #include <cmocka.h>
 
+#include "device_fixture.h"
 #include "helpers.h"
 #include "device.h"
 #include "kabi_device.h"
 
-static const char host[] =
-	"group 3\n"
-	"  device 0000:00:03.0 vfio-pci\n"
-	"group 10\n"
-	"  device 0000:03:00.0 vfio-pci model=nvme\n"
-	"group 12\n"
-	"  device 0000:00:02.0 vfio-pci model=igd\n";
 
 static const enum vfioiommu_mode modes[] = { VFIOIOMMU_MODE_CONTAINER, VFIOIOMMU_MODE_IOMMUFD };
 
@@ -38,7 +32,7 @@ struct env {
 
 static void env_open(struct env *e, enum vfioiommu_mode mode, const char *bdf, unsigned int hostile)
 {
-	e->m = th_mock(host);
+	e->m = th_mock(df_host);
 	vfioiommu_mock_set_hostile(e->m, hostile);
 	e->ctx = th_ctx(e->m, mode);
 	assert_int_equal(vfioiommu_device_open(e->ctx, bdf, &e->dev), 0);
@@ -397,7 +391,7 @@ static void hostile(void **state)
 static vfioiommu_mock *sweep_setup(void *arg)
 {
 	(void)arg;
-	return th_mock(host);
+	return th_mock(df_host);
 }
 
 static int sweep_body(vfioiommu_mock *m, void *arg)

@@ -21,15 +21,9 @@
 
 #include <cmocka.h>
 
+#include "device_fixture.h"
 #include "helpers.h"
 
-static const char host[] =
-	"group 3\n"
-	"  device 0000:00:03.0 vfio-pci\n"
-	"group 10\n"
-	"  device 0000:03:00.0 vfio-pci model=nvme\n"
-	"group 12\n"
-	"  device 0000:00:02.0 vfio-pci model=igd\n";
 
 struct env {
 	vfioiommu_mock *m;
@@ -40,7 +34,7 @@ struct env {
 
 static void env_open(struct env *e, enum vfioiommu_mode mode, const char *bdf)
 {
-	e->m = th_mock(host);
+	e->m = th_mock(df_host);
 	e->ctx = th_ctx(e->m, mode);
 	e->bdf = bdf;
 	assert_int_equal(vfioiommu_device_open(e->ctx, bdf, &e->dev), 0);
@@ -273,7 +267,7 @@ static void request(void **state)
 static vfioiommu_mock *sweep_setup(void *arg)
 {
 	(void)arg;
-	return th_mock(host);
+	return th_mock(df_host);
 }
 
 static int sweep_body(vfioiommu_mock *m, void *arg)

@@ -1039,6 +1039,25 @@ static int locate(const struct vm_device *d, int64_t off, uint32_t *index, uint6
 	return 0;
 }
 
+/*
+ * The memfd behind region @index: the fault region's own, or the model
+ * state's (*@s set then; config space has none, *@fd = -1, served from s->cfg).
+ */
+static int backing_fd(struct vm_device *d, uint32_t index, struct dm_state **s, int *fd)
+{
+	int rc;
+
+	*s = NULL;
+	if (index == vm_fault_region_index(d)) {
+		*fd = vm_fault_region_fd(d);
+		return *fd < 0 ? *fd : 0;
+	}
+	if ((rc = state_get(d, s)) < 0)
+		return rc;
+	*fd = (*s)->memfd[index];
+	return 0;
+}
+
 static ssize_t rw(struct vfioiommu_mock *m, struct vm_device *d, void *buf, size_t n, int64_t off, bool write)
 {
 	struct dm_region_desc rd;
@@ -1057,15 +1076,8 @@ static ssize_t rw(struct vfioiommu_mock *m, struct vm_device *d, void *buf, size
 		return -EINVAL;
 	if (!buf && n)
 		return -EFAULT;
-	if (index == vm_fault_region_index(d)) {
-		s = NULL;
-		if ((fd = vm_fault_region_fd(d)) < 0)
-			return fd;
-	} else {
-		if ((rc = state_get(d, &s)) < 0)
-			return rc;
-		fd = s->memfd[index];
-	}
+	if ((rc = backing_fd(d, index, &s, &fd)) < 0)
+		return rc;
 	if (n > size - pos)
 		n = (size_t)(size - pos);
 	if ((m->hostile & VFIOIOMMU_MOCK_HOSTILE_SHORT_IO) && n > 3)
@@ -1129,14 +1141,8 @@ int vm_devmodel_mmap(struct vfioiommu_mock *m, struct vm_device *d, size_t len, 
 		if (pos < he && pos + len > hs)
 			return -EINVAL;
 	}
-	if (fault) {
-		if ((fd = vm_fault_region_fd(d)) < 0)
-			return fd;
-	} else {
-		if ((rc = state_get(d, &s)) < 0)
-			return rc;
-		fd = s->memfd[index];
-	}
+	if ((rc = backing_fd(d, index, &s, &fd)) < 0)
+		return rc;
 	p = mmap(NULL, len, prot, MAP_SHARED, fd, (off_t)pos);
 	if (p == MAP_FAILED)
 		return -errno;
