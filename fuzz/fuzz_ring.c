@@ -2,15 +2,16 @@
 /*
  * libFuzzer target: the fault-ring consumer (and producer) attached to memory
  * whose header and records the fuzzer writes, stepping through peek, batch,
- * for-each, advance, copy and push with header rewrites between the steps, as
- * a hostile process sharing the mapping would do.
+ * for-each, advance, copy, push and reserve/commit with header rewrites
+ * between the steps, as a hostile process sharing the mapping would do.
  *
  * Input: byte 0 picks the layout and the mapping length; then the initial
  * contents of the mapping; then a stream of operations.  The mapping is an
  * exactly-sized heap block, so any access outside it is an ASan report.
- * Invariants checked (trap on violation): every record pointer lies inside
- * the record area and on a slot boundary; an error is sticky and comes with a
- * message; counts never exceed the ring size.
+ * Invariants checked (trap on violation): every record pointer (and every
+ * reserved slot, which is then written whole) lies inside the record area
+ * and on a slot boundary; an error is sticky and comes with a message; counts
+ * never exceed the ring size.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -127,9 +128,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 
 	while (c.n) {
-		unsigned int op = take(&c, 1) % 10;
+		unsigned int op = take(&c, 1) % 12;
 		const struct vfioiommu_fault *f, *v[40];
-		struct vfioiommu_fault recs[8];
+		struct vfioiommu_fault recs[8], *w[8];
 		unsigned int n, m;
 
 		switch (op) {
@@ -179,6 +180,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 8:
 			rc = vfioiommu_ring_ready(r);
+			break;
+		case 10:
+			m = take(&c, 1) % 9;
+			rc = vfioiommu_ring_reserve(r, w, m);
+			if (rc > (int)m)
+				__builtin_trap();
+			for (int i = 0; i < rc; i++) {
+				check_rec(w[i]);
+				memset(w[i], 0, sizeof(*w[i]));
+				w[i]->kind = take(&c, 1) % 5;
+			}
+			break;
+		case 11:
+			rc = vfioiommu_ring_commit(r, take(&c, 1) % 9);
+			if (rc != 0 && rc != -EINVAL && rc != -EPROTO)
+				__builtin_trap();
 			break;
 		default:
 			rc = vfioiommu_ring_room(r, take(&c, 1));

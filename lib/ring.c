@@ -2,7 +2,8 @@
 /*
  * The fault ring: attach/create, the validated consumer, the producer and the
  * eventfd wakeup protocol.  Orderings, each paired with its partner:
- *   producer: records written, then prod stored RELEASE
+ *   producer: records written (copied by push, or by the caller into the
+ *             slots reserve handed out), then prod stored RELEASE (publish)
  *             -> consumer loads prod ACQUIRE (refresh), then reads records;
  *   consumer: records read, then cons stored RELEASE (advance)
  *             -> producer loads cons ACQUIRE (refresh), then reuses slots;
@@ -184,6 +185,8 @@ static int setup(void *mem, size_t len, unsigned int flags, uint32_t init_size, 
 	r->p.slot = prod % size;
 	r->p.size = size;
 	r->p.wrap_r = (uint32_t)((UINT64_C(1) << 32) % size);
+	r->p.limit = prod + vi_ring_room(&r->p, cons);
+	r->p.resv_end = prod;
 	r->p.evfd = -1;
 	r->p.recs = r->c.recs;
 	r->p.prod_p = r->c.prod_p;
@@ -365,32 +368,58 @@ VFIOIOMMU_API int vfioiommu_ring_peek(vfioiommu_ring *r, const struct vfioiommu_
 	return 0;
 }
 
-VFIOIOMMU_API int vfioiommu_ring_peek_batch(vfioiommu_ring *r, const struct vfioiommu_fault **recs,
-					    unsigned int max)
+/* Pointers to the n records from cons on (n <= ready). */
+static inline void peek_fill(const struct vfioiommu_ring *r, const struct vfioiommu_fault **recs, uint32_t n)
 {
-	uint32_t idx, slot, size, n;
-	const unsigned char *base;
-	int64_t avail;
+	uint32_t idx = r->c.cons, slot = r->c.slot, size = r->c.size;
+	const unsigned char *base = r->c.recs;
 
-	if (!r || (!recs && max))
-		return -EINVAL;
-	if (vi_ring_failed(r))
-		return -EPROTO;
-	avail = vi_ring_cons_ready(r, max);
+	if ((uint32_t)(idx + n) > idx) {
+		/* not crossing 2^32 (all but once in 2^32 records): slots simply wrap at size */
+		for (uint32_t i = 0; i < n; i++) {
+			recs[i] = vi_ring_rec(base, slot);
+			if (++slot == size)
+				slot = 0;
+		}
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		recs[i] = vi_ring_rec(base, slot);
+		slot = vi_ring_slot_next(idx++, slot, size);
+	}
+}
+
+/* peek_batch when fewer than max are known ready: re-read prod (out of line, as for the producer) */
+__attribute__((noinline)) static int peek_batch_general(vfioiommu_ring *r, const struct vfioiommu_fault **recs,
+							 unsigned int max)
+{
+	int64_t avail = vi_ring_cons_refresh(r);
+	uint32_t n;
+
 	if (avail < 0)
 		return (int)avail;
 	n = (uint64_t)avail < max ? (uint32_t)avail : max;
 	if (n > INT32_MAX)
 		n = INT32_MAX;
-	idx = r->c.cons;
-	slot = r->c.slot;
-	size = r->c.size;
-	base = r->c.recs;
-	for (uint32_t i = 0; i < n; i++) {
-		recs[i] = vi_ring_rec(base, slot);
-		slot = vi_ring_slot_next(idx++, slot, size);
-	}
+	peek_fill(r, recs, n);
 	return (int)n;
+}
+
+VFIOIOMMU_API int vfioiommu_ring_peek_batch(vfioiommu_ring *r, const struct vfioiommu_fault **recs,
+					    unsigned int max)
+{
+	uint32_t avail;
+
+	if (!r || (!recs && max))
+		return -EINVAL;
+	if (vi_ring_failed(r))
+		return -EPROTO;
+	/* reads the shared prod only when fewer than max are known to be ready */
+	avail = r->c.prod_seen - r->c.cons;
+	if (avail < max || !avail || max > INT32_MAX)
+		return peek_batch_general(r, recs, max);
+	peek_fill(r, recs, max);
+	return (int)max;
 }
 
 VFIOIOMMU_API int vfioiommu_ring_at(vfioiommu_ring *r, unsigned int i, const struct vfioiommu_fault **rec)
@@ -441,11 +470,21 @@ VFIOIOMMU_API int vfioiommu_ring_advance(vfioiommu_ring *r, unsigned int n)
 	idx = r->c.cons;
 	slot = r->c.slot;
 	size = r->c.size;
-	for (uint32_t i = 0; i < n; i++) {
-		const struct vfioiommu_fault *f = vi_ring_rec(r->c.recs, slot);
-		if (f->kind == VFIOIOMMU_FAULT_LOST)
-			lost += f->lost;
-		slot = vi_ring_slot_next(idx++, slot, size);
+	if ((uint32_t)(idx + n) > idx) {
+		for (uint32_t i = 0; i < n; i++) {
+			const struct vfioiommu_fault *f = vi_ring_rec(r->c.recs, slot);
+			if (f->kind == VFIOIOMMU_FAULT_LOST)
+				lost += f->lost;
+			if (++slot == size)
+				slot = 0;
+		}
+	} else {
+		for (uint32_t i = 0; i < n; i++) {
+			const struct vfioiommu_fault *f = vi_ring_rec(r->c.recs, slot);
+			if (f->kind == VFIOIOMMU_FAULT_LOST)
+				lost += f->lost;
+			slot = vi_ring_slot_next(idx++, slot, size);
+		}
 	}
 	cons_commit(r, n, slot, lost);
 	return 0;
@@ -580,15 +619,30 @@ static int prod_refresh(struct vfioiommu_ring *r)
 		return vi_ring_fail(r, "ring: cons %" PRIu32 " is outside [%" PRIu32 ", %" PRIu32
 				    "] (last cons seen, prod)", c, p->cons_seen, p->prod);
 	p->cons_seen = c;
+	p->limit = p->prod + vi_ring_room(p, c);
 	return 0;
 }
 
-static inline void put(struct vi_ring_prod *p, const struct vfioiommu_fault *f)
+/*
+ * Free slots from prod on, re-reading cons only when the cached limit leaves
+ * fewer than want (or none): as long as the consumer keeps up, the producer
+ * reads the consumer's line once per lap rather than once per push.
+ */
+static int64_t prod_room(struct vfioiommu_ring *r, uint32_t want)
 {
-	uint32_t ahead = p->slot + 8 < p->size ? p->slot + 8 : p->slot;
+	struct vi_ring_prod *p = &r->p;
+	uint32_t room = p->limit - p->prod;
 
-	/* claim a later slot's line early so its ownership transfer is off the critical path */
-	__builtin_prefetch(p->recs + (size_t)ahead * VI_RING_REC, 1, 3);
+	if (room >= want && room)
+		return room;
+	if (prod_refresh(r) < 0)
+		return -EPROTO;
+	return p->limit - p->prod;
+}
+
+/* One record at prod, the slow way: right across the 2^32 wrap too. */
+static void put(struct vi_ring_prod *p, const struct vfioiommu_fault *f)
+{
 	memcpy(p->recs + (size_t)p->slot * VI_RING_REC, f, VI_RING_REC);
 	p->slot = vi_ring_slot_next(p->prod++, p->slot, p->size);
 }
@@ -604,23 +658,39 @@ static void signal_consumer(struct vi_ring_prod *p)
 		(void)p->door->write(p->door->priv, p->evfd, &one, sizeof(one));
 }
 
-int vi_ring_push(struct vfioiommu_ring *r, const struct vfioiommu_fault *recs, unsigned int n)
+/* Count `wrote` records as produced and make everything up to p->prod visible. */
+static inline void publish(struct vi_ring_prod *p, uint32_t wrote)
+{
+	atomic_store_explicit(&p->produced, atomic_load_explicit(&p->produced, memory_order_relaxed) + wrote,
+			      memory_order_relaxed);
+	if (p->evfd < 0) {
+		/* RELEASE: pairs with the consumer's ACQUIRE load of prod in vi_ring_cons_refresh(); the
+		 * records (copied by push, or written by the caller into reserved slots) are visible first */
+		atomic_store_explicit(p->prod_p, p->prod, memory_order_release);
+		return;
+	}
+	/* SEQ_CST (also a release for the records): pairs with prepare_wait's
+	 * SEQ_CST store of wake and load of prod, and with the ACQUIRE in refresh */
+	atomic_store_explicit(p->prod_p, p->prod, memory_order_seq_cst);
+	/* SEQ_CST: pairs with prepare_wait's SEQ_CST store of wake (the other half of the Dekker pair) */
+	if (atomic_load_explicit(p->wake_p, memory_order_seq_cst))
+		signal_consumer(p);
+}
+
+/* Everything but the common case: a LOST record owed, too little room (drops), the 2^32 wrap, n = 0. */
+__attribute__((noinline)) static int push_general(struct vfioiommu_ring *r, const struct vfioiommu_fault *recs, unsigned int n)
 {
 	struct vi_ring_prod *p = &r->p;
-	uint32_t need, room, fit, drop, wrote;
-	uint64_t extra = p->pending_lost ? 1 : 0;
+	uint32_t need = n, room, fit, drop, wrote = 0;
+	int64_t got;
 
-	if (vi_ring_failed(r))
+	if (p->pending_lost)
+		need = n + 1u < n ? UINT32_MAX : n + 1u;
+	got = prod_room(r, need);
+	if (got < 0)
 		return -EPROTO;
-	need = n + extra > UINT32_MAX ? UINT32_MAX : (uint32_t)(n + extra);
-	room = vi_ring_room(p, p->cons_seen);
-	if (room < need) {
-		if (prod_refresh(r) < 0)
-			return -EPROTO;
-		room = vi_ring_room(p, p->cons_seen);
-	}
-	wrote = 0;
-	if (extra && room) {
+	room = (uint32_t)got;
+	if (p->pending_lost && room) {
 		struct vfioiommu_fault lost = { .kind = VFIOIOMMU_FAULT_LOST, .lost = p->pending_lost };
 		put(p, &lost);
 		p->pending_lost = 0;
@@ -641,22 +711,38 @@ int vi_ring_push(struct vfioiommu_ring *r, const struct vfioiommu_fault *recs, u
 		if (p->overflow_p)
 			atomic_store_explicit(p->overflow_p, ov, memory_order_relaxed);
 	}
-	if (!wrote)
-		return 0;
-	atomic_store_explicit(&p->produced, atomic_load_explicit(&p->produced, memory_order_relaxed) + wrote,
-			      memory_order_relaxed);
-	if (p->evfd < 0) {
-		/* RELEASE: pairs with the consumer's ACQUIRE load of prod in vi_ring_cons_refresh() */
-		atomic_store_explicit(p->prod_p, p->prod, memory_order_release);
-	} else {
-		/* SEQ_CST (also a release for the records): pairs with prepare_wait's
-		 * SEQ_CST store of wake and load of prod, and with the ACQUIRE in refresh */
-		atomic_store_explicit(p->prod_p, p->prod, memory_order_seq_cst);
-		/* SEQ_CST: pairs with prepare_wait's SEQ_CST store of wake (the other half of the Dekker pair) */
-		if (atomic_load_explicit(p->wake_p, memory_order_seq_cst))
-			signal_consumer(p);
-	}
+	/* the slots of an uncommitted reservation may have been written over: it ends */
+	p->resv_end = p->prod;
+	if (wrote)
+		publish(p, wrote);
 	return (int)fit;
+}
+
+int vi_ring_push(struct vfioiommu_ring *r, const struct vfioiommu_fault *recs, unsigned int n)
+{
+	struct vi_ring_prod *p = &r->p;
+	uint32_t slot, size;
+	unsigned char *base;
+
+	if (vi_ring_failed(r))
+		return -EPROTO;
+	/* common case: nothing owed, room known without reading cons, no 2^32 crossing, n > 0 */
+	if (p->pending_lost || p->limit - p->prod < n || (uint32_t)(p->prod + n) <= p->prod)
+		return push_general(r, recs, n);
+	slot = p->slot;
+	size = p->size;
+	base = p->recs;
+	for (uint32_t i = 0; i < n; i++) {
+		memcpy(base + (size_t)slot * VI_RING_REC, &recs[i], VI_RING_REC);
+		if (++slot == size)
+			slot = 0;
+	}
+	p->slot = slot;
+	p->prod += n;
+	/* push wrote the slots an uncommitted reservation handed out: it ends */
+	p->resv_end = p->prod;
+	publish(p, n);
+	return (int)n;
 }
 
 VFIOIOMMU_API int vfioiommu_ring_push(vfioiommu_ring *r, const struct vfioiommu_fault *recs, unsigned int n)
@@ -668,29 +754,106 @@ VFIOIOMMU_API int vfioiommu_ring_push(vfioiommu_ring *r, const struct vfioiommu_
 	return vi_ring_push(r, recs, n);
 }
 
-static uint32_t room_now(const struct vi_ring_prod *p)
+/* reserve with a LOST record owed, too little cached room, or across 2^32
+ * (out of line: the common path then needs no registers saved) */
+__attribute__((noinline)) static int reserve_general(struct vfioiommu_ring *r, struct vfioiommu_fault **slots, unsigned int max)
 {
-	uint32_t room = vi_ring_room(p, p->cons_seen);
+	struct vi_ring_prod *p = &r->p;
+	uint32_t n, idx, slot;
+	int64_t room;
 
-	if (p->pending_lost)
-		room = room ? room - 1 : 0;
-	return room;
+	if (p->pending_lost) {
+		/* the LOST record goes (and is published) first: nothing may overtake it */
+		int rc = push_general(r, NULL, 0);
+		if (rc < 0)
+			return rc;
+		if (p->pending_lost)
+			return 0; /* push_general ended any reservation */
+	}
+	if (max > INT32_MAX)
+		max = INT32_MAX;
+	room = prod_room(r, max);
+	if (room < 0)
+		return (int)room;
+	n = (uint64_t)room < max ? (uint32_t)room : max;
+	idx = p->prod;
+	slot = p->slot;
+	for (uint32_t i = 0; i < n; i++) {
+		slots[i] = (struct vfioiommu_fault *)(void *)(p->recs + (size_t)slot * VI_RING_REC);
+		slot = vi_ring_slot_next(idx++, slot, p->size);
+	}
+	p->resv_end = p->prod + n;
+	return (int)n;
 }
 
-VFIOIOMMU_API int vfioiommu_ring_room(vfioiommu_ring *r, unsigned int want)
+VFIOIOMMU_API int vfioiommu_ring_reserve(vfioiommu_ring *r, struct vfioiommu_fault **slots, unsigned int max)
 {
-	uint32_t room;
+	struct vi_ring_prod *p;
+	uint32_t slot, size;
+	unsigned char *base;
+
+	if (!r || (!slots && max))
+		return -EINVAL;
+	if (vi_ring_failed(r))
+		return -EPROTO;
+	p = &r->p;
+	/*
+	 * Common case: nothing owed, the cached limit has room for all of max, no
+	 * 2^32 crossing.  Kept free of calls, so that with a record or two per
+	 * call the producer's own bookkeeping stays a few stores.
+	 */
+	if (p->pending_lost || p->limit - p->prod < max || (uint32_t)(p->prod + max) <= p->prod)
+		return reserve_general(r, slots, max);
+	slot = p->slot;
+	size = p->size;
+	base = p->recs;
+	for (uint32_t i = 0; i < max; i++) {
+		slots[i] = (struct vfioiommu_fault *)(void *)(base + (size_t)slot * VI_RING_REC);
+		if (++slot == size)
+			slot = 0;
+	}
+	p->resv_end = p->prod + max;
+	return (int)max;
+}
+
+VFIOIOMMU_API int vfioiommu_ring_commit(vfioiommu_ring *r, unsigned int n)
+{
+	struct vi_ring_prod *p;
 
 	if (!r)
 		return -EINVAL;
 	if (vi_ring_failed(r))
 		return -EPROTO;
-	room = room_now(&r->p);
-	if (room < want || room == 0) {
+	p = &r->p;
+	if (n > p->resv_end - p->prod)
+		return -EINVAL;
+	if (!n)
+		return 0;
+	p->slot = vi_ring_slot_add(p->prod, p->slot, n, p->size);
+	p->prod += n;
+	publish(p, n);
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_ring_room(vfioiommu_ring *r, unsigned int want)
+{
+	struct vi_ring_prod *p;
+	uint32_t owed, room;
+
+	if (!r)
+		return -EINVAL;
+	if (vi_ring_failed(r))
+		return -EPROTO;
+	p = &r->p;
+	/* a pending LOST record takes a slot before anything else */
+	owed = p->pending_lost ? 1 : 0;
+	room = p->limit - p->prod;
+	if (room < (uint64_t)want + owed || room == owed) {
 		if (prod_refresh(r) < 0)
 			return -EPROTO;
-		room = room_now(&r->p);
+		room = p->limit - p->prod;
 	}
+	room = room > owed ? room - owed : 0;
 	return room > INT32_MAX ? INT32_MAX : (int)room;
 }
 

@@ -60,11 +60,13 @@ struct vi_ring_cons {
 
 struct vi_ring_prod {
 	uint32_t prod;      /* the producer's own prod */
+	uint32_t limit;     /* first index it may not write: prod + vi_ring_room() at the last cons_seen */
 	uint32_t cons_seen; /* last cons that passed validation */
 	uint32_t slot;      /* prod % size */
 	uint32_t size;
 	uint32_t wrap_r;    /* 2^32 % size: slots reused across the 2^32 wrap */
 	uint32_t pending_lost;
+	uint32_t resv_end;  /* slots [prod, resv_end) are reserved (vfioiommu_ring_reserve()); == prod: none */
 	int evfd;           /* signalled when the consumer armed wake; -1 none */
 	unsigned char *recs;
 	_Atomic uint32_t *prod_p;
@@ -75,6 +77,9 @@ struct vi_ring_prod {
 	_Atomic uint64_t produced;
 	_Atomic uint64_t overflow;
 };
+
+_Static_assert(sizeof(struct vi_ring_cons) <= 128 && sizeof(struct vi_ring_prod) <= 128,
+	       "each side's block fits the 128 bytes it is aligned to");
 
 struct vfioiommu_ring {
 	_Alignas(128) struct vi_ring_cons c;
@@ -136,6 +141,9 @@ static inline const struct vfioiommu_fault *vi_ring_rec(const unsigned char *rec
  * indices after the wrap (the "zone" [0, r)) reuse the slots of the r indices
  * just before it, so writing index j < r needs index j - r consumed, i.e.
  * fewer than r records in flight at that point.
+ * The result is the distance from prod to the first index that may not be
+ * written yet, which does not move while prod does: the producer caches
+ * prod + room as its limit and re-reads cons only when it runs into it.
  */
 static inline uint32_t vi_ring_room(const struct vi_ring_prod *p, uint32_t cons)
 {

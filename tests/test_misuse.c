@@ -1535,6 +1535,21 @@ static void r_ring_push(void)
 	EQ(vfioiommu_ring_push(W.aring, NULL, 3), -EINVAL);
 }
 
+static void r_ring_reserve(void)
+{
+	struct vfioiommu_fault *s[2];
+
+	EQ(vfioiommu_ring_reserve(NULL, s, 2), -EINVAL);
+	EQ(vfioiommu_ring_reserve(W.aring, NULL, 2), -EINVAL);
+}
+
+static void r_ring_commit(void)
+{
+	EQ(vfioiommu_ring_commit(NULL, 0), -EINVAL);
+	EQ(vfioiommu_ring_commit(W.aring, 1), -EINVAL); /* nothing reserved */
+	EQ(vfioiommu_ring_commit(W.ring, UINT_MAX), -EINVAL);
+}
+
 static void r_ring_room(void)
 {
 	EQ(vfioiommu_ring_room(NULL, 1), -EINVAL);
@@ -2278,7 +2293,8 @@ static const struct row {
 	ROW(ring_map_size, 0), ROW(ring_capacity, 0), ROW(ring_layout, 0), ROW(ring_eventfd, 0),
 	ROW(ring_set_eventfd, 0), ROW(ring_peek, 0), ROW(ring_peek_batch, 0), ROW(ring_at, 0),
 	ROW(ring_advance, 0), ROW(ring_copy, 0), ROW(ring_ready, 0), ROW(ring_prepare_wait, 0),
-	ROW(ring_finish_wait, 0), ROW(ring_wait, 0), ROW(ring_push, 0), ROW(ring_room, 0), ROW(ring_error, 0),
+	ROW(ring_finish_wait, 0), ROW(ring_wait, 0), ROW(ring_push, 0), ROW(ring_reserve, 0), ROW(ring_commit, 0),
+	ROW(ring_room, 0), ROW(ring_error, 0),
 	ROW(ring_strerror, 0), ROW(ring_stats, 0), ROW(fault_pump_new, 0), ROW(fault_pump_destroy, 0),
 	ROW(fault_pump_run, 0), ROW(fault_pump_respond, 0), ROW(fault_pump_outstanding, 0),
 	ROW(fault_pump_respond_record, 0), ROW(vevent_pump_new, 0), ROW(vevent_pump_stats, 0),

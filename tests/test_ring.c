@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * The fault ring: index logic (full, empty, the u32 wrap for power-of-two and
- * non-power-of-two sizes, the slot rule index % size), hostile headers, bad
- * arguments, library-owned rings through the mock door (with the fail-Nth
- * sweep), and two-thread stress runs that check every record arrives once and
- * in order, busy-polling and blocking on the eventfd.
+ * non-power-of-two sizes, the slot rule index % size), zero-copy producing
+ * (reserve/commit), hostile headers, bad arguments, library-owned rings
+ * through the mock door (with the fail-Nth sweep), and two-thread stress runs
+ * that check every record arrives once and in order, busy-polling and
+ * blocking on the eventfd, with the copying and the zero-copy producer.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -408,6 +409,211 @@ static void test_wrap_1023_zone(void **state)
 	free(b.mem);
 }
 
+/* ---------------- zero-copy producing ---------------- */
+
+static void test_reserve_commit(void **state)
+{
+	struct buf b = mkbuf(8, 0);
+	vfioiommu_ring *r = attach_at(&b, 0);
+	struct vfioiommu_fault *w[10], in[1];
+	const struct vfioiommu_fault *v[8];
+	struct vfioiommu_fault out[10];
+	struct vfioiommu_ring_stats st;
+
+	assert_int_equal(vfioiommu_ring_reserve(NULL, w, 1), -EINVAL);
+	assert_int_equal(vfioiommu_ring_reserve(r, NULL, 1), -EINVAL);
+	assert_int_equal(vfioiommu_ring_reserve(r, NULL, 0), 0);
+	assert_int_equal(vfioiommu_ring_commit(NULL, 0), -EINVAL);
+	assert_int_equal(vfioiommu_ring_commit(r, 1), -EINVAL); /* nothing reserved */
+	assert_int_equal(vfioiommu_ring_commit(r, 0), 0);
+
+	/* slots in order and in place; nothing is visible before the commit */
+	assert_int_equal(vfioiommu_ring_reserve(r, w, 3), 3);
+	for (uint32_t i = 0; i < 3; i++) {
+		assert_ptr_equal(w[i], b.mem + HDR + i * REC);
+		*w[i] = rec_seq(i);
+	}
+	assert_int_equal(vfioiommu_ring_ready(r), 0);
+	assert_int_equal(get32(&b, VI_COMPAT_PROD), 0);
+	assert_int_equal(vfioiommu_ring_commit(r, 4), -EINVAL);
+	assert_int_equal(vfioiommu_ring_commit(r, 2), 0); /* part of it ... */
+	assert_int_equal(get32(&b, VI_COMPAT_PROD), 2);
+	assert_int_equal(vfioiommu_ring_ready(r), 2);
+	assert_int_equal(vfioiommu_ring_commit(r, 1), 0); /* ... and the rest later */
+	assert_int_equal(vfioiommu_ring_commit(r, 1), -EINVAL);
+	assert_int_equal(vfioiommu_ring_peek_batch(r, v, 8), 3);
+	for (uint32_t i = 0; i < 3; i++)
+		check_rec(v[i], i);
+
+	/* never more than is free */
+	assert_int_equal(vfioiommu_ring_reserve(r, w, 10), 5);
+	assert_ptr_equal(w[0], b.mem + HDR + 3 * REC);
+	assert_ptr_equal(w[4], b.mem + HDR + 7 * REC);
+	for (uint32_t i = 0; i < 5; i++)
+		*w[i] = rec_seq(3 + i);
+	assert_int_equal(vfioiommu_ring_commit(r, 5), 0);
+	assert_int_equal(vfioiommu_ring_reserve(r, w, 1), 0); /* full */
+	assert_int_equal(vfioiommu_ring_commit(r, 1), -EINVAL);
+	assert_int_equal(vfioiommu_ring_advance(r, 3), 0);
+	/* the cached view says full: reserve re-reads cons and wraps to slot 0 */
+	assert_int_equal(vfioiommu_ring_reserve(r, w, 8), 3);
+	assert_ptr_equal(w[0], b.mem + HDR);
+	assert_ptr_equal(w[2], b.mem + HDR + 2 * REC);
+
+	/* a push ends the reservation: it writes the same slots */
+	in[0] = rec_seq(8);
+	assert_int_equal(vfioiommu_ring_push(r, in, 1), 1);
+	assert_int_equal(vfioiommu_ring_commit(r, 1), -EINVAL);
+	check_rec((const struct vfioiommu_fault *)(const void *)(b.mem + HDR), 8);
+	/* so does a new reserve: the same first slot again */
+	assert_int_equal(vfioiommu_ring_reserve(r, w, 2), 2);
+	assert_ptr_equal(w[0], b.mem + HDR + REC);
+	assert_int_equal(vfioiommu_ring_reserve(r, w, 1), 1);
+	assert_ptr_equal(w[0], b.mem + HDR + REC);
+	*w[0] = rec_seq(9);
+	assert_int_equal(vfioiommu_ring_commit(r, 1), 0);
+	assert_int_equal(vfioiommu_ring_commit(r, 1), -EINVAL);
+	assert_int_equal(get32(&b, VI_COMPAT_PROD), 10);
+
+	/* every record once, in order */
+	assert_int_equal(vfioiommu_ring_copy(r, out, 10), 7);
+	for (uint32_t i = 0; i < 7; i++)
+		check_rec(&out[i], 3 + i);
+	assert_int_equal(vfioiommu_ring_stats(r, &st), 0);
+	assert_int_equal(st.produced, 10);
+	assert_int_equal(st.consumed, 10);
+	assert_int_equal(st.overflow, 0);
+	vfioiommu_ring_destroy(r);
+	free(b.mem);
+}
+
+/* A LOST record owed by a push that dropped records is published before any reserved slot. */
+static void test_reserve_after_lost(void **state)
+{
+	struct buf b = mkbuf(4, 0);
+	vfioiommu_ring *r = attach_at(&b, 50);
+	struct vfioiommu_fault in[6], out[8], *w[4];
+	struct vfioiommu_ring_stats st;
+
+	for (uint32_t i = 0; i < 6; i++)
+		in[i] = rec_seq(i);
+	assert_int_equal(vfioiommu_ring_push(r, in, 6), 4);
+	assert_int_equal(vfioiommu_ring_reserve(r, w, 4), 0); /* not even the LOST record fits */
+	assert_int_equal(vfioiommu_ring_commit(r, 1), -EINVAL);
+	assert_int_equal(vfioiommu_ring_copy(r, out, 2), 2);
+	assert_int_equal(vfioiommu_ring_reserve(r, w, 4), 1);
+	assert_int_equal(get32(&b, VI_COMPAT_PROD), 55); /* the LOST record, already visible */
+	assert_ptr_equal(w[0], b.mem + HDR + (55 % 4) * REC);
+	*w[0] = rec_seq(100);
+	assert_int_equal(vfioiommu_ring_commit(r, 1), 0);
+	assert_int_equal(vfioiommu_ring_copy(r, out, 8), 4);
+	check_rec(&out[0], 2);
+	check_rec(&out[1], 3);
+	assert_int_equal(out[2].kind, VFIOIOMMU_FAULT_LOST);
+	assert_int_equal(out[2].lost, 2);
+	check_rec(&out[3], 100);
+	assert_int_equal(vfioiommu_ring_stats(r, &st), 0);
+	assert_int_equal(st.overflow, 2);
+	assert_int_equal(st.lost, 2);
+	assert_int_equal(st.produced, 6);
+	vfioiommu_ring_destroy(r);
+	free(b.mem);
+}
+
+/*
+ * The model run of run_wrap() with the zero-copy producer: each reserved slot
+ * must be index % size (also across 2^32 for sizes that do not divide it),
+ * part of a reservation may be committed and the rest given up, and a slot
+ * still holding an unread record is never handed out (the consumer would see
+ * it overwritten).
+ */
+static void run_wrap_reserve(uint32_t size, uint32_t start, uint32_t total, unsigned int seed)
+{
+	struct buf b = mkbuf(size, 0);
+	vfioiommu_ring *r = attach_at(&b, start);
+	struct vfioiommu_fault *w[64];
+	const struct vfioiommu_fault *v[64];
+	uint32_t sent = 0, got = 0, pidx = start, idx = start;
+
+	srand(seed);
+	while (got < total) {
+		unsigned int k = (unsigned int)rand() % 64 + 1, c;
+		int n;
+
+		if (k > total - sent)
+			k = total - sent;
+		n = vfioiommu_ring_reserve(r, w, k);
+		assert_true(n >= 0 && (unsigned int)n <= k);
+		for (int i = 0; i < n; i++) {
+			assert_ptr_equal(w[i], b.mem + HDR + (size_t)((pidx + (uint32_t)i) % size) * REC);
+			*w[i] = rec_seq(sent + (uint32_t)i);
+		}
+		/* commit all, or part (the rest is handed out again next time) */
+		c = (unsigned int)n;
+		if (n && rand() % 3 == 0)
+			c = (unsigned int)rand() % ((unsigned int)n + 1);
+		assert_int_equal(vfioiommu_ring_commit(r, c), 0);
+		sent += c;
+		pidx += c;
+		assert_int_equal(get32(&b, VI_COMPAT_PROD), pidx);
+		k = (unsigned int)rand() % 64 + 1;
+		n = vfioiommu_ring_peek_batch(r, v, k);
+		assert_true(n >= 0);
+		for (int i = 0; i < n; i++) {
+			check_rec(v[i], got);
+			assert_ptr_equal(v[i], b.mem + HDR + (size_t)(idx % size) * REC);
+			got++;
+			idx++;
+		}
+		assert_int_equal(vfioiommu_ring_advance(r, (unsigned int)n), 0);
+	}
+	assert_int_equal(vfioiommu_ring_error(r), 0);
+	assert_true(idx < start); /* the run crossed 2^32 */
+	vfioiommu_ring_destroy(r);
+	free(b.mem);
+}
+
+static void test_reserve_wrap(void **state)
+{
+	static const uint32_t sizes[] = { 1, 2, 3, 7, 16, 64, 1023, 1024 };
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		run_wrap_reserve(sizes[i], 0xffffff00u, 5000, (unsigned int)i + 200);
+		run_wrap_reserve(sizes[i], 0xffffffffu - sizes[i], 3 * sizes[i] + 600, (unsigned int)i + 300);
+	}
+}
+
+/* The 1023-record ring at the wrap through reserve: the same room as test_wrap_1023_zone. */
+static void test_reserve_1023_zone(void **state)
+{
+	struct buf b = mkbuf(1023, 0);
+	vfioiommu_ring *r = attach_at(&b, 0xfffffff6u); /* 2^32 - 10 */
+	struct vfioiommu_fault *w[16], out[16];
+
+	assert_int_equal(vfioiommu_ring_reserve(r, w, 16), 10);
+	assert_ptr_equal(w[6], b.mem + HDR); /* index 2^32 - 4 is slot 0, like index 0 */
+	for (uint32_t i = 0; i < 10; i++)
+		*w[i] = rec_seq(i);
+	assert_int_equal(vfioiommu_ring_commit(r, 10), 0);
+	assert_int_equal(vfioiommu_ring_reserve(r, w, 16), 0); /* 0..3 would reuse unread slots */
+	assert_int_equal(vfioiommu_ring_copy(r, out, 7), 7);   /* 3 in flight */
+	assert_int_equal(vfioiommu_ring_reserve(r, w, 16), 1);
+	assert_ptr_equal(w[0], b.mem + HDR); /* index 0 */
+	*w[0] = rec_seq(10);
+	assert_int_equal(vfioiommu_ring_commit(r, 1), 0);
+	assert_int_equal(get32(&b, VI_COMPAT_PROD), 1);
+	assert_int_equal(vfioiommu_ring_reserve(r, w, 16), 0); /* index 1 waits for 2^32 - 3 */
+	assert_int_equal(vfioiommu_ring_copy(r, out, 3), 3);   /* cons = 0 */
+	assert_int_equal(vfioiommu_ring_reserve(r, w, 16), 16);
+	assert_ptr_equal(w[0], b.mem + HDR + REC);
+	assert_int_equal(vfioiommu_ring_commit(r, 0), 0);
+	assert_int_equal(vfioiommu_ring_copy(r, out, 16), 1);
+	check_rec(&out[0], 10);
+	assert_int_equal(vfioiommu_ring_error(r), 0);
+	vfioiommu_ring_destroy(r);
+	free(b.mem);
+}
+
 /* ---------------- hostile headers ---------------- */
 
 static void expect_attach_eproto(struct buf *b, unsigned int flags, const char *word)
@@ -422,7 +628,7 @@ static void expect_attach_eproto(struct buf *b, unsigned int flags, const char *
 static void expect_dead(vfioiommu_ring *r, const char *word)
 {
 	const struct vfioiommu_fault *f, *v[4];
-	struct vfioiommu_fault rec = rec_seq(0), out[4];
+	struct vfioiommu_fault rec = rec_seq(0), out[4], *w[1];
 
 	assert_int_equal(vfioiommu_ring_error(r), -EPROTO);
 	th_assert_msg(vfioiommu_ring_strerror(r), "ring:", word, NULL);
@@ -433,6 +639,9 @@ static void expect_dead(vfioiommu_ring *r, const char *word)
 	assert_int_equal(vfioiommu_ring_copy(r, out, 4), -EPROTO);
 	assert_int_equal(vfioiommu_ring_ready(r), -EPROTO);
 	assert_int_equal(vfioiommu_ring_push(r, &rec, 1), -EPROTO);
+	assert_int_equal(vfioiommu_ring_reserve(r, w, 1), -EPROTO);
+	assert_int_equal(vfioiommu_ring_commit(r, 0), -EPROTO);
+	assert_int_equal(vfioiommu_ring_room(r, 1), -EPROTO);
 }
 
 static void test_hostile_attach(void **state)
@@ -567,6 +776,18 @@ static void test_hostile_cons(void **state)
 	assert_int_equal(vfioiommu_ring_push(r, in, 1), -EPROTO);
 	expect_dead(r, "outside");
 	vfioiommu_ring_destroy(r);
+
+	/* the zero-copy producer checks cons the same way when it runs out of cached room */
+	r = attach_at(&b, 0xfffffffcu);
+	{
+		struct vfioiommu_fault *w[8];
+		assert_int_equal(vfioiommu_ring_reserve(r, w, 8), 8);
+		assert_int_equal(vfioiommu_ring_commit(r, 8), 0);
+		set32(&b, VI_COMPAT_CONS, 5); /* prod is 4 (wrapped): cons claims a record that does not exist */
+		assert_int_equal(vfioiommu_ring_reserve(r, w, 1), -EPROTO);
+		expect_dead(r, "cons 5");
+	}
+	vfioiommu_ring_destroy(r);
 	free(b.mem);
 }
 
@@ -680,9 +901,27 @@ struct stress {
 	uint32_t total;
 	unsigned int batch;
 	bool blocking;
+	bool zc; /* produce through reserve/commit, sometimes committing only part */
 	unsigned int waits, timeouts;
 	int push_err;
 };
+
+/* Fill up to k reserved slots in place; returns how many were committed, or the error. */
+static int produce_zc(struct stress *s, uint32_t sent, unsigned int k)
+{
+	struct vfioiommu_fault *w[64];
+	int n = vfioiommu_ring_reserve(s->r, w, k);
+	unsigned int c;
+
+	if (n <= 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		*w[i] = rec_seq(sent + (uint32_t)i);
+	/* now and then only part: the rest is handed out (and written) again next time */
+	c = (n > 1 && (sent & 7) == 3) ? (unsigned int)n / 2 : (unsigned int)n;
+	n = vfioiommu_ring_commit(s->r, c);
+	return n < 0 ? n : (int)c;
+}
 
 static void *producer(void *arg)
 {
@@ -697,6 +936,16 @@ static void *producer(void *arg)
 
 		if (k > s->total - sent)
 			k = s->total - sent;
+		if (s->zc) {
+			n = produce_zc(s, sent, k);
+			if (n < 0) {
+				s->push_err = n;
+				return NULL;
+			}
+			k = (unsigned int)n;
+			sent += k;
+			goto next;
+		}
 		for (unsigned int i = 0; i < k; i++)
 			in[i] = rec_seq(sent + i);
 		/* a short push drops records: push only what fits, so nothing is lost */
@@ -713,6 +962,7 @@ static void *producer(void *arg)
 			}
 			sent += k;
 		}
+next:
 		if (!k || (s->blocking && (sent & 0x3ff) < k)) {
 			if (++spin % 64 == 0 || s->blocking)
 				sched_yield();
@@ -790,6 +1040,27 @@ static void test_stress_pow2(void **state)
 	}
 }
 
+static void test_stress_reserve(void **state)
+{
+	static const unsigned int batches[] = { 1, 16, 0 };
+	struct buf b = mkbuf(1023, 65536);
+	struct stress s = { .total = 1000000, .batch = 0, .zc = true };
+
+	for (size_t i = 0; i < 3; i++) {
+		struct buf p = mkbuf(256, 0);
+		struct stress t = { .total = 500000, .batch = batches[i], .zc = true };
+		t.r = attach_at(&p, 0xfff80000u);
+		run_stress(&t);
+		vfioiommu_ring_destroy(t.r);
+		free(p.mem);
+	}
+	/* the 64 KiB layout across the wrap, where only r = 4 records may be in flight */
+	s.r = attach_at(&b, 0u - 100000u);
+	run_stress(&s);
+	vfioiommu_ring_destroy(s.r);
+	free(b.mem);
+}
+
 static void test_stress_blocking(void **state)
 {
 	vfioiommu_mock *m = th_mock(NULL);
@@ -801,6 +1072,17 @@ static void test_stress_blocking(void **state)
 	/* a lost wakeup would show as a wait that ran into its 5 s timeout */
 	assert_int_equal(s.timeouts, 0);
 	print_message("blocking stress: %u waits\n", s.waits);
+	vfioiommu_ring_destroy(s.r);
+
+	/* commit publishes with the same wakeup protocol as push */
+	memset(&s, 0, sizeof(s));
+	s.total = 200000;
+	s.blocking = true;
+	s.zc = true;
+	assert_int_equal(vfioiommu_ring_create(ctx, 64, &s.r), 0);
+	run_stress(&s);
+	assert_int_equal(s.timeouts, 0);
+	print_message("blocking stress, reserve/commit: %u waits\n", s.waits);
 	vfioiommu_ring_destroy(s.r);
 	vfioiommu_ctx_destroy(ctx);
 	vfioiommu_mock_destroy(m);
@@ -816,6 +1098,10 @@ int main(void)
 		cmocka_unit_test(test_full_overflow_lost),
 		cmocka_unit_test(test_wrap_sizes),
 		cmocka_unit_test(test_wrap_1023_zone),
+		cmocka_unit_test(test_reserve_commit),
+		cmocka_unit_test(test_reserve_after_lost),
+		cmocka_unit_test(test_reserve_wrap),
+		cmocka_unit_test(test_reserve_1023_zone),
 		cmocka_unit_test(test_hostile_attach),
 		cmocka_unit_test(test_hostile_prod_backwards),
 		cmocka_unit_test(test_hostile_prod_ahead),
@@ -825,6 +1111,7 @@ int main(void)
 		cmocka_unit_test(test_create_sweep),
 		cmocka_unit_test(test_stress_compat_1023),
 		cmocka_unit_test(test_stress_pow2),
+		cmocka_unit_test(test_stress_reserve),
 		cmocka_unit_test(test_stress_blocking),
 	};
 
