@@ -61,6 +61,7 @@ static void device_free_locked(struct vfioiommu_ctx *ctx, struct vfioiommu_devic
 			break;
 		}
 	}
+	vi_ring_region_device_gone(dev);
 	vi_device_state_free(dev);
 	if (ctx->be && ctx->be->device_close)
 		ctx->be->device_close(ctx, dev);

@@ -78,7 +78,14 @@ struct vfioiommu_device {
 	uint32_t pt_id;   /* iommufd: HWPT the device is attached to */
 	void *be_priv;
 	struct vi_devstate *ds; /* lib/device.c: regions, mmaps, eventfds; NULL until first used */
+	struct vfioiommu_ring *region_rings; /* lib/ring_region.c: rings on its fault region (ctx->lock) */
 };
+
+/*
+ * lib/ring_region.c: the device is going away (ctx->lock held, before its
+ * mmaps are undone): its fault-region rings fail with a message and forget it.
+ */
+void vi_ring_region_device_gone(struct vfioiommu_device *dev);
 
 /* lib/device.c: unmap the device's mmaps and close its eventfds (before the device fd closes). */
 void vi_device_state_free(struct vfioiommu_device *dev);

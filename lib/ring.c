@@ -179,6 +179,8 @@ static int setup(void *mem, size_t len, unsigned int flags, uint32_t init_size, 
 	r->c.prod_p = at32(mem, prod_off);
 	r->c.cons_p = at32(mem, cons_off);
 	r->c.wake_p = at32(mem, wake_off);
+	/* split rings are ours (the size sits on a line of its own, not worth a miss per refresh) */
+	r->c.size_p = (flags & VFIOIOMMU_RING_SPLIT) ? NULL : at32(mem, VI_COMPAT_SIZE);
 
 	r->p.prod = prod;
 	r->p.cons_seen = cons;
@@ -350,6 +352,15 @@ int64_t vi_ring_cons_refresh(struct vfioiommu_ring *r)
 		return -EPROTO;
 	/* ACQUIRE: pairs with the producer's RELEASE (or SEQ_CST) store of prod in vi_ring_push() */
 	p = atomic_load_explicit(r->c.prod_p, memory_order_acquire);
+	/*
+	 * RELAXED: a producer never rewrites size, so there is no store to pair
+	 * with; any change is a broken producer.  Reads stay inside the mapping
+	 * either way (the size read at attach bounds them).
+	 */
+	if (r->c.size_p && __builtin_expect(atomic_load_explicit(r->c.size_p, memory_order_relaxed) != r->c.size, 0))
+		return vi_ring_fail(r, "ring: the header's size changed from %" PRIu32 " to %" PRIu32
+				    " records after attach", r->c.size,
+				    atomic_load_explicit(r->c.size_p, memory_order_relaxed));
 	return cons_check(r, p);
 }
 

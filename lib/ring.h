@@ -54,6 +54,7 @@ struct vi_ring_cons {
 	_Atomic uint32_t *prod_p;
 	_Atomic uint32_t *cons_p;
 	_Atomic uint32_t *wake_p;
+	_Atomic uint32_t *size_p; /* compat: the size word, on prod's line, re-checked with prod; else NULL */
 	_Atomic uint64_t consumed;
 	_Atomic uint64_t lost;
 };
@@ -102,6 +103,7 @@ struct vfioiommu_ring {
 	 */
 	void (*release)(struct vfioiommu_ring *r);
 	struct vfioiommu_device *region_dev; /* vfioiommu_ring_attach_region(): unmapped at destroy */
+	struct vfioiommu_ring *region_next;  /* the device's list of such rings (ctx->lock) */
 	char layout[256];
 };
 

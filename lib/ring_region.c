@@ -65,9 +65,45 @@ static int find_region(vfioiommu_device *dev, uint32_t type, uint32_t subtype, s
 		       "is whatever the device's driver uses)", dev->bdf, type, subtype, seen[0] ? seen : "none");
 }
 
+static void unlink_locked(struct vfioiommu_ring *r)
+{
+	for (struct vfioiommu_ring **pp = &r->region_dev->region_rings; *pp; pp = &(*pp)->region_next) {
+		if (*pp == r) {
+			*pp = r->region_next;
+			break;
+		}
+	}
+	r->region_next = NULL;
+}
+
 static void release_region(struct vfioiommu_ring *r)
 {
-	vfioiommu_region_munmap(r->region_dev, r->mem);
+	struct vfioiommu_device *dev = r->region_dev;
+
+	/* the device closed first: its close undid the mapping already */
+	if (!dev)
+		return;
+	pthread_mutex_lock(&dev->ctx->lock);
+	unlink_locked(r);
+	pthread_mutex_unlock(&dev->ctx->lock);
+	vfioiommu_region_munmap(dev, r->mem);
+}
+
+void vi_ring_region_device_gone(struct vfioiommu_device *dev)
+{
+	struct vfioiommu_ring *r;
+
+	/*
+	 * The device's close unmaps the region under the ring.  A consumer call
+	 * checks the error state before touching ring memory, so from now on
+	 * the ring answers -EPROTO instead of faulting; destroy only frees it.
+	 */
+	while ((r = dev->region_rings)) {
+		dev->region_rings = r->region_next;
+		r->region_next = NULL;
+		r->region_dev = NULL;
+		vi_ring_fail(r, "ring: device %s was closed, and its fault region unmapped with it", dev->bdf);
+	}
 }
 
 VFIOIOMMU_API int vfioiommu_ring_attach_region(vfioiommu_device *dev, uint32_t type, uint32_t subtype,
@@ -110,6 +146,10 @@ VFIOIOMMU_API int vfioiommu_ring_attach_region(vfioiommu_device *dev, uint32_t t
 	}
 	r->region_dev = dev;
 	r->release = release_region;
+	pthread_mutex_lock(&dev->ctx->lock);
+	r->region_next = dev->region_rings;
+	dev->region_rings = r;
+	pthread_mutex_unlock(&dev->ctx->lock);
 	*out = r;
 	return 0;
 }

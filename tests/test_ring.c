@@ -738,8 +738,7 @@ static void test_hostile_ignored_fields(void **state)
 	for (uint32_t i = 0; i < 16; i++)
 		in[i] = rec_seq(i);
 	assert_int_equal(vfioiommu_ring_push(r, in, 16), 16);
-	/* size and cons are read once: rewriting them changes nothing for the consumer */
-	set32(&b, VI_COMPAT_SIZE, 0xffffffffu);
+	/* cons is the consumer's own word, never read back: rewriting it changes nothing */
 	set32(&b, VI_COMPAT_CONS, 12345);
 	assert_int_equal(vfioiommu_ring_copy(r, out, 16), 16);
 	for (uint32_t i = 0; i < 16; i++)
@@ -750,6 +749,31 @@ static void test_hostile_ignored_fields(void **state)
 	set32(&b, VI_COMPAT_PROD, 56 + 16);
 	assert_int_equal(vfioiommu_ring_copy(r, out, 16), 16);
 	assert_int_equal(vfioiommu_ring_error(r), 0);
+	vfioiommu_ring_destroy(r);
+	free(b.mem);
+}
+
+/* The size word is written once, at format time: a later change is a broken producer. */
+static void test_hostile_size(void **state)
+{
+	struct buf b = mkbuf(16, 0);
+	vfioiommu_ring *r = attach_at(&b, 0);
+	struct vfioiommu_fault in[4], out[4];
+
+	for (uint32_t i = 0; i < 4; i++)
+		in[i] = rec_seq(i);
+	assert_int_equal(vfioiommu_ring_push(r, in, 4), 4);
+	set32(&b, VI_COMPAT_SIZE, 0xffffffffu);
+	assert_int_equal(vfioiommu_ring_copy(r, out, 4), -EPROTO);
+	expect_dead(r, "size changed from 16 to 4294967295");
+	vfioiommu_ring_destroy(r);
+	/* back to the right value: the error stays */
+	set32(&b, VI_COMPAT_SIZE, 16);
+	r = attach_at(&b, 0);
+	set32(&b, VI_COMPAT_SIZE, 15);
+	assert_int_equal(vfioiommu_ring_ready(r), -EPROTO);
+	set32(&b, VI_COMPAT_SIZE, 16);
+	assert_int_equal(vfioiommu_ring_ready(r), -EPROTO);
 	vfioiommu_ring_destroy(r);
 	free(b.mem);
 }
@@ -1106,6 +1130,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_prod_backwards),
 		cmocka_unit_test(test_hostile_prod_ahead),
 		cmocka_unit_test(test_hostile_ignored_fields),
+		cmocka_unit_test(test_hostile_size),
 		cmocka_unit_test(test_hostile_cons),
 		cmocka_unit_test(test_create),
 		cmocka_unit_test(test_create_sweep),

@@ -421,25 +421,24 @@ static void test_hostile(void **state)
 	expect_error(&e, "ahead");
 
 	/*
-	 * The size changed after attach: the consumer read it once and keeps its
-	 * own, so records still come from inside the mapping (a consumer that
-	 * followed the header would read past the 64 KiB); a producer that acts
-	 * on the new size (prod more than 1023 ahead) is caught.
+	 * The size word changed after attach: no producer rewrites it, so the
+	 * ring fails at its next look at prod, before reading a record by the
+	 * new size (which would run past the 64 KiB).
 	 */
 	attach_with(&e, 3);
 	assert_int_equal(vfioiommu_mock_device_poke_fault(e.m, FDEV, VFIOIOMMU_MOCK_FAULT_SIZE, 60000), 0);
-	for (uint32_t i = 3; i < RING_RECS; i++)
-		assert_int_equal(push(&e, FDEV, i), 0);
-	assert_int_equal(push(&e, FDEV, RING_RECS), -ENOSPC);
 	assert_int_equal(vfioiommu_ring_capacity(e.r), RING_RECS);
-	for (uint32_t i = 0; i < RING_RECS; i++) {
-		assert_int_equal(vfioiommu_ring_peek(e.r, &rec), 0);
-		check_rec(rec, i);
-		assert_int_equal(vfioiommu_ring_advance(e.r, 1), 0);
-	}
-	assert_int_equal(vfioiommu_ring_error(e.r), 0);
-	assert_int_equal(vfioiommu_mock_device_poke_fault(e.m, FDEV, VFIOIOMMU_MOCK_FAULT_PROD, RING_RECS + 1500), 0);
-	expect_error(&e, "holds 1023");
+	expect_error(&e, "size changed from 1023 to 60000");
+	/* records the consumer had already seen stay readable until it looks at prod again */
+	attach_with(&e, 3);
+	assert_int_equal(vfioiommu_ring_peek(e.r, &rec), 0);
+	check_rec(rec, 0);
+	assert_int_equal(vfioiommu_mock_device_poke_fault(e.m, FDEV, VFIOIOMMU_MOCK_FAULT_SIZE, 7), 0);
+	assert_int_equal(vfioiommu_ring_advance(e.r, 1), 0);
+	assert_int_equal(vfioiommu_ring_peek(e.r, &rec), 0);
+	check_rec(rec, 1);
+	assert_int_equal(vfioiommu_ring_advance(e.r, 2), 0);
+	expect_error(&e, "size changed");
 
 	/* a kernel whose consumer-side word was trampled: the mock refuses to produce, the ring sees nothing new */
 	attach_with(&e, 2);
@@ -450,6 +449,48 @@ static void test_hostile(void **state)
 }
 
 /* The shipped Arm host describes one: the example in its comment works. */
+/*
+ * The device (or the whole context) closed before the ring: the close undoes
+ * the mapping, so the ring must fail cleanly rather than read unmapped memory,
+ * and destroying it afterwards must not touch the freed device.
+ */
+static void test_device_closed_first(void **state)
+{
+	const struct vfioiommu_fault *rec;
+	struct fenv e;
+
+	(void)state;
+	attach_with(&e, 2);
+	vfioiommu_device_close(e.dev);
+	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 0);
+	assert_int_equal(vfioiommu_ring_peek(e.r, &rec), -EPROTO);
+	th_assert_msg(vfioiommu_ring_strerror(e.r), FDEV, "was closed", NULL);
+	assert_int_equal(vfioiommu_ring_ready(e.r), -EPROTO);
+	fenv_close(&e);
+
+	/* the context first: it closes its devices */
+	attach_with(&e, 1);
+	vfioiommu_ctx_destroy(e.ctx);
+	assert_int_equal(vfioiommu_ring_advance(e.r, 0), -EPROTO);
+	vfioiommu_ring_destroy(e.r);
+	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 0);
+	assert_int_equal(vfioiommu_mock_open_fds(e.m), 0);
+	vfioiommu_mock_destroy(e.m);
+
+	/* two rings on one device, one destroyed before the close: the list keeps the other */
+	attach_with(&e, 1);
+	{
+		vfioiommu_ring *r2 = NULL;
+
+		assert_int_equal(vfioiommu_ring_attach_region(e.dev, 0x80001234u, 1, &r2), 0);
+		vfioiommu_ring_destroy(e.r);
+		e.r = r2;
+	}
+	vfioiommu_device_close(e.dev);
+	assert_int_equal(vfioiommu_ring_peek(e.r, &rec), -EPROTO);
+	fenv_close(&e);
+}
+
 static void test_shipped_host(void **state)
 {
 	char path[512], err[256];
@@ -543,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_device_closed_first),
 		cmocka_unit_test(test_shipped_host),
 		cmocka_unit_test(test_fsweep),
 	};

@@ -206,7 +206,11 @@ VFIOIOMMU_API int vfioiommu_ring_attach(void *mem, size_t len, unsigned int flag
  * (the posted nested-fault series used type 2, which is CCW upstream, then
  * 4): the library never assumes a number, the caller gives the one its driver
  * uses.  The region is mapped through vfioiommu_region_mmap() and unmapped by
- * vfioiommu_ring_destroy(), which must come before vfioiommu_device_close().
+ * vfioiommu_ring_destroy().  Closing the device (or destroying its context)
+ * first unmaps it under the ring: the ring then fails (-EPROTO, "device ...
+ * was closed") and destroy only frees it; a consumer must not be running in
+ * another thread across that close.  The size word is checked at every look
+ * at prod: no producer rewrites it, so a change fails the ring.
  * @return 0; -EINVAL NULL argument; -ENOENT no region with that type (the
  * message lists the typed regions seen); -EOPNOTSUPP not mmappable whole;
  * -EACCES not read-write; -EPROTO the region is not 64 KiB or its header is
