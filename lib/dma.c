@@ -117,6 +117,21 @@ static void pgsizes_text(uint64_t pgsizes, char *buf, size_t n)
 	}
 }
 
+struct reserve_arg {
+	struct vfioiommu_ctx *ctx;
+	vfioiommu_iova_alloc *alloc;
+};
+
+static void reserve_one(const struct vi_mapping *m, void *arg)
+{
+	struct reserve_arg *r = arg;
+
+	/* a live mapping outside new ranges means the kernel narrowed under us; keep going */
+	if (vfioiommu_iova_alloc_reserve(r->alloc, m->at.start, vi_map_len(m)) < 0)
+		vi_log(r->ctx, VFIOIOMMU_LOG_WARNING, "mapping at 0x%" PRIx64 " is outside the usable ranges",
+		       m->at.start);
+}
+
 /*
  * The allocator exists only once someone asks the library to choose an IOVA:
  * a VMM that maps guest RAM at fixed IOVAs never pays for it.  Built from the
@@ -132,15 +147,14 @@ static int ensure_alloc(struct vfioiommu_ctx *ctx, struct vi_dma *d)
 	rc = vfioiommu_iova_alloc_new(&alloc, d->ranges, d->pgmask + 1);
 	if (rc < 0)
 		return vi_fail(ctx, rc, "cannot build the IOVA allocator (%s)", vi_errno_name(rc));
-	for (size_t i = 0; i < d->t.n; i++) {
-		const struct vi_mapping *m = d->t.by_iova[i];
-		/* a live mapping outside new ranges means the kernel narrowed under us; keep going */
-		if (vfioiommu_iova_alloc_reserve(alloc, m->iova, m->len) < 0)
-			vi_log(ctx, VFIOIOMMU_LOG_WARNING, "mapping at 0x%" PRIx64 " is outside the usable ranges",
-			       m->iova);
-	}
+	vi_tab_each(&d->t, reserve_one, &(struct reserve_arg){ ctx, alloc });
 	d->alloc = alloc;
 	return 0;
+}
+
+static void put_one(const struct vi_mapping *m, void *alloc)
+{
+	vfioiommu_iova_alloc_put(alloc, m->at.start, vi_map_len(m));
 }
 
 static void set_room(struct vi_dma *d)
@@ -287,27 +301,51 @@ void vi_dma_ranges_changed(struct vfioiommu_ctx *ctx)
 }
 
 /* Record a prepared mapping; translate readers are kept out while the index changes. */
-VI_HOT_INLINE void track(struct vi_dma *d, size_t i, struct vi_mapping *m)
+VI_HOT_INLINE void track(struct vi_dma *d, struct vi_mapping *m)
 {
 	if (VI_UNLIKELY(d->t.vindex)) {
 		pthread_rwlock_wrlock(&d->lock);
-		vi_tab_commit(&d->t, i, m, true);
+		vi_tab_commit(&d->t, m, true);
 		pthread_rwlock_unlock(&d->lock);
 	} else {
-		vi_tab_commit(&d->t, i, m, false);
+		vi_tab_commit(&d->t, m, false);
 	}
 }
 
-/* Forget by_iova[i, i + count), as track(). */
-VI_HOT_INLINE void untrack(struct vi_dma *d, size_t i, size_t count)
+/* Forget the mapping m, as track(). */
+VI_HOT_INLINE void untrack(struct vi_dma *d, struct vi_mapping *m)
 {
 	if (VI_UNLIKELY(d->t.vindex)) {
 		pthread_rwlock_wrlock(&d->lock);
-		vi_tab_remove(&d->t, i, count, true);
+		vi_tab_remove(&d->t, m, true);
 		pthread_rwlock_unlock(&d->lock);
 	} else {
-		vi_tab_remove(&d->t, i, count, false);
+		vi_tab_remove(&d->t, m, false);
 	}
+}
+
+/* Forget every mapping from m up to the one that holds last (d->mu held; one index lock for all). */
+static void untrack_span(struct vi_dma *d, struct vi_mapping *m, uint64_t last)
+{
+	if (d->t.vindex)
+		pthread_rwlock_wrlock(&d->lock);
+	while (m && m->at.start <= last) {
+		struct vi_mapping *next = vi_tab_next(&d->t, m);
+		vi_tab_remove(&d->t, m, d->t.vindex);
+		m = next;
+	}
+	if (d->t.vindex)
+		pthread_rwlock_unlock(&d->lock);
+}
+
+/* Forget every mapping, as track(). */
+static void untrack_all(struct vi_dma *d)
+{
+	if (d->t.vindex)
+		pthread_rwlock_wrlock(&d->lock);
+	vi_tab_clear(&d->t);
+	if (d->t.vindex)
+		pthread_rwlock_unlock(&d->lock);
 }
 
 void vi_dma_forget(struct vfioiommu_ctx *ctx)
@@ -319,7 +357,7 @@ void vi_dma_forget(struct vfioiommu_ctx *ctx)
 	if (!d)
 		return;
 	vi_dma_lock(&d->mu);
-	untrack(d, 0, d->t.n);
+	untrack_all(d);
 	d->stale = true;
 	set_room(d);
 	vi_dma_unlock(&d->mu);
@@ -444,7 +482,7 @@ static VI_COLD int overlap_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, ui
 	if (!in_ranges(d, iova, last))
 		return out_of_range(ctx, d, iova, last);
 	return vi_fail(ctx, -EEXIST, "IOVA range [0x%" PRIx64 ", 0x%" PRIx64 "] overlaps the mapping "
-		       "[0x%" PRIx64 ", 0x%" PRIx64 "]", iova, last, m->iova, m->iova + m->len - 1);
+		       "[0x%" PRIx64 ", 0x%" PRIx64 "]", iova, last, m->at.start, m->at.last);
 }
 
 /* A fixed IOVA must also leave the allocator's free space, when there is an allocator. */
@@ -493,7 +531,7 @@ static __attribute__((noinline)) int alloc_iova(struct vfioiommu_ctx *ctx, struc
  */
 static VI_COLD int map_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, int rc, const struct vi_mapping *m)
 {
-	uint64_t iova = m->iova, len = m->len, last = iova + (len - 1);
+	uint64_t iova = m->at.start, len = vi_map_len(m), last = m->at.last;
 
 	if (d->alloc)
 		vfioiommu_iova_alloc_put(d->alloc, iova, len);
@@ -613,8 +651,8 @@ VI_HOT_INLINE int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint
 	uint32_t prot = ((flags & VFIOIOMMU_DMA_READ) ? VI_PROT_READ : 0) |
 			((flags & VFIOIOMMU_DMA_WRITE) ? VI_PROT_WRITE : 0);
 	struct vi_dma *d;
+	struct vi_mapping *next;
 	uint64_t at;
-	size_t i;
 	int rc;
 
 	if (!ctx)
@@ -645,7 +683,6 @@ VI_HOT_INLINE int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint
 		if (rc < 0)
 			goto out;
 		at = *iova;
-		i = vi_tab_lower(&d->t, at);
 	} else {
 		at = *iova;
 		if (VI_UNLIKELY(args_bad(d, vaddr, len, flags, at))) {
@@ -657,9 +694,9 @@ VI_HOT_INLINE int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint
 		 * to find the slot anyway, and the message names the mapping.
 		 * Usable ranges are not: the kernel refuses those (map_error()).
 		 */
-		i = vi_tab_lower(&d->t, at);
-		if (VI_UNLIKELY(i < d->t.n && d->t.by_iova[i]->iova <= at + (len - 1))) {
-			rc = overlap_error(ctx, d, at, at + (len - 1), d->t.by_iova[i]);
+		next = vi_tab_lower(&d->t, at);
+		if (VI_UNLIKELY(next && next->at.start <= at + (len - 1))) {
+			rc = overlap_error(ctx, d, at, at + (len - 1), next);
 			goto out;
 		}
 		if (VI_UNLIKELY(d->alloc != NULL) && (rc = claim_fixed(ctx, d, at, len)) < 0)
@@ -675,7 +712,7 @@ VI_HOT_INLINE int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint
 		rc = map_error(d->ctx, d, rc, d->t.free);
 		goto out;
 	}
-	track(d, i, d->t.free);
+	track(d, d->t.free);
 	rc = 0;
 out:
 	vi_dma_unlock(&d->mu);
@@ -708,31 +745,33 @@ VFIOIOMMU_API int vfioiommu_dma_map_file(vfioiommu_ctx *ctx, int fd, uint64_t of
 
 /*
  * Which mappings [iova, iova + len) covers, when it is not exactly one
- * (d->mu held): by_iova[i, *j), *want bytes.  A range that covers nothing or
- * would split a mapping is refused here, never sent: type1 v1 would split
- * silently, iommufd would unmap the whole mappings before failing on the cut.
+ * (d->mu held): *first and those after it up to last, *want bytes.  A range
+ * that covers nothing or would split a mapping is refused here, never sent:
+ * type1 v1 would split silently, iommufd would unmap the whole mappings
+ * before failing on the cut.
  */
-static __attribute__((noinline)) int unmap_span(struct vfioiommu_ctx *ctx, struct vi_dma *d, size_t i,
-						uint64_t iova, uint64_t len, size_t *j, uint64_t *want)
+static __attribute__((noinline)) int unmap_span(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova,
+						uint64_t len, struct vi_mapping **first, uint64_t *want)
 {
 	uint64_t last = iova + (len - 1);
-	const struct vi_mapping *cut;
-	size_t k;
+	const struct vi_mapping *end = NULL, *cut;
 
 	if (len == 0 || last < iova)
 		return vi_fail(ctx, -EINVAL, "bad unmap range 0x%" PRIx64 "+0x%" PRIx64, iova, len);
 	*want = 0;
-	for (k = i; k < d->t.n && d->t.by_iova[k]->iova <= last; k++)
-		*want += d->t.by_iova[k]->len;
-	*j = k;
-	if (k == i)
+	*first = vi_tab_lower(&d->t, iova);
+	for (struct vi_mapping *m = *first; m && m->at.start <= last; m = vi_tab_next(&d->t, m)) {
+		*want += vi_map_len(m);
+		end = m;
+	}
+	if (!end)
 		return vi_fail(ctx, -ENOENT, "nothing is mapped in [0x%" PRIx64 ", 0x%" PRIx64 "]", iova, last);
-	if (d->t.by_iova[i]->iova >= iova && d->t.by_iova[k - 1]->iova + (d->t.by_iova[k - 1]->len - 1) <= last)
+	if ((*first)->at.start >= iova && end->at.last <= last)
 		return 0;
-	cut = d->t.by_iova[i]->iova < iova ? d->t.by_iova[i] : d->t.by_iova[k - 1];
+	cut = (*first)->at.start < iova ? *first : end;
 	return vi_fail(ctx, -EINVAL, "partial unmap refused: [0x%" PRIx64 ", 0x%" PRIx64 "] would split "
 		       "the mapping [0x%" PRIx64 ", 0x%" PRIx64 "]; unmap whole mappings",
-		       iova, last, cut->iova, cut->iova + cut->len - 1);
+		       iova, last, cut->at.start, cut->at.last);
 }
 
 static VI_COLD int unmap_error(struct vfioiommu_ctx *ctx, int rc, uint64_t iova, uint64_t len, uint64_t got,
@@ -748,8 +787,9 @@ static VI_COLD int unmap_error(struct vfioiommu_ctx *ctx, int rc, uint64_t iova,
 		       got, iova, last, want);
 }
 
-/* Unmap by_iova[i], one whole mapping of len bytes at iova (d->mu held). */
-VI_HOT_INLINE int unmap_one(struct vfioiommu_ctx *ctx, struct vi_dma *d, size_t i, uint64_t iova, uint64_t len)
+/* Unmap m, one whole mapping of len bytes at iova (d->mu held). */
+VI_HOT_INLINE int unmap_one(struct vfioiommu_ctx *ctx, struct vi_dma *d, struct vi_mapping *m, uint64_t iova,
+			    uint64_t len)
 {
 	uint64_t got = 0;
 	int rc = kunmap(ctx, d, iova, len, &got);
@@ -760,7 +800,7 @@ VI_HOT_INLINE int unmap_one(struct vfioiommu_ctx *ctx, struct vi_dma *d, size_t 
 		return unmap_error(ctx, 0, iova, len, got, len);
 	if (VI_UNLIKELY(d->alloc != NULL))
 		vfioiommu_iova_alloc_put(d->alloc, iova, len);
-	untrack(d, i, 1);
+	untrack(d, m);
 	return 0;
 }
 
@@ -768,34 +808,34 @@ VI_HOT_INLINE int unmap_one(struct vfioiommu_ctx *ctx, struct vi_dma *d, size_t 
 static __attribute__((noinline)) int unmap_span_of(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova,
 						   uint64_t len)
 {
-	size_t i = vi_tab_lower(&d->t, iova), j;
-	uint64_t want, got = 0;
-	int rc = unmap_span(ctx, d, i, iova, len, &j, &want);
+	struct vi_mapping *first;
+	uint64_t want, got = 0, last = iova + (len - 1);
+	int rc = unmap_span(ctx, d, iova, len, &first, &want);
 
 	if (rc < 0)
 		return rc;
 	rc = kunmap(ctx, d, iova, len, &got);
 	if (rc < 0 || got != want)
 		return unmap_error(ctx, rc < 0 ? rc : 0, iova, len, got, want);
-	for (size_t k = i; d->alloc && k < j; k++)
-		vfioiommu_iova_alloc_put(d->alloc, d->t.by_iova[k]->iova, d->t.by_iova[k]->len);
-	untrack(d, i, j - i);
+	for (struct vi_mapping *m = first; d->alloc && m && m->at.start <= last; m = vi_tab_next(&d->t, m))
+		put_one(m, d->alloc);
+	untrack_span(d, first, last);
 	return 0;
 }
 
 VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len)
 {
 	struct vi_dma *d;
-	size_t i;
+	struct vi_mapping *m;
 	int rc;
 
 	if (!ctx)
 		return -EINVAL;
 	DMA_LOCK_OR_RETURN(ctx, d);
 	/* the common case, exactly one whole mapping, is one exact lookup and no other check */
-	i = vi_tab_find(&d->t, iova);
-	if (VI_LIKELY(i < d->t.n && d->t.by_iova[i]->len == len))
-		rc = unmap_one(ctx, d, i, iova, len);
+	m = vi_tab_find(&d->t, iova);
+	if (VI_LIKELY(m && m->at.last - iova == len - 1))
+		rc = unmap_one(ctx, d, m, iova, len);
 	else
 		rc = unmap_span_of(ctx, d, iova, len);
 	vi_dma_unlock(&d->mu);
@@ -805,17 +845,17 @@ VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_
 VFIOIOMMU_API int vfioiommu_dma_unmap_at(vfioiommu_ctx *ctx, uint64_t iova)
 {
 	struct vi_dma *d;
-	size_t i;
+	struct vi_mapping *m;
 	int rc;
 
 	if (!ctx)
 		return -EINVAL;
 	DMA_LOCK_OR_RETURN(ctx, d);
-	i = vi_tab_find(&d->t, iova);
-	if (i == d->t.n)
+	m = vi_tab_find(&d->t, iova);
+	if (!m)
 		rc = vi_fail(ctx, -ENOENT, "no mapping starts at IOVA 0x%" PRIx64, iova);
 	else
-		rc = unmap_one(ctx, d, i, iova, d->t.by_iova[i]->len);
+		rc = unmap_one(ctx, d, m, iova, vi_map_len(m));
 	vi_dma_unlock(&d->mu);
 	return rc;
 }
@@ -837,15 +877,14 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_all(vfioiommu_ctx *ctx)
 		if (rc < 0)
 			rc = vi_fail(ctx, rc, "the kernel refused to unmap everything (%s)", vi_errno_name(rc));
 	} else {
-		while (d->t.n && rc == 0) {
-			const struct vi_mapping *m = d->t.by_iova[d->t.n - 1];
-			rc = unmap_one(ctx, d, d->t.n - 1, m->iova, m->len);
-		}
+		struct vi_mapping *m;
+		while (rc == 0 && (m = vi_tab_last(&d->t)))
+			rc = unmap_one(ctx, d, m, m->at.start, vi_map_len(m));
 	}
 	if (rc == 0) {
-		for (size_t k = 0; d->alloc && k < d->t.n; k++)
-			vfioiommu_iova_alloc_put(d->alloc, d->t.by_iova[k]->iova, d->t.by_iova[k]->len);
-		untrack(d, 0, d->t.n);
+		if (d->alloc)
+			vi_tab_each(&d->t, put_one, d->alloc);
+		untrack_all(d);
 	}
 	vi_dma_unlock(&d->mu);
 	pthread_mutex_unlock(&ctx->lock);

@@ -23,10 +23,6 @@ int vi_tab_grow(struct vi_dma_table *t)
 	if (cap > SIZE_MAX / sizeof(*e) || k > (SIZE_MAX - sizeof(*s)) / sizeof(s->node[0]))
 		return -ENOMEM;
 	/* arrays larger than cap are harmless: cap moves only once everything is there */
-	v = realloc(t->by_iova, cap * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	t->by_iova = v;
 	v = realloc(t->by_vaddr, cap * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -47,6 +43,52 @@ int vi_tab_grow(struct vi_dma_table *t)
 	return 0;
 }
 
+void vi_tab_clear(struct vi_dma_table *t)
+{
+	/* iterative pre-order: the stack holds right children along one path, so the tree height bounds it */
+	struct vi_at_node *stack[128], *n = t->by_iova;
+	size_t sp = 0;
+
+	while (n || sp) {
+		struct vi_mapping *m;
+
+		if (n) {
+			if (n->right)
+				stack[sp++] = n->right;
+			m = vi_tab_map(n);
+			n = n->left;
+			m->next = t->free;
+			t->free = m;
+		} else {
+			n = stack[--sp];
+		}
+	}
+	t->by_iova = NULL;
+	t->n = 0;
+	t->bytes = 0;
+	t->nv = 0;
+}
+
+struct each {
+	void (*fn)(const struct vi_mapping *m, void *arg);
+	void *arg;
+};
+
+static int each_one(struct vi_at_node *n, void *arg)
+{
+	struct each *e = arg;
+
+	e->fn(vi_tab_map(n), e->arg);
+	return 0;
+}
+
+void vi_tab_each(const struct vi_dma_table *t, void (*fn)(const struct vi_mapping *m, void *arg), void *arg)
+{
+	struct each e = { fn, arg };
+
+	vi_at_walk(t->by_iova, each_one, &e);
+}
+
 void vi_tab_free(struct vi_dma_table *t)
 {
 	while (t->slabs) {
@@ -54,7 +96,6 @@ void vi_tab_free(struct vi_dma_table *t)
 		t->slabs = s->next;
 		free(s);
 	}
-	free(t->by_iova);
 	free(t->by_vaddr);
 	free(t->vend_max);
 	*t = (struct vi_dma_table){ 0 };
@@ -81,7 +122,7 @@ static void vend_fix(struct vi_dma_table *t, size_t i)
 	uint64_t run = i ? t->vend_max[i - 1] : 0;
 
 	for (; i < t->nv; i++) {
-		uint64_t last = t->by_vaddr[i]->vaddr + (t->by_vaddr[i]->len - 1);
+		uint64_t last = t->by_vaddr[i]->vaddr + (vi_map_len(t->by_vaddr[i]) - 1);
 		run = last > run ? last : run;
 		t->vend_max[i] = run;
 	}
@@ -95,12 +136,19 @@ static int by_vaddr_cmp(const void *a, const void *b)
 	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
 }
 
+static int vindex_add(struct vi_at_node *n, void *arg)
+{
+	struct vi_dma_table *t = arg;
+
+	if (!vi_tab_map(n)->file)
+		t->by_vaddr[t->nv++] = vi_tab_map(n);
+	return 0;
+}
+
 void vi_tab_vindex_build(struct vi_dma_table *t)
 {
 	t->nv = 0;
-	for (size_t i = 0; i < t->n; i++)
-		if (!t->by_iova[i]->file)
-			t->by_vaddr[t->nv++] = t->by_iova[i];
+	vi_at_walk(t->by_iova, vindex_add, t);
 	if (t->nv > 1)
 		qsort(t->by_vaddr, t->nv, sizeof(*t->by_vaddr), by_vaddr_cmp);
 	vend_fix(t, 0);
@@ -149,8 +197,8 @@ bool vi_tab_translate(const struct vi_dma_table *t, uint64_t va, uint64_t last, 
 	}
 	while (lo-- > 0 && t->vend_max[lo] >= last) {
 		const struct vi_mapping *m = t->by_vaddr[lo];
-		if (m->vaddr + (m->len - 1) >= last) {
-			*iova = m->iova + (va - m->vaddr);
+		if (m->vaddr + (vi_map_len(m) - 1) >= last) {
+			*iova = m->at.start + (va - m->vaddr);
 			return true;
 		}
 	}

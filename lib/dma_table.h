@@ -6,10 +6,13 @@
  * more mapping is reserved before the kernel is asked, so recording a
  * mapping the kernel accepted cannot fail.
  *
- * by_iova is a sorted array of node pointers (binary search, memmove on
- * insert).  The index by process address that translate needs is built by
- * the first translate and kept up to date from then on: a VMM that never
- * translates never pays for it.
+ * by_iova is an AVL tree of the mappings' IOVA ranges (lib/alloc_tree.h),
+ * linked through a node embedded in each mapping: map and unmap cost
+ * O(log n) at any table size (a sorted array paid a memmove of up to n
+ * pointers per change, more than the kernel's own work at 10^4 mappings).
+ * The index by process address that translate needs is built by the first
+ * translate and kept up to date from then on: a VMM that never translates
+ * never pays for it.
  *
  * No locks here; lib/dma.c says who holds what.  Functions marked "index"
  * change what translate reads.
@@ -22,12 +25,18 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "alloc_tree.h"
+
+/* The IOVA range is at: [at.start, at.last]; vi_map_len() gives its length. */
 struct vi_mapping {
-	uint64_t iova, len, vaddr;
+	struct vi_at_node at;    /* first: a tree node converts to its mapping by a cast */
+	uint64_t vaddr;
 	uint32_t prot;
 	bool file;               /* MAP_FILE: no process address, never in the index */
 	struct vi_mapping *next; /* free list */
 };
+
+_Static_assert(offsetof(struct vi_mapping, at) == 0, "vi_tab_map() casts a tree node to its mapping");
 
 struct vi_slab;
 
@@ -35,8 +44,8 @@ struct vi_slab;
 #define VI_TAB_INLINE static inline __attribute__((always_inline))
 
 struct vi_dma_table {
-	struct vi_mapping **by_iova; /* sorted by iova; mappings never overlap */
-	size_t n, cap;               /* by_vaddr and vend_max have room for cap too */
+	struct vi_at_node *by_iova;  /* root; mappings never overlap */
+	size_t n, cap;               /* by_vaddr and vend_max have room for cap */
 	uint64_t bytes;
 	struct vi_mapping *free;     /* cap - n nodes: the slabs hold exactly cap */
 	struct vi_slab *slabs;
@@ -56,8 +65,22 @@ void vi_tab_vinsert(struct vi_dma_table *t, struct vi_mapping *m);
 void vi_tab_vremove(struct vi_dma_table *t, const struct vi_mapping *m);
 /* The IOVA of [va, last] when one mapping of the index holds it. */
 bool vi_tab_translate(const struct vi_dma_table *t, uint64_t va, uint64_t last, uint64_t *iova);
+/* Forget every mapping in O(n) (index: it empties too). */
+void vi_tab_clear(struct vi_dma_table *t);
+/* Call fn on every mapping in IOVA order (the table must not change meanwhile). */
+void vi_tab_each(const struct vi_dma_table *t, void (*fn)(const struct vi_mapping *m, void *arg), void *arg);
 /* Free every array and slab (the table is empty and unusable afterwards). */
 void vi_tab_free(struct vi_dma_table *t);
+
+VI_TAB_INLINE struct vi_mapping *vi_tab_map(struct vi_at_node *n)
+{
+	return (struct vi_mapping *)n;
+}
+
+VI_TAB_INLINE uint64_t vi_map_len(const struct vi_mapping *m)
+{
+	return m->at.last - m->at.start + 1;
+}
 
 /* Room for one more mapping?  (slabs grow with the arrays: a free node means room everywhere) */
 VI_TAB_INLINE bool vi_tab_has_room(const struct vi_dma_table *t)
@@ -65,38 +88,71 @@ VI_TAB_INLINE bool vi_tab_has_room(const struct vi_dma_table *t)
 	return t->free != NULL;
 }
 
-/* First mapping whose last byte is >= iova (t->n when none). */
-VI_TAB_INLINE size_t vi_tab_lower(const struct vi_dma_table *t, uint64_t iova)
+/*
+ * The last mapping starting at or below iova and the first above it, in one
+ * descent (vi_at_around(), inlined: it is on every map).
+ */
+VI_TAB_INLINE void vi_tab_around(const struct vi_dma_table *t, uint64_t iova, struct vi_at_node **le,
+				 struct vi_at_node **gt)
 {
-	size_t lo = 0, hi = t->n;
+	struct vi_at_node *n = t->by_iova;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct vi_mapping *m = t->by_iova[mid];
-		if (m->iova + (m->len - 1) < iova)
-			lo = mid + 1;
-		else
-			hi = mid;
+	*le = *gt = NULL;
+	while (n) {
+		if (n->start <= iova) {
+			*le = n;
+			n = n->right;
+		} else {
+			*gt = n;
+			n = n->left;
+		}
 	}
-	return lo;
 }
 
-/* The position of the mapping that starts exactly at iova, or t->n: the lookup of an unmap. */
-VI_TAB_INLINE size_t vi_tab_find(const struct vi_dma_table *t, uint64_t iova)
+/* The first mapping whose last byte is >= iova, or NULL. */
+VI_TAB_INLINE struct vi_mapping *vi_tab_lower(const struct vi_dma_table *t, uint64_t iova)
 {
-	size_t lo = 0, hi = t->n;
+	struct vi_at_node *le, *gt;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		uint64_t at = t->by_iova[mid]->iova;
-		if (at == iova)
-			return mid;
-		if (at < iova)
-			lo = mid + 1;
-		else
-			hi = mid;
+	/* disjoint ranges: only the last one starting at or below iova can reach it */
+	vi_tab_around(t, iova, &le, &gt);
+	return vi_tab_map(le && le->last >= iova ? le : gt);
+}
+
+/* The mapping after m in IOVA order, or NULL (O(log n): the tree has no parent links). */
+VI_TAB_INLINE struct vi_mapping *vi_tab_next(const struct vi_dma_table *t, const struct vi_mapping *m)
+{
+	struct vi_at_node *n = t->by_iova, *gt = NULL;
+
+	while (n) {
+		if (n->start <= m->at.start) {
+			n = n->right;
+		} else {
+			gt = n;
+			n = n->left;
+		}
 	}
-	return t->n;
+	return vi_tab_map(gt);
+}
+
+/* The mapping with the highest IOVA, or NULL. */
+VI_TAB_INLINE struct vi_mapping *vi_tab_last(const struct vi_dma_table *t)
+{
+	struct vi_at_node *n = t->by_iova;
+
+	while (n && n->right)
+		n = n->right;
+	return vi_tab_map(n);
+}
+
+/* The mapping that starts exactly at iova, or NULL: the lookup of an unmap. */
+VI_TAB_INLINE struct vi_mapping *vi_tab_find(const struct vi_dma_table *t, uint64_t iova)
+{
+	struct vi_at_node *n = t->by_iova;
+
+	while (n && n->start != iova)
+		n = iova < n->start ? n->left : n->right;
+	return vi_tab_map(n);
 }
 
 /*
@@ -110,8 +166,8 @@ VI_TAB_INLINE struct vi_mapping *vi_tab_prepare(struct vi_dma_table *t, uint64_t
 {
 	struct vi_mapping *m = t->free;
 
-	m->iova = iova;
-	m->len = len;
+	m->at.start = iova;
+	m->at.last = iova + (len - 1);
 	m->vaddr = vaddr;
 	m->prot = prot;
 	m->file = file;
@@ -119,36 +175,32 @@ VI_TAB_INLINE struct vi_mapping *vi_tab_prepare(struct vi_dma_table *t, uint64_t
 }
 
 /*
- * Record the prepared node at position i of by_iova (from vi_tab_lower).
+ * Record the prepared node (its range overlaps none of the table's).
  * indexed must be t->vindex; the caller branches on it once, holding the
  * index lock when it is set, and each branch gets its own copy of this.
  */
-VI_TAB_INLINE void vi_tab_commit(struct vi_dma_table *t, size_t i, struct vi_mapping *m, bool indexed)
+VI_TAB_INLINE void vi_tab_commit(struct vi_dma_table *t, struct vi_mapping *m, bool indexed)
 {
 	t->free = m->next;
-	if (i < t->n)
-		memmove(&t->by_iova[i + 1], &t->by_iova[i], (t->n - i) * sizeof(*t->by_iova));
-	t->by_iova[i] = m;
+	t->by_iova = vi_at_insert(t->by_iova, &m->at);
 	t->n++;
-	t->bytes += m->len;
+	t->bytes += vi_map_len(m);
 	if (indexed && !m->file)
 		vi_tab_vinsert(t, m);
 }
 
-/* Forget by_iova[i, i + count); indexed as vi_tab_commit(). */
-VI_TAB_INLINE void vi_tab_remove(struct vi_dma_table *t, size_t i, size_t count, bool indexed)
+/* Forget m, a mapping of the table; indexed as vi_tab_commit(). */
+VI_TAB_INLINE void vi_tab_remove(struct vi_dma_table *t, struct vi_mapping *m, bool indexed)
 {
-	for (size_t k = i; k < i + count; k++) {
-		struct vi_mapping *m = t->by_iova[k];
-		t->bytes -= m->len;
-		if (indexed && !m->file)
-			vi_tab_vremove(t, m);
-		m->next = t->free;
-		t->free = m;
-	}
-	if (i + count < t->n)
-		memmove(&t->by_iova[i], &t->by_iova[i + count], (t->n - i - count) * sizeof(*t->by_iova));
-	t->n -= count;
+	struct vi_at_node *out;
+
+	t->by_iova = vi_at_remove(t->by_iova, m->at.start, &out);
+	t->n--;
+	t->bytes -= vi_map_len(m);
+	if (indexed && !m->file)
+		vi_tab_vremove(t, m);
+	m->next = t->free;
+	t->free = m;
 }
 
 #endif

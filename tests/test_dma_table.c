@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * The DMA mapping table (lib/dma_table.[ch]) against a brute-force model:
- * lookups, inserts and removals at any position, growth (arrays and slabs),
+ * lookups, inserts and removals at any position (the tree checked whole:
+ * order, balance, count), successor walks, clearing, growth (index arrays and slabs),
  * the process-address index built late and then kept, file mappings that
  * never enter it, and translate with one buffer mapped twice.
  */
@@ -26,10 +27,26 @@ struct model {
 
 static struct model mod[SLOTS];
 
+struct walk {
+	const struct vi_mapping *prev;
+	size_t n;
+};
+
+static void in_order(const struct vi_mapping *m, void *arg)
+{
+	struct walk *w = arg;
+
+	if (w->prev)
+		assert_true(w->prev->at.last < m->at.start);
+	w->prev = m;
+	w->n++;
+}
+
 static void check(const struct vi_dma_table *t)
 {
-	size_t n = 0, nv = 0;
-	uint64_t bytes = 0;
+	size_t n = 0, nv = 0, walked = 0;
+	uint64_t bytes = 0, count;
+	struct walk w = { NULL, 0 };
 
 	for (size_t i = 0; i < SLOTS; i++) {
 		if (!mod[i].used)
@@ -37,14 +54,25 @@ static void check(const struct vi_dma_table *t)
 		n++;
 		nv += !mod[i].file;
 		bytes += mod[i].len;
-		assert_int_equal(vi_tab_find(t, mod[i].iova) < t->n, 1);
-		assert_int_equal(t->by_iova[vi_tab_find(t, mod[i].iova)]->len, mod[i].len);
+		assert_non_null(vi_tab_find(t, mod[i].iova));
+		assert_int_equal(vi_map_len(vi_tab_find(t, mod[i].iova)), mod[i].len);
 	}
 	assert_int_equal(t->n, n);
 	assert_int_equal(t->bytes, bytes);
 	assert_true(t->n <= t->cap);
-	for (size_t i = 1; i < t->n; i++)
-		assert_true(t->by_iova[i - 1]->iova + t->by_iova[i - 1]->len <= t->by_iova[i]->iova);
+	assert_int_equal(vi_at_check(t->by_iova, &count, NULL), 0);
+	assert_int_equal(count, n);
+	vi_tab_each(t, in_order, &w);
+	assert_int_equal(w.n, n);
+	/* successor walk from the lowest mapping sees the same n, ending at vi_tab_last() */
+	for (const struct vi_mapping *m = vi_tab_lower(t, 0); m; m = vi_tab_next(t, m)) {
+		walked++;
+		if (!vi_tab_next(t, m))
+			assert_ptr_equal(m, vi_tab_last(t));
+	}
+	assert_int_equal(walked, n);
+	if (!n)
+		assert_null(vi_tab_last(t));
 	if (t->vindex) {
 		assert_int_equal(t->nv, nv);
 		for (size_t i = 1; i < t->nv; i++)
@@ -67,9 +95,13 @@ static bool model_translate(uint64_t va, uint64_t last, uint64_t got)
 	return !any && got == UINT64_MAX;
 }
 
-static void remove_at(struct vi_dma_table *t, size_t i, size_t count)
+/* The model's first used slot whose mapping ends at or after iova, or SLOTS. */
+static size_t model_lower(uint64_t iova)
 {
-	vi_tab_remove(t, i, count, t->vindex);
+	for (size_t k = 0; k < SLOTS; k++)
+		if (mod[k].used && mod[k].iova + mod[k].len - 1 >= iova)
+			return k;
+	return SLOTS;
 }
 
 static void random_ops(void **state)
@@ -88,13 +120,17 @@ static void random_ops(void **state)
 			vi_tab_vindex_build(&t); /* late, over whatever is there */
 		if (r % 5 < 3) {
 			/* insert if the range is free (the caller's overlap check, as lib/dma.c does it) */
-			size_t i = vi_tab_lower(&t, iova);
-			bool overlaps = i < t.n && t.by_iova[i]->iova <= iova + len - 1;
+			struct vi_mapping *lo = vi_tab_lower(&t, iova);
+			size_t ml = model_lower(iova);
+			bool overlaps = lo && lo->at.start <= iova + len - 1;
 			bool model_overlaps = false;
 			for (size_t k = 0; k < SLOTS; k++)
 				if (mod[k].used && mod[k].iova < iova + len && iova < mod[k].iova + mod[k].len)
 					model_overlaps = true;
 			assert_int_equal(overlaps, model_overlaps);
+			assert_int_equal(lo != NULL, ml < SLOTS);
+			if (lo)
+				assert_int_equal(lo->at.start, mod[ml].iova);
 			if (overlaps || slot + len / PG > SLOTS)
 				continue;
 			if (!vi_tab_has_room(&t))
@@ -103,24 +139,27 @@ static void random_ops(void **state)
 			uint64_t vaddr = 0x7f0000000000ULL + ((uint64_t)rand_r(&seed) % 64) * PG;
 			bool file = r % 17 == 0;
 			struct vi_mapping *m = vi_tab_prepare(&t, iova, len, file ? 0 : vaddr, 3, file);
-			vi_tab_commit(&t, i, m, t.vindex);
+			vi_tab_commit(&t, m, t.vindex);
 			mod[slot] = (struct model){ true, iova, len, file ? 0 : vaddr, file };
 		} else if (r % 5 == 3) {
 			/* remove the mapping that starts here, if any */
-			size_t i = vi_tab_find(&t, iova);
-			assert_int_equal(i < t.n, mod[slot].used);
-			if (i < t.n) {
-				remove_at(&t, i, 1);
+			struct vi_mapping *m = vi_tab_find(&t, iova);
+			assert_int_equal(m != NULL, mod[slot].used);
+			if (m) {
+				vi_tab_remove(&t, m, t.vindex);
 				mod[slot].used = false;
 			}
 		} else if (t.n > 2) {
-			/* remove a run of consecutive mappings, anywhere */
-			size_t i = (size_t)rand_r(&seed) % t.n, count = 1 + (size_t)rand_r(&seed) % 3;
-			if (i + count > t.n)
-				count = t.n - i;
-			for (size_t k = i; k < i + count; k++)
-				mod[t.by_iova[k]->iova / PG].used = false;
-			remove_at(&t, i, count);
+			/* remove a run of consecutive mappings from the first one at or after a random address */
+			struct vi_mapping *m = vi_tab_lower(&t, iova);
+			size_t count = 1 + (size_t)rand_r(&seed) % 3;
+			for (; m && count; count--) {
+				struct vi_mapping *next = vi_tab_next(&t, m);
+				assert_true(mod[m->at.start / PG].used);
+				mod[m->at.start / PG].used = false;
+				vi_tab_remove(&t, m, t.vindex);
+				m = next;
+			}
 		}
 		if (t.vindex) {
 			uint64_t va = 0x7f0000000000ULL + (uint64_t)rand_r(&seed) % (68 * PG), got = UINT64_MAX;
@@ -132,7 +171,9 @@ static void random_ops(void **state)
 			check(&t);
 	}
 	check(&t);
-	remove_at(&t, 0, t.n);
+	vi_tab_clear(&t);
+	memset(mod, 0, sizeof(mod));
+	check(&t);
 	assert_int_equal(t.n, 0);
 	assert_int_equal(t.bytes, 0);
 	assert_int_equal(t.nv, 0);
@@ -148,15 +189,17 @@ static void growth_keeps_room_and_nodes(void **state)
 		if (!vi_tab_has_room(&t))
 			assert_int_equal(vi_tab_grow(&t), 0);
 		assert_true(t.n < t.cap);
-		vi_tab_commit(&t, t.n, vi_tab_prepare(&t, k * PG, PG, k * PG, 1, false), false);
+		vi_tab_commit(&t, vi_tab_prepare(&t, k * PG, PG, k * PG, 1, false), false);
 	}
 	assert_int_equal(t.n, 1000);
 	assert_true(t.cap >= 1000);
 	/* removals give nodes back: as many inserts again need no growth */
-	remove_at(&t, 0, 500);
+	for (uint64_t k = 0; k < 500; k++)
+		vi_tab_remove(&t, vi_tab_find(&t, k * PG), false);
+	assert_int_equal(vi_tab_lower(&t, 0)->at.start, 500 * PG);
 	for (uint64_t k = 0; k < 500; k++) {
 		assert_true(vi_tab_has_room(&t));
-		vi_tab_commit(&t, k, vi_tab_prepare(&t, k * PG, PG, k * PG, 1, false), false);
+		vi_tab_commit(&t, vi_tab_prepare(&t, k * PG, PG, k * PG, 1, false), false);
 	}
 	assert_int_equal(t.n, 1000);
 	vi_tab_vindex_build(&t);
@@ -165,8 +208,19 @@ static void growth_keeps_room_and_nodes(void **state)
 		assert_true(vi_tab_translate(&t, k * PG + 7, k * PG + 7, &got));
 		assert_int_equal(got, k * PG + 7);
 	}
-	assert_int_equal(vi_tab_find(&t, 5), t.n);
-	assert_int_equal(vi_tab_lower(&t, 1000 * PG), t.n);
+	assert_null(vi_tab_find(&t, 5));
+	assert_int_equal(vi_tab_lower(&t, 5)->at.start, 0);
+	assert_int_equal(vi_tab_lower(&t, PG + 5)->at.start, PG);
+	assert_null(vi_tab_lower(&t, 1000 * PG));
+	assert_int_equal(vi_tab_last(&t)->at.start, 999 * PG);
+	/* clearing gives every node back: refilling needs no growth */
+	vi_tab_clear(&t);
+	assert_null(vi_tab_lower(&t, 0));
+	for (uint64_t k = 0; k < 1000; k++) {
+		assert_true(vi_tab_has_room(&t));
+		vi_tab_commit(&t, vi_tab_prepare(&t, k * PG, PG, k * PG, 1, false), true);
+	}
+	assert_int_equal(t.nv, 1000);
 	vi_tab_free(&t);
 	/* freeing twice (or an empty table) is harmless */
 	vi_tab_free(&t);
