@@ -24,13 +24,11 @@
 
 #include "ctx.h"
 #include "dma_lock.h"
+#include "compiler.h"
 #include "dma_table.h"
 #include "iommufd.h"
 #include "kabi.h"
 
-#define VI_LIKELY(x) __builtin_expect(!!(x), 1)
-#define VI_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define VI_HOT_INLINE static inline __attribute__((always_inline))
 #define VI_COLD __attribute__((cold, noinline))
 
 #define VI_DMA_RW (VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE)
@@ -301,7 +299,7 @@ void vi_dma_ranges_changed(struct vfioiommu_ctx *ctx)
 }
 
 /* Record a prepared mapping; translate readers are kept out while the index changes. */
-VI_HOT_INLINE void track(struct vi_dma *d, struct vi_mapping *m)
+VI_ALWAYS_INLINE void track(struct vi_dma *d, struct vi_mapping *m)
 {
 	if (VI_UNLIKELY(d->t.vindex)) {
 		pthread_rwlock_wrlock(&d->lock);
@@ -313,7 +311,7 @@ VI_HOT_INLINE void track(struct vi_dma *d, struct vi_mapping *m)
 }
 
 /* Forget the mapping m, as track(). */
-VI_HOT_INLINE void untrack(struct vi_dma *d, struct vi_mapping *m)
+VI_ALWAYS_INLINE void untrack(struct vi_dma *d, struct vi_mapping *m)
 {
 	if (VI_UNLIKELY(d->t.vindex)) {
 		pthread_rwlock_wrlock(&d->lock);
@@ -425,7 +423,7 @@ static VI_COLD int args_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint6
 }
 
 /* Every argument check of a map in one expression; args_error() tells which failed. */
-VI_HOT_INLINE bool args_bad(const struct vi_dma *d, uint64_t vaddr, uint64_t len, uint32_t flags, uint64_t iova)
+VI_ALWAYS_INLINE bool args_bad(const struct vi_dma *d, uint64_t vaddr, uint64_t len, uint32_t flags, uint64_t iova)
 {
 	uint64_t lm1 = len - 1;
 
@@ -563,7 +561,7 @@ static VI_COLD int map_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, int rc
  * still go through.  Each returns the ioctl's result: negative errno, or 0
  * (or more, which the kernel never returns for these) on success.
  */
-VI_HOT_INLINE int type1_kmap(struct vfioiommu_ctx *ctx, int fd, uint64_t vaddr, uint64_t iova, uint64_t len,
+VI_ALWAYS_INLINE int type1_kmap(struct vfioiommu_ctx *ctx, int fd, uint64_t vaddr, uint64_t iova, uint64_t len,
 			     uint32_t prot)
 {
 	struct kabi_vfio_dma_map m = {
@@ -575,7 +573,7 @@ VI_HOT_INLINE int type1_kmap(struct vfioiommu_ctx *ctx, int fd, uint64_t vaddr, 
 }
 
 /* *unmapped: the bytes the kernel says it unmapped, set only on success (the kernel writes it back only then) */
-VI_HOT_INLINE int type1_kunmap(struct vfioiommu_ctx *ctx, int fd, uint64_t iova, uint64_t len, uint64_t *unmapped)
+VI_ALWAYS_INLINE int type1_kunmap(struct vfioiommu_ctx *ctx, int fd, uint64_t iova, uint64_t len, uint64_t *unmapped)
 {
 	struct kabi_vfio_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = len };
 	int rc = vi_kioctl(ctx, fd, KABI_VFIO_IOMMU_UNMAP_DMA, &u);
@@ -592,12 +590,12 @@ VI_HOT_INLINE int type1_kunmap(struct vfioiommu_ctx *ctx, int fd, uint64_t iova,
  */
 _Static_assert(VI_PROT_READ == 1 && VI_PROT_WRITE == 2 && KABI_IOMMU_IOAS_MAP_READABLE == 4 &&
 	       KABI_IOMMU_IOAS_MAP_WRITEABLE == 2, "ioas_map_flags() maps the bits by shifting");
-VI_HOT_INLINE uint32_t ioas_map_flags(uint32_t prot)
+VI_ALWAYS_INLINE uint32_t ioas_map_flags(uint32_t prot)
 {
 	return KABI_IOMMU_IOAS_MAP_FIXED_IOVA | ((prot & VI_PROT_READ) << 2) | (prot & VI_PROT_WRITE);
 }
 
-VI_HOT_INLINE int ioas_kmap(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas, uint64_t vaddr, uint64_t iova,
+VI_ALWAYS_INLINE int ioas_kmap(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas, uint64_t vaddr, uint64_t iova,
 			    uint64_t len, uint32_t prot)
 {
 	struct kabi_iommu_ioas_map m = {
@@ -607,7 +605,7 @@ VI_HOT_INLINE int ioas_kmap(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas, ui
 	return vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_MAP, &m);
 }
 
-VI_HOT_INLINE int ioas_kunmap(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas, uint64_t iova, uint64_t len,
+VI_ALWAYS_INLINE int ioas_kunmap(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas, uint64_t iova, uint64_t len,
 			      uint64_t *unmapped)
 {
 	struct kabi_iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = ioas, .iova = iova, .length = len };
@@ -619,7 +617,7 @@ VI_HOT_INLINE int ioas_kunmap(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas, 
 }
 
 /* The backend's MAP, inlined where it can be (d->mu held, not ctx->lock: see ctx.h). */
-VI_HOT_INLINE int kmap(struct vfioiommu_ctx *ctx, const struct vi_dma *d, uint64_t vaddr, uint64_t iova,
+VI_ALWAYS_INLINE int kmap(struct vfioiommu_ctx *ctx, const struct vi_dma *d, uint64_t vaddr, uint64_t iova,
 		       uint64_t len, uint32_t prot)
 {
 	if (d->kind == VI_KIOAS)
@@ -629,7 +627,7 @@ VI_HOT_INLINE int kmap(struct vfioiommu_ctx *ctx, const struct vi_dma *d, uint64
 	return ctx->be->map(ctx, vaddr, iova, len, prot);
 }
 
-VI_HOT_INLINE int kunmap(struct vfioiommu_ctx *ctx, const struct vi_dma *d, uint64_t iova, uint64_t len,
+VI_ALWAYS_INLINE int kunmap(struct vfioiommu_ctx *ctx, const struct vi_dma *d, uint64_t iova, uint64_t len,
 			 uint64_t *unmapped)
 {
 	if (d->kind == VI_KIOAS)
@@ -644,7 +642,7 @@ VI_HOT_INLINE int kunmap(struct vfioiommu_ctx *ctx, const struct vi_dma *d, uint
 	return rc;
 }
 
-VI_HOT_INLINE int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint64_t len, uint32_t flags,
+VI_ALWAYS_INLINE int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint64_t len, uint32_t flags,
 			 uint64_t align, uint64_t lo, uint64_t hi, uint64_t *iova)
 {
 	bool fixed = flags & VFIOIOMMU_DMA_FIXED_IOVA;
@@ -788,7 +786,7 @@ static VI_COLD int unmap_error(struct vfioiommu_ctx *ctx, int rc, uint64_t iova,
 }
 
 /* Unmap m, one whole mapping of len bytes at iova (d->mu held). */
-VI_HOT_INLINE int unmap_one(struct vfioiommu_ctx *ctx, struct vi_dma *d, struct vi_mapping *m, uint64_t iova,
+VI_ALWAYS_INLINE int unmap_one(struct vfioiommu_ctx *ctx, struct vi_dma *d, struct vi_mapping *m, uint64_t iova,
 			    uint64_t len)
 {
 	uint64_t got = 0;

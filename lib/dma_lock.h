@@ -25,6 +25,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "compiler.h"
+
 struct vi_dma_lock {
 	atomic_int state;
 	pthread_mutex_t wm;
@@ -38,7 +40,7 @@ void vi_dma_lock_destroy(struct vi_dma_lock *l);
 void vi_dma_lock_wait(struct vi_dma_lock *l);
 void vi_dma_lock_wake(struct vi_dma_lock *l);
 
-static inline __attribute__((always_inline)) void vi_dma_lock(struct vi_dma_lock *l)
+VI_ALWAYS_INLINE void vi_dma_lock(struct vi_dma_lock *l)
 {
 	int expected = 0;
 
@@ -47,15 +49,15 @@ static inline __attribute__((always_inline)) void vi_dma_lock(struct vi_dma_lock
 	 * so this holder sees everything the previous one wrote.  relaxed on
 	 * failure: the slow path re-reads the word with its own exchange.
 	 */
-	if (__builtin_expect(!atomic_compare_exchange_strong_explicit(&l->state, &expected, 1, memory_order_acquire,
-								      memory_order_relaxed), 0))
+	if (VI_UNLIKELY(!atomic_compare_exchange_strong_explicit(&l->state, &expected, 1, memory_order_acquire,
+								  memory_order_relaxed)))
 		vi_dma_lock_wait(l);
 }
 
-static inline __attribute__((always_inline)) void vi_dma_unlock(struct vi_dma_lock *l)
+VI_ALWAYS_INLINE void vi_dma_unlock(struct vi_dma_lock *l)
 {
 	/* release: pairs with the acquire of the next vi_dma_lock() or vi_dma_lock_wait() */
-	if (__builtin_expect(atomic_exchange_explicit(&l->state, 0, memory_order_release) == 2, 0))
+	if (VI_UNLIKELY(atomic_exchange_explicit(&l->state, 0, memory_order_release) == 2))
 		vi_dma_lock_wake(l);
 }
 

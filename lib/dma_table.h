@@ -25,6 +25,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "compiler.h"
+
 #include "alloc_tree.h"
 
 /* The IOVA range is at: [at.start, at.last]; vi_map_len() gives its length. */
@@ -39,9 +41,6 @@ struct vi_mapping {
 _Static_assert(offsetof(struct vi_mapping, at) == 0, "vi_tab_map() casts a tree node to its mapping");
 
 struct vi_slab;
-
-/* The hot helpers below are inlined into lib/dma.c's map and unmap whatever the compiler thinks. */
-#define VI_TAB_INLINE static inline __attribute__((always_inline))
 
 struct vi_dma_table {
 	struct vi_at_node *by_iova;  /* root; mappings never overlap */
@@ -72,18 +71,18 @@ void vi_tab_each(const struct vi_dma_table *t, void (*fn)(const struct vi_mappin
 /* Free every array and slab (the table is empty and unusable afterwards). */
 void vi_tab_free(struct vi_dma_table *t);
 
-VI_TAB_INLINE struct vi_mapping *vi_tab_map(struct vi_at_node *n)
+VI_ALWAYS_INLINE struct vi_mapping *vi_tab_map(struct vi_at_node *n)
 {
 	return (struct vi_mapping *)n;
 }
 
-VI_TAB_INLINE uint64_t vi_map_len(const struct vi_mapping *m)
+VI_ALWAYS_INLINE uint64_t vi_map_len(const struct vi_mapping *m)
 {
 	return m->at.last - m->at.start + 1;
 }
 
 /* Room for one more mapping?  (slabs grow with the arrays: a free node means room everywhere) */
-VI_TAB_INLINE bool vi_tab_has_room(const struct vi_dma_table *t)
+VI_ALWAYS_INLINE bool vi_tab_has_room(const struct vi_dma_table *t)
 {
 	return t->free != NULL;
 }
@@ -92,7 +91,7 @@ VI_TAB_INLINE bool vi_tab_has_room(const struct vi_dma_table *t)
  * The last mapping starting at or below iova and the first above it, in one
  * descent (vi_at_around(), inlined: it is on every map).
  */
-VI_TAB_INLINE void vi_tab_around(const struct vi_dma_table *t, uint64_t iova, struct vi_at_node **le,
+VI_ALWAYS_INLINE void vi_tab_around(const struct vi_dma_table *t, uint64_t iova, struct vi_at_node **le,
 				 struct vi_at_node **gt)
 {
 	struct vi_at_node *n = t->by_iova;
@@ -110,7 +109,7 @@ VI_TAB_INLINE void vi_tab_around(const struct vi_dma_table *t, uint64_t iova, st
 }
 
 /* The first mapping whose last byte is >= iova, or NULL. */
-VI_TAB_INLINE struct vi_mapping *vi_tab_lower(const struct vi_dma_table *t, uint64_t iova)
+VI_ALWAYS_INLINE struct vi_mapping *vi_tab_lower(const struct vi_dma_table *t, uint64_t iova)
 {
 	struct vi_at_node *le, *gt;
 
@@ -120,7 +119,7 @@ VI_TAB_INLINE struct vi_mapping *vi_tab_lower(const struct vi_dma_table *t, uint
 }
 
 /* The mapping after m in IOVA order, or NULL (O(log n): the tree has no parent links). */
-VI_TAB_INLINE struct vi_mapping *vi_tab_next(const struct vi_dma_table *t, const struct vi_mapping *m)
+VI_ALWAYS_INLINE struct vi_mapping *vi_tab_next(const struct vi_dma_table *t, const struct vi_mapping *m)
 {
 	struct vi_at_node *n = t->by_iova, *gt = NULL;
 
@@ -136,7 +135,7 @@ VI_TAB_INLINE struct vi_mapping *vi_tab_next(const struct vi_dma_table *t, const
 }
 
 /* The mapping with the highest IOVA, or NULL. */
-VI_TAB_INLINE struct vi_mapping *vi_tab_last(const struct vi_dma_table *t)
+VI_ALWAYS_INLINE struct vi_mapping *vi_tab_last(const struct vi_dma_table *t)
 {
 	struct vi_at_node *n = t->by_iova;
 
@@ -146,7 +145,7 @@ VI_TAB_INLINE struct vi_mapping *vi_tab_last(const struct vi_dma_table *t)
 }
 
 /* The mapping that starts exactly at iova, or NULL: the lookup of an unmap. */
-VI_TAB_INLINE struct vi_mapping *vi_tab_find(const struct vi_dma_table *t, uint64_t iova)
+VI_ALWAYS_INLINE struct vi_mapping *vi_tab_find(const struct vi_dma_table *t, uint64_t iova)
 {
 	struct vi_at_node *n = t->by_iova;
 
@@ -161,7 +160,7 @@ VI_TAB_INLINE struct vi_mapping *vi_tab_find(const struct vi_dma_table *t, uint6
  * before the kernel call, it also keeps the arguments out of the caller's
  * registers across that call.
  */
-VI_TAB_INLINE struct vi_mapping *vi_tab_prepare(struct vi_dma_table *t, uint64_t iova, uint64_t len,
+VI_ALWAYS_INLINE struct vi_mapping *vi_tab_prepare(struct vi_dma_table *t, uint64_t iova, uint64_t len,
 						uint64_t vaddr, uint32_t prot, bool file)
 {
 	struct vi_mapping *m = t->free;
@@ -179,7 +178,7 @@ VI_TAB_INLINE struct vi_mapping *vi_tab_prepare(struct vi_dma_table *t, uint64_t
  * indexed must be t->vindex; the caller branches on it once, holding the
  * index lock when it is set, and each branch gets its own copy of this.
  */
-VI_TAB_INLINE void vi_tab_commit(struct vi_dma_table *t, struct vi_mapping *m, bool indexed)
+VI_ALWAYS_INLINE void vi_tab_commit(struct vi_dma_table *t, struct vi_mapping *m, bool indexed)
 {
 	t->free = m->next;
 	t->by_iova = vi_at_insert(t->by_iova, &m->at);
@@ -190,7 +189,7 @@ VI_TAB_INLINE void vi_tab_commit(struct vi_dma_table *t, struct vi_mapping *m, b
 }
 
 /* Forget m, a mapping of the table; indexed as vi_tab_commit(). */
-VI_TAB_INLINE void vi_tab_remove(struct vi_dma_table *t, struct vi_mapping *m, bool indexed)
+VI_ALWAYS_INLINE void vi_tab_remove(struct vi_dma_table *t, struct vi_mapping *m, bool indexed)
 {
 	struct vi_at_node *out;
 

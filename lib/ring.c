@@ -26,6 +26,7 @@
 #include <vfioiommu/device.h>
 
 #include "ctx.h"
+#include "compiler.h"
 #include "ring.h"
 
 static _Thread_local char tls_attach_msg[VI_MSG_MAX];
@@ -357,7 +358,7 @@ int64_t vi_ring_cons_refresh(struct vfioiommu_ring *r)
 	 * with; any change is a broken producer.  Reads stay inside the mapping
 	 * either way (the size read at attach bounds them).
 	 */
-	if (r->c.size_p && __builtin_expect(atomic_load_explicit(r->c.size_p, memory_order_relaxed) != r->c.size, 0))
+	if (r->c.size_p && VI_UNLIKELY(atomic_load_explicit(r->c.size_p, memory_order_relaxed) != r->c.size))
 		return vi_ring_fail(r, "ring: the header's size changed from %" PRIu32 " to %" PRIu32
 				    " records after attach", r->c.size,
 				    atomic_load_explicit(r->c.size_p, memory_order_relaxed));
