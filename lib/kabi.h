@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define KABI_IO(nr) ((unsigned long)((0x3BUL << 8) | (nr)))
 
@@ -201,6 +202,30 @@ struct kabi_vfio_device_detach_iommufd_pt {
 #define KABI_IOMMU_IOAS_MAP_FILE       KABI_IO(0x8f)
 #define KABI_IOMMU_VEVENTQ_ALLOC       KABI_IO(0x93)
 #define KABI_IOMMU_TEST_CMD            KABI_IO(0x80 + 32)
+
+/* IOMMUFD_TEST (CONFIG_IOMMUFD_TEST): struct iommu_test_cmd, 72 bytes (measured: tests/vm/FACTS.md). */
+struct kabi_iommu_test_cmd {
+	uint32_t size;
+	uint32_t op;
+	uint32_t id;
+	uint32_t __reserved;
+	uint8_t arg[48] __attribute__((aligned(8)));
+	uint32_t last;
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct kabi_iommu_test_cmd) == 72, "iommu_test_cmd");
+
+/* A command for op on object id with @len argument bytes (cut at the 48 the union holds). */
+static inline void kabi_test_cmd_init(struct kabi_iommu_test_cmd *c, uint32_t op, uint32_t id, const void *arg,
+				      size_t len)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	c->op = op;
+	c->id = id;
+	if (arg)
+		memcpy(c->arg, arg, len < sizeof(c->arg) ? len : sizeof(c->arg));
+}
 
 struct kabi_iommu_destroy {
 	uint32_t size;

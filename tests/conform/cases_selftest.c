@@ -19,17 +19,12 @@ static const struct kabi_iommu_iova_range mock_aperture = { 0x1000000, 0x7ffffff
 static const struct kabi_iommu_iova_range mock_split[2] = { { 0x1000000, 0x1ffffff }, { 0x2100000, 0x7fffffff } };
 
 static int test_cmd(struct cf_t *t, int fd, uint32_t op, uint32_t id, const void *arg, size_t len,
-		    struct cf_test_cmd *out)
+		    struct kabi_iommu_test_cmd *out)
 {
-	struct cf_test_cmd c;
+	struct kabi_iommu_test_cmd c;
 	int rc;
 
-	memset(&c, 0, sizeof(c));
-	c.size = sizeof(c);
-	c.op = op;
-	c.id = id;
-	if (arg)
-		memcpy(c.arg, arg, len);
+	kabi_test_cmd_init(&c, op, id, arg, len);
 	rc = cf_io(t, fd, KABI_IOMMU_TEST_CMD, &c);
 	if (out)
 		*out = c;
@@ -39,7 +34,7 @@ static int test_cmd(struct cf_t *t, int fd, uint32_t op, uint32_t id, const void
 /* MOCK_DOMAIN on an IOAS returns (stdev, hwpt, idev); the stdev id detaches it when destroyed. */
 static int mock_domain(struct cf_t *t, int fd, uint32_t ioas, uint32_t *stdev)
 {
-	struct cf_test_cmd o;
+	struct kabi_iommu_test_cmd o;
 	uint32_t ids[3];
 	int rc = test_cmd(t, fd, CF_TEST_OP_MOCK_DOMAIN, ioas, NULL, 0, &o);
 

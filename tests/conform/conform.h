@@ -192,17 +192,7 @@ static inline uint64_t cf_va(const struct cf_t *t, uint64_t off)
 	return (uint64_t)(uintptr_t)t->h->mem + off;
 }
 
-/* IOMMUFD_TEST (CONFIG_IOMMUFD_TEST): struct iommu_test_cmd, 72 bytes, as measured by kfacts.c. */
-struct cf_test_cmd {
-	uint32_t size;
-	uint32_t op;
-	uint32_t id;
-	uint32_t __reserved;
-	uint8_t arg[48] __attribute__((aligned(8)));
-	uint32_t last;
-	uint32_t pad;
-};
-_Static_assert(sizeof(struct cf_test_cmd) == 72, "iommu_test_cmd");
+/* IOMMUFD_TEST commands: struct kabi_iommu_test_cmd (kabi.h). */
 #define CF_TEST_OP_ADD_RESERVED 1
 #define CF_TEST_OP_MOCK_DOMAIN  2
 

@@ -57,7 +57,7 @@ struct mock { uint32_t stdev, hwpt, idev; };
 static int mock_domain(int fd, uint32_t ioas, uint32_t dev_flags, struct mock *m)
 {
 	uint32_t arg[4] = { 0, 0, 0, dev_flags };
-	struct vt_tcmd o;
+	struct kabi_iommu_test_cmd o;
 	int rc = dev_flags ? vt_tcmd(fd, T_MOCK_DOMAIN_FLAGS, ioas, arg, sizeof(arg), &o)
 			   : vt_tcmd(fd, T_MOCK_DOMAIN, ioas, NULL, 0, &o);
 

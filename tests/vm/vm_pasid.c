@@ -266,7 +266,7 @@ static int mock_pasid(vfioiommu_ctx *ctx)
 	struct mk m = { .fd = vfioiommu_ctx_iommufd_fd(ctx) };
 	vfioiommu_pasid_space *sp = NULL;
 	uint32_t ioas = 0;
-	struct vt_tcmd o;
+	struct kabi_iommu_test_cmd o;
 	int rc, r[5];
 
 	if (m.fd < 0) {

@@ -46,17 +46,12 @@ int vt_xioctl(int fd, unsigned long req, void *arg)
 	return ioctl(fd, req, arg) < 0 ? -errno : 0;
 }
 
-int vt_tcmd(int fd, uint32_t op, uint32_t id, const void *arg, size_t len, struct vt_tcmd *out)
+int vt_tcmd(int fd, uint32_t op, uint32_t id, const void *arg, size_t len, struct kabi_iommu_test_cmd *out)
 {
-	struct vt_tcmd c;
+	struct kabi_iommu_test_cmd c;
 	int rc;
 
-	memset(&c, 0, sizeof(c));
-	c.size = sizeof(c);
-	c.op = op;
-	c.id = id;
-	if (arg)
-		memcpy(c.arg, arg, len < sizeof(c.arg) ? len : sizeof(c.arg));
+	kabi_test_cmd_init(&c, op, id, arg, len);
 	rc = vt_xioctl(fd, KABI_IOMMU_TEST_CMD, &c);
 	if (out)
 		*out = c;

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kabi.h"
+
 extern unsigned int vt_npass, vt_nfail;
 
 /* "ok - NAME" or "not ok - NAME: <printf>"; counted in vt_npass / vt_nfail. */
@@ -18,13 +20,7 @@ unsigned int vt_open_fds(void);
 int vt_xioctl(int fd, unsigned long req, void *arg);
 
 /* IOMMU_TEST_CMD (CONFIG_IOMMUFD_TEST): the 72-byte command, ops as in shared/vm/README.md. */
-struct vt_tcmd {
-	uint32_t size, op, id, reserved;
-	uint8_t arg[48] __attribute__((aligned(8)));
-	uint32_t last, pad;
-};
-_Static_assert(sizeof(struct vt_tcmd) == 72, "struct iommu_test_cmd");
 /* Run op on object id with @len bytes of arguments; *out (if not NULL) gets the command back. */
-int vt_tcmd(int fd, uint32_t op, uint32_t id, const void *arg, size_t len, struct vt_tcmd *out);
+int vt_tcmd(int fd, uint32_t op, uint32_t id, const void *arg, size_t len, struct kabi_iommu_test_cmd *out);
 
 #endif
