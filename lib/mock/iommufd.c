@@ -1051,6 +1051,24 @@ static int alloc_allowed(const struct vm_range *r, size_t n, const struct io_obj
 }
 
 /*
+ * iopt_alloc_iova()'s alignment for an IOVA it picks: the smaller of the
+ * length rounded up to a power of two and the user address's own alignment,
+ * capped at the huge-page size on a THP kernel (distribution kernels have THP;
+ * FACTS: 64 KiB maps of a 2 MiB-aligned buffer got 0x10000 then 0x20000).
+ */
+#define IO_THP_SIZE (2ull << 20)
+static uint64_t auto_iova_alignment(uint64_t uaddr, uint64_t len)
+{
+	uint64_t a = 1;
+
+	while (a < len && a < IO_THP_SIZE)
+		a <<= 1;
+	if (uaddr && (uaddr & (~uaddr + 1)) < a)
+		a = uaddr & (~uaddr + 1);
+	return a;
+}
+
+/*
  * The part IOAS_MAP and IOAS_MAP_FILE share (iopt_map_pages).  uaddr is the
  * user address or the file offset; its offset in the page must suit the
  * IOAS alignment.  Pages are pinned only once a domain exists, so a bad user
@@ -1073,13 +1091,10 @@ static int do_map(struct vfioiommu_mock *m, struct io_ctx *c, struct io_obj *ioa
 	if (rc < 0)
 		return rc;
 	if (!(flags & KABI_IOMMU_IOAS_MAP_FIXED_IOVA)) {
-		/*
-		 * FACTS: MAP without FIXED_IOVA on an empty IOAS gives 0x1000 then
-		 * 0x11000 for 64 KiB maps of a 2 MiB-aligned buffer, and a 2 MiB map
-		 * got 0x291000: page granularity, no size alignment, never IOVA 0.
-		 */
-		uint64_t a = align < IO_PAGE ? IO_PAGE : align;
-		if (len & (align - 1))
+		uint64_t a = auto_iova_alignment(uaddr, len);
+		if (a < align)
+			rc = -EINVAL;
+		else if (len & (align - 1))
 			rc = -EINVAL;
 		else if (ioas->ioas.nallowed)
 			rc = alloc_allowed(r, n, ioas, len, a, page_offset, iova);
