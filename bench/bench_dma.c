@@ -34,9 +34,11 @@
 #include <vfioiommu.h>
 #include <vfioiommu/dma.h>
 #include <vfioiommu/iommufd.h>
+#include <vfioiommu/mock.h>
 
-#include "ctx.h"
-#include "kabi.h"
+#include "backend/internal.h"
+#include "core/internal.h"
+#include "kabi/kabi.h"
 #include "insn_marker.h"
 
 #define PG 4096ULL

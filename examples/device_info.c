@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <vfioiommu.h>
+#include <vfioiommu/mock.h>
 
 static void usage(const char *argv0)
 {

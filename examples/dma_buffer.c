@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include <vfioiommu.h>
+#include <vfioiommu/mock.h>
 
 static void print_list(const char *what, const vfioiommu_iova_list *l)
 {

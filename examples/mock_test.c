@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 
 #include <vfioiommu.h>
+#include <vfioiommu/mock.h>
 
 /* ---- the "product" code a user wants to test ---- */
 static int attach_and_map(const vfioiommu_door *door, const char *bdf, void *buf, size_t len, uint64_t *iova)

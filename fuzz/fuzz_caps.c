@@ -25,10 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caps.h"
-#include "ctx.h"
-#include "door.h"
-#include "kabi.h"
+#include "iova/caps.h"
+#include "core/internal.h"
+#include "core/door.h"
+#include "kabi/kabi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -22,8 +22,9 @@
 #include <string.h>
 
 #include <vfioiommu.h>
+#include <vfioiommu/mock.h>
 
-#include "door.h"
+#include "core/door.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "uevent.h"
+#include "hotplug/uevent.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

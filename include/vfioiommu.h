@@ -15,6 +15,5 @@
 #include <vfioiommu/iommufd.h>
 #include <vfioiommu/fault.h>
 #include <vfioiommu/hotplug.h>
-#include <vfioiommu/mock.h>
 
 #endif

@@ -8,6 +8,7 @@
 #define DF_DEVICE_FIXTURE_H
 
 #include <vfioiommu.h>
+#include <vfioiommu/mock.h>
 
 /*
  * An e1000e-like NIC at 0000:00:03.0 (group 3), an nvme whose BAR0 has

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "helpers.h"
 
 const char th_host_default[] =

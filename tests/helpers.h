@@ -4,6 +4,7 @@
 #define TH_HELPERS_H
 
 #include <vfioiommu.h>
+#include <vfioiommu/mock.h>
 
 /* A small host most tests can use: groups 3 and 4 on vfio-pci, group 5 not viable, group 6 with an RMRR. */
 extern const char th_host_default[];

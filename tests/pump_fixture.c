@@ -8,8 +8,9 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "helpers.h"
-#include "kabi.h"
+#include "kabi/kabi.h"
 #include "pump_fixture.h"
 
 int pf_kio(struct pf_env *e, int fd, unsigned long req, void *arg)

@@ -11,8 +11,9 @@
 #include <sys/types.h>
 
 #include <vfioiommu.h>
+#include <vfioiommu/mock.h>
 
-#include "door.h"
+#include "core/door.h"
 
 struct pf_env {
 	vfioiommu_mock *m;

@@ -19,7 +19,7 @@
 
 #include <vfioiommu/alloc.h>
 
-#include "alloc.h"
+#include "iova/alloc.h"
 
 #define MAX UINT64_MAX
 #define K4 0x1000ull

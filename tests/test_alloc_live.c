@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "alloc_live.h"
+#include "iova/alloc_live.h"
 
 #define KEYS 4096
 

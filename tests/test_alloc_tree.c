@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "alloc_tree.h"
+#include "iova/alloc_tree.h"
 
 static void tchk(const struct vi_at_node *t, uint64_t want_count)
 {

@@ -12,7 +12,8 @@
 
 #include <cmocka.h>
 
-#include "door.h"
+#include <vfioiommu/mock.h>
+#include "core/door.h"
 #include "helpers.h"
 
 #define NIC "0000:00:08.0" /* e1000e, alone in group 8 (th_host_default) */

@@ -15,10 +15,12 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "helpers.h"
-#include "caps.h"
-#include "ctx.h"
-#include "kabi.h"
+#include "iova/caps.h"
+#include "backend/internal.h"
+#include "core/internal.h"
+#include "kabi/kabi.h"
 
 /* ---------------- building chains by hand ---------------- */
 

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "helpers.h"
 #include "conform/conform.h"
 

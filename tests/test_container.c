@@ -13,10 +13,12 @@
 #include <cmocka.h>
 
 #include <vfioiommu/dma.h>
+#include <vfioiommu/mock.h>
 #include "helpers.h"
-#include "ctx.h"
-#include "door.h"
-#include "kabi.h"
+#include "backend/internal.h"
+#include "core/internal.h"
+#include "core/door.h"
+#include "kabi/kabi.h"
 
 static void done(vfioiommu_ctx *ctx, vfioiommu_mock *m)
 {

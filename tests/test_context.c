@@ -8,8 +8,9 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "helpers.h"
-#include "ctx.h"
+#include "core/internal.h"
 
 static void new_bad_input(void **state)
 {

@@ -16,10 +16,11 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "device_fixture.h"
 #include "helpers.h"
-#include "device.h"
-#include "kabi_device.h"
+#include "device/device.h"
+#include "kabi/kabi.h"
 
 
 static const enum vfioiommu_mode modes[] = { VFIOIOMMU_MODE_CONTAINER, VFIOIOMMU_MODE_IOMMUFD };

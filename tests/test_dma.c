@@ -13,12 +13,14 @@
 
 #include <cmocka.h>
 
+#include "backend/internal.h"
 #include "helpers.h"
 #include <vfioiommu/dma.h>
 #include <vfioiommu/iommufd.h>
+#include <vfioiommu/mock.h>
 
-#include "ctx.h"
-#include "kabi.h"
+#include "core/internal.h"
+#include "kabi/kabi.h"
 
 #define DEV "0000:00:03.0"
 #define RW (VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE)

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "dma_lock.h"
+#include "dma/dma_lock.h"
 
 #define THREADS 8
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "dma_table.h"
+#include "dma/dma_table.h"
 
 #define PG 4096ULL
 #define SLOTS 512 /* IOVA grid of pages; mappings are 1-4 pages */

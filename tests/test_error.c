@@ -10,8 +10,8 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "ctx.h"
-#include "error.h"
+#include "core/internal.h"
+#include "core/error.h"
 
 struct logged {
 	int n;

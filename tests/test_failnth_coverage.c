@@ -6,10 +6,11 @@
  * the request number ("ioctl 0x3b70"): the key the mock reports as
  * vfioiommu_mock_fault_site() when it fails a call.
  *
- * Present sites are read from the sources at test time (the .c files of TH_SRCDIR/lib,
- * without sys.c, the system door, and lib/mock/, the mock kernel): calls of
+ * Present sites are read from the sources at test time (the .c files of every
+ * area folder of TH_SRCDIR/lib, without core/sys.c, the system door, and
+ * mock/, the mock kernel): calls of
  * the vi_k*() and vi_sysfs_*() wrappers, door->ENTRY( calls, and every ioctl
- * request constant (kabi*.h: "#define KABI_x KABI_IO(...)") named in the code.
+ * request constant (kabi/kabi.h: "#define KABI_x KABI_IO(...)") named in the code.
  * Swept sites are the ones a fault was injected at while representative flows
  * (container, iommufd, DMA, caps, reserved regions, devices, PASID, the fault
  * ring and pump, hotplug) ran under the sweep: for N = 1, 2, ... the N-th door
@@ -41,9 +42,10 @@
 #include <vfioiommu/fault.h>
 #include <vfioiommu/hotplug.h>
 #include <vfioiommu/pasid.h>
+#include <vfioiommu/mock.h>
 
-#include "door.h"
-#include "kabi.h"
+#include "core/door.h"
+#include "kabi/kabi.h"
 #include "mock/mock.h"
 
 /* ------------------------------------------------------------ site sets */
@@ -80,7 +82,7 @@ static void set_add(struct siteset *s, const char *key, const char *where)
 
 /* ------------------------------------------------------- present sites */
 
-/* Every ioctl request the library may name, with its number (kabi.h / kabi_device.h). */
+/* Every ioctl request the library may name, with its number (kabi/kabi.h). */
 #define R(x) { #x, x }
 static const struct {
 	const char *name;
@@ -156,13 +158,13 @@ static bool ident(char c)
 	return isalnum((unsigned char)c) || c == '_';
 }
 
-/* door entry names, from the struct in lib/door.h: "(*name)(" */
+/* door entry names, from the struct in lib/core/door.h: "(*name)(" */
 static char entries[40][KEY_MAX];
 static unsigned int nentries;
 
 static void read_entries(void)
 {
-	char *s = slurp(TH_SRCDIR "/lib/door.h"), *p = s;
+	char *s = slurp(TH_SRCDIR "/lib/core/door.h"), *p = s;
 
 	strip(s);
 	while ((p = strstr(p, "(*"))) {
@@ -196,7 +198,7 @@ static const char *entry_key(const char *name, size_t len)
 	return NULL;
 }
 
-/* ioctl request constants declared in kabi*.h */
+/* ioctl request constants declared in kabi/kabi.h */
 static char reqnames[64][KEY_MAX];
 static unsigned int nreqnames;
 
@@ -306,23 +308,37 @@ static void scan_file(const char *file)
 
 static void read_present(void)
 {
-	DIR *d = opendir(TH_SRCDIR "/lib");
-	struct dirent *de;
+	DIR *top = opendir(TH_SRCDIR "/lib");
+	struct dirent *area;
 	char names[128][64];
 	unsigned int n = 0;
 
-	assert_non_null(d);
+	assert_non_null(top);
 	read_entries();
-	read_requests("kabi.h");
-	read_requests("kabi_device.h");
+	read_requests("kabi/kabi.h");
 	assert_true(nreqnames >= 20);
-	while ((de = readdir(d))) {
-		size_t l = strlen(de->d_name);
-		if (l < 3 || strcmp(de->d_name + l - 2, ".c") || !strcmp(de->d_name, "sys.c") || n == 128)
+	/* lib/AREA/FILE.c: the mock is a kernel, not the library; core/sys.c is the door itself */
+	while ((area = readdir(top))) {
+		char dir[512];
+		DIR *d;
+		struct dirent *de;
+
+		if (area->d_name[0] == '.' || !strcmp(area->d_name, "mock"))
 			continue;
-		snprintf(names[n++], sizeof(names[0]), "%s", de->d_name);
+		snprintf(dir, sizeof(dir), "%s/lib/%.200s", TH_SRCDIR, area->d_name);
+		if (!(d = opendir(dir)))
+			continue;
+		while ((de = readdir(d))) {
+			size_t l = strlen(de->d_name);
+			if (l < 3 || strcmp(de->d_name + l - 2, ".c") || n == 128)
+				continue;
+			snprintf(names[n], sizeof(names[0]), "%.20s/%.40s", area->d_name, de->d_name);
+			if (strcmp(names[n], "core/sys.c"))
+				n++;
+		}
+		closedir(d);
 	}
-	closedir(d);
+	closedir(top);
 	for (unsigned int i = 0; i < n; i++)
 		scan_file(names[i]);
 }

@@ -12,8 +12,9 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "config.h"
-#include "door.h"
+#include "core/door.h"
 #include "helpers.h"
 #include "hotplug_helpers.h"
 #include "uevent_captures.h"

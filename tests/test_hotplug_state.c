@@ -10,8 +10,9 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "helpers.h"
-#include "hotplug_state.h"
+#include "hotplug/hotplug_state.h"
 
 static void table(void **state)
 {

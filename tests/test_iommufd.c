@@ -13,10 +13,12 @@
 #include <cmocka.h>
 
 #include <vfioiommu/dma.h>
+#include <vfioiommu/mock.h>
 
+#include "backend/internal.h"
 #include "helpers.h"
-#include "ctx.h"
-#include "kabi.h"
+#include "core/internal.h"
+#include "kabi/kabi.h"
 #include "mock/mock.h"
 
 #define DEV3 "0000:00:03.0"

@@ -40,9 +40,10 @@
 #include <vfioiommu/hotplug.h>
 #include <vfioiommu/iommufd.h>
 #include <vfioiommu/pasid.h>
+#include <vfioiommu/mock.h>
 
-#include "door.h"
-#include "kabi.h"
+#include "core/door.h"
+#include "kabi/kabi.h"
 #include "mock/mock.h"
 
 #define PG ((uint64_t)4096)

@@ -23,12 +23,14 @@
 
 #include <cmocka.h>
 
+#include "backend/internal.h"
 #include "helpers.h"
-#include "ctx.h"
-#include "door.h"
-#include "kabi.h"
-#include "kabi_device.h"
+#include "core/internal.h"
+#include "core/door.h"
+#include "kabi/kabi.h"
+#include "kabi/kabi.h"
 #include <vfioiommu/fault.h>
+#include <vfioiommu/mock.h>
 
 static const char host[] =
 	"group 3\n"

@@ -10,8 +10,9 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "helpers.h"
-#include "door.h"
+#include "core/door.h"
 #include "mock/mock.h"
 
 static void fail_nth_counts_every_call(void **state)

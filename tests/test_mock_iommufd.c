@@ -17,9 +17,10 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "helpers.h"
-#include "door.h"
-#include "kabi.h"
+#include "core/door.h"
+#include "kabi/kabi.h"
 #include "mock/mock.h"
 
 #define U64_MAX UINT64_MAX

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "helpers.h"
 #include "mock/mock.h"
 

@@ -8,8 +8,9 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "helpers.h"
-#include "door.h"
+#include "core/door.h"
 
 static ssize_t rd(vfioiommu_mock *m, const char *path, char *buf, size_t n)
 {

@@ -12,9 +12,10 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "helpers.h"
-#include "door.h"
-#include "uevent.h"
+#include "core/door.h"
+#include "hotplug/uevent.h"
 #include "uevent_captures.h"
 
 /* The VM's first NIC as the mock sees it (tests/uevent_captures.h). */

@@ -16,9 +16,10 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "helpers.h"
-#include "door.h"
-#include "kabi.h"
+#include "core/door.h"
+#include "kabi/kabi.h"
 #include "mock/mock.h"
 
 struct env {

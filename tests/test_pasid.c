@@ -18,11 +18,12 @@
 #include <cmocka.h>
 
 #include <vfioiommu.h>
+#include <vfioiommu/mock.h>
 
-#include "ctx.h"
+#include "core/internal.h"
 #include "helpers.h"
-#include "pasid.h"
-#include "pasid_map.h"
+#include "pasid/pasid.h"
+#include "pasid/pasid_map.h"
 
 static vfioiommu_pasid_space *space(unsigned int w, uint32_t flags, uint32_t lo, uint32_t hi)
 {

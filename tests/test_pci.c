@@ -18,7 +18,7 @@
 
 #include "device_fixture.h"
 #include "helpers.h"
-#include "device.h"
+#include "device/device.h"
 
 static void ids_and_config(void **state)
 {

@@ -16,11 +16,12 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "helpers.h"
-#include "kabi.h"
+#include "kabi/kabi.h"
 #include "mock/mock.h"
 #include "pump_fixture.h"
-#include "ring.h"
+#include "fault/ring.h"
 
 static const char host[] =
 	"pasid-width 20\n"

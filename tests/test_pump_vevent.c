@@ -17,12 +17,13 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "helpers.h"
-#include "kabi.h"
-#include "kabi_vevent.h"
+#include "kabi/kabi.h"
+#include "kabi/kabi.h"
 #include "mock/mock.h"
 #include "pump_fixture.h"
-#include "ring.h"
+#include "fault/ring.h"
 
 #define BDF "0000:00:01.0"
 

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "device_fixture.h"
 #include "helpers.h"
 

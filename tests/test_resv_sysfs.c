@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "helpers.h"
 
 static void expect_region(const vfioiommu_resv_set *s, size_t i, uint64_t start, uint64_t last,

@@ -24,9 +24,10 @@
 #include <cmocka.h>
 
 #include <vfioiommu.h>
+#include <vfioiommu/mock.h>
 
 #include "helpers.h"
-#include "ring.h"
+#include "fault/ring.h"
 
 #define HDR VFIOIOMMU_RING_COMPAT_HDR
 #define REC 64u

@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include <vfioiommu/mock.h>
 #include "helpers.h"
 
 #define IGD "0000:00:02.0"

@@ -34,6 +34,7 @@
 #include <vfioiommu/dma.h>
 #include <vfioiommu/fault.h>
 #include <vfioiommu/pasid.h>
+#include <vfioiommu/mock.h>
 
 #define PG ((uint64_t)4096)
 #define RW (VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE)

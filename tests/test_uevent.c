@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "uevent.h"
+#include "hotplug/uevent.h"
 #include "uevent_captures.h"
 
 #define LIT(s) s, sizeof(s) - 1

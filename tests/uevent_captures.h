@@ -15,7 +15,7 @@
 #ifndef TH_UEVENT_CAPTURES_H
 #define TH_UEVENT_CAPTURES_H
 
-#include "uevent.h"
+#include "hotplug/uevent.h"
 
 struct th_capture {
 	const char *buf;

@@ -17,8 +17,9 @@
 #include <string.h>
 
 #include <vfioiommu.h>
+#include <vfioiommu/mock.h>
 
-#include "ctx.h"
+#include "core/internal.h"
 
 #define DEFAULT_APERTURE_BITS 39
 

@@ -28,9 +28,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "kabi.h"
-#include "kabi_device.h"
-#include "mock/mock.h"
+#include "kabi/kabi.h"
+#include "mock.h"
 
 #define DM_MAX_REGIONS 12
 #define DM_OFF_MASK ((1ull << KABI_VFIO_PCI_OFFSET_SHIFT) - 1)

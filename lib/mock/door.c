@@ -12,8 +12,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "ctx.h"
-#include "mock/mock.h"
+#include "core/internal.h"
+#include "mock.h"
 
 static const struct vfioiommu_door *sysd(void)
 {

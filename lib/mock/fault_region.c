@@ -31,9 +31,9 @@
 
 #include <vfioiommu/fault.h>
 
-#include "kabi.h"
-#include "ring.h"
-#include "mock/mock.h"
+#include "kabi/kabi.h"
+#include "fault/internal.h"
+#include "mock.h"
 
 #define FR_PAGE 4096ull
 #define FR_MAX_BYTES (16ull << 20)

@@ -19,9 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kabi.h"
-#include "kabi_vevent.h"
-#include "mock/mock.h"
+#include "kabi/kabi.h"
+#include "mock.h"
 
 #define IO_PAGE 4096ull
 /* ULONG_MAX on LP64, the kernel's limit for iova and length */

@@ -21,7 +21,7 @@
 
 #include <vfioiommu/mock.h>
 
-#include "door.h"
+#include "core/internal.h"
 
 #define VM_MAX_FDS 4096
 #define VM_BDF_MAX 16

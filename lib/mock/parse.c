@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mock/mock.h"
+#include "mock.h"
 
 #define MAX_TOK 16
 

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mock/mock.h"
+#include "mock.h"
 
 #define MAXC 8
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctx.h"
-#include "mock/mock.h"
+#include "core/internal.h"
+#include "mock.h"
 
 struct vm_group *vm_group_find(struct vfioiommu_mock *m, unsigned int num)
 {

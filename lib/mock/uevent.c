@@ -22,7 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "mock/mock.h"
+#include "mock.h"
 
 #define MSG_MAX 16384
 #define GROUP_MAJOR 510 /* any number: the mock's /dev has no majors */

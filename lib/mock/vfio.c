@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kabi.h"
-#include "mock/mock.h"
+#include "kabi/kabi.h"
+#include "mock.h"
 
 #define VM_VADDR_INVALID (1u << 31) /* in vm_map.prot: UNMAP|VADDR done, MAP|VADDR pending */
 #define VM_COMPAT_IOAS_ID 1         /* iommufd object ids start at 1 */

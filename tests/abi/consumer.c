@@ -1,4 +1,5 @@
-/* A program outside the tree: built against the installed headers and .pc only. */
+/* A program outside the tree that links only libvfioiommu (pkg-config libvfioiommu): no mock. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,21 +7,22 @@
 
 int main(void)
 {
-	vfioiommu_mock *m;
 	vfioiommu_ctx *ctx;
+	vfioiommu_iova_list *l;
 	struct vfioiommu_ctx_opts o;
-	char err[128];
 
-	if (vfioiommu_mock_new(&m) || vfioiommu_mock_load_string(m, "group 1\n device 0000:00:01.0 vfio-pci\n", err, sizeof(err)))
-		return 1;
 	memset(&o, 0, sizeof(o));
 	o.size = sizeof(o);
-	o.door = vfioiommu_mock_door(m);
 	if (vfioiommu_ctx_new(&ctx, &o))
 		return 1;
-	printf("libvfioiommu %s, backend %s\n", vfioiommu_version(),
-	       vfioiommu_backend_name(vfioiommu_ctx_backend(ctx)));
+	/* pure calls: no kernel needed */
+	struct vfioiommu_iova_range r[2] = { { 0x3000, 0x3fff }, { 0x1000, 0x2fff } };
+
+	if (vfioiommu_iova_list_new(&l, r, 2, VFIOIOMMU_IOVA_SRC_USER) || vfioiommu_iova_list_count(l) != 1)
+		return 1;
+	printf("libvfioiommu %s, backend %s, %zu range\n", vfioiommu_version(),
+	       vfioiommu_backend_name(vfioiommu_ctx_backend(ctx)), vfioiommu_iova_list_count(l));
+	vfioiommu_iova_list_free(l);
 	vfioiommu_ctx_destroy(ctx);
-	vfioiommu_mock_destroy(m);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <vfioiommu/mock.h>
 #include "conform.h"
 
 /* ---------------- topologies (tests/vm/FACTS.md) ---------------- */

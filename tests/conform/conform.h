@@ -18,9 +18,10 @@
 #include <stdint.h>
 
 #include <vfioiommu.h>
+#include <vfioiommu/mock.h>
 
-#include "door.h"
-#include "kabi.h"
+#include "core/door.h"
+#include "kabi/kabi.h"
 
 #define CF_MAX_DEV 4
 #define CF_MAX_RANGES 4

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <vfioiommu.h>
+#include <vfioiommu/mock.h>
 
 #include "vmtest.h"
 

@@ -33,7 +33,7 @@
 
 #include "vmtest.h"
 
-#include "kabi.h"
+#include "kabi/kabi.h"
 
 
 

@@ -29,7 +29,7 @@
 
 #include "vmtest.h"
 
-#include "kabi.h"
+#include "kabi/kabi.h"
 
 
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "kabi.h"
+#include "kabi/kabi.h"
 #include "vmtest.h"
 
 unsigned int vt_npass, vt_nfail;

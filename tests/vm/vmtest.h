@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kabi.h"
+#include "kabi/kabi.h"
 
 extern unsigned int vt_npass, vt_nfail;
 

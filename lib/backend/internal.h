@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * backend/: the two ways to an IOMMU address space (a VFIO container, an
+ * iommufd IOAS), behind one table of operations, and the choice between
+ * them.  The areas above (device/, dma/, pasid/, context/) reach a backend
+ * only through ctx->be and the calls below; a backend never calls them.
+ */
+#ifndef VI_BACKEND_INTERNAL_H
+#define VI_BACKEND_INTERNAL_H
+
+#include <stdint.h>
+
+#include "core/internal.h"
+
+/*
+ * One table per backend; context.c never branches on which.  Entries a
+ * backend cannot do are NULL and the caller reports -EOPNOTSUPP.
+ */
+struct vi_backend_ops {
+	enum vfioiommu_backend kind;
+	/* open /dev/vfio/vfio (container) or /dev/iommu + IOAS (iommufd) */
+	int (*open)(struct vfioiommu_ctx *ctx);
+	/* container only: open /dev/vfio/N, viability, SET_CONTAINER, SET_IOMMU on the first */
+	int (*add_group)(struct vfioiommu_ctx *ctx, unsigned int group);
+	/* dev->bdf and dev->group are set; fill dev->fd (and dev->devid for iommufd) */
+	int (*device_open)(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev);
+	void (*device_close)(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev);
+	/* the kernel's current IOVA ranges for this address space */
+	int (*iova_ranges)(struct vfioiommu_ctx *ctx, vfioiommu_iova_list **out);
+	/* close everything open() and add_group() made, in reverse order */
+	void (*close)(struct vfioiommu_ctx *ctx);
+
+	/*
+	 * DMA (lib/dma.c normalises errnos on top; these return the kernel's
+	 * errno unchanged).  prot is VI_PROT_READ | VI_PROT_WRITE.  map, unmap
+	 * and map_file run WITHOUT ctx->lock (under lib/dma.c's own lock, after
+	 * iova_ranges succeeded): they may read only what open() set and close()
+	 * frees (fds, object ids).  unmap_all runs under ctx->lock.
+	 */
+	int (*map)(struct vfioiommu_ctx *ctx, uint64_t vaddr, uint64_t iova, uint64_t len, uint32_t prot);
+	/* *unmapped = bytes the kernel says it unmapped */
+	int (*unmap)(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint64_t *unmapped);
+	int (*unmap_all)(struct vfioiommu_ctx *ctx, uint64_t *unmapped);
+	/* iommufd only (IOMMU_IOAS_MAP_FILE); NULL elsewhere */
+	int (*map_file)(struct vfioiommu_ctx *ctx, int fd, uint64_t start, uint64_t iova, uint64_t len,
+			uint32_t prot);
+	/*
+	 * IOMMU page-size bitmap (lowest bit = the alignment MAP needs) and the
+	 * mappings the kernel still allows (type1 DMA_AVAIL; -1 when unlimited
+	 * or unknown).
+	 */
+	int (*dma_limits)(struct vfioiommu_ctx *ctx, uint64_t *pgsizes, int64_t *avail);
+};
+#define VI_PROT_READ  (1u << 0)
+#define VI_PROT_WRITE (1u << 1)
+
+extern const struct vi_backend_ops vi_container_ops;
+extern const struct vi_backend_ops vi_iommufd_ops;
+
+
+/*
+ * Pick the backend for the context's mode (AUTO: iommufd when /dev/iommu and
+ * the device's cdev exist; @bdf NULL when a group is added by number), say why
+ * in ctx->backend_reason, and open it.  ctx->lock held; 0 or -errno with the
+ * context's message set.
+ */
+int vi_backend_select(struct vfioiommu_ctx *ctx, const char *bdf);
+
+/* container.c: the fd of group @group in a container context (ctx->lock held), or -ENOENT. */
+int vi_container_group_fd(struct vfioiommu_ctx *ctx, unsigned int group);
+/* container.c: the container fd of a container context (benchmarks, tests), or -ENODEV. */
+int vi_container_fd(struct vfioiommu_ctx *ctx);
+
+/*
+ * The /dev/iommu fd and IOAS id of a context on the iommufd backend.  Caller
+ * holds ctx->lock.  0, or -ENODEV (no backend yet) / -EOPNOTSUPP (container),
+ * with the context's message set.
+ */
+int vi_iommufd_get(struct vfioiommu_ctx *ctx, int *fd, uint32_t *ioas);
+
+#endif

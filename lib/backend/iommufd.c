@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The iommufd backend: /dev/iommu with one IOAS; each device opened through
+ * its cdev, bound to the iommufd and attached to the IOAS (the kernel makes
+ * and frees the HWPT).  Sizes are the oldest ones that work (BIND 16 and
+ * ATTACH 12 since 6.6, DETACH 8) so one binary runs on 6.6 through 7.x.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vfioiommu/iommufd.h>
+
+#include "core/internal.h"
+#include "internal.h"
+#include "kabi/kabi.h"
+
+struct vi_iommufd {
+	int fd;
+	uint32_t ioas;
+};
+
+/* First request for IOVA_RANGES: real IOMMUs leave a handful of holes. */
+#define VI_RANGES_FIRST 16
+/* A count above this is a kernel (or mock) we refuse to believe: no IOMMU has that many holes. */
+#define VI_RANGES_MAX 65536
+/* The count can only change if the IOAS changes between calls; a few tries is plenty. */
+#define VI_RANGES_TRIES 4
+/* MAP needs out_iova_alignment, but a mapping below page granularity would block later attaches. */
+#define VI_MIN_ALIGN 4096u
+
+static struct vi_iommufd *priv(struct vfioiommu_ctx *ctx)
+{
+	return ctx->be_priv;
+}
+
+static int fail_open(struct vfioiommu_ctx *ctx, int rc)
+{
+	if (rc == -ENOENT || rc == -ENODEV || rc == -ENXIO)
+		return vi_fail(ctx, rc, "cannot open /dev/iommu: %s (kernel without CONFIG_IOMMUFD; "
+			       "use the VFIO container backend)", vi_errno_name(rc));
+	if (rc == -EACCES || rc == -EPERM)
+		return vi_fail(ctx, rc, "cannot open /dev/iommu: %s (the node is mode 0660: run as root or "
+			       "grant this user access to it)", vi_errno_name(rc));
+	return vi_fail(ctx, rc, "cannot open /dev/iommu: %s", vi_errno_name(rc));
+}
+
+static int i_open(struct vfioiommu_ctx *ctx)
+{
+	struct kabi_iommu_ioas_alloc a = { .size = sizeof(a) };
+	struct vi_iommufd *p = calloc(1, sizeof(*p));
+	int fd, rc;
+
+	if (!p)
+		return vi_fail(ctx, -ENOMEM, "out of memory");
+	fd = vi_kopen(ctx, "/dev/iommu", O_RDWR);
+	if (fd < 0) {
+		free(p);
+		return fail_open(ctx, fd);
+	}
+	rc = vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_ALLOC, &a);
+	if (rc >= 0 && a.out_ioas_id == 0)
+		rc = -EPROTO;
+	if (rc < 0) {
+		vi_kclose(ctx, fd);
+		free(p);
+		if (rc == -EPROTO)
+			return vi_fail(ctx, rc, "IOMMU_IOAS_ALLOC returned IOAS id 0, which the kernel never hands out");
+		return vi_fail(ctx, rc, "IOMMU_IOAS_ALLOC on /dev/iommu failed: %s", vi_errno_name(rc));
+	}
+	p->fd = fd;
+	p->ioas = a.out_ioas_id;
+	ctx->be_priv = p;
+	ctx->backend = VFIOIOMMU_BACKEND_IOMMUFD;
+	return 0;
+}
+
+static int fail_bind(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, const char *cdev, int rc)
+{
+	char direct[80];
+
+	switch (rc) {
+	case -EBUSY:
+		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s (%s) failed: EBUSY: its IOMMU group %u "
+			       "is open through the VFIO group/container API (/dev/vfio/%u, in this or another "
+			       "process); close it there, or use the container backend",
+			       dev->bdf, cdev, dev->group, dev->group);
+	case -EINVAL:
+		vi_group_direct_region(ctx, dev->group, direct, sizeof(direct));
+		if (direct[0])
+			return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: EINVAL: group %u needs a "
+				       "firmware 1:1 mapping (RESV_DIRECT region %s in its reserved_regions): "
+				       "Linux 6.6+ refuses to hand such a device to userspace",
+				       dev->bdf, dev->group, direct);
+		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s (%s) failed: EINVAL (the device is "
+			       "already bound, e.g. open in another context)", dev->bdf, cdev);
+	case -EPERM:
+		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: EPERM: another device of IOMMU "
+			       "group %u is bound to a kernel driver or owned by another iommufd (see "
+			       "%s/kernel/iommu_groups/%u/devices), or the platform lacks MSI isolation "
+			       "(iommufd.allow_unsafe_interrupts=1)", dev->bdf, dev->group, ctx->sysfs_root,
+			       dev->group);
+	case -EACCES:
+		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: EACCES (a VF whose PF is "
+			       "owned by vfio-pci needs the VF token)", dev->bdf);
+	case -ENOTTY:
+		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: ENOTTY (kernel before 6.6 "
+			       "has no cdev binding)", dev->bdf);
+	}
+	return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s (%s) failed: %s", dev->bdf, cdev,
+		       vi_errno_name(rc));
+}
+
+static int fail_attach(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, uint32_t ioas, int rc)
+{
+	if (rc == -EADDRINUSE)
+		return vi_fail(ctx, rc, "VFIO_DEVICE_ATTACH_IOMMUFD_PT of %s to IOAS %u failed: EADDRINUSE: "
+			       "existing DMA mappings overlap the device's reserved regions or lie outside "
+			       "its IOMMU aperture; unmap them first", dev->bdf, ioas);
+	if (rc == -EINVAL)
+		return vi_fail(ctx, rc, "VFIO_DEVICE_ATTACH_IOMMUFD_PT of %s to IOAS %u failed: EINVAL (the "
+			       "device's IOMMU cannot join this address space, or its reserved regions leave "
+			       "no usable IOVA)", dev->bdf, ioas);
+	return vi_fail(ctx, rc, "VFIO_DEVICE_ATTACH_IOMMUFD_PT of %s to IOAS %u failed: %s", dev->bdf, ioas,
+		       vi_errno_name(rc));
+}
+
+static int i_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev)
+{
+	struct vi_iommufd *p = priv(ctx);
+	struct kabi_vfio_device_bind_iommufd bind = { .argsz = KABI_BIND_IOMMUFD_MIN, .iommufd = p->fd };
+	/* argsz 12: 6.6-6.14 know no pasid field; 6.15+ accept the short struct */
+	struct kabi_vfio_device_attach_iommufd_pt at = { .argsz = KABI_ATTACH_PT_MIN, .pt_id = p->ioas };
+	char cdev[VI_PATH_MAX];
+	int fd, rc;
+
+	rc = vi_device_cdev_path(ctx, dev->bdf, cdev, sizeof(cdev));
+	if (rc == -ENOENT)
+		return vi_fail(ctx, -ENODEV, "device %s has no VFIO cdev (no %s/bus/pci/devices/%s/vfio-dev/vfioN): "
+			       "kernel older than 6.6 or without CONFIG_VFIO_DEVICE_CDEV; use the container "
+			       "backend", dev->bdf, ctx->sysfs_root, dev->bdf);
+	if (rc < 0)
+		return vi_fail(ctx, rc, "device %s: cannot list its vfio-dev directory in sysfs: %s", dev->bdf,
+			       vi_errno_name(rc));
+	fd = vi_kopen(ctx, cdev, O_RDWR);
+	if (fd < 0)
+		return vi_fail(ctx, fd, "cannot open %s (VFIO cdev of %s): %s%s", cdev, dev->bdf, vi_errno_name(fd),
+			       fd == -ENOENT ? " (sysfs lists it but /dev has no node: is devtmpfs mounted?)" :
+			       fd == -EACCES ? " (permission denied on the device node)" : "");
+	rc = vi_kioctl(ctx, fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &bind);
+	if (rc >= 0 && bind.out_devid == 0) {
+		vi_kclose(ctx, fd);
+		return vi_fail(ctx, -EPROTO, "VFIO_DEVICE_BIND_IOMMUFD for %s returned device id 0, which the "
+			       "kernel never hands out", dev->bdf);
+	}
+	if (rc < 0) {
+		rc = fail_bind(ctx, dev, cdev, rc);
+		vi_kclose(ctx, fd);
+		return rc;
+	}
+	rc = vi_kioctl(ctx, fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+	if (rc >= 0 && at.pt_id == 0)
+		rc = vi_fail(ctx, -EPROTO, "VFIO_DEVICE_ATTACH_IOMMUFD_PT of %s returned HWPT id 0", dev->bdf);
+	else if (rc < 0)
+		rc = fail_attach(ctx, dev, p->ioas, rc);
+	if (rc < 0) {
+		/* closing the cdev unbinds (and detaches) */
+		vi_kclose(ctx, fd);
+		return rc;
+	}
+	dev->fd = fd;
+	dev->devid = bind.out_devid;
+	dev->pt_id = at.pt_id;
+	vi_log(ctx, VFIOIOMMU_LOG_DEBUG, "%s: %s bound as device %u, attached to IOAS %u through HWPT %u",
+	       dev->bdf, cdev, dev->devid, p->ioas, dev->pt_id);
+	/* attach and detach move the IOVA ranges; lib/dma.c re-reads them lazily */
+	vi_space_changed(ctx, false);
+	return 0;
+}
+
+static void i_device_close(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev)
+{
+	struct kabi_vfio_device_detach_iommufd_pt dt = { .argsz = KABI_DETACH_PT_MIN };
+	int rc;
+
+	if (dev->fd < 0)
+		return;
+	if (dev->pt_id) {
+		rc = vi_kioctl(ctx, dev->fd, KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt);
+		/* closing the cdev detaches anyway; only worth a note */
+		if (rc < 0)
+			vi_log(ctx, VFIOIOMMU_LOG_WARNING, "VFIO_DEVICE_DETACH_IOMMUFD_PT of %s failed (%s); "
+			       "closing its cdev detaches it", dev->bdf, vi_errno_name(rc));
+	}
+	vi_kclose(ctx, dev->fd);
+	dev->fd = -1;
+	dev->devid = 0;
+	dev->pt_id = 0;
+	/* attach and detach move the IOVA ranges; lib/dma.c re-reads them lazily */
+	vi_space_changed(ctx, false);
+}
+
+/*
+ * IOMMU_IOAS_IOVA_RANGES with the EMSGSIZE protocol: the kernel copies back
+ * the total count even when the array is too small, so resize and ask again.
+ */
+static int query_ranges(struct vfioiommu_ctx *ctx, struct kabi_iommu_iova_range **out, uint32_t *n,
+			uint64_t *align)
+{
+	struct vi_iommufd *p = priv(ctx);
+	uint32_t cap = VI_RANGES_FIRST;
+
+	for (int tries = 0; tries < VI_RANGES_TRIES; tries++) {
+		struct kabi_iommu_iova_range *r = calloc(cap, sizeof(*r));
+		struct kabi_iommu_ioas_iova_ranges q = {
+			.size = sizeof(q), .ioas_id = p->ioas, .num_iovas = cap,
+			.allowed_iovas = (uint64_t)(uintptr_t)r,
+		};
+		int rc;
+
+		if (!r)
+			return vi_fail(ctx, -ENOMEM, "out of memory");
+		rc = vi_kioctl(ctx, p->fd, KABI_IOMMU_IOAS_IOVA_RANGES, &q);
+		if (rc >= 0 && q.num_iovas <= cap) {
+			*out = r;
+			*n = q.num_iovas;
+			*align = q.out_iova_alignment;
+			return 0;
+		}
+		free(r);
+		if (rc < 0 && rc != -EMSGSIZE)
+			return vi_fail(ctx, rc, "IOMMU_IOAS_IOVA_RANGES on IOAS %u failed: %s", p->ioas,
+				       vi_errno_name(rc));
+		if (q.num_iovas <= cap)
+			return vi_fail(ctx, -EPROTO, "IOMMU_IOAS_IOVA_RANGES on IOAS %u said EMSGSIZE but needs "
+				       "only %u ranges (room for %u)", p->ioas, q.num_iovas, cap);
+		if (q.num_iovas > VI_RANGES_MAX)
+			return vi_fail(ctx, -EPROTO, "IOMMU_IOAS_IOVA_RANGES on IOAS %u reports %u ranges, more "
+				       "than the %u the library accepts: not trusting that count",
+				       p->ioas, q.num_iovas, VI_RANGES_MAX);
+		cap = q.num_iovas;
+	}
+	return vi_fail(ctx, -EPROTO, "IOMMU_IOAS_IOVA_RANGES on IOAS %u: the number of ranges kept growing "
+		       "over %d tries", p->ioas, VI_RANGES_TRIES);
+}
+
+static int i_iova_ranges(struct vfioiommu_ctx *ctx, vfioiommu_iova_list **out)
+{
+	struct kabi_iommu_iova_range *kr = NULL;
+	struct vfioiommu_iova_range *r;
+	uint32_t n = 0;
+	uint64_t align;
+	int rc;
+
+	*out = NULL;
+	rc = query_ranges(ctx, &kr, &n, &align);
+	if (rc < 0)
+		return rc;
+	r = calloc(n ? n : 1, sizeof(*r));
+	if (!r) {
+		free(kr);
+		return vi_fail(ctx, -ENOMEM, "out of memory");
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (kr[i].start > kr[i].last) {
+			rc = vi_fail(ctx, -EPROTO, "IOMMU_IOAS_IOVA_RANGES returned range %u as [0x%" PRIx64
+				     ", 0x%" PRIx64 "]: start after last", i, kr[i].start, kr[i].last);
+			break;
+		}
+		r[i].start = kr[i].start;
+		r[i].last = kr[i].last;
+	}
+	free(kr);
+	if (rc == 0) {
+		rc = vfioiommu_iova_list_new(out, r, n, VFIOIOMMU_IOVA_SRC_IOAS_RANGES);
+		if (rc < 0)
+			rc = vi_fail(ctx, rc, "cannot build the IOVA range list (%s)", vi_errno_name(rc));
+	}
+	free(r);
+	return rc;
+}
+
+static int i_dma_limits(struct vfioiommu_ctx *ctx, uint64_t *pgsizes, int64_t *avail)
+{
+	struct kabi_iommu_iova_range *kr = NULL;
+	uint32_t n;
+	uint64_t align;
+	int rc = query_ranges(ctx, &kr, &n, &align);
+
+	if (rc < 0)
+		return rc;
+	free(kr);
+	if (align == 0 || (align & (align - 1)))
+		return vi_fail(ctx, -EPROTO, "IOMMU_IOAS_IOVA_RANGES reports IOVA alignment 0x%" PRIx64
+			       ", not a power of two", align);
+	/* iommufd tells only the alignment MAP needs; an IOAS without a device says 1 */
+	*pgsizes = align < VI_MIN_ALIGN ? VI_MIN_ALIGN : align;
+	*avail = -1;
+	return 0;
+}
+
+static uint32_t map_flags(uint32_t prot)
+{
+	return KABI_IOMMU_IOAS_MAP_FIXED_IOVA | ((prot & VI_PROT_READ) ? KABI_IOMMU_IOAS_MAP_READABLE : 0) |
+	       ((prot & VI_PROT_WRITE) ? KABI_IOMMU_IOAS_MAP_WRITEABLE : 0);
+}
+
+/*
+ * map, map_file and unmap run without ctx->lock (ctx.h): they read only the
+ * fd and IOAS id.  lib/dma.c inlines the same MAP and UNMAP on its hot path.
+ */
+static int i_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, uint64_t iova, uint64_t len, uint32_t prot)
+{
+	struct vi_iommufd *p = priv(ctx);
+	struct kabi_iommu_ioas_map m = {
+		.size = sizeof(m), .flags = map_flags(prot), .ioas_id = p->ioas,
+		.user_va = vaddr, .length = len, .iova = iova,
+	};
+	int rc = vi_kioctl(ctx, p->fd, KABI_IOMMU_IOAS_MAP, &m);
+
+	return rc < 0 ? rc : 0;
+}
+
+static int i_map_file(struct vfioiommu_ctx *ctx, int fd, uint64_t start, uint64_t iova, uint64_t len,
+		      uint32_t prot)
+{
+	struct vi_iommufd *p = priv(ctx);
+	struct kabi_iommu_ioas_map_file m = {
+		.size = sizeof(m), .flags = map_flags(prot), .ioas_id = p->ioas, .fd = fd,
+		.start = start, .length = len, .iova = iova,
+	};
+	int rc = vi_kioctl(ctx, p->fd, KABI_IOMMU_IOAS_MAP_FILE, &m);
+
+	return rc < 0 ? rc : 0;
+}
+
+static int i_unmap(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint64_t *unmapped)
+{
+	struct vi_iommufd *p = priv(ctx);
+	struct kabi_iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = p->ioas, .iova = iova, .length = len };
+	int rc = vi_kioctl(ctx, p->fd, KABI_IOMMU_IOAS_UNMAP, &u);
+
+	*unmapped = rc < 0 ? 0 : u.length;
+	return rc < 0 ? rc : 0;
+}
+
+static int i_unmap_all(struct vfioiommu_ctx *ctx, uint64_t *unmapped)
+{
+	/* iova 0 with length U64_MAX is iommufd's "everything" */
+	return i_unmap(ctx, 0, UINT64_MAX, unmapped);
+}
+
+static void i_close(struct vfioiommu_ctx *ctx)
+{
+	struct vi_iommufd *p = priv(ctx);
+	struct kabi_iommu_destroy d;
+	int rc;
+
+	if (!p)
+		return;
+	/* HWPTs were auto domains, gone with their devices; the IOAS is the only object left */
+	d = (struct kabi_iommu_destroy){ .size = sizeof(d), .id = p->ioas };
+	rc = vi_kioctl(ctx, p->fd, KABI_IOMMU_DESTROY, &d);
+	if (rc < 0)
+		vi_log(ctx, VFIOIOMMU_LOG_WARNING, "IOMMU_DESTROY of IOAS %u failed (%s); closing /dev/iommu "
+		       "frees it", p->ioas, vi_errno_name(rc));
+	vi_kclose(ctx, p->fd);
+	free(p);
+	ctx->be_priv = NULL;
+}
+
+const struct vi_backend_ops vi_iommufd_ops = {
+	.kind = VFIOIOMMU_BACKEND_IOMMUFD,
+	.open = i_open,
+	.device_open = i_device_open,
+	.device_close = i_device_close,
+	.iova_ranges = i_iova_ranges,
+	.close = i_close,
+	.map = i_map,
+	.unmap = i_unmap,
+	.unmap_all = i_unmap_all,
+	.map_file = i_map_file,
+	.dma_limits = i_dma_limits,
+};
+
+/* ---------------- public queries ---------------- */
+
+int vi_iommufd_get(struct vfioiommu_ctx *ctx, int *fd, uint32_t *ioas)
+{
+	struct vi_iommufd *p;
+
+	if (!ctx->be)
+		return vi_fail(ctx, -ENODEV, "no backend yet: open a device first (iommufd is chosen then)");
+	if (ctx->be != &vi_iommufd_ops || !(p = priv(ctx)))
+		return vi_fail(ctx, -EOPNOTSUPP, "this context uses the %s backend, not iommufd",
+			       vfioiommu_backend_name(ctx->backend));
+	if (fd)
+		*fd = p->fd;
+	if (ioas)
+		*ioas = p->ioas;
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_ctx_iommufd_fd(vfioiommu_ctx *ctx)
+{
+	int fd = -1, rc;
+
+	if (!ctx)
+		return -EINVAL;
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_iommufd_get(ctx, &fd, NULL);
+	pthread_mutex_unlock(&ctx->lock);
+	return rc < 0 ? rc : fd;
+}
+
+VFIOIOMMU_API int vfioiommu_ctx_ioas_id(vfioiommu_ctx *ctx, uint32_t *id)
+{
+	int rc;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!id)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_ctx_ioas_id: id is NULL");
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_iommufd_get(ctx, NULL, id);
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+VFIOIOMMU_API int vfioiommu_device_iommufd_id(vfioiommu_device *dev, uint32_t *devid)
+{
+	struct vfioiommu_ctx *ctx;
+	int rc;
+
+	if (!dev)
+		return -EINVAL;
+	ctx = dev->ctx;
+	if (!devid)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_device_iommufd_id: devid is NULL");
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_iommufd_get(ctx, NULL, NULL);
+	if (rc == 0)
+		*devid = dev->devid;
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+VFIOIOMMU_API int vfioiommu_device_hw_info(vfioiommu_device *dev, struct vfioiommu_hw_info *out)
+{
+	struct vfioiommu_hw_info full = { .size = sizeof(full) };
+	struct kabi_iommu_hw_info h = { .size = sizeof(h) };
+	struct vfioiommu_ctx *ctx;
+	uint32_t size;
+	int fd = -1, rc;
+
+	if (!dev)
+		return -EINVAL;
+	ctx = dev->ctx;
+	if (!out)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_device_hw_info: out is NULL");
+	size = out->size;
+	if (size < offsetof(struct vfioiommu_hw_info, type) + sizeof(out->type))
+		return vi_fail(ctx, -EINVAL, "vfioiommu_device_hw_info: out->size %u is too small (set it to "
+			       "sizeof(struct vfioiommu_hw_info))", size);
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_iommufd_get(ctx, &fd, NULL);
+	if (rc == 0) {
+		/* data_len 0: only the common fields are wanted, not the driver's register dump */
+		h.dev_id = dev->devid;
+		rc = vi_kioctl(ctx, fd, KABI_IOMMU_GET_HW_INFO, &h);
+		if (rc == -ENOTTY)
+			rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_GET_HW_INFO for %s: ENOTTY (kernel before 6.6)",
+				     dev->bdf);
+		else if (rc < 0)
+			rc = vi_fail(ctx, rc, "IOMMU_GET_HW_INFO for %s (device id %u) failed: %s", dev->bdf,
+				     dev->devid, vi_errno_name(rc));
+		else
+			rc = 0;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	if (rc < 0)
+		return rc;
+	full.type = h.out_data_type;
+	full.max_pasid_log2 = h.out_max_pasid_log2;
+	full.capabilities = h.out_capabilities;
+	if (size > sizeof(full))
+		size = sizeof(full);
+	full.size = size;
+	memcpy(out, &full, size);
+	return 0;
+}

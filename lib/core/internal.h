@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * core/: what every other area of the library builds on: the context and
+ * device handles, the door wrappers (the only way to the kernel outside
+ * core/sys.c), messages (error.h), sysfs helpers and compiler hints.
+ * Nothing here calls into another area.
+ */
+#ifndef VI_CTX_H
+#define VI_CTX_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <vfioiommu/context.h>
+#include <vfioiommu/iova.h>
+
+#include "compiler.h"
+#include "door.h"
+#include "error.h"
+
+#define VI_PATH_MAX 512
+#define VI_BDF_MAX 32
+
+struct vfioiommu_ctx;
+struct vfioiommu_device;
+
+struct vfioiommu_device {
+	struct vfioiommu_ctx *ctx;
+	struct vfioiommu_device *next;
+	char bdf[VI_BDF_MAX];
+	unsigned int group;
+	int fd;
+	uint32_t devid;   /* iommufd device object id */
+	uint32_t pt_id;   /* iommufd: HWPT the device is attached to */
+	void *be_priv;
+	struct vi_devstate *ds; /* lib/device.c: regions, mmaps, eventfds; NULL until first used */
+	/*
+	 * fault/: rings on the device's fault region (ctx->lock), and what the
+	 * device's close calls first so they stop touching the region's memory.
+	 */
+	struct vfioiommu_ring *region_rings;
+	void (*rings_gone)(struct vfioiommu_device *dev);
+};
+
+struct vfioiommu_ctx {
+	const struct vfioiommu_door *door;
+	char sysfs_root[VI_PATH_MAX];
+	enum vfioiommu_mode mode;
+
+	const struct vi_backend_ops *be;
+	void *be_priv;
+	enum vfioiommu_backend backend;
+	char backend_reason[256];
+	int container_is_iommufd; /* -ENODEV until a container is open */
+
+	pthread_mutex_t lock;     /* devices list, backend state */
+	struct vfioiommu_device *devices;
+
+	pthread_mutex_t msg_lock;
+	struct vi_err last;       /* last message from any thread */
+
+	vfioiommu_log_fn log_fn;
+	void *log_arg;
+	int log_level;
+
+	/*
+	 * dma/ state, created on the first map under ctx->lock and published
+	 * atomically: map and unmap then run under the DMA state's own lock only.
+	 */
+	_Atomic(struct vi_dma *) dma;
+	/*
+	 * Set by dma/ with its state (ctx->lock held): the backends and devices
+	 * below it report a changed address space through vi_space_changed()
+	 * without knowing that a DMA table exists.
+	 */
+	void (*space_changed)(struct vfioiommu_ctx *ctx, bool mappings_dropped);
+};
+
+/*
+ * The usable IOVA ranges may have changed (a device or group came or went,
+ * ctx->lock held); with @mappings_dropped the kernel also dropped every
+ * mapping (a type1 container lost its last group).
+ */
+static inline void vi_space_changed(struct vfioiommu_ctx *ctx, bool mappings_dropped)
+{
+	if (ctx->space_changed)
+		ctx->space_changed(ctx, mappings_dropped);
+}
+
+/* ---- door wrappers: the only syscall sites in lib/ outside sys.c and mock/ ---- */
+static inline int vi_kopen(struct vfioiommu_ctx *c, const char *path, int flags)
+{ return c->door->open(c->door->priv, path, flags); }
+static inline int vi_kclose(struct vfioiommu_ctx *c, int fd)
+{ return c->door->close(c->door->priv, fd); }
+static inline int vi_kioctl(struct vfioiommu_ctx *c, int fd, unsigned long req, void *arg)
+{ return c->door->ioctl(c->door->priv, fd, req, arg); }
+static inline ssize_t vi_kread(struct vfioiommu_ctx *c, int fd, void *buf, size_t n)
+{ return c->door->read(c->door->priv, fd, buf, n); }
+static inline ssize_t vi_kwrite(struct vfioiommu_ctx *c, int fd, const void *buf, size_t n)
+{ return c->door->write(c->door->priv, fd, buf, n); }
+static inline ssize_t vi_kpread(struct vfioiommu_ctx *c, int fd, void *buf, size_t n, int64_t off)
+{ return c->door->pread(c->door->priv, fd, buf, n, off); }
+static inline ssize_t vi_kpwrite(struct vfioiommu_ctx *c, int fd, const void *buf, size_t n, int64_t off)
+{ return c->door->pwrite(c->door->priv, fd, buf, n, off); }
+static inline void *vi_kmmap(struct vfioiommu_ctx *c, void *addr, size_t len, int prot, int flags,
+			     int fd, int64_t off, int *err)
+{ return c->door->mmap(c->door->priv, addr, len, prot, flags, fd, off, err); }
+static inline int vi_kmunmap(struct vfioiommu_ctx *c, void *addr, size_t len)
+{ return c->door->munmap(c->door->priv, addr, len); }
+static inline int vi_kpoll(struct vfioiommu_ctx *c, struct pollfd *fds, unsigned int n, int ms)
+{ return c->door->poll(c->door->priv, fds, n, ms); }
+static inline int vi_keventfd(struct vfioiommu_ctx *c, unsigned int init, int flags)
+{ return c->door->eventfd(c->door->priv, init, flags); }
+static inline int vi_kexists(struct vfioiommu_ctx *c, const char *path)
+{ return c->door->exists(c->door->priv, path); }
+
+/* sysfs helpers: the path is formatted and prefixed with ctx->sysfs_root. */
+ssize_t vi_sysfs_read(struct vfioiommu_ctx *c, char *buf, size_t n, const char *fmt, ...)
+	VFIOIOMMU_PRINTF(4, 5);
+ssize_t vi_sysfs_readlink(struct vfioiommu_ctx *c, char *buf, size_t n, const char *fmt, ...)
+	VFIOIOMMU_PRINTF(4, 5);
+int vi_sysfs_listdir(struct vfioiommu_ctx *c, vi_dirent_fn fn, void *arg, const char *fmt, ...)
+	VFIOIOMMU_PRINTF(4, 5);
+int vi_sysfs_exists(struct vfioiommu_ctx *c, const char *fmt, ...) VFIOIOMMU_PRINTF(2, 3);
+
+/* Validate "DDDD:BB:DD.F" (lower-case hex).  0 or -EINVAL. */
+int vi_bdf_check(const char *bdf);
+/* Group number of a PCI device from sysfs (iommu_group link). */
+int vi_sysfs_device_group(struct vfioiommu_ctx *c, const char *bdf, unsigned int *group);
+/* Driver bound to a PCI device: 0 and name, or 0 and "" when unbound. */
+int vi_sysfs_device_driver(struct vfioiommu_ctx *c, const char *bdf, char *buf, size_t n);
+/* "/dev/vfio/devices/vfioN" for a device, from its sysfs vfio-dev/ entry; -ENOENT when it has none. */
+int vi_device_cdev_path(struct vfioiommu_ctx *c, const char *bdf, char *path, size_t n);
+/* true for drivers that hand devices to VFIO (vfio-pci and vfio-pci variant drivers). */
+bool vi_driver_is_vfio(const char *driver);
+
+#endif

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The fault pump: iommufd fault fd -> library ring, page responses back.
+ *
+ * Reads are sized to the ring's free room (a multiple of 40 bytes), so the
+ * kernel's "whole group or nothing" rule keeps groups intact and nothing is
+ * ever dropped: what does not fit stays queued in the kernel.  Cookies are
+ * tracked so a second answer, or an answer for a cookie never delivered, is
+ * refused here with a precise message instead of a bare EINVAL from the kernel.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vfioiommu/fault.h>
+
+#include "core/internal.h"
+#include "kabi/kabi.h"
+#include "pump.h"
+#include "ring.h"
+
+#define PUMP_BATCH VI_PUMP_BATCH
+/* answered cookies remembered (for "already answered"); the kernel reuses the lowest free */
+#define PUMP_ANSWERED_MAX 1024
+
+enum cookie_state { C_OUTSTANDING = 1, C_ANSWERED = 2 };
+
+#define cookie_ent vi_cookie_ent
+
+_Static_assert(sizeof(struct kabi_iommu_hwpt_pgfault) == 40, "the fault fd's record");
+
+VFIOIOMMU_API int vfioiommu_fault_pump_new(vfioiommu_ctx *ctx, int fault_fd, vfioiommu_ring *ring,
+					   vfioiommu_fault_pump **out)
+{
+	struct vfioiommu_fault_pump *p;
+
+	if (out)
+		*out = NULL;
+	if (!ctx)
+		return -EINVAL;
+	if (!out || !ring || fault_fd < 0)
+		return vi_fail(ctx, -EINVAL, "fault pump: %s", !out ? "NULL out" : !ring ? "NULL ring" :
+			       "negative fault fd");
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return vi_fail(ctx, -ENOMEM, "fault pump: out of memory");
+	p->ctx = ctx;
+	p->ring = ring;
+	p->fd = fault_fd;
+	p->src = VI_PUMP_FAULT;
+	pthread_mutex_init(&p->lock, NULL);
+	*out = p;
+	return 0;
+}
+
+VFIOIOMMU_API void vfioiommu_fault_pump_destroy(vfioiommu_fault_pump *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_destroy(&p->lock);
+	vi_vevent_pump_free(p);
+	free(p->c);
+	free(p);
+}
+
+static struct cookie_ent *find(struct vfioiommu_fault_pump *p, uint32_t cookie)
+{
+	for (size_t i = 0; i < p->nc; i++)
+		if (p->c[i].cookie == cookie)
+			return &p->c[i];
+	return NULL;
+}
+
+static void forget(struct vfioiommu_fault_pump *p, struct cookie_ent *e)
+{
+	if (e->state == C_OUTSTANDING)
+		p->outstanding--;
+	else
+		p->answered--;
+	*e = p->c[--p->nc];
+}
+
+/* Oldest answered entry goes first when the memory of answers is full. */
+static void trim_answered(struct vfioiommu_fault_pump *p)
+{
+	while (p->answered > PUMP_ANSWERED_MAX) {
+		for (size_t i = 0; i < p->nc; i++)
+			if (p->c[i].state == C_ANSWERED) {
+				p->answered--;
+				memmove(&p->c[i], &p->c[i + 1], (p->nc - i - 1) * sizeof(p->c[0]));
+				p->nc--;
+				break;
+			}
+	}
+}
+
+/*
+ * Mark a delivered record's cookie outstanding.  @first says the record starts
+ * a group.  The kernel reuses a cookie once its group is answered, by us or
+ * by itself (after a detach): a new group on a cookie we still hold means the
+ * kernel answered the old group, so the entry now names the new group (its
+ * seq range) and late answers for the old one are refused.  Caller holds the lock.
+ */
+static int deliver(struct vfioiommu_fault_pump *p, uint32_t cookie, uint32_t seq, bool first)
+{
+	struct cookie_ent *e = find(p, cookie);
+
+	if (e) {
+		if (e->state == C_ANSWERED) {
+			e->state = C_OUTSTANDING;
+			p->answered--;
+			p->outstanding++;
+		}
+		if (first)
+			e->first_seq = seq;
+		e->last_seq = seq;
+		return 0;
+	}
+	if (p->nc == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct cookie_ent *c = realloc(p->c, cap * sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		p->c = c;
+		p->cap = cap;
+	}
+	p->c[p->nc++] = (struct cookie_ent){ cookie, C_OUTSTANDING, seq, seq };
+	p->outstanding++;
+	return 0;
+}
+
+static void convert(struct vfioiommu_fault *o, const struct kabi_iommu_hwpt_pgfault *k, uint32_t seq)
+{
+	memset(o, 0, sizeof(*o));
+	o->kind = VFIOIOMMU_FAULT_PAGE_REQ;
+	o->flags = k->flags & (VFIOIOMMU_FAULT_F_PASID_VALID | VFIOIOMMU_FAULT_F_LAST_PAGE);
+	o->dev_id = k->dev_id;
+	o->pasid = k->pasid;
+	o->grpid = k->grpid;
+	o->perm = k->perm & 0xfu;
+	o->addr = k->addr;
+	o->length = k->length;
+	o->cookie = k->cookie;
+	o->seq = seq;
+}
+
+/* true when the fd still has something pending that a full-size read could not take */
+static bool still_pending(struct vfioiommu_fault_pump *p)
+{
+	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+
+	return vi_kpoll(p->ctx, &pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
+}
+
+VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
+{
+	const size_t rs = sizeof(struct kabi_iommu_hwpt_pgfault);
+	int moved = 0;
+
+	if (!p)
+		return -EINVAL;
+	if (p->src == VI_PUMP_VEVENT)
+		return vi_vevent_pump_run(p);
+	for (;;) {
+		int room = vfioiommu_ring_room(p->ring, PUMP_BATCH);
+		size_t n;
+		ssize_t got;
+		int rc;
+
+		if (room < 0)
+			return vi_fail(p->ctx, room, "fault pump: the ring is in error: %s",
+				       vfioiommu_ring_strerror(p->ring));
+		if (room == 0)
+			return moved;
+		n = (size_t)room < PUMP_BATCH ? (size_t)room : PUMP_BATCH;
+		got = vi_kread(p->ctx, p->fd, p->raw, n * rs);
+		if (got < 0) {
+			if (got == -EAGAIN)
+				return moved;
+			return vi_fail(p->ctx, (int)got, "fault pump: read of %zu bytes from fault fd %d failed: %s%s",
+				       n * rs, p->fd, vi_errno_name((int)got),
+				       got == -ESPIPE ? " (the kernel wants a multiple of 40 bytes at offset 0)" : "");
+		}
+		if (got == 0) {
+			/* an empty ring that cannot take the next group never will: say so, do not spin */
+			unsigned int cap = vfioiommu_ring_capacity(p->ring);
+
+			if (n == PUMP_BATCH && still_pending(p))
+				return vi_fail(p->ctx, -EMSGSIZE, "fault pump: fault fd %d holds a page-request group "
+					       "of more than %u records, which no read can take", p->fd, PUMP_BATCH);
+			if ((unsigned int)room >= cap && still_pending(p))
+				return vi_fail(p->ctx, -EMSGSIZE, "fault pump: fault fd %d holds a page-request group "
+					       "of more than the ring's %u records, which it can never take (create a "
+					       "bigger ring)", p->fd, cap);
+			return moved;
+		}
+		if ((size_t)got % rs || (size_t)got > n * rs)
+			return vi_fail(p->ctx, -EPROTO, "fault pump: read of %zu bytes from fault fd %d returned %zd, "
+				       "not a multiple of the 40-byte record", n * rs, p->fd, got);
+		n = (size_t)got / rs;
+		pthread_mutex_lock(&p->lock);
+		for (size_t i = 0; i < n; i++) {
+			if (p->raw[i].cookie == 0) {
+				pthread_mutex_unlock(&p->lock);
+				return vi_fail(p->ctx, -EPROTO, "fault pump: record %zu of a read from fault fd %d has "
+					       "cookie 0 (the kernel's cookies start at 1)", i, p->fd);
+			}
+			/* a read holds whole groups, each contiguous: a cookie change starts the next one */
+			if (deliver(p, p->raw[i].cookie, p->seq, i == 0 || p->raw[i - 1].cookie != p->raw[i].cookie) < 0) {
+				pthread_mutex_unlock(&p->lock);
+				return vi_fail(p->ctx, -ENOMEM, "fault pump: out of memory tracking cookies");
+			}
+			convert(&p->out[i], &p->raw[i], p->seq++);
+		}
+		pthread_mutex_unlock(&p->lock);
+		/* room was measured before the read and only the pump produces: it all fits */
+		rc = vi_ring_push(p->ring, p->out, (unsigned int)n);
+		if (rc != (int)n)
+			return vi_fail(p->ctx, rc < 0 ? rc : -EPROTO, "fault pump: the ring took %d of %zu records: %s",
+				       rc, n, vfioiommu_ring_strerror(p->ring));
+		moved += (int)n;
+	}
+}
+
+static int respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq);
+
+VFIOIOMMU_API int vfioiommu_fault_pump_respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code)
+{
+	return respond(p, cookie, code, NULL);
+}
+
+VFIOIOMMU_API int vfioiommu_fault_pump_respond_record(vfioiommu_fault_pump *p, const struct vfioiommu_fault *rec,
+						      uint32_t code)
+{
+	if (!p)
+		return -EINVAL;
+	if (!rec)
+		return vi_fail(p->ctx, -EINVAL, "fault pump: record is NULL");
+	if (rec->kind != VFIOIOMMU_FAULT_PAGE_REQ)
+		return vi_fail(p->ctx, -EINVAL, "fault pump: only page requests take a response (record kind %s)",
+			       vfioiommu_fault_kind_name(rec->kind));
+	return respond(p, rec->cookie, code, &rec->seq);
+}
+
+static int respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq)
+{
+	struct kabi_iommu_hwpt_page_response r = { .cookie = cookie, .code = code };
+	struct cookie_ent *e;
+	ssize_t got;
+
+	if (!p)
+		return -EINVAL;
+	if (p->src == VI_PUMP_VEVENT)
+		return vi_fail(p->ctx, -EOPNOTSUPP, "vEVENTQ pump: events carry no cookie and take no response "
+			       "(cookie %" PRIu32 " refused)", cookie);
+	if (code != VFIOIOMMU_PAGE_RESP_SUCCESS && code != VFIOIOMMU_PAGE_RESP_INVALID)
+		return vi_fail(p->ctx, -EINVAL, "fault pump: response code %" PRIu32 " for cookie %" PRIu32
+			       " is neither SUCCESS (0) nor INVALID (1)", code, cookie);
+	pthread_mutex_lock(&p->lock);
+	e = find(p, cookie);
+	if (!e || e->state != C_OUTSTANDING) {
+		bool twice = e != NULL;
+		pthread_mutex_unlock(&p->lock);
+		return vi_fail(p->ctx, -EINVAL, twice ?
+			       "fault pump: cookie %" PRIu32 " was already answered" :
+			       "fault pump: cookie %" PRIu32 " was never delivered by this pump", cookie);
+	}
+	/* seq runs modulo 2^32: in the group when its distance from the first record is within the group */
+	if (seq && *seq - e->first_seq > e->last_seq - e->first_seq) {
+		pthread_mutex_unlock(&p->lock);
+		return vi_fail(p->ctx, -ESTALE, "fault pump: the group of record seq %" PRIu32 " (cookie %" PRIu32
+			       ") was answered by the kernel itself; the cookie now names a newer group "
+			       "(seq %" PRIu32 "..%" PRIu32 ")", *seq, cookie, e->first_seq, e->last_seq);
+	}
+	got = vi_kwrite(p->ctx, p->fd, &r, sizeof(r));
+	if (got == (ssize_t)sizeof(r)) {
+		e->state = C_ANSWERED;
+		p->outstanding--;
+		p->answered++;
+		trim_answered(p);
+		pthread_mutex_unlock(&p->lock);
+		return 0;
+	}
+	if (got == -EINVAL) {
+		/* the kernel answered the group itself (detach, fault object destroyed) */
+		forget(p, e);
+		pthread_mutex_unlock(&p->lock);
+		return vi_fail(p->ctx, -EINVAL, "fault pump: the kernel no longer knows cookie %" PRIu32
+			       " (its group was answered for us, e.g. when the HWPT was detached)", cookie);
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (got >= 0)
+		got = -EIO;
+	return vi_fail(p->ctx, (int)got, "fault pump: writing the response for cookie %" PRIu32
+		       " to fault fd %d failed: %s", cookie, p->fd, vi_errno_name((int)got));
+}
+
+VFIOIOMMU_API unsigned int vfioiommu_fault_pump_outstanding(const vfioiommu_fault_pump *p)
+{
+	unsigned int n;
+
+	if (!p)
+		return 0;
+	pthread_mutex_lock((pthread_mutex_t *)&p->lock);
+	n = p->outstanding;
+	pthread_mutex_unlock((pthread_mutex_t *)&p->lock);
+	return n;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The pump handle, shared by the fault-fd pump (pump.c) and the vEVENTQ pump
+ * (pump_vevent.c): one public type, one run/destroy API, the source decides
+ * how a run reads and converts.
+ */
+#ifndef VI_PUMP_H
+#define VI_PUMP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <vfioiommu/fault.h>
+
+#include "kabi/kabi.h"
+
+#define VI_PUMP_BATCH VFIOIOMMU_PUMP_MAX_GROUP
+
+enum vi_pump_src { VI_PUMP_FAULT = 1, VI_PUMP_VEVENT = 2 };
+
+struct vi_cookie_ent {
+	uint32_t cookie;
+	uint32_t state;
+	/* the pump's seq numbers of the group's records: tell a reused cookie's groups apart */
+	uint32_t first_seq, last_seq;
+};
+
+struct vi_vevent_state {
+	uint32_t type;
+	uint32_t data_len;   /* bytes after each non-LOST header */
+	bool have_seq;       /* a sequence number has been seen */
+	uint32_t last_seq;
+	struct vfioiommu_vevent_stats st;
+	unsigned char *buf;  /* VI_PUMP_BATCH largest events */
+	size_t buf_len;
+};
+
+struct vfioiommu_fault_pump {
+	struct vfioiommu_ctx *ctx;
+	struct vfioiommu_ring *ring;
+	int fd;
+	enum vi_pump_src src;
+	uint32_t seq;
+	pthread_mutex_t lock; /* cookies: run() and respond() may be on different threads */
+	struct vi_cookie_ent *c;
+	size_t nc, cap;
+	unsigned int outstanding, answered;
+	struct vi_vevent_state ev;
+	struct kabi_iommu_hwpt_pgfault raw[VI_PUMP_BATCH];
+	struct vfioiommu_fault out[VI_PUMP_BATCH];
+};
+
+/* pump_vevent.c: the run of a vEVENTQ pump and its teardown */
+int vi_vevent_pump_run(struct vfioiommu_fault_pump *p);
+void vi_vevent_pump_free(struct vfioiommu_fault_pump *p);
+
+#endif
