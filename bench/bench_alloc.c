@@ -265,25 +265,25 @@ static int usable_space(vfioiommu_iova_list **out)
 
 		holes[i] = (struct vfioiommu_iova_range){ s - 0x800000, s + 0x7fffff };
 	}
-	rc = vfioiommu_iova_list_new(&a, all, 1, VFIOIOMMU_IOVA_SRC_USER);
+	rc = vfioiommu_iova_list_new(all, 1, VFIOIOMMU_IOVA_SRC_USER, &a);
 	if (rc == 0)
-		rc = vfioiommu_iova_list_new(&h, holes, 17, VFIOIOMMU_IOVA_SRC_USER);
+		rc = vfioiommu_iova_list_new(holes, 17, VFIOIOMMU_IOVA_SRC_USER, &h);
 	if (rc == 0)
-		rc = vfioiommu_iova_list_subtract(out, a, h);
+		rc = vfioiommu_iova_list_subtract(a, h, out);
 	vfioiommu_iova_list_free(a);
 	vfioiommu_iova_list_free(h);
 	return rc;
 }
 
 /* Free a random victim, then allocate a random block in its slot of the array. */
-static int tree_op(vfioiommu_iova_alloc *al, struct block *live, size_t n)
+static int tree_op(vfioiommu_iova_pool *al, struct block *live, size_t n)
 {
 	size_t v = rnd() % n;
 	struct req q = rnd_req();
-	int rc = vfioiommu_iova_alloc_put(al, live[v].iova, live[v].size);
+	int rc = vfioiommu_iova_pool_release(al, live[v].iova, live[v].size);
 
 	if (rc == 0)
-		rc = vfioiommu_iova_alloc_get(al, q.size, q.align, 0, UINT64_MAX, &live[v].iova);
+		rc = vfioiommu_iova_pool_alloc(al, q.size, q.align, 0, UINT64_MAX, &live[v].iova);
 	live[v].size = q.size;
 	return rc;
 }
@@ -303,9 +303,9 @@ static int list_op(struct flist *l, struct block *live, size_t n)
 static int run(size_t n, uint64_t seed, struct result *res)
 {
 	vfioiommu_iova_list *usable = NULL;
-	vfioiommu_iova_alloc *al = NULL;
+	vfioiommu_iova_pool *al = NULL;
 	struct block *live = calloc(n, sizeof(*live)), *live2 = calloc(n, sizeof(*live2));
-	struct vfioiommu_iova_alloc_stats st;
+	struct vfioiommu_iova_pool_stats st = { .size = sizeof(st) };
 	struct flist l = { NULL, 0 };
 	unsigned long ops;
 	uint64_t replay;
@@ -318,13 +318,13 @@ static int run(size_t n, uint64_t seed, struct result *res)
 	}
 	rc = usable_space(&usable);
 	if (rc == 0)
-		rc = vfioiommu_iova_alloc_new(&al, usable, PAGE);
+		rc = vfioiommu_iova_pool_new(usable, PAGE, &al);
 	rng = seed;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct req q = rnd_req();
 
 		live[i].size = q.size;
-		rc = vfioiommu_iova_alloc_get(al, q.size, q.align, 0, UINT64_MAX, &live[i].iova);
+		rc = vfioiommu_iova_pool_alloc(al, q.size, q.align, 0, UINT64_MAX, &live[i].iova);
 	}
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = tree_op(al, live, n);
@@ -336,7 +336,7 @@ static int run(size_t n, uint64_t seed, struct result *res)
 	rc = list_build(&l, usable, live2, n);
 	if (rc)
 		goto out;
-	vfioiommu_iova_alloc_stats(al, &st);
+	vfioiommu_iova_pool_stats(al, &st);
 	res->live = n;
 	res->free_extents = st.free_extents;
 	if (st.free_extents != l.n) {
@@ -372,7 +372,7 @@ out:
 	if (rc)
 		fprintf(stderr, "bench_alloc: %zu live: %s\n", n, strerror(-rc));
 	list_free(&l);
-	vfioiommu_iova_alloc_free(al);
+	vfioiommu_iova_pool_free(al);
 	vfioiommu_iova_list_free(usable);
 	free(live);
 	free(live2);

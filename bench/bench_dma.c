@@ -94,7 +94,7 @@ static void setup(struct setup *s, bool iommufd)
 	s->door = o.door ? o.door : vfioiommu_door_system();
 	s->buf = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	o.mode = iommufd ? VFIOIOMMU_MODE_IOMMUFD : VFIOIOMMU_MODE_CONTAINER;
-	if ((rc = vfioiommu_ctx_new(&s->ctx, &o)) < 0)
+	if ((rc = vfioiommu_ctx_new(&o, &s->ctx)) < 0)
 		die("ctx", rc, NULL);
 	if ((rc = vfioiommu_device_open(s->ctx, bdf, &dev)) < 0)
 		die("device_open", rc, s->ctx);

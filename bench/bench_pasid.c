@@ -88,7 +88,7 @@ static double run_lib(unsigned int occ)
 	uint64_t ops = 0;
 	double t0, t;
 
-	if (!held || vfioiommu_pasid_space_new(&sp, WIDTH, NULL) < 0)
+	if (!held || vfioiommu_pasid_space_new(WIDTH, NULL, &sp) < 0)
 		exit(2);
 	if (vfioiommu_pasid_set_new(sp, N, &set) < 0)
 		exit(2);

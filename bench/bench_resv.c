@@ -63,7 +63,7 @@ static int make_group(unsigned int g, vfioiommu_resv_set **out)
 		r[i] = (struct vfioiommu_resv_region){ start, start + len - 1,
 						       (enum vfioiommu_resv_type)(rnd() % 5), g };
 	}
-	return vfioiommu_resv_set_new(out, r, REGIONS_PER_GROUP);
+	return vfioiommu_resv_set_new(r, REGIONS_PER_GROUP, out);
 }
 
 /* Best of RUNS: seconds for merge + usable over @groups groups. */
@@ -82,7 +82,7 @@ static int run(unsigned int groups, double *best, size_t *nregions, size_t *nusa
 		vfioiommu_iova_list *usable = NULL;
 		double t0 = now(), t;
 
-		rc = vfioiommu_resv_set_merge(&all, (const vfioiommu_resv_set *const *)sets, groups);
+		rc = vfioiommu_resv_set_merge((const vfioiommu_resv_set *const *)sets, groups, &all);
 		if (rc == 0)
 			rc = vfioiommu_resv_usable(all, 0, (1ull << 48) - 1, &usable);
 		t = now() - t0;

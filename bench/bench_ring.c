@@ -422,7 +422,7 @@ int main(int argc, char **argv)
 	int check = argc > 1 && strcmp(argv[1], "--check") == 0;
 	int miss = 0;
 
-	if (vfioiommu_ctx_new(&ctx, &o)) {
+	if (vfioiommu_ctx_new(&o, &ctx)) {
 		fprintf(stderr, "bench_ring: no context\n");
 		return 1;
 	}

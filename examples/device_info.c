@@ -30,7 +30,7 @@ static void print_regions(vfioiommu_device *dev, uint32_t n)
 	for (uint32_t i = 0; i < n; i++) {
 		struct vfioiommu_region_info ri = { .size = sizeof(ri) };
 		const char *name = vfioiommu_pci_region_name(i);
-		int rc = vfioiommu_region_get_info(dev, i, &ri);
+		int rc = vfioiommu_region_info(dev, i, &ri);
 
 		if (rc == -ENOENT) {
 			printf("  region %u%s%s%s: not present\n", i, name ? " (" : "", name ? name : "", name ? ")" : "");
@@ -68,7 +68,7 @@ static void print_irqs(vfioiommu_device *dev, uint32_t n)
 
 	for (uint32_t i = 0; i < n; i++) {
 		struct vfioiommu_irq_info ii = { .size = sizeof(ii) };
-		int rc = vfioiommu_irq_get_info(dev, i, &ii);
+		int rc = vfioiommu_irq_info(dev, i, &ii);
 
 		if (rc < 0) {
 			printf("  irq %u (%s): %s\n", i, i < 5 ? names[i] : "?", rc == -ENOENT ? "not present" : strerror(-rc));
@@ -127,11 +127,11 @@ int main(int argc, char **argv)
 		}
 		o.door = vfioiommu_mock_door(mock);
 	}
-	rc = vfioiommu_ctx_new(&ctx, &o);
+	rc = vfioiommu_ctx_new(&o, &ctx);
 	if (rc == 0)
 		rc = vfioiommu_device_open(ctx, bdf, &dev);
 	if (rc == 0)
-		rc = vfioiommu_device_get_info(dev, &di);
+		rc = vfioiommu_device_info(dev, &di);
 	if (rc < 0) {
 		fprintf(stderr, "%s: %s\n", bdf, ctx ? vfioiommu_strerror(ctx) : strerror(-rc));
 		goto out;
@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 	       vfioiommu_backend_name(vfioiommu_ctx_backend(ctx)), di.flags,
 	       (di.flags & VFIOIOMMU_DEVICE_PCI) ? " pci" : "", (di.flags & VFIOIOMMU_DEVICE_RESET) ? " reset" : "",
 	       di.num_regions, di.num_irqs);
-	if ((di.flags & VFIOIOMMU_DEVICE_PCI) && vfioiommu_pci_get_ids(dev, &ids) == 0)
+	if ((di.flags & VFIOIOMMU_DEVICE_PCI) && vfioiommu_pci_ids(dev, &ids) == 0)
 		printf("  %04x:%04x class %06x rev %02x\n", ids.vendor, ids.device, ids.class_code, ids.revision);
 	if ((di.flags & VFIOIOMMU_DEVICE_PCI) && vfioiommu_pci_find_cap(dev, 0x11, 0, &msix) == 0)
 		printf("  MSI-X capability at 0x%x\n", msix);

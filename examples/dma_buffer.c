@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s [--mock HOSTFILE] [--mode auto|container|iommufd] BDF\n", argv[0]);
 		return 2;
 	}
-	if ((rc = vfioiommu_ctx_new(&ctx, &o)) < 0)
+	if ((rc = vfioiommu_ctx_new(&o, &ctx)) < 0)
 		return 1;
 	if ((rc = vfioiommu_device_open(ctx, bdf, &dev)) < 0) {
 		fprintf(stderr, "%s: %s\n", bdf, vfioiommu_strerror(ctx));

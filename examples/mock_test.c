@@ -20,7 +20,7 @@ static int attach_and_map(const vfioiommu_door *door, const char *bdf, void *buf
 	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .door = door };
 	vfioiommu_ctx *ctx;
 	vfioiommu_device *dev;
-	int rc = vfioiommu_ctx_new(&ctx, &o);
+	int rc = vfioiommu_ctx_new(&o, &ctx);
 
 	if (rc < 0)
 		return rc;

@@ -248,7 +248,7 @@ static vfioiommu_ctx *script_ctx(const uint8_t *p, size_t n)
 	vfioiommu_ctx *ctx = NULL;
 
 	g_script = (struct script){ .c = { p, n } };
-	if (vfioiommu_ctx_new(&ctx, &o) < 0)
+	if (vfioiommu_ctx_new(&o, &ctx) < 0)
 		return NULL;
 	return ctx;
 }

@@ -79,8 +79,8 @@ static vfioiommu_iova_list *oracle(vfioiommu_mock *m, const unsigned int *groups
 	vfioiommu_iova_list *l = NULL;
 
 	CHECK(vm_usable_ranges(m, groups, n, &r, &cnt) == 0);
-	CHECK(vfioiommu_iova_list_new(&l, (const struct vfioiommu_iova_range *)r, cnt,
-				      VFIOIOMMU_IOVA_SRC_USER) == 0);
+	CHECK(vfioiommu_iova_list_new((const struct vfioiommu_iova_range *)r, cnt,
+				      VFIOIOMMU_IOVA_SRC_USER, &l) == 0);
 	free(r);
 	return l;
 }
@@ -187,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	{
 		struct vfioiommu_ctx_opts o = { .size = sizeof(o), .door = vfioiommu_mock_door(m) };
-		CHECK(vfioiommu_ctx_new(&ctx, &o) == 0);
+		CHECK(vfioiommu_ctx_new(&o, &ctx) == 0);
 	}
 	{
 		const vfioiommu_door *d = vfioiommu_mock_door(m);

@@ -123,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(vfioiommu_mock_new(&m) == 0);
 	CHECK(vfioiommu_mock_load_string(m, host, NULL, 0) == 0);
 	o.door = vfioiommu_mock_door(m);
-	CHECK(vfioiommu_ctx_new(&ctx, &o) == 0);
+	CHECK(vfioiommu_ctx_new(&o, &ctx) == 0);
 	CHECK(vfioiommu_hotplug_new(ctx, &mon) == 0);
 	CHECK(vfioiommu_hotplug_dispatch(mon, counter, &c) >= 0);
 	for (int ops = 0; end - p >= 2 && ops < 64; ops++) {

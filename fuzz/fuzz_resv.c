@@ -91,8 +91,8 @@ static void check_usable(const vfioiommu_resv_set *s, uint64_t ap_start, uint64_
 			continue;
 		rr.start = r.start;
 		rr.last = r.last;
-		CHECK(vfioiommu_iova_list_new(&one, &rr, 1, VFIOIOMMU_IOVA_SRC_USER) == 0);
-		CHECK(vfioiommu_iova_list_intersect(&both, u, one) == 0);
+		CHECK(vfioiommu_iova_list_new(&rr, 1, VFIOIOMMU_IOVA_SRC_USER, &one) == 0);
+		CHECK(vfioiommu_iova_list_intersect(u, one, &both) == 0);
 		CHECK(vfioiommu_iova_list_count(both) == 0);
 		vfioiommu_iova_list_free(both);
 		vfioiommu_iova_list_free(one);

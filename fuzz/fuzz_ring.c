@@ -21,6 +21,7 @@
 
 #include <vfioiommu/context.h>
 #include <vfioiommu/fault.h>
+#include <vfioiommu/ring.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
-/** @file vfioiommu.h  The umbrella header: includes every public header. */
+/**
+ * @file vfioiommu.h  The umbrella header: every public header of libvfioiommu.
+ * The mock kernel's <vfioiommu/mock.h> belongs to libvfioiommu-mock and is not
+ * included: tests that use it include it and link that library.
+ */
 #ifndef VFIOIOMMU_H
 #define VFIOIOMMU_H
 
@@ -14,6 +18,7 @@
 #include <vfioiommu/pasid.h>
 #include <vfioiommu/iommufd.h>
 #include <vfioiommu/fault.h>
+#include <vfioiommu/ring.h>
 #include <vfioiommu/hotplug.h>
 
 #endif

@@ -51,7 +51,7 @@ vfioiommu_ctx *th_ctx(vfioiommu_mock *m, enum vfioiommu_mode mode)
 	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = mode, .door = vfioiommu_mock_door(m) };
 	vfioiommu_ctx *ctx = NULL;
 
-	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), 0);
+	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), 0);
 	return ctx;
 }
 

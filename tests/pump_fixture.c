@@ -60,7 +60,7 @@ vfioiommu_ctx *pf_ctx(const vfioiommu_door *d)
 	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .door = d };
 	vfioiommu_ctx *ctx = NULL;
 
-	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), 0);
+	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), 0);
 	return ctx;
 }
 

@@ -28,19 +28,19 @@
 
 __extension__ typedef unsigned __int128 u128;
 
-static vfioiommu_iova_alloc *mk(const struct vfioiommu_iova_range *r, size_t n, uint64_t g)
+static vfioiommu_iova_pool *mk(const struct vfioiommu_iova_range *r, size_t n, uint64_t g)
 {
 	vfioiommu_iova_list *l = NULL;
-	vfioiommu_iova_alloc *a = NULL;
+	vfioiommu_iova_pool *a = NULL;
 
-	assert_int_equal(vfioiommu_iova_list_new(&l, r, n, VFIOIOMMU_IOVA_SRC_USER), 0);
-	assert_int_equal(vfioiommu_iova_alloc_new(&a, l, g), 0);
+	assert_int_equal(vfioiommu_iova_list_new(r, n, VFIOIOMMU_IOVA_SRC_USER, &l), 0);
+	assert_int_equal(vfioiommu_iova_pool_new(l, g, &a), 0);
 	assert_non_null(a);
 	vfioiommu_iova_list_free(l);
 	return a;
 }
 
-static void chk(vfioiommu_iova_alloc *a)
+static void chk(vfioiommu_iova_pool *a)
 {
 	struct vi_err e = { "" };
 	int r = vi_iova_alloc_check(a, &e);
@@ -49,29 +49,29 @@ static void chk(vfioiommu_iova_alloc *a)
 		fail_msg("allocator check: %s", e.msg);
 }
 
-static struct vfioiommu_iova_alloc_stats st(vfioiommu_iova_alloc *a)
+static struct vfioiommu_iova_pool_stats st(vfioiommu_iova_pool *a)
 {
-	struct vfioiommu_iova_alloc_stats s;
+	struct vfioiommu_iova_pool_stats s = { .size = sizeof(s) };
 
-	assert_int_equal(vfioiommu_iova_alloc_stats(a, &s), 0);
+	assert_int_equal(vfioiommu_iova_pool_stats(a, &s), 0);
 	return s;
 }
 
-static uint64_t get(vfioiommu_iova_alloc *a, uint64_t size, uint64_t align, uint64_t lo, uint64_t hi)
+static uint64_t get(vfioiommu_iova_pool *a, uint64_t size, uint64_t align, uint64_t lo, uint64_t hi)
 {
 	uint64_t iova = 0xdead;
 
-	assert_int_equal(vfioiommu_iova_alloc_get(a, size, align, lo, hi, &iova), 0);
+	assert_int_equal(vfioiommu_iova_pool_alloc(a, size, align, lo, hi, &iova), 0);
 	chk(a);
 	return iova;
 }
 
-static void expect_get(vfioiommu_iova_alloc *a, uint64_t size, uint64_t align, uint64_t lo, uint64_t hi,
+static void expect_get(vfioiommu_iova_pool *a, uint64_t size, uint64_t align, uint64_t lo, uint64_t hi,
 	int err)
 {
 	uint64_t iova = 0xdead;
 
-	assert_int_equal(vfioiommu_iova_alloc_get(a, size, align, lo, hi, &iova), err);
+	assert_int_equal(vfioiommu_iova_pool_alloc(a, size, align, lo, hi, &iova), err);
 	assert_true(iova == 0xdead);
 	chk(a);
 }
@@ -81,8 +81,8 @@ static void expect_get(vfioiommu_iova_alloc *a, uint64_t size, uint64_t align, u
 static void test_lowest_fit_and_rounding(void **state)
 {
 	static const struct vfioiommu_iova_range u[] = { R(0x1000, 0xfffff) };
-	vfioiommu_iova_alloc *a = mk(u, 1, K4);
-	struct vfioiommu_iova_alloc_stats s = st(a);
+	vfioiommu_iova_pool *a = mk(u, 1, K4);
+	struct vfioiommu_iova_pool_stats s = st(a);
 
 	assert_true(s.live == 0 && s.bytes_free == 0xff000 && s.bytes_live == 0 && s.free_extents == 1);
 	assert_true(s.min_align == K4);
@@ -91,22 +91,22 @@ static void test_lowest_fit_and_rounding(void **state)
 	assert_true(get(a, K4, 1, 0, MAX) == 0x4000);         /* align below min_align: no effect */
 	s = st(a);
 	assert_true(s.live == 3 && s.bytes_live == 0x4000 && s.bytes_free == 0xfb000);
-	assert_int_equal(vfioiommu_iova_alloc_live(a), 3);
-	assert_true(vfioiommu_iova_alloc_bytes_free(a) == 0xfb000);
+	assert_int_equal(vfioiommu_iova_pool_live(a), 3);
+	assert_true(vfioiommu_iova_pool_bytes_available(a) == 0xfb000);
 	/* put takes the size the caller asked for or its rounded value */
-	assert_int_equal(vfioiommu_iova_alloc_put(a, 0x1000, 1), 0);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, 0x2000, 0x2000), 0);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, 0x4000, 0xfff), 0);
+	assert_int_equal(vfioiommu_iova_pool_release(a, 0x1000, 1), 0);
+	assert_int_equal(vfioiommu_iova_pool_release(a, 0x2000, 0x2000), 0);
+	assert_int_equal(vfioiommu_iova_pool_release(a, 0x4000, 0xfff), 0);
 	chk(a);
 	s = st(a);
 	assert_true(s.live == 0 && s.bytes_free == 0xff000 && s.free_extents == 1);
-	vfioiommu_iova_alloc_free(a);
+	vfioiommu_iova_pool_free(a);
 }
 
 static void test_alignment(void **state)
 {
 	static const struct vfioiommu_iova_range u[] = { R(0x1000, 0xffffff) };
-	vfioiommu_iova_alloc *a = mk(u, 1, K4);
+	vfioiommu_iova_pool *a = mk(u, 1, K4);
 	uint64_t v;
 
 	assert_true(get(a, K4, 0x10000, 0, MAX) == 0x10000);
@@ -124,7 +124,7 @@ static void test_alignment(void **state)
 	}
 	expect_get(a, K4, 1ull << 24, 0, MAX, -ENOSPC);  /* 0 is not usable, 16M is past the end */
 	expect_get(a, K4, 1ull << 63, 0, MAX, -ENOSPC);
-	vfioiommu_iova_alloc_free(a);
+	vfioiommu_iova_pool_free(a);
 }
 
 /*
@@ -134,7 +134,7 @@ static void test_alignment(void **state)
 static void test_large_alignment_placement(void **state)
 {
 	static const struct vfioiommu_iova_range u[] = { R(0x10000, 0x1ffff), R(0x100000, 0x1fffff) };
-	vfioiommu_iova_alloc *a = mk(u, 2, K4);
+	vfioiommu_iova_pool *a = mk(u, 2, K4);
 
 	for (uint64_t i = 0; i < 15; i++)
 		assert_true(get(a, 0x10000, 0x10000, 0, MAX) == 0x100000 + i * 0x10000);
@@ -143,13 +143,13 @@ static void test_large_alignment_placement(void **state)
 	assert_true(get(a, 0x10000, 0x10000, 0, MAX) == 0x1f0000);
 	expect_get(a, K4, 0, 0, MAX, -ENOSPC);
 	assert_int_equal(st(a).bytes_free, 0);
-	vfioiommu_iova_alloc_free(a);
+	vfioiommu_iova_pool_free(a);
 }
 
 static void test_window(void **state)
 {
 	static const struct vfioiommu_iova_range u[] = { R(0, 0xfffff), R(0x200000, 0x2fffff) };
-	vfioiommu_iova_alloc *a = mk(u, 2, K4);
+	vfioiommu_iova_pool *a = mk(u, 2, K4);
 
 	assert_true(get(a, K4, 0, 0x5000, MAX) == 0x5000);
 	assert_true(get(a, K4, 0, 0x4001, MAX) == 0x6000);           /* lo rounds up to a page */
@@ -167,7 +167,7 @@ static void test_window(void **state)
 	expect_get(a, K4, 0x100000, 0x1000, MAX, -ENOSPC);
 	assert_true(get(a, K4, 0x100000, 0, MAX) == 0);
 	expect_get(a, K4, 0, 0, 0xfff, -ENOSPC);
-	vfioiommu_iova_alloc_free(a);
+	vfioiommu_iova_pool_free(a);
 }
 
 static void test_exact_fill_and_recycle(void **state)
@@ -175,10 +175,10 @@ static void test_exact_fill_and_recycle(void **state)
 	static const struct vfioiommu_iova_range u[] = {
 		R(0x3000, 0x7fff), R(0x10000, 0x10fff), R(0x20000, 0x2ffff),
 	};
-	vfioiommu_iova_alloc *a = mk(u, 3, K4);
+	vfioiommu_iova_pool *a = mk(u, 3, K4);
 	uint64_t got[64], n = 0, v;
 
-	while (vfioiommu_iova_alloc_get(a, K4, 0, 0, MAX, &v) == 0) {
+	while (vfioiommu_iova_pool_alloc(a, K4, 0, 0, MAX, &v) == 0) {
 		assert_true(n < 64);
 		if (n)
 			assert_true(v > got[n - 1]);
@@ -189,17 +189,17 @@ static void test_exact_fill_and_recycle(void **state)
 	assert_true(st(a).bytes_free == 0 && st(a).free_extents == 0);
 	chk(a);
 	/* recycling: a freed page is the next one handed out */
-	assert_int_equal(vfioiommu_iova_alloc_put(a, 0x25000, K4), 0);
+	assert_int_equal(vfioiommu_iova_pool_release(a, 0x25000, K4), 0);
 	assert_true(get(a, K4, 0, 0, MAX) == 0x25000);
 	/* free everything in a scrambled order: back to the three ranges */
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t j = (i * 7) % n;
 
-		assert_int_equal(vfioiommu_iova_alloc_put(a, got[j], K4), 0);
+		assert_int_equal(vfioiommu_iova_pool_release(a, got[j], K4), 0);
 		chk(a);
 	}
 	assert_true(st(a).free_extents == 3 && st(a).live == 0 && st(a).bytes_free == 0x5000 + 0x1000 + 0x10000);
-	vfioiommu_iova_alloc_free(a);
+	vfioiommu_iova_pool_free(a);
 }
 
 static void test_coalescing_orders(void **state)
@@ -208,7 +208,7 @@ static void test_coalescing_orders(void **state)
 	static const int perm[6][3] = { { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 } };
 
 	for (int p = 0; p < 6; p++) {
-		vfioiommu_iova_alloc *a = mk(u, 1, K4);
+		vfioiommu_iova_pool *a = mk(u, 1, K4);
 		uint64_t b[4];
 
 		for (int i = 0; i < 4; i++)
@@ -216,14 +216,14 @@ static void test_coalescing_orders(void **state)
 		assert_true(b[3] == 0x6000);
 		/* free blocks 0..2 in every order; block 3 keeps the tail apart */
 		for (int i = 0; i < 3; i++) {
-			assert_int_equal(vfioiommu_iova_alloc_put(a, b[perm[p][i]], 0x2000), 0);
+			assert_int_equal(vfioiommu_iova_pool_release(a, b[perm[p][i]], 0x2000), 0);
 			chk(a);
 		}
 		assert_int_equal(st(a).free_extents, 2);
-		assert_int_equal(vfioiommu_iova_alloc_put(a, b[3], 0x2000), 0);
+		assert_int_equal(vfioiommu_iova_pool_release(a, b[3], 0x2000), 0);
 		assert_int_equal(st(a).free_extents, 1);
 		assert_true(get(a, 0x10000, 0, 0, MAX) == 0);
-		vfioiommu_iova_alloc_free(a);
+		vfioiommu_iova_pool_free(a);
 	}
 }
 
@@ -231,39 +231,39 @@ static void test_reserve(void **state)
 {
 	/* x86-like: a 4 GiB space minus the MSI window */
 	static const struct vfioiommu_iova_range u[] = { R(0, 0xfedfffff), R(0xfef00000, 0xffffffff) };
-	vfioiommu_iova_alloc *a = mk(u, 2, K4);
+	vfioiommu_iova_pool *a = mk(u, 2, K4);
 	uint64_t v;
 
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0x1000, 0x3000), 0);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0, K4), 0);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0x1000, 0x3000), 0);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0, K4), 0);
 	assert_true(get(a, K4, 0, 0, MAX) == 0x4000);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0x3000, 0x2000), -EEXIST);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0x4000, 1), -EEXIST);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0xfee00000, K4), -ERANGE);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0xfedff000, 0x2000), -ERANGE);  /* runs into it */
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0xfed00000, 0x300000), -ERANGE); /* spans it */
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0x100000000ull, K4), -ERANGE);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0xfedff000, K4), 0);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0xfef00000, K4), 0);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0xfffff000, K4), 0);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0x3000, 0x2000), -EEXIST);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0x4000, 1), -EEXIST);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0xfee00000, K4), -ERANGE);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0xfedff000, 0x2000), -ERANGE);  /* runs into it */
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0xfed00000, 0x300000), -ERANGE); /* spans it */
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0x100000000ull, K4), -ERANGE);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0xfedff000, K4), 0);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0xfef00000, K4), 0);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0xfffff000, K4), 0);
 	chk(a);
 	assert_int_equal(st(a).live, 6);
 	/* a reserved block is freed like an allocated one */
-	assert_int_equal(vfioiommu_iova_alloc_put(a, 0x1000, 0x3000), 0);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, 0x1000, 0x3000), -ENOENT);
+	assert_int_equal(vfioiommu_iova_pool_release(a, 0x1000, 0x3000), 0);
+	assert_int_equal(vfioiommu_iova_pool_release(a, 0x1000, 0x3000), -ENOENT);
 	assert_true(get(a, 0x3000, 0, 0, MAX) == 0x1000);
 	/* fill the rest with 1 MiB blocks: none may touch the MSI window */
-	while (vfioiommu_iova_alloc_get(a, 0x100000, 0, 0, MAX, &v) == 0)
+	while (vfioiommu_iova_pool_alloc(a, 0x100000, 0, 0, MAX, &v) == 0)
 		assert_true(v + 0xfffff < 0xfee00000 || v > 0xfeefffff);
 	chk(a);
-	vfioiommu_iova_alloc_free(a);
+	vfioiommu_iova_pool_free(a);
 }
 
 static void test_full_space_edges(void **state)
 {
 	static const struct vfioiommu_iova_range all[] = { R(0, MAX) };
-	vfioiommu_iova_alloc *a = mk(all, 1, K4);
-	struct vfioiommu_iova_alloc_stats s = st(a);
+	vfioiommu_iova_pool *a = mk(all, 1, K4);
+	struct vfioiommu_iova_pool_stats s = st(a);
 
 	assert_true(s.bytes_free == MAX && s.free_extents == 1);   /* 2^64 saturates */
 	assert_true(get(a, 1ull << 63, 1ull << 63, 0, MAX) == 0);
@@ -272,22 +272,22 @@ static void test_full_space_edges(void **state)
 	s = st(a);
 	assert_true(s.bytes_free == 0 && s.bytes_live == MAX && s.free_extents == 0);
 	expect_get(a, K4, 0, 0, MAX, -ENOSPC);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, 1ull << 63, 1ull << 63), 0);
+	assert_int_equal(vfioiommu_iova_pool_release(a, 1ull << 63, 1ull << 63), 0);
 	assert_true(get(a, K4, 0, 0, MAX) == 1ull << 63);
 	assert_true(get(a, K4, 0, MAX - K4, MAX) == MAX - K4 + 1);  /* the very top page */
-	assert_int_equal(vfioiommu_iova_alloc_put(a, MAX - K4 + 1, K4), 0);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, MAX - K4 + 1, K4), 0);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, MAX - K4 + 1, K4), -EEXIST);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, MAX - K4 + 1, K4), 0);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, 1ull << 63, K4), 0);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, 0, 1ull << 63), 0);
+	assert_int_equal(vfioiommu_iova_pool_release(a, MAX - K4 + 1, K4), 0);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, MAX - K4 + 1, K4), 0);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, MAX - K4 + 1, K4), -EEXIST);
+	assert_int_equal(vfioiommu_iova_pool_release(a, MAX - K4 + 1, K4), 0);
+	assert_int_equal(vfioiommu_iova_pool_release(a, 1ull << 63, K4), 0);
+	assert_int_equal(vfioiommu_iova_pool_release(a, 0, 1ull << 63), 0);
 	chk(a);
 	s = st(a);
 	assert_true(s.bytes_free == MAX && s.live == 0 && s.free_extents == 1);
 	/* the largest representable size */
 	assert_true(get(a, MAX - K4 + 1, 0, 0, MAX) == 0);
 	assert_true(get(a, K4, 0, 0, MAX) == MAX - K4 + 1);
-	vfioiommu_iova_alloc_free(a);
+	vfioiommu_iova_pool_free(a);
 
 	/* byte granularity: size 2^64-1 and then the last byte */
 	a = mk(all, 1, 1);
@@ -295,60 +295,60 @@ static void test_full_space_edges(void **state)
 	assert_true(get(a, 1, 0, 0, MAX) == MAX);
 	expect_get(a, 1, 0, 0, MAX, -ENOSPC);
 	assert_true(st(a).bytes_live == MAX);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, MAX, 1), 0);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, 0, MAX), 0);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 1, MAX), 0);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0, 1), 0);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0, 2), -EEXIST);
+	assert_int_equal(vfioiommu_iova_pool_release(a, MAX, 1), 0);
+	assert_int_equal(vfioiommu_iova_pool_release(a, 0, MAX), 0);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 1, MAX), 0);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0, 1), 0);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0, 2), -EEXIST);
 	chk(a);
-	vfioiommu_iova_alloc_free(a);
+	vfioiommu_iova_pool_free(a);
 }
 
 static void test_ranges_touching_ends(void **state)
 {
 	static const struct vfioiommu_iova_range u[] = { R(0, 0x2fff), R(MAX - 0x2fff, MAX) };
-	vfioiommu_iova_alloc *a = mk(u, 2, K4);
+	vfioiommu_iova_pool *a = mk(u, 2, K4);
 
 	assert_true(get(a, 0x3000, 0, 0, MAX) == 0);
 	assert_true(get(a, 0x2000, 0, 0, MAX) == MAX - 0x2fff);
 	assert_true(get(a, K4, 0, 0, MAX) == MAX - 0xfff);
 	expect_get(a, K4, 0, 0, MAX, -ENOSPC);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, MAX - 0xfff, K4), 0);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, MAX - 0x2fff, 0x2000), 0);
+	assert_int_equal(vfioiommu_iova_pool_release(a, MAX - 0xfff, K4), 0);
+	assert_int_equal(vfioiommu_iova_pool_release(a, MAX - 0x2fff, 0x2000), 0);
 	assert_int_equal(st(a).free_extents, 1);
 	assert_true(get(a, K4, 0x2000, 0, MAX) == MAX - 0x1fff);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, 0, 0x3000), 0);
+	assert_int_equal(vfioiommu_iova_pool_release(a, 0, 0x3000), 0);
 	chk(a);
-	vfioiommu_iova_alloc_free(a);
+	vfioiommu_iova_pool_free(a);
 }
 
 /* Usable ranges are trimmed to whole pages. */
 static void test_trimming(void **state)
 {
 	static const struct vfioiommu_iova_range u[] = { R(0x1001, 0x3ffe), R(0x5000, 0x5ffe), R(MAX - 0x1ffe, MAX - 1) };
-	vfioiommu_iova_alloc *a = mk(u, 3, K4);
-	struct vfioiommu_iova_alloc_stats s = st(a);
+	vfioiommu_iova_pool *a = mk(u, 3, K4);
+	struct vfioiommu_iova_pool_stats s = st(a);
 
 	assert_true(s.bytes_free == K4 && s.free_extents == 1);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0x1000, K4), -ERANGE);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0x5000, K4), -ERANGE);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, MAX - 0xfff, K4), -ERANGE);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0x1000, K4), -ERANGE);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0x5000, K4), -ERANGE);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, MAX - 0xfff, K4), -ERANGE);
 	assert_true(get(a, K4, 0, 0, MAX) == 0x2000);
 	expect_get(a, K4, 0, 0, MAX, -ENOSPC);
-	vfioiommu_iova_alloc_free(a);
+	vfioiommu_iova_pool_free(a);
 
 	/* nothing survives: every request fails cleanly */
 	static const struct vfioiommu_iova_range tiny[] = { R(1, 0xffe) };
 	a = mk(tiny, 1, K4);
 	assert_true(st(a).bytes_free == 0 && st(a).free_extents == 0);
 	expect_get(a, 1, 0, 0, MAX, -ENOSPC);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0, 1), -ERANGE);
-	vfioiommu_iova_alloc_free(a);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0, 1), -ERANGE);
+	vfioiommu_iova_pool_free(a);
 
 	a = mk(NULL, 0, 1);
 	expect_get(a, 1, 0, 0, MAX, -ENOSPC);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, 0, 1), -ENOENT);
-	vfioiommu_iova_alloc_free(a);
+	assert_int_equal(vfioiommu_iova_pool_release(a, 0, 1), -ENOENT);
+	vfioiommu_iova_pool_free(a);
 }
 
 /* ---------------- bad input ---------------- */
@@ -357,25 +357,25 @@ static void test_bad_input(void **state)
 {
 	static const struct vfioiommu_iova_range u[] = { R(0x10000, 0x1fffff) };
 	vfioiommu_iova_list *l = NULL;
-	vfioiommu_iova_alloc *a = (vfioiommu_iova_alloc *)0x1;
-	struct vfioiommu_iova_alloc_stats s;
+	vfioiommu_iova_pool *a = (vfioiommu_iova_pool *)0x1;
+	struct vfioiommu_iova_pool_stats s = { .size = sizeof(s) };
 	uint64_t v = 0;
 
-	assert_int_equal(vfioiommu_iova_list_new(&l, u, 1, VFIOIOMMU_IOVA_SRC_USER), 0);
-	assert_int_equal(vfioiommu_iova_alloc_new(NULL, l, K4), -EINVAL);
-	assert_int_equal(vfioiommu_iova_alloc_new(&a, NULL, K4), -EINVAL);
+	assert_int_equal(vfioiommu_iova_list_new(u, 1, VFIOIOMMU_IOVA_SRC_USER, &l), 0);
+	assert_int_equal(vfioiommu_iova_pool_new(l, K4, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_iova_pool_new(NULL, K4, &a), -EINVAL);
 	assert_null(a);
-	assert_int_equal(vfioiommu_iova_alloc_new(&a, l, 0), -EINVAL);
-	assert_int_equal(vfioiommu_iova_alloc_new(&a, l, 3), -EINVAL);
-	assert_int_equal(vfioiommu_iova_alloc_new(&a, l, K4 + 1), -EINVAL);
-	assert_int_equal(vfioiommu_iova_alloc_new(&a, l, 1ull << 63), 0);  /* legal, if useless */
+	assert_int_equal(vfioiommu_iova_pool_new(l, 0, &a), -EINVAL);
+	assert_int_equal(vfioiommu_iova_pool_new(l, 3, &a), -EINVAL);
+	assert_int_equal(vfioiommu_iova_pool_new(l, K4 + 1, &a), -EINVAL);
+	assert_int_equal(vfioiommu_iova_pool_new(l, 1ull << 63, &a), 0);  /* legal, if useless */
 	assert_int_equal(st(a).bytes_free, 0);
-	vfioiommu_iova_alloc_free(a);
-	assert_int_equal(vfioiommu_iova_alloc_new(&a, l, K4), 0);
+	vfioiommu_iova_pool_free(a);
+	assert_int_equal(vfioiommu_iova_pool_new(l, K4, &a), 0);
 	vfioiommu_iova_list_free(l);
 
-	assert_int_equal(vfioiommu_iova_alloc_get(NULL, K4, 0, 0, MAX, &v), -EINVAL);
-	assert_int_equal(vfioiommu_iova_alloc_get(a, K4, 0, 0, MAX, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_iova_pool_alloc(NULL, K4, 0, 0, MAX, &v), -EINVAL);
+	assert_int_equal(vfioiommu_iova_pool_alloc(a, K4, 0, 0, MAX, NULL), -EINVAL);
 	expect_get(a, 0, 0, 0, MAX, -EINVAL);
 	expect_get(a, MAX, 0, 0, MAX, -EINVAL);                 /* rounds past 2^64 */
 	expect_get(a, MAX - K4 + 2, 0, 0, MAX, -EINVAL);
@@ -386,60 +386,60 @@ static void test_bad_input(void **state)
 	expect_get(a, K4, 0, 5, 4, -EINVAL);
 	expect_get(a, K4, 0, 0x20000, 0x20000, -ENOSPC);          /* lo == hi: one byte is not a page */
 
-	assert_int_equal(vfioiommu_iova_alloc_reserve(NULL, 0x10000, K4), -EINVAL);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0x10000, 0), -EINVAL);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0x10001, K4), -EINVAL);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0x10000, MAX), -EINVAL);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, MAX - K4 + 1, 0x2000), -EINVAL);  /* wraps */
+	assert_int_equal(vfioiommu_iova_pool_reserve(NULL, 0x10000, K4), -EINVAL);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0x10000, 0), -EINVAL);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0x10001, K4), -EINVAL);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0x10000, MAX), -EINVAL);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, MAX - K4 + 1, 0x2000), -EINVAL);  /* wraps */
 
 	v = get(a, 0x4000, 0, 0, MAX);
 	assert_true(v == 0x10000);
-	assert_int_equal(vfioiommu_iova_alloc_put(NULL, v, 0x4000), -EINVAL);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, v, 0), -EINVAL);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, v, MAX), -EINVAL);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, v, 0x2000), -ENOENT);         /* front part */
-	assert_int_equal(vfioiommu_iova_alloc_put(a, v + 0x2000, 0x2000), -ENOENT); /* back part */
-	assert_int_equal(vfioiommu_iova_alloc_put(a, v, 0x5000), -ENOENT);         /* too long */
-	assert_int_equal(vfioiommu_iova_alloc_put(a, v + 1, 0x4000), -ENOENT);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, 0x100000, K4), -ENOENT);      /* free space */
-	assert_int_equal(vfioiommu_iova_alloc_put(a, 0, K4), -ENOENT);             /* outside */
-	assert_int_equal(vfioiommu_iova_alloc_put(a, MAX - K4 + 1, 0x2000), -ENOENT);
+	assert_int_equal(vfioiommu_iova_pool_release(NULL, v, 0x4000), -EINVAL);
+	assert_int_equal(vfioiommu_iova_pool_release(a, v, 0), -EINVAL);
+	assert_int_equal(vfioiommu_iova_pool_release(a, v, MAX), -EINVAL);
+	assert_int_equal(vfioiommu_iova_pool_release(a, v, 0x2000), -ENOENT);         /* front part */
+	assert_int_equal(vfioiommu_iova_pool_release(a, v + 0x2000, 0x2000), -ENOENT); /* back part */
+	assert_int_equal(vfioiommu_iova_pool_release(a, v, 0x5000), -ENOENT);         /* too long */
+	assert_int_equal(vfioiommu_iova_pool_release(a, v + 1, 0x4000), -ENOENT);
+	assert_int_equal(vfioiommu_iova_pool_release(a, 0x100000, K4), -ENOENT);      /* free space */
+	assert_int_equal(vfioiommu_iova_pool_release(a, 0, K4), -ENOENT);             /* outside */
+	assert_int_equal(vfioiommu_iova_pool_release(a, MAX - K4 + 1, 0x2000), -ENOENT);
 	chk(a);
 	assert_int_equal(st(a).live, 1);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, v, 0x4000), 0);
-	assert_int_equal(vfioiommu_iova_alloc_put(a, v, 0x4000), -ENOENT);         /* twice */
+	assert_int_equal(vfioiommu_iova_pool_release(a, v, 0x4000), 0);
+	assert_int_equal(vfioiommu_iova_pool_release(a, v, 0x4000), -ENOENT);         /* twice */
 
-	assert_int_equal(vfioiommu_iova_alloc_stats(NULL, &s), -EINVAL);
-	assert_int_equal(vfioiommu_iova_alloc_stats(a, NULL), -EINVAL);
-	assert_int_equal(vfioiommu_iova_alloc_live(NULL), 0);
-	assert_true(vfioiommu_iova_alloc_bytes_free(NULL) == 0);
+	assert_int_equal(vfioiommu_iova_pool_stats(NULL, &s), -EINVAL);
+	assert_int_equal(vfioiommu_iova_pool_stats(a, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_iova_pool_live(NULL), 0);
+	assert_true(vfioiommu_iova_pool_bytes_available(NULL) == 0);
 	assert_int_equal(vi_iova_alloc_check(NULL, NULL), -EINVAL);
-	vfioiommu_iova_alloc_free(a);
-	vfioiommu_iova_alloc_free(NULL);
+	vfioiommu_iova_pool_free(a);
+	vfioiommu_iova_pool_free(NULL);
 }
 
 /* A failed node allocation leaves the allocator exactly as it was. */
 static void test_enomem(void **state)
 {
 	static const struct vfioiommu_iova_range u[] = { R(0x10000, 0x1fffff) };
-	vfioiommu_iova_alloc *a = mk(u, 1, K4);
-	struct vfioiommu_iova_alloc_stats s0, s1;
+	vfioiommu_iova_pool *a = mk(u, 1, K4);
+	struct vfioiommu_iova_pool_stats s0, s1;
 	uint64_t v = get(a, 0x2000, 0, 0, MAX), w = 0xdead;
 
 	s0 = st(a);
 	vi_iova_alloc_inject_enomem(a, true);
-	assert_int_equal(vfioiommu_iova_alloc_get(a, K4, 0, 0, MAX, &w), -ENOMEM);
+	assert_int_equal(vfioiommu_iova_pool_alloc(a, K4, 0, 0, MAX, &w), -ENOMEM);
 	assert_true(w == 0xdead);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, 0x100000, K4), -ENOMEM);
-	assert_int_equal(vfioiommu_iova_alloc_reserve(a, v, K4), -EEXIST);  /* errors that need no node win */
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, 0x100000, K4), -ENOMEM);
+	assert_int_equal(vfioiommu_iova_pool_reserve(a, v, K4), -EEXIST);  /* errors that need no node win */
 	chk(a);
 	s1 = st(a);
 	assert_memory_equal(&s0, &s1, sizeof(s0));
-	assert_int_equal(vfioiommu_iova_alloc_put(a, v, 0x2000), 0);      /* freeing needs no memory */
+	assert_int_equal(vfioiommu_iova_pool_release(a, v, 0x2000), 0);      /* freeing needs no memory */
 	vi_iova_alloc_inject_enomem(a, false);
 	assert_true(get(a, K4, 0, 0, MAX) == 0x10000);
 	vi_iova_alloc_inject_enomem(NULL, true);
-	vfioiommu_iova_alloc_free(a);
+	vfioiommu_iova_pool_free(a);
 }
 
 /* ---------------- threads ---------------- */
@@ -449,7 +449,7 @@ static void test_enomem(void **state)
 #define TH_OPS 20000
 
 struct th_shared {
-	vfioiommu_iova_alloc *a;
+	vfioiommu_iova_pool *a;
 	unsigned char owner[TH_PAGES];  /* 0 free, else thread id + 1; updated atomically */
 	int bad;
 };
@@ -472,7 +472,7 @@ static void *th_main(void *p)
 		if (n < 8 && (n == 0 || x % 2)) {
 			uint64_t pages = 1 + x % 4, v;
 
-			if (vfioiommu_iova_alloc_get(sh->a, pages * K4, 0, 0, MAX, &v) != 0)
+			if (vfioiommu_iova_pool_alloc(sh->a, pages * K4, 0, 0, MAX, &v) != 0)
 				continue;
 			for (uint64_t i = 0; i < pages; i++) {
 				unsigned char expect = 0;
@@ -489,7 +489,7 @@ static void *th_main(void *p)
 
 			for (uint64_t i = 0; i < held_n[k]; i++)
 				__atomic_store_n(&sh->owner[held[k] / K4 + i], 0, __ATOMIC_SEQ_CST);
-			if (vfioiommu_iova_alloc_put(sh->a, held[k], held_n[k] * K4) != 0)
+			if (vfioiommu_iova_pool_release(sh->a, held[k], held_n[k] * K4) != 0)
 				__atomic_store_n(&sh->bad, 1, __ATOMIC_SEQ_CST);
 			held[k] = held[n - 1];
 			held_n[k] = held_n[--n];
@@ -498,7 +498,7 @@ static void *th_main(void *p)
 	while (n--) {
 		for (uint64_t i = 0; i < held_n[n]; i++)
 			__atomic_store_n(&sh->owner[held[n] / K4 + i], 0, __ATOMIC_SEQ_CST);
-		if (vfioiommu_iova_alloc_put(sh->a, held[n], held_n[n] * K4) != 0)
+		if (vfioiommu_iova_pool_release(sh->a, held[n], held_n[n] * K4) != 0)
 			__atomic_store_n(&sh->bad, 1, __ATOMIC_SEQ_CST);
 	}
 	return NULL;
@@ -524,7 +524,7 @@ static void test_threads(void **state)
 	chk(sh.a);
 	assert_int_equal(st(sh.a).live, 0);
 	assert_int_equal(st(sh.a).free_extents, 1);
-	vfioiommu_iova_alloc_free(sh.a);
+	vfioiommu_iova_pool_free(sh.a);
 }
 
 /* ---------------- property test against a model ---------------- */
@@ -695,9 +695,9 @@ static int model_put(struct model *m, uint64_t iova, uint64_t size)
 	return -ENOENT;
 }
 
-static void model_compare_stats(struct model *m, vfioiommu_iova_alloc *a)
+static void model_compare_stats(struct model *m, vfioiommu_iova_pool *a)
 {
-	struct vfioiommu_iova_alloc_stats s = st(a);
+	struct vfioiommu_iova_pool_stats s = st(a);
 	u128 fb = 0, lb = 0;
 
 	model_free(m);
@@ -769,7 +769,7 @@ static void run_property(const struct prop_cfg *c, struct coverage *cov)
 	struct vfioiommu_iova_range in[M_MAXR];
 	struct model *m = calloc(1, sizeof(*m));
 	vfioiommu_iova_list *l = NULL;
-	vfioiommu_iova_alloc *a = NULL;
+	vfioiommu_iova_pool *a = NULL;
 	uint64_t span = c->pages * c->g, base = c->at_top ? MAX - span + 1 : 0;
 	size_t nin = 1 + rnd_below(M_MAXR - 1), n;
 
@@ -784,8 +784,8 @@ static void run_property(const struct prop_cfg *c, struct coverage *cov)
 		if (in[i].last - in[i].start > span / 4 && rnd_below(2))
 			in[i].last = in[i].start + span / 4;
 	}
-	assert_int_equal(vfioiommu_iova_list_new(&l, in, nin, VFIOIOMMU_IOVA_SRC_USER), 0);
-	assert_int_equal(vfioiommu_iova_alloc_new(&a, l, c->g), 0);
+	assert_int_equal(vfioiommu_iova_list_new(in, nin, VFIOIOMMU_IOVA_SRC_USER, &l), 0);
+	assert_int_equal(vfioiommu_iova_pool_new(l, c->g, &a), 0);
 	m->g = c->g;
 	n = vfioiommu_iova_list_count(l);
 	for (size_t i = 0; i < n; i++) {
@@ -822,7 +822,7 @@ static void run_property(const struct prop_cfg *c, struct coverage *cov)
 				}
 			}
 			want = model_get(m, size, align, lo, hi, &w);
-			got = vfioiommu_iova_alloc_get(a, size, align, lo, hi, &v);
+			got = vfioiommu_iova_pool_alloc(a, size, align, lo, hi, &v);
 			if (got != want || (got == 0 && v != w))
 				fail_msg("seed %" PRIu64 " op %d: get(%#" PRIx64 ", align %#" PRIx64 ", [%#" PRIx64
 					 ", %#" PRIx64 "]) = %d at %#" PRIx64 ", model %d at %#" PRIx64,
@@ -839,7 +839,7 @@ static void run_property(const struct prop_cfg *c, struct coverage *cov)
 				iova = m->live[rnd_below(m->nl)].start / c->g * c->g + c->g * rnd_below(3);
 			}
 			want = model_reserve(m, iova, size);
-			got = vfioiommu_iova_alloc_reserve(a, iova, size);
+			got = vfioiommu_iova_pool_reserve(a, iova, size);
 			if (got != want)
 				fail_msg("seed %" PRIu64 " op %d: reserve(%#" PRIx64 ", %#" PRIx64 ") = %d, model %d",
 					 c->seed, op, iova, size, got, want);
@@ -861,7 +861,7 @@ static void run_property(const struct prop_cfg *c, struct coverage *cov)
 				size -= rnd_below(c->g);    /* same block after rounding */
 			}
 			want = model_put(m, iova, size);
-			got = vfioiommu_iova_alloc_put(a, iova, size);
+			got = vfioiommu_iova_pool_release(a, iova, size);
 			if (got != want)
 				fail_msg("seed %" PRIu64 " op %d: put(%#" PRIx64 ", %#" PRIx64 ") = %d, model %d",
 					 c->seed, op, iova, size, got, want);
@@ -877,12 +877,12 @@ static void run_property(const struct prop_cfg *c, struct coverage *cov)
 	while (m->nl) {
 		struct vfioiommu_iova_range b = m->live[m->nl - 1];
 
-		assert_int_equal(vfioiommu_iova_alloc_put(a, b.start, b.last - b.start + 1), 0);
+		assert_int_equal(vfioiommu_iova_pool_release(a, b.start, b.last - b.start + 1), 0);
 		m->nl--;
 	}
 	chk(a);
 	assert_int_equal(st(a).free_extents, m->nu);
-	vfioiommu_iova_alloc_free(a);
+	vfioiommu_iova_pool_free(a);
 	free(m);
 }
 

@@ -71,7 +71,7 @@ static vfioiommu_ctx *filt_ctx(vfioiommu_mock *m, struct vfioiommu_door *d, enum
 	filt.answer = answer;
 	*d = *filt.inner;
 	d->sysfs_write = filt_write;
-	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), 0);
+	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), 0);
 	return ctx;
 }
 
@@ -290,7 +290,7 @@ static void no_iommu_group(void **state)
 
 	ng_inner = vfioiommu_mock_door(m);
 	d.readlink = no_group_readlink;
-	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), 0);
+	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), 0);
 	assert_int_equal(vfioiommu_bind_vfio(ctx, NIC, 10), -ENODEV);
 	th_assert_msg(vfioiommu_strerror(ctx), "no IOMMU group", "intel_iommu=on", NULL);
 	driver_is(m, NIC, "e1000e");

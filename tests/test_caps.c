@@ -487,7 +487,7 @@ static vfioiommu_ctx *sk_ctx(struct vfioiommu_door *door, struct sk *k)
 	door->name = "script";
 	door->priv = k;
 	door->ioctl = sk_ioctl;
-	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), 0);
+	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), 0);
 	return ctx;
 }
 

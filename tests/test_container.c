@@ -192,7 +192,7 @@ static vfioiommu_ctx *filtered_ctx_mode(vfioiommu_mock *m, struct vfioiommu_door
 	inner = vfioiommu_mock_door(m);
 	*door = *inner;
 	door->ioctl = filter_ioctl;
-	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), 0);
+	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), 0);
 	return ctx;
 }
 

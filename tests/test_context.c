@@ -17,18 +17,18 @@ static void new_bad_input(void **state)
 	struct vfioiommu_ctx_opts o = { .size = sizeof(o) };
 	vfioiommu_ctx *ctx = (vfioiommu_ctx *)&o;
 
-	assert_int_equal(vfioiommu_ctx_new(NULL, &o), -EINVAL);
+	assert_int_equal(vfioiommu_ctx_new(&o, NULL), -EINVAL);
 	o.size = 4;
-	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), -EINVAL);
+	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), -EINVAL);
 	assert_null(ctx);
 	o.size = sizeof(o);
 	o.mode = 42;
-	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), -EINVAL);
+	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), -EINVAL);
 	o.mode = 0;
 	o.sysfs_root = "";
-	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), -EINVAL);
+	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), -EINVAL);
 	o.sysfs_root = "/tmp/captured-sys";
-	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), 0);
+	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), 0);
 	assert_string_equal(ctx->sysfs_root, "/tmp/captured-sys");
 	assert_ptr_equal(ctx->door, vfioiommu_door_system());
 	assert_int_equal(vfioiommu_ctx_backend(ctx), VFIOIOMMU_BACKEND_NONE);
@@ -36,7 +36,7 @@ static void new_bad_input(void **state)
 	assert_int_equal(vfioiommu_ctx_container_is_iommufd(ctx), -ENODEV);
 	vfioiommu_ctx_destroy(ctx);
 	/* NULL opts is the default context */
-	assert_int_equal(vfioiommu_ctx_new(&ctx, NULL), 0);
+	assert_int_equal(vfioiommu_ctx_new(NULL, &ctx), 0);
 	vfioiommu_ctx_destroy(ctx);
 	vfioiommu_ctx_destroy(NULL);
 }

@@ -55,7 +55,7 @@ static void device_info(void **state)
 	for (unsigned int i = 0; i < 2; i++) {
 		env_open(&e, modes[i], "0000:00:03.0", 0);
 		di = (struct vfioiommu_device_info){ .size = sizeof(di) };
-		assert_int_equal(vfioiommu_device_get_info(e.dev, &di), 0);
+		assert_int_equal(vfioiommu_device_info(e.dev, &di), 0);
 		assert_int_equal(di.size, sizeof(di));
 		assert_int_equal(di.flags, VFIOIOMMU_DEVICE_PCI | VFIOIOMMU_DEVICE_RESET);
 		assert_int_equal(di.num_regions, 9);
@@ -64,14 +64,14 @@ static void device_info(void **state)
 		assert_int_equal(di.unknown_caps, 0);
 		/* an old caller's shorter struct gets only what it knows */
 		di = (struct vfioiommu_device_info){ .size = 16, .num_irqs = 77, .unknown_caps = 99 };
-		assert_int_equal(vfioiommu_device_get_info(e.dev, &di), 0);
+		assert_int_equal(vfioiommu_device_info(e.dev, &di), 0);
 		assert_int_equal(di.num_irqs, 5);
 		assert_int_equal(di.unknown_caps, 99);
 		di.size = 12;
-		assert_int_equal(vfioiommu_device_get_info(e.dev, &di), -EINVAL);
+		assert_int_equal(vfioiommu_device_info(e.dev, &di), -EINVAL);
 		th_assert_msg(vfioiommu_strerror(e.ctx), "size 12", NULL);
-		assert_int_equal(vfioiommu_device_get_info(e.dev, NULL), -EINVAL);
-		assert_int_equal(vfioiommu_device_get_info(NULL, &di), -EINVAL);
+		assert_int_equal(vfioiommu_device_info(e.dev, NULL), -EINVAL);
+		assert_int_equal(vfioiommu_device_info(NULL, &di), -EINVAL);
 		env_close(&e);
 	}
 }
@@ -93,7 +93,7 @@ static void regions_e1000e(void **state)
 		for (uint32_t i = 0; i < 8; i++) {
 			memset(&ri, 0xee, sizeof(ri));
 			ri.size = sizeof(ri);
-			assert_int_equal(vfioiommu_region_get_info(e.dev, i, &ri), 0);
+			assert_int_equal(vfioiommu_region_info(e.dev, i, &ri), 0);
 			assert_int_equal(ri.index, i);
 			assert_int_equal(ri.region_size, want[i].size);
 			assert_int_equal(ri.flags, want[i].flags);
@@ -102,14 +102,14 @@ static void regions_e1000e(void **state)
 			assert_null(ri.type_name);
 		}
 		/* VGA: in range but not there; 9: out of range */
-		assert_int_equal(vfioiommu_region_get_info(e.dev, 8, &ri), -ENOENT);
+		assert_int_equal(vfioiommu_region_info(e.dev, 8, &ri), -ENOENT);
 		th_assert_msg(vfioiommu_strerror(e.ctx), "no region 8", "VGA", NULL);
-		assert_int_equal(vfioiommu_region_get_info(e.dev, 9, &ri), -EINVAL);
+		assert_int_equal(vfioiommu_region_info(e.dev, 9, &ri), -EINVAL);
 		th_assert_msg(vfioiommu_strerror(e.ctx), "region index 9 is out of range", "9 regions", NULL);
-		assert_int_equal(vfioiommu_region_get_info(e.dev, UINT32_MAX, &ri), -EINVAL);
-		assert_int_equal(vfioiommu_region_get_info(e.dev, 0, NULL), -EINVAL);
+		assert_int_equal(vfioiommu_region_info(e.dev, UINT32_MAX, &ri), -EINVAL);
+		assert_int_equal(vfioiommu_region_info(e.dev, 0, NULL), -EINVAL);
 		ri.size = 8;
-		assert_int_equal(vfioiommu_region_get_info(e.dev, 0, &ri), -EINVAL);
+		assert_int_equal(vfioiommu_region_info(e.dev, 0, &ri), -EINVAL);
 		ri.size = sizeof(ri);
 		/* without SPARSE_MMAP the whole region is the one area; an I/O BAR has none */
 		assert_int_equal(vfioiommu_region_areas(e.dev, 0, a, 2, &n), 0);
@@ -136,7 +136,7 @@ static void regions_sparse_and_typed(void **state)
 
 	(void)state;
 	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0", 0);
-	assert_int_equal(vfioiommu_region_get_info(e.dev, 0, &ri), 0);
+	assert_int_equal(vfioiommu_region_info(e.dev, 0, &ri), 0);
 	assert_int_equal(ri.flags, 0x7 | VFIOIOMMU_REGION_SPARSE);
 	assert_int_equal(ri.nr_areas, 2);
 	assert_int_equal(vfioiommu_region_areas(e.dev, 0, a, 1, &n), -ENOSPC);
@@ -149,18 +149,18 @@ static void regions_sparse_and_typed(void **state)
 	env_close(&e);
 
 	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:00:02.0", 0);
-	assert_int_equal(vfioiommu_region_get_info(e.dev, 8, &ri), 0);
+	assert_int_equal(vfioiommu_region_info(e.dev, 8, &ri), 0);
 	assert_int_equal(ri.region_size, 0xc0000);
 	for (uint32_t i = 9; i < 12; i++) {
-		assert_int_equal(vfioiommu_region_get_info(e.dev, i, &ri), 0);
+		assert_int_equal(vfioiommu_region_info(e.dev, i, &ri), 0);
 		assert_int_equal(ri.flags, VFIOIOMMU_REGION_READ | VFIOIOMMU_REGION_TYPED);
 		assert_int_equal(ri.type, 0x80008086u);
 		assert_int_equal(ri.subtype, i - 8);
 		assert_string_equal(ri.type_name, "PCI vendor");
 	}
-	assert_int_equal(vfioiommu_region_get_info(e.dev, 9, &ri), 0);
+	assert_int_equal(vfioiommu_region_info(e.dev, 9, &ri), 0);
 	assert_string_equal(ri.subtype_name, "Intel IGD OpRegion");
-	assert_int_equal(vfioiommu_region_get_info(e.dev, 11, &ri), 0);
+	assert_int_equal(vfioiommu_region_info(e.dev, 11, &ri), 0);
 	assert_string_equal(ri.subtype_name, "Intel IGD LPC config");
 	env_close(&e);
 }
@@ -372,7 +372,7 @@ static void hostile(void **state)
 			int rc;
 
 			env_open(&e, VFIOIOMMU_MODE_CONTAINER, bdfs[d], modes_h[h]);
-			rc = vfioiommu_region_get_info(e.dev, idx[d], &ri);
+			rc = vfioiommu_region_info(e.dev, idx[d], &ri);
 			/* HUGE_COUNTS only touches the sparse cap */
 			if (modes_h[h] == VFIOIOMMU_MOCK_HOSTILE_HUGE_COUNTS && d != 1) {
 				assert_int_equal(rc, 0);
@@ -383,7 +383,7 @@ static void hostile(void **state)
 				th_assert_msg(vfioiommu_strerror(e.ctx), "VFIO_DEVICE_GET_REGION_INFO", NULL);
 			}
 			/* regions without caps are untouched */
-			assert_int_equal(vfioiommu_region_get_info(e.dev, 7, &ri), 0);
+			assert_int_equal(vfioiommu_region_info(e.dev, 7, &ri), 0);
 			env_close(&e);
 		}
 	}
@@ -407,9 +407,9 @@ static int sweep_body(vfioiommu_mock *m, void *arg)
 
 	rc = vfioiommu_device_open(ctx, "0000:03:00.0", &dev);
 	if (rc == 0)
-		rc = vfioiommu_device_get_info(dev, &di);
+		rc = vfioiommu_device_info(dev, &di);
 	for (uint32_t i = 0; rc == 0 && i < 8; i++)
-		rc = vfioiommu_region_get_info(dev, i, &ri);
+		rc = vfioiommu_region_info(dev, i, &ri);
 	if (rc == 0)
 		rc = vfioiommu_region_areas(dev, 0, a, 4, &n);
 	if (rc == 0 && n != 2)

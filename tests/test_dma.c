@@ -51,7 +51,7 @@ static void before_attach(void **state)
 	vfioiommu_mock *m = th_mock(th_host_default);
 	vfioiommu_ctx *ctx = th_ctx(m, VFIOIOMMU_MODE_AUTO);
 	uint64_t iova = 0;
-	struct vfioiommu_dma_stats st;
+	struct vfioiommu_dma_stats st = { .size = sizeof(st) };
 
 	assert_int_equal(vfioiommu_dma_map(ctx, (void *)0x10000, PG, RW, &iova), -ENODEV);
 	th_assert_msg(vfioiommu_strerror(ctx), "nothing to map into", NULL);
@@ -71,7 +71,7 @@ static void errno_table(void **state)
 		vfioiommu_ctx *ctx = open_one(m, modes[k]);
 		char *buf = buf_alloc(16 * PG);
 		uint64_t iova, a, b;
-		struct vfioiommu_dma_stats st;
+		struct vfioiommu_dma_stats st = { .size = sizeof(st) };
 
 		/* allocation: lowest page-aligned IOVA inside the usable ranges */
 		assert_int_equal(vfioiommu_dma_map(ctx, buf, 2 * PG, RW, &a), 0);
@@ -147,7 +147,7 @@ static void type1_limit_is_enospc(void **state)
 	vfioiommu_ctx *ctx;
 	char *buf = buf_alloc(4 * PG);
 	uint64_t iova, fixed;
-	struct vfioiommu_dma_stats st;
+	struct vfioiommu_dma_stats st = { .size = sizeof(st) };
 
 	vfioiommu_mock_set_dma_limit(m, 2);
 	ctx = open_one(m, VFIOIOMMU_MODE_CONTAINER);
@@ -274,7 +274,7 @@ static void eight_threads(void **state)
 		vfioiommu_ctx *ctx = open_one(m, modes[k]);
 		struct worker w[8];
 		pthread_t t[8];
-		struct vfioiommu_dma_stats st;
+		struct vfioiommu_dma_stats st = { .size = sizeof(st) };
 		char *buf = buf_alloc(8 * 4 * PG);
 
 		for (int i = 0; i < 8; i++) {
@@ -333,7 +333,7 @@ static void behind_the_back(void **state)
 		vfioiommu_mock *m = th_mock(th_host_default);
 		vfioiommu_ctx *ctx = open_one(m, modes[k]);
 		char *buf = buf_alloc(4 * PG);
-		struct vfioiommu_dma_stats st;
+		struct vfioiommu_dma_stats st = { .size = sizeof(st) };
 		uint64_t iova = 0x200000;
 
 		/* a mapping the library does not know: the kernel's EEXIST, said as such */
@@ -391,7 +391,7 @@ static void ranges_follow_devices(void **state)
 		vfioiommu_ctx *ctx = open_one(m, modes[k]);
 		vfioiommu_device *dev9;
 		char *buf = buf_alloc(4 * PG);
-		struct vfioiommu_dma_stats st;
+		struct vfioiommu_dma_stats st = { .size = sizeof(st) };
 		uint64_t iova = HOLE, t;
 
 		assert_int_equal(vfioiommu_dma_map(ctx, buf, PG, FIX, &iova), 0);
@@ -438,7 +438,7 @@ static void index_built_late(void **state)
 		enum { N = 300 }; /* past the table's first growth (64) while no index exists */
 		char *buf = buf_alloc(N * PG);
 		uint64_t iova[N], twice, t;
-		struct vfioiommu_dma_stats st;
+		struct vfioiommu_dma_stats st = { .size = sizeof(st) };
 
 		for (int i = 0; i < N; i++)
 			assert_int_equal(vfioiommu_dma_map(ctx, buf + (size_t)i * PG, PG, RW, &iova[i]), 0);
@@ -518,7 +518,7 @@ static void device_churn(void **state)
 		struct churn c[4];
 		pthread_t t[4];
 		char *buf = buf_alloc(4 * 2 * PG);
-		struct vfioiommu_dma_stats st;
+		struct vfioiommu_dma_stats st = { .size = sizeof(st) };
 
 		for (int i = 0; i < 4; i++) {
 			/* below the hole group 9 brings: every map stays valid whatever is attached */

@@ -38,7 +38,7 @@ static void errf_and_fail(void **state)
 	assert_int_equal(vi_errf(&e, -EPROTO, "cap at offset %u", 24u), -EPROTO);
 	assert_string_equal(e.msg, "cap at offset 24");
 	assert_int_equal(vi_errf(NULL, -EINVAL, "x"), -EINVAL);
-	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), 0);
+	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), 0);
 	assert_string_equal(vfioiommu_strerror(ctx), "");
 	assert_int_equal(vi_fail(ctx, -EBUSY, "group %d busy", 7), -EBUSY);
 	assert_string_equal(vfioiommu_strerror(ctx), "group 7 busy");
@@ -57,7 +57,7 @@ static void silent_by_default_and_level_filter(void **state)
 	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .log_fn = logger, .log_arg = &l };
 	vfioiommu_ctx *ctx;
 
-	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), 0);
+	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), 0);
 	vi_log(ctx, VFIOIOMMU_LOG_DEBUG, "hidden");
 	vi_fail(ctx, -EIO, "also hidden at INFO");
 	assert_int_equal(l.n, 0);
@@ -65,7 +65,7 @@ static void silent_by_default_and_level_filter(void **state)
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.last, "shown 1");
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_ctx_new(&ctx, NULL), 0);
+	assert_int_equal(vfioiommu_ctx_new(NULL, &ctx), 0);
 	vi_log(ctx, VFIOIOMMU_LOG_ERR, "no callback: nothing happens");
 	vfioiommu_ctx_destroy(ctx);
 }
@@ -85,7 +85,7 @@ static void per_thread_messages(void **state)
 	char seen[64];
 	pthread_t t;
 
-	assert_int_equal(vfioiommu_ctx_new(&shared, NULL), 0);
+	assert_int_equal(vfioiommu_ctx_new(NULL, &shared), 0);
 	vi_fail(shared, -EINVAL, "from main");
 	assert_int_equal(pthread_create(&t, NULL, other_thread, seen), 0);
 	pthread_join(t, NULL);

@@ -40,6 +40,7 @@
 #include <vfioiommu/device.h>
 #include <vfioiommu/dma.h>
 #include <vfioiommu/fault.h>
+#include <vfioiommu/ring.h>
 #include <vfioiommu/hotplug.h>
 #include <vfioiommu/pasid.h>
 #include <vfioiommu/mock.h>
@@ -480,7 +481,7 @@ static vfioiommu_ctx *flow_ctx(vfioiommu_mock *m, enum vfioiommu_mode mode)
 	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = mode, .door = cls_door(m) };
 	vfioiommu_ctx *ctx = NULL;
 
-	return vfioiommu_ctx_new(&ctx, &o) == 0 ? ctx : NULL;
+	return vfioiommu_ctx_new(&o, &ctx) == 0 ? ctx : NULL;
 }
 
 static char *dma_buf(void)
@@ -513,7 +514,7 @@ static int flow_address_space(vfioiommu_mock *m, const struct flow *f)
 	vfioiommu_ctx *ctx = flow_ctx(m, f->mode);
 	vfioiommu_device *dev = NULL;
 	vfioiommu_iova_list *l = NULL;
-	struct vfioiommu_dma_stats st;
+	struct vfioiommu_dma_stats st = { .size = sizeof(st) };
 	char *buf = dma_buf();
 	uint64_t iova = 0, iova2 = 0;
 	int rc = ctx ? 0 : -ENOMEM;
@@ -573,7 +574,7 @@ static int flow_pasid(vfioiommu_mock *m, const struct flow *f)
 	int rc = ctx ? 0 : -ENOMEM;
 
 	STEP(vfioiommu_device_open(ctx, "0000:00:03.0", &dev));
-	STEP(vfioiommu_pasid_space_for_device(&sp, dev, NULL));
+	STEP(vfioiommu_pasid_space_for_device(dev, NULL, &sp));
 	STEP(vfioiommu_pasid_set_new(sp, 0, &set));
 	STEP(vfioiommu_pasid_alloc(set, &h));
 	STEP(vfioiommu_hwpt_alloc_pasid(dev, &rid_pt));
@@ -599,10 +600,10 @@ static int flow_device(vfioiommu_mock *m, const struct flow *f)
 	int rc = ctx ? 0 : -ENOMEM;
 
 	STEP(vfioiommu_device_open(ctx, f->bdf ? f->bdf : "0000:00:03.0", &dev));
-	STEP(vfioiommu_device_get_info(dev, &di));
+	STEP(vfioiommu_device_info(dev, &di));
 	for (uint32_t i = 0; rc >= 0 && i < di.num_regions; i++) {
 		struct vfioiommu_region_info r = { .size = sizeof(r) };
-		int q = vfioiommu_region_get_info(dev, i, &r);
+		int q = vfioiommu_region_info(dev, i, &r);
 		if (q == -ENOENT || q == -EINVAL)
 			continue; /* an index the device does not have */
 		rc = q;
@@ -617,7 +618,7 @@ static int flow_device(vfioiommu_mock *m, const struct flow *f)
 			}
 		}
 	}
-	STEP(vfioiommu_pci_get_ids(dev, &ids));
+	STEP(vfioiommu_pci_ids(dev, &ids));
 	if (rc >= 0) {
 		uint32_t v = 0, off = 0;
 		STEP(vfioiommu_pci_config_read(dev, 4, 2, &v));
@@ -627,7 +628,7 @@ static int flow_device(vfioiommu_mock *m, const struct flow *f)
 	}
 	for (uint32_t i = 0; rc >= 0 && i < di.num_irqs; i++) {
 		struct vfioiommu_irq_info ii = { .size = sizeof(ii) };
-		int q = vfioiommu_irq_get_info(dev, i, &ii);
+		int q = vfioiommu_irq_info(dev, i, &ii);
 		if (q == -ENOENT)
 			continue;
 		rc = q;

@@ -357,7 +357,7 @@ static void door_without_uevents(void **state)
 	vfioiommu_hotplug *mon = (vfioiommu_hotplug *)&d;
 
 	d.uevent_open = NULL;
-	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), 0);
+	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), 0);
 	assert_int_equal(vfioiommu_hotplug_new(ctx, &mon), -EOPNOTSUPP);
 	assert_null(mon);
 	th_assert_msg(vfioiommu_strerror(ctx), "mock door has no uevent socket", NULL);
@@ -373,7 +373,7 @@ static void system_door(void **state)
 	struct th_rec r;
 	int rc;
 
-	assert_int_equal(vfioiommu_ctx_new(&ctx, NULL), 0);
+	assert_int_equal(vfioiommu_ctx_new(NULL, &ctx), 0);
 	rc = vfioiommu_hotplug_new(ctx, &mon);
 #if VFIOIOMMU_HAVE_LIBNL
 	if (rc == -EPERM || rc == -EACCES || rc == -EPROTONOSUPPORT || rc == -EAFNOSUPPORT) {

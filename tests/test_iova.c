@@ -22,7 +22,7 @@ static vfioiommu_iova_list *mk(const struct vfioiommu_iova_range *r, size_t n)
 {
 	vfioiommu_iova_list *l = NULL;
 
-	assert_int_equal(vfioiommu_iova_list_new(&l, r, n, VFIOIOMMU_IOVA_SRC_USER), 0);
+	assert_int_equal(vfioiommu_iova_list_new(r, n, VFIOIOMMU_IOVA_SRC_USER, &l), 0);
 	assert_non_null(l);
 	return l;
 }
@@ -69,13 +69,13 @@ static void test_new_bad_input(void **state)
 	static const struct vfioiommu_iova_range bad[] = { R(0, 1), R(5, 4) };
 	vfioiommu_iova_list *l = (void *)1;
 
-	assert_int_equal(vfioiommu_iova_list_new(NULL, bad, 1, VFIOIOMMU_IOVA_SRC_USER), -EINVAL);
-	assert_int_equal(vfioiommu_iova_list_new(&l, NULL, 1, VFIOIOMMU_IOVA_SRC_USER), -EINVAL);
+	assert_int_equal(vfioiommu_iova_list_new(bad, 1, VFIOIOMMU_IOVA_SRC_USER, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_iova_list_new(NULL, 1, VFIOIOMMU_IOVA_SRC_USER, &l), -EINVAL);
 	assert_null(l);
 	l = (void *)1;
-	assert_int_equal(vfioiommu_iova_list_new(&l, bad, 2, VFIOIOMMU_IOVA_SRC_USER), -EINVAL);
+	assert_int_equal(vfioiommu_iova_list_new(bad, 2, VFIOIOMMU_IOVA_SRC_USER, &l), -EINVAL);
 	assert_null(l);
-	assert_int_equal(vfioiommu_iova_list_new(&l, NULL, 0, VFIOIOMMU_IOVA_SRC_TYPE1_CAP), 0);
+	assert_int_equal(vfioiommu_iova_list_new(NULL, 0, VFIOIOMMU_IOVA_SRC_TYPE1_CAP, &l), 0);
 	assert_int_equal(vfioiommu_iova_list_count(l), 0);
 	assert_int_equal(vfioiommu_iova_list_source(l), VFIOIOMMU_IOVA_SRC_TYPE1_CAP);
 	vfioiommu_iova_list_free(l);
@@ -109,34 +109,34 @@ static void test_set_ops_edges(void **state)
 	static const struct vfioiommu_iova_range rest[] = { R(1, 4), R(6, MAX - 1) };
 	vfioiommu_iova_list *a = mk(full, 1), *b = mk(holes, 3), *o = NULL, *o2 = NULL;
 
-	assert_int_equal(vfioiommu_iova_list_subtract(&o, a, b), 0);
+	assert_int_equal(vfioiommu_iova_list_subtract(a, b, &o), 0);
 	expect_ranges(o, rest, 2);
 	assert_int_equal(vfioiommu_iova_list_source(o), VFIOIOMMU_IOVA_SRC_DERIVED);
-	assert_int_equal(vfioiommu_iova_list_union(&o2, o, b), 0);
+	assert_int_equal(vfioiommu_iova_list_union(o, b, &o2), 0);
 	expect_ranges(o2, full, 1);
 	vfioiommu_iova_list_free(o2);
-	assert_int_equal(vfioiommu_iova_list_intersect(&o2, o, b), 0);
+	assert_int_equal(vfioiommu_iova_list_intersect(o, b, &o2), 0);
 	assert_int_equal(vfioiommu_iova_list_count(o2), 0);
 	vfioiommu_iova_list_free(o2);
-	assert_int_equal(vfioiommu_iova_list_subtract(&o2, a, a), 0);
+	assert_int_equal(vfioiommu_iova_list_subtract(a, a, &o2), 0);
 	assert_int_equal(vfioiommu_iova_list_count(o2), 0);
 	vfioiommu_iova_list_free(o2);
-	assert_int_equal(vfioiommu_iova_list_intersect(&o2, a, b), 0);
+	assert_int_equal(vfioiommu_iova_list_intersect(a, b, &o2), 0);
 	expect_ranges(o2, holes, 3);
 	assert_int_equal(vfioiommu_iova_list_equal(o2, b), 1);
 	assert_int_equal(vfioiommu_iova_list_equal(o2, a), 0);
 	vfioiommu_iova_list_free(o2);
 
 	o2 = (void *)1;
-	assert_int_equal(vfioiommu_iova_list_union(&o2, NULL, b), -EINVAL);
+	assert_int_equal(vfioiommu_iova_list_union(NULL, b, &o2), -EINVAL);
 	assert_null(o2);
-	assert_int_equal(vfioiommu_iova_list_intersect(&o2, a, NULL), -EINVAL);
-	assert_int_equal(vfioiommu_iova_list_subtract(&o2, NULL, NULL), -EINVAL);
-	assert_int_equal(vfioiommu_iova_list_union(NULL, a, b), -EINVAL);
-	assert_int_equal(vfioiommu_iova_list_intersect(NULL, a, b), -EINVAL);
-	assert_int_equal(vfioiommu_iova_list_subtract(NULL, a, b), -EINVAL);
+	assert_int_equal(vfioiommu_iova_list_intersect(a, NULL, &o2), -EINVAL);
+	assert_int_equal(vfioiommu_iova_list_subtract(NULL, NULL, &o2), -EINVAL);
+	assert_int_equal(vfioiommu_iova_list_union(a, b, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_iova_list_intersect(a, b, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_iova_list_subtract(a, b, NULL), -EINVAL);
 	/* NULL and an empty list are both the empty set */
-	assert_int_equal(vfioiommu_iova_list_new(&o2, NULL, 0, VFIOIOMMU_IOVA_SRC_USER), 0);
+	assert_int_equal(vfioiommu_iova_list_new(NULL, 0, VFIOIOMMU_IOVA_SRC_USER, &o2), 0);
 	assert_int_equal(vfioiommu_iova_list_equal(NULL, o2), 1);
 	assert_int_equal(vfioiommu_iova_list_equal(NULL, a), 0);
 	vfioiommu_iova_list_free(o2);
@@ -375,9 +375,9 @@ static void check_set_ops(const vfioiommu_iova_list *a, const struct model *ma,
 		mi.in[k] = ma->in[k] && mb->in[k];
 		ms.in[k] = ma->in[k] && !mb->in[k];
 	}
-	assert_int_equal(vfioiommu_iova_list_union(&u, a, b), 0);
-	assert_int_equal(vfioiommu_iova_list_intersect(&i, a, b), 0);
-	assert_int_equal(vfioiommu_iova_list_subtract(&s, a, b), 0);
+	assert_int_equal(vfioiommu_iova_list_union(a, b, &u), 0);
+	assert_int_equal(vfioiommu_iova_list_intersect(a, b, &i), 0);
+	assert_int_equal(vfioiommu_iova_list_subtract(a, b, &s), 0);
 	check_canonical(u, &mu);
 	check_canonical(i, &mi);
 	check_canonical(s, &ms);

@@ -85,23 +85,23 @@ static void info(void **state)
 	(void)state;
 	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
 	for (uint32_t i = 0; i < 5; i++) {
-		assert_int_equal(vfioiommu_irq_get_info(e.dev, i, &ii), 0);
+		assert_int_equal(vfioiommu_irq_info(e.dev, i, &ii), 0);
 		assert_int_equal(ii.index, i);
 		assert_int_equal(ii.flags, flags[i]);
 		assert_int_equal(ii.count, count[i]);
 		assert_int_equal(ii.active, 0);
 	}
-	assert_int_equal(vfioiommu_irq_get_info(e.dev, 5, &ii), -EINVAL);
+	assert_int_equal(vfioiommu_irq_info(e.dev, 5, &ii), -EINVAL);
 	th_assert_msg(vfioiommu_strerror(e.ctx), "IRQ index 5 is out of range", NULL);
-	assert_int_equal(vfioiommu_irq_get_info(e.dev, 0, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_irq_info(e.dev, 0, NULL), -EINVAL);
 	ii.size = 4;
-	assert_int_equal(vfioiommu_irq_get_info(e.dev, 0, &ii), -EINVAL);
-	assert_int_equal(vfioiommu_irq_get_info(NULL, 0, &ii), -EINVAL);
+	assert_int_equal(vfioiommu_irq_info(e.dev, 0, &ii), -EINVAL);
+	assert_int_equal(vfioiommu_irq_info(NULL, 0, &ii), -EINVAL);
 	env_close(&e);
 	/* conventional PCI: the ERR index is in range but absent */
 	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:02.0");
 	ii.size = sizeof(ii);
-	assert_int_equal(vfioiommu_irq_get_info(e.dev, VFIOIOMMU_PCI_IRQ_ERR, &ii), -ENOENT);
+	assert_int_equal(vfioiommu_irq_info(e.dev, VFIOIOMMU_PCI_IRQ_ERR, &ii), -ENOENT);
 	th_assert_msg(vfioiommu_strerror(e.ctx), "no ERR interrupt", "not a PCI Express device", NULL);
 	env_close(&e);
 }
@@ -117,7 +117,7 @@ static void msix_enable_trigger_disable(void **state)
 	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
 	assert_int_equal(vfioiommu_irq_enable(e.dev, VFIOIOMMU_PCI_IRQ_MSIX, 0, 5, fds), 0);
 	on = real_fds(); /* ours, the mock kernel's references, and its region memfds */
-	assert_int_equal(vfioiommu_irq_get_info(e.dev, VFIOIOMMU_PCI_IRQ_MSIX, &ii), 0);
+	assert_int_equal(vfioiommu_irq_info(e.dev, VFIOIOMMU_PCI_IRQ_MSIX, &ii), 0);
 	assert_int_equal(ii.active, 5);
 	for (uint32_t v = 0; v < 5; v++)
 		assert_int_equal(vfioiommu_irq_eventfd(e.dev, VFIOIOMMU_PCI_IRQ_MSIX, v), fds[v]);

@@ -37,6 +37,7 @@
 #include <vfioiommu/device.h>
 #include <vfioiommu/dma.h>
 #include <vfioiommu/fault.h>
+#include <vfioiommu/ring.h>
 #include <vfioiommu/hotplug.h>
 #include <vfioiommu/iommufd.h>
 #include <vfioiommu/pasid.h>
@@ -79,7 +80,7 @@ static struct {
 	char *buf;
 	vfioiommu_iova_list *list;
 	vfioiommu_resv_set *set;
-	vfioiommu_iova_alloc *alloc;
+	vfioiommu_iova_pool *alloc;
 	uint64_t alloc_iova;      /* a live block of alloc: 2 pages */
 	vfioiommu_pasid_space *space, *space2;
 	vfioiommu_pasid_set *pset, *pset_full, *pset2;
@@ -289,7 +290,7 @@ static vfioiommu_ctx *ctx_on(vfioiommu_mock *m, enum vfioiommu_mode mode)
 	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = mode, .door = guard_door(m) };
 	vfioiommu_ctx *ctx = NULL;
 
-	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), 0);
+	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), 0);
 	return ctx;
 }
 
@@ -336,13 +337,13 @@ static void world_up(void)
 	assert_int_equal(vfioiommu_dma_map(W.ctx, W.buf + 16 * PG, 2 * PG, RW, &W.dead_iova), 0);
 	assert_int_equal(vfioiommu_dma_unmap_at(W.ctx, W.dead_iova), 0);
 	assert_int_equal(vfioiommu_dma_map(W.ctx, W.buf, 4 * PG, RW, &W.iova), 0);
-	assert_int_equal(vfioiommu_iova_list_new(&W.list, r, 2, VFIOIOMMU_IOVA_SRC_USER), 0);
-	assert_int_equal(vfioiommu_resv_set_new(&W.set, &rr, 1), 0);
-	assert_int_equal(vfioiommu_iova_alloc_new(&W.alloc, W.list, PG), 0);
-	assert_int_equal(vfioiommu_iova_alloc_get(W.alloc, 2 * PG, 0, 0, UINT64_MAX, &W.alloc_iova), 0);
+	assert_int_equal(vfioiommu_iova_list_new(r, 2, VFIOIOMMU_IOVA_SRC_USER, &W.list), 0);
+	assert_int_equal(vfioiommu_resv_set_new(&rr, 1, &W.set), 0);
+	assert_int_equal(vfioiommu_iova_pool_new(W.list, PG, &W.alloc), 0);
+	assert_int_equal(vfioiommu_iova_pool_alloc(W.alloc, 2 * PG, 0, 0, UINT64_MAX, &W.alloc_iova), 0);
 
-	assert_int_equal(vfioiommu_pasid_space_new(&W.space, 8, NULL), 0);
-	assert_int_equal(vfioiommu_pasid_space_new(&W.space2, 8, NULL), 0);
+	assert_int_equal(vfioiommu_pasid_space_new(8, NULL, &W.space), 0);
+	assert_int_equal(vfioiommu_pasid_space_new(8, NULL, &W.space2), 0);
 	assert_int_equal(vfioiommu_pasid_set_new(W.space, 0, &W.pset), 0);
 	assert_int_equal(vfioiommu_pasid_set_new(W.space, 1, &W.pset_full), 0);
 	assert_int_equal(vfioiommu_pasid_set_new(W.space2, 0, &W.pset2), 0);
@@ -402,7 +403,7 @@ static void world_down(void)
 	vfioiommu_ring_destroy(W.ring);
 	vfioiommu_pasid_space_free(W.space);
 	vfioiommu_pasid_space_free(W.space2);
-	vfioiommu_iova_alloc_free(W.alloc);
+	vfioiommu_iova_pool_free(W.alloc);
 	vfioiommu_resv_set_free(W.set);
 	vfioiommu_iova_list_free(W.list);
 	vfioiommu_ctx_destroy(W.fresh);
@@ -423,7 +424,7 @@ struct snap {
 	size_t scratch_groups, scratch_devs;
 	struct vfioiommu_dma_stats dma;
 	uint32_t sp_used, sp_avail, set_used, full_used, set2_used;
-	struct vfioiommu_iova_alloc_stats al;
+	struct vfioiommu_iova_pool_stats al;
 	int ring_ready, ring_err, aring_ready;
 	struct vfioiommu_ring_stats rs;
 	size_t list_n, set_n, pending;
@@ -440,12 +441,15 @@ static void snap_take(struct snap *s)
 	s->scratch_fds = vfioiommu_mock_open_fds(W.scratch);
 	s->scratch_groups = W.scratch->ngroups;
 	s->scratch_devs = W.scratch->ndevs;
+	s->dma.size = sizeof(s->dma);
+	s->al.size = sizeof(s->al);
+	s->rs.size = sizeof(s->rs);
 	assert_int_equal(vfioiommu_dma_stats(W.ctx, &s->dma), 0);
 	assert_int_equal(vfioiommu_pasid_space_usage(W.space, &s->sp_used, &s->sp_avail), 0);
 	assert_int_equal(vfioiommu_pasid_set_usage(W.pset, &s->set_used, NULL), 0);
 	assert_int_equal(vfioiommu_pasid_set_usage(W.pset_full, &s->full_used, NULL), 0);
 	assert_int_equal(vfioiommu_pasid_set_usage(W.pset2, &s->set2_used, NULL), 0);
-	assert_int_equal(vfioiommu_iova_alloc_stats(W.alloc, &s->al), 0);
+	assert_int_equal(vfioiommu_iova_pool_stats(W.alloc, &s->al), 0);
 	s->ring_ready = vfioiommu_ring_ready(W.ring);
 	s->ring_err = vfioiommu_ring_error(W.ring);
 	s->aring_ready = vfioiommu_ring_ready(W.aring);
@@ -571,24 +575,24 @@ static void r_ctx_new(void)
 	struct vfioiommu_ctx_opts o = { .size = sizeof(o) };
 	vfioiommu_ctx *c = POISON;
 
-	EQ(vfioiommu_ctx_new(NULL, &o), -EINVAL);
+	EQ(vfioiommu_ctx_new(&o, NULL), -EINVAL);
 	o.size = 0;
-	EQ(vfioiommu_ctx_new(&c, &o), -EINVAL);
+	EQ(vfioiommu_ctx_new(&o, &c), -EINVAL);
 	ISNULL(c);
 	o.size = 4; /* shorter than any version of the struct */
 	c = POISON;
-	EQ(vfioiommu_ctx_new(&c, &o), -EINVAL);
+	EQ(vfioiommu_ctx_new(&o, &c), -EINVAL);
 	ISNULL(c);
 	o.size = sizeof(o);
 	o.mode = 99;
 	c = POISON;
-	EQ(vfioiommu_ctx_new(&c, &o), -EINVAL);
+	EQ(vfioiommu_ctx_new(&o, &c), -EINVAL);
 	ISNULL(c);
 	o.mode = UINT32_MAX;
-	EQ(vfioiommu_ctx_new(&c, &o), -EINVAL);
+	EQ(vfioiommu_ctx_new(&o, &c), -EINVAL);
 	o.mode = 0;
 	o.sysfs_root = "";
-	EQ(vfioiommu_ctx_new(&c, &o), -EINVAL);
+	EQ(vfioiommu_ctx_new(&o, &c), -EINVAL);
 	ISNULL(c);
 }
 
@@ -683,13 +687,13 @@ static void r_iova_list_new(void)
 	struct vfioiommu_iova_range bad = { 10, 9 };
 	vfioiommu_iova_list *l = POISON;
 
-	EQ(vfioiommu_iova_list_new(NULL, &bad, 1, VFIOIOMMU_IOVA_SRC_USER), -EINVAL);
-	EQ(vfioiommu_iova_list_new(&l, &bad, 1, VFIOIOMMU_IOVA_SRC_USER), -EINVAL);
+	EQ(vfioiommu_iova_list_new(&bad, 1, VFIOIOMMU_IOVA_SRC_USER, NULL), -EINVAL);
+	EQ(vfioiommu_iova_list_new(&bad, 1, VFIOIOMMU_IOVA_SRC_USER, &l), -EINVAL);
 	ISNULL(l);
 	l = POISON;
-	EQ(vfioiommu_iova_list_new(&l, NULL, 3, VFIOIOMMU_IOVA_SRC_USER), -EINVAL);
+	EQ(vfioiommu_iova_list_new(NULL, 3, VFIOIOMMU_IOVA_SRC_USER, &l), -EINVAL);
 	ISNULL(l);
-	EQ(vfioiommu_iova_list_new(&l, NULL, SIZE_MAX, VFIOIOMMU_IOVA_SRC_USER), -EINVAL);
+	EQ(vfioiommu_iova_list_new(NULL, SIZE_MAX, VFIOIOMMU_IOVA_SRC_USER, &l), -EINVAL);
 }
 
 static void r_iova_list_free(void)
@@ -723,15 +727,15 @@ static void r_iova_source_name(void)
 	NONNULL(vfioiommu_iova_source_name((enum vfioiommu_iova_source)99));
 }
 
-static void setop_rows(int (*op)(vfioiommu_iova_list **, const vfioiommu_iova_list *, const vfioiommu_iova_list *))
+static void setop_rows(int (*op)(const vfioiommu_iova_list *, const vfioiommu_iova_list *, vfioiommu_iova_list **))
 {
 	vfioiommu_iova_list *l = POISON;
 
-	EQ(op(NULL, W.list, W.list), -EINVAL);
-	EQ(op(&l, NULL, W.list), -EINVAL);
+	EQ(op(W.list, W.list, NULL), -EINVAL);
+	EQ(op(NULL, W.list, &l), -EINVAL);
 	ISNULL(l);
 	l = POISON;
-	EQ(op(&l, W.list, NULL), -EINVAL);
+	EQ(op(W.list, NULL, &l), -EINVAL);
 	ISNULL(l);
 }
 
@@ -803,77 +807,79 @@ static void r_ctx_iova_ranges(void)
 
 /* ------------------------------------------------------------------ rows: alloc.h */
 
-static void r_iova_alloc_new(void)
+static void r_iova_pool_new(void)
 {
-	vfioiommu_iova_alloc *a = POISON;
+	vfioiommu_iova_pool *a = POISON;
 
-	EQ(vfioiommu_iova_alloc_new(NULL, W.list, PG), -EINVAL);
-	EQ(vfioiommu_iova_alloc_new(&a, NULL, PG), -EINVAL);
+	EQ(vfioiommu_iova_pool_new(W.list, PG, NULL), -EINVAL);
+	EQ(vfioiommu_iova_pool_new(NULL, PG, &a), -EINVAL);
 	ISNULL(a);
 	a = POISON;
-	EQ(vfioiommu_iova_alloc_new(&a, W.list, 0), -EINVAL);
+	EQ(vfioiommu_iova_pool_new(W.list, 0, &a), -EINVAL);
 	ISNULL(a);
-	EQ(vfioiommu_iova_alloc_new(&a, W.list, 3 * PG), -EINVAL);
-	EQ(vfioiommu_iova_alloc_new(&a, W.list, UINT64_MAX), -EINVAL);
+	EQ(vfioiommu_iova_pool_new(W.list, 3 * PG, &a), -EINVAL);
+	EQ(vfioiommu_iova_pool_new(W.list, UINT64_MAX, &a), -EINVAL);
 }
 
-static void r_iova_alloc_free(void)
+static void r_iova_pool_free(void)
 {
-	vfioiommu_iova_alloc_free(NULL);
+	vfioiommu_iova_pool_free(NULL);
 }
 
-static void r_iova_alloc_get(void)
+static void r_iova_pool_alloc(void)
 {
 	uint64_t i;
 
-	EQ(vfioiommu_iova_alloc_get(NULL, PG, 0, 0, UINT64_MAX, &i), -EINVAL);
-	EQ(vfioiommu_iova_alloc_get(W.alloc, PG, 0, 0, UINT64_MAX, NULL), -EINVAL);
-	EQ(vfioiommu_iova_alloc_get(W.alloc, 0, 0, 0, UINT64_MAX, &i), -EINVAL);
-	EQ(vfioiommu_iova_alloc_get(W.alloc, UINT64_MAX, 0, 0, UINT64_MAX, &i), -EINVAL);
-	EQ(vfioiommu_iova_alloc_get(W.alloc, PG, 3 * PG, 0, UINT64_MAX, &i), -EINVAL);
-	EQ(vfioiommu_iova_alloc_get(W.alloc, PG, 0, 10, 9, &i), -EINVAL);
-	EQ(vfioiommu_iova_alloc_get(W.alloc, 1ull << 40, 0, 0, UINT64_MAX, &i), -ENOSPC);
+	EQ(vfioiommu_iova_pool_alloc(NULL, PG, 0, 0, UINT64_MAX, &i), -EINVAL);
+	EQ(vfioiommu_iova_pool_alloc(W.alloc, PG, 0, 0, UINT64_MAX, NULL), -EINVAL);
+	EQ(vfioiommu_iova_pool_alloc(W.alloc, 0, 0, 0, UINT64_MAX, &i), -EINVAL);
+	EQ(vfioiommu_iova_pool_alloc(W.alloc, UINT64_MAX, 0, 0, UINT64_MAX, &i), -EINVAL);
+	EQ(vfioiommu_iova_pool_alloc(W.alloc, PG, 3 * PG, 0, UINT64_MAX, &i), -EINVAL);
+	EQ(vfioiommu_iova_pool_alloc(W.alloc, PG, 0, 10, 9, &i), -EINVAL);
+	EQ(vfioiommu_iova_pool_alloc(W.alloc, 1ull << 40, 0, 0, UINT64_MAX, &i), -ENOSPC);
 }
 
-static void r_iova_alloc_reserve(void)
+static void r_iova_pool_reserve(void)
 {
-	EQ(vfioiommu_iova_alloc_reserve(NULL, 0x1000, PG), -EINVAL);
-	EQ(vfioiommu_iova_alloc_reserve(W.alloc, 0x1000, 0), -EINVAL);
-	EQ(vfioiommu_iova_alloc_reserve(W.alloc, 0x1001, PG), -EINVAL);
-	EQ(vfioiommu_iova_alloc_reserve(W.alloc, 0x1000, UINT64_MAX), -EINVAL);
-	EQ(vfioiommu_iova_alloc_reserve(W.alloc, UINT64_MAX - PG + 1, 2 * PG), -EINVAL);
-	EQ(vfioiommu_iova_alloc_reserve(W.alloc, 0x100000, PG), -ERANGE);
-	EQ(vfioiommu_iova_alloc_reserve(W.alloc, W.alloc_iova, PG), -EEXIST);
+	EQ(vfioiommu_iova_pool_reserve(NULL, 0x1000, PG), -EINVAL);
+	EQ(vfioiommu_iova_pool_reserve(W.alloc, 0x1000, 0), -EINVAL);
+	EQ(vfioiommu_iova_pool_reserve(W.alloc, 0x1001, PG), -EINVAL);
+	EQ(vfioiommu_iova_pool_reserve(W.alloc, 0x1000, UINT64_MAX), -EINVAL);
+	EQ(vfioiommu_iova_pool_reserve(W.alloc, UINT64_MAX - PG + 1, 2 * PG), -EINVAL);
+	EQ(vfioiommu_iova_pool_reserve(W.alloc, 0x100000, PG), -ERANGE);
+	EQ(vfioiommu_iova_pool_reserve(W.alloc, W.alloc_iova, PG), -EEXIST);
 }
 
-static void r_iova_alloc_put(void)
+static void r_iova_pool_release(void)
 {
-	EQ(vfioiommu_iova_alloc_put(NULL, W.alloc_iova, 2 * PG), -EINVAL);
-	EQ(vfioiommu_iova_alloc_put(W.alloc, W.alloc_iova, 0), -EINVAL);
-	EQ(vfioiommu_iova_alloc_put(W.alloc, W.alloc_iova, UINT64_MAX), -EINVAL);
+	EQ(vfioiommu_iova_pool_release(NULL, W.alloc_iova, 2 * PG), -EINVAL);
+	EQ(vfioiommu_iova_pool_release(W.alloc, W.alloc_iova, 0), -EINVAL);
+	EQ(vfioiommu_iova_pool_release(W.alloc, W.alloc_iova, UINT64_MAX), -EINVAL);
 	/* not exactly the live block: a part of it, more than it, another start */
-	EQ(vfioiommu_iova_alloc_put(W.alloc, W.alloc_iova, PG), -ENOENT);
-	EQ(vfioiommu_iova_alloc_put(W.alloc, W.alloc_iova, 3 * PG), -ENOENT);
-	EQ(vfioiommu_iova_alloc_put(W.alloc, W.alloc_iova + PG, PG), -ENOENT);
-	EQ(vfioiommu_iova_alloc_put(W.alloc, 0x300000, PG), -ENOENT);
+	EQ(vfioiommu_iova_pool_release(W.alloc, W.alloc_iova, PG), -ENOENT);
+	EQ(vfioiommu_iova_pool_release(W.alloc, W.alloc_iova, 3 * PG), -ENOENT);
+	EQ(vfioiommu_iova_pool_release(W.alloc, W.alloc_iova + PG, PG), -ENOENT);
+	EQ(vfioiommu_iova_pool_release(W.alloc, 0x300000, PG), -ENOENT);
 }
 
-static void r_iova_alloc_stats(void)
+static void r_iova_pool_stats(void)
 {
-	struct vfioiommu_iova_alloc_stats s;
+	struct vfioiommu_iova_pool_stats s = { .size = sizeof(s) };
 
-	EQ(vfioiommu_iova_alloc_stats(NULL, &s), -EINVAL);
-	EQ(vfioiommu_iova_alloc_stats(W.alloc, NULL), -EINVAL);
+	EQ(vfioiommu_iova_pool_stats(NULL, &s), -EINVAL);
+	EQ(vfioiommu_iova_pool_stats(W.alloc, NULL), -EINVAL);
+	s.size = 4; /* a caller that forgot to set it, or an older struct */
+	EQ(vfioiommu_iova_pool_stats(W.alloc, &s), -EINVAL);
 }
 
-static void r_iova_alloc_live(void)
+static void r_iova_pool_live(void)
 {
-	EQ(vfioiommu_iova_alloc_live(NULL), 0);
+	EQ(vfioiommu_iova_pool_live(NULL), 0);
 }
 
-static void r_iova_alloc_bytes_free(void)
+static void r_iova_pool_bytes_available(void)
 {
-	EQ(vfioiommu_iova_alloc_bytes_free(NULL), 0);
+	EQ(vfioiommu_iova_pool_bytes_available(NULL), 0);
 }
 
 /* ------------------------------------------------------------------ rows: resv.h */
@@ -890,14 +896,14 @@ static void r_resv_set_new(void)
 	struct vfioiommu_resv_region badtype = { 1, 2, (enum vfioiommu_resv_type)99, 1 };
 	vfioiommu_resv_set *s = POISON;
 
-	EQ(vfioiommu_resv_set_new(NULL, &bad, 1), -EINVAL);
-	EQ(vfioiommu_resv_set_new(&s, NULL, 1), -EINVAL);
+	EQ(vfioiommu_resv_set_new(&bad, 1, NULL), -EINVAL);
+	EQ(vfioiommu_resv_set_new(NULL, 1, &s), -EINVAL);
 	ISNULL(s);
 	s = POISON;
-	EQ(vfioiommu_resv_set_new(&s, &bad, 1), -EINVAL);
+	EQ(vfioiommu_resv_set_new(&bad, 1, &s), -EINVAL);
 	ISNULL(s);
 	s = POISON;
-	EQ(vfioiommu_resv_set_new(&s, &badtype, 1), -EINVAL);
+	EQ(vfioiommu_resv_set_new(&badtype, 1, &s), -EINVAL);
 	ISNULL(s);
 }
 
@@ -926,8 +932,8 @@ static void r_resv_set_merge(void)
 	const vfioiommu_resv_set *sets[2] = { W.set, NULL };
 	vfioiommu_resv_set *s = POISON;
 
-	EQ(vfioiommu_resv_set_merge(NULL, sets, 2), -EINVAL);
-	EQ(vfioiommu_resv_set_merge(&s, NULL, 2), -EINVAL);
+	EQ(vfioiommu_resv_set_merge(sets, 2, NULL), -EINVAL);
+	EQ(vfioiommu_resv_set_merge(NULL, 2, &s), -EINVAL);
 	ISNULL(s);
 }
 
@@ -1169,11 +1175,15 @@ static void r_dma_translate(void)
 
 static void r_dma_stats(void)
 {
-	struct vfioiommu_dma_stats s;
+	struct vfioiommu_dma_stats s = { .size = sizeof(s) };
 
 	EQ(vfioiommu_dma_stats(NULL, &s), -EINVAL);
 	EQ(vfioiommu_dma_stats(W.ctx, NULL), -EINVAL);
 	EQ(vfioiommu_dma_stats(W.fresh, &s), -ENODEV);
+	s.size = 0;
+	EQ(vfioiommu_dma_stats(W.ctx, &s), -EINVAL);
+	if (!strstr(vfioiommu_strerror(W.ctx), "size 0 is too small"))
+		misuse_fail("%s: message \"%s\" does not name the size", cur_fn, vfioiommu_strerror(W.ctx));
 }
 
 /* ------------------------------------------------------------------ rows: pasid.h */
@@ -1183,26 +1193,26 @@ static void r_pasid_space_new(void)
 	struct vfioiommu_pasid_space_opts o = { .size = sizeof(o) };
 	vfioiommu_pasid_space *s = POISON;
 
-	EQ(vfioiommu_pasid_space_new(NULL, 8, NULL), -EINVAL);
-	EQ(vfioiommu_pasid_space_new(&s, 0, NULL), -EINVAL);
+	EQ(vfioiommu_pasid_space_new(8, NULL, NULL), -EINVAL);
+	EQ(vfioiommu_pasid_space_new(0, NULL, &s), -EINVAL);
 	ISNULL(s);
 	s = POISON;
-	EQ(vfioiommu_pasid_space_new(&s, 21, NULL), -EINVAL);
+	EQ(vfioiommu_pasid_space_new(21, NULL, &s), -EINVAL);
 	ISNULL(s);
-	EQ(vfioiommu_pasid_space_new(&s, UINT_MAX, NULL), -EINVAL);
+	EQ(vfioiommu_pasid_space_new(UINT_MAX, NULL, &s), -EINVAL);
 	o.size = 3;
-	EQ(vfioiommu_pasid_space_new(&s, 8, &o), -EINVAL);
+	EQ(vfioiommu_pasid_space_new(8, &o, &s), -EINVAL);
 	o.size = sizeof(o);
 	o.flags = 1u << 7;
-	EQ(vfioiommu_pasid_space_new(&s, 8, &o), -EINVAL);
+	EQ(vfioiommu_pasid_space_new(8, &o, &s), -EINVAL);
 	o.flags = VFIOIOMMU_PASID_SPACE_RESERVE;
 	o.reserved_lo = 9;
 	o.reserved_hi = 8;
-	EQ(vfioiommu_pasid_space_new(&s, 8, &o), -EINVAL);
+	EQ(vfioiommu_pasid_space_new(8, &o, &s), -EINVAL);
 	/* nothing left to allocate: PASID 0 kept, 1 reserved */
 	o.reserved_lo = 1;
 	o.reserved_hi = 1;
-	EQ(vfioiommu_pasid_space_new(&s, 1, &o), -EINVAL);
+	EQ(vfioiommu_pasid_space_new(1, &o, &s), -EINVAL);
 	ISNULL(s);
 }
 
@@ -1210,11 +1220,11 @@ static void r_pasid_space_for_device(void)
 {
 	vfioiommu_pasid_space *s = POISON;
 
-	EQ(vfioiommu_pasid_space_for_device(NULL, W.dev, NULL), -EINVAL);
-	EQ(vfioiommu_pasid_space_for_device(&s, NULL, NULL), -EINVAL);
+	EQ(vfioiommu_pasid_space_for_device(W.dev, NULL, NULL), -EINVAL);
+	EQ(vfioiommu_pasid_space_for_device(NULL, NULL, &s), -EINVAL);
 	ISNULL(s);
 	s = POISON;
-	EQ(vfioiommu_pasid_space_for_device(&s, W.dev2, NULL), -EOPNOTSUPP);
+	EQ(vfioiommu_pasid_space_for_device(W.dev2, NULL, &s), -EOPNOTSUPP);
 	ISNULL(s);
 }
 
@@ -1569,10 +1579,12 @@ static void r_ring_strerror(void)
 
 static void r_ring_stats(void)
 {
-	struct vfioiommu_ring_stats s;
+	struct vfioiommu_ring_stats s = { .size = sizeof(s) };
 
 	EQ(vfioiommu_ring_stats(NULL, &s), -EINVAL);
 	EQ(vfioiommu_ring_stats(W.ring, NULL), -EINVAL);
+	s.size = sizeof(s) - 8;
+	EQ(vfioiommu_ring_stats(W.ring, &s), -EINVAL);
 }
 
 static void r_fault_pump_new(void)
@@ -1634,11 +1646,13 @@ static void r_vevent_pump_new(void)
 
 static void r_vevent_pump_stats(void)
 {
-	struct vfioiommu_vevent_stats st;
+	struct vfioiommu_vevent_stats st = { .size = sizeof(st) };
 
 	EQ(vfioiommu_vevent_pump_stats(NULL, &st), -EINVAL);
 	EQ(vfioiommu_vevent_pump_stats(W.vpump, NULL), -EINVAL);
 	EQ(vfioiommu_vevent_pump_stats(W.pump, &st), -EINVAL); /* a fault-fd pump */
+	st.size = 0;
+	EQ(vfioiommu_vevent_pump_stats(W.vpump, &st), -EINVAL);
 }
 
 static void r_fault_pump_outstanding(void)
@@ -1648,26 +1662,26 @@ static void r_fault_pump_outstanding(void)
 
 /* ------------------------------------------------------------------ rows: device.h */
 
-static void r_device_get_info(void)
+static void r_device_info(void)
 {
 	struct vfioiommu_device_info i = { .size = sizeof(i) };
 
-	EQ(vfioiommu_device_get_info(NULL, &i), -EINVAL);
-	EQ(vfioiommu_device_get_info(W.dev, NULL), -EINVAL);
+	EQ(vfioiommu_device_info(NULL, &i), -EINVAL);
+	EQ(vfioiommu_device_info(W.dev, NULL), -EINVAL);
 	i.size = 15;
-	EQ(vfioiommu_device_get_info(W.dev, &i), -EINVAL);
+	EQ(vfioiommu_device_info(W.dev, &i), -EINVAL);
 }
 
-static void r_region_get_info(void)
+static void r_region_info(void)
 {
 	struct vfioiommu_region_info i = { .size = sizeof(i) };
 
-	EQ(vfioiommu_region_get_info(NULL, 0, &i), -EINVAL);
-	EQ(vfioiommu_region_get_info(W.dev, 0, NULL), -EINVAL);
-	EQ(vfioiommu_region_get_info(W.dev, 9, &i), -EINVAL); /* e1000e: 9 regions */
-	EQ(vfioiommu_region_get_info(W.dev, UINT32_MAX, &i), -EINVAL);
+	EQ(vfioiommu_region_info(NULL, 0, &i), -EINVAL);
+	EQ(vfioiommu_region_info(W.dev, 0, NULL), -EINVAL);
+	EQ(vfioiommu_region_info(W.dev, 9, &i), -EINVAL); /* e1000e: 9 regions */
+	EQ(vfioiommu_region_info(W.dev, UINT32_MAX, &i), -EINVAL);
 	i.size = 4;
-	EQ(vfioiommu_region_get_info(W.dev, 0, &i), -EINVAL);
+	EQ(vfioiommu_region_info(W.dev, 0, &i), -EINVAL);
 }
 
 static void r_region_areas(void)
@@ -1755,16 +1769,16 @@ static void r_region_munmap(void)
 	EQ(vfioiommu_region_munmap(W.dev3, W.bar0), -ENOENT);
 }
 
-static void r_irq_get_info(void)
+static void r_irq_info(void)
 {
 	struct vfioiommu_irq_info i = { .size = sizeof(i) };
 
-	EQ(vfioiommu_irq_get_info(NULL, 0, &i), -EINVAL);
-	EQ(vfioiommu_irq_get_info(W.dev, 0, NULL), -EINVAL);
-	EQ(vfioiommu_irq_get_info(W.dev, 5, &i), -EINVAL);
-	EQ(vfioiommu_irq_get_info(W.dev, UINT32_MAX, &i), -EINVAL);
+	EQ(vfioiommu_irq_info(NULL, 0, &i), -EINVAL);
+	EQ(vfioiommu_irq_info(W.dev, 0, NULL), -EINVAL);
+	EQ(vfioiommu_irq_info(W.dev, 5, &i), -EINVAL);
+	EQ(vfioiommu_irq_info(W.dev, UINT32_MAX, &i), -EINVAL);
 	i.size = 2;
-	EQ(vfioiommu_irq_get_info(W.dev, 0, &i), -EINVAL);
+	EQ(vfioiommu_irq_info(W.dev, 0, &i), -EINVAL);
 }
 
 static void r_irq_set_eventfds(void)
@@ -1860,12 +1874,12 @@ static void r_device_hot_reset(void)
 	EQ(vfioiommu_device_hot_reset(W.dev), -EOPNOTSUPP);
 }
 
-static void r_pci_get_ids(void)
+static void r_pci_ids(void)
 {
 	struct vfioiommu_pci_ids ids;
 
-	EQ(vfioiommu_pci_get_ids(NULL, &ids), -EINVAL);
-	EQ(vfioiommu_pci_get_ids(W.dev, NULL), -EINVAL);
+	EQ(vfioiommu_pci_ids(NULL, &ids), -EINVAL);
+	EQ(vfioiommu_pci_ids(W.dev, NULL), -EINVAL);
 }
 
 static void cfg_rows(bool write)
@@ -2270,8 +2284,8 @@ static const struct row {
 	ROW(iova_list_subtract, 0), ROW(iova_list_equal, 0), ROW(iova_list_contains, 0), ROW(iova_list_find, 0),
 	ROW(iova_list_first_fit, 0), ROW(ctx_iova_ranges, 0),
 	/* alloc.h */
-	ROW(iova_alloc_new, 0), ROW(iova_alloc_free, 0), ROW(iova_alloc_get, 0), ROW(iova_alloc_reserve, 0),
-	ROW(iova_alloc_put, 0), ROW(iova_alloc_stats, 0), ROW(iova_alloc_live, 0), ROW(iova_alloc_bytes_free, 0),
+	ROW(iova_pool_new, 0), ROW(iova_pool_free, 0), ROW(iova_pool_alloc, 0), ROW(iova_pool_reserve, 0),
+	ROW(iova_pool_release, 0), ROW(iova_pool_stats, 0), ROW(iova_pool_live, 0), ROW(iova_pool_bytes_available, 0),
 	/* resv.h */
 	ROW(resv_type_name, 0), ROW(resv_set_new, 0), ROW(resv_set_free, 0), ROW(resv_set_count, 0),
 	ROW(resv_set_get, 0), ROW(resv_set_merge, 0), ROW(resv_parse, 0), ROW(resv_read_group, 0),
@@ -2300,13 +2314,13 @@ static const struct row {
 	ROW(fault_pump_run, 0), ROW(fault_pump_respond, 0), ROW(fault_pump_outstanding, 0),
 	ROW(fault_pump_respond_record, 0), ROW(vevent_pump_new, 0), ROW(vevent_pump_stats, 0),
 	/* device.h */
-	ROW(device_get_info, 0), ROW(region_get_info, 0), ROW(region_areas, 0), ROW(region_type_name, 0),
+	ROW(device_info, 0), ROW(region_info, 0), ROW(region_areas, 0), ROW(region_type_name, 0),
 	ROW(region_subtype_name, 0), ROW(pci_region_name, 0), ROW(region_read, 0), ROW(region_write, 0),
-	ROW(region_mmap, 0), ROW(region_munmap, 0), ROW(irq_get_info, 0), ROW(irq_set_eventfds, 0),
+	ROW(region_mmap, 0), ROW(region_munmap, 0), ROW(irq_info, 0), ROW(irq_set_eventfds, 0),
 	ROW(irq_enable, 0), ROW(irq_eventfd, 0), ROW(irq_trigger, 0), ROW(irq_mask, 0), ROW(irq_unmask, 0),
 	ROW(irq_disable, 0), ROW(device_request_eventfd, 0), ROW(device_reset, 0),
 	ROW(device_hot_reset_info, 0), ROW(reset_info_free, 0), ROW(device_hot_reset, 0),
-	ROW(pci_get_ids, 0), ROW(pci_config_read, 0), ROW(pci_config_write, 0), ROW(pci_find_cap, 0),
+	ROW(pci_ids, 0), ROW(pci_config_read, 0), ROW(pci_config_write, 0), ROW(pci_find_cap, 0),
 	ROW(pci_find_ext_cap, 0), ROW(pci_map_bar, 0),
 	/* hotplug.h */
 	ROW(hotplug_new, 0), ROW(hotplug_destroy, 0), ROW(hotplug_fd, 0), ROW(hotplug_dispatch, 0),

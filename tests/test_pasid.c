@@ -30,7 +30,7 @@ static vfioiommu_pasid_space *space(unsigned int w, uint32_t flags, uint32_t lo,
 	struct vfioiommu_pasid_space_opts o = { .size = sizeof(o), .flags = flags, .reserved_lo = lo, .reserved_hi = hi };
 	vfioiommu_pasid_space *sp = NULL;
 
-	assert_int_equal(vfioiommu_pasid_space_new(&sp, w, &o), 0);
+	assert_int_equal(vfioiommu_pasid_space_new(w, &o, &sp), 0);
 	assert_non_null(sp);
 	return sp;
 }
@@ -106,25 +106,25 @@ static void test_bad_input(void **state)
 	vfioiommu_pasid_handle h = 77;
 	uint32_t a, b;
 
-	assert_int_equal(vfioiommu_pasid_space_new(NULL, 8, NULL), -EINVAL);
-	assert_int_equal(vfioiommu_pasid_space_new(&sp, 0, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_pasid_space_new(8, NULL, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_pasid_space_new(0, NULL, &sp), -EINVAL);
 	assert_null(sp);
-	assert_int_equal(vfioiommu_pasid_space_new(&sp, 21, NULL), -EINVAL);
-	assert_int_equal(vfioiommu_pasid_space_new(&sp, 64, NULL), -EINVAL);
-	assert_int_equal(vfioiommu_pasid_space_new(&sp, UINT32_MAX, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_pasid_space_new(21, NULL, &sp), -EINVAL);
+	assert_int_equal(vfioiommu_pasid_space_new(64, NULL, &sp), -EINVAL);
+	assert_int_equal(vfioiommu_pasid_space_new(UINT32_MAX, NULL, &sp), -EINVAL);
 	o.size = 8;
-	assert_int_equal(vfioiommu_pasid_space_new(&sp, 8, &o), -EINVAL);
+	assert_int_equal(vfioiommu_pasid_space_new(8, &o, &sp), -EINVAL);
 	o.size = sizeof(o);
 	o.flags = 1u << 7;
-	assert_int_equal(vfioiommu_pasid_space_new(&sp, 8, &o), -EINVAL);
+	assert_int_equal(vfioiommu_pasid_space_new(8, &o, &sp), -EINVAL);
 	o.flags = VFIOIOMMU_PASID_SPACE_RESERVE;
 	o.reserved_lo = 9;
 	o.reserved_hi = 8;
-	assert_int_equal(vfioiommu_pasid_space_new(&sp, 8, &o), -EINVAL);
+	assert_int_equal(vfioiommu_pasid_space_new(8, &o, &sp), -EINVAL);
 	/* nothing left: a 1-bit space without PASID 0 and with 1 reserved */
 	o.reserved_lo = 1;
 	o.reserved_hi = 1;
-	assert_int_equal(vfioiommu_pasid_space_new(&sp, 1, &o), -EINVAL);
+	assert_int_equal(vfioiommu_pasid_space_new(1, &o, &sp), -EINVAL);
 	assert_null(sp);
 
 	assert_int_equal(vfioiommu_pasid_set_new(NULL, 0, &s), -EINVAL);
@@ -166,10 +166,10 @@ static void test_opts_null_and_bigger(void **state)
 	vfioiommu_pasid_space *sp;
 	vfioiommu_pasid_set *s;
 
-	assert_int_equal(vfioiommu_pasid_space_new(&sp, 20, NULL), 0);
+	assert_int_equal(vfioiommu_pasid_space_new(20, NULL, &sp), 0);
 	expect_usage(sp, 0, (1u << 20) - 1);
 	vfioiommu_pasid_space_free(sp);
-	assert_int_equal(vfioiommu_pasid_space_new(&sp, 1, &big.o), 0);
+	assert_int_equal(vfioiommu_pasid_space_new(1, &big.o, &sp), 0);
 	s = set(sp, 0);
 	assert_int_equal(take(s, NULL), 0);
 	assert_int_equal(take(s, NULL), 1);
@@ -754,20 +754,20 @@ static void test_space_for_device(void **state)
 	struct vfioiommu_pasid_space_opts bad = { .size = sizeof(bad), .flags = 1u << 9 };
 	vfioiommu_pasid_space *sp = (void *)1;
 
-	assert_int_equal(vfioiommu_pasid_space_for_device(&sp, d20, NULL), 0);
+	assert_int_equal(vfioiommu_pasid_space_for_device(d20, NULL, &sp), 0);
 	assert_int_equal(vfioiommu_pasid_space_width(sp), 20);
 	vfioiommu_pasid_space_free(sp);
 	/* the device is narrower than the IOMMU */
-	assert_int_equal(vfioiommu_pasid_space_for_device(&sp, d8, NULL), 0);
+	assert_int_equal(vfioiommu_pasid_space_for_device(d8, NULL, &sp), 0);
 	assert_int_equal(vfioiommu_pasid_space_width(sp), 8);
 	vfioiommu_pasid_space_free(sp);
-	assert_int_equal(vfioiommu_pasid_space_for_device(&sp, d0, NULL), -EOPNOTSUPP);
+	assert_int_equal(vfioiommu_pasid_space_for_device(d0, NULL, &sp), -EOPNOTSUPP);
 	assert_null(sp);
 	th_assert_msg(vfioiommu_strerror(ctx), DEV_NOPASID, "device has no PASID", "max_pasid_log2 0", NULL);
-	assert_int_equal(vfioiommu_pasid_space_for_device(&sp, d20, &bad), -EINVAL);
+	assert_int_equal(vfioiommu_pasid_space_for_device(d20, &bad, &sp), -EINVAL);
 	th_assert_msg(vfioiommu_strerror(ctx), "bad options", NULL);
-	assert_int_equal(vfioiommu_pasid_space_for_device(NULL, d20, NULL), -EINVAL);
-	assert_int_equal(vfioiommu_pasid_space_for_device(&sp, NULL, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_pasid_space_for_device(d20, NULL, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_pasid_space_for_device(NULL, NULL, &sp), -EINVAL);
 	vfioiommu_ctx_destroy(ctx);
 	vfioiommu_mock_destroy(m);
 
@@ -776,7 +776,7 @@ static void test_space_for_device(void **state)
 	assert_int_equal(vfioiommu_mock_set_pasid_width(m, 10), 0);
 	ctx = th_ctx(m, VFIOIOMMU_MODE_IOMMUFD);
 	d20 = open_dev(ctx, DEV_PASID);
-	assert_int_equal(vfioiommu_pasid_space_for_device(&sp, d20, NULL), 0);
+	assert_int_equal(vfioiommu_pasid_space_for_device(d20, NULL, &sp), 0);
 	assert_int_equal(vfioiommu_pasid_space_width(sp), 10);
 	vfioiommu_pasid_space_free(sp);
 	vfioiommu_ctx_destroy(ctx);
@@ -787,7 +787,7 @@ static void test_space_for_device(void **state)
 	assert_int_equal(vfioiommu_mock_set_feature(m, VFIOIOMMU_MOCK_PASID_ATTACH, false), 0);
 	ctx = th_ctx(m, VFIOIOMMU_MODE_IOMMUFD);
 	d0 = open_dev(ctx, DEV_NOPASID);
-	assert_int_equal(vfioiommu_pasid_space_for_device(&sp, d0, NULL), -EOPNOTSUPP);
+	assert_int_equal(vfioiommu_pasid_space_for_device(d0, NULL, &sp), -EOPNOTSUPP);
 	th_assert_msg(vfioiommu_strerror(ctx), "kernel has no PASID attach", "before 6.15", NULL);
 	vfioiommu_ctx_destroy(ctx);
 	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
@@ -805,7 +805,7 @@ static void test_container_backend(void **state)
 	uint32_t pt = 77;
 
 	assert_int_equal(vfioiommu_pasid_alloc(s, &h), 0);
-	assert_int_equal(vfioiommu_pasid_space_for_device(&out, dev, NULL), -EOPNOTSUPP);
+	assert_int_equal(vfioiommu_pasid_space_for_device(dev, NULL, &out), -EOPNOTSUPP);
 	th_assert_msg(vfioiommu_strerror(ctx), "VFIO container", "no PASID support", "iommufd", NULL);
 	assert_null(out);
 	assert_int_equal(vfioiommu_hwpt_alloc_pasid(dev, &pt), -EOPNOTSUPP);
@@ -838,7 +838,7 @@ static int flow_body(vfioiommu_mock *m, void *arg)
 	int rc;
 
 	if ((rc = vfioiommu_device_open(ctx, DEV_PASID, &dev)) < 0 ||
-	    (rc = vfioiommu_pasid_space_for_device(&sp, dev, NULL)) < 0 ||
+	    (rc = vfioiommu_pasid_space_for_device(dev, NULL, &sp)) < 0 ||
 	    (rc = vfioiommu_pasid_set_new(sp, 4, &s)) < 0 ||
 	    (rc = vfioiommu_pasid_alloc(s, &h1)) < 0 ||
 	    (rc = vfioiommu_pasid_alloc_value(s, (1u << 20) - 1, &h2)) < 0 ||

@@ -28,7 +28,7 @@ static void ids_and_config(void **state)
 
 	(void)state;
 	df_open(&e, df_host, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
-	assert_int_equal(vfioiommu_pci_get_ids(e.dev, &ids), 0);
+	assert_int_equal(vfioiommu_pci_ids(e.dev, &ids), 0);
 	assert_int_equal(ids.vendor, 0x8086);
 	assert_int_equal(ids.device, 0x10d3);
 	assert_int_equal(ids.class_code, 0x020000);
@@ -49,12 +49,12 @@ static void ids_and_config(void **state)
 	assert_int_equal(vfioiommu_pci_config_write(e.dev, 0, 8, 0), -EINVAL);
 	assert_int_equal(vfioiommu_pci_config_read(e.dev, 0xffe, 4, &v), -EINVAL);
 	assert_int_equal(vfioiommu_pci_config_read(NULL, 0, 4, &v), -EINVAL);
-	assert_int_equal(vfioiommu_pci_get_ids(e.dev, NULL), -EINVAL);
-	assert_int_equal(vfioiommu_pci_get_ids(NULL, &ids), -EINVAL);
+	assert_int_equal(vfioiommu_pci_ids(e.dev, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_pci_ids(NULL, &ids), -EINVAL);
 	df_close(&e);
 
 	df_open(&e, df_host, VFIOIOMMU_MODE_IOMMUFD, "0000:03:00.0");
-	assert_int_equal(vfioiommu_pci_get_ids(e.dev, &ids), 0);
+	assert_int_equal(vfioiommu_pci_ids(e.dev, &ids), 0);
 	assert_int_equal(ids.vendor, 0x1b36);
 	assert_int_equal(ids.class_code, 0x010802);
 	df_close(&e);
@@ -206,7 +206,7 @@ static int sweep_body(vfioiommu_ctx *ctx)
 
 	rc = vfioiommu_device_open(ctx, "0000:00:03.0", &dev);
 	if (rc == 0)
-		rc = vfioiommu_pci_get_ids(dev, &ids);
+		rc = vfioiommu_pci_ids(dev, &ids);
 	if (rc == 0)
 		rc = vfioiommu_pci_find_cap(dev, 0x11, 0, &off);
 	if (rc == 0)

@@ -108,7 +108,7 @@ static void test_flow(void **state)
 	vfioiommu_ring *ring;
 	vfioiommu_fault_pump *p;
 	const struct vfioiommu_fault *v[8];
-	struct vfioiommu_ring_stats st;
+	struct vfioiommu_ring_stats st = { .size = sizeof(st) };
 
 	penv_up(&e);
 	ctx = pf_ctx(e.d);

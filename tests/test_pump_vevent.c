@@ -177,7 +177,7 @@ static void test_bad_args(void **state)
 	vfioiommu_ctx *ctx;
 	vfioiommu_ring *ring;
 	vfioiommu_fault_pump *p = (void *)1;
-	struct vfioiommu_vevent_stats st;
+	struct vfioiommu_vevent_stats st = { .size = sizeof(st) };
 
 	venv_up(&e, 8);
 	ctx = pf_ctx(e.d);
@@ -213,8 +213,8 @@ static void test_flow_and_lost(void **state)
 	vfioiommu_ring *ring;
 	vfioiommu_fault_pump *p;
 	const struct vfioiommu_fault *v[8];
-	struct vfioiommu_vevent_stats st;
-	struct vfioiommu_ring_stats rs;
+	struct vfioiommu_vevent_stats st = { .size = sizeof(st) };
+	struct vfioiommu_ring_stats rs = { .size = sizeof(rs) };
 
 	venv_up(&e, 3);
 	ctx = pf_ctx(e.d);
@@ -326,7 +326,7 @@ static void test_gaps_and_wrap(void **state)
 	vfioiommu_ring *ring;
 	vfioiommu_fault_pump *p;
 	const struct vfioiommu_fault *v[16];
-	struct vfioiommu_vevent_stats st;
+	struct vfioiommu_vevent_stats st = { .size = sizeof(st) };
 
 	script_len = 0;
 	s_ev(INT_MAX - 1, 1);

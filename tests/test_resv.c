@@ -196,7 +196,7 @@ static void test_set_new_rules(void **state)
 	vfioiommu_resv_set *s = NULL;
 	struct vfioiommu_resv_region r;
 
-	assert_int_equal(vfioiommu_resv_set_new(&s, in, sizeof(in) / sizeof(in[0])), 0);
+	assert_int_equal(vfioiommu_resv_set_new(in, sizeof(in) / sizeof(in[0]), &s), 0);
 	assert_int_equal(vfioiommu_resv_set_count(s), 7);
 	expect_region(s, 0, 0x100, 0x2ff, VFIOIOMMU_RESV_DIRECT, 1);
 	expect_region(s, 1, 0x100, 0x1ff, VFIOIOMMU_RESV_DIRECT, 2);
@@ -216,14 +216,14 @@ static void test_set_new_bad(void **state)
 	struct vfioiommu_resv_region r = { 5, 4, VFIOIOMMU_RESV_MSI, 0 };
 	vfioiommu_resv_set *s = (void *)1;
 
-	assert_int_equal(vfioiommu_resv_set_new(&s, &r, 1), -EINVAL);
+	assert_int_equal(vfioiommu_resv_set_new(&r, 1, &s), -EINVAL);
 	assert_null(s);
 	r.last = 5;
 	r.type = (enum vfioiommu_resv_type)9;
-	assert_int_equal(vfioiommu_resv_set_new(&s, &r, 1), -EINVAL);
-	assert_int_equal(vfioiommu_resv_set_new(&s, NULL, 1), -EINVAL);
-	assert_int_equal(vfioiommu_resv_set_new(NULL, &r, 0), -EINVAL);
-	assert_int_equal(vfioiommu_resv_set_new(&s, NULL, 0), 0);
+	assert_int_equal(vfioiommu_resv_set_new(&r, 1, &s), -EINVAL);
+	assert_int_equal(vfioiommu_resv_set_new(NULL, 1, &s), -EINVAL);
+	assert_int_equal(vfioiommu_resv_set_new(&r, 0, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_resv_set_new(NULL, 0, &s), 0);
 	assert_int_equal(vfioiommu_resv_set_count(s), 0);
 	vfioiommu_resv_set_free(s);
 	vfioiommu_resv_set_free(NULL);
@@ -238,18 +238,18 @@ static void test_set_merge_groups(void **state)
 	const vfioiommu_resv_set *both[] = { a, NULL, b, a };
 	vfioiommu_resv_set *m = NULL;
 
-	assert_int_equal(vfioiommu_resv_set_merge(&m, both, 4), 0);
+	assert_int_equal(vfioiommu_resv_set_merge(both, 4, &m), 0);
 	/* a twice: its copies are the same type and group, so they merge */
 	assert_int_equal(vfioiommu_resv_set_count(m), 3);
 	expect_region(m, 0, 0x7d000000, 0x7d0fffff, VFIOIOMMU_RESV_DIRECT, 6);
 	expect_region(m, 1, 0xfee00000, 0xfeefffff, VFIOIOMMU_RESV_MSI, 3);
 	expect_region(m, 2, 0xfee00000, 0xfeefffff, VFIOIOMMU_RESV_MSI, 6);
 	vfioiommu_resv_set_free(m);
-	assert_int_equal(vfioiommu_resv_set_merge(&m, NULL, 0), 0);
+	assert_int_equal(vfioiommu_resv_set_merge(NULL, 0, &m), 0);
 	assert_int_equal(vfioiommu_resv_set_count(m), 0);
 	vfioiommu_resv_set_free(m);
-	assert_int_equal(vfioiommu_resv_set_merge(&m, NULL, 1), -EINVAL);
-	assert_int_equal(vfioiommu_resv_set_merge(NULL, both, 1), -EINVAL);
+	assert_int_equal(vfioiommu_resv_set_merge(NULL, 1, &m), -EINVAL);
+	assert_int_equal(vfioiommu_resv_set_merge(both, 1, NULL), -EINVAL);
 	vfioiommu_resv_set_free(a);
 	vfioiommu_resv_set_free(b);
 }
@@ -348,7 +348,7 @@ static void usable_property(uint64_t base)
 				for (unsigned int k = st; k <= la; k++)
 					usable[k] = false;
 		}
-		assert_int_equal(vfioiommu_resv_set_new(&s, r, n), 0);
+		assert_int_equal(vfioiommu_resv_set_new(r, n, &s), 0);
 		assert_int_equal(vfioiommu_resv_usable(s, base + as, base + al, &u), 0);
 		for (unsigned int k = 0; k < U; k++) {
 			long idx = vfioiommu_iova_list_find(u, base + k, NULL);
@@ -430,7 +430,7 @@ static void test_set_large_matches_reference(void **state)
 		}
 		memcpy(ref, in, n * sizeof(in[0]));
 		m = ref_normalize(ref, n);
-		assert_int_equal(vfioiommu_resv_set_new(&s, in, n), 0);
+		assert_int_equal(vfioiommu_resv_set_new(in, n, &s), 0);
 		assert_int_equal(vfioiommu_resv_set_count(s), m);
 		for (size_t i = 0; i < m; i++)
 			expect_region(s, i, ref[i].start, ref[i].last, ref[i].type, ref[i].group);
@@ -607,7 +607,7 @@ static void test_merge_usable_property(void **state)
 		memcpy(ref, in, n * sizeof(in[0]));
 		m = ref_normalize(ref, n);
 
-		assert_int_equal(vfioiommu_resv_set_new(&s, in, n), 0);
+		assert_int_equal(vfioiommu_resv_set_new(in, n, &s), 0);
 		expect_set(s, ref, m, "set_new", iter);
 
 		for (size_t i = 0; i < n;) {
@@ -618,11 +618,11 @@ static void test_merge_usable_property(void **state)
 			if (rnd() % 8 == 0) { /* NULL and empty sets count as empty */
 				parts[nparts] = NULL;
 				if (rnd() % 2)
-					assert_int_equal(vfioiommu_resv_set_new(&parts[nparts], NULL, 0), 0);
+					assert_int_equal(vfioiommu_resv_set_new(NULL, 0, &parts[nparts]), 0);
 				nparts++;
 			}
 			memcpy(piece, in + i, len * sizeof(in[0]));
-			assert_int_equal(vfioiommu_resv_set_new(&parts[nparts], piece, len), 0);
+			assert_int_equal(vfioiommu_resv_set_new(piece, len, &parts[nparts]), 0);
 			nparts++;
 			i += len;
 		}
@@ -632,7 +632,7 @@ static void test_merge_usable_property(void **state)
 			parts[i - 1] = parts[j];
 			parts[j] = t;
 		}
-		assert_int_equal(vfioiommu_resv_set_merge(&merged, (const vfioiommu_resv_set *const *)parts, nparts), 0);
+		assert_int_equal(vfioiommu_resv_set_merge((const vfioiommu_resv_set *const *)parts, nparts, &merged), 0);
 		expect_set(merged, ref, m, one_big ? "set_merge, one big set" : "set_merge", iter);
 
 		for (int a = 0; a < 3; a++) {
@@ -672,7 +672,7 @@ static void test_compare(void **state)
 	vfioiommu_resv_set *right = parse_ok("0x0 0xffffff direct-relaxable\n0xfee00000 0xfeefffff msi\n", 7);
 	vfioiommu_iova_list *k = NULL, *pw = NULL, *pr = NULL, *op = NULL, *ok = NULL;
 
-	assert_int_equal(vfioiommu_iova_list_new(&k, kernel_r, 2, VFIOIOMMU_IOVA_SRC_TYPE1_CAP), 0);
+	assert_int_equal(vfioiommu_iova_list_new(kernel_r, 2, VFIOIOMMU_IOVA_SRC_TYPE1_CAP, &k), 0);
 	assert_int_equal(vfioiommu_resv_usable(wrong, 0, 0x7fffffffff, &pw), 0);
 	assert_int_equal(vfioiommu_resv_usable(right, 0, 0x7fffffffff, &pr), 0);
 

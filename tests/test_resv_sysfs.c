@@ -404,7 +404,7 @@ static vfioiommu_ctx *tree_ctx(void)
 	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .sysfs_root = root };
 	vfioiommu_ctx *ctx = NULL;
 
-	assert_int_equal(vfioiommu_ctx_new(&ctx, &o), 0);
+	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), 0);
 	return ctx;
 }
 

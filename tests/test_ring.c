@@ -114,7 +114,7 @@ static void test_bad_args(void **state)
 	const struct vfioiommu_fault *f;
 	const struct vfioiommu_fault *v[2];
 	struct vfioiommu_fault rec = rec_seq(1);
-	struct vfioiommu_ring_stats st;
+	struct vfioiommu_ring_stats st = { .size = sizeof(st) };
 
 	assert_int_equal(vfioiommu_ring_attach(NULL, b.len, 0, &r), -EINVAL);
 	assert_null(r);
@@ -244,7 +244,7 @@ static void test_full_overflow_lost(void **state)
 	struct buf b = mkbuf(8, 0);
 	vfioiommu_ring *r = attach_at(&b, 100);
 	struct vfioiommu_fault in[12], out[8];
-	struct vfioiommu_ring_stats st;
+	struct vfioiommu_ring_stats st = { .size = sizeof(st) };
 
 	for (uint32_t i = 0; i < 12; i++)
 		in[i] = rec_seq(i);
@@ -357,7 +357,7 @@ static void test_wrap_1023_zone(void **state)
 	vfioiommu_ring *r = attach_at(&b, 0xfffffff6u); /* 2^32 - 10 */
 	struct vfioiommu_fault in[12], out[1023];
 	const struct vfioiommu_fault *f;
-	struct vfioiommu_ring_stats st;
+	struct vfioiommu_ring_stats st = { .size = sizeof(st) };
 
 	for (uint32_t i = 0; i < 12; i++)
 		in[i] = rec_seq(i);
@@ -419,7 +419,7 @@ static void test_reserve_commit(void **state)
 	struct vfioiommu_fault *w[10], in[1];
 	const struct vfioiommu_fault *v[8];
 	struct vfioiommu_fault out[10];
-	struct vfioiommu_ring_stats st;
+	struct vfioiommu_ring_stats st = { .size = sizeof(st) };
 
 	assert_int_equal(vfioiommu_ring_reserve(NULL, w, 1), -EINVAL);
 	assert_int_equal(vfioiommu_ring_reserve(r, NULL, 1), -EINVAL);
@@ -494,7 +494,7 @@ static void test_reserve_after_lost(void **state)
 	struct buf b = mkbuf(4, 0);
 	vfioiommu_ring *r = attach_at(&b, 50);
 	struct vfioiommu_fault in[6], out[8], *w[4];
-	struct vfioiommu_ring_stats st;
+	struct vfioiommu_ring_stats st = { .size = sizeof(st) };
 
 	for (uint32_t i = 0; i < 6; i++)
 		in[i] = rec_seq(i);

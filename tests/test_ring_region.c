@@ -93,7 +93,7 @@ static int sweep_body(vfioiommu_mock *m, void *arg)
 	int rc;
 
 	(void)arg;
-	rc = vfioiommu_ctx_new(&ctx, &o);
+	rc = vfioiommu_ctx_new(&o, &ctx);
 	if (rc == 0)
 		rc = vfioiommu_device_open(ctx, IGD, &dev);
 	if (rc == 0) {
@@ -167,7 +167,7 @@ static void flow_one(enum vfioiommu_mode mode, const char *bdf)
 {
 	const struct vfioiommu_fault *recs[64], *rec;
 	struct vfioiommu_fault copies[32];
-	struct vfioiommu_ring_stats st;
+	struct vfioiommu_ring_stats st = { .size = sizeof(st) };
 	uint32_t sent = 0, got = 0, round = 0;
 	const uint32_t total = RING_RECS * 5 + 77;
 	unsigned int n;
@@ -541,7 +541,7 @@ static int fsweep_body(vfioiommu_mock *m, void *arg)
 	struct vfioiommu_fault f[4];
 	int rc;
 
-	rc = vfioiommu_ctx_new(&ctx, &o);
+	rc = vfioiommu_ctx_new(&o, &ctx);
 	if (rc == 0)
 		rc = vfioiommu_device_open(ctx, FIGD, &dev);
 	if (rc == 0) {

@@ -33,6 +33,7 @@
 #include "helpers.h"
 #include <vfioiommu/dma.h>
 #include <vfioiommu/fault.h>
+#include <vfioiommu/ring.h>
 #include <vfioiommu/pasid.h>
 #include <vfioiommu/mock.h>
 
@@ -383,7 +384,7 @@ static void *state_reader(void *arg)
 
 	while (!atomic_load(&rd->stop)) {
 		vfioiommu_iova_list *l = NULL;
-		struct vfioiommu_dma_stats st;
+		struct vfioiommu_dma_stats st = { .size = sizeof(st) };
 		const char *msg;
 
 		if (vfioiommu_ctx_iova_ranges(rd->ctx, &l) != 0 || vfioiommu_iova_list_count(l) == 0)
@@ -423,7 +424,7 @@ static void run_stress(enum vfioiommu_mode mode)
 	struct reader rd = { .ctx = ctx };
 	pthread_t t[DMA_THREADS + PASID_THREADS + RACE_THREADS + 3];
 	unsigned int nt = 0;
-	struct vfioiommu_dma_stats st;
+	struct vfioiommu_dma_stats st = { .size = sizeof(st) };
 	char *buf;
 	size_t buflen = (size_t)(DMA_THREADS + 1) * 64 * PG;
 	uint32_t in_use = 1, avail = 0;
@@ -437,7 +438,7 @@ static void run_stress(enum vfioiommu_mode mode)
 
 	if (vfioiommu_device_open(ctx, "0000:00:03.0", &dev) < 0)
 		fail_msg("%s", vfioiommu_strerror(ctx));
-	assert_int_equal(vfioiommu_pasid_space_new(&space, PASID_WIDTH, NULL), 0);
+	assert_int_equal(vfioiommu_pasid_space_new(PASID_WIDTH, NULL, &space), 0);
 	assert_int_equal(vfioiommu_ring_create(ctx, 64, &ring), 0);
 	rw.ring = ring;
 
@@ -484,7 +485,7 @@ static void run_stress(enum vfioiommu_mode mode)
 	assert_int_equal(avail, (1u << PASID_WIDTH) - 1);
 	assert_int_equal(atomic_load(&rw.consumed), rw.total);
 	{
-		struct vfioiommu_ring_stats rs;
+		struct vfioiommu_ring_stats rs = { .size = sizeof(rs) };
 		assert_int_equal(vfioiommu_ring_stats(ring, &rs), 0);
 		assert_int_equal(rs.produced, rw.total);
 		assert_int_equal(rs.consumed, rw.total);

@@ -221,7 +221,7 @@ static int collect(vfioiommu_ctx *ctx, struct host *h)
 		return -ENOMEM;
 	for (size_t i = 0; i < h->ngroups; i++)
 		sets[i] = h->groups[i].resv;
-	rc = vfioiommu_resv_set_merge(&all, sets, h->ngroups);
+	rc = vfioiommu_resv_set_merge(sets, h->ngroups, &all);
 	if (rc == 0)
 		rc = vfioiommu_resv_usable(all, h->ap_start, h->ap_last, &h->usable_all);
 	vfioiommu_resv_set_free(all);
@@ -573,7 +573,7 @@ int main(int argc, char **argv)
 		o.sysfs_root = root;
 		h.where = root;
 	}
-	if ((rc = vfioiommu_ctx_new(&ctx, &o)) < 0) {
+	if ((rc = vfioiommu_ctx_new(&o, &ctx)) < 0) {
 		fprintf(stderr, "vfioiommu-diag: cannot create a context: %s\n", strerror(-rc));
 		vfioiommu_mock_destroy(mock);
 		return 1;

@@ -10,7 +10,7 @@
  * inward to that granularity when the allocator is built, so a usable range
  * that starts or ends mid-page loses the partial page.
  *
- * Placement (vfioiommu_iova_alloc_get()): with an alignment no larger than
+ * Placement (vfioiommu_iova_pool_alloc()): with an alignment no larger than
  * @p min_align, the lowest free IOVA where the block fits.  With a larger
  * alignment A, the block goes into the lowest-addressed free extent of at
  * least size + A - min_align bytes (which is sure to hold it whatever its own
@@ -24,21 +24,21 @@
  * exception is the last-resort search of a large-alignment get described
  * above, which may visit every free extent shorter than size + A - min_align.
  * Memory: about 48 bytes per free extent and 32-64 per live block, kept at
- * the high-water mark until vfioiommu_iova_alloc_free().
+ * the high-water mark until vfioiommu_iova_pool_free().
  *
  * Thread safety: every function may be called concurrently on the same
- * allocator (one mutex per allocator), except vfioiommu_iova_alloc_free(),
+ * allocator (one mutex per allocator), except vfioiommu_iova_pool_free(),
  * which must be the last call.
  *
  * @code
- *   vfioiommu_iova_alloc *a;
+ *   vfioiommu_iova_pool *a;
  *   uint64_t iova;
- *   if (vfioiommu_iova_alloc_new(&a, usable, 4096) == 0) {
- *       if (vfioiommu_iova_alloc_get(a, len, 0, 0, UINT64_MAX, &iova) == 0) {
+ *   if (vfioiommu_iova_pool_new(usable, 4096, &a) == 0) {
+ *       if (vfioiommu_iova_pool_alloc(a, len, 0, 0, UINT64_MAX, &iova) == 0) {
  *           ... map [iova, iova + len) ...
- *           vfioiommu_iova_alloc_put(a, iova, len);
+ *           vfioiommu_iova_pool_release(a, iova, len);
  *       }
- *       vfioiommu_iova_alloc_free(a);
+ *       vfioiommu_iova_pool_free(a);
  *   }
  * @endcode
  */
@@ -50,7 +50,7 @@
 
 VFIOIOMMU_BEGIN_DECLS
 
-typedef struct vfioiommu_iova_alloc vfioiommu_iova_alloc;
+typedef struct vfioiommu_iova_pool vfioiommu_iova_pool;
 
 /**
  * Build an allocator whose free space is @usable (copied; the list may be
@@ -59,11 +59,11 @@ typedef struct vfioiommu_iova_alloc vfioiommu_iova_alloc;
  * @return 0; -EINVAL (NULL @out or @usable, @min_align 0 or not a power of
  * two); -ENOMEM.  On failure *@out is NULL.
  */
-VFIOIOMMU_API int vfioiommu_iova_alloc_new(vfioiommu_iova_alloc **out,
-	const vfioiommu_iova_list *usable, uint64_t min_align);
+VFIOIOMMU_API int vfioiommu_iova_pool_new(const vfioiommu_iova_list *usable, uint64_t min_align,
+	vfioiommu_iova_pool **out);
 
 /** Free an allocator and every block still allocated.  NULL is accepted. */
-VFIOIOMMU_API void vfioiommu_iova_alloc_free(vfioiommu_iova_alloc *a);
+VFIOIOMMU_API void vfioiommu_iova_pool_free(vfioiommu_iova_pool *a);
 
 /**
  * Allocate @size bytes (rounded up to min_align) at an IOVA aligned to @align,
@@ -73,18 +73,18 @@ VFIOIOMMU_API void vfioiommu_iova_alloc_free(vfioiommu_iova_alloc *a);
  * @size 0 or so large that rounding it up overflows, @align not a power of
  * two, @lo > @hi); -ENOMEM.
  */
-VFIOIOMMU_API int vfioiommu_iova_alloc_get(vfioiommu_iova_alloc *a, uint64_t size, uint64_t align,
+VFIOIOMMU_API int vfioiommu_iova_pool_alloc(vfioiommu_iova_pool *a, uint64_t size, uint64_t align,
 	uint64_t lo, uint64_t hi, uint64_t *iova);
 
 /**
  * Claim the caller-chosen block [@iova, @iova + @size) (size rounded up to
  * min_align), e.g. to mirror an existing mapping.  It is then a live block
- * like any other and is given back with vfioiommu_iova_alloc_put().
+ * like any other and is given back with vfioiommu_iova_pool_release().
  * @return 0; -EINVAL (NULL @a, @size 0 or overflowing, @iova not a multiple
  * of min_align, the block wraps past 2^64-1); -ERANGE some of the block is
  * not in one usable range; -EEXIST it overlaps a live block; -ENOMEM.
  */
-VFIOIOMMU_API int vfioiommu_iova_alloc_reserve(vfioiommu_iova_alloc *a, uint64_t iova, uint64_t size);
+VFIOIOMMU_API int vfioiommu_iova_pool_reserve(vfioiommu_iova_pool *a, uint64_t iova, uint64_t size);
 
 /**
  * Give back the live block that starts at @iova and is @size bytes (rounded
@@ -94,24 +94,26 @@ VFIOIOMMU_API int vfioiommu_iova_alloc_reserve(vfioiommu_iova_alloc *a, uint64_t
  * @return 0; -EINVAL (NULL @a, @size 0 or overflowing); -ENOENT no live
  * block is exactly [@iova, @iova + @size) (nothing is freed).
  */
-VFIOIOMMU_API int vfioiommu_iova_alloc_put(vfioiommu_iova_alloc *a, uint64_t iova, uint64_t size);
+VFIOIOMMU_API int vfioiommu_iova_pool_release(vfioiommu_iova_pool *a, uint64_t iova, uint64_t size);
 
 /** Counters of an allocator, as of one instant. */
-struct vfioiommu_iova_alloc_stats {
+struct vfioiommu_iova_pool_stats {
+	uint32_t size;          /**< in: sizeof(struct vfioiommu_iova_pool_stats) as the caller compiled it */
+	uint32_t reserved;     /**< zero (keeps the counters 8-byte aligned) */
 	uint64_t live;          /**< live blocks (allocated or reserved) */
 	uint64_t bytes_live;    /**< bytes in live blocks (saturates at UINT64_MAX) */
 	uint64_t bytes_free;    /**< bytes free (saturates at UINT64_MAX: only a 2^64-byte space) */
 	uint64_t free_extents;  /**< maximal free extents: a fragmentation measure */
-	uint64_t min_align;     /**< the granularity given to vfioiommu_iova_alloc_new() */
+	uint64_t min_align;     /**< the granularity given to vfioiommu_iova_pool_new() */
 };
 
-/** Read the counters.  @return 0, -EINVAL NULL argument. */
-VFIOIOMMU_API int vfioiommu_iova_alloc_stats(vfioiommu_iova_alloc *a,
-	struct vfioiommu_iova_alloc_stats *out);
+/** Read the counters (set out->size to sizeof(*out) first).  @return 0; -EINVAL NULL or a size too small. */
+VFIOIOMMU_API int vfioiommu_iova_pool_stats(vfioiommu_iova_pool *a,
+	struct vfioiommu_iova_pool_stats *out);
 /** Number of live blocks (0 for NULL). */
-VFIOIOMMU_API size_t vfioiommu_iova_alloc_live(vfioiommu_iova_alloc *a);
+VFIOIOMMU_API size_t vfioiommu_iova_pool_live(vfioiommu_iova_pool *a);
 /** Bytes free, saturating at UINT64_MAX (0 for NULL). */
-VFIOIOMMU_API uint64_t vfioiommu_iova_alloc_bytes_free(vfioiommu_iova_alloc *a);
+VFIOIOMMU_API uint64_t vfioiommu_iova_pool_bytes_available(vfioiommu_iova_pool *a);
 
 VFIOIOMMU_END_DECLS
 

@@ -49,6 +49,8 @@ typedef struct vfioiommu_device vfioiommu_device;
  * kernel) or vfioiommu_mock_door() (the mock kernel).
  */
 typedef struct vfioiommu_door vfioiommu_door;
+/** A fault ring (<vfioiommu/ring.h>): records from a pump, a device fault region or a producer. */
+typedef struct vfioiommu_ring vfioiommu_ring;
 
 /** Log levels, the syslog numbers. */
 enum vfioiommu_log_level {

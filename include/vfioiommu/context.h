@@ -13,7 +13,7 @@
  *   struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = VFIOIOMMU_MODE_AUTO };
  *   vfioiommu_ctx *ctx;
  *   vfioiommu_device *dev;
- *   int rc = vfioiommu_ctx_new(&ctx, &o);
+ *   int rc = vfioiommu_ctx_new(&o, &ctx);
  *   if (rc == 0)
  *       rc = vfioiommu_device_open(ctx, "0000:03:00.0", &dev);
  *   if (rc < 0)
@@ -87,7 +87,7 @@ VFIOIOMMU_API const vfioiommu_door *vfioiommu_door_system(void);
  * @return 0, -EINVAL (NULL @out, bad @opts size or mode), -ENOMEM.
  * On failure *@out is NULL.
  */
-VFIOIOMMU_API int vfioiommu_ctx_new(vfioiommu_ctx **out, const struct vfioiommu_ctx_opts *opts);
+VFIOIOMMU_API int vfioiommu_ctx_new(const struct vfioiommu_ctx_opts *opts, vfioiommu_ctx **out);
 
 /**
  * Close every device, detach every group, destroy every iommufd object and
@@ -115,27 +115,6 @@ VFIOIOMMU_API const char *vfioiommu_strerror(const vfioiommu_ctx *ctx);
  * -EOPNOTSUPP the context uses iommufd; other -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_ctx_add_group(vfioiommu_ctx *ctx, unsigned int group);
-
-/**
- * Open a device by PCI address ("0000:03:00.0") and attach it to the
- * context's address space.  Container mode adds its group first when needed;
- * iommufd mode opens the device's cdev, binds it and attaches it to the IOAS.
- *
- * @return 0; -EINVAL bad @bdf; -ENOENT no such device; -ENODEV not bound to a
- * VFIO driver (the message names the driver); -EBUSY already open;
- * other -errno from the kernel.
- */
-VFIOIOMMU_API int vfioiommu_device_open(vfioiommu_ctx *ctx, const char *bdf, vfioiommu_device **out);
-
-/** Close one device (detach, close its fd).  NULL is accepted. */
-VFIOIOMMU_API void vfioiommu_device_close(vfioiommu_device *dev);
-
-/** The device's PCI address; "" for NULL. */
-VFIOIOMMU_API const char *vfioiommu_device_name(const vfioiommu_device *dev);
-/** The device's IOMMU group number; 0 for NULL. */
-VFIOIOMMU_API unsigned int vfioiommu_device_group(const vfioiommu_device *dev);
-/** The device fd (for ioctls the library does not wrap).  Owned by the library. */
-VFIOIOMMU_API int vfioiommu_device_fd(const vfioiommu_device *dev);
 
 /** The backend in use (NONE before the first group or device). */
 VFIOIOMMU_API enum vfioiommu_backend vfioiommu_ctx_backend(const vfioiommu_ctx *ctx);

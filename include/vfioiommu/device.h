@@ -5,8 +5,8 @@
  * with their capabilities, region I/O and mmap, interrupts, reset, and PCI
  * helpers on top of the config-space region.
  *
- * Devices come from vfioiommu_device_open() (context.h) and work the same on
- * every backend (a device fd from a VFIO group or from the cdev).
+ * Devices come from vfioiommu_device_open() and work the same on every
+ * backend (a device fd from a VFIO group or from the cdev).
  *
  * Everything the kernel answers is checked before use: capability chains are
  * walked with bounds, alignment and loop checks, sparse-mmap areas must lie
@@ -31,6 +31,27 @@ VFIOIOMMU_BEGIN_DECLS
 
 /* ------------------------------------------------------------------ device */
 
+/**
+ * Open a device by PCI address ("0000:03:00.0") and attach it to the
+ * context's address space.  Container mode adds its group first when needed;
+ * iommufd mode opens the device's cdev, binds it and attaches it to the IOAS.
+ *
+ * @return 0; -EINVAL bad @bdf; -ENOENT no such device; -ENODEV not bound to a
+ * VFIO driver (the message names the driver); -EBUSY already open;
+ * other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_device_open(vfioiommu_ctx *ctx, const char *bdf, vfioiommu_device **out);
+
+/** Close one device (detach, close its fd).  NULL is accepted. */
+VFIOIOMMU_API void vfioiommu_device_close(vfioiommu_device *dev);
+
+/** The device's PCI address; "" for NULL. */
+VFIOIOMMU_API const char *vfioiommu_device_name(const vfioiommu_device *dev);
+/** The device's IOMMU group number; 0 for NULL. */
+VFIOIOMMU_API unsigned int vfioiommu_device_group(const vfioiommu_device *dev);
+/** The device fd (for ioctls the library does not wrap).  Owned by the library. */
+VFIOIOMMU_API int vfioiommu_device_fd(const vfioiommu_device *dev);
+
 /** vfioiommu_device_info.flags (the same bit positions as the kernel's). */
 enum vfioiommu_device_flags {
 	VFIOIOMMU_DEVICE_RESET = 1u << 0,    /**< vfioiommu_device_reset() works (FLR or similar) */
@@ -44,13 +65,13 @@ enum vfioiommu_device_flags {
 	VFIOIOMMU_DEVICE_CDX = 1u << 8,
 };
 
-/** What VFIO_DEVICE_GET_INFO says.  Zero it, set size, call vfioiommu_device_get_info(). */
+/** What VFIO_DEVICE_GET_INFO says.  Zero it, set size, call vfioiommu_device_info(). */
 struct vfioiommu_device_info {
 	/** in: sizeof(struct vfioiommu_device_info) as the caller compiled it */
 	uint32_t size;
 	/** enum vfioiommu_device_flags */
 	uint32_t flags;
-	/** Region indexes are 0 .. num_regions - 1 (some may not exist: see vfioiommu_region_get_info()). */
+	/** Region indexes are 0 .. num_regions - 1 (some may not exist: see vfioiommu_region_info()). */
 	uint32_t num_regions;
 	/** IRQ indexes are 0 .. num_irqs - 1. */
 	uint32_t num_irqs;
@@ -67,7 +88,7 @@ struct vfioiommu_device_info {
  * @return 0; -EINVAL NULL argument or info->size below 16; -EPROTO the
  * kernel's answer is malformed; other -errno from the kernel.
  */
-VFIOIOMMU_API int vfioiommu_device_get_info(vfioiommu_device *dev, struct vfioiommu_device_info *info);
+VFIOIOMMU_API int vfioiommu_device_info(vfioiommu_device *dev, struct vfioiommu_device_info *info);
 
 /* ----------------------------------------------------------------- regions */
 
@@ -110,7 +131,7 @@ struct vfioiommu_region_area {
 	uint64_t size;
 };
 
-/** A region.  Zero it, set size, call vfioiommu_region_get_info(). */
+/** A region.  Zero it, set size, call vfioiommu_region_info(). */
 struct vfioiommu_region_info {
 	/** in: sizeof(struct vfioiommu_region_info) as the caller compiled it */
 	uint32_t size;
@@ -144,7 +165,7 @@ struct vfioiommu_region_info {
  * a VGA device; the kernel says EINVAL); -EPROTO malformed capabilities;
  * other -errno from the kernel.
  */
-VFIOIOMMU_API int vfioiommu_region_get_info(vfioiommu_device *dev, uint32_t index,
+VFIOIOMMU_API int vfioiommu_region_info(vfioiommu_device *dev, uint32_t index,
 					    struct vfioiommu_region_info *info);
 
 /**
@@ -233,7 +254,7 @@ enum vfioiommu_irq_flags {
 	VFIOIOMMU_IRQ_NORESIZE = 1u << 3,
 };
 
-/** An IRQ index.  Zero it, set size, call vfioiommu_irq_get_info(). */
+/** An IRQ index.  Zero it, set size, call vfioiommu_irq_info(). */
 struct vfioiommu_irq_info {
 	uint32_t size;   /**< in: sizeof(struct vfioiommu_irq_info) */
 	uint32_t index;
@@ -248,7 +269,7 @@ struct vfioiommu_irq_info {
  * index is in range but the device lacks it (ERR on a conventional PCI
  * device); other -errno from the kernel.
  */
-VFIOIOMMU_API int vfioiommu_irq_get_info(vfioiommu_device *dev, uint32_t index, struct vfioiommu_irq_info *info);
+VFIOIOMMU_API int vfioiommu_irq_info(vfioiommu_device *dev, uint32_t index, struct vfioiommu_irq_info *info);
 
 /**
  * Attach the caller's eventfds to vectors [start, start + count) of @index
@@ -283,7 +304,8 @@ VFIOIOMMU_API int vfioiommu_irq_eventfd(vfioiommu_device *dev, uint32_t index, u
  * raised them.  For tests of the interrupt path.  @return 0; -EINVAL bad
  * range or the index is not enabled; other -errno.
  */
-VFIOIOMMU_API int vfioiommu_irq_trigger(vfioiommu_device *dev, uint32_t index, uint32_t start, uint32_t count);
+VFIOIOMMU_API int vfioiommu_irq_trigger(vfioiommu_device *dev, uint32_t index, uint32_t start,
+	uint32_t count);
 /**
  * Mask / unmask vectors (ACTION_MASK / ACTION_UNMASK with DATA_NONE).  Only
  * indexes with VFIOIOMMU_IRQ_MASKABLE (INTx on vfio-pci), and only while
@@ -382,10 +404,12 @@ struct vfioiommu_pci_ids {
 };
 
 /** Read the ids.  @return 0, -EINVAL (not a PCI device or NULL), or a region read error. */
-VFIOIOMMU_API int vfioiommu_pci_get_ids(vfioiommu_device *dev, struct vfioiommu_pci_ids *ids);
+VFIOIOMMU_API int vfioiommu_pci_ids(vfioiommu_device *dev, struct vfioiommu_pci_ids *ids);
 /** Config-space access through the config region; sizes 1, 2, 4, little endian converted to host order. */
-VFIOIOMMU_API int vfioiommu_pci_config_read(vfioiommu_device *dev, uint32_t off, uint32_t width, uint32_t *val);
-VFIOIOMMU_API int vfioiommu_pci_config_write(vfioiommu_device *dev, uint32_t off, uint32_t width, uint32_t val);
+VFIOIOMMU_API int vfioiommu_pci_config_read(vfioiommu_device *dev, uint32_t off, uint32_t width,
+	uint32_t *val);
+VFIOIOMMU_API int vfioiommu_pci_config_write(vfioiommu_device *dev, uint32_t off, uint32_t width,
+	uint32_t val);
 
 /**
  * Find a standard capability (id @id, e.g. 0x11 MSI-X) in config space.
@@ -400,7 +424,8 @@ VFIOIOMMU_API int vfioiommu_pci_find_cap(vfioiommu_device *dev, uint8_t id, uint
  * @after as above.  @return 0 and *@off; -ENOENT not found or config space
  * has no extended part (256 bytes); -EPROTO loop or bad pointer.
  */
-VFIOIOMMU_API int vfioiommu_pci_find_ext_cap(vfioiommu_device *dev, uint16_t id, uint32_t after, uint32_t *off);
+VFIOIOMMU_API int vfioiommu_pci_find_ext_cap(vfioiommu_device *dev, uint16_t id, uint32_t after,
+	uint32_t *off);
 
 /**
  * mmap BAR @bar (0..5) whole, read and write.  *@len receives the BAR size.
@@ -410,6 +435,30 @@ VFIOIOMMU_API int vfioiommu_pci_find_ext_cap(vfioiommu_device *dev, uint16_t id,
  * other errors of vfioiommu_region_mmap().  Unmap with vfioiommu_region_munmap().
  */
 VFIOIOMMU_API int vfioiommu_pci_map_bar(vfioiommu_device *dev, unsigned int bar, void **addr, uint64_t *len);
+
+/* ------------------------------------------------------------------ binding to vfio-pci */
+
+/**
+ * Hand a PCI device to vfio-pci and wait until VFIO can open it: write
+ * "vfio-pci" to its driver_override, unbind it from its current driver (if
+ * any), write it to /sys/bus/pci/drivers_probe, then wait until it is bound
+ * to a VFIO driver and its node exists: /dev/vfio/N for
+ * VFIOIOMMU_MODE_CONTAINER and NOIOMMU contexts, /dev/vfio/devices/vfioN
+ * for IOMMUFD, either one for AUTO.  The wait watches a uevent monitor when
+ * the door has one and re-reads sysfs with a bounded backoff (1 ms doubling
+ * to 100 ms) otherwise or besides.  Every step goes through @p ctx's door.
+ *
+ * A device already bound to a VFIO driver (vfio-pci or a variant such as
+ * mlx5_vfio_pci) is left as it is; only the wait for its node is done.
+ *
+ * @param timeout_ms how long to wait for the node, >= 0 (0: check once).
+ * @return 0; -EINVAL (bad address or timeout); -ENOENT (no such device);
+ *         -ENODEV (no IOMMU group: the IOMMU is off); -EACCES / -EPERM (not
+ *         root: the message says so); -EBUSY (the device is in use, e.g. a
+ *         VFIO device fd is open); -ETIMEDOUT (the message names what did
+ *         not appear and what was there instead).
+ */
+VFIOIOMMU_API int vfioiommu_bind_vfio(vfioiommu_ctx *ctx, const char *bdf, int timeout_ms);
 
 VFIOIOMMU_END_DECLS
 

@@ -80,12 +80,17 @@ VFIOIOMMU_API int vfioiommu_dma_translate(vfioiommu_ctx *ctx, const void *vaddr,
 
 /** Counters from vfioiommu_dma_stats(). */
 struct vfioiommu_dma_stats {
+	uint32_t size;         /**< in: sizeof(struct vfioiommu_dma_stats) as the caller compiled it */
+	uint32_t reserved;     /**< zero (keeps the counters 8-byte aligned) */
 	uint64_t mappings;     /**< live mappings made through the library */
 	uint64_t mapped_bytes; /**< their total length */
 	int64_t dma_avail;     /**< mappings the kernel still allows (type1), -1 when unlimited */
 	uint64_t pgsizes;      /**< IOMMU page-size bitmap */
 };
-/** Fill @out.  @return 0, -EINVAL, -ENODEV (nothing attached yet). */
+/**
+ * Fill @out (set out->size to sizeof(*out) first).  @return 0; -EINVAL NULL
+ * or a size below this version's struct; -ENODEV nothing attached yet.
+ */
 VFIOIOMMU_API int vfioiommu_dma_stats(vfioiommu_ctx *ctx, struct vfioiommu_dma_stats *out);
 
 VFIOIOMMU_END_DECLS

@@ -139,28 +139,6 @@ VFIOIOMMU_API int vfioiommu_hotplug_resync(vfioiommu_hotplug *mon);
 /** "group-added", "device-bound", ...; "unknown" otherwise. */
 VFIOIOMMU_API const char *vfioiommu_hotplug_kind_name(enum vfioiommu_hotplug_kind kind);
 
-/**
- * Hand a PCI device to vfio-pci and wait until VFIO can open it: write
- * "vfio-pci" to its driver_override, unbind it from its current driver (if
- * any), write it to /sys/bus/pci/drivers_probe, then wait until it is bound
- * to a VFIO driver and its node exists: /dev/vfio/N for
- * VFIOIOMMU_MODE_CONTAINER and NOIOMMU contexts, /dev/vfio/devices/vfioN
- * for IOMMUFD, either one for AUTO.  The wait watches a uevent monitor when
- * the door has one and re-reads sysfs with a bounded backoff (1 ms doubling
- * to 100 ms) otherwise or besides.  Every step goes through @p ctx's door.
- *
- * A device already bound to a VFIO driver (vfio-pci or a variant such as
- * mlx5_vfio_pci) is left as it is; only the wait for its node is done.
- *
- * @param timeout_ms how long to wait for the node, >= 0 (0: check once).
- * @return 0; -EINVAL (bad address or timeout); -ENOENT (no such device);
- *         -ENODEV (no IOMMU group: the IOMMU is off); -EACCES / -EPERM (not
- *         root: the message says so); -EBUSY (the device is in use, e.g. a
- *         VFIO device fd is open); -ETIMEDOUT (the message names what did
- *         not appear and what was there instead).
- */
-VFIOIOMMU_API int vfioiommu_bind_vfio(vfioiommu_ctx *ctx, const char *bdf, int timeout_ms);
-
 VFIOIOMMU_END_DECLS
 
 #endif

@@ -71,6 +71,35 @@ VFIOIOMMU_API int vfioiommu_device_iommufd_id(vfioiommu_device *dev, uint32_t *d
  */
 VFIOIOMMU_API int vfioiommu_device_hw_info(vfioiommu_device *dev, struct vfioiommu_hw_info *out);
 
+/* ---------------- hardware page tables (HWPT) ---------------- */
+
+/**
+ * Allocate a hardware page table on the context's IOAS that may be attached
+ * to PASIDs (IOMMU_HWPT_ALLOC with IOMMU_HWPT_ALLOC_PASID, Linux 6.15).  It
+ * lives until vfioiommu_hwpt_destroy() or the context's end.
+ * @return 0 with *@hwpt_id set; -EINVAL NULL argument; -EOPNOTSUPP container
+ * backend, or the IOMMU or kernel lacks PASID support; other -errno from the
+ * kernel.
+ */
+VFIOIOMMU_API int vfioiommu_hwpt_alloc_pasid(vfioiommu_device *dev, uint32_t *hwpt_id);
+
+/**
+ * Move the device's own DMA (its RID) to the page table @hwpt_id, replacing
+ * the one it is on without a blocking window.  Needed once before PASIDs are
+ * attached, with a HWPT from vfioiommu_hwpt_alloc_pasid().
+ * @return 0; -EINVAL NULL @dev, or PASIDs are attached and @hwpt_id is not
+ * PASID-capable; -ENOENT no such HWPT; -EOPNOTSUPP container backend;
+ * other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_hwpt_attach_rid(vfioiommu_device *dev, uint32_t hwpt_id);
+
+/**
+ * Destroy a page table made by vfioiommu_hwpt_alloc_pasid().
+ * @return 0; -EINVAL NULL @ctx; -EBUSY a device or PASID is still attached to
+ * it; -ENOENT no such object; -EOPNOTSUPP container backend.
+ */
+VFIOIOMMU_API int vfioiommu_hwpt_destroy(vfioiommu_ctx *ctx, uint32_t hwpt_id);
+
 VFIOIOMMU_END_DECLS
 
 #endif

@@ -35,8 +35,8 @@ typedef struct vfioiommu_iova_list vfioiommu_iova_list;
  * are coalesced.  @ranges may be NULL when @n is 0 (an empty list).
  * @return 0; -EINVAL (NULL @out, start > last, NULL @ranges with n > 0); -ENOMEM.
  */
-VFIOIOMMU_API int vfioiommu_iova_list_new(vfioiommu_iova_list **out,
-	const struct vfioiommu_iova_range *ranges, size_t n, enum vfioiommu_iova_source src);
+VFIOIOMMU_API int vfioiommu_iova_list_new(const struct vfioiommu_iova_range *ranges, size_t n,
+	enum vfioiommu_iova_source src, vfioiommu_iova_list **out);
 /** Free a list.  NULL is accepted. */
 VFIOIOMMU_API void vfioiommu_iova_list_free(vfioiommu_iova_list *list);
 /** Number of ranges (0 for NULL). */
@@ -50,12 +50,12 @@ VFIOIOMMU_API enum vfioiommu_iova_source vfioiommu_iova_list_source(const vfioio
 VFIOIOMMU_API const char *vfioiommu_iova_source_name(enum vfioiommu_iova_source src);
 
 /** a ∪ b, a ∩ b, a \ b as new lists tagged DERIVED.  @return 0, -EINVAL, -ENOMEM. */
-VFIOIOMMU_API int vfioiommu_iova_list_union(vfioiommu_iova_list **out,
-	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b);
-VFIOIOMMU_API int vfioiommu_iova_list_intersect(vfioiommu_iova_list **out,
-	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b);
-VFIOIOMMU_API int vfioiommu_iova_list_subtract(vfioiommu_iova_list **out,
-	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b);
+VFIOIOMMU_API int vfioiommu_iova_list_union(const vfioiommu_iova_list *a,
+	const vfioiommu_iova_list *b, vfioiommu_iova_list **out);
+VFIOIOMMU_API int vfioiommu_iova_list_intersect(const vfioiommu_iova_list *a,
+	const vfioiommu_iova_list *b, vfioiommu_iova_list **out);
+VFIOIOMMU_API int vfioiommu_iova_list_subtract(const vfioiommu_iova_list *a,
+	const vfioiommu_iova_list *b, vfioiommu_iova_list **out);
 /** 1 if a and b hold exactly the same IOVAs, 0 if not.  NULL counts as the empty list. */
 VFIOIOMMU_API int vfioiommu_iova_list_equal(const vfioiommu_iova_list *a, const vfioiommu_iova_list *b);
 

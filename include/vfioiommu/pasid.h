@@ -38,7 +38,7 @@
  *   vfioiommu_pasid_space *sp;
  *   vfioiommu_pasid_set *guest;
  *   vfioiommu_pasid_handle h;
- *   if (vfioiommu_pasid_space_new(&sp, 20, NULL) == 0 &&
+ *   if (vfioiommu_pasid_space_new(20, NULL, &sp) == 0 &&
  *       vfioiommu_pasid_set_new(sp, 0, &guest) == 0 &&
  *       vfioiommu_pasid_alloc(guest, &h) == 0)
  *       printf("PASID %d\n", vfioiommu_pasid_value(guest, h));
@@ -50,6 +50,7 @@
 #define VFIOIOMMU_PASID_H
 
 #include <vfioiommu/common.h>
+#include <vfioiommu/iommufd.h>
 
 VFIOIOMMU_BEGIN_DECLS
 
@@ -91,8 +92,8 @@ struct vfioiommu_pasid_space_opts {
  * unknown flag, reserved_lo > reserved_hi, or nothing left to allocate);
  * -ENOMEM.  On failure *@out is NULL.
  */
-VFIOIOMMU_API int vfioiommu_pasid_space_new(vfioiommu_pasid_space **out, unsigned int width_bits,
-	const struct vfioiommu_pasid_space_opts *opts);
+VFIOIOMMU_API int vfioiommu_pasid_space_new(unsigned int width_bits,
+	const struct vfioiommu_pasid_space_opts *opts, vfioiommu_pasid_space **out);
 
 /**
  * Create a space for @dev: the width is the smaller of what the IOMMU and the
@@ -101,8 +102,8 @@ VFIOIOMMU_API int vfioiommu_pasid_space_new(vfioiommu_pasid_space **out, unsigne
  * not iommufd, the kernel is too old to report PASID support, or the device
  * has no PASID (the message on the device's context says which).
  */
-VFIOIOMMU_API int vfioiommu_pasid_space_for_device(vfioiommu_pasid_space **out, vfioiommu_device *dev,
-	const struct vfioiommu_pasid_space_opts *opts);
+VFIOIOMMU_API int vfioiommu_pasid_space_for_device(vfioiommu_device *dev,
+	const struct vfioiommu_pasid_space_opts *opts, vfioiommu_pasid_space **out);
 
 /** Free a space, every set in it and every PASID.  NULL is accepted. */
 VFIOIOMMU_API void vfioiommu_pasid_space_free(vfioiommu_pasid_space *space);
@@ -188,36 +189,10 @@ VFIOIOMMU_API int vfioiommu_pasid_value(vfioiommu_pasid_set *set, vfioiommu_pasi
  * every device before freeing it, or the next owner of the value inherits
  * the attachment.
  *
+ * The page-table calls (vfioiommu_hwpt_*) are in <vfioiommu/iommufd.h>.
  * Without iommufd (container backends) every function here fails with
  * -EOPNOTSUPP.
  */
-
-/**
- * Allocate a hardware page table on the context's IOAS that may be attached
- * to PASIDs (IOMMU_HWPT_ALLOC with IOMMU_HWPT_ALLOC_PASID, Linux 6.15).  It
- * lives until vfioiommu_hwpt_destroy() or the context's end.
- * @return 0 with *@hwpt_id set; -EINVAL NULL argument; -EOPNOTSUPP container
- * backend, or the IOMMU or kernel lacks PASID support; other -errno from the
- * kernel.
- */
-VFIOIOMMU_API int vfioiommu_hwpt_alloc_pasid(vfioiommu_device *dev, uint32_t *hwpt_id);
-
-/**
- * Move the device's own DMA (its RID) to the page table @hwpt_id, replacing
- * the one it is on without a blocking window.  Needed once before PASIDs are
- * attached, with a HWPT from vfioiommu_hwpt_alloc_pasid().
- * @return 0; -EINVAL NULL @dev, or PASIDs are attached and @hwpt_id is not
- * PASID-capable; -ENOENT no such HWPT; -EOPNOTSUPP container backend;
- * other -errno from the kernel.
- */
-VFIOIOMMU_API int vfioiommu_hwpt_attach_rid(vfioiommu_device *dev, uint32_t hwpt_id);
-
-/**
- * Destroy a page table made by vfioiommu_hwpt_alloc_pasid().
- * @return 0; -EINVAL NULL @ctx; -EBUSY a device or PASID is still attached to
- * it; -ENOENT no such object; -EOPNOTSUPP container backend.
- */
-VFIOIOMMU_API int vfioiommu_hwpt_destroy(vfioiommu_ctx *ctx, uint32_t hwpt_id);
 
 /**
  * Attach the PASID @h of @set on @dev to the page table @hwpt_id.  When the

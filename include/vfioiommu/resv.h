@@ -70,8 +70,8 @@ VFIOIOMMU_API const char *vfioiommu_resv_type_name(enum vfioiommu_resv_type type
  * @return 0; -EINVAL (NULL @out, NULL @regions with n > 0, start > last,
  * unknown type); -ENOMEM.  On failure *@out is NULL.
  */
-VFIOIOMMU_API int vfioiommu_resv_set_new(vfioiommu_resv_set **out,
-	const struct vfioiommu_resv_region *regions, size_t n);
+VFIOIOMMU_API int vfioiommu_resv_set_new(const struct vfioiommu_resv_region *regions, size_t n,
+	vfioiommu_resv_set **out);
 /** Free a set.  NULL is accepted. */
 VFIOIOMMU_API void vfioiommu_resv_set_free(vfioiommu_resv_set *set);
 /** Number of regions (0 for NULL). */
@@ -84,8 +84,8 @@ VFIOIOMMU_API int vfioiommu_resv_set_get(const vfioiommu_resv_set *set, size_t i
  * same rule.  NULL entries count as empty.  O(N log N) in the total count.
  * @return 0, -EINVAL (NULL @out, NULL @sets with n > 0), -ENOMEM.
  */
-VFIOIOMMU_API int vfioiommu_resv_set_merge(vfioiommu_resv_set **out,
-	const vfioiommu_resv_set *const *sets, size_t n);
+VFIOIOMMU_API int vfioiommu_resv_set_merge(const vfioiommu_resv_set *const *sets, size_t n,
+	vfioiommu_resv_set **out);
 
 /**
  * Parse the text of one group's reserved_regions file.  The kernel's format is

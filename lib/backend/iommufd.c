@@ -16,6 +16,7 @@
 
 #include "core/internal.h"
 #include "internal.h"
+#include "iova/internal.h"
 #include "kabi/kabi.h"
 
 struct vi_iommufd {
@@ -275,7 +276,7 @@ static int i_iova_ranges(struct vfioiommu_ctx *ctx, vfioiommu_iova_list **out)
 	}
 	free(kr);
 	if (rc == 0) {
-		rc = vfioiommu_iova_list_new(out, r, n, VFIOIOMMU_IOVA_SRC_IOAS_RANGES);
+		rc = vfioiommu_iova_list_new(r, n, VFIOIOMMU_IOVA_SRC_IOAS_RANGES, out);
 		if (rc < 0)
 			rc = vi_fail(ctx, rc, "cannot build the IOVA range list (%s)", vi_errno_name(rc));
 	}

@@ -16,7 +16,7 @@ VFIOIOMMU_API const char *vfioiommu_version(void)
 	return "0.1.0";
 }
 
-VFIOIOMMU_API int vfioiommu_ctx_new(vfioiommu_ctx **out, const struct vfioiommu_ctx_opts *opts)
+VFIOIOMMU_API int vfioiommu_ctx_new(const struct vfioiommu_ctx_opts *opts, vfioiommu_ctx **out)
 {
 	struct vfioiommu_ctx *ctx;
 	const char *root = "/sys";

@@ -125,6 +125,16 @@ int vi_sysfs_listdir(struct vfioiommu_ctx *c, vi_dirent_fn fn, void *arg, const 
 	VFIOIOMMU_PRINTF(4, 5);
 int vi_sysfs_exists(struct vfioiommu_ctx *c, const char *fmt, ...) VFIOIOMMU_PRINTF(2, 3);
 
+/*
+ * Size-versioned public structs (core/sized.c): the first member is a u32
+ * size the caller sets.  vi_check_size: non-NULL and size >= @min, else
+ * -EINVAL with a message naming @fn.  vi_copy_sized: copy min(size,
+ * @full_size) bytes of @full into @out, keeping the caller's size.
+ */
+int vi_check_size(struct vfioiommu_ctx *ctx, const char *fn, const void *p, uint32_t size, size_t min);
+uint32_t vi_sized_size(const void *p);
+void vi_copy_sized(void *out, const void *full, size_t full_size);
+
 /* Validate "DDDD:BB:DD.F" (lower-case hex).  0 or -EINVAL. */
 int vi_bdf_check(const char *bdf);
 /* Group number of a PCI device from sysfs (iommu_group link). */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <vfioiommu/device.h>
 #include <vfioiommu/hotplug.h>
 
 #include "core/internal.h"

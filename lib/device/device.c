@@ -9,23 +9,6 @@
 #include "device.h"
 #include "kabi/kabi.h"
 
-int vi_check_size(struct vfioiommu_ctx *ctx, const char *fn, const void *p, uint32_t size, size_t min)
-{
-	if (!p)
-		return vi_fail(ctx, -EINVAL, "%s: NULL argument", fn);
-	if (size < min)
-		return vi_fail(ctx, -EINVAL, "%s: size %" PRIu32 " is too small (set it to sizeof the struct, "
-			       "at least %zu)", fn, size, min);
-	return 0;
-}
-
-/* Copy the first info->size bytes of @full (whose size field is already set) into @info. */
-static void copy_sized(void *info, const void *full, size_t full_size, uint32_t size)
-{
-	memcpy(info, full, size < full_size ? size : full_size);
-	memcpy(info, &size, sizeof(size));
-}
-
 static uint32_t rd32(const uint8_t *p)
 {
 	uint32_t v;
@@ -135,7 +118,7 @@ int vi_dev_info_locked(struct vfioiommu_device *dev, const struct vi_device_info
 	return 0;
 }
 
-VFIOIOMMU_API int vfioiommu_device_get_info(vfioiommu_device *dev, struct vfioiommu_device_info *info)
+VFIOIOMMU_API int vfioiommu_device_info(vfioiommu_device *dev, struct vfioiommu_device_info *info)
 {
 	struct vfioiommu_device_info full = { .size = sizeof(full) };
 	struct dinfo_state st = { .out = &full };
@@ -144,7 +127,7 @@ VFIOIOMMU_API int vfioiommu_device_get_info(vfioiommu_device *dev, struct vfioio
 
 	if (!dev)
 		return -EINVAL;
-	rc = vi_check_size(dev->ctx, "vfioiommu_device_get_info", info, info ? info->size : 0,
+	rc = vi_check_size(dev->ctx, "vfioiommu_device_info", info, info ? info->size : 0,
 			   offsetof(struct vfioiommu_device_info, num_irqs) + sizeof(uint32_t));
 	if (rc < 0)
 		return rc;
@@ -157,7 +140,7 @@ VFIOIOMMU_API int vfioiommu_device_get_info(vfioiommu_device *dev, struct vfioio
 	full.flags = k.flags;
 	full.num_regions = k.num_regions;
 	full.num_irqs = k.num_irqs;
-	copy_sized(info, &full, sizeof(full), info->size);
+	vi_copy_sized(info, &full, sizeof(full));
 	return 0;
 }
 
@@ -409,7 +392,7 @@ VFIOIOMMU_API const char *vfioiommu_region_subtype_name(uint32_t type, uint32_t 
 	return NULL;
 }
 
-VFIOIOMMU_API int vfioiommu_region_get_info(vfioiommu_device *dev, uint32_t index,
+VFIOIOMMU_API int vfioiommu_region_info(vfioiommu_device *dev, uint32_t index,
 					    struct vfioiommu_region_info *info)
 {
 	struct vfioiommu_region_info full = { .size = sizeof(full), .index = index };
@@ -418,7 +401,7 @@ VFIOIOMMU_API int vfioiommu_region_get_info(vfioiommu_device *dev, uint32_t inde
 
 	if (!dev)
 		return -EINVAL;
-	rc = vi_check_size(dev->ctx, "vfioiommu_region_get_info", info, info ? info->size : 0,
+	rc = vi_check_size(dev->ctx, "vfioiommu_region_info", info, info ? info->size : 0,
 			   offsetof(struct vfioiommu_region_info, offset) + sizeof(uint64_t));
 	if (rc < 0)
 		return rc;
@@ -445,7 +428,7 @@ VFIOIOMMU_API int vfioiommu_region_get_info(vfioiommu_device *dev, uint32_t inde
 	pthread_mutex_unlock(&dev->ctx->lock);
 	if (rc < 0)
 		return rc;
-	copy_sized(info, &full, sizeof(full), info->size);
+	vi_copy_sized(info, &full, sizeof(full));
 	return 0;
 }
 

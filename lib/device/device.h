@@ -90,9 +90,6 @@ void vi_irqs_free_locked(struct vfioiommu_device *dev);
 int vi_pci_walk_std(const uint8_t *cfg, size_t len, uint8_t id, uint32_t after, uint32_t *off, struct vi_err *err);
 int vi_pci_walk_ext(const uint8_t *cfg, size_t len, uint16_t id, uint32_t after, uint32_t *off, struct vi_err *err);
 
-/* Check a public in/out struct: non-NULL and size at least @min; 0 or -EINVAL with a message. */
-int vi_check_size(struct vfioiommu_ctx *ctx, const char *fn, const void *p, uint32_t size, size_t min);
-
 /* Unmap the device's mmaps and close its eventfds (before the device fd closes). */
 void vi_device_state_free(struct vfioiommu_device *dev);
 

@@ -96,7 +96,8 @@ static void forget(struct vfioiommu_device *dev, struct vi_irq *q, uint32_t v)
 	q->owned[v] = false;
 }
 
-static int set_irqs(struct vfioiommu_device *dev, uint32_t index, uint32_t flags, uint32_t start, uint32_t count,
+static int set_irqs(struct vfioiommu_device *dev, uint32_t index, uint32_t flags, uint32_t start,
+	uint32_t count,
 		    const int *fds)
 {
 	size_t dlen = fds ? (size_t)count * sizeof(int32_t) : 0;
@@ -175,7 +176,7 @@ static int attach_locked(struct vfioiommu_device *dev, uint32_t index, uint32_t 
 	return 0;
 }
 
-VFIOIOMMU_API int vfioiommu_irq_get_info(vfioiommu_device *dev, uint32_t index, struct vfioiommu_irq_info *info)
+VFIOIOMMU_API int vfioiommu_irq_info(vfioiommu_device *dev, uint32_t index, struct vfioiommu_irq_info *info)
 {
 	struct vfioiommu_irq_info full = { .size = sizeof(full), .index = index };
 	struct vi_irq *q;
@@ -184,7 +185,7 @@ VFIOIOMMU_API int vfioiommu_irq_get_info(vfioiommu_device *dev, uint32_t index, 
 
 	if (!dev)
 		return -EINVAL;
-	rc = vi_check_size(dev->ctx, "vfioiommu_irq_get_info", info, info ? info->size : 0,
+	rc = vi_check_size(dev->ctx, "vfioiommu_irq_info", info, info ? info->size : 0,
 			   offsetof(struct vfioiommu_irq_info, count) + sizeof(uint32_t));
 	if (rc < 0)
 		return rc;
@@ -221,7 +222,8 @@ VFIOIOMMU_API int vfioiommu_irq_set_eventfds(vfioiommu_device *dev, uint32_t ind
 }
 
 /* Create @count eventfds, attach them, and copy them to @fds (may be NULL). */
-static int enable_locked(struct vfioiommu_device *dev, uint32_t index, uint32_t start, uint32_t count, int *fds)
+static int enable_locked(struct vfioiommu_device *dev, uint32_t index, uint32_t start,
+	uint32_t count, int *fds)
 {
 	struct vi_irq *q;
 	int *mine = NULL;

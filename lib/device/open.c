@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "backend/internal.h"
+#include "device.h"
 #include "internal.h"
 
 static void device_free_locked(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev)

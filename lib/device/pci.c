@@ -32,7 +32,8 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-int vi_pci_walk_std(const uint8_t *cfg, size_t len, uint8_t id, uint32_t after, uint32_t *off, struct vi_err *err)
+int vi_pci_walk_std(const uint8_t *cfg, size_t len, uint8_t id, uint32_t after, uint32_t *off,
+	struct vi_err *err)
 {
 	uint32_t pos;
 	bool passed = after == 0;
@@ -64,7 +65,8 @@ int vi_pci_walk_std(const uint8_t *cfg, size_t len, uint8_t id, uint32_t after, 
 	return vi_errf(err, -ENOENT, "capability 0x%02x not found", id);
 }
 
-int vi_pci_walk_ext(const uint8_t *cfg, size_t len, uint16_t id, uint32_t after, uint32_t *off, struct vi_err *err)
+int vi_pci_walk_ext(const uint8_t *cfg, size_t len, uint16_t id, uint32_t after, uint32_t *off,
+	struct vi_err *err)
 {
 	uint32_t pos = PCI_STD_CFG;
 	bool passed = after == 0;
@@ -142,7 +144,8 @@ static int need_pci(struct vfioiommu_device *dev, const char *fn)
 	return rc;
 }
 
-VFIOIOMMU_API int vfioiommu_pci_config_read(vfioiommu_device *dev, uint32_t off, uint32_t width, uint32_t *val)
+VFIOIOMMU_API int vfioiommu_pci_config_read(vfioiommu_device *dev, uint32_t off, uint32_t width,
+	uint32_t *val)
 {
 	uint8_t b[4] = { 0 };
 	int rc;
@@ -161,7 +164,8 @@ VFIOIOMMU_API int vfioiommu_pci_config_read(vfioiommu_device *dev, uint32_t off,
 	return 0;
 }
 
-VFIOIOMMU_API int vfioiommu_pci_config_write(vfioiommu_device *dev, uint32_t off, uint32_t width, uint32_t val)
+VFIOIOMMU_API int vfioiommu_pci_config_write(vfioiommu_device *dev, uint32_t off, uint32_t width,
+	uint32_t val)
 {
 	uint8_t b[4] = { (uint8_t)val, (uint8_t)(val >> 8), (uint8_t)(val >> 16), (uint8_t)(val >> 24) };
 	int rc;
@@ -175,7 +179,7 @@ VFIOIOMMU_API int vfioiommu_pci_config_write(vfioiommu_device *dev, uint32_t off
 	return vfioiommu_region_write(dev, KABI_PCI_CONFIG_REGION, off, b, width);
 }
 
-VFIOIOMMU_API int vfioiommu_pci_get_ids(vfioiommu_device *dev, struct vfioiommu_pci_ids *ids)
+VFIOIOMMU_API int vfioiommu_pci_ids(vfioiommu_device *dev, struct vfioiommu_pci_ids *ids)
 {
 	uint8_t h[0x30];
 	int rc;
@@ -183,8 +187,8 @@ VFIOIOMMU_API int vfioiommu_pci_get_ids(vfioiommu_device *dev, struct vfioiommu_
 	if (!dev)
 		return -EINVAL;
 	if (!ids)
-		return vi_fail(dev->ctx, -EINVAL, "vfioiommu_pci_get_ids: ids is NULL");
-	if ((rc = need_pci(dev, "vfioiommu_pci_get_ids")) < 0)
+		return vi_fail(dev->ctx, -EINVAL, "vfioiommu_pci_ids: ids is NULL");
+	if ((rc = need_pci(dev, "vfioiommu_pci_ids")) < 0)
 		return rc;
 	rc = vfioiommu_region_read(dev, KABI_PCI_CONFIG_REGION, 0, h, sizeof(h));
 	if (rc < 0)
@@ -228,7 +232,8 @@ VFIOIOMMU_API int vfioiommu_pci_find_cap(vfioiommu_device *dev, uint8_t id, uint
 	return find(dev, false, id, after, off);
 }
 
-VFIOIOMMU_API int vfioiommu_pci_find_ext_cap(vfioiommu_device *dev, uint16_t id, uint32_t after, uint32_t *off)
+VFIOIOMMU_API int vfioiommu_pci_find_ext_cap(vfioiommu_device *dev, uint16_t id, uint32_t after,
+	uint32_t *off)
 {
 	return find(dev, true, id, after, off);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/internal.h"
 #include "device.h"
 #include "kabi/kabi.h"
 

@@ -76,7 +76,7 @@ struct vi_dma {
 	uint64_t pgmask;            /* smallest IOMMU page - 1 */
 	uint64_t pgsizes;
 	vfioiommu_iova_list *ranges;
-	vfioiommu_iova_alloc *alloc;
+	vfioiommu_iova_pool *alloc;
 	pthread_rwlock_t lock;
 	/* t.vindex for translate, which reads it without d->mu */
 	atomic_bool vindexed;
@@ -117,7 +117,7 @@ static void pgsizes_text(uint64_t pgsizes, char *buf, size_t n)
 
 struct reserve_arg {
 	struct vfioiommu_ctx *ctx;
-	vfioiommu_iova_alloc *alloc;
+	vfioiommu_iova_pool *alloc;
 };
 
 static void reserve_one(const struct vi_mapping *m, void *arg)
@@ -125,7 +125,7 @@ static void reserve_one(const struct vi_mapping *m, void *arg)
 	struct reserve_arg *r = arg;
 
 	/* a live mapping outside new ranges means the kernel narrowed under us; keep going */
-	if (vfioiommu_iova_alloc_reserve(r->alloc, m->at.start, vi_map_len(m)) < 0)
+	if (vfioiommu_iova_pool_reserve(r->alloc, m->at.start, vi_map_len(m)) < 0)
 		vi_log(r->ctx, VFIOIOMMU_LOG_WARNING, "mapping at 0x%" PRIx64 " is outside the usable ranges",
 		       m->at.start);
 }
@@ -137,12 +137,12 @@ static void reserve_one(const struct vi_mapping *m, void *arg)
  */
 static int ensure_alloc(struct vfioiommu_ctx *ctx, struct vi_dma *d)
 {
-	vfioiommu_iova_alloc *alloc = NULL;
+	vfioiommu_iova_pool *alloc = NULL;
 	int rc;
 
 	if (d->alloc)
 		return 0;
-	rc = vfioiommu_iova_alloc_new(&alloc, d->ranges, d->pgmask + 1);
+	rc = vfioiommu_iova_pool_new(d->ranges, d->pgmask + 1, &alloc);
 	if (rc < 0)
 		return vi_fail(ctx, rc, "cannot build the IOVA allocator (%s)", vi_errno_name(rc));
 	vi_tab_each(&d->t, reserve_one, &(struct reserve_arg){ ctx, alloc });
@@ -152,7 +152,7 @@ static int ensure_alloc(struct vfioiommu_ctx *ctx, struct vi_dma *d)
 
 static void put_one(const struct vi_mapping *m, void *alloc)
 {
-	vfioiommu_iova_alloc_put(alloc, m->at.start, vi_map_len(m));
+	vfioiommu_iova_pool_release(alloc, m->at.start, vi_map_len(m));
 }
 
 static void set_room(struct vi_dma *d)
@@ -176,7 +176,7 @@ static int refresh(struct vfioiommu_ctx *ctx, struct vi_dma *d)
 		return rc;
 	}
 	vfioiommu_iova_list_free(d->ranges);
-	vfioiommu_iova_alloc_free(d->alloc);
+	vfioiommu_iova_pool_free(d->alloc);
 	d->ranges = ranges;
 	d->alloc = NULL;
 	d->pgsizes = pgsizes;
@@ -382,7 +382,7 @@ void vi_dma_destroy(struct vfioiommu_ctx *ctx)
 		return;
 	vi_tab_free(&d->t);
 	vfioiommu_iova_list_free(d->ranges);
-	vfioiommu_iova_alloc_free(d->alloc);
+	vfioiommu_iova_pool_free(d->alloc);
 	pthread_rwlock_destroy(&d->lock);
 	vi_dma_lock_destroy(&d->mu);
 	free(d);
@@ -498,7 +498,7 @@ static VI_COLD int overlap_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, ui
 /* A fixed IOVA must also leave the allocator's free space, when there is an allocator. */
 static VI_COLD int claim_fixed(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t len)
 {
-	int rc = vfioiommu_iova_alloc_reserve(d->alloc, iova, len);
+	int rc = vfioiommu_iova_pool_reserve(d->alloc, iova, len);
 
 	if (rc == 0)
 		return 0;
@@ -525,7 +525,7 @@ static __attribute__((noinline)) int alloc_iova(struct vfioiommu_ctx *ctx, struc
 	/* never hand out IOVA 0: a NULL DMA address is a sentinel to many drivers (iommufd avoids it too) */
 	if (lo < pg)
 		lo = pg;
-	rc = vfioiommu_iova_alloc_get(d->alloc, len, align > pg ? align : pg, lo, hi, iova);
+	rc = vfioiommu_iova_pool_alloc(d->alloc, len, align > pg ? align : pg, lo, hi, iova);
 	if (rc < 0)
 		return vi_fail(ctx, rc == -ENOSPC ? -ENOSPC : rc, "no free IOVA range of 0x%" PRIx64
 			       " bytes in [0x%" PRIx64 ", 0x%" PRIx64 "] (%s)", len, lo, hi, vi_errno_name(rc));
@@ -544,7 +544,7 @@ static VI_COLD int map_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, int rc
 	uint64_t iova = m->at.start, len = vi_map_len(m), last = m->at.last;
 
 	if (d->alloc)
-		vfioiommu_iova_alloc_put(d->alloc, iova, len);
+		vfioiommu_iova_pool_release(d->alloc, iova, len);
 	if (rc == -ENOTTY && m->file)
 		return vi_fail(ctx, -EOPNOTSUPP, "IOMMU_IOAS_MAP_FILE is not supported by this kernel "
 			       "(needs Linux 6.13)");
@@ -809,7 +809,7 @@ VI_ALWAYS_INLINE int unmap_one(struct vfioiommu_ctx *ctx, struct vi_dma *d, stru
 	if (VI_UNLIKELY(got != len))
 		return unmap_error(ctx, 0, iova, len, got, len);
 	if (VI_UNLIKELY(d->alloc != NULL))
-		vfioiommu_iova_alloc_put(d->alloc, iova, len);
+		vfioiommu_iova_pool_release(d->alloc, iova, len);
 	untrack(d, m);
 	return 0;
 }
@@ -936,21 +936,24 @@ VFIOIOMMU_API int vfioiommu_dma_translate(vfioiommu_ctx *ctx, const void *vaddr,
 
 VFIOIOMMU_API int vfioiommu_dma_stats(vfioiommu_ctx *ctx, struct vfioiommu_dma_stats *out)
 {
+	struct vfioiommu_dma_stats full = { .size = sizeof(full) };
 	struct vi_dma *d;
 	int rc;
 
 	if (!ctx)
 		return -EINVAL;
-	if (!out)
-		return vi_fail(ctx, -EINVAL, "out is NULL");
+	rc = vi_check_size(ctx, "vfioiommu_dma_stats", out, out ? out->size : 0, sizeof(struct vfioiommu_dma_stats));
+	if (rc < 0)
+		return rc;
 	/* fresh limits: through ctx->lock, like every call that may re-read them */
 	d = dma_lock_both(ctx, &rc);
 	if (!d)
 		return rc;
-	out->mappings = d->t.n;
-	out->mapped_bytes = d->t.bytes;
-	out->dma_avail = d->nmax == SIZE_MAX ? -1 : d->t.n >= d->nmax ? 0 : (int64_t)(d->nmax - d->t.n);
-	out->pgsizes = d->pgsizes;
+	full.mappings = d->t.n;
+	full.mapped_bytes = d->t.bytes;
+	full.dma_avail = d->nmax == SIZE_MAX ? -1 : d->t.n >= d->nmax ? 0 : (int64_t)(d->nmax - d->t.n);
+	full.pgsizes = d->pgsizes;
+	vi_copy_sized(out, &full, sizeof(full));
 	vi_dma_unlock(&d->mu);
 	pthread_mutex_unlock(&ctx->lock);
 	return 0;

@@ -90,11 +90,16 @@ void vi_vevent_pump_free(struct vfioiommu_fault_pump *p)
 	p->ev.buf = NULL;
 }
 
-VFIOIOMMU_API int vfioiommu_vevent_pump_stats(const vfioiommu_fault_pump *p, struct vfioiommu_vevent_stats *st)
+VFIOIOMMU_API int vfioiommu_vevent_pump_stats(const vfioiommu_fault_pump *p,
+	struct vfioiommu_vevent_stats *st)
 {
-	if (!p || !st || p->src != VI_PUMP_VEVENT)
+	struct vfioiommu_vevent_stats full;
+
+	if (!p || !st || p->src != VI_PUMP_VEVENT || st->size < sizeof(full))
 		return -EINVAL;
-	*st = p->ev.st;
+	full = p->ev.st;
+	full.size = sizeof(full);
+	vi_copy_sized(st, &full, sizeof(full));
 	return 0;
 }
 
@@ -111,7 +116,8 @@ static uint32_t skipped(const struct vi_vevent_state *ev, uint32_t seq)
  * state and counters into p->ev and returns the record count; on a broken
  * stream returns -EPROTO with the message on the context and leaves p->ev.
  */
-static int parse(struct vfioiommu_fault_pump *p, const unsigned char *b, size_t len, struct vfioiommu_fault *out)
+static int parse(struct vfioiommu_fault_pump *p, const unsigned char *b, size_t len,
+	struct vfioiommu_fault *out)
 {
 	struct vi_vevent_state ev = p->ev;
 	const uint32_t dl = ev.data_len;

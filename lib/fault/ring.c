@@ -887,13 +887,17 @@ VFIOIOMMU_API const char *vfioiommu_ring_strerror(const vfioiommu_ring *r)
 
 VFIOIOMMU_API int vfioiommu_ring_stats(const vfioiommu_ring *r, struct vfioiommu_ring_stats *st)
 {
-	if (!r || !st)
+	struct vfioiommu_ring_stats full = { .size = sizeof(full) };
+
+	if (!r || !st || st->size < sizeof(full))
 		return -EINVAL;
-	st->produced = atomic_load_explicit(&r->p.produced, memory_order_relaxed);
-	st->consumed = atomic_load_explicit(&r->c.consumed, memory_order_relaxed);
-	st->overflow = r->p.overflow_p ? atomic_load_explicit(r->p.overflow_p, memory_order_relaxed) :
+	/* relaxed: counters for reporting, ordered with nothing else */
+	full.produced = atomic_load_explicit(&r->p.produced, memory_order_relaxed);
+	full.consumed = atomic_load_explicit(&r->c.consumed, memory_order_relaxed);
+	full.overflow = r->p.overflow_p ? atomic_load_explicit(r->p.overflow_p, memory_order_relaxed) :
 		atomic_load_explicit(&r->p.overflow, memory_order_relaxed);
-	st->lost = atomic_load_explicit(&r->c.lost, memory_order_relaxed);
+	full.lost = atomic_load_explicit(&r->c.lost, memory_order_relaxed);
+	vi_copy_sized(st, &full, sizeof(full));
 	return 0;
 }
 

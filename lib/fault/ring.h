@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include <vfioiommu/fault.h>
+#include <vfioiommu/ring.h>
 
 #include "core/internal.h"
 

@@ -36,18 +36,19 @@ static void seen_add(char *buf, size_t n, const struct vfioiommu_region_info *ri
 }
 
 /* The index of the region with that TYPE capability; -ENOENT with the types seen in the message. */
-static int find_region(vfioiommu_device *dev, uint32_t type, uint32_t subtype, struct vfioiommu_region_info *out)
+static int find_region(vfioiommu_device *dev, uint32_t type, uint32_t subtype,
+	struct vfioiommu_region_info *out)
 {
 	struct vfioiommu_device_info di = { .size = sizeof(di) };
 	char seen[256] = "";
-	int rc = vfioiommu_device_get_info(dev, &di);
+	int rc = vfioiommu_device_info(dev, &di);
 
 	if (rc < 0)
 		return rc;
 	for (uint32_t i = 0; i < di.num_regions; i++) {
 		struct vfioiommu_region_info ri = { .size = sizeof(ri) };
 
-		rc = vfioiommu_region_get_info(dev, i, &ri);
+		rc = vfioiommu_region_info(dev, i, &ri);
 		if (rc == -ENOENT)
 			continue;
 		if (rc < 0)

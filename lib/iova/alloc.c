@@ -36,7 +36,7 @@ struct ctr {
 	uint64_t hi;
 };
 
-struct vfioiommu_iova_alloc {
+struct vfioiommu_iova_pool {
 	pthread_mutex_t lock;
 	uint64_t min_align;
 	uint64_t mask;                       /* min_align - 1 */
@@ -113,7 +113,7 @@ static bool trim_last(uint64_t last, uint64_t mask, uint64_t *out)
 /* ---------------- node pool ---------------- */
 
 /* Grow the pool to at least @total nodes. */
-static int pool_grow(struct vfioiommu_iova_alloc *a, size_t total)
+static int pool_grow(struct vfioiommu_iova_pool *a, size_t total)
 {
 	struct pool_chunk *c;
 
@@ -140,7 +140,7 @@ static int pool_grow(struct vfioiommu_iova_alloc *a, size_t total)
 }
 
 /* Only where the invariant above promises a spare node. */
-static struct vi_at_node *pool_take(struct vfioiommu_iova_alloc *a)
+static struct vi_at_node *pool_take(struct vfioiommu_iova_pool *a)
 {
 	struct vi_at_node *n = a->spare;
 
@@ -149,7 +149,7 @@ static struct vi_at_node *pool_take(struct vfioiommu_iova_alloc *a)
 	return n;
 }
 
-static void pool_give(struct vfioiommu_iova_alloc *a, struct vi_at_node *n)
+static void pool_give(struct vfioiommu_iova_pool *a, struct vi_at_node *n)
 {
 	n->left = a->spare;
 	a->spare = n;
@@ -158,7 +158,7 @@ static void pool_give(struct vfioiommu_iova_alloc *a, struct vi_at_node *n)
 
 /* ---------------- lifetime ---------------- */
 
-VFIOIOMMU_API void vfioiommu_iova_alloc_free(vfioiommu_iova_alloc *a)
+VFIOIOMMU_API void vfioiommu_iova_pool_free(vfioiommu_iova_pool *a)
 {
 	struct pool_chunk *c, *next;
 
@@ -174,10 +174,10 @@ VFIOIOMMU_API void vfioiommu_iova_alloc_free(vfioiommu_iova_alloc *a)
 	free(a);
 }
 
-VFIOIOMMU_API int vfioiommu_iova_alloc_new(vfioiommu_iova_alloc **out,
-	const vfioiommu_iova_list *usable, uint64_t min_align)
+VFIOIOMMU_API int vfioiommu_iova_pool_new(const vfioiommu_iova_list *usable, uint64_t min_align,
+	vfioiommu_iova_pool **out)
 {
-	struct vfioiommu_iova_alloc *a;
+	struct vfioiommu_iova_pool *a;
 	size_t n;
 	int r;
 
@@ -201,7 +201,7 @@ VFIOIOMMU_API int vfioiommu_iova_alloc_new(vfioiommu_iova_alloc **out,
 	n = vfioiommu_iova_list_count(usable);
 	a->usable = malloc((n ? n : 1) * sizeof(a->usable[0]));
 	if (!a->usable) {
-		vfioiommu_iova_alloc_free(a);
+		vfioiommu_iova_pool_free(a);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -214,7 +214,7 @@ VFIOIOMMU_API int vfioiommu_iova_alloc_new(vfioiommu_iova_alloc **out,
 		if (!align_up(in.start, a->mask, &s) || !trim_last(in.last, a->mask, &e) || s > e)
 			continue;
 		if (pool_grow(a, a->n_usable + 1) != 0) {
-			vfioiommu_iova_alloc_free(a);
+			vfioiommu_iova_pool_free(a);
 			return -ENOMEM;
 		}
 		a->usable[a->n_usable].start = s;
@@ -231,7 +231,7 @@ VFIOIOMMU_API int vfioiommu_iova_alloc_new(vfioiommu_iova_alloc **out,
 	return 0;
 }
 
-void vi_iova_alloc_inject_enomem(vfioiommu_iova_alloc *a, bool on)
+void vi_iova_alloc_inject_enomem(vfioiommu_iova_pool *a, bool on)
 {
 	if (!a)
 		return;
@@ -290,7 +290,7 @@ static struct vi_at_node *search(struct vi_at_node *t, struct req *q)
 }
 
 /* Room for one more live block; nothing changes on failure. */
-static int room_for_one(struct vfioiommu_iova_alloc *a)
+static int room_for_one(struct vfioiommu_iova_pool *a)
 {
 	int r = pool_grow(a, a->n_usable + a->live.n + 1);
 
@@ -298,7 +298,7 @@ static int room_for_one(struct vfioiommu_iova_alloc *a)
 }
 
 /* Make [s, e], which lies inside free extent f, a live block.  After room_for_one(). */
-static void carve(struct vfioiommu_iova_alloc *a, struct vi_at_node *f, uint64_t s, uint64_t e)
+static void carve(struct vfioiommu_iova_pool *a, struct vi_at_node *f, uint64_t s, uint64_t e)
 {
 	struct vi_at_node *tail, *gone;
 
@@ -327,7 +327,7 @@ static void carve(struct vfioiommu_iova_alloc *a, struct vi_at_node *f, uint64_t
 }
 
 /* size - 1 after rounding up to min_align; false for 0 or when rounding passes 2^64. */
-static bool size_m1_of(const struct vfioiommu_iova_alloc *a, uint64_t size, uint64_t *out)
+static bool size_m1_of(const struct vfioiommu_iova_pool *a, uint64_t size, uint64_t *out)
 {
 	if (size == 0 || size > UINT64_MAX - a->mask)
 		return false;
@@ -335,7 +335,7 @@ static bool size_m1_of(const struct vfioiommu_iova_alloc *a, uint64_t size, uint
 	return true;
 }
 
-VFIOIOMMU_API int vfioiommu_iova_alloc_get(vfioiommu_iova_alloc *a, uint64_t size, uint64_t align,
+VFIOIOMMU_API int vfioiommu_iova_pool_alloc(vfioiommu_iova_pool *a, uint64_t size, uint64_t align,
 	uint64_t lo, uint64_t hi, uint64_t *iova)
 {
 	struct vi_at_node *f = NULL;
@@ -377,7 +377,7 @@ out:
 }
 
 /* 1 when [s, e] lies in one trimmed usable range. */
-static bool in_usable(const struct vfioiommu_iova_alloc *a, uint64_t s, uint64_t e)
+static bool in_usable(const struct vfioiommu_iova_pool *a, uint64_t s, uint64_t e)
 {
 	size_t lo = 0, hi = a->n_usable;
 
@@ -392,7 +392,7 @@ static bool in_usable(const struct vfioiommu_iova_alloc *a, uint64_t s, uint64_t
 	return lo > 0 && e <= a->usable[lo - 1].last;
 }
 
-VFIOIOMMU_API int vfioiommu_iova_alloc_reserve(vfioiommu_iova_alloc *a, uint64_t iova, uint64_t size)
+VFIOIOMMU_API int vfioiommu_iova_pool_reserve(vfioiommu_iova_pool *a, uint64_t iova, uint64_t size)
 {
 	struct vi_at_node *f;
 	uint64_t size_m1, last;
@@ -418,7 +418,7 @@ out:
 	return r;
 }
 
-VFIOIOMMU_API int vfioiommu_iova_alloc_put(vfioiommu_iova_alloc *a, uint64_t iova, uint64_t size)
+VFIOIOMMU_API int vfioiommu_iova_pool_release(vfioiommu_iova_pool *a, uint64_t iova, uint64_t size)
 {
 	struct vi_at_node *n, *p, *s, *gone;
 	uint64_t size_m1, last;
@@ -474,22 +474,25 @@ out:
 
 /* ---------------- counters ---------------- */
 
-VFIOIOMMU_API int vfioiommu_iova_alloc_stats(vfioiommu_iova_alloc *a,
-	struct vfioiommu_iova_alloc_stats *out)
+VFIOIOMMU_API int vfioiommu_iova_pool_stats(vfioiommu_iova_pool *a,
+	struct vfioiommu_iova_pool_stats *out)
 {
-	if (!a || !out)
+	struct vfioiommu_iova_pool_stats full = { .size = sizeof(full) };
+
+	if (!a || !out || out->size < sizeof(full))
 		return -EINVAL;
 	pthread_mutex_lock(&a->lock);
-	out->live = a->live.n;
-	out->bytes_live = ctr_sat(&a->bytes_live);
-	out->bytes_free = ctr_sat(&a->bytes_free);
-	out->free_extents = a->n_free;
-	out->min_align = a->min_align;
+	full.live = a->live.n;
+	full.bytes_live = ctr_sat(&a->bytes_live);
+	full.bytes_free = ctr_sat(&a->bytes_free);
+	full.free_extents = a->n_free;
+	full.min_align = a->min_align;
 	pthread_mutex_unlock(&a->lock);
+	vi_copy_sized(out, &full, sizeof(full));
 	return 0;
 }
 
-VFIOIOMMU_API size_t vfioiommu_iova_alloc_live(vfioiommu_iova_alloc *a)
+VFIOIOMMU_API size_t vfioiommu_iova_pool_live(vfioiommu_iova_pool *a)
 {
 	size_t n;
 
@@ -501,7 +504,7 @@ VFIOIOMMU_API size_t vfioiommu_iova_alloc_live(vfioiommu_iova_alloc *a)
 	return n;
 }
 
-VFIOIOMMU_API uint64_t vfioiommu_iova_alloc_bytes_free(vfioiommu_iova_alloc *a)
+VFIOIOMMU_API uint64_t vfioiommu_iova_pool_bytes_available(vfioiommu_iova_pool *a)
 {
 	uint64_t n;
 
@@ -533,7 +536,7 @@ static int collect_fn(struct vi_at_node *n, void *arg)
 }
 
 /* Check the sorted free and live sequences tile the usable ranges. */
-static int check_tiling(const struct vfioiommu_iova_alloc *a, const struct collect *fr,
+static int check_tiling(const struct vfioiommu_iova_pool *a, const struct collect *fr,
 	const struct collect *lv, struct vi_err *e)
 {
 	size_t i = 0, j = 0, u = 0;
@@ -589,7 +592,7 @@ static int range_cmp(const void *x, const void *y)
 }
 
 /* The pool's bookkeeping and the promise that put never needs memory. */
-static int check_pool(const struct vfioiommu_iova_alloc *a, struct vi_err *e)
+static int check_pool(const struct vfioiommu_iova_pool *a, struct vi_err *e)
 {
 	const struct vi_at_node *n;
 	size_t spare = 0;
@@ -608,7 +611,7 @@ static int check_pool(const struct vfioiommu_iova_alloc *a, struct vi_err *e)
 }
 
 /* Every entry of the live table is found from its home slot; collect them sorted. */
-static int check_live(const struct vfioiommu_iova_alloc *a, struct collect *lv, struct vi_err *e)
+static int check_live(const struct vfioiommu_iova_pool *a, struct collect *lv, struct vi_err *e)
 {
 	for (size_t i = 0; i < a->live.cap; i++) {
 		const struct vi_live_slot *sl = &a->live.s[i];
@@ -629,7 +632,7 @@ static int check_live(const struct vfioiommu_iova_alloc *a, struct collect *lv, 
 	return 0;
 }
 
-int vi_iova_alloc_check(vfioiommu_iova_alloc *a, struct vi_err *e)
+int vi_iova_alloc_check(vfioiommu_iova_pool *a, struct vi_err *e)
 {
 	struct collect fr = { NULL, 0, 0 }, lv = { NULL, 0, 0 };
 	uint64_t nf;

@@ -16,9 +16,9 @@
  * no two free extents touch (coalescing is complete); byte counters agree.
  * @return 0, -EUCLEAN with a message, -EINVAL NULL, -ENOMEM.
  */
-int vi_iova_alloc_check(vfioiommu_iova_alloc *a, struct vi_err *e);
+int vi_iova_alloc_check(vfioiommu_iova_pool *a, struct vi_err *e);
 
 /* Test hook: while on, every operation that may need a new tree node fails with -ENOMEM. */
-void vi_iova_alloc_inject_enomem(vfioiommu_iova_alloc *a, bool on);
+void vi_iova_alloc_inject_enomem(vfioiommu_iova_pool *a, bool on);
 
 #endif

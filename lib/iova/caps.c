@@ -270,7 +270,7 @@ static int t1_ranges(const struct vi_cap *cap, uint32_t nr, vfioiommu_iova_list 
 			return rc;
 		}
 	}
-	rc = vfioiommu_iova_list_new(out, r, nr, VFIOIOMMU_IOVA_SRC_TYPE1_CAP);
+	rc = vfioiommu_iova_list_new(r, nr, VFIOIOMMU_IOVA_SRC_TYPE1_CAP, out);
 	free(r);
 	if (rc < 0)
 		return vi_errf(err, rc, "cannot build the IOVA range list (%s)", vi_errno_name(rc));

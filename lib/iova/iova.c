@@ -56,8 +56,8 @@ static int range_cmp(const void *a, const void *b)
 	return (x->last > y->last) - (x->last < y->last);
 }
 
-VFIOIOMMU_API int vfioiommu_iova_list_new(vfioiommu_iova_list **out,
-	const struct vfioiommu_iova_range *ranges, size_t n, enum vfioiommu_iova_source src)
+VFIOIOMMU_API int vfioiommu_iova_list_new(const struct vfioiommu_iova_range *ranges, size_t n,
+	enum vfioiommu_iova_source src, vfioiommu_iova_list **out)
 {
 	struct vfioiommu_iova_range *tmp = NULL;
 	struct vfioiommu_iova_list *l;
@@ -170,7 +170,8 @@ static void set_append(struct vfioiommu_iova_list *l, uint64_t start, uint64_t l
 }
 
 /* every input range once, in start order, coalesced as it comes: at most n_a + n_b */
-static void union_fill(struct vfioiommu_iova_list *l, const vfioiommu_iova_list *a, const vfioiommu_iova_list *b)
+static void union_fill(struct vfioiommu_iova_list *l, const vfioiommu_iova_list *a,
+	const vfioiommu_iova_list *b)
 {
 	size_t i = 0, j = 0;
 
@@ -185,8 +186,8 @@ static void union_fill(struct vfioiommu_iova_list *l, const vfioiommu_iova_list 
 	}
 }
 
-VFIOIOMMU_API int vfioiommu_iova_list_union(vfioiommu_iova_list **out,
-	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b)
+VFIOIOMMU_API int vfioiommu_iova_list_union(const vfioiommu_iova_list *a,
+	const vfioiommu_iova_list *b, vfioiommu_iova_list **out)
 {
 	return set_op(out, a, b, union_fill);
 }
@@ -211,8 +212,8 @@ static void intersect_fill(struct vfioiommu_iova_list *l, const vfioiommu_iova_l
 	}
 }
 
-VFIOIOMMU_API int vfioiommu_iova_list_intersect(vfioiommu_iova_list **out,
-	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b)
+VFIOIOMMU_API int vfioiommu_iova_list_intersect(const vfioiommu_iova_list *a,
+	const vfioiommu_iova_list *b, vfioiommu_iova_list **out)
 {
 	return set_op(out, a, b, intersect_fill);
 }
@@ -243,8 +244,8 @@ static void subtract_fill(struct vfioiommu_iova_list *l, const vfioiommu_iova_li
 	}
 }
 
-VFIOIOMMU_API int vfioiommu_iova_list_subtract(vfioiommu_iova_list **out,
-	const vfioiommu_iova_list *a, const vfioiommu_iova_list *b)
+VFIOIOMMU_API int vfioiommu_iova_list_subtract(const vfioiommu_iova_list *a,
+	const vfioiommu_iova_list *b, vfioiommu_iova_list **out)
 {
 	return set_op(out, a, b, subtract_fill);
 }

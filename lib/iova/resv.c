@@ -711,8 +711,8 @@ const struct vfioiommu_resv_region *vi_resv_set_regions(const vfioiommu_resv_set
 	return set ? set->r : NULL;
 }
 
-VFIOIOMMU_API int vfioiommu_resv_set_new(vfioiommu_resv_set **out,
-	const struct vfioiommu_resv_region *regions, size_t n)
+VFIOIOMMU_API int vfioiommu_resv_set_new(const struct vfioiommu_resv_region *regions, size_t n,
+	vfioiommu_resv_set **out)
 {
 	struct vi_resv_vec v = { NULL, 0, 0 };
 
@@ -753,8 +753,8 @@ VFIOIOMMU_API int vfioiommu_resv_set_get(const vfioiommu_resv_set *set, size_t i
 	return 0;
 }
 
-VFIOIOMMU_API int vfioiommu_resv_set_merge(vfioiommu_resv_set **out,
-	const vfioiommu_resv_set *const *sets, size_t n)
+VFIOIOMMU_API int vfioiommu_resv_set_merge(const vfioiommu_resv_set *const *sets, size_t n,
+	vfioiommu_resv_set **out)
 {
 	struct vi_resv_vec v = { NULL, 0, 0 };
 	size_t total = 0;
@@ -1067,9 +1067,9 @@ VFIOIOMMU_API int vfioiommu_resv_compare(const vfioiommu_iova_list *predicted,
 		*only_kernel = NULL;
 	if (!predicted || !kernel)
 		return -EINVAL;
-	if (only_predicted && (rc = vfioiommu_iova_list_subtract(&op, predicted, kernel)) < 0)
+	if (only_predicted && (rc = vfioiommu_iova_list_subtract(predicted, kernel, &op)) < 0)
 		return rc;
-	if (only_kernel && (rc = vfioiommu_iova_list_subtract(&ok, kernel, predicted)) < 0) {
+	if (only_kernel && (rc = vfioiommu_iova_list_subtract(kernel, predicted, &ok)) < 0) {
 		vfioiommu_iova_list_free(op);
 		return rc;
 	}

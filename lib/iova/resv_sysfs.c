@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "internal.h"
 #include "resv.h"
 
 /* reserved_regions is one page on today's kernels; a captured tree or a mock may hold more. */

@@ -110,8 +110,8 @@ static void reserve(struct vfioiommu_pasid_space *sp, uint32_t p)
 	sp->avail--;
 }
 
-VFIOIOMMU_API int vfioiommu_pasid_space_new(vfioiommu_pasid_space **out, unsigned int width_bits,
-	const struct vfioiommu_pasid_space_opts *opts)
+VFIOIOMMU_API int vfioiommu_pasid_space_new(unsigned int width_bits,
+	const struct vfioiommu_pasid_space_opts *opts, vfioiommu_pasid_space **out)
 {
 	struct vfioiommu_pasid_space *sp;
 	uint32_t size;

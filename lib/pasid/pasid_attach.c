@@ -69,8 +69,8 @@ static int pasid_bits(struct vfioiommu_device *dev, const char *what)
 		       "the kernel itself supports PASID attach", what);
 }
 
-VFIOIOMMU_API int vfioiommu_pasid_space_for_device(vfioiommu_pasid_space **out, vfioiommu_device *dev,
-	const struct vfioiommu_pasid_space_opts *opts)
+VFIOIOMMU_API int vfioiommu_pasid_space_for_device(vfioiommu_device *dev,
+	const struct vfioiommu_pasid_space_opts *opts, vfioiommu_pasid_space **out)
 {
 	char what[96];
 	int bits, rc;
@@ -87,7 +87,7 @@ VFIOIOMMU_API int vfioiommu_pasid_space_for_device(vfioiommu_pasid_space **out, 
 	bits = pasid_bits(dev, what);
 	if (bits < 0)
 		return bits;
-	rc = vfioiommu_pasid_space_new(out, (unsigned int)bits, opts);
+	rc = vfioiommu_pasid_space_new((unsigned int)bits, opts, out);
 	if (rc == -EINVAL)
 		return vi_fail(dev->ctx, rc, "%s: bad options (size, unknown flag, reserved_lo > reserved_hi, or "
 			       "nothing left of the %d-bit space)", what, bits);

@@ -22,7 +22,7 @@ export PKG_CONFIG_SYSROOT_DIR="$tmp"
 for h in vfioiommu.h vfioiommu/context.h vfioiommu/mock.h vfioiommu/iova.h; do
 	[ -f "$tmp$prefix/include/$h" ] || { echo "not ok: $h not installed"; exit 1; }
 done
-if grep -q 'vfioiommu/mock.h' "$tmp$prefix/include/vfioiommu.h"; then
+if grep -q '^#include <vfioiommu/mock.h>' "$tmp$prefix/include/vfioiommu.h"; then
 	echo "not ok: vfioiommu.h includes the mock's header"; exit 1
 fi
 libdir=$(dirname "$(find "$tmp" -name 'libvfioiommu.so.0' | head -n 1)")

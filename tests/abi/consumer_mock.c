@@ -17,7 +17,7 @@ int main(void)
 	memset(&o, 0, sizeof(o));
 	o.size = sizeof(o);
 	o.door = vfioiommu_mock_door(m);
-	if (vfioiommu_ctx_new(&ctx, &o))
+	if (vfioiommu_ctx_new(&o, &ctx))
 		return 1;
 	printf("libvfioiommu %s, backend %s\n", vfioiommu_version(),
 	       vfioiommu_backend_name(vfioiommu_ctx_backend(ctx)));

@@ -56,7 +56,7 @@ static int lib_new(struct cf_t *t, unsigned long be, struct lib *l)
 		cf_no_v2_door_init(&l->no_v2, t->door);
 		o.door = &l->no_v2.door;
 	}
-	rc = vfioiommu_ctx_new(&l->ctx, &o);
+	rc = vfioiommu_ctx_new(&o, &l->ctx);
 	return cf_rc(t, "vfioiommu_ctx_new", 0, rc) ? 0 : -1;
 }
 
@@ -171,7 +171,7 @@ static void dma(struct cf_t *t, unsigned long be)
 	const uint32_t fixed = rw | VFIOIOMMU_DMA_FIXED_IOVA;
 	uint8_t *mem = t->h->mem;
 	vfioiommu_iova_list *ranges = NULL;
-	struct vfioiommu_dma_stats st;
+	struct vfioiommu_dma_stats st = { .size = sizeof(st) };
 	vfioiommu_device *dev = NULL;
 	uint64_t iova, got;
 	struct lib l;

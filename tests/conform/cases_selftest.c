@@ -148,7 +148,7 @@ static void lib(struct cf_t *t, unsigned long arg)
 	uint32_t ioas = 0, stdev = 0, nboth, nsplit;
 	int fd;
 
-	if (!cf_rc(t, "vfioiommu_ctx_new", 0, vfioiommu_ctx_new(&ctx, &o)))
+	if (!cf_rc(t, "vfioiommu_ctx_new", 0, vfioiommu_ctx_new(&o, &ctx)))
 		return;
 	if (!cf_rc(t, "vfioiommu_device_open", 0, vfioiommu_device_open(ctx, t->h->dev[0].bdf, &dev)))
 		goto out;

@@ -64,7 +64,7 @@ static void regions(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *tag, 
 
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		snprintf(name, sizeof(name), "device.%s.%s.region%u", tag, bdf, want[i].index);
-		rc = vfioiommu_region_get_info(dev, want[i].index, &ri);
+		rc = vfioiommu_region_info(dev, want[i].index, &ri);
 		vt_result(rc == 0 && ri.region_size == want[i].size && ri.flags == want[i].flags &&
 		       ri.offset == (uint64_t)want[i].index << 40, name,
 		       "rc %d (%s), size 0x%" PRIx64 " flags 0x%x offset 0x%" PRIx64 "; expected size 0x%" PRIx64
@@ -72,10 +72,10 @@ static void regions(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *tag, 
 		       want[i].flags);
 	}
 	NAME(name, "region8_vga_absent");
-	rc = vfioiommu_region_get_info(dev, 8, &ri);
+	rc = vfioiommu_region_info(dev, 8, &ri);
 	vt_result(rc == -ENOENT, name, "rc %d, expected -ENOENT (%s)", rc, vfioiommu_strerror(ctx));
 	NAME(name, "region9_out_of_range");
-	rc = vfioiommu_region_get_info(dev, 9, &ri);
+	rc = vfioiommu_region_info(dev, 9, &ri);
 	vt_result(rc == -EINVAL, name, "rc %d, expected -EINVAL", rc);
 }
 
@@ -94,7 +94,7 @@ static void irqs(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *tag, con
 
 	for (uint32_t i = 0; i < 5; i++) {
 		snprintf(name, sizeof(name), "device.%s.%s.irq%u", tag, bdf, i);
-		rc = vfioiommu_irq_get_info(dev, i, &ii);
+		rc = vfioiommu_irq_info(dev, i, &ii);
 		vt_result(rc == 0 && ii.flags == want[i].flags && ii.count == want[i].count, name,
 		       "rc %d (%s) flags 0x%x count %u; expected flags 0x%x count %u", rc, vfioiommu_strerror(ctx),
 		       ii.flags, ii.count, want[i].flags, want[i].count);
@@ -152,7 +152,7 @@ static void pci(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *tag, cons
 	int rc;
 
 	NAME(name, "ids");
-	rc = vfioiommu_pci_get_ids(dev, &ids);
+	rc = vfioiommu_pci_ids(dev, &ids);
 	vt_result(rc == 0 && ids.vendor == 0x8086 && ids.device == 0x10d3 && (ids.class_code >> 8) == 0x0200, name,
 	       "rc %d (%s) %04x:%04x class %06x", rc, vfioiommu_strerror(ctx), ids.vendor, ids.device, ids.class_code);
 	NAME(name, "config_read");
@@ -242,7 +242,7 @@ static void one(const char *bdf, enum vfioiommu_mode mode, const char *tag)
 	int rc;
 
 	NAME(name, "open");
-	rc = vfioiommu_ctx_new(&ctx, &o);
+	rc = vfioiommu_ctx_new(&o, &ctx);
 	if (rc == 0)
 		rc = vfioiommu_device_open(ctx, bdf, &dev);
 	vt_result(rc == 0, name, "%s", ctx ? vfioiommu_strerror(ctx) : strerror(-rc));
@@ -251,7 +251,7 @@ static void one(const char *bdf, enum vfioiommu_mode mode, const char *tag)
 		return;
 	}
 	NAME(name, "info");
-	rc = vfioiommu_device_get_info(dev, &di);
+	rc = vfioiommu_device_info(dev, &di);
 	vt_result(rc == 0 && di.flags == (VFIOIOMMU_DEVICE_PCI | VFIOIOMMU_DEVICE_RESET) && di.num_regions == 9 &&
 	       di.num_irqs == 5, name, "rc %d (%s) flags 0x%x regions %u irqs %u", rc, vfioiommu_strerror(ctx), di.flags,
 	       di.num_regions, di.num_irqs);

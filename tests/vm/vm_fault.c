@@ -189,7 +189,7 @@ static void faults(struct env *e, uint32_t *seq)
 	};
 	const unsigned int n = sizeof(w) / sizeof(w[0]);
 	uint32_t cookies[8] = { 0 }, c2[1];
-	struct vfioiommu_ring_stats st;
+	struct vfioiommu_ring_stats st = { .size = sizeof(st) };
 	bool ok;
 	int rc;
 
@@ -470,7 +470,7 @@ int main(void)
 		printf("not ok - fault.env: VFIOIOMMU_VM_BDFS is empty\n");
 		return 1;
 	}
-	rc = vfioiommu_ctx_new(&e.ctx, &o);
+	rc = vfioiommu_ctx_new(&o, &e.ctx);
 	if (rc == 0)
 		rc = vfioiommu_device_open(e.ctx, bdf, &dev);
 	if (rc == 0)

@@ -183,7 +183,7 @@ int main(void)
 	group = atoi(grp);
 	cdev = first_cdev(bdf);
 	printf("# device %s group %d cdev %d\n", bdf, group, cdev);
-	if (vfioiommu_ctx_new(&ctx, NULL) < 0)
+	if (vfioiommu_ctx_new(NULL, &ctx) < 0)
 		return 1;
 
 	/* 1. start */

@@ -92,7 +92,7 @@ static void nic(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *topo)
 	vt_result(rc == 0 && hi.max_pasid_log2 == 0, "pasid.nic.hw_info", "rc %d (%s) max_pasid_log2 %u, expected 0 "
 	       "(QEMU's vIOMMU has no PASID)", rc, vfioiommu_strerror(ctx), hi.max_pasid_log2);
 
-	rc = vfioiommu_pasid_space_for_device(&sp, dev, NULL);
+	rc = vfioiommu_pasid_space_for_device(dev, NULL, &sp);
 	msg = vfioiommu_strerror(ctx);
 	vt_result(rc == -EOPNOTSUPP && sp == NULL && strstr(msg, "device has no PASID support") &&
 	       strstr(msg, "max_pasid_log2 0"), "pasid.nic.space_for_device",
@@ -107,7 +107,7 @@ static void nic(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *topo)
 	       intel ? "0" : "-EOPNOTSUPP", topo);
 
 	/* a PASID the library would hand out, on a device that cannot take it */
-	rc = vfioiommu_pasid_space_new(&own, VFIOIOMMU_PASID_MAX_WIDTH, NULL);
+	rc = vfioiommu_pasid_space_new(VFIOIOMMU_PASID_MAX_WIDTH, NULL, &own);
 	if (rc == 0)
 		rc = vfioiommu_pasid_set_new(own, 4, &set);
 	if (rc == 0)
@@ -291,7 +291,7 @@ static int mock_pasid(vfioiommu_ctx *ctx)
 	hi.dev_id = m.idev;
 	rc = vt_xioctl(m.fd, KABI_IOMMU_GET_HW_INFO, &hi);
 	if (rc == 0)
-		rc = vfioiommu_pasid_space_new(&sp, hi.out_max_pasid_log2, NULL);
+		rc = vfioiommu_pasid_space_new(hi.out_max_pasid_log2, NULL, &sp);
 	vt_result(rc == 0 && hi.out_max_pasid_log2 == KERNEL_PASID_BITS && vfioiommu_pasid_space_width(sp) == KERNEL_PASID_BITS,
 	       "pasid.mock.space", "GET_HW_INFO/space_new %d: max_pasid_log2 %u, space width %u; expected 20 and 20", rc,
 	       hi.out_max_pasid_log2, vfioiommu_pasid_space_width(sp));
@@ -340,7 +340,7 @@ int main(void)
 		printf("not ok - pasid.env: VFIOIOMMU_VM_BDFS is empty\n");
 		return 1;
 	}
-	rc = vfioiommu_ctx_new(&ctx, &o);
+	rc = vfioiommu_ctx_new(&o, &ctx);
 	if (rc == 0)
 		rc = vfioiommu_device_open(ctx, bdf, &dev);
 	vt_result(rc == 0, "pasid.ctx", "iommufd context with %s: %d (%s)", bdf, rc, vfioiommu_strerror(ctx));
