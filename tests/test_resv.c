@@ -441,13 +441,12 @@ static void test_set_large_matches_reference(void **state)
 /* ---------------- merge and usable against the reference, random shapes ---------------- */
 
 /*
- * Each shape aims at a path of the sort or the merge: a dense small space
- * (merges, touches, gaps of one), both ends of the 64-bit space (no wrap at
- * UINT64_MAX), starts spread over all 64 bits with clumps at both ends (keys
- * too long for the sort's word, so runs of cut keys), pages like a real host,
- * one start shared by many regions (a long tie), a chain where each region
- * touches the one before (one cluster with many outputs), and two clumps
- * far apart (start bits in between that never vary, so sort passes skipped).
+ * Each shape stresses the sort or the merge: a dense small space (merges,
+ * touches, gaps of one), both ends of the 64-bit space (no wrap at
+ * UINT64_MAX), starts spread over all 64 bits with clumps at both ends,
+ * pages like a real host, one start shared by many regions (long ties in set
+ * order), a chain where each region touches the one before (long merges),
+ * and two clumps far apart.
  */
 enum shape { SH_DENSE, SH_EDGES, SH_WIDE, SH_PAGES, SH_SAME_START, SH_CHAIN, SH_CLUMPS, SH_COUNT };
 
@@ -575,7 +574,7 @@ static void expect_usable(const vfioiommu_resv_set *s, uint64_t as, uint64_t al,
 #define PROP_MAX 3000
 
 /*
- * Random cases, small and large (both sort paths), built three ways: one
+ * Random cases, small and large, built three ways: one
  * vfioiommu_resv_set_new, and vfioiommu_resv_set_merge of the input cut into
  * sets (random pieces in random order with NULL and empty entries, or one
  * large set beside many one-region sets), all against the quadratic

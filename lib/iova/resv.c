@@ -13,7 +13,7 @@
 #include "iova_build.h"
 #include "resv.h"
 
-/* One allocation: the regions follow the count, so reading a set touches one block. */
+/* One allocation, freed with one free(): the count, then the regions in set order. */
 struct vfioiommu_resv_set {
 	size_t n;
 	struct vfioiommu_resv_region r[];
@@ -32,17 +32,6 @@ static struct vfioiommu_resv_set *set_alloc(size_t n)
 	return s;
 }
 
-/* @s, allocated for @cap regions: when merging left it well under half full, give the rest back. */
-static struct vfioiommu_resv_set *set_fit(struct vfioiommu_resv_set *s, size_t cap)
-{
-	struct vfioiommu_resv_set *t;
-
-	if (s->n >= cap / 2)
-		return s;
-	t = realloc(s, sizeof(*s) + s->n * sizeof(s->r[0]));
-	return t ? t : s;
-}
-
 VFIOIOMMU_API const char *vfioiommu_resv_type_name(enum vfioiommu_resv_type type)
 {
 	switch (type) {
@@ -55,7 +44,7 @@ VFIOIOMMU_API const char *vfioiommu_resv_type_name(enum vfioiommu_resv_type type
 	return "unknown";
 }
 
-/* ---------------- vectors and sets ---------------- */
+/* ---------------- vectors ---------------- */
 
 void vi_resv_vec_free(struct vi_resv_vec *v)
 {
@@ -64,6 +53,7 @@ void vi_resv_vec_free(struct vi_resv_vec *v)
 	v->n = v->cap = 0;
 }
 
+/* Room for @more regions after the n already there. */
 static int vec_reserve(struct vi_resv_vec *v, size_t more)
 {
 	struct vfioiommu_resv_region *r;
@@ -84,12 +74,46 @@ static int vec_reserve(struct vi_resv_vec *v, size_t more)
 	return 0;
 }
 
+/* ---------------- normalisation: sort, merge, sort ---------------- */
+
+/*
+ * The merge rule (the kernel's, inside a group): two regions merge when they
+ * have the same type AND the same group and overlap or touch.  Regions of
+ * different types or groups stay apart even where they overlap, so every
+ * region still says where it came from.
+ *
+ * Normalising is three plain steps, O(n log n) whatever the input:
+ *   1. qsort by (group, type, start, last), so that regions which may merge
+ *      are neighbours;
+ *   2. one pass merges the touching neighbours;
+ *   3. qsort what is left into set order (start, type, group), the order the
+ *      kernel lists them in.
+ * One sort by start alone would leave regions that may merge apart, with
+ * other types and groups between them, and the merge would need a table of
+ * the open region per (type, group); the second sort costs less to read.
+ * Real hosts have tens of regions, so nothing here is tuned for size.
+ */
+
 static int cmp_u64(uint64_t a, uint64_t b)
 {
 	return (a > b) - (a < b);
 }
 
-/* By start, ties by type as the kernel lists them, then group. */
+/* Step 1's order: group, type, start, last. */
+static int cmp_merge_order(const void *x, const void *y)
+{
+	const struct vfioiommu_resv_region *a = x, *b = y;
+
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	if (a->type != b->type)
+		return (int)a->type < (int)b->type ? -1 : 1;
+	if (a->start != b->start)
+		return cmp_u64(a->start, b->start);
+	return cmp_u64(a->last, b->last);
+}
+
+/* Set order: by start, ties by type as the kernel lists them, then group.  After merging no two regions tie. */
 static int cmp_set_order(const void *x, const void *y)
 {
 	const struct vfioiommu_resv_region *a = x, *b = y;
@@ -101,608 +125,68 @@ static int cmp_set_order(const void *x, const void *y)
 	return a->group < b->group ? -1 : a->group > b->group;
 }
 
-static unsigned int bit_width(uint64_t x)
+static bool same_type_and_group(const struct vfioiommu_resv_region *a, const struct vfioiommu_resv_region *b)
 {
-	return x ? 64u - (unsigned int)__builtin_clzll(x) : 0;
+	return a->type == b->type && a->group == b->group;
 }
 
+/* Whether a region starting at @start overlaps or touches one ending at @last (which may be UINT64_MAX). */
 static bool touches(uint64_t last, uint64_t start)
 {
 	return last == UINT64_MAX || start <= last + 1;
 }
 
-/* ---------------- merging, one region at a time in set order ---------------- */
-
 /*
- * A cluster is a maximal run of regions, in set order, each touching the
- * union of those before it.  Nothing merges across a cluster boundary, so
- * only the open regions of the current cluster are ever looked up: by a short
- * backward scan while the cluster has few outputs, by a hash table once it
- * has more.  Random data makes nearly every cluster a single region, and then
- * adding a region costs one comparison.
+ * Step 2: @r (n regions) is in merge order; merge in place and return how
+ * many regions are left.  r[w - 1] is the region being grown: a neighbour of
+ * the same type and group that starts at or before its last + 1 extends it,
+ * anything else starts the next one.  Within a type and group starts only
+ * grow, and earlier regions of the pair ended before r[w - 1] began, so a
+ * region that does not touch r[w - 1] touches none of them either.
  */
-#define LINEAR_MAX 8
-#define TAB_MIN_BITS 8
-#define TAB_STACK 1024 /* slots: four times the largest cluster of a small set */
-
-struct merger {
-	struct vfioiommu_resv_region *r; /* outputs so far: r[0..w) */
-	size_t w, w0;                    /* w0: the current cluster's first output */
-	uint64_t reach;                  /* the highest last in the cluster */
-	uint32_t *tab;                   /* 2^bits slots in use (none while bits is 0) */
-	size_t room;                     /* slots tab can hold */
-	bool heap;                       /* tab was allocated here */
-	bool hashed;                     /* the current cluster's outputs are in tab */
-	unsigned int bits;
-};
-
-static void merger_init(struct merger *m, struct vfioiommu_resv_region *r, uint32_t *stack, size_t room)
+static size_t merge_neighbours(struct vfioiommu_resv_region *r, size_t n)
 {
-	*m = (struct merger){ .r = r, .tab = stack, .room = room };
-}
+	size_t w = 0;
 
-static void merger_done(struct merger *m)
-{
-	if (m->heap)
-		free(m->tab);
-	m->tab = NULL;
-	m->heap = false;
-}
-
-static size_t key_slot(const struct vfioiommu_resv_region *r, unsigned int bits)
-{
-	uint64_t h = ((uint64_t)r->group << 3 | ((unsigned int)r->type & 7)) * 0x9e3779b97f4a7c15ull;
-
-	return (size_t)(h >> (64 - bits));
-}
-
-/*
- * The slot of (type, group) of @c: the one holding the cluster's output with
- * that key, or the free one to put it in.  Slots hold 1 + an output index;
- * one that is not above w0 is left from an earlier cluster and counts as
- * free, so the table is never cleared between clusters.
- */
-static inline size_t tab_find(const uint32_t *tab, unsigned int bits, size_t w0,
-			      const struct vfioiommu_resv_region *r, const struct vfioiommu_resv_region *c)
-{
-	const size_t mask = ((size_t)1 << bits) - 1;
-	size_t h = key_slot(c, bits);
-
-	for (; tab[h] > w0; h = (h + 1) & mask) {
-		const struct vfioiommu_resv_region *p = &r[tab[h] - 1];
-
-		if (p->type == c->type && p->group == c->group)
-			break;
-	}
-	return h;
-}
-
-/*
- * Make the table hold the current cluster's outputs with room for @more
- * (>= 1) at load <= 1/4, growing it when needed: @more is how many regions
- * the caller has in hand, so a long run sizes the table once instead of
- * rebuilding it at every doubling.  False when memory is short: the caller
- * scans instead, slower but right.
- */
-static bool tab_ready(struct merger *m, size_t more)
-{
-	size_t have = m->w - m->w0, need;
-	unsigned int bits = m->bits ? m->bits : TAB_MIN_BITS;
-
-	if (more > SIZE_MAX / 8 - have)
-		more = SIZE_MAX / 8 - have;
-	need = 4 * (have + more);
-
-	if (m->hashed && ((size_t)1 << m->bits) >= need)
-		return true;
-	while (((size_t)1 << bits) < need)
-		bits++;
-	if (bits != m->bits) {
-		if (((size_t)1 << bits) > m->room) {
-			uint32_t *t = bits < 8 * sizeof(size_t) - 3 ? malloc(sizeof(*t) << bits) : NULL;
-
-			if (!t) {
-				m->hashed = false;
-				return false;
-			}
-			merger_done(m);
-			m->tab = t;
-			m->room = (size_t)1 << bits;
-			m->heap = true;
-		}
-		memset(m->tab, 0, sizeof(*m->tab) << bits);
-		m->bits = bits;
-		m->hashed = false;
-	}
-	if (!m->hashed) {
-		for (size_t j = m->w0; j < m->w; j++)
-			m->tab[tab_find(m->tab, m->bits, m->w0, m->r, &m->r[j])] = (uint32_t)(j + 1);
-		m->hashed = true;
-	}
-	return true;
-}
-
-/* The newest output of @c's key in the cluster, which is the one still open, by a backward scan. */
-static struct vfioiommu_resv_region *scan_open(const struct merger *m, const struct vfioiommu_resv_region *c)
-{
-	for (size_t j = m->w; j-- > m->w0;)
-		if (m->r[j].type == c->type && m->r[j].group == c->group)
-			return &m->r[j];
-	return NULL;
-}
-
-/*
- * Add @k regions, in set order, to the outputs.  They may lie at r[w] or
- * later (outputs never overtake inputs).  Merging only raises an open
- * region's last, so the outputs stay in set order.  The merger's fields are
- * copied into locals and written back only around the rare calls, so that
- * the stores to regions cannot make every step reload them.
- */
-static void merge_some(struct merger *m, const struct vfioiommu_resv_region *c, size_t k)
-{
-	struct vfioiommu_resv_region *const r = m->r;
-	size_t w = m->w, w0 = m->w0;
-	uint64_t reach = m->reach;
-	bool hashed = m->hashed;
-
-	for (; k; k--, c++) {
-		/* fields, not a struct copy: a copy made with vector stores stalls the narrower loads after it */
-		const uint64_t start = c->start, last = c->last;
-		struct vfioiommu_resv_region *p;
-		size_t h = 0;
-
-		if (!w || !touches(reach, start)) {
-			/* nothing before can touch this region or any later one */
-			w0 = w;
-			reach = last;
-			hashed = false;
-			r[w++] = *c;
-			continue;
-		}
-		if (last > reach)
-			reach = last;
-		if (!hashed || 4 * (w - w0 + 1) > ((size_t)1 << m->bits)) {
-			m->w = w;
-			m->w0 = w0;
-			m->hashed = hashed;
-			hashed = w - w0 >= LINEAR_MAX && tab_ready(m, hashed ? 1 : k);
-		}
-		if (hashed) {
-			h = tab_find(m->tab, m->bits, w0, r, c);
-			p = m->tab[h] > w0 ? &r[m->tab[h] - 1] : NULL;
-		} else {
-			m->w = w;
-			m->w0 = w0;
-			p = scan_open(m, c);
-		}
-		if (p && touches(p->last, start)) {
-			if (last > p->last)
-				p->last = last;
-			continue;
-		}
-		if (hashed)
-			m->tab[h] = (uint32_t)(w + 1);
-		r[w++] = *c;
-	}
-	m->w = w;
-	m->w0 = w0;
-	m->reach = reach;
-	m->hashed = hashed;
-}
-
-/* ---------------- sorting ---------------- */
-
-/*
- * Large inputs are not sorted as 24-byte structs but as one uint64_t key per
- * region: the bits of its start that vary over the input above, where it
- * comes from (source set, position) below.  Each LSD radix pass then moves 8
- * bytes, 100k keys stay within L2, digits are sized to the bits that vary,
- * and one gather pass reads every region once, straight from its source, in
- * sorted order, and merges it on the spot.  A start that needs more bits than
- * the key has left is cut to its high bits; keys that tie (equal starts, or
- * equal cut starts) keep input order, and the gather pass sorts such a run
- * again (sort_run) only when it is out of set order.
- */
-#define RADIX_MIN 256
-#define DIGIT_MAX 12
-#define PASSES_MAX ((64 + DIGIT_MAX - 1) / DIGIT_MAX)
-#define PAYLOAD_MAX 40
-#define PAYLOAD_SLACK 8
-#define PREFETCH 16
-
-struct keyplan {
-	uint64_t lo;          /* the smallest start */
-	unsigned int shift;   /* low start bits every region shares */
-	unsigned int cut;     /* further low bits dropped when the key is short of room */
-	unsigned int pbits;   /* bits of a position in a source */
-	unsigned int payload; /* pbits + bits of a source index */
-	unsigned int kbits;   /* start bits kept in the key */
-};
-
-/* Where the sorted keys point: the sources, and how a key's payload splits into source and position. */
-struct gather {
-	const struct vfioiommu_resv_region *const *base;
-	const uint64_t *a;
-	size_t n;
-	unsigned int payload, pbits;
-};
-
-/* The region of key @i, prefetching the one PREFETCH keys further on. */
-static inline struct vfioiommu_resv_region gather_at(const struct gather *g, size_t i)
-{
-	const uint64_t plmask = ((uint64_t)1 << g->payload) - 1, pmask = ((uint64_t)1 << g->pbits) - 1;
-	uint64_t q = g->a[i] & plmask;
-
-	if (i + PREFETCH < g->n) {
-		uint64_t f = g->a[i + PREFETCH] & plmask;
-
-		__builtin_prefetch(&g->base[f >> g->pbits][f & pmask]);
-	}
-	return g->base[q >> g->pbits][q & pmask];
-}
-
-/*
- * A run of regions whose keys tied, put into set order.  Ties are common: the
- * MSI window sits at the same address in every group, and cut keys tie over
- * whole clumps.  So a long run gets a stable byte-wise LSD radix sort on
- * (start, type, group) that skips the bytes every region shares (for equal
- * starts, all eight of them): linear whatever the order it came in.
- */
-#define RUN_QSORT_MAX 32
-#define RUN_KEY_BYTES 13
-
-/* Byte @shift / 8 of field @f of the run key: 0 group, 1 type, 2 start. */
-static inline unsigned int run_byte(const struct vfioiommu_resv_region *r, unsigned int f, unsigned int shift)
-{
-	uint64_t v = f == 2 ? r->start : f == 1 ? (uint64_t)r->type : (uint64_t)r->group;
-
-	return (unsigned int)(v >> shift) & 0xff;
-}
-
-/* One stable pass on byte (@f, @shift), the field chosen outside the loop. */
-static void run_pass(const struct vfioiommu_resv_region *src, struct vfioiommu_resv_region *dst, size_t n,
-		     uint32_t *h, unsigned int f, unsigned int shift)
-{
-	switch (f) {
-	case 0:
-		for (size_t i = 0; i < n; i++)
-			dst[h[(src[i].group >> shift) & 0xff]++] = src[i];
-		break;
-	case 1:
-		for (size_t i = 0; i < n; i++)
-			dst[h[(unsigned int)src[i].type & 0xff]++] = src[i];
-		break;
-	default:
-		for (size_t i = 0; i < n; i++)
-			dst[h[(src[i].start >> shift) & 0xff]++] = src[i];
-		break;
-	}
-}
-
-static void sort_run(struct vfioiommu_resv_region *r, size_t n)
-{
-	struct vfioiommu_resv_region *tmp = NULL, *src = r, *dst;
-	uint64_t s_any = 0, s_all = UINT64_MAX, g_any = 0, g_all = UINT32_MAX, t_any = 0, t_all = UINT32_MAX;
-	unsigned int field[RUN_KEY_BYTES], shift[RUN_KEY_BYTES], nb = 0;
-	uint32_t (*hist)[256];
-
-	if (n > RUN_QSORT_MAX)
-		tmp = malloc(n * sizeof(*r) + RUN_KEY_BYTES * sizeof(*hist));
-	if (!tmp) { /* short, or no memory: a comparison sort needs none */
-		qsort(r, n, sizeof(*r), cmp_set_order);
-		return;
-	}
-	/* only the bytes that vary get a histogram and a pass */
 	for (size_t i = 0; i < n; i++) {
-		s_any |= r[i].start;
-		s_all &= r[i].start;
-		g_any |= r[i].group;
-		g_all &= r[i].group;
-		t_any |= (uint32_t)r[i].type;
-		t_all &= (uint32_t)r[i].type;
-	}
-	for (unsigned int b = 0; b < RUN_KEY_BYTES; b++) {
-		unsigned int f = b < 4 ? 0 : b == 4 ? 1 : 2, sh = b < 4 ? 8 * b : b == 4 ? 0 : 8 * (b - 5);
-		uint64_t differ = f == 0 ? g_any ^ g_all : f == 1 ? t_any ^ t_all : s_any ^ s_all;
+		struct vfioiommu_resv_region *open = w ? &r[w - 1] : NULL;
 
-		if ((differ >> sh) & 0xff) {
-			field[nb] = f;
-			shift[nb++] = sh;
+		if (open && same_type_and_group(open, &r[i]) && touches(open->last, r[i].start)) {
+			if (r[i].last > open->last)
+				open->last = r[i].last;
+		} else {
+			r[w++] = r[i];
 		}
 	}
-	hist = (uint32_t (*)[256])(tmp + n);
-	memset(hist, 0, nb * sizeof(*hist));
-	for (size_t i = 0; i < n; i++)
-		for (unsigned int k = 0; k < nb; k++)
-			hist[k][run_byte(&r[i], field[k], shift[k])]++;
-	dst = tmp;
-	for (unsigned int k = 0; k < nb; k++) {
-		struct vfioiommu_resv_region *t;
-		uint32_t sum = 0;
-
-		for (unsigned int v = 0; v < 256; v++) {
-			uint32_t c = hist[k][v];
-
-			hist[k][v] = sum;
-			sum += c;
-		}
-		run_pass(src, dst, n, hist[k], field[k], shift[k]);
-		t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != r)
-		memcpy(r, src, n * sizeof(*r));
-	free(tmp);
+	return w;
 }
 
-/* What a large sort reads: @nsets sets (NULL entries are empty), or, when sets is NULL, one plain array. */
-struct sources {
-	const vfioiommu_resv_set *const *sets;
-	size_t nsets;
-	const struct vfioiommu_resv_region *one;
-	size_t n; /* regions in all */
-};
-
-static size_t src_count(const struct sources *s)
+/* Sort and merge @r (n regions, any order) in place into set order; returns how many are left. */
+static size_t normalize(struct vfioiommu_resv_region *r, size_t n)
 {
-	return s->sets ? s->nsets : 1;
+	if (n < 2) /* nothing to sort or merge, and r may be NULL, which qsort does not accept */
+		return n;
+	qsort(r, n, sizeof(*r), cmp_merge_order);
+	n = merge_neighbours(r, n);
+	qsort(r, n, sizeof(*r), cmp_set_order);
+	return n;
 }
 
-static size_t src_len(const struct sources *s, size_t j)
-{
-	return s->sets ? (s->sets[j] ? s->sets[j]->n : 0) : s->n;
-}
-
-static const struct vfioiommu_resv_region *src_regions(const struct sources *s, size_t j)
-{
-	return s->sets ? s->sets[j]->r : s->one;
-}
-
-static int sort_large(const struct sources *in, vfioiommu_resv_set **out);
-
-/* Sources too uneven for the payload bits: sort one concatenated copy instead. */
-static int sort_large_concat(const struct sources *in, vfioiommu_resv_set **out)
-{
-	struct vfioiommu_resv_region *all = malloc(in->n * sizeof(*all));
-	struct sources one = { NULL, 0, all, in->n };
-	size_t k = 0;
-	int rc;
-
-	if (!all)
-		return -ENOMEM;
-	for (size_t j = 0; j < src_count(in); j++) {
-		size_t len = src_len(in, j);
-
-		if (len) {
-			memcpy(all + k, src_regions(in, j), len * sizeof(*all));
-			k += len;
-		}
-	}
-	rc = sort_large(&one, out);
-	free(all);
-	return rc;
-}
-
-/* Sort the regions of @in (n >= 1, < UINT32_MAX / 4) into set order and merge them into a new set. */
-static int sort_large(const struct sources *in, vfioiommu_resv_set **out)
-{
-	const size_t n = in->n, nsets = src_count(in);
-	const size_t hist_len = (size_t)PASSES_MAX << DIGIT_MAX;
-	const struct vfioiommu_resv_region **base;
-	struct vfioiommu_resv_set *set;
-	struct vfioiommu_resv_region *r;
-	struct keyplan kp = { .lo = UINT64_MAX };
-	struct merger m;
-	struct gather g;
-	size_t nsrc = 0, maxlen = 0, w = 0, i;
-	unsigned int passes = 0, db = 0;
-	uint64_t hi = 0, any = 0, all = UINT64_MAX, reach = 0, *a, *b;
-	uint32_t *hist, *len, stack[TAB_STACK];
-	void *scratch;
-
-	/* more sets than regions: count the non-empty ones rather than make room for them all */
-	if (nsets > n)
-		for (size_t j = 0; j < nsets; j++)
-			nsrc += src_len(in, j) != 0;
-	else
-		nsrc = nsets;
-	if (n > (SIZE_MAX - hist_len * sizeof(*hist)) / (16 + sizeof(*base) + sizeof(*len)))
-		return -ENOMEM;
-	scratch = malloc(16 * n + nsrc * (sizeof(*base) + sizeof(*len)) + hist_len * sizeof(*hist));
-	set = set_alloc(n);
-	if (!scratch || !set) {
-		free(scratch);
-		free(set);
-		return -ENOMEM;
-	}
-	r = set->r;
-	a = scratch;
-	b = a + n;
-	base = (const struct vfioiommu_resv_region **)(b + n);
-	len = (uint32_t *)(base + nsrc);
-	hist = len + nsrc;
-
-	/* the sources, and which start bits vary: the others are left out of the key and cost no pass */
-	i = 0;
-	nsrc = 0;
-	for (size_t j = 0; j < nsets; j++) {
-		const struct vfioiommu_resv_region *sr;
-		size_t sn = src_len(in, j);
-
-		if (!sn)
-			continue;
-		sr = src_regions(in, j);
-		base[nsrc] = sr;
-		len[nsrc++] = (uint32_t)sn;
-		maxlen = sn > maxlen ? sn : maxlen;
-		for (size_t p = 0; p < sn; p++) {
-			uint64_t st = sr[p].start;
-
-			a[i++] = st;
-			kp.lo = st < kp.lo ? st : kp.lo;
-			hi = st > hi ? st : hi;
-			any |= st;
-			all &= st;
-		}
-	}
-	kp.pbits = bit_width(maxlen - 1);
-	kp.payload = kp.pbits + bit_width(nsrc - 1);
-	/* uneven sources (one large, many small) waste payload bits that the starts could use */
-	if (kp.payload > PAYLOAD_MAX || kp.payload > bit_width(n - 1) + PAYLOAD_SLACK) {
-		free(scratch);
-		free(set);
-		return sort_large_concat(in, out);
-	}
-	if (any != all) {
-		unsigned int width;
-
-		kp.shift = (unsigned int)__builtin_ctzll(any ^ all);
-		width = bit_width((hi - kp.lo) >> kp.shift);
-		kp.kbits = width < 64 - kp.payload ? width : 64 - kp.payload;
-		kp.cut = width - kp.kbits;
-		passes = (kp.kbits + DIGIT_MAX - 1) / DIGIT_MAX;
-		db = (kp.kbits + passes - 1) / passes;
-	}
-	memset(hist, 0, ((size_t)passes << db) * sizeof(*hist));
-
-	/* the keys, and every pass's histogram in the same sweep */
-	i = 0;
-	for (size_t s = 0; s < nsrc; s++) {
-		const uint64_t dmask = ((uint64_t)1 << db) - 1;
-
-		for (uint64_t p = 0; p < len[s]; p++, i++) {
-			uint64_t k = (((a[i] - kp.lo) >> kp.shift) >> kp.cut) << kp.payload |
-				     (uint64_t)s << kp.pbits | p;
-
-			a[i] = k;
-			k >>= kp.payload;
-			for (unsigned int d = 0; d < passes; d++, k >>= db)
-				hist[((size_t)d << db) + (k & dmask)]++;
-		}
-	}
-
-	/* stable LSD radix passes, skipping digits every key shares */
-	for (unsigned int d = 0; d < passes; d++) {
-		uint32_t *h = hist + ((size_t)d << db), sum = 0;
-		unsigned int sh = kp.payload + d * db;
-		uint64_t dmask = ((uint64_t)1 << db) - 1, *t;
-
-		if (h[(a[0] >> sh) & dmask] == n)
-			continue;
-		for (size_t v = 0; v < ((size_t)1 << db); v++) {
-			uint32_t c = h[v];
-
-			h[v] = sum;
-			sum += c;
-		}
-		for (i = 0; i < n; i++)
-			b[h[(a[i] >> sh) & dmask]++] = a[i];
-		t = a;
-		a = b;
-		b = t;
-	}
-
-	/*
-	 * Gather in key order and merge as we go.  A run of tied keys is gathered
-	 * whole first and sorted again if out of set order; it lands at or above the
-	 * merge's next output, so nothing unread is overwritten.  The merge's
-	 * count and reach live in locals here: the merger is only consulted
-	 * inside clusters.
-	 */
-	merger_init(&m, r, stack, TAB_STACK);
-	g.base = base;
-	g.a = a;
-	g.n = n;
-	g.payload = kp.payload;
-	g.pbits = kp.pbits;
-	for (i = 0; i < n;) {
-		size_t j = i + 1, t;
-		bool sorted = true;
-
-		while (j < n && (a[j] >> kp.payload) == (a[i] >> kp.payload))
-			j++;
-		if (j == i + 1) {
-			const struct vfioiommu_resv_region c = gather_at(&g, i);
-
-			if (w && touches(reach, c.start)) {
-				m.w = w;
-				m.reach = reach;
-				merge_some(&m, &c, 1);
-				w = m.w;
-				reach = m.reach;
-			} else {
-				m.w0 = w;
-				m.hashed = false;
-				reach = c.last;
-				r[w++] = c;
-			}
-			i = j;
-			continue;
-		}
-		for (t = i; t < j; t++) {
-			r[t] = gather_at(&g, t);
-			sorted = sorted && (t == i || cmp_set_order(&r[t - 1], &r[t]) <= 0);
-		}
-		if (!sorted)
-			sort_run(r + i, j - i);
-		m.w = w;
-		m.reach = reach;
-		merge_some(&m, r + i, j - i);
-		w = m.w;
-		reach = m.reach;
-		i = j;
-	}
-	set->n = w;
-	merger_done(&m);
-	free(scratch);
-	*out = set_fit(set, n);
-	return 0;
-}
-
-/* Sort @r (n < RADIX_MIN) into set order and merge it, in place. */
-static size_t normalize_small(struct vfioiommu_resv_region *r, size_t n)
-{
-	uint32_t stack[TAB_STACK];
-	struct merger m;
-
-	if (n)
-		qsort(r, n, sizeof(*r), cmp_set_order);
-	merger_init(&m, r, stack, TAB_STACK);
-	merge_some(&m, r, n);
-	merger_done(&m);
-	return m.w;
-}
+/* ---------------- sets ---------------- */
 
 int vi_resv_set_from_vec(struct vi_resv_vec *v, vfioiommu_resv_set **out)
 {
-	struct vfioiommu_resv_set *s = NULL;
-	size_t n = v->n;
-	int rc = 0;
+	size_t n = normalize(v->r, v->n);
+	struct vfioiommu_resv_set *s = set_alloc(n); /* after merging: no room wasted */
 
-	*out = NULL;
-	/* table slots and histogram counts are 32-bit; a set that large would not fit in memory anyway */
-	if (n >= UINT32_MAX / 4) {
-		rc = -ENOMEM;
-	} else if (n < RADIX_MIN) {
-		size_t w = normalize_small(v->r, n);
-
-		if ((s = set_alloc(w)) != NULL) {
-			if (w)
-				memcpy(s->r, v->r, w * sizeof(s->r[0]));
-			s->n = w;
-		} else {
-			rc = -ENOMEM;
-		}
-	} else {
-		struct sources one = { NULL, 0, v->r, n };
-
-		rc = sort_large(&one, &s);
+	if (s) {
+		if (n)
+			memcpy(s->r, v->r, n * sizeof(s->r[0]));
+		s->n = n;
 	}
 	vi_resv_vec_free(v);
-	if (rc == 0)
-		*out = s;
-	return rc;
+	*out = s;
+	return s ? 0 : -ENOMEM;
 }
 
 const struct vfioiommu_resv_region *vi_resv_set_regions(const vfioiommu_resv_set *set, size_t *n)
@@ -753,6 +237,7 @@ VFIOIOMMU_API int vfioiommu_resv_set_get(const vfioiommu_resv_set *set, size_t i
 	return 0;
 }
 
+/* The sets' regions in one array, normalised as a whole: sets are already merged, but not with each other. */
 VFIOIOMMU_API int vfioiommu_resv_set_merge(const vfioiommu_resv_set *const *sets, size_t n,
 	vfioiommu_resv_set **out)
 {
@@ -768,12 +253,6 @@ VFIOIOMMU_API int vfioiommu_resv_set_merge(const vfioiommu_resv_set *const *sets
 		if (sets[i] && sets[i]->n > SIZE_MAX - total)
 			return -ENOMEM;
 		total += sets[i] ? sets[i]->n : 0;
-	}
-	if (total >= RADIX_MIN && total < UINT32_MAX / 4) {
-		/* sorted straight from the sets: no concatenated copy */
-		struct sources in = { sets, n, NULL, total };
-
-		return sort_large(&in, out);
 	}
 	if (vec_reserve(&v, total) < 0)
 		return -ENOMEM;
@@ -986,31 +465,11 @@ VFIOIOMMU_API int vfioiommu_resv_parse(const char *text, size_t len, unsigned in
 
 /* ---------------- usable space and the comparison ---------------- */
 
-/* How many regions of @set start at or below @last (the set is sorted by start). */
-static size_t count_starting_by(const vfioiommu_resv_set *set, uint64_t last)
-{
-	size_t lo = 0, hi = set->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (set->r[mid].start <= last)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-#define GAP_BLOCK 64
-
 VFIOIOMMU_API int vfioiommu_resv_usable(const vfioiommu_resv_set *set, uint64_t aperture_start,
 	uint64_t aperture_last, vfioiommu_iova_list **out)
 {
-	struct vfioiommu_iova_range gap[GAP_BLOCK];
 	struct vfioiommu_iova_list *l;
-	uint64_t cur = aperture_start, done = 0;
-	size_t end;
+	uint64_t cur = aperture_start; /* below cur, the aperture is decided: pushed as usable, or excluded */
 
 	if (!out)
 		return -EINVAL;
@@ -1021,35 +480,26 @@ VFIOIOMMU_API int vfioiommu_resv_usable(const vfioiommu_resv_set *set, uint64_t 
 	if (set->n == SIZE_MAX || !(l = vi_iova_list_alloc(set->n + 1, VFIOIOMMU_IOVA_SRC_SYSFS)))
 		return -ENOMEM;
 	/*
-	 * The set is sorted by start: one sweep, whatever overlaps between types
-	 * and groups.  cur, the first IOVA not yet covered, is the running
-	 * maximum of last + 1 over the regions that count.  Whether a region
-	 * counts (direct-relaxable ones do not) and whether it leaves a gap are
-	 * as good as random on a real set, so the sweep computes instead of
-	 * branching: every region writes a candidate gap to a small block that
-	 * keeps it only when it is one, and the block is then appended.
+	 * One sweep in start order.  A region starting above cur leaves the gap
+	 * [cur, start - 1] usable; regions may overlap (different types or
+	 * groups), so cur is the running maximum of last + 1.  Direct-relaxable
+	 * regions do not count: the kernel does not carve them out.
 	 */
-	end = count_starting_by(set, aperture_last);
-	for (size_t i = 0; i < end && !done; i += GAP_BLOCK) {
-		size_t m = end - i < GAP_BLOCK ? end - i : GAP_BLOCK, k = 0;
+	for (size_t i = 0; i < set->n && set->r[i].start <= aperture_last; i++) {
+		const struct vfioiommu_resv_region *r = &set->r[i];
 
-		for (size_t j = 0; j < m; j++) {
-			const struct vfioiommu_resv_region *r = &set->r[i + j];
-			uint64_t counts = r->type != VFIOIOMMU_RESV_DIRECT_RELAXABLE;
-			uint64_t next = (r->last + 1) & -counts; /* wraps at UINT64_MAX, but then done is set */
-
-			gap[k].start = cur;
-			gap[k].last = r->start - 1;
-			k += counts & (r->start > cur) & !done;
-			/* a region reaching the aperture's end closes it */
-			done |= counts & (r->last >= aperture_last);
-			cur = next > cur ? next : cur;
+		if (r->type == VFIOIOMMU_RESV_DIRECT_RELAXABLE)
+			continue;
+		if (r->start > cur)
+			vi_iova_list_push(l, cur, r->start - 1);
+		if (r->last >= aperture_last) { /* the rest of the aperture is excluded */
+			*out = l;
+			return 0;
 		}
-		for (size_t j = 0; j < k; j++)
-			vi_iova_list_push(l, gap[j].start, gap[j].last);
+		if (r->last >= cur)
+			cur = r->last + 1; /* no wrap: r->last < aperture_last */
 	}
-	if (!done)
-		vi_iova_list_push(l, cur, aperture_last);
+	vi_iova_list_push(l, cur, aperture_last);
 	*out = l;
 	return 0;
 }
