@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * The mock's /dev/iommu through the door, against the contracts of
- * uapi-facts.md section 3 and what tests/vm/FACTS.md measured on 7.2.
+ * The mock's /dev/iommu through the door, against the contracts in
+ * docs/kernel-abi.md §6 and what tests/vm/FACTS.md measured on 7.2.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -368,7 +368,7 @@ static void bind_rules(void **state)
 	dclose(&e, gfd);
 	assert_int_equal(bind_fd(&e, d1, e.ifd, NULL), 0);
 	dclose(&e, d1);
-	/* Linux 6.6: a RESV_DIRECT device cannot be owned (facts 4.5) */
+	/* Linux 6.6: a RESV_DIRECT device cannot be owned (docs/kernel-abi.md §7) */
 	d1 = cdev_open(&e, CDEV_G6);
 	assert_int_equal(bind_fd(&e, d1, e.ifd, NULL), -EINVAL);
 	dclose(&e, d1);

@@ -195,10 +195,10 @@ VFIOIOMMU_API int vfioiommu_mock_inject_vevent(vfioiommu_mock *mock, const char 
 #define VFIOIOMMU_MOCK_FAULT_REGION_BYTES 0x10000u
 
 /**
- * Give device @bdf a fault region (issue 6's first ring source): one more
- * device-specific region after the model's (index 9 on e1000e and nvme, 12
- * on igd; GET_INFO counts it), flags READ|WRITE|MMAP, the TYPE capability
- * @type / @subtype, @size_bytes long, holding the COMPAT ring of
+ * Give device @bdf a fault region (the ring vfioiommu_ring_attach_region()
+ * reads): one more device-specific region after the model's (index 9 on
+ * e1000e and nvme, 12 on igd; GET_INFO counts it), flags READ|WRITE|MMAP,
+ * the TYPE capability @type / @subtype, @size_bytes long, holding the COMPAT ring of
  * vfioiommu/fault.h as the kernel formats it: size = (@size_bytes - 16) / 64
  * records, prod = cons = reserved = 0.  It is served through the door like
  * any region (REGION_INFO with its argsz contract, pread/pwrite, mmap of

@@ -44,7 +44,7 @@ struct vfioiommu_door {
 	int (*exists)(void *priv, const char *path);
 
 	/*
-	 * Kernel uevents (lib/hotplug.c).  A door without them leaves these NULL.
+	 * Kernel uevents (lib/hotplug/, lib/device/bind.c).  A door without them leaves these NULL.
 	 * uevent_open: a non-blocking, close-on-exec socket on the kernel's uevent
 	 * multicast group (NETLINK_KOBJECT_UEVENT group 1) with a large receive
 	 * buffer; returns its fd (a real fd: callers poll it).

@@ -35,7 +35,7 @@ struct vfioiommu_device {
 	uint32_t devid;   /* iommufd device object id */
 	uint32_t pt_id;   /* iommufd: HWPT the device is attached to */
 	void *be_priv;
-	struct vi_devstate *ds; /* lib/device.c: regions, mmaps, eventfds; NULL until first used */
+	struct vi_devstate *ds; /* device/: regions, mmaps, eventfds; NULL until first used */
 	/*
 	 * fault/: rings on the device's fault region (ctx->lock), and what the
 	 * device's close calls first so they stop touching the region's memory.

@@ -40,7 +40,7 @@
  * IOVA the kernel gives only one of them and the table always says what the
  * kernel holds.  It guards everything in struct vi_dma but vindexed.
  * ctx->lock is not taken on that path: the backend's map and unmap read only
- * what lives from its open() to its close() (ctx.h), and device open/close
+ * what lives from its open() to its close() (backend/internal.h), and device open/close
  * (under ctx->lock) only mark the ranges stale, under d->mu; the next map
  * then re-reads them under ctx->lock, then d->mu (the order everywhere), as
  * do the first operation (which creates this state), stats and unmap_all.
@@ -67,7 +67,7 @@ struct vi_dma {
 	bool stale;                 /* ranges and limits must be re-read (a device came or went) */
 	/*
 	 * How map and unmap reach the kernel: the backend's ioctl inlined
-	 * (dma_kernel.h) with the fd and IOAS id, which live as long as the
+	 * (below) with the fd and IOAS id, which live as long as the
 	 * backend, or its ops for a backend without an inlined form.
 	 */
 	enum { VI_KOPS, VI_KTYPE1, VI_KIOAS } kind;
@@ -628,7 +628,7 @@ VI_ALWAYS_INLINE int ioas_kunmap(struct vfioiommu_ctx *ctx, int fd, uint32_t ioa
 	return rc;
 }
 
-/* The backend's MAP, inlined where it can be (d->mu held, not ctx->lock: see ctx.h). */
+/* The backend's MAP, inlined where it can be (d->mu held, not ctx->lock: see backend/internal.h). */
 VI_ALWAYS_INLINE int kmap(struct vfioiommu_ctx *ctx, const struct vi_dma *d, uint64_t vaddr, uint64_t iova,
 		       uint64_t len, uint32_t prot)
 {
@@ -878,7 +878,7 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_all(vfioiommu_ctx *ctx)
 
 	if (!ctx)
 		return -EINVAL;
-	/* the backend's unmap_all may read state that device open/close change (ctx.h) */
+	/* the backend's unmap_all may read state that device open/close change (backend/internal.h) */
 	d = dma_lock_both(ctx, &rc);
 	if (!d)
 		return rc;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * The lock of the DMA map/unmap path (lib/dma.c): one atomic word when nobody
+ * The lock of the DMA map/unmap path (dma.c): one atomic word when nobody
  * waits, a pthread mutex and condition variable when somebody does.
  *
  * Why not a plain pthread_mutex_t: every map and every unmap takes this lock

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * The library's table of the DMA mappings it made (lib/dma.c).  Built for
+ * The library's table of the DMA mappings it made (dma.c).  Built for
  * the map/unmap path: nodes come from slabs owned by the table and go back to
  * a free list, so a map or an unmap never calls malloc or free; room for one
  * more mapping is reserved before the kernel is asked, so recording a
  * mapping the kernel accepted cannot fail.
  *
- * by_iova is an AVL tree of the mappings' IOVA ranges (lib/alloc_tree.h),
+ * by_iova is an AVL tree of the mappings' IOVA ranges (lib/iova/alloc_tree.h),
  * linked through a node embedded in each mapping: map and unmap cost
  * O(log n) at any table size (a sorted array paid a memmove of up to n
  * pointers per change, more than the kernel's own work at 10^4 mappings).
@@ -14,7 +14,7 @@
  * translate and kept up to date from then on: a VMM that never translates
  * never pays for it.
  *
- * No locks here; lib/dma.c says who holds what.  Functions marked "index"
+ * No locks here; dma.c says who holds what.  Functions marked "index"
  * change what translate reads.
  */
 #ifndef VI_DMA_TABLE_H

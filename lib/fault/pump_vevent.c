@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * The vEVENTQ pump: an IOMMU_VEVENTQ_ALLOC fd -> library ring
- * (shared/reference/uapi-facts.md 3.8).
+ * (docs/kernel-abi.md §8).
  *
  * The kernel copies whole events only and never blocks, so a read sized to
  * the ring's room (room x the largest event) can always be published whole

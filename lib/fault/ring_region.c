@@ -3,8 +3,8 @@
  * A fault ring in a device region: a 64 KiB mmappable region holding the
  * compat layout ({u32 size, prod, cons, reserved} then 64-byte records).
  *
- * Upstream Linux never merged a fault region (shared/reference/uapi-facts.md
- * 6): the posted series used VFIO_REGION_TYPE_NESTED as 2 (which upstream
+ * Upstream Linux never merged a fault region (docs/kernel-abi.md §9): the
+ * posted series used VFIO_REGION_TYPE_NESTED as 2 (which upstream
  * assigns to CCW) and later 4, with other layouts, and the one this project
  * follows is not in any posted patch.  So the library never guesses a type:
  * the caller names the TYPE/SUBTYPE its (out-of-tree) driver uses, and the

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * The kernel's VFIO and iommufd ABI, written from the uAPI description
- * (shared/reference/uapi-facts.md) under the library's own names so that the
- * build never depends on the host's linux/ uAPI headers version and no kernel name
- * leaks into the public headers.  Sizes are checked at compile time.
+ * The kernel's VFIO and iommufd ABI (summarised in docs/kernel-abi.md) under
+ * the library's own names so that the build never depends on the host's
+ * linux/ uAPI headers version and no kernel name leaks into the public
+ * headers.  Sizes are checked at compile time.
  */
 #ifndef VI_KABI_H
 #define VI_KABI_H
@@ -356,7 +356,7 @@ _Static_assert(sizeof(struct kabi_iommu_hw_info) == 40, "hw_info");
 _Static_assert(sizeof(struct kabi_iommu_fault_alloc) == 16, "fault_alloc");
 _Static_assert(sizeof(struct kabi_iommu_hwpt_pgfault) == 40, "pgfault");
 
-/* iommufd additions used by lib/iommufd.c and lib/mock/iommufd.c (uapi-facts 3.3, 3.5) */
+/* iommufd additions used by backend/iommufd.c and mock/iommufd.c (docs/kernel-abi.md §6) */
 struct kabi_iommu_option {
 	uint32_t size;
 	uint32_t option_id;
@@ -401,10 +401,9 @@ _Static_assert(sizeof(struct kabi_iommu_ioas_allow_iovas) == 24, "allow_iovas");
 
 
 /*
- * The VFIO device-fd ABI beyond what lib/kabi.h carries: region caps and
- * types, SET_IRQS, hot reset (shared/reference/uapi-facts.md 2.2-2.5, checked
- * against tests/vm/FACTS.md where measured).  Same rules as kabi.h: our own
- * names, sizes checked at compile time.  Meant to be folded into kabi.h.
+ * The VFIO device-fd ABI beyond the above: region caps and types, SET_IRQS,
+ * hot reset (docs/kernel-abi.md §2 and §4, checked against tests/vm/FACTS.md
+ * where measured).  Same rules: our own names, sizes checked at compile time.
  */
 /* VFIO_DEVICE_GET_INFO flags past RESET and PCI */
 #define KABI_VFIO_DEVICE_FLAGS_PLATFORM (1u << 2)
@@ -529,9 +528,9 @@ _Static_assert(sizeof(struct kabi_vfio_pci_hot_reset_info) == 12, "hot reset inf
 _Static_assert(sizeof(struct kabi_vfio_pci_hot_reset) == 12, "hot reset");
 
 /*
- * The vIOMMU / vEVENTQ ABI (shared/reference/uapi-facts.md 3.8): allocation
- * structs and the event stream's header.  Same rules as kabi.h: our own
- * names, sizes checked at compile time.  Meant to be folded into kabi.h.
+ * The vIOMMU / vEVENTQ ABI (docs/kernel-abi.md §8): allocation structs and
+ * the event stream's header.  Same rules: our own names, sizes checked at
+ * compile time.
  */
 #define KABI_IOMMU_VIOMMU_ALLOC KABI_IO(0x90)
 

@@ -6,8 +6,8 @@
  * pread/pwrite/mmap of the regions.
  *
  * Behaviour follows drivers/vfio/pci/vfio_pci_core.c, vfio_pci_intrs.c and
- * vfio_main.c (6.x) as written up in shared/reference/uapi-facts.md 2.2-2.5,
- * and matches tests/vm/FACTS.md's e1000e ("FACTS" below).  Regions are backed
+ * vfio_main.c (6.x) as summarised in docs/kernel-abi.md §2 and §4, and
+ * matches tests/vm/FACTS.md's e1000e ("FACTS" below).  Regions are backed
  * by memfds, so mmaps are real shared memory that stays coherent with
  * pread/pwrite, and survive the device fd (as on Linux).  Eventfds are real:
  * the model holds its own dup of each one, like the kernel's reference.

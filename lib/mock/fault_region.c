@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * The mock kernel's fault region: the producer side of issue 6's first ring
- * source.  A device may carry one device-specific VFIO region, found by its
- * TYPE capability, READ|WRITE|MMAP, holding the COMPAT ring of
+ * The mock kernel's fault region: the producer side of the ring that
+ * vfioiommu_ring_attach_region() consumes.  A device may carry one
+ * device-specific VFIO region, found by its TYPE capability,
+ * READ|WRITE|MMAP, holding the COMPAT ring of
  * vfioiommu/fault.h ({u32 size, prod, cons, reserved}, then 64-byte records
  * from offset 16).  device.c serves REGION_INFO, pread/pwrite and mmap of it
  * through the door; this file owns the memory and plays the kernel that
  * produces into it.
  *
- * Upstream Linux has no such region (shared/reference/uapi-facts.md 6), so
- * the producer follows the design the library consumes (lib/ring.h names the
+ * Upstream Linux has no such region (docs/kernel-abi.md §9), so the
+ * producer follows the design the library consumes (lib/fault/ring.h names the
  * offsets and the record size; nothing is redefined here) the way a careful
  * kernel would: its size and prod are its own, never read back from memory
  * userspace can write; cons is read with ACQUIRE and checked against

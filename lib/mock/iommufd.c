@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * The mock's /dev/iommu: contexts, objects (IOAS, device, HWPT, fault) and
- * the ioctls with iommufd's contracts (shared/reference/uapi-facts.md 3, 2.8).
+ * the ioctls with iommufd's contracts (docs/kernel-abi.md §5, §6, §8).
  * Where tests/vm/FACTS.md measured the real 7.2 kernel (intel-iommu topology,
  * which this mock imitates: GET_HW_INFO says Intel VT-d), the mock does
  * exactly that, and the comment cites it as "FACTS: <case>".  Elsewhere it
- * follows shared/reference/uapi-facts.md.
+ * follows the kernel's contracts as docs/kernel-abi.md records them.
  *
  * Lifetime, as in the kernel: the /dev/iommu file, every bound device and
  * every open fault fd hold a reference on the context, so closing /dev/iommu
@@ -733,7 +733,7 @@ static int attach_pasid(struct vfioiommu_mock *m, struct io_ctx *c, struct io_ob
 		p->hwpt = 0;
 	}
 	pt->users++;
-	/* PASID attachments reserve nothing in the IOAS (facts 4.6) */
+	/* PASID attachments reserve nothing in the IOAS (docs/kernel-abi.md §6) */
 	if (p->hwpt)
 		hwpt_unlink_dev(c, idev, p->hwpt, true, pasid);
 	p->hwpt = pt->id;
@@ -841,7 +841,7 @@ int vm_iommufd_bind(struct vfioiommu_mock *m, int iommufd, struct vm_device *d, 
 		if (device_obj(m, &m->devs[i], &other) && other != c)
 			return -EPERM;
 	}
-	/* Linux 6.6: a device with a firmware 1:1 region cannot be owned by userspace (facts 4.5) */
+	/* 6.6+: a device with a firmware 1:1 region cannot be owned by userspace (docs/kernel-abi.md §7) */
 	if (g && vm_group_has_direct(g))
 		return -EINVAL;
 	o = obj_new(c, IO_DEVICE);
@@ -1515,7 +1515,7 @@ static int cmd_fault_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg
 	return 0;
 }
 
-/* ---------------------------------------------------------------- vIOMMU and vEVENTQ (uapi-facts 3.8) */
+/* ------------------------------------------------------- vIOMMU and vEVENTQ (docs/kernel-abi.md §8) */
 
 static int cmd_viommu_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 {

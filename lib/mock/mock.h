@@ -4,9 +4,6 @@
  * lock; topo.c the host description; sysfs.c the sysfs tree; vfio.c the
  * container, group and device fds; iommufd.c /dev/iommu and its objects.
  *
- * lib/mock/stubs.c holds TEMPORARY placeholders for vm_vfio_*, vm_iommufd_* and the
- * backend tables: delete the matching block there when you add the real file.
- *
  * Locking: every door entry takes m->lock for its whole duration, so the
  * subsystem files never lock themselves and see a consistent host.
  */

@@ -5,10 +5,10 @@
  * GROUP_GET_DEVICE_FD or the cdev /dev/vfio/devices/vfioN).
  *
  * Behaviour follows the kernel sources (drivers/vfio/container.c, group.c,
- * vfio_iommu_type1.c, drivers/iommu/iommufd/vfio_compat.c; 6.x) as written
- * up in shared/reference/uapi-facts.md sections 1, 2.2 and 2.8, and made to
- * match what tests/vm/FACTS.md measured on a real kernel (7.2, intel column:
- * the mock's default host is VT-d-like).  "FACTS" below cites that file;
+ * vfio_iommu_type1.c, drivers/iommu/iommufd/vfio_compat.c; 6.x) as summed
+ * up in docs/kernel-abi.md §1-§5, and made to match what tests/vm/FACTS.md
+ * measured on a real kernel (7.2, intel column: the mock's default host is
+ * VT-d-like).  "FACTS" below cites that file;
  * "UNVERIFIED" marks what nobody measured (mostly the iommufd compat
  * container, which the VM kernel was built without).
  *
