@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * The mock's /dev/iommu through the door, against the contracts of
- * uapi-facts.md section 3 and what tests/vm/FACTS.md measured on 7.2.
+ * The mock's /dev/iommu through the door, against the iommufd uAPI contract
+ * (include/uapi/linux/iommufd.h: sizes, flags, errnos) and what
+ * tests/vm/FACTS.md measured on Linux 7.2.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -2,8 +2,9 @@
 /*
  * kfacts: measure VFIO / iommufd ABI behaviour on the real kernel and print it as "FACT key=value" lines.
  *
- * Standalone: raw ioctl numbers and struct layouts are written here from shared/reference/uapi-facts.md
- * (no <linux/vfio.h>, no <linux/iommufd.h>). Build: gcc -O2 -static -o kfacts tests/vm/kfacts.c
+ * Standalone: raw ioctl numbers and struct layouts are spelled out here, as Linux 7.2's uAPI defines them
+ * (include/uapi/linux/vfio.h and iommufd.h), without including those headers, so the probe builds with any
+ * libc headers and shows exactly what it sends. Build: gcc -O2 -static -o kfacts tests/vm/kfacts.c
  * Run in the VM: tests/vm/run-vm.sh --topology intel,amd ./kfacts
  *
  * Every step prints its result even when an earlier one failed. Values are printed as:
