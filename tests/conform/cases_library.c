@@ -245,6 +245,155 @@ out:
 	vfioiommu_ctx_destroy(l.ctx);
 }
 
+/* A verdict of resv.h against what the topology says it must be. */
+static void check_verdict(struct cf_t *t, vfioiommu_ctx *ctx, const char *what, const struct cf_verdict *exp,
+			  unsigned int group, int rc, const struct vfioiommu_verdict *got)
+{
+	char w[160], range[64];
+
+	if (!lib_rc(t, ctx, what, 0, rc))
+		return;
+	if (got->kind != exp->kind) {
+		cf_fail(t, "%s: expected %s got %s (\"%s\")", what, vfioiommu_verdict_name(exp->kind),
+			vfioiommu_verdict_name(got->kind), got->reason);
+		return;
+	}
+	snprintf(w, sizeof(w), "%s: group", what);
+	cf_val(t, w, group, got->group);
+	switch (exp->kind) {
+	case VFIOIOMMU_VERDICT_ASSIGNABLE_WITH_WARNINGS:
+	case VFIOIOMMU_VERDICT_REFUSED_RESV_DIRECT:
+		snprintf(w, sizeof(w), "%s: region start", what);
+		cf_hex(t, w, exp->start, got->region.start);
+		snprintf(w, sizeof(w), "%s: region last", what);
+		cf_hex(t, w, exp->last, got->region.last);
+		snprintf(w, sizeof(w), "%s: region type", what);
+		cf_val(t, w, exp->type, got->region.type);
+		snprintf(w, sizeof(w), "%s: region group", what);
+		cf_val(t, w, group, got->region.group);
+		/* the reason names the region as a person would look for it */
+		snprintf(range, sizeof(range), "0x%" PRIx64 "-0x%" PRIx64, exp->start, exp->last);
+		if (!strstr(got->reason, range) || !strstr(got->reason, vfioiommu_resv_type_name(exp->type)))
+			cf_fail(t, "%s: expected a reason naming %s %s got \"%s\"", what,
+				vfioiommu_resv_type_name(exp->type), range, got->reason);
+		break;
+	case VFIOIOMMU_VERDICT_NOT_VIABLE:
+	case VFIOIOMMU_VERDICT_NOT_VFIO:
+		if (strcmp(got->culprit, exp->culprit) || strcmp(got->culprit_driver, exp->culprit_driver))
+			cf_fail(t, "%s: expected culprit %s (%s) got %s (%s)", what, exp->culprit,
+				exp->culprit_driver[0] ? exp->culprit_driver : "no driver", got->culprit,
+				got->culprit_driver[0] ? got->culprit_driver : "no driver");
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * The library's verdicts from sysfs: a NIC is assignable; the ICH9 LPC group
+ * and its SMBus function get the topology's verdict (intel: assignable with a
+ * warning naming the floppy workaround's direct-relaxable 0x0-0xffffff; amd:
+ * the group is not viable because of AHCI and the SMBus function is not on VFIO).
+ */
+static void verdicts(struct cf_t *t, unsigned long arg)
+{
+	const struct cf_topo *tp = t->h->topo;
+	const struct cf_verdict assignable = { .kind = VFIOIOMMU_VERDICT_ASSIGNABLE };
+	struct vfioiommu_verdict v;
+	struct lib l;
+	char w[128];
+	int rc;
+
+	if (lib_new(t, LIB_AUTO, &l) < 0)
+		return;
+	rc = vfioiommu_verdict_device(l.ctx, t->h->dev[0].bdf, &v);
+	snprintf(w, sizeof(w), "vfioiommu_verdict_device(%s)", t->h->dev[0].bdf);
+	check_verdict(t, l.ctx, w, &assignable, t->h->dev[0].group, rc, &v);
+	rc = vfioiommu_verdict_group(l.ctx, tp->lpc_group, &v);
+	snprintf(w, sizeof(w), "vfioiommu_verdict_group(%u) (ICH9 LPC)", tp->lpc_group);
+	check_verdict(t, l.ctx, w, &tp->lpc_group_verdict, tp->lpc_group, rc, &v);
+	rc = vfioiommu_verdict_device(l.ctx, cf_lpc_bdfs[2], &v);
+	snprintf(w, sizeof(w), "vfioiommu_verdict_device(%s) (SMBus)", cf_lpc_bdfs[2]);
+	check_verdict(t, l.ctx, w, &tp->lpc_smbus_verdict, tp->lpc_group, rc, &v);
+	vfioiommu_ctx_destroy(l.ctx);
+	(void)arg;
+}
+
+/*
+ * The LPC group's SMBus function through the library.  Where it is on
+ * vfio-pci (intel): the prediction from its group's reserved regions keeps
+ * the direct-relaxable region usable, and the kernel agrees (FACTS section
+ * h: the same ranges as the NIC groups, and DMA maps inside [0, 16 MiB)).
+ * Elsewhere the library refuses to open it (it is on its own driver).
+ */
+static void lpc_open(struct cf_t *t, unsigned long be)
+{
+	const struct cf_topo *tp = t->h->topo;
+	const struct cf_verdict *gv = &tp->lpc_group_verdict;
+	const uint32_t fixed = VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE | VFIOIOMMU_DMA_FIXED_IOVA;
+	vfioiommu_iova_list *predicted = NULL, *kernel = NULL;
+	struct kabi_iommu_iova_range got[CF_MAX_RANGES];
+	vfioiommu_resv_set *set = NULL;
+	vfioiommu_device *dev = NULL;
+	struct lib l;
+	uint64_t iova, tr;
+	size_t n;
+	int rc;
+
+	if (lib_new(t, be, &l) < 0)
+		return;
+	if (!tp->lpc_smbus_cdev) {
+		lib_rc(t, l.ctx, "vfioiommu_device_open of the SMBus function on its own driver", -ENODEV,
+		       vfioiommu_device_open(l.ctx, cf_lpc_bdfs[2], &dev));
+		goto out;
+	}
+	rc = vfioiommu_resv_read_group(l.ctx, tp->lpc_group, &set);
+	if (!lib_rc(t, l.ctx, "vfioiommu_resv_read_group (ICH9 LPC)", 0, rc))
+		goto out;
+	rc = vfioiommu_resv_usable(set, 0, tp->aperture_last, &predicted);
+	if (!lib_rc(t, l.ctx, "vfioiommu_resv_usable", 0, rc))
+		goto out;
+	if (gv->kind == VFIOIOMMU_VERDICT_ASSIGNABLE_WITH_WARNINGS &&
+	    vfioiommu_iova_list_contains(predicted, gv->start, gv->last) != 1)
+		cf_fail(t, "prediction: expected the direct-relaxable [0x%" PRIx64 ",0x%" PRIx64 "] to stay usable",
+			gv->start, gv->last);
+	if (!lib_rc(t, l.ctx, "vfioiommu_device_open(SMBus)", 0, vfioiommu_device_open(l.ctx, cf_lpc_bdfs[2], &dev)))
+		goto out;
+	cf_val(t, "vfioiommu_device_group(SMBus)", tp->lpc_group, vfioiommu_device_group(dev));
+	cf_val(t, "vfioiommu_ctx_backend", want[be].backend, vfioiommu_ctx_backend(l.ctx));
+	if (!lib_rc(t, l.ctx, "vfioiommu_ctx_iova_ranges", 0, vfioiommu_ctx_iova_ranges(l.ctx, &kernel)))
+		goto out;
+	n = vfioiommu_iova_list_count(kernel);
+	for (size_t i = 0; i < n && i < CF_MAX_RANGES; i++) {
+		struct vfioiommu_iova_range r;
+
+		vfioiommu_iova_list_get(kernel, i, &r);
+		got[i] = (struct kabi_iommu_iova_range){ r.start, r.last };
+	}
+	cf_ranges(t, "vfioiommu_ctx_iova_ranges vs FACTS (h.lpc)", tp->ranges, tp->nranges, got,
+		  n < CF_MAX_RANGES ? (uint32_t)n : CF_MAX_RANGES);
+	if (vfioiommu_iova_list_equal(predicted, kernel) != 1) {
+		char a[512], b[512];
+
+		list_text(a, sizeof(a), predicted);
+		list_text(b, sizeof(b), kernel);
+		cf_fail(t, "sysfs prediction vs kernel ranges: expected %s (predicted) got %s (kernel)", a, b);
+	}
+	/* inside the relaxable region: the kernel dropped its 1:1 mapping, the range is ours */
+	iova = 0x100000;
+	if (lib_rc(t, l.ctx, "map 0x100000+0x10000 (inside [0, 16 MiB))", 0,
+		   vfioiommu_dma_map(l.ctx, t->h->mem, 0x10000, fixed, &iova)) &&
+	    lib_rc(t, l.ctx, "translate", 0, vfioiommu_dma_translate(l.ctx, t->h->mem, 0x1000, &tr)))
+		cf_hex(t, "translate", 0x100000, tr);
+	lib_rc(t, l.ctx, "unmap 0x100000+0x10000", 0, vfioiommu_dma_unmap(l.ctx, 0x100000, 0x10000));
+out:
+	vfioiommu_device_close(dev);
+	vfioiommu_iova_list_free(kernel);
+	vfioiommu_iova_list_free(predicted);
+	vfioiommu_resv_set_free(set);
+	vfioiommu_ctx_destroy(l.ctx);
+}
+
 const struct cf_case cf_cases_library[] = {
 	{ "lib.open.type1v2", open_all, LIB_TYPE1V2, 0, NULL, NULL },
 	{ "lib.open.type1", open_all, LIB_TYPE1, 0, NULL, NULL },
@@ -255,5 +404,8 @@ const struct cf_case cf_cases_library[] = {
 	{ "lib.dma.type1", dma, LIB_TYPE1, 0, NULL, NULL },
 	{ "lib.dma.type1mode", dma, LIB_TYPE1_MODE, 0, NULL, NULL },
 	{ "lib.dma.iommufd", dma, LIB_IOMMUFD, 0, NULL, NULL },
+	{ "lib.verdict", verdicts, 0, 0, NULL, NULL },
+	{ "lib.lpc.type1v2", lpc_open, LIB_TYPE1V2, 0, NULL, NULL },
+	{ "lib.lpc.iommufd", lpc_open, LIB_IOMMUFD, 0, NULL, NULL },
 };
 const size_t cf_ncases_library = sizeof(cf_cases_library) / sizeof(cf_cases_library[0]);

@@ -72,6 +72,69 @@ static void groups(struct cf_t *t, unsigned long arg)
 	(void)arg;
 }
 
+static int take_first_vfio(void *arg, const char *name)
+{
+	if (strncmp(name, "vfio", 4))
+		return 0;
+	snprintf(arg, 32, "%s", name);
+	return 1;
+}
+
+/*
+ * The ICH9 LPC group (ISA bridge, AHCI, SMBus): its reserved_regions (on
+ * intel the floppy workaround's 16 MiB direct-relaxable region), its type,
+ * where each function is and which driver guest-init.sh left it on, and
+ * the group node and cdev that exist only when a function is on vfio-pci.
+ */
+static void lpc_group(struct cf_t *t, unsigned long arg)
+{
+	const struct cf_topo *tp = t->h->topo;
+	char path[256], link[256], want[64], cdev[32] = "";
+	ssize_t len;
+	int rc;
+
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%u/reserved_regions", tp->lpc_group);
+	expect_text(t, path, tp->lpc_resv_text);
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%u/type", tp->lpc_group);
+	expect_text(t, path, "DMA\n");
+	for (size_t i = 0; i < CF_LPC_NDEV; i++) {
+		const char *bdf = cf_lpc_bdfs[i], *drv = tp->lpc_drivers[i];
+
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+		len = t->door->readlink(t->door->priv, path, link, sizeof(link));
+		snprintf(want, sizeof(want), "%u", tp->lpc_group);
+		if (cf_rc(t, path, 0, (int)len) && (!strrchr(link, '/') || strcmp(strrchr(link, '/') + 1, want)))
+			cf_fail(t, "%s: expected .../%s got %s", path, want, link);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", bdf);
+		expect_text(t, path, "0x8086\n");
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", bdf);
+		snprintf(want, sizeof(want), "%s\n", cf_lpc_device_ids[i]);
+		expect_text(t, path, want);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+		len = t->door->readlink(t->door->priv, path, link, sizeof(link));
+		if (!drv[0])
+			cf_rc(t, path, -ENOENT, (int)len);
+		else if (cf_rc(t, path, 0, (int)len) && (!strrchr(link, '/') || strcmp(strrchr(link, '/') + 1, drv)))
+			cf_fail(t, "%s: expected .../%s got %s", path, drv, link);
+	}
+	snprintf(path, sizeof(path), "/dev/vfio/%u", tp->lpc_group);
+	cf_rc(t, path, tp->lpc_smbus_cdev ? 0 : -ENOENT, t->door->exists(t->door->priv, path));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", cf_lpc_bdfs[2]);
+	rc = t->door->listdir(t->door->priv, path, take_first_vfio, cdev);
+	if (tp->lpc_smbus_cdev) {
+		/* after the NICs: their cdevs keep vfio0..vfioN-1 */
+		if (cf_rc(t, path, 0, rc)) {
+			snprintf(link, sizeof(link), "/dev/vfio/devices/%s", cdev);
+			if (strcmp(link, tp->lpc_smbus_cdev))
+				cf_fail(t, "cdev of %s: expected %s got %s", cf_lpc_bdfs[2], tp->lpc_smbus_cdev, link);
+			cf_rc(t, tp->lpc_smbus_cdev, 0, t->door->exists(t->door->priv, tp->lpc_smbus_cdev));
+		}
+	} else if (rc != -ENOENT && (rc < 0 || cdev[0])) {
+		cf_fail(t, "%s: expected no vfioN entry (ENOENT) got rc %d entry \"%s\"", path, rc, cdev);
+	}
+	(void)arg;
+}
+
 /* The device nodes every backend starts from. */
 static void nodes(struct cf_t *t, unsigned long arg)
 {
@@ -83,6 +146,7 @@ static void nodes(struct cf_t *t, unsigned long arg)
 const struct cf_case cf_cases_sysfs[] = {
 	{ "sysfs.devices", devices, 0, 0, NULL, NULL },
 	{ "sysfs.groups", groups, 0, 0, NULL, NULL },
+	{ "sysfs.lpc_group", lpc_group, 0, 0, NULL, NULL },
 	{ "sysfs.nodes", nodes, 0, 0, NULL, NULL },
 };
 const size_t cf_ncases_sysfs = sizeof(cf_cases_sysfs) / sizeof(cf_cases_sysfs[0]);

@@ -15,6 +15,9 @@
 
 /* ---------------- topologies (tests/vm/FACTS.md) ---------------- */
 
+const char *const cf_lpc_bdfs[CF_LPC_NDEV] = { "0000:00:1f.0", "0000:00:1f.2", "0000:00:1f.3" };
+const char *const cf_lpc_device_ids[CF_LPC_NDEV] = { "0x2918", "0x2922", "0x2930" };
+
 const struct cf_topo cf_topo_intel = {
 	.name = "intel",
 	.bdfs = { "0000:00:02.0", "0000:00:03.0", "0000:00:04.0" },
@@ -33,6 +36,21 @@ const struct cf_topo cf_topo_intel = {
 	.hw_data_len = 24,
 	.hwpt_alloc_pasid = 0,
 	.hw_info_input_type_ff = -EOPNOTSUPP,
+	/*
+	 * FACTS g.group[5]: CONFIG_INTEL_IOMMU_FLOPPY_WA gives the ISA bridge's
+	 * group the first 16 MiB as direct-relaxable.  guest-init.sh unbinds the
+	 * AHCI function and puts the SMBus one on vfio-pci (cdev after the NICs'),
+	 * so the group is viable: assignable, with a warning about that region.
+	 */
+	.lpc_group = 5,
+	.lpc_resv_text = "0x0000000000000000 0x0000000000ffffff direct-relaxable\n"
+			 "0x00000000fee00000 0x00000000feefffff msi\n",
+	.lpc_drivers = { "", "", "vfio-pci" },
+	.lpc_smbus_cdev = "/dev/vfio/devices/vfio3",
+	.lpc_group_verdict = { VFIOIOMMU_VERDICT_ASSIGNABLE_WITH_WARNINGS, 0x0, 0xffffff,
+			       VFIOIOMMU_RESV_DIRECT_RELAXABLE, "", "" },
+	.lpc_smbus_verdict = { VFIOIOMMU_VERDICT_ASSIGNABLE_WITH_WARNINGS, 0x0, 0xffffff,
+			       VFIOIOMMU_RESV_DIRECT_RELAXABLE, "", "" },
 };
 
 const struct cf_topo cf_topo_amd = {
@@ -54,6 +72,19 @@ const struct cf_topo cf_topo_amd = {
 	.hw_data_len = 0,
 	.hwpt_alloc_pasid = -EOPNOTSUPP,
 	.hw_info_input_type_ff = 0,
+	/*
+	 * FACTS g.group[5]: no direct-relaxable region (the floppy workaround is
+	 * Intel's), and the harness leaves the group alone: AHCI and SMBus keep
+	 * their drivers, so the group is not viable (AHCI is the first blocker
+	 * sysfs lists) and the SMBus function is not on VFIO.
+	 */
+	.lpc_group = 5,
+	.lpc_resv_text = "0x00000000fee00000 0x00000000feefffff msi\n"
+			 "0x000000fd00000000 0x000000ffffffffff reserved\n",
+	.lpc_drivers = { "", "ahci", "i801_smbus" },
+	.lpc_smbus_cdev = NULL,
+	.lpc_group_verdict = { VFIOIOMMU_VERDICT_NOT_VIABLE, 0, 0, VFIOIOMMU_RESV_DIRECT, "0000:00:1f.2", "ahci" },
+	.lpc_smbus_verdict = { VFIOIOMMU_VERDICT_NOT_VFIO, 0, 0, VFIOIOMMU_RESV_DIRECT, "0000:00:1f.3", "i801_smbus" },
 };
 
 const struct cf_topo *cf_topo_find(const char *name)

@@ -27,6 +27,21 @@
 #define CF_MAX_RANGES 4
 #define CF_MEM_LEN (8u << 20) /* DMA source buffer: room for the 2 MiB cases */
 
+/* A verdict of resv.h the library must give (vfioiommu_verdict_group / _device). */
+struct cf_verdict {
+	enum vfioiommu_verdict_kind kind;
+	/* ASSIGNABLE_WITH_WARNINGS / REFUSED_RESV_DIRECT: the region named, and its type */
+	uint64_t start, last;
+	enum vfioiommu_resv_type type;
+	/* NOT_VIABLE / NOT_VFIO: the device to act on and its driver */
+	const char *culprit, *culprit_driver;
+};
+
+/* The ICH9 LPC functions, in this order in struct cf_topo's lpc_* arrays. */
+#define CF_LPC_NDEV 3
+extern const char *const cf_lpc_bdfs[CF_LPC_NDEV]; /* 00:1f.0 ISA bridge, 00:1f.2 AHCI, 00:1f.3 SMBus */
+extern const char *const cf_lpc_device_ids[CF_LPC_NDEV]; /* PCI device ids (vendor 0x8086) */
+
 /* What one measured topology does (FACTS.md, intel / amd columns). */
 struct cf_topo {
 	const char *name;
@@ -57,6 +72,18 @@ struct cf_topo {
 	int hwpt_alloc_pasid;
 	/* GET_HW_INFO with INPUT_TYPE and type 0xff: -EOPNOTSUPP (intel) or 0 (amd) */
 	int hw_info_input_type_ff;
+	/*
+	 * The ICH9 LPC group (FACTS g.group[5]) as tests/vm/guest-init.sh leaves
+	 * it: its reserved_regions, the driver of each function (cf_lpc_bdfs
+	 * order, "" = none), the cdev of the SMBus function when it is on
+	 * vfio-pci (NULL otherwise), and the library's verdicts for the group
+	 * and for the SMBus function.
+	 */
+	unsigned int lpc_group;
+	const char *lpc_resv_text;
+	const char *lpc_drivers[CF_LPC_NDEV];
+	const char *lpc_smbus_cdev;
+	struct cf_verdict lpc_group_verdict, lpc_smbus_verdict;
 };
 
 extern const struct cf_topo cf_topo_intel;

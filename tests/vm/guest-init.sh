@@ -69,6 +69,45 @@ for bdf in $BDFS; do
 	fi
 done
 OK_BDFS=${OK_BDFS# }
+
+# intel only, and only after the NICs (so they keep vfio0..vfio2): hand the ICH9 LPC group to VFIO
+# the way an admin would, so that its direct-relaxable region (Intel's floppy workaround, FACTS.md
+# section g) meets a viable group with a device on vfio-pci. 00:1f.2 (AHCI, 8086:2922) is unbound
+# and left without a driver; 00:1f.3 (SMBus, 8086:2930) goes from i801_smbus to vfio-pci and gets
+# the next cdev. 00:1f.0 (the ISA bridge, 8086:2918) has no driver. Not in VFIOIOMMU_VM_BDFS: the
+# guest programs that take devices from there see only the NICs. (Unbinding AHCI may print
+# "ata3.00: Check power mode failed" as it lets go of QEMU's CD-ROM: harmless.)
+by_id() {  # the BDFs of vendor:device $1 (hex, no 0x)
+	for dev in /sys/bus/pci/devices/*; do
+		ven=$(cat "$dev/vendor"); did=$(cat "$dev/device")
+		[ "${ven#0x}:${did#0x}" = "$1" ] && echo "${dev##*/}"
+	done
+}
+if [ "$VMTEST_TOPOLOGY" = intel ]; then
+	for bdf in $(by_id 8086:2922); do
+		dev=/sys/bus/pci/devices/$bdf
+		[ -e "$dev/driver" ] && echo "$bdf" > "$dev/driver/unbind"
+		drv=$(readlink "$dev/driver" 2>/dev/null); drv=${drv##*/}
+		say "@@VMTEST-NOTE lpc: $bdf (8086:2922) unbound, driver=${drv:-none}"
+	done
+	for bdf in $(by_id 8086:2930); do
+		dev=/sys/bus/pci/devices/$bdf
+		echo vfio-pci > "$dev/driver_override"
+		[ -e "$dev/driver" ] && echo "$bdf" > "$dev/driver/unbind"
+		echo "$bdf" > /sys/bus/pci/drivers_probe 2>/dev/null
+		grp=$(readlink "$dev/iommu_group"); grp=${grp##*/}
+		i=0; cdev=""
+		while [ $i -lt 100 ]; do
+			drv=$(readlink "$dev/driver" 2>/dev/null); drv=${drv##*/}
+			cdev=$(ls "$dev/vfio-dev" 2>/dev/null | head -n1)
+			[ "$drv" = vfio-pci ] && [ -e "/dev/vfio/$grp" ] && [ -n "$cdev" ] &&
+				[ -e "/dev/vfio/devices/$cdev" ] && break
+			sleep 0.1; i=$((i+1))
+		done
+		say "@@VMTEST-NOTE lpc: $bdf (8086:2930) driver=${drv:-none} group=$grp cdev=/dev/vfio/devices/$cdev"
+	done
+fi
+
 say "@@VMTEST-BDFS $OK_BDFS"
 
 export VFIOIOMMU_VM_BDFS="$OK_BDFS"

@@ -2,8 +2,9 @@
 /*
  * kfacts: measure VFIO / iommufd ABI behaviour on the real kernel and print it as "FACT key=value" lines.
  *
- * Standalone: raw ioctl numbers and struct layouts are written here from shared/reference/uapi-facts.md
- * (no <linux/vfio.h>, no <linux/iommufd.h>). Build: gcc -O2 -static -o kfacts tests/vm/kfacts.c
+ * Standalone: raw ioctl numbers and struct layouts are spelled out here, as Linux 7.2's uAPI defines them
+ * (include/uapi/linux/vfio.h and iommufd.h), without including those headers, so the probe builds with any
+ * libc headers and shows exactly what it sends. Build: gcc -O2 -static -o kfacts tests/vm/kfacts.c
  * Run in the VM: tests/vm/run-vm.sh --topology intel,amd ./kfacts
  *
  * Every step prints its result even when an earlier one failed. Values are printed as:
@@ -1789,6 +1790,124 @@ static void probe_sysfs(void)
 	}
 }
 
+/* ------------------------------------------------------------------ (h) the ICH9 LPC group through VFIO */
+/*
+ * On intel, guest-init.sh hands the ICH9 LPC group to VFIO (AHCI 00:1f.2 unbound, SMBus 00:1f.3 on
+ * vfio-pci).  With Intel's floppy workaround the group has a direct-relaxable region [0, 16 MiB): does
+ * VFIO leave it in the usable IOVA space, and can DMA be mapped there?  Found by vendor:device.
+ */
+static void probe_lpc(void)
+{
+	char bdf[32] = "", drv[64] = "none", cpath[128] = "", l[256], p[256];
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *de;
+	int e, rc;
+
+	while (d && (de = readdir(d))) {
+		char *v, *dv;
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/vendor", de->d_name);
+		v = read_file(p);
+		if (!v || strncmp(v, "0x8086", 6))
+			continue;
+		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/device", de->d_name);
+		dv = read_file(p);
+		if (dv && !strncmp(dv, "0x2930", 6))
+			snprintf(bdf, sizeof(bdf), "%s", de->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (!bdf[0]) {
+		fact("h.lpc.smbus", "no 8086:2930 device");
+		return;
+	}
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver", bdf);
+	ssize_t n = readlink(p, l, sizeof(l) - 1);
+	if (n > 0) {
+		l[n] = 0;
+		snprintf(drv, sizeof(drv), "%s", strrchr(l, '/') + 1);
+	}
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/class", bdf);
+	char *cls = read_file(p);
+	if (cls)
+		cls[strcspn(cls, "\n")] = 0;
+	cdev_of(bdf, cpath, sizeof(cpath));
+	int grp = group_of(bdf);
+	fact("h.lpc.smbus", "%s class=%s driver=%s group=%d cdev=%s", bdf, cls ? cls : "?", drv, grp,
+	     cpath[0] ? cpath : "none");
+	if (strcmp(drv, "vfio-pci")) {
+		fact("h.lpc", "SMBus not on vfio-pci: rest of h skipped");
+		return;
+	}
+
+	/* type1v2: the container's IOVA ranges and maps inside [0, 16 MiB) */
+	char gpath[64];
+	snprintf(gpath, sizeof(gpath), "/dev/vfio/%d", grp);
+	int c = open("/dev/vfio/vfio", O_RDWR), g = open(gpath, O_RDWR);
+	fact("h.lpc.type1v2.open", "container=%s group(%s)=%s", c < 0 ? "fail" : "ok", gpath, g < 0 ? ename(errno) : "ok");
+	if (c >= 0 && g >= 0) {
+		struct group_status gs = { .argsz = sizeof(gs) };
+		rc = xioctl(g, VFIO_GROUP_GET_STATUS, &gs, &e);
+		fact("h.lpc.type1v2.GROUP_GET_STATUS", "%s flags=0x%x", R(rc, e), gs.flags);
+		rc = xioctl(g, VFIO_GROUP_SET_CONTAINER, &c, &e);
+		fact("h.lpc.type1v2.SET_CONTAINER", "%s", R(rc, e));
+		rc = xioctl_v(c, VFIO_SET_IOMMU, 3, &e);
+		fact("h.lpc.type1v2.SET_IOMMU[3]", "%s", R(rc, e));
+		u8 buf[4096] = { 0 };
+		struct t1_info *in = (void *)buf;
+		in->argsz = sizeof(buf);
+		rc = xioctl(c, VFIO_IOMMU_GET_INFO, buf, &e);
+		fact("h.lpc.type1v2.GET_INFO", "%s iova_pgsizes=0x%" PRIx64, R(rc, e), in->iova_pgsizes);
+		if (rc == 0)
+			print_caps("h.lpc.type1v2.GET_INFO", buf, sizeof(buf), in->cap_offset, 0);
+		u64 va = (u64)(uintptr_t)mem, sz;
+		rc = map1(c, sizeof(struct t1_map), 3, va, 0, 0x1000, &e);
+		fact("h.lpc.type1v2.MAP_DMA.iova_0", "%s", R(rc, e));
+		rc = map1(c, sizeof(struct t1_map), 3, va, 0x100000, 0x10000, &e);
+		fact("h.lpc.type1v2.MAP_DMA[0x100000+0x10000]", "%s", R(rc, e));
+		rc = map1(c, sizeof(struct t1_map), 3, va, 0xfff000, 0x2000, &e);
+		fact("h.lpc.type1v2.MAP_DMA.straddle_16M[0xfff000+0x2000]", "%s", R(rc, e));
+		rc = xioctl(g, VFIO_GROUP_GET_DEVICE_FD, (void *)bdf, &e);
+		fact("h.lpc.type1v2.GET_DEVICE_FD", "%s", R(rc >= 0 ? 0 : -1, e));
+		if (rc >= 0)
+			close(rc);
+		sz = 0;
+		rc = unmap1(c, 2, 0, &sz, &e);
+		fact("h.lpc.type1v2.UNMAP_DMA.all", "%s size_out=0x%" PRIx64, R(rc, e), sz);
+	}
+	if (g >= 0)
+		close(g);
+	if (c >= 0)
+		close(c);
+
+	/* iommufd + cdev: the IOAS's ranges after attach and a map inside [0, 16 MiB) */
+	int cd = cpath[0] ? open(cpath, O_RDWR) : -1, ifd = open("/dev/iommu", O_RDWR);
+	fact("h.lpc.iommufd.open", "cdev(%s)=%s iommufd=%s", cpath, cd < 0 ? ename(errno) : "ok", ifd < 0 ? "fail" : "ok");
+	if (cd >= 0 && ifd >= 0) {
+		struct bind_iommufd b = { .argsz = 16, .iommufd = ifd };
+		rc = xioctl(cd, VFIO_DEVICE_BIND_IOMMUFD, &b, &e);
+		fact("h.lpc.iommufd.BIND", "%s", R(rc, e));
+		u32 ioas = 0;
+		rc = ioas_alloc(ifd, &ioas);
+		fact("h.lpc.iommufd.IOAS_ALLOC", "%s", R(rc, errno));
+		struct attach_pt at = { .argsz = 12, .pt_id = ioas };
+		rc = xioctl(cd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at, &e);
+		fact("h.lpc.iommufd.ATTACH", "%s", R(rc, e));
+		print_ranges("h.lpc.iommufd.IOVA_RANGES.after_attach", ifd, ioas);
+		u64 io = 0, len;
+		rc = ioas_map(ifd, ioas, IOAS_FIXED | IOAS_R | IOAS_W, (u64)(uintptr_t)mem, 0x100000, 0x10000, &io, &e);
+		fact("h.lpc.iommufd.MAP[0x100000+0x10000]", "%s", R(rc, e));
+		len = UINT64_MAX;
+		rc = ioas_unmap(ifd, ioas, 0, &len, &e);
+		fact("h.lpc.iommufd.UNMAP.all", "%s length_out=0x%" PRIx64, R(rc, e), len);
+	}
+	if (cd >= 0)
+		close(cd);
+	if (ifd >= 0)
+		close(ifd);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1830,6 +1949,7 @@ int main(void)
 		probe_iommufd(bdfs[0]);
 	}
 	probe_selftest();
+	probe_lpc();
 	printf("KFACTS DONE\n");
 	return nbdf ? 0 : 1;
 }

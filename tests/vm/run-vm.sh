@@ -28,7 +28,9 @@
 # Each BIN is copied into the initramfs at its own absolute path (reachable as /tests/<basename>), together
 # with every shared library ldd reports (at the same absolute paths) and the dynamic loader, so meson-built
 # (dynamically linked) test programs work unchanged. In the guest, /init (guest-init.sh) binds the chosen devices to vfio-pci, waits
-# for /dev/vfio/<group> and /dev/vfio/devices/vfioN, then runs each binary with
+# for /dev/vfio/<group> and /dev/vfio/devices/vfioN (on intel it then also unbinds the ICH9 AHCI function and
+# puts the SMBus one on vfio-pci, so the LPC group with its direct-relaxable region is usable through VFIO;
+# those two are not in VFIOIOMMU_VM_BDFS), then runs each binary with
 #   VFIOIOMMU_VM_BDFS      space-separated BDFs bound to vfio-pci
 #   VFIOIOMMU_VM_TOPOLOGY  the topology name
 # and prints "@@VMTEST-RESULT <name> rc=<code>" after each one, then powers off.

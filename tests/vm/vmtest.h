@@ -19,7 +19,11 @@ unsigned int vt_open_fds(void);
 /* ioctl() returning -errno. */
 int vt_xioctl(int fd, unsigned long req, void *arg);
 
-/* IOMMU_TEST_CMD (CONFIG_IOMMUFD_TEST): the 72-byte command, ops as in shared/vm/README.md. */
+/*
+ * IOMMU_TEST_CMD (CONFIG_IOMMUFD_TEST): the 72-byte command of lib/kabi/kabi.h; the ops and what each
+ * did on Linux 7.2 are in tests/vm/FACTS.md section f (the kernel's own list is
+ * drivers/iommu/iommufd/iommufd_test.h).
+ */
 /* Run op on object id with @len bytes of arguments; *out (if not NULL) gets the command back. */
 int vt_tcmd(int fd, uint32_t op, uint32_t id, const void *arg, size_t len, struct kabi_iommu_test_cmd *out);
 
