@@ -227,9 +227,10 @@ static void verdict_relaxable(struct vfioiommu_verdict *out, const struct vfioio
 {
 	out->kind = VFIOIOMMU_VERDICT_ASSIGNABLE_WITH_WARNINGS;
 	set_region(out, r);
-	reason(out, "group %u has a direct-relaxable region 0x%" PRIx64 "-0x%" PRIx64 " (a USB or graphics RMRR): "
-		 "assignment drops its 1:1 mapping and the range stays usable for DMA; fine unless firmware "
-		 "keeps using it (legacy USB emulation, a boot framebuffer)",
+	reason(out, "group %u has a direct-relaxable region 0x%" PRIx64 "-0x%" PRIx64 " (an RMRR the kernel "
+		 "lets go: USB, graphics, or the ISA bridge's floppy workaround): assignment drops its 1:1 "
+		 "mapping and the range stays usable for DMA; fine unless firmware keeps using it (legacy USB "
+		 "emulation, a boot framebuffer, a floppy controller)",
 		 out->group, r->start, r->last);
 }
 
