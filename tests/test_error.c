@@ -100,7 +100,7 @@ static void errno_names(void **state)
 	assert_string_equal(vi_errno_name(-EPROTO), "EPROTO");
 	assert_string_equal(vi_errno_name(EMSGSIZE), "EMSGSIZE");
 	assert_string_equal(vi_errno_name(-9999), "errno");
-	assert_string_equal(vfioiommu_version(), "0.1.0");
+	assert_string_equal(vfioiommu_version(), "0.2.0");
 }
 
 int main(void)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "backend/internal.h"
 #include "core/internal.h"
 #include "device/internal.h"
@@ -13,7 +14,7 @@
 
 VFIOIOMMU_API const char *vfioiommu_version(void)
 {
-	return "0.1.0";
+	return VFIOIOMMU_VERSION_STRING;
 }
 
 VFIOIOMMU_API int vfioiommu_ctx_new(const struct vfioiommu_ctx_opts *opts, vfioiommu_ctx **out)
