@@ -132,7 +132,6 @@ int vi_sysfs_exists(struct vfioiommu_ctx *c, const char *fmt, ...) VFIOIOMMU_PRI
  * @full_size) bytes of @full into @out, keeping the caller's size.
  */
 int vi_check_size(struct vfioiommu_ctx *ctx, const char *fn, const void *p, uint32_t size, size_t min);
-uint32_t vi_sized_size(const void *p);
 void vi_copy_sized(void *out, const void *full, size_t full_size);
 
 /* Validate "DDDD:BB:DD.F" (lower-case hex).  0 or -EINVAL. */

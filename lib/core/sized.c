@@ -21,7 +21,7 @@ int vi_check_size(struct vfioiommu_ctx *ctx, const char *fn, const void *p, uint
 	return 0;
 }
 
-uint32_t vi_sized_size(const void *p)
+static uint32_t sized_size(const void *p)
 {
 	uint32_t size;
 
@@ -31,7 +31,7 @@ uint32_t vi_sized_size(const void *p)
 
 void vi_copy_sized(void *out, const void *full, size_t full_size)
 {
-	uint32_t size = vi_sized_size(out);
+	uint32_t size = sized_size(out);
 
 	memcpy(out, full, size < full_size ? size : full_size);
 	memcpy(out, &size, sizeof(size));

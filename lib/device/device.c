@@ -9,25 +9,9 @@
 #include "device.h"
 #include "kabi/kabi.h"
 
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /* ---------------- state ---------------- */
 
-int vi_dev_state_locked(struct vfioiommu_device *dev, struct vi_devstate **out)
+static int dev_state_locked(struct vfioiommu_device *dev, struct vi_devstate **out)
 {
 	if (!dev->ds) {
 		dev->ds = calloc(1, sizeof(*dev->ds));
@@ -82,7 +66,7 @@ static int dinfo_cap(void *arg, const struct vi_cap *cap, struct vi_err *err)
 			       cap->off, cap->version, cap->len);
 	st->seen_atomic = true;
 	st->out->has_atomic_comp = true;
-	st->out->atomic_comp = rd32(cap->p + 8);
+	st->out->atomic_comp = vi_ld32(cap->p + 8);
 	return 0;
 }
 
@@ -90,7 +74,7 @@ int vi_dev_info_locked(struct vfioiommu_device *dev, const struct vi_device_info
 {
 	struct vi_devstate *ds = NULL;
 	struct vi_device_info info;
-	int rc = vi_dev_state_locked(dev, &ds);
+	int rc = dev_state_locked(dev, &ds);
 
 	if (rc < 0)
 		return rc;
@@ -175,7 +159,7 @@ static int region_cap(void *arg, const struct vi_cap *cap, struct vi_err *err)
 		if (cap->len < sizeof(struct kabi_region_cap_sparse_mmap))
 			return vi_errf(err, -EPROTO, "SPARSE_MMAP capability at offset %" PRIu32 " has %zu bytes, needs 16",
 				       cap->off, cap->len);
-		nr = rd32(cap->p + 8);
+		nr = vi_ld32(cap->p + 8);
 		if (nr > VI_AREAS_MAX)
 			return vi_errf(err, -EPROTO, "SPARSE_MMAP capability at offset %" PRIu32 " claims %" PRIu32
 				       " areas (more than %d)", cap->off, nr, VI_AREAS_MAX);
@@ -186,8 +170,8 @@ static int region_cap(void *arg, const struct vi_cap *cap, struct vi_err *err)
 		if (nr && !r->areas)
 			return vi_errf(err, -ENOMEM, "out of memory for %" PRIu32 " sparse areas", nr);
 		for (uint32_t i = 0; i < nr; i++) {
-			r->areas[i].offset = rd64(cap->p + 16 + (size_t)i * 16);
-			r->areas[i].size = rd64(cap->p + 24 + (size_t)i * 16);
+			r->areas[i].offset = vi_ld64(cap->p + 16 + (size_t)i * 16);
+			r->areas[i].size = vi_ld64(cap->p + 24 + (size_t)i * 16);
 		}
 		r->nr_areas = nr;
 		r->sparse = true;
@@ -199,8 +183,8 @@ static int region_cap(void *arg, const struct vi_cap *cap, struct vi_err *err)
 			return vi_errf(err, -EPROTO, "TYPE capability at offset %" PRIu32 " has %zu bytes, needs 16",
 				       cap->off, cap->len);
 		r->typed = true;
-		r->type = rd32(cap->p + 8);
-		r->subtype = rd32(cap->p + 12);
+		r->type = vi_ld32(cap->p + 8);
+		r->subtype = vi_ld32(cap->p + 12);
 		return 0;
 	case KABI_REGION_CAP_MSIX_MAPPABLE:
 		if ((rc = seen_once(st, cap, "MSIX_MAPPABLE", err)) < 0)
@@ -254,10 +238,10 @@ int vi_region_parse(const void *buf, size_t len, uint32_t index, struct vi_regio
 	memset(r, 0, sizeof(*r));
 	if (!buf || len < sizeof(struct kabi_vfio_region_info))
 		return vi_errf(err, -EPROTO, "region %" PRIu32 ": reply of %zu bytes is too short", index, len);
-	r->kflags = rd32(b + offsetof(struct kabi_vfio_region_info, flags));
-	cap_offset = rd32(b + offsetof(struct kabi_vfio_region_info, cap_offset));
-	r->size = rd64(b + offsetof(struct kabi_vfio_region_info, size));
-	r->offset = rd64(b + offsetof(struct kabi_vfio_region_info, offset));
+	r->kflags = vi_ld32(b + offsetof(struct kabi_vfio_region_info, flags));
+	cap_offset = vi_ld32(b + offsetof(struct kabi_vfio_region_info, cap_offset));
+	r->size = vi_ld64(b + offsetof(struct kabi_vfio_region_info, size));
+	r->offset = vi_ld64(b + offsetof(struct kabi_vfio_region_info, offset));
 	if (r->kflags & KABI_VFIO_REGION_INFO_FLAG_CAPS) {
 		/* vi_info_query already regrew the buffer, so caps that still did not fit are a kernel bug */
 		if (!cap_offset)

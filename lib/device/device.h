@@ -65,7 +65,6 @@ struct vi_devstate {
 };
 
 /* ---- device.c (ctx->lock held for the *_locked ones) ---- */
-int vi_dev_state_locked(struct vfioiommu_device *dev, struct vi_devstate **out);
 /* The device info (cached). */
 int vi_dev_info_locked(struct vfioiommu_device *dev, const struct vi_device_info **out);
 /* Region @index (cached); -EINVAL out of range, -ENOENT the kernel has no such region. */

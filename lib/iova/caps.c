@@ -21,30 +21,6 @@ static const char *info_req_name(unsigned long req)
 	return "INFO ioctl";
 }
 
-static uint32_t get_u32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint16_t get_u16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 int vi_info_query(struct vfioiommu_ctx *ctx, int fd, unsigned long req, const void *fixed,
 		  size_t fixed_len, size_t min_len, void **out, size_t *out_len)
 {
@@ -78,7 +54,7 @@ int vi_info_query(struct vfioiommu_ctx *ctx, int fd, unsigned long req, const vo
 			free(buf);
 			return vi_fail(ctx, rc, "%s (argsz %zu) failed: %s", name, size, vi_errno_name(rc));
 		}
-		argsz = get_u32(buf);
+		argsz = vi_ld32(buf);
 		if (argsz <= size) {
 			*out = buf;
 			*out_len = size;
@@ -124,9 +100,9 @@ int vi_caps_walk(const void *buf, size_t len, uint32_t first, size_t fixed_len, 
 			return vi_errf(err, -EPROTO,
 				       "capability chain: cap header at offset %" PRIu32 " runs past the %zu-byte buffer",
 				       off, len);
-		cap.id = get_u16(b + off);
-		cap.version = get_u16(b + off + 2);
-		next = get_u32(b + off + 4);
+		cap.id = vi_ld16(b + off);
+		cap.version = vi_ld16(b + off + 2);
+		next = vi_ld32(b + off + 4);
 		cap.off = off;
 		cap.p = b + off;
 		if (next) {
@@ -208,16 +184,16 @@ static int t1_cap(void *arg, const struct vi_cap *cap, struct vi_err *err)
 		if (rc <= 0)
 			return rc;
 		info->has_migration = true;
-		info->migration_flags = get_u32(cap->p + 8);
-		info->migration_pgsizes = get_u64(cap->p + 16);
-		info->max_dirty_bitmap_size = get_u64(cap->p + 24);
+		info->migration_flags = vi_ld32(cap->p + 8);
+		info->migration_pgsizes = vi_ld64(cap->p + 16);
+		info->max_dirty_bitmap_size = vi_ld64(cap->p + 24);
 		return 0;
 	case KABI_TYPE1_CAP_DMA_AVAIL:
 		rc = t1_usable(st, cap, "DMA_AVAIL", T1_DMA_AVAIL_LEN, err);
 		if (rc <= 0)
 			return rc;
 		info->has_dma_avail = true;
-		info->dma_avail = get_u32(cap->p + 8);
+		info->dma_avail = vi_ld32(cap->p + 8);
 		return 0;
 	case KABI_TYPE1_CAP_IOVA_RANGE: {
 		uint32_t nr;
@@ -226,7 +202,7 @@ static int t1_cap(void *arg, const struct vi_cap *cap, struct vi_err *err)
 		rc = t1_usable(st, cap, "IOVA_RANGE", T1_IOVA_RANGE_HDR, err);
 		if (rc <= 0)
 			return rc;
-		nr = get_u32(cap->p + 8);
+		nr = vi_ld32(cap->p + 8);
 		need = T1_IOVA_RANGE_HDR + (uint64_t)nr * sizeof(struct kabi_vfio_iova_range);
 		if (need > cap->len)
 			return vi_errf(err, -EPROTO,
@@ -259,8 +235,8 @@ static int t1_ranges(const struct vi_cap *cap, uint32_t nr, vfioiommu_iova_list 
 	for (uint32_t i = 0; i < nr; i++) {
 		const uint8_t *p = cap->p + T1_IOVA_RANGE_HDR + (size_t)i * sizeof(struct kabi_vfio_iova_range);
 
-		r[i].start = get_u64(p);
-		r[i].last = get_u64(p + 8); /* type1's end is inclusive, like our last */
+		r[i].start = vi_ld64(p);
+		r[i].last = vi_ld64(p + 8); /* type1's end is inclusive, like our last */
 		if (r[i].start > r[i].last || (i && r[i].start <= r[i - 1].last)) {
 			rc = vi_errf(err, -EPROTO,
 				     "VFIO_IOMMU_GET_INFO: IOVA range %" PRIu32 " [0x%" PRIx64 ", 0x%" PRIx64
@@ -290,12 +266,12 @@ int vi_type1_parse(const void *buf, size_t len, struct vfioiommu_iommu_info *inf
 	if (!buf || !info || len < KABI_TYPE1_INFO_MIN)
 		return vi_errf(err, -EINVAL, "VFIO_IOMMU_GET_INFO: reply of %zu bytes is too short", len);
 	memset((uint8_t *)info + sizeof(info->size), 0, sizeof(*info) - sizeof(info->size));
-	kflags = get_u32(b + 4);
-	info->pgsizes = get_u64(b + 8);
+	kflags = vi_ld32(b + 4);
+	info->pgsizes = vi_ld64(b + 8);
 	if (kflags & KABI_VFIO_IOMMU_INFO_PGSIZES)
 		info->flags |= VFIOIOMMU_IOMMU_INFO_PGSIZES;
 	if (len >= offsetof(struct kabi_vfio_iommu_type1_info, pad))
-		cap_offset = get_u32(b + offsetof(struct kabi_vfio_iommu_type1_info, cap_offset));
+		cap_offset = vi_ld32(b + offsetof(struct kabi_vfio_iommu_type1_info, cap_offset));
 	if (kflags & KABI_VFIO_IOMMU_INFO_CAPS) {
 		info->flags |= VFIOIOMMU_IOMMU_INFO_CAPS;
 		/* vi_info_query already regrew the buffer, so caps that still did not fit are a kernel bug */

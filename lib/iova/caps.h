@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <vfioiommu/caps.h>
 
@@ -22,6 +23,35 @@
 #define VI_INFO_MAX_SIZE (1u << 20)
 #define VI_CAPS_MAX 64
 #define VI_CAP_HDR_LEN 8
+
+/*
+ * Fields of kernel INFO replies and of their caps are only 4-byte aligned
+ * (caps before 6.6 sit at 4-byte offsets): read them with these, never
+ * through a cast pointer.
+ */
+static inline uint16_t vi_ld16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t vi_ld32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t vi_ld64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
 
 /* One capability as the walker hands it out. */
 struct vi_cap {
