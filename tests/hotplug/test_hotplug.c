@@ -128,7 +128,7 @@ static void bind_unbind_remove(void **state)
 	vfioiommu_mock_destroy(m);
 }
 
-/* Linux's own stream (tests/uevent_captures.h) through the monitor. */
+/* Linux's own stream (tests/fixtures/uevent_captures.h) through the monitor. */
 static void replay_linux(void **state)
 {
 	vfioiommu_mock *m = th_mock("group 2\n  device 0000:00:02.0 vfio-pci\n");

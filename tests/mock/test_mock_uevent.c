@@ -18,7 +18,7 @@
 #include "hotplug/uevent.h"
 #include "uevent_captures.h"
 
-/* The VM's first NIC as the mock sees it (tests/uevent_captures.h). */
+/* The VM's first NIC as the mock sees it (tests/fixtures/uevent_captures.h). */
 static const char vm_host[] = "group 2\n"
 			      "  device 0000:00:02.0 vfio-pci vendor=0x8086 device=0x10d3 class=0x020000\n"
 			      "group 3\n"
