@@ -99,8 +99,7 @@ static void iommufd_mode_basics(void **state)
 	range_is(l, 0, 0, UINT64_MAX);
 	vfioiommu_iova_list_free(l);
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 static void auto_mode_choice(void **state)
@@ -147,8 +146,7 @@ static void auto_mode_choice(void **state)
 	assert_int_equal(vfioiommu_ctx_backend(ctx), VFIOIOMMU_BACKEND_TYPE1V2);
 	th_assert_msg(vfioiommu_ctx_backend_reason(ctx), "no VFIO cdev", NULL);
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 static void iommufd_mode_failures(void **state)
@@ -203,8 +201,7 @@ static void iommufd_mode_failures(void **state)
 	th_assert_msg(vfioiommu_strerror(cctx), "another iommufd", NULL);
 	vfioiommu_ctx_destroy(cctx);
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 /* Every kernel step that can fail names itself and the errno, and leaves nothing open. */
@@ -228,8 +225,7 @@ static void injected_errors_are_explained(void **state)
 		assert_int_equal(vfioiommu_device_open(ctx, DEV3, &dev), -EIO);
 		th_assert_msg(vfioiommu_strerror(ctx), steps[i].what, "EIO", NULL);
 		vfioiommu_ctx_destroy(ctx);
-		assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-		vfioiommu_mock_destroy(m);
+		th_mock_done(m);
 	}
 	{
 		vfioiommu_mock *m = th_mock(th_host_default);
@@ -257,8 +253,7 @@ static void injected_errors_are_explained(void **state)
 		vfioiommu_mock_fail_ioctl(m, KABI_IOMMU_DESTROY, 1, EIO);
 		vfioiommu_ctx_destroy(ctx);
 		assert_true(vfioiommu_mock_fault_fired(m));
-		assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-		vfioiommu_mock_destroy(m);
+		th_mock_done(m);
 	}
 }
 
@@ -282,8 +277,7 @@ static void open_permission_message(void **state)
 	assert_true(n < 40);
 	th_assert_msg(vfioiommu_strerror(ctx), "/dev/iommu", "EACCES", "0660", NULL);
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 static const char host_clash[] =
@@ -316,8 +310,7 @@ static void attach_clash_is_explained(void **state)
 	assert_true(gone == 4096);
 	assert_int_equal(vfioiommu_device_open(ctx, "0000:00:02.0", &d2), 0);
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 /* The DMA entries of the ops table: the kernel's answers, unchanged. */
@@ -354,8 +347,7 @@ static void dma_ops(void **state)
 	assert_true(pgsizes == 0x1000);
 	ctx->door->close(ctx->door->priv, memfd);
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 /* lib/dma.c on this backend: an attach must make it re-read the ranges. */
@@ -386,8 +378,7 @@ static void dma_api_follows_attach(void **state)
 	assert_int_equal(vfioiommu_dma_unmap_all(ctx), 0);
 	ctx->door->close(ctx->door->priv, memfd);
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 	munmap(buf, sz);
 }
 
@@ -421,8 +412,7 @@ static void many_ranges_and_hostile_counts(void **state)
 	th_assert_msg(vfioiommu_strerror(ctx), "IOMMU_IOAS_IOVA_RANGES", "4294967295", "not trusting", NULL);
 	vfioiommu_mock_set_hostile(m, 0);
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 static void bad_arguments(void **state)
@@ -455,8 +445,7 @@ static void bad_arguments(void **state)
 		th_assert_msg(vfioiommu_strerror(ctx), "out is NULL", NULL);
 	}
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 /* ---------------- fail-Nth: open + device_open + ranges + hw_info + teardown ---------------- */

@@ -95,8 +95,7 @@ static void binds_in_every_mode(void **state)
 			fail_msg("mode %zu: %s", i, vfioiommu_strerror(ctx));
 		vfioiommu_device_close(dev);
 		vfioiommu_ctx_destroy(ctx);
-		assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-		vfioiommu_mock_destroy(m);
+		th_mock_done(m);
 	}
 }
 
@@ -144,8 +143,7 @@ static void not_root(void **state)
 		th_assert_msg(vfioiommu_strerror(ctx), NIC, "driver_override", "needs root", NULL);
 		driver_is(m, NIC, "e1000e");
 		vfioiommu_ctx_destroy(ctx);
-		assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-		vfioiommu_mock_destroy(m);
+		th_mock_done(m);
 	}
 }
 
@@ -216,8 +214,7 @@ static void timeouts_name_what_is_missing(void **state)
 		th_assert_msg(vfioiommu_strerror(ctx), NIC, "timed out after 60 ms", "bound to vfio-pci", cases[i].why,
 			      NULL);
 		vfioiommu_ctx_destroy(ctx);
-		assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-		vfioiommu_mock_destroy(m);
+		th_mock_done(m);
 	}
 }
 
@@ -269,8 +266,7 @@ static void bad_input(void **state)
 	assert_int_equal(vfioiommu_bind_vfio(ctx, "0000:00:09.0", 10), -ENOENT);
 	th_assert_msg(vfioiommu_strerror(ctx), "0000:00:09.0", "no such device", NULL);
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 static const vfioiommu_door *ng_inner;

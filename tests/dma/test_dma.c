@@ -135,8 +135,7 @@ static void errno_table(void **state)
 		assert_int_equal(vfioiommu_dma_stats(ctx, &st), 0);
 		assert_int_equal(st.mappings, 0);
 		vfioiommu_ctx_destroy(ctx);
-		assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-		vfioiommu_mock_destroy(m);
+		th_mock_done(m);
 		munmap(buf, 16 * PG);
 	}
 }
@@ -422,8 +421,7 @@ static void ranges_follow_devices(void **state)
 		assert_int_equal(vfioiommu_dma_unmap_at(ctx, HOLE), 0);
 		assert_int_equal(vfioiommu_dma_unmap_at(ctx, 0x100000), 0);
 		vfioiommu_ctx_destroy(ctx);
-		assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-		vfioiommu_mock_destroy(m);
+		th_mock_done(m);
 		munmap(buf, 4 * PG);
 	}
 }
@@ -540,8 +538,7 @@ static void device_churn(void **state)
 		assert_int_equal(vfioiommu_dma_stats(ctx, &st), 0);
 		assert_int_equal(st.mappings, 0);
 		vfioiommu_ctx_destroy(ctx);
-		assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-		vfioiommu_mock_destroy(m);
+		th_mock_done(m);
 		munmap(buf, 4 * 2 * PG);
 	}
 }

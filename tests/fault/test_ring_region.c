@@ -73,8 +73,7 @@ static void test_args_and_lookup(void **state)
 	th_assert_msg(vfioiommu_strerror(ctx), "region 9", "cannot be mmapped", NULL);
 	assert_null(r);
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 static vfioiommu_mock *sweep_setup(void *arg)
@@ -135,8 +134,7 @@ static void fenv_close(struct fenv *e)
 	vfioiommu_ring_destroy(e->r);
 	assert_int_equal(vfioiommu_mock_live_mmaps(e->m), 0);
 	vfioiommu_ctx_destroy(e->ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(e->m), 0);
-	vfioiommu_mock_destroy(e->m);
+	th_mock_done(e->m);
 }
 
 static struct vfioiommu_fault rec_n(uint32_t n)
@@ -474,9 +472,7 @@ static void test_device_closed_first(void **state)
 	vfioiommu_ctx_destroy(e.ctx);
 	assert_int_equal(vfioiommu_ring_advance(e.r, 0), -EPROTO);
 	vfioiommu_ring_destroy(e.r);
-	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 0);
-	assert_int_equal(vfioiommu_mock_open_fds(e.m), 0);
-	vfioiommu_mock_destroy(e.m);
+	th_mock_done(e.m);
 
 	/* two rings on one device, one destroyed before the close: the list keeps the other */
 	attach_with(&e, 1);
@@ -518,9 +514,7 @@ static void test_shipped_host(void **state)
 	check_rec(rec, 42);
 	vfioiommu_ring_destroy(r);
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_live_mmaps(m), 0);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 /* ---------------- the fail-Nth sweep over attach and a round trip ---------------- */

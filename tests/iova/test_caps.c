@@ -640,8 +640,7 @@ static void mock_every_argsz(void **state)
 		}
 	}
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 static void mock_public_info(void **state)
@@ -682,8 +681,7 @@ static void mock_public_info(void **state)
 	assert_int_equal(vfioiommu_ctx_iommu_info(ctx, &info, NULL), -EINVAL);
 	th_assert_msg(vfioiommu_strerror(ctx), "too small", NULL);
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 static void mock_hostile(void **state)
@@ -713,8 +711,7 @@ static void mock_hostile(void **state)
 		assert_int_equal(vfioiommu_ctx_iommu_info(ctx, &info, &l), 0);
 		vfioiommu_iova_list_free(l);
 		vfioiommu_ctx_destroy(ctx);
-		assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-		vfioiommu_mock_destroy(m);
+		th_mock_done(m);
 	}
 }
 
@@ -752,8 +749,7 @@ static void mock_device_info(void **state)
 	assert_int_equal(di.num_irqs, 5);
 	assert_int_equal(s.n, 0);
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 static vfioiommu_mock *sweep_setup(void *arg)

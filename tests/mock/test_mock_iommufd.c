@@ -61,8 +61,7 @@ static void env_down(struct env *e)
 {
 	if (e->ifd >= 0)
 		assert_int_equal(e->d->close(e->d->priv, e->ifd), 0);
-	assert_int_equal(vfioiommu_mock_open_fds(e->m), 0);
-	vfioiommu_mock_destroy(e->m);
+	th_mock_done(e->m);
 	munmap(e->raw, MEMSZ + (2u << 20));
 }
 

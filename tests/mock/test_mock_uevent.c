@@ -121,8 +121,7 @@ static void same_messages_as_linux(void **state)
 	assert_int_equal(d->exists(d->priv, "/sys/bus/pci/devices/0000:00:02.0"), -ENOENT);
 	assert_int_equal(d->exists(d->priv, "/dev/vfio/2"), -ENOENT);
 	uclose(m, fd);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 static void seqnum_grows_and_groups_stay_while_shared(void **state)
@@ -206,8 +205,7 @@ static void refusals(void **state)
 	assert_int_equal(rd_msg(m, fd, buf, sizeof(buf)), -EAGAIN);
 	uclose(m, fd);
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 static void remove_device(void **state)
@@ -308,8 +306,7 @@ static void emit_and_bad_args(void **state)
 	vfioiommu_mock_fail_nth(m, 1, EIO);
 	assert_int_equal(d->uevent_close(d->priv, fd), -EIO);
 	assert_string_equal(vfioiommu_mock_fault_site(m), "close");
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 /* Features off: no group node (no VFIO_GROUP) or no cdev (no VFIO_DEVICE_CDEV), no uevent for them. */

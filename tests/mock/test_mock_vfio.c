@@ -89,8 +89,7 @@ static void env_close(struct env *e)
 	if (e->g >= 0)
 		assert_int_equal(xclose(e, e->g), 0);
 	assert_int_equal(xclose(e, e->c), 0);
-	assert_int_equal(vfioiommu_mock_open_fds(e->m), 0);
-	vfioiommu_mock_destroy(e->m);
+	th_mock_done(e->m);
 }
 
 static int map(struct env *e, uint32_t flags, uint64_t iova, uint64_t size)
@@ -292,8 +291,7 @@ static void container_close_first(void **state)
 	assert_int_equal(xclose(&e, dev), 0);
 	assert_int_equal(xio(&e, e.g, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL), 0);
 	assert_int_equal(xclose(&e, e.g), 0);
-	assert_int_equal(vfioiommu_mock_open_fds(e.m), 0);
-	vfioiommu_mock_destroy(e.m);
+	th_mock_done(e.m);
 }
 
 /* ---------------- GET_INFO ---------------- */
@@ -780,8 +778,7 @@ static void cdev_before_bind(void **state)
 	assert_int_equal(xio(&e, cd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b), -EBUSY);
 	assert_int_equal(xclose(&e, g), 0);
 	assert_int_equal(xclose(&e, cd), 0);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 /* Binding through the cdev blocks the group node, and closing the cdev unblocks it. */
@@ -810,8 +807,7 @@ static void cdev_bind_blocks_group(void **state)
 		assert_int_equal(xclose(&e, cd), 0);
 	}
 	assert_int_equal(xclose(&e, ifd), 0);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 }
 
 /* ---------------- fail-Nth over a raw session ---------------- */
