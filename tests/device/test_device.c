@@ -25,34 +25,14 @@
 
 static const enum vfioiommu_mode modes[] = { VFIOIOMMU_MODE_CONTAINER, VFIOIOMMU_MODE_IOMMUFD };
 
-struct env {
-	vfioiommu_mock *m;
-	vfioiommu_ctx *ctx;
-	vfioiommu_device *dev;
-};
-
-static void env_open(struct env *e, enum vfioiommu_mode mode, const char *bdf, unsigned int hostile)
-{
-	e->m = th_mock(df_host);
-	vfioiommu_mock_set_hostile(e->m, hostile);
-	e->ctx = th_ctx(e->m, mode);
-	assert_int_equal(vfioiommu_device_open(e->ctx, bdf, &e->dev), 0);
-}
-
-static void env_close(struct env *e)
-{
-	vfioiommu_ctx_destroy(e->ctx);
-	th_mock_done(e->m);
-}
-
 static void device_info(void **state)
 {
 	struct vfioiommu_device_info di = { .size = sizeof(di) };
-	struct env e;
+	struct df_env e;
 
 	(void)state;
 	for (unsigned int i = 0; i < 2; i++) {
-		env_open(&e, modes[i], "0000:00:03.0", 0);
+		df_open(&e, df_host, modes[i], "0000:00:03.0");
 		di = (struct vfioiommu_device_info){ .size = sizeof(di) };
 		assert_int_equal(vfioiommu_device_info(e.dev, &di), 0);
 		assert_int_equal(di.size, sizeof(di));
@@ -71,7 +51,7 @@ static void device_info(void **state)
 		th_assert_msg(vfioiommu_strerror(e.ctx), "size 12", NULL);
 		assert_int_equal(vfioiommu_device_info(e.dev, NULL), -EINVAL);
 		assert_int_equal(vfioiommu_device_info(NULL, &di), -EINVAL);
-		env_close(&e);
+		df_close(&e);
 	}
 }
 
@@ -84,11 +64,11 @@ static void regions_e1000e(void **state)
 	struct vfioiommu_region_info ri = { .size = sizeof(ri) };
 	struct vfioiommu_region_area a[2];
 	uint32_t n;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
 	for (unsigned int m = 0; m < 2; m++) {
-		env_open(&e, modes[m], "0000:00:03.0", 0);
+		df_open(&e, df_host, modes[m], "0000:00:03.0");
 		for (uint32_t i = 0; i < 8; i++) {
 			memset(&ri, 0xee, sizeof(ri));
 			ri.size = sizeof(ri);
@@ -122,7 +102,7 @@ static void regions_e1000e(void **state)
 		assert_int_equal(vfioiommu_region_areas(e.dev, 0, NULL, 2, &n), -EINVAL);
 		assert_int_equal(vfioiommu_region_areas(e.dev, 0, a, 2, NULL), -EINVAL);
 		assert_int_equal(vfioiommu_region_areas(NULL, 0, a, 2, &n), -EINVAL);
-		env_close(&e);
+		df_close(&e);
 	}
 }
 
@@ -131,10 +111,10 @@ static void regions_sparse_and_typed(void **state)
 	struct vfioiommu_region_info ri = { .size = sizeof(ri) };
 	struct vfioiommu_region_area a[2];
 	uint32_t n = 0;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0", 0);
+	df_open(&e, df_host, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
 	assert_int_equal(vfioiommu_region_info(e.dev, 0, &ri), 0);
 	assert_int_equal(ri.flags, 0x7 | VFIOIOMMU_REGION_SPARSE);
 	assert_int_equal(ri.nr_areas, 2);
@@ -145,9 +125,9 @@ static void regions_sparse_and_typed(void **state)
 	assert_int_equal(a[0].size, 0x2000);
 	assert_int_equal(a[1].offset, 0x3000);
 	assert_int_equal(a[1].size, 0x1000);
-	env_close(&e);
+	df_close(&e);
 
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:00:02.0", 0);
+	df_open(&e, df_host, VFIOIOMMU_MODE_IOMMUFD, "0000:00:02.0");
 	assert_int_equal(vfioiommu_region_info(e.dev, 8, &ri), 0);
 	assert_int_equal(ri.region_size, 0xc0000);
 	for (uint32_t i = 9; i < 12; i++) {
@@ -161,7 +141,7 @@ static void regions_sparse_and_typed(void **state)
 	assert_string_equal(ri.subtype_name, "Intel IGD OpRegion");
 	assert_int_equal(vfioiommu_region_info(e.dev, 11, &ri), 0);
 	assert_string_equal(ri.subtype_name, "Intel IGD LPC config");
-	env_close(&e);
+	df_close(&e);
 }
 
 static void type_names(void **state)
@@ -363,14 +343,14 @@ static void hostile(void **state)
 	static const char *const bdfs[] = { "0000:00:03.0", "0000:03:00.0", "0000:00:02.0" };
 	static const uint32_t idx[] = { 3, 0, 9 };
 	struct vfioiommu_region_info ri = { .size = sizeof(ri) };
-	struct env e;
+	struct df_env e;
 
 	(void)state;
 	for (unsigned int h = 0; h < sizeof(modes_h) / sizeof(modes_h[0]); h++) {
 		for (unsigned int d = 0; d < 3; d++) {
 			int rc;
 
-			env_open(&e, VFIOIOMMU_MODE_CONTAINER, bdfs[d], modes_h[h]);
+			df_open_hostile(&e, df_host, VFIOIOMMU_MODE_CONTAINER, bdfs[d], modes_h[h]);
 			rc = vfioiommu_region_info(e.dev, idx[d], &ri);
 			/* HUGE_COUNTS only touches the sparse cap */
 			if (modes_h[h] == VFIOIOMMU_MOCK_HOSTILE_HUGE_COUNTS && d != 1) {
@@ -383,23 +363,16 @@ static void hostile(void **state)
 			}
 			/* regions without caps are untouched */
 			assert_int_equal(vfioiommu_region_info(e.dev, 7, &ri), 0);
-			env_close(&e);
+			df_close(&e);
 		}
 	}
 }
 
-static vfioiommu_mock *sweep_setup(void *arg)
-{
-	(void)arg;
-	return th_mock(df_host);
-}
-
-static int sweep_body(vfioiommu_mock *m, void *arg)
+static int sweep_body(vfioiommu_ctx *ctx)
 {
 	struct vfioiommu_device_info di = { .size = sizeof(di) };
 	struct vfioiommu_region_info ri = { .size = sizeof(ri) };
 	struct vfioiommu_region_area a[4];
-	vfioiommu_ctx *ctx = th_ctx(m, *(const enum vfioiommu_mode *)arg);
 	vfioiommu_device *dev;
 	uint32_t n;
 	int rc;
@@ -413,19 +386,12 @@ static int sweep_body(vfioiommu_mock *m, void *arg)
 		rc = vfioiommu_region_areas(dev, 0, a, 4, &n);
 	if (rc == 0 && n != 2)
 		rc = -EPROTO;
-	vfioiommu_ctx_destroy(ctx);
 	return rc;
-}
-
-static void fail_nth(void **state)
-{
-	(void)state;
-	for (unsigned int i = 0; i < 2; i++)
-		assert_true(th_sweep(sweep_setup, sweep_body, (void *)&modes[i], 300) > 10);
 }
 
 int main(void)
 {
+	static struct df_sweep_spec sweep = { df_host, sweep_body };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(device_info),
 		cmocka_unit_test(regions_e1000e),
@@ -434,7 +400,7 @@ int main(void)
 		cmocka_unit_test(parse_good),
 		cmocka_unit_test(parse_bad),
 		cmocka_unit_test(hostile),
-		cmocka_unit_test(fail_nth),
+		cmocka_unit_test_prestate(df_fail_nth, &sweep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

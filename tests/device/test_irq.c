@@ -8,7 +8,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,27 +25,6 @@
 #include "helpers.h"
 
 
-struct env {
-	vfioiommu_mock *m;
-	vfioiommu_ctx *ctx;
-	vfioiommu_device *dev;
-	const char *bdf;
-};
-
-static void env_open(struct env *e, enum vfioiommu_mode mode, const char *bdf)
-{
-	e->m = th_mock(df_host);
-	e->ctx = th_ctx(e->m, mode);
-	e->bdf = bdf;
-	assert_int_equal(vfioiommu_device_open(e->ctx, bdf, &e->dev), 0);
-}
-
-static void env_close(struct env *e)
-{
-	vfioiommu_ctx_destroy(e->ctx);
-	th_mock_done(e->m);
-}
-
 static unsigned int real_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -59,17 +37,6 @@ static unsigned int real_fds(void)
 	return n;
 }
 
-static bool fired(int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	uint64_t v;
-
-	if (poll(&p, 1, 0) != 1)
-		return false;
-	assert_int_equal(read(fd, &v, sizeof(v)), sizeof(v));
-	return true;
-}
-
 static void info(void **state)
 {
 	static const uint32_t flags[5] = {
@@ -79,10 +46,10 @@ static void info(void **state)
 	};
 	static const uint32_t count[5] = { 1, 1, 5, 1, 1 };
 	struct vfioiommu_irq_info ii = { .size = sizeof(ii) };
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
 	for (uint32_t i = 0; i < 5; i++) {
 		assert_int_equal(vfioiommu_irq_info(e.dev, i, &ii), 0);
 		assert_int_equal(ii.index, i);
@@ -96,13 +63,13 @@ static void info(void **state)
 	ii.size = 4;
 	assert_int_equal(vfioiommu_irq_info(e.dev, 0, &ii), -EINVAL);
 	assert_int_equal(vfioiommu_irq_info(NULL, 0, &ii), -EINVAL);
-	env_close(&e);
+	df_close(&e);
 	/* conventional PCI: the ERR index is in range but absent */
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:02.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_CONTAINER, "0000:00:02.0");
 	ii.size = sizeof(ii);
 	assert_int_equal(vfioiommu_irq_info(e.dev, VFIOIOMMU_PCI_IRQ_ERR, &ii), -ENOENT);
 	th_assert_msg(vfioiommu_strerror(e.ctx), "no ERR interrupt", "not a PCI Express device", NULL);
-	env_close(&e);
+	df_close(&e);
 }
 
 static void msix_enable_trigger_disable(void **state)
@@ -110,10 +77,10 @@ static void msix_enable_trigger_disable(void **state)
 	struct vfioiommu_irq_info ii = { .size = sizeof(ii) };
 	unsigned int before = real_fds(), on;
 	int fds[5];
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
 	assert_int_equal(vfioiommu_irq_enable(e.dev, VFIOIOMMU_PCI_IRQ_MSIX, 0, 5, fds), 0);
 	on = real_fds(); /* ours, the mock kernel's references, and its region memfds */
 	assert_int_equal(vfioiommu_irq_info(e.dev, VFIOIOMMU_PCI_IRQ_MSIX, &ii), 0);
@@ -122,10 +89,10 @@ static void msix_enable_trigger_disable(void **state)
 		assert_int_equal(vfioiommu_irq_eventfd(e.dev, VFIOIOMMU_PCI_IRQ_MSIX, v), fds[v]);
 	/* software trigger of vectors 1..3, then the device raising vector 4 */
 	assert_int_equal(vfioiommu_irq_trigger(e.dev, VFIOIOMMU_PCI_IRQ_MSIX, 1, 3), 0);
-	assert_false(fired(fds[0]));
-	assert_true(fired(fds[1]) && fired(fds[2]) && fired(fds[3]));
+	assert_false(th_fired(fds[0]));
+	assert_true(th_fired(fds[1]) && th_fired(fds[2]) && th_fired(fds[3]));
 	assert_int_equal(vfioiommu_mock_device_irq(e.m, e.bdf, VFIOIOMMU_PCI_IRQ_MSIX, 4), 0);
-	assert_true(fired(fds[4]));
+	assert_true(th_fired(fds[4]));
 	/* ranges past the 5 vectors, count 0 */
 	assert_int_equal(vfioiommu_irq_trigger(e.dev, VFIOIOMMU_PCI_IRQ_MSIX, 3, 3), -EINVAL);
 	th_assert_msg(vfioiommu_strerror(e.ctx), "vectors [3, 6) are past the 5 vectors", NULL);
@@ -150,7 +117,7 @@ static void msix_enable_trigger_disable(void **state)
 	th_assert_msg(vfioiommu_strerror(e.ctx), "not enabled", NULL);
 	/* now MSI works */
 	assert_int_equal(vfioiommu_irq_enable(e.dev, VFIOIOMMU_PCI_IRQ_MSI, 0, 1, NULL), 0);
-	env_close(&e);
+	df_close(&e);
 	/* device close closed the MSI eventfd */
 	assert_int_equal(real_fds(), before);
 }
@@ -158,16 +125,16 @@ static void msix_enable_trigger_disable(void **state)
 static void caller_eventfds(void **state)
 {
 	int mine[3], minus[1] = { -1 };
-	struct env e;
+	struct df_env e;
 
 	(void)state;
 	for (int i = 0; i < 3; i++)
 		mine[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
 	assert_int_equal(vfioiommu_irq_set_eventfds(e.dev, VFIOIOMMU_PCI_IRQ_MSIX, 1, 3, mine), 0);
 	assert_int_equal(vfioiommu_irq_eventfd(e.dev, VFIOIOMMU_PCI_IRQ_MSIX, 2), mine[1]);
 	assert_int_equal(vfioiommu_mock_device_irq(e.m, e.bdf, VFIOIOMMU_PCI_IRQ_MSIX, 3), 0);
-	assert_true(fired(mine[2]));
+	assert_true(th_fired(mine[2]));
 	/* replacing a library eventfd with the caller's closes the library's */
 	assert_int_equal(vfioiommu_irq_enable(e.dev, VFIOIOMMU_PCI_IRQ_MSIX, 0, 1, NULL), 0);
 	assert_int_equal(vfioiommu_irq_set_eventfds(e.dev, VFIOIOMMU_PCI_IRQ_MSIX, 0, 1, mine), 0);
@@ -181,7 +148,7 @@ static void caller_eventfds(void **state)
 	th_assert_msg(vfioiommu_strerror(e.ctx), "VFIO_DEVICE_SET_IRQS", "MSI-X", NULL);
 	assert_int_equal(vfioiommu_irq_set_eventfds(e.dev, VFIOIOMMU_PCI_IRQ_MSIX, 4, 1, NULL), -EINVAL);
 	assert_int_equal(vfioiommu_irq_set_eventfds(NULL, VFIOIOMMU_PCI_IRQ_MSIX, 4, 1, mine), -EINVAL);
-	env_close(&e);
+	df_close(&e);
 	/* the caller's fds are the caller's: still open */
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(close(mine[i]), 0);
@@ -190,10 +157,10 @@ static void caller_eventfds(void **state)
 /* MSI has NORESIZE: its vector count is fixed by the first enable. */
 static void noresize(void **state)
 {
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
 	assert_int_equal(vfioiommu_irq_enable(e.dev, VFIOIOMMU_PCI_IRQ_MSI, 0, 2, NULL), 0);
 	assert_int_equal(vfioiommu_irq_enable(e.dev, VFIOIOMMU_PCI_IRQ_MSI, 1, 2, NULL), -EINVAL);
 	th_assert_msg(vfioiommu_strerror(e.ctx), "NORESIZE", "vfioiommu_irq_disable", NULL);
@@ -204,28 +171,28 @@ static void noresize(void **state)
 	/* MSI-X has no NORESIZE: vectors are added one by one */
 	assert_int_equal(vfioiommu_irq_enable(e.dev, VFIOIOMMU_PCI_IRQ_MSIX, 0, 1, NULL), 0);
 	assert_int_equal(vfioiommu_irq_enable(e.dev, VFIOIOMMU_PCI_IRQ_MSIX, 63, 2, NULL), 0);
-	env_close(&e);
+	df_close(&e);
 }
 
 static void intx_mask(void **state)
 {
 	int fd;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
 	assert_int_equal(vfioiommu_irq_enable(e.dev, VFIOIOMMU_PCI_IRQ_INTX, 0, 1, &fd), 0);
 	assert_int_equal(vfioiommu_mock_device_irq(e.m, e.bdf, VFIOIOMMU_PCI_IRQ_INTX, 0), 0);
-	assert_true(fired(fd));
+	assert_true(th_fired(fd));
 	/* AUTOMASKED: the next assertion waits for the unmask */
 	assert_int_equal(vfioiommu_mock_device_irq(e.m, e.bdf, VFIOIOMMU_PCI_IRQ_INTX, 0), 0);
-	assert_false(fired(fd));
+	assert_false(th_fired(fd));
 	assert_int_equal(vfioiommu_irq_unmask(e.dev, VFIOIOMMU_PCI_IRQ_INTX, 0, 1), 0);
-	assert_true(fired(fd));
+	assert_true(th_fired(fd));
 	assert_int_equal(vfioiommu_irq_unmask(e.dev, VFIOIOMMU_PCI_IRQ_INTX, 0, 1), 0);
 	assert_int_equal(vfioiommu_irq_mask(e.dev, VFIOIOMMU_PCI_IRQ_INTX, 0, 1), 0);
 	assert_int_equal(vfioiommu_mock_device_irq(e.m, e.bdf, VFIOIOMMU_PCI_IRQ_INTX, 0), 0);
-	assert_false(fired(fd));
+	assert_false(th_fired(fd));
 	assert_int_equal(vfioiommu_irq_mask(e.dev, VFIOIOMMU_PCI_IRQ_INTX, 0, 2), -EINVAL);
 	assert_int_equal(vfioiommu_irq_mask(e.dev, VFIOIOMMU_PCI_IRQ_ERR, 0, 1), -EOPNOTSUPP);
 	th_assert_msg(vfioiommu_strerror(e.ctx), "MASKABLE", NULL);
@@ -234,23 +201,23 @@ static void intx_mask(void **state)
 	th_assert_msg(vfioiommu_strerror(e.ctx), "while INTx is", NULL);
 	assert_int_equal(vfioiommu_irq_disable(e.dev, VFIOIOMMU_PCI_IRQ_INTX), 0);
 	assert_int_equal(vfioiommu_irq_mask(e.dev, VFIOIOMMU_PCI_IRQ_INTX, 0, 1), -EINVAL);
-	env_close(&e);
+	df_close(&e);
 }
 
 /* REQ: the kernel wants the device back. */
 static void request(void **state)
 {
 	int fd = -1, again = -1;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
+	df_open(&e, df_host, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
 	assert_int_equal(vfioiommu_mock_device_request(e.m, e.bdf), -ENOENT);
 	assert_int_equal(vfioiommu_device_request_eventfd(e.dev, &fd), 0);
 	assert_true(fd >= 0);
-	assert_false(fired(fd));
+	assert_false(th_fired(fd));
 	assert_int_equal(vfioiommu_mock_device_request(e.m, e.bdf), 0);
-	assert_true(fired(fd));
+	assert_true(th_fired(fd));
 	assert_int_equal(vfioiommu_device_request_eventfd(e.dev, &again), 0);
 	assert_int_equal(again, fd);
 	assert_int_equal(vfioiommu_device_request_eventfd(e.dev, NULL), -EINVAL);
@@ -258,21 +225,14 @@ static void request(void **state)
 	/* the ERR index works the same way, through the generic calls */
 	assert_int_equal(vfioiommu_irq_enable(e.dev, VFIOIOMMU_PCI_IRQ_ERR, 0, 1, &fd), 0);
 	assert_int_equal(vfioiommu_irq_trigger(e.dev, VFIOIOMMU_PCI_IRQ_ERR, 0, 1), 0);
-	assert_true(fired(fd));
+	assert_true(th_fired(fd));
 	assert_int_equal(vfioiommu_irq_disable(e.dev, VFIOIOMMU_PCI_IRQ_REQ), 0);
 	assert_int_equal(vfioiommu_mock_device_request(e.m, e.bdf), -ENOENT);
-	env_close(&e);
+	df_close(&e);
 }
 
-static vfioiommu_mock *sweep_setup(void *arg)
+static int sweep_body(vfioiommu_ctx *ctx)
 {
-	(void)arg;
-	return th_mock(df_host);
-}
-
-static int sweep_body(vfioiommu_mock *m, void *arg)
-{
-	vfioiommu_ctx *ctx = th_ctx(m, *(const enum vfioiommu_mode *)arg);
 	vfioiommu_device *dev;
 	int fds[3], req;
 	int rc;
@@ -290,24 +250,21 @@ static int sweep_body(vfioiommu_mock *m, void *arg)
 		rc = vfioiommu_irq_enable(dev, VFIOIOMMU_PCI_IRQ_INTX, 0, 1, NULL);
 	if (rc == 0)
 		rc = vfioiommu_irq_mask(dev, VFIOIOMMU_PCI_IRQ_INTX, 0, 1);
-	vfioiommu_ctx_destroy(ctx);
 	return rc;
 }
 
 static void fail_nth(void **state)
 {
-	static const enum vfioiommu_mode modes[] = { VFIOIOMMU_MODE_CONTAINER, VFIOIOMMU_MODE_IOMMUFD };
 	unsigned int before = real_fds();
 
-	(void)state;
-	for (unsigned int i = 0; i < 2; i++)
-		assert_true(th_sweep(sweep_setup, sweep_body, (void *)&modes[i], 300) > 10);
+	df_fail_nth(state);
 	/* no eventfd left behind on any path */
 	assert_int_equal(real_fds(), before);
 }
 
 int main(void)
 {
+	static struct df_sweep_spec sweep = { df_host, sweep_body };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(info),
 		cmocka_unit_test(msix_enable_trigger_disable),
@@ -315,7 +272,7 @@ int main(void)
 		cmocka_unit_test(noresize),
 		cmocka_unit_test(intx_mask),
 		cmocka_unit_test(request),
-		cmocka_unit_test(fail_nth),
+		cmocka_unit_test_prestate(fail_nth, &sweep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

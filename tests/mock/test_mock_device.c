@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +23,7 @@
 #include <cmocka.h>
 
 #include "backend/internal.h"
+#include "device_fixture.h"
 #include "helpers.h"
 #include "core/internal.h"
 #include "core/door.h"
@@ -55,30 +55,7 @@ static const char host[] =
 #define FR_IGD "0000:07:00.0"
 #define FR_TYPE 0x80001234u
 
-struct env {
-	vfioiommu_mock *m;
-	const vfioiommu_door *d;
-	vfioiommu_ctx *ctx;
-	vfioiommu_device *dev;
-	int fd;
-};
-
-static void env_open(struct env *e, enum vfioiommu_mode mode, const char *bdf)
-{
-	e->m = th_mock(host);
-	e->d = vfioiommu_mock_door(e->m);
-	e->ctx = th_ctx(e->m, mode);
-	assert_int_equal(vfioiommu_device_open(e->ctx, bdf, &e->dev), 0);
-	e->fd = vfioiommu_device_fd(e->dev);
-}
-
-static void env_close(struct env *e)
-{
-	vfioiommu_ctx_destroy(e->ctx);
-	th_mock_done(e->m);
-}
-
-static int xio(struct env *e, unsigned long req, void *arg)
+static int xio(struct df_env *e, unsigned long req, void *arg)
 {
 	return e->d->ioctl(e->d->priv, e->fd, req, arg);
 }
@@ -89,7 +66,7 @@ static uint64_t off_of(uint32_t index)
 }
 
 /* REGION_INFO with a given argsz into a zeroed 256-byte buffer. */
-static int region(struct env *e, uint32_t index, uint32_t argsz, uint8_t *buf)
+static int region(struct df_env *e, uint32_t index, uint32_t argsz, uint8_t *buf)
 {
 	struct kabi_vfio_region_info ri = { .argsz = argsz, .index = index };
 
@@ -111,10 +88,10 @@ static struct kabi_vfio_region_info ri_of(const uint8_t *buf)
 static void device_info(void **state)
 {
 	struct kabi_vfio_device_info di;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
 	di = (struct kabi_vfio_device_info){ .argsz = 12 };
 	assert_int_equal(xio(&e, KABI_VFIO_DEVICE_GET_INFO, &di), -EINVAL);
 	di = (struct kabi_vfio_device_info){ .argsz = 24 };
@@ -124,19 +101,19 @@ static void device_info(void **state)
 	assert_int_equal(di.num_regions, 9);
 	assert_int_equal(di.num_irqs, 5);
 	assert_int_equal(xio(&e, KABI_VFIO_DEVICE_GET_INFO, NULL), -EFAULT);
-	env_close(&e);
+	df_close(&e);
 
 	/* reset=no clears RESET; the igd has three device-specific regions */
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.1");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.1");
 	di = (struct kabi_vfio_device_info){ .argsz = 24 };
 	assert_int_equal(xio(&e, KABI_VFIO_DEVICE_GET_INFO, &di), 0);
 	assert_int_equal(di.flags, KABI_VFIO_DEVICE_FLAGS_PCI);
-	env_close(&e);
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:00:02.0");
+	df_close(&e);
+	df_open(&e, host, VFIOIOMMU_MODE_IOMMUFD, "0000:00:02.0");
 	di = (struct kabi_vfio_device_info){ .argsz = 24 };
 	assert_int_equal(xio(&e, KABI_VFIO_DEVICE_GET_INFO, &di), 0);
 	assert_int_equal(di.num_regions, 12);
-	env_close(&e);
+	df_close(&e);
 }
 
 /* ---------------- REGION_INFO ---------------- */
@@ -151,11 +128,11 @@ static void region_info_e1000e(void **state)
 	struct kabi_vfio_region_info ri;
 	struct kabi_vfio_info_cap_header h;
 	uint8_t buf[256];
-	struct env e;
+	struct df_env e;
 
 	(void)state;
 	for (unsigned int mi = 0; mi < 2; mi++) {
-		env_open(&e, modes[mi], "0000:00:03.0");
+		df_open(&e, host, modes[mi], "0000:00:03.0");
 		for (uint32_t i = 0; i < 8; i++) {
 			assert_int_equal(region(&e, i, 32, buf), 0);
 			ri = ri_of(buf);
@@ -181,7 +158,7 @@ static void region_info_e1000e(void **state)
 		assert_int_equal(region(&e, 8, 32, buf), -EINVAL);
 		assert_int_equal(region(&e, 9, 32, buf), -EINVAL);
 		assert_int_equal(xio(&e, KABI_VFIO_DEVICE_GET_REGION_INFO, NULL), -EFAULT);
-		env_close(&e);
+		df_close(&e);
 	}
 }
 
@@ -191,10 +168,10 @@ static void region_info_nvme_igd(void **state)
 	uint8_t buf[256];
 	uint32_t v32;
 	uint64_t v64;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
 	assert_int_equal(region(&e, 0, 32, buf), 0);
 	ri = ri_of(buf);
 	assert_int_equal(ri.argsz, 32 + 16 + 32);
@@ -211,9 +188,9 @@ static void region_info_nvme_igd(void **state)
 	assert_int_equal(v64, 0x3000);
 	memcpy(&v64, buf + 72, 8);
 	assert_int_equal(v64, 0x1000);
-	env_close(&e);
+	df_close(&e);
 
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:02.0");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:00:02.0");
 	assert_int_equal(region(&e, 8, 32, buf), 0); /* a VGA device has the VGA region */
 	assert_int_equal(ri_of(buf).size, 0xc0000);
 	for (uint32_t i = 9; i < 12; i++) {
@@ -228,7 +205,7 @@ static void region_info_nvme_igd(void **state)
 		assert_int_equal(v32, i - 8);
 	}
 	assert_int_equal(region(&e, 12, 32, buf), -EINVAL);
-	env_close(&e);
+	df_close(&e);
 }
 
 /* ---------------- IRQ_INFO ---------------- */
@@ -237,10 +214,10 @@ static void irq_info(void **state)
 {
 	static const uint32_t flags[5] = { 0x7, 0x9, 0x1, 0x9, 0x9 }, count[5] = { 1, 1, 5, 1, 1 };
 	struct kabi_vfio_irq_info ii;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
 	for (uint32_t i = 0; i < 5; i++) {
 		ii = (struct kabi_vfio_irq_info){ .argsz = 16, .index = i };
 		assert_int_equal(xio(&e, KABI_VFIO_DEVICE_GET_IRQ_INFO, &ii), 0);
@@ -251,18 +228,18 @@ static void irq_info(void **state)
 	assert_int_equal(xio(&e, KABI_VFIO_DEVICE_GET_IRQ_INFO, &ii), -EINVAL);
 	ii = (struct kabi_vfio_irq_info){ .argsz = 12, .index = 0 };
 	assert_int_equal(xio(&e, KABI_VFIO_DEVICE_GET_IRQ_INFO, &ii), -EINVAL);
-	env_close(&e);
+	df_close(&e);
 	/* conventional PCI: no ERR index at all */
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:02.0");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:00:02.0");
 	ii = (struct kabi_vfio_irq_info){ .argsz = 16, .index = KABI_PCI_ERR_IRQ };
 	assert_int_equal(xio(&e, KABI_VFIO_DEVICE_GET_IRQ_INFO, &ii), -EINVAL);
-	env_close(&e);
+	df_close(&e);
 }
 
 /* ---------------- SET_IRQS ---------------- */
 
 /* SET_IRQS: the 20-byte header then up to 8 s32 (or u8) payload entries */
-static int setirq_raw(struct env *e, uint32_t argsz, uint32_t flags, uint32_t index, uint32_t start, uint32_t count,
+static int setirq_raw(struct df_env *e, uint32_t argsz, uint32_t flags, uint32_t index, uint32_t start, uint32_t count,
 		      const void *data, size_t dlen)
 {
 	struct kabi_vfio_irq_set h = { .argsz = argsz, .flags = flags, .index = index, .start = start, .count = count };
@@ -274,7 +251,7 @@ static int setirq_raw(struct env *e, uint32_t argsz, uint32_t flags, uint32_t in
 	return xio(e, KABI_VFIO_DEVICE_SET_IRQS, buf);
 }
 
-static int setirq(struct env *e, uint32_t flags, uint32_t index, uint32_t start, uint32_t count, const int *fds)
+static int setirq(struct df_env *e, uint32_t flags, uint32_t index, uint32_t start, uint32_t count, const int *fds)
 {
 	int32_t v[8] = { 0 };
 
@@ -284,29 +261,18 @@ static int setirq(struct env *e, uint32_t flags, uint32_t index, uint32_t start,
 			  count, fds ? v : NULL, sizeof(v));
 }
 
-static bool readable(int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	uint64_t v;
-
-	if (poll(&p, 1, 0) != 1)
-		return false;
-	assert_int_equal(read(fd, &v, sizeof(v)), sizeof(v));
-	return true;
-}
-
 #define EVT (KABI_VFIO_IRQ_SET_DATA_EVENTFD | KABI_VFIO_IRQ_SET_ACTION_TRIGGER)
 #define NONE_TRIG (KABI_VFIO_IRQ_SET_DATA_NONE | KABI_VFIO_IRQ_SET_ACTION_TRIGGER)
 
 static void set_irqs_contract(void **state)
 {
 	int fds[8] = { -1, -1, -1, -1, -1, -1, -1, -1 }, bad[1] = { 1 };
-	struct env e;
+	struct df_env e;
 
 	(void)state;
 	for (int i = 0; i < 5; i++)
 		fds[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
 	assert_int_equal(setirq_raw(&e, 16, EVT, 2, 0, 1, NULL, 0), -EINVAL);
 	assert_int_equal(setirq(&e, EVT, 2, 0, 6, fds), -EINVAL);              /* past the 5 vectors */
 	assert_int_equal(setirq(&e, EVT, 2, 5, 1, fds), -EINVAL);
@@ -327,11 +293,11 @@ static void set_irqs_contract(void **state)
 	/* MSI-X on, loopback trigger, device-side vector, then MSI is refused */
 	assert_int_equal(setirq(&e, EVT, 2, 0, 5, fds), 0);
 	assert_int_equal(setirq(&e, NONE_TRIG, 2, 1, 2, NULL), 0);
-	assert_false(readable(fds[0]));
-	assert_true(readable(fds[1]));
-	assert_true(readable(fds[2]));
+	assert_false(th_fired(fds[0]));
+	assert_true(th_fired(fds[1]));
+	assert_true(th_fired(fds[2]));
 	assert_int_equal(vfioiommu_mock_device_irq(e.m, "0000:00:03.0", 2, 4), 0);
-	assert_true(readable(fds[4]));
+	assert_true(th_fired(fds[4]));
 	assert_int_equal(setirq(&e, EVT, 1, 0, 1, fds), -EINVAL);
 	assert_int_equal(setirq(&e, EVT, 0, 0, 1, fds), -EINVAL);
 	/* detach one vector with -1 */
@@ -342,7 +308,7 @@ static void set_irqs_contract(void **state)
 	assert_int_equal(vfioiommu_mock_device_irq(e.m, "0000:00:03.0", 2, 0), -ENOENT);
 	assert_int_equal(vfioiommu_mock_device_irq(e.m, "0000:00:03.0", 2, 9), -EINVAL);
 	assert_int_equal(vfioiommu_mock_device_irq(e.m, "0000:09:00.0", 2, 0), -ENODEV);
-	env_close(&e);
+	df_close(&e);
 	for (int i = 0; i < 5; i++)
 		close(fds[i]);
 }
@@ -351,50 +317,50 @@ static void set_irqs_intx_single(void **state)
 {
 	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	uint8_t yes = 1;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
 	/* mask before INTx is on: EINVAL */
 	assert_int_equal(setirq(&e, KABI_VFIO_IRQ_SET_DATA_NONE | KABI_VFIO_IRQ_SET_ACTION_MASK, 0, 0, 1, NULL), -EINVAL);
 	assert_int_equal(setirq(&e, EVT, 0, 0, 1, &fd), 0);
 	/* level triggered: the first interrupt automasks, the next waits for the unmask */
 	assert_int_equal(vfioiommu_mock_device_irq(e.m, "0000:00:03.0", 0, 0), 0);
-	assert_true(readable(fd));
+	assert_true(th_fired(fd));
 	assert_int_equal(vfioiommu_mock_device_irq(e.m, "0000:00:03.0", 0, 0), 0);
-	assert_false(readable(fd));
+	assert_false(th_fired(fd));
 	assert_int_equal(setirq(&e, KABI_VFIO_IRQ_SET_DATA_NONE | KABI_VFIO_IRQ_SET_ACTION_UNMASK, 0, 0, 1, NULL), 0);
-	assert_true(readable(fd));
+	assert_true(th_fired(fd));
 	assert_int_equal(setirq(&e, KABI_VFIO_IRQ_SET_DATA_EVENTFD | KABI_VFIO_IRQ_SET_ACTION_MASK, 0, 0, 1, &fd), -ENOTTY);
 	assert_int_equal(setirq(&e, NONE_TRIG, 0, 0, 1, NULL), 0);
-	assert_true(readable(fd));
+	assert_true(th_fired(fd));
 	assert_int_equal(setirq(&e, NONE_TRIG, 0, 0, 0, NULL), 0);
 
 	/* REQ: DATA_NONE without an eventfd is EINVAL; with one it signals; count > 1 EINVAL */
 	assert_int_equal(setirq(&e, NONE_TRIG, 4, 0, 1, NULL), -EINVAL);
 	assert_int_equal(setirq(&e, EVT, 4, 0, 1, &fd), 0);
 	assert_int_equal(vfioiommu_mock_device_request(e.m, "0000:00:03.0"), 0);
-	assert_true(readable(fd));
+	assert_true(th_fired(fd));
 	assert_int_equal(setirq_raw(&e, 21, KABI_VFIO_IRQ_SET_DATA_BOOL | KABI_VFIO_IRQ_SET_ACTION_TRIGGER, 4, 0, 1,
 				    &yes, 1), 0);
-	assert_true(readable(fd));
+	assert_true(th_fired(fd));
 	assert_int_equal(setirq(&e, NONE_TRIG, 4, 0, 0, NULL), 0);
 	assert_int_equal(vfioiommu_mock_device_request(e.m, "0000:00:03.0"), -ENOENT);
 	/* the device keeps its own reference: closing ours later does not matter */
 	assert_int_equal(setirq(&e, EVT, 3, 0, 1, &fd), 0);
-	env_close(&e);
+	df_close(&e);
 	close(fd);
 }
 
 static void set_irqs_msi_noresize(void **state)
 {
 	int fds[4];
-	struct env e;
+	struct df_env e;
 
 	(void)state;
 	for (int i = 0; i < 4; i++)
 		fds[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
 	assert_int_equal(setirq(&e, EVT, 1, 0, 2, fds), 0);
 	assert_int_equal(setirq(&e, EVT, 1, 2, 2, fds + 2), -EINVAL);  /* MSI does not grow */
 	assert_int_equal(setirq(&e, EVT, 1, 1, 1, fds + 3), 0);        /* inside what was allocated */
@@ -405,25 +371,25 @@ static void set_irqs_msi_noresize(void **state)
 	assert_int_equal(setirq(&e, EVT, 2, 0, 1, fds), 0);
 	assert_int_equal(setirq(&e, EVT, 2, 60, 2, fds), 0);
 	assert_int_equal(vfioiommu_mock_device_irq(e.m, "0000:03:00.0", 2, 61), 0);
-	assert_true(readable(fds[1]));
-	env_close(&e);
+	assert_true(th_fired(fds[1]));
+	df_close(&e);
 	for (int i = 0; i < 4; i++)
 		close(fds[i]);
 }
 
 /* ---------------- I/O and mmap ---------------- */
 
-static ssize_t xpread(struct env *e, void *buf, size_t n, uint64_t off)
+static ssize_t xpread(struct df_env *e, void *buf, size_t n, uint64_t off)
 {
 	return e->d->pread(e->d->priv, e->fd, buf, n, (int64_t)off);
 }
 
-static ssize_t xpwrite(struct env *e, const void *buf, size_t n, uint64_t off)
+static ssize_t xpwrite(struct df_env *e, const void *buf, size_t n, uint64_t off)
 {
 	return e->d->pwrite(e->d->priv, e->fd, buf, n, (int64_t)off);
 }
 
-static void *xmmap(struct env *e, size_t len, uint64_t off, int *err)
+static void *xmmap(struct df_env *e, size_t len, uint64_t off, int *err)
 {
 	return e->d->mmap(e->d->priv, NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, e->fd, (int64_t)off, err);
 }
@@ -434,10 +400,10 @@ static void io_and_mmap(void **state)
 	uint32_t v;
 	volatile uint32_t *bar;
 	int err = 0;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
+	df_open(&e, host, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0");
 	assert_int_equal(xpread(&e, b, 4, off_of(7)), 4);
 	assert_int_equal(b[0] | b[1] << 8, 0x8086);
 	assert_int_equal(b[2] | b[3] << 8, 0x10d3);
@@ -484,38 +450,38 @@ static void io_and_mmap(void **state)
 	assert_int_equal(err, -EINVAL);
 	assert_int_equal(e.d->munmap(e.d->priv, (void *)bar, 0x20000), 0);
 	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 0);
-	env_close(&e);
+	df_close(&e);
 
 	/* before 4.16 the kernel refused mmaps over the MSI-X table */
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
 	assert_null(xmmap(&e, 0x4000, off_of(0), &err));
 	assert_int_equal(err, -EINVAL);
 	bar = xmmap(&e, 0x1000, off_of(0) + 0x3000, &err);
 	assert_non_null(bar);
 	assert_int_equal(e.d->munmap(e.d->priv, (void *)bar, 0x1000), 0);
 	/* the device without FLR */
-	env_close(&e);
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.1");
+	df_close(&e);
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.1");
 	assert_int_equal(xio(&e, KABI_VFIO_DEVICE_RESET, NULL), -EINVAL);
-	env_close(&e);
+	df_close(&e);
 }
 
 static void short_io(void **state)
 {
 	uint8_t b[8];
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
 	vfioiommu_mock_set_hostile(e.m, VFIOIOMMU_MOCK_HOSTILE_SHORT_IO);
 	assert_int_equal(xpread(&e, b, 8, off_of(7)), 3);
 	assert_int_equal(xpwrite(&e, b, 8, off_of(0)), 3);
-	env_close(&e);
+	df_close(&e);
 }
 
 /* ---------------- hot reset ---------------- */
 
-static int hr_info(struct env *e, uint32_t argsz, uint8_t *buf)
+static int hr_info(struct df_env *e, uint32_t argsz, uint8_t *buf)
 {
 	struct kabi_vfio_pci_hot_reset_info h = { .argsz = argsz };
 
@@ -524,7 +490,7 @@ static int hr_info(struct env *e, uint32_t argsz, uint8_t *buf)
 	return xio(e, KABI_VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, buf);
 }
 
-static int hr(struct env *e, uint32_t count, const int *fds)
+static int hr(struct df_env *e, uint32_t count, const int *fds)
 {
 	struct kabi_vfio_pci_hot_reset h = { .argsz = (uint32_t)(12 + count * 4), .count = count };
 	uint8_t buf[sizeof(h) + 16] = { 0 };
@@ -543,14 +509,14 @@ static void hot_reset_group(void **state)
 	struct kabi_vfio_pci_dependent_device dd;
 	uint8_t buf[128];
 	int gfd[2];
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0");
 	assert_int_equal(hr_info(&e, 128, buf), -ENODEV); /* root bus */
-	env_close(&e);
+	df_close(&e);
 
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0");
 	assert_int_equal(hr_info(&e, 8, buf), -EINVAL);
 	assert_int_equal(hr_info(&e, 12, buf), -ENOSPC);
 	memcpy(&h, buf, sizeof(h));
@@ -580,13 +546,13 @@ static void hot_reset_group(void **state)
 	assert_int_equal(vfioiommu_mock_device_resets(e.m, "0000:03:00.1"), 1);
 	assert_int_equal(vfioiommu_mock_device_resets(e.m, "0000:03:01.0"), 1);
 	assert_int_equal(vfioiommu_mock_device_resets(e.m, "0000:00:03.0"), 0);
-	env_close(&e);
+	df_close(&e);
 
 	/* a kernel driver on the bus makes it not resettable */
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, "0000:04:00.0");
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, "0000:04:00.0");
 	gfd[0] = vi_container_group_fd(e.ctx, 13);
 	assert_int_equal(hr(&e, 1, gfd), -EINVAL);
-	env_close(&e);
+	df_close(&e);
 }
 
 static void hot_reset_cdev(void **state)
@@ -596,10 +562,10 @@ static void hot_reset_cdev(void **state)
 	vfioiommu_device *other;
 	uint8_t buf[128];
 	int gfd[1] = { 0 };
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, "0000:03:00.0");
+	df_open(&e, host, VFIOIOMMU_MODE_IOMMUFD, "0000:03:00.0");
 	assert_int_equal(hr_info(&e, 128, buf), 0);
 	memcpy(&h, buf, sizeof(h));
 	memcpy(dd, buf + 12, sizeof(dd));
@@ -618,12 +584,12 @@ static void hot_reset_cdev(void **state)
 	assert_int_equal(h.flags, KABI_VFIO_PCI_HOT_RESET_FLAG_DEV_ID | KABI_VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED);
 	assert_int_equal(hr(&e, 0, NULL), 0);
 	assert_int_equal(vfioiommu_mock_device_resets(e.m, "0000:03:01.0"), 1);
-	env_close(&e);
+	df_close(&e);
 }
 
 /* ---------------- the fault region ---------------- */
 
-static uint32_t hdr_word(struct env *e, uint32_t index, unsigned int w)
+static uint32_t hdr_word(struct df_env *e, uint32_t index, unsigned int w)
 {
 	uint32_t v = 0xdeadbeef;
 
@@ -639,11 +605,11 @@ static void fault_region_info(void **state)
 	struct kabi_vfio_info_cap_header h;
 	uint8_t buf[256];
 	uint32_t v32;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
 	for (unsigned int mi = 0; mi < 2; mi++) {
-		env_open(&e, modes[mi], FR_DEV);
+		df_open(&e, host, modes[mi], FR_DEV);
 		di = (struct kabi_vfio_device_info){ .argsz = 24 };
 		assert_int_equal(xio(&e, KABI_VFIO_DEVICE_GET_INFO, &di), 0);
 		assert_int_equal(di.num_regions, 10); /* the e1000e's 9, then the fault region */
@@ -681,11 +647,11 @@ static void fault_region_info(void **state)
 		memcpy(&h, buf + 32, sizeof(h));
 		assert_int_equal(h.next, 48 + 64);
 		vfioiommu_mock_set_hostile(e.m, 0);
-		env_close(&e);
+		df_close(&e);
 	}
 
 	/* after the igd's twelve regions: index 12, 4 KiB, 63 records */
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, FR_IGD);
+	df_open(&e, host, VFIOIOMMU_MODE_IOMMUFD, FR_IGD);
 	di = (struct kabi_vfio_device_info){ .argsz = 24 };
 	assert_int_equal(xio(&e, KABI_VFIO_DEVICE_GET_INFO, &di), 0);
 	assert_int_equal(di.num_regions, 13);
@@ -694,7 +660,7 @@ static void fault_region_info(void **state)
 	memcpy(&v32, buf + 44, 4);
 	assert_int_equal(v32, 2);
 	assert_int_equal(hdr_word(&e, 12, 0), (4096 - 16) / 64);
-	env_close(&e);
+	df_close(&e);
 }
 
 static struct vfioiommu_fault rec_n(uint32_t n)
@@ -710,10 +676,10 @@ static void fault_region_push(void **state)
 	unsigned char *map;
 	uint32_t v;
 	int err = 0;
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, FR_DEV);
+	df_open(&e, host, VFIOIOMMU_MODE_IOMMUFD, FR_DEV);
 	/* not mappable: misaligned, past the end; the whole region is */
 	assert_null(xmmap(&e, 4096, off_of(9) + 16, &err));
 	assert_int_equal(err, -EINVAL);
@@ -780,10 +746,10 @@ static void fault_region_push(void **state)
 	assert_int_equal(e.d->munmap(e.d->priv, map, 0x10000), 0);
 	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 0);
 	/* closed: the kernel's side is gone */
-	env_close(&e);
+	df_close(&e);
 
 	/* reopened: formatted afresh */
-	env_open(&e, VFIOIOMMU_MODE_CONTAINER, FR_DEV);
+	df_open(&e, host, VFIOIOMMU_MODE_CONTAINER, FR_DEV);
 	assert_int_equal(hdr_word(&e, 9, 1), 0);
 	assert_int_equal(hdr_word(&e, 9, 0), 1023);
 	/* a mapping outlives the device fd (the pages stay), and munmap still releases it */
@@ -802,10 +768,10 @@ static void fault_region_push(void **state)
 static void fault_region_knobs(void **state)
 {
 	struct vfioiommu_fault f = rec_n(0);
-	struct env e;
+	struct df_env e;
 
 	(void)state;
-	env_open(&e, VFIOIOMMU_MODE_IOMMUFD, FR_DEV);
+	df_open(&e, host, VFIOIOMMU_MODE_IOMMUFD, FR_DEV);
 	assert_int_equal(vfioiommu_mock_device_push_fault(NULL, FR_DEV, &f), -EINVAL);
 	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, NULL, &f), -EINVAL);
 	assert_int_equal(vfioiommu_mock_device_push_fault(e.m, FR_DEV, NULL), -EINVAL);
@@ -830,7 +796,7 @@ static void fault_region_knobs(void **state)
 	assert_int_equal(vfioiommu_mock_device_add_fault_region(e.m, "0000:04:01.0", 1, 1, 15), -EINVAL);
 	assert_int_equal(vfioiommu_mock_device_add_fault_region(e.m, "0000:04:01.0", 1, 1, (16u << 20) + 1), -EINVAL);
 	assert_int_equal(vfioiommu_mock_device_add_fault_region(e.m, "0000:04:01.0", 1, 1, 16), 0);
-	env_close(&e);
+	df_close(&e);
 
 	/* a 16-byte region: a header and no room; pushes find it full */
 	{
