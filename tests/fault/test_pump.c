@@ -111,9 +111,7 @@ static void test_flow(void **state)
 	struct vfioiommu_ring_stats st = { .size = sizeof(st) };
 
 	penv_up(&e);
-	ctx = pf_ctx(e.d);
-	assert_int_equal(vfioiommu_ring_create(ctx, 8, &ring), 0);
-	assert_int_equal(vfioiommu_fault_pump_new(ctx, e.qfd, ring, &p), 0);
+	ctx = pf_pump_up(&e, NULL, 8, vfioiommu_fault_pump_new, &ring, &p);
 	assert_int_equal(vfioiommu_fault_pump_run(p), 0);
 
 	inject(&e, 0x11, 2, 0x100000);
@@ -165,8 +163,7 @@ static void test_flow(void **state)
 	assert_int_equal(vfioiommu_fault_pump_respond(p, 2, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
 	th_assert_msg(vfioiommu_strerror(ctx), "never delivered", NULL);
 
-	pf_free(p, ring, ctx);
-	pf_down(&e);
+	pf_pump_down(&e, p, ring, ctx);
 }
 
 /*
@@ -185,9 +182,7 @@ static void test_cookie_reused_after_kernel_answer(void **state)
 	struct kabi_vfio_device_attach_iommufd_pt a = { .argsz = KABI_ATTACH_PT_MIN };
 
 	penv_up(&e);
-	ctx = pf_ctx(e.d);
-	assert_int_equal(vfioiommu_ring_create(ctx, 8, &ring), 0);
-	assert_int_equal(vfioiommu_fault_pump_new(ctx, e.qfd, ring, &p), 0);
+	ctx = pf_pump_up(&e, NULL, 8, vfioiommu_fault_pump_new, &ring, &p);
 	inject(&e, 0x11, 1, 0x100000);
 	assert_int_equal(vfioiommu_fault_pump_run(p), 1);
 	assert_int_equal(vfioiommu_ring_peek_batch(ring, v, 4), 1);
@@ -211,8 +206,7 @@ static void test_cookie_reused_after_kernel_answer(void **state)
 	assert_int_equal(vfioiommu_fault_pump_respond_record(p, &cur, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
 	assert_int_equal(vfioiommu_fault_pump_respond_record(p, NULL, 0), -EINVAL);
 	assert_int_equal(vfioiommu_fault_pump_respond_record(NULL, &cur, 0), -EINVAL);
-	pf_free(p, ring, ctx);
-	pf_down(&e);
+	pf_pump_down(&e, p, ring, ctx);
 }
 
 static void test_oversize_group(void **state)
@@ -223,9 +217,7 @@ static void test_oversize_group(void **state)
 	vfioiommu_fault_pump *p;
 
 	penv_up(&e);
-	ctx = pf_ctx(e.d);
-	assert_int_equal(vfioiommu_ring_create(ctx, 1024, &ring), 0);
-	assert_int_equal(vfioiommu_fault_pump_new(ctx, e.qfd, ring, &p), 0);
+	ctx = pf_pump_up(&e, NULL, 1024, vfioiommu_fault_pump_new, &ring, &p);
 	inject(&e, 1, 2, 0x1000);
 	inject(&e, 2, VFIOIOMMU_PUMP_MAX_GROUP + 1, 0x100000);
 	assert_int_equal(vfioiommu_fault_pump_run(p), -EMSGSIZE);
@@ -233,18 +225,14 @@ static void test_oversize_group(void **state)
 	/* the group before it did arrive */
 	assert_int_equal(vfioiommu_ring_ready(ring), 2);
 	/* a group of exactly the maximum is fine */
-	pf_free(p, ring, ctx);
-	pf_down(&e);
+	pf_pump_down(&e, p, ring, ctx);
 
 	penv_up(&e);
-	ctx = pf_ctx(e.d);
-	assert_int_equal(vfioiommu_ring_create(ctx, 1024, &ring), 0);
-	assert_int_equal(vfioiommu_fault_pump_new(ctx, e.qfd, ring, &p), 0);
+	ctx = pf_pump_up(&e, NULL, 1024, vfioiommu_fault_pump_new, &ring, &p);
 	inject(&e, 2, VFIOIOMMU_PUMP_MAX_GROUP, 0x100000);
 	inject(&e, 3, 1, 0x1000);
 	assert_int_equal(vfioiommu_fault_pump_run(p), VFIOIOMMU_PUMP_MAX_GROUP + 1);
-	pf_free(p, ring, ctx);
-	pf_down(&e);
+	pf_pump_down(&e, p, ring, ctx);
 }
 
 /* ---------------------------------------------------------------- a kernel breaking its contract */
@@ -282,16 +270,13 @@ static void test_hostile_kernel(void **state)
 		vfioiommu_fault_pump *p;
 
 		penv_up(&e);
-		ctx = pf_ctx_read(&e, hostile_read);
-		assert_int_equal(vfioiommu_ring_create(ctx, 16, &ring), 0);
-		assert_int_equal(vfioiommu_fault_pump_new(ctx, e.qfd, ring, &p), 0);
+		ctx = pf_pump_up(&e, hostile_read, 16, vfioiommu_fault_pump_new, &ring, &p);
 		inject(&e, 1, 2, 0x1000);
 		assert_int_equal(vfioiommu_fault_pump_run(p), errs[hostile_mode]);
 		th_assert_msg(vfioiommu_strerror(ctx), "fault pump", words[hostile_mode], NULL);
 		/* nothing half-converted reached the ring */
 		assert_int_equal(vfioiommu_ring_ready(ring), 0);
-		pf_free(p, ring, ctx);
-		pf_down(&e);
+		pf_pump_down(&e, p, ring, ctx);
 	}
 	hostile_mode = 0;
 }

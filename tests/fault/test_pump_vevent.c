@@ -202,8 +202,7 @@ static void test_bad_args(void **state)
 	/* a fault-fd pump has no vEVENTQ counters */
 	assert_int_equal(vfioiommu_fault_pump_new(ctx, e.qfd, ring, &p), 0);
 	assert_int_equal(vfioiommu_vevent_pump_stats(p, &st), -EINVAL);
-	pf_free(p, ring, ctx);
-	pf_down(&e);
+	pf_pump_down(&e, p, ring, ctx);
 }
 
 static void test_flow_and_lost(void **state)
@@ -217,9 +216,7 @@ static void test_flow_and_lost(void **state)
 	struct vfioiommu_ring_stats rs = { .size = sizeof(rs) };
 
 	venv_up(&e, 3);
-	ctx = pf_ctx(e.d);
-	assert_int_equal(vfioiommu_ring_create(ctx, 4, &ring), 0);
-	assert_int_equal(vfioiommu_vevent_pump_new(ctx, e.qfd, VFIOIOMMU_VEVENTQ_ARM_SMMUV3, ring, &p), 0);
+	ctx = pf_pump_up(&e, NULL, 4, pf_smmuv3_pump_new, &ring, &p);
 	assert_int_equal(vfioiommu_fault_pump_run(p), 0);
 
 	inject(&e, 0x10);
@@ -258,8 +255,7 @@ static void test_flow_and_lost(void **state)
 	assert_int_equal(rs.overflow, 0);
 	assert_int_equal(rs.lost, 1);
 
-	pf_free(p, ring, ctx);
-	pf_down(&e);
+	pf_pump_down(&e, p, ring, ctx);
 }
 
 /* ---------------------------------------------------------------- scripted streams */
@@ -304,16 +300,13 @@ static int run_script(vfioiommu_ring **ringp, vfioiommu_ctx **ctxp, vfioiommu_fa
 {
 	venv_up(e, 8);
 	script_fd = e->qfd;
-	*ctxp = pf_ctx_read(e, script_read);
-	assert_int_equal(vfioiommu_ring_create(*ctxp, 64, ringp), 0);
-	assert_int_equal(vfioiommu_vevent_pump_new(*ctxp, e->qfd, VFIOIOMMU_VEVENTQ_ARM_SMMUV3, *ringp, pp), 0);
+	*ctxp = pf_pump_up(e, script_read, 64, pf_smmuv3_pump_new, ringp, pp);
 	return vfioiommu_fault_pump_run(*pp);
 }
 
 static void end_script(vfioiommu_ring *ring, vfioiommu_ctx *ctx, vfioiommu_fault_pump *p, struct pf_env *e)
 {
-	pf_free(p, ring, ctx);
-	pf_down(e);
+	pf_pump_down(e, p, ring, ctx);
 	script_fd = -1;
 	script_len = 0;
 	script_lie = false;
@@ -419,14 +412,9 @@ static void sweep_inject(struct pf_env *e)
 	inject(e, 3);
 }
 
-static int sweep_pump_new(vfioiommu_ctx *ctx, int qfd, vfioiommu_ring *ring, vfioiommu_fault_pump **out)
-{
-	return vfioiommu_vevent_pump_new(ctx, qfd, VFIOIOMMU_VEVENTQ_ARM_SMMUV3, ring, out);
-}
-
 static void test_sweep(void **state)
 {
-	static const struct pf_sweep s = { .up = sweep_up, .inject = sweep_inject, .pump_new = sweep_pump_new,
+	static const struct pf_sweep s = { .up = sweep_up, .inject = sweep_inject, .pump_new = pf_smmuv3_pump_new,
 					   .records = 3 };
 
 	assert_true(pf_sweep(&s, 100) >= 4);
