@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
-/* The iommufd backend (lib/iommufd.c) and vfioiommu_ctx_iova_ranges (lib/ranges.c) on the mock. */
+/* The iommufd backend (lib/backend/iommufd.c) and vfioiommu_ctx_iova_ranges (lib/backend/ranges.c) on the mock. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -350,7 +350,7 @@ static void dma_ops(void **state)
 	th_mock_done(m);
 }
 
-/* lib/dma.c on this backend: an attach must make it re-read the ranges. */
+/* lib/dma/dma.c on this backend: an attach must make it re-read the ranges. */
 static void dma_api_follows_attach(void **state)
 {
 	vfioiommu_mock *m = th_mock(host_clash);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * Device info and region descriptions (lib/device.c): every region of the
- * mock e1000e on both backends against tests/vm/FACTS.md, sparse areas,
+ * Device info and region descriptions (lib/device/device.c): every region of
+ * the mock e1000e on both backends against tests/vm/FACTS.md, sparse areas,
  * typed regions and their names, bad indexes, hand-built capability chains
  * (good and broken), the mock's hostile modes, and the fail-Nth sweep.
  */

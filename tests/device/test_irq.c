@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * Interrupts (lib/irq.c): IRQ_INFO against FACTS.md, eventfds on vector
+ * Interrupts (lib/device/irq.c): IRQ_INFO against FACTS.md, eventfds on vector
  * ranges (the library's and the caller's), software trigger, device-raised
  * vectors arriving on the eventfds, mask/unmask, NORESIZE, disable, the REQ
  * "release the device" signal, eventfds closed at disable and at device

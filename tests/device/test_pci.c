@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * PCI helpers (lib/pci.c): ids, typed config access, standard and extended
- * capability lists on the mock's config spaces and on hand-built hostile
- * ones (loops, pointers into the header, all-ones), mapping a BAR by number,
- * and the fail-Nth sweep.
+ * PCI helpers (lib/device/pci.c): ids, typed config access, standard and
+ * extended capability lists on the mock's config spaces and on hand-built
+ * hostile ones (loops, pointers into the header, all-ones), mapping a BAR by
+ * number, and the fail-Nth sweep.
  */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * Region I/O and mmap (lib/region.c): reads and writes through the device
- * fd (config space and BARs, bounds, permissions, short transfers), mmaps
- * only where the kernel allows them (MMAP flag, sparse areas), the mock's
- * live-mmap count back to zero after every path, and the fail-Nth sweep.
+ * Region I/O and mmap (lib/device/region.c): reads and writes through the
+ * device fd (config space and BARs, bounds, permissions, short transfers),
+ * mmaps only where the kernel allows them (MMAP flag, sparse areas), the
+ * mock's live-mmap count back to zero after every path, and the fail-Nth
+ * sweep.
  */
 #include <errno.h>
 #include <pthread.h>

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * Reset and hot reset (lib/reset.c): FLR when the RESET flag is set, the
- * hot-reset set on both backends (group ids or device ids and their
- * ownership), the ENOSPC growth of the list, resets that the library
- * refuses with a message naming the blocking devices, and the fail-Nth sweep.
+ * Reset and hot reset (lib/device/reset.c): FLR when the RESET flag is set,
+ * the hot-reset set on both backends (group ids or device ids and their
+ * ownership), the ENOSPC growth of the list, resets that the library refuses
+ * with a message naming the blocking devices, and the fail-Nth sweep.
  */
 #include <errno.h>
 #include <setjmp.h>

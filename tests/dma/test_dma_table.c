@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * The DMA mapping table (lib/dma_table.[ch]) against a brute-force model:
+ * The DMA mapping table (lib/dma/dma_table.[ch]) against a brute-force model:
  * lookups, inserts and removals at any position (the tree checked whole:
  * order, balance, count), successor walks, clearing, growth (index arrays and slabs),
  * the process-address index built late and then kept, file mappings that
@@ -119,7 +119,7 @@ static void random_ops(void **state)
 		if (step == 3000)
 			vi_tab_vindex_build(&t); /* late, over whatever is there */
 		if (r % 5 < 3) {
-			/* insert if the range is free (the caller's overlap check, as lib/dma.c does it) */
+			/* insert if the range is free (the caller's overlap check, as lib/dma/dma.c does it) */
 			struct vi_mapping *lo = vi_tab_lower(&t, iova);
 			size_t ml = model_lower(iova);
 			bool overlaps = lo && lo->at.start <= iova + len - 1;
