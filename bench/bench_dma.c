@@ -14,7 +14,7 @@
  *                        one scaling run: I maps (or unmaps) amid N live mappings
  *
  * After the lib/raw table (callgrind mode only) a scaling section shows the
- * cost of the library's own DMA table (an AVL tree, lib/dma_table.h) with
+ * cost of the library's own DMA table (an AVL tree, lib/dma/dma_table.h) with
  * 1k/16k/64k live mappings.  The mock kernel keeps its mappings in an O(n)
  * array on purpose (it models the kernel, not us), so its share, the
  * inclusive cost of md_ioctl, is subtracted from the callgrind count.

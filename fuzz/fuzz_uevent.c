@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * libFuzzer target for the uevent parser (lib/uevent.c).  Besides "no crash,
- * no sanitizer report": a rejected message leaves nothing half-filled and
- * says why; an accepted one keeps the parser's promises (a PCI address where
- * one is claimed, a driver on every bind, non-negative numbers), parses the
- * same twice, and survives a round trip through the kernel's format.
+ * libFuzzer target for the uevent parser (lib/hotplug/uevent.c).  Besides "no
+ * crash, no sanitizer report": a rejected message leaves nothing half-filled
+ * and says why; an accepted one keeps the parser's promises (a PCI address
+ * where one is claimed, a driver on every bind, non-negative numbers), parses
+ * the same twice, and survives a round trip through the kernel's format.
  *
  *   fuzz_uevent -max_total_time=60 /tmp/uevent-corpus fuzz/corpus/uevent
  *   (new inputs go to the first directory; the linux-* seeds are Linux 7.2's own messages)

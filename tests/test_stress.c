@@ -501,9 +501,7 @@ static void run_stress(enum vfioiommu_mode mode)
 	vfioiommu_ring_destroy(ring);
 	vfioiommu_pasid_space_free(space);
 	vfioiommu_ctx_destroy(ctx);
-	assert_int_equal(vfioiommu_mock_open_fds(m), 0);
-	assert_int_equal(vfioiommu_mock_live_mmaps(m), 0);
-	vfioiommu_mock_destroy(m);
+	th_mock_done(m);
 	munmap(buf, buflen);
 	free(g_pages);
 	g_pages = NULL;

@@ -3,7 +3,7 @@
  * The uevent parser.  Input is hostile by assumption (anything that reaches
  * the socket, or a fuzzer): every length is checked before use and nothing
  * is copied without a bound.  The shapes accepted are those Linux 7.2 was
- * seen to send (tests/test_uevent.c holds the captures).
+ * seen to send (tests/fixtures/uevent_captures.h holds the captures).
  */
 #include <errno.h>
 #include <limits.h>

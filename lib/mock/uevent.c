@@ -8,7 +8,7 @@
  * message and its next read fails with -ENOBUFS once, as a netlink socket
  * whose receive buffer overran does; the messages queued before stay.
  *
- * The messages are what Linux 7.2 sends (captured in tests/test_uevent.c):
+ * The messages are what Linux 7.2 sends (captured in tests/fixtures/uevent_captures.h):
  * binding to vfio-pci gives group add (first VFIO device of the group), cdev
  * add, pci bind with DRIVER=; unbinding gives cdev remove, group remove (last
  * VFIO device), pci unbind without DRIVER=; a removal is an unbind and then

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The fault pump against the mock's iommufd fault fd: groups arrive whole and
+ * converted, backpressure leaves faults in the kernel instead of dropping
+ * them, cookies are checked (twice, unknown, reused, auto-answered by a
+ * detach), hostile read sizes and oversize groups are errors with messages,
+ * and the whole flow survives the fail-Nth sweep.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <vfioiommu/mock.h>
+#include "helpers.h"
+#include "kabi/kabi.h"
+#include "mock/mock.h"
+#include "pump_fixture.h"
+#include "fault/ring.h"
+
+static const char host[] =
+	"pasid-width 20\n"
+	"group 1\n  device 0000:00:01.0 vfio-pci pasid=20 iopf\n";
+
+/* pf_base, then a fault queue (e->qfd) and a HWPT using it, the device attached to that HWPT */
+static void penv_up(struct pf_env *e)
+{
+	struct kabi_iommu_fault_alloc fa = { .size = sizeof(fa) };
+	struct kabi_iommu_hwpt_alloc h = { .size = sizeof(h), .flags = KABI_IOMMU_HWPT_FAULT_ID_VALID };
+	struct kabi_vfio_device_attach_iommufd_pt a = { .argsz = KABI_ATTACH_PT_MIN };
+
+	pf_base(e, host);
+	assert_int_equal(pf_kio(e, e->ifd, KABI_IOMMU_FAULT_QUEUE_ALLOC, &fa), 0);
+	e->qfd = (int)fa.out_fault_fd;
+	h.dev_id = e->devid;
+	h.pt_id = e->ioas;
+	h.fault_id = fa.out_fault_id;
+	assert_int_equal(pf_kio(e, e->ifd, KABI_IOMMU_HWPT_ALLOC, &h), 0);
+	e->hwpt = h.out_hwpt_id;
+	a.pt_id = e->hwpt;
+	assert_int_equal(pf_kio(e, e->dfd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a), 0);
+}
+
+/* the device reports one page-request group of n pages */
+static void inject(struct pf_env *e, uint32_t grpid, size_t n, uint64_t addr)
+{
+	struct vm_fault_page pg[512];
+
+	assert_true(n <= 512);
+	for (size_t i = 0; i < n; i++)
+		pg[i] = (struct vm_fault_page){ .perm = 3, .addr = addr + i * 4096 };
+	pthread_mutex_lock(&e->m->lock);
+	assert_int_equal(vm_iommufd_inject_fault(e->m, vm_device_find(e->m, "0000:00:01.0"), false, 0, grpid, pg, n),
+			 0);
+	pthread_mutex_unlock(&e->m->lock);
+}
+
+static void expect(vfioiommu_ring *r, const struct vfioiommu_fault *f, uint32_t seq, uint32_t cookie, uint32_t grpid,
+		   uint64_t addr, bool last, uint32_t devid)
+{
+	(void)r;
+	assert_int_equal(f->kind, VFIOIOMMU_FAULT_PAGE_REQ);
+	assert_int_equal(f->seq, seq);
+	assert_int_equal(f->cookie, cookie);
+	assert_int_equal(f->grpid, grpid);
+	assert_true(f->addr == addr);
+	assert_int_equal(f->flags, last ? VFIOIOMMU_FAULT_F_LAST_PAGE : 0);
+	assert_int_equal(f->perm, VFIOIOMMU_FAULT_PERM_READ | VFIOIOMMU_FAULT_PERM_WRITE);
+	assert_int_equal(f->dev_id, devid);
+}
+
+/* ---------------------------------------------------------------- */
+
+static void test_bad_args(void **state)
+{
+	struct pf_env e;
+	vfioiommu_ctx *ctx;
+	vfioiommu_ring *ring;
+	vfioiommu_fault_pump *p = (void *)1;
+
+	penv_up(&e);
+	ctx = pf_ctx(e.d);
+	assert_int_equal(vfioiommu_ring_create(ctx, 8, &ring), 0);
+	assert_int_equal(vfioiommu_fault_pump_new(NULL, e.qfd, ring, &p), -EINVAL);
+	assert_null(p);
+	assert_int_equal(vfioiommu_fault_pump_new(ctx, -1, ring, &p), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(ctx), "fault pump", "negative", NULL);
+	assert_int_equal(vfioiommu_fault_pump_new(ctx, e.qfd, NULL, &p), -EINVAL);
+	assert_int_equal(vfioiommu_fault_pump_new(ctx, e.qfd, ring, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_fault_pump_run(NULL), -EINVAL);
+	assert_int_equal(vfioiommu_fault_pump_respond(NULL, 1, 0), -EINVAL);
+	assert_int_equal(vfioiommu_fault_pump_outstanding(NULL), 0);
+	vfioiommu_fault_pump_destroy(NULL);
+	vfioiommu_ring_destroy(ring);
+	vfioiommu_ctx_destroy(ctx);
+	pf_down(&e);
+}
+
+static void test_flow(void **state)
+{
+	struct pf_env e;
+	vfioiommu_ctx *ctx;
+	vfioiommu_ring *ring;
+	vfioiommu_fault_pump *p;
+	const struct vfioiommu_fault *v[8];
+	struct vfioiommu_ring_stats st = { .size = sizeof(st) };
+
+	penv_up(&e);
+	ctx = pf_pump_up(&e, NULL, 8, vfioiommu_fault_pump_new, &ring, &p);
+	assert_int_equal(vfioiommu_fault_pump_run(p), 0);
+
+	inject(&e, 0x11, 2, 0x100000);
+	inject(&e, 0x22, 1, 0x200000);
+	inject(&e, 0x33, 3, 0x300000);
+	assert_int_equal(vfioiommu_fault_pump_run(p), 6);
+	assert_int_equal(vfioiommu_fault_pump_outstanding(p), 3);
+	assert_int_equal(vfioiommu_ring_peek_batch(ring, v, 8), 6);
+	expect(ring, v[0], 0, 1, 0x11, 0x100000, false, e.devid);
+	expect(ring, v[1], 1, 1, 0x11, 0x101000, true, e.devid);
+	expect(ring, v[2], 2, 2, 0x22, 0x200000, true, e.devid);
+	expect(ring, v[3], 3, 3, 0x33, 0x300000, false, e.devid);
+	expect(ring, v[5], 5, 3, 0x33, 0x302000, true, e.devid);
+
+	/* answers: once each; twice, unknown and bad codes refused before the kernel sees them */
+	assert_int_equal(vfioiommu_fault_pump_respond(p, 1, VFIOIOMMU_PAGE_RESP_SUCCESS), 0);
+	assert_int_equal(vfioiommu_fault_pump_respond(p, 1, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(ctx), "cookie 1", "already answered", NULL);
+	assert_int_equal(vfioiommu_fault_pump_respond(p, 99, VFIOIOMMU_PAGE_RESP_INVALID), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(ctx), "cookie 99", "never delivered", NULL);
+	assert_int_equal(vfioiommu_fault_pump_respond(p, 2, 7), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(ctx), "code 7", NULL);
+	assert_int_equal(vfioiommu_fault_pump_outstanding(p), 2);
+
+	/* backpressure: 2 free slots, a 3-page group stays in the kernel, nothing is dropped */
+	inject(&e, 0x44, 3, 0x400000);
+	assert_int_equal(vfioiommu_fault_pump_run(p), 0);
+	assert_int_equal(vfioiommu_ring_advance(ring, 6), 0);
+	assert_int_equal(vfioiommu_fault_pump_run(p), 3);
+	assert_int_equal(vfioiommu_ring_peek_batch(ring, v, 8), 3);
+	/* the kernel reuses the answered cookie 1 for the new group */
+	expect(ring, v[0], 6, 1, 0x44, 0x400000, false, e.devid);
+	expect(ring, v[2], 8, 1, 0x44, 0x402000, true, e.devid);
+	assert_int_equal(vfioiommu_ring_advance(ring, 3), 0);
+	assert_int_equal(vfioiommu_fault_pump_outstanding(p), 3);
+	assert_int_equal(vfioiommu_fault_pump_respond(p, 1, VFIOIOMMU_PAGE_RESP_INVALID), 0);
+	assert_int_equal(vfioiommu_ring_stats(ring, &st), 0);
+	assert_int_equal(st.overflow, 0);
+	assert_int_equal(st.produced, 9);
+
+	/* a detach answers the outstanding groups for us: the kernel forgets cookie 2 */
+	{
+		struct kabi_vfio_device_attach_iommufd_pt a = { .argsz = KABI_ATTACH_PT_MIN, .pt_id = e.ioas };
+		assert_int_equal(pf_kio(&e, e.dfd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a), 0);
+	}
+	assert_int_equal(vfioiommu_fault_pump_respond(p, 2, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(ctx), "cookie 2", "no longer knows", NULL);
+	assert_int_equal(vfioiommu_fault_pump_outstanding(p), 1);
+	assert_int_equal(vfioiommu_fault_pump_respond(p, 2, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(ctx), "never delivered", NULL);
+
+	pf_pump_down(&e, p, ring, ctx);
+}
+
+/*
+ * Seen on Linux 7.2 (tests/vm/vm_fault.c): after a detach the kernel answers
+ * the outstanding group itself and hands its cookie to the next group.  A late
+ * answer by record must not complete the newer group.
+ */
+static void test_cookie_reused_after_kernel_answer(void **state)
+{
+	struct pf_env e;
+	vfioiommu_ctx *ctx;
+	vfioiommu_ring *ring;
+	vfioiommu_fault_pump *p;
+	const struct vfioiommu_fault *v[4];
+	struct vfioiommu_fault old, cur;
+	struct kabi_vfio_device_attach_iommufd_pt a = { .argsz = KABI_ATTACH_PT_MIN };
+
+	penv_up(&e);
+	ctx = pf_pump_up(&e, NULL, 8, vfioiommu_fault_pump_new, &ring, &p);
+	inject(&e, 0x11, 1, 0x100000);
+	assert_int_equal(vfioiommu_fault_pump_run(p), 1);
+	assert_int_equal(vfioiommu_ring_peek_batch(ring, v, 4), 1);
+	old = *v[0];
+	assert_int_equal(vfioiommu_ring_advance(ring, 1), 0);
+	/* away from the fault HWPT and back: the kernel answered cookie old.cookie for us */
+	a.pt_id = e.ioas;
+	assert_int_equal(pf_kio(&e, e.dfd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a), 0);
+	a.pt_id = e.hwpt;
+	assert_int_equal(pf_kio(&e, e.dfd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a), 0);
+	inject(&e, 0x22, 1, 0x200000);
+	assert_int_equal(vfioiommu_fault_pump_run(p), 1);
+	assert_int_equal(vfioiommu_ring_peek_batch(ring, v, 4), 1);
+	cur = *v[0];
+	assert_int_equal(vfioiommu_ring_advance(ring, 1), 0);
+	assert_int_equal(cur.cookie, old.cookie); /* reused */
+	assert_int_equal(vfioiommu_fault_pump_respond_record(p, &old, VFIOIOMMU_PAGE_RESP_INVALID), -ESTALE);
+	th_assert_msg(vfioiommu_strerror(ctx), "answered by the kernel itself", "newer group", NULL);
+	assert_int_equal(vfioiommu_fault_pump_outstanding(p), 1);
+	assert_int_equal(vfioiommu_fault_pump_respond_record(p, &cur, VFIOIOMMU_PAGE_RESP_SUCCESS), 0);
+	assert_int_equal(vfioiommu_fault_pump_respond_record(p, &cur, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
+	assert_int_equal(vfioiommu_fault_pump_respond_record(p, NULL, 0), -EINVAL);
+	assert_int_equal(vfioiommu_fault_pump_respond_record(NULL, &cur, 0), -EINVAL);
+	pf_pump_down(&e, p, ring, ctx);
+}
+
+static void test_oversize_group(void **state)
+{
+	struct pf_env e;
+	vfioiommu_ctx *ctx;
+	vfioiommu_ring *ring;
+	vfioiommu_fault_pump *p;
+
+	penv_up(&e);
+	ctx = pf_pump_up(&e, NULL, 1024, vfioiommu_fault_pump_new, &ring, &p);
+	inject(&e, 1, 2, 0x1000);
+	inject(&e, 2, VFIOIOMMU_PUMP_MAX_GROUP + 1, 0x100000);
+	assert_int_equal(vfioiommu_fault_pump_run(p), -EMSGSIZE);
+	th_assert_msg(vfioiommu_strerror(ctx), "more than 256", NULL);
+	/* the group before it did arrive */
+	assert_int_equal(vfioiommu_ring_ready(ring), 2);
+	/* a group of exactly the maximum is fine */
+	pf_pump_down(&e, p, ring, ctx);
+
+	penv_up(&e);
+	ctx = pf_pump_up(&e, NULL, 1024, vfioiommu_fault_pump_new, &ring, &p);
+	inject(&e, 2, VFIOIOMMU_PUMP_MAX_GROUP, 0x100000);
+	inject(&e, 3, 1, 0x1000);
+	assert_int_equal(vfioiommu_fault_pump_run(p), VFIOIOMMU_PUMP_MAX_GROUP + 1);
+	pf_pump_down(&e, p, ring, ctx);
+}
+
+/* ---------------------------------------------------------------- a kernel breaking its contract */
+
+static int hostile_mode;
+
+static ssize_t hostile_read(void *priv, int fd, void *buf, size_t n)
+{
+	ssize_t got = vfioiommu_mock_door((vfioiommu_mock *)priv)->read(priv, fd, buf, n);
+
+	if (got <= 0 && hostile_mode != 3)
+		return got;
+	switch (hostile_mode) {
+	case 1: /* a torn record */
+		return got - 1;
+	case 2: /* a record without a cookie */
+		((struct kabi_iommu_hwpt_pgfault *)buf)[0].cookie = 0;
+		return got;
+	case 3:
+		return -ESPIPE;
+	default:
+		return got;
+	}
+}
+
+static void test_hostile_kernel(void **state)
+{
+	static const char *const words[] = { NULL, "returned 79", "cookie 0", "multiple of 40" };
+	static const int errs[] = { 0, -EPROTO, -EPROTO, -ESPIPE };
+
+	for (hostile_mode = 1; hostile_mode <= 3; hostile_mode++) {
+		struct pf_env e;
+		vfioiommu_ctx *ctx;
+		vfioiommu_ring *ring;
+		vfioiommu_fault_pump *p;
+
+		penv_up(&e);
+		ctx = pf_pump_up(&e, hostile_read, 16, vfioiommu_fault_pump_new, &ring, &p);
+		inject(&e, 1, 2, 0x1000);
+		assert_int_equal(vfioiommu_fault_pump_run(p), errs[hostile_mode]);
+		th_assert_msg(vfioiommu_strerror(ctx), "fault pump", words[hostile_mode], NULL);
+		/* nothing half-converted reached the ring */
+		assert_int_equal(vfioiommu_ring_ready(ring), 0);
+		pf_pump_down(&e, p, ring, ctx);
+	}
+	hostile_mode = 0;
+}
+
+/* ---------------------------------------------------------------- fail-Nth */
+
+/* two groups, three pages */
+static void sweep_inject(struct pf_env *e)
+{
+	inject(e, 1, 2, 0x1000);
+	inject(e, 2, 1, 0x2000);
+}
+
+static int sweep_answer(vfioiommu_fault_pump *p)
+{
+	int rc = vfioiommu_fault_pump_respond(p, 1, VFIOIOMMU_PAGE_RESP_SUCCESS);
+
+	if (rc >= 0)
+		rc = vfioiommu_fault_pump_respond(p, 2, VFIOIOMMU_PAGE_RESP_INVALID);
+	return rc;
+}
+
+static void test_sweep(void **state)
+{
+	static const struct pf_sweep s = { .up = penv_up, .inject = sweep_inject,
+					   .pump_new = vfioiommu_fault_pump_new, .answer = sweep_answer,
+					   .records = 3 };
+
+	assert_true(pf_sweep(&s, 100) >= 8);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_flow),
+		cmocka_unit_test(test_cookie_reused_after_kernel_answer),
+		cmocka_unit_test(test_oversize_group),
+		cmocka_unit_test(test_hostile_kernel),
+		cmocka_unit_test(test_sweep),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
