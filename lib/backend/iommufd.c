@@ -176,7 +176,7 @@ static int i_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 	dev->pt_id = at.pt_id;
 	vi_log(ctx, VFIOIOMMU_LOG_DEBUG, "%s: %s bound as device %u, attached to IOAS %u through HWPT %u",
 	       dev->bdf, cdev, dev->devid, p->ioas, dev->pt_id);
-	/* attach and detach move the IOVA ranges; lib/dma.c re-reads them lazily */
+	/* attach and detach move the IOVA ranges; dma/ re-reads them lazily */
 	vi_space_changed(ctx, false);
 	return 0;
 }
@@ -199,7 +199,7 @@ static void i_device_close(struct vfioiommu_ctx *ctx, struct vfioiommu_device *d
 	dev->fd = -1;
 	dev->devid = 0;
 	dev->pt_id = 0;
-	/* attach and detach move the IOVA ranges; lib/dma.c re-reads them lazily */
+	/* attach and detach move the IOVA ranges; dma/ re-reads them lazily */
 	vi_space_changed(ctx, false);
 }
 
@@ -309,8 +309,8 @@ static uint32_t map_flags(uint32_t prot)
 }
 
 /*
- * map, map_file and unmap run without ctx->lock (ctx.h): they read only the
- * fd and IOAS id.  lib/dma.c inlines the same MAP and UNMAP on its hot path.
+ * map, map_file and unmap run without ctx->lock (backend/internal.h): they
+ * read only the fd and IOAS id.
  */
 static int i_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, uint64_t iova, uint64_t len, uint32_t prot)
 {

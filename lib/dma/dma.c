@@ -3,7 +3,10 @@
  * DMA map/unmap/translate with one errno meaning on every backend.  The
  * library's own table of mappings is what lets it tell an overlap from an
  * out-of-range IOVA, catch partial unmaps before type1 v1 silently performs
- * them, and answer translate without a syscall.
+ * them, and answer translate without a syscall.  The kernel is reached only
+ * through the backend's operations (ctx->be, backend/internal.h), which
+ * return its errno unchanged; what this file adds is the table, the IOVA
+ * allocator and the errno normalisation.
  *
  * Map and unmap are a hot path (a VMM maps and unmaps per I/O, a userspace
  * driver per buffer): bench/bench_dma.c counts what the library adds to the
@@ -27,7 +30,6 @@
 #include "internal.h"
 #include "dma_lock.h"
 #include "dma_table.h"
-#include "kabi/kabi.h"
 
 #define VI_COLD __attribute__((cold, noinline))
 
@@ -65,14 +67,6 @@ struct vi_dma {
 	 */
 	size_t nmax, nroom;
 	bool stale;                 /* ranges and limits must be re-read (a device came or went) */
-	/*
-	 * How map and unmap reach the kernel: the backend's ioctl inlined
-	 * (dma_kernel.h) with the fd and IOAS id, which live as long as the
-	 * backend, or its ops for a backend without an inlined form.
-	 */
-	enum { VI_KOPS, VI_KTYPE1, VI_KIOAS } kind;
-	int kfd;
-	uint32_t kioas;
 	uint64_t pgmask;            /* smallest IOMMU page - 1 */
 	uint64_t pgsizes;
 	vfioiommu_iova_list *ranges;
@@ -184,11 +178,6 @@ static int refresh(struct vfioiommu_ctx *ctx, struct vi_dma *d)
 	d->nmax = avail < 0 || (uint64_t)avail >= SIZE_MAX - d->t.n ? SIZE_MAX : d->t.n + (size_t)avail;
 	d->stale = false;
 	set_room(d);
-	d->kind = VI_KOPS;
-	if (ctx->be == &vi_container_ops && (d->kfd = vi_container_fd(ctx)) >= 0)
-		d->kind = VI_KTYPE1;
-	else if (ctx->be == &vi_iommufd_ops && vi_iommufd_get(ctx, &d->kfd, &d->kioas) == 0)
-		d->kind = VI_KIOAS;
 	return 0;
 }
 
@@ -564,96 +553,6 @@ static VI_COLD int map_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, int rc
 	}
 }
 
-/*
- * The MAP and UNMAP ioctls of both backends, inlined here on the hot path
- * with the fd and IOAS id cached at the last refresh (both live from the
- * backend's open() to its close()): that saves an indirect call and a stack
- * frame per operation.  They are the same calls as the backends' map and
- * unmap ops (container.c, iommufd.c), which other backends and map_file
- * still go through.  Each returns the ioctl's result: negative errno, or 0
- * (or more, which the kernel never returns for these) on success.
- */
-VI_ALWAYS_INLINE int type1_kmap(struct vfioiommu_ctx *ctx, int fd, uint64_t vaddr, uint64_t iova, uint64_t len,
-			     uint32_t prot)
-{
-	struct kabi_vfio_dma_map m = {
-		.argsz = sizeof(m), .vaddr = vaddr, .iova = iova, .size = len,
-		.flags = ((prot & VI_PROT_READ) ? KABI_VFIO_DMA_MAP_FLAG_READ : 0) |
-			 ((prot & VI_PROT_WRITE) ? KABI_VFIO_DMA_MAP_FLAG_WRITE : 0),
-	};
-	return vi_kioctl(ctx, fd, KABI_VFIO_IOMMU_MAP_DMA, &m);
-}
-
-/* *unmapped: the bytes the kernel says it unmapped, set only on success (the kernel writes it back only then) */
-VI_ALWAYS_INLINE int type1_kunmap(struct vfioiommu_ctx *ctx, int fd, uint64_t iova, uint64_t len, uint64_t *unmapped)
-{
-	struct kabi_vfio_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = len };
-	int rc = vi_kioctl(ctx, fd, KABI_VFIO_IOMMU_UNMAP_DMA, &u);
-
-	if (rc >= 0)
-		*unmapped = u.size;
-	return rc;
-}
-
-/*
- * The library always names the IOVA (FIXED_IOVA): allocation is its own, on
- * both backends.  Written as shifts (the uAPI bits are fixed) because one
- * compiler turned the two conditionals into eight instructions.
- */
-_Static_assert(VI_PROT_READ == 1 && VI_PROT_WRITE == 2 && KABI_IOMMU_IOAS_MAP_READABLE == 4 &&
-	       KABI_IOMMU_IOAS_MAP_WRITEABLE == 2, "ioas_map_flags() maps the bits by shifting");
-VI_ALWAYS_INLINE uint32_t ioas_map_flags(uint32_t prot)
-{
-	return KABI_IOMMU_IOAS_MAP_FIXED_IOVA | ((prot & VI_PROT_READ) << 2) | (prot & VI_PROT_WRITE);
-}
-
-VI_ALWAYS_INLINE int ioas_kmap(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas, uint64_t vaddr, uint64_t iova,
-			    uint64_t len, uint32_t prot)
-{
-	struct kabi_iommu_ioas_map m = {
-		.size = sizeof(m), .flags = ioas_map_flags(prot), .ioas_id = ioas,
-		.user_va = vaddr, .length = len, .iova = iova,
-	};
-	return vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_MAP, &m);
-}
-
-VI_ALWAYS_INLINE int ioas_kunmap(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas, uint64_t iova, uint64_t len,
-			      uint64_t *unmapped)
-{
-	struct kabi_iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = ioas, .iova = iova, .length = len };
-	int rc = vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_UNMAP, &u);
-
-	if (rc >= 0)
-		*unmapped = u.length;
-	return rc;
-}
-
-/* The backend's MAP, inlined where it can be (d->mu held, not ctx->lock: see ctx.h). */
-VI_ALWAYS_INLINE int kmap(struct vfioiommu_ctx *ctx, const struct vi_dma *d, uint64_t vaddr, uint64_t iova,
-		       uint64_t len, uint32_t prot)
-{
-	if (d->kind == VI_KIOAS)
-		return ioas_kmap(ctx, d->kfd, d->kioas, vaddr, iova, len, prot);
-	if (d->kind == VI_KTYPE1)
-		return type1_kmap(ctx, d->kfd, vaddr, iova, len, prot);
-	return ctx->be->map(ctx, vaddr, iova, len, prot);
-}
-
-VI_ALWAYS_INLINE int kunmap(struct vfioiommu_ctx *ctx, const struct vi_dma *d, uint64_t iova, uint64_t len,
-			 uint64_t *unmapped)
-{
-	if (d->kind == VI_KIOAS)
-		return ioas_kunmap(ctx, d->kfd, d->kioas, iova, len, unmapped);
-	if (d->kind == VI_KTYPE1)
-		return type1_kunmap(ctx, d->kfd, iova, len, unmapped);
-	/* a local of its own: the caller's count then never has its address taken and stays in a register */
-	uint64_t got = 0;
-	int rc = ctx->be->unmap(ctx, iova, len, &got);
-
-	*unmapped = got;
-	return rc;
-}
-
 VI_ALWAYS_INLINE int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint64_t len, uint32_t flags,
 			 uint64_t align, uint64_t lo, uint64_t hi, uint64_t *iova)
 {
@@ -716,7 +615,7 @@ VI_ALWAYS_INLINE int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, u
 	if (fd >= 0)
 		rc = ctx->be->map_file(ctx, fd, vaddr, at, len, prot);
 	else
-		rc = kmap(ctx, d, vaddr, at, len, prot);
+		rc = ctx->be->map(ctx, vaddr, at, len, prot);
 	/* the prepared node is still t.free: naming it again keeps it out of a register across the call */
 	if (VI_UNLIKELY(rc < 0)) {
 		rc = map_error(d->ctx, d, rc, d->t.free);
@@ -802,7 +701,7 @@ VI_ALWAYS_INLINE int unmap_one(struct vfioiommu_ctx *ctx, struct vi_dma *d, stru
 			    uint64_t len)
 {
 	uint64_t got = 0;
-	int rc = kunmap(ctx, d, iova, len, &got);
+	int rc = ctx->be->unmap(ctx, iova, len, &got);
 
 	if (VI_UNLIKELY(rc < 0))
 		return unmap_error(ctx, rc, iova, len, 0, len);
@@ -824,7 +723,7 @@ static __attribute__((noinline)) int unmap_span_of(struct vfioiommu_ctx *ctx, st
 
 	if (rc < 0)
 		return rc;
-	rc = kunmap(ctx, d, iova, len, &got);
+	rc = ctx->be->unmap(ctx, iova, len, &got);
 	if (rc < 0 || got != want)
 		return unmap_error(ctx, rc < 0 ? rc : 0, iova, len, got, want);
 	for (struct vi_mapping *m = first; d->alloc && m && m->at.start <= last; m = vi_tab_next(&d->t, m))
