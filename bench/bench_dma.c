@@ -3,7 +3,10 @@
  * The library's own overhead on map+unmap: instructions per map+unmap through
  * vfioiommu_dma_map/unmap beside the same two raw ioctls through the same
  * door, on the mock kernel (type1v2 and iommufd), counted by callgrind so the
- * figure is repeatable on a loaded machine.  Target: lib/raw <= 1.10.
+ * figure is repeatable on a loaded machine.  The mock figures are
+ * informational: the mock's ioctls cost a fraction of the kernel's, so the
+ * same library code is a far larger ratio here.  The budget is the real
+ * kernel's, lib/raw <= 1.05, counted in the VM by bench/vm-insn.sh.
  *
  *   bench_dma            run every variant under callgrind, print the ratios
  *   bench_dma --wall     wall-clock ns per map+unmap instead (no valgrind)
@@ -465,10 +468,9 @@ static void print_scale(const char *self)
 int main(int argc, char **argv)
 {
 	long iters = 20000;
-	bool wall = false, check = false;
+	bool wall = false;
 	long live = 0;
 	const char *variant = NULL;
-	int fails = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--variant") && i + 1 < argc)
@@ -479,8 +481,6 @@ int main(int argc, char **argv)
 			live = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--wall"))
 			wall = true;
-		else if (!strcmp(argv[i], "--check"))
-			check = true;
 	}
 	if (variant && !strncmp(variant, "scale-", 6)) {
 		run_scale(variant, live, iters);
@@ -512,16 +512,14 @@ int main(int argc, char **argv)
 			lib = callgrind_ir(argv[0], variants[2 * b + 1], iters);
 			if (raw <= 0 || lib <= 0) {
 				printf("  callgrind not available (install valgrind) or a run failed; try --wall\n");
-				return check ? 1 : 0;
+				return 0;
 			}
 		}
-		printf("  %-8s raw ioctls %10.0f   library %10.0f   ratio lib/raw %.3f%s\n",
-		       b ? "iommufd" : "type1v2", raw, lib, lib / raw,
-		       lib / raw <= 1.10 ? "" : "   (above the 1.10 target)");
-		fails += lib / raw > 1.10;
+		printf("  %-8s raw ioctls %10.0f   library %10.0f   ratio lib/raw %.3f\n",
+		       b ? "iommufd" : "type1v2", raw, lib, lib / raw);
 	}
 	/* callgrind only: wall-clock time would be mostly the mock's O(n) store */
 	if (!wall)
 		print_scale(argv[0]);
-	return check && fails ? 1 : 0;
+	return 0;
 }

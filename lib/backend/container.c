@@ -472,7 +472,7 @@ static int c_iova_ranges(struct vfioiommu_ctx *ctx, vfioiommu_iova_list **out)
 	return 0;
 }
 
-/* ---------------- DMA: the kernel's errno, unchanged (lib/dma/dma.c explains) ----------- */
+/* ---------------- DMA: the kernel's errno, unchanged (dma/dma.c explains) ---------------- */
 
 static int dma_ready(struct vfioiommu_ctx *ctx)
 {
@@ -487,10 +487,9 @@ static int dma_ready(struct vfioiommu_ctx *ctx)
 }
 
 /*
- * map and unmap run under dma/'s lock, not ctx->lock (internal.h), after the
- * IOMMU was found set: they read only the container fd.  Should the last
- * group leave meanwhile, the kernel answers EINVAL and lib/dma/dma.c says so.
- * lib/dma/dma.c inlines the same two ioctls on its hot path.
+ * map and unmap run under dma/'s lock, not ctx->lock (backend/internal.h),
+ * after the IOMMU was found set: they read only the container fd.  Should the
+ * last group leave meanwhile, the kernel answers EINVAL and dma/ says so.
  */
 static int c_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, uint64_t iova, uint64_t len, uint32_t prot)
 {
@@ -520,7 +519,7 @@ static int c_unmap(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint6
 	return unmap_flags(ctx, 0, iova, len, unmapped);
 }
 
-/* ctx->lock held (internal.h): the IOMMU type and UNMAP_ALL support may be read. */
+/* ctx->lock held (backend/internal.h): the IOMMU type and UNMAP_ALL support may be read. */
 static int c_unmap_all(struct vfioiommu_ctx *ctx, uint64_t *unmapped)
 {
 	struct vi_container *c = cont(ctx);

@@ -31,8 +31,9 @@ struct vi_backend_ops {
 	void (*close)(struct vfioiommu_ctx *ctx);
 
 	/*
-	 * DMA (lib/dma/dma.c normalises errnos on top; these return the kernel's
-	 * errno unchanged).  prot is VI_PROT_READ | VI_PROT_WRITE.  map, unmap
+	 * DMA: the only MAP/UNMAP ioctls of the library; dma/ keeps the table of
+	 * mappings and normalises errnos on top.  Each returns 0 or the kernel's
+	 * -errno unchanged.  prot is VI_PROT_READ | VI_PROT_WRITE.  map, unmap
 	 * and map_file run WITHOUT ctx->lock (under dma/'s own lock, after
 	 * iova_ranges succeeded): they may read only what open() set and close()
 	 * frees (fds, object ids).  unmap_all runs under ctx->lock.

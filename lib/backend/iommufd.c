@@ -310,8 +310,8 @@ static uint32_t map_flags(uint32_t prot)
 }
 
 /*
- * map, map_file and unmap run without ctx->lock (internal.h): they read only
- * the fd and IOAS id.  lib/dma/dma.c inlines the same MAP and UNMAP on its hot path.
+ * map, map_file and unmap run without ctx->lock (backend/internal.h): they
+ * read only the fd and IOAS id.
  */
 static int i_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, uint64_t iova, uint64_t len, uint32_t prot)
 {

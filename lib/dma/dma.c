@@ -3,13 +3,16 @@
  * DMA map/unmap/translate with one errno meaning on every backend.  The
  * library's own table of mappings is what lets it tell an overlap from an
  * out-of-range IOVA, catch partial unmaps before type1 v1 silently performs
- * them, and answer translate without a syscall.
+ * them, and answer translate without a syscall.  The kernel is reached only
+ * through the backend's operations (ctx->be, backend/internal.h), which
+ * return its errno unchanged; what this file adds is the table, the IOVA
+ * allocator and the errno normalisation.
  *
  * Map and unmap are a hot path (a VMM maps and unmaps per I/O, a userspace
- * driver per buffer): bench/bench_dma.c counts what the library adds to the
- * two ioctls.  So the path takes one lock, touches no malloc, checks only
- * what the kernel would not refuse by itself, and leaves every explanation
- * (nearest range, which mapping overlaps, which argument) to the cold
+ * driver per buffer; bench/vm-insn.sh counts what the library adds to the
+ * kernel's own work).  So the path takes one lock, touches no malloc, checks
+ * only what the kernel would not refuse by itself, and leaves every
+ * explanation (nearest range, which mapping overlaps, which argument) to the
  * functions that run once something was refused.
  */
 #include <errno.h>
@@ -25,11 +28,7 @@
 #include "backend/internal.h"
 #include "core/internal.h"
 #include "internal.h"
-#include "dma_lock.h"
 #include "dma_table.h"
-#include "kabi/kabi.h"
-
-#define VI_COLD __attribute__((cold, noinline))
 
 #define VI_DMA_RW (VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE)
 #define VI_DMA_ALL (VI_DMA_RW | VFIOIOMMU_DMA_FIXED_IOVA)
@@ -38,46 +37,37 @@
  * Locking.  d->mu is the one lock of map, unmap and stats: held for the whole
  * operation, kernel call included, so two threads cannot both get a fixed
  * IOVA the kernel gives only one of them and the table always says what the
- * kernel holds.  It guards everything in struct vi_dma but vindexed.
- * ctx->lock is not taken on that path: the backend's map and unmap read only
- * what lives from its open() to its close() (backend/internal.h), and device open/close
- * (under ctx->lock) only mark the ranges stale, under d->mu; the next map
- * then re-reads them under ctx->lock, then d->mu (the order everywhere), as
- * do the first operation (which creates this state), stats and unmap_all.
+ * kernel holds.  It guards everything in struct vi_dma but vindexed.  A plain
+ * mutex: waiters must sleep, as the holder may be pinning pages for a long
+ * time.  ctx->lock is not taken on that path: the backend's map and unmap
+ * read only what lives from its open() to its close() (backend/internal.h),
+ * and device open/close (under ctx->lock) only mark the ranges stale, under
+ * d->mu; the next map then re-reads them under ctx->lock, then d->mu (the
+ * order everywhere), as do the first operation (which creates this state),
+ * stats and unmap_all.
  *
- * translate must run concurrently with itself and must not wait for a map's
- * kernel call, so it reads the process-address index under d->lock (shared).
- * Writers, holding d->mu, take d->lock exclusively only while they change the
- * index, which exists only from the first translate on.  Order: ctx->lock,
- * d->mu, d->lock.
+ * translate does not take d->mu: it must run concurrently with itself
+ * (vfioiommu/dma.h), and it should not wait for a map's kernel call.  So it
+ * reads the process-address index under d->index_lock, shared.  Writers,
+ * holding d->mu, take index_lock exclusively only while they change the
+ * index, which exists only from the first translate on; before that, map and
+ * unmap pay nothing for it.  Order: ctx->lock, d->mu, d->index_lock.
  */
 struct vi_dma {
-	struct vi_dma_lock mu;
+	pthread_mutex_t mu;
 	struct vi_dma_table t;
-	/* the owner, for the error paths: the hot paths keep fewer values alive across the kernel call */
-	struct vfioiommu_ctx *ctx;
 	/*
 	 * The kernel's mapping limit as a table size: SIZE_MAX when unlimited,
 	 * else the live mappings at the last refresh plus the DMA_AVAIL it read
-	 * (type1 counts mappings made before we looked).  nroom is
-	 * min(nmax, t.cap), or 0 while stale: one compare tells a map it may go
-	 * ahead, and no_room() finds out why not.
+	 * (type1 counts mappings made before we looked).
 	 */
-	size_t nmax, nroom;
+	size_t nmax;
 	bool stale;                 /* ranges and limits must be re-read (a device came or went) */
-	/*
-	 * How map and unmap reach the kernel: the backend's ioctl inlined
-	 * (below) with the fd and IOAS id, which live as long as the
-	 * backend, or its ops for a backend without an inlined form.
-	 */
-	enum { VI_KOPS, VI_KTYPE1, VI_KIOAS } kind;
-	int kfd;
-	uint32_t kioas;
 	uint64_t pgmask;            /* smallest IOMMU page - 1 */
 	uint64_t pgsizes;
 	vfioiommu_iova_list *ranges;
 	vfioiommu_iova_pool *alloc;
-	pthread_rwlock_t lock;
+	pthread_rwlock_t index_lock;
 	/* t.vindex for translate, which reads it without d->mu */
 	atomic_bool vindexed;
 };
@@ -155,11 +145,6 @@ static void put_one(const struct vi_mapping *m, void *alloc)
 	vfioiommu_iova_pool_release(alloc, m->at.start, vi_map_len(m));
 }
 
-static void set_room(struct vi_dma *d)
-{
-	d->nroom = d->stale ? 0 : d->nmax < d->t.cap ? d->nmax : d->t.cap;
-}
-
 /* Re-read ranges and limits from the kernel (ctx->lock and d->mu held); the allocator is rebuilt on its next use. */
 static int refresh(struct vfioiommu_ctx *ctx, struct vi_dma *d)
 {
@@ -183,12 +168,6 @@ static int refresh(struct vfioiommu_ctx *ctx, struct vi_dma *d)
 	d->pgmask = lowest_page(pgsizes) - 1;
 	d->nmax = avail < 0 || (uint64_t)avail >= SIZE_MAX - d->t.n ? SIZE_MAX : d->t.n + (size_t)avail;
 	d->stale = false;
-	set_room(d);
-	d->kind = VI_KOPS;
-	if (ctx->be == &vi_container_ops && (d->kfd = vi_container_fd(ctx)) >= 0)
-		d->kind = VI_KTYPE1;
-	else if (ctx->be == &vi_iommufd_ops && vi_iommufd_get(ctx, &d->kfd, &d->kioas) == 0)
-		d->kind = VI_KIOAS;
 	return 0;
 }
 
@@ -198,12 +177,12 @@ static struct vi_dma *dma_new(void)
 
 	if (!d)
 		return NULL;
-	if (vi_dma_lock_init(&d->mu) != 0) {
+	if (pthread_mutex_init(&d->mu, NULL) != 0) {
 		free(d);
 		return NULL;
 	}
-	if (pthread_rwlock_init(&d->lock, NULL) != 0) {
-		vi_dma_lock_destroy(&d->mu);
+	if (pthread_rwlock_init(&d->index_lock, NULL) != 0) {
+		pthread_mutex_destroy(&d->mu);
 		free(d);
 		return NULL;
 	}
@@ -220,10 +199,9 @@ static void dma_space_changed(struct vfioiommu_ctx *ctx, bool mappings_dropped);
  * The slow start: create the state on the first call, re-read the ranges
  * after a device came or went.  Returns the state with ctx->lock and d->mu
  * held, or NULL with *err set and nothing held.  Until the backend exists
- * there is nothing to map into; once it does it never changes, so the fast
- * path needs only the state.
+ * there is nothing to map into; once it does it never changes.
  */
-static VI_COLD struct vi_dma *dma_lock_both(struct vfioiommu_ctx *ctx, int *err)
+static struct vi_dma *dma_lock_both(struct vfioiommu_ctx *ctx, int *err)
 {
 	struct vi_dma *d;
 	int rc = 0;
@@ -241,14 +219,13 @@ static VI_COLD struct vi_dma *dma_lock_both(struct vfioiommu_ctx *ctx, int *err)
 			rc = vi_fail(ctx, -ENOMEM, "out of memory");
 		if (rc < 0)
 			goto fail;
-		d->ctx = ctx;
 		ctx->space_changed = dma_space_changed;
 		/* release: pairs with the acquire in dma_lock(); ctx->be and the backend's fds come with it */
 		atomic_store_explicit(&ctx->dma, d, memory_order_release);
 	}
-	vi_dma_lock(&d->mu);
+	pthread_mutex_lock(&d->mu);
 	if (d->stale && (rc = refresh(ctx, d)) < 0) {
-		vi_dma_unlock(&d->mu);
+		pthread_mutex_unlock(&d->mu);
 		goto fail;
 	}
 	return d;
@@ -258,10 +235,23 @@ fail:
 	return NULL;
 }
 
-static VI_COLD struct vi_dma *dma_lock_slow(struct vfioiommu_ctx *ctx, int *err)
+/*
+ * The context's DMA state with d->mu held, or NULL with *err set and nothing
+ * held.  Once the state exists, ctx->lock is not needed: the ranges and
+ * limits may be stale, which map checks (refresh_relock()) and unmap does
+ * not care about (it checks against the table, and the allocator it gives
+ * IOVAs back to is rebuilt at the next refresh anyway).
+ */
+static struct vi_dma *dma_lock(struct vfioiommu_ctx *ctx, int *err)
 {
-	struct vi_dma *d = dma_lock_both(ctx, err);
+	/* acquire: pairs with the release in dma_lock_both() (ctx->be, the backend's fds) */
+	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_acquire);
 
+	if (d) {
+		pthread_mutex_lock(&d->mu);
+		return d;
+	}
+	d = dma_lock_both(ctx, err);
 	/* d->mu alone protects the operation; releasing the outer lock first cannot deadlock */
 	if (d)
 		pthread_mutex_unlock(&ctx->lock);
@@ -269,108 +259,76 @@ static VI_COLD struct vi_dma *dma_lock_slow(struct vfioiommu_ctx *ctx, int *err)
 }
 
 /*
- * The context's DMA state, locked (d->mu); on failure, return the -errno from
- * the calling function with nothing held.  A macro so that the fast path is
- * one load, one test and the lock, with no second test of the result.  The
- * ranges and limits may be stale: map finds out through nroom, and unmap
- * does not need them (it checks against the table, and the allocator it
- * gives IOVAs back to is rebuilt at the next refresh anyway).
+ * Re-read stale ranges and limits for a map (d->mu held, and held again on
+ * return).  ctx->lock comes before d->mu, so d->mu is let go meanwhile; a
+ * refresh made by another thread in that window is fine.
  */
-#define DMA_LOCK_OR_RETURN(ctx, d)                                                                  \
-	do {                                                                                        \
-		int lock_err_;                                                                      \
-		/* acquire: pairs with the release in dma_lock_both() (ctx->be, the backend's fds) */ \
-		(d) = atomic_load_explicit(&(ctx)->dma, memory_order_acquire);                      \
-		if (VI_LIKELY((d) != NULL))                                                         \
-			vi_dma_lock(&(d)->mu);                                                      \
-		else if (!((d) = dma_lock_slow((ctx), &lock_err_)))                                 \
-			return lock_err_;                                                           \
-	} while (0)
-
-static void ranges_changed(struct vfioiommu_ctx *ctx)
+static int refresh_relock(struct vfioiommu_ctx *ctx, struct vi_dma *d)
 {
-	/* ctx->lock held: ctx->dma cannot change under us (relaxed) */
-	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
+	int rc = 0;
 
-	/* d->mu after ctx->lock, the usual order: this waits for a map in flight, as it always did */
-	if (d) {
-		vi_dma_lock(&d->mu);
-		d->stale = true;
-		set_room(d);
-		vi_dma_unlock(&d->mu);
-	}
+	pthread_mutex_unlock(&d->mu);
+	pthread_mutex_lock(&ctx->lock);
+	pthread_mutex_lock(&d->mu);
+	if (d->stale)
+		rc = refresh(ctx, d);
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
 }
 
-/* Record a prepared mapping; translate readers are kept out while the index changes. */
-VI_ALWAYS_INLINE void track(struct vi_dma *d, struct vi_mapping *m)
-{
-	if (VI_UNLIKELY(d->t.vindex)) {
-		pthread_rwlock_wrlock(&d->lock);
-		vi_tab_commit(&d->t, m, true);
-		pthread_rwlock_unlock(&d->lock);
-	} else {
-		vi_tab_commit(&d->t, m, false);
-	}
-}
-
-/* Forget the mapping m, as track(). */
-VI_ALWAYS_INLINE void untrack(struct vi_dma *d, struct vi_mapping *m)
-{
-	if (VI_UNLIKELY(d->t.vindex)) {
-		pthread_rwlock_wrlock(&d->lock);
-		vi_tab_remove(&d->t, m, true);
-		pthread_rwlock_unlock(&d->lock);
-	} else {
-		vi_tab_remove(&d->t, m, false);
-	}
-}
-
-/* Forget every mapping from m up to the one that holds last (d->mu held; one index lock for all). */
-static void untrack_span(struct vi_dma *d, struct vi_mapping *m, uint64_t last)
+/*
+ * Around a change of the process-address index (d->mu held): translate reads
+ * it under index_lock.  Before the first translate there is no index, and
+ * t.vindex cannot change between the two calls (it is set under d->mu).
+ */
+static void index_write_lock(struct vi_dma *d)
 {
 	if (d->t.vindex)
-		pthread_rwlock_wrlock(&d->lock);
-	while (m && m->at.start <= last) {
-		struct vi_mapping *next = vi_tab_next(&d->t, m);
-		vi_tab_remove(&d->t, m, d->t.vindex);
-		m = next;
-	}
-	if (d->t.vindex)
-		pthread_rwlock_unlock(&d->lock);
+		pthread_rwlock_wrlock(&d->index_lock);
 }
 
-/* Forget every mapping, as track(). */
+static void index_write_unlock(struct vi_dma *d)
+{
+	if (d->t.vindex)
+		pthread_rwlock_unlock(&d->index_lock);
+}
+
+static void track(struct vi_dma *d, struct vi_mapping *m)
+{
+	index_write_lock(d);
+	vi_tab_commit(&d->t, m);
+	index_write_unlock(d);
+}
+
+static void untrack(struct vi_dma *d, struct vi_mapping *m)
+{
+	index_write_lock(d);
+	vi_tab_remove(&d->t, m);
+	index_write_unlock(d);
+}
+
 static void untrack_all(struct vi_dma *d)
 {
-	if (d->t.vindex)
-		pthread_rwlock_wrlock(&d->lock);
+	index_write_lock(d);
 	vi_tab_clear(&d->t);
-	if (d->t.vindex)
-		pthread_rwlock_unlock(&d->lock);
-}
-
-static void forget(struct vfioiommu_ctx *ctx)
-{
-	/* ctx->lock held: ctx->dma cannot change under us (relaxed) */
-	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
-
-	/* the allocator is rebuilt from fresh ranges next time */
-	if (!d)
-		return;
-	vi_dma_lock(&d->mu);
-	untrack_all(d);
-	d->stale = true;
-	set_room(d);
-	vi_dma_unlock(&d->mu);
+	index_write_unlock(d);
 }
 
 /* ctx->space_changed: a device or group came or went (ctx->lock held) */
 static void dma_space_changed(struct vfioiommu_ctx *ctx, bool mappings_dropped)
 {
+	/* ctx->lock held: ctx->dma cannot change under us (relaxed) */
+	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
+
+	if (!d)
+		return;
+	/* d->mu after ctx->lock, the usual order: this waits for a map in flight */
+	pthread_mutex_lock(&d->mu);
+	/* the kernel forgot every mapping: so does the table */
 	if (mappings_dropped)
-		forget(ctx);
-	else
-		ranges_changed(ctx);
+		untrack_all(d);
+	d->stale = true;
+	pthread_mutex_unlock(&d->mu);
 }
 
 void vi_dma_destroy(struct vfioiommu_ctx *ctx)
@@ -383,13 +341,15 @@ void vi_dma_destroy(struct vfioiommu_ctx *ctx)
 	vi_tab_free(&d->t);
 	vfioiommu_iova_list_free(d->ranges);
 	vfioiommu_iova_pool_free(d->alloc);
-	pthread_rwlock_destroy(&d->lock);
-	vi_dma_lock_destroy(&d->mu);
+	pthread_rwlock_destroy(&d->index_lock);
+	pthread_mutex_destroy(&d->mu);
 	free(d);
 	atomic_store_explicit(&ctx->dma, NULL, memory_order_relaxed);
 }
 
-static VI_COLD int out_of_range(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t last)
+/* ---------------- map ---------------- */
+
+static int out_of_range(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t last)
 {
 	struct vfioiommu_iova_range r;
 	size_t near = SIZE_MAX;
@@ -409,9 +369,16 @@ static bool in_ranges(const struct vi_dma *d, uint64_t iova, uint64_t last)
 	return vfioiommu_iova_list_contains(d->ranges, iova, last) == 1;
 }
 
-/* Which argument is wrong, once the fast check said one is. */
-static VI_COLD int args_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t vaddr, uint64_t len,
-			      uint32_t flags, uint64_t iova)
+/* iova is 0 when the library allocates it: the IOVA terms then hold whatever the length. */
+static bool args_ok(const struct vi_dma *d, uint64_t vaddr, uint64_t len, uint32_t flags, uint64_t iova)
+{
+	return !(flags & ~(uint32_t)VI_DMA_ALL) && (flags & VI_DMA_RW) && len != 0 &&
+	       vaddr + (len - 1) >= vaddr && iova + (len - 1) >= iova && !((vaddr | len | iova) & d->pgmask);
+}
+
+/* Which argument is wrong, once args_ok() said one is. */
+static int args_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t vaddr, uint64_t len,
+		      uint32_t flags, uint64_t iova)
 {
 	bool fixed = flags & VFIOIOMMU_DMA_FIXED_IOVA;
 	uint64_t pg = d->pgmask + 1;
@@ -434,51 +401,24 @@ static VI_COLD int args_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint6
 		       "the IOMMU page size %" PRIu64 " (supported page sizes: %s)", vaddr, len, pg, sizes);
 }
 
-/* Every argument check of a map in one expression; args_error() tells which failed. */
-VI_ALWAYS_INLINE bool args_bad(const struct vi_dma *d, uint64_t vaddr, uint64_t len, uint32_t flags, uint64_t iova)
-{
-	uint64_t lm1 = len - 1;
-
-	/*
-	 * 0xee: the flag values with READ and/or WRITE and nothing unknown (1-3, 5-7).
-	 * iova is 0 when the library allocates it, so the last two terms hold for both kinds.
-	 */
-	return flags > VI_DMA_ALL || !((0xeeu >> flags) & 1) || len == 0 || vaddr + lm1 < vaddr ||
-	       iova + lm1 < iova || ((vaddr | len | iova) & d->pgmask);
-}
-
 /*
- * nroom said no (d->mu held; released and retaken when the ranges are
- * re-read).  0 when the caller should look at nroom again, or -errno: the
- * ranges are stale, the arguments are bad (said first, as before any other
- * refusal), the kernel's limit is reached, or the table cannot grow.
+ * Room in the table for one more mapping, reserved before the kernel is asked
+ * so that recording what it accepted cannot fail (d->mu held).  0, or -ENOSPC
+ * when the kernel's limit is reached, -ENOMEM when the table cannot grow.
  */
-static VI_COLD int no_room(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t vaddr, uint64_t len,
-			   uint32_t flags, uint64_t iova)
+static int make_room(struct vfioiommu_ctx *ctx, struct vi_dma *d)
 {
 	int rc;
 
-	if (d->stale) {
-		/* ctx->lock comes before d->mu; a refresh made meanwhile by another thread is fine */
-		vi_dma_unlock(&d->mu);
-		pthread_mutex_lock(&ctx->lock);
-		vi_dma_lock(&d->mu);
-		rc = d->stale ? refresh(ctx, d) : 0;
-		pthread_mutex_unlock(&ctx->lock);
-		return rc;
-	}
-	if (args_bad(d, vaddr, len, flags, iova))
-		return args_error(ctx, d, vaddr, len, flags, iova);
 	if (d->t.n >= d->nmax)
 		return vi_fail(ctx, -ENOSPC, "the kernel allows no more DMA mappings (type1 dma_entry_limit: "
 			       "DMA_AVAIL is 0 with %zu live mappings)", d->t.n);
+	if (vi_tab_has_room(&d->t))
+		return 0;
 	/* the index arrays move: translate must not be reading them */
-	if (d->t.vindex)
-		pthread_rwlock_wrlock(&d->lock);
+	index_write_lock(d);
 	rc = vi_tab_grow(&d->t);
-	if (d->t.vindex)
-		pthread_rwlock_unlock(&d->lock);
-	set_room(d);
+	index_write_unlock(d);
 	return rc < 0 ? vi_fail(ctx, rc, "out of memory") : 0;
 }
 
@@ -486,8 +426,8 @@ static VI_COLD int no_room(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t
  * A fixed IOVA that overlaps a mapping of the table.  An out-of-range request
  * gets -ERANGE first, as the kernel would have been told nothing either way.
  */
-static VI_COLD int overlap_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t last,
-				 const struct vi_mapping *m)
+static int overlap_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t last,
+			 const struct vi_mapping *m)
 {
 	if (!in_ranges(d, iova, last))
 		return out_of_range(ctx, d, iova, last);
@@ -495,22 +435,33 @@ static VI_COLD int overlap_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, ui
 		       "[0x%" PRIx64 ", 0x%" PRIx64 "]", iova, last, m->at.start, m->at.last);
 }
 
-/* A fixed IOVA must also leave the allocator's free space, when there is an allocator. */
-static VI_COLD int claim_fixed(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t len)
+/*
+ * A fixed IOVA: free in the table, and taken out of the allocator's free
+ * space when there is an allocator.  Overlaps are checked here, not left to
+ * the kernel: the table has to find the slot anyway, and the message names
+ * the mapping.  Usable ranges are not: the kernel refuses those (map_error()).
+ */
+static int claim_fixed(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t len)
 {
-	int rc = vfioiommu_iova_pool_reserve(d->alloc, iova, len);
+	uint64_t last = iova + (len - 1);
+	struct vi_mapping *next = vi_tab_lower(&d->t, iova);
+	int rc;
 
+	if (next && next->at.start <= last)
+		return overlap_error(ctx, d, iova, last, next);
+	if (!d->alloc)
+		return 0;
+	rc = vfioiommu_iova_pool_reserve(d->alloc, iova, len);
 	if (rc == 0)
 		return 0;
-	if (!in_ranges(d, iova, iova + (len - 1)))
-		return out_of_range(ctx, d, iova, iova + (len - 1));
+	if (!in_ranges(d, iova, last))
+		return out_of_range(ctx, d, iova, last);
 	return vi_fail(ctx, rc == -ERANGE ? -ERANGE : -EEXIST, "IOVA 0x%" PRIx64 "+0x%" PRIx64
 		       " cannot be claimed (%s)", iova, len, vi_errno_name(rc));
 }
 
-/* Out of line (not cold: allocated IOVAs are a common case, but not the fixed-IOVA fast path). */
-static __attribute__((noinline)) int alloc_iova(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t len,
-						uint64_t align, uint64_t lo, uint64_t hi, uint64_t *iova)
+static int alloc_iova(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t len, uint64_t align, uint64_t lo,
+		      uint64_t hi, uint64_t *iova)
 {
 	uint64_t pg = d->pgmask + 1;
 	int rc;
@@ -539,7 +490,7 @@ static __attribute__((noinline)) int alloc_iova(struct vfioiommu_ctx *ctx, struc
  * only an EINVAL pays for finding out whether that was the reason.  Any other
  * errno is the kernel's own answer and is passed on.
  */
-static VI_COLD int map_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, int rc, const struct vi_mapping *m)
+static int map_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, int rc, const struct vi_mapping *m)
 {
 	uint64_t iova = m->at.start, len = vi_map_len(m), last = m->at.last;
 
@@ -564,175 +515,78 @@ static VI_COLD int map_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, int rc
 	}
 }
 
-/*
- * The MAP and UNMAP ioctls of both backends, inlined here on the hot path
- * with the fd and IOAS id cached at the last refresh (both live from the
- * backend's open() to its close()): that saves an indirect call and a stack
- * frame per operation.  They are the same calls as the backends' map and
- * unmap ops (container.c, iommufd.c), which other backends and map_file
- * still go through.  Each returns the ioctl's result: negative errno, or 0
- * (or more, which the kernel never returns for these) on success.
- */
-VI_ALWAYS_INLINE int type1_kmap(struct vfioiommu_ctx *ctx, int fd, uint64_t vaddr, uint64_t iova, uint64_t len,
-			     uint32_t prot)
+/* What the three map calls differ in. */
+struct map_how {
+	int fd;                 /* the file to map (vaddr is then its offset), or -1: process memory */
+	uint64_t align, lo, hi; /* where an allocated IOVA may lie (align 0: the IOMMU page) */
+};
+
+static const struct map_how anywhere = { .fd = -1, .hi = UINT64_MAX };
+
+/* d->mu held */
+static int map_locked(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t vaddr, uint64_t len, uint32_t flags,
+		      const struct map_how *how, uint64_t *iova)
 {
-	struct kabi_vfio_dma_map m = {
-		.argsz = sizeof(m), .vaddr = vaddr, .iova = iova, .size = len,
-		.flags = ((prot & VI_PROT_READ) ? KABI_VFIO_DMA_MAP_FLAG_READ : 0) |
-			 ((prot & VI_PROT_WRITE) ? KABI_VFIO_DMA_MAP_FLAG_WRITE : 0),
-	};
-	return vi_kioctl(ctx, fd, KABI_VFIO_IOMMU_MAP_DMA, &m);
-}
-
-/* *unmapped: the bytes the kernel says it unmapped, set only on success (the kernel writes it back only then) */
-VI_ALWAYS_INLINE int type1_kunmap(struct vfioiommu_ctx *ctx, int fd, uint64_t iova, uint64_t len, uint64_t *unmapped)
-{
-	struct kabi_vfio_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = len };
-	int rc = vi_kioctl(ctx, fd, KABI_VFIO_IOMMU_UNMAP_DMA, &u);
-
-	if (rc >= 0)
-		*unmapped = u.size;
-	return rc;
-}
-
-/*
- * The library always names the IOVA (FIXED_IOVA): allocation is its own, on
- * both backends.  Written as shifts (the uAPI bits are fixed) because one
- * compiler turned the two conditionals into eight instructions.
- */
-_Static_assert(VI_PROT_READ == 1 && VI_PROT_WRITE == 2 && KABI_IOMMU_IOAS_MAP_READABLE == 4 &&
-	       KABI_IOMMU_IOAS_MAP_WRITEABLE == 2, "ioas_map_flags() maps the bits by shifting");
-VI_ALWAYS_INLINE uint32_t ioas_map_flags(uint32_t prot)
-{
-	return KABI_IOMMU_IOAS_MAP_FIXED_IOVA | ((prot & VI_PROT_READ) << 2) | (prot & VI_PROT_WRITE);
-}
-
-VI_ALWAYS_INLINE int ioas_kmap(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas, uint64_t vaddr, uint64_t iova,
-			    uint64_t len, uint32_t prot)
-{
-	struct kabi_iommu_ioas_map m = {
-		.size = sizeof(m), .flags = ioas_map_flags(prot), .ioas_id = ioas,
-		.user_va = vaddr, .length = len, .iova = iova,
-	};
-	return vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_MAP, &m);
-}
-
-VI_ALWAYS_INLINE int ioas_kunmap(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas, uint64_t iova, uint64_t len,
-			      uint64_t *unmapped)
-{
-	struct kabi_iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = ioas, .iova = iova, .length = len };
-	int rc = vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_UNMAP, &u);
-
-	if (rc >= 0)
-		*unmapped = u.length;
-	return rc;
-}
-
-/* The backend's MAP, inlined where it can be (d->mu held, not ctx->lock: see backend/internal.h). */
-VI_ALWAYS_INLINE int kmap(struct vfioiommu_ctx *ctx, const struct vi_dma *d, uint64_t vaddr, uint64_t iova,
-		       uint64_t len, uint32_t prot)
-{
-	if (d->kind == VI_KIOAS)
-		return ioas_kmap(ctx, d->kfd, d->kioas, vaddr, iova, len, prot);
-	if (d->kind == VI_KTYPE1)
-		return type1_kmap(ctx, d->kfd, vaddr, iova, len, prot);
-	return ctx->be->map(ctx, vaddr, iova, len, prot);
-}
-
-VI_ALWAYS_INLINE int kunmap(struct vfioiommu_ctx *ctx, const struct vi_dma *d, uint64_t iova, uint64_t len,
-			 uint64_t *unmapped)
-{
-	if (d->kind == VI_KIOAS)
-		return ioas_kunmap(ctx, d->kfd, d->kioas, iova, len, unmapped);
-	if (d->kind == VI_KTYPE1)
-		return type1_kunmap(ctx, d->kfd, iova, len, unmapped);
-	/* a local of its own: the caller's count then never has its address taken and stays in a register */
-	uint64_t got = 0;
-	int rc = ctx->be->unmap(ctx, iova, len, &got);
-
-	*unmapped = got;
-	return rc;
-}
-
-VI_ALWAYS_INLINE int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, int fd, uint64_t len, uint32_t flags,
-			 uint64_t align, uint64_t lo, uint64_t hi, uint64_t *iova)
-{
-	bool fixed = flags & VFIOIOMMU_DMA_FIXED_IOVA;
+	bool fixed = flags & VFIOIOMMU_DMA_FIXED_IOVA, file = how->fd >= 0;
 	uint32_t prot = ((flags & VFIOIOMMU_DMA_READ) ? VI_PROT_READ : 0) |
 			((flags & VFIOIOMMU_DMA_WRITE) ? VI_PROT_WRITE : 0);
+	uint64_t at = fixed ? *iova : 0;
+	struct vi_mapping *m;
+	int rc;
+
+	if (file && !ctx->be->map_file)
+		/* not ctx->backend: device open may be rewriting it (ctx->be never changes) */
+		return vi_fail(ctx, -EOPNOTSUPP, "mapping a file needs the iommufd backend (IOMMU_IOAS_MAP_FILE); "
+			       "this context uses a VFIO container");
+	/* the checks below need the current page size, ranges and limits */
+	if (d->stale && (rc = refresh_relock(ctx, d)) < 0)
+		return rc;
+	if (!args_ok(d, vaddr, len, flags, at))
+		return args_error(ctx, d, vaddr, len, flags, at);
+	if ((d->t.n >= d->nmax || !vi_tab_has_room(&d->t)) && (rc = make_room(ctx, d)) < 0)
+		return rc;
+	if (fixed) {
+		rc = claim_fixed(ctx, d, at, len);
+	} else {
+		rc = alloc_iova(ctx, d, len, how->align, how->lo, how->hi, &at);
+		if (rc == 0)
+			*iova = at;
+	}
+	if (rc < 0)
+		return rc;
+	m = vi_tab_prepare(&d->t, at, len, file ? 0 : vaddr, prot, file);
+	if (file)
+		rc = ctx->be->map_file(ctx, how->fd, vaddr, at, len, prot);
+	else
+		rc = ctx->be->map(ctx, vaddr, at, len, prot);
+	if (rc < 0)
+		return map_error(ctx, d, rc, m);
+	track(d, m);
+	return 0;
+}
+
+static int do_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, uint64_t len, uint32_t flags,
+		  const struct map_how *how, uint64_t *iova)
+{
 	struct vi_dma *d;
-	struct vi_mapping *next;
-	uint64_t at;
 	int rc;
 
 	if (!ctx)
 		return -EINVAL;
 	if (!iova)
 		return vi_fail(ctx, -EINVAL, "iova is NULL");
-	DMA_LOCK_OR_RETURN(ctx, d);
-	if (fd >= 0 && !ctx->be->map_file) {
-		/* not ctx->backend: device open may be rewriting it (ctx->be never changes) */
-		rc = vi_fail(ctx, -EOPNOTSUPP, "mapping a file needs the iommufd backend (IOMMU_IOAS_MAP_FILE); "
-			     "this context uses a VFIO container");
-		goto out;
-	}
-	/*
-	 * Room in the table before the kernel is asked, so recording what it
-	 * accepted cannot fail; and fresh ranges, which nroom also stands for.
-	 */
-	while (VI_UNLIKELY(d->t.n >= d->nroom))
-		if ((rc = no_room(ctx, d, vaddr, len, flags, fixed ? *iova : 0)) < 0)
-			goto out;
-	/* the allocator writes *iova itself: keeping at out of memory keeps it in a register */
-	if (!fixed) {
-		if (VI_UNLIKELY(args_bad(d, vaddr, len, flags, 0))) {
-			rc = args_error(ctx, d, vaddr, len, flags, 0);
-			goto out;
-		}
-		rc = alloc_iova(ctx, d, len, align, lo, hi, iova);
-		if (rc < 0)
-			goto out;
-		at = *iova;
-	} else {
-		at = *iova;
-		if (VI_UNLIKELY(args_bad(d, vaddr, len, flags, at))) {
-			rc = args_error(ctx, d, vaddr, len, flags, at);
-			goto out;
-		}
-		/*
-		 * Overlaps are checked here, not left to the kernel: the table has
-		 * to find the slot anyway, and the message names the mapping.
-		 * Usable ranges are not: the kernel refuses those (map_error()).
-		 */
-		next = vi_tab_lower(&d->t, at);
-		if (VI_UNLIKELY(next && next->at.start <= at + (len - 1))) {
-			rc = overlap_error(ctx, d, at, at + (len - 1), next);
-			goto out;
-		}
-		if (VI_UNLIKELY(d->alloc != NULL) && (rc = claim_fixed(ctx, d, at, len)) < 0)
-			goto out;
-	}
-	vi_tab_prepare(&d->t, at, len, fd >= 0 ? 0 : vaddr, prot, fd >= 0);
-	if (fd >= 0)
-		rc = ctx->be->map_file(ctx, fd, vaddr, at, len, prot);
-	else
-		rc = kmap(ctx, d, vaddr, at, len, prot);
-	/* the prepared node is still t.free: naming it again keeps it out of a register across the call */
-	if (VI_UNLIKELY(rc < 0)) {
-		rc = map_error(d->ctx, d, rc, d->t.free);
-		goto out;
-	}
-	track(d, d->t.free);
-	rc = 0;
-out:
-	vi_dma_unlock(&d->mu);
+	d = dma_lock(ctx, &rc);
+	if (!d)
+		return rc;
+	rc = map_locked(ctx, d, vaddr, len, flags, how, iova);
+	pthread_mutex_unlock(&d->mu);
 	return rc;
 }
 
 VFIOIOMMU_API int vfioiommu_dma_map(vfioiommu_ctx *ctx, void *vaddr, uint64_t len, uint32_t flags,
 				    uint64_t *iova)
 {
-	return do_map(ctx, (uint64_t)(uintptr_t)vaddr, -1, len, flags, 0, 0, UINT64_MAX, iova);
+	return do_map(ctx, (uint64_t)(uintptr_t)vaddr, len, flags, &anywhere, iova);
 }
 
 VFIOIOMMU_API int vfioiommu_dma_map_in(vfioiommu_ctx *ctx, void *vaddr, uint64_t len, uint32_t flags,
@@ -740,7 +594,8 @@ VFIOIOMMU_API int vfioiommu_dma_map_in(vfioiommu_ctx *ctx, void *vaddr, uint64_t
 {
 	if (ctx && (flags & VFIOIOMMU_DMA_FIXED_IOVA))
 		return vi_fail(ctx, -EINVAL, "vfioiommu_dma_map_in allocates the IOVA: FIXED_IOVA makes no sense");
-	return do_map(ctx, (uint64_t)(uintptr_t)vaddr, -1, len, flags, align, lo, hi, iova);
+	return do_map(ctx, (uint64_t)(uintptr_t)vaddr, len, flags,
+		      &(struct map_how){ .fd = -1, .align = align, .lo = lo, .hi = hi }, iova);
 }
 
 VFIOIOMMU_API int vfioiommu_dma_map_file(vfioiommu_ctx *ctx, int fd, uint64_t offset, uint64_t len,
@@ -750,42 +605,13 @@ VFIOIOMMU_API int vfioiommu_dma_map_file(vfioiommu_ctx *ctx, int fd, uint64_t of
 		return -EINVAL;
 	if (fd < 0)
 		return vi_fail(ctx, -EBADF, "vfioiommu_dma_map_file: bad fd %d", fd);
-	return do_map(ctx, offset, fd, len, flags, 0, 0, UINT64_MAX, iova);
+	return do_map(ctx, offset, len, flags, &(struct map_how){ .fd = fd, .hi = UINT64_MAX }, iova);
 }
 
-/*
- * Which mappings [iova, iova + len) covers, when it is not exactly one
- * (d->mu held): *first and those after it up to last, *want bytes.  A range
- * that covers nothing or would split a mapping is refused here, never sent:
- * type1 v1 would split silently, iommufd would unmap the whole mappings
- * before failing on the cut.
- */
-static __attribute__((noinline)) int unmap_span(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova,
-						uint64_t len, struct vi_mapping **first, uint64_t *want)
-{
-	uint64_t last = iova + (len - 1);
-	const struct vi_mapping *end = NULL, *cut;
+/* ---------------- unmap ---------------- */
 
-	if (len == 0 || last < iova)
-		return vi_fail(ctx, -EINVAL, "bad unmap range 0x%" PRIx64 "+0x%" PRIx64, iova, len);
-	*want = 0;
-	*first = vi_tab_lower(&d->t, iova);
-	for (struct vi_mapping *m = *first; m && m->at.start <= last; m = vi_tab_next(&d->t, m)) {
-		*want += vi_map_len(m);
-		end = m;
-	}
-	if (!end)
-		return vi_fail(ctx, -ENOENT, "nothing is mapped in [0x%" PRIx64 ", 0x%" PRIx64 "]", iova, last);
-	if ((*first)->at.start >= iova && end->at.last <= last)
-		return 0;
-	cut = (*first)->at.start < iova ? *first : end;
-	return vi_fail(ctx, -EINVAL, "partial unmap refused: [0x%" PRIx64 ", 0x%" PRIx64 "] would split "
-		       "the mapping [0x%" PRIx64 ", 0x%" PRIx64 "]; unmap whole mappings",
-		       iova, last, cut->at.start, cut->at.last);
-}
-
-static VI_COLD int unmap_error(struct vfioiommu_ctx *ctx, int rc, uint64_t iova, uint64_t len, uint64_t got,
-			       uint64_t want)
+static int unmap_error(struct vfioiommu_ctx *ctx, int rc, uint64_t iova, uint64_t len, uint64_t got,
+		       uint64_t want)
 {
 	uint64_t last = iova + (len - 1);
 
@@ -797,39 +623,59 @@ static VI_COLD int unmap_error(struct vfioiommu_ctx *ctx, int rc, uint64_t iova,
 		       got, iova, last, want);
 }
 
-/* Unmap m, one whole mapping of len bytes at iova (d->mu held). */
-VI_ALWAYS_INLINE int unmap_one(struct vfioiommu_ctx *ctx, struct vi_dma *d, struct vi_mapping *m, uint64_t iova,
-			    uint64_t len)
+/* Unmap m, one whole mapping of the table (d->mu held). */
+static int unmap_one(struct vfioiommu_ctx *ctx, struct vi_dma *d, struct vi_mapping *m)
 {
-	uint64_t got = 0;
-	int rc = kunmap(ctx, d, iova, len, &got);
+	uint64_t iova = m->at.start, len = vi_map_len(m), got;
+	int rc = ctx->be->unmap(ctx, iova, len, &got);
 
-	if (VI_UNLIKELY(rc < 0))
-		return unmap_error(ctx, rc, iova, len, 0, len);
-	if (VI_UNLIKELY(got != len))
-		return unmap_error(ctx, 0, iova, len, got, len);
-	if (VI_UNLIKELY(d->alloc != NULL))
+	if (rc < 0 || got != len)
+		return unmap_error(ctx, rc, iova, len, got, len);
+	if (d->alloc)
 		vfioiommu_iova_pool_release(d->alloc, iova, len);
 	untrack(d, m);
 	return 0;
 }
 
-/* Anything but one whole mapping (d->mu held). */
-static __attribute__((noinline)) int unmap_span_of(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova,
-						   uint64_t len)
+/*
+ * Unmap the whole mappings [iova, iova + len) covers (d->mu held).
+ * A range that covers nothing or would split a mapping is refused here, never
+ * sent: type1 v1 would split silently, iommufd would unmap the whole mappings
+ * before failing on the cut.
+ */
+static int unmap_span(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t len)
 {
-	struct vi_mapping *first;
-	uint64_t want, got = 0, last = iova + (len - 1);
-	int rc = unmap_span(ctx, d, iova, len, &first, &want);
+	uint64_t last = iova + (len - 1), want = 0, got = 0;
+	struct vi_mapping *first, *end = NULL, *m, *next;
+	const struct vi_mapping *cut;
+	int rc;
 
-	if (rc < 0)
-		return rc;
-	rc = kunmap(ctx, d, iova, len, &got);
+	if (len == 0 || last < iova)
+		return vi_fail(ctx, -EINVAL, "bad unmap range 0x%" PRIx64 "+0x%" PRIx64, iova, len);
+	first = vi_tab_lower(&d->t, iova);
+	for (m = first; m && m->at.start <= last; m = vi_tab_next(&d->t, m)) {
+		want += vi_map_len(m);
+		end = m;
+	}
+	if (!end)
+		return vi_fail(ctx, -ENOENT, "nothing is mapped in [0x%" PRIx64 ", 0x%" PRIx64 "]", iova, last);
+	if (first->at.start < iova || end->at.last > last) {
+		cut = first->at.start < iova ? first : end;
+		return vi_fail(ctx, -EINVAL, "partial unmap refused: [0x%" PRIx64 ", 0x%" PRIx64 "] would split "
+			       "the mapping [0x%" PRIx64 ", 0x%" PRIx64 "]; unmap whole mappings",
+			       iova, last, cut->at.start, cut->at.last);
+	}
+	rc = ctx->be->unmap(ctx, iova, len, &got);
 	if (rc < 0 || got != want)
-		return unmap_error(ctx, rc < 0 ? rc : 0, iova, len, got, want);
-	for (struct vi_mapping *m = first; d->alloc && m && m->at.start <= last; m = vi_tab_next(&d->t, m))
-		put_one(m, d->alloc);
-	untrack_span(d, first, last);
+		return unmap_error(ctx, rc, iova, len, got, want);
+	index_write_lock(d);
+	for (m = first; m && m->at.start <= last; m = next) {
+		next = vi_tab_next(&d->t, m);
+		if (d->alloc)
+			put_one(m, d->alloc);
+		vi_tab_remove(&d->t, m);
+	}
+	index_write_unlock(d);
 	return 0;
 }
 
@@ -841,14 +687,16 @@ VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_
 
 	if (!ctx)
 		return -EINVAL;
-	DMA_LOCK_OR_RETURN(ctx, d);
-	/* the common case, exactly one whole mapping, is one exact lookup and no other check */
+	d = dma_lock(ctx, &rc);
+	if (!d)
+		return rc;
+	/* the common case, exactly one whole mapping, is one exact lookup */
 	m = vi_tab_find(&d->t, iova);
-	if (VI_LIKELY(m && m->at.last - iova == len - 1))
-		rc = unmap_one(ctx, d, m, iova, len);
+	if (m && vi_map_len(m) == len)
+		rc = unmap_one(ctx, d, m);
 	else
-		rc = unmap_span_of(ctx, d, iova, len);
-	vi_dma_unlock(&d->mu);
+		rc = unmap_span(ctx, d, iova, len);
+	pthread_mutex_unlock(&d->mu);
 	return rc;
 }
 
@@ -860,13 +708,15 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_at(vfioiommu_ctx *ctx, uint64_t iova)
 
 	if (!ctx)
 		return -EINVAL;
-	DMA_LOCK_OR_RETURN(ctx, d);
+	d = dma_lock(ctx, &rc);
+	if (!d)
+		return rc;
 	m = vi_tab_find(&d->t, iova);
 	if (!m)
 		rc = vi_fail(ctx, -ENOENT, "no mapping starts at IOVA 0x%" PRIx64, iova);
 	else
-		rc = unmap_one(ctx, d, m, iova, vi_map_len(m));
-	vi_dma_unlock(&d->mu);
+		rc = unmap_span(ctx, d, iova, vi_map_len(m));
+	pthread_mutex_unlock(&d->mu);
 	return rc;
 }
 
@@ -882,24 +732,22 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_all(vfioiommu_ctx *ctx)
 	d = dma_lock_both(ctx, &rc);
 	if (!d)
 		return rc;
-	if (ctx->be->unmap_all) {
-		rc = ctx->be->unmap_all(ctx, &got);
-		if (rc < 0)
-			rc = vi_fail(ctx, rc, "the kernel refused to unmap everything (%s)", vi_errno_name(rc));
-	} else {
-		struct vi_mapping *m;
-		while (rc == 0 && (m = vi_tab_last(&d->t)))
-			rc = unmap_one(ctx, d, m, m->at.start, vi_map_len(m));
-	}
+	if (!ctx->be->unmap_all)
+		rc = vi_fail(ctx, -EOPNOTSUPP, "the %s backend cannot unmap everything at once",
+			     vfioiommu_backend_name(ctx->backend));
+	else if ((rc = ctx->be->unmap_all(ctx, &got)) < 0)
+		rc = vi_fail(ctx, rc, "the kernel refused to unmap everything (%s)", vi_errno_name(rc));
 	if (rc == 0) {
 		if (d->alloc)
 			vi_tab_each(&d->t, put_one, d->alloc);
 		untrack_all(d);
 	}
-	vi_dma_unlock(&d->mu);
+	pthread_mutex_unlock(&d->mu);
 	pthread_mutex_unlock(&ctx->lock);
 	return rc;
 }
+
+/* ---------------- translate, stats ---------------- */
 
 VFIOIOMMU_API int vfioiommu_dma_translate(vfioiommu_ctx *ctx, const void *vaddr, uint64_t len,
 					  uint64_t *iova)
@@ -920,16 +768,16 @@ VFIOIOMMU_API int vfioiommu_dma_translate(vfioiommu_ctx *ctx, const void *vaddr,
 	 * Acquire: pairs with the release below, so a reader sees the built index.
 	 */
 	if (!atomic_load_explicit(&d->vindexed, memory_order_acquire)) {
-		vi_dma_lock(&d->mu);
+		pthread_mutex_lock(&d->mu);
 		if (!d->t.vindex) {
 			vi_tab_vindex_build(&d->t);
 			atomic_store_explicit(&d->vindexed, true, memory_order_release);
 		}
-		vi_dma_unlock(&d->mu);
+		pthread_mutex_unlock(&d->mu);
 	}
-	pthread_rwlock_rdlock(&d->lock);
+	pthread_rwlock_rdlock(&d->index_lock);
 	found = vi_tab_translate(&d->t, va, last, iova);
-	pthread_rwlock_unlock(&d->lock);
+	pthread_rwlock_unlock(&d->index_lock);
 	return found ? 0 : vi_fail(ctx, -ENOENT, "address %p (+%" PRIu64 ") is not inside one DMA mapping",
 				   vaddr, len);
 }
@@ -954,7 +802,7 @@ VFIOIOMMU_API int vfioiommu_dma_stats(vfioiommu_ctx *ctx, struct vfioiommu_dma_s
 	full.dma_avail = d->nmax == SIZE_MAX ? -1 : d->t.n >= d->nmax ? 0 : (int64_t)(d->nmax - d->t.n);
 	full.pgsizes = d->pgsizes;
 	vi_copy_sized(out, &full, sizeof(full));
-	vi_dma_unlock(&d->mu);
+	pthread_mutex_unlock(&d->mu);
 	pthread_mutex_unlock(&ctx->lock);
 	return 0;
 }

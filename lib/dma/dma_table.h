@@ -6,7 +6,7 @@
  * more mapping is reserved before the kernel is asked, so recording a
  * mapping the kernel accepted cannot fail.
  *
- * by_iova is an AVL tree of the mappings' IOVA ranges (lib/iova/alloc_tree.h),
+ * by_iova is an AVL tree of the mappings' IOVA ranges (iova/alloc_tree.h),
  * linked through a node embedded in each mapping: map and unmap cost
  * O(log n) at any table size (a sorted array paid a memmove of up to n
  * pointers per change, more than the kernel's own work at 10^4 mappings).
@@ -71,27 +71,24 @@ void vi_tab_each(const struct vi_dma_table *t, void (*fn)(const struct vi_mappin
 /* Free every array and slab (the table is empty and unusable afterwards). */
 void vi_tab_free(struct vi_dma_table *t);
 
-VI_ALWAYS_INLINE struct vi_mapping *vi_tab_map(struct vi_at_node *n)
+static inline struct vi_mapping *vi_tab_map(struct vi_at_node *n)
 {
 	return (struct vi_mapping *)n;
 }
 
-VI_ALWAYS_INLINE uint64_t vi_map_len(const struct vi_mapping *m)
+static inline uint64_t vi_map_len(const struct vi_mapping *m)
 {
 	return m->at.last - m->at.start + 1;
 }
 
 /* Room for one more mapping?  (slabs grow with the arrays: a free node means room everywhere) */
-VI_ALWAYS_INLINE bool vi_tab_has_room(const struct vi_dma_table *t)
+static inline bool vi_tab_has_room(const struct vi_dma_table *t)
 {
 	return t->free != NULL;
 }
 
-/*
- * The last mapping starting at or below iova and the first above it, in one
- * descent (vi_at_around(), inlined: it is on every map).
- */
-VI_ALWAYS_INLINE void vi_tab_around(const struct vi_dma_table *t, uint64_t iova, struct vi_at_node **le,
+/* The last mapping starting at or below iova and the first above it, in one descent. */
+static inline void vi_tab_around(const struct vi_dma_table *t, uint64_t iova, struct vi_at_node **le,
 				 struct vi_at_node **gt)
 {
 	struct vi_at_node *n = t->by_iova;
@@ -109,7 +106,7 @@ VI_ALWAYS_INLINE void vi_tab_around(const struct vi_dma_table *t, uint64_t iova,
 }
 
 /* The first mapping whose last byte is >= iova, or NULL. */
-VI_ALWAYS_INLINE struct vi_mapping *vi_tab_lower(const struct vi_dma_table *t, uint64_t iova)
+static inline struct vi_mapping *vi_tab_lower(const struct vi_dma_table *t, uint64_t iova)
 {
 	struct vi_at_node *le, *gt;
 
@@ -119,7 +116,7 @@ VI_ALWAYS_INLINE struct vi_mapping *vi_tab_lower(const struct vi_dma_table *t, u
 }
 
 /* The mapping after m in IOVA order, or NULL (O(log n): the tree has no parent links). */
-VI_ALWAYS_INLINE struct vi_mapping *vi_tab_next(const struct vi_dma_table *t, const struct vi_mapping *m)
+static inline struct vi_mapping *vi_tab_next(const struct vi_dma_table *t, const struct vi_mapping *m)
 {
 	struct vi_at_node *n = t->by_iova, *gt = NULL;
 
@@ -135,7 +132,7 @@ VI_ALWAYS_INLINE struct vi_mapping *vi_tab_next(const struct vi_dma_table *t, co
 }
 
 /* The mapping with the highest IOVA, or NULL. */
-VI_ALWAYS_INLINE struct vi_mapping *vi_tab_last(const struct vi_dma_table *t)
+static inline struct vi_mapping *vi_tab_last(const struct vi_dma_table *t)
 {
 	struct vi_at_node *n = t->by_iova;
 
@@ -145,7 +142,7 @@ VI_ALWAYS_INLINE struct vi_mapping *vi_tab_last(const struct vi_dma_table *t)
 }
 
 /* The mapping that starts exactly at iova, or NULL: the lookup of an unmap. */
-VI_ALWAYS_INLINE struct vi_mapping *vi_tab_find(const struct vi_dma_table *t, uint64_t iova)
+static inline struct vi_mapping *vi_tab_find(const struct vi_dma_table *t, uint64_t iova)
 {
 	struct vi_at_node *n = t->by_iova;
 
@@ -156,11 +153,9 @@ VI_ALWAYS_INLINE struct vi_mapping *vi_tab_find(const struct vi_dma_table *t, ui
 
 /*
  * Fill the node the next insert will use (needs vi_tab_has_room()).  It stays
- * free until vi_tab_commit(), so a refused map leaves nothing to undo; filled
- * before the kernel call, it also keeps the arguments out of the caller's
- * registers across that call.
+ * free until vi_tab_commit(), so a refused map leaves nothing to undo.
  */
-VI_ALWAYS_INLINE struct vi_mapping *vi_tab_prepare(struct vi_dma_table *t, uint64_t iova, uint64_t len,
+static inline struct vi_mapping *vi_tab_prepare(struct vi_dma_table *t, uint64_t iova, uint64_t len,
 						uint64_t vaddr, uint32_t prot, bool file)
 {
 	struct vi_mapping *m = t->free;
@@ -173,30 +168,26 @@ VI_ALWAYS_INLINE struct vi_mapping *vi_tab_prepare(struct vi_dma_table *t, uint6
 	return m;
 }
 
-/*
- * Record the prepared node (its range overlaps none of the table's).
- * indexed must be t->vindex; the caller branches on it once, holding the
- * index lock when it is set, and each branch gets its own copy of this.
- */
-VI_ALWAYS_INLINE void vi_tab_commit(struct vi_dma_table *t, struct vi_mapping *m, bool indexed)
+/* Record the prepared node, whose range overlaps none of the table's (index). */
+static inline void vi_tab_commit(struct vi_dma_table *t, struct vi_mapping *m)
 {
 	t->free = m->next;
 	t->by_iova = vi_at_insert(t->by_iova, &m->at);
 	t->n++;
 	t->bytes += vi_map_len(m);
-	if (indexed && !m->file)
+	if (t->vindex && !m->file)
 		vi_tab_vinsert(t, m);
 }
 
-/* Forget m, a mapping of the table; indexed as vi_tab_commit(). */
-VI_ALWAYS_INLINE void vi_tab_remove(struct vi_dma_table *t, struct vi_mapping *m, bool indexed)
+/* Forget m, a mapping of the table (index). */
+static inline void vi_tab_remove(struct vi_dma_table *t, struct vi_mapping *m)
 {
 	struct vi_at_node *out;
 
 	t->by_iova = vi_at_remove(t->by_iova, m->at.start, &out);
 	t->n--;
 	t->bytes -= vi_map_len(m);
-	if (indexed && !m->file)
+	if (t->vindex && !m->file)
 		vi_tab_vremove(t, m);
 	m->next = t->free;
 	t->free = m;

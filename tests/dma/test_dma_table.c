@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * The DMA mapping table (lib/dma/dma_table.[ch]) against a brute-force model:
+ * The DMA mapping table (lib/dma_table.[ch]) against a brute-force model:
  * lookups, inserts and removals at any position (the tree checked whole:
  * order, balance, count), successor walks, clearing, growth (index arrays and slabs),
  * the process-address index built late and then kept, file mappings that
@@ -119,7 +119,7 @@ static void random_ops(void **state)
 		if (step == 3000)
 			vi_tab_vindex_build(&t); /* late, over whatever is there */
 		if (r % 5 < 3) {
-			/* insert if the range is free (the caller's overlap check, as lib/dma/dma.c does it) */
+			/* insert if the range is free (the caller's overlap check, as dma/dma.c does it) */
 			struct vi_mapping *lo = vi_tab_lower(&t, iova);
 			size_t ml = model_lower(iova);
 			bool overlaps = lo && lo->at.start <= iova + len - 1;
@@ -139,14 +139,14 @@ static void random_ops(void **state)
 			uint64_t vaddr = 0x7f0000000000ULL + ((uint64_t)rand_r(&seed) % 64) * PG;
 			bool file = r % 17 == 0;
 			struct vi_mapping *m = vi_tab_prepare(&t, iova, len, file ? 0 : vaddr, 3, file);
-			vi_tab_commit(&t, m, t.vindex);
+			vi_tab_commit(&t, m);
 			mod[slot] = (struct model){ true, iova, len, file ? 0 : vaddr, file };
 		} else if (r % 5 == 3) {
 			/* remove the mapping that starts here, if any */
 			struct vi_mapping *m = vi_tab_find(&t, iova);
 			assert_int_equal(m != NULL, mod[slot].used);
 			if (m) {
-				vi_tab_remove(&t, m, t.vindex);
+				vi_tab_remove(&t, m);
 				mod[slot].used = false;
 			}
 		} else if (t.n > 2) {
@@ -157,7 +157,7 @@ static void random_ops(void **state)
 				struct vi_mapping *next = vi_tab_next(&t, m);
 				assert_true(mod[m->at.start / PG].used);
 				mod[m->at.start / PG].used = false;
-				vi_tab_remove(&t, m, t.vindex);
+				vi_tab_remove(&t, m);
 				m = next;
 			}
 		}
@@ -189,17 +189,17 @@ static void growth_keeps_room_and_nodes(void **state)
 		if (!vi_tab_has_room(&t))
 			assert_int_equal(vi_tab_grow(&t), 0);
 		assert_true(t.n < t.cap);
-		vi_tab_commit(&t, vi_tab_prepare(&t, k * PG, PG, k * PG, 1, false), false);
+		vi_tab_commit(&t, vi_tab_prepare(&t, k * PG, PG, k * PG, 1, false));
 	}
 	assert_int_equal(t.n, 1000);
 	assert_true(t.cap >= 1000);
 	/* removals give nodes back: as many inserts again need no growth */
 	for (uint64_t k = 0; k < 500; k++)
-		vi_tab_remove(&t, vi_tab_find(&t, k * PG), false);
+		vi_tab_remove(&t, vi_tab_find(&t, k * PG));
 	assert_int_equal(vi_tab_lower(&t, 0)->at.start, 500 * PG);
 	for (uint64_t k = 0; k < 500; k++) {
 		assert_true(vi_tab_has_room(&t));
-		vi_tab_commit(&t, vi_tab_prepare(&t, k * PG, PG, k * PG, 1, false), false);
+		vi_tab_commit(&t, vi_tab_prepare(&t, k * PG, PG, k * PG, 1, false));
 	}
 	assert_int_equal(t.n, 1000);
 	vi_tab_vindex_build(&t);
@@ -218,7 +218,7 @@ static void growth_keeps_room_and_nodes(void **state)
 	assert_null(vi_tab_lower(&t, 0));
 	for (uint64_t k = 0; k < 1000; k++) {
 		assert_true(vi_tab_has_room(&t));
-		vi_tab_commit(&t, vi_tab_prepare(&t, k * PG, PG, k * PG, 1, false), true);
+		vi_tab_commit(&t, vi_tab_prepare(&t, k * PG, PG, k * PG, 1, false));
 	}
 	assert_int_equal(t.nv, 1000);
 	vi_tab_free(&t);
