@@ -194,7 +194,7 @@ done
 
 echo "=== over $runs run(s): instructions per map+unmap on the real kernel (guest user + kernel, all vCPUs)"
 echo "    mean [min..max]; interrupts inside a window only add (see each run's bigloop noise), so min is closest"
-echo "    to the interrupt-free cost"
+echo "    to the interrupt-free cost, and min(lib)/min(raw) estimates the interrupt-free ratio"
 awk '
 { k = $2 " " $3; v = $5 / $4; n[k]++; s[k] += v; if (!(k in mn) || v < mn[k]) mn[k] = v; if (!(k in mx) || v > mx[k]) mx[k] = v
   per[$1 " " k] = v; topo[$2] = 1; run[$1] = 1 }
@@ -207,8 +207,9 @@ END {
 			q = per[r " " lk] / per[r " " rk]; rn++; rs += q
 			if (rmin == "" || q < rmin) rmin = q; if (rmax == "" || q > rmax) rmax = q
 		}
-		printf "  %s %-8s raw %9.1f [%.1f..%.1f]   lib %9.1f [%.1f..%.1f]   lib/raw %.4f [%.4f..%.4f]  (n=%d)\n",
-			t, b ? "iommufd" : "type1v2", s[rk] / n[rk], mn[rk], mx[rk], s[lk] / n[lk], mn[lk], mx[lk], rs / rn, rmin, rmax, rn
+		printf "  %s %-8s raw %9.1f [%.1f..%.1f]   lib %9.1f [%.1f..%.1f]   lib/raw %.4f [%.4f..%.4f]  min/min %.4f  (n=%d)\n",
+			t, b ? "iommufd" : "type1v2", s[rk] / n[rk], mn[rk], mx[rk], s[lk] / n[lk], mn[lk], mx[lk], rs / rn, rmin, rmax,
+			mn[lk] / mn[rk], rn
 	}
 }' "$results" | sort
 

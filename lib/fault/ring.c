@@ -401,7 +401,7 @@ static inline void peek_fill(const struct vfioiommu_ring *r, const struct vfioio
 }
 
 /* peek_batch when fewer than max are known ready: re-read prod (out of line, as for the producer) */
-__attribute__((noinline)) static int peek_batch_general(vfioiommu_ring *r, const struct vfioiommu_fault **recs,
+VI_NOINLINE static int peek_batch_general(vfioiommu_ring *r, const struct vfioiommu_fault **recs,
 							 unsigned int max)
 {
 	int64_t avail = vi_ring_cons_refresh(r);
@@ -689,7 +689,7 @@ static inline void publish(struct vi_ring_prod *p, uint32_t wrote)
 }
 
 /* Everything but the common case: a LOST record owed, too little room (drops), the 2^32 wrap, n = 0. */
-__attribute__((noinline)) static int push_general(struct vfioiommu_ring *r, const struct vfioiommu_fault *recs, unsigned int n)
+VI_NOINLINE static int push_general(struct vfioiommu_ring *r, const struct vfioiommu_fault *recs, unsigned int n)
 {
 	struct vi_ring_prod *p = &r->p;
 	uint32_t need = n, room, fit, drop, wrote = 0;
@@ -767,7 +767,7 @@ VFIOIOMMU_API int vfioiommu_ring_push(vfioiommu_ring *r, const struct vfioiommu_
 
 /* reserve with a LOST record owed, too little cached room, or across 2^32
  * (out of line: the common path then needs no registers saved) */
-__attribute__((noinline)) static int reserve_general(struct vfioiommu_ring *r, struct vfioiommu_fault **slots, unsigned int max)
+VI_NOINLINE static int reserve_general(struct vfioiommu_ring *r, struct vfioiommu_fault **slots, unsigned int max)
 {
 	struct vi_ring_prod *p = &r->p;
 	uint32_t n, idx, slot;
