@@ -47,6 +47,7 @@ for h in intel-rmrr amd-ht-hole arm-smmuv3 qemu-q35-intel-iommu qemu-q35-amd-iom
 	[ -f "$hosts/$h.host" ] || { echo "not ok: $h.host not installed in share/libvfioiommu/hosts"; exit 1; }
 done
 if [ -x "$tmp$prefix/bin/vfioiommu-diag" ]; then
+	[ -f "$tmp$prefix/share/man/man1/vfioiommu-diag.1" ] || { echo "not ok: vfioiommu-diag.1 not installed"; exit 1; }
 	(cd / && LD_LIBRARY_PATH="$libdir" "$tmp$prefix/bin/vfioiommu-diag" --mock "$hosts/intel-rmrr.host" >/dev/null) ||
 		{ echo "not ok: the installed vfioiommu-diag --mock fails on the installed intel-rmrr.host"; exit 1; }
 	echo "ok: installed vfioiommu-diag ran on the installed host descriptions"
