@@ -16,7 +16,7 @@ for o in $opts; do
 		fail=1
 	fi
 done
-echo "ok: $(echo $opts | wc -w) options of --help are in the page"
+echo "ok: $(echo "$opts" | wc -w) options of --help are in the page"
 if command -v groff >/dev/null 2>&1; then
 	out=$(groff -man -Tutf8 -ww -z "$page" 2>&1)
 	if [ -n "$out" ]; then

@@ -43,8 +43,9 @@ VFIOIOMMU_BEGIN_DECLS
  * @return 0; -EINVAL NULL @p ctx or @p out, or @p bdf is not a PCI address;
  * -ENOENT no such device; -ENODEV no IOMMU group (the IOMMU is off), or the
  * device is not bound to a VFIO driver (the message names the driver);
- * -EBUSY already open in this context; -EINVAL from the kernel for a group
- * that is not viable or needs a firmware 1:1 map; other -errno from the kernel.
+ * -EBUSY already open in this context; from the kernel: a group that is not
+ * viable (-EINVAL on a container, -EPERM on iommufd) or needs a firmware 1:1
+ * map (-EINVAL); other -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_device_open(vfioiommu_ctx *ctx, const char *bdf, vfioiommu_device **out);
 
