@@ -7,6 +7,7 @@
  *
  *   dma_buffer [--mock HOSTFILE] [--mode auto|container|iommufd] BDF
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS in <sys/mman.h> under -std=c11 */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

@@ -6,6 +6,7 @@
  * then runs it again failing each syscall in turn to check every error path
  * cleans up.  No hardware, no root.
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS in <sys/mman.h> under -std=c11 */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -18,10 +18,10 @@
  * large exists is the lowest aligned fit anywhere taken.  -ENOSPC therefore
  * means that no aligned fit exists at all.
  *
- * Cost: get, reserve and put are O(log n) in the number of free extents
+ * Cost: alloc, reserve and release are O(log n) in the number of free extents
  * (an AVL tree of free extents, each subtree augmented with its largest
  * extent) plus an expected O(1) hash lookup of live blocks.  The one
- * exception is the last-resort search of a large-alignment get described
+ * exception is the last-resort search of a large-alignment alloc described
  * above, which may visit every free extent shorter than size + A - min_align.
  * Memory: about 48 bytes per free extent and 32-64 per live block, kept at
  * the high-water mark until vfioiommu_iova_pool_free().
@@ -50,49 +50,66 @@
 
 VFIOIOMMU_BEGIN_DECLS
 
+/** An IOVA allocator: free extents and live blocks over a list of usable ranges. */
 typedef struct vfioiommu_iova_pool vfioiommu_iova_pool;
 
 /**
- * Build an allocator whose free space is @usable (copied; the list may be
- * freed afterwards), trimmed to @min_align granularity.
+ * Build an allocator whose free space is @p usable, trimmed to
+ * @p min_align granularity.
+ * @param usable    the usable ranges (copied: the list may be freed afterwards)
  * @param min_align the IOMMU page size: a power of two (1 is allowed)
- * @return 0; -EINVAL (NULL @out or @usable, @min_align 0 or not a power of
- * two); -ENOMEM.  On failure *@out is NULL.
+ * @param out       receives the allocator; NULL on failure.  Free it with
+ *                  vfioiommu_iova_pool_free().
+ * @return 0; -EINVAL (NULL @p out or @p usable, @p min_align 0 or not a power
+ * of two); -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_iova_pool_new(const vfioiommu_iova_list *usable, uint64_t min_align,
 	vfioiommu_iova_pool **out);
 
-/** Free an allocator and every block still allocated.  NULL is accepted. */
+/**
+ * Free an allocator and every block still allocated.
+ * @param a the allocator; NULL is accepted
+ */
 VFIOIOMMU_API void vfioiommu_iova_pool_free(vfioiommu_iova_pool *a);
 
 /**
- * Allocate @size bytes (rounded up to min_align) at an IOVA aligned to @align,
- * with the whole block inside [@lo, @hi] (pass 0, UINT64_MAX for no window).
- * @param align 0 or a power of two; values below min_align mean min_align.
- * @return 0 with *@iova set; -ENOSPC nothing fits; -EINVAL (NULL argument,
- * @size 0 or so large that rounding it up overflows, @align not a power of
- * two, @lo > @hi); -ENOMEM.
+ * Allocate a block of IOVA space (placement: see the top of this header).
+ * @param a     the allocator
+ * @param size  bytes, rounded up to min_align; not 0
+ * @param align 0 or a power of two; values below min_align mean min_align
+ * @param lo    the lowest IOVA the block may use (0 for no window)
+ * @param hi    the highest IOVA the block may use, inclusive (UINT64_MAX for no window)
+ * @param iova  receives the block's first IOVA
+ * @return 0; -ENOSPC nothing fits; -EINVAL (NULL argument, @p size 0 or so
+ * large that rounding it up overflows, @p align not a power of two, @p lo >
+ * @p hi); -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_iova_pool_alloc(vfioiommu_iova_pool *a, uint64_t size, uint64_t align,
 	uint64_t lo, uint64_t hi, uint64_t *iova);
 
 /**
- * Claim the caller-chosen block [@iova, @iova + @size) (size rounded up to
- * min_align), e.g. to mirror an existing mapping.  It is then a live block
- * like any other and is given back with vfioiommu_iova_pool_release().
- * @return 0; -EINVAL (NULL @a, @size 0 or overflowing, @iova not a multiple
- * of min_align, the block wraps past 2^64-1); -ERANGE some of the block is
- * not in one usable range; -EEXIST it overlaps a live block; -ENOMEM.
+ * Claim the caller-chosen block [iova, iova + size), e.g. to mirror an
+ * existing mapping.  It is then a live block like any other and is given back
+ * with vfioiommu_iova_pool_release().
+ * @param a    the allocator
+ * @param iova the block's first IOVA, a multiple of min_align
+ * @param size bytes, rounded up to min_align; not 0
+ * @return 0; -EINVAL (NULL @p a, @p size 0 or overflowing, @p iova not a
+ * multiple of min_align, the block wraps past 2^64-1); -ERANGE some of the
+ * block is not in one usable range; -EEXIST it overlaps a live block; -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_iova_pool_reserve(vfioiommu_iova_pool *a, uint64_t iova, uint64_t size);
 
 /**
- * Give back the live block that starts at @iova and is @size bytes (rounded
- * up to min_align) long, exactly as it was allocated or reserved; the space
- * merges with free neighbours.  Never allocates memory, so it cannot fail
- * for a block that is live: undoing a get or reserve is always possible.
- * @return 0; -EINVAL (NULL @a, @size 0 or overflowing); -ENOENT no live
- * block is exactly [@iova, @iova + @size) (nothing is freed).
+ * Give back a live block exactly as it was allocated or reserved; the
+ * space merges with free neighbours.  Never allocates memory, so it cannot
+ * fail for a block that is live: undoing an alloc or reserve is always
+ * possible.
+ * @param a    the allocator
+ * @param iova the block's first IOVA
+ * @param size its size as given to alloc or reserve (rounded up to min_align)
+ * @return 0; -EINVAL (NULL @p a, @p size 0 or overflowing); -ENOENT no live
+ * block is exactly [iova, iova + size) (nothing is freed).
  */
 VFIOIOMMU_API int vfioiommu_iova_pool_release(vfioiommu_iova_pool *a, uint64_t iova, uint64_t size);
 
@@ -107,12 +124,25 @@ struct vfioiommu_iova_pool_stats {
 	uint64_t min_align;     /**< the granularity given to vfioiommu_iova_pool_new() */
 };
 
-/** Read the counters (set out->size to sizeof(*out) first).  @return 0; -EINVAL NULL or a size too small. */
+/**
+ * Read the counters.
+ * @param a   the allocator
+ * @param out in: out->size = sizeof(*out); out: the counters
+ * @return 0; -EINVAL NULL argument or out->size below this version's struct.
+ */
 VFIOIOMMU_API int vfioiommu_iova_pool_stats(vfioiommu_iova_pool *a,
 	struct vfioiommu_iova_pool_stats *out);
-/** Number of live blocks (0 for NULL). */
+/**
+ * Number of live blocks.
+ * @param a the allocator
+ * @return the count; 0 for NULL.
+ */
 VFIOIOMMU_API size_t vfioiommu_iova_pool_live(vfioiommu_iova_pool *a);
-/** Bytes free, saturating at UINT64_MAX (0 for NULL). */
+/**
+ * Bytes free.
+ * @param a the allocator
+ * @return the free bytes, saturating at UINT64_MAX; 0 for NULL.
+ */
 VFIOIOMMU_API uint64_t vfioiommu_iova_pool_bytes_available(vfioiommu_iova_pool *a);
 
 VFIOIOMMU_END_DECLS

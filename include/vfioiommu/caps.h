@@ -28,7 +28,7 @@ enum vfioiommu_iommu_info_flags {
  * A container's IOMMU.  Zero-initialise, set size = sizeof(struct
  * vfioiommu_iommu_info), then call vfioiommu_ctx_iommu_info().  Fields added
  * later go at the end; a caller built against this version gets only the
- * fields it knows (the first @size bytes are written).
+ * fields it knows (the first @p size bytes are written).
  */
 struct vfioiommu_iommu_info {
 	/** in: sizeof(struct vfioiommu_iommu_info) as the caller compiled it */
@@ -40,6 +40,7 @@ struct vfioiommu_iommu_info {
 
 	/** The kernel supports dirty page logging (MIGRATION capability). */
 	bool has_migration;
+	/** The MIGRATION capability's flags word, as the kernel gave it (0 today). */
 	uint32_t migration_flags;
 	/** Page sizes dirty logging works at (the kernel reports the smallest). */
 	uint64_t migration_pgsizes;
@@ -75,7 +76,7 @@ struct vfioiommu_iommu_info {
  *               VFIOIOMMU_IOVA_SRC_TYPE1_CAP, or NULL when the kernel reported
  *               none (info->has_iova_ranges false).  Free with
  *               vfioiommu_iova_list_free().
- * @return 0; -EINVAL NULL @info or too small a size; -ENODEV no group added
+ * @return 0; -EINVAL NULL @p info or too small a size; -ENODEV no group added
  * yet (no IOMMU type set); -EOPNOTSUPP the context uses iommufd, or a
  * no-IOMMU container; -EPROTO the kernel's answer is malformed (the message
  * names the offset); -ENOMEM; other -errno from the kernel.

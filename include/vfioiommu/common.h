@@ -22,18 +22,32 @@
 #include <stdint.h>
 
 #ifdef __cplusplus
+/** Opens the headers' declarations: extern "C" in C++, nothing in C. */
 #define VFIOIOMMU_BEGIN_DECLS extern "C" {
+/** Closes what VFIOIOMMU_BEGIN_DECLS opened. */
 #define VFIOIOMMU_END_DECLS }
 #else
+/** Opens the headers' declarations: extern "C" in C++, nothing in C. */
 #define VFIOIOMMU_BEGIN_DECLS
+/** Closes what VFIOIOMMU_BEGIN_DECLS opened. */
 #define VFIOIOMMU_END_DECLS
 #endif
 
 #if defined(__GNUC__)
+/** Marks a function the library exports (default visibility; the library builds with hidden). */
 #define VFIOIOMMU_API __attribute__((visibility("default")))
+/**
+ * Lets GCC and Clang check a printf-style format: argument @p a is the format,
+ * the variable arguments start at @p b.
+ */
 #define VFIOIOMMU_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
+/** Marks a function the library exports (default visibility; the library builds with hidden). */
 #define VFIOIOMMU_API
+/**
+ * Lets GCC and Clang check a printf-style format: argument @p a is the format,
+ * the variable arguments start at @p b.
+ */
 #define VFIOIOMMU_PRINTF(a, b)
 #endif
 
@@ -54,20 +68,30 @@ typedef struct vfioiommu_ring vfioiommu_ring;
 
 /** Log levels, the syslog numbers. */
 enum vfioiommu_log_level {
+	/** Errors.  Failed calls are reported by their return value and vfioiommu_strerror(), and logged at DEBUG. */
 	VFIOIOMMU_LOG_ERR = 3,
+	/** A step that failed without failing the call (a teardown ioctl, a lost uevent, a mapping outside the ranges). */
 	VFIOIOMMU_LOG_WARNING = 4,
+	/** Decisions: the backend chosen and why, a device bound to vfio-pci. */
 	VFIOIOMMU_LOG_INFO = 6,
+	/** Steps (objects created, capabilities skipped) and the message of every failure. */
 	VFIOIOMMU_LOG_DEBUG = 7,
 };
 
 /**
- * Log callback.  @msg is a complete line without a trailing newline; it is
- * only valid during the call.  May be called from any thread that calls into
- * the library.
+ * Log callback, set in struct vfioiommu_ctx_opts.  May be called from any
+ * thread that calls into the library.
+ *
+ * @param arg   vfioiommu_ctx_opts.log_arg, as given
+ * @param level an enum vfioiommu_log_level, at most vfioiommu_ctx_opts.log_level
+ * @param msg   a complete line without a trailing newline, valid only during the call
  */
 typedef void (*vfioiommu_log_fn)(void *arg, int level, const char *msg);
 
-/** The library version as "MAJOR.MINOR.PATCH". */
+/**
+ * The library's version.
+ * @return "MAJOR.MINOR.PATCH" (a static string), for example "0.2.0".
+ */
 VFIOIOMMU_API const char *vfioiommu_version(void);
 
 VFIOIOMMU_END_DECLS

@@ -17,7 +17,7 @@
  *   if (rc == 0)
  *       rc = vfioiommu_device_open(ctx, "0000:03:00.0", &dev);
  *   if (rc < 0)
- *       fprintf(stderr, "%s\n", vfioiommu_strerror(ctx));
+ *       fputs(vfioiommu_strerror(ctx), stderr);
  *   ...
  *   vfioiommu_ctx_destroy(ctx);   // closes the devices too
  * @endcode
@@ -53,11 +53,11 @@ enum vfioiommu_mode {
 
 /** What the library picked.  NONE until the first group or device is added. */
 enum vfioiommu_backend {
-	VFIOIOMMU_BACKEND_NONE = 0,
-	VFIOIOMMU_BACKEND_TYPE1V2 = 1,
-	VFIOIOMMU_BACKEND_TYPE1 = 2,
-	VFIOIOMMU_BACKEND_NOIOMMU = 3,
-	VFIOIOMMU_BACKEND_IOMMUFD = 4,
+	VFIOIOMMU_BACKEND_NONE = 0,     /**< nothing chosen yet (no group or device added) */
+	VFIOIOMMU_BACKEND_TYPE1V2 = 1,  /**< a VFIO container with VFIO_TYPE1v2_IOMMU */
+	VFIOIOMMU_BACKEND_TYPE1 = 2,    /**< a VFIO container with the original VFIO_TYPE1_IOMMU */
+	VFIOIOMMU_BACKEND_NOIOMMU = 3,  /**< a VFIO container in no-IOMMU mode: no DMA translation at all */
+	VFIOIOMMU_BACKEND_IOMMUFD = 4,  /**< /dev/iommu with one IOAS, devices through their cdevs */
 };
 
 /** Options for vfioiommu_ctx_new().  Zero-initialise, then set size. */
@@ -72,33 +72,45 @@ struct vfioiommu_ctx_opts {
 	const char *sysfs_root;
 	/** Log callback; NULL: silent. */
 	vfioiommu_log_fn log_fn;
+	/** Passed to log_fn as its first argument. */
 	void *log_arg;
 	/** Highest level passed to log_fn (enum vfioiommu_log_level); 0 means VFIOIOMMU_LOG_INFO. */
 	int log_level;
 };
 
-/** The door to the real kernel. */
+/**
+ * The door to the real kernel: the syscalls and /sys.
+ * @return a static door, never NULL.
+ */
 VFIOIOMMU_API const vfioiommu_door *vfioiommu_door_system(void);
 
 /**
  * Create a context.  Nothing is opened yet: the backend is chosen when the
  * first group or device is added.
  *
- * @return 0, -EINVAL (NULL @out, bad @opts size or mode), -ENOMEM.
- * On failure *@out is NULL.
+ * @param opts options (see struct vfioiommu_ctx_opts); NULL for the defaults:
+ *             AUTO mode, the real kernel, "/sys", no logging
+ * @param out  receives the context; NULL on failure
+ * @return 0; -EINVAL NULL @p out, opts->size smaller than this version's
+ * struct, an unknown opts->mode, or an empty or too long opts->sysfs_root;
+ * -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_ctx_new(const struct vfioiommu_ctx_opts *opts, vfioiommu_ctx **out);
 
 /**
  * Close every device, detach every group, destroy every iommufd object and
- * close every fd, in the reverse order of creation.  NULL is accepted.
+ * close every fd, in the reverse order of creation.
+ * @param ctx the context; NULL is accepted (nothing happens)
  */
 VFIOIOMMU_API void vfioiommu_ctx_destroy(vfioiommu_ctx *ctx);
 
 /**
- * The message of the last failure on @ctx in the calling thread (or, when this
- * thread has none, the last one in any thread).  Never NULL; "" when there was
- * none.  Valid until the next call into the library from this thread.
+ * The message of the last failure on @p ctx: which step failed and why.
+ * The message of the calling thread's last failure on @p ctx or, when this
+ * thread has none, the last one in any thread.
+ * @param ctx the context the failed call was given
+ * @return the message, never NULL: "" when there was none, "no context" for
+ * NULL.  Valid until the next call into the library from this thread.
  */
 VFIOIOMMU_API const char *vfioiommu_strerror(const vfioiommu_ctx *ctx);
 
@@ -109,23 +121,41 @@ VFIOIOMMU_API const char *vfioiommu_strerror(const vfioiommu_ctx *ctx);
  * A group that vfioiommu_device_open() already pulled into the context is
  * adopted: 0, and from then on it counts as added by this call.
  *
+ * @param ctx   the context; its backend is chosen here when none is yet
+ * @param group the group number, N of /dev/vfio/N
  * @return 0; -EBUSY group already added by an earlier vfioiommu_ctx_add_group();
- * -EINVAL not viable, or the group
- * needs a firmware 1:1 map (RESV_DIRECT); -ENOENT no such group;
- * -EOPNOTSUPP the context uses iommufd; other -errno from the kernel.
+ * -EINVAL NULL @p ctx, a group that is not viable, or one that needs a
+ * firmware 1:1 map (RESV_DIRECT); -ENOENT no such group; -EOPNOTSUPP the
+ * context uses iommufd (devices are added one by one), or TYPE1 mode where
+ * the kernel offers no type1; other -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_ctx_add_group(vfioiommu_ctx *ctx, unsigned int group);
 
-/** The backend in use (NONE before the first group or device). */
+/**
+ * The backend in use.
+ * @param ctx the context
+ * @return the backend; VFIOIOMMU_BACKEND_NONE before the first group or device, and for NULL.
+ */
 VFIOIOMMU_API enum vfioiommu_backend vfioiommu_ctx_backend(const vfioiommu_ctx *ctx);
-/** Why that backend was chosen, in words (never NULL). */
+/**
+ * Why that backend was chosen, in words.
+ * @param ctx the context
+ * @return a sentence, never NULL ("no backend chosen yet: ..." before the
+ * first group or device, "no context" for NULL); valid while @p ctx lives.
+ */
 VFIOIOMMU_API const char *vfioiommu_ctx_backend_reason(const vfioiommu_ctx *ctx);
-/** A short name for a backend: "none", "type1v2", "type1", "noiommu", "iommufd". */
+/**
+ * A short name for a backend.
+ * @param backend a backend
+ * @return "none", "type1v2", "type1", "noiommu", "iommufd"; "unknown" for other values.
+ */
 VFIOIOMMU_API const char *vfioiommu_backend_name(enum vfioiommu_backend backend);
 /**
- * 1 when /dev/vfio/vfio of this context is iommufd's emulation of the VFIO
- * container (CONFIG_IOMMUFD_VFIO_CONTAINER), 0 when it is VFIO's own, -ENODEV
- * when no container is open.
+ * Whether /dev/vfio/vfio of this context is iommufd's emulation of the VFIO
+ * container (CONFIG_IOMMUFD_VFIO_CONTAINER).
+ * @param ctx the context
+ * @return 1 iommufd's emulation, 0 VFIO's own container; -ENODEV no
+ * container is open; -EINVAL NULL @p ctx.
  */
 VFIOIOMMU_API int vfioiommu_ctx_container_is_iommufd(const vfioiommu_ctx *ctx);
 

@@ -16,6 +16,7 @@
  *    count in the message;
  *  - an address or length not aligned to the smallest IOMMU page: -EINVAL,
  *    naming the supported page sizes.
+ *
  * All functions are thread-safe; translate runs concurrently with itself.
  * Mappings made through the raw fds behind the library's back are not known.
  */
@@ -34,46 +35,97 @@ enum vfioiommu_dma_flags {
 };
 
 /**
- * Map [vaddr, vaddr + len) for DMA.  With VFIOIOMMU_DMA_FIXED_IOVA the IOVA
- * is *@iova; otherwise the library allocates the lowest free IOVA, aligned to
- * the IOMMU page size, inside the usable ranges and returns it in *@iova
- * (never IOVA 0, which many drivers treat as "no address", as iommufd's own
- * allocator does).
- * The IOVA is also the handle for vfioiommu_dma_unmap_at().
- * @return 0, -EINVAL, -ERANGE, -EEXIST, -ENOSPC, -ENODEV (nothing attached
- * yet), or another -errno from the kernel.
+ * Map [vaddr, vaddr + len) for DMA.  With VFIOIOMMU_DMA_FIXED_IOVA the
+ * IOVA is *@p iova; otherwise the library allocates the lowest free IOVA,
+ * aligned to the IOMMU page size, inside the usable ranges and returns it in
+ * *@p iova (never IOVA 0, which many drivers treat as "no address", as
+ * iommufd's own allocator does).  The IOVA is also the handle for
+ * vfioiommu_dma_unmap_at().
+ * @param ctx   the context; a group or device must be attached
+ * @param vaddr the buffer, aligned to the smallest IOMMU page size
+ * @param len   bytes, a multiple of the smallest IOMMU page size, not 0
+ * @param flags enum vfioiommu_dma_flags: READ and/or WRITE, optionally FIXED_IOVA
+ * @param iova  with FIXED_IOVA in: the IOVA to map at; out: the IOVA mapped at
+ * @return 0; -EINVAL (NULL @p ctx or @p iova, unknown flags, neither READ nor
+ * WRITE, @p len 0, an unaligned address, length or IOVA, a range that
+ * overflows); -ERANGE a FIXED_IOVA range is not inside one usable range
+ * (the message names the nearest usable range); -EEXIST it overlaps a live
+ * mapping; -ENOSPC no free IOVA range is large enough (library-chosen IOVA),
+ * or the kernel allows no more mappings (type1 dma_entry_limit: the message
+ * gives the count); -ENODEV nothing attached yet; -EOPNOTSUPP a no-IOMMU
+ * container; -ENOMEM; another -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_dma_map(vfioiommu_ctx *ctx, void *vaddr, uint64_t len, uint32_t flags,
 				    uint64_t *iova);
 /**
  * Like vfioiommu_dma_map() without FIXED_IOVA, but the IOVA is aligned to
- * @align (a power of two; 0 = the IOMMU page size) and lies in [lo, hi].
+ * @p align and lies in [lo, hi].
+ * @param ctx   the context
+ * @param vaddr the buffer
+ * @param len   bytes
+ * @param flags READ and/or WRITE (FIXED_IOVA is refused)
+ * @param align a power of two; 0 = the IOMMU page size
+ * @param lo    the lowest IOVA the mapping may use
+ * @param hi    the highest IOVA the mapping may use (inclusive)
+ * @param iova  receives the IOVA
+ * @return as vfioiommu_dma_map(); -EINVAL also for FIXED_IOVA, an @p align
+ * that is not a power of two, or an empty window.
  */
 VFIOIOMMU_API int vfioiommu_dma_map_in(vfioiommu_ctx *ctx, void *vaddr, uint64_t len, uint32_t flags,
 				       uint64_t align, uint64_t lo, uint64_t hi, uint64_t *iova);
 /**
- * Map @len bytes of the file @fd (a memfd) from @offset, iommufd only
- * (IOMMU_IOAS_MAP_FILE, Linux 6.13+): -EOPNOTSUPP on a container or an
- * older kernel.  Flags and *@iova as vfioiommu_dma_map().  Such mappings have
- * no process address and are not found by vfioiommu_dma_translate().
- * @return as vfioiommu_dma_map(), and -EBADF for a negative @fd.
+ * Map @p len bytes of the file @p fd (a memfd) from @p offset, iommufd only
+ * (IOMMU_IOAS_MAP_FILE, Linux 6.13+).  Such mappings have no process address
+ * and are not found by vfioiommu_dma_translate().
+ * @param ctx    the context
+ * @param fd     the file (the kernel takes its own reference)
+ * @param offset where in the file the mapping starts
+ * @param len    bytes
+ * @param flags  as vfioiommu_dma_map()
+ * @param iova   as vfioiommu_dma_map()
+ * @return as vfioiommu_dma_map(); -EBADF a negative @p fd; -EOPNOTSUPP a
+ * container backend or a kernel before 6.13.
  */
 VFIOIOMMU_API int vfioiommu_dma_map_file(vfioiommu_ctx *ctx, int fd, uint64_t offset, uint64_t len,
 					 uint32_t flags, uint64_t *iova);
 /**
  * Unmap every mapping inside [iova, iova + len).  The range must cover whole
- * mappings.  @return 0, -ENOENT (nothing mapped there), -EINVAL (would split
- * a mapping), -EIO (the kernel unmapped a different amount), other -errno.
+ * mappings.
+ * @param ctx  the context
+ * @param iova the first IOVA
+ * @param len  bytes
+ * @return 0; -ENOENT nothing mapped there; -EINVAL (NULL @p ctx, @p len 0 or
+ * a range that wraps, or the range would split a mapping); -EIO the kernel
+ * unmapped a different amount; -ENODEV nothing attached yet; other -errno
+ * from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len);
-/** Unmap the one mapping that starts at @iova (the handle vfioiommu_dma_map() returned). */
+/**
+ * Unmap the one mapping that starts at @p iova.
+ * @param ctx  the context
+ * @param iova the handle vfioiommu_dma_map() returned
+ * @return 0; -ENOENT no mapping starts at @p iova; -EINVAL NULL @p ctx; -EIO
+ * the kernel unmapped a different amount; -ENODEV nothing attached yet; other
+ * -errno from the kernel.
+ */
 VFIOIOMMU_API int vfioiommu_dma_unmap_at(vfioiommu_ctx *ctx, uint64_t iova);
-/** Unmap everything in the address space, including mappings the library did not make. */
+/**
+ * Unmap everything in the address space, including mappings the library
+ * did not make.
+ * @param ctx the context
+ * @return 0; -EINVAL NULL @p ctx; -ENODEV nothing attached yet; -EOPNOTSUPP
+ * a no-IOMMU container; other -errno from the kernel.
+ */
 VFIOIOMMU_API int vfioiommu_dma_unmap_all(vfioiommu_ctx *ctx);
 /**
- * The IOVA of process address @vaddr, when [vaddr, vaddr + len) lies inside
- * one mapping (@len 0 is taken as 1).  @return 0, -ENOENT, or -EINVAL (NULL
- * @iova, or a range that wraps past 2^64).
+ * The IOVA of a process address, when [vaddr, vaddr + len) lies inside one
+ * mapping.  Runs concurrently with itself (a read lock).
+ * @param ctx   the context
+ * @param vaddr the process address
+ * @param len   bytes from @p vaddr that must be mapped too; 0 is taken as 1
+ * @param iova  receives the IOVA of @p vaddr
+ * @return 0; -ENOENT not inside one mapping; -EINVAL NULL @p ctx or @p iova,
+ * or a range that wraps past 2^64.
  */
 VFIOIOMMU_API int vfioiommu_dma_translate(vfioiommu_ctx *ctx, const void *vaddr, uint64_t len,
 					  uint64_t *iova);
@@ -88,8 +140,12 @@ struct vfioiommu_dma_stats {
 	uint64_t pgsizes;      /**< IOMMU page-size bitmap */
 };
 /**
- * Fill @out (set out->size to sizeof(*out) first).  @return 0; -EINVAL NULL
- * or a size below this version's struct; -ENODEV nothing attached yet.
+ * Fill the DMA counters.
+ * @param ctx the context
+ * @param out in: out->size = sizeof(*out); out: the counters
+ * @return 0; -EINVAL NULL argument or a size below this version's struct;
+ * -ENODEV nothing attached yet; -EOPNOTSUPP a no-IOMMU container; other
+ * -errno from re-reading the kernel's ranges and limits.
  */
 VFIOIOMMU_API int vfioiommu_dma_stats(vfioiommu_ctx *ctx, struct vfioiommu_dma_stats *out);
 

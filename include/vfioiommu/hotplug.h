@@ -85,7 +85,7 @@ enum vfioiommu_hotplug_flag {
 
 /** One event.  Valid only during the callback. */
 struct vfioiommu_hotplug_event {
-	enum vfioiommu_hotplug_kind kind;
+	enum vfioiommu_hotplug_kind kind; /**< what happened */
 	unsigned int flags;  /**< enum vfioiommu_hotplug_flag */
 	char bdf[24];        /**< PCI address ("0000:03:00.0"); "" for group and RESYNC events */
 	int group;           /**< IOMMU group number; -1 when unknown or not applicable */
@@ -96,26 +96,36 @@ struct vfioiommu_hotplug_event {
 };
 
 /**
- * Called once per event.  Return 0 to go on; any other value stops
- * vfioiommu_hotplug_dispatch() after this event (the rest stays queued for
- * the next call: see vfioiommu_hotplug_pending()).
+ * Called once per event by vfioiommu_hotplug_dispatch().
+ * @param arg the arg given to vfioiommu_hotplug_dispatch()
+ * @param ev  the event, valid only during the call
+ * @return 0 to go on; any other value stops vfioiommu_hotplug_dispatch()
+ * after this event (the rest stays queued for the next call: see
+ * vfioiommu_hotplug_pending()).
  */
 typedef int (*vfioiommu_hotplug_fn)(void *arg, const struct vfioiommu_hotplug_event *ev);
 
 /**
  * Open a monitor on the kernel behind @p ctx's door (the real kernel or the
- * mock) and read the current state from @p ctx's sysfs.  @p ctx must outlive
- * the monitor; errors are reported on it (vfioiommu_strerror()).
+ * mock) and read the current state from @p ctx's sysfs.
+ * @param ctx the context; it must outlive the monitor, and errors are
+ *            reported on it (vfioiommu_strerror())
+ * @param out receives the monitor
  * @return 0; -EOPNOTSUPP when the door has no uevent socket (a build without
- *         libnl-3); -EINVAL; -ENOMEM; or what opening the socket or reading
- *         sysfs failed with.
+ * libnl-3); -EINVAL NULL argument; -ENOMEM; or what opening the socket or
+ * reading sysfs failed with.
  */
 VFIOIOMMU_API int vfioiommu_hotplug_new(vfioiommu_ctx *ctx, vfioiommu_hotplug **out);
-/** Close the socket and free the monitor.  NULL is a no-op. */
+/**
+ * Close the socket and free the monitor.
+ * @param mon the monitor; NULL is a no-op
+ */
 VFIOIOMMU_API void vfioiommu_hotplug_destroy(vfioiommu_hotplug *mon);
 /**
  * The fd to watch for POLLIN (level-triggered) in the caller's event loop.
- * With the mock door it is a real fd too.  -EINVAL for NULL.
+ * With the mock door it is a real fd too.
+ * @param mon the monitor
+ * @return the fd (owned by the monitor); -EINVAL for NULL.
  */
 VFIOIOMMU_API int vfioiommu_hotplug_fd(const vfioiommu_hotplug *mon);
 /**
@@ -124,19 +134,34 @@ VFIOIOMMU_API int vfioiommu_hotplug_fd(const vfioiommu_hotplug *mon);
  * fd stays readable).  Never blocks.  Call it once right after
  * vfioiommu_hotplug_new() for the PRESENT events, and whenever the fd is
  * readable or vfioiommu_hotplug_pending() is non-zero.
- * @return the number of events delivered, or a negative errno (the message
- *         is on the context); after a failure the next call resyncs, so no
- *         state is lost.
+ * @param mon the monitor
+ * @param fn  called once per event, in order
+ * @param arg passed to @p fn
+ * @return the number of events delivered; -EINVAL NULL @p mon or @p fn;
+ * -ENOMEM; another -errno reading the socket or sysfs (the message is on the
+ * context); after a failure the next call resyncs, so no state is lost.
  */
 VFIOIOMMU_API int vfioiommu_hotplug_dispatch(vfioiommu_hotplug *mon, vfioiommu_hotplug_fn fn, void *arg);
-/** Events queued but not delivered yet (a callback stopped early); 0 for NULL. */
+/**
+ * Events queued but not delivered yet (a callback stopped early).
+ * @param mon the monitor
+ * @return the count; 0 for NULL.
+ */
 VFIOIOMMU_API size_t vfioiommu_hotplug_pending(const vfioiommu_hotplug *mon);
 /**
  * Ask for a resync: the next dispatch delivers VFIOIOMMU_HOTPLUG_RESYNC and
  * the differences between the reported state and sysfs.
+ * @param mon the monitor
+ * @return 0; -EINVAL NULL @p mon; -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_hotplug_resync(vfioiommu_hotplug *mon);
-/** "group-added", "device-bound", ...; "unknown" otherwise. */
+/**
+ * A short name for an event kind.
+ * @param kind an event kind
+ * @return "group-added", "group-removed", "device-bound", "device-unbound",
+ * "cdev-added", "cdev-removed", "device-added", "device-removed", "resync";
+ * "unknown" for other values.
+ */
 VFIOIOMMU_API const char *vfioiommu_hotplug_kind_name(enum vfioiommu_hotplug_kind kind);
 
 VFIOIOMMU_END_DECLS

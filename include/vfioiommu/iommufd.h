@@ -41,6 +41,7 @@ struct vfioiommu_hw_info {
 	 * before 6.15 does not report it, and 0 is returned there.
 	 */
 	uint32_t max_pasid_log2;
+	/** Zero. */
 	uint32_t reserved;
 	/**
 	 * VFIOIOMMU_HW_CAP_* bits (unknown bits are passed through).  The PASID
@@ -49,54 +50,79 @@ struct vfioiommu_hw_info {
 	uint64_t capabilities;
 };
 
-/** The /dev/iommu fd of the context (owned by the library), or -ENODEV / -EOPNOTSUPP / -EINVAL. */
+/**
+ * The /dev/iommu fd of the context, for ioctls the library does not wrap.
+ * @param ctx the context
+ * @return the fd (owned by the library); -ENODEV no backend chosen yet;
+ * -EOPNOTSUPP a container backend; -EINVAL NULL @p ctx.
+ */
 VFIOIOMMU_API int vfioiommu_ctx_iommufd_fd(vfioiommu_ctx *ctx);
 
-/** The IOAS id every device of the context is attached to.  @return 0, -ENODEV, -EOPNOTSUPP, -EINVAL. */
+/**
+ * The IOAS every device of the context is attached to.
+ * @param ctx the context
+ * @param id  receives the IOAS's iommufd object id
+ * @return 0; -ENODEV no backend chosen yet; -EOPNOTSUPP a container
+ * backend; -EINVAL NULL argument.
+ */
 VFIOIOMMU_API int vfioiommu_ctx_ioas_id(vfioiommu_ctx *ctx, uint32_t *id);
 
 /**
- * The iommufd object id of a device (VFIO_DEVICE_BIND_IOMMUFD's out_devid),
- * as IOMMU_HWPT_ALLOC and IOMMU_GET_HW_INFO want it.
- * @return 0, -EINVAL (NULL argument), -EOPNOTSUPP (container backend).
+ * The iommufd object id of a device (VFIO_DEVICE_BIND_IOMMUFD's
+ * out_devid), as IOMMU_HWPT_ALLOC and IOMMU_GET_HW_INFO want it, and as fault
+ * records carry it (vfioiommu_fault.dev_id).
+ * @param dev   the device
+ * @param devid receives the id
+ * @return 0; -EINVAL NULL argument; -EOPNOTSUPP a container backend.
  */
 VFIOIOMMU_API int vfioiommu_device_iommufd_id(vfioiommu_device *dev, uint32_t *devid);
 
 /**
  * Ask the kernel (IOMMU_GET_HW_INFO, Linux 6.6+) about the IOMMU behind a
- * device.  Fields past @out->size are not written.
- * @return 0; -EINVAL NULL argument or @out->size too small (< 8, no room for type);
- * -EOPNOTSUPP container backend, or a kernel without GET_HW_INFO (older than 6.6);
- * other -errno from the kernel.
+ * device.
+ * @param dev the device
+ * @param out in: out->size set; out: the fields that fit in out->size bytes
+ *            (fields past it are not written)
+ * @return 0; -EINVAL NULL argument or out->size too small (< 8, no room for
+ * type); -EOPNOTSUPP container backend, or a kernel without GET_HW_INFO
+ * (older than 6.6); -ENODEV no backend chosen yet; other -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_device_hw_info(vfioiommu_device *dev, struct vfioiommu_hw_info *out);
 
 /* ---------------- hardware page tables (HWPT) ---------------- */
 
 /**
- * Allocate a hardware page table on the context's IOAS that may be attached
- * to PASIDs (IOMMU_HWPT_ALLOC with IOMMU_HWPT_ALLOC_PASID, Linux 6.15).  It
- * lives until vfioiommu_hwpt_destroy() or the context's end.
- * @return 0 with *@hwpt_id set; -EINVAL NULL argument; -EOPNOTSUPP container
- * backend, or the IOMMU or kernel lacks PASID support; other -errno from the
- * kernel.
+ * Allocate a hardware page table on the context's IOAS that may be
+ * attached to PASIDs (IOMMU_HWPT_ALLOC with IOMMU_HWPT_ALLOC_PASID, Linux
+ * 6.15).  It maps what the IOAS maps, and lives until vfioiommu_hwpt_destroy()
+ * or the context's end.
+ * @param dev     the device the page table is for (the IOMMU it sits behind)
+ * @param hwpt_id receives the page table's iommufd object id; 0 on failure
+ * @return 0; -EINVAL NULL argument; -EOPNOTSUPP container backend, or the
+ * IOMMU or kernel lacks PASID support; -ENODEV no backend chosen yet;
+ * -EPROTO the kernel returned id 0; other -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_hwpt_alloc_pasid(vfioiommu_device *dev, uint32_t *hwpt_id);
 
 /**
- * Move the device's own DMA (its RID) to the page table @hwpt_id, replacing
- * the one it is on without a blocking window.  Needed once before PASIDs are
- * attached, with a HWPT from vfioiommu_hwpt_alloc_pasid().
- * @return 0; -EINVAL NULL @dev, or PASIDs are attached and @hwpt_id is not
- * PASID-capable; -ENOENT no such HWPT; -EOPNOTSUPP container backend;
- * other -errno from the kernel.
+ * Move the device's own DMA (its RID) to the page table @p hwpt_id,
+ * replacing the one it is on without a blocking window.  Needed once before
+ * PASIDs are attached, with a HWPT from vfioiommu_hwpt_alloc_pasid().
+ * @param dev     the device
+ * @param hwpt_id a page table from vfioiommu_hwpt_alloc_pasid()
+ * @return 0; -EINVAL NULL @p dev, or PASIDs are attached and @p hwpt_id is
+ * not PASID-capable; -ENOENT no such HWPT; -EOPNOTSUPP container backend;
+ * -ENODEV no backend chosen yet; other -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_hwpt_attach_rid(vfioiommu_device *dev, uint32_t hwpt_id);
 
 /**
  * Destroy a page table made by vfioiommu_hwpt_alloc_pasid().
- * @return 0; -EINVAL NULL @ctx; -EBUSY a device or PASID is still attached to
- * it; -ENOENT no such object; -EOPNOTSUPP container backend.
+ * @param ctx     the context it was made in
+ * @param hwpt_id its iommufd object id
+ * @return 0; -EINVAL NULL @p ctx; -EBUSY a device or PASID is still attached
+ * to it; -ENOENT no such object; -EOPNOTSUPP container backend; -ENODEV no
+ * backend chosen yet; other -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_hwpt_destroy(vfioiommu_ctx *ctx, uint32_t hwpt_id);
 

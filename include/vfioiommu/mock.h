@@ -16,10 +16,13 @@
  * they are not kernel fds.  A mock is not thread-safe for topology edits,
  * but its door may be called from many threads at once.
  *
- * Host description files (see vfioiommu_mock_load_string()):
+ * Host description files (vfioiommu_mock_load_string(); every keyword, its
+ * arguments and default are in the user guide, docs/guide.md, "Host
+ * descriptions"; installed examples are in share/libvfioiommu/hosts):
  * @code
  *   # comment
  *   aperture 0x0 0x7fffffffff       # IOMMU input range (inclusive)
+ *   address-width 39                # the same as aperture 0 2^39-1
  *   pgsizes 0x40201000              # IOMMU page-size bitmap
  *   dma-limit 65535                 # type1 dma_entry_limit
  *   iommufd yes                     # /dev/iommu present
@@ -30,6 +33,7 @@
  *   pasid-width 20                  # IOMMU PASID bits (0 = none)
  *   iommu intel                     # intel (default), amd, virtio, smmuv3
  *   type1v2 yes                     # VFIO_TYPE1v2_IOMMU offered (no: type1 only)
+ *   pasid-attach yes                # PASID attach (Linux 6.15) offered
  *   group 3
  *     resv 0xfee00000 0xfeefffff msi
  *     device 0000:00:03.0 vfio-pci vendor=0x8086 device=0x10d3 class=0x020000 pasid=20 iopf
@@ -52,6 +56,7 @@
 
 VFIOIOMMU_BEGIN_DECLS
 
+/** A mock kernel: one host, and the door to it. */
 typedef struct vfioiommu_mock vfioiommu_mock;
 struct vfioiommu_fault; /* vfioiommu/fault.h */
 
@@ -119,75 +124,225 @@ enum vfioiommu_mock_model {
 	VFIOIOMMU_MOCK_MODEL_IGD = 2,
 };
 
-/** Create an empty host: aperture [0, 2^39-1], page sizes 4K|2M|1G, dma-limit 65535. */
+/**
+ * Create an empty host: no groups, aperture [0, 2^39-1], page sizes
+ * 4K|2M|1G, dma-limit 65535, iommu intel, PASID width 0; iommufd, cdevs, the
+ * container, type1v2 and PASID attach on; container-compat and no-IOMMU off.
+ * @param out receives the mock; free it with vfioiommu_mock_destroy()
+ * @return 0; -EINVAL NULL @p out; -ENOMEM.
+ */
 VFIOIOMMU_API int vfioiommu_mock_new(vfioiommu_mock **out);
-/** Destroy the mock.  Every context using its door must be destroyed first. */
+/**
+ * Destroy the mock, closing what is still open through its door.  Every
+ * context using its door must be destroyed first.
+ * @param mock the mock; NULL is accepted
+ */
 VFIOIOMMU_API void vfioiommu_mock_destroy(vfioiommu_mock *mock);
-/** The door contexts use to reach this mock (vfioiommu_ctx_opts.door). */
+/**
+ * The door contexts use to reach this mock (vfioiommu_ctx_opts.door).
+ * @param mock the mock
+ * @return the door, valid until vfioiommu_mock_destroy(); NULL for NULL.
+ */
 VFIOIOMMU_API const vfioiommu_door *vfioiommu_mock_door(vfioiommu_mock *mock);
 
 /**
- * Load a host description (format in the file comment above) on top of the
- * current topology.  On error -EINVAL and, if @err is not NULL, a message
- * naming the line.
+ * Load a host description (the format is at the top of this header; the
+ * full reference of every keyword is docs/guide.md) on top of the current
+ * topology.  Lines apply in order; a failure leaves what earlier lines did.
+ * @param mock   the mock
+ * @param text   the description, NUL-terminated
+ * @param err    if not NULL: receives "line N: what is wrong" on failure
+ * @param errlen size of @p err
+ * @return 0; -EINVAL NULL @p mock or @p text, or a line that is wrong.
  */
 VFIOIOMMU_API int vfioiommu_mock_load_string(vfioiommu_mock *mock, const char *text,
 	char *err, size_t errlen);
 /**
- * Same, from a file (read directly, not through any door).  A file that
- * cannot be opened gives its -errno (-ENOENT, -EACCES, ...) and a message
- * naming the path; an unreadable one or one above 16 MiB -EINVAL.
+ * Load a host description from a file (read directly, not through any
+ * door); as vfioiommu_mock_load_string().
+ * @param mock   the mock
+ * @param path   the file, e.g. share/libvfioiommu/hosts/intel-rmrr.host
+ * @param err    if not NULL: receives "PATH: line N: what is wrong" or
+ *               "PATH: cannot open (...)" on failure
+ * @param errlen size of @p err
+ * @return 0; the -errno of opening it (-ENOENT, -EACCES, ...); -EINVAL NULL
+ * argument, a file above 16 MiB or unreadable, or a line that is wrong;
+ * -EIO a short read; -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_mock_load_file(vfioiommu_mock *mock, const char *path,
 	char *err, size_t errlen);
 
-/** Topology edits.  Each returns 0 or -EINVAL / -EEXIST / -ENOENT / -ENOMEM. */
+/**
+ * The IOMMU input range (host files: "aperture START LAST", "address-width BITS").
+ * @param mock  the mock
+ * @param start the first IOVA
+ * @param last  the last IOVA (inclusive)
+ * @return 0; -EINVAL NULL @p mock or @p start > @p last.
+ */
 VFIOIOMMU_API int vfioiommu_mock_set_aperture(vfioiommu_mock *mock, uint64_t start, uint64_t last);
+/**
+ * The IOMMU page-size bitmap (host files: "pgsizes BITMAP").
+ * @param mock   the mock
+ * @param bitmap page sizes, one bit each; the smallest at least 512 bytes
+ * @return 0; -EINVAL NULL @p mock, @p bitmap 0 or with a page below 512 bytes.
+ */
 VFIOIOMMU_API int vfioiommu_mock_set_pgsizes(vfioiommu_mock *mock, uint64_t bitmap);
+/**
+ * type1's dma_entry_limit: how many mappings a container allows (host
+ * files: "dma-limit N").
+ * @param mock  the mock
+ * @param limit the limit
+ * @return 0; -EINVAL NULL @p mock.
+ */
 VFIOIOMMU_API int vfioiommu_mock_set_dma_limit(vfioiommu_mock *mock, uint32_t limit);
+/**
+ * The IOMMU's PASID width (host files: "pasid-width BITS").
+ * @param mock the mock
+ * @param bits 0 (no PASID) .. 20
+ * @return 0; -EINVAL NULL @p mock or @p bits above 20.
+ */
 VFIOIOMMU_API int vfioiommu_mock_set_pasid_width(vfioiommu_mock *mock, unsigned int bits);
+/**
+ * The IOMMU model (host files: "iommu intel|amd|virtio|smmuv3").
+ * @param mock  the mock
+ * @param model the model
+ * @return 0; -EINVAL NULL @p mock or an unknown model.
+ */
 VFIOIOMMU_API int vfioiommu_mock_set_iommu(vfioiommu_mock *mock, enum vfioiommu_mock_iommu model);
+/**
+ * Turn host features on or off (host files: "iommufd yes", "cdev no", ...).
+ * @param mock     the mock
+ * @param features enum vfioiommu_mock_feature bits
+ * @param on       true to turn them on, false to turn them off
+ * @return 0; -EINVAL NULL @p mock or an unknown bit.
+ */
 VFIOIOMMU_API int vfioiommu_mock_set_feature(vfioiommu_mock *mock, unsigned int features, bool on);
+/**
+ * Add an IOMMU group, empty (host files: "group N").
+ * @param mock  the mock
+ * @param group the group number
+ * @return 0; -EINVAL NULL @p mock; -EEXIST the group exists; -ENOMEM.
+ */
 VFIOIOMMU_API int vfioiommu_mock_add_group(vfioiommu_mock *mock, unsigned int group);
+/**
+ * Add a reserved region to a group (host files: "resv START LAST TYPE").
+ * Regions of one type that overlap or touch are merged in the group's
+ * sysfs file, as the kernel does.
+ * @param mock  the mock
+ * @param group the group
+ * @param start the first IOVA
+ * @param last  the last IOVA (inclusive)
+ * @param type  the region's type
+ * @return 0; -EINVAL NULL @p mock, @p start > @p last or an unknown type;
+ * -ENOENT no such group; -ENOMEM.
+ */
 VFIOIOMMU_API int vfioiommu_mock_add_resv(vfioiommu_mock *mock, unsigned int group,
 	uint64_t start, uint64_t last, enum vfioiommu_resv_type type);
-/** Add a PCI device; @driver NULL or "-" for none.  cdev index = order of addition. */
+/**
+ * Add a PCI device to a group (host files: "device BDF DRIVER [ATTR...]"),
+ * with the default model (e1000e ids).  A device bound to a VFIO driver gets
+ * a cdev: the lowest free index, as Linux's ida gives it.
+ * @param mock   the mock
+ * @param group  the group, already added
+ * @param bdf    the PCI address, "0000:03:00.0"
+ * @param driver the driver it is bound to; NULL or "-" for none
+ * @return 0; -EINVAL NULL @p mock, a bad address or a driver name of 64
+ * bytes or more; -ENOENT no such group; -EEXIST the device exists; -ENOMEM.
+ */
 VFIOIOMMU_API int vfioiommu_mock_add_device(vfioiommu_mock *mock, unsigned int group,
 	const char *bdf, const char *driver);
-/** Rebind a device to another driver (NULL: unbind). */
+/**
+ * Rebind a device to another driver, silently: no uevents (for those,
+ * write the sysfs files through the door; see the hotplug note below).
+ * @param mock   the mock
+ * @param bdf    the device
+ * @param driver the new driver; NULL or "-" unbinds
+ * @return 0; -EINVAL NULL @p mock or a driver name of 64 bytes or more;
+ * -ENOENT no such device; -EBUSY a device fd is open.
+ */
 VFIOIOMMU_API int vfioiommu_mock_set_driver(vfioiommu_mock *mock, const char *bdf, const char *driver);
-/** Per-device PCI ids and PASID width / IOPF support. */
+/**
+ * A device's PCI ids (host files: "vendor=", "device=", "class=" attributes).
+ * @param mock       the mock
+ * @param bdf        the device
+ * @param vendor     the vendor id
+ * @param device     the device id
+ * @param class_code base class << 16 | subclass << 8 | prog-if
+ * @return 0; -EINVAL NULL @p mock or @p class_code above 0xffffff; -ENOENT no such device.
+ */
 VFIOIOMMU_API int vfioiommu_mock_device_set_ids(vfioiommu_mock *mock, const char *bdf,
 	uint16_t vendor, uint16_t device, uint32_t class_code);
+/**
+ * A device's PASID width and IOPF support (host files: "pasid=", "iopf").
+ * @param mock the mock
+ * @param bdf  the device
+ * @param bits 0 (no PASID) .. 20
+ * @param iopf whether it can take I/O page faults (PRI)
+ * @return 0; -EINVAL NULL @p mock or @p bits above 20; -ENOENT no such device.
+ */
 VFIOIOMMU_API int vfioiommu_mock_device_set_pasid(vfioiommu_mock *mock, const char *bdf,
 	unsigned int bits, bool iopf);
 
-/** The device model (also sets the model's PCI ids; later set_ids calls override them). */
+/**
+ * The device model; also sets the model's PCI ids (later set_ids calls
+ * override them).  Host files: "model=e1000e|nvme|igd".
+ * @param mock  the mock
+ * @param bdf   the device
+ * @param model the model
+ * @return 0; -EINVAL NULL @p mock or an unknown model; -ENOENT no such
+ * device; -EBUSY the device was opened already; -EEXIST its fault region has
+ * a type and subtype the model's regions use.
+ */
 VFIOIOMMU_API int vfioiommu_mock_device_set_model(vfioiommu_mock *mock, const char *bdf,
 	enum vfioiommu_mock_model model);
-/** Whether the device can reset itself (FLR): VFIO_DEVICE_FLAGS_RESET.  Default true.  Host files: "reset=no". */
+/**
+ * Whether the device can reset itself (FLR): VFIO_DEVICE_FLAGS_RESET.
+ * Default true.  Host files: "reset=no".
+ * @param mock the mock
+ * @param bdf  the device
+ * @param flr  true: VFIO_DEVICE_RESET works; false: -EOPNOTSUPP, only hot reset
+ * @return 0; -EINVAL NULL @p mock; -ENOENT no such device.
+ */
 VFIOIOMMU_API int vfioiommu_mock_device_set_reset(vfioiommu_mock *mock, const char *bdf, bool flr);
-/** Resets (VFIO_DEVICE_RESET and hot resets) the device went through. */
+/**
+ * Resets the device went through (VFIO_DEVICE_RESET and hot resets).
+ * @param mock the mock
+ * @param bdf  the device
+ * @return the count; 0 for a NULL mock or an unknown device.
+ */
 VFIOIOMMU_API unsigned int vfioiommu_mock_device_resets(vfioiommu_mock *mock, const char *bdf);
 /**
- * The device raises vector @vector of IRQ index @index: its trigger eventfd
- * is signalled.  @return 0; -ENOENT no eventfd is set on that vector (or the
- * index is off); -EINVAL bad index or vector; -ENODEV no such device.
+ * The device raises vector @p vector of IRQ index @p index: its trigger
+ * eventfd is signalled (an INTx that is masked is delivered at unmask; INTx
+ * is automasked after each event, as level-triggered interrupts are).
+ * @param mock   the mock
+ * @param bdf    the device
+ * @param index  the IRQ index (enum vfioiommu_pci_irq)
+ * @param vector the vector within @p index
+ * @return 0; -ENOENT no eventfd is set on that vector (or the index is off);
+ * -EINVAL NULL @p mock, bad index or vector; -ENODEV no such device.
  */
 VFIOIOMMU_API int vfioiommu_mock_device_irq(vfioiommu_mock *mock, const char *bdf, uint32_t index,
 	uint32_t vector);
 /**
  * The kernel asks the user to release the device (an unbind is waiting):
- * signals the REQ eventfd.  @return 0, or -ENOENT when the user set none
- * (Linux would then block until the device is closed).
+ * signals the REQ eventfd (vfioiommu_device_request_eventfd()).
+ * @param mock the mock
+ * @param bdf  the device
+ * @return 0; -ENOENT the user set no REQ eventfd (Linux would then block
+ * until the device is closed); -ENODEV no such device; -EINVAL NULL @p mock.
  */
 VFIOIOMMU_API int vfioiommu_mock_device_request(vfioiommu_mock *mock, const char *bdf);
 /**
- * The vIOMMU (iommu model smmuv3) of device @bdf reports an event of @len
- * bytes (1..64; real SMMUv3 events are 32) into its vEVENTQ; a full queue
- * gets one LOST_EVENTS header instead.  @return 0; -ENOENT no such device or
- * no vIOMMU allocated with it; -ENODEV not bound to an iommufd; -EOPNOTSUPP
- * no vEVENTQ of the vIOMMU's type; -EINVAL; -ENOMEM.
+ * The vIOMMU (iommu model smmuv3) of device @p bdf reports an event into
+ * its vEVENTQ; a full queue gets one LOST_EVENTS header instead.
+ * @param mock the mock
+ * @param bdf  the device
+ * @param data the event data
+ * @param len  bytes, 1..64 (real SMMUv3 events are 32)
+ * @return 0; -ENOENT no such device or no vIOMMU allocated with it; -ENODEV
+ * not bound to an iommufd; -EOPNOTSUPP no vEVENTQ of the vIOMMU's type;
+ * -EINVAL NULL argument or a bad @p len; -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_mock_inject_vevent(vfioiommu_mock *mock, const char *bdf, const void *data, size_t len);
 
@@ -195,15 +350,16 @@ VFIOIOMMU_API int vfioiommu_mock_inject_vevent(vfioiommu_mock *mock, const char 
 #define VFIOIOMMU_MOCK_FAULT_REGION_BYTES 0x10000u
 
 /**
- * Give device @bdf a fault region (the ring vfioiommu_ring_attach_region()
+ * Give a device a fault region (the ring vfioiommu_ring_attach_region()
  * reads): one more device-specific region after the model's (index 9 on
  * e1000e and nvme, 12 on igd; GET_INFO counts it), flags READ|WRITE|MMAP,
- * the TYPE capability @type / @subtype, @size_bytes long, holding the COMPAT ring of
- * vfioiommu/fault.h as the kernel formats it: size = (@size_bytes - 16) / 64
- * records, prod = cons = reserved = 0.  It is served through the door like
- * any region (REGION_INFO with its argsz contract, pread/pwrite, mmap of
- * whole pages, counted by vfioiommu_mock_live_mmaps()) and exists while a
- * device fd is open (re-formatted on the next open; a device reset leaves it).
+ * the TYPE capability @p type / @p subtype, @p size_bytes long, holding the
+ * COMPAT ring of vfioiommu/ring.h as the kernel formats it: size =
+ * (size_bytes - 16) / 64 records, prod = cons = reserved = 0.  It is served
+ * through the door like any region (REGION_INFO with its argsz contract,
+ * pread/pwrite, mmap of whole pages, counted by vfioiommu_mock_live_mmaps())
+ * and exists while a device fd is open (re-formatted on the next open; a
+ * device reset leaves it).
  *
  * Upstream Linux has no such region (the posted series used type 2, which is
  * CCW upstream, then 4), so there is no default type: pass what the code
@@ -211,8 +367,12 @@ VFIOIOMMU_API int vfioiommu_mock_inject_vevent(vfioiommu_mock *mock, const char 
  * 0x80000000 | vendor id.  Host files: "faultregion=TYPE:SUBTYPE[:BYTES]" on
  * a device line (BYTES defaults to VFIOIOMMU_MOCK_FAULT_REGION_BYTES).
  *
+ * @param mock       the mock
+ * @param bdf        the device
+ * @param type       the region's TYPE number
+ * @param subtype    its subtype
  * @param size_bytes 16 to 16 MiB; anything but
- *        VFIOIOMMU_MOCK_FAULT_REGION_BYTES is for testing refusals
+ *                   VFIOIOMMU_MOCK_FAULT_REGION_BYTES is for testing refusals
  * @return 0; -EINVAL NULL argument or size out of range; -ENOENT no such
  * device; -EBUSY a device fd is open; -EEXIST the device has a fault region
  * already, or its model has a region with that type and subtype.
@@ -221,13 +381,16 @@ VFIOIOMMU_API int vfioiommu_mock_device_add_fault_region(vfioiommu_mock *mock, c
 	uint32_t type, uint32_t subtype, uint64_t size_bytes);
 
 /**
- * The kernel reports one fault through @bdf's fault region, as the design's
- * producer does: it reads cons (acquire) and checks it lies between the last
- * cons it saw and its own prod, copies @rec (64 bytes, stored as given) into
- * slot prod % size, then publishes prod + 1 (release).  The kernel's size
- * and prod are its own: it never reads them back from the shared header.
- * No wakeup is sent (the mock models no fault interrupt): consumers poll,
- * for example with vfioiommu_ring_ready().
+ * The kernel reports one fault through the device's fault region, as the
+ * design's producer does: it reads cons (acquire) and checks it lies between
+ * the last cons it saw and its own prod, copies @p rec (64 bytes, stored as
+ * given) into slot prod % size, then publishes prod + 1 (release).  The
+ * kernel's size and prod are its own: it never reads them back from the
+ * shared header.  No wakeup is sent (the mock models no fault interrupt):
+ * consumers poll, for example with vfioiommu_ring_ready().
+ * @param mock the mock
+ * @param bdf  the device
+ * @param rec  the record
  * @return 0; -ENOSPC the ring is full: nothing is written (a kernel would
  * drop the fault), retry after the consumer advances; -EPROTO cons in the
  * header is outside [last cons seen, prod] (nothing written); -ENODEV no
@@ -246,37 +409,75 @@ enum vfioiommu_mock_fault_word {
 };
 
 /**
- * A broken producer: store @value into header word @word of @bdf's fault
- * region (a release store).  The kernel's own size, prod and last cons seen
- * do not change, so the next vfioiommu_mock_device_push_fault() publishes
- * the kernel's prod again.
- * @return 0; -EINVAL NULL argument or unknown @word; -ENODEV no device fd is
- * open; -ENOENT no such device, or it has no fault region; -errno creating
- * the region's memory.
+ * A broken producer: store @p value into a header word of the device's
+ * fault region (a release store).  The kernel's own size, prod and last cons
+ * seen do not change, so the next vfioiommu_mock_device_push_fault()
+ * publishes the kernel's prod again.
+ * @param mock  the mock
+ * @param bdf   the device
+ * @param word  enum vfioiommu_mock_fault_word
+ * @param value the value to store
+ * @return 0; -EINVAL NULL argument or unknown @p word; -ENODEV no device fd
+ * is open; -ENOENT no such device, or it has no fault region; -errno
+ * creating the region's memory.
  */
 VFIOIOMMU_API int vfioiommu_mock_device_poke_fault(vfioiommu_mock *mock, const char *bdf, unsigned int word,
 	uint32_t value);
 
 /**
- * Fault injection: the @n-th door call from now (1 = the next one) fails with
- * -@err.  n = 0 disarms.  close() still releases the fd when it "fails", as
- * Linux does.
+ * Fault injection: the @p n-th door call from now (1 = the next one) fails
+ * with -@p err.  close() still releases the fd when it "fails", as Linux does.
+ * Arming again replaces the previous arm.
+ * @param mock the mock; NULL is ignored
+ * @param n    which call from now; 0 disarms
+ * @param err  the errno (positive or negative)
  */
 VFIOIOMMU_API void vfioiommu_mock_fail_nth(vfioiommu_mock *mock, unsigned long n, int err);
-/** The @nth call (1-based, from now) of ioctl @request fails with -@err. */
+/**
+ * Fault injection by request: the @p nth call (1-based, from now) of ioctl
+ * @p request fails with -@p err.
+ * @param mock    the mock; NULL is ignored
+ * @param request the ioctl number (for example VFIO_IOMMU_MAP_DMA's)
+ * @param nth     which of its calls; 0 disarms
+ * @param err     the errno (positive or negative)
+ */
 VFIOIOMMU_API void vfioiommu_mock_fail_ioctl(vfioiommu_mock *mock, unsigned long request,
 	unsigned long nth, int err);
-/** true once an armed failure has fired (it fires once). */
+/**
+ * Whether an armed failure has fired (it fires once).
+ * @param mock the mock
+ * @return true once it fired; false otherwise and for NULL.
+ */
 VFIOIOMMU_API bool vfioiommu_mock_fault_fired(const vfioiommu_mock *mock);
-/** Which call the fired fault failed ("close", "ioctl 0x3b66", ...); "" if none fired. */
+/**
+ * Which call the fired failure failed.
+ * @param mock the mock
+ * @return "close", "ioctl 0x3b66", ...; "" if none fired or for NULL.
+ */
 VFIOIOMMU_API const char *vfioiommu_mock_fault_site(const vfioiommu_mock *mock);
-/** Door calls seen since the mock was created. */
+/**
+ * Door calls seen since the mock was created.
+ * @param mock the mock
+ * @return the count; 0 for NULL.
+ */
 VFIOIOMMU_API unsigned long vfioiommu_mock_calls(const vfioiommu_mock *mock);
-/** Mock fds currently open, uevent sockets included (a leak check for tests). */
+/**
+ * Mock fds currently open, uevent sockets included (a leak check for tests).
+ * @param mock the mock
+ * @return the count; 0 for NULL.
+ */
 VFIOIOMMU_API unsigned int vfioiommu_mock_open_fds(const vfioiommu_mock *mock);
-/** Live mmaps made through the mock door (a leak check for tests). */
+/**
+ * Live mmaps made through the mock door (a leak check for tests).
+ * @param mock the mock
+ * @return the count; 0 for NULL.
+ */
 VFIOIOMMU_API unsigned int vfioiommu_mock_live_mmaps(const vfioiommu_mock *mock);
-/** Turn hostile behaviours on (flags from enum vfioiommu_mock_hostile; 0 = off). */
+/**
+ * Turn hostile behaviours on, for testing parsers of the kernel's answers.
+ * @param mock  the mock; NULL is ignored
+ * @param flags enum vfioiommu_mock_hostile bits; 0 turns them all off
+ */
 VFIOIOMMU_API void vfioiommu_mock_set_hostile(vfioiommu_mock *mock, unsigned int flags);
 
 /*
@@ -290,23 +491,31 @@ VFIOIOMMU_API void vfioiommu_mock_set_hostile(vfioiommu_mock *mock, unsigned int
  * host silently, without uevents.
  */
 /**
- * Send one raw message (any bytes, @p len 1..16384) to every uevent socket,
- * as the kernel would: to test a parser or a consumer's handlers.
- * @return 0, or -EINVAL.
+ * Send one raw message to every uevent socket, as the kernel would: to
+ * test a parser or a consumer's handlers.
+ * @param mock the mock
+ * @param buf  the message, any bytes ("ACTION@DEVPATH\\0KEY=VALUE\\0...")
+ * @param len  1..16384
+ * @return 0; -EINVAL NULL argument or a bad @p len.
  */
 VFIOIOMMU_API int vfioiommu_mock_emit_uevent(vfioiommu_mock *mock, const void *buf, size_t len);
 /**
- * The PCI device leaves the system (as "echo 1 > .../remove"): unbound first
- * if bound (with its uevents), then removed (uevent "remove").
- * @return 0; -ENOENT; -EBUSY while a device fd of it is open, or while a
- *         device added after it is bound to an iommufd (the mock cannot
- *         renumber that one).
+ * The PCI device leaves the system (as "echo 1 > .../remove"): unbound
+ * first if bound (with its uevents), then removed (uevent "remove").
+ * @param mock the mock
+ * @param bdf  the device
+ * @return 0; -EINVAL NULL argument; -ENOENT no such device; -EBUSY while a
+ * device fd of it is open, or while a device added after it is bound to an
+ * iommufd (the mock cannot renumber that one); another -errno if the unbind
+ * fails.
  */
 VFIOIOMMU_API int vfioiommu_mock_remove_device(vfioiommu_mock *mock, const char *bdf);
 /**
  * How many messages a uevent socket holds before the mock drops the next
- * ones and its reader gets -ENOBUFS (as a full netlink socket does); 0 (the
- * default) means only the socket buffer limits it.
+ * ones and its reader gets -ENOBUFS (as a full netlink socket does).
+ * @param mock         the mock
+ * @param max_messages the limit; 0 (the default) means only the socket buffer limits it
+ * @return 0; -EINVAL NULL @p mock; -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_mock_set_uevent_backlog(vfioiommu_mock *mock, unsigned int max_messages);
 

@@ -41,7 +41,7 @@
  *   if (vfioiommu_pasid_space_new(20, NULL, &sp) == 0 &&
  *       vfioiommu_pasid_set_new(sp, 0, &guest) == 0 &&
  *       vfioiommu_pasid_alloc(guest, &h) == 0)
- *       printf("PASID %d\n", vfioiommu_pasid_value(guest, h));
+ *       printf("PASID %d", vfioiommu_pasid_value(guest, h));
  *   ...
  *   vfioiommu_pasid_space_free(sp);   // frees the sets and their PASIDs too
  * @endcode
@@ -68,6 +68,7 @@ typedef struct vfioiommu_pasid_set vfioiommu_pasid_set;
  * decode it.  0 is never a valid handle.
  */
 typedef uint64_t vfioiommu_pasid_handle;
+/** No PASID: what the allocation calls store on failure. */
 #define VFIOIOMMU_PASID_HANDLE_NONE ((vfioiommu_pasid_handle)0)
 
 /** opts.flags: PASID 0 may be allocated (by default it is kept for the no-PASID, RID path). */
@@ -81,90 +82,124 @@ struct vfioiommu_pasid_space_opts {
 	uint32_t size;
 	/** VFIOIOMMU_PASID_SPACE_* bits. */
 	uint32_t flags;
-	/** With VFIOIOMMU_PASID_SPACE_RESERVE: the inclusive range kept out. */
+	/** With VFIOIOMMU_PASID_SPACE_RESERVE: the first PASID kept out. */
 	uint32_t reserved_lo;
+	/** With VFIOIOMMU_PASID_SPACE_RESERVE: the last PASID kept out (inclusive). */
 	uint32_t reserved_hi;
 };
 
 /**
- * Create a space of the PASIDs [0, 2^@width_bits).  @opts may be NULL.
- * @return 0; -EINVAL (NULL @out, @width_bits 0 or > 20, bad @opts size,
+ * Create a space of the PASIDs [0, 2^width_bits).
+ * @param width_bits 1 .. VFIOIOMMU_PASID_MAX_WIDTH
+ * @param opts       options (struct vfioiommu_pasid_space_opts); NULL for none
+ * @param out        receives the space; NULL on failure.  Free it with vfioiommu_pasid_space_free().
+ * @return 0; -EINVAL (NULL @p out, @p width_bits 0 or > 20, bad opts->size,
  * unknown flag, reserved_lo > reserved_hi, or nothing left to allocate);
- * -ENOMEM.  On failure *@out is NULL.
+ * -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_pasid_space_new(unsigned int width_bits,
 	const struct vfioiommu_pasid_space_opts *opts, vfioiommu_pasid_space **out);
 
 /**
- * Create a space for @dev: the width is the smaller of what the IOMMU and the
- * device support (IOMMU_GET_HW_INFO out_max_pasid_log2, Linux 6.15).
- * @return as vfioiommu_pasid_space_new(), and -EOPNOTSUPP when the context is
- * not iommufd, the kernel is too old to report PASID support, or the device
- * has no PASID (the message on the device's context says which).
+ * Create a space for @p dev: the width is the smaller of what the IOMMU and
+ * the device support (IOMMU_GET_HW_INFO out_max_pasid_log2, Linux 6.15).
+ * @param dev  the device, on an iommufd context
+ * @param opts options; NULL for none
+ * @param out  receives the space; NULL on failure
+ * @return as vfioiommu_pasid_space_new(), and -EOPNOTSUPP when the context
+ * is not iommufd, the kernel is too old to report PASID support, or the
+ * device has no PASID (the message on the device's context says which);
+ * -ENODEV no backend chosen yet; other errors of vfioiommu_device_hw_info().
  */
 VFIOIOMMU_API int vfioiommu_pasid_space_for_device(vfioiommu_device *dev,
 	const struct vfioiommu_pasid_space_opts *opts, vfioiommu_pasid_space **out);
 
-/** Free a space, every set in it and every PASID.  NULL is accepted. */
+/**
+ * Free a space, every set in it and every PASID.
+ * @param space the space; NULL is accepted
+ */
 VFIOIOMMU_API void vfioiommu_pasid_space_free(vfioiommu_pasid_space *space);
 
-/** The space's width in bits (0 for NULL). */
+/**
+ * The space's width in bits.
+ * @param space the space
+ * @return the width; 0 for NULL.
+ */
 VFIOIOMMU_API unsigned int vfioiommu_pasid_space_width(const vfioiommu_pasid_space *space);
 
 /**
- * How many PASIDs are allocated (@in_use) and how many could still be
- * (@avail; excludes PASID 0 and the reserved range).  Either pointer may be NULL.
- * @return 0, -EINVAL NULL @space.
+ * How many PASIDs are allocated and how many could still be.
+ * @param space  the space
+ * @param in_use if not NULL: receives the PASIDs allocated, over all sets
+ * @param avail  if not NULL: receives the PASIDs still free (PASID 0 and the
+ *               reserved range excluded)
+ * @return 0; -EINVAL NULL @p space.
  */
 VFIOIOMMU_API int vfioiommu_pasid_space_usage(vfioiommu_pasid_space *space,
 	uint32_t *in_use, uint32_t *avail);
 
 /**
- * Create a set in @space that may hold at most @quota PASIDs (0 means
- * VFIOIOMMU_PASID_DEFAULT_QUOTA).  A quota above what the space holds is
- * allowed: the space runs out first.
- * @return 0, -EINVAL (NULL argument), -ENOMEM, -ENOSPC (2^32 - 2 sets were
- * made in this space).  On failure *@out is NULL.
+ * Create a set in @p space with a quota.  A quota above what the space
+ * holds is allowed: the space runs out first.
+ * @param space the space
+ * @param quota the most PASIDs the set may hold; 0 means VFIOIOMMU_PASID_DEFAULT_QUOTA
+ * @param out   receives the set; NULL on failure
+ * @return 0; -EINVAL NULL argument; -ENOMEM; -ENOSPC 2^32 - 2 sets were made
+ * in this space.
  */
 VFIOIOMMU_API int vfioiommu_pasid_set_new(vfioiommu_pasid_space *space, unsigned int quota,
 	vfioiommu_pasid_set **out);
 
-/** Free every PASID of @set and the set.  Its handles become invalid.  NULL is accepted. */
+/**
+ * Free every PASID of @p set and the set.  Its handles become invalid.
+ * @param set the set; NULL is accepted
+ */
 VFIOIOMMU_API void vfioiommu_pasid_set_free(vfioiommu_pasid_set *set);
 
 /**
- * PASIDs held by @set (@used) and its quota (@quota).  Either pointer may be NULL.
- * @return 0, -EINVAL NULL @set.
+ * The PASIDs a set holds and its quota.
+ * @param set   the set
+ * @param used  if not NULL: receives the PASIDs the set holds
+ * @param quota if not NULL: receives its quota
+ * @return 0; -EINVAL NULL @p set.
  */
 VFIOIOMMU_API int vfioiommu_pasid_set_usage(vfioiommu_pasid_set *set, uint32_t *used, uint32_t *quota);
 
 /**
- * Allocate any free PASID (the lowest one) to @set.
- * @return 0 with *@out set; -EINVAL NULL argument; -EDQUOT the set holds its
- * quota (checked first); -ENOSPC the space has none left.  On failure *@out is
- * VFIOIOMMU_PASID_HANDLE_NONE.
+ * Allocate any free PASID (the lowest one) to @p set.
+ * @param set the set
+ * @param out receives the handle; VFIOIOMMU_PASID_HANDLE_NONE on failure
+ * @return 0; -EINVAL NULL argument; -EDQUOT the set holds its quota
+ * (checked first); -ENOSPC the space has none left.
  */
 VFIOIOMMU_API int vfioiommu_pasid_alloc(vfioiommu_pasid_set *set, vfioiommu_pasid_handle *out);
 
 /**
- * Allocate the PASID @pasid (say, a value a guest programmed) to @set.
- * Checked in this order: -EINVAL NULL argument; -ERANGE @pasid is outside
- * the space, is PASID 0 of a space that keeps it, or lies in the reserved
- * range; -EBUSY it is allocated (to this set or another); -EDQUOT the set
- * holds its quota.  On failure *@out is VFIOIOMMU_PASID_HANDLE_NONE.
+ * Allocate a given PASID (say, a value a guest programmed) to @p set.
+ * @param set   the set
+ * @param pasid the PASID value
+ * @param out   receives the handle; VFIOIOMMU_PASID_HANDLE_NONE on failure
+ * @return 0; checked in this order: -EINVAL NULL argument; -ERANGE @p pasid
+ * is outside the space, is PASID 0 of a space that keeps it, or lies in the
+ * reserved range; -EBUSY it is allocated (to this set or another); -EDQUOT
+ * the set holds its quota.
  */
 VFIOIOMMU_API int vfioiommu_pasid_alloc_value(vfioiommu_pasid_set *set, uint32_t pasid,
 	vfioiommu_pasid_handle *out);
 
 /**
- * Free one PASID of @set.
- * @return 0; -EINVAL NULL @set, or @h is not a live handle of @set (already
- * freed, of another set or space, or never valid).
+ * Free one PASID of @p set.
+ * @param set the set it was allocated to
+ * @param h   its handle
+ * @return 0; -EINVAL NULL @p set, or @p h is not a live handle of @p set
+ * (already freed, of another set or space, or never valid).
  */
 VFIOIOMMU_API int vfioiommu_pasid_free(vfioiommu_pasid_set *set, vfioiommu_pasid_handle h);
 
 /**
- * The PASID value @h names.
+ * The PASID value a handle names.
+ * @param set the set it was allocated to
+ * @param h   its handle
  * @return the PASID (>= 0); -EINVAL as for vfioiommu_pasid_free().
  */
 VFIOIOMMU_API int vfioiommu_pasid_value(vfioiommu_pasid_set *set, vfioiommu_pasid_handle h);
@@ -195,27 +230,41 @@ VFIOIOMMU_API int vfioiommu_pasid_value(vfioiommu_pasid_set *set, vfioiommu_pasi
  */
 
 /**
- * Attach the PASID @h of @set on @dev to the page table @hwpt_id.  When the
- * PASID is already attached this replaces the page table atomically (no
- * window where DMA with that PASID is blocked).
- * @return 0; -EINVAL NULL @dev or @set, a stale or foreign handle, or the
- * kernel's EINVAL (@hwpt_id, or the RID's page table, is not PASID-capable);
- * -ERANGE PASID 0 (the RID: use vfioiommu_hwpt_attach_rid()) or a PASID
- * beyond the device's width; -ENOENT no such HWPT; -EOPNOTSUPP container
- * backend, a kernel without PASID attach (before 6.15), a device without
- * PASID, or a VFIO driver without PASID attach (the message says which);
- * other -errno from the kernel.
+ * Attach a PASID of @p dev to the page table @p hwpt_id.  When the PASID is
+ * already attached this replaces the page table atomically (no window where
+ * DMA with that PASID is blocked).
+ * @param dev     the device, on an iommufd context
+ * @param set     the set the PASID belongs to
+ * @param h       the PASID's handle
+ * @param hwpt_id a PASID-capable page table (vfioiommu_hwpt_alloc_pasid())
+ * @return 0; -EINVAL NULL @p dev or @p set, a stale or foreign handle, or the
+ * kernel's EINVAL (@p hwpt_id, or the RID's page table, is not
+ * PASID-capable); -ERANGE PASID 0 (the RID: use vfioiommu_hwpt_attach_rid())
+ * or a PASID beyond the device's width; -ENOENT no such HWPT; -EOPNOTSUPP
+ * container backend, a kernel without PASID attach (before 6.15), a device
+ * without PASID, or a VFIO driver without PASID attach (the message says
+ * which); other -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_pasid_attach(vfioiommu_device *dev, vfioiommu_pasid_set *set,
 	vfioiommu_pasid_handle h, uint32_t hwpt_id);
 
-/** The same as vfioiommu_pasid_attach(): attaching again is the replace. */
+/**
+ * The same as vfioiommu_pasid_attach(): attaching again is the replace.
+ * @param dev     the device
+ * @param set     the set the PASID belongs to
+ * @param h       the PASID's handle
+ * @param hwpt_id the new page table
+ * @return as vfioiommu_pasid_attach().
+ */
 VFIOIOMMU_API int vfioiommu_pasid_replace(vfioiommu_device *dev, vfioiommu_pasid_set *set,
 	vfioiommu_pasid_handle h, uint32_t hwpt_id);
 
 /**
- * Detach the PASID @h of @set on @dev; DMA tagged with it is then blocked.
- * Detaching a PASID that is not attached succeeds, as in the kernel.
+ * Detach a PASID of @p dev; DMA tagged with it is then blocked.  Detaching
+ * a PASID that is not attached succeeds, as in the kernel.
+ * @param dev the device
+ * @param set the set the PASID belongs to
+ * @param h   the PASID's handle
  * @return 0; -EINVAL, -ERANGE as for vfioiommu_pasid_attach(); -EOPNOTSUPP
  * container backend or a kernel before 6.15; other -errno from the kernel.
  */

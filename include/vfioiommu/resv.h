@@ -44,10 +44,10 @@ enum vfioiommu_resv_type {
 
 /** One reserved region: the inclusive range [start, last], its type and the group it came from. */
 struct vfioiommu_resv_region {
-	uint64_t start;
-	uint64_t last;
-	enum vfioiommu_resv_type type;
-	unsigned int group;
+	uint64_t start;               /**< the first IOVA */
+	uint64_t last;                /**< the last IOVA (inclusive) */
+	enum vfioiommu_resv_type type; /**< what the region is */
+	unsigned int group;           /**< the IOMMU group it was read from (or given for) */
 };
 
 /**
@@ -60,36 +60,58 @@ struct vfioiommu_resv_region {
 typedef struct vfioiommu_resv_set vfioiommu_resv_set;
 
 /**
- * The sysfs word of a type: "direct", "direct-relaxable", "reserved", "msi";
- * "sw_msi" for VFIOIOMMU_RESV_SW_MSI (sysfs itself prints "msi"); "unknown".
+ * The sysfs word of a type.
+ * @param type a region type
+ * @return "direct", "direct-relaxable", "reserved", "msi"; "sw_msi" for
+ * VFIOIOMMU_RESV_SW_MSI (sysfs itself prints "msi"); "unknown" for other values.
  */
 VFIOIOMMU_API const char *vfioiommu_resv_type_name(enum vfioiommu_resv_type type);
 
 /**
- * Build a set from @n regions in any order (merged as described above).
- * @return 0; -EINVAL (NULL @out, NULL @regions with n > 0, start > last,
- * unknown type); -ENOMEM.  On failure *@out is NULL.
+ * Build a set from @p n regions in any order (merged as described at
+ * vfioiommu_resv_set).
+ * @param regions the regions; may be NULL when @p n is 0
+ * @param n       how many
+ * @param out     receives the set; NULL on failure.  Free it with vfioiommu_resv_set_free().
+ * @return 0; -EINVAL (NULL @p out, NULL @p regions with n > 0, start > last,
+ * unknown type); -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_resv_set_new(const struct vfioiommu_resv_region *regions, size_t n,
 	vfioiommu_resv_set **out);
-/** Free a set.  NULL is accepted. */
+/**
+ * Free a set.
+ * @param set the set; NULL is accepted
+ */
 VFIOIOMMU_API void vfioiommu_resv_set_free(vfioiommu_resv_set *set);
-/** Number of regions (0 for NULL). */
+/**
+ * Number of regions.
+ * @param set the set
+ * @return the count; 0 for NULL.
+ */
 VFIOIOMMU_API size_t vfioiommu_resv_set_count(const vfioiommu_resv_set *set);
-/** Region @i in sorted order.  @return 0, -EINVAL NULL argument, -ERANGE @i out of range. */
+/**
+ * Region @p i in sorted order.
+ * @param set the set
+ * @param i   0 .. vfioiommu_resv_set_count() - 1
+ * @param out receives the region
+ * @return 0; -EINVAL NULL argument; -ERANGE @p i out of range.
+ */
 VFIOIOMMU_API int vfioiommu_resv_set_get(const vfioiommu_resv_set *set, size_t i,
 	struct vfioiommu_resv_region *out);
 /**
- * The union of @n sets (e.g. one per group) as one new set, merged by the
- * same rule.  NULL entries count as empty.  O(N log N) in the total count.
- * @return 0, -EINVAL (NULL @out, NULL @sets with n > 0), -ENOMEM.
+ * The union of @p n sets (e.g. one per group) as one new set, merged by
+ * the same rule.  O(N log N) in the total count.
+ * @param sets the sets; NULL entries count as empty
+ * @param n    how many
+ * @param out  receives the set; NULL on failure
+ * @return 0; -EINVAL (NULL @p out, NULL @p sets with n > 0); -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_resv_set_merge(const vfioiommu_resv_set *const *sets, size_t n,
 	vfioiommu_resv_set **out);
 
 /**
  * Parse the text of one group's reserved_regions file.  The kernel's format is
- * one line per region, "0x%016llx 0x%016llx %s\n": start, inclusive end, type
+ * one line per region, "0x\%016llx 0x\%016llx \%s\\n": start, inclusive end, type
  * word (direct, direct-relaxable, reserved, msi).  Accepted: 1 to 16 hex
  * digits after "0x" (either case), runs of spaces or tabs between and after
  * the fields, and a last line without its newline.  Rejected, with a message
@@ -97,35 +119,52 @@ VFIOIOMMU_API int vfioiommu_resv_set_merge(const vfioiommu_resv_set *const *sets
  * hex or does not fit 64 bits, start > end, an unknown type word, anything
  * after the type, an empty line, a NUL byte.  Empty text is an empty set.
  *
- * @param text     the file contents (need not be NUL-terminated; NULL if @len is 0)
+ * @param text     the file contents (need not be NUL-terminated; NULL if @p len is 0)
+ * @param len      bytes of @p text
  * @param group    the group number recorded in every region
  * @param filename named in error messages (NULL: "reserved_regions")
- * @param err      if not NULL, receives the message on failure (@errlen bytes)
- * @return 0; -EINVAL malformed text or NULL @out; -ENOMEM.  On failure *@out is NULL.
+ * @param out      receives the set; NULL on failure
+ * @param err      if not NULL, receives the message on failure (@p errlen bytes)
+ * @param errlen   size of @p err
+ * @return 0; -EINVAL malformed text or NULL @p out; -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_resv_parse(const char *text, size_t len, unsigned int group,
 	const char *filename, vfioiommu_resv_set **out, char *err, size_t errlen);
 
 /**
- * Read and parse /sys/kernel/iommu_groups/@group/reserved_regions through the
+ * Read and parse /sys/kernel/iommu_groups/N/reserved_regions through the
  * context's door (and its sysfs_root).  Opens nothing in /dev.
- * @return 0; -ENOENT no such group; -EPROTO the kernel's text is malformed
- * (the message names the file and line); other -errno from the read.
+ * @param ctx   the context (its door and sysfs root; no backend needed)
+ * @param group the group number N
+ * @param out   receives the set; NULL on failure
+ * @return 0; -EINVAL NULL argument; -ENOENT no such group; -EPROTO the
+ * kernel's text is malformed (the message names the file and line); -ENOMEM;
+ * other -errno from the read.
  */
 VFIOIOMMU_API int vfioiommu_resv_read_group(vfioiommu_ctx *ctx, unsigned int group,
 	vfioiommu_resv_set **out);
-/** Same for @n groups, merged into one set (each region keeps its group). */
+/**
+ * The same for @p n groups, merged into one set (each region keeps its group).
+ * @param ctx    the context
+ * @param groups the group numbers
+ * @param n      how many
+ * @param out    receives the set; NULL on failure
+ * @return as vfioiommu_resv_read_group(); the first group that fails decides.
+ */
 VFIOIOMMU_API int vfioiommu_resv_read_groups(vfioiommu_ctx *ctx, const unsigned int *groups, size_t n,
 	vfioiommu_resv_set **out);
 
 /**
  * The IOVA space VFIO type1 and iommufd would leave usable: the aperture
- * [@aperture_start, @aperture_last] minus every region of @set except
- * direct-relaxable ones (the kernel does not carve those out; it lets
- * assignment drop their 1:1 mappings).  The result is tagged
- * VFIOIOMMU_IOVA_SRC_SYSFS and may be empty (the kernel then refuses the
- * attach).  O(N log N) in the number of regions.
- * @return 0, -EINVAL (NULL argument, aperture_start > aperture_last), -ENOMEM.
+ * minus every region of @p set except direct-relaxable ones (the kernel does
+ * not carve those out; it lets assignment drop their 1:1 mappings).  The
+ * result is tagged VFIOIOMMU_IOVA_SRC_SYSFS and may be empty (the kernel then
+ * refuses the attach).  O(N log N) in the number of regions.
+ * @param set            the reserved regions
+ * @param aperture_start the first IOVA the IOMMU translates
+ * @param aperture_last  the last one (inclusive), e.g. 2^39 - 1 for 39 bits
+ * @param out            receives the list; NULL on failure
+ * @return 0; -EINVAL (NULL argument, @p aperture_start > @p aperture_last); -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_resv_usable(const vfioiommu_resv_set *set, uint64_t aperture_start,
 	uint64_t aperture_last, vfioiommu_iova_list **out);
@@ -137,6 +176,8 @@ VFIOIOMMU_API int vfioiommu_resv_usable(const vfioiommu_resv_set *set, uint64_t 
  * prediction wrongly excluded direct-relaxable regions: the kernel keeps them
  * usable.
  *
+ * @param predicted      the prediction
+ * @param kernel         the kernel's ranges (vfioiommu_ctx_iova_ranges())
  * @param only_predicted if not NULL: IOVAs the prediction has and the kernel does not
  * @param only_kernel    if not NULL: IOVAs the kernel has and the prediction does not
  * @return 0 identical, 1 different, -EINVAL NULL list, -ENOMEM.  Output lists
@@ -164,13 +205,15 @@ enum vfioiommu_verdict_kind {
 
 /** A verdict and what a person can do about it. */
 struct vfioiommu_verdict {
+	/** The verdict. */
 	enum vfioiommu_verdict_kind kind;
 	/** The group (meaningless for NO_GROUP). */
 	unsigned int group;
 	/** The device asked about ("" for a group verdict). */
 	char device[32];
-	/** NOT_VIABLE / NOT_VFIO: the device to act on, and its driver ("" when unbound). */
+	/** NOT_VIABLE / NOT_VFIO: the device to act on. */
 	char culprit[32];
+	/** NOT_VIABLE / NOT_VFIO: the culprit's driver ("" when unbound). */
 	char culprit_driver[64];
 	/** REFUSED_RESV_DIRECT / ASSIGNABLE_WITH_WARNINGS: the first region concerned. */
 	struct vfioiommu_resv_region region;
@@ -180,21 +223,38 @@ struct vfioiommu_verdict {
 	uint64_t reserved[8];
 };
 
-/** "assignable", "assignable-with-warnings", "refused-resv-direct", "not-viable", "no-group", "not-vfio". */
+/**
+ * A name for a verdict.
+ * @param kind a verdict
+ * @return "assignable", "assignable-with-warnings", "refused-resv-direct",
+ * "not-viable", "no-group", "not-vfio"; "unknown" for other values.
+ */
 VFIOIOMMU_API const char *vfioiommu_verdict_name(enum vfioiommu_verdict_kind kind);
 
 /**
- * The verdict for one PCI device (e.g. "0000:03:00.0"), from sysfs only.
- * Checked in this order: no group; a direct region in its group; the device
- * not on vfio-pci; another device of the group on a driver that blocks
- * ownership (anything but VFIO drivers, pci-stub and pcieport; unbound is
- * fine); a direct-relaxable region.
- * @return 0 with *@out filled (whatever the verdict); -EINVAL bad argument;
- * -ENOENT no such device; -EPROTO malformed sysfs data; other -errno from sysfs.
+ * The verdict for one PCI device, from sysfs only.  Checked in this order:
+ * no group; a direct region in its group; the device not on vfio-pci;
+ * another device of the group on a driver that blocks ownership (anything
+ * but VFIO drivers, pci-stub and pcieport; unbound is fine); a
+ * direct-relaxable region.
+ * @param ctx the context (its door and sysfs root; no backend needed)
+ * @param bdf the PCI address, "0000:03:00.0"
+ * @param out receives the verdict, whatever it is
+ * @return 0 with *@p out filled; -EINVAL NULL argument or a bad address;
+ * -ENOENT no such device; -EPROTO malformed sysfs data; -ENOMEM; other
+ * -errno from sysfs.
  */
 VFIOIOMMU_API int vfioiommu_verdict_device(vfioiommu_ctx *ctx, const char *bdf,
 	struct vfioiommu_verdict *out);
-/** The verdict for a whole group (NOT_VFIO when none of its devices is bound to VFIO). */
+/**
+ * The verdict for a whole group: as vfioiommu_verdict_device() for its
+ * devices, and NOT_VFIO when none of them is bound to VFIO.
+ * @param ctx   the context
+ * @param group the group number
+ * @param out   receives the verdict, whatever it is
+ * @return 0 with *@p out filled; -EINVAL NULL argument; -ENOENT no such
+ * group; -EPROTO malformed sysfs data; -ENOMEM; other -errno from sysfs.
+ */
 VFIOIOMMU_API int vfioiommu_verdict_group(vfioiommu_ctx *ctx, unsigned int group,
 	struct vfioiommu_verdict *out);
 

@@ -91,9 +91,11 @@ enum vfioiommu_ring_flags {
 	VFIOIOMMU_RING_INIT = 1u << 1,
 };
 
-/** Bytes before the first record in each layout, and the record size. */
+/** Bytes before the first record in the COMPAT layout. */
 #define VFIOIOMMU_RING_COMPAT_HDR 16u
+/** Bytes before the first record in the SPLIT layout. */
 #define VFIOIOMMU_RING_SPLIT_HDR 512u
+/** The size of one record (struct vfioiommu_fault). */
 #define VFIOIOMMU_RING_REC_SIZE 64u
 
 /**
@@ -106,16 +108,16 @@ enum vfioiommu_ring_flags {
  * @param mem   the mapping, 8-byte aligned
  * @param len   its length in bytes
  * @param flags enum vfioiommu_ring_flags
- * @return 0; -EINVAL NULL @mem or @out, misaligned @mem, @len shorter than the
- * header plus one record, unknown flags; -EPROTO the header is invalid
- * (message from vfioiommu_ring_strerror(NULL) in this thread); -ENOMEM.
- * On failure *@out is NULL.
+ * @param out   receives the ring; NULL on failure
+ * @return 0; -EINVAL NULL @p mem or @p out, misaligned @p mem, @p len shorter
+ * than the header plus one record, unknown flags; -EPROTO the header is
+ * invalid (message from vfioiommu_ring_strerror(NULL) in this thread); -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_ring_attach(void *mem, size_t len, unsigned int flags, vfioiommu_ring **out);
 
 /**
  * Attach to the fault ring in a device region: the region whose TYPE
- * capability says @type / @subtype, 64 KiB, mmappable whole, readable and
+ * capability says @p type / @p subtype, 64 KiB, mmappable whole, readable and
  * writable, holding the COMPAT layout.  Upstream Linux defines no such region
  * (the posted nested-fault series used type 2, which is CCW upstream, then
  * 4): the library never assumes a number, the caller gives the one its driver
@@ -125,46 +127,78 @@ VFIOIOMMU_API int vfioiommu_ring_attach(void *mem, size_t len, unsigned int flag
  * was closed") and destroy only frees it; a consumer must not be running in
  * another thread across that close.  The size word is checked at every look
  * at prod: no producer rewrites it, so a change fails the ring.
+ * @param dev     the device
+ * @param type    the region's TYPE number (for a vendor type, 0x80000000 | PCI vendor id)
+ * @param subtype the region's subtype
+ * @param out     receives the ring; NULL on failure
  * @return 0; -EINVAL NULL argument; -ENOENT no region with that type (the
  * message lists the typed regions seen); -EOPNOTSUPP not mmappable whole;
  * -EACCES not read-write; -EPROTO the region is not 64 KiB or its header is
- * invalid; -errno from the region API.  Messages on the device's context.
+ * invalid; -ENOMEM; -errno from the region API.  Messages on the device's
+ * context.
  */
 VFIOIOMMU_API int vfioiommu_ring_attach_region(vfioiommu_device *dev, uint32_t type, uint32_t subtype,
 	vfioiommu_ring **out);
 
 /**
- * Create a library-owned ring of @nrecords records (SPLIT layout) in a memfd
- * mapped through the context's door, plus a non-blocking eventfd for wakeups.
- * Another process may map vfioiommu_ring_fd() (vfioiommu_ring_map_size()
- * bytes, MAP_SHARED) and attach with VFIOIOMMU_RING_SPLIT.  The context must
- * outlive the ring.
- *
- * @return 0; -EINVAL NULL argument, @nrecords 0 or above 2^24; -errno from
- * memfd, mmap or eventfd (message on @ctx).  On failure *@out is NULL.
+ * Create a library-owned ring (SPLIT layout) in a memfd mapped through the
+ * context's door, plus a non-blocking eventfd for wakeups.  Another process
+ * may map vfioiommu_ring_fd() (vfioiommu_ring_map_size() bytes, MAP_SHARED)
+ * and attach with VFIOIOMMU_RING_SPLIT.  The context must outlive the ring.
+ * @param ctx      the context: its door, and where messages go
+ * @param nrecords records the ring holds, 1 .. 2^24
+ * @param out      receives the ring; NULL on failure
+ * @return 0; -EINVAL NULL argument, @p nrecords 0 or above 2^24; -ENOMEM;
+ * -errno from memfd, mmap or eventfd (message on @p ctx).
  */
 VFIOIOMMU_API int vfioiommu_ring_create(vfioiommu_ctx *ctx, unsigned int nrecords, vfioiommu_ring **out);
 
-/** Detach (and for created rings unmap and close everything).  NULL is accepted. */
+/**
+ * Detach from a ring; for created rings also unmap the memory and close the
+ * memfd and the eventfd the ring owns.
+ * @param ring the ring; NULL is accepted
+ */
 VFIOIOMMU_API void vfioiommu_ring_destroy(vfioiommu_ring *ring);
 
-/** The memfd of a created ring (owned by the ring), -ENOENT for attached rings, -EINVAL for NULL. */
+/**
+ * The memfd of a created ring, for another process to map.
+ * @param ring the ring
+ * @return the fd (owned by the ring); -ENOENT for attached rings; -EINVAL for NULL.
+ */
 VFIOIOMMU_API int vfioiommu_ring_fd(const vfioiommu_ring *ring);
-/** Bytes to map from vfioiommu_ring_fd() (or the length given to attach); 0 for NULL. */
+/**
+ * Bytes to map from vfioiommu_ring_fd() (or the length given to attach).
+ * @param ring the ring
+ * @return the length; 0 for NULL.
+ */
 VFIOIOMMU_API size_t vfioiommu_ring_map_size(const vfioiommu_ring *ring);
-/** Records the ring holds; 0 for NULL. */
+/**
+ * Records the ring holds.
+ * @param ring the ring
+ * @return the ring's size in records; 0 for NULL.
+ */
 VFIOIOMMU_API unsigned int vfioiommu_ring_capacity(const vfioiommu_ring *ring);
-/** The layout in words: offsets of header, prod, cons, wake and records.  Never NULL. */
+/**
+ * The layout in words: offsets of header, prod, cons, wake and records.
+ * @param ring the ring
+ * @return a description, never NULL ("" for NULL), valid while the ring lives.
+ */
 VFIOIOMMU_API const char *vfioiommu_ring_layout(const vfioiommu_ring *ring);
 
-/** The eventfd the producer signals (owned by the ring unless set by the caller), or -ENOENT / -EINVAL. */
+/**
+ * The eventfd the producer signals and the consumer waits on.
+ * @param ring the ring
+ * @return the fd (owned by the ring unless set by the caller with
+ * vfioiommu_ring_set_eventfd()); -ENOENT none; -EINVAL for NULL.
+ */
 VFIOIOMMU_API int vfioiommu_ring_eventfd(const vfioiommu_ring *ring);
 /**
  * Give an attached ring an eventfd (for example one passed from the process
  * that created the ring).  Both sides need it: the producer handle signals
- * it, the consumer handle waits on it.  The caller keeps ownership; -1
- * removes it.  Calls on the fd go through the system door.  Not while either
- * side is running.
+ * it, the consumer handle waits on it.  The caller keeps ownership.  Calls on
+ * the fd go through the system door.  Not while either side is running.
+ * @param ring the ring
+ * @param fd   an eventfd; -1 removes it
  * @return 0; -EINVAL NULL ring, or the ring owns an eventfd already.
  */
 VFIOIOMMU_API int vfioiommu_ring_set_eventfd(vfioiommu_ring *ring, int fd);
@@ -173,26 +207,34 @@ VFIOIOMMU_API int vfioiommu_ring_set_eventfd(vfioiommu_ring *ring, int fd);
 
 /**
  * The oldest unconsumed record, in place.
- * @return 0 with *@rec set; -EAGAIN empty; -EPROTO ring in error; -EINVAL NULL.
+ * @param ring the ring (consumer side)
+ * @param rec  receives a pointer into the ring, valid until vfioiommu_ring_advance() passes it
+ * @return 0; -EAGAIN empty; -EPROTO ring in error; -EINVAL NULL.
  */
 VFIOIOMMU_API int vfioiommu_ring_peek(vfioiommu_ring *ring, const struct vfioiommu_fault **rec);
 
 /**
- * Up to @max of the oldest unconsumed records, as pointers into the ring (in
- * order).  Re-reads prod only when fewer than @max are known to be ready.
+ * Up to @p max of the oldest unconsumed records, as pointers into the ring
+ * (in order).  Re-reads prod only when fewer than @p max are known to be ready.
+ * @param ring the ring (consumer side)
+ * @param recs receives the pointers
+ * @param max  room in @p recs
  * @return the number stored (0 when empty); -EPROTO; -EINVAL NULL.
  */
 VFIOIOMMU_API int vfioiommu_ring_peek_batch(vfioiommu_ring *ring, const struct vfioiommu_fault **recs,
 	unsigned int max);
 
 /**
- * The @i-th unconsumed record (0 = oldest), in place.
- * @return 0; -EAGAIN fewer than @i + 1 ready; -EPROTO; -EINVAL NULL.
+ * The @p i-th unconsumed record, in place.
+ * @param ring the ring (consumer side)
+ * @param i    0 = the oldest
+ * @param rec  receives a pointer into the ring
+ * @return 0; -EAGAIN fewer than @p i + 1 ready; -EPROTO; -EINVAL NULL.
  */
 VFIOIOMMU_API int vfioiommu_ring_at(vfioiommu_ring *ring, unsigned int i, const struct vfioiommu_fault **rec);
 
 /**
- * Visit every ready record; @n (unsigned int) counts them.  Follow with
+ * Visit every ready record; @p n (unsigned int) counts them.  Follow with
  * vfioiommu_ring_advance(ring, n).  Ends early on an error: check
  * vfioiommu_ring_error().
  */
@@ -200,58 +242,83 @@ VFIOIOMMU_API int vfioiommu_ring_at(vfioiommu_ring *ring, unsigned int i, const 
 	for ((n) = 0; vfioiommu_ring_at((ring), (n), &(rec)) == 0; (n)++)
 
 /**
- * Consume @n records (hand their slots back to the producer).  Pointers to
- * them become invalid.  @n may not exceed what peek/at have shown ready.
- * @return 0; -EINVAL NULL or @n too large; -EPROTO.
+ * Consume records (hand their slots back to the producer).  Pointers to
+ * them become invalid.
+ * @param ring the ring (consumer side)
+ * @param n    records to consume; not more than peek/at have shown ready
+ * @return 0; -EINVAL NULL or @p n too large; -EPROTO.
  */
 VFIOIOMMU_API int vfioiommu_ring_advance(vfioiommu_ring *ring, unsigned int n);
 
-/** Copy up to @max ready records into @out and consume them.  @return the number copied, -EPROTO, -EINVAL. */
+/**
+ * Copy ready records out and consume them.
+ * @param ring the ring (consumer side)
+ * @param out  receives the records
+ * @param max  room in @p out
+ * @return the number copied (>= 0); -EPROTO; -EINVAL NULL.
+ */
 VFIOIOMMU_API int vfioiommu_ring_copy(vfioiommu_ring *ring, struct vfioiommu_fault *out, unsigned int max);
 
-/** Records ready now (re-reads prod).  @return >= 0, -EPROTO, -EINVAL. */
+/**
+ * Records ready now (re-reads prod).
+ * @param ring the ring (consumer side)
+ * @return >= 0; -EPROTO; -EINVAL NULL.
+ */
 VFIOIOMMU_API int vfioiommu_ring_ready(vfioiommu_ring *ring);
 
 /**
  * Step 1 of a blocking wait driven by the caller's own poll/epoll loop: arm
- * the wakeup and re-check.  @return > 0 records are ready (the wakeup is not
- * left armed: do not sleep); 0 armed: sleep until the eventfd is readable,
- * then call vfioiommu_ring_finish_wait(); -EPROTO; -EINVAL NULL ring;
- * -ENOENT no eventfd.
+ * the wakeup and re-check.
+ * @param ring the ring (consumer side), with an eventfd
+ * @return > 0 records are ready (the wakeup is not left armed: do not
+ * sleep); 0 armed: sleep until the eventfd is readable, then call
+ * vfioiommu_ring_finish_wait(); -EPROTO; -EINVAL NULL ring; -ENOENT no eventfd.
  */
 VFIOIOMMU_API int vfioiommu_ring_prepare_wait(vfioiommu_ring *ring);
-/** Step 2: disarm, and drain the eventfd when it is the ring's own (non-blocking).  @return 0 or -errno. */
+/**
+ * Step 2: disarm, and drain the eventfd when it is the ring's own
+ * (non-blocking).
+ * @param ring the ring (consumer side)
+ * @return 0; -EINVAL NULL; -ENOENT no eventfd; -errno from reading the eventfd.
+ */
 VFIOIOMMU_API int vfioiommu_ring_finish_wait(vfioiommu_ring *ring);
 /**
- * Wait until a record is ready, the timeout expires (@timeout_ms < 0: never)
- * or a signal arrives.  @return records ready (> 0); 0 on timeout or a
- * spurious wakeup; -EINTR; -EPROTO; -ENOENT no eventfd; -errno from poll.
+ * Wait until a record is ready, the timeout expires or a signal arrives
+ * (prepare, poll, finish).
+ * @param ring       the ring (consumer side), with an eventfd
+ * @param timeout_ms milliseconds; < 0 waits without a timeout
+ * @return records ready (> 0); 0 on timeout or a spurious wakeup; -EINTR;
+ * -EPROTO; -EINVAL NULL; -ENOENT no eventfd; -errno from poll.
  */
 VFIOIOMMU_API int vfioiommu_ring_wait(vfioiommu_ring *ring, int timeout_ms);
 
 /* ---- producer ---- */
 
 /**
- * Copy up to @n records into the ring and publish them; signals the eventfd
- * when a consumer is waiting.  Records that do not fit are dropped and
- * counted; the next push that has room first inserts one
- * VFIOIOMMU_FAULT_LOST record carrying the count (push(ring, NULL, 0) inserts
- * just that).  Lossless producers size their pushes with vfioiommu_ring_room().
- * @return how many of @recs were stored (0 .. @n); -EPROTO ring in error
+ * Copy records into the ring and publish them; signals the eventfd when a
+ * consumer is waiting.  Records that do not fit are dropped and counted; the
+ * next push that has room first inserts one VFIOIOMMU_FAULT_LOST record
+ * carrying the count (push(ring, NULL, 0) inserts just that).  Lossless
+ * producers size their pushes with vfioiommu_ring_room().
+ * @param ring the ring (producer side)
+ * @param recs the records; may be NULL when @p n is 0
+ * @param n    how many
+ * @return how many of @p recs were stored (0 .. @p n); -EPROTO ring in error
  * (for example cons moved outside [its last value, prod]); -EINVAL NULL.
  */
 VFIOIOMMU_API int vfioiommu_ring_push(vfioiommu_ring *ring, const struct vfioiommu_fault *recs, unsigned int n);
 
 /**
- * Zero-copy producing, step 1: hand out up to @max free slots to write records
- * into in place, as pointers into the ring (in order; they may wrap around its
- * end).  Nothing is visible to the consumer until vfioiommu_ring_commit().
- * Write every byte of each record you commit: a slot still holds an older
- * record.  Never drops anything: fewer slots (0 when full) means no room.  A
- * LOST record still owed by an earlier push that dropped records is stored
- * and published first (0 slots if even that does not fit).  A new reserve or
- * a push ends an uncommitted reservation (its slots are reused).  Re-reads
- * and checks cons only when the cached view has fewer than @max free.
+ * Zero-copy producing, step 1: hand out up to @p max free slots to write
+ * records into in place, as pointers into the ring (in order; they may wrap
+ * around its end).  Nothing is visible to the consumer until
+ * vfioiommu_ring_commit().  Write every byte of each record you commit: a
+ * slot still holds an older record.  Never drops anything: fewer slots (0
+ * when full) means no room.  A LOST record still owed by an earlier push that
+ * dropped records is stored and published first (0 slots if even that does
+ * not fit).  A new reserve or a push ends an uncommitted reservation (its
+ * slots are reused).  Re-reads and checks cons only when the cached view has
+ * fewer than @p max free.
  *
  * Use it to hand over records one or two at a time: it saves push()'s copy
  * and, with it, the wait of that copy's loads on the caller's just-made
@@ -268,39 +335,52 @@ VFIOIOMMU_API int vfioiommu_ring_push(vfioiommu_ring *ring, const struct vfioiom
  *       vfioiommu_ring_commit(ring, 1);
  *   }
  * @endcode
- * @return the number of slots handed out (0 .. @max); -EPROTO ring in error;
- * -EINVAL NULL @ring, or NULL @slots with @max > 0.
+ * @param ring  the ring (producer side)
+ * @param slots receives up to @p max pointers to free slots
+ * @param max   slots wanted
+ * @return the number of slots handed out (0 .. @p max); -EPROTO ring in
+ * error; -EINVAL NULL @p ring, or NULL @p slots with @p max > 0.
  */
 VFIOIOMMU_API int vfioiommu_ring_reserve(vfioiommu_ring *ring, struct vfioiommu_fault **slots,
 	unsigned int max);
 
 /**
- * Zero-copy producing, step 2: publish the first @n reserved slots (release
- * ordering: what you wrote into them is visible before the new prod), with
- * the same eventfd wakeup as vfioiommu_ring_push().  The rest of the
- * reservation stays reserved, for a later commit.  commit(ring, 0) does
+ * Zero-copy producing, step 2: publish the first @p n reserved slots
+ * (release ordering: what you wrote into them is visible before the new
+ * prod), with the same eventfd wakeup as vfioiommu_ring_push().  The rest of
+ * the reservation stays reserved, for a later commit.  commit(ring, 0) does
  * nothing.
- * @return 0; -EINVAL NULL @ring or @n above what is reserved; -EPROTO.
+ * @param ring the ring (producer side)
+ * @param n    slots to publish, at most what vfioiommu_ring_reserve() handed out
+ * @return 0; -EINVAL NULL @p ring or @p n above what is reserved; -EPROTO.
  */
 VFIOIOMMU_API int vfioiommu_ring_commit(vfioiommu_ring *ring, unsigned int n);
 
 /**
- * Records vfioiommu_ring_push() can store now without dropping any (a pending
- * LOST record already subtracted).  Re-reads and checks cons only when the
- * producer's cached view has fewer than @want free, so a result below @want is
- * exact and one at or above it is a lower bound.  Producers that can hold
- * events back (the pump) use it to stay lossless.
+ * Records vfioiommu_ring_push() can store now without dropping any (a
+ * pending LOST record already subtracted).  Re-reads and checks cons only
+ * when the producer's cached view has fewer than @p want free, so a result
+ * below @p want is exact and one at or above it is a lower bound.  Producers
+ * that can hold events back (the pump) use it to stay lossless.
+ * @param ring the ring (producer side)
+ * @param want the room the caller needs
  * @return >= 0; -EPROTO; -EINVAL NULL.
  */
 VFIOIOMMU_API int vfioiommu_ring_room(vfioiommu_ring *ring, unsigned int want);
 
 /* ---- state ---- */
 
-/** 0, or -EPROTO once the ring is in the error state (it stays there).  -EINVAL for NULL. */
+/**
+ * Whether the ring is in the error state (it stays there).
+ * @param ring the ring
+ * @return 0; -EPROTO once the ring is in the error state; -EINVAL for NULL.
+ */
 VFIOIOMMU_API int vfioiommu_ring_error(const vfioiommu_ring *ring);
 /**
- * Why the ring is in the error state ("" if it is not).  With NULL: the
- * message of this thread's last failed vfioiommu_ring_attach().
+ * Why the ring is in the error state.
+ * @param ring the ring; NULL for the message of this thread's last failed
+ *             vfioiommu_ring_attach()
+ * @return the message, never NULL ("" if the ring is not in error).
  */
 VFIOIOMMU_API const char *vfioiommu_ring_strerror(const vfioiommu_ring *ring);
 
@@ -313,7 +393,12 @@ struct vfioiommu_ring_stats {
 	uint64_t overflow; /**< records dropped because the ring was full (SPLIT: as the producer published it) */
 	uint64_t lost;     /**< sum of @c lost over the LOST records this handle consumed */
 };
-/** Fill @st (set st->size to sizeof(*st) first).  @return 0; -EINVAL NULL or a size below this version's struct. */
+/**
+ * Fill the ring's counters.
+ * @param ring the ring
+ * @param st   in: st->size = sizeof(*st); out: the counters
+ * @return 0; -EINVAL NULL or a size below this version's struct.
+ */
 VFIOIOMMU_API int vfioiommu_ring_stats(const vfioiommu_ring *ring, struct vfioiommu_ring_stats *st);
 
 VFIOIOMMU_END_DECLS

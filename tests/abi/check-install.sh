@@ -32,6 +32,26 @@ fi
 if pkg-config --libs libvfioiommu | grep -q mock; then
 	echo "not ok: pkg-config libvfioiommu links the mock"; exit 1
 fi
+# libnl-3 is private: no public header includes it, so its include path must not reach consumers
+for p in libvfioiommu libvfioiommu-mock; do
+	if pkg-config --cflags $p | grep -q nl3; then
+		echo "not ok: pkg-config --cflags $p prints libnl's include path: $(pkg-config --cflags $p)"; exit 1
+	fi
+done
+if grep -rq '#include <netlink' "$tmp$prefix/include"; then
+	echo "not ok: an installed header includes libnl"; exit 1
+fi
+# the host descriptions are installed, and an installed vfioiommu-diag runs on them outside the tree
+hosts="$tmp$prefix/share/libvfioiommu/hosts"
+for h in intel-rmrr amd-ht-hole arm-smmuv3 qemu-q35-intel-iommu qemu-q35-amd-iommu; do
+	[ -f "$hosts/$h.host" ] || { echo "not ok: $h.host not installed in share/libvfioiommu/hosts"; exit 1; }
+done
+if [ -x "$tmp$prefix/bin/vfioiommu-diag" ]; then
+	[ -f "$tmp$prefix/share/man/man1/vfioiommu-diag.1" ] || { echo "not ok: vfioiommu-diag.1 not installed"; exit 1; }
+	(cd / && LD_LIBRARY_PATH="$libdir" "$tmp$prefix/bin/vfioiommu-diag" --mock "$hosts/intel-rmrr.host" >/dev/null) ||
+		{ echo "not ok: the installed vfioiommu-diag --mock fails on the installed intel-rmrr.host"; exit 1; }
+	echo "ok: installed vfioiommu-diag ran on the installed host descriptions"
+fi
 
 "$cc" $sanflags -std=c99 -Wall -Wextra -Werror -o "$tmp/consumer" "$srcdir/consumer.c" $(pkg-config --cflags --libs libvfioiommu)
 LD_LIBRARY_PATH="$libdir" "$tmp/consumer"
