@@ -268,7 +268,12 @@ VFIOIOMMU_API void vfioiommu_mock_fail_ioctl(vfioiommu_mock *mock, unsigned long
 	unsigned long nth, int err);
 /** true once an armed failure has fired (it fires once). */
 VFIOIOMMU_API bool vfioiommu_mock_fault_fired(const vfioiommu_mock *mock);
-/** Which call the fired fault failed ("close", "ioctl 0x3b66", ...); "" if none fired. */
+/**
+ * Which call the fired fault failed: the door entry ("close", "mmap",
+ * "sysfs_read", ...) or, for an ioctl, its uAPI name ("ioctl VFIO_IOMMU_MAP_DMA",
+ * "ioctl IOMMU_IOAS_MAP"; "ioctl 0x3b99" for a request the mock has no name
+ * for); "" if none fired.
+ */
 VFIOIOMMU_API const char *vfioiommu_mock_fault_site(const vfioiommu_mock *mock);
 /** Door calls seen since the mock was created. */
 VFIOIOMMU_API unsigned long vfioiommu_mock_calls(const vfioiommu_mock *mock);

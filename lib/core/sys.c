@@ -406,3 +406,10 @@ VFIOIOMMU_API const vfioiommu_door *vfioiommu_door_system(void)
 {
 	return &system_door;
 }
+
+VFIOIOMMU_API int vfioiommu_door_ioctl(const vfioiommu_door *door, int fd, unsigned long request, void *arg)
+{
+	if (!door)
+		door = &system_door;
+	return door->ioctl(door->priv, fd, request, arg);
+}
