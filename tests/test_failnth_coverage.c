@@ -13,7 +13,7 @@
  * request constant (kabi/kabi.h: "#define KABI_x KABI_IO(...)") named in the code.
  * Swept sites are the ones a fault was injected at while representative flows
  * (container, iommufd, DMA, caps, reserved regions, devices, PASID, the fault
- * ring and pump, hotplug) ran under the sweep: for N = 1, 2, ... the N-th door
+ * ring and pump, hotplug, a node without permission) ran under the sweep: for N = 1, 2, ... the N-th door
  * call fails, and the site the mock names is recorded.
  *
  * Prints "N sites swept of M present" and fails naming every present site
@@ -600,6 +600,44 @@ static int flow_sysfs(vfioiommu_mock *m, const struct flow *f)
 	return finish(ctx, rc);
 }
 
+/*
+ * A node the process may not open: the library explains with the node's owner
+ * and mode (stat).  The door refuses /dev/vfio/vfio with EACCES as a kernel
+ * would for a node without permission; everything else goes to the mock.
+ */
+static struct {
+	const vfioiommu_door *inner;
+	struct vfioiommu_door door;
+} denied;
+
+static int denied_open(void *p, const char *path, int flags)
+{
+	if (path && !strcmp(path, "/dev/vfio/vfio"))
+		return -EACCES;
+	return denied.inner->open(denied.inner->priv, path, flags);
+}
+
+static int flow_denied(vfioiommu_mock *m, const struct flow *f)
+{
+	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = VFIOIOMMU_MODE_CONTAINER, .door = &denied.door };
+	vfioiommu_device *dev = NULL;
+	vfioiommu_ctx *ctx = NULL;
+	int rc;
+
+	denied.inner = vfioiommu_mock_door(m);
+	denied.door = *denied.inner;
+	denied.door.open = denied_open;
+	if (vfioiommu_ctx_new(&o, &ctx) < 0)
+		return -ENOMEM;
+	rc = vfioiommu_device_open(ctx, "0000:00:03.0", &dev);
+	/* the refusal is the flow's success; its message names the node's mode */
+	if (rc == -EACCES && strstr(vfioiommu_strerror(ctx), "mode 0666"))
+		rc = 0;
+	else if (rc >= 0)
+		rc = -EPROTO;
+	return finish(ctx, rc);
+}
+
 /* a library-owned fault ring: memfd, mmap, eventfd, the wakeup protocol */
 static int flow_ring(vfioiommu_mock *m, const struct flow *f)
 {
@@ -711,6 +749,7 @@ static const struct flow flows[] = {
 	{ .name = "hot-reset-iommufd", .host = host_devices, .body = flow_device,
 	  .mode = VFIOIOMMU_MODE_IOMMUFD, .bdf = "0000:05:00.0" },
 	{ .name = "sysfs", .host = host_devices, .body = flow_sysfs, .mode = VFIOIOMMU_MODE_AUTO },
+	{ .name = "denied", .host = host_devices, .body = flow_denied, .mode = VFIOIOMMU_MODE_CONTAINER },
 	{ .name = "ring", .host = host_devices, .body = flow_ring, .mode = VFIOIOMMU_MODE_AUTO },
 	{ .name = "pump", .host = host_devices, .body = flow_pump, .mode = VFIOIOMMU_MODE_IOMMUFD },
 	{ .name = "hotplug", .host = host_devices, .body = flow_hotplug, .mode = VFIOIOMMU_MODE_AUTO },

@@ -558,6 +558,9 @@ static VI_COLD int map_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, int rc
 	case -ENOSPC:
 		return vi_fail(ctx, -ENOSPC, "the kernel allows no more DMA mappings (type1 dma_entry_limit "
 			       "reached with %zu live mappings)", d->t.n);
+	case -ENOMEM:
+	case -EPERM:
+		return vi_fail_pinning(ctx, rc, iova, len);
 	default:
 		return vi_fail(ctx, rc, "the kernel refused to map IOVA 0x%" PRIx64 "+0x%" PRIx64 " (%s)",
 			       iova, len, vi_errno_name(rc));

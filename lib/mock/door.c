@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "core/internal.h"
@@ -533,6 +535,50 @@ static int md_exists(void *p, const char *path)
 	return rc;
 }
 
+/*
+ * stat of a /dev node the mock serves: character devices owned by root with
+ * Linux's modes (FACTS: /dev/vfio/vfio misc 10:196 0666, /dev/iommu misc
+ * 10:257 0660; group and cdev nodes 0600), directories 0755.
+ */
+static int stat_locked(struct vfioiommu_mock *m, const char *path, struct stat *st)
+{
+	unsigned int n;
+	int rc = dev_exists_locked(m, path);
+
+	if (rc < 0 || strncmp(path, "/dev", 4))
+		return rc < 0 ? rc : -ENOENT;
+	memset(st, 0, sizeof(*st));
+	st->st_nlink = 1;
+	if (!strcmp(path, "/dev") || !strcmp(path, "/dev/vfio") || !strcmp(path, "/dev/vfio/devices")) {
+		st->st_mode = S_IFDIR | 0755;
+		return 0;
+	}
+	st->st_mode = S_IFCHR | 0600;
+	if (!strcmp(path, "/dev/vfio/vfio")) {
+		st->st_mode = S_IFCHR | 0666;
+		st->st_rdev = makedev(10, 196);
+	} else if (!strcmp(path, "/dev/iommu")) {
+		st->st_mode = S_IFCHR | 0660;
+		st->st_rdev = makedev(10, 257);
+	} else if (!strncmp(path, "/dev/vfio/devices/vfio", 22) && parse_uint(path + 22, &n) == 0) {
+		st->st_rdev = makedev(511, n);
+	} else if (parse_uint(path + 10, &n) == 0) {
+		st->st_rdev = makedev(510, n);
+	}
+	return 0;
+}
+
+static int md_stat(void *p, const char *path, struct stat *st)
+{
+	struct vfioiommu_mock *m = p;
+	int rc = enter(m, "stat", -1, 0);
+
+	if (rc == 0)
+		rc = path && st ? stat_locked(m, path, st) : -EFAULT;
+	leave(m);
+	return rc;
+}
+
 static int md_uevent_open(void *p)
 {
 	struct vfioiommu_mock *m = p;
@@ -602,6 +648,7 @@ VFIOIOMMU_API int vfioiommu_mock_new(vfioiommu_mock **out)
 		.readlink = md_readlink,
 		.listdir = md_listdir,
 		.exists = md_exists,
+		.stat = md_stat,
 		.uevent_open = md_uevent_open,
 		.uevent_recv = md_uevent_recv,
 		.uevent_close = md_uevent_close,
