@@ -7,6 +7,7 @@
  * cleans up.  No hardware, no root.
  */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS in <sys/mman.h> under -std=c11 */
+#include <linux/vfio.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,14 @@ static int attach_and_map(const vfioiommu_door *door, const char *bdf, void *buf
 	if (rc < 0)
 		return rc;
 	rc = vfioiommu_device_open(ctx, bdf, &dev);
+	if (rc == 0) {
+		/* a request the library does not wrap, on its device fd: through the door, so the mock serves it too */
+		struct vfio_device_info info = { .argsz = sizeof(info) };
+
+		rc = vfioiommu_door_ioctl(door, vfioiommu_device_fd(dev), VFIO_DEVICE_GET_INFO, &info);
+		if (rc == 0 && !(info.flags & VFIO_DEVICE_FLAGS_PCI))
+			rc = -ENODEV;
+	}
 	if (rc == 0)
 		rc = vfioiommu_dma_map(ctx, buf, len, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE, iova);
 	if (rc == 0)

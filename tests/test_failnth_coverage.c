@@ -3,8 +3,8 @@
  * Is every syscall site of the library reachable by the fail-Nth sweep?
  *
  * A site is a door entry ("open", "mmap", "sysfs_read", ...) or, for ioctls,
- * the request number ("ioctl 0x3b70"): the key the mock reports as
- * vfioiommu_mock_fault_site() when it fails a call.
+ * the request's uAPI name ("ioctl VFIO_IOMMU_GET_INFO"): the key the mock
+ * reports as vfioiommu_mock_fault_site() when it fails a call.
  *
  * Present sites are read from the sources at test time (the .c files of every
  * area folder of TH_SRCDIR/lib, without core/sys.c, the system door, and
@@ -13,12 +13,13 @@
  * request constant (kabi/kabi.h: "#define KABI_x KABI_IO(...)") named in the code.
  * Swept sites are the ones a fault was injected at while representative flows
  * (container, iommufd, DMA, caps, reserved regions, devices, PASID, the fault
- * ring and pump, hotplug) ran under the sweep: for N = 1, 2, ... the N-th door
+ * ring and pump, hotplug, a node without permission) ran under the sweep: for N = 1, 2, ... the N-th door
  * call fails, and the site the mock names is recorded.
  *
  * Prints "N sites swept of M present" and fails naming every present site
  * that no sweep reached.  A new ioctl constant in kabi.h that this file does
- * not know fails too (add it to requests[] below).
+ * not know fails too (add it to requests[] below), and so does one the mock
+ * would not name as the library does (lib/mock/door.c, ioctl_names[]).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -240,19 +241,16 @@ static bool req_value(const char *name, unsigned long *req)
 	return false;
 }
 
-/* The fd a request is issued on, from its name (the uAPI groups them by prefix). */
-static const char *req_fd_kind(const char *name)
+/* The fd a request is issued on, from its name (the uAPI groups them by prefix): vm_ioctl_name()'s kinds. */
+static char req_fd_kind(const char *name)
 {
-	/* iommufd's VFIO-container emulation: asked on /dev/vfio/vfio */
-	if (!strcmp(name, "KABI_IOMMU_VFIO_IOAS"))
-		return "container";
 	if (!strncmp(name, "KABI_IOMMU_", 11))
-		return "iommufd";
+		return 'i';
 	if (!strncmp(name, "KABI_VFIO_GROUP_", 16))
-		return "group";
+		return 'g';
 	if (!strncmp(name, "KABI_VFIO_DEVICE_", 17))
-		return "device";
-	return "container"; /* GET_API_VERSION, CHECK_EXTENSION, SET_IOMMU, VFIO_IOMMU_* */
+		return 'd';
+	return 'c'; /* GET_API_VERSION, CHECK_EXTENSION, SET_IOMMU, VFIO_IOMMU_* */
 }
 
 static void scan_file(const char *file)
@@ -297,9 +295,16 @@ static void scan_file(const char *file)
 
 			if (strlen(reqnames[i]) != (size_t)(e - p) || strncmp(reqnames[i], p, (size_t)(e - p)))
 				continue;
+			const char *mock_name;
+
 			if (!req_value(reqnames[i], &req))
 				fail_msg("%s names %s, unknown to this test: add it to requests[]", file, reqnames[i]);
-			snprintf(key, sizeof(key), "ioctl 0x%lx %s", req, req_fd_kind(reqnames[i]));
+			/* the key is the uAPI name, which the mock must give that request on its kind of fd */
+			mock_name = vm_ioctl_name(req_fd_kind(reqnames[i]), req);
+			if (!mock_name || strcmp(mock_name, reqnames[i] + 5))
+				fail_msg("%s names %s, which the mock's fault sites call %s: fix ioctl_names[] in "
+					 "lib/mock/door.c", file, reqnames[i], mock_name ? mock_name : "(nothing)");
+			snprintf(key, sizeof(key), "ioctl %s", reqnames[i] + 5);
 			set_add(&present, key, file);
 		}
 		p = e - 1;
@@ -390,95 +395,9 @@ static const char host_noiommu[] =
 	"group 3\n"
 	"  device 0000:00:03.0 vfio-pci\n";
 
-/*
- * Request numbers are not unique across fd kinds (VFIO_IOMMU_GET_INFO on a
- * container and VFIO_DEVICE_GET_PCI_HOT_RESET_INFO on a device are both
- * 0x3b70), so contexts in the flows talk to the mock through a door that
- * remembers what each fd is and names the kind of fd a failed ioctl was on.
- */
-static struct {
-	vfioiommu_mock *m;
-	const vfioiommu_door *inner;
-	struct vfioiommu_door door;
-	char kind[VM_MAX_FDS];   /* per mock fd: 'c'ontainer, 'g'roup, 'd'evice, 'i'ommufd */
-	char failed_on;          /* kind of fd the fired fault's ioctl was on */
-} cls;
-
-static const char *kind_name(char k)
-{
-	switch (k) {
-	case 'c': return "container";
-	case 'g': return "group";
-	case 'd': return "device";
-	case 'i': return "iommufd";
-	}
-	return "other";
-}
-
-static void cls_note(int fd, char k)
-{
-	if (fd >= VFIOIOMMU_MOCK_FD_BASE && fd < VFIOIOMMU_MOCK_FD_BASE + VM_MAX_FDS)
-		cls.kind[fd - VFIOIOMMU_MOCK_FD_BASE] = k;
-}
-
-static int cls_open(void *priv, const char *path, int flags)
-{
-	int fd = cls.inner->open(cls.inner->priv, path, flags);
-
-	if (fd >= 0 && path) {
-		if (!strcmp(path, "/dev/vfio/vfio"))
-			cls_note(fd, 'c');
-		else if (!strcmp(path, "/dev/iommu"))
-			cls_note(fd, 'i');
-		else if (!strncmp(path, "/dev/vfio/devices/", 18))
-			cls_note(fd, 'd');
-		else
-			cls_note(fd, 'g');
-	}
-	return fd;
-}
-
-static int cls_ioctl(void *priv, int fd, unsigned long req, void *arg)
-{
-	bool before = vfioiommu_mock_fault_fired(cls.m);
-	int rc = cls.inner->ioctl(cls.inner->priv, fd, req, arg);
-
-	if (!before && vfioiommu_mock_fault_fired(cls.m))
-		cls.failed_on = (fd >= VFIOIOMMU_MOCK_FD_BASE && fd < VFIOIOMMU_MOCK_FD_BASE + VM_MAX_FDS)
-					? cls.kind[fd - VFIOIOMMU_MOCK_FD_BASE] : 0;
-	if (rc >= 0 && req == KABI_VFIO_GROUP_GET_DEVICE_FD)
-		cls_note(rc, 'd');
-	return rc;
-}
-
-static const vfioiommu_door *cls_door(vfioiommu_mock *m)
-{
-	if (cls.m != m) {
-		memset(&cls, 0, sizeof(cls));
-		cls.m = m;
-		cls.inner = vfioiommu_mock_door(m);
-		cls.door = *cls.inner;
-		cls.door.name = "classifying mock";
-		cls.door.open = cls_open;
-		cls.door.ioctl = cls_ioctl;
-	}
-	return &cls.door;
-}
-
-/* The site key of a fired fault: the mock's, with the fd kind for ioctls. */
-static void fired_key(vfioiommu_mock *m, char *key, size_t n)
-{
-	const char *site = vfioiommu_mock_fault_site(m);
-
-	if (!strncmp(site, "ioctl ", 6))
-		snprintf(key, n, "%s %s", site, kind_name(cls.failed_on));
-	else
-		snprintf(key, n, "%s", site);
-}
-
 static vfioiommu_ctx *flow_ctx(vfioiommu_mock *m, enum vfioiommu_mode mode)
 {
-	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = mode, .door = cls_door(m) };
+	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = mode, .door = vfioiommu_mock_door(m) };
 	vfioiommu_ctx *ctx = NULL;
 
 	return vfioiommu_ctx_new(&o, &ctx) == 0 ? ctx : NULL;
@@ -681,6 +600,44 @@ static int flow_sysfs(vfioiommu_mock *m, const struct flow *f)
 	return finish(ctx, rc);
 }
 
+/*
+ * A node the process may not open: the library explains with the node's owner
+ * and mode (stat).  The door refuses /dev/vfio/vfio with EACCES as a kernel
+ * would for a node without permission; everything else goes to the mock.
+ */
+static struct {
+	const vfioiommu_door *inner;
+	struct vfioiommu_door door;
+} denied;
+
+static int denied_open(void *p, const char *path, int flags)
+{
+	if (path && !strcmp(path, "/dev/vfio/vfio"))
+		return -EACCES;
+	return denied.inner->open(denied.inner->priv, path, flags);
+}
+
+static int flow_denied(vfioiommu_mock *m, const struct flow *f)
+{
+	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = VFIOIOMMU_MODE_CONTAINER, .door = &denied.door };
+	vfioiommu_device *dev = NULL;
+	vfioiommu_ctx *ctx = NULL;
+	int rc;
+
+	denied.inner = vfioiommu_mock_door(m);
+	denied.door = *denied.inner;
+	denied.door.open = denied_open;
+	if (vfioiommu_ctx_new(&o, &ctx) < 0)
+		return -ENOMEM;
+	rc = vfioiommu_device_open(ctx, "0000:00:03.0", &dev);
+	/* the refusal is the flow's success; its message names the node's mode */
+	if (rc == -EACCES && strstr(vfioiommu_strerror(ctx), "mode 0666"))
+		rc = 0;
+	else if (rc >= 0)
+		rc = -EPROTO;
+	return finish(ctx, rc);
+}
+
 /* a library-owned fault ring: memfd, mmap, eventfd, the wakeup protocol */
 static int flow_ring(vfioiommu_mock *m, const struct flow *f)
 {
@@ -792,6 +749,7 @@ static const struct flow flows[] = {
 	{ .name = "hot-reset-iommufd", .host = host_devices, .body = flow_device,
 	  .mode = VFIOIOMMU_MODE_IOMMUFD, .bdf = "0000:05:00.0" },
 	{ .name = "sysfs", .host = host_devices, .body = flow_sysfs, .mode = VFIOIOMMU_MODE_AUTO },
+	{ .name = "denied", .host = host_devices, .body = flow_denied, .mode = VFIOIOMMU_MODE_CONTAINER },
 	{ .name = "ring", .host = host_devices, .body = flow_ring, .mode = VFIOIOMMU_MODE_AUTO },
 	{ .name = "pump", .host = host_devices, .body = flow_pump, .mode = VFIOIOMMU_MODE_IOMMUFD },
 	{ .name = "hotplug", .host = host_devices, .body = flow_hotplug, .mode = VFIOIOMMU_MODE_AUTO },
@@ -811,27 +769,20 @@ static unsigned long sweep(const struct flow *f)
 	if (rc < 0)
 		fail_msg("flow %s fails without a fault: %d (%s)", f->name, rc, g_msg);
 	vfioiommu_mock_destroy(m);
-	cls.m = NULL;
 	for (n = 1; n < 5000; n++) {
 		m = th_mock(f->host);
 		vfioiommu_mock_fail_nth(m, n, EIO);
 		rc = f->body(m, f);
 		if (!vfioiommu_mock_fault_fired(m)) {
 			vfioiommu_mock_destroy(m);
-			cls.m = NULL;
 			return n - 1;
 		}
-		{
-			char key[KEY_MAX];
-			fired_key(m, key, sizeof(key));
-			set_add(&swept, key, f->name);
-		}
+		set_add(&swept, vfioiommu_mock_fault_site(m), f->name);
 		if (vfioiommu_mock_open_fds(m) || vfioiommu_mock_live_mmaps(m))
 			fail_msg("flow %s, fail-nth %lu at %s: %u fds and %u mmaps left", f->name, n,
 				 vfioiommu_mock_fault_site(m), vfioiommu_mock_open_fds(m), vfioiommu_mock_live_mmaps(m));
 		(void)rc;
 		vfioiommu_mock_destroy(m);
-		cls.m = NULL;
 	}
 	fail_msg("flow %s: sweep did not end", f->name);
 	return n;
@@ -850,12 +801,12 @@ static void sites_swept_vs_present(void **state)
 		if (set_has(&swept, present.key[i])) {
 			for (unsigned int j = 0; j < swept.n; j++)
 				if (!strcmp(swept.key[j], present.key[i]))
-					print_message("swept: %-14s lib/%-16s first by flow %s\n", present.key[i],
+					print_message("swept: %-44s lib/%-16s first by flow %s\n", present.key[i],
 						      present.where[i], swept.where[j]);
 			hit++;
 			continue;
 		}
-		print_message("NOT SWEPT: %-14s (named in lib/%s)\n", present.key[i], present.where[i]);
+		print_message("NOT SWEPT: %-44s (named in lib/%s)\n", present.key[i], present.where[i]);
 		missing++;
 	}
 	for (unsigned int i = 0; i < swept.n; i++)

@@ -568,6 +568,15 @@ static void r_door_system(void)
 	NONNULL(vfioiommu_door_system());
 }
 
+static void r_door_ioctl(void)
+{
+	/* an fd that is not open: EBADF from the mock and from the kernel (NULL is the real kernel) */
+	EQ(vfioiommu_door_ioctl(vfioiommu_mock_door(W.m), VFIOIOMMU_MOCK_FD_BASE + 4095, KABI_VFIO_GET_API_VERSION,
+				NULL), -EBADF);
+	EQ(vfioiommu_door_ioctl(NULL, -1, KABI_VFIO_GET_API_VERSION, NULL), -EBADF);
+	EQ(vfioiommu_door_ioctl(vfioiommu_door_system(), -1, KABI_VFIO_GET_API_VERSION, NULL), -EBADF);
+}
+
 static void r_ctx_new(void)
 {
 	struct vfioiommu_ctx_opts o = { .size = sizeof(o) };
@@ -2272,7 +2281,7 @@ static const struct row {
 	unsigned int flags;
 } rows[] = {
 	/* common.h, context.h */
-	ROW(version, 0), ROW(door_system, 0), ROW(ctx_new, 0), ROW(ctx_destroy, 0), ROW(strerror, 0),
+	ROW(version, 0), ROW(door_system, 0), ROW(door_ioctl, 0), ROW(ctx_new, 0), ROW(ctx_destroy, 0), ROW(strerror, 0),
 	ROW(ctx_add_group, 0), ROW(device_open, 0), ROW(device_close, 0), ROW(device_name, 0),
 	ROW(device_group, 0), ROW(device_fd, 0), ROW(ctx_backend, 0), ROW(ctx_backend_reason, 0),
 	ROW(backend_name, 0), ROW(ctx_container_is_iommufd, 0),

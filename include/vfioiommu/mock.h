@@ -450,9 +450,12 @@ VFIOIOMMU_API void vfioiommu_mock_fail_ioctl(vfioiommu_mock *mock, unsigned long
  */
 VFIOIOMMU_API bool vfioiommu_mock_fault_fired(const vfioiommu_mock *mock);
 /**
- * Which call the fired failure failed.
+ * Which call the fired fault failed: the door entry ("close", "mmap",
+ * "sysfs_read", ...) or, for an ioctl, its uAPI name ("ioctl VFIO_IOMMU_MAP_DMA",
+ * "ioctl IOMMU_IOAS_MAP"; "ioctl 0x3b99" for a request the mock has no name
+ * for).
  * @param mock the mock
- * @return "close", "ioctl 0x3b66", ...; "" if none fired or for NULL.
+ * @return the site; "" if none fired or for NULL.
  */
 VFIOIOMMU_API const char *vfioiommu_mock_fault_site(const vfioiommu_mock *mock);
 /**

@@ -91,9 +91,7 @@ static int c_open(struct vfioiommu_ctx *ctx)
 	fd = vi_kopen(ctx, "/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		free(c);
-		return vi_fail(ctx, fd, "cannot open /dev/vfio/vfio: %s%s", vi_errno_name(fd),
-			       fd == -ENOENT ? " (vfio not loaded, or a kernel without the VFIO container)" :
-			       fd == -EACCES ? " (no permission on the device node)" : "");
+		return vi_fail_node(ctx, fd, "/dev/vfio/vfio", "cannot open /dev/vfio/vfio");
 	}
 	ver = vi_kioctl(ctx, fd, KABI_VFIO_GET_API_VERSION, NULL);
 	if (ver < 0 || ver != KABI_VFIO_API_VERSION) {
@@ -207,6 +205,17 @@ static int set_type(struct vfioiommu_ctx *ctx, unsigned long type, enum vfioiomm
 	struct vi_container *c = cont(ctx);
 	int rc = vi_kioctl(ctx, c->fd, KABI_VFIO_SET_IOMMU, (void *)(uintptr_t)type);
 
+	if (rc == -EPERM && b == VFIOIOMMU_BACKEND_NOIOMMU)
+		return vi_fail(ctx, rc, "VFIO_SET_IOMMU(noiommu) failed: EPERM: no-IOMMU mode needs CAP_SYS_RAWIO "
+			       "(run as root)");
+	if (rc == -EPERM) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "VFIO_SET_IOMMU(%s)", vfioiommu_backend_name(b));
+		/* type1 refuses groups without MSI isolation; iommufd's container emulation has its own switch */
+		return vi_fail_unsafe_interrupts(ctx, rc, what,
+						 ctx->container_is_iommufd ? "iommufd" : "vfio_iommu_type1", NULL);
+	}
 	if (rc < 0)
 		return vi_fail(ctx, rc, "VFIO_SET_IOMMU(%s) failed: %s%s", vfioiommu_backend_name(b),
 			       vi_errno_name(rc),
@@ -215,6 +224,7 @@ static int set_type(struct vfioiommu_ctx *ctx, unsigned long type, enum vfioiomm
 	ctx->backend = b;
 	ctx->backend_reason[c->reason_base] = '\0';
 	reason_append(ctx, "; %s: %s", vfioiommu_backend_name(b), why);
+	vi_log(ctx, VFIOIOMMU_LOG_INFO, "container IOMMU type %s: %s", vfioiommu_backend_name(b), why);
 	return 0;
 }
 
@@ -258,8 +268,10 @@ static int set_iommu(struct vfioiommu_ctx *ctx)
 			       "neither VFIO_TYPE1v2_IOMMU nor VFIO_TYPE1_IOMMU");
 	return set_type(ctx, KABI_VFIO_TYPE1_IOMMU, VFIOIOMMU_BACKEND_TYPE1,
 			ctx->mode == VFIOIOMMU_MODE_TYPE1 ?
-			"VFIOIOMMU_MODE_TYPE1 asks for it (partial unmaps allowed)" :
-			"the kernel does not offer VFIO_TYPE1v2_IOMMU, so type1 (partial unmaps allowed)");
+			"VFIOIOMMU_MODE_TYPE1 asks for it (an unmap covering part of a mapping is refused, "
+			"as on every backend)" :
+			"the kernel does not offer VFIO_TYPE1v2_IOMMU, so type1 (an unmap covering part of a "
+			"mapping is refused, as on every backend)");
 }
 
 /* ---------------- groups ---------------- */
@@ -286,6 +298,12 @@ static int group_open(struct vfioiommu_ctx *ctx, unsigned int group)
 		return vi_fail(ctx, -EBUSY,
 			       "group %u is already open (by another context or process, or a device of it "
 			       "is in use through its VFIO cdev)", group);
+	if (fd == -EACCES || fd == -EPERM) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "group %u: cannot open %s", group, path);
+		return vi_fail_node(ctx, fd, path, what);
+	}
 	if (fd < 0)
 		return vi_fail(ctx, fd, "cannot open %s: %s", path, vi_errno_name(fd));
 	return fd;

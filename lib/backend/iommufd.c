@@ -40,13 +40,10 @@ static struct vi_iommufd *priv(struct vfioiommu_ctx *ctx)
 
 static int fail_open(struct vfioiommu_ctx *ctx, int rc)
 {
-	if (rc == -ENOENT || rc == -ENODEV || rc == -ENXIO)
+	if (rc == -ENODEV || rc == -ENXIO)
 		return vi_fail(ctx, rc, "cannot open /dev/iommu: %s (kernel without CONFIG_IOMMUFD; "
 			       "use the VFIO container backend)", vi_errno_name(rc));
-	if (rc == -EACCES || rc == -EPERM)
-		return vi_fail(ctx, rc, "cannot open /dev/iommu: %s (the node is mode 0660: run as root or "
-			       "grant this user access to it)", vi_errno_name(rc));
-	return vi_fail(ctx, rc, "cannot open /dev/iommu: %s", vi_errno_name(rc));
+	return vi_fail_node(ctx, rc, "/dev/iommu", "cannot open /dev/iommu");
 }
 
 static int i_open(struct vfioiommu_ctx *ctx)
@@ -98,12 +95,14 @@ static int fail_bind(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, co
 				       dev->bdf, dev->group, direct);
 		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s (%s) failed: EINVAL (the device is "
 			       "already bound, e.g. open in another context)", dev->bdf, cdev);
-	case -EPERM:
-		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: EPERM: another device of IOMMU "
-			       "group %u is bound to a kernel driver or owned by another iommufd (see "
-			       "%s/kernel/iommu_groups/%u/devices), or the platform lacks MSI isolation "
-			       "(iommufd.allow_unsafe_interrupts=1)", dev->bdf, dev->group, ctx->sysfs_root,
-			       dev->group);
+	case -EPERM: {
+		char what[64], also[128];
+
+		snprintf(what, sizeof(what), "VFIO_DEVICE_BIND_IOMMUFD for %s", dev->bdf);
+		snprintf(also, sizeof(also), "; else another device of IOMMU group %u is bound to a kernel driver "
+			 "or owned by another iommufd", dev->group);
+		return vi_fail_unsafe_interrupts(ctx, rc, what, "iommufd", also);
+	}
 	case -EACCES:
 		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: EACCES (a VF whose PF is "
 			       "owned by vfio-pci needs the VF token)", dev->bdf);
@@ -147,10 +146,16 @@ static int i_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 		return vi_fail(ctx, rc, "device %s: cannot list its vfio-dev directory in sysfs: %s", dev->bdf,
 			       vi_errno_name(rc));
 	fd = vi_kopen(ctx, cdev, O_RDWR);
+	if (fd == -EACCES || fd == -EPERM) {
+		char what[VI_PATH_MAX + 64];
+
+		snprintf(what, sizeof(what), "cannot open %s (VFIO cdev of %s)", cdev, dev->bdf);
+		return vi_fail_node(ctx, fd, cdev, what);
+	}
 	if (fd < 0)
 		return vi_fail(ctx, fd, "cannot open %s (VFIO cdev of %s): %s%s", cdev, dev->bdf, vi_errno_name(fd),
-			       fd == -ENOENT ? " (sysfs lists it but /dev has no node: is devtmpfs mounted?)" :
-			       fd == -EACCES ? " (permission denied on the device node)" : "");
+			       fd == -ENOENT ? " (sysfs lists it but /dev has no node: is devtmpfs mounted, or is "
+			       "this a container without it?)" : "");
 	rc = vi_kioctl(ctx, fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &bind);
 	if (rc >= 0 && bind.out_devid == 0) {
 		vi_kclose(ctx, fd);

@@ -90,8 +90,9 @@ int vi_backend_select(struct vfioiommu_ctx *ctx, const char *bdf)
 		ctx->backend = VFIOIOMMU_BACKEND_NONE;
 		return rc;
 	}
-	vi_log(ctx, VFIOIOMMU_LOG_INFO, "backend %s: %s", vfioiommu_backend_name(ctx->backend),
-	       ctx->backend_reason);
+	/* the reason starts with the family ("container: ...", "iommufd: ..."); a container's IOMMU type
+	   is chosen with its first group, and set_type() says which */
+	vi_log(ctx, VFIOIOMMU_LOG_INFO, "backend %s", ctx->backend_reason);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <vfioiommu/common.h>
@@ -42,6 +43,8 @@ struct vfioiommu_door {
 	int (*listdir)(void *priv, const char *path, vi_dirent_fn fn, void *arg);
 	/* 0 when path exists, else -errno */
 	int (*exists)(void *priv, const char *path);
+	/* stat(2) of a path (a /dev node): type, mode, owner, device number; -errno */
+	int (*stat)(void *priv, const char *path, struct stat *st);
 
 	/*
 	 * Kernel uevents (lib/hotplug/, lib/device/bind.c).  A door without them leaves these NULL.

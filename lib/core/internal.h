@@ -8,6 +8,7 @@
 #ifndef VI_CTX_H
 #define VI_CTX_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -115,6 +116,43 @@ static inline int vi_keventfd(struct vfioiommu_ctx *c, unsigned int init, int fl
 { return c->door->eventfd(c->door->priv, init, flags); }
 static inline int vi_kexists(struct vfioiommu_ctx *c, const char *path)
 { return c->door->exists(c->door->priv, path); }
+static inline int vi_kstat(struct vfioiommu_ctx *c, const char *path, struct stat *st)
+{ return c->door->stat ? c->door->stat(c->door->priv, path, st) : -ENOSYS; }
+
+/*
+ * Facts about this process for messages (core/sys.c): effective ids, group
+ * membership, user and group names (the number when there is none), and
+ * RLIMIT_MEMLOCK (UINT64_MAX: unlimited).  Not through the door: the mock
+ * models no users or limits, so on the mock these are the test process's own.
+ */
+void vi_proc_ids(unsigned int *uid, unsigned int *gid);
+bool vi_proc_in_group(unsigned int gid);
+void vi_proc_user_name(unsigned int uid, char *buf, size_t n);
+void vi_proc_group_name(unsigned int gid, char *buf, size_t n);
+int vi_proc_memlock(uint64_t *soft, uint64_t *hard);
+
+/*
+ * Messages for failures whose remedy lies outside the program (core/explain.c).
+ * Each stores the message with vi_fail() and returns rc.
+ *
+ * vi_fail_node: @what (e.g. "cannot open /dev/vfio/vfio") failed with rc on
+ * the /dev node @path.  ENOENT: why the node is missing (module not loaded,
+ * a kernel without the option, a container without the node), from sysfs;
+ * EACCES/EPERM: the node's owner and mode (stat through the door) and this
+ * process's ids, with what would let it in.
+ */
+int vi_fail_node(struct vfioiommu_ctx *ctx, int rc, const char *path, const char *what);
+/*
+ * vi_fail_unsafe_interrupts: @what ("VFIO_SET_IOMMU(type1v2)") failed with
+ * EPERM because the platform has no interrupt remapping; @module is the one
+ * whose allow_unsafe_interrupts parameter overrides it (vfio_iommu_type1 or
+ * iommufd).  The current value is read from sysfs; @also (or NULL) is
+ * appended: another cause of the same errno.
+ */
+int vi_fail_unsafe_interrupts(struct vfioiommu_ctx *ctx, int rc, const char *what, const char *module,
+			      const char *also);
+/* vi_fail_pinning: a map of @len bytes at @iova failed with ENOMEM/EPERM pinning pages: RLIMIT_MEMLOCK. */
+int vi_fail_pinning(struct vfioiommu_ctx *ctx, int rc, uint64_t iova, uint64_t len);
 
 /* sysfs helpers: the path is formatted and prefixed with ctx->sysfs_root. */
 ssize_t vi_sysfs_read(struct vfioiommu_ctx *c, char *buf, size_t n, const char *fmt, ...)

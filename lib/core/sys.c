@@ -6,10 +6,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +21,7 @@
 
 #include "config.h"
 #include "door.h"
+#include "internal.h"
 
 #if VFIOIOMMU_HAVE_LIBNL
 #include <linux/netlink.h>
@@ -217,6 +222,11 @@ static int sys_exists(void *p, const char *path)
 	return stat(path, &st) < 0 ? -errno : 0;
 }
 
+static int sys_stat(void *p, const char *path, struct stat *st)
+{
+	return stat(path, st) < 0 ? -errno : 0;
+}
+
 /* ---------------- kernel uevents ---------------- */
 
 #if VFIOIOMMU_HAVE_LIBNL
@@ -397,6 +407,7 @@ static const struct vfioiommu_door system_door = {
 	.readlink = sys_readlink,
 	.listdir = sys_listdir,
 	.exists = sys_exists,
+	.stat = sys_stat,
 	.uevent_open = sys_uevent_open,
 	.uevent_recv = sys_uevent_recv,
 	.uevent_close = sys_uevent_close,
@@ -405,4 +416,65 @@ static const struct vfioiommu_door system_door = {
 VFIOIOMMU_API const vfioiommu_door *vfioiommu_door_system(void)
 {
 	return &system_door;
+}
+
+VFIOIOMMU_API int vfioiommu_door_ioctl(const vfioiommu_door *door, int fd, unsigned long request, void *arg)
+{
+	if (!door)
+		door = &system_door;
+	return door->ioctl(door->priv, fd, request, arg);
+}
+
+/* ---------------- facts about this process (not through a door: the mock has no users or limits) ---------------- */
+
+void vi_proc_ids(unsigned int *uid, unsigned int *gid)
+{
+	*uid = (unsigned int)geteuid();
+	*gid = (unsigned int)getegid();
+}
+
+bool vi_proc_in_group(unsigned int gid)
+{
+	gid_t groups[256];
+	int n = getgroups(256, groups);
+
+	if ((gid_t)gid == getegid())
+		return true;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == (gid_t)gid)
+			return true;
+	return false;
+}
+
+void vi_proc_user_name(unsigned int uid, char *buf, size_t n)
+{
+	char tmp[1024];
+	struct passwd pw, *res = NULL;
+
+	if (getpwuid_r((uid_t)uid, &pw, tmp, sizeof(tmp), &res) == 0 && res)
+		snprintf(buf, n, "%s", res->pw_name);
+	else
+		snprintf(buf, n, "%u", uid);
+}
+
+void vi_proc_group_name(unsigned int gid, char *buf, size_t n)
+{
+	char tmp[1024];
+	struct group gr, *res = NULL;
+
+	if (getgrgid_r((gid_t)gid, &gr, tmp, sizeof(tmp), &res) == 0 && res)
+		snprintf(buf, n, "%s", res->gr_name);
+	else
+		snprintf(buf, n, "%u", gid);
+}
+
+int vi_proc_memlock(uint64_t *soft, uint64_t *hard)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &r) < 0)
+		return -errno;
+	*soft = r.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)r.rlim_cur;
+	*hard = r.rlim_max == RLIM_INFINITY ? UINT64_MAX : (uint64_t)r.rlim_max;
+	return 0;
 }

@@ -509,6 +509,9 @@ static int map_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, int rc, const 
 	case -ENOSPC:
 		return vi_fail(ctx, -ENOSPC, "the kernel allows no more DMA mappings (type1 dma_entry_limit "
 			       "reached with %zu live mappings)", d->t.n);
+	case -ENOMEM:
+	case -EPERM:
+		return vi_fail_pinning(ctx, rc, iova, len);
 	default:
 		return vi_fail(ctx, rc, "the kernel refused to map IOVA 0x%" PRIx64 "+0x%" PRIx64 " (%s)",
 			       iova, len, vi_errno_name(rc));

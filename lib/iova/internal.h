@@ -14,6 +14,24 @@
 #include "caps.h"
 #include "core/internal.h"
 
+/*
+ * aperture.c: the IOMMU's input address width from its sysfs attributes
+ * (/sys/class/iommu/NAME), for predicting the usable IOVA space before an
+ * attach.  vi_iommu_width: kind "intel" or "amd", or NULL when no attribute
+ * says it (bits 0, and how says why); -ENOENT no such IOMMU, -EINVAL bad
+ * name.  vi_device_iommu: the NAME behind a PCI device (its iommu link);
+ * -ENOENT when it has none.  The decoders take the raw registers.
+ */
+struct vi_iommu_width {
+	const char *kind;
+	unsigned int bits;
+	char how[128];
+};
+int vi_iommu_width(struct vfioiommu_ctx *ctx, const char *name, struct vi_iommu_width *out);
+int vi_device_iommu(struct vfioiommu_ctx *ctx, const char *bdf, char *name, size_t n);
+unsigned int vi_aperture_vtd_bits(uint64_t cap);
+unsigned int vi_aperture_amd_bits(uint64_t efr);
+
 /* resv_sysfs.c: first RESV_DIRECT region of a group as text for messages, "" if none. */
 void vi_group_direct_region(struct vfioiommu_ctx *ctx, unsigned int group, char *out, size_t n);
 

@@ -384,6 +384,13 @@ struct kabi_iommu_hw_info_vtd {
 	uint64_t cap_reg;
 	uint64_t ecap_reg;
 };
+struct kabi_iommu_hw_info_arm_smmuv3 {
+	uint32_t flags;
+	uint32_t __reserved;
+	uint32_t idr[6];
+	uint32_t iidr;
+	uint32_t aidr;
+};
 #define KABI_IOMMU_HWPT_DATA_NONE 0
 struct kabi_iommu_ioas_allow_iovas {
 	uint32_t size;
@@ -397,6 +404,7 @@ struct kabi_iommu_ioas_allow_iovas {
 #define KABI_IOMMUFD_PAGE_RESP_INVALID 1
 _Static_assert(sizeof(struct kabi_iommu_option) == 24, "iommu_option");
 _Static_assert(sizeof(struct kabi_iommu_hw_info_vtd) == 24, "hw_info_vtd");
+_Static_assert(sizeof(struct kabi_iommu_hw_info_arm_smmuv3) == 40, "hw_info_arm_smmuv3");
 _Static_assert(sizeof(struct kabi_iommu_ioas_allow_iovas) == 24, "allow_iovas");
 
 

@@ -10,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "core/internal.h"
+#include "kabi/kabi.h"
 #include "mock.h"
 
 static const struct vfioiommu_door *sysd(void)
@@ -65,23 +68,96 @@ int vm_check_size(const void *arg, uint32_t usize, size_t min, size_t ksize)
 	return 0;
 }
 
-/* Count the call and decide whether an armed fault fires on it. */
-static int enter(struct vfioiommu_mock *m, const char *what, unsigned long req)
+/*
+ * Ioctl names for fault sites ("ioctl VFIO_IOMMU_MAP_DMA").  Request numbers
+ * repeat across kinds of fd (0x3b70 is VFIO_IOMMU_GET_INFO on a container and
+ * VFIO_DEVICE_GET_PCI_HOT_RESET_INFO on a device), so each name carries the
+ * kind of fd it is issued on: 'c' container, 'g' group, 'd' device, 'i' iommufd.
+ */
+#define VM_IOCTL(kind, x) { KABI_##x, kind, #x }
+static const struct {
+	unsigned long req;
+	char kind;
+	const char *name;
+} ioctl_names[] = {
+	VM_IOCTL('c', VFIO_GET_API_VERSION), VM_IOCTL('c', VFIO_CHECK_EXTENSION), VM_IOCTL('c', VFIO_SET_IOMMU),
+	VM_IOCTL('c', VFIO_IOMMU_GET_INFO), VM_IOCTL('c', VFIO_IOMMU_MAP_DMA), VM_IOCTL('c', VFIO_IOMMU_UNMAP_DMA),
+	VM_IOCTL('g', VFIO_GROUP_GET_STATUS), VM_IOCTL('g', VFIO_GROUP_SET_CONTAINER),
+	VM_IOCTL('g', VFIO_GROUP_UNSET_CONTAINER), VM_IOCTL('g', VFIO_GROUP_GET_DEVICE_FD),
+	VM_IOCTL('d', VFIO_DEVICE_GET_INFO), VM_IOCTL('d', VFIO_DEVICE_GET_REGION_INFO),
+	VM_IOCTL('d', VFIO_DEVICE_GET_IRQ_INFO), VM_IOCTL('d', VFIO_DEVICE_SET_IRQS), VM_IOCTL('d', VFIO_DEVICE_RESET),
+	VM_IOCTL('d', VFIO_DEVICE_GET_PCI_HOT_RESET_INFO), VM_IOCTL('d', VFIO_DEVICE_PCI_HOT_RESET),
+	VM_IOCTL('d', VFIO_DEVICE_FEATURE), VM_IOCTL('d', VFIO_DEVICE_BIND_IOMMUFD),
+	VM_IOCTL('d', VFIO_DEVICE_ATTACH_IOMMUFD_PT), VM_IOCTL('d', VFIO_DEVICE_DETACH_IOMMUFD_PT),
+	VM_IOCTL('i', IOMMU_DESTROY), VM_IOCTL('i', IOMMU_IOAS_ALLOC), VM_IOCTL('i', IOMMU_IOAS_ALLOW_IOVAS),
+	VM_IOCTL('i', IOMMU_IOAS_COPY), VM_IOCTL('i', IOMMU_IOAS_IOVA_RANGES), VM_IOCTL('i', IOMMU_IOAS_MAP),
+	VM_IOCTL('i', IOMMU_IOAS_UNMAP), VM_IOCTL('i', IOMMU_OPTION), VM_IOCTL('i', IOMMU_VFIO_IOAS),
+	VM_IOCTL('i', IOMMU_HWPT_ALLOC), VM_IOCTL('i', IOMMU_GET_HW_INFO), VM_IOCTL('i', IOMMU_FAULT_QUEUE_ALLOC),
+	VM_IOCTL('i', IOMMU_IOAS_MAP_FILE), VM_IOCTL('i', IOMMU_VIOMMU_ALLOC), VM_IOCTL('i', IOMMU_VEVENTQ_ALLOC),
+	VM_IOCTL('i', IOMMU_TEST_CMD),
+};
+
+const char *vm_ioctl_name(char kind, unsigned long req)
+{
+	const char *only = NULL;
+	unsigned int matches = 0;
+
+	for (size_t i = 0; i < sizeof(ioctl_names) / sizeof(ioctl_names[0]); i++) {
+		if (ioctl_names[i].req != req)
+			continue;
+		if (ioctl_names[i].kind == kind)
+			return ioctl_names[i].name;
+		only = ioctl_names[i].name;
+		matches++;
+	}
+	/* on another kind of fd (IOMMU_VFIO_IOAS on iommufd's /dev/vfio/vfio), a number only one name has */
+	return matches == 1 ? only : NULL;
+}
+
+/* The kind of a mock fd for vm_ioctl_name(), from its file's ops; 0 for other fds. */
+static char fd_kind(struct vfioiommu_mock *m, int fd)
+{
+	struct vm_file *f = vm_fd_get(m, fd);
+	const char *n = f && f->ops->name ? f->ops->name : "";
+
+	if (!strcmp(n, "vfio-container"))
+		return 'c';
+	if (!strcmp(n, "vfio-group"))
+		return 'g';
+	if (!strcmp(n, "vfio-device"))
+		return 'd';
+	return strncmp(n, "iommufd", 7) ? 0 : 'i';
+}
+
+static void name_site(struct vfioiommu_mock *m, const char *what, int fd, unsigned long req)
+{
+	const char *name;
+
+	if (!req) {
+		snprintf(m->fault_site, sizeof(m->fault_site), "%s", what);
+		return;
+	}
+	name = vm_ioctl_name(fd_kind(m, fd), req);
+	if (name)
+		snprintf(m->fault_site, sizeof(m->fault_site), "ioctl %s", name);
+	else
+		snprintf(m->fault_site, sizeof(m->fault_site), "ioctl 0x%lx", req);
+}
+
+/* Count the call and decide whether an armed fault fires on it (fd and req: ioctls only). */
+static int enter(struct vfioiommu_mock *m, const char *what, int fd, unsigned long req)
 {
 	pthread_mutex_lock(&m->lock);
 	m->calls++;
 	if (m->fail_at && m->calls == m->fail_at) {
 		m->fail_at = 0;
 		m->fired = true;
-		if (req)
-			snprintf(m->fault_site, sizeof(m->fault_site), "ioctl 0x%lx", req);
-		else
-			snprintf(m->fault_site, sizeof(m->fault_site), "%s", what);
+		name_site(m, what, fd, req);
 		return -m->fail_err;
 	}
 	if (req && m->fail_req_left && m->fail_req == req && --m->fail_req_left == 0) {
 		m->fired = true;
-		snprintf(m->fault_site, sizeof(m->fault_site), "ioctl 0x%lx", req);
+		name_site(m, what, fd, req);
 		return -m->fail_req_err;
 	}
 	return 0;
@@ -176,7 +252,7 @@ static int dev_exists_locked(struct vfioiommu_mock *m, const char *path)
 static int md_open(void *p, const char *path, int flags)
 {
 	struct vfioiommu_mock *m = p;
-	int rc = enter(m, "open", 0);
+	int rc = enter(m, "open", -1, 0);
 
 	if (rc == 0)
 		rc = path ? dev_open_locked(m, path) : -EFAULT;
@@ -198,7 +274,7 @@ static void release_locked(struct vfioiommu_mock *m, int fd)
 static int md_close(void *p, int fd)
 {
 	struct vfioiommu_mock *m = p;
-	int rc = enter(m, "close", 0);
+	int rc = enter(m, "close", -1, 0);
 
 	if (fd < VFIOIOMMU_MOCK_FD_BASE) {
 		int r2 = sysd()->close(NULL, fd);
@@ -219,7 +295,7 @@ static int md_ioctl(void *p, int fd, unsigned long req, void *arg)
 {
 	struct vfioiommu_mock *m = p;
 	struct vm_file *f;
-	int rc = enter(m, "ioctl", req);
+	int rc = enter(m, "ioctl", fd, req);
 
 	if (rc == 0) {
 		if (fd < VFIOIOMMU_MOCK_FD_BASE)
@@ -240,7 +316,7 @@ static void *md_mmap(void *p, void *addr, size_t len, int prot, int flags, int f
 	struct vfioiommu_mock *m = p;
 	struct vm_file *f;
 	void *mem = NULL;
-	int rc = enter(m, "mmap", 0);
+	int rc = enter(m, "mmap", -1, 0);
 
 	if (rc == 0 && fd < VFIOIOMMU_MOCK_FD_BASE) {
 		mem = sysd()->mmap(NULL, addr, len, prot, flags, fd, off, &rc);
@@ -264,7 +340,7 @@ static void *md_mmap(void *p, void *addr, size_t len, int prot, int flags, int f
 static int md_munmap(void *p, void *addr, size_t len)
 {
 	struct vfioiommu_mock *m = p;
-	int rc = enter(m, "munmap", 0);
+	int rc = enter(m, "munmap", -1, 0);
 
 	/*
 	 * Like close, munmap releases the mapping even when an injected fault
@@ -297,7 +373,7 @@ static int md_munmap(void *p, void *addr, size_t len)
 static ssize_t md_read(void *p, int fd, void *buf, size_t n)
 {
 	struct vfioiommu_mock *m = p;
-	ssize_t rc = enter(m, "read", 0);
+	ssize_t rc = enter(m, "read", -1, 0);
 
 	if (rc == 0)
 		RW_DISPATCH(read, buf, n);
@@ -308,7 +384,7 @@ static ssize_t md_read(void *p, int fd, void *buf, size_t n)
 static ssize_t md_write(void *p, int fd, const void *buf, size_t n)
 {
 	struct vfioiommu_mock *m = p;
-	ssize_t rc = enter(m, "write", 0);
+	ssize_t rc = enter(m, "write", -1, 0);
 
 	if (rc == 0)
 		RW_DISPATCH(write, buf, n);
@@ -319,7 +395,7 @@ static ssize_t md_write(void *p, int fd, const void *buf, size_t n)
 static ssize_t md_pread(void *p, int fd, void *buf, size_t n, int64_t off)
 {
 	struct vfioiommu_mock *m = p;
-	ssize_t rc = enter(m, "pread", 0);
+	ssize_t rc = enter(m, "pread", -1, 0);
 
 	if (rc == 0)
 		RW_DISPATCH(pread, buf, n, off);
@@ -330,7 +406,7 @@ static ssize_t md_pread(void *p, int fd, void *buf, size_t n, int64_t off)
 static ssize_t md_pwrite(void *p, int fd, const void *buf, size_t n, int64_t off)
 {
 	struct vfioiommu_mock *m = p;
-	ssize_t rc = enter(m, "pwrite", 0);
+	ssize_t rc = enter(m, "pwrite", -1, 0);
 
 	if (rc == 0)
 		RW_DISPATCH(pwrite, buf, n, off);
@@ -341,7 +417,7 @@ static ssize_t md_pwrite(void *p, int fd, const void *buf, size_t n, int64_t off
 static int md_poll(void *p, struct pollfd *fds, unsigned int n, int ms)
 {
 	struct vfioiommu_mock *m = p;
-	int rc = enter(m, "poll", 0);
+	int rc = enter(m, "poll", -1, 0);
 	unsigned int ready = 0, real = 0;
 
 	if (rc) {
@@ -385,7 +461,7 @@ static int md_poll(void *p, struct pollfd *fds, unsigned int n, int ms)
 static int md_eventfd(void *p, unsigned int init, int flags)
 {
 	struct vfioiommu_mock *m = p;
-	int rc = enter(m, "eventfd", 0);
+	int rc = enter(m, "eventfd", -1, 0);
 
 	if (rc == 0)
 		rc = sysd()->eventfd(NULL, init, flags);
@@ -396,7 +472,7 @@ static int md_eventfd(void *p, unsigned int init, int flags)
 static int md_memfd(void *p, const char *name, unsigned int flags, uint64_t size)
 {
 	struct vfioiommu_mock *m = p;
-	int rc = enter(m, "memfd", 0);
+	int rc = enter(m, "memfd", -1, 0);
 
 	if (rc == 0)
 		rc = sysd()->memfd(NULL, name, flags, size);
@@ -407,7 +483,7 @@ static int md_memfd(void *p, const char *name, unsigned int flags, uint64_t size
 static ssize_t md_sysfs_read(void *p, const char *path, char *buf, size_t n)
 {
 	struct vfioiommu_mock *m = p;
-	ssize_t rc = enter(m, "sysfs_read", 0);
+	ssize_t rc = enter(m, "sysfs_read", -1, 0);
 
 	if (rc == 0)
 		rc = vm_sysfs_read(m, path, buf, n);
@@ -418,7 +494,7 @@ static ssize_t md_sysfs_read(void *p, const char *path, char *buf, size_t n)
 static ssize_t md_sysfs_write(void *p, const char *path, const char *buf, size_t n)
 {
 	struct vfioiommu_mock *m = p;
-	ssize_t rc = enter(m, "sysfs_write", 0);
+	ssize_t rc = enter(m, "sysfs_write", -1, 0);
 
 	if (rc == 0)
 		rc = vm_sysfs_write(m, path, buf, n);
@@ -429,7 +505,7 @@ static ssize_t md_sysfs_write(void *p, const char *path, const char *buf, size_t
 static ssize_t md_readlink(void *p, const char *path, char *buf, size_t n)
 {
 	struct vfioiommu_mock *m = p;
-	ssize_t rc = enter(m, "readlink", 0);
+	ssize_t rc = enter(m, "readlink", -1, 0);
 
 	if (rc == 0)
 		rc = vm_sysfs_readlink(m, path, buf, n);
@@ -440,7 +516,7 @@ static ssize_t md_readlink(void *p, const char *path, char *buf, size_t n)
 static int md_listdir(void *p, const char *path, vi_dirent_fn fn, void *arg)
 {
 	struct vfioiommu_mock *m = p;
-	int rc = enter(m, "listdir", 0);
+	int rc = enter(m, "listdir", -1, 0);
 
 	if (rc == 0)
 		rc = vm_sysfs_listdir(m, path, fn, arg);
@@ -451,7 +527,7 @@ static int md_listdir(void *p, const char *path, vi_dirent_fn fn, void *arg)
 static int md_exists(void *p, const char *path)
 {
 	struct vfioiommu_mock *m = p;
-	int rc = enter(m, "exists", 0);
+	int rc = enter(m, "exists", -1, 0);
 
 	if (rc == 0)
 		rc = path ? dev_exists_locked(m, path) : -EFAULT;
@@ -459,10 +535,54 @@ static int md_exists(void *p, const char *path)
 	return rc;
 }
 
+/*
+ * stat of a /dev node the mock serves: character devices owned by root with
+ * Linux's modes (FACTS: /dev/vfio/vfio misc 10:196 0666, /dev/iommu misc
+ * 10:257 0660; group and cdev nodes 0600), directories 0755.
+ */
+static int stat_locked(struct vfioiommu_mock *m, const char *path, struct stat *st)
+{
+	unsigned int n;
+	int rc = dev_exists_locked(m, path);
+
+	if (rc < 0 || strncmp(path, "/dev", 4))
+		return rc < 0 ? rc : -ENOENT;
+	memset(st, 0, sizeof(*st));
+	st->st_nlink = 1;
+	if (!strcmp(path, "/dev") || !strcmp(path, "/dev/vfio") || !strcmp(path, "/dev/vfio/devices")) {
+		st->st_mode = S_IFDIR | 0755;
+		return 0;
+	}
+	st->st_mode = S_IFCHR | 0600;
+	if (!strcmp(path, "/dev/vfio/vfio")) {
+		st->st_mode = S_IFCHR | 0666;
+		st->st_rdev = makedev(10, 196);
+	} else if (!strcmp(path, "/dev/iommu")) {
+		st->st_mode = S_IFCHR | 0660;
+		st->st_rdev = makedev(10, 257);
+	} else if (!strncmp(path, "/dev/vfio/devices/vfio", 22) && parse_uint(path + 22, &n) == 0) {
+		st->st_rdev = makedev(511, n);
+	} else if (parse_uint(path + 10, &n) == 0) {
+		st->st_rdev = makedev(510, n);
+	}
+	return 0;
+}
+
+static int md_stat(void *p, const char *path, struct stat *st)
+{
+	struct vfioiommu_mock *m = p;
+	int rc = enter(m, "stat", -1, 0);
+
+	if (rc == 0)
+		rc = path && st ? stat_locked(m, path, st) : -EFAULT;
+	leave(m);
+	return rc;
+}
+
 static int md_uevent_open(void *p)
 {
 	struct vfioiommu_mock *m = p;
-	int rc = enter(m, "uevent_open", 0);
+	int rc = enter(m, "uevent_open", -1, 0);
 
 	if (rc == 0)
 		rc = vm_uevent_open(m);
@@ -473,7 +593,7 @@ static int md_uevent_open(void *p)
 static ssize_t md_uevent_recv(void *p, int fd, void *buf, size_t n)
 {
 	struct vfioiommu_mock *m = p;
-	ssize_t rc = enter(m, "uevent_recv", 0);
+	ssize_t rc = enter(m, "uevent_recv", -1, 0);
 
 	if (rc == 0)
 		rc = buf ? vm_uevent_recv(m, fd, buf, n) : -EFAULT;
@@ -485,7 +605,7 @@ static int md_uevent_close(void *p, int fd)
 {
 	struct vfioiommu_mock *m = p;
 	/* a teardown step like close(): the socket is released even when this "fails" */
-	int rc = enter(m, "close", 0);
+	int rc = enter(m, "close", -1, 0);
 	int r2 = vm_uevent_close(m, fd);
 
 	leave(m);
@@ -528,6 +648,7 @@ VFIOIOMMU_API int vfioiommu_mock_new(vfioiommu_mock **out)
 		.readlink = md_readlink,
 		.listdir = md_listdir,
 		.exists = md_exists,
+		.stat = md_stat,
 		.uevent_open = md_uevent_open,
 		.uevent_recv = md_uevent_recv,
 		.uevent_close = md_uevent_close,

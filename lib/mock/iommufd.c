@@ -2,8 +2,8 @@
 /*
  * The mock's /dev/iommu: contexts, objects (IOAS, device, HWPT, fault) and
  * the ioctls with iommufd's contracts (docs/kernel-abi.md §5, §6, §8).
- * Where tests/vm/FACTS.md measured the real 7.2 kernel (intel-iommu topology,
- * which this mock imitates: GET_HW_INFO says Intel VT-d), the mock does
+ * Where tests/vm/FACTS.md measured the real 7.2 kernel (intel-iommu topology
+ * by default; GET_HW_INFO follows the host's IOMMU model), the mock does
  * exactly that, and the comment cites it as "FACTS: <case>".  Elsewhere it
  * follows the kernel's contracts as docs/kernel-abi.md records them.
  *
@@ -1424,34 +1424,18 @@ static int cmd_hwpt_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 	return 0;
 }
 
-/* FACTS: GET_HW_INFO on QEMU's intel-iommu: flags 1, cap_reg 0x00d2008c22260286, ecap_reg 0xf00f4a */
-#define IO_VTD_FLAGS 1u
-#define IO_VTD_CAP   0x00d2008c22260286ull
-#define IO_VTD_ECAP  0xf00f4aull
-#define IO_VTD_MGAW_SHIFT 16
-#define IO_VTD_MGAW_MASK  (0x3full << IO_VTD_MGAW_SHIFT)
-
-/* The QEMU register values, with MGAW (address width - 1) following the mock's aperture. */
-static uint64_t vtd_cap_reg(const struct vfioiommu_mock *m)
-{
-	unsigned int width = 64;
-
-	while (width > 1 && !(m->aper_last >> (width - 1)))
-		width--;
-	return (IO_VTD_CAP & ~IO_VTD_MGAW_MASK) | ((uint64_t)(width - 1) << IO_VTD_MGAW_SHIFT);
-}
-
 static int cmd_get_hw_info(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 {
 	struct kabi_iommu_hw_info *cmd = arg;
-	struct kabi_iommu_hw_info_vtd vtd = { .flags = IO_VTD_FLAGS, .cap_reg = vtd_cap_reg(m),
-					      .ecap_reg = IO_VTD_ECAP };
+	struct kabi_iommu_hw_info_vtd vtd = { .flags = 1 /* FACTS: QEMU's flags */, .cap_reg = vm_vtd_cap(m),
+					      .ecap_reg = vm_vtd_ecap(m) };
+	struct kabi_iommu_hw_info_arm_smmuv3 smmu = { .flags = 0 };
 	unsigned char *data = (void *)(uintptr_t)cmd->data_uptr;
 	const struct vm_device *d;
+	const void *src = NULL;
 	struct io_obj *idev;
-	uint32_t copy, have;
+	uint32_t copy, have = 0, type = KABI_IOMMU_HW_INFO_TYPE_NONE;
 	unsigned int bits;
-	bool amd;
 
 	if (cmd->flags & ~KABI_IOMMU_HW_INFO_FLAG_INPUT_TYPE)
 		return -EOPNOTSUPP;
@@ -1464,26 +1448,42 @@ static int cmd_get_hw_info(struct vfioiommu_mock *m, struct io_ctx *c, void *arg
 	if (!idev)
 		return -ENOENT;
 	/*
-	 * FACTS.md §2.6, §3 c cdev.GET_HW_INFO.*: QEMU's amd-iommu gives no driver
-	 * data (type 0, data_len 0, the user's buffer zeroed) and ignores the
-	 * requested INPUT_TYPE (0xff: ok); intel only knows its own type.
+	 * Each driver reports its own type and register dump: VT-d type 1 with
+	 * struct iommu_hw_info_vtd (24 bytes), SMMUv3 type 2 with struct
+	 * iommu_hw_info_arm_smmuv3 (40 bytes; arm_smmu_hw_info), and both refuse
+	 * any other requested INPUT_TYPE (EOPNOTSUPP).  FACTS.md §2.6, §3 c
+	 * cdev.GET_HW_INFO.*: QEMU's amd-iommu and virtio-iommu give no driver
+	 * data (type 0, data_len 0, the user's buffer zeroed) and ignore the
+	 * requested INPUT_TYPE (0xff: ok).
 	 */
-	amd = m->iommu_model == VFIOIOMMU_MOCK_IOMMU_AMD;
-	if (!amd && cmd->out_data_type != KABI_IOMMU_HW_INFO_TYPE_NONE &&
-	    cmd->out_data_type != KABI_IOMMU_HW_INFO_TYPE_INTEL_VTD)
+	switch (m->iommu_model) {
+	case VFIOIOMMU_MOCK_IOMMU_INTEL:
+		type = KABI_IOMMU_HW_INFO_TYPE_INTEL_VTD;
+		src = &vtd;
+		have = (uint32_t)sizeof(vtd);
+		break;
+	case VFIOIOMMU_MOCK_IOMMU_SMMUV3:
+		type = KABI_IOMMU_HW_INFO_TYPE_ARM_SMMUV3;
+		vm_smmuv3_idr(m, smmu.idr, &smmu.iidr, &smmu.aidr);
+		src = &smmu;
+		have = (uint32_t)sizeof(smmu);
+		break;
+	default:
+		break;
+	}
+	if (src && cmd->out_data_type != KABI_IOMMU_HW_INFO_TYPE_NONE && cmd->out_data_type != type)
 		return -EOPNOTSUPP;
 	d = &m->devs[idev->dev.dev_idx];
-	have = amd ? 0 : (uint32_t)sizeof(vtd);
 	copy = cmd->data_len < have ? cmd->data_len : have;
 	if (cmd->data_len && !data)
 		return -EFAULT;
 	if (copy)
-		memcpy(data, &vtd, copy);
+		memcpy(data, src, copy);
 	/* the rest of the user's buffer is zeroed, and data_len says how much the kernel has */
 	if (copy < cmd->data_len)
 		memset(data + copy, 0, cmd->data_len - copy);
 	cmd->data_len = have;
-	cmd->out_data_type = amd ? KABI_IOMMU_HW_INFO_TYPE_NONE : KABI_IOMMU_HW_INFO_TYPE_INTEL_VTD;
+	cmd->out_data_type = type;
 	bits = m->pasid_bits < d->pasid_bits ? m->pasid_bits : d->pasid_bits;
 	/* before 6.15 the byte was part of a __reserved word: always 0 */
 	if (!(m->features & VFIOIOMMU_MOCK_PASID_ATTACH))

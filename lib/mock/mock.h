@@ -133,6 +133,12 @@ int vm_fd_install(struct vfioiommu_mock *m, struct vm_file *f);
 struct vm_file *vm_fd_get(struct vfioiommu_mock *m, int fd);
 /* Allocate a file with ops/obj (not installed). */
 struct vm_file *vm_file_new(const struct vm_file_ops *ops, void *obj);
+/*
+ * The uAPI name of ioctl req ("VFIO_IOMMU_MAP_DMA", without KABI_) on a kind
+ * of fd ('c' container, 'g' group, 'd' device, 'i' iommufd; 0 unknown), as
+ * vfioiommu_mock_fault_site() names it; NULL when the mock knows no name.
+ */
+const char *vm_ioctl_name(char kind, unsigned long req);
 
 /* ---- topo.c ---- */
 struct vm_group *vm_group_find(struct vfioiommu_mock *m, unsigned int num);
@@ -163,6 +169,20 @@ int vm_usable_ranges(struct vfioiommu_mock *m, const unsigned int *groups, size_
 		     struct vm_range **out, size_t *n);
 /* Subtract [start,last] from a range array in place (may grow: caller passes capacity via realloc). */
 int vm_ranges_subtract(struct vm_range **r, size_t *n, uint64_t start, uint64_t last);
+
+/*
+ * The IOMMU's registers as sysfs (/sys/class/iommu/NAME/...) and GET_HW_INFO
+ * show them, following the host's address width (the bits aper_last needs):
+ * VT-d cap with MGAW = width - 1 and SAGAW up to it; AMD EFR with HATS/GATS
+ * covering it; SMMUv3 IDRs with OAS covering it.  QEMU's values otherwise.
+ */
+unsigned int vm_address_bits(const struct vfioiommu_mock *m);
+uint64_t vm_vtd_cap(const struct vfioiommu_mock *m);
+uint64_t vm_vtd_ecap(const struct vfioiommu_mock *m);
+uint64_t vm_amd_efr(const struct vfioiommu_mock *m);
+void vm_smmuv3_idr(const struct vfioiommu_mock *m, uint32_t idr[6], uint32_t *iidr, uint32_t *aidr);
+/* The IOMMU's name under /sys/class/iommu: dmar0, ivhd0, smmu3.0x..., or the virtio-iommu's PCI function. */
+const char *vm_iommu_sysfs_name(const struct vfioiommu_mock *m);
 
 /* ---- maps (topo.c): a sorted table of live mappings, shared by type1 and iommufd ---- */
 struct vm_map {

@@ -7,6 +7,13 @@
  *   /sys/bus/pci/drivers_probe, /sys/bus/pci/drivers/NAME/{bind,unbind},
  *   /sys/bus/pci/devices/BDF/remove (writes: uevent.c is the driver core)
  *   /sys/kernel/uevent_seqnum
+ *   /sys/bus/pci/devices/BDF/iommu -> the IOMMU in /sys/class/iommu, whose
+ *   attributes are the driver's: intel-iommu/{cap,ecap,version,address} (VT-d),
+ *   amd-iommu/{cap,features} (AMD), none (SMMUv3, virtio-iommu), as Linux 7.2
+ *   shows them (tests/vm); the registers follow the host's address width
+ *   /sys/class/misc/{vfio,iommu}: the misc devices behind /dev/vfio/vfio and /dev/iommu
+ *   /sys/module/{vfio,iommufd,vfio_iommu_type1}/parameters/: the unsafe-mode switches (all N
+ *   but enable_unsafe_noiommu_mode on a no-IOMMU host)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -113,6 +120,98 @@ static ssize_t read_resv(struct vm_group *g, char *buf, size_t n)
 	return (ssize_t)len;
 }
 
+/* ---- /sys/class/iommu, /sys/class/misc, /sys/module ---- */
+
+static bool has_iommu(const struct vfioiommu_mock *m)
+{
+	return m->ngroups > 0; /* no groups: the IOMMU is off, nothing registered */
+}
+
+/* The attribute group directory of the IOMMU's driver, or NULL when it has none. */
+static const char *iommu_attr_dir(const struct vfioiommu_mock *m)
+{
+	switch (m->iommu_model) {
+	case VFIOIOMMU_MOCK_IOMMU_INTEL: return "intel-iommu";
+	case VFIOIOMMU_MOCK_IOMMU_AMD: return "amd-iommu";
+	default: return NULL;
+	}
+}
+
+static bool is_iommu_dir(const struct vfioiommu_mock *m, const struct spath *sp, int n)
+{
+	return has_iommu(m) && sp->n >= n && is(sp, 0, "class") && is(sp, 1, "iommu") &&
+	       is(sp, 2, vm_iommu_sysfs_name(m));
+}
+
+static const char *const intel_attrs[] = { "address", "cap", "ecap", "version" };
+static const char *const amd_attrs[] = { "cap", "features" };
+
+static bool is_iommu_attr(const struct vfioiommu_mock *m, const char *name)
+{
+	const char *const *v = m->iommu_model == VFIOIOMMU_MOCK_IOMMU_AMD ? amd_attrs : intel_attrs;
+	size_t n = m->iommu_model == VFIOIOMMU_MOCK_IOMMU_AMD ? 2 : 4;
+
+	for (size_t i = 0; iommu_attr_dir(m) && i < n; i++)
+		if (!strcmp(name, v[i]))
+			return true;
+	return false;
+}
+
+static ssize_t read_iommu_attr(struct vfioiommu_mock *m, const char *name, char *buf, size_t n)
+{
+	if (m->iommu_model == VFIOIOMMU_MOCK_IOMMU_AMD) {
+		/* FACTS (tests/vm, QEMU amd-iommu): cap 1f03000f; features "EFR:EFR2" since Linux 6.6 */
+		if (!strcmp(name, "cap"))
+			return put(buf, n, "1f03000f\n");
+		return put(buf, n, "%" PRIx64 ":0\n", vm_amd_efr(m));
+	}
+	/* FACTS (tests/vm, QEMU intel-iommu): version 1:0, address fed90000 */
+	if (!strcmp(name, "cap"))
+		return put(buf, n, "%" PRIx64 "\n", vm_vtd_cap(m));
+	if (!strcmp(name, "ecap"))
+		return put(buf, n, "%" PRIx64 "\n", vm_vtd_ecap(m));
+	if (!strcmp(name, "version"))
+		return put(buf, n, "1:0\n");
+	return put(buf, n, "fed90000\n");
+}
+
+/* The modules behind /dev/vfio/vfio and /dev/iommu, and their unsafe-mode parameters. */
+static bool has_module(const struct vfioiommu_mock *m, const char *mod)
+{
+	if (!strcmp(mod, "vfio"))
+		return true;
+	if (!strcmp(mod, "iommufd"))
+		return (m->features & VFIOIOMMU_MOCK_IOMMUFD) || (m->features & VFIOIOMMU_MOCK_CONTAINER_COMPAT);
+	if (!strcmp(mod, "vfio_iommu_type1"))
+		return (m->features & VFIOIOMMU_MOCK_CONTAINER) && !(m->features & VFIOIOMMU_MOCK_CONTAINER_COMPAT);
+	return false;
+}
+
+static const char *module_param(const char *mod)
+{
+	return !strcmp(mod, "vfio") ? "enable_unsafe_noiommu_mode" : "allow_unsafe_interrupts";
+}
+
+static bool has_misc(const struct vfioiommu_mock *m, const char *name)
+{
+	if (!strcmp(name, "vfio"))
+		return m->features & VFIOIOMMU_MOCK_CONTAINER;
+	return !strcmp(name, "iommu") && (m->features & VFIOIOMMU_MOCK_IOMMUFD);
+}
+
+/* The readlink target of bus/pci/devices/BDF/iommu, as Linux 7.2 shows it on QEMU (tests/vm). */
+static ssize_t read_iommu_link(struct vfioiommu_mock *m, char *buf, size_t n)
+{
+	switch (m->iommu_model) {
+	case VFIOIOMMU_MOCK_IOMMU_AMD: return put(buf, n, "../0000:00:02.0/iommu/%s", vm_iommu_sysfs_name(m));
+	case VFIOIOMMU_MOCK_IOMMU_VIRTIO:
+		return put(buf, n, "../0000:00:02.0/virtio0/iommu/%s", vm_iommu_sysfs_name(m));
+	case VFIOIOMMU_MOCK_IOMMU_SMMUV3:
+		return put(buf, n, "../../../platform/arm-smmu-v3.0.auto/iommu/%s", vm_iommu_sysfs_name(m));
+	default: return put(buf, n, "../../virtual/iommu/%s", vm_iommu_sysfs_name(m));
+	}
+}
+
 ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, size_t n)
 {
 	struct spath sp;
@@ -124,6 +223,12 @@ ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, siz
 		return rc;
 	if (sp.n == 2 && is(&sp, 0, "kernel") && is(&sp, 1, "uevent_seqnum"))
 		return vm_uevent_seqnum_read(m, buf, n);
+	if (sp.n == 5 && is_iommu_dir(m, &sp, 5) && is(&sp, 3, iommu_attr_dir(m) ? iommu_attr_dir(m) : "/") &&
+	    is_iommu_attr(m, sp.c[4]))
+		return read_iommu_attr(m, sp.c[4], buf, n);
+	if (sp.n == 4 && is(&sp, 0, "module") && has_module(m, sp.c[1]) && is(&sp, 2, "parameters") &&
+	    is(&sp, 3, module_param(sp.c[1])))
+		return put(buf, n, "%s\n", !strcmp(sp.c[1], "vfio") && (m->features & VFIOIOMMU_MOCK_NOIOMMU) ? "Y" : "N");
 	if (sp.n == 4 && is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups") && (g = group_of(m, sp.c[2]))) {
 		if (is(&sp, 3, "reserved_regions"))
 			return read_resv(g, buf, n);
@@ -251,6 +356,8 @@ ssize_t vm_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf,
 	    (d = vm_device_find(m, sp.c[3]))) {
 		if (is(&sp, 4, "iommu_group"))
 			return put(buf, n, "../../../../kernel/iommu_groups/%u", d->group);
+		if (is(&sp, 4, "iommu"))
+			return read_iommu_link(m, buf, n);
 		if (is(&sp, 4, "driver")) {
 			if (!d->driver[0])
 				return -ENOENT;
@@ -296,6 +403,29 @@ int vm_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn
 				return rc > 0 ? 0 : rc;
 		return 0;
 	}
+	if (sp.n == 2 && is(&sp, 0, "class") && is(&sp, 1, "iommu")) {
+		rc = has_iommu(m) ? fn(arg, vm_iommu_sysfs_name(m)) : 0;
+		return rc > 0 ? 0 : rc;
+	}
+	if (sp.n == 3 && is_iommu_dir(m, &sp, 3)) {
+		rc = iommu_attr_dir(m) ? fn(arg, iommu_attr_dir(m)) : 0;
+		return rc > 0 ? 0 : rc;
+	}
+	if (sp.n == 4 && is_iommu_dir(m, &sp, 4) && iommu_attr_dir(m) && is(&sp, 3, iommu_attr_dir(m))) {
+		const char *const *v = m->iommu_model == VFIOIOMMU_MOCK_IOMMU_AMD ? amd_attrs : intel_attrs;
+		size_t cnt = m->iommu_model == VFIOIOMMU_MOCK_IOMMU_AMD ? 2 : 4;
+		for (size_t i = 0; i < cnt; i++)
+			if ((rc = fn(arg, v[i])))
+				return rc > 0 ? 0 : rc;
+		return 0;
+	}
+	if (sp.n == 2 && is(&sp, 0, "class") && is(&sp, 1, "misc")) {
+		static const char *const misc[] = { "iommu", "vfio" };
+		for (size_t i = 0; i < 2; i++)
+			if (has_misc(m, misc[i]) && (rc = fn(arg, misc[i])))
+				return rc > 0 ? 0 : rc;
+		return 0;
+	}
 	if (sp.n == 3 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices")) {
 		for (size_t i = 0; i < m->ndevs; i++)
 			if ((rc = fn(arg, m->devs[i].bdf)))
@@ -326,6 +456,29 @@ int vm_sysfs_exists(struct vfioiommu_mock *m, const char *path)
 		return 0;
 	if (sp.n == 2 && is(&sp, 0, "kernel") && is(&sp, 1, "uevent_seqnum"))
 		return 0;
+	if (is(&sp, 0, "class")) {
+		if (sp.n == 1)
+			return 0;
+		if (sp.n == 2)
+			return is(&sp, 1, "iommu") || is(&sp, 1, "misc") ? 0 : -ENOENT;
+		if (sp.n == 3 && is(&sp, 1, "misc"))
+			return has_misc(m, sp.c[2]) ? 0 : -ENOENT;
+		if (!is_iommu_dir(m, &sp, 3))
+			return -ENOENT;
+		if (sp.n == 3)
+			return 0;
+		if (!iommu_attr_dir(m) || !is(&sp, 3, iommu_attr_dir(m)))
+			return -ENOENT;
+		return sp.n == 4 || (sp.n == 5 && is_iommu_attr(m, sp.c[4])) ? 0 : -ENOENT;
+	}
+	if (is(&sp, 0, "module")) {
+		if (sp.n == 1)
+			return 0;
+		if (!has_module(m, sp.c[1]))
+			return -ENOENT;
+		return sp.n == 2 || (sp.n == 3 && is(&sp, 2, "parameters")) ||
+		       (sp.n == 4 && is(&sp, 2, "parameters") && is(&sp, 3, module_param(sp.c[1]))) ? 0 : -ENOENT;
+	}
 	if (is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups")) {
 		if (sp.n == 2)
 			return 0;
@@ -352,6 +505,8 @@ int vm_sysfs_exists(struct vfioiommu_mock *m, const char *path)
 				return d->driver[0] ? 0 : -ENOENT;
 			if (is(&sp, 4, "vfio-dev"))
 				return has_cdev(m, d) ? 0 : -ENOENT;
+			if (is(&sp, 4, "iommu"))
+				return has_iommu(m) ? 0 : -ENOENT;
 			return (is(&sp, 4, "iommu_group") || is(&sp, 4, "vendor") || is(&sp, 4, "device") ||
 				is(&sp, 4, "class") || is(&sp, 4, "driver_override"))
 				       ? 0

@@ -431,3 +431,81 @@ VFIOIOMMU_API int vfioiommu_mock_device_set_pasid(vfioiommu_mock *m, const char 
 	d->iopf = iopf;
 	return 0;
 }
+
+/* ---------------- the IOMMU's registers (sysfs /sys/class/iommu, GET_HW_INFO) ---------------- */
+
+unsigned int vm_address_bits(const struct vfioiommu_mock *m)
+{
+	unsigned int bits = 64;
+
+	while (bits > 1 && !(m->aper_last >> (bits - 1)))
+		bits--;
+	return bits;
+}
+
+/* FACTS: QEMU's intel-iommu: cap_reg 0x00d2008c22260286 (MGAW 38, SAGAW 0x2), ecap_reg 0xf00f4a */
+#define VM_VTD_CAP  0x00d2008c22260286ull
+#define VM_VTD_ECAP 0xf00f4aull
+
+uint64_t vm_vtd_cap(const struct vfioiommu_mock *m)
+{
+	unsigned int bits = vm_address_bits(m);
+	/* SAGAW: the page-table depths offered, 39-bit (bit 1), 48-bit (bit 2), 57-bit (bit 3), up to the width */
+	uint64_t sagaw = bits <= 39 ? 0x2 : bits <= 48 ? 0x6 : 0xe;
+
+	return (VM_VTD_CAP & ~(0x3full << 16) & ~(0x1full << 8)) | ((uint64_t)(bits - 1) << 16) | (sagaw << 8);
+}
+
+uint64_t vm_vtd_ecap(const struct vfioiommu_mock *m)
+{
+	(void)m;
+	return VM_VTD_ECAP;
+}
+
+/*
+ * FACTS (tests/vm, Linux 7.2): QEMU's amd-iommu shows features "29d3:0", HATS 2
+ * and GATS 2.  The mock keeps its other bits and sets HATS (host table: 4 +
+ * HATS levels) and GATS (guest table: 4 or 5 levels) to the narrowest that
+ * cover the address width: 48 bits (0, 0), 57 (1, 1), wider (2, 1).
+ */
+#define VM_AMD_EFR 0x29d3ull
+
+uint64_t vm_amd_efr(const struct vfioiommu_mock *m)
+{
+	unsigned int bits = vm_address_bits(m);
+	uint64_t hats = bits <= 48 ? 0 : bits <= 57 ? 1 : 2, gats = bits <= 48 ? 0 : 1;
+
+	return (VM_AMD_EFR & ~(0xfull << 10)) | (hats << 10) | (gats << 12);
+}
+
+/*
+ * An SMMUv3 with stage 1 and 2 (IDR0: S2P S1P TTF=AArch64 COHACC ASID16 VMID16
+ * TTENDIAN=LE STALL_MODEL=no-stall ST_LEVEL=2-level), 16-bit StreamIDs and
+ * SSIDSIZE = the PASID width (IDR1), RIL and BBML2 (IDR3), 4K/16K/64K
+ * granules and OAS covering the address width (IDR5), SMMUv3.1 (AIDR).
+ */
+void vm_smmuv3_idr(const struct vfioiommu_mock *m, uint32_t idr[6], uint32_t *iidr, uint32_t *aidr)
+{
+	unsigned int bits = vm_address_bits(m);
+	uint32_t oas = bits <= 32 ? 0 : bits <= 36 ? 1 : bits <= 40 ? 2 : bits <= 42 ? 3 : bits <= 44 ? 4 : bits <= 48 ? 5 : 6;
+
+	idr[0] = 0x944101bu;
+	idr[1] = 16u | (m->pasid_bits << 6) | (19u << 16) | (19u << 21);
+	idr[2] = 0;
+	idr[3] = (1u << 10) | (2u << 11);
+	idr[4] = 0;
+	idr[5] = oas | 0x70u | (bits > 48 ? 1u << 10 : 0);
+	*iidr = 0;
+	*aidr = 1;
+}
+
+const char *vm_iommu_sysfs_name(const struct vfioiommu_mock *m)
+{
+	switch (m->iommu_model) {
+	case VFIOIOMMU_MOCK_IOMMU_AMD: return "ivhd0";
+	case VFIOIOMMU_MOCK_IOMMU_SMMUV3: return "smmu3.0x0000000009050000";
+	/* Linux 7.2 names a virtio-iommu after its PCI function (tests/vm: QEMU's is 00:02.0) */
+	case VFIOIOMMU_MOCK_IOMMU_VIRTIO: return "0000:00:02.0";
+	default: return "dmar0";
+	}
+}

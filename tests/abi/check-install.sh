@@ -48,8 +48,11 @@ for h in intel-rmrr amd-ht-hole arm-smmuv3 qemu-q35-intel-iommu qemu-q35-amd-iom
 done
 if [ -x "$tmp$prefix/bin/vfioiommu-diag" ]; then
 	[ -f "$tmp$prefix/share/man/man1/vfioiommu-diag.1" ] || { echo "not ok: vfioiommu-diag.1 not installed"; exit 1; }
-	(cd / && LD_LIBRARY_PATH="$libdir" "$tmp$prefix/bin/vfioiommu-diag" --mock "$hosts/intel-rmrr.host" >/dev/null) ||
-		{ echo "not ok: the installed vfioiommu-diag --mock fails on the installed intel-rmrr.host"; exit 1; }
+	# exit status 1 is the answer here (its USB controller is refused); 2 would be an error
+	rc=0
+	(cd / && LD_LIBRARY_PATH="$libdir" "$tmp$prefix/bin/vfioiommu-diag" --mock "$hosts/intel-rmrr.host" >/dev/null) || rc=$?
+	[ "$rc" -le 1 ] ||
+		{ echo "not ok: the installed vfioiommu-diag --mock fails on the installed intel-rmrr.host ($rc)"; exit 1; }
 	echo "ok: installed vfioiommu-diag ran on the installed host descriptions"
 fi
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "conform.h"
+#include "iova/internal.h"
 
 static ssize_t sread(struct cf_t *t, char *buf, size_t n, const char *path)
 {
@@ -143,10 +144,46 @@ static void nodes(struct cf_t *t, unsigned long arg)
 	(void)arg;
 }
 
+/*
+ * The IOMMU behind each NIC and the address width its sysfs attributes give
+ * (lib/iova/aperture.c, what vfioiommu-diag predicts with): the aperture the
+ * kernel's IOVA ranges end at (intel-iommu/cap MGAW 39; amd-iommu/features
+ * HATS 2 / GATS 2 -> 48 on QEMU, which Linux 7.2 also gives).
+ */
+static void iommu_width(struct cf_t *t, unsigned long arg)
+{
+	const struct cf_topo *tp = t->h->topo;
+	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .door = t->door };
+	const char *want_name = strcmp(tp->name, "amd") ? "dmar0" : "ivhd0";
+	unsigned int want_bits = 64;
+	vfioiommu_ctx *ctx = NULL;
+	char name[64], what[128];
+
+	while (want_bits > 1 && !(tp->aperture_last >> (want_bits - 1)))
+		want_bits--;
+	if (!cf_rc(t, "vfioiommu_ctx_new", 0, vfioiommu_ctx_new(&o, &ctx)))
+		return;
+	for (size_t i = 0; i < t->h->ndev; i++) {
+		struct vi_iommu_width w;
+
+		snprintf(what, sizeof(what), "the iommu link of %s", t->h->dev[i].bdf);
+		if (!cf_rc(t, what, 0, vi_device_iommu(ctx, t->h->dev[i].bdf, name, sizeof(name))))
+			continue;
+		if (strcmp(name, want_name))
+			cf_fail(t, "%s: expected %s got %s", what, want_name, name);
+		snprintf(what, sizeof(what), "the address width of %s", name);
+		if (cf_rc(t, what, 0, vi_iommu_width(ctx, name, &w)))
+			cf_val(t, what, want_bits, w.bits);
+	}
+	vfioiommu_ctx_destroy(ctx);
+	(void)arg;
+}
+
 const struct cf_case cf_cases_sysfs[] = {
 	{ "sysfs.devices", devices, 0, 0, NULL, NULL },
 	{ "sysfs.groups", groups, 0, 0, NULL, NULL },
 	{ "sysfs.lpc_group", lpc_group, 0, 0, NULL, NULL },
 	{ "sysfs.nodes", nodes, 0, 0, NULL, NULL },
+	{ "sysfs.iommu_width", iommu_width, 0, 0, NULL, NULL },
 };
 const size_t cf_ncases_sysfs = sizeof(cf_cases_sysfs) / sizeof(cf_cases_sysfs[0]);

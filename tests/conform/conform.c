@@ -664,6 +664,8 @@ static int w_listdir(void *p, const char *path, vi_dirent_fn fn, void *arg)
 { return INNER(p)->listdir(INNER(p)->priv, path, fn, arg); }
 static int w_exists(void *p, const char *path)
 { return INNER(p)->exists(INNER(p)->priv, path); }
+static int w_stat(void *p, const char *path, struct stat *st)
+{ return INNER(p)->stat(INNER(p)->priv, path, st); }
 
 void cf_no_v2_door_init(struct cf_no_v2_door *w, const struct vfioiommu_door *inner)
 {
@@ -674,5 +676,6 @@ void cf_no_v2_door_init(struct cf_no_v2_door *w, const struct vfioiommu_door *in
 		.read = w_read, .write = w_write, .pread = w_pread, .pwrite = w_pwrite, .poll = w_poll,
 		.eventfd = w_eventfd, .memfd = w_memfd, .sysfs_read = w_sysfs_read,
 		.sysfs_write = w_sysfs_write, .readlink = w_readlink, .listdir = w_listdir, .exists = w_exists,
+		.stat = w_stat,
 	};
 }

@@ -148,6 +148,72 @@ static void sweep_device_checks(void **state)
 	assert_true(th_sweep(setup_default, body_check_only, NULL, 100) >= 3);
 }
 
+/* INFO log lines, in order. */
+struct lines {
+	char v[8][512];
+	unsigned int n;
+};
+
+static void keep_info(void *arg, int level, const char *msg)
+{
+	struct lines *l = arg;
+
+	if (level == VFIOIOMMU_LOG_INFO && l->n < 8)
+		snprintf(l->v[l->n++], sizeof(l->v[0]), "%s", msg);
+}
+
+/* The log says which backend and why from its first line; type1's reason says partial unmaps are refused. */
+static void backend_log_and_reason(void **state)
+{
+	static const struct {
+		enum vfioiommu_mode mode;
+		const char *first, *second;
+	} cases[] = {
+		{ VFIOIOMMU_MODE_CONTAINER, "backend container: requested by the caller",
+		  "container IOMMU type type1v2: the kernel offers VFIO_TYPE1v2_IOMMU" },
+		{ VFIOIOMMU_MODE_TYPE1, "backend container: requested by the caller (type1 asked for)",
+		  "container IOMMU type type1: VFIOIOMMU_MODE_TYPE1 asks for it" },
+		{ VFIOIOMMU_MODE_AUTO, "backend iommufd: /dev/iommu and /dev/vfio/devices/vfio0 exist", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		vfioiommu_mock *m = th_mock(th_host_default);
+		struct lines l = { .n = 0 };
+		struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = cases[i].mode, .door = vfioiommu_mock_door(m),
+						.log_fn = keep_info, .log_arg = &l };
+		vfioiommu_device *dev;
+		vfioiommu_ctx *ctx;
+
+		assert_int_equal(vfioiommu_ctx_new(&o, &ctx), 0);
+		assert_int_equal(vfioiommu_device_open(ctx, "0000:00:03.0", &dev), 0);
+		assert_true(l.n >= 1);
+		assert_null(strstr(l.v[0], "backend none"));
+		th_assert_msg(l.v[0], cases[i].first, NULL);
+		if (cases[i].second) {
+			assert_true(l.n >= 2);
+			th_assert_msg(l.v[1], cases[i].second, NULL);
+		}
+		assert_null(strstr(vfioiommu_ctx_backend_reason(ctx), "partial unmaps allowed"));
+		if (cases[i].mode == VFIOIOMMU_MODE_TYPE1)
+			th_assert_msg(vfioiommu_ctx_backend_reason(ctx), "type1: VFIOIOMMU_MODE_TYPE1 asks for it",
+				      "unmap covering part of a mapping is refused", NULL);
+		vfioiommu_ctx_destroy(ctx);
+		th_mock_done(m);
+	}
+	/* a kernel without type1v2: the fallback's reason says the same */
+	{
+		vfioiommu_mock *m = th_mock("type1v2 no\ngroup 3\n  device 0000:00:03.0 vfio-pci\n");
+		vfioiommu_ctx *ctx = th_ctx(m, VFIOIOMMU_MODE_CONTAINER);
+		vfioiommu_device *dev;
+
+		assert_int_equal(vfioiommu_device_open(ctx, "0000:00:03.0", &dev), 0);
+		th_assert_msg(vfioiommu_ctx_backend_reason(ctx), "does not offer VFIO_TYPE1v2_IOMMU, so type1",
+			      "unmap covering part of a mapping is refused", NULL);
+		vfioiommu_ctx_destroy(ctx);
+		th_mock_done(m);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +223,7 @@ int main(void)
 		cmocka_unit_test(bdf_shapes),
 		cmocka_unit_test(sysfs_helpers),
 		cmocka_unit_test(sweep_device_checks),
+		cmocka_unit_test(backend_log_and_reason),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

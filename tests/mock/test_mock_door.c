@@ -13,6 +13,7 @@
 #include <vfioiommu/mock.h>
 #include "helpers.h"
 #include "core/door.h"
+#include "kabi/kabi.h"
 #include "mock/mock.h"
 
 static void fail_nth_counts_every_call(void **state)
@@ -57,6 +58,41 @@ static void fail_ioctl_filter(void **state)
 	assert_int_equal(d->close(d->priv, efd), -EIO);
 	assert_int_equal(d->close(d->priv, efd), -EBADF);
 	vfioiommu_mock_destroy(m);
+}
+
+/* Fault sites name ioctls by their uAPI name, told apart by the kind of fd where numbers repeat. */
+static void fault_sites_name_ioctls(void **state)
+{
+	vfioiommu_mock *m = th_mock(th_host_default);
+	const vfioiommu_door *d = vfioiommu_mock_door(m);
+	int c = d->open(d->priv, "/dev/vfio/vfio", 0), dev = d->open(d->priv, "/dev/vfio/devices/vfio0", 0);
+	int ifd = d->open(d->priv, "/dev/iommu", 0);
+
+	assert_true(c >= VFIOIOMMU_MOCK_FD_BASE && dev >= VFIOIOMMU_MOCK_FD_BASE && ifd >= VFIOIOMMU_MOCK_FD_BASE);
+	assert_int_equal(KABI_VFIO_IOMMU_GET_INFO, KABI_VFIO_DEVICE_GET_PCI_HOT_RESET_INFO);
+	vfioiommu_mock_fail_ioctl(m, KABI_VFIO_IOMMU_GET_INFO, 1, EIO);
+	assert_int_equal(d->ioctl(d->priv, c, KABI_VFIO_IOMMU_GET_INFO, NULL), -EIO);
+	assert_string_equal(vfioiommu_mock_fault_site(m), "ioctl VFIO_IOMMU_GET_INFO");
+	vfioiommu_mock_fail_nth(m, 1, EIO);
+	assert_int_equal(d->ioctl(d->priv, dev, KABI_VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, NULL), -EIO);
+	assert_string_equal(vfioiommu_mock_fault_site(m), "ioctl VFIO_DEVICE_GET_PCI_HOT_RESET_INFO");
+	vfioiommu_mock_fail_nth(m, 1, EIO);
+	assert_int_equal(d->ioctl(d->priv, ifd, KABI_IOMMU_IOAS_MAP, NULL), -EIO);
+	assert_string_equal(vfioiommu_mock_fault_site(m), "ioctl IOMMU_IOAS_MAP");
+	/* a number only one name has is named on any fd; an unknown one is shown in hex */
+	vfioiommu_mock_fail_nth(m, 1, EIO);
+	assert_int_equal(d->ioctl(d->priv, c, KABI_IOMMU_VFIO_IOAS, NULL), -EIO);
+	assert_string_equal(vfioiommu_mock_fault_site(m), "ioctl IOMMU_VFIO_IOAS");
+	vfioiommu_mock_fail_nth(m, 1, EIO);
+	assert_int_equal(d->ioctl(d->priv, c, 0x3b99, NULL), -EIO);
+	assert_string_equal(vfioiommu_mock_fault_site(m), "ioctl 0x3b99");
+	assert_string_equal(vm_ioctl_name('c', KABI_VFIO_IOMMU_MAP_DMA), "VFIO_IOMMU_MAP_DMA");
+	assert_string_equal(vm_ioctl_name('d', KABI_VFIO_IOMMU_MAP_DMA), "VFIO_DEVICE_PCI_HOT_RESET");
+	assert_null(vm_ioctl_name(0, KABI_VFIO_IOMMU_MAP_DMA));
+	assert_int_equal(d->close(d->priv, ifd), 0);
+	assert_int_equal(d->close(d->priv, dev), 0);
+	assert_int_equal(d->close(d->priv, c), 0);
+	th_mock_done(m);
 }
 
 static void bad_fds_and_paths(void **state)
@@ -147,6 +183,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fail_nth_counts_every_call),
 		cmocka_unit_test(fail_ioctl_filter),
+		cmocka_unit_test(fault_sites_name_ioctls),
 		cmocka_unit_test(bad_fds_and_paths),
 		cmocka_unit_test(check_size_contract),
 		cmocka_unit_test(topology_api_bad_input),

@@ -961,6 +961,66 @@ static void hw_info(void **state)
 	env_down(&e);
 }
 
+/* GET_HW_INFO answers as the host's IOMMU driver does: its own type, data and INPUT_TYPE rule. */
+static void hw_info_per_model(void **state)
+{
+	static const struct {
+		const char *host;
+		uint32_t type, data_len;
+		int input_ff;
+	} models[] = {
+		{ "iommu intel\n", KABI_IOMMU_HW_INFO_TYPE_INTEL_VTD, 24, -EOPNOTSUPP },
+		/* FACTS §2.6: QEMU's amd-iommu and virtio-iommu: type 0, no data, any INPUT_TYPE */
+		{ "iommu amd\n", KABI_IOMMU_HW_INFO_TYPE_NONE, 0, 0 },
+		{ "iommu virtio\n", KABI_IOMMU_HW_INFO_TYPE_NONE, 0, 0 },
+		/* arm_smmu_hw_info(): type ARM_SMMUV3, struct iommu_hw_info_arm_smmuv3 (40 bytes) */
+		{ "iommu smmuv3\naddress-width 48\n", KABI_IOMMU_HW_INFO_TYPE_ARM_SMMUV3, 40, -EOPNOTSUPP },
+	};
+	char host[256];
+
+	for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+		struct kabi_iommu_hw_info hi = { .size = sizeof(hi) };
+		uint8_t data[64];
+		uint32_t devid;
+		struct env e;
+		int dfd;
+
+		snprintf(host, sizeof(host), "%spasid-width 20\ngroup 3\n  device 0000:00:03.0 vfio-pci\n",
+			 models[i].host);
+		env_up(&e, host);
+		dfd = dev_bound(&e, 0, &devid);
+		memset(data, 0xcc, sizeof(data));
+		hi.dev_id = devid;
+		hi.data_len = sizeof(data);
+		hi.data_uptr = (uintptr_t)data;
+		assert_int_equal(kio(&e, e.ifd, KABI_IOMMU_GET_HW_INFO, &hi), 0);
+		assert_int_equal(hi.out_data_type, models[i].type);
+		assert_int_equal(hi.data_len, models[i].data_len);
+		assert_int_equal(data[models[i].data_len], 0); /* the rest of the buffer zeroed */
+		if (models[i].type == KABI_IOMMU_HW_INFO_TYPE_ARM_SMMUV3) {
+			struct kabi_iommu_hw_info_arm_smmuv3 smmu;
+
+			memcpy(&smmu, data, sizeof(smmu));
+			assert_int_equal(smmu.flags, 0);
+			assert_int_equal(smmu.idr[5] & 7, 5);              /* OAS: 48 bits */
+			assert_int_equal((smmu.idr[1] >> 6) & 0x1f, 20);  /* SSIDSIZE: the PASID width */
+			assert_int_equal(smmu.idr[0] & 3, 3);              /* S1P and S2P */
+			/* its own type as INPUT_TYPE is fine, another driver's is not */
+			hi = (struct kabi_iommu_hw_info){ .size = sizeof(hi), .dev_id = devid,
+				.flags = KABI_IOMMU_HW_INFO_FLAG_INPUT_TYPE,
+				.out_data_type = KABI_IOMMU_HW_INFO_TYPE_ARM_SMMUV3 };
+			assert_int_equal(kio(&e, e.ifd, KABI_IOMMU_GET_HW_INFO, &hi), 0);
+			hi.out_data_type = KABI_IOMMU_HW_INFO_TYPE_INTEL_VTD;
+			assert_int_equal(kio(&e, e.ifd, KABI_IOMMU_GET_HW_INFO, &hi), -EOPNOTSUPP);
+		}
+		hi = (struct kabi_iommu_hw_info){ .size = sizeof(hi), .dev_id = devid,
+			.flags = KABI_IOMMU_HW_INFO_FLAG_INPUT_TYPE, .out_data_type = 0xff };
+		assert_int_equal(kio(&e, e.ifd, KABI_IOMMU_GET_HW_INFO, &hi), models[i].input_ff);
+		dclose(&e, dfd);
+		env_down(&e);
+	}
+}
+
 static void options_and_vfio_ioas(void **state)
 {
 	struct env e;
@@ -1316,6 +1376,7 @@ int main(void)
 		cmocka_unit_test(allow_iovas),
 		cmocka_unit_test(hwpt_alloc_rules),
 		cmocka_unit_test(hw_info),
+		cmocka_unit_test(hw_info_per_model),
 		cmocka_unit_test(options_and_vfio_ioas),
 		cmocka_unit_test(pasid_attach_rules),
 		cmocka_unit_test(fault_queue),
