@@ -91,7 +91,7 @@ static int ready(struct vfioiommu_ctx *ctx, const char *bdf, char *why, size_t n
 	int rc = vi_sysfs_device_driver(ctx, bdf, drv, sizeof(drv));
 
 	if (rc < 0)
-		return vi_fail(ctx, rc, "binding %s to vfio-pci: reading its driver: %s", bdf, vi_errno_name(rc));
+		return vi_fail(ctx, rc, "binding %s to vfio-pci: reading its driver: %s", bdf, vi_sysfs_errstr(rc));
 	if (!drv[0]) {
 		snprintf(why, n, "it is bound to no driver (is vfio-pci loaded? did its probe fail? see dmesg)");
 		return 0;
@@ -221,11 +221,11 @@ static int pre_check(struct vfioiommu_ctx *ctx, const char *bdf, char *drv, size
 				       "(intel_iommu=on, amd_iommu=on)?", bdf);
 		if (rc < 0)
 			return vi_fail(ctx, rc, "binding %s to vfio-pci: reading its IOMMU group: %s", bdf,
-				       vi_errno_name(rc));
+				       vi_sysfs_errstr(rc));
 	}
 	rc = vi_sysfs_device_driver(ctx, bdf, drv, n);
 	if (rc < 0)
-		return vi_fail(ctx, rc, "binding %s to vfio-pci: reading its driver: %s", bdf, vi_errno_name(rc));
+		return vi_fail(ctx, rc, "binding %s to vfio-pci: reading its driver: %s", bdf, vi_sysfs_errstr(rc));
 	return 0;
 }
 
