@@ -161,6 +161,79 @@ static void null_and_file(void **state)
 	vfioiommu_mock_destroy(NULL);
 }
 
+static void temp_file(char *path, const void *data, size_t len)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+/* #20 item 4: load_file() reads to EOF and takes no more than load_string() would */
+static void file_embedded_nul(void **state)
+{
+	static const char text[] = "group 3\n  device 0000:00:03.0 vfio-pci\n  \0device 0000:00:03.1 e1000e\ngroup 4\n";
+	vfioiommu_mock *m;
+	char err[256], path[] = "/tmp/vfioiommu-hostXXXXXX";
+
+	temp_file(path, text, sizeof(text) - 1);
+	assert_int_equal(vfioiommu_mock_new(&m), 0);
+	/* not a host with one device that stops at the NUL: refused, naming the line */
+	assert_int_equal(vfioiommu_mock_load_file(m, path, err, sizeof(err)), -EINVAL);
+	th_assert_msg(err, path, "line 3", "NUL", NULL);
+	assert_int_equal(m->ngroups, 0);
+	assert_int_equal(m->ndevs, 0);
+	unlink(path);
+	vfioiommu_mock_destroy(m);
+}
+
+static void file_without_size(void **state)
+{
+	static const char host[] = "group 3\n  device 0000:00:03.0 vfio-pci\ngroup 4\n  device 0000:00:04.0 -\n";
+	vfioiommu_mock *m;
+	char err[256], path[64];
+	int p[2];
+
+	/* /proc and /sys files say size 0: read to EOF, and /proc/cpuinfo is no host */
+	assert_int_equal(vfioiommu_mock_new(&m), 0);
+	if (access("/proc/cpuinfo", R_OK) == 0) {
+		assert_int_equal(vfioiommu_mock_load_file(m, "/proc/cpuinfo", err, sizeof(err)), -EINVAL);
+		th_assert_msg(err, "/proc/cpuinfo", "line 1", NULL);
+	}
+	/* a pipe has no size at all (a shell's <(...)): still a host */
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], host, sizeof(host) - 1), (ssize_t)(sizeof(host) - 1));
+	close(p[1]);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
+	if (vfioiommu_mock_load_file(m, path, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	close(p[0]);
+	assert_int_equal(m->ngroups, 2);
+	assert_int_equal(m->ndevs, 2);
+	vfioiommu_mock_destroy(m);
+}
+
+static void file_too_large(void **state)
+{
+	vfioiommu_mock *m;
+	char err[256], path[] = "/tmp/vfioiommu-hostXXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	/* one byte past the documented cap, sparse */
+	assert_int_equal(ftruncate(fd, (16 << 20) + 1), 0);
+	close(fd);
+	assert_int_equal(vfioiommu_mock_new(&m), 0);
+	assert_int_equal(vfioiommu_mock_load_file(m, path, err, sizeof(err)), -EINVAL);
+	th_assert_msg(err, path, "16 MiB", NULL);
+	unlink(path);
+	/* no size to go by: read up to the cap, then refuse */
+	assert_int_equal(vfioiommu_mock_load_file(m, "/dev/zero", err, sizeof(err)), -EINVAL);
+	th_assert_msg(err, "/dev/zero", "16 MiB", NULL);
+	vfioiommu_mock_destroy(m);
+}
+
 static void shipped_host_files_load(void **state)
 {
 	static const char *const files[] = { "intel-rmrr", "amd-ht-hole", "arm-smmuv3", "qemu-q35-intel-iommu", "qemu-q35-amd-iommu" };
@@ -187,6 +260,9 @@ int main(void)
 		cmocka_unit_test(fault_region_attribute),
 		cmocka_unit_test(fault_region_malformed),
 		cmocka_unit_test(null_and_file),
+		cmocka_unit_test(file_embedded_nul),
+		cmocka_unit_test(file_without_size),
+		cmocka_unit_test(file_too_large),
 		cmocka_unit_test(shipped_host_files_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

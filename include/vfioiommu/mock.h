@@ -134,9 +134,11 @@ VFIOIOMMU_API const vfioiommu_door *vfioiommu_mock_door(vfioiommu_mock *mock);
 VFIOIOMMU_API int vfioiommu_mock_load_string(vfioiommu_mock *mock, const char *text,
 	char *err, size_t errlen);
 /**
- * Same, from a file (read directly, not through any door).  A file that
- * cannot be opened gives its -errno (-ENOENT, -EACCES, ...) and a message
- * naming the path; an unreadable one or one above 16 MiB -EINVAL.
+ * Same, from a file (read directly, not through any door), read to its end
+ * whatever size it claims (a pipe or a /proc file works).  A file that
+ * cannot be opened or read gives its -errno (-ENOENT, -EACCES, ...) and a
+ * message naming the path; one above 16 MiB, or with a NUL byte (the message
+ * names its line), -EINVAL.
  */
 VFIOIOMMU_API int vfioiommu_mock_load_file(vfioiommu_mock *mock, const char *path,
 	char *err, size_t errlen);
