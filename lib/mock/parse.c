@@ -115,6 +115,7 @@ static const struct {
 static int device_line(struct pstate *ps, char **t, int n)
 {
 	enum vfioiommu_mock_model model;
+	struct vm_device *d;
 	bool flr;
 	uint64_t v;
 	int rc;
@@ -128,9 +129,9 @@ static int device_line(struct pstate *ps, char **t, int n)
 		return perr(ps, "device %s is listed twice", t[1]);
 	if (rc < 0)
 		return perr(ps, "bad device '%s' or driver '%s'", t[1], t[2]);
+	d = vm_device_find(ps->m, t[1]);
 	for (int i = 3; i < n; i++) {
 		char *eq = strchr(t[i], '=');
-		struct vm_device *d = vm_device_find(ps->m, t[1]);
 		if (!strcmp(t[i], "iopf")) {
 			d->iopf = true;
 			continue;
