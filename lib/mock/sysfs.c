@@ -166,6 +166,29 @@ static int written(const char *buf, size_t n, char *out, size_t cap)
 	return 0;
 }
 
+/*
+ * driver_override as the kernel's driver_set_override() stores it: up to the
+ * first NUL (Python sends some) or newline; nothing left clears it; a page or
+ * more is -EINVAL.  The mock holds names of up to VM_DRIVER_MAX - 1 bytes
+ * (no driver has a longer one): a longer value is -EINVAL here.
+ */
+static ssize_t store_override(struct vm_device *d, const char *buf, size_t n)
+{
+	size_t len;
+
+	if (n >= 4096 - 1)
+		return -EINVAL;
+	len = strnlen(buf, n);
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] == '\n')
+			len = i;
+	if (len >= sizeof(d->override))
+		return -EINVAL;
+	memcpy(d->override, buf, len);
+	d->override[len] = '\0';
+	return (ssize_t)n;
+}
+
 /* drivers_probe: bind to driver_override if set; the mock knows no id tables, so nothing else binds */
 static ssize_t drivers_probe(struct vfioiommu_mock *m, struct vm_device *d, size_t n)
 {
@@ -213,12 +236,8 @@ ssize_t vm_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *b
 	rc = written(buf, n, val, sizeof(val));
 	if (sp.n == 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
 	    (d = vm_device_find(m, sp.c[3]))) {
-		if (is(&sp, 4, "driver_override")) {
-			if (rc < 0)
-				return rc;
-			strcpy(d->override, val);
-			return (ssize_t)n;
-		}
+		if (is(&sp, 4, "driver_override"))
+			return store_override(d, buf, n);
 		if (is(&sp, 4, "remove")) {
 			if (rc < 0 || strcmp(val, "1"))
 				return rc < 0 ? rc : (ssize_t)n; /* only "1" (kstrtoul true) removes */
