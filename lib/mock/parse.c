@@ -129,7 +129,7 @@ static int device_line(struct pstate *ps, char **t, int n)
 		return perr(ps, "device %s is listed twice", t[1]);
 	if (rc < 0)
 		return perr(ps, "bad device '%s' or driver '%s'", t[1], t[2]);
-	d = vm_device_find(ps->m, t[1]);
+	d = &ps->m->devs[ps->m->ndevs - 1]; /* add_device appends */
 	for (int i = 3; i < n; i++) {
 		char *eq = strchr(t[i], '=');
 		if (!strcmp(t[i], "iopf")) {

@@ -76,24 +76,25 @@ struct vm_group *vm_group_find(struct vfioiommu_mock *m, unsigned int num)
 	return NULL;
 }
 
+/* The slot holding bdf (hash h), or the empty slot where it would go; the table must exist. */
+static struct vm_slot *dev_slot(struct vfioiommu_mock *m, const char *bdf, uint32_t h)
+{
+	size_t n = m->dev_hash_n, i;
+
+	for (i = h & (n - 1); m->dev_hash[i].idx1; i = (i + 1) & (n - 1))
+		if (m->dev_hash[i].hash == h && !strcmp(m->devs[m->dev_hash[i].idx1 - 1].bdf, bdf))
+			break;
+	return &m->dev_hash[i];
+}
+
 struct vm_device *vm_device_find(struct vfioiommu_mock *m, const char *bdf)
 {
-	size_t n = m->dev_hash_n;
-	uint32_t h;
+	struct vm_slot *sl;
 
-	if (!bdf || !n)
+	if (!bdf || !m->dev_hash_n)
 		return NULL;
-	h = hash_str(bdf);
-	for (size_t i = h & (n - 1); m->dev_hash[i].idx1; i = (i + 1) & (n - 1)) {
-		struct vm_device *d;
-
-		if (m->dev_hash[i].hash != h)
-			continue;
-		d = &m->devs[m->dev_hash[i].idx1 - 1];
-		if (!strcmp(d->bdf, bdf))
-			return d;
-	}
-	return NULL;
+	sl = dev_slot(m, bdf, hash_str(bdf));
+	return sl->idx1 ? &m->devs[sl->idx1 - 1] : NULL;
 }
 
 /* Room for one more group (array and index); nothing changes on failure. */
@@ -554,6 +555,8 @@ VFIOIOMMU_API int vfioiommu_mock_add_device(vfioiommu_mock *m, unsigned int grou
 					   const char *driver)
 {
 	struct vm_device *d;
+	struct vm_slot *sl;
+	uint32_t h;
 	bool vfio;
 	int rc;
 
@@ -563,14 +566,17 @@ VFIOIOMMU_API int vfioiommu_mock_add_device(vfioiommu_mock *m, unsigned int grou
 		return -EINVAL;
 	if (!vm_group_find(m, group))
 		return -ENOENT;
-	if (vm_device_find(m, bdf))
-		return -EEXIST;
 	vfio = driver && strcmp(driver, "-") && vm_driver_is_vfio(driver);
+	/* room first (a refused device may leave some spare), then one probe finds a twin or the free slot */
 	rc = device_room(m);
 	if (rc == 0 && vfio)
 		rc = cdev_room(m);
 	if (rc < 0)
 		return rc;
+	h = hash_str(bdf);
+	sl = dev_slot(m, bdf, h);
+	if (sl->idx1)
+		return -EEXIST;
 	d = &m->devs[m->ndevs];
 	memset(d, 0, sizeof(*d));
 	strcpy(d->bdf, bdf);
@@ -581,7 +587,7 @@ VFIOIOMMU_API int vfioiommu_mock_add_device(vfioiommu_mock *m, unsigned int grou
 	d->vendor = 0x8086;
 	d->device = 0x10d3;
 	d->class_code = 0x020000;
-	slot_put(m->dev_hash, m->dev_hash_n, hash_str(d->bdf), m->ndevs);
+	*sl = (struct vm_slot){ h, (uint32_t)(m->ndevs + 1) };
 	m->ndevs++;
 	return 0;
 }
