@@ -311,6 +311,26 @@ static void large_host(void **state)
 	/* 0000:00:00.1 held vfio1: free again */
 	assert_int_equal(vfioiommu_mock_set_driver(m, "0000:00:01.2", "vfio-pci"), 0);
 	assert_int_equal(vm_device_find(m, "0000:00:01.2")->cdev_index, 1);
+	/* keys that differ only in the domain, or only in the bus: all apart, all found */
+	assert_int_equal(vfioiommu_mock_add_group(m, 1), 0);
+	for (unsigned int i = 1; i <= 300; i++) {
+		snprintf(bdf, sizeof(bdf), "%04x:00:00.0", i * 211);
+		assert_int_equal(vfioiommu_mock_add_device(m, 1, bdf, "vfio-pci"), 0);
+		snprintf(bdf, sizeof(bdf), "ffff:%02x:1f.7", i & 0xff);
+		if (i <= 0xff) {
+			assert_int_equal(vfioiommu_mock_add_device(m, 1, bdf, "-"), 0);
+		}
+	}
+	for (unsigned int i = 1; i <= 300; i++) {
+		snprintf(bdf, sizeof(bdf), "%04x:00:00.0", i * 211);
+		assert_non_null(vm_device_find(m, bdf));
+		assert_string_equal(vm_device_find(m, bdf)->bdf, bdf);
+	}
+	/* what is no BDF is never found */
+	assert_null(vm_device_find(m, NULL));
+	assert_null(vm_device_find(m, "0000:00:00.8"));
+	assert_null(vm_device_find(m, "0000:00:00.0/"));
+	assert_null(vm_device_find(m, "0000:0A:00.0"));
 	door = vfioiommu_mock_door(m);
 	bdf_of(BIG_DEVS - 1, bdf, sizeof(bdf));
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", bdf);

@@ -106,14 +106,14 @@ struct vfioiommu_mock {
 	size_t ndevs, devs_cap;
 	/*
 	 * Indexes (topo.c), so that loading a host is linear in its devices:
-	 * open-addressing hashes of group number and of BDF (each slot the
-	 * key's hash and 1 + the array index, 0 = empty), power-of-two sizes,
-	 * at most half full; the BDF one is rebuilt when a removed device
-	 * shifts the array.  cdev indexes: every index below cdev_next is held
-	 * by a device on a VFIO driver or sits in the min-heap cdev_free (room
-	 * for cdev_next).
+	 * open-addressing hashes of group number and of BDF packed in 32 bits
+	 * (each slot the key and 1 + the array index, 0 = empty), power-of-two
+	 * sizes, at most half full; the BDF one is rebuilt when a removed
+	 * device shifts the array.  cdev indexes: every index below cdev_next
+	 * is held by a device on a VFIO driver or sits in the min-heap
+	 * cdev_free (room for cdev_next).
 	 */
-	struct vm_slot { uint32_t hash, idx1; } *group_hash, *dev_hash;
+	struct vm_slot { uint32_t key, idx1; } *group_hash, *dev_hash;
 	size_t group_hash_n, dev_hash_n;
 	unsigned int cdev_next;
 	unsigned int *cdev_free;

@@ -11,10 +11,19 @@
 /*
  * ---------------- indexes ----------------
  * Loading a host must be linear in its devices (issue #20: it was cubic).
- * Groups and devices live in arrays that grow geometrically; a hash of group
- * number and one of BDF map to 1 + the array index; cdev indexes come from a
- * min-heap of freed ones below cdev_next (see struct vfioiommu_mock).
+ * Groups and devices live in arrays that grow geometrically; hash tables map
+ * a group number, and a BDF packed into 32 bits, to 1 + the array index; cdev
+ * indexes come from a min-heap of freed ones below cdev_next (see struct
+ * vfioiommu_mock).
+ *
+ * Each slot holds the whole 32-bit key, so a lookup never touches the arrays
+ * to compare.  The slot of a key is a mixed hash of key >> 6 with the low 6
+ * bits kept: the 64 keys of one run (a group number's neighbours; the 8
+ * functions of 8 consecutive devices) sit in one 64-slot block in order, so
+ * a host listed in order fills its tables in order, cache line after cache
+ * line, while keys of other runs are spread by the mix.
  */
+#define RUN_BITS 6
 
 static uint32_t hash_u32(uint32_t x)
 {
@@ -26,29 +35,35 @@ static uint32_t hash_u32(uint32_t x)
 	return x;
 }
 
-static uint32_t hash_str(const char *s)
+static size_t home(uint32_t key, size_t n)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return hash_u32(h);
+	return (((size_t)hash_u32(key >> RUN_BITS) << RUN_BITS) | (key & ((1u << RUN_BITS) - 1))) & (n - 1);
 }
 
-/* Put (h, idx) into a table with room (at most half full). */
-static void slot_put(struct vm_slot *tab, size_t n, uint32_t h, size_t idx)
+/* "DDDD:BB:DD.F" as domain << 16 | bus << 8 | device << 3 | function; false when not a BDF. */
+static bool bdf_key(const char *bdf, uint32_t *key)
 {
-	size_t i = h & (n - 1);
+	if (vi_bdf_check(bdf) < 0)
+		return false;
+	*key = (uint32_t)strtoul(bdf, NULL, 16) << 16 | (uint32_t)strtoul(bdf + 5, NULL, 16) << 8 |
+	       (uint32_t)strtoul(bdf + 8, NULL, 16) << 3 | (uint32_t)(bdf[11] - '0');
+	return true;
+}
 
-	while (tab[i].idx1)
+/* The slot holding key, or the empty slot where it would go; n > 0 and the table has room. */
+static struct vm_slot *slot_of(struct vm_slot *tab, size_t n, uint32_t key)
+{
+	size_t i = home(key, n);
+
+	while (tab[i].idx1 && tab[i].key != key)
 		i = (i + 1) & (n - 1);
-	tab[i] = (struct vm_slot){ h, (uint32_t)(idx + 1) };
+	return &tab[i];
 }
 
 /* A table for at least `want` entries, at most half full; NULL when out of memory (or too many). */
 static struct vm_slot *table_for(size_t want, size_t *n)
 {
-	size_t sz = 16;
+	size_t sz = 1u << RUN_BITS;
 
 	if (want > UINT32_MAX - 1)
 		return NULL;
@@ -58,42 +73,32 @@ static struct vm_slot *table_for(size_t want, size_t *n)
 	return calloc(sz, sizeof(struct vm_slot));
 }
 
-struct vm_group *vm_group_find(struct vfioiommu_mock *m, unsigned int num)
+/* Move every entry of the old table into a new one of n slots. */
+static void table_move(struct vm_slot *to, size_t n, const struct vm_slot *from, size_t from_n)
 {
-	size_t n = m->group_hash_n;
-	uint32_t h = hash_u32(num);
-
-	/* the slot's hash first: the group array is only touched for a likely match */
-	for (size_t i = n ? h & (n - 1) : 0; n && m->group_hash[i].idx1; i = (i + 1) & (n - 1)) {
-		struct vm_group *g;
-
-		if (m->group_hash[i].hash != h)
-			continue;
-		g = &m->groups[m->group_hash[i].idx1 - 1];
-		if (g->num == num)
-			return g;
-	}
-	return NULL;
+	for (size_t i = 0; i < from_n; i++)
+		if (from[i].idx1)
+			*slot_of(to, n, from[i].key) = from[i];
 }
 
-/* The slot holding bdf (hash h), or the empty slot where it would go; the table must exist. */
-static struct vm_slot *dev_slot(struct vfioiommu_mock *m, const char *bdf, uint32_t h)
+struct vm_group *vm_group_find(struct vfioiommu_mock *m, unsigned int num)
 {
-	size_t n = m->dev_hash_n, i;
+	const struct vm_slot *sl;
 
-	for (i = h & (n - 1); m->dev_hash[i].idx1; i = (i + 1) & (n - 1))
-		if (m->dev_hash[i].hash == h && !strcmp(m->devs[m->dev_hash[i].idx1 - 1].bdf, bdf))
-			break;
-	return &m->dev_hash[i];
+	if (!m->group_hash_n)
+		return NULL;
+	sl = slot_of(m->group_hash, m->group_hash_n, num);
+	return sl->idx1 ? &m->groups[sl->idx1 - 1] : NULL;
 }
 
 struct vm_device *vm_device_find(struct vfioiommu_mock *m, const char *bdf)
 {
-	struct vm_slot *sl;
+	const struct vm_slot *sl;
+	uint32_t key;
 
-	if (!bdf || !m->dev_hash_n)
+	if (!m->dev_hash_n || !bdf_key(bdf, &key))
 		return NULL;
-	sl = dev_slot(m, bdf, hash_str(bdf));
+	sl = slot_of(m->dev_hash, m->dev_hash_n, key);
 	return sl->idx1 ? &m->devs[sl->idx1 - 1] : NULL;
 }
 
@@ -115,9 +120,7 @@ static int group_room(struct vfioiommu_mock *m)
 
 		if (!tab)
 			return -ENOMEM;
-		for (size_t i = 0; i < m->group_hash_n; i++)
-			if (m->group_hash[i].idx1)
-				slot_put(tab, n, m->group_hash[i].hash, m->group_hash[i].idx1 - 1);
+		table_move(tab, n, m->group_hash, m->group_hash_n);
 		free(m->group_hash);
 		m->group_hash = tab;
 		m->group_hash_n = n;
@@ -142,9 +145,7 @@ static int device_room(struct vfioiommu_mock *m)
 
 		if (!tab)
 			return -ENOMEM;
-		for (size_t i = 0; i < m->dev_hash_n; i++)
-			if (m->dev_hash[i].idx1)
-				slot_put(tab, n, m->dev_hash[i].hash, m->dev_hash[i].idx1 - 1);
+		table_move(tab, n, m->dev_hash, m->dev_hash_n);
 		free(m->dev_hash);
 		m->dev_hash = tab;
 		m->dev_hash_n = n;
@@ -158,8 +159,12 @@ void vm_device_index_rebuild(struct vfioiommu_mock *m)
 	if (!m->dev_hash_n)
 		return;
 	memset(m->dev_hash, 0, m->dev_hash_n * sizeof(*m->dev_hash));
-	for (size_t i = 0; i < m->ndevs; i++)
-		slot_put(m->dev_hash, m->dev_hash_n, hash_str(m->devs[i].bdf), i);
+	for (size_t i = 0; i < m->ndevs; i++) {
+		uint32_t key = 0;
+
+		bdf_key(m->devs[i].bdf, &key); /* checked when the device was added */
+		*slot_of(m->dev_hash, m->dev_hash_n, key) = (struct vm_slot){ key, (uint32_t)(i + 1) };
+	}
 }
 
 /* Room to hand out cdev_next (and to take back every index below it later). */
@@ -527,7 +532,7 @@ VFIOIOMMU_API int vfioiommu_mock_add_group(vfioiommu_mock *m, unsigned int group
 		return rc;
 	memset(&m->groups[m->ngroups], 0, sizeof(m->groups[0]));
 	m->groups[m->ngroups].num = group;
-	slot_put(m->group_hash, m->group_hash_n, hash_u32(group), m->ngroups);
+	*slot_of(m->group_hash, m->group_hash_n, group) = (struct vm_slot){ group, (uint32_t)(m->ngroups + 1) };
 	m->ngroups++;
 	return 0;
 }
@@ -556,11 +561,11 @@ VFIOIOMMU_API int vfioiommu_mock_add_device(vfioiommu_mock *m, unsigned int grou
 {
 	struct vm_device *d;
 	struct vm_slot *sl;
-	uint32_t h;
+	uint32_t key;
 	bool vfio;
 	int rc;
 
-	if (!m || vi_bdf_check(bdf) < 0)
+	if (!m || !bdf_key(bdf, &key))
 		return -EINVAL;
 	if (driver && strlen(driver) >= VM_DRIVER_MAX)
 		return -EINVAL;
@@ -573,8 +578,7 @@ VFIOIOMMU_API int vfioiommu_mock_add_device(vfioiommu_mock *m, unsigned int grou
 		rc = cdev_room(m);
 	if (rc < 0)
 		return rc;
-	h = hash_str(bdf);
-	sl = dev_slot(m, bdf, h);
+	sl = slot_of(m->dev_hash, m->dev_hash_n, key);
 	if (sl->idx1)
 		return -EEXIST;
 	d = &m->devs[m->ndevs];
@@ -587,7 +591,7 @@ VFIOIOMMU_API int vfioiommu_mock_add_device(vfioiommu_mock *m, unsigned int grou
 	d->vendor = 0x8086;
 	d->device = 0x10d3;
 	d->class_code = 0x020000;
-	*sl = (struct vm_slot){ h, (uint32_t)(m->ndevs + 1) };
+	*sl = (struct vm_slot){ key, (uint32_t)(m->ndevs + 1) };
 	m->ndevs++;
 	return 0;
 }
