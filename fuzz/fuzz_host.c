@@ -13,7 +13,10 @@
  *  - the usable space predicted from that text equals the mock's own,
  *    independent computation (vm_usable_ranges), per group and for all
  *    groups at once: the library's prediction and the mock kernel agree;
- *  - every group and device gets a verdict with a reason.
+ *  - every group and device gets a verdict with a reason;
+ *  - the same bytes as a file (a memfd): vfioiommu_mock_load_file() never
+ *    takes more than load_string() would; a NUL byte is -EINVAL naming its
+ *    line, not the end of the host (issue #20).
  *
  *   fuzz_host -max_total_time=60 /tmp/host-corpus fuzz/corpus/host
  */
@@ -22,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <vfioiommu.h>
 
@@ -156,6 +161,36 @@ static void check_group(vfioiommu_mock *m, vfioiommu_ctx *ctx, unsigned int g)
 		CHECK(v.kind == VFIOIOMMU_VERDICT_REFUSED_RESV_DIRECT);
 }
 
+/* The input as a file: a NUL is refused with its line; otherwise the file loads as the string does. */
+static void check_file(const uint8_t *data, size_t size, int string_rc)
+{
+	char path[64], err[256];
+	vfioiommu_mock *m = NULL;
+	const uint8_t *nul = memchr(data, '\0', size);
+	int fd = memfd_create("fuzz-host", MFD_CLOEXEC), rc;
+
+	CHECK(fd >= 0);
+	CHECK(write(fd, data, size) == (ssize_t)size);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	CHECK(vfioiommu_mock_new(&m) == 0);
+	rc = vfioiommu_mock_load_file(m, path, err, sizeof(err));
+	if (nul) {
+		char want[32];
+		unsigned int line = 1;
+
+		for (const uint8_t *c = data; c < nul; c++)
+			line += *c == '\n';
+		snprintf(want, sizeof(want), "line %u: a NUL byte", line);
+		CHECK(rc == -EINVAL);
+		CHECK(strstr(err, want) != NULL);
+		CHECK(m->ngroups == 0 && m->ndevs == 0);
+	} else {
+		CHECK(rc == string_rc);
+	}
+	vfioiommu_mock_destroy(m);
+	close(fd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = malloc(size + 1), err[128];
@@ -184,6 +219,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		CHECK(rc == 0);
 	}
+	check_file(data, size, rc);
 
 	{
 		struct vfioiommu_ctx_opts o = { .size = sizeof(o), .door = vfioiommu_mock_door(m) };

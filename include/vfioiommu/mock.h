@@ -159,15 +159,17 @@ VFIOIOMMU_API int vfioiommu_mock_load_string(vfioiommu_mock *mock, const char *t
 	char *err, size_t errlen);
 /**
  * Load a host description from a file (read directly, not through any
- * door); as vfioiommu_mock_load_string().
+ * door), read to its end whatever size it claims (a pipe or a /proc file
+ * works); otherwise as vfioiommu_mock_load_string().
  * @param mock   the mock
  * @param path   the file, e.g. share/libvfioiommu/hosts/intel-rmrr.host
  * @param err    if not NULL: receives "PATH: line N: what is wrong" or
  *               "PATH: cannot open (...)" on failure
  * @param errlen size of @p err
- * @return 0; the -errno of opening it (-ENOENT, -EACCES, ...); -EINVAL NULL
- * argument, a file above 16 MiB or unreadable, or a line that is wrong;
- * -EIO a short read; -ENOMEM.
+ * @return 0; the -errno of opening or reading it (-ENOENT, -EACCES, ...)
+ * with a message naming the path; -EINVAL NULL argument, a file above
+ * 16 MiB, a NUL byte (the message names its line) or a line that is wrong;
+ * -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_mock_load_file(vfioiommu_mock *mock, const char *path,
 	char *err, size_t errlen);

@@ -34,10 +34,19 @@ struct vfioiommu_door {
 	int (*poll)(void *priv, struct pollfd *fds, unsigned int n, int timeout_ms);
 	int (*eventfd)(void *priv, unsigned int init, int flags);
 	int (*memfd)(void *priv, const char *name, unsigned int flags, uint64_t size);
-	/* whole small file (sysfs attribute) into buf, NUL-terminated; returns length */
+	/*
+	 * whole small file (sysfs attribute) into buf, NUL-terminated; returns
+	 * length.  -EFBIG when it may not fit in n - 1 bytes; -EPROTO when path
+	 * is not a regular file (a FIFO, device or directory: sysfs attributes
+	 * are regular files), found without blocking.  sysfs_write: the same
+	 * refusal of non-regular files.
+	 */
 	ssize_t (*sysfs_read)(void *priv, const char *path, char *buf, size_t n);
 	ssize_t (*sysfs_write)(void *priv, const char *path, const char *buf, size_t n);
-	/* link target into buf, NUL-terminated; returns length */
+	/*
+	 * link target into buf, NUL-terminated; returns length.  -ENAMETOOLONG
+	 * when the whole target does not fit in n - 1 bytes: never a cut target.
+	 */
 	ssize_t (*readlink)(void *priv, const char *path, char *buf, size_t n);
 	/* calls fn for each entry except "." and ".."; stops early if fn returns non-zero */
 	int (*listdir)(void *priv, const char *path, vi_dirent_fn fn, void *arg);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "config.h"
 
 #include "internal.h"
 #include "error.h"
@@ -92,33 +95,84 @@ void vi_err_forget(const struct vfioiommu_ctx *ctx)
 	}
 }
 
+/*
+ * Every Linux errno by its name, for C libraries without strerrorname_np()
+ * (glibc before 2.32, musl) and for numbers the C library does not know.
+ * Aliases (EWOULDBLOCK, EDEADLOCK, ENOTSUP) share a number with the name given.
+ */
+static const char *const errno_names[] = {
+	[EPERM] = "EPERM", [ENOENT] = "ENOENT", [ESRCH] = "ESRCH", [EINTR] = "EINTR", [EIO] = "EIO",
+	[ENXIO] = "ENXIO", [E2BIG] = "E2BIG", [ENOEXEC] = "ENOEXEC", [EBADF] = "EBADF", [ECHILD] = "ECHILD",
+	[EAGAIN] = "EAGAIN", [ENOMEM] = "ENOMEM", [EACCES] = "EACCES", [EFAULT] = "EFAULT",
+	[ENOTBLK] = "ENOTBLK", [EBUSY] = "EBUSY", [EEXIST] = "EEXIST", [EXDEV] = "EXDEV", [ENODEV] = "ENODEV",
+	[ENOTDIR] = "ENOTDIR", [EISDIR] = "EISDIR", [EINVAL] = "EINVAL", [ENFILE] = "ENFILE",
+	[EMFILE] = "EMFILE", [ENOTTY] = "ENOTTY", [ETXTBSY] = "ETXTBSY", [EFBIG] = "EFBIG",
+	[ENOSPC] = "ENOSPC", [ESPIPE] = "ESPIPE", [EROFS] = "EROFS", [EMLINK] = "EMLINK", [EPIPE] = "EPIPE",
+	[EDOM] = "EDOM", [ERANGE] = "ERANGE", [EDEADLK] = "EDEADLK", [ENAMETOOLONG] = "ENAMETOOLONG",
+	[ENOLCK] = "ENOLCK", [ENOSYS] = "ENOSYS", [ENOTEMPTY] = "ENOTEMPTY", [ELOOP] = "ELOOP",
+	[ENOMSG] = "ENOMSG", [EIDRM] = "EIDRM", [ECHRNG] = "ECHRNG", [EL2NSYNC] = "EL2NSYNC",
+	[EL3HLT] = "EL3HLT", [EL3RST] = "EL3RST", [ELNRNG] = "ELNRNG", [EUNATCH] = "EUNATCH",
+	[ENOCSI] = "ENOCSI", [EL2HLT] = "EL2HLT", [EBADE] = "EBADE", [EBADR] = "EBADR", [EXFULL] = "EXFULL",
+	[ENOANO] = "ENOANO", [EBADRQC] = "EBADRQC", [EBADSLT] = "EBADSLT", [EBFONT] = "EBFONT",
+	[ENOSTR] = "ENOSTR", [ENODATA] = "ENODATA", [ETIME] = "ETIME", [ENOSR] = "ENOSR",
+	[ENONET] = "ENONET", [ENOPKG] = "ENOPKG", [EREMOTE] = "EREMOTE", [ENOLINK] = "ENOLINK",
+	[EADV] = "EADV", [ESRMNT] = "ESRMNT", [ECOMM] = "ECOMM", [EPROTO] = "EPROTO",
+	[EMULTIHOP] = "EMULTIHOP", [EDOTDOT] = "EDOTDOT", [EBADMSG] = "EBADMSG", [EOVERFLOW] = "EOVERFLOW",
+	[ENOTUNIQ] = "ENOTUNIQ", [EBADFD] = "EBADFD", [EREMCHG] = "EREMCHG", [ELIBACC] = "ELIBACC",
+	[ELIBBAD] = "ELIBBAD", [ELIBSCN] = "ELIBSCN", [ELIBMAX] = "ELIBMAX", [ELIBEXEC] = "ELIBEXEC",
+	[EILSEQ] = "EILSEQ", [ERESTART] = "ERESTART", [ESTRPIPE] = "ESTRPIPE", [EUSERS] = "EUSERS",
+	[ENOTSOCK] = "ENOTSOCK", [EDESTADDRREQ] = "EDESTADDRREQ", [EMSGSIZE] = "EMSGSIZE",
+	[EPROTOTYPE] = "EPROTOTYPE", [ENOPROTOOPT] = "ENOPROTOOPT", [EPROTONOSUPPORT] = "EPROTONOSUPPORT",
+	[ESOCKTNOSUPPORT] = "ESOCKTNOSUPPORT", [EOPNOTSUPP] = "EOPNOTSUPP", [EPFNOSUPPORT] = "EPFNOSUPPORT",
+	[EAFNOSUPPORT] = "EAFNOSUPPORT", [EADDRINUSE] = "EADDRINUSE", [EADDRNOTAVAIL] = "EADDRNOTAVAIL",
+	[ENETDOWN] = "ENETDOWN", [ENETUNREACH] = "ENETUNREACH", [ENETRESET] = "ENETRESET",
+	[ECONNABORTED] = "ECONNABORTED", [ECONNRESET] = "ECONNRESET", [ENOBUFS] = "ENOBUFS",
+	[EISCONN] = "EISCONN", [ENOTCONN] = "ENOTCONN", [ESHUTDOWN] = "ESHUTDOWN",
+	[ETOOMANYREFS] = "ETOOMANYREFS", [ETIMEDOUT] = "ETIMEDOUT", [ECONNREFUSED] = "ECONNREFUSED",
+	[EHOSTDOWN] = "EHOSTDOWN", [EHOSTUNREACH] = "EHOSTUNREACH", [EALREADY] = "EALREADY",
+	[EINPROGRESS] = "EINPROGRESS", [ESTALE] = "ESTALE", [EUCLEAN] = "EUCLEAN", [ENOTNAM] = "ENOTNAM",
+	[ENAVAIL] = "ENAVAIL", [EISNAM] = "EISNAM", [EREMOTEIO] = "EREMOTEIO", [EDQUOT] = "EDQUOT",
+	[ENOMEDIUM] = "ENOMEDIUM", [EMEDIUMTYPE] = "EMEDIUMTYPE", [ECANCELED] = "ECANCELED",
+	[ENOKEY] = "ENOKEY", [EKEYEXPIRED] = "EKEYEXPIRED", [EKEYREVOKED] = "EKEYREVOKED",
+	[EKEYREJECTED] = "EKEYREJECTED", [EOWNERDEAD] = "EOWNERDEAD", [ENOTRECOVERABLE] = "ENOTRECOVERABLE",
+#ifdef ERFKILL
+	[ERFKILL] = "ERFKILL",
+#endif
+#ifdef EHWPOISON
+	[EHWPOISON] = "EHWPOISON",
+#endif
+};
+
+const char *vi_errno_table_name(int err)
+{
+	unsigned int e = err < 0 ? 0u - (unsigned int)err : (unsigned int)err;
+
+	return e < sizeof(errno_names) / sizeof(errno_names[0]) ? errno_names[e] : NULL;
+}
+
+/* Room for the numbers of a few non-errnos in one message ("errno 9999"). */
+#define ERRNO_BUFS 4
+static _Thread_local char errno_buf[ERRNO_BUFS][24];
+static _Thread_local unsigned int errno_next;
+
 const char *vi_errno_name(int err)
 {
-	switch (err < 0 ? -err : err) {
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EIO: return "EIO";
-	case EBADF: return "EBADF";
-	case ENOMEM: return "ENOMEM";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case EBUSY: return "EBUSY";
-	case EEXIST: return "EEXIST";
-	case ENODEV: return "ENODEV";
-	case EINVAL: return "EINVAL";
-	case ENOSPC: return "ENOSPC";
-	case ESPIPE: return "ESPIPE";
-	case ERANGE: return "ERANGE";
-	case ENOTTY: return "ENOTTY";
-	case E2BIG: return "E2BIG";
-	case EMSGSIZE: return "EMSGSIZE";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EPROTO: return "EPROTO";
-	case EOVERFLOW: return "EOVERFLOW";
-	case EDQUOT: return "EDQUOT";
-	case ENXIO: return "ENXIO";
-	case EAGAIN: return "EAGAIN";
-	case EINTR: return "EINTR";
-	default: return "errno";
-	}
+	unsigned int e = err < 0 ? 0u - (unsigned int)err : (unsigned int)err;
+	const char *name = NULL;
+	char *buf;
+
+	if (e == 0)
+		return "no error";
+#if VFIOIOMMU_HAVE_STRERRORNAME_NP
+	if (e <= INT_MAX)
+		name = strerrorname_np((int)e);
+#endif
+	if (!name)
+		name = vi_errno_table_name(err);
+	if (name)
+		return name;
+	/* not an errno Linux has: say which number, never a bare "errno" */
+	buf = errno_buf[errno_next++ % ERRNO_BUFS];
+	snprintf(buf, sizeof(errno_buf[0]), "errno %u", e);
+	return buf;
 }

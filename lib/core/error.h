@@ -24,8 +24,14 @@ int vi_fail_from(struct vfioiommu_ctx *ctx, int err, const struct vi_err *e);
 /* Log through the caller's callback (no-op when none or level too high). */
 void vi_log(struct vfioiommu_ctx *ctx, int level, const char *fmt, ...) VFIOIOMMU_PRINTF(3, 4);
 
-/* strerror without the locale and thread issues: "EINVAL" style names plus text. */
+/*
+ * strerror without the locale and thread issues: the errno's name ("EINVAL"),
+ * for either sign, from strerrorname_np() when the C library has it, else from
+ * a table of every Linux errno; "errno 9999" for a number that is none.
+ */
 const char *vi_errno_name(int err);
+/* The table behind it: the name of err (either sign), NULL when Linux has no such errno. */
+const char *vi_errno_table_name(int err);
 /* Forget a context's thread-local message (a new context may reuse its address). */
 void vi_err_forget(const struct vfioiommu_ctx *ctx);
 

@@ -154,7 +154,12 @@ int vi_fail_unsafe_interrupts(struct vfioiommu_ctx *ctx, int rc, const char *wha
 /* vi_fail_pinning: a map of @len bytes at @iova failed with ENOMEM/EPERM pinning pages: RLIMIT_MEMLOCK. */
 int vi_fail_pinning(struct vfioiommu_ctx *ctx, int rc, uint64_t iova, uint64_t len);
 
-/* sysfs helpers: the path is formatted and prefixed with ctx->sysfs_root. */
+/*
+ * sysfs helpers: the path is formatted and prefixed with ctx->sysfs_root.
+ * The doors' contract (core/door.h): a link whose target does not fit is
+ * -ENAMETOOLONG, never a cut target; an attribute that is not a regular file
+ * (a FIFO, a device, a directory) is -EPROTO, never a blocking read.
+ */
 ssize_t vi_sysfs_read(struct vfioiommu_ctx *c, char *buf, size_t n, const char *fmt, ...)
 	VFIOIOMMU_PRINTF(4, 5);
 ssize_t vi_sysfs_readlink(struct vfioiommu_ctx *c, char *buf, size_t n, const char *fmt, ...)
@@ -162,6 +167,13 @@ ssize_t vi_sysfs_readlink(struct vfioiommu_ctx *c, char *buf, size_t n, const ch
 int vi_sysfs_listdir(struct vfioiommu_ctx *c, vi_dirent_fn fn, void *arg, const char *fmt, ...)
 	VFIOIOMMU_PRINTF(4, 5);
 int vi_sysfs_exists(struct vfioiommu_ctx *c, const char *fmt, ...) VFIOIOMMU_PRINTF(2, 3);
+/*
+ * For messages: why the last vi_sysfs_*() call of this thread failed with rc,
+ * naming the file ("ENAMETOOLONG on /sys/bus/pci/devices/0000:03:00.0/driver:
+ * the link's target is longer than 511 bytes"); the errno's name when that
+ * call did not fail with rc.  Use it right after the failed call.
+ */
+const char *vi_sysfs_errstr(int rc);
 
 /*
  * Size-versioned public structs (core/sized.c): the first member is a u32
@@ -174,10 +186,16 @@ void vi_copy_sized(void *out, const void *full, size_t full_size);
 
 /* Validate "DDDD:BB:DD.F" (lower-case hex).  0 or -EINVAL. */
 int vi_bdf_check(const char *bdf);
-/* Group number of a PCI device from sysfs (iommu_group link). */
+/* Group number of a PCI device from sysfs (iommu_group link); -EPROTO when the link names no number. */
 int vi_sysfs_device_group(struct vfioiommu_ctx *c, const char *bdf, unsigned int *group);
-/* Driver bound to a PCI device: 0 and name, or 0 and "" when unbound. */
+/*
+ * Driver bound to a PCI device: 0 and name, or 0 and "" when unbound;
+ * -ENAMETOOLONG when the name does not fit in n (never a cut name).
+ */
 int vi_sysfs_device_driver(struct vfioiommu_ctx *c, const char *bdf, char *buf, size_t n);
+/* The same for a member of an IOMMU group: PCI devices by address, others through the group's link. */
+int vi_sysfs_group_member_driver(struct vfioiommu_ctx *c, unsigned int group, const char *name, char *buf,
+				 size_t n);
 /* "/dev/vfio/devices/vfioN" for a device, from its sysfs vfio-dev/ entry; -ENOENT when it has none. */
 int vi_device_cdev_path(struct vfioiommu_ctx *c, const char *bdf, char *path, size_t n);
 /* true for drivers that hand devices to VFIO (vfio-pci and vfio-pci variant drivers). */

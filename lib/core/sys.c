@@ -140,6 +140,30 @@ static int sys_memfd(void *p, const char *name, unsigned int flags, uint64_t siz
 	return fd;
 }
 
+/*
+ * sysfs attributes are regular files.  A tree under another sysfs_root may
+ * hold anything: open without blocking (a FIFO with no writer would block
+ * open() and read() forever), then refuse what is not a regular file.
+ */
+static int sysfs_open(const char *path, int flags)
+{
+	struct stat st;
+	int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EPROTO;
+	}
+	return fd;
+}
+
 static ssize_t sys_sysfs_read(void *p, const char *path, char *buf, size_t n)
 {
 	size_t got = 0;
@@ -147,9 +171,10 @@ static ssize_t sys_sysfs_read(void *p, const char *path, char *buf, size_t n)
 
 	if (n == 0)
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = sysfs_open(path, O_RDONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
+	/* bounded: at most n - 1 bytes, whatever the file claims */
 	while (got < n - 1) {
 		ssize_t rc = read(fd, buf + got, n - 1 - got);
 		if (rc < 0 && errno == EINTR)
@@ -172,11 +197,13 @@ static ssize_t sys_sysfs_read(void *p, const char *path, char *buf, size_t n)
 static ssize_t sys_sysfs_write(void *p, const char *path, const char *buf, size_t n)
 {
 	ssize_t rc;
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = sysfs_open(path, O_WRONLY);
 
 	if (fd < 0)
-		return -errno;
-	rc = write(fd, buf, n);
+		return fd;
+	do
+		rc = write(fd, buf, n);
+	while (rc < 0 && errno == EINTR);
 	rc = rc < 0 ? -errno : rc;
 	close(fd);
 	return rc;
@@ -188,9 +215,14 @@ static ssize_t sys_readlink(void *p, const char *path, char *buf, size_t n)
 
 	if (n == 0)
 		return -EINVAL;
-	rc = readlink(path, buf, n - 1);
+	/* readlink() cuts a long target silently: ask for n bytes, so a full buffer means cut */
+	rc = readlink(path, buf, n);
 	if (rc < 0)
 		return -errno;
+	if ((size_t)rc >= n) {
+		buf[0] = '\0';
+		return -ENAMETOOLONG;
+	}
 	buf[rc] = '\0';
 	return rc;
 }

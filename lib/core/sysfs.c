@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /* sysfs under the context's root, through the door: paths, device group, driver, cdev. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +9,36 @@
 
 #include "internal.h"
 
+/*
+ * Why the last failed vi_sysfs_* call of this thread failed, naming the file:
+ * the door only returns an errno, and a message "reading its driver: ENOENT"
+ * does not say which file of a (possibly captured, possibly hostile) tree was
+ * at fault.  Cleared by every call, so it never describes an older failure.
+ */
+static _Thread_local int why_rc;
+static _Thread_local char why_text[VI_MSG_MAX];
+
+static void why(int rc, const char *path, const char *fmt, ...) VFIOIOMMU_PRINTF(3, 4);
+static void why(int rc, const char *path, const char *fmt, ...)
+{
+	int len;
+
+	why_rc = rc;
+	len = snprintf(why_text, sizeof(why_text), "%s on %s", vi_errno_name(rc), path);
+	if (fmt && len >= 0 && (size_t)len < sizeof(why_text)) {
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(why_text + len, sizeof(why_text) - (size_t)len, fmt, ap);
+		va_end(ap);
+	}
+}
+
+const char *vi_sysfs_errstr(int rc)
+{
+	return rc < 0 && rc == why_rc ? why_text : vi_errno_name(rc);
+}
+
 static int sysfs_path(struct vfioiommu_ctx *c, char *path, size_t n, const char *fmt, va_list ap)
 	__attribute__((format(printf, 4, 0)));
 static int sysfs_path(struct vfioiommu_ctx *c, char *path, size_t n, const char *fmt, va_list ap)
@@ -15,11 +46,15 @@ static int sysfs_path(struct vfioiommu_ctx *c, char *path, size_t n, const char 
 	int len = snprintf(path, n, "%s/", c->sysfs_root);
 	int more;
 
+	why_rc = 0;
 	if (len < 0 || (size_t)len >= n)
+		more = 0;
+	else
+		more = vsnprintf(path + len, n - (size_t)len, fmt, ap);
+	if (len < 0 || more < 0 || (size_t)len + (size_t)more >= n) {
+		why(-ENAMETOOLONG, path, ": the path is longer than %zu bytes", n - 1);
 		return -ENAMETOOLONG;
-	more = vsnprintf(path + len, n - (size_t)len, fmt, ap);
-	if (more < 0 || (size_t)(len + more) >= n)
-		return -ENAMETOOLONG;
+	}
 	return 0;
 }
 
@@ -38,26 +73,54 @@ static int sysfs_path(struct vfioiommu_ctx *c, char *path, size_t n, const char 
 
 ssize_t vi_sysfs_read(struct vfioiommu_ctx *c, char *buf, size_t n, const char *fmt, ...)
 {
+	ssize_t rc;
+
 	SYSFS_PATH(c, fmt);
-	return c->door->sysfs_read(c->door->priv, path, buf, n);
+	rc = c->door->sysfs_read(c->door->priv, path, buf, n);
+	if (rc == -EPROTO)
+		why((int)rc, path, ": not a regular file (sysfs attributes are; a FIFO, device or directory is refused)");
+	else if (rc == -EFBIG)
+		why((int)rc, path, ": longer than %zu bytes", n ? n - 1 : 0);
+	else if (rc < 0)
+		why((int)rc, path, NULL);
+	return rc;
 }
 
 ssize_t vi_sysfs_readlink(struct vfioiommu_ctx *c, char *buf, size_t n, const char *fmt, ...)
 {
+	ssize_t rc;
+
 	SYSFS_PATH(c, fmt);
-	return c->door->readlink(c->door->priv, path, buf, n);
+	rc = c->door->readlink(c->door->priv, path, buf, n);
+	if (rc == -ENAMETOOLONG)
+		why((int)rc, path, ": the link's target is longer than %zu bytes", n ? n - 1 : 0);
+	else if (rc == -EINVAL)
+		why((int)rc, path, ": not a symbolic link");
+	else if (rc < 0)
+		why((int)rc, path, NULL);
+	return rc;
 }
 
 int vi_sysfs_listdir(struct vfioiommu_ctx *c, vi_dirent_fn fn, void *arg, const char *fmt, ...)
 {
+	int rc;
+
 	SYSFS_PATH(c, fmt);
-	return c->door->listdir(c->door->priv, path, fn, arg);
+	rc = c->door->listdir(c->door->priv, path, fn, arg);
+	if (rc < 0)
+		why(rc, path, NULL);
+	return rc;
 }
 
 int vi_sysfs_exists(struct vfioiommu_ctx *c, const char *fmt, ...)
 {
+	int rc;
+
 	SYSFS_PATH(c, fmt);
-	return c->door->exists(c->door->priv, path);
+	rc = c->door->exists(c->door->priv, path);
+	if (rc < 0)
+		why(rc, path, NULL);
+	return rc;
 }
 
 static const char *basename_of(const char *p)
@@ -78,28 +141,62 @@ int vi_sysfs_device_group(struct vfioiommu_ctx *c, const char *bdf, unsigned int
 	if (rc < 0)
 		return (int)rc;
 	b = basename_of(link);
+	errno = 0;
 	g = strtoul(b, &end, 10);
-	if (end == b || *end || g > 0xffffffffUL)
+	if (!isdigit((unsigned char)*b) || *end || errno || g > 0xffffffffUL) {
+		char path[VI_PATH_MAX + 64];
+
+		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group", c->sysfs_root, bdf);
+		why(-EPROTO, path, ": the link's target \"%s\" does not end in a group number", link);
 		return -EPROTO;
+	}
 	*group = (unsigned int)g;
+	return 0;
+}
+
+/* The last component of the link at fmt (a driver name) into buf; "" when there is no link. */
+static int link_name(struct vfioiommu_ctx *c, char *buf, size_t n, const char *fmt, ...) VFIOIOMMU_PRINTF(4, 5);
+static int link_name(struct vfioiommu_ctx *c, char *buf, size_t n, const char *fmt, ...)
+{
+	char link[VI_PATH_MAX];
+	ssize_t rc;
+
+	SYSFS_PATH(c, fmt);
+	if (n == 0)
+		return -EINVAL;
+	rc = c->door->readlink(c->door->priv, path, link, sizeof(link));
+	if (rc == -ENOENT) {
+		buf[0] = '\0';
+		return 0;
+	}
+	if (rc == -ENAMETOOLONG) {
+		why((int)rc, path, ": the link's target is longer than %zu bytes", sizeof(link) - 1);
+		return (int)rc;
+	}
+	if (rc < 0) {
+		why((int)rc, path, rc == -EINVAL ? ": not a symbolic link" : NULL);
+		return (int)rc;
+	}
+	/* a cut name would compare equal to the wrong driver (or to none): refuse it instead */
+	if ((size_t)snprintf(buf, n, "%s", basename_of(link)) >= n) {
+		buf[0] = '\0';
+		why(-ENAMETOOLONG, path, ": the driver name at the end of \"%s\" is longer than %zu bytes", link, n - 1);
+		return -ENAMETOOLONG;
+	}
 	return 0;
 }
 
 int vi_sysfs_device_driver(struct vfioiommu_ctx *c, const char *bdf, char *buf, size_t n)
 {
-	char link[VI_PATH_MAX];
-	ssize_t rc = vi_sysfs_readlink(c, link, sizeof(link), "bus/pci/devices/%s/driver", bdf);
+	return link_name(c, buf, n, "bus/pci/devices/%s/driver", bdf);
+}
 
-	if (rc == -ENOENT) {
-		buf[0] = '\0';
-		return 0;
-	}
-	if (rc < 0)
-		return (int)rc;
-	/* a cut driver name would compare equal to the wrong driver: refuse it instead */
-	if ((size_t)snprintf(buf, n, "%s", basename_of(link)) >= n)
-		return -ENAMETOOLONG;
-	return 0;
+int vi_sysfs_group_member_driver(struct vfioiommu_ctx *c, unsigned int group, const char *name, char *buf,
+				 size_t n)
+{
+	if (vi_bdf_check(name) == 0)
+		return vi_sysfs_device_driver(c, name, buf, n);
+	return link_name(c, buf, n, "kernel/iommu_groups/%u/devices/%s/driver", group, name);
 }
 
 bool vi_driver_is_vfio(const char *driver)

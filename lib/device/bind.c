@@ -56,21 +56,71 @@ static int write_failed(struct vfioiommu_ctx *ctx, int rc, const char *bdf, cons
 		       vi_errno_name(rc));
 }
 
+/*
+ * driver_override as it is before we write ours, to put back if we give up:
+ * "" for none ("(null)") and for contents that are no driver name (too long,
+ * control characters, spaces: a hostile or broken tree), which we do not
+ * write back.  <0 when it cannot be read at all.
+ */
+static int override_before(struct vfioiommu_ctx *ctx, const char *bdf, char *old, size_t n)
+{
+	ssize_t rc = vi_sysfs_read(ctx, old, n, "bus/pci/devices/%s/driver_override", bdf);
+	size_t len;
+
+	if (rc == -ENOENT || rc == -EFBIG) {
+		/* no such attribute (the write will say so) or longer than any driver name */
+		old[0] = '\0';
+		return 0;
+	}
+	if (rc < 0)
+		return vi_fail(ctx, (int)rc, "binding %s to vfio-pci: reading its driver_override: %s", bdf,
+			       vi_sysfs_errstr((int)rc));
+	len = strnlen(old, (size_t)rc < n ? (size_t)rc : n - 1);
+	old[len] = '\0';
+	if (len && old[len - 1] == '\n')
+		old[--len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if (old[i] <= ' ' || old[i] > '~')
+			len = 0;
+	if (!len || !strcmp(old, "(null)"))
+		old[0] = '\0';
+	return 0;
+}
+
+/*
+ * The current driver refused the unbind with -ENOENT: its directory went
+ * away (the module is being unloaded).  0 when it let go of the device
+ * meanwhile (sysfs decides from here, as for -ENODEV); rc otherwise.
+ */
+static int unbind_gone(struct vfioiommu_ctx *ctx, const char *bdf, const char *cur, int rc)
+{
+	char now[VI_UEVENT_DRIVER_MAX];
+
+	if (rc != -ENOENT || vi_sysfs_device_driver(ctx, bdf, now, sizeof(now)) < 0)
+		return rc;
+	return strcmp(now, cur) ? 0 : rc;
+}
+
 /* driver_override, unbind from the current driver, drivers_probe */
 static int steer(struct vfioiommu_ctx *ctx, const char *bdf, const char *cur)
 {
-	char path[VI_PATH_MAX];
-	int rc = sysfs_write(ctx, "vfio-pci", path, sizeof(path), "bus/pci/devices/%s/driver_override", bdf);
+	char path[VI_PATH_MAX], old[VI_UEVENT_DRIVER_MAX] = "";
+	int rc = cur[0] ? override_before(ctx, bdf, old, sizeof(old)) : 0;
 
+	if (rc < 0)
+		return rc;
+	rc = sysfs_write(ctx, "vfio-pci", path, sizeof(path), "bus/pci/devices/%s/driver_override", bdf);
 	if (rc < 0)
 		return write_failed(ctx, rc, bdf, path, "vfio-pci");
 	if (cur[0]) {
 		rc = sysfs_write(ctx, bdf, path, sizeof(path), "bus/pci/drivers/%s/unbind", cur);
 		/* -ENODEV: it let go of the device meanwhile, which is what we wanted */
+		if (rc == -ENOENT)
+			rc = unbind_gone(ctx, bdf, cur, rc);
 		if (rc < 0 && rc != -ENODEV) {
 			char op[VI_PATH_MAX];
-			/* still bound to cur: do not leave a surprise for its next reprobe */
-			sysfs_write(ctx, "\n", op, sizeof(op), "bus/pci/devices/%s/driver_override", bdf);
+			/* still bound to cur: put its override back, no surprise for its next reprobe */
+			sysfs_write(ctx, old[0] ? old : "\n", op, sizeof(op), "bus/pci/devices/%s/driver_override", bdf);
 			return write_failed(ctx, rc, bdf, path, bdf);
 		}
 	}
@@ -91,7 +141,7 @@ static int ready(struct vfioiommu_ctx *ctx, const char *bdf, char *why, size_t n
 	int rc = vi_sysfs_device_driver(ctx, bdf, drv, sizeof(drv));
 
 	if (rc < 0)
-		return vi_fail(ctx, rc, "binding %s to vfio-pci: reading its driver: %s", bdf, vi_errno_name(rc));
+		return vi_fail(ctx, rc, "binding %s to vfio-pci: reading its driver: %s", bdf, vi_sysfs_errstr(rc));
 	if (!drv[0]) {
 		snprintf(why, n, "it is bound to no driver (is vfio-pci loaded? did its probe fail? see dmesg)");
 		return 0;
@@ -221,11 +271,11 @@ static int pre_check(struct vfioiommu_ctx *ctx, const char *bdf, char *drv, size
 				       "(intel_iommu=on, amd_iommu=on)?", bdf);
 		if (rc < 0)
 			return vi_fail(ctx, rc, "binding %s to vfio-pci: reading its IOMMU group: %s", bdf,
-				       vi_errno_name(rc));
+				       vi_sysfs_errstr(rc));
 	}
 	rc = vi_sysfs_device_driver(ctx, bdf, drv, n);
 	if (rc < 0)
-		return vi_fail(ctx, rc, "binding %s to vfio-pci: reading its driver: %s", bdf, vi_errno_name(rc));
+		return vi_fail(ctx, rc, "binding %s to vfio-pci: reading its driver: %s", bdf, vi_sysfs_errstr(rc));
 	return 0;
 }
 

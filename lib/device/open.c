@@ -56,10 +56,10 @@ static int device_check(struct vfioiommu_ctx *ctx, const char *bdf, unsigned int
 	if (rc < 0)
 		return vi_fail(ctx, rc == -ENOENT ? -ENODEV : rc,
 			       "device %s has no IOMMU group (%s): is the IOMMU enabled?",
-			       bdf, vi_errno_name(rc));
+			       bdf, vi_sysfs_errstr(rc));
 	rc = vi_sysfs_device_driver(ctx, bdf, driver, sizeof(driver));
 	if (rc < 0)
-		return vi_fail(ctx, rc, "device %s: cannot read its driver (%s)", bdf, vi_errno_name(rc));
+		return vi_fail(ctx, rc, "device %s: cannot read its driver (%s)", bdf, vi_sysfs_errstr(rc));
 	if (!driver[0])
 		return vi_fail(ctx, -ENODEV, "device %s is not bound to any driver; bind it to vfio-pci", bdf);
 	if (!vi_driver_is_vfio(driver))

@@ -91,8 +91,7 @@ int vi_hp_read_seqnum(struct vfioiommu_ctx *ctx, uint64_t *seqnum)
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0)
-		return vi_fail(ctx, (int)rc, "hotplug: reading %s/kernel/uevent_seqnum: %s", ctx->sysfs_root,
-			       vi_errno_name((int)rc));
+		return vi_fail(ctx, (int)rc, "hotplug: reading the uevent sequence number: %s", vi_sysfs_errstr((int)rc));
 	errno = 0;
 	*seqnum = strtoull(buf, &end, 10);
 	/* unreadable: filter nothing rather than everything */
@@ -159,15 +158,15 @@ static int scan_device(struct vfioiommu_ctx *ctx, const char *bdf, struct vi_hp_
 
 	rc = vi_sysfs_device_driver(ctx, bdf, drv, sizeof(drv));
 	if (rc < 0)
-		return vi_fail(ctx, rc, "hotplug: reading the driver of %s: %s", bdf, vi_errno_name(rc));
+		return vi_fail(ctx, rc, "hotplug: reading the driver of %s: %s", bdf, vi_sysfs_errstr(rc));
 	if (!vi_driver_is_vfio(drv))
 		return 0;
 	rc = vi_hp_read_group(ctx, bdf, &group);
 	if (rc < 0)
-		return vi_fail(ctx, rc, "hotplug: reading the IOMMU group of %s: %s", bdf, vi_errno_name(rc));
+		return vi_fail(ctx, rc, "hotplug: reading the IOMMU group of %s: %s", bdf, vi_sysfs_errstr(rc));
 	rc = vi_sysfs_listdir(ctx, take_cdev, &cf, "bus/pci/devices/%s/vfio-dev", bdf);
 	if (rc < 0 && rc != -ENOENT)
-		return vi_fail(ctx, rc, "hotplug: reading the VFIO cdev of %s: %s", bdf, vi_errno_name(rc));
+		return vi_fail(ctx, rc, "hotplug: reading the VFIO cdev of %s: %s", bdf, vi_sysfs_errstr(rc));
 	d = vi_hp_dev_add(out, bdf, group);
 	if (!d)
 		return vi_fail(ctx, -ENOMEM, "out of memory");

@@ -40,8 +40,8 @@ static int read_resv_text(struct vfioiommu_ctx *ctx, unsigned int group, char **
 			if (rc == -ENOENT)
 				return vi_fail(ctx, -ENOENT, "group %u: %s/kernel/iommu_groups/%u/reserved_regions "
 					       "does not exist: no such IOMMU group", group, ctx->sysfs_root, group);
-			return vi_fail(ctx, (int)rc, "group %u: cannot read %s/kernel/iommu_groups/%u/reserved_regions: %s",
-				       group, ctx->sysfs_root, group, vi_errno_name((int)rc));
+			return vi_fail(ctx, (int)rc, "group %u: cannot read its reserved regions: %s", group,
+				       vi_sysfs_errstr((int)rc));
 		}
 		*text = buf;
 		*len = (size_t)rc < n ? (size_t)rc : n - 1; /* never trust a door's length past the buffer */
@@ -170,32 +170,6 @@ static void reason(struct vfioiommu_verdict *out, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *basename_of(const char *p)
-{
-	const char *s = strrchr(p, '/');
-
-	return s ? s + 1 : p;
-}
-
-/* Driver of a group member: PCI devices by address, others through the group's own link. */
-static int member_driver(struct vfioiommu_ctx *ctx, unsigned int group, const char *name, char *buf, size_t n)
-{
-	char link[VI_PATH_MAX];
-	ssize_t rc;
-
-	if (vi_bdf_check(name) == 0)
-		return vi_sysfs_device_driver(ctx, name, buf, n);
-	rc = vi_sysfs_readlink(ctx, link, sizeof(link), "kernel/iommu_groups/%u/devices/%s/driver", group, name);
-	if (rc == -ENOENT) {
-		buf[0] = '\0';
-		return 0;
-	}
-	if (rc < 0)
-		return (int)rc;
-	copy_str(buf, n, basename_of(link));
-	return 0;
-}
-
 static void set_region(struct vfioiommu_verdict *out, const struct vfioiommu_resv_region *r)
 {
 	out->region = *r;
@@ -269,18 +243,17 @@ static int scan_group(struct vfioiommu_ctx *ctx, unsigned int group, struct grou
 		return rc;
 	rc = vi_sysfs_listdir(ctx, names_add, &nm, "kernel/iommu_groups/%u/devices", group);
 	if (rc < 0) {
-		rc = vi_fail(ctx, rc, "group %u: cannot list %s/kernel/iommu_groups/%u/devices: %s", group,
-			     ctx->sysfs_root, group, vi_errno_name(rc));
+		rc = vi_fail(ctx, rc, "group %u: cannot list its devices: %s", group, vi_sysfs_errstr(rc));
 		goto out;
 	}
 	gs->nmembers = nm.n;
 	for (size_t i = 0; i < nm.n; i++) {
 		char driver[64];
 
-		rc = member_driver(ctx, group, nm.v[i], driver, sizeof(driver));
+		rc = vi_sysfs_group_member_driver(ctx, group, nm.v[i], driver, sizeof(driver));
 		if (rc < 0) {
 			rc = vi_fail(ctx, rc, "group %u: cannot read the driver of %s: %s", group, nm.v[i],
-				     vi_errno_name(rc));
+				     vi_sysfs_errstr(rc));
 			goto out;
 		}
 		if (i == 0) {
@@ -392,10 +365,10 @@ VFIOIOMMU_API int vfioiommu_verdict_device(vfioiommu_ctx *ctx, const char *bdf,
 		return 0;
 	}
 	if (rc < 0)
-		return vi_fail(ctx, rc, "device %s: cannot read its iommu_group link: %s", bdf, vi_errno_name(rc));
+		return vi_fail(ctx, rc, "device %s: cannot read its iommu_group link: %s", bdf, vi_sysfs_errstr(rc));
 	rc = vi_sysfs_device_driver(ctx, bdf, driver, sizeof(driver));
 	if (rc < 0)
-		return vi_fail(ctx, rc, "device %s: cannot read its driver: %s", bdf, vi_errno_name(rc));
+		return vi_fail(ctx, rc, "device %s: cannot read its driver: %s", bdf, vi_sysfs_errstr(rc));
 	rc = scan_group(ctx, out->group, &gs);
 	if (rc < 0)
 		return rc;

@@ -673,6 +673,7 @@ VFIOIOMMU_API void vfioiommu_mock_destroy(vfioiommu_mock *m)
 		free(m->groups[i].resv);
 	free(m->groups);
 	free(m->devs);
+	vm_topo_free(m);
 	pthread_mutex_unlock(&m->lock);
 	pthread_mutex_destroy(&m->lock);
 	free(m);

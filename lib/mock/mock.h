@@ -101,9 +101,23 @@ struct vfioiommu_mock {
 	/* what GET_HW_INFO, DMA_CC and HWPT_ALLOC_PASID say (FACTS.md intel and amd columns) */
 	enum vfioiommu_mock_iommu iommu_model;
 	struct vm_group *groups;
-	size_t ngroups;
+	size_t ngroups, groups_cap;
 	struct vm_device *devs;
-	size_t ndevs;
+	size_t ndevs, devs_cap;
+	/*
+	 * Indexes (topo.c), so that loading a host is linear in its devices:
+	 * open-addressing hashes of group number and of BDF packed in 32 bits
+	 * (each slot the key and 1 + the array index, 0 = empty), power-of-two
+	 * sizes, at most half full; the BDF one is rebuilt when a removed
+	 * device shifts the array.  cdev indexes: every index below cdev_next
+	 * is held by a device on a VFIO driver or sits in the min-heap
+	 * cdev_free (room for cdev_next).
+	 */
+	struct vm_slot { uint32_t key, idx1; } *group_hash, *dev_hash;
+	size_t group_hash_n, dev_hash_n;
+	unsigned int cdev_next;
+	unsigned int *cdev_free;
+	size_t ncdev_free, cdev_free_cap;
 
 	/* fds */
 	struct vm_file *files[VM_MAX_FDS];
@@ -144,6 +158,10 @@ const char *vm_ioctl_name(char kind, unsigned long req);
 struct vm_group *vm_group_find(struct vfioiommu_mock *m, unsigned int num);
 struct vm_device *vm_device_find(struct vfioiommu_mock *m, const char *bdf);
 struct vm_device *vm_device_by_cdev(struct vfioiommu_mock *m, unsigned int idx);
+/* m->devs shifted under the BDF index (uevent.c removed a device): rebuild it (no allocation). */
+void vm_device_index_rebuild(struct vfioiommu_mock *m);
+/* The mock is destroyed: free the indexes. */
+void vm_topo_free(struct vfioiommu_mock *m);
 bool vm_driver_is_vfio(const char *driver);
 /* true when every device of the group is bound to a vfio driver or to none */
 bool vm_group_viable(struct vfioiommu_mock *m, const struct vm_group *g, const struct vm_device **culprit);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mock.h"
 
@@ -114,6 +115,7 @@ static const struct {
 static int device_line(struct pstate *ps, char **t, int n)
 {
 	enum vfioiommu_mock_model model;
+	struct vm_device *d;
 	bool flr;
 	uint64_t v;
 	int rc;
@@ -127,9 +129,9 @@ static int device_line(struct pstate *ps, char **t, int n)
 		return perr(ps, "device %s is listed twice", t[1]);
 	if (rc < 0)
 		return perr(ps, "bad device '%s' or driver '%s'", t[1], t[2]);
+	d = &ps->m->devs[ps->m->ndevs - 1]; /* add_device appends */
 	for (int i = 3; i < n; i++) {
 		char *eq = strchr(t[i], '=');
-		struct vm_device *d = vm_device_find(ps->m, t[1]);
 		if (!strcmp(t[i], "iopf")) {
 			d->iopf = true;
 			continue;
@@ -266,40 +268,118 @@ VFIOIOMMU_API int vfioiommu_mock_load_string(vfioiommu_mock *m, const char *text
 	return rc;
 }
 
+/*
+ * Host files: at most 16 MiB.  A real host has a few thousand PCI functions
+ * (some 60 bytes a line), so this is room for hundreds of thousands of
+ * devices; the cap only bounds what a wrong path (/dev/zero, a log) makes
+ * the mock read and hold.
+ */
+#define HOST_FILE_MAX (16u << 20)
+
+static int file_fail(char *err, size_t errlen, int rc, const char *path, const char *fmt, ...)
+	VFIOIOMMU_PRINTF(5, 6);
+static int file_fail(char *err, size_t errlen, int rc, const char *path, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		int n = snprintf(err, errlen, "%s: ", path);
+
+		if (n >= 0 && (size_t)n < errlen) {
+			va_start(ap, fmt);
+			vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+			va_end(ap);
+		}
+	}
+	return rc;
+}
+
+/*
+ * The whole file into a NUL-terminated buffer: read to EOF, whatever size
+ * the file claims (/proc and /sys files say 0, pipes have none).
+ */
+static int slurp(FILE *f, const char *path, char **out, size_t *len, char *err, size_t errlen)
+{
+	size_t cap = 0, n = 0;
+	char *buf = NULL;
+
+	for (;;) {
+		size_t want, got;
+
+		if (n == cap) {
+			/* one byte past the cap is how we know the file is longer */
+			size_t ncap = cap ? cap * 2 : 64 * 1024;
+			char *nb;
+
+			if (cap == HOST_FILE_MAX + 1) {
+				free(buf);
+				return file_fail(err, errlen, -EINVAL, path, "larger than 16 MiB: not a host description");
+			}
+			if (ncap > HOST_FILE_MAX + 1)
+				ncap = HOST_FILE_MAX + 1;
+			nb = realloc(buf, ncap + 1);
+			if (!nb) {
+				free(buf);
+				return file_fail(err, errlen, -ENOMEM, path, "no memory to read it");
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		want = cap - n;
+		got = fread(buf + n, 1, want, f);
+		n += got;
+		if (got < want) {
+			/* short only at EOF or on an error */
+			if (ferror(f)) {
+				int rc = errno ? -errno : -EIO;
+				free(buf);
+				return file_fail(err, errlen, rc, path, "cannot read (%s)", strerror(-rc));
+			}
+			break;
+		}
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
 VFIOIOMMU_API int vfioiommu_mock_load_file(vfioiommu_mock *m, const char *path, char *err, size_t errlen)
 {
+	struct stat st;
+	const char *nul;
+	char *buf = NULL;
+	size_t len = 0;
 	FILE *f;
-	char *buf;
-	long len;
 	int rc;
 
+	if (err && errlen)
+		err[0] = '\0';
 	if (!m || !path)
 		return -EINVAL;
 	f = fopen(path, "re");
 	if (!f) {
 		rc = -errno;
-		if (err && errlen)
-			snprintf(err, errlen, "%s: cannot open (%s)", path, strerror(-rc));
-		return rc;
+		return file_fail(err, errlen, rc, path, "cannot open (%s)", strerror(-rc));
 	}
-	if (fseek(f, 0, SEEK_END) < 0 || (len = ftell(f)) < 0 || len > (1L << 24) || fseek(f, 0, SEEK_SET) < 0) {
+	/* a regular file says its size: refuse a huge one before reading it */
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > HOST_FILE_MAX) {
 		fclose(f);
-		if (err && errlen)
-			snprintf(err, errlen, "%s: unreadable or larger than 16 MiB", path);
-		return -EINVAL;
+		return file_fail(err, errlen, -EINVAL, path, "larger than 16 MiB: not a host description");
 	}
-	buf = malloc((size_t)len + 1);
-	if (!buf) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		free(buf);
-		fclose(f);
-		return -EIO;
-	}
-	buf[len] = '\0';
+	errno = 0;
+	rc = slurp(f, path, &buf, &len, err, errlen);
 	fclose(f);
+	if (rc < 0)
+		return rc;
+	/* load_string() sees a C string: a NUL would end the host there, silently */
+	if ((nul = memchr(buf, '\0', len))) {
+		unsigned int line = 1;
+
+		for (const char *c = buf; c < nul; c++)
+			line += *c == '\n';
+		free(buf);
+		return file_fail(err, errlen, -EINVAL, path, "line %u: a NUL byte: not a text file", line);
+	}
 	rc = vfioiommu_mock_load_string(m, buf, err, errlen);
 	if (rc < 0 && err && errlen) {
 		char tmp[512];

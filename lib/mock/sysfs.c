@@ -234,7 +234,6 @@ ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, siz
 			return read_resv(g, buf, n);
 		if (is(&sp, 3, "type"))
 			return put(buf, n, "DMA\n");
-		return -ENOENT;
 	}
 	if (sp.n >= 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
 	    (d = vm_device_find(m, sp.c[3]))) {
@@ -253,9 +252,9 @@ ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, siz
 				return -ENOENT;
 			return put(buf, n, "511:%u\n", d->cdev_index);
 		}
-		return -ENOENT;
 	}
-	return -ENOENT;
+	/* what exists but is not served above is a directory or a link: no regular file (core/door.h) */
+	return vm_sysfs_exists(m, path) == 0 ? -EPROTO : -ENOENT;
 }
 
 /* A written value as the kernel's store functions see it: one trailing newline dropped. */
@@ -270,6 +269,29 @@ static int written(const char *buf, size_t n, char *out, size_t cap)
 	memcpy(out, buf, n);
 	out[n] = '\0';
 	return 0;
+}
+
+/*
+ * driver_override as the kernel's driver_set_override() stores it: up to the
+ * first NUL (Python sends some) or newline; nothing left clears it; a page or
+ * more is -EINVAL.  The mock holds names of up to VM_DRIVER_MAX - 1 bytes
+ * (no driver has a longer one): a longer value is -EINVAL here.
+ */
+static ssize_t store_override(struct vm_device *d, const char *buf, size_t n)
+{
+	size_t len;
+
+	if (n >= 4096 - 1)
+		return -EINVAL;
+	len = strnlen(buf, n);
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] == '\n')
+			len = i;
+	if (len >= sizeof(d->override))
+		return -EINVAL;
+	memcpy(d->override, buf, len);
+	d->override[len] = '\0';
+	return (ssize_t)n;
 }
 
 /* drivers_probe: bind to driver_override if set; the mock knows no id tables, so nothing else binds */
@@ -319,12 +341,8 @@ ssize_t vm_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *b
 	rc = written(buf, n, val, sizeof(val));
 	if (sp.n == 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
 	    (d = vm_device_find(m, sp.c[3]))) {
-		if (is(&sp, 4, "driver_override")) {
-			if (rc < 0)
-				return rc;
-			strcpy(d->override, val);
-			return (ssize_t)n;
-		}
+		if (is(&sp, 4, "driver_override"))
+			return store_override(d, buf, n);
 		if (is(&sp, 4, "remove")) {
 			if (rc < 0 || strcmp(val, "1"))
 				return rc < 0 ? rc : (ssize_t)n; /* only "1" (kstrtoul true) removes */
@@ -343,6 +361,25 @@ ssize_t vm_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *b
 	return vm_sysfs_exists(m, path) == 0 ? -EACCES : -ENOENT;
 }
 
+/* The door's readlink contract (core/door.h): the whole target, or -ENAMETOOLONG; never a cut one. */
+static ssize_t put_link(char *buf, size_t n, const char *fmt, ...) VFIOIOMMU_PRINTF(3, 4);
+static ssize_t put_link(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	if (n == 0)
+		return -EINVAL;
+	va_start(ap, fmt);
+	len = vsnprintf(buf, n, fmt, ap);
+	va_end(ap);
+	if (len < 0 || (size_t)len >= n) {
+		buf[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return len;
+}
+
 ssize_t vm_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf, size_t n)
 {
 	struct spath sp;
@@ -355,19 +392,19 @@ ssize_t vm_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf,
 	if (sp.n == 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
 	    (d = vm_device_find(m, sp.c[3]))) {
 		if (is(&sp, 4, "iommu_group"))
-			return put(buf, n, "../../../../kernel/iommu_groups/%u", d->group);
+			return put_link(buf, n, "../../../../kernel/iommu_groups/%u", d->group);
 		if (is(&sp, 4, "iommu"))
 			return read_iommu_link(m, buf, n);
 		if (is(&sp, 4, "driver")) {
 			if (!d->driver[0])
 				return -ENOENT;
-			return put(buf, n, "../../../../bus/pci/drivers/%s", d->driver);
+			return put_link(buf, n, "../../../../bus/pci/drivers/%s", d->driver);
 		}
 		return -EINVAL; /* exists but is not a link */
 	}
 	if (sp.n == 5 && is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups") && (g = group_of(m, sp.c[2])) &&
 	    is(&sp, 3, "devices") && (d = vm_device_find(m, sp.c[4])) && d->group == g->num)
-		return put(buf, n, "../../../../devices/pci0000:00/%s", d->bdf);
+		return put_link(buf, n, "../../../../devices/pci0000:00/%s", d->bdf);
 	return -ENOENT;
 }
 

@@ -8,20 +8,241 @@
 #include "core/internal.h"
 #include "mock.h"
 
+/*
+ * ---------------- indexes ----------------
+ * Loading a host must be linear in its devices (issue #20: it was cubic).
+ * Groups and devices live in arrays that grow geometrically; hash tables map
+ * a group number, and a BDF packed into 32 bits, to 1 + the array index; cdev
+ * indexes come from a min-heap of freed ones below cdev_next (see struct
+ * vfioiommu_mock).
+ *
+ * Each slot holds the whole 32-bit key, so a lookup never touches the arrays
+ * to compare.  The slot of a key is a mixed hash of key >> 6 with the low 6
+ * bits kept: the 64 keys of one run (a group number's neighbours; the 8
+ * functions of 8 consecutive devices) sit in one 64-slot block in order, so
+ * a host listed in order fills its tables in order, cache line after cache
+ * line, while keys of other runs are spread by the mix.
+ */
+#define RUN_BITS 6
+
+static uint32_t hash_u32(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	x ^= x >> 15;
+	x *= 0x846ca68bu;
+	x ^= x >> 16;
+	return x;
+}
+
+static size_t home(uint32_t key, size_t n)
+{
+	return (((size_t)hash_u32(key >> RUN_BITS) << RUN_BITS) | (key & ((1u << RUN_BITS) - 1))) & (n - 1);
+}
+
+/* "DDDD:BB:DD.F" as domain << 16 | bus << 8 | device << 3 | function; false when not a BDF. */
+static bool bdf_key(const char *bdf, uint32_t *key)
+{
+	if (vi_bdf_check(bdf) < 0)
+		return false;
+	*key = (uint32_t)strtoul(bdf, NULL, 16) << 16 | (uint32_t)strtoul(bdf + 5, NULL, 16) << 8 |
+	       (uint32_t)strtoul(bdf + 8, NULL, 16) << 3 | (uint32_t)(bdf[11] - '0');
+	return true;
+}
+
+/* The slot holding key, or the empty slot where it would go; n > 0 and the table has room. */
+static struct vm_slot *slot_of(struct vm_slot *tab, size_t n, uint32_t key)
+{
+	size_t i = home(key, n);
+
+	while (tab[i].idx1 && tab[i].key != key)
+		i = (i + 1) & (n - 1);
+	return &tab[i];
+}
+
+/* A table for at least `want` entries, at most half full; NULL when out of memory (or too many). */
+static struct vm_slot *table_for(size_t want, size_t *n)
+{
+	size_t sz = 1u << RUN_BITS;
+
+	if (want > UINT32_MAX - 1)
+		return NULL;
+	while (sz < 2 * want)
+		sz *= 2;
+	*n = sz;
+	return calloc(sz, sizeof(struct vm_slot));
+}
+
+/* Move every entry of the old table into a new one of n slots. */
+static void table_move(struct vm_slot *to, size_t n, const struct vm_slot *from, size_t from_n)
+{
+	for (size_t i = 0; i < from_n; i++)
+		if (from[i].idx1)
+			*slot_of(to, n, from[i].key) = from[i];
+}
+
 struct vm_group *vm_group_find(struct vfioiommu_mock *m, unsigned int num)
 {
-	for (size_t i = 0; i < m->ngroups; i++)
-		if (m->groups[i].num == num)
-			return &m->groups[i];
-	return NULL;
+	const struct vm_slot *sl;
+
+	if (!m->group_hash_n)
+		return NULL;
+	sl = slot_of(m->group_hash, m->group_hash_n, num);
+	return sl->idx1 ? &m->groups[sl->idx1 - 1] : NULL;
 }
 
 struct vm_device *vm_device_find(struct vfioiommu_mock *m, const char *bdf)
 {
-	for (size_t i = 0; bdf && i < m->ndevs; i++)
-		if (!strcmp(m->devs[i].bdf, bdf))
-			return &m->devs[i];
-	return NULL;
+	const struct vm_slot *sl;
+	uint32_t key;
+
+	if (!m->dev_hash_n || !bdf_key(bdf, &key))
+		return NULL;
+	sl = slot_of(m->dev_hash, m->dev_hash_n, key);
+	return sl->idx1 ? &m->devs[sl->idx1 - 1] : NULL;
+}
+
+/* Room for one more group (array and index); nothing changes on failure. */
+static int group_room(struct vfioiommu_mock *m)
+{
+	if (m->ngroups == m->groups_cap) {
+		size_t cap = m->groups_cap ? m->groups_cap * 2 : 16;
+		struct vm_group *g = cap < SIZE_MAX / sizeof(*g) ? realloc(m->groups, cap * sizeof(*g)) : NULL;
+
+		if (!g)
+			return -ENOMEM;
+		m->groups = g;
+		m->groups_cap = cap;
+	}
+	if (2 * (m->ngroups + 1) > m->group_hash_n) {
+		size_t n;
+		struct vm_slot *tab = table_for(m->ngroups + 1, &n);
+
+		if (!tab)
+			return -ENOMEM;
+		table_move(tab, n, m->group_hash, m->group_hash_n);
+		free(m->group_hash);
+		m->group_hash = tab;
+		m->group_hash_n = n;
+	}
+	return 0;
+}
+
+static int device_room(struct vfioiommu_mock *m)
+{
+	if (m->ndevs == m->devs_cap) {
+		size_t cap = m->devs_cap ? m->devs_cap * 2 : 16;
+		struct vm_device *d = cap < SIZE_MAX / sizeof(*d) ? realloc(m->devs, cap * sizeof(*d)) : NULL;
+
+		if (!d)
+			return -ENOMEM;
+		m->devs = d;
+		m->devs_cap = cap;
+	}
+	if (2 * (m->ndevs + 1) > m->dev_hash_n) {
+		size_t n;
+		struct vm_slot *tab = table_for(m->ndevs + 1, &n);
+
+		if (!tab)
+			return -ENOMEM;
+		table_move(tab, n, m->dev_hash, m->dev_hash_n);
+		free(m->dev_hash);
+		m->dev_hash = tab;
+		m->dev_hash_n = n;
+	}
+	return 0;
+}
+
+void vm_device_index_rebuild(struct vfioiommu_mock *m)
+{
+	/* fewer devices than when the table was sized: it still has room, no allocation */
+	if (!m->dev_hash_n)
+		return;
+	memset(m->dev_hash, 0, m->dev_hash_n * sizeof(*m->dev_hash));
+	for (size_t i = 0; i < m->ndevs; i++) {
+		uint32_t key = 0;
+
+		bdf_key(m->devs[i].bdf, &key); /* checked when the device was added */
+		*slot_of(m->dev_hash, m->dev_hash_n, key) = (struct vm_slot){ key, (uint32_t)(i + 1) };
+	}
+}
+
+/* Room to hand out cdev_next (and to take back every index below it later). */
+static int cdev_room(struct vfioiommu_mock *m)
+{
+	if (m->cdev_next == UINT_MAX)
+		return -ENOSPC;
+	if (m->cdev_free_cap <= m->cdev_next) {
+		size_t cap = m->cdev_free_cap ? m->cdev_free_cap * 2 : 16;
+		unsigned int *h = cap < SIZE_MAX / sizeof(*h) ? realloc(m->cdev_free, cap * sizeof(*h)) : NULL;
+
+		if (!h)
+			return -ENOMEM;
+		m->cdev_free = h;
+		m->cdev_free_cap = cap;
+	}
+	return 0;
+}
+
+/*
+ * FACTS.md §3 g device[0..2]: the three NICs bound to vfio-pci are vfio0..vfio2
+ * although four other PCI devices come before them.  The kernel creates the
+ * cdev when a VFIO driver binds (vfio_device_set_name: lowest free ida index)
+ * and frees the index when it unbinds.  Call cdev_room() first.
+ */
+static unsigned int cdev_take(struct vfioiommu_mock *m)
+{
+	unsigned int *h = m->cdev_free, top, last;
+	size_t n = m->ncdev_free, i = 0;
+
+	if (n == 0)
+		return m->cdev_next++;
+	top = h[0];
+	last = h[--n];
+	m->ncdev_free = n;
+	/* sift last down from the root */
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && h[c + 1] < h[c])
+			c++;
+		if (h[c] >= last)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	if (n)
+		h[i] = last;
+	return top;
+}
+
+/* d leaves the VFIO drivers: its cdev index is free again. */
+static void cdev_release(struct vfioiommu_mock *m, const struct vm_device *d)
+{
+	unsigned int *h = m->cdev_free, idx = d->cdev_index;
+	size_t i;
+
+	/* room is guaranteed: fewer free indexes than cdev_next <= capacity */
+	if (idx >= m->cdev_next || m->ncdev_free >= m->cdev_free_cap)
+		return;
+	i = m->ncdev_free++;
+	while (i > 0 && h[(i - 1) / 2] > idx) {
+		h[i] = h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h[i] = idx;
+}
+
+void vm_topo_free(struct vfioiommu_mock *m)
+{
+	free(m->group_hash);
+	free(m->dev_hash);
+	free(m->cdev_free);
+	m->group_hash = m->dev_hash = NULL;
+	m->cdev_free = NULL;
+	m->group_hash_n = m->dev_hash_n = m->ncdev_free = m->cdev_free_cap = 0;
 }
 
 struct vm_device *vm_device_by_cdev(struct vfioiommu_mock *m, unsigned int idx)
@@ -31,25 +252,6 @@ struct vm_device *vm_device_by_cdev(struct vfioiommu_mock *m, unsigned int idx)
 		if (m->devs[i].cdev_index == idx && vm_driver_is_vfio(m->devs[i].driver))
 			return &m->devs[i];
 	return NULL;
-}
-
-/*
- * FACTS.md §3 g device[0..2]: the three NICs bound to vfio-pci are vfio0..vfio2
- * although four other PCI devices come before them.  The kernel creates the
- * cdev when a VFIO driver binds (vfio_device_set_name: lowest free ida index)
- * and frees the index when it unbinds.
- */
-static unsigned int cdev_lowest_free(struct vfioiommu_mock *m, const struct vm_device *self)
-{
-	for (unsigned int idx = 0;; idx++) {
-		bool used = false;
-
-		for (size_t i = 0; i < m->ndevs && !used; i++)
-			used = &m->devs[i] != self && vm_driver_is_vfio(m->devs[i].driver) &&
-			       m->devs[i].cdev_index == idx;
-		if (!used)
-			return idx;
-	}
 }
 
 bool vm_driver_is_vfio(const char *driver)
@@ -319,18 +521,18 @@ VFIOIOMMU_API int vfioiommu_mock_set_iommu(vfioiommu_mock *m, enum vfioiommu_moc
 
 VFIOIOMMU_API int vfioiommu_mock_add_group(vfioiommu_mock *m, unsigned int group)
 {
-	struct vm_group *g;
+	int rc;
 
 	if (!m)
 		return -EINVAL;
 	if (vm_group_find(m, group))
 		return -EEXIST;
-	g = realloc(m->groups, (m->ngroups + 1) * sizeof(*g));
-	if (!g)
-		return -ENOMEM;
-	m->groups = g;
-	memset(&g[m->ngroups], 0, sizeof(*g));
-	g[m->ngroups].num = group;
+	rc = group_room(m);
+	if (rc < 0)
+		return rc;
+	memset(&m->groups[m->ngroups], 0, sizeof(m->groups[0]));
+	m->groups[m->ngroups].num = group;
+	*slot_of(m->group_hash, m->group_hash_n, group) = (struct vm_slot){ group, (uint32_t)(m->ngroups + 1) };
 	m->ngroups++;
 	return 0;
 }
@@ -358,29 +560,38 @@ VFIOIOMMU_API int vfioiommu_mock_add_device(vfioiommu_mock *m, unsigned int grou
 					   const char *driver)
 {
 	struct vm_device *d;
+	struct vm_slot *sl;
+	uint32_t key;
+	bool vfio;
+	int rc;
 
-	if (!m || vi_bdf_check(bdf) < 0)
+	if (!m || !bdf_key(bdf, &key))
 		return -EINVAL;
 	if (driver && strlen(driver) >= VM_DRIVER_MAX)
 		return -EINVAL;
 	if (!vm_group_find(m, group))
 		return -ENOENT;
-	if (vm_device_find(m, bdf))
+	vfio = driver && strcmp(driver, "-") && vm_driver_is_vfio(driver);
+	/* room first (a refused device may leave some spare), then one probe finds a twin or the free slot */
+	rc = device_room(m);
+	if (rc == 0 && vfio)
+		rc = cdev_room(m);
+	if (rc < 0)
+		return rc;
+	sl = slot_of(m->dev_hash, m->dev_hash_n, key);
+	if (sl->idx1)
 		return -EEXIST;
-	d = realloc(m->devs, (m->ndevs + 1) * sizeof(*d));
-	if (!d)
-		return -ENOMEM;
-	m->devs = d;
-	d = &d[m->ndevs];
+	d = &m->devs[m->ndevs];
 	memset(d, 0, sizeof(*d));
 	strcpy(d->bdf, bdf);
 	if (driver && strcmp(driver, "-"))
 		strcpy(d->driver, driver);
 	d->group = group;
-	d->cdev_index = vm_driver_is_vfio(d->driver) ? cdev_lowest_free(m, d) : UINT_MAX;
+	d->cdev_index = vfio ? cdev_take(m) : UINT_MAX;
 	d->vendor = 0x8086;
 	d->device = 0x10d3;
 	d->class_code = 0x020000;
+	*sl = (struct vm_slot){ key, (uint32_t)(m->ndevs + 1) };
 	m->ndevs++;
 	return 0;
 }
@@ -388,6 +599,7 @@ VFIOIOMMU_API int vfioiommu_mock_add_device(vfioiommu_mock *m, unsigned int grou
 VFIOIOMMU_API int vfioiommu_mock_set_driver(vfioiommu_mock *m, const char *bdf, const char *driver)
 {
 	struct vm_device *d = m ? vm_device_find(m, bdf) : NULL;
+	const char *now = (driver && strcmp(driver, "-")) ? driver : "";
 	bool was_vfio;
 
 	if (!m || (driver && strlen(driver) >= VM_DRIVER_MAX))
@@ -397,9 +609,17 @@ VFIOIOMMU_API int vfioiommu_mock_set_driver(vfioiommu_mock *m, const char *bdf, 
 	if (d->open_count)
 		return -EBUSY;
 	was_vfio = vm_driver_is_vfio(d->driver);
-	strcpy(d->driver, (driver && strcmp(driver, "-")) ? driver : "");
-	if (!was_vfio && vm_driver_is_vfio(d->driver))
-		d->cdev_index = cdev_lowest_free(m, d);
+	if (!was_vfio && vm_driver_is_vfio(now)) {
+		int rc = cdev_room(m);
+
+		if (rc < 0)
+			return rc;
+		d->cdev_index = cdev_take(m);
+	} else if (was_vfio && !vm_driver_is_vfio(now)) {
+		/* the kernel frees the index when the VFIO driver lets go */
+		cdev_release(m, d);
+	}
+	strcpy(d->driver, now);
 	return 0;
 }
 

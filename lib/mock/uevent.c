@@ -332,6 +332,7 @@ int vm_uevent_remove_device(struct vfioiommu_mock *m, struct vm_device *d)
 	gone = *d;
 	memmove(d, d + 1, (m->ndevs - idx - 1) * sizeof(*d));
 	m->ndevs--;
+	vm_device_index_rebuild(m);
 	pci_msg(m, &gone, "remove");
 	return 0;
 }

@@ -99,8 +99,37 @@ static void errno_names(void **state)
 {
 	assert_string_equal(vi_errno_name(-EPROTO), "EPROTO");
 	assert_string_equal(vi_errno_name(EMSGSIZE), "EMSGSIZE");
-	assert_string_equal(vi_errno_name(-9999), "errno");
 	assert_string_equal(vfioiommu_version(), "0.2.0");
+}
+
+/* #20 item 6: every errno has its name; nothing is a bare "errno" */
+static void errno_names_every(void **state)
+{
+	char a[64], b[64];
+
+	for (int e = 1; e < 4096; e++) {
+		const char *name = vi_errno_name(-e);
+		const char *libc = strerrorname_np(e);
+
+		assert_non_null(name);
+		assert_string_not_equal(name, "errno");
+		if (libc) {
+			assert_string_equal(name, libc);
+			/* the table for C libraries without strerrorname_np() knows every one glibc knows */
+			assert_non_null(vi_errno_table_name(-e));
+			assert_string_equal(vi_errno_table_name(e), libc);
+		}
+	}
+	assert_null(vi_errno_table_name(-9999));
+	assert_string_equal(vi_errno_name(-ENAMETOOLONG), "ENAMETOOLONG");
+	assert_string_equal(vi_errno_name(ETIMEDOUT), "ETIMEDOUT");
+	assert_string_equal(vi_errno_name(-EISDIR), "EISDIR");
+	assert_string_equal(vi_errno_name(-EHWPOISON), "EHWPOISON");
+	/* not an errno at all: its number, and two in one message do not share a buffer */
+	snprintf(a, sizeof(a), "%s %s", vi_errno_name(-9999), vi_errno_name(4242));
+	assert_string_equal(a, "errno 9999 errno 4242");
+	snprintf(b, sizeof(b), "%s", vi_errno_name(0));
+	assert_string_not_equal(b, "errno");
 }
 
 int main(void)
@@ -110,6 +139,7 @@ int main(void)
 		cmocka_unit_test(silent_by_default_and_level_filter),
 		cmocka_unit_test(per_thread_messages),
 		cmocka_unit_test(errno_names),
+		cmocka_unit_test(errno_names_every),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

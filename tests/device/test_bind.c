@@ -294,6 +294,161 @@ static void no_iommu_group(void **state)
 	vfioiommu_mock_destroy(m);
 }
 
+/* ---------------- a hostile sysfs (#20) ---------------- */
+
+/*
+ * The driver's directory vanishes under the unbind (its module unloads): the
+ * write gets -ENOENT, and the device is then unbound.  Binding goes on.
+ */
+static vfioiommu_mock *vanish_mock;
+static const vfioiommu_door *vanish_inner;
+static bool vanish_lets_go;
+
+static ssize_t vanish_write(void *p, const char *path, const char *buf, size_t n)
+{
+	if (strstr(path, "/drivers/e1000e/unbind")) {
+		if (vanish_lets_go)
+			assert_int_equal(vfioiommu_mock_set_driver(vanish_mock, NIC, NULL), 0);
+		return -ENOENT;
+	}
+	return vanish_inner->sysfs_write(p, path, buf, n);
+}
+
+static void driver_directory_vanishes(void **state)
+{
+	for (int lets_go = 1; lets_go >= 0; lets_go--) {
+		vfioiommu_mock *m = th_mock(th_host_default);
+		struct vfioiommu_door d = *vfioiommu_mock_door(m);
+		struct vfioiommu_ctx_opts o = { .size = sizeof(o), .door = &d };
+		vfioiommu_ctx *ctx = NULL;
+		char buf[64];
+
+		vanish_mock = m;
+		vanish_inner = vfioiommu_mock_door(m);
+		vanish_lets_go = lets_go;
+		d.sysfs_write = vanish_write;
+		assert_int_equal(vfioiommu_ctx_new(&o, &ctx), 0);
+		if (lets_go) {
+			/* unbound by the unload: drivers_probe hands it to vfio-pci */
+			if (vfioiommu_bind_vfio(ctx, NIC, 1000) < 0)
+				fail_msg("%s", vfioiommu_strerror(ctx));
+			driver_is(m, NIC, "vfio-pci");
+		} else {
+			/* gone, yet the device still shows e1000e: an error naming the file, override taken back */
+			assert_int_equal(vfioiommu_bind_vfio(ctx, NIC, 1000), -ENOENT);
+			th_assert_msg(vfioiommu_strerror(ctx), NIC, "drivers/e1000e/unbind", "ENOENT", NULL);
+			driver_is(m, NIC, "e1000e");
+			assert_true(rd(m, "/sys/bus/pci/devices/" NIC "/driver_override", buf, sizeof(buf)) > 0);
+			assert_string_equal(buf, "(null)\n");
+		}
+		vfioiommu_ctx_destroy(ctx);
+		assert_int_equal(vfioiommu_mock_open_fds(m), 0);
+		vfioiommu_mock_destroy(m);
+	}
+}
+
+static void wr(vfioiommu_mock *m, const char *path, const char *val, ssize_t want)
+{
+	const vfioiommu_door *d = vfioiommu_mock_door(m);
+
+	assert_int_equal(d->sysfs_write(d->priv, path, val, strlen(val)), want);
+}
+
+/* A failed bind puts back the override the device had, not "none". */
+static void override_put_back(void **state)
+{
+	vfioiommu_mock *m = th_mock(th_host_default);
+	struct vfioiommu_door d;
+	vfioiommu_ctx *ctx = filt_ctx(m, &d, VFIOIOMMU_MODE_AUTO, "drivers/e1000e/unbind", -EBUSY);
+	char buf[64];
+
+	/* parked for pci-stub by someone else; the kernel (and the mock) keep it up to the first newline */
+	wr(m, "/sys/bus/pci/devices/" NIC "/driver_override", "pci-stub\nignored", 16);
+	assert_true(rd(m, "/sys/bus/pci/devices/" NIC "/driver_override", buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "pci-stub\n");
+	assert_int_equal(vfioiommu_bind_vfio(ctx, NIC, 1000), -EBUSY);
+	driver_is(m, NIC, "e1000e");
+	assert_true(rd(m, "/sys/bus/pci/devices/" NIC "/driver_override", buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "pci-stub\n");
+	vfioiommu_ctx_destroy(ctx);
+	vfioiommu_mock_destroy(m);
+}
+
+/* driver_override reads back as something no driver is called (a hostile tree) */
+static const vfioiommu_door *odd_inner;
+static const char *odd_text;
+static ssize_t odd_rc;
+
+static ssize_t odd_read(void *p, const char *path, char *buf, size_t n)
+{
+	if (strstr(path, "/driver_override")) {
+		if (odd_rc < 0)
+			return odd_rc;
+		snprintf(buf, n, "%s", odd_text);
+		return (ssize_t)strlen(buf);
+	}
+	return odd_inner->sysfs_read(p, path, buf, n);
+}
+
+static void override_odd_contents(void **state)
+{
+	static const struct {
+		const char *text;
+		ssize_t rc;
+	} cases[] = {
+		{ "e1000e vfio-pci\n", 0 },          /* two words */
+		{ "pci-stub\x01\n", 0 },             /* a control character */
+		{ "\xff\xfe\n", 0 },                 /* not ASCII */
+		{ "", 0 },                            /* nothing at all */
+		{ "(null)\n", 0 },                   /* the kernel's "none" */
+		{ NULL, -EFBIG },                     /* longer than a driver name */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		vfioiommu_mock *m = th_mock(th_host_default);
+		struct vfioiommu_door d;
+		vfioiommu_ctx *ctx = filt_ctx(m, &d, VFIOIOMMU_MODE_AUTO, "drivers/e1000e/unbind", -EBUSY);
+		char buf[64];
+
+		odd_inner = filt.inner;
+		odd_text = cases[i].text;
+		odd_rc = cases[i].rc;
+		d.sysfs_read = odd_read;
+		/* what was there is not written back: the override is cleared */
+		wr(m, "/sys/bus/pci/devices/" NIC "/driver_override", "pci-stub", 8);
+		assert_int_equal(vfioiommu_bind_vfio(ctx, NIC, 1000), -EBUSY);
+		assert_true(rd(m, "/sys/bus/pci/devices/" NIC "/driver_override", buf, sizeof(buf)) > 0);
+		assert_string_equal(buf, "(null)\n");
+		vfioiommu_ctx_destroy(ctx);
+		/* and odd contents do not stop a bind that works */
+		ctx = filt_ctx(m, &d, VFIOIOMMU_MODE_AUTO, NULL, 0);
+		d.sysfs_read = odd_read;
+		if (vfioiommu_bind_vfio(ctx, NIC, 1000) < 0)
+			fail_msg("case %zu: %s", i, vfioiommu_strerror(ctx));
+		driver_is(m, NIC, "vfio-pci");
+		vfioiommu_ctx_destroy(ctx);
+		vfioiommu_mock_destroy(m);
+	}
+}
+
+/* An override that cannot be read at all: nothing is written, the message says which file. */
+static void override_unreadable(void **state)
+{
+	vfioiommu_mock *m = th_mock(th_host_default);
+	struct vfioiommu_door d;
+	vfioiommu_ctx *ctx = filt_ctx(m, &d, VFIOIOMMU_MODE_AUTO, NULL, 0);
+
+	odd_inner = filt.inner;
+	odd_rc = -EPROTO; /* what the system door says for a FIFO or a directory */
+	d.sysfs_read = odd_read;
+	assert_int_equal(vfioiommu_bind_vfio(ctx, NIC, 1000), -EPROTO);
+	th_assert_msg(vfioiommu_strerror(ctx), NIC, "driver_override", "EPROTO", "/sys/bus/pci/devices/" NIC, NULL);
+	assert_int_equal(filt.writes, 0);
+	driver_is(m, NIC, "e1000e");
+	vfioiommu_ctx_destroy(ctx);
+	vfioiommu_mock_destroy(m);
+}
+
 /* ---------------- fail-Nth ---------------- */
 
 static vfioiommu_mock *setup_default(void *arg)
@@ -334,6 +489,10 @@ int main(void)
 		cmocka_unit_test(without_uevents),
 		cmocka_unit_test(bad_input),
 		cmocka_unit_test(no_iommu_group),
+		cmocka_unit_test(driver_directory_vanishes),
+		cmocka_unit_test(override_put_back),
+		cmocka_unit_test(override_odd_contents),
+		cmocka_unit_test(override_unreadable),
 		cmocka_unit_test(fail_nth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

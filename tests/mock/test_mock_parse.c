@@ -161,6 +161,185 @@ static void null_and_file(void **state)
 	vfioiommu_mock_destroy(NULL);
 }
 
+static void temp_file(char *path, const void *data, size_t len)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+/* #20 item 4: load_file() reads to EOF and takes no more than load_string() would */
+static void file_embedded_nul(void **state)
+{
+	static const char text[] = "group 3\n  device 0000:00:03.0 vfio-pci\n  \0device 0000:00:03.1 e1000e\ngroup 4\n";
+	vfioiommu_mock *m;
+	char err[256], path[] = "/tmp/vfioiommu-hostXXXXXX";
+
+	temp_file(path, text, sizeof(text) - 1);
+	assert_int_equal(vfioiommu_mock_new(&m), 0);
+	/* not a host with one device that stops at the NUL: refused, naming the line */
+	assert_int_equal(vfioiommu_mock_load_file(m, path, err, sizeof(err)), -EINVAL);
+	th_assert_msg(err, path, "line 3", "NUL", NULL);
+	assert_int_equal(m->ngroups, 0);
+	assert_int_equal(m->ndevs, 0);
+	unlink(path);
+	vfioiommu_mock_destroy(m);
+}
+
+static void file_without_size(void **state)
+{
+	static const char host[] = "group 3\n  device 0000:00:03.0 vfio-pci\ngroup 4\n  device 0000:00:04.0 -\n";
+	vfioiommu_mock *m;
+	char err[256], path[64];
+	int p[2];
+
+	/* /proc and /sys files say size 0: read to EOF, and /proc/cpuinfo is no host */
+	assert_int_equal(vfioiommu_mock_new(&m), 0);
+	if (access("/proc/cpuinfo", R_OK) == 0) {
+		assert_int_equal(vfioiommu_mock_load_file(m, "/proc/cpuinfo", err, sizeof(err)), -EINVAL);
+		th_assert_msg(err, "/proc/cpuinfo", "line 1", NULL);
+	}
+	/* a pipe has no size at all (a shell's <(...)): still a host */
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], host, sizeof(host) - 1), (ssize_t)(sizeof(host) - 1));
+	close(p[1]);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
+	if (vfioiommu_mock_load_file(m, path, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	close(p[0]);
+	assert_int_equal(m->ngroups, 2);
+	assert_int_equal(m->ndevs, 2);
+	vfioiommu_mock_destroy(m);
+}
+
+static void file_too_large(void **state)
+{
+	vfioiommu_mock *m;
+	char err[256], path[] = "/tmp/vfioiommu-hostXXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	/* one byte past the documented cap, sparse */
+	assert_int_equal(ftruncate(fd, (16 << 20) + 1), 0);
+	close(fd);
+	assert_int_equal(vfioiommu_mock_new(&m), 0);
+	assert_int_equal(vfioiommu_mock_load_file(m, path, err, sizeof(err)), -EINVAL);
+	th_assert_msg(err, path, "16 MiB", NULL);
+	unlink(path);
+	/* no size to go by: read up to the cap, then refuse */
+	assert_int_equal(vfioiommu_mock_load_file(m, "/dev/zero", err, sizeof(err)), -EINVAL);
+	th_assert_msg(err, "/dev/zero", "16 MiB", NULL);
+	vfioiommu_mock_destroy(m);
+}
+
+/*
+ * #20 item 3: a host of 40k devices loads (it took hours when each vfio-pci
+ * device scanned every device for every candidate cdev index), and the
+ * indexes behind it answer like the arrays: every BDF and group found, cdev
+ * indexes the lowest free ones as the kernel's ida hands them out, also after
+ * unbinds, rebinds and a removal.  Speed itself: bench/bench_mock_load.
+ */
+#define BIG_DEVS 40000u
+
+static void bdf_of(unsigned int i, char *bdf, size_t n)
+{
+	snprintf(bdf, n, "%04x:%02x:%02x.%x", i >> 16, (i >> 8) & 0xff, (i >> 3) & 0x1f, i & 7);
+}
+
+static void large_host(void **state)
+{
+	size_t cap = (size_t)BIG_DEVS * 64, len = 0;
+	char *text = malloc(cap), bdf[32], err[256], path[96], buf[64];
+	unsigned int vfio = 0;
+	vfioiommu_mock *m;
+	const vfioiommu_door *door;
+	struct vm_device *d;
+
+	assert_non_null(text);
+	for (unsigned int i = 0; i < BIG_DEVS; i++) {
+		bdf_of(i, bdf, sizeof(bdf));
+		if (i % 4 == 0)
+			len += (size_t)snprintf(text + len, cap - len, "group %u\n", 7 * i + 3); /* 3, 31, 59, ... */
+		len += (size_t)snprintf(text + len, cap - len, "device %s %s vendor=0x8086\n", bdf,
+					i % 4 == 3 ? "e1000e" : i % 4 == 2 ? "-" : "vfio-pci");
+	}
+	assert_int_equal(vfioiommu_mock_new(&m), 0);
+	if (vfioiommu_mock_load_string(m, text, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	free(text);
+	assert_int_equal(m->ndevs, BIG_DEVS);
+	assert_int_equal(m->ngroups, BIG_DEVS / 4);
+	for (unsigned int i = 0; i < BIG_DEVS; i++) {
+		bdf_of(i, bdf, sizeof(bdf));
+		d = vm_device_find(m, bdf);
+		assert_non_null(d);
+		assert_string_equal(d->bdf, bdf);
+		assert_int_equal(d->group, 28 * (i / 4) + 3);
+		assert_non_null(vm_group_find(m, 28 * (i / 4) + 3));
+		/* vfio-pci devices in order take vfio0, vfio1, ... */
+		if (i % 4 < 2)
+			assert_int_equal(d->cdev_index, vfio++);
+	}
+	assert_null(vm_group_find(m, 4));
+	assert_null(vm_device_find(m, "0000:ff:1f.7"));
+	assert_int_equal(vfioiommu_mock_add_device(m, 3, "0000:00:00.1", "-"), -EEXIST);
+	assert_int_equal(vfioiommu_mock_add_group(m, 31), -EEXIST);
+
+	/* unbind the devices holding vfio5 and vfio2: the next binds take 2, then 5, then a new one */
+	assert_int_equal(vfioiommu_mock_set_driver(m, "0000:00:01.1", NULL), 0); /* i = 9: vfio5 */
+	assert_int_equal(vfioiommu_mock_set_driver(m, "0000:00:00.4", "-"), 0);  /* i = 4: vfio2 */
+	assert_int_equal(vfioiommu_mock_set_driver(m, "0000:00:00.2", "vfio-pci"), 0);
+	assert_int_equal(vm_device_find(m, "0000:00:00.2")->cdev_index, 2);
+	/* a variant driver keeps its index; leaving VFIO for another driver frees it */
+	assert_int_equal(vfioiommu_mock_set_driver(m, "0000:00:00.2", "mlx5_vfio_pci"), 0);
+	assert_int_equal(vm_device_find(m, "0000:00:00.2")->cdev_index, 2);
+	assert_int_equal(vfioiommu_mock_set_driver(m, "0000:00:00.3", "vfio-pci"), 0);
+	assert_int_equal(vm_device_find(m, "0000:00:00.3")->cdev_index, 5);
+	assert_int_equal(vfioiommu_mock_set_driver(m, "0000:00:00.6", "vfio-pci"), 0);
+	assert_int_equal(vm_device_find(m, "0000:00:00.6")->cdev_index, vfio);
+
+	/* a removal shifts the array: every device is still found, through the door too */
+	assert_int_equal(vfioiommu_mock_remove_device(m, "0000:00:00.1"), 0);
+	assert_null(vm_device_find(m, "0000:00:00.1"));
+	assert_int_equal(m->ndevs, BIG_DEVS - 1);
+	for (unsigned int i = 2; i < BIG_DEVS; i += 997) {
+		bdf_of(i, bdf, sizeof(bdf));
+		assert_non_null(vm_device_find(m, bdf));
+	}
+	/* 0000:00:00.1 held vfio1: free again */
+	assert_int_equal(vfioiommu_mock_set_driver(m, "0000:00:01.2", "vfio-pci"), 0);
+	assert_int_equal(vm_device_find(m, "0000:00:01.2")->cdev_index, 1);
+	/* keys that differ only in the domain, or only in the bus: all apart, all found */
+	assert_int_equal(vfioiommu_mock_add_group(m, 1), 0);
+	for (unsigned int i = 1; i <= 300; i++) {
+		snprintf(bdf, sizeof(bdf), "%04x:00:00.0", i * 211);
+		assert_int_equal(vfioiommu_mock_add_device(m, 1, bdf, "vfio-pci"), 0);
+		snprintf(bdf, sizeof(bdf), "ffff:%02x:1f.7", i & 0xff);
+		if (i <= 0xff) {
+			assert_int_equal(vfioiommu_mock_add_device(m, 1, bdf, "-"), 0);
+		}
+	}
+	for (unsigned int i = 1; i <= 300; i++) {
+		snprintf(bdf, sizeof(bdf), "%04x:00:00.0", i * 211);
+		assert_non_null(vm_device_find(m, bdf));
+		assert_string_equal(vm_device_find(m, bdf)->bdf, bdf);
+	}
+	/* what is no BDF is never found */
+	assert_null(vm_device_find(m, NULL));
+	assert_null(vm_device_find(m, "0000:00:00.8"));
+	assert_null(vm_device_find(m, "0000:00:00.0/"));
+	assert_null(vm_device_find(m, "0000:0A:00.0"));
+	door = vfioiommu_mock_door(m);
+	bdf_of(BIG_DEVS - 1, bdf, sizeof(bdf));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", bdf);
+	assert_int_equal(door->sysfs_read(door->priv, path, buf, sizeof(buf)), 7);
+	assert_string_equal(buf, "0x8086\n");
+	assert_int_equal(door->exists(door->priv, "/dev/vfio/devices/vfio1"), 0);
+	vfioiommu_mock_destroy(m);
+}
+
 static void shipped_host_files_load(void **state)
 {
 	static const char *const files[] = { "intel-rmrr", "amd-ht-hole", "arm-smmuv3", "qemu-q35-intel-iommu", "qemu-q35-amd-iommu" };
@@ -187,6 +366,10 @@ int main(void)
 		cmocka_unit_test(fault_region_attribute),
 		cmocka_unit_test(fault_region_malformed),
 		cmocka_unit_test(null_and_file),
+		cmocka_unit_test(file_embedded_nul),
+		cmocka_unit_test(file_without_size),
+		cmocka_unit_test(file_too_large),
+		cmocka_unit_test(large_host),
 		cmocka_unit_test(shipped_host_files_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
