@@ -95,7 +95,9 @@ VFIOIOMMU_API int vfioiommu_dma_map_file(vfioiommu_ctx *ctx, int fd, uint64_t of
  * @param iova the first IOVA
  * @param len  bytes
  * @return 0; -ENOENT nothing mapped there; -EINVAL (NULL @p ctx, @p len 0 or
- * a range that wraps, or the range would split a mapping); -EIO the kernel
+ * a range that wraps, @p iova or @p len not a multiple of the IOMMU page size
+ * (checked before the kernel, on every backend), or the range would split a
+ * mapping); -EIO the kernel
  * unmapped a different amount; -ENODEV nothing attached yet; other -errno
  * from the kernel.
  */

@@ -376,6 +376,18 @@ static bool args_ok(const struct vi_dma *d, uint64_t vaddr, uint64_t len, uint32
 	       vaddr + (len - 1) >= vaddr && iova + (len - 1) >= iova && !((vaddr | len | iova) & d->pgmask);
 }
 
+/* @what (an address or IOVA) and @len are not both multiples of the IOMMU page size: say which sizes are. */
+static int misaligned_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, const char *what, uint64_t at,
+			    uint64_t len)
+{
+	uint64_t pg = d->pgmask + 1;
+	char sizes[128];
+
+	pgsizes_text(d->pgsizes ? d->pgsizes : pg, sizes, sizeof(sizes));
+	return vi_fail(ctx, -EINVAL, "%s 0x%" PRIx64 " and length 0x%" PRIx64 " must be multiples of the IOMMU "
+		       "page size %" PRIu64 " (supported page sizes: %s)", what, at, len, pg, sizes);
+}
+
 /* Which argument is wrong, once args_ok() said one is. */
 static int args_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t vaddr, uint64_t len,
 		      uint32_t flags, uint64_t iova)
@@ -392,13 +404,12 @@ static int args_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t vadd
 		return vi_fail(ctx, -EINVAL, "cannot map 0 bytes");
 	if (vaddr + (len - 1) < vaddr || iova + (len - 1) < iova)
 		return vi_fail(ctx, -EINVAL, "address + length overflows 64 bits");
+	if (!fixed)
+		return misaligned_error(ctx, d, "address", vaddr, len);
 	pgsizes_text(d->pgsizes ? d->pgsizes : pg, sizes, sizeof(sizes));
-	if (fixed)
-		return vi_fail(ctx, -EINVAL, "address 0x%" PRIx64 ", length 0x%" PRIx64 " and IOVA 0x%" PRIx64
-			       " must be multiples of the IOMMU page size %" PRIu64 " (supported page sizes: %s)",
-			       vaddr, len, iova, pg, sizes);
-	return vi_fail(ctx, -EINVAL, "address 0x%" PRIx64 " and length 0x%" PRIx64 " must be multiples of "
-		       "the IOMMU page size %" PRIu64 " (supported page sizes: %s)", vaddr, len, pg, sizes);
+	return vi_fail(ctx, -EINVAL, "address 0x%" PRIx64 ", length 0x%" PRIx64 " and IOVA 0x%" PRIx64
+		       " must be multiples of the IOMMU page size %" PRIu64 " (supported page sizes: %s)",
+		       vaddr, len, iova, pg, sizes);
 }
 
 /*
@@ -655,6 +666,12 @@ static int unmap_span(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova
 
 	if (len == 0 || last < iova)
 		return vi_fail(ctx, -EINVAL, "bad unmap range 0x%" PRIx64 "+0x%" PRIx64, iova, len);
+	/*
+	 * As on map, and before the kernel: type1 refuses a misaligned range,
+	 * iommufd rounds it to the mappings it touches and unmaps them.
+	 */
+	if ((iova | len) & d->pgmask)
+		return misaligned_error(ctx, d, "IOVA", iova, len);
 	first = vi_tab_lower(&d->t, iova);
 	for (m = first; m && m->at.start <= last; m = vi_tab_next(&d->t, m)) {
 		want += vi_map_len(m);

@@ -204,6 +204,10 @@ static void dma(struct cf_t *t, unsigned long be)
 	lib_rc(t, l.ctx, "unmap where nothing is mapped", -ENOENT, vfioiommu_dma_unmap(l.ctx, 0x40000000, 0x1000));
 	lib_rc(t, l.ctx, "unmap splitting a mapping", -EINVAL, vfioiommu_dma_unmap(l.ctx, 0x104000, 0x4000));
 	lib_rc(t, l.ctx, "unmap the head of a mapping", -EINVAL, vfioiommu_dma_unmap(l.ctx, 0x100000, 0x4000));
+	/* one rule on every backend: type1 refuses a misaligned length, iommufd would round it and unmap */
+	lib_rc(t, l.ctx, "unmap a whole mapping with a misaligned length", -EINVAL,
+	       vfioiommu_dma_unmap(l.ctx, 0x100000, 0x10001));
+	lib_rc(t, l.ctx, "unmap at a misaligned IOVA", -EINVAL, vfioiommu_dma_unmap(l.ctx, 0x100800, 0x1000));
 	/* type1 v1 would have unmapped the whole mapping for that head unmap: the kernel must still hold it */
 	iova = 0x100000;
 	lib_rc(t, l.ctx, "map 0x100000 again (still mapped)", -EEXIST,

@@ -113,6 +113,10 @@ static void errno_table(void **state)
 		assert_int_equal(vfioiommu_dma_unmap(ctx, a, PG), -EINVAL);
 		th_assert_msg(vfioiommu_strerror(ctx), "partial unmap", NULL);
 		assert_int_equal(vfioiommu_dma_unmap(ctx, a + PG, 2 * PG), -EINVAL);
+		/* misaligned: refused before the kernel on every backend, with map's words (#20) */
+		assert_int_equal(vfioiommu_dma_unmap(ctx, a, 3 * PG + 1), -EINVAL);
+		th_assert_msg(vfioiommu_strerror(ctx), "must be multiples of the IOMMU page size", "4K", NULL);
+		assert_int_equal(vfioiommu_dma_unmap(ctx, a + 0x800, PG), -EINVAL);
 		assert_int_equal(vfioiommu_dma_stats(ctx, &st), 0);
 		assert_int_equal(st.mappings, 2);
 		assert_int_equal(st.mapped_bytes, 3 * PG);
