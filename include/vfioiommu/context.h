@@ -86,12 +86,16 @@ VFIOIOMMU_API const vfioiommu_door *vfioiommu_door_system(void);
 
 /**
  * A raw ioctl through a door, the way the library issues its own: ioctl(2)
- * on the real kernel (@door NULL or vfioiommu_door_system()), served by the
+ * on the real kernel (@p door NULL or vfioiommu_door_system()), served by the
  * mock on vfioiommu_mock_door().  This is how to use the fds the library
  * hands out (vfioiommu_device_fd(), vfioiommu_ctx_iommufd_fd(), ...) for a
  * request it does not wrap, in code that must also run on the mock: mock fds
  * are not kernel fds, and ioctl(2) on them fails with EBADF.
  *
+ * @param door    the door the fd came from; NULL means the real kernel
+ * @param fd      an fd of that door
+ * @param request the ioctl request number
+ * @param arg     its argument, as ioctl(2) takes it
  * @return the request's result (>= 0: some requests return a count or an
  * fd), or a negative errno (never -1 with errno set).
  */
