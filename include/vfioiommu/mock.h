@@ -95,6 +95,18 @@ enum vfioiommu_mock_hostile {
 	VFIOIOMMU_MOCK_HOSTILE_HUGE_ARGSZ = 1u << 4,    /**< argsz grows to an absurd value */
 	VFIOIOMMU_MOCK_HOSTILE_HUGE_COUNTS = 1u << 5,   /**< nr_iovas / num_iovas / nr_areas absurd */
 	VFIOIOMMU_MOCK_HOSTILE_SHORT_IO = 1u << 6,      /**< device fd reads and writes move at most 3 bytes a call */
+	VFIOIOMMU_MOCK_HOSTILE_IRQ_HUGE_COUNT = 1u << 7,   /**< IRQ_INFO counts past what PCI allows: INTx 2, MSI 33,
+							    MSI-X 0xffffffff (ERR and REQ stay right) */
+	VFIOIOMMU_MOCK_HOSTILE_IRQ_BAD_FLAGS = 1u << 8,    /**< IRQ_INFO flags: INTx AUTOMASKED without MASKABLE;
+							    MSI-X with unknown bits 0xfff00000 added */
+	VFIOIOMMU_MOCK_HOSTILE_IRQ_WRONG_INDEX = 1u << 9,  /**< IRQ_INFO for MSI answers index 5, one GET_INFO's
+							    num_irqs did not announce */
+	VFIOIOMMU_MOCK_HOSTILE_REGION_WRAP = 1u << 10,     /**< REGION_INFO for region 0: offset 2^64 - 4 KiB, so
+							    offset + size wraps past 2^64 */
+	VFIOIOMMU_MOCK_HOSTILE_REGION_MMAP_EMPTY = 1u << 11, /**< REGION_INFO for an absent BAR (size 0) says
+							      READ | WRITE | MMAP instead of no flags */
+	VFIOIOMMU_MOCK_HOSTILE_SPARSE_OUTSIDE = 1u << 12,  /**< the last SPARSE_MMAP area ends a page past its
+							    region */
 };
 
 /**

@@ -242,6 +242,22 @@ int vi_region_parse(const void *buf, size_t len, uint32_t index, struct vi_regio
 	cap_offset = vi_ld32(b + offsetof(struct kabi_vfio_region_info, cap_offset));
 	r->size = vi_ld64(b + offsetof(struct kabi_vfio_region_info, size));
 	r->offset = vi_ld64(b + offsetof(struct kabi_vfio_region_info, offset));
+	/* the region is read at file offsets [offset, offset + size): they must exist, as an off_t */
+	if (r->size && r->size > UINT64_MAX - r->offset)
+		rc = vi_errf(err, -EPROTO, "region %" PRIu32 ": offset 0x%" PRIx64 " + size 0x%" PRIx64 " wraps past 2^64",
+			     index, r->offset, r->size);
+	else if (r->size && r->offset + r->size - 1 > (uint64_t)INT64_MAX)
+		rc = vi_errf(err, -EPROTO, "region %" PRIu32 ": [0x%" PRIx64 ", +0x%" PRIx64 ") ends past 2^63, the largest "
+			     "file offset", index, r->offset, r->size);
+	else if ((r->kflags & KABI_VFIO_REGION_INFO_FLAG_MMAP) && !r->size)
+		rc = vi_errf(err, -EPROTO, "region %" PRIu32 ": flags 0x%" PRIx32 " say MMAP but the size is 0 (the kernel "
+			     "gives an empty region no flags)", index, r->kflags);
+	else
+		rc = 0;
+	if (rc < 0) {
+		vi_region_clear(r);
+		return rc;
+	}
 	if (r->kflags & KABI_VFIO_REGION_INFO_FLAG_CAPS) {
 		/* vi_info_query already regrew the buffer, so caps that still did not fit are a kernel bug */
 		if (!cap_offset)

@@ -23,6 +23,40 @@ static const char *irq_name(uint32_t index)
 	return index < 5 ? names[index] : "IRQ";
 }
 
+#define VI_IRQ_INFO_KNOWN (KABI_VFIO_IRQ_INFO_EVENTFD | KABI_VFIO_IRQ_INFO_MASKABLE | KABI_VFIO_IRQ_INFO_AUTOMASKED | \
+			   KABI_VFIO_IRQ_INFO_NORESIZE)
+
+/* The most vectors PCI allows on a vfio-pci index: one pin, 32 MSI, 2048 MSI-X (Table Size is 11 bits). */
+static uint32_t pci_irq_max(uint32_t index)
+{
+	switch (index) {
+	case KABI_PCI_MSI_IRQ: return 32;
+	case KABI_PCI_MSIX_IRQ: return 2048;
+	}
+	return 1; /* INTx, ERR, REQ */
+}
+
+/* An IRQ_INFO answer the kernel cannot have meant: a stranger's index, a count PCI does not allow, flags that contradict. */
+static int irq_info_check(struct vfioiommu_device *dev, const struct vi_device_info *info, uint32_t index,
+			  const struct kabi_vfio_irq_info *ii)
+{
+	if (ii->index != index)
+		return vi_fail(dev->ctx, -EPROTO, "%s: VFIO_DEVICE_GET_IRQ_INFO for %s (index %" PRIu32 ") answers for index %"
+			       PRIu32 "%s", dev->bdf, irq_name(index), index, ii->index,
+			       ii->index >= info->num_irqs ? ", which VFIO_DEVICE_GET_INFO did not announce" : "");
+	if ((info->flags & KABI_VFIO_DEVICE_FLAGS_PCI) && index < KABI_PCI_NUM_IRQS && ii->count > pci_irq_max(index))
+		return vi_fail(dev->ctx, -EPROTO, "%s: VFIO_DEVICE_GET_IRQ_INFO says %s has %" PRIu32 " vectors (PCI allows at "
+			       "most %" PRIu32 ")", dev->bdf, irq_name(index), ii->count, pci_irq_max(index));
+	if (ii->count > VI_IRQ_VECTORS_MAX)
+		return vi_fail(dev->ctx, -EPROTO, "%s: VFIO_DEVICE_GET_IRQ_INFO says %s has %" PRIu32
+			       " vectors (more than %d)", dev->bdf, irq_name(index), ii->count, VI_IRQ_VECTORS_MAX);
+	if ((ii->flags & KABI_VFIO_IRQ_INFO_AUTOMASKED) && !(ii->flags & KABI_VFIO_IRQ_INFO_MASKABLE))
+		return vi_fail(dev->ctx, -EPROTO, "%s: VFIO_DEVICE_GET_IRQ_INFO flags 0x%" PRIx32 " for %s contradict each other: "
+			       "AUTOMASKED without MASKABLE (a vector masked after each trigger could never be unmasked)",
+			       dev->bdf, ii->flags, irq_name(index));
+	return 0;
+}
+
 /* The index's IRQ_INFO (cached) and its table. */
 static int irq_get_locked(struct vfioiommu_device *dev, uint32_t index, struct vi_irq **out)
 {
@@ -46,10 +80,10 @@ static int irq_get_locked(struct vfioiommu_device *dev, uint32_t index, struct v
 		if (rc < 0)
 			return vi_fail(dev->ctx, rc, "%s: VFIO_DEVICE_GET_IRQ_INFO (index %" PRIu32 ") failed: %s", dev->bdf,
 				       index, vi_errno_name(rc));
-		if (ii.count > VI_IRQ_VECTORS_MAX)
-			return vi_fail(dev->ctx, -EPROTO, "%s: VFIO_DEVICE_GET_IRQ_INFO says %s has %" PRIu32
-				       " vectors (more than %d)", dev->bdf, irq_name(index), ii.count, VI_IRQ_VECTORS_MAX);
-		q->kflags = ii.flags;
+		if ((rc = irq_info_check(dev, info, index, &ii)) < 0)
+			return rc;
+		/* bits this library does not know are a newer kernel's business: dropped, never trusted */
+		q->kflags = ii.flags & VI_IRQ_INFO_KNOWN;
 		q->count = ii.count;
 		q->known = true;
 	}

@@ -466,6 +466,14 @@ static void region_caps(struct vfioiommu_mock *m, const struct vm_device *d, uin
 				memcpy(p + 24 + nr * 16, &sz, 8);
 				nr++;
 			}
+			if ((m->hostile & VFIOIOMMU_MOCK_HOSTILE_SPARSE_OUTSIDE) && nr) {
+				uint64_t sz;
+
+				/* the last area ends a page past the region */
+				memcpy(&sz, p + 24 + (nr - 1) * 16, 8);
+				sz += DM_PAGE;
+				memcpy(p + 24 + (nr - 1) * 16, &sz, 8);
+			}
 			mem_put32(p + 8, (m->hostile & VFIOIOMMU_MOCK_HOSTILE_HUGE_COUNTS) ? UINT32_MAX : nr);
 			c->len -= (2 - nr) * 16;
 		}
@@ -513,6 +521,11 @@ static int region_info(struct vfioiommu_mock *m, struct vm_device *d, void *arg)
 	info.offset = (uint64_t)info.index << KABI_VFIO_PCI_OFFSET_SHIFT;
 	info.size = rd.size;
 	info.flags = info.size ? rd.kflags : 0;
+	if ((m->hostile & VFIOIOMMU_MOCK_HOSTILE_REGION_WRAP) && info.index == 0)
+		info.offset = UINT64_MAX - (DM_PAGE - 1); /* offset + size wraps past 2^64 */
+	if ((m->hostile & VFIOIOMMU_MOCK_HOSTILE_REGION_MMAP_EMPTY) && !info.size && info.index <= KABI_PCI_BAR5_REGION)
+		info.flags = KABI_VFIO_REGION_INFO_FLAG_READ | KABI_VFIO_REGION_INFO_FLAG_WRITE |
+			     KABI_VFIO_REGION_INFO_FLAG_MMAP; /* the kernel says 0 for an absent BAR */
 	info.cap_offset = 0;
 	region_caps(m, d, info.index, &rd, &c);
 	if (c.n) {
@@ -531,7 +544,31 @@ static int region_info(struct vfioiommu_mock *m, struct vm_device *d, void *arg)
 	return 0;
 }
 
-static int irq_info(struct vm_device *d, struct kabi_vfio_irq_info *arg)
+/* Spoil @ii the way m->hostile asks (IRQ_HUGE_COUNT, IRQ_BAD_FLAGS, IRQ_WRONG_INDEX). */
+static void irq_hostile(const struct vfioiommu_mock *m, struct kabi_vfio_irq_info *ii)
+{
+	unsigned int h = m->hostile;
+
+	if (h & VFIOIOMMU_MOCK_HOSTILE_IRQ_HUGE_COUNT) {
+		/* PCI allows 1 INTx pin, 32 MSI vectors, 2048 MSI-X vectors */
+		if (ii->index == KABI_PCI_INTX_IRQ)
+			ii->count = 2;
+		else if (ii->index == KABI_PCI_MSI_IRQ)
+			ii->count = 33;
+		else if (ii->index == KABI_PCI_MSIX_IRQ)
+			ii->count = UINT32_MAX;
+	}
+	if (h & VFIOIOMMU_MOCK_HOSTILE_IRQ_BAD_FLAGS) {
+		if (ii->index == KABI_PCI_INTX_IRQ)
+			ii->flags &= ~KABI_VFIO_IRQ_INFO_MASKABLE; /* AUTOMASKED stays */
+		else if (ii->index == KABI_PCI_MSIX_IRQ)
+			ii->flags |= 0xfff00000u;
+	}
+	if ((h & VFIOIOMMU_MOCK_HOSTILE_IRQ_WRONG_INDEX) && ii->index == KABI_PCI_MSI_IRQ)
+		ii->index = KABI_PCI_NUM_IRQS;
+}
+
+static int irq_info(struct vfioiommu_mock *m, struct vm_device *d, struct kabi_vfio_irq_info *arg)
 {
 	struct kabi_vfio_irq_info ii;
 
@@ -548,6 +585,7 @@ static int irq_info(struct vm_device *d, struct kabi_vfio_irq_info *arg)
 		ii.flags |= KABI_VFIO_IRQ_INFO_MASKABLE | KABI_VFIO_IRQ_INFO_AUTOMASKED;
 	else if (ii.index != KABI_PCI_MSIX_IRQ) /* MSI-X: has_dyn_msix on the measured kernel */
 		ii.flags |= KABI_VFIO_IRQ_INFO_NORESIZE;
+	irq_hostile(m, &ii);
 	memcpy(arg, &ii, sizeof(ii));
 	return 0;
 }
@@ -1009,7 +1047,7 @@ int vm_devmodel_ioctl(struct vfioiommu_mock *m, struct vm_device *d, bool cdev, 
 	case KABI_VFIO_DEVICE_GET_REGION_INFO:
 		return region_info(m, d, arg);
 	case KABI_VFIO_DEVICE_GET_IRQ_INFO:
-		return irq_info(d, arg);
+		return irq_info(m, d, arg);
 	case KABI_VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
 		return hot_reset_info(m, d, cdev, arg);
 	case KABI_VFIO_DEVICE_PCI_HOT_RESET:

@@ -215,6 +215,82 @@ static void threads(void **state)
 	df_close(&e);
 }
 
+/*
+ * Hostile REGION_INFO answers (the mock's HOSTILE_REGION_* and SPARSE_OUTSIDE bits): the spoiled
+ * region is -EPROTO for info, I/O, areas and mmap, with a message that names what was wrong and
+ * nothing mapped; the other regions stay usable.
+ */
+static void hostile_wrap(void **state)
+{
+	struct vfioiommu_region_info ri = { .size = sizeof(ri) };
+	struct vfioiommu_region_area a[2];
+	uint32_t v = 0, n;
+	struct df_env e;
+	void *p;
+
+	(void)state;
+	df_open_hostile(&e, df_host, VFIOIOMMU_MODE_CONTAINER, "0000:00:03.0", VFIOIOMMU_MOCK_HOSTILE_REGION_WRAP);
+	assert_int_equal(vfioiommu_region_info(e.dev, VFIOIOMMU_PCI_BAR0, &ri), -EPROTO);
+	th_assert_msg(vfioiommu_strerror(e.ctx), "VFIO_DEVICE_GET_REGION_INFO (region 0)",
+		      "offset 0xfffffffffffff000 + size 0x20000 wraps past 2^64", NULL);
+	assert_int_equal(vfioiommu_region_read(e.dev, VFIOIOMMU_PCI_BAR0, 0, &v, 4), -EPROTO);
+	assert_int_equal(vfioiommu_region_areas(e.dev, VFIOIOMMU_PCI_BAR0, a, 2, &n), -EPROTO);
+	assert_int_equal(vfioiommu_region_mmap(e.dev, VFIOIOMMU_PCI_BAR0, 0, 0x1000, 0, &p), -EPROTO);
+	assert_null(p);
+	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 0);
+	/* BAR1 and config space are untouched */
+	assert_int_equal(vfioiommu_region_read(e.dev, VFIOIOMMU_PCI_CONFIG, 0, &v, 4), 0);
+	assert_int_equal(v & 0xffff, 0x8086);
+	assert_int_equal(vfioiommu_region_mmap(e.dev, VFIOIOMMU_PCI_BAR1, 0, 0x1000, 0, &p), 0);
+	assert_int_equal(vfioiommu_region_munmap(e.dev, p), 0);
+	df_close(&e);
+}
+
+static void hostile_mmap_empty(void **state)
+{
+	struct vfioiommu_region_info ri = { .size = sizeof(ri) };
+	struct vfioiommu_region_area a[2];
+	struct df_env e;
+	uint32_t n = 7;
+	void *p;
+
+	(void)state;
+	df_open_hostile(&e, df_host, VFIOIOMMU_MODE_IOMMUFD, "0000:00:03.0",
+			VFIOIOMMU_MOCK_HOSTILE_REGION_MMAP_EMPTY);
+	assert_int_equal(vfioiommu_region_info(e.dev, VFIOIOMMU_PCI_BAR4, &ri), -EPROTO);
+	th_assert_msg(vfioiommu_strerror(e.ctx), "VFIO_DEVICE_GET_REGION_INFO (region 4)",
+		      "flags 0x7 say MMAP but the size is 0", NULL);
+	assert_int_equal(vfioiommu_region_areas(e.dev, VFIOIOMMU_PCI_BAR4, a, 2, &n), -EPROTO);
+	assert_int_equal(n, 0);
+	assert_int_equal(vfioiommu_region_mmap(e.dev, VFIOIOMMU_PCI_BAR4, 0, 0x1000, 0, &p), -EPROTO);
+	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 0);
+	/* regions with a size are untouched */
+	assert_int_equal(vfioiommu_region_info(e.dev, VFIOIOMMU_PCI_BAR0, &ri), 0);
+	assert_int_equal(ri.region_size, 0x20000);
+	assert_int_equal(vfioiommu_region_mmap(e.dev, VFIOIOMMU_PCI_BAR0, 0, 0x20000, 0, &p), 0);
+	assert_int_equal(vfioiommu_region_munmap(e.dev, p), 0);
+	df_close(&e);
+}
+
+static void hostile_sparse_outside(void **state)
+{
+	struct vfioiommu_region_info ri = { .size = sizeof(ri) };
+	struct df_env e;
+	uint32_t v = 0;
+	void *p;
+
+	(void)state;
+	df_open_hostile(&e, df_host, VFIOIOMMU_MODE_CONTAINER, "0000:03:00.0", VFIOIOMMU_MOCK_HOSTILE_SPARSE_OUTSIDE);
+	assert_int_equal(vfioiommu_region_info(e.dev, VFIOIOMMU_PCI_BAR0, &ri), -EPROTO);
+	th_assert_msg(vfioiommu_strerror(e.ctx), "VFIO_DEVICE_GET_REGION_INFO (region 0)",
+		      "sparse area 1 [0x3000, +0x2000) lies outside the 0x4000-byte region", NULL);
+	assert_int_equal(vfioiommu_region_mmap(e.dev, VFIOIOMMU_PCI_BAR0, 0x3000, 0x1000, 0, &p), -EPROTO);
+	assert_int_equal(vfioiommu_mock_live_mmaps(e.m), 0);
+	assert_int_equal(vfioiommu_region_read(e.dev, VFIOIOMMU_PCI_CONFIG, 0, &v, 4), 0);
+	assert_int_equal(v & 0xffff, 0x1b36);
+	df_close(&e);
+}
+
 static int sweep_body(vfioiommu_ctx *ctx)
 {
 	vfioiommu_device *dev;
@@ -248,6 +324,9 @@ int main(void)
 		cmocka_unit_test(mmap_sparse),
 		cmocka_unit_test(mmap_released_at_close),
 		cmocka_unit_test(threads),
+		cmocka_unit_test(hostile_wrap),
+		cmocka_unit_test(hostile_mmap_empty),
+		cmocka_unit_test(hostile_sparse_outside),
 		cmocka_unit_test_prestate(df_fail_nth, &sweep),
 	};
 
