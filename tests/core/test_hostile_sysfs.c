@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,54 +28,12 @@
 
 #include <vfioiommu/mock.h>
 #include "helpers.h"
+#include "sysfs_tree.h"
 #include "core/door.h"
 #include "core/internal.h"
 
 /* a FIFO test that regresses must fail, not hang the suite until meson's timeout */
 #define HANG_GUARD_S 20
-
-static char root[64];
-
-static void at(char *path, size_t n, const char *rel)
-{
-	snprintf(path, n, "%s/%s", root, rel);
-}
-
-static void put_file(const char *rel, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	at(path, sizeof(path), rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void put_dir(const char *rel)
-{
-	char path[256];
-
-	at(path, sizeof(path), rel);
-	assert_int_equal(mkdir(path, 0755), 0);
-}
-
-static void put_link(const char *rel, const char *target)
-{
-	char path[256];
-
-	at(path, sizeof(path), rel);
-	assert_int_equal(symlink(target, path), 0);
-}
-
-static void put_fifo(const char *rel)
-{
-	char path[256];
-
-	at(path, sizeof(path), rel);
-	assert_int_equal(mkfifo(path, 0600), 0);
-}
 
 /*
  * head + padding + tail where the first `cut` bytes end exactly at
@@ -108,12 +65,12 @@ static void group_dir(unsigned int g, const char *resv)
 	char rel[128];
 
 	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%u", g);
-	put_dir(rel);
+	st_dir(rel);
 	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%u/devices", g);
-	put_dir(rel);
+	st_dir(rel);
 	if (resv) {
 		snprintf(rel, sizeof(rel), "kernel/iommu_groups/%u/reserved_regions", g);
-		put_file(rel, resv);
+		st_file(rel, resv);
 	}
 }
 
@@ -123,37 +80,31 @@ static void pci_dev(const char *bdf, unsigned int g, const char *group_link, con
 	char rel[128], target[128];
 
 	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", bdf);
-	put_dir(rel);
+	st_dir(rel);
 	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/iommu_group", bdf);
 	snprintf(target, sizeof(target), "../../../../kernel/iommu_groups/%u", g);
-	put_link(rel, group_link ? group_link : target);
+	st_link(rel, group_link ? group_link : target);
 	if (driver_link) {
 		snprintf(rel, sizeof(rel), "bus/pci/devices/%s/driver", bdf);
-		put_link(rel, driver_link);
+		st_link(rel, driver_link);
 	}
 	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%u/devices/%s", g, bdf);
-	put_dir(rel);
+	st_dir(rel);
 }
 
 #define VFIO_PCI "../../../../bus/pci/drivers/vfio-pci"
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
 
 static int tree_setup(void **state)
 {
 	char *t;
 
-	snprintf(root, sizeof(root), "/tmp/vfioiommu-hostile-XXXXXX");
-	if (!mkdtemp(root))
+	if (st_make("hostile") < 0)
 		return -1;
-	put_dir("bus");
-	put_dir("bus/pci");
-	put_dir("bus/pci/devices");
-	put_dir("kernel");
-	put_dir("kernel/iommu_groups");
+	st_dir("bus");
+	st_dir("bus/pci");
+	st_dir("bus/pci/devices");
+	st_dir("kernel");
+	st_dir("kernel/iommu_groups");
 
 	/* group 12: a viable group the cut link of 0000:00:06.0 would name */
 	group_dir(12, "");
@@ -166,10 +117,10 @@ static int tree_setup(void **state)
 	/* 0000:00:08.0: a link of exactly 511 bytes (the most that fits) to group 12 is read whole */
 	t = long_target("../../../../", "kernel/iommu_groups/12", strlen("kernel/iommu_groups/12"), VI_PATH_MAX - 1);
 	assert_int_equal(strlen(t), VI_PATH_MAX - 1);
-	put_dir("bus/pci/devices/0000:00:08.0");
-	put_link("bus/pci/devices/0000:00:08.0/iommu_group", t);
-	put_link("bus/pci/devices/0000:00:08.0/driver", VFIO_PCI);
-	put_dir("kernel/iommu_groups/12/devices/0000:00:08.0");
+	st_dir("bus/pci/devices/0000:00:08.0");
+	st_link("bus/pci/devices/0000:00:08.0/iommu_group", t);
+	st_link("bus/pci/devices/0000:00:08.0/driver", VFIO_PCI);
+	st_dir("kernel/iommu_groups/12/devices/0000:00:08.0");
 	free(t);
 
 	/* group 13: 0000:00:07.0 on vfio-pci, 0000:00:07.1 on e1000e behind a link cut right after a '/' */
@@ -182,55 +133,46 @@ static int tree_setup(void **state)
 	/* group 14: a platform member on a driver behind a long link, same cut */
 	group_dir(14, "");
 	pci_dev("0000:00:0e.0", 14, NULL, VFIO_PCI);
-	put_dir("kernel/iommu_groups/14/devices/fe300000.dma");
+	st_dir("kernel/iommu_groups/14/devices/fe300000.dma");
 	t = long_target("../../../../bus/platform/drivers/", "/bcm2835-dma", 1, VI_PATH_MAX - 1);
-	put_link("kernel/iommu_groups/14/devices/fe300000.dma/driver", t);
+	st_link("kernel/iommu_groups/14/devices/fe300000.dma/driver", t);
 	free(t);
 	/* group 18: a platform member whose driver name alone is longer than a driver name may be */
 	group_dir(18, "");
 	pci_dev("0000:00:18.0", 18, NULL, VFIO_PCI);
-	put_dir("kernel/iommu_groups/18/devices/fe400000.dma");
-	put_link("kernel/iommu_groups/18/devices/fe400000.dma/driver",
+	st_dir("kernel/iommu_groups/18/devices/fe400000.dma");
+	st_link("kernel/iommu_groups/18/devices/fe400000.dma/driver",
 		 "../../../../bus/platform/drivers/"
 		 "a-driver-name-of-one-hundred-characters-which-no-real-driver-has-but-a-tree-may-hold-xxxxxxxxxxxxxx");
 
 	/* group 15: reserved_regions is a FIFO nobody writes */
 	group_dir(15, NULL);
-	put_fifo("kernel/iommu_groups/15/reserved_regions");
+	st_fifo("kernel/iommu_groups/15/reserved_regions");
 	pci_dev("0000:00:0f.0", 15, NULL, VFIO_PCI);
 	/* group 16: reserved_regions is a directory */
 	group_dir(16, NULL);
-	put_dir("kernel/iommu_groups/16/reserved_regions");
+	st_dir("kernel/iommu_groups/16/reserved_regions");
 	/* group 17: reserved_regions is an endless character device */
 	group_dir(17, NULL);
-	put_link("kernel/iommu_groups/17/reserved_regions", "/dev/zero");
+	st_link("kernel/iommu_groups/17/reserved_regions", "/dev/zero");
 	/* the uevent sequence number as a FIFO; a driver_override that is one */
-	put_fifo("kernel/uevent_seqnum");
+	st_fifo("kernel/uevent_seqnum");
 	group_dir(19, "");
 	pci_dev("0000:00:09.0", 19, NULL, "../../../../bus/pci/drivers/e1000e");
-	put_fifo("bus/pci/devices/0000:00:09.0/driver_override");
+	st_fifo("bus/pci/devices/0000:00:09.0/driver_override");
 	return 0;
 }
 
 static int tree_teardown(void **state)
 {
-	return nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static vfioiommu_ctx *tree_ctx(void)
-{
-	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .sysfs_root = root };
-	vfioiommu_ctx *ctx = NULL;
-
-	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), 0);
-	return ctx;
+	return st_remove();
 }
 
 /* ---------------- item 1: a cut link is an error, never data ---------------- */
 
 static void test_group_link_cut(void **state)
 {
-	vfioiommu_ctx *ctx = tree_ctx();
+	vfioiommu_ctx *ctx = st_ctx();
 	struct vfioiommu_verdict v;
 	unsigned int g = 0;
 	char link[256];
@@ -241,7 +183,7 @@ static void test_group_link_cut(void **state)
 	/* 0000:00:06.0 is not in group 12 */
 	assert_int_equal(vi_sysfs_device_group(ctx, "0000:00:06.0", &g), -ENAMETOOLONG);
 	assert_int_equal(vfioiommu_verdict_device(ctx, "0000:00:06.0", &v), -ENAMETOOLONG);
-	snprintf(link, sizeof(link), "%s/bus/pci/devices/0000:00:06.0/iommu_group", root);
+	snprintf(link, sizeof(link), "%s/bus/pci/devices/0000:00:06.0/iommu_group", st_root);
 	th_assert_msg(vfioiommu_strerror(ctx), "0000:00:06.0", "ENAMETOOLONG", link, "longer than 511 bytes", NULL);
 	assert_null(strstr(vfioiommu_strerror(ctx), ": errno"));
 	vfioiommu_ctx_destroy(ctx);
@@ -249,7 +191,7 @@ static void test_group_link_cut(void **state)
 
 static void test_group_link_longest(void **state)
 {
-	vfioiommu_ctx *ctx = tree_ctx();
+	vfioiommu_ctx *ctx = st_ctx();
 	struct vfioiommu_verdict v;
 	unsigned int g = 0;
 
@@ -263,14 +205,14 @@ static void test_group_link_longest(void **state)
 
 static void test_driver_link_cut(void **state)
 {
-	vfioiommu_ctx *ctx = tree_ctx();
+	vfioiommu_ctx *ctx = st_ctx();
 	struct vfioiommu_verdict v;
 	char drv[64] = "x", link[256];
 
 	/* e1000e holds 0000:00:07.1: never "unbound", so never an assignable group */
 	assert_int_equal(vi_sysfs_device_driver(ctx, "0000:00:07.1", drv, sizeof(drv)), -ENAMETOOLONG);
 	assert_int_equal(vfioiommu_verdict_group(ctx, 13, &v), -ENAMETOOLONG);
-	snprintf(link, sizeof(link), "%s/bus/pci/devices/0000:00:07.1/driver", root);
+	snprintf(link, sizeof(link), "%s/bus/pci/devices/0000:00:07.1/driver", st_root);
 	th_assert_msg(vfioiommu_strerror(ctx), "group 13", "ENAMETOOLONG", link, NULL);
 	assert_int_equal(vfioiommu_verdict_device(ctx, "0000:00:07.0", &v), -ENAMETOOLONG);
 	assert_int_equal(vfioiommu_verdict_device(ctx, "0000:00:07.1", &v), -ENAMETOOLONG);
@@ -280,13 +222,13 @@ static void test_driver_link_cut(void **state)
 
 static void test_member_link_cut(void **state)
 {
-	vfioiommu_ctx *ctx = tree_ctx();
+	vfioiommu_ctx *ctx = st_ctx();
 	struct vfioiommu_verdict v;
 	char link[256];
 
 	/* a platform member, through the group's own link */
 	assert_int_equal(vfioiommu_verdict_group(ctx, 14, &v), -ENAMETOOLONG);
-	snprintf(link, sizeof(link), "%s/kernel/iommu_groups/14/devices/fe300000.dma/driver", root);
+	snprintf(link, sizeof(link), "%s/kernel/iommu_groups/14/devices/fe300000.dma/driver", st_root);
 	th_assert_msg(vfioiommu_strerror(ctx), "fe300000.dma", link, "longer than 511", NULL);
 	/* a whole link, but a driver name longer than any: refused, not cut to 63 characters */
 	assert_int_equal(vfioiommu_verdict_group(ctx, 18, &v), -ENAMETOOLONG);
@@ -298,7 +240,7 @@ static void test_member_link_cut(void **state)
 
 static void test_resv_fifo(void **state)
 {
-	vfioiommu_ctx *ctx = tree_ctx();
+	vfioiommu_ctx *ctx = st_ctx();
 	vfioiommu_resv_set *s = (void *)1;
 	struct vfioiommu_verdict v;
 	char file[256];
@@ -306,7 +248,7 @@ static void test_resv_fifo(void **state)
 	alarm(HANG_GUARD_S);
 	assert_int_equal(vfioiommu_resv_read_group(ctx, 15, &s), -EPROTO);
 	assert_null(s);
-	snprintf(file, sizeof(file), "%s/kernel/iommu_groups/15/reserved_regions", root);
+	snprintf(file, sizeof(file), "%s/kernel/iommu_groups/15/reserved_regions", st_root);
 	th_assert_msg(vfioiommu_strerror(ctx), "group 15", "EPROTO", file, "not a regular file", NULL);
 	assert_int_equal(vfioiommu_verdict_device(ctx, "0000:00:0f.0", &v), -EPROTO);
 	assert_int_equal(vfioiommu_verdict_group(ctx, 15, &v), -EPROTO);
@@ -316,13 +258,13 @@ static void test_resv_fifo(void **state)
 
 static void test_resv_not_regular(void **state)
 {
-	vfioiommu_ctx *ctx = tree_ctx();
+	vfioiommu_ctx *ctx = st_ctx();
 	vfioiommu_resv_set *s = (void *)1;
 	char file[256];
 
 	alarm(HANG_GUARD_S);
 	assert_int_equal(vfioiommu_resv_read_group(ctx, 16, &s), -EPROTO);
-	snprintf(file, sizeof(file), "%s/kernel/iommu_groups/16/reserved_regions", root);
+	snprintf(file, sizeof(file), "%s/kernel/iommu_groups/16/reserved_regions", st_root);
 	th_assert_msg(vfioiommu_strerror(ctx), file, "not a regular file", NULL);
 	/* /dev/zero would fill every buffer up to the 16 MiB cap */
 	assert_int_equal(vfioiommu_resv_read_group(ctx, 17, &s), -EPROTO);
@@ -333,7 +275,7 @@ static void test_resv_not_regular(void **state)
 
 static void test_attr_fifo(void **state)
 {
-	vfioiommu_ctx *ctx = tree_ctx();
+	vfioiommu_ctx *ctx = st_ctx();
 	const vfioiommu_door *sys = vfioiommu_door_system();
 	char buf[64], path[256];
 	int reader;
@@ -341,7 +283,7 @@ static void test_attr_fifo(void **state)
 	alarm(HANG_GUARD_S);
 	assert_int_equal(vi_sysfs_read(ctx, buf, sizeof(buf), "kernel/uevent_seqnum"), -EPROTO);
 	/* a write to a FIFO nobody reads does not wait for a reader either */
-	at(path, sizeof(path), "bus/pci/devices/0000:00:09.0/driver_override");
+	st_path(path, sizeof(path), "bus/pci/devices/0000:00:09.0/driver_override");
 	assert_true(sys->sysfs_write(sys->priv, path, "vfio-pci", 8) < 0);
 	/* and with a reader it is still no attribute */
 	reader = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -365,7 +307,7 @@ static void test_system_readlink_contract(void **state)
 	const char *target = "../../../../kernel/iommu_groups/12"; /* 34 bytes */
 	size_t len = strlen(target);
 
-	at(path, sizeof(path), "bus/pci/devices/0000:00:12.0/iommu_group");
+	st_path(path, sizeof(path), "bus/pci/devices/0000:00:12.0/iommu_group");
 	assert_int_equal(sys->readlink(sys->priv, path, buf, len + 1), (ssize_t)len);
 	assert_string_equal(buf, target);
 	assert_int_equal(sys->readlink(sys->priv, path, buf, len), -ENAMETOOLONG);

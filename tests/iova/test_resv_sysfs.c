@@ -6,7 +6,6 @@
  * show: a device without a group, hostile file contents, non-PCI members.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +20,7 @@
 
 #include <vfioiommu/mock.h>
 #include "helpers.h"
+#include "sysfs_tree.h"
 
 static void expect_region(const vfioiommu_resv_set *s, size_t i, uint64_t start, uint64_t last,
 			  enum vfioiommu_resv_type t, unsigned int group)
@@ -320,95 +320,50 @@ static void test_fail_nth(void **state)
 
 /* ---------------- a sysfs tree on disk ---------------- */
 
-static char root[64];
-
-static void put_file(const char *rel, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void put_dir(const char *rel)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	assert_int_equal(mkdir(path, 0755), 0);
-}
-
-static void put_link(const char *rel, const char *target)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	assert_int_equal(symlink(target, path), 0);
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
-
 static int tree_setup(void **state)
 {
-	snprintf(root, sizeof(root), "/tmp/vfioiommu-resv-XXXXXX");
-	if (!mkdtemp(root))
+	if (st_make("resv") < 0)
 		return -1;
-	put_dir("bus");
-	put_dir("bus/pci");
-	put_dir("bus/pci/devices");
-	put_dir("kernel");
-	put_dir("kernel/iommu_groups");
+	st_dir("bus");
+	st_dir("bus/pci");
+	st_dir("bus/pci/devices");
+	st_dir("kernel");
+	st_dir("kernel/iommu_groups");
 	/* an IOMMU-less device: no iommu_group link */
-	put_dir("bus/pci/devices/0000:00:02.0");
-	put_link("bus/pci/devices/0000:00:02.0/driver", "../../../../bus/pci/drivers/vfio-pci");
+	st_dir("bus/pci/devices/0000:00:02.0");
+	st_link("bus/pci/devices/0000:00:02.0/driver", "../../../../bus/pci/drivers/vfio-pci");
 	/* group 9: a PCI device on vfio-pci and a platform device on its own driver */
-	put_dir("kernel/iommu_groups/9");
-	put_dir("kernel/iommu_groups/9/devices");
-	put_file("kernel/iommu_groups/9/reserved_regions", "0x00000000fee00000 0x00000000feefffff msi\n");
-	put_dir("bus/pci/devices/0000:00:03.0");
-	put_link("bus/pci/devices/0000:00:03.0/iommu_group", "../../../../kernel/iommu_groups/9");
-	put_link("bus/pci/devices/0000:00:03.0/driver", "../../../../bus/pci/drivers/vfio-pci");
-	put_dir("kernel/iommu_groups/9/devices/0000:00:03.0");
-	put_dir("kernel/iommu_groups/9/devices/fe200000.dma");
-	put_link("kernel/iommu_groups/9/devices/fe200000.dma/driver", "../../../../bus/platform/drivers/bcm2835-dma");
+	st_dir("kernel/iommu_groups/9");
+	st_dir("kernel/iommu_groups/9/devices");
+	st_file("kernel/iommu_groups/9/reserved_regions", "0x00000000fee00000 0x00000000feefffff msi\n");
+	st_dir("bus/pci/devices/0000:00:03.0");
+	st_link("bus/pci/devices/0000:00:03.0/iommu_group", "../../../../kernel/iommu_groups/9");
+	st_link("bus/pci/devices/0000:00:03.0/driver", "../../../../bus/pci/drivers/vfio-pci");
+	st_dir("kernel/iommu_groups/9/devices/0000:00:03.0");
+	st_dir("kernel/iommu_groups/9/devices/fe200000.dma");
+	st_link("kernel/iommu_groups/9/devices/fe200000.dma/driver", "../../../../bus/platform/drivers/bcm2835-dma");
 	/* group 10: hostile contents */
-	put_dir("kernel/iommu_groups/10");
-	put_dir("kernel/iommu_groups/10/devices");
-	put_file("kernel/iommu_groups/10/reserved_regions",
+	st_dir("kernel/iommu_groups/10");
+	st_dir("kernel/iommu_groups/10/devices");
+	st_file("kernel/iommu_groups/10/reserved_regions",
 		 "0x00000000fee00000 0x00000000feefffff msi\n0x00000000fee00000 0x00000000feefffff \x01\xff\n");
-	put_dir("bus/pci/devices/0000:00:04.0");
-	put_link("bus/pci/devices/0000:00:04.0/iommu_group", "../../../../kernel/iommu_groups/10");
-	put_link("bus/pci/devices/0000:00:04.0/driver", "../../../../bus/pci/drivers/vfio-pci");
+	st_dir("bus/pci/devices/0000:00:04.0");
+	st_link("bus/pci/devices/0000:00:04.0/iommu_group", "../../../../kernel/iommu_groups/10");
+	st_link("bus/pci/devices/0000:00:04.0/driver", "../../../../bus/pci/drivers/vfio-pci");
 	/* a broken group link */
-	put_dir("bus/pci/devices/0000:00:05.0");
-	put_link("bus/pci/devices/0000:00:05.0/iommu_group", "../../../../kernel/iommu_groups/x7");
+	st_dir("bus/pci/devices/0000:00:05.0");
+	st_link("bus/pci/devices/0000:00:05.0/iommu_group", "../../../../kernel/iommu_groups/x7");
 	return 0;
 }
 
 static int tree_teardown(void **state)
 {
-	return nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static vfioiommu_ctx *tree_ctx(void)
-{
-	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .sysfs_root = root };
-	vfioiommu_ctx *ctx = NULL;
-
-	assert_int_equal(vfioiommu_ctx_new(&o, &ctx), 0);
-	return ctx;
+	return st_remove();
 }
 
 static void test_tree_no_group(void **state)
 {
-	vfioiommu_ctx *ctx = tree_ctx();
+	vfioiommu_ctx *ctx = st_ctx();
 	struct vfioiommu_verdict v;
 
 	assert_int_equal(vfioiommu_verdict_device(ctx, "0000:00:02.0", &v), 0);
@@ -422,7 +377,7 @@ static void test_tree_no_group(void **state)
 
 static void test_tree_platform_member(void **state)
 {
-	vfioiommu_ctx *ctx = tree_ctx();
+	vfioiommu_ctx *ctx = st_ctx();
 	struct vfioiommu_verdict v;
 
 	assert_int_equal(vfioiommu_verdict_device(ctx, "0000:00:03.0", &v), 0);
@@ -434,14 +389,14 @@ static void test_tree_platform_member(void **state)
 
 static void test_tree_hostile(void **state)
 {
-	vfioiommu_ctx *ctx = tree_ctx();
+	vfioiommu_ctx *ctx = st_ctx();
 	vfioiommu_resv_set *s = (void *)1;
 	struct vfioiommu_verdict v;
 	char file[128];
 
 	assert_int_equal(vfioiommu_resv_read_group(ctx, 10, &s), -EPROTO);
 	assert_null(s);
-	snprintf(file, sizeof(file), "%s/kernel/iommu_groups/10/reserved_regions:2:", root);
+	snprintf(file, sizeof(file), "%s/kernel/iommu_groups/10/reserved_regions:2:", st_root);
 	th_assert_msg(vfioiommu_strerror(ctx), file, "unknown region type \"??\"", NULL);
 	assert_int_equal(vfioiommu_verdict_device(ctx, "0000:00:04.0", &v), -EPROTO);
 	assert_int_equal(vfioiommu_resv_read_group(ctx, 9, &s), 0);
