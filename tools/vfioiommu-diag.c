@@ -323,7 +323,8 @@ static int collect(vfioiommu_ctx *ctx, struct host *h)
 			h->groups[h->ngroups++].num = (unsigned int)v;
 	}
 	strv_free(&names);
-	qsort(h->groups, h->ngroups, sizeof(*h->groups), cmp_group);
+	if (h->ngroups)
+		qsort(h->groups, h->ngroups, sizeof(*h->groups), cmp_group);
 	h->dev_iommu = vi_kexists(ctx, "/dev/iommu") == 0;
 	h->dev_vfio = vi_kexists(ctx, "/dev/vfio/vfio") == 0;
 	h->noiommu = vi_sysfs_read(ctx, buf, sizeof(buf), "module/vfio/parameters/enable_unsafe_noiommu_mode") > 0 &&
@@ -332,8 +333,9 @@ static int collect(vfioiommu_ctx *ctx, struct host *h)
 		if ((rc = collect_group_devices(ctx, h, &h->groups[i])) < 0)
 			return rc;
 	if (h->ngroups == 0 && vi_sysfs_listdir(ctx, strv_add, &names, "bus/pci/devices") == 0) {
-		/* no groups: the IOMMU is off; each PCI device's verdict says so */
-		qsort(names.v, names.n, sizeof(names.v[0]), cmp_str);
+		/* no groups: the IOMMU is off; each PCI device's verdict says so (qsort must not see NULL) */
+		if (names.n)
+			qsort(names.v, names.n, sizeof(names.v[0]), cmp_str);
 		for (size_t i = 0; i < names.n; i++) {
 			int at = add_dev(h);
 			if (at < 0) {
