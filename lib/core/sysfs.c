@@ -205,9 +205,7 @@ bool vi_driver_is_vfio(const char *driver)
 	return driver && strstr(driver, "vfio") != NULL;
 }
 
-/* ---------------- backend choice ---------------- */
-
-static int device_cdev_name(struct vfioiommu_ctx *c, const char *bdf, char *name, size_t n);
+/* ---------------- the device's VFIO cdev ---------------- */
 
 struct first_entry {
 	char *name;
