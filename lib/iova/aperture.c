@@ -62,8 +62,10 @@ unsigned int vi_aperture_amd_bits(uint64_t efr)
 static int read_hex(struct vfioiommu_ctx *ctx, uint64_t *out, const char *name, const char *attr)
 {
 	char buf[64], *end;
-	ssize_t rc = vi_sysfs_read(ctx, buf, sizeof(buf), "class/iommu/%s/%s", name, attr);
+	ssize_t rc;
 
+	*out = 0;
+	rc = vi_sysfs_read(ctx, buf, sizeof(buf), "class/iommu/%s/%s", name, attr);
 	if (rc < 0)
 		return (int)rc;
 	errno = 0;
