@@ -36,11 +36,21 @@ enum vfioiommu_dma_flags {
 
 /**
  * Map [vaddr, vaddr + len) for DMA.  With VFIOIOMMU_DMA_FIXED_IOVA the
- * IOVA is *@p iova; otherwise the library allocates the lowest free IOVA,
- * aligned to the IOMMU page size, inside the usable ranges and returns it in
- * *@p iova (never IOVA 0, which many drivers treat as "no address", as
- * iommufd's own allocator does).  The IOVA is also the handle for
- * vfioiommu_dma_unmap_at().
+ * IOVA is *@p iova; otherwise the library allocates a free IOVA inside the
+ * usable ranges and returns it in *@p iova (never IOVA 0, which many drivers
+ * treat as "no address", as iommufd's own allocator does).  The IOVA is also
+ * the handle for vfioiommu_dma_unmap_at().
+ *
+ * A library-chosen IOVA suits the IOMMU's superpages: it is congruent to
+ * @p vaddr modulo the largest IOMMU page size P of which a whole P-aligned
+ * page lies inside the buffer (a 2 MiB buffer at a 2 MiB-aligned address
+ * gets a 2 MiB-aligned IOVA, a 1 GiB one a 1 GiB-aligned IOVA), so the
+ * kernel can map it with P pages.  The sizes are the backend's page sizes
+ * above the smallest (vfioiommu_dma_stats() pgsizes), or 2 MiB and 1 GiB
+ * when the kernel names none.  The lowest such IOVA is taken; when the free
+ * space is too fragmented, the next smaller size's congruence, and at last
+ * the lowest page-aligned IOVA: such a fallback is counted in
+ * vfioiommu_dma_stats() unaligned_maps, never an error.
  * @param ctx   the context; a group or device must be attached
  * @param vaddr the buffer, aligned to the smallest IOMMU page size
  * @param len   bytes, a multiple of the smallest IOMMU page size, not 0
@@ -59,7 +69,8 @@ VFIOIOMMU_API int vfioiommu_dma_map(vfioiommu_ctx *ctx, void *vaddr, uint64_t le
 				    uint64_t *iova);
 /**
  * Like vfioiommu_dma_map() without FIXED_IOVA, but the IOVA is aligned to
- * @p align and lies in [lo, hi].
+ * @p align and lies in [lo, hi].  With @p align 0 the IOVA suits superpages
+ * as vfioiommu_dma_map() describes, inside the window.
  * @param ctx   the context
  * @param vaddr the buffer
  * @param len   bytes
@@ -75,7 +86,8 @@ VFIOIOMMU_API int vfioiommu_dma_map_in(vfioiommu_ctx *ctx, void *vaddr, uint64_t
 				       uint64_t align, uint64_t lo, uint64_t hi, uint64_t *iova);
 /**
  * Map @p len bytes of the file @p fd (a memfd) from @p offset, iommufd only
- * (IOMMU_IOAS_MAP_FILE, Linux 6.13+).  Such mappings have no process address
+ * (IOMMU_IOAS_MAP_FILE, Linux 6.13+).  The IOVA suits superpages as in
+ * vfioiommu_dma_map(), with @p offset in the place of the process address.  Such mappings have no process address
  * and are not found by vfioiommu_dma_translate().
  * @param ctx    the context
  * @param fd     the file (the kernel takes its own reference)
@@ -140,6 +152,13 @@ struct vfioiommu_dma_stats {
 	uint64_t mapped_bytes; /**< their total length */
 	int64_t dma_avail;     /**< mappings the kernel still allows (type1), -1 when unlimited */
 	uint64_t pgsizes;      /**< IOMMU page-size bitmap */
+	/**
+	 * Library-chosen IOVAs (since this context's first map) that could not
+	 * get the preferred superpage alignment because the free IOVA space was
+	 * too fragmented: they got a smaller page size's alignment or none.
+	 * Added in 0.2: a caller whose @p size stops before it does not get it.
+	 */
+	uint64_t unaligned_maps;
 };
 /**
  * Fill the DMA counters.

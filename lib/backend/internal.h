@@ -67,6 +67,13 @@ extern const struct vi_backend_ops vi_iommufd_ops;
  */
 int vi_backend_select(struct vfioiommu_ctx *ctx, const char *bdf);
 
+/*
+ * iommufd.c: the page sizes above 4 KiB a Linux 7.2 intel-iommu paging
+ * domain uses, from the VT-d capability registers (IOMMU_GET_HW_INFO): the
+ * first stage's on a scalable-mode unit that has one, else SLLPS.
+ */
+uint64_t vi_vtd_pgsizes(uint64_t cap, uint64_t ecap);
+
 /* container.c: the fd of group @group in a container context (ctx->lock held), or -ENOENT. */
 int vi_container_group_fd(struct vfioiommu_ctx *ctx, unsigned int group);
 /* container.c: the container fd of a container context (benchmarks, tests), or -ENODEV. */

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,8 @@ struct vi_dma {
 	bool stale;                 /* ranges and limits must be re-read (a device came or went) */
 	uint64_t pgmask;            /* smallest IOMMU page - 1 */
 	uint64_t pgsizes;
+	uint64_t prefer;            /* superpage sizes a library-chosen IOVA should suit, largest first */
+	uint64_t unaligned;         /* library-chosen IOVAs that missed the preferred superpage phase */
 	vfioiommu_iova_list *ranges;
 	vfioiommu_iova_pool *alloc;
 	pthread_rwlock_t index_lock;
@@ -75,6 +78,19 @@ struct vi_dma {
 static uint64_t lowest_page(uint64_t pgsizes)
 {
 	return pgsizes ? pgsizes & (~pgsizes + 1) : 4096;
+}
+
+/*
+ * The page sizes above the base page a library-chosen IOVA should be able to
+ * use.  When the kernel names none (iommufd on AMD or virtio-iommu, which
+ * give no page sizes at all), 2 MiB and 1 GiB: x86's and arm64's common
+ * superpages.  A congruent IOVA costs only IOVA space, never a failed map.
+ */
+static uint64_t superpages(uint64_t pgsizes, uint64_t pgmask)
+{
+	uint64_t above = pgsizes & ~(pgmask | (pgmask + 1));
+
+	return above ? above : ((1ull << 21) | (1ull << 30)) & ~pgmask;
 }
 
 static void pgsizes_text(uint64_t pgsizes, char *buf, size_t n)
@@ -166,6 +182,7 @@ static int refresh(struct vfioiommu_ctx *ctx, struct vi_dma *d)
 	d->alloc = NULL;
 	d->pgsizes = pgsizes;
 	d->pgmask = lowest_page(pgsizes) - 1;
+	d->prefer = superpages(pgsizes, d->pgmask);
 	d->nmax = avail < 0 || (uint64_t)avail >= SIZE_MAX - d->t.n ? SIZE_MAX : d->t.n + (size_t)avail;
 	d->stale = false;
 	return 0;
@@ -471,8 +488,53 @@ static int claim_fixed(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iov
 		       " cannot be claimed (%s)", iova, len, vi_errno_name(rc));
 }
 
-static int alloc_iova(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t len, uint64_t align, uint64_t lo,
-		      uint64_t hi, uint64_t *iova)
+/*
+ * The largest preferred page size P of which a whole, P-aligned page lies
+ * inside [vaddr, vaddr + len): only then can an IOVA congruent to vaddr
+ * modulo P let the IOMMU use a P page.  0 when no superpage can fit.
+ */
+static uint64_t best_page(uint64_t prefer, uint64_t vaddr, uint64_t len)
+{
+	for (int b = 63; b >= 0; b--) {
+		uint64_t p = 1ull << b, first;
+
+		if (!(prefer & p) || p > len)
+			continue;
+		first = (vaddr + (p - 1)) & ~(p - 1);
+		if (first >= vaddr && first - vaddr <= len - p)
+			return p;
+	}
+	return 0;
+}
+
+/*
+ * A library-chosen IOVA congruent to vaddr modulo the largest page size that
+ * can serve the buffer, then modulo each smaller preferred size in turn when
+ * the free space is too fragmented; the plain lowest-fit IOVA last.  Every
+ * fallback below the first choice is counted (vfioiommu_dma_stats).
+ */
+static int alloc_superpage(struct vi_dma *d, uint64_t vaddr, uint64_t len, uint64_t lo, uint64_t hi,
+			   uint64_t *iova)
+{
+	uint64_t pg = d->pgmask + 1, want = best_page(d->prefer, vaddr, len);
+	int rc = -ENOSPC;
+
+	for (uint64_t p = want; p > pg; p >>= 1) {
+		if (!(d->prefer & p))
+			continue;
+		rc = vi_iova_pool_alloc_phase(d->alloc, len, p, vaddr & (p - 1), lo, hi, iova);
+		if (rc != -ENOSPC)
+			break;
+	}
+	if (rc == -ENOSPC)
+		rc = vfioiommu_iova_pool_alloc(d->alloc, len, pg, lo, hi, iova);
+	if (rc == 0 && want > pg && (*iova & (want - 1)) != (vaddr & (want - 1)))
+		d->unaligned++;
+	return rc;
+}
+
+static int alloc_iova(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t vaddr, uint64_t len, uint64_t align,
+		      uint64_t lo, uint64_t hi, uint64_t *iova)
 {
 	uint64_t pg = d->pgmask + 1;
 	int rc;
@@ -487,7 +549,10 @@ static int alloc_iova(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t len,
 	/* never hand out IOVA 0: a NULL DMA address is a sentinel to many drivers (iommufd avoids it too) */
 	if (lo < pg)
 		lo = pg;
-	rc = vfioiommu_iova_pool_alloc(d->alloc, len, align > pg ? align : pg, lo, hi, iova);
+	if (align)
+		rc = vfioiommu_iova_pool_alloc(d->alloc, len, align > pg ? align : pg, lo, hi, iova);
+	else
+		rc = alloc_superpage(d, vaddr, len, lo, hi, iova);
 	if (rc < 0)
 		return vi_fail(ctx, rc == -ENOSPC ? -ENOSPC : rc, "no free IOVA range of 0x%" PRIx64
 			       " bytes in [0x%" PRIx64 ", 0x%" PRIx64 "] (%s)", len, lo, hi, vi_errno_name(rc));
@@ -562,7 +627,7 @@ static int map_locked(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t vadd
 	if (fixed) {
 		rc = claim_fixed(ctx, d, at, len);
 	} else {
-		rc = alloc_iova(ctx, d, len, how->align, how->lo, how->hi, &at);
+		rc = alloc_iova(ctx, d, vaddr, len, how->align, how->lo, how->hi, &at);
 		if (rc == 0)
 			*iova = at;
 	}
@@ -810,7 +875,9 @@ VFIOIOMMU_API int vfioiommu_dma_stats(vfioiommu_ctx *ctx, struct vfioiommu_dma_s
 
 	if (!ctx)
 		return -EINVAL;
-	rc = vi_check_size(ctx, "vfioiommu_dma_stats", out, out ? out->size : 0, sizeof(struct vfioiommu_dma_stats));
+	/* the first version ended at pgsizes: a caller built against it still gets what it knows */
+	rc = vi_check_size(ctx, "vfioiommu_dma_stats", out, out ? out->size : 0,
+			   offsetof(struct vfioiommu_dma_stats, pgsizes) + sizeof(out->pgsizes));
 	if (rc < 0)
 		return rc;
 	/* fresh limits: through ctx->lock, like every call that may re-read them */
@@ -821,6 +888,7 @@ VFIOIOMMU_API int vfioiommu_dma_stats(vfioiommu_ctx *ctx, struct vfioiommu_dma_s
 	full.mapped_bytes = d->t.bytes;
 	full.dma_avail = d->nmax == SIZE_MAX ? -1 : d->t.n >= d->nmax ? 0 : (int64_t)(d->nmax - d->t.n);
 	full.pgsizes = d->pgsizes;
+	full.unaligned_maps = d->unaligned;
 	vi_copy_sized(out, &full, sizeof(full));
 	pthread_mutex_unlock(&d->mu);
 	pthread_mutex_unlock(&ctx->lock);
