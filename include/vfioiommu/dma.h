@@ -144,6 +144,23 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_all(vfioiommu_ctx *ctx);
 VFIOIOMMU_API int vfioiommu_dma_translate(vfioiommu_ctx *ctx, const void *vaddr, uint64_t len,
 					  uint64_t *iova);
 
+/**
+ * The process address behind an IOVA, when [iova, iova + len) lies inside
+ * one mapping made through the library: the reverse of
+ * vfioiommu_dma_translate(), for a driver that gets IOVAs back from its
+ * device (completion rings) or a VMM emulating a vIOMMU.  O(log n) in the
+ * live mappings, no syscall; runs concurrently with itself and with
+ * vfioiommu_dma_translate() (a read lock).
+ * @param ctx   the context
+ * @param iova  the IOVA
+ * @param len   bytes from @p iova that must be mapped too; 0 is taken as 1
+ * @param vaddr receives the process address of @p iova
+ * @return 0; -ENOENT not inside one mapping; -ENXIO inside a mapping made by
+ * vfioiommu_dma_map_file(), which has no process address; -EINVAL NULL
+ * @p ctx or @p vaddr, or a range that wraps past 2^64.
+ */
+VFIOIOMMU_API int vfioiommu_dma_translate_iova(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, void **vaddr);
+
 /** Counters from vfioiommu_dma_stats(). */
 struct vfioiommu_dma_stats {
 	uint32_t size;         /**< in: sizeof(struct vfioiommu_dma_stats) as the caller compiled it */

@@ -73,6 +73,13 @@ struct vi_dma {
 	pthread_rwlock_t index_lock;
 	/* t.vindex for translate, which reads it without d->mu */
 	atomic_bool vindexed;
+	/*
+	 * Set (under d->mu) by the first reverse translation, which reads the
+	 * IOVA tree under index_lock, shared: from then on writers change the
+	 * tree under index_lock too.  riova mirrors it for the lock-free check.
+	 */
+	bool rlookup;
+	atomic_bool riova;
 };
 
 static uint64_t lowest_page(uint64_t pgsizes)
@@ -204,6 +211,7 @@ static struct vi_dma *dma_new(void)
 		return NULL;
 	}
 	atomic_init(&d->vindexed, false);
+	atomic_init(&d->riova, false);
 	d->stale = true;
 	d->nmax = SIZE_MAX;
 	d->pgmask = 4095;
@@ -300,13 +308,13 @@ static int refresh_relock(struct vfioiommu_ctx *ctx, struct vi_dma *d)
  */
 static void index_write_lock(struct vi_dma *d)
 {
-	if (d->t.vindex)
+	if (d->t.vindex || d->rlookup)
 		pthread_rwlock_wrlock(&d->index_lock);
 }
 
 static void index_write_unlock(struct vi_dma *d)
 {
-	if (d->t.vindex)
+	if (d->t.vindex || d->rlookup)
 		pthread_rwlock_unlock(&d->index_lock);
 }
 
@@ -865,6 +873,46 @@ VFIOIOMMU_API int vfioiommu_dma_translate(vfioiommu_ctx *ctx, const void *vaddr,
 	pthread_rwlock_unlock(&d->index_lock);
 	return found ? 0 : vi_fail(ctx, -ENOENT, "address %p (+%" PRIu64 ") is not inside one DMA mapping",
 				   vaddr, len);
+}
+
+VFIOIOMMU_API int vfioiommu_dma_translate_iova(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, void **vaddr)
+{
+	uint64_t last = iova + (len ? len - 1 : 0), va = 0;
+	const struct vi_mapping *m;
+	struct vi_dma *d;
+	int rc = -ENOENT;
+
+	if (!ctx || !vaddr || last < iova)
+		return ctx ? vi_fail(ctx, -EINVAL, "bad reverse translate arguments (NULL vaddr, or IOVA 0x%" PRIx64
+				     " + 0x%" PRIx64 " wraps past 2^64)", iova, len) : -EINVAL;
+	/* acquire: pairs with the release in dma_lock_both() */
+	d = atomic_load_explicit(&ctx->dma, memory_order_acquire);
+	if (!d)
+		return vi_fail(ctx, -ENOENT, "IOVA 0x%" PRIx64 " is not mapped (nothing is)", iova);
+	/* the first reverse lookup makes writers lock the tree; acquire pairs with the release below */
+	if (!atomic_load_explicit(&d->riova, memory_order_acquire)) {
+		pthread_mutex_lock(&d->mu);
+		d->rlookup = true;
+		atomic_store_explicit(&d->riova, true, memory_order_release);
+		pthread_mutex_unlock(&d->mu);
+	}
+	pthread_rwlock_rdlock(&d->index_lock);
+	/* disjoint ranges: only the last mapping starting at or below iova can hold it */
+	m = vi_tab_lower(&d->t, iova);
+	if (m && m->at.start <= iova && m->at.last >= last) {
+		rc = m->file ? -ENXIO : 0;
+		va = m->vaddr + (iova - m->at.start);
+	}
+	pthread_rwlock_unlock(&d->index_lock);
+	if (rc == 0) {
+		*vaddr = (void *)(uintptr_t)va;
+		return 0;
+	}
+	if (rc == -ENXIO)
+		return vi_fail(ctx, -ENXIO, "IOVA 0x%" PRIx64 " is mapped from a file (vfioiommu_dma_map_file): it "
+			       "has no process address", iova);
+	return vi_fail(ctx, -ENOENT, "IOVA 0x%" PRIx64 " (+0x%" PRIx64 ") is not inside one DMA mapping made "
+		       "through the library", iova, len);
 }
 
 VFIOIOMMU_API int vfioiommu_dma_stats(vfioiommu_ctx *ctx, struct vfioiommu_dma_stats *out)
