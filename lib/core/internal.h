@@ -151,8 +151,13 @@ int vi_fail_node(struct vfioiommu_ctx *ctx, int rc, const char *path, const char
  */
 int vi_fail_unsafe_interrupts(struct vfioiommu_ctx *ctx, int rc, const char *what, const char *module,
 			      const char *also);
-/* vi_fail_pinning: a map of @len bytes at @iova failed with ENOMEM/EPERM pinning pages: RLIMIT_MEMLOCK. */
-int vi_fail_pinning(struct vfioiommu_ctx *ctx, int rc, uint64_t iova, uint64_t len);
+/*
+ * vi_fail_pinning: a map of @len bytes at @iova failed with ENOMEM/EPERM
+ * pinning pages: RLIMIT_MEMLOCK, beside the @pinned bytes of the @nmaps
+ * mappings already made through this context.
+ */
+int vi_fail_pinning(struct vfioiommu_ctx *ctx, int rc, uint64_t iova, uint64_t len, uint64_t pinned,
+		    uint64_t nmaps);
 
 /*
  * sysfs helpers: the path is formatted and prefixed with ctx->sysfs_root.

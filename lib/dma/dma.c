@@ -595,7 +595,7 @@ static int map_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, int rc, const 
 			       "reached with %zu live mappings)", d->t.n);
 	case -ENOMEM:
 	case -EPERM:
-		return vi_fail_pinning(ctx, rc, iova, len);
+		return vi_fail_pinning(ctx, rc, iova, len, d->t.bytes, d->t.n);
 	default:
 		return vi_fail(ctx, rc, "the kernel refused to map IOVA 0x%" PRIx64 "+0x%" PRIx64 " (%s)",
 			       iova, len, vi_errno_name(rc));
