@@ -1180,6 +1180,17 @@ static void r_dma_translate(void)
 	EQ(vfioiommu_dma_translate(W.ctx2, W.buf, 1, &i), -ENOENT);
 }
 
+static void r_dma_unmap_flags(void)
+{
+	EQ(vfioiommu_dma_unmap_flags(NULL, W.iova, 4 * PG, 0), -EINVAL);
+	EQ(vfioiommu_dma_unmap_flags(W.ctx, W.iova, 4 * PG, 1u << 5), -EINVAL);
+	EQ(vfioiommu_dma_unmap_flags(W.ctx, W.iova, 0, VFIOIOMMU_DMA_UNMAP_ABSENT_OK), -EINVAL);
+	EQ(vfioiommu_dma_unmap_flags(W.ctx, UINT64_MAX - PG + 1, 2 * PG, VFIOIOMMU_DMA_UNMAP_ABSENT_OK), -EINVAL);
+	EQ(vfioiommu_dma_unmap_flags(W.ctx, W.iova + PG, PG, VFIOIOMMU_DMA_UNMAP_ABSENT_OK), -EINVAL); /* split */
+	EQ(vfioiommu_dma_unmap_flags(W.ctx, W.iova + 1, 4 * PG, VFIOIOMMU_DMA_UNMAP_ABSENT_OK), -EINVAL);
+	EQ(vfioiommu_dma_unmap_flags(W.fresh, 0, PG, VFIOIOMMU_DMA_UNMAP_ABSENT_OK), -ENODEV);
+}
+
 static void r_dma_translate_iova(void)
 {
 	void *v;
@@ -2321,7 +2332,7 @@ static const struct row {
 	ROW(device_hw_info, 0),
 	/* dma.h */
 	ROW(dma_map, 0), ROW(dma_map_in, 0), ROW(dma_map_file, 0), ROW(dma_unmap, 0), ROW(dma_unmap_at, 0),
-	ROW(dma_unmap_all, 0), ROW(dma_translate, 0), ROW(dma_stats, 0), ROW(dma_translate_iova, 0),
+	ROW(dma_unmap_all, 0), ROW(dma_translate, 0), ROW(dma_stats, 0), ROW(dma_translate_iova, 0), ROW(dma_unmap_flags, 0),
 	/* pasid.h */
 	ROW(pasid_space_new, 0), ROW(pasid_space_for_device, 0), ROW(pasid_space_free, 0),
 	ROW(pasid_space_width, 0), ROW(pasid_space_usage, 0), ROW(pasid_set_new, 0), ROW(pasid_set_free, 0),

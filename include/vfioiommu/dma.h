@@ -102,7 +102,11 @@ VFIOIOMMU_API int vfioiommu_dma_map_file(vfioiommu_ctx *ctx, int fd, uint64_t of
 					 uint32_t flags, uint64_t *iova);
 /**
  * Unmap every mapping inside [iova, iova + len).  The range must cover whole
- * mappings.
+ * mappings: neither type1v2 nor iommufd can unmap part of one, so memory
+ * that will be unplugged in blocks (virtio-mem) must be mapped in blocks.
+ * @p iova 0 with @p len UINT64_MAX means the whole address space, on every
+ * backend: it is vfioiommu_dma_unmap_all(), and returns 0 when nothing was
+ * mapped.
  * @param ctx  the context
  * @param iova the first IOVA
  * @param len  bytes
@@ -114,6 +118,28 @@ VFIOIOMMU_API int vfioiommu_dma_map_file(vfioiommu_ctx *ctx, int fd, uint64_t of
  * from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len);
+
+/** Flags for vfioiommu_dma_unmap_flags(). */
+enum vfioiommu_dma_unmap_flags {
+	/**
+	 * Nothing mapped in the range is success (0), not -ENOENT: a vIOMMU's
+	 * guest unmaps ranges that were never mapped or are gone already (QEMU
+	 * treats the kernel's ENOENT that way).  A range that would split a
+	 * mapping is still -EINVAL.
+	 */
+	VFIOIOMMU_DMA_UNMAP_ABSENT_OK = 1u << 0,
+};
+
+/**
+ * vfioiommu_dma_unmap() with flags.
+ * @param ctx   the context
+ * @param iova  the first IOVA
+ * @param len   bytes
+ * @param flags enum vfioiommu_dma_unmap_flags
+ * @return as vfioiommu_dma_unmap(), with 0 instead of -ENOENT under
+ * VFIOIOMMU_DMA_UNMAP_ABSENT_OK; -EINVAL also for unknown @p flags.
+ */
+VFIOIOMMU_API int vfioiommu_dma_unmap_flags(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint32_t flags);
 /**
  * Unmap the one mapping that starts at @p iova.
  * @param ctx  the context

@@ -51,6 +51,12 @@ struct vi_backend_ops {
 	 * or unknown).
 	 */
 	int (*dma_limits)(struct vfioiommu_ctx *ctx, uint64_t *pgsizes, int64_t *avail);
+	/*
+	 * Container only: let go of groups kept attached only so that their
+	 * mappings survive (no device open, not added explicitly), once the
+	 * mappings are gone (ctx->lock held, dma/'s lock not).  NULL elsewhere.
+	 */
+	void (*release_idle)(struct vfioiommu_ctx *ctx);
 };
 #define VI_PROT_READ  (1u << 0)
 #define VI_PROT_WRITE (1u << 1)

@@ -219,6 +219,7 @@ static struct vi_dma *dma_new(void)
 }
 
 static void dma_space_changed(struct vfioiommu_ctx *ctx, bool mappings_dropped);
+static bool dma_holds(struct vfioiommu_ctx *ctx);
 
 /*
  * The slow start: create the state on the first call, re-read the ranges
@@ -245,6 +246,7 @@ static struct vi_dma *dma_lock_both(struct vfioiommu_ctx *ctx, int *err)
 		if (rc < 0)
 			goto fail;
 		ctx->space_changed = dma_space_changed;
+		ctx->dma_holds = dma_holds;
 		/* release: pairs with the acquire in dma_lock(); ctx->be and the backend's fds come with it */
 		atomic_store_explicit(&ctx->dma, d, memory_order_release);
 	}
@@ -354,6 +356,21 @@ static void dma_space_changed(struct vfioiommu_ctx *ctx, bool mappings_dropped)
 		untrack_all(d);
 	d->stale = true;
 	pthread_mutex_unlock(&d->mu);
+}
+
+/* ctx->dma_holds: does the table hold mappings?  (ctx->lock held) */
+static bool dma_holds(struct vfioiommu_ctx *ctx)
+{
+	/* ctx->lock held: ctx->dma cannot change under us (relaxed) */
+	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
+	bool held;
+
+	if (!d)
+		return false;
+	pthread_mutex_lock(&d->mu);
+	held = d->t.n > 0;
+	pthread_mutex_unlock(&d->mu);
+	return held;
 }
 
 void vi_dma_destroy(struct vfioiommu_ctx *ctx)
@@ -754,8 +771,11 @@ static int unmap_span(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova
 		return vi_fail(ctx, -ENOENT, "nothing is mapped in [0x%" PRIx64 ", 0x%" PRIx64 "]", iova, last);
 	if (first->at.start < iova || end->at.last > last) {
 		cut = first->at.start < iova ? first : end;
+		/* FACTS: type1v2 refuses a split (EINVAL), iommufd too (ENOENT, after unmapping what it covered) */
 		return vi_fail(ctx, -EINVAL, "partial unmap refused: [0x%" PRIx64 ", 0x%" PRIx64 "] would split "
-			       "the mapping [0x%" PRIx64 ", 0x%" PRIx64 "]; unmap whole mappings",
+			       "the mapping [0x%" PRIx64 ", 0x%" PRIx64 "]; unmap whole mappings (neither type1v2 "
+			       "nor iommufd unmaps part of a mapping: to unplug blocks of memory later, as virtio-mem "
+			       "does, map it in blocks of the unplug size)",
 			       iova, last, cut->at.start, cut->at.last);
 	}
 	rc = ctx->be->unmap(ctx, iova, len, &got);
@@ -772,7 +792,9 @@ static int unmap_span(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova
 	return 0;
 }
 
-VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len)
+#define VI_UNMAP_ALL_FLAGS VFIOIOMMU_DMA_UNMAP_ABSENT_OK
+
+VFIOIOMMU_API int vfioiommu_dma_unmap_flags(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint32_t flags)
 {
 	struct vi_dma *d;
 	struct vi_mapping *m;
@@ -780,6 +802,15 @@ VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_
 
 	if (!ctx)
 		return -EINVAL;
+	if (flags & ~(uint32_t)VI_UNMAP_ALL_FLAGS)
+		return vi_fail(ctx, -EINVAL, "unknown unmap flags 0x%x", flags);
+	/*
+	 * The whole space, (0, UINT64_MAX), iommufd's own spelling of "all":
+	 * one meaning on every backend, the kernel's unmap-all (0 also when
+	 * nothing was mapped, as both kernels answer).
+	 */
+	if (iova == 0 && len == UINT64_MAX)
+		return vfioiommu_dma_unmap_all(ctx);
 	d = dma_lock(ctx, &rc);
 	if (!d)
 		return rc;
@@ -789,8 +820,16 @@ VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_
 		rc = unmap_one(ctx, d, m);
 	else
 		rc = unmap_span(ctx, d, iova, len);
+	/* a vIOMMU's redundant unmap: nothing there is what it wanted */
+	if (rc == -ENOENT && (flags & VFIOIOMMU_DMA_UNMAP_ABSENT_OK))
+		rc = 0;
 	pthread_mutex_unlock(&d->mu);
 	return rc;
+}
+
+VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len)
+{
+	return vfioiommu_dma_unmap_flags(ctx, iova, len, 0);
 }
 
 VFIOIOMMU_API int vfioiommu_dma_unmap_at(vfioiommu_ctx *ctx, uint64_t iova)
@@ -836,6 +875,9 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_all(vfioiommu_ctx *ctx)
 		untrack_all(d);
 	}
 	pthread_mutex_unlock(&d->mu);
+	/* nothing left to keep: a container lets go of a group kept only for its mappings (d->mu is free) */
+	if (rc == 0 && ctx->be->release_idle)
+		ctx->be->release_idle(ctx);
 	pthread_mutex_unlock(&ctx->lock);
 	return rc;
 }

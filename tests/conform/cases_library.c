@@ -437,6 +437,87 @@ out:
 	vfioiommu_ctx_destroy(l.ctx);
 }
 
+/*
+ * The unmap meanings settled for issue 18, identical on every backend: the
+ * whole space (0, UINT64_MAX) is unmap-all and 0 even when empty (type1
+ * alone would say EINVAL for that length); ABSENT_OK makes a redundant unmap
+ * 0; a split is -EINVAL (the kernels: type1v2 EINVAL, iommufd ENOENT after
+ * unmapping what it covered, FACTS) and leaves the kernel's mapping in place.
+ */
+static void dma_unmap_meanings(struct cf_t *t, unsigned long be)
+{
+	const uint32_t fixed = VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE | VFIOIOMMU_DMA_FIXED_IOVA;
+	uint8_t *mem = t->h->mem;
+	struct vfioiommu_dma_stats st = { .size = sizeof(st) };
+	vfioiommu_device *dev = NULL;
+	uint64_t iova;
+	struct lib l;
+
+	if (lib_new(t, be, &l) < 0)
+		return;
+	if (!lib_rc(t, l.ctx, "vfioiommu_device_open", 0, vfioiommu_device_open(l.ctx, t->h->dev[0].bdf, &dev)))
+		goto out;
+	lib_rc(t, l.ctx, "unmap the whole space, nothing mapped", 0, vfioiommu_dma_unmap(l.ctx, 0, UINT64_MAX));
+	iova = 0x100000;
+	lib_rc(t, l.ctx, "map 0x100000+0x10000", 0, vfioiommu_dma_map(l.ctx, mem, 0x10000, fixed, &iova));
+	iova = 0x400000;
+	lib_rc(t, l.ctx, "map 0x400000+0x200000", 0, vfioiommu_dma_map(l.ctx, mem + 0x200000, 0x200000, fixed, &iova));
+	lib_rc(t, l.ctx, "unmap nothing, ABSENT_OK", 0,
+	       vfioiommu_dma_unmap_flags(l.ctx, 0x40000000, 0x1000, VFIOIOMMU_DMA_UNMAP_ABSENT_OK));
+	lib_rc(t, l.ctx, "unmap nothing, no flag", -ENOENT, vfioiommu_dma_unmap_flags(l.ctx, 0x40000000, 0x1000, 0));
+	lib_rc(t, l.ctx, "split, ABSENT_OK", -EINVAL,
+	       vfioiommu_dma_unmap_flags(l.ctx, 0x500000, 0x1000, VFIOIOMMU_DMA_UNMAP_ABSENT_OK));
+	lib_rc(t, l.ctx, "unknown unmap flag", -EINVAL, vfioiommu_dma_unmap_flags(l.ctx, 0x100000, 0x10000, 1u << 7));
+	/* the refused split left the kernel's mapping whole: unmapping it all gives back its 2 MiB */
+	lib_rc(t, l.ctx, "unmap the 2 MiB mapping whole", 0, vfioiommu_dma_unmap(l.ctx, 0x400000, 0x200000));
+	iova = 0x400000;
+	lib_rc(t, l.ctx, "map 0x400000 again", 0, vfioiommu_dma_map(l.ctx, mem + 0x200000, 0x200000, fixed, &iova));
+	lib_rc(t, l.ctx, "unmap the whole space", 0, vfioiommu_dma_unmap(l.ctx, 0, UINT64_MAX));
+	if (lib_rc(t, l.ctx, "vfioiommu_dma_stats", 0, vfioiommu_dma_stats(l.ctx, &st)))
+		cf_val(t, "stats after the whole-space unmap: mappings", 0, (long long)st.mappings);
+	/* the kernel agrees: both IOVAs map again */
+	iova = 0x100000;
+	lib_rc(t, l.ctx, "map 0x100000 after the whole-space unmap", 0,
+	       vfioiommu_dma_map(l.ctx, mem, 0x10000, fixed, &iova));
+	iova = 0x400000;
+	lib_rc(t, l.ctx, "map 0x400000 after the whole-space unmap", 0,
+	       vfioiommu_dma_map(l.ctx, mem + 0x200000, 0x200000, fixed, &iova));
+out:
+	vfioiommu_ctx_destroy(l.ctx);
+}
+
+/*
+ * The last device leaving does not take the mappings: an IOAS keeps them by
+ * itself, a container because the library keeps its last group attached
+ * while it holds mappings (the kernel drops an empty container's IOMMU).
+ * The device comes back and the kernel unmaps the full length (else -EIO).
+ */
+static void dma_last_device(struct cf_t *t, unsigned long be)
+{
+	const uint32_t fixed = VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE | VFIOIOMMU_DMA_FIXED_IOVA;
+	vfioiommu_device *dev = NULL;
+	uint64_t iova = 0x100000, got;
+	struct lib l;
+
+	if (lib_new(t, be, &l) < 0)
+		return;
+	if (!lib_rc(t, l.ctx, "vfioiommu_device_open", 0, vfioiommu_device_open(l.ctx, t->h->dev[0].bdf, &dev)))
+		goto out;
+	if (!lib_rc(t, l.ctx, "map 0x100000+0x10000", 0, vfioiommu_dma_map(l.ctx, t->h->mem, 0x10000, fixed, &iova)))
+		goto out;
+	vfioiommu_device_close(dev);
+	dev = NULL;
+	if (lib_rc(t, l.ctx, "translate with no device open", 0, vfioiommu_dma_translate(l.ctx, t->h->mem, 1, &got)))
+		cf_hex(t, "translate with no device open", 0x100000, got);
+	if (!lib_rc(t, l.ctx, "vfioiommu_device_open again", 0,
+		    vfioiommu_device_open(l.ctx, t->h->dev[0].bdf, &dev)))
+		goto out;
+	lib_rc(t, l.ctx, "unmap the mapping made before (the kernel still holds it)", 0,
+	       vfioiommu_dma_unmap(l.ctx, 0x100000, 0x10000));
+out:
+	vfioiommu_ctx_destroy(l.ctx);
+}
+
 const struct cf_case cf_cases_library[] = {
 	{ "lib.open.type1v2", open_all, LIB_TYPE1V2, 0, NULL, NULL },
 	{ "lib.open.type1", open_all, LIB_TYPE1, 0, NULL, NULL },
@@ -452,5 +533,10 @@ const struct cf_case cf_cases_library[] = {
 	{ "lib.lpc.iommufd", lpc_open, LIB_IOMMUFD, 0, NULL, NULL },
 	{ "lib.dma.superpage.type1v2", dma_superpage, LIB_TYPE1V2, 0, NULL, NULL },
 	{ "lib.dma.superpage.iommufd", dma_superpage, LIB_IOMMUFD, 0, NULL, NULL },
+	{ "lib.dma.unmap.type1v2", dma_unmap_meanings, LIB_TYPE1V2, 0, NULL, NULL },
+	{ "lib.dma.unmap.type1", dma_unmap_meanings, LIB_TYPE1, 0, NULL, NULL },
+	{ "lib.dma.unmap.iommufd", dma_unmap_meanings, LIB_IOMMUFD, 0, NULL, NULL },
+	{ "lib.dma.lastdev.type1v2", dma_last_device, LIB_TYPE1V2, 0, NULL, NULL },
+	{ "lib.dma.lastdev.iommufd", dma_last_device, LIB_IOMMUFD, 0, NULL, NULL },
 };
 const size_t cf_ncases_library = sizeof(cf_cases_library) / sizeof(cf_cases_library[0]);
