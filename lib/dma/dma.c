@@ -613,10 +613,20 @@ static int map_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, int rc, const 
 	case -ENOMEM:
 	case -EPERM:
 		return vi_fail_pinning(ctx, rc, iova, len, d->t.bytes, d->t.n);
+	case -EFAULT:
+		/* FACTS: both kernels pin at MAP and say EFAULT for addresses with no (accessible) memory */
+		if (!m->file)
+			return vi_fail(ctx, -EFAULT, "the kernel refused to map IOVA 0x%" PRIx64 "+0x%" PRIx64 " (EFAULT): "
+				       "the buffer [0x%" PRIx64 ", 0x%" PRIx64 "] is not wholly mapped readable memory "
+				       "of this process, so its pages cannot be pinned; map memory there first "
+				       "(mmap, malloc) and keep it mapped while the device may use it",
+				       iova, len, m->vaddr, m->vaddr + (len - 1));
+		break;
 	default:
-		return vi_fail(ctx, rc, "the kernel refused to map IOVA 0x%" PRIx64 "+0x%" PRIx64 " (%s)",
-			       iova, len, vi_errno_name(rc));
+		break;
 	}
+	return vi_fail(ctx, rc, "the kernel refused to map IOVA 0x%" PRIx64 "+0x%" PRIx64 " (%s)", iova, len,
+		       vi_errno_name(rc));
 }
 
 /* What the three map calls differ in. */

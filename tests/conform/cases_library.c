@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <vfioiommu/dma.h>
 
@@ -518,6 +519,32 @@ out:
 	vfioiommu_ctx_destroy(l.ctx);
 }
 
+/* A buffer with no memory behind it: the kernel cannot pin it (EFAULT), the library says why. */
+static void dma_unbacked(struct cf_t *t, unsigned long be)
+{
+	const uint32_t rw = VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE;
+	vfioiommu_device *dev = NULL;
+	uint64_t iova = 0;
+	struct lib l;
+	void *hole = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (hole == MAP_FAILED) {
+		cf_fail(t, "mmap failed");
+		return;
+	}
+	/* an address range this process just gave back: nothing is mapped there now */
+	munmap(hole, 0x10000);
+	if (lib_new(t, be, &l) < 0)
+		return;
+	if (!lib_rc(t, l.ctx, "vfioiommu_device_open", 0, vfioiommu_device_open(l.ctx, t->h->dev[0].bdf, &dev)))
+		goto out;
+	if (lib_rc(t, l.ctx, "map an unmapped buffer", -EFAULT, vfioiommu_dma_map(l.ctx, hole, 0x10000, rw, &iova)) &&
+	    !strstr(vfioiommu_strerror(l.ctx), "not wholly mapped"))
+		cf_fail(t, "the EFAULT message does not say the buffer is not mapped: \"%s\"", vfioiommu_strerror(l.ctx));
+out:
+	vfioiommu_ctx_destroy(l.ctx);
+}
+
 const struct cf_case cf_cases_library[] = {
 	{ "lib.open.type1v2", open_all, LIB_TYPE1V2, 0, NULL, NULL },
 	{ "lib.open.type1", open_all, LIB_TYPE1, 0, NULL, NULL },
@@ -538,5 +565,7 @@ const struct cf_case cf_cases_library[] = {
 	{ "lib.dma.unmap.iommufd", dma_unmap_meanings, LIB_IOMMUFD, 0, NULL, NULL },
 	{ "lib.dma.lastdev.type1v2", dma_last_device, LIB_TYPE1V2, 0, NULL, NULL },
 	{ "lib.dma.lastdev.iommufd", dma_last_device, LIB_IOMMUFD, 0, NULL, NULL },
+	{ "lib.dma.unbacked.type1v2", dma_unbacked, LIB_TYPE1V2, 0, "mock type1 MAP does not look at process memory", NULL },
+	{ "lib.dma.unbacked.iommufd", dma_unbacked, LIB_IOMMUFD, 0, NULL, NULL },
 };
 const size_t cf_ncases_library = sizeof(cf_cases_library) / sizeof(cf_cases_library[0]);
