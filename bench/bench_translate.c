@@ -139,8 +139,8 @@ static void run(long live, long iters, double *fwd_ns, double *rev_ns)
 	setup(&w, live, iters);
 	/* outside the measured functions: the first translate builds the process-address index */
 	{
-		uint64_t iova;
-		void *va;
+		uint64_t iova = 0;
+		void *va = NULL;
 
 		if (vfioiommu_dma_translate(w.ctx, w.mem, 1, &iova) < 0 ||
 		    vfioiommu_dma_translate_iova(w.ctx, w.iova[0], 1, &va) < 0)

@@ -27,6 +27,15 @@
 
 static const enum vfioiommu_mode modes[] = { VFIOIOMMU_MODE_IOMMUFD, VFIOIOMMU_MODE_CONTAINER };
 
+/* 2 MiB-aligned address space for @len bytes (base and span for munmap); no memory behind it. */
+static uint8_t *aligned_2m(size_t len, void **base, size_t *span)
+{
+	*span = len + M2;
+	*base = mmap(NULL, *span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(*base != MAP_FAILED);
+	return (uint8_t *)(((uintptr_t)*base + (uintptr_t)(M2 - 1)) & ~(uintptr_t)(M2 - 1));
+}
+
 static vfioiommu_ctx *open_one(vfioiommu_mock *m, enum vfioiommu_mode mode)
 {
 	vfioiommu_ctx *ctx = th_ctx(m, mode);
@@ -43,12 +52,13 @@ static void each_errno(void **state)
 	for (size_t k = 0; k < sizeof(modes) / sizeof(modes[0]); k++) {
 		vfioiommu_mock *m = th_mock(th_host_default);
 		vfioiommu_ctx *ctx = open_one(m, modes[k]);
-		uint8_t *buf = mmap(NULL, 2 * M2, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		void *base;
+		size_t span;
+		uint8_t *buf = aligned_2m(2 * M2, &base, &span);
 		uint8_t *top = (uint8_t *)(uintptr_t)(UINT64_MAX - PG + 1);
 		uint64_t iova = 0, hole = 0x100000000ull;
 		void *v;
 
-		assert_true(buf != MAP_FAILED);
 		/* overflowing address + length: refused before any placement */
 		assert_int_equal(vfioiommu_dma_map(ctx, top, 2 * PG, RW, &iova), -EINVAL);
 		th_assert_msg(vfioiommu_strerror(ctx), "overflows 64 bits", NULL);
@@ -76,7 +86,7 @@ static void each_errno(void **state)
 		assert_int_equal(vfioiommu_dma_translate_iova(ctx, iova + M2, 1, &v), -ENOENT);
 		vfioiommu_ctx_destroy(ctx);
 		th_mock_done(m);
-		munmap(buf, 2 * M2);
+		munmap(base, span);
 	}
 }
 
@@ -93,9 +103,10 @@ static int body(vfioiommu_mock *m, void *arg)
 	enum vfioiommu_mode mode = *(enum vfioiommu_mode *)arg;
 	vfioiommu_ctx *ctx = th_ctx(m, mode);
 	vfioiommu_device *dev = NULL;
-	static uint8_t buf[4 * M2] __attribute__((aligned(0x200000)));
+	void *base, *v = NULL;
+	size_t span;
+	uint8_t *buf = aligned_2m(2 * M2, &base, &span);
 	uint64_t a = 0, b = 0x40000000;
-	void *v = NULL;
 	int rc = vfioiommu_device_open(ctx, DEV, &dev);
 
 	if (rc == 0)
@@ -121,6 +132,7 @@ static int body(vfioiommu_mock *m, void *arg)
 	if (rc == 0)
 		rc = vfioiommu_dma_unmap(ctx, 0, UINT64_MAX);
 	vfioiommu_ctx_destroy(ctx);
+	munmap(base, span);
 	return rc;
 }
 

@@ -20,7 +20,7 @@
 #define RW (VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE)
 #define FIX (RW | VFIOIOMMU_DMA_FIXED_IOVA)
 #define PG 4096ull
-#define NBUF 256
+#define NBUF 96
 
 static const enum vfioiommu_mode modes[] = { VFIOIOMMU_MODE_IOMMUFD, VFIOIOMMU_MODE_CONTAINER };
 
@@ -46,7 +46,7 @@ static void against_model(void **state)
 		unsigned int seed = 18;
 
 		assert_true(mem != MAP_FAILED);
-		for (int op = 0; op < 4000; op++) {
+		for (int op = 0; op < 1500; op++) {
 			size_t i = (size_t)rand_r(&seed) % NBUF;
 			void *v;
 
