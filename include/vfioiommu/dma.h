@@ -8,7 +8,9 @@
  *  - an IOVA range overlapping a live mapping: -EEXIST;
  *  - an IOVA range not inside one usable range: -ERANGE, and the message
  *    names the nearest usable range (the kernel only says EINVAL);
- *  - an unmap that covers nothing: -ENOENT (type1 reports success with 0 bytes);
+ *  - an unmap that covers nothing: -ENOENT (type1 reports success with 0 bytes),
+ *    or 0 with VFIOIOMMU_DMA_UNMAP_ABSENT_OK; (0, UINT64_MAX) is the whole
+ *    space, 0 even when empty;
  *  - an unmap that would split a mapping: -EINVAL, never sent to the kernel
  *    (type1 v1 would silently split it);
  *  - the kernel unmapping a different byte count than the table expects: -EIO;
@@ -17,7 +19,12 @@
  *  - an address or length not aligned to the smallest IOMMU page: -EINVAL,
  *    naming the supported page sizes.
  *
- * All functions are thread-safe; translate runs concurrently with itself.
+ *  - the last device closing keeps the mappings (a container keeps its last
+ *    group attached while the library holds mappings, as an IOAS keeps them).
+ *
+ * Library-chosen IOVAs suit the IOMMU's superpages (see vfioiommu_dma_map()).
+ * All functions are thread-safe; translate and translate_iova run
+ * concurrently with themselves and each other.
  * Mappings made through the raw fds behind the library's back are not known.
  */
 #ifndef VFIOIOMMU_DMA_H
