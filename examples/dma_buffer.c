@@ -2,8 +2,9 @@
 /*
  * dma_buffer: what a userspace driver links the library for.  Open a device,
  * show the IOVA ranges the kernel allows (and the prediction from sysfs),
- * map a buffer at an IOVA the library picks, translate an address inside
- * it, and see the library refuse the classic mistakes with a clear reason.
+ * map a buffer at an IOVA the library picks (2 MiB-aligned like the buffer,
+ * so the IOMMU can use a 2 MiB page), translate an address inside it both
+ * ways, and see the library refuse the classic mistakes with a clear reason.
  *
  *   dma_buffer [--mock HOSTFILE] [--mode auto|container|iommufd] BDF
  */
@@ -44,7 +45,8 @@ int main(int argc, char **argv)
 	size_t len = 2 << 20;
 	uint64_t iova, t, fixed;
 	char err[256];
-	char *buf;
+	char *area, *buf;
+	void *back;
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
@@ -77,17 +79,27 @@ int main(int argc, char **argv)
 	if ((rc = vfioiommu_ctx_iova_ranges(ctx, &kernel)) == 0)
 		print_list("usable IOVA ranges, from the kernel", kernel);
 
-	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED) {
+	/* a 2 MiB-aligned buffer (what a hugepage or THP allocation gives) */
+	area = mmap(NULL, 2 * len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED) {
 		rc = -errno;
 		goto out;
 	}
+	buf = (char *)(((uintptr_t)area + len - 1) & ~(uintptr_t)(len - 1));
 	rc = vfioiommu_dma_map(ctx, buf, len, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE, &iova);
 	try(ctx, "map 2 MiB, library picks the IOVA", rc);
 	if (rc == 0) {
-		printf("  mapped at IOVA 0x%" PRIx64 "\n", iova);
+		struct vfioiommu_dma_stats st = { .size = sizeof(st) };
+
+		printf("  mapped at IOVA 0x%" PRIx64 " (%s)\n", iova,
+		       iova % len ? "not 2 MiB-aligned" : "2 MiB-aligned like the buffer: one IOMMU superpage");
+		if (vfioiommu_dma_stats(ctx, &st) == 0)
+			printf("  IOMMU page sizes 0x%" PRIx64 ", %" PRIu64 " mapping(s) without superpage alignment\n",
+			       st.pgsizes, st.unaligned_maps);
 		if (vfioiommu_dma_translate(ctx, buf + 4096 + 100, 64, &t) == 0)
 			printf("  buf+0x1064 is IOVA 0x%" PRIx64 "\n", t);
+		if (vfioiommu_dma_translate_iova(ctx, t, 64, &back) == 0)
+			printf("  and IOVA 0x%" PRIx64 " is buf+0x%tx\n", t, (char *)back - buf);
 		fixed = iova + 4096;
 		try(ctx, "map again over it (fixed IOVA)",
 		    vfioiommu_dma_map(ctx, buf, 4096, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &fixed));
@@ -99,7 +111,7 @@ int main(int argc, char **argv)
 		try(ctx, "unmap it again", vfioiommu_dma_unmap_at(ctx, iova));
 		rc = 0;
 	}
-	munmap(buf, len);
+	munmap(area, 2 * len);
 out:
 	vfioiommu_iova_list_free(kernel);
 	vfioiommu_ctx_destroy(ctx);

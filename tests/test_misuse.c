@@ -1180,6 +1180,35 @@ static void r_dma_translate(void)
 	EQ(vfioiommu_dma_translate(W.ctx2, W.buf, 1, &i), -ENOENT);
 }
 
+static void r_dma_unmap_flags(void)
+{
+	EQ(vfioiommu_dma_unmap_flags(NULL, W.iova, 4 * PG, 0), -EINVAL);
+	EQ(vfioiommu_dma_unmap_flags(W.ctx, W.iova, 4 * PG, 1u << 5), -EINVAL);
+	EQ(vfioiommu_dma_unmap_flags(W.ctx, W.iova, 0, VFIOIOMMU_DMA_UNMAP_ABSENT_OK), -EINVAL);
+	EQ(vfioiommu_dma_unmap_flags(W.ctx, UINT64_MAX - PG + 1, 2 * PG, VFIOIOMMU_DMA_UNMAP_ABSENT_OK), -EINVAL);
+	EQ(vfioiommu_dma_unmap_flags(W.ctx, W.iova + PG, PG, VFIOIOMMU_DMA_UNMAP_ABSENT_OK), -EINVAL); /* split */
+	EQ(vfioiommu_dma_unmap_flags(W.ctx, W.iova + 1, 4 * PG, VFIOIOMMU_DMA_UNMAP_ABSENT_OK), -EINVAL);
+	EQ(vfioiommu_dma_unmap_flags(W.fresh, 0, PG, VFIOIOMMU_DMA_UNMAP_ABSENT_OK), -ENODEV);
+}
+
+static void r_dma_translate_iova(void)
+{
+	void *v;
+
+	EQ(vfioiommu_dma_translate_iova(NULL, W.iova, 1, &v), -EINVAL);
+	EQ(vfioiommu_dma_translate_iova(W.ctx, W.iova, 1, NULL), -EINVAL);
+	EQ(vfioiommu_dma_translate_iova(W.ctx, W.iova, 5 * PG, &v), -ENOENT);
+	EQ(vfioiommu_dma_translate_iova(W.ctx, W.iova + 3 * PG, 2 * PG, &v), -ENOENT);
+	EQ(vfioiommu_dma_translate_iova(W.ctx, W.iova - 1, 1, &v), -ENOENT);
+	/* len 0 is taken as 1 */
+	v = NULL;
+	EQ(vfioiommu_dma_translate_iova(W.ctx, W.iova + PG + 7, 0, &v), 0);
+	EQ((uintptr_t)v, (uintptr_t)(W.buf + PG + 7));
+	EQ(vfioiommu_dma_translate_iova(W.ctx, UINT64_MAX - 1, 4, &v), -EINVAL); /* wraps */
+	EQ(vfioiommu_dma_translate_iova(W.ctx2, W.iova, 1, &v), -ENOENT);
+	EQ(vfioiommu_dma_translate_iova(W.fresh, W.iova, 1, &v), -ENOENT);
+}
+
 static void r_dma_stats(void)
 {
 	struct vfioiommu_dma_stats s = { .size = sizeof(s) };
@@ -2303,7 +2332,7 @@ static const struct row {
 	ROW(device_hw_info, 0),
 	/* dma.h */
 	ROW(dma_map, 0), ROW(dma_map_in, 0), ROW(dma_map_file, 0), ROW(dma_unmap, 0), ROW(dma_unmap_at, 0),
-	ROW(dma_unmap_all, 0), ROW(dma_translate, 0), ROW(dma_stats, 0),
+	ROW(dma_unmap_all, 0), ROW(dma_translate, 0), ROW(dma_stats, 0), ROW(dma_translate_iova, 0), ROW(dma_unmap_flags, 0),
 	/* pasid.h */
 	ROW(pasid_space_new, 0), ROW(pasid_space_for_device, 0), ROW(pasid_space_free, 0),
 	ROW(pasid_space_width, 0), ROW(pasid_space_usage, 0), ROW(pasid_set_new, 0), ROW(pasid_set_free, 0),

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * Many threads against ONE context on the mock kernel, all at once: DMA
- * map/unmap/translate (allocated and fixed IOVAs), PASID alloc/free on sets
+ * map/unmap/translate both ways (allocated and fixed IOVAs), redundant
+ * unmaps (UNMAP_ABSENT_OK), PASID alloc/free on sets
  * of one space, a fault ring with a producer and a consumer, and readers of
  * the context's state.  What is checked:
  *  - no IOVA is handed out twice: every live mapping is entered in a shared
@@ -147,6 +148,20 @@ static void *dma_worker(void *arg)
 			if (rc != 0 || got != iova[s] + PG + 3)
 				wfail("thread %u: translate gave %d / 0x%" PRIx64 ", want 0x%" PRIx64, w->id, rc, got,
 				      iova[s] + PG + 3);
+			/* and back: the reverse lookup reads the IOVA tree other threads are changing */
+			{
+				void *back = NULL;
+
+				rc = vfioiommu_dma_translate_iova(w->ctx, iova[s] + PG + 3, 1, &back);
+				if (rc != 0 || back != va + PG + 3)
+					wfail("thread %u: reverse translate gave %d / %p, want %p", w->id, rc, back,
+					      (void *)(va + PG + 3));
+			}
+			/* a vIOMMU's redundant unmap where nobody maps (allocations stay below 4 GiB) */
+			rc = vfioiommu_dma_unmap_flags(w->ctx, 0x7f00000000ULL + (uint64_t)w->id * PG, PG,
+						       VFIOIOMMU_DMA_UNMAP_ABSENT_OK);
+			if (rc != 0)
+				wfail("thread %u: redundant unmap gave %d", w->id, rc);
 			pages_give(iova[s], len[s]);
 			rc = (r & 1) ? vfioiommu_dma_unmap_at(w->ctx, iova[s]) : vfioiommu_dma_unmap(w->ctx, iova[s], len[s]);
 			if (rc != 0)

@@ -8,7 +8,9 @@
  *  - an IOVA range overlapping a live mapping: -EEXIST;
  *  - an IOVA range not inside one usable range: -ERANGE, and the message
  *    names the nearest usable range (the kernel only says EINVAL);
- *  - an unmap that covers nothing: -ENOENT (type1 reports success with 0 bytes);
+ *  - an unmap that covers nothing: -ENOENT (type1 reports success with 0 bytes),
+ *    or 0 with VFIOIOMMU_DMA_UNMAP_ABSENT_OK; (0, UINT64_MAX) is the whole
+ *    space, 0 even when empty;
  *  - an unmap that would split a mapping: -EINVAL, never sent to the kernel
  *    (type1 v1 would silently split it);
  *  - the kernel unmapping a different byte count than the table expects: -EIO;
@@ -17,7 +19,12 @@
  *  - an address or length not aligned to the smallest IOMMU page: -EINVAL,
  *    naming the supported page sizes.
  *
- * All functions are thread-safe; translate runs concurrently with itself.
+ *  - the last device closing keeps the mappings (a container keeps its last
+ *    group attached while the library holds mappings, as an IOAS keeps them).
+ *
+ * Library-chosen IOVAs suit the IOMMU's superpages (see vfioiommu_dma_map()).
+ * All functions are thread-safe; translate and translate_iova run
+ * concurrently with themselves and each other.
  * Mappings made through the raw fds behind the library's back are not known.
  */
 #ifndef VFIOIOMMU_DMA_H
@@ -36,11 +43,21 @@ enum vfioiommu_dma_flags {
 
 /**
  * Map [vaddr, vaddr + len) for DMA.  With VFIOIOMMU_DMA_FIXED_IOVA the
- * IOVA is *@p iova; otherwise the library allocates the lowest free IOVA,
- * aligned to the IOMMU page size, inside the usable ranges and returns it in
- * *@p iova (never IOVA 0, which many drivers treat as "no address", as
- * iommufd's own allocator does).  The IOVA is also the handle for
- * vfioiommu_dma_unmap_at().
+ * IOVA is *@p iova; otherwise the library allocates a free IOVA inside the
+ * usable ranges and returns it in *@p iova (never IOVA 0, which many drivers
+ * treat as "no address", as iommufd's own allocator does).  The IOVA is also
+ * the handle for vfioiommu_dma_unmap_at().
+ *
+ * A library-chosen IOVA suits the IOMMU's superpages: it is congruent to
+ * @p vaddr modulo the largest IOMMU page size P of which a whole P-aligned
+ * page lies inside the buffer (a 2 MiB buffer at a 2 MiB-aligned address
+ * gets a 2 MiB-aligned IOVA, a 1 GiB one a 1 GiB-aligned IOVA), so the
+ * kernel can map it with P pages.  The sizes are the backend's page sizes
+ * above the smallest (vfioiommu_dma_stats() pgsizes), or 2 MiB and 1 GiB
+ * when the kernel names none.  The lowest such IOVA is taken; when the free
+ * space is too fragmented, the next smaller size's congruence, and at last
+ * the lowest page-aligned IOVA: such a fallback is counted in
+ * vfioiommu_dma_stats() unaligned_maps, never an error.
  * @param ctx   the context; a group or device must be attached
  * @param vaddr the buffer, aligned to the smallest IOMMU page size
  * @param len   bytes, a multiple of the smallest IOMMU page size, not 0
@@ -59,7 +76,8 @@ VFIOIOMMU_API int vfioiommu_dma_map(vfioiommu_ctx *ctx, void *vaddr, uint64_t le
 				    uint64_t *iova);
 /**
  * Like vfioiommu_dma_map() without FIXED_IOVA, but the IOVA is aligned to
- * @p align and lies in [lo, hi].
+ * @p align and lies in [lo, hi].  With @p align 0 the IOVA suits superpages
+ * as vfioiommu_dma_map() describes, inside the window.
  * @param ctx   the context
  * @param vaddr the buffer
  * @param len   bytes
@@ -75,7 +93,8 @@ VFIOIOMMU_API int vfioiommu_dma_map_in(vfioiommu_ctx *ctx, void *vaddr, uint64_t
 				       uint64_t align, uint64_t lo, uint64_t hi, uint64_t *iova);
 /**
  * Map @p len bytes of the file @p fd (a memfd) from @p offset, iommufd only
- * (IOMMU_IOAS_MAP_FILE, Linux 6.13+).  Such mappings have no process address
+ * (IOMMU_IOAS_MAP_FILE, Linux 6.13+).  The IOVA suits superpages as in
+ * vfioiommu_dma_map(), with @p offset in the place of the process address.  Such mappings have no process address
  * and are not found by vfioiommu_dma_translate().
  * @param ctx    the context
  * @param fd     the file (the kernel takes its own reference)
@@ -90,7 +109,11 @@ VFIOIOMMU_API int vfioiommu_dma_map_file(vfioiommu_ctx *ctx, int fd, uint64_t of
 					 uint32_t flags, uint64_t *iova);
 /**
  * Unmap every mapping inside [iova, iova + len).  The range must cover whole
- * mappings.
+ * mappings: neither type1v2 nor iommufd can unmap part of one, so memory
+ * that will be unplugged in blocks (virtio-mem) must be mapped in blocks.
+ * @p iova 0 with @p len UINT64_MAX means the whole address space, on every
+ * backend: it is vfioiommu_dma_unmap_all(), and returns 0 when nothing was
+ * mapped.
  * @param ctx  the context
  * @param iova the first IOVA
  * @param len  bytes
@@ -102,6 +125,28 @@ VFIOIOMMU_API int vfioiommu_dma_map_file(vfioiommu_ctx *ctx, int fd, uint64_t of
  * from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len);
+
+/** Flags for vfioiommu_dma_unmap_flags(). */
+enum vfioiommu_dma_unmap_flags {
+	/**
+	 * Nothing mapped in the range is success (0), not -ENOENT: a vIOMMU's
+	 * guest unmaps ranges that were never mapped or are gone already (QEMU
+	 * treats the kernel's ENOENT that way).  A range that would split a
+	 * mapping is still -EINVAL.
+	 */
+	VFIOIOMMU_DMA_UNMAP_ABSENT_OK = 1u << 0,
+};
+
+/**
+ * vfioiommu_dma_unmap() with flags.
+ * @param ctx   the context
+ * @param iova  the first IOVA
+ * @param len   bytes
+ * @param flags enum vfioiommu_dma_unmap_flags
+ * @return as vfioiommu_dma_unmap(), with 0 instead of -ENOENT under
+ * VFIOIOMMU_DMA_UNMAP_ABSENT_OK; -EINVAL also for unknown @p flags.
+ */
+VFIOIOMMU_API int vfioiommu_dma_unmap_flags(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint32_t flags);
 /**
  * Unmap the one mapping that starts at @p iova.
  * @param ctx  the context
@@ -132,6 +177,23 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_all(vfioiommu_ctx *ctx);
 VFIOIOMMU_API int vfioiommu_dma_translate(vfioiommu_ctx *ctx, const void *vaddr, uint64_t len,
 					  uint64_t *iova);
 
+/**
+ * The process address behind an IOVA, when [iova, iova + len) lies inside
+ * one mapping made through the library: the reverse of
+ * vfioiommu_dma_translate(), for a driver that gets IOVAs back from its
+ * device (completion rings) or a VMM emulating a vIOMMU.  O(log n) in the
+ * live mappings, no syscall; runs concurrently with itself and with
+ * vfioiommu_dma_translate() (a read lock).
+ * @param ctx   the context
+ * @param iova  the IOVA
+ * @param len   bytes from @p iova that must be mapped too; 0 is taken as 1
+ * @param vaddr receives the process address of @p iova
+ * @return 0; -ENOENT not inside one mapping; -ENXIO inside a mapping made by
+ * vfioiommu_dma_map_file(), which has no process address; -EINVAL NULL
+ * @p ctx or @p vaddr, or a range that wraps past 2^64.
+ */
+VFIOIOMMU_API int vfioiommu_dma_translate_iova(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, void **vaddr);
+
 /** Counters from vfioiommu_dma_stats(). */
 struct vfioiommu_dma_stats {
 	uint32_t size;         /**< in: sizeof(struct vfioiommu_dma_stats) as the caller compiled it */
@@ -140,6 +202,13 @@ struct vfioiommu_dma_stats {
 	uint64_t mapped_bytes; /**< their total length */
 	int64_t dma_avail;     /**< mappings the kernel still allows (type1), -1 when unlimited */
 	uint64_t pgsizes;      /**< IOMMU page-size bitmap */
+	/**
+	 * Library-chosen IOVAs (since this context's first map) that could not
+	 * get the preferred superpage alignment because the free IOVA space was
+	 * too fragmented: they got a smaller page size's alignment or none.
+	 * Added in 0.2: a caller whose @p size stops before it does not get it.
+	 */
+	uint64_t unaligned_maps;
 };
 /**
  * Fill the DMA counters.

@@ -375,6 +375,36 @@ static void group_release(struct vfioiommu_ctx *ctx, size_t idx)
 	}
 }
 
+/*
+ * A group at @idx has no device open and was not added explicitly.  The last
+ * group of a container takes the IOMMU and every mapping with it when it
+ * leaves (FACTS: MAP and GET_INFO then EINVAL), while an IOAS keeps its
+ * mappings without any device.  So that a mapping means the same on both,
+ * the last group stays attached while the library holds mappings: until a
+ * device of it opens again, vfioiommu_dma_unmap_all(), or the context ends.
+ */
+static void group_idle(struct vfioiommu_ctx *ctx, size_t idx)
+{
+	struct vi_container *c = cont(ctx);
+
+	if (c->ngroups == 1 && vi_dma_holds(ctx)) {
+		vi_log(ctx, VFIOIOMMU_LOG_INFO, "group %u stays in the container after its last device closed: "
+		       "it keeps the IOMMU and the library's DMA mappings alive (released by "
+		       "vfioiommu_dma_unmap_all() or vfioiommu_ctx_destroy())", c->groups[idx].num);
+		return;
+	}
+	group_release(ctx, idx);
+}
+
+static void c_release_idle(struct vfioiommu_ctx *ctx)
+{
+	struct vi_container *c = cont(ctx);
+
+	for (size_t i = c ? c->ngroups : 0; i-- > 0;)
+		if (c->groups[i].devices == 0 && !c->groups[i].explicit_add)
+			group_release(ctx, i);
+}
+
 /* Add @group (or find it) and return its index. */
 static long group_get(struct vfioiommu_ctx *ctx, unsigned int group, bool explicit_add)
 {
@@ -444,7 +474,7 @@ static int c_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 				     fd == -ENODEV ? " (the device is not bound to vfio-pci)" :
 				     fd == -EBUSY ? " (the device is open through its VFIO cdev)" : "");
 		if (g->devices == 0 && !g->explicit_add)
-			group_release(ctx, (size_t)idx);
+			group_idle(ctx, (size_t)idx);
 		return rc;
 	}
 	dev->fd = fd;
@@ -466,7 +496,7 @@ static void c_device_close(struct vfioiommu_ctx *ctx, struct vfioiommu_device *d
 	if (c->groups[idx].devices)
 		c->groups[idx].devices--;
 	if (c->groups[idx].devices == 0 && !c->groups[idx].explicit_add)
-		group_release(ctx, (size_t)idx);
+		group_idle(ctx, (size_t)idx);
 }
 
 static int c_iova_ranges(struct vfioiommu_ctx *ctx, vfioiommu_iova_list **out)
@@ -599,6 +629,7 @@ const struct vi_backend_ops vi_container_ops = {
 	.device_close = c_device_close,
 	.iova_ranges = c_iova_ranges,
 	.close = c_close,
+	.release_idle = c_release_idle,
 	.map = c_map,
 	.unmap = c_unmap,
 	.unmap_all = c_unmap_all,

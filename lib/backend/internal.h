@@ -51,6 +51,12 @@ struct vi_backend_ops {
 	 * or unknown).
 	 */
 	int (*dma_limits)(struct vfioiommu_ctx *ctx, uint64_t *pgsizes, int64_t *avail);
+	/*
+	 * Container only: let go of groups kept attached only so that their
+	 * mappings survive (no device open, not added explicitly), once the
+	 * mappings are gone (ctx->lock held, dma/'s lock not).  NULL elsewhere.
+	 */
+	void (*release_idle)(struct vfioiommu_ctx *ctx);
 };
 #define VI_PROT_READ  (1u << 0)
 #define VI_PROT_WRITE (1u << 1)
@@ -66,6 +72,13 @@ extern const struct vi_backend_ops vi_iommufd_ops;
  * context's message set.
  */
 int vi_backend_select(struct vfioiommu_ctx *ctx, const char *bdf);
+
+/*
+ * iommufd.c: the page sizes above 4 KiB a Linux 7.2 intel-iommu paging
+ * domain uses, from the VT-d capability registers (IOMMU_GET_HW_INFO): the
+ * first stage's on a scalable-mode unit that has one, else SLLPS.
+ */
+uint64_t vi_vtd_pgsizes(uint64_t cap, uint64_t ecap);
 
 /* container.c: the fd of group @group in a container context (ctx->lock held), or -ENOENT. */
 int vi_container_group_fd(struct vfioiommu_ctx *ctx, unsigned int group);

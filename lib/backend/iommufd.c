@@ -289,21 +289,77 @@ static int i_iova_ranges(struct vfioiommu_ctx *ctx, vfioiommu_iova_list **out)
 	return rc;
 }
 
+/*
+ * The IOMMU page sizes above the base page, where the hardware's registers
+ * say them: iommufd has no page-size query, but IOMMU_GET_HW_INFO returns
+ * the VT-d capability registers.  Linux 7.2's intel driver builds a paging
+ * domain on the first stage when the unit runs in scalable mode with
+ * first-stage support (2 MiB always, 1 GiB with FL1GP), else on the second
+ * stage, whose sizes are SLLPS (2 MiB, 1 GiB, 512 GiB, 1 TiB).  AMD and
+ * virtio-iommu give no driver data (tests/vm/FACTS.md): 0, "not told", as
+ * on a kernel without the ioctl (before 6.6: ENOTTY).  ctx->lock held.
+ */
+uint64_t vi_vtd_pgsizes(uint64_t cap, uint64_t ecap)
+{
+	static const unsigned int sllps_shift[4] = { 21, 30, 39, 40 };
+	uint64_t sizes = 0;
+
+	/* ecap SMTS (43) and FLTS (47): a scalable-mode unit the driver pages on the first stage */
+	if (((ecap >> 43) & 1) && ((ecap >> 47) & 1))
+		return (1ull << 21) | (((cap >> 56) & 1) ? 1ull << 30 : 0);
+	for (unsigned int b = 0; b < 4; b++)
+		if ((cap >> (34 + b)) & 1)
+			sizes |= 1ull << sllps_shift[b];
+	return sizes;
+}
+
+static int hw_superpages(struct vfioiommu_ctx *ctx, uint64_t *out)
+{
+	struct vi_iommufd *p = priv(ctx);
+	struct kabi_iommu_hw_info_vtd vtd = { 0 };
+	struct kabi_iommu_hw_info q;
+	struct vfioiommu_device *dev = ctx->devices;
+	int rc;
+
+	*out = 0;
+	while (dev && (dev->fd < 0 || !dev->devid || !dev->pt_id))
+		dev = dev->next;
+	if (!dev)
+		return 0;
+	q = (struct kabi_iommu_hw_info){ .size = sizeof(q), .dev_id = dev->devid, .data_len = sizeof(vtd),
+					 .data_uptr = (uint64_t)(uintptr_t)&vtd };
+	rc = vi_kioctl(ctx, p->fd, KABI_IOMMU_GET_HW_INFO, &q);
+	if (rc == -ENOTTY || rc == -EOPNOTSUPP)
+		return 0;
+	if (rc < 0)
+		return vi_fail(ctx, rc, "IOMMU_GET_HW_INFO on device %s failed (%s): cannot tell the IOMMU's "
+			       "page sizes", dev->bdf, vi_errno_name(rc));
+	if (q.out_data_type != KABI_IOMMU_HW_INFO_TYPE_INTEL_VTD || q.data_len < sizeof(vtd))
+		return 0;
+	*out = vi_vtd_pgsizes(vtd.cap_reg, vtd.ecap_reg);
+	return 0;
+}
+
 static int i_dma_limits(struct vfioiommu_ctx *ctx, uint64_t *pgsizes, int64_t *avail)
 {
 	struct kabi_iommu_iova_range *kr = NULL;
 	uint32_t n;
-	uint64_t align;
+	uint64_t align, hw;
 	int rc = query_ranges(ctx, &kr, &n, &align);
 
 	if (rc < 0)
 		return rc;
 	free(kr);
+	rc = hw_superpages(ctx, &hw);
+	if (rc < 0)
+		return rc;
 	if (align == 0 || (align & (align - 1)))
 		return vi_fail(ctx, -EPROTO, "IOMMU_IOAS_IOVA_RANGES reports IOVA alignment 0x%" PRIx64
 			       ", not a power of two", align);
-	/* iommufd tells only the alignment MAP needs; an IOAS without a device says 1 */
-	*pgsizes = align < VI_MIN_ALIGN ? VI_MIN_ALIGN : align;
+	/* the alignment MAP needs (an IOAS without a device says 1), then what the hardware adds */
+	if (align < VI_MIN_ALIGN)
+		align = VI_MIN_ALIGN;
+	*pgsizes = align | (hw & ~(align - 1));
 	*avail = -1;
 	return 0;
 }

@@ -158,21 +158,26 @@ static void size_string(uint64_t v, char *buf, size_t n)
 		snprintf(buf, n, "%" PRIu64 " bytes", v);
 }
 
-int vi_fail_pinning(struct vfioiommu_ctx *ctx, int rc, uint64_t iova, uint64_t len)
+int vi_fail_pinning(struct vfioiommu_ctx *ctx, int rc, uint64_t iova, uint64_t len, uint64_t pinned,
+		    uint64_t nmaps)
 {
 	uint64_t soft, hard;
-	char s[32], h[32];
+	char s[32], h[32], a[32], p[32];
 
+	size_string(len, a, sizeof(a));
+	size_string(pinned, p, sizeof(p));
 	if (vi_proc_memlock(&soft, &hard) < 0)
 		return vi_fail(ctx, rc, "the kernel refused to map IOVA 0x%" PRIx64 "+0x%" PRIx64 " (%s): pinning the "
-			       "pages failed; check RLIMIT_MEMLOCK (ulimit -l)", iova, len, vi_errno_name(rc));
+			       "pages failed; %s asked for, %s already pinned through this context (%" PRIu64
+			       " mappings); check RLIMIT_MEMLOCK (ulimit -l)", iova, len, vi_errno_name(rc), a, p, nmaps);
 	size_string(soft, s, sizeof(s));
 	size_string(hard, h, sizeof(h));
-	return vi_fail(ctx, rc, "the kernel refused to map IOVA 0x%" PRIx64 "+0x%" PRIx64 " (%s): pinned pages "
-		       "count against RLIMIT_MEMLOCK, which is %s (hard limit %s) for this process, together "
-		       "with what is already pinned (by the process for a VFIO container, by every process of "
-		       "the user for iommufd). Raise it (ulimit -l, LimitMEMLOCK= for a systemd service, "
-		       "memlock in /etc/security/limits.conf) or grant CAP_IPC_LOCK%s",
-		       iova, len, vi_errno_name(rc), s, h,
+	return vi_fail(ctx, rc, "the kernel refused to map IOVA 0x%" PRIx64 "+0x%" PRIx64 " (%s): %s asked for, "
+		       "%s already pinned through this context (%" PRIu64 " mappings). Pinned pages count against "
+		       "RLIMIT_MEMLOCK, which is %s (hard limit %s) for this process, together with what is "
+		       "already pinned (by the process for a VFIO container, by every process of the user for "
+		       "iommufd). Raise it (ulimit -l, LimitMEMLOCK= for a systemd service, memlock in "
+		       "/etc/security/limits.conf) or grant CAP_IPC_LOCK%s",
+		       iova, len, vi_errno_name(rc), a, p, nmaps, s, h,
 		       rc == -ENOMEM ? "; or the system is short of memory" : "");
 }

@@ -77,6 +77,12 @@ struct vfioiommu_ctx {
 	 * without knowing that a DMA table exists.
 	 */
 	void (*space_changed)(struct vfioiommu_ctx *ctx, bool mappings_dropped);
+	/*
+	 * Set by dma/ with its state: true while the library's table holds
+	 * mappings (ctx->lock held), so that a container keeps its last group,
+	 * and with it the IOMMU and the mappings, when its last device closes.
+	 */
+	bool (*dma_holds)(struct vfioiommu_ctx *ctx);
 };
 
 /*
@@ -88,6 +94,11 @@ static inline void vi_space_changed(struct vfioiommu_ctx *ctx, bool mappings_dro
 {
 	if (ctx->space_changed)
 		ctx->space_changed(ctx, mappings_dropped);
+}
+
+static inline bool vi_dma_holds(struct vfioiommu_ctx *ctx)
+{
+	return ctx->dma_holds && ctx->dma_holds(ctx);
 }
 
 /* ---- door wrappers: the only syscall sites in lib/ outside sys.c and mock/ ---- */
@@ -151,8 +162,13 @@ int vi_fail_node(struct vfioiommu_ctx *ctx, int rc, const char *path, const char
  */
 int vi_fail_unsafe_interrupts(struct vfioiommu_ctx *ctx, int rc, const char *what, const char *module,
 			      const char *also);
-/* vi_fail_pinning: a map of @len bytes at @iova failed with ENOMEM/EPERM pinning pages: RLIMIT_MEMLOCK. */
-int vi_fail_pinning(struct vfioiommu_ctx *ctx, int rc, uint64_t iova, uint64_t len);
+/*
+ * vi_fail_pinning: a map of @len bytes at @iova failed with ENOMEM/EPERM
+ * pinning pages: RLIMIT_MEMLOCK, beside the @pinned bytes of the @nmaps
+ * mappings already made through this context.
+ */
+int vi_fail_pinning(struct vfioiommu_ctx *ctx, int rc, uint64_t iova, uint64_t len, uint64_t pinned,
+		    uint64_t nmaps);
 
 /*
  * sysfs helpers: the path is formatted and prefixed with ctx->sysfs_root.

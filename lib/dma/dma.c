@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,16 +66,38 @@ struct vi_dma {
 	bool stale;                 /* ranges and limits must be re-read (a device came or went) */
 	uint64_t pgmask;            /* smallest IOMMU page - 1 */
 	uint64_t pgsizes;
+	uint64_t prefer;            /* superpage sizes a library-chosen IOVA should suit, largest first */
+	uint64_t unaligned;         /* library-chosen IOVAs that missed the preferred superpage phase */
 	vfioiommu_iova_list *ranges;
 	vfioiommu_iova_pool *alloc;
 	pthread_rwlock_t index_lock;
 	/* t.vindex for translate, which reads it without d->mu */
 	atomic_bool vindexed;
+	/*
+	 * Set (under d->mu) by the first reverse translation, which reads the
+	 * IOVA tree under index_lock, shared: from then on writers change the
+	 * tree under index_lock too.  riova mirrors it for the lock-free check.
+	 */
+	bool rlookup;
+	atomic_bool riova;
 };
 
 static uint64_t lowest_page(uint64_t pgsizes)
 {
 	return pgsizes ? pgsizes & (~pgsizes + 1) : 4096;
+}
+
+/*
+ * The page sizes above the base page a library-chosen IOVA should be able to
+ * use.  When the kernel names none (iommufd on AMD or virtio-iommu, which
+ * give no page sizes at all), 2 MiB and 1 GiB: x86's and arm64's common
+ * superpages.  A congruent IOVA costs only IOVA space, never a failed map.
+ */
+static uint64_t superpages(uint64_t pgsizes, uint64_t pgmask)
+{
+	uint64_t above = pgsizes & ~(pgmask | (pgmask + 1));
+
+	return above ? above : ((1ull << 21) | (1ull << 30)) & ~pgmask;
 }
 
 static void pgsizes_text(uint64_t pgsizes, char *buf, size_t n)
@@ -166,6 +189,7 @@ static int refresh(struct vfioiommu_ctx *ctx, struct vi_dma *d)
 	d->alloc = NULL;
 	d->pgsizes = pgsizes;
 	d->pgmask = lowest_page(pgsizes) - 1;
+	d->prefer = superpages(pgsizes, d->pgmask);
 	d->nmax = avail < 0 || (uint64_t)avail >= SIZE_MAX - d->t.n ? SIZE_MAX : d->t.n + (size_t)avail;
 	d->stale = false;
 	return 0;
@@ -187,6 +211,7 @@ static struct vi_dma *dma_new(void)
 		return NULL;
 	}
 	atomic_init(&d->vindexed, false);
+	atomic_init(&d->riova, false);
 	d->stale = true;
 	d->nmax = SIZE_MAX;
 	d->pgmask = 4095;
@@ -194,6 +219,7 @@ static struct vi_dma *dma_new(void)
 }
 
 static void dma_space_changed(struct vfioiommu_ctx *ctx, bool mappings_dropped);
+static bool dma_holds(struct vfioiommu_ctx *ctx);
 
 /*
  * The slow start: create the state on the first call, re-read the ranges
@@ -220,6 +246,7 @@ static struct vi_dma *dma_lock_both(struct vfioiommu_ctx *ctx, int *err)
 		if (rc < 0)
 			goto fail;
 		ctx->space_changed = dma_space_changed;
+		ctx->dma_holds = dma_holds;
 		/* release: pairs with the acquire in dma_lock(); ctx->be and the backend's fds come with it */
 		atomic_store_explicit(&ctx->dma, d, memory_order_release);
 	}
@@ -283,13 +310,13 @@ static int refresh_relock(struct vfioiommu_ctx *ctx, struct vi_dma *d)
  */
 static void index_write_lock(struct vi_dma *d)
 {
-	if (d->t.vindex)
+	if (d->t.vindex || d->rlookup)
 		pthread_rwlock_wrlock(&d->index_lock);
 }
 
 static void index_write_unlock(struct vi_dma *d)
 {
-	if (d->t.vindex)
+	if (d->t.vindex || d->rlookup)
 		pthread_rwlock_unlock(&d->index_lock);
 }
 
@@ -329,6 +356,21 @@ static void dma_space_changed(struct vfioiommu_ctx *ctx, bool mappings_dropped)
 		untrack_all(d);
 	d->stale = true;
 	pthread_mutex_unlock(&d->mu);
+}
+
+/* ctx->dma_holds: does the table hold mappings?  (ctx->lock held) */
+static bool dma_holds(struct vfioiommu_ctx *ctx)
+{
+	/* ctx->lock held: ctx->dma cannot change under us (relaxed) */
+	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
+	bool held;
+
+	if (!d)
+		return false;
+	pthread_mutex_lock(&d->mu);
+	held = d->t.n > 0;
+	pthread_mutex_unlock(&d->mu);
+	return held;
 }
 
 void vi_dma_destroy(struct vfioiommu_ctx *ctx)
@@ -471,8 +513,53 @@ static int claim_fixed(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iov
 		       " cannot be claimed (%s)", iova, len, vi_errno_name(rc));
 }
 
-static int alloc_iova(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t len, uint64_t align, uint64_t lo,
-		      uint64_t hi, uint64_t *iova)
+/*
+ * The largest preferred page size P of which a whole, P-aligned page lies
+ * inside [vaddr, vaddr + len): only then can an IOVA congruent to vaddr
+ * modulo P let the IOMMU use a P page.  0 when no superpage can fit.
+ */
+static uint64_t best_page(uint64_t prefer, uint64_t vaddr, uint64_t len)
+{
+	for (int b = 63; b >= 0; b--) {
+		uint64_t p = 1ull << b, first;
+
+		if (!(prefer & p) || p > len)
+			continue;
+		first = (vaddr + (p - 1)) & ~(p - 1);
+		if (first >= vaddr && first - vaddr <= len - p)
+			return p;
+	}
+	return 0;
+}
+
+/*
+ * A library-chosen IOVA congruent to vaddr modulo the largest page size that
+ * can serve the buffer, then modulo each smaller preferred size in turn when
+ * the free space is too fragmented; the plain lowest-fit IOVA last.  Every
+ * fallback below the first choice is counted (vfioiommu_dma_stats).
+ */
+static int alloc_superpage(struct vi_dma *d, uint64_t vaddr, uint64_t len, uint64_t lo, uint64_t hi,
+			   uint64_t *iova)
+{
+	uint64_t pg = d->pgmask + 1, want = best_page(d->prefer, vaddr, len);
+	int rc = -ENOSPC;
+
+	for (uint64_t p = want; p > pg; p >>= 1) {
+		if (!(d->prefer & p))
+			continue;
+		rc = vi_iova_pool_alloc_phase(d->alloc, len, p, vaddr & (p - 1), lo, hi, iova);
+		if (rc != -ENOSPC)
+			break;
+	}
+	if (rc == -ENOSPC)
+		rc = vfioiommu_iova_pool_alloc(d->alloc, len, pg, lo, hi, iova);
+	if (rc == 0 && want > pg && (*iova & (want - 1)) != (vaddr & (want - 1)))
+		d->unaligned++;
+	return rc;
+}
+
+static int alloc_iova(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t vaddr, uint64_t len, uint64_t align,
+		      uint64_t lo, uint64_t hi, uint64_t *iova)
 {
 	uint64_t pg = d->pgmask + 1;
 	int rc;
@@ -487,7 +574,10 @@ static int alloc_iova(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t len,
 	/* never hand out IOVA 0: a NULL DMA address is a sentinel to many drivers (iommufd avoids it too) */
 	if (lo < pg)
 		lo = pg;
-	rc = vfioiommu_iova_pool_alloc(d->alloc, len, align > pg ? align : pg, lo, hi, iova);
+	if (align)
+		rc = vfioiommu_iova_pool_alloc(d->alloc, len, align > pg ? align : pg, lo, hi, iova);
+	else
+		rc = alloc_superpage(d, vaddr, len, lo, hi, iova);
 	if (rc < 0)
 		return vi_fail(ctx, rc == -ENOSPC ? -ENOSPC : rc, "no free IOVA range of 0x%" PRIx64
 			       " bytes in [0x%" PRIx64 ", 0x%" PRIx64 "] (%s)", len, lo, hi, vi_errno_name(rc));
@@ -522,11 +612,21 @@ static int map_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, int rc, const 
 			       "reached with %zu live mappings)", d->t.n);
 	case -ENOMEM:
 	case -EPERM:
-		return vi_fail_pinning(ctx, rc, iova, len);
+		return vi_fail_pinning(ctx, rc, iova, len, d->t.bytes, d->t.n);
+	case -EFAULT:
+		/* FACTS: both kernels pin at MAP and say EFAULT for addresses with no (accessible) memory */
+		if (!m->file)
+			return vi_fail(ctx, -EFAULT, "the kernel refused to map IOVA 0x%" PRIx64 "+0x%" PRIx64 " (EFAULT): "
+				       "the buffer [0x%" PRIx64 ", 0x%" PRIx64 "] is not wholly mapped readable memory "
+				       "of this process, so its pages cannot be pinned; map memory there first "
+				       "(mmap, malloc) and keep it mapped while the device may use it",
+				       iova, len, m->vaddr, m->vaddr + (len - 1));
+		break;
 	default:
-		return vi_fail(ctx, rc, "the kernel refused to map IOVA 0x%" PRIx64 "+0x%" PRIx64 " (%s)",
-			       iova, len, vi_errno_name(rc));
+		break;
 	}
+	return vi_fail(ctx, rc, "the kernel refused to map IOVA 0x%" PRIx64 "+0x%" PRIx64 " (%s)", iova, len,
+		       vi_errno_name(rc));
 }
 
 /* What the three map calls differ in. */
@@ -562,7 +662,7 @@ static int map_locked(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t vadd
 	if (fixed) {
 		rc = claim_fixed(ctx, d, at, len);
 	} else {
-		rc = alloc_iova(ctx, d, len, how->align, how->lo, how->hi, &at);
+		rc = alloc_iova(ctx, d, vaddr, len, how->align, how->lo, how->hi, &at);
 		if (rc == 0)
 			*iova = at;
 	}
@@ -681,8 +781,11 @@ static int unmap_span(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova
 		return vi_fail(ctx, -ENOENT, "nothing is mapped in [0x%" PRIx64 ", 0x%" PRIx64 "]", iova, last);
 	if (first->at.start < iova || end->at.last > last) {
 		cut = first->at.start < iova ? first : end;
+		/* FACTS: type1v2 refuses a split (EINVAL), iommufd too (ENOENT, after unmapping what it covered) */
 		return vi_fail(ctx, -EINVAL, "partial unmap refused: [0x%" PRIx64 ", 0x%" PRIx64 "] would split "
-			       "the mapping [0x%" PRIx64 ", 0x%" PRIx64 "]; unmap whole mappings",
+			       "the mapping [0x%" PRIx64 ", 0x%" PRIx64 "]; unmap whole mappings (neither type1v2 "
+			       "nor iommufd unmaps part of a mapping: to unplug blocks of memory later, as virtio-mem "
+			       "does, map it in blocks of the unplug size)",
 			       iova, last, cut->at.start, cut->at.last);
 	}
 	rc = ctx->be->unmap(ctx, iova, len, &got);
@@ -699,7 +802,9 @@ static int unmap_span(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova
 	return 0;
 }
 
-VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len)
+#define VI_UNMAP_ALL_FLAGS VFIOIOMMU_DMA_UNMAP_ABSENT_OK
+
+VFIOIOMMU_API int vfioiommu_dma_unmap_flags(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint32_t flags)
 {
 	struct vi_dma *d;
 	struct vi_mapping *m;
@@ -707,6 +812,15 @@ VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_
 
 	if (!ctx)
 		return -EINVAL;
+	if (flags & ~(uint32_t)VI_UNMAP_ALL_FLAGS)
+		return vi_fail(ctx, -EINVAL, "unknown unmap flags 0x%x", flags);
+	/*
+	 * The whole space, (0, UINT64_MAX), iommufd's own spelling of "all":
+	 * one meaning on every backend, the kernel's unmap-all (0 also when
+	 * nothing was mapped, as both kernels answer).
+	 */
+	if (iova == 0 && len == UINT64_MAX)
+		return vfioiommu_dma_unmap_all(ctx);
 	d = dma_lock(ctx, &rc);
 	if (!d)
 		return rc;
@@ -716,8 +830,16 @@ VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_
 		rc = unmap_one(ctx, d, m);
 	else
 		rc = unmap_span(ctx, d, iova, len);
+	/* a vIOMMU's redundant unmap: nothing there is what it wanted */
+	if (rc == -ENOENT && (flags & VFIOIOMMU_DMA_UNMAP_ABSENT_OK))
+		rc = 0;
 	pthread_mutex_unlock(&d->mu);
 	return rc;
+}
+
+VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len)
+{
+	return vfioiommu_dma_unmap_flags(ctx, iova, len, 0);
 }
 
 VFIOIOMMU_API int vfioiommu_dma_unmap_at(vfioiommu_ctx *ctx, uint64_t iova)
@@ -763,6 +885,9 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_all(vfioiommu_ctx *ctx)
 		untrack_all(d);
 	}
 	pthread_mutex_unlock(&d->mu);
+	/* nothing left to keep: a container lets go of a group kept only for its mappings (d->mu is free) */
+	if (rc == 0 && ctx->be->release_idle)
+		ctx->be->release_idle(ctx);
 	pthread_mutex_unlock(&ctx->lock);
 	return rc;
 }
@@ -802,6 +927,46 @@ VFIOIOMMU_API int vfioiommu_dma_translate(vfioiommu_ctx *ctx, const void *vaddr,
 				   vaddr, len);
 }
 
+VFIOIOMMU_API int vfioiommu_dma_translate_iova(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, void **vaddr)
+{
+	uint64_t last = iova + (len ? len - 1 : 0), va = 0;
+	const struct vi_mapping *m;
+	struct vi_dma *d;
+	int rc = -ENOENT;
+
+	if (!ctx || !vaddr || last < iova)
+		return ctx ? vi_fail(ctx, -EINVAL, "bad reverse translate arguments (NULL vaddr, or IOVA 0x%" PRIx64
+				     " + 0x%" PRIx64 " wraps past 2^64)", iova, len) : -EINVAL;
+	/* acquire: pairs with the release in dma_lock_both() */
+	d = atomic_load_explicit(&ctx->dma, memory_order_acquire);
+	if (!d)
+		return vi_fail(ctx, -ENOENT, "IOVA 0x%" PRIx64 " is not mapped (nothing is)", iova);
+	/* the first reverse lookup makes writers lock the tree; acquire pairs with the release below */
+	if (!atomic_load_explicit(&d->riova, memory_order_acquire)) {
+		pthread_mutex_lock(&d->mu);
+		d->rlookup = true;
+		atomic_store_explicit(&d->riova, true, memory_order_release);
+		pthread_mutex_unlock(&d->mu);
+	}
+	pthread_rwlock_rdlock(&d->index_lock);
+	/* disjoint ranges: only the last mapping starting at or below iova can hold it */
+	m = vi_tab_lower(&d->t, iova);
+	if (m && m->at.start <= iova && m->at.last >= last) {
+		rc = m->file ? -ENXIO : 0;
+		va = m->vaddr + (iova - m->at.start);
+	}
+	pthread_rwlock_unlock(&d->index_lock);
+	if (rc == 0) {
+		*vaddr = (void *)(uintptr_t)va;
+		return 0;
+	}
+	if (rc == -ENXIO)
+		return vi_fail(ctx, -ENXIO, "IOVA 0x%" PRIx64 " is mapped from a file (vfioiommu_dma_map_file): it "
+			       "has no process address", iova);
+	return vi_fail(ctx, -ENOENT, "IOVA 0x%" PRIx64 " (+0x%" PRIx64 ") is not inside one DMA mapping made "
+		       "through the library", iova, len);
+}
+
 VFIOIOMMU_API int vfioiommu_dma_stats(vfioiommu_ctx *ctx, struct vfioiommu_dma_stats *out)
 {
 	struct vfioiommu_dma_stats full = { .size = sizeof(full) };
@@ -810,7 +975,9 @@ VFIOIOMMU_API int vfioiommu_dma_stats(vfioiommu_ctx *ctx, struct vfioiommu_dma_s
 
 	if (!ctx)
 		return -EINVAL;
-	rc = vi_check_size(ctx, "vfioiommu_dma_stats", out, out ? out->size : 0, sizeof(struct vfioiommu_dma_stats));
+	/* the first version ended at pgsizes: a caller built against it still gets what it knows */
+	rc = vi_check_size(ctx, "vfioiommu_dma_stats", out, out ? out->size : 0,
+			   offsetof(struct vfioiommu_dma_stats, pgsizes) + sizeof(out->pgsizes));
 	if (rc < 0)
 		return rc;
 	/* fresh limits: through ctx->lock, like every call that may re-read them */
@@ -821,6 +988,7 @@ VFIOIOMMU_API int vfioiommu_dma_stats(vfioiommu_ctx *ctx, struct vfioiommu_dma_s
 	full.mapped_bytes = d->t.bytes;
 	full.dma_avail = d->nmax == SIZE_MAX ? -1 : d->t.n >= d->nmax ? 0 : (int64_t)(d->nmax - d->t.n);
 	full.pgsizes = d->pgsizes;
+	full.unaligned_maps = d->unaligned;
 	vi_copy_sized(out, &full, sizeof(full));
 	pthread_mutex_unlock(&d->mu);
 	pthread_mutex_unlock(&ctx->lock);

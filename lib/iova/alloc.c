@@ -21,6 +21,7 @@
 #include "alloc.h"
 #include "alloc_live.h"
 #include "alloc_tree.h"
+#include "internal.h"
 
 /* Tree nodes come from chunks that live as long as the allocator: no malloc per operation. */
 struct pool_chunk {
@@ -89,6 +90,20 @@ static bool align_up(uint64_t v, uint64_t mask, uint64_t *out)
 		d += mask + 1;
 		if (d == 0)
 			return false;
+	}
+	*out = d;
+	return true;
+}
+
+/* The lowest x >= v with x & mask == phase (phase <= mask); false when that passes 2^64-1. */
+static bool align_up_phase(uint64_t v, uint64_t mask, uint64_t phase, uint64_t *out)
+{
+	uint64_t d = (v & ~mask) | phase;
+
+	if (d < v) {
+		if (d > UINT64_MAX - mask - 1)
+			return false;
+		d += mask + 1;
 	}
 	*out = d;
 	return true;
@@ -246,6 +261,7 @@ struct req {
 	uint64_t size_m1;
 	uint64_t need_m1;  /* skip extents (and subtrees) shorter than this */
 	uint64_t amask;    /* alignment - 1 */
+	uint64_t phase;    /* the block starts at phase modulo the alignment (phase <= amask) */
 	uint64_t lo, hi;   /* granule-aligned window */
 	uint64_t addr;     /* out */
 };
@@ -258,7 +274,7 @@ static bool fits(const struct vi_at_node *n, struct req *q)
 
 	if (s > e || e - s < q->need_m1)
 		return false;
-	if (!align_up(s, q->amask, &a) || a > e || e - a < q->size_m1)
+	if (!align_up_phase(s, q->amask, q->phase, &a) || a > e || e - a < q->size_m1)
 		return false;
 	q->addr = a;
 	return true;
@@ -338,6 +354,12 @@ static bool size_m1_of(const struct vfioiommu_iova_pool *a, uint64_t size, uint6
 VFIOIOMMU_API int vfioiommu_iova_pool_alloc(vfioiommu_iova_pool *a, uint64_t size, uint64_t align,
 	uint64_t lo, uint64_t hi, uint64_t *iova)
 {
+	return vi_iova_pool_alloc_phase(a, size, align, 0, lo, hi, iova);
+}
+
+int vi_iova_pool_alloc_phase(vfioiommu_iova_pool *a, uint64_t size, uint64_t align, uint64_t phase,
+			     uint64_t lo, uint64_t hi, uint64_t *iova)
+{
 	struct vi_at_node *f = NULL;
 	struct req q;
 	uint64_t slack;
@@ -346,6 +368,10 @@ VFIOIOMMU_API int vfioiommu_iova_pool_alloc(vfioiommu_iova_pool *a, uint64_t siz
 	if (!a || !iova || lo > hi || (align & (align - 1)) || !size_m1_of(a, size, &q.size_m1))
 		return -EINVAL;
 	q.amask = align > a->min_align ? align - 1 : a->mask;
+	/* a phase must be a granule multiple below the alignment: one IOVA per residue class */
+	if ((phase & a->mask) || phase > q.amask)
+		return -EINVAL;
+	q.phase = phase;
 	if (!align_up(lo, a->mask, &q.lo) || !trim_last(hi, a->mask, &q.hi) || q.lo > q.hi ||
 	    q.hi - q.lo < q.size_m1)
 		return -ENOSPC;

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include <vfioiommu/alloc.h>
+
 #include "alloc_tree.h"
 #include "caps.h"
 #include "core/internal.h"
@@ -31,6 +33,16 @@ int vi_iommu_width(struct vfioiommu_ctx *ctx, const char *name, struct vi_iommu_
 int vi_device_iommu(struct vfioiommu_ctx *ctx, const char *bdf, char *name, size_t n);
 unsigned int vi_aperture_vtd_bits(uint64_t cap);
 unsigned int vi_aperture_amd_bits(uint64_t efr);
+
+/*
+ * alloc.c: vfioiommu_iova_pool_alloc() with the block's first IOVA congruent
+ * to @phase modulo @align (a superpage-friendly IOVA for a buffer whose
+ * process address is @phase past an @align boundary).  @phase must be a
+ * multiple of the pool's min_align below max(@align, min_align); -EINVAL
+ * otherwise, else as vfioiommu_iova_pool_alloc().
+ */
+int vi_iova_pool_alloc_phase(vfioiommu_iova_pool *a, uint64_t size, uint64_t align, uint64_t phase,
+			     uint64_t lo, uint64_t hi, uint64_t *iova);
 
 /* resv_sysfs.c: first RESV_DIRECT region of a group as text for messages, "" if none. */
 void vi_group_direct_region(struct vfioiommu_ctx *ctx, unsigned int group, char *out, size_t n);

@@ -673,7 +673,15 @@ uint64_t vm_vtd_cap(const struct vfioiommu_mock *m)
 	/* SAGAW: the page-table depths offered, 39-bit (bit 1), 48-bit (bit 2), 57-bit (bit 3), up to the width */
 	uint64_t sagaw = bits <= 39 ? 0x2 : bits <= 48 ? 0x6 : 0xe;
 
-	return (VM_VTD_CAP & ~(0x3full << 16) & ~(0x1full << 8)) | ((uint64_t)(bits - 1) << 16) | (sagaw << 8);
+	/* SLLPS (bits 34-37: 2 MiB, 1 GiB, 512 GiB, 1 TiB) from the host's page sizes, as type1 reports them */
+	uint64_t sllps = 0;
+	static const unsigned int sllps_size[4] = { 21, 30, 39, 40 };
+
+	for (unsigned int b = 0; b < 4; b++)
+		if (m->pgsizes & (1ull << sllps_size[b]))
+			sllps |= 1ull << (34 + b);
+	return (VM_VTD_CAP & ~(0x3full << 16) & ~(0x1full << 8) & ~(0xfull << 34)) | ((uint64_t)(bits - 1) << 16) |
+	       (sagaw << 8) | sllps;
 }
 
 uint64_t vm_vtd_ecap(const struct vfioiommu_mock *m)

@@ -254,9 +254,13 @@ static void map_enomem_names_rlimit_memlock(void **state)
 		uint64_t iova = 0;
 
 		assert_int_equal(vfioiommu_device_open(ctx, DEV, &dev), 0);
+		/* two mappings first (1 MiB + 256 KiB), so the message has something to count */
+		assert_int_equal(vfioiommu_dma_map(ctx, buf, 1 << 20, VFIOIOMMU_DMA_READ, &iova), 0);
+		assert_int_equal(vfioiommu_dma_map(ctx, buf, 1 << 18, VFIOIOMMU_DMA_READ, &iova), 0);
 		vfioiommu_mock_fail_ioctl(m, cases[i].req, 1, cases[i].err);
 		assert_int_equal(vfioiommu_dma_map(ctx, buf, 1 << 20, VFIOIOMMU_DMA_READ, &iova), -cases[i].err);
 		th_assert_msg(vfioiommu_strerror(ctx), "the kernel refused to map IOVA", "+0x100000", limit,
+			      "1 MiB asked for", "1280 KiB already pinned through this context (2 mappings)",
 			      "hard limit", "ulimit -l", "LimitMEMLOCK=", "CAP_IPC_LOCK", NULL);
 		if (cases[i].err == ENOMEM)
 			th_assert_msg(vfioiommu_strerror(ctx), "short of memory", NULL);

@@ -20,6 +20,7 @@
 #include <vfioiommu/alloc.h>
 
 #include "iova/alloc.h"
+#include "iova/internal.h"
 
 #define MAX UINT64_MAX
 #define K4 0x1000ull
@@ -946,6 +947,37 @@ static void test_property_odd_granules(void **state)
 	expect_coverage(&cov);
 }
 
+/* A phase: the block starts that far past an alignment boundary (superpage-friendly DMA IOVAs). */
+static void test_phase(void **state)
+{
+	const struct vfioiommu_iova_range r[] = { R(0x1000, 0x7fffff), R(0xfffffffffff00000ull, MAX) };
+	vfioiommu_iova_pool *a = mk(r, N_OF(r), K4);
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(vi_iova_pool_alloc_phase(a, 0x1000, 0x200000, 0x3000, 0, MAX, &v), 0);
+	assert_int_equal(v, 0x3000);
+	/* the next block of that class is one alignment further */
+	assert_int_equal(vi_iova_pool_alloc_phase(a, 0x1000, 0x200000, 0x3000, 0, MAX, &v), 0);
+	assert_int_equal(v, 0x203000);
+	/* phase 0 is plain alignment; the window applies */
+	assert_int_equal(vi_iova_pool_alloc_phase(a, 0x200000, 0x200000, 0, 0x300000, MAX, &v), 0);
+	assert_int_equal(v, 0x400000);
+	/* at the top of the space: the class there, or nothing, never a wrap to 0 */
+	assert_int_equal(vi_iova_pool_alloc_phase(a, 0x1000, 0x100000, 0xff000, 0xfffffffffff00000ull, MAX, &v), 0);
+	assert_int_equal(v, 0xfffffffffffff000ull);
+	assert_int_equal(vi_iova_pool_alloc_phase(a, 0x1000, 0x100000, 0xff000, 0xfffffffffff00000ull, MAX, &v),
+			 -ENOSPC);
+	assert_int_equal(vi_iova_pool_alloc_phase(a, 0x1000, 1ull << 63, 0x1000, 0xfffffffffff00000ull, MAX, &v),
+			 -ENOSPC);
+	/* a phase off the granule or past the alignment */
+	assert_int_equal(vi_iova_pool_alloc_phase(a, 0x1000, 0x200000, 0x800, 0, MAX, &v), -EINVAL);
+	assert_int_equal(vi_iova_pool_alloc_phase(a, 0x1000, 0x200000, 0x200000, 0, MAX, &v), -EINVAL);
+	assert_int_equal(vi_iova_pool_alloc_phase(a, 0x1000, 0, 0x1000, 0, MAX, &v), -EINVAL);
+	chk(a);
+	vfioiommu_iova_pool_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -966,6 +998,7 @@ int main(void)
 		cmocka_unit_test(test_property_pages_at_top),
 		cmocka_unit_test(test_property_bytes),
 		cmocka_unit_test(test_property_odd_granules),
+		cmocka_unit_test(test_phase),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

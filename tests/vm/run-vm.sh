@@ -19,6 +19,7 @@
 #   --test-timeout  the guest kills a single binary (SIGKILL) after this many seconds, so one hung binary
 #               does not stop the others (default: 2/3 of --timeout).
 #   --bind      vendor:device ids to bind to vfio-pci in the guest (default 8086:10d3, the e1000e NICs).
+#   (env)       VFIOIOMMU_VM_MEM: guest memory, QEMU -m syntax (default 1G; bench/vm-superpage.sh --gib uses 3G).
 #   --append    extra kernel command-line arguments (e.g. "iommufd.allow_unsafe_interrupts=1").
 #   --keep      keep the temporary directory (initramfs, console log) and print its path.
 #   --plugin    load a QEMU TCG plugin into every VM: adds -plugin file=FILE[,ARG=VAL...] -d plugin
@@ -220,7 +221,7 @@ CONF
 	for attempt in 1 2 3; do
 		rm -f "$plugin_log"
 		# shellcheck disable=SC2086
-		timeout -k 5 "$timeout_s" "$qemu" $qargs -nographic -no-reboot -m 1G -smp 2 ${plugin_args[@]+"${plugin_args[@]}"} \
+		timeout -k 5 "$timeout_s" "$qemu" $qargs -nographic -no-reboot -m "${VFIOIOMMU_VM_MEM:-1G}" -smp 2 ${plugin_args[@]+"${plugin_args[@]}"} \
 			-kernel "$kernel" -initrd "$initrd" \
 			-append "console=ttyS0 quiet panic=-1 no_timer_check${extra_append:+ $extra_append}" </dev/null 2>&1 \
 			| tr -d '\r' | tee "$log"
