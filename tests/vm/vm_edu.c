@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include <vfioiommu.h>
+#include <vfioiommu/p2p.h>
 
 #include "vmtest.h"
 
@@ -140,7 +141,70 @@ static size_t first_not(const uint8_t *a, uint8_t v, size_t n)
 	return n;
 }
 
-static void run(enum vfioiommu_mode mode, const char *name, const char *bdf)
+/*
+ * Peer to peer: the edu engine writes into the first NIC's BAR0, mapped for
+ * the context's DMA with vfioiommu_dma_map_region().  The target is the
+ * e1000e's multicast table array (BAR0 0x5200, 128 32-bit registers that
+ * hold what is written), so the bytes can be read back through the NIC's
+ * region and nothing else in the NIC changes.  @src holds what the edu
+ * buffer was loaded with.
+ */
+#define NIC_MTA 0x5200u
+#define P2P_IOVA 0x800000u /* fixed, below the edu's 28-bit mask */
+
+static void p2p(vfioiommu_ctx *ctx, vfioiommu_device *dev, int efd, const uint8_t *src, const char *nic)
+{
+	const uint32_t rw = VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE;
+	uint8_t zero[0x80] = { 0 }, got[0x80], pat[0x80];
+	vfioiommu_device *ndev = NULL;
+	uint64_t iova = P2P_IOVA;
+	char why[256] = "";
+	size_t d;
+	int rc;
+
+	rc = vfioiommu_device_open(ctx, nic, &ndev);
+	vt_result(rc == 0, nm("p2p.nic_open"), "%s: %d (%s)", nic, rc, vfioiommu_strerror(ctx));
+	if (rc)
+		return;
+	/* control: the registers hold what the CPU writes */
+	for (unsigned int i = 0; i < sizeof(pat); i++)
+		pat[i] = (uint8_t)(0xc3 ^ i);
+	rc = vfioiommu_region_write(ndev, VFIOIOMMU_PCI_BAR0, NIC_MTA, pat, sizeof(pat));
+	if (rc == 0)
+		rc = vfioiommu_region_read(ndev, VFIOIOMMU_PCI_BAR0, NIC_MTA, got, sizeof(got));
+	vt_result(rc == 0 && !memcmp(got, pat, sizeof(pat)), nm("p2p.nic_mta_is_storage"), "rc %d", rc);
+	rc = vfioiommu_region_write(ndev, VFIOIOMMU_PCI_BAR0, NIC_MTA, zero, sizeof(zero));
+
+	rc = vfioiommu_dma_map_region(ctx, ndev, VFIOIOMMU_PCI_BAR0, NIC_MTA & ~0xfffu, PAGE,
+				      rw | VFIOIOMMU_DMA_FIXED_IOVA, &iova);
+	vt_result(rc == 0 && iova == P2P_IOVA, nm("p2p.map_region"), "rc %d iova 0x%" PRIx64 " (%s)", rc, iova,
+		  vfioiommu_strerror(ctx));
+	if (rc)
+		goto out;
+	rc = transfer(dev, efd, EDU_BUF + 0x100, P2P_IOVA + (NIC_MTA & 0xfffu), sizeof(got), EDU_CMD_TO_RAM, why,
+		      sizeof(why));
+	vt_result(rc == 0, nm("p2p.device_to_nic_bar"), "%s", why);
+	rc = vfioiommu_region_read(ndev, VFIOIOMMU_PCI_BAR0, NIC_MTA, got, sizeof(got));
+	d = first_diff(src + 0x100, got, sizeof(got));
+	vt_result(rc == 0 && d == sizeof(got), nm("p2p.bytes_in_nic_bar"), "rc %d, first difference at +0x%zx: "
+		  "0x%02x, want 0x%02x", rc, d, d < sizeof(got) ? got[d] : 0, d < sizeof(got) ? src[0x100 + d] : 0);
+
+	/* unmapped, the same transfer must not reach the BAR */
+	rc = vfioiommu_dma_unmap(ctx, P2P_IOVA, PAGE);
+	vt_result(rc == 0, nm("p2p.unmap"), "rc %d (%s)", rc, vfioiommu_strerror(ctx));
+	vfioiommu_region_write(ndev, VFIOIOMMU_PCI_BAR0, NIC_MTA, zero, sizeof(zero));
+	rc = transfer(dev, efd, EDU_BUF + 0x100, P2P_IOVA + (NIC_MTA & 0xfffu), sizeof(got), EDU_CMD_TO_RAM, why,
+		      sizeof(why));
+	vt_result(rc == 0, nm("p2p.after_unmap_completes"), "%s", why);
+	rc = vfioiommu_region_read(ndev, VFIOIOMMU_PCI_BAR0, NIC_MTA, got, sizeof(got));
+	d = first_diff(zero, got, sizeof(got));
+	vt_result(rc == 0 && d == sizeof(got), nm("p2p.after_unmap_not_written"), "rc %d, byte +0x%zx is 0x%02x",
+		  rc, d, d < sizeof(got) ? got[d] : 0);
+out:
+	vfioiommu_device_close(ndev);
+}
+
+static void run(enum vfioiommu_mode mode, const char *name, const char *bdf, const char *nic)
 {
 	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = mode };
 	const uint32_t rw = VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE;
@@ -252,6 +316,8 @@ static void run(enum vfioiommu_mode mode, const char *name, const char *bdf)
 	/* the engine still works: the source mapping is live */
 	rc = transfer(dev, efd, iova_src, EDU_BUF, EDU_MAX, 0, why, sizeof(why));
 	vt_result(rc == 0, nm("ram_to_device_after_fault"), "%s", why);
+	if (rc == 0 && nic)
+		p2p(ctx, dev, efd, src, nic);
 
 out:
 	if (dev && efd >= 0) {
@@ -276,14 +342,18 @@ out:
 int main(void)
 {
 	const char *bdf = getenv("VFIOIOMMU_VM_EDU"), *topo = getenv("VFIOIOMMU_VM_TOPOLOGY");
+	const char *bdfs = getenv("VFIOIOMMU_VM_BDFS");
+	char nic[32] = "";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!bdf || !*bdf) {
 		printf("skip - edu (no edu device on vfio-pci: VFIOIOMMU_VM_EDU is empty; run-vm.sh --edu)\n");
 		return 77;
 	}
-	run(VFIOIOMMU_MODE_CONTAINER, "type1v2", bdf);
-	run(VFIOIOMMU_MODE_IOMMUFD, "iommufd", bdf);
+	if (!bdfs || sscanf(bdfs, "%31s", nic) != 1)
+		printf("# no NIC in VFIOIOMMU_VM_BDFS: the peer-to-peer checks do not run\n");
+	run(VFIOIOMMU_MODE_CONTAINER, "type1v2", bdf, nic[0] ? nic : NULL);
+	run(VFIOIOMMU_MODE_IOMMUFD, "iommufd", bdf, nic[0] ? nic : NULL);
 	printf("edu %s (real kernel): %u passed, %u failed\n", topo ? topo : "?", vt_npass, vt_nfail);
 	return vt_nfail ? 1 : 0;
 }
