@@ -11,10 +11,12 @@
  *    BAR's process address (IOMMU_IOAS_MAP of an mmap of a BAR is EFAULT).
  *    When the exporting device is closed or reset, the kernel revokes the
  *    dma-buf and the IOMMU stops translating the range.
- *  - a VFIO type1 container: the BAR slice is mmapped and its process
- *    address mapped with VFIO_IOMMU_MAP_DMA, which accepts BAR memory.  The
- *    process mapping stays until the exporting device is closed; unmap the
- *    DMA mapping first.
+ *  - a VFIO type1 container: the BAR slice's process address is mapped with
+ *    VFIO_IOMMU_MAP_DMA, which accepts BAR memory.  An mmap of the device
+ *    that already shows the slice (vfioiommu_region_mmap(),
+ *    vfioiommu_pci_map_bar(), or an earlier call) is reused; otherwise the
+ *    slice is mmapped and that mapping stays until the exporting device is
+ *    closed.  Unmap the DMA mapping before closing the device.
  *
  * Either way the result is one mapping of the context's table: unmap it with
  * vfioiommu_dma_unmap() or vfioiommu_dma_unmap_at().  Whether the platform

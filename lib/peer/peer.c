@@ -15,6 +15,7 @@
 #include <vfioiommu/p2p.h>
 #include "backend/internal.h"
 #include "core/internal.h"
+#include "device/internal.h"
 #include "kabi/kabi.h"
 
 static uint64_t page_size(void)
@@ -98,13 +99,16 @@ VFIOIOMMU_API int vfioiommu_dma_map_region(vfioiommu_ctx *ctx, vfioiommu_device 
 		vi_kclose(dev->ctx, fd);
 		return rc;
 	}
-	/* a container: type1 maps the BAR through its process address, which stays until the device closes */
-	rc = vfioiommu_region_mmap(dev, index, offset, len, 0, &addr);
-	if (rc < 0)
+	/*
+	 * A container: type1 maps the BAR through its process address.  An mmap
+	 * the device already has is reused (the caller's, or one made by an
+	 * earlier call for the same slice), so repeated calls do not pile up
+	 * mappings.  A new one stays until the device closes, even when the
+	 * DMA map fails: another thread may already be mapping through it.
+	 */
+	addr = vi_region_mapped(dev, index, offset, len);
+	if (!addr && (rc = vfioiommu_region_mmap(dev, index, offset, len, 0, &addr)) < 0)
 		return vi_fail(ctx, rc, "%s: mapping BAR %u into the process (which a VFIO container maps from) "
 			       "failed: %s", dev->bdf, index, vfioiommu_strerror(dev->ctx));
-	rc = vfioiommu_dma_map(ctx, addr, len, flags, iova);
-	if (rc < 0)
-		vfioiommu_region_munmap(dev, addr);
-	return rc;
+	return vfioiommu_dma_map(ctx, addr, len, flags, iova);
 }

@@ -63,6 +63,38 @@ static void behaviour(void **state)
 	}
 }
 
+/* Container: the same slice twice reuses one mmap; the caller's own BAR mmap is reused too. */
+static void container_reuses_mmaps(void **state)
+{
+	vfioiommu_mock *m = th_mock(th_host_default);
+	vfioiommu_ctx *ctx = th_ctx(m, VFIOIOMMU_MODE_CONTAINER);
+	vfioiommu_device *dev = NULL;
+	uint64_t a = 0, b = 0, c = 0, len = 0, t = 0;
+	unsigned int before;
+	void *bar = NULL;
+
+	assert_int_equal(vfioiommu_device_open(ctx, DEV, &dev), 0);
+	before = vfioiommu_mock_live_mmaps(m);
+	assert_int_equal(vfioiommu_dma_map_region(ctx, dev, 0, PG, PG, RW, &a), 0);
+	assert_int_equal(vfioiommu_mock_live_mmaps(m), before + 1);
+	assert_int_equal(vfioiommu_dma_map_region(ctx, dev, 0, PG, PG, RW, &b), 0);
+	assert_int_not_equal(a, b);
+	assert_int_equal(vfioiommu_mock_live_mmaps(m), before + 1);
+	/* a failed map keeps the mmap too (bounded: the next call reuses it) */
+	c = a;
+	assert_int_equal(vfioiommu_dma_map_region(ctx, dev, 0, PG, PG, RW | VFIOIOMMU_DMA_FIXED_IOVA, &c), -EEXIST);
+	assert_int_equal(vfioiommu_mock_live_mmaps(m), before + 1);
+	/* the caller's whole-BAR mmap serves another slice, and translate finds it */
+	assert_int_equal(vfioiommu_pci_map_bar(dev, 0, &bar, &len), 0);
+	assert_int_equal(vfioiommu_dma_map_region(ctx, dev, 0, 4 * PG, 2 * PG, RW, &c), 0);
+	assert_int_equal(vfioiommu_mock_live_mmaps(m), before + 2);
+	assert_int_equal(vfioiommu_dma_translate(ctx, (char *)bar + 5 * PG, 8, &t), 0);
+	assert_int_equal(t, c + PG);
+	assert_int_equal(vfioiommu_dma_unmap_all(ctx), 0);
+	vfioiommu_ctx_destroy(ctx);
+	th_mock_done(m);
+}
+
 /* The exporting device lives in another context (on the same door). */
 static void exporter_in_another_context(void **state)
 {
@@ -188,6 +220,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(behaviour),
+		cmocka_unit_test(container_reuses_mmaps),
 		cmocka_unit_test(exporter_in_another_context),
 		cmocka_unit_test(bad_input),
 		cmocka_unit_test(export_refused),
