@@ -16,7 +16,9 @@
  *    that already shows the slice (vfioiommu_region_mmap(),
  *    vfioiommu_pci_map_bar(), or an earlier call) is reused; otherwise the
  *    slice is mmapped and that mapping stays until the exporting device is
- *    closed.  Unmap the DMA mapping before closing the device.
+ *    closed.  Unmap the DMA mapping before closing the device: type1 keeps
+ *    the BAR's page frames mapped after the device closes (measured), so
+ *    the IOMMU still lets DMA reach the BAR until the mapping is unmapped.
  *
  * Either way the result is one mapping of the context's table: unmap it with
  * vfioiommu_dma_unmap() or vfioiommu_dma_unmap_at().  Whether the platform

@@ -200,6 +200,40 @@ static void p2p(vfioiommu_ctx *ctx, vfioiommu_device *dev, int efd, const uint8_
 	d = first_diff(zero, got, sizeof(got));
 	vt_result(rc == 0 && d == sizeof(got), nm("p2p.after_unmap_not_written"), "rc %d, byte +0x%zx is 0x%02x",
 		  rc, d, d < sizeof(got) ? got[d] : 0);
+
+	/*
+	 * The exporting device closes while its BAR is mapped.  iommufd: vfio-pci
+	 * revokes the dma-buf and the IOMMU stops translating the range; the
+	 * mapping stays in the table until it is unmapped.  type1 holds the BAR's
+	 * page frames, so the DMA still lands (FACTS.md section 7).
+	 */
+	iova = P2P_IOVA;
+	rc = vfioiommu_dma_map_region(ctx, ndev, VFIOIOMMU_PCI_BAR0, NIC_MTA & ~0xfffu, PAGE,
+				      rw | VFIOIOMMU_DMA_FIXED_IOVA, &iova);
+	vt_result(rc == 0, nm("p2p.revoke.map_region"), "rc %d (%s)", rc, vfioiommu_strerror(ctx));
+	if (rc)
+		goto out;
+	vfioiommu_device_close(ndev);
+	ndev = NULL;
+	rc = transfer(dev, efd, EDU_BUF + 0x100, P2P_IOVA + (NIC_MTA & 0xfffu), sizeof(got), EDU_CMD_TO_RAM, why,
+		      sizeof(why));
+	vt_result(rc == 0, nm("p2p.revoke.transfer_completes"), "%s", why);
+	rc = vfioiommu_device_open(ctx, nic, &ndev);
+	if (rc == 0)
+		rc = vfioiommu_region_read(ndev, VFIOIOMMU_PCI_BAR0, NIC_MTA, got, sizeof(got));
+	if (vfioiommu_ctx_backend(ctx) == VFIOIOMMU_BACKEND_IOMMUFD) {
+		d = first_diff(zero, got, sizeof(got));
+		vt_result(rc == 0 && d == sizeof(got), nm("p2p.revoke.exporter_closed_not_written"),
+			  "rc %d, byte +0x%zx is 0x%02x: the dma-buf was not revoked", rc, d, d < sizeof(got) ? got[d] : 0);
+	} else {
+		d = first_diff(src + 0x100, got, sizeof(got));
+		vt_result(rc == 0 && d == sizeof(got), nm("p2p.revoke.exporter_closed_still_written"),
+			  "rc %d, first difference at +0x%zx (type1 keeps the BAR's page frames mapped)", rc, d);
+	}
+	rc = vfioiommu_dma_unmap(ctx, P2P_IOVA, PAGE);
+	vt_result(rc == 0, nm("p2p.revoke.unmap"), "rc %d (%s)", rc, vfioiommu_strerror(ctx));
+	if (ndev)
+		vfioiommu_region_write(ndev, VFIOIOMMU_PCI_BAR0, NIC_MTA, zero, sizeof(zero));
 out:
 	vfioiommu_device_close(ndev);
 }
