@@ -23,7 +23,7 @@ int vm_dmabuf_feature(struct vfioiommu_mock *m, struct vm_device *d, void *arg)
 	const uint32_t known = KABI_VFIO_DEVICE_FEATURE_MASK | KABI_VFIO_DEVICE_FEATURE_GET |
 			       KABI_VFIO_DEVICE_FEATURE_SET | KABI_VFIO_DEVICE_FEATURE_PROBE;
 	struct kabi_vfio_feature_dma_buf q;
-	const struct kabi_vfio_region_dma_range *r;
+	const unsigned char *r;
 	uint64_t size, total = 0;
 	uint32_t kflags;
 	int fd;
@@ -52,11 +52,11 @@ int vm_dmabuf_feature(struct vfioiommu_mock *m, struct vm_device *d, void *arg)
 		return -ENODEV;
 	if (!(kflags & KABI_VFIO_REGION_INFO_FLAG_MMAP))
 		return -EINVAL;
-	r = (const struct kabi_vfio_region_dma_range *)((const char *)arg + KABI_FEATURE_DMA_BUF_MIN);
+	r = (const unsigned char *)arg + KABI_FEATURE_DMA_BUF_MIN;
 	for (uint32_t i = 0; i < q.nr_ranges; i++) {
 		struct kabi_vfio_region_dma_range one;
 
-		memcpy(&one, &r[i], sizeof(one));
+		memcpy(&one, r + (size_t)i * sizeof(one), sizeof(one));
 		if (!one.length || ((one.offset | one.length) & 0xfff) || one.offset > size ||
 		    one.length > size - one.offset)
 			return -EINVAL;
