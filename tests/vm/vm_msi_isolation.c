@@ -7,8 +7,8 @@
  *                  parameters: the kernel refuses with EPERM, and the library's
  *                  message must say why and name the parameter that the backend
  *                  needs (vfio_iommu_type1.allow_unsafe_interrupts for the
- *                  container, iommufd.allow_unsafe_interrupts for iommufd), and
- *                  its current value (N).
+ *                  container, iommufd.allow_unsafe_interrupts for iommufd) with
+ *                  its current value (N), and the other backend's switch too.
  *   anything else  intel and amd remap interrupts, virtio is booted with both
  *                  parameters (run-vm.sh): the same opens succeed.
  *
@@ -73,7 +73,8 @@ static void strict(const char *bdf)
 	vt_result(a.rc == -EPERM && has_all(a.msg, &miss, "VFIO_SET_IOMMU(type1v2) failed: EPERM",
 					   "no interrupt remapping", "vfio_iommu_type1.allow_unsafe_interrupts=1",
 					   "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts",
-					   "vfio_iommu_type1.allow_unsafe_interrupts is N", NULL),
+					   "vfio_iommu_type1.allow_unsafe_interrupts is N",
+					   "iommufd.allow_unsafe_interrupts=1", NULL),
 		  "msi.strict.container", "rc %d (want -EPERM), missing \"%s\" in: %s", a.rc, miss, a.msg);
 	printf("# container: %s\n", a.msg);
 	vt_result(a.fds_left == 0, "msi.strict.container.no_fd_leak", "%u fds left", a.fds_left);
@@ -82,14 +83,16 @@ static void strict(const char *bdf)
 	vt_result(a.rc == -EPERM && has_all(a.msg, &miss, "VFIO_DEVICE_BIND_IOMMUFD for", "failed: EPERM",
 					   "no interrupt remapping", "iommufd.allow_unsafe_interrupts=1",
 					   "/sys/module/iommufd/parameters/allow_unsafe_interrupts",
-					   "iommufd.allow_unsafe_interrupts is N", NULL),
+					   "iommufd.allow_unsafe_interrupts is N",
+					   "vfio_iommu_type1.allow_unsafe_interrupts=1", NULL),
 		  "msi.strict.iommufd", "rc %d (want -EPERM), missing \"%s\" in: %s", a.rc, miss, a.msg);
 	printf("# iommufd: %s\n", a.msg);
 	vt_result(a.fds_left == 0, "msi.strict.iommufd.no_fd_leak", "%u fds left", a.fds_left);
 
-	/* AUTO: whichever backend it settles on, the refusal names a switch that lifts it */
+	/* AUTO: whichever backend it settles on, the refusal names both switches */
 	try_open(VFIOIOMMU_MODE_AUTO, bdf, &a);
-	vt_result(a.rc == -EPERM && strstr(a.msg, ".allow_unsafe_interrupts=1") && strstr(a.msg, "interrupt remapping"),
+	vt_result(a.rc == -EPERM && strstr(a.msg, "iommufd.allow_unsafe_interrupts=1") &&
+		  strstr(a.msg, "vfio_iommu_type1.allow_unsafe_interrupts=1") && strstr(a.msg, "interrupt remapping"),
 		  "msi.strict.auto", "rc %d (want -EPERM) message: %s", a.rc, a.msg);
 	printf("# auto: %s\n", a.msg);
 	vt_result(a.fds_left == 0, "msi.strict.auto.no_fd_leak", "%u fds left", a.fds_left);
