@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * The conformance table (tests/conform/) against the mock kernel, loaded from
- * the two host descriptions of the VM guests, with the expectations the real
+ * the three host descriptions of the VM guests, with the expectations the real
  * kernel was measured to meet (tests/vm/FACTS.md).  tests/vm/vm_conform.c runs
  * the same table on Linux.
  *
@@ -30,6 +30,7 @@ static const struct {
 } hosts[] = {
 	{ "examples/hosts/qemu-q35-intel-iommu.host", &cf_topo_intel },
 	{ "examples/hosts/qemu-q35-amd-iommu.host", &cf_topo_amd },
+	{ "examples/hosts/qemu-q35-virtio-iommu.host", &cf_topo_virtio },
 };
 #define NHOSTS (sizeof(hosts) / sizeof(hosts[0]))
 

@@ -44,6 +44,7 @@
 #include <vfioiommu/ring.h>
 #include <vfioiommu/hotplug.h>
 #include <vfioiommu/pasid.h>
+#include <vfioiommu/p2p.h>
 #include <vfioiommu/mock.h>
 
 #include "core/door.h"
@@ -465,6 +466,8 @@ static int flow_address_space(vfioiommu_mock *m, const struct flow *f)
 		iova = 0x100000;
 		STEP(vfioiommu_dma_map(ctx, buf, 2 * PG, RW | VFIOIOMMU_DMA_FIXED_IOVA, &iova));
 		STEP(vfioiommu_dma_map_in(ctx, buf + 8 * PG, PG, RW, 1 << 21, 0, UINT64_MAX, &iova2));
+		/* peer to peer: a dma-buf + MAP_FILE on iommufd, the BAR's mmap + MAP_DMA on a container */
+		STEP(vfioiommu_dma_map_region(ctx, dev, 0, 0, 2 * PG, RW, &iova2));
 		STEP(vfioiommu_dma_unmap_all(ctx));
 	}
 	if (rc >= 0 && vfioiommu_ctx_backend(ctx) == VFIOIOMMU_BACKEND_IOMMUFD) {

@@ -41,6 +41,7 @@
 #include <vfioiommu/hotplug.h>
 #include <vfioiommu/iommufd.h>
 #include <vfioiommu/pasid.h>
+#include <vfioiommu/p2p.h>
 #include <vfioiommu/mock.h>
 
 #include "core/door.h"
@@ -1135,6 +1136,21 @@ static void r_dma_map_file(void)
 	EQ(vfioiommu_dma_map_file(W.ctx, 3, 0, 0, RW, &i), -EINVAL);
 	EQ(vfioiommu_dma_map_file(W.ctx, 3, 1, PG, RW, &i), -EINVAL);
 	EQ(vfioiommu_dma_map_file(W.ctx2, 3, 0, PG, RW, &i), -EOPNOTSUPP);
+}
+
+static void r_dma_map_region(void)
+{
+	uint64_t i;
+
+	EQ(vfioiommu_dma_map_region(NULL, W.dev, 0, 0, PG, RW, &i), -EINVAL);
+	EQ(vfioiommu_dma_map_region(W.ctx, NULL, 0, 0, PG, RW, &i), -EINVAL);
+	EQ(vfioiommu_dma_map_region(W.ctx, W.dev, 0, 0, PG, RW, NULL), -EINVAL);
+	EQ(vfioiommu_dma_map_region(W.ctx, W.dev, 7, 0, PG, RW, &i), -EOPNOTSUPP);
+	EQ(vfioiommu_dma_map_region(W.ctx, W.dev, UINT32_MAX, 0, PG, RW, &i), -EOPNOTSUPP);
+	EQ(vfioiommu_dma_map_region(W.ctx, W.dev, 0, 0, 0, RW, &i), -EINVAL);
+	EQ(vfioiommu_dma_map_region(W.ctx, W.dev, 0, 1, PG, RW, &i), -EINVAL);
+	EQ(vfioiommu_dma_map_region(W.ctx, W.dev, 0, UINT64_MAX - PG + 1, 2 * PG, RW, &i), -EINVAL);
+	EQ(vfioiommu_dma_map_region(W.ctx2, W.dev2, 0, 0, PG + 1, RW, &i), -EINVAL);
 }
 
 static void r_dma_unmap(void)
@@ -2333,6 +2349,8 @@ static const struct row {
 	/* dma.h */
 	ROW(dma_map, 0), ROW(dma_map_in, 0), ROW(dma_map_file, 0), ROW(dma_unmap, 0), ROW(dma_unmap_at, 0),
 	ROW(dma_unmap_all, 0), ROW(dma_translate, 0), ROW(dma_stats, 0), ROW(dma_translate_iova, 0), ROW(dma_unmap_flags, 0),
+	/* p2p.h */
+	ROW(dma_map_region, 0),
 	/* pasid.h */
 	ROW(pasid_space_new, 0), ROW(pasid_space_for_device, 0), ROW(pasid_space_free, 0),
 	ROW(pasid_space_width, 0), ROW(pasid_space_usage, 0), ROW(pasid_set_new, 0), ROW(pasid_set_free, 0),

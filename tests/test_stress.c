@@ -37,12 +37,14 @@
 #include <vfioiommu/ring.h>
 #include <vfioiommu/pasid.h>
 #include <vfioiommu/mock.h>
+#include <vfioiommu/p2p.h>
 
 #define PG ((uint64_t)4096)
 #define RW (VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE)
 #define DMA_THREADS 4
 #define PASID_THREADS 3
 #define RACE_THREADS 3
+#define PEER_THREADS 2
 
 /* Fewer rounds under valgrind (it runs threads one at a time): VFIOIOMMU_STRESS_SCALE=percent. */
 static unsigned int scaled(unsigned int n)
@@ -188,6 +190,35 @@ static void *dma_worker(void *arg)
 		pages_give(iova[s], len[s]);
 		if (vfioiommu_dma_unmap_at(w->ctx, iova[s]) != 0)
 			wfail("thread %u: final unmap failed", w->id);
+	}
+	return NULL;
+}
+
+/* ---- peer to peer: slices of the device's BAR0 mapped and unmapped (dma-buf, or the BAR's mmap) ---- */
+struct peer_work {
+	vfioiommu_ctx *ctx;
+	vfioiommu_device *dev;
+	unsigned int rounds;
+	unsigned int id;
+};
+
+static void *peer_worker(void *arg)
+{
+	struct peer_work *w = arg;
+	unsigned int seed = w->id * 104729u + 3;
+
+	for (unsigned int r = 0; r < w->rounds; r++) {
+		uint64_t iova = 0, off = (uint64_t)(rand_r(&seed) % 16) * PG;
+		int rc = vfioiommu_dma_map_region(w->ctx, w->dev, 0, off, PG, RW, &iova);
+
+		if (rc != 0) {
+			wfail("peer thread %u: map_region of BAR0 +0x%" PRIx64 " failed: %d", w->id, off, rc);
+			continue;
+		}
+		if (pages_take(iova, PG))
+			pages_give(iova, PG);
+		if (vfioiommu_dma_unmap_at(w->ctx, iova) != 0)
+			wfail("peer thread %u: unmap of 0x%" PRIx64 " failed", w->id, iova);
 	}
 	return NULL;
 }
@@ -437,7 +468,8 @@ static void run_stress(enum vfioiommu_mode mode)
 	struct race_arg ra[RACE_THREADS];
 	struct ring_work rw = { .total = scaled(200000) };
 	struct reader rd = { .ctx = ctx };
-	pthread_t t[DMA_THREADS + PASID_THREADS + RACE_THREADS + 3];
+	struct peer_work pe[PEER_THREADS];
+	pthread_t t[DMA_THREADS + PASID_THREADS + RACE_THREADS + PEER_THREADS + 3];
 	unsigned int nt = 0;
 	struct vfioiommu_dma_stats st = { .size = sizeof(st) };
 	char *buf;
@@ -475,6 +507,10 @@ static void run_stress(enum vfioiommu_mode mode)
 		pw[i] = (struct pasid_work){ .set = sets[i], .rounds = scaled(20000), .id = i, .quota = 400 + 100 * i };
 		assert_int_equal(pthread_create(&t[nt++], NULL, pasid_worker, &pw[i]), 0);
 	}
+	for (unsigned int i = 0; i < PEER_THREADS; i++) {
+		pe[i] = (struct peer_work){ .ctx = ctx, .dev = dev, .rounds = scaled(1500), .id = i };
+		assert_int_equal(pthread_create(&t[nt++], NULL, peer_worker, &pe[i]), 0);
+	}
 	assert_int_equal(pthread_create(&t[nt++], NULL, ring_producer, &rw), 0);
 	assert_int_equal(pthread_create(&t[nt++], NULL, ring_consumer, &rw), 0);
 	assert_int_equal(pthread_create(&t[nt++], NULL, state_reader, &rd), 0);
@@ -507,9 +543,9 @@ static void run_stress(enum vfioiommu_mode mode)
 		assert_int_equal(rs.overflow, 0);
 	}
 	print_message("%s: %u DMA rounds x %d threads, %u fixed-IOVA races, %u PASID rounds x %d, "
-		      "%u ring records, %u state reads\n",
+		      "%u ring records, %u state reads, %u BAR map_region rounds x %d\n",
 		      mode == VFIOIOMMU_MODE_IOMMUFD ? "iommufd" : "container", dw[0].rounds, DMA_THREADS,
-		      race.rounds, pw[0].rounds, PASID_THREADS, rw.total, rd.reads);
+		      race.rounds, pw[0].rounds, PASID_THREADS, rw.total, rd.reads, pe[0].rounds, PEER_THREADS);
 
 	pthread_barrier_destroy(&race.go);
 	pthread_barrier_destroy(&race.done);

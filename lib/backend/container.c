@@ -214,7 +214,9 @@ static int set_type(struct vfioiommu_ctx *ctx, unsigned long type, enum vfioiomm
 		snprintf(what, sizeof(what), "VFIO_SET_IOMMU(%s)", vfioiommu_backend_name(b));
 		/* type1 refuses groups without MSI isolation; iommufd's container emulation has its own switch */
 		return vi_fail_unsafe_interrupts(ctx, rc, what,
-						 ctx->container_is_iommufd ? "iommufd" : "vfio_iommu_type1", NULL);
+						 ctx->container_is_iommufd ? "iommufd" : "vfio_iommu_type1",
+						 ctx->container_is_iommufd ? NULL :
+						 "; iommufd's switch: iommufd.allow_unsafe_interrupts=1");
 	}
 	if (rc < 0)
 		return vi_fail(ctx, rc, "VFIO_SET_IOMMU(%s) failed: %s%s", vfioiommu_backend_name(b),

@@ -96,11 +96,12 @@ static int fail_bind(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, co
 		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s (%s) failed: EINVAL (the device is "
 			       "already bound, e.g. open in another context)", dev->bdf, cdev);
 	case -EPERM: {
-		char what[64], also[128];
+		char what[64], also[256];
 
 		snprintf(what, sizeof(what), "VFIO_DEVICE_BIND_IOMMUFD for %s", dev->bdf);
 		snprintf(also, sizeof(also), "; else another device of IOMMU group %u is bound to a kernel driver "
-			 "or owned by another iommufd", dev->group);
+			 "or owned by another iommufd; type1's switch: vfio_iommu_type1.allow_unsafe_interrupts=1",
+			 dev->group);
 		return vi_fail_unsafe_interrupts(ctx, rc, what, "iommufd", also);
 	}
 	case -EACCES:

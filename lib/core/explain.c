@@ -136,9 +136,10 @@ int vi_fail_unsafe_interrupts(struct vfioiommu_ctx *ctx, int rc, const char *wha
 
 	if (vi_sysfs_read(ctx, now, sizeof(now), "module/%s/parameters/allow_unsafe_interrupts", module) > 0)
 		now[strcspn(now, "\n")] = '\0';
-	return vi_fail(ctx, rc, "%s failed: %s: this platform has no interrupt remapping (MSI isolation)%s%s%s%s. "
-		       "Turn interrupt remapping on in the firmware (intremap=on for a QEMU intel-iommu) or, for a "
-		       "device you trust, boot with %s.allow_unsafe_interrupts=1 (or write 1 to "
+	/* kept short: with a BDF and the caller's @also it must fit one message (VI_MSG_MAX) */
+	return vi_fail(ctx, rc, "%s failed: %s: no interrupt remapping (MSI isolation) here%s%s%s%s. "
+		       "Enable it (firmware; intremap=on for a QEMU intel-iommu) or, for a trusted device, "
+		       "boot with %s.allow_unsafe_interrupts=1 (or write 1 to "
 		       "/sys/module/%s/parameters/allow_unsafe_interrupts)%s",
 		       what, vi_errno_name(rc), now[0] ? " and " : "", now[0] ? module : "",
 		       now[0] ? ".allow_unsafe_interrupts is " : "", now, module, module, also ? also : "");

@@ -12,5 +12,11 @@
 
 /* Close every device of the context, newest first (ctx->lock held; at teardown). */
 void vi_devices_close_all(struct vfioiommu_ctx *ctx);
+/*
+ * Where a live vfioiommu_region_mmap() of @dev already shows [off, off + len)
+ * of region @index, or NULL: callers that need the bytes in the process
+ * (peer/ on a container) reuse it instead of mapping the region again.
+ */
+void *vi_region_mapped(struct vfioiommu_device *dev, uint32_t index, uint64_t off, uint64_t len);
 
 #endif

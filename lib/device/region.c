@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "internal.h"
 #include "kabi/kabi.h"
 
 /* A device that keeps answering EINTR or 0-byte progress is broken; stop rather than spin. */
@@ -228,6 +229,18 @@ VFIOIOMMU_API int vfioiommu_region_mmap(vfioiommu_device *dev, uint32_t index, u
 out:
 	pthread_mutex_unlock(&ctx->lock);
 	return rc;
+}
+
+void *vi_region_mapped(struct vfioiommu_device *dev, uint32_t index, uint64_t off, uint64_t len)
+{
+	void *p = NULL;
+
+	pthread_mutex_lock(&dev->ctx->lock);
+	for (struct vi_map *m = dev->ds ? dev->ds->maps : NULL; m && !p; m = m->next)
+		if (m->index == index && off >= m->off && len <= m->len && off - m->off <= m->len - len)
+			p = (char *)m->addr + (off - m->off);
+	pthread_mutex_unlock(&dev->ctx->lock);
+	return p;
 }
 
 VFIOIOMMU_API int vfioiommu_region_munmap(vfioiommu_device *dev, void *addr)

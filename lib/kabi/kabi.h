@@ -591,4 +591,34 @@ _Static_assert(sizeof(struct kabi_iommu_viommu_alloc) == 40, "viommu_alloc");
 _Static_assert(sizeof(struct kabi_iommu_veventq_alloc) == 32, "veventq_alloc");
 _Static_assert(sizeof(struct kabi_iommufd_vevent_header) == 8, "vevent_header");
 
+/*
+ * VFIO_DEVICE_FEATURE(GET | DMA_BUF), Linux 6.19+ with CONFIG_VFIO_PCI_DMABUF:
+ * a slice of a memory BAR as a dma-buf fd (the ioctl's return value), which
+ * IOMMU_IOAS_MAP_FILE maps for peer-to-peer DMA.  The feature header
+ * (argsz, flags) followed by the feature's own struct with one range (the
+ * kernel takes nr_ranges of them; the library sends one).
+ */
+#define KABI_VFIO_DEVICE_FEATURE_MASK  0xffffu
+#define KABI_VFIO_DEVICE_FEATURE_GET   (1u << 16)
+#define KABI_VFIO_DEVICE_FEATURE_SET   (1u << 17)
+#define KABI_VFIO_DEVICE_FEATURE_PROBE (1u << 18)
+#define KABI_VFIO_DEVICE_FEATURE_DMA_BUF 11u
+struct kabi_vfio_region_dma_range {
+	uint64_t offset;
+	uint64_t length;
+};
+struct kabi_vfio_feature_dma_buf {
+	uint32_t argsz;
+	uint32_t flags;        /* GET | DMA_BUF */
+	uint32_t region_index; /* the BAR */
+	uint32_t open_flags;   /* of the new fd: O_RDWR, O_CLOEXEC */
+	uint32_t dmabuf_flags; /* 0 */
+	uint32_t nr_ranges;
+	struct kabi_vfio_region_dma_range range[1];
+};
+#define KABI_FEATURE_DMA_BUF_MIN 24 /* header + the feature's fixed part */
+
+_Static_assert(sizeof(struct kabi_vfio_region_dma_range) == 16, "region_dma_range");
+_Static_assert(sizeof(struct kabi_vfio_feature_dma_buf) == 40, "feature_dma_buf");
+
 #endif

@@ -377,6 +377,17 @@ static bool desc_of(const struct vm_device *d, uint32_t index, struct dm_region_
 	return true;
 }
 
+int vm_devmodel_region(const struct vm_device *d, uint32_t index, uint64_t *size, uint32_t *kflags)
+{
+	struct dm_region_desc rd;
+
+	if (!desc_of(d, index, &rd))
+		return -EINVAL;
+	*size = rd.size;
+	*kflags = rd.kflags;
+	return 0;
+}
+
 int vm_devmodel_by_name(const char *name, enum vfioiommu_mock_model *out)
 {
 	for (unsigned int i = 0; name && i < sizeof(models) / sizeof(models[0]); i++) {
@@ -1038,6 +1049,8 @@ int vm_devmodel_ioctl(struct vfioiommu_mock *m, struct vm_device *d, bool cdev, 
 		break;
 	case KABI_VFIO_DEVICE_RESET:
 		break;
+	case KABI_VFIO_DEVICE_FEATURE:
+		return vm_dmabuf_feature(m, d, arg);
 	default:
 		return VM_DEVMODEL_NOT_MINE;
 	}

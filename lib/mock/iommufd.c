@@ -1394,9 +1394,10 @@ static int cmd_hwpt_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 	/*
 	 * FACTS.md §2.7, §3 c iommufd.HWPT_ALLOC.PASID_flag: intel accepts
 	 * IOMMU_HWPT_ALLOC_PASID although the IOMMU has no PASID (max_pasid_log2
-	 * 0) and the attach fails later; amd says EOPNOTSUPP.
+	 * 0) and the attach fails later; amd and virtio say EOPNOTSUPP.
 	 */
-	if ((cmd->flags & KABI_IOMMU_HWPT_ALLOC_PASID) && m->iommu_model == VFIOIOMMU_MOCK_IOMMU_AMD)
+	if ((cmd->flags & KABI_IOMMU_HWPT_ALLOC_PASID) &&
+	    (m->iommu_model == VFIOIOMMU_MOCK_IOMMU_AMD || m->iommu_model == VFIOIOMMU_MOCK_IOMMU_VIRTIO))
 		return -EOPNOTSUPP;
 	/* before 6.15 the PASID flag did not exist: an unknown flag is EOPNOTSUPP */
 	if ((cmd->flags & KABI_IOMMU_HWPT_ALLOC_PASID) && !(m->features & VFIOIOMMU_MOCK_PASID_ATTACH))

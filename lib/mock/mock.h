@@ -236,6 +236,13 @@ void vm_vfio_destroy(struct vfioiommu_mock *m);
 /* VM_DEVMODEL_NOT_MINE: not a device ioctl the model serves; the caller goes on with its own. */
 #define VM_DEVMODEL_NOT_MINE (-4096)
 int vm_devmodel_ioctl(struct vfioiommu_mock *m, struct vm_device *d, bool cdev, unsigned long req, void *arg);
+/* Region @index of the device's model: its size and KABI_VFIO_REGION_INFO_FLAG_* (-EINVAL: none). */
+int vm_devmodel_region(const struct vm_device *d, uint32_t index, uint64_t *size, uint32_t *kflags);
+/*
+ * VFIO_DEVICE_FEATURE (dmabuf.c): DMA_BUF exports a BAR slice as a dma-buf (a
+ * memfd of its size here); every other feature is ENOTTY, as before.
+ */
+int vm_dmabuf_feature(struct vfioiommu_mock *m, struct vm_device *d, void *arg);
 ssize_t vm_devmodel_pread(struct vfioiommu_mock *m, struct vm_device *d, void *buf, size_t n, int64_t off);
 ssize_t vm_devmodel_pwrite(struct vfioiommu_mock *m, struct vm_device *d, const void *buf, size_t n, int64_t off);
 int vm_devmodel_mmap(struct vfioiommu_mock *m, struct vm_device *d, size_t len, int prot, int64_t off, void **out);

@@ -232,8 +232,9 @@ ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, siz
 	if (sp.n == 4 && is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups") && (g = group_of(m, sp.c[2]))) {
 		if (is(&sp, 3, "reserved_regions"))
 			return read_resv(g, buf, n);
+		/* FACTS.md: virtio-iommu's default domains are flush-queue ones, intel's and amd's strict */
 		if (is(&sp, 3, "type"))
-			return put(buf, n, "DMA\n");
+			return put(buf, n, m->iommu_model == VFIOIOMMU_MOCK_IOMMU_VIRTIO ? "DMA-FQ\n" : "DMA\n");
 	}
 	if (sp.n >= 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
 	    (d = vm_device_find(m, sp.c[3]))) {

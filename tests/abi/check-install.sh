@@ -43,7 +43,7 @@ if grep -rq '#include <netlink' "$tmp$prefix/include"; then
 fi
 # the host descriptions are installed, and an installed vfioiommu-diag runs on them outside the tree
 hosts="$tmp$prefix/share/libvfioiommu/hosts"
-for h in intel-rmrr amd-ht-hole arm-smmuv3 qemu-q35-intel-iommu qemu-q35-amd-iommu; do
+for h in intel-rmrr amd-ht-hole arm-smmuv3 qemu-q35-intel-iommu qemu-q35-amd-iommu qemu-q35-virtio-iommu; do
 	[ -f "$hosts/$h.host" ] || { echo "not ok: $h.host not installed in share/libvfioiommu/hosts"; exit 1; }
 done
 if [ -x "$tmp$prefix/bin/vfioiommu-diag" ]; then

@@ -5,6 +5,7 @@
  * same on both.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -169,6 +170,61 @@ out:
 	dev_close(t, via, &d);
 }
 
+/* VFIO_DEVICE_FEATURE(DMA_BUF) with one range; the fd, or -errno. */
+static int dmabuf(struct cf_t *t, int dev, uint32_t flags, uint32_t argsz, uint32_t region, uint32_t nr,
+		  uint64_t off, uint64_t len, uint32_t dflags)
+{
+	struct kabi_vfio_feature_dma_buf q = {
+		.argsz = argsz, .flags = flags | KABI_VFIO_DEVICE_FEATURE_DMA_BUF, .region_index = region,
+		.open_flags = O_RDWR | O_CLOEXEC, .dmabuf_flags = dflags, .nr_ranges = nr, .range = { { off, len } },
+	};
+
+	return cf_io(t, dev, KABI_VFIO_DEVICE_FEATURE, &q);
+}
+
+static void expect_dmabuf_fd(struct cf_t *t, const char *what, int rc)
+{
+	char b[32];
+
+	if (rc < 0)
+		cf_fail(t, "%s: expected a dma-buf fd got %s", what, cf_rcname(rc, b, sizeof(b)));
+	else
+		cf_close(t, &rc);
+}
+
+/*
+ * A BAR slice exported as a dma-buf (FACTS.md section 7): page-aligned slices
+ * of a memory BAR; an I/O BAR EINVAL, an unused BAR, the ROM and config space
+ * ENODEV; through the group's device fd as through the cdev.
+ */
+static void dmabuf_export(struct cf_t *t, unsigned long via)
+{
+	const uint32_t get = KABI_VFIO_DEVICE_FEATURE_GET, full = sizeof(struct kabi_vfio_feature_dma_buf);
+	struct devfd d;
+
+	if (dev_open(t, via, &d) < 0)
+		goto out;
+	cf_rc(t, "PROBE|GET", 0, dmabuf(t, d.dev, KABI_VFIO_DEVICE_FEATURE_PROBE | get, 8, 0, 0, 0, 0, 0));
+	cf_rc(t, "PROBE|SET", -EINVAL,
+	      dmabuf(t, d.dev, KABI_VFIO_DEVICE_FEATURE_PROBE | KABI_VFIO_DEVICE_FEATURE_SET, 8, 0, 0, 0, 0, 0));
+	expect_dmabuf_fd(t, "BAR0 whole", dmabuf(t, d.dev, get, full, 0, 1, 0, 0x20000, 0));
+	expect_dmabuf_fd(t, "BAR0 first page", dmabuf(t, d.dev, get, full, 0, 1, 0, 0x1000, 0));
+	expect_dmabuf_fd(t, "BAR1 first page", dmabuf(t, d.dev, get, full, 1, 1, 0, 0x1000, 0));
+	cf_rc(t, "nr_ranges 0", -EINVAL, dmabuf(t, d.dev, get, full, 0, 0, 0, 0x1000, 0));
+	cf_rc(t, "flags 1", -EINVAL, dmabuf(t, d.dev, get, full, 0, 1, 0, 0x1000, 1));
+	cf_rc(t, "length 0", -EINVAL, dmabuf(t, d.dev, get, full, 0, 1, 0, 0, 0));
+	cf_rc(t, "offset 0x800", -EINVAL, dmabuf(t, d.dev, get, full, 0, 1, 0x800, 0x1000, 0));
+	cf_rc(t, "length 0x800", -EINVAL, dmabuf(t, d.dev, get, full, 0, 1, 0, 0x800, 0));
+	cf_rc(t, "past the BAR's end", -EINVAL, dmabuf(t, d.dev, get, full, 0, 1, 0x1f000, 0x2000, 0));
+	cf_rc(t, "argsz 16", -EINVAL, dmabuf(t, d.dev, get, 16, 0, 1, 0, 0x1000, 0));
+	cf_rc(t, "region 2 (I/O BAR)", -EINVAL, dmabuf(t, d.dev, get, full, 2, 1, 0, 0x1000, 0));
+	cf_rc(t, "region 4 (unused BAR)", -ENODEV, dmabuf(t, d.dev, get, full, 4, 1, 0, 0x1000, 0));
+	cf_rc(t, "region 6 (ROM)", -ENODEV, dmabuf(t, d.dev, get, full, 6, 1, 0, 0x1000, 0));
+	cf_rc(t, "region 7 (config)", -ENODEV, dmabuf(t, d.dev, get, full, 7, 1, 0, 0x1000, 0));
+out:
+	dev_close(t, via, &d);
+}
+
 const struct cf_case cf_cases_device[] = {
 	{ "device.info.group", info, VIA_GROUP, 0, NULL, NULL },
 	{ "device.info.cdev", info, VIA_CDEV, 0, NULL, NULL },
@@ -176,5 +232,7 @@ const struct cf_case cf_cases_device[] = {
 	{ "device.regions.cdev", regions, VIA_CDEV, 0, NULL, NULL },
 	{ "device.irqs.group", irqs, VIA_GROUP, 0, NULL, NULL },
 	{ "device.irqs.cdev", irqs, VIA_CDEV, 0, NULL, NULL },
+	{ "device.dmabuf.group", dmabuf_export, VIA_GROUP, 0, NULL, NULL },
+	{ "device.dmabuf.cdev", dmabuf_export, VIA_CDEV, 0, NULL, NULL },
 };
 const size_t cf_ncases_device = sizeof(cf_cases_device) / sizeof(cf_cases_device[0]);

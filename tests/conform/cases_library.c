@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 
 #include <vfioiommu/dma.h>
+#include <vfioiommu/p2p.h>
 
 #include "conform.h"
 
@@ -199,9 +200,18 @@ static void dma(struct cf_t *t, unsigned long be)
 	lib_rc(t, l.ctx, "map in the MSI window", -ERANGE, vfioiommu_dma_map(l.ctx, mem, 0x1000, fixed, &iova));
 	iova = 0xfedff000;
 	lib_rc(t, l.ctx, "map straddling the MSI window", -ERANGE, vfioiommu_dma_map(l.ctx, mem, 0x2000, fixed, &iova));
-	iova = tp->above_usable;
-	lib_rc(t, l.ctx, "map just past the usable space", -ERANGE,
-	       vfioiommu_dma_map(l.ctx, mem, 0x1000, fixed, &iova));
+	if (tp->usable_to_top) {
+		/* nothing lies past the usable space: its last page maps (FACTS: virtio MAP top page ok) */
+		iova = 0xfffffffffffff000ull;
+		if (lib_rc(t, l.ctx, "map the last page of the IOVA space", 0,
+			   vfioiommu_dma_map(l.ctx, mem, 0x1000, fixed, &iova)))
+			lib_rc(t, l.ctx, "unmap the last page of the IOVA space", 0,
+			       vfioiommu_dma_unmap(l.ctx, 0xfffffffffffff000ull, 0x1000));
+	} else {
+		iova = tp->above_usable;
+		lib_rc(t, l.ctx, "map just past the usable space", -ERANGE,
+		       vfioiommu_dma_map(l.ctx, mem, 0x1000, fixed, &iova));
+	}
 	lib_rc(t, l.ctx, "unmap where nothing is mapped", -ENOENT, vfioiommu_dma_unmap(l.ctx, 0x40000000, 0x1000));
 	lib_rc(t, l.ctx, "unmap splitting a mapping", -EINVAL, vfioiommu_dma_unmap(l.ctx, 0x104000, 0x4000));
 	lib_rc(t, l.ctx, "unmap the head of a mapping", -EINVAL, vfioiommu_dma_unmap(l.ctx, 0x100000, 0x4000));
@@ -545,6 +555,53 @@ out:
 	vfioiommu_ctx_destroy(l.ctx);
 }
 
+/*
+ * Peer to peer (FACTS.md section 7): the second NIC's BAR0 mapped for the
+ * context's DMA, through a dma-buf on iommufd and through the BAR's mmap on
+ * a container; the regions that cannot be targets, on every backend alike.
+ */
+static void map_region(struct cf_t *t, unsigned long be)
+{
+	const uint32_t rw = VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE;
+	struct vfioiommu_dma_stats st = { .size = sizeof(st) };
+	vfioiommu_device *dev0 = NULL, *dev1 = NULL;
+	uint64_t iova = 0, fixed = 0x100000;
+	struct lib l;
+
+	if (t->h->ndev < 2 || lib_new(t, be, &l) < 0)
+		return;
+	if (!lib_rc(t, l.ctx, "open dev[0]", 0, vfioiommu_device_open(l.ctx, t->h->dev[0].bdf, &dev0)) ||
+	    !lib_rc(t, l.ctx, "open dev[1]", 0, vfioiommu_device_open(l.ctx, t->h->dev[1].bdf, &dev1)))
+		goto out;
+	if (lib_rc(t, l.ctx, "BAR0 of dev[1], whole", 0, vfioiommu_dma_map_region(l.ctx, dev1, 0, 0, 0x20000, rw, &iova)) &&
+	    (iova & 0xfff))
+		cf_fail(t, "BAR0 of dev[1]: IOVA 0x%" PRIx64 " is not page aligned", iova);
+	lib_rc(t, l.ctx, "BAR0 of dev[1] +0x1000..0x2fff at 0x100000", 0,
+	       vfioiommu_dma_map_region(l.ctx, dev1, 0, 0x1000, 0x2000, rw | VFIOIOMMU_DMA_FIXED_IOVA, &fixed));
+	cf_hex(t, "the fixed IOVA", 0x100000, fixed);
+	if (lib_rc(t, l.ctx, "vfioiommu_dma_stats", 0, vfioiommu_dma_stats(l.ctx, &st))) {
+		cf_val(t, "stats: mappings", 2, (long long)st.mappings);
+		cf_hex(t, "stats: mapped bytes", 0x22000, st.mapped_bytes);
+	}
+	fixed = 0xfee00000;
+	lib_rc(t, l.ctx, "in the MSI window", -ERANGE,
+	       vfioiommu_dma_map_region(l.ctx, dev1, 0, 0, 0x1000, rw | VFIOIOMMU_DMA_FIXED_IOVA, &fixed));
+	lib_rc(t, l.ctx, "region 2 (I/O BAR)", -EOPNOTSUPP, vfioiommu_dma_map_region(l.ctx, dev1, 2, 0, 0x1000, rw, &iova));
+	lib_rc(t, l.ctx, "region 4 (unused BAR)", -EOPNOTSUPP, vfioiommu_dma_map_region(l.ctx, dev1, 4, 0, 0x1000, rw, &iova));
+	lib_rc(t, l.ctx, "region 7 (config)", -EOPNOTSUPP, vfioiommu_dma_map_region(l.ctx, dev1, 7, 0, 0x1000, rw, &iova));
+	lib_rc(t, l.ctx, "past the BAR's end", -EINVAL,
+	       vfioiommu_dma_map_region(l.ctx, dev1, 0, 0x1f000, 0x2000, rw, &iova));
+	lib_rc(t, l.ctx, "unmap the fixed one", 0, vfioiommu_dma_unmap(l.ctx, 0x100000, 0x2000));
+	lib_rc(t, l.ctx, "unmap it again", -ENOENT, vfioiommu_dma_unmap(l.ctx, 0x100000, 0x2000));
+	lib_rc(t, l.ctx, "unmap_all", 0, vfioiommu_dma_unmap_all(l.ctx));
+	/* its own BAR, too: the device that DMAs may also be the exporter */
+	iova = 0;
+	lib_rc(t, l.ctx, "BAR0 of dev[0] for its own context", 0,
+	       vfioiommu_dma_map_region(l.ctx, dev0, 0, 0, 0x1000, rw, &iova));
+out:
+	vfioiommu_ctx_destroy(l.ctx);
+}
+
 const struct cf_case cf_cases_library[] = {
 	{ "lib.open.type1v2", open_all, LIB_TYPE1V2, 0, NULL, NULL },
 	{ "lib.open.type1", open_all, LIB_TYPE1, 0, NULL, NULL },
@@ -567,5 +624,8 @@ const struct cf_case cf_cases_library[] = {
 	{ "lib.dma.lastdev.iommufd", dma_last_device, LIB_IOMMUFD, 0, NULL, NULL },
 	{ "lib.dma.unbacked.type1v2", dma_unbacked, LIB_TYPE1V2, 0, "mock type1 MAP does not look at process memory", NULL },
 	{ "lib.dma.unbacked.iommufd", dma_unbacked, LIB_IOMMUFD, 0, NULL, NULL },
+	{ "lib.map_region.type1v2", map_region, LIB_TYPE1V2, 0, NULL, NULL },
+	{ "lib.map_region.type1", map_region, LIB_TYPE1, 0, NULL, NULL },
+	{ "lib.map_region.iommufd", map_region, LIB_IOMMUFD, 0, NULL, NULL },
 };
 const size_t cf_ncases_library = sizeof(cf_cases_library) / sizeof(cf_cases_library[0]);

@@ -51,6 +51,9 @@ const struct cf_topo cf_topo_intel = {
 			       VFIOIOMMU_RESV_DIRECT_RELAXABLE, "", "" },
 	.lpc_smbus_verdict = { VFIOIOMMU_VERDICT_ASSIGNABLE_WITH_WARNINGS, 0x0, 0xffffff,
 			       VFIOIOMMU_RESV_DIRECT_RELAXABLE, "", "" },
+	.group_type = "DMA\n",
+	.iommu_name = "dmar0",
+	.iommu_bits = 39,
 };
 
 const struct cf_topo cf_topo_amd = {
@@ -85,6 +88,48 @@ const struct cf_topo cf_topo_amd = {
 	.lpc_smbus_cdev = NULL,
 	.lpc_group_verdict = { VFIOIOMMU_VERDICT_NOT_VIABLE, 0, 0, VFIOIOMMU_RESV_DIRECT, "0000:00:1f.2", "ahci" },
 	.lpc_smbus_verdict = { VFIOIOMMU_VERDICT_NOT_VFIO, 0, 0, VFIOIOMMU_RESV_DIRECT, "0000:00:1f.3", "i801_smbus" },
+	.group_type = "DMA\n",
+	.iommu_name = "ivhd0",
+	.iommu_bits = 48,
+};
+
+/*
+ * virtio-iommu-pci (run-vm.sh --topology virtio, booted with both
+ * allow_unsafe_interrupts parameters: without them VFIO refuses the groups,
+ * FACTS surprise 15).  FACTS virtio (+allow_unsafe_interrupts) column: the
+ * IOMMU is PCI 00:02.0 as on amd, only the MSI window is reserved, the
+ * aperture runs to 2^64-1, every page size from 4 KiB up, no GET_HW_INFO
+ * data, DMA-FQ default domains.  The LPC group is left alone as on amd.
+ */
+const struct cf_topo cf_topo_virtio = {
+	.name = "virtio",
+	.bdfs = { "0000:00:03.0", "0000:00:04.0", "0000:00:05.0" },
+	.groups = { 2, 3, 4 },
+	.ndev = 3,
+	.resv_text = "0x00000000fee00000 0x00000000feefffff msi\n",
+	.aperture_last = UINT64_MAX,
+	.type1_info_argsz = 120,
+	.iova_pgsizes = 0xfffffffffffff000ull,
+	.ranges = { { 0x0, 0xfedfffff }, { 0xfef00000, UINT64_MAX } },
+	.nranges = 2,
+	.map_at_2_39 = 0,
+	.above_usable = 0,
+	.dma_cc_after_v2 = 0,
+	.hw_type = 0,
+	.hw_data_len = 0,
+	.hwpt_alloc_pasid = -EOPNOTSUPP,
+	.hw_info_input_type_ff = 0,
+	.lpc_group = 5,
+	.lpc_resv_text = "0x00000000fee00000 0x00000000feefffff msi\n",
+	.lpc_drivers = { "", "ahci", "i801_smbus" },
+	.lpc_smbus_cdev = NULL,
+	.lpc_group_verdict = { VFIOIOMMU_VERDICT_NOT_VIABLE, 0, 0, VFIOIOMMU_RESV_DIRECT, "0000:00:1f.2", "ahci" },
+	.lpc_smbus_verdict = { VFIOIOMMU_VERDICT_NOT_VFIO, 0, 0, VFIOIOMMU_RESV_DIRECT, "0000:00:1f.3", "i801_smbus" },
+	.group_type = "DMA-FQ\n",
+	/* Linux names a virtio-iommu after its PCI function; no attribute gives its width */
+	.iommu_name = "0000:00:02.0",
+	.iommu_bits = 0,
+	.usable_to_top = true,
 };
 
 const struct cf_topo *cf_topo_find(const char *name)
@@ -93,6 +138,8 @@ const struct cf_topo *cf_topo_find(const char *name)
 		return &cf_topo_intel;
 	if (name && !strcmp(name, "amd"))
 		return &cf_topo_amd;
+	if (name && !strcmp(name, "virtio"))
+		return &cf_topo_virtio;
 	return NULL;
 }
 

@@ -84,11 +84,19 @@ struct cf_topo {
 	const char *lpc_drivers[CF_LPC_NDEV];
 	const char *lpc_smbus_cdev;
 	struct cf_verdict lpc_group_verdict, lpc_smbus_verdict;
+	/* /sys/kernel/iommu_groups/N/type of the NIC and LPC groups ("DMA\n"; virtio: "DMA-FQ\n") */
+	const char *group_type;
+	/* the NICs' IOMMU in /sys/class/iommu, and the width its attributes give (0: none says it) */
+	const char *iommu_name;
+	unsigned int iommu_bits;
+	/* above_usable is meaningless: the usable space runs to 2^64-1 (virtio) */
+	bool usable_to_top;
 };
 
 extern const struct cf_topo cf_topo_intel;
 extern const struct cf_topo cf_topo_amd;
-/* The topology called @name ("intel", "amd"), or NULL. */
+extern const struct cf_topo cf_topo_virtio;
+/* The topology called @name ("intel", "amd", "virtio"), or NULL. */
 const struct cf_topo *cf_topo_find(const char *name);
 
 struct cf_dev {

@@ -57,7 +57,8 @@ static void set_iommu_eperm_names_the_type1_parameter(void **state)
 	th_assert_msg(msg, "VFIO_SET_IOMMU(type1v2) failed: EPERM", "interrupt remapping",
 		      "vfio_iommu_type1.allow_unsafe_interrupts=1",
 		      "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts",
-		      "vfio_iommu_type1.allow_unsafe_interrupts is N", NULL);
+		      "vfio_iommu_type1.allow_unsafe_interrupts is N",
+		      "iommufd's switch: iommufd.allow_unsafe_interrupts=1", NULL);
 	th_mock_done(m);
 
 	/* iommufd's emulation of the container has its own switch */
@@ -85,7 +86,8 @@ static void bind_eperm_names_the_iommufd_parameter(void **state)
 	assert_int_equal(open_fails(m, NULL, VFIOIOMMU_MODE_IOMMUFD, msg, sizeof(msg)), -EPERM);
 	th_assert_msg(msg, "VFIO_DEVICE_BIND_IOMMUFD for " DEV " failed: EPERM", "interrupt remapping",
 		      "iommufd.allow_unsafe_interrupts=1", "/sys/module/iommufd/parameters/allow_unsafe_interrupts",
-		      "another device of IOMMU group 3", NULL);
+		      "another device of IOMMU group 3",
+		      "type1's switch: vfio_iommu_type1.allow_unsafe_interrupts=1", NULL);
 	th_mock_done(m);
 }
 

@@ -342,7 +342,8 @@ static void large_host(void **state)
 
 static void shipped_host_files_load(void **state)
 {
-	static const char *const files[] = { "intel-rmrr", "amd-ht-hole", "arm-smmuv3", "qemu-q35-intel-iommu", "qemu-q35-amd-iommu" };
+	static const char *const files[] = { "intel-rmrr", "amd-ht-hole", "arm-smmuv3", "qemu-q35-intel-iommu", "qemu-q35-amd-iommu",
+					     "qemu-q35-virtio-iommu" };
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char path[512], err[256];

@@ -5,6 +5,7 @@
 #   VMTEST_BIND_IDS   space-separated vendor:device ids (hex, no 0x) to bind to vfio-pci
 #   VMTEST_TESTS      space-separated test binary names under /tests
 #   VMTEST_TEST_TIMEOUT  per-binary timeout in seconds (0 = none)
+#   VMTEST_EDU        1: bind QEMU's edu device (1234:11e8) to vfio-pci last, export VFIOIOMMU_VM_EDU
 # Protocol lines on the console (parsed by run-vm.sh; each begins on a fresh line):
 #   @@VMTEST-BOOT topology=<name>
 #   @@VMTEST-BDFS <bdf> ...
@@ -109,6 +110,32 @@ if [ "$VMTEST_TOPOLOGY" = intel ]; then
 fi
 
 say "@@VMTEST-BDFS $OK_BDFS"
+
+# run-vm.sh --edu: the edu DMA engine, last (so the devices above keep their cdev numbers), given to
+# the programs on its own (VFIOIOMMU_VM_EDU), never in VFIOIOMMU_VM_BDFS.
+EDU=""
+if [ "${VMTEST_EDU:-0}" = 1 ]; then
+	for bdf in $(by_id 1234:11e8); do
+		dev=/sys/bus/pci/devices/$bdf
+		echo vfio-pci > "$dev/driver_override"
+		[ -e "$dev/driver" ] && echo "$bdf" > "$dev/driver/unbind"
+		echo "$bdf" > /sys/bus/pci/drivers_probe 2>/dev/null
+		grp=$(readlink "$dev/iommu_group"); grp=${grp##*/}
+		i=0; cdev=""
+		while [ $i -lt 100 ]; do
+			drv=$(readlink "$dev/driver" 2>/dev/null); drv=${drv##*/}
+			cdev=$(ls "$dev/vfio-dev" 2>/dev/null | head -n1)
+			if [ "$drv" = vfio-pci ] && [ -e "/dev/vfio/$grp" ] && [ -n "$cdev" ] &&
+				[ -e "/dev/vfio/devices/$cdev" ]; then
+				EDU=$bdf; break
+			fi
+			sleep 0.1; i=$((i+1))
+		done
+		say "@@VMTEST-NOTE edu: $bdf (1234:11e8) driver=${drv:-none} group=$grp cdev=/dev/vfio/devices/$cdev"
+	done
+	say "@@VMTEST-EDU $EDU"
+fi
+export VFIOIOMMU_VM_EDU="$EDU"
 
 export VFIOIOMMU_VM_BDFS="$OK_BDFS"
 export VFIOIOMMU_VM_TOPOLOGY="$VMTEST_TOPOLOGY"

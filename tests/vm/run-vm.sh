@@ -2,25 +2,35 @@
 # run-vm.sh: run test binaries inside a QEMU (TCG) guest on the real kernel (Linux 7.2 with VFIO + iommufd).
 #
 # Usage: tests/vm/run-vm.sh [--kernel PATH] [--topology NAME[,NAME...]] [--timeout SEC]
-#                           [--test-timeout SEC] [--bind VEN:DEV[,...]] [--append ARGS] [--keep]
+#                           [--test-timeout SEC] [--bind VEN:DEV[,...]] [--append ARGS] [--edu] [--keep]
 #                           [--plugin FILE[,ARG=VAL...]] BIN...
 #
 #   --kernel    bzImage to boot. Default: $VFIOIOMMU_VM_KERNEL, else ../shared/vm/bzImage relative to the
 #               repo root (computed from this script's location). $VFIOIOMMU_VM_KERNEL wins over --kernel.
-#   --topology  intel (default), amd, virtio, or a comma-separated list / "all" (= intel,amd,virtio).
+#   --topology  intel (default), amd, virtio, virtio-strict, or a comma-separated list / "all"
+#               (= intel,amd,virtio).
 #               Each topology boots its own VM and runs every BIN in it. All use q35, TCG (thread=single:
 #               multi-threaded TCG crashed the guest once in ~12 boots with an int3 oops during text
 #               patching) and three e1000e NICs (8086:10d3), each in its own group.
 #               intel: intel-iommu,intremap=on,caching-mode=on. amd: amd-iommu (itself PCI 00:02.0, no group).
 #               virtio: virtio-iommu-pci (never unbound). It gives no MSI isolation, so VFIO refuses it
-#               (EPERM) unless --append "vfio_iommu_type1.allow_unsafe_interrupts=1
-#               iommufd.allow_unsafe_interrupts=1".
+#               (EPERM) unless the kernel has "vfio_iommu_type1.allow_unsafe_interrupts=1
+#               iommufd.allow_unsafe_interrupts=1": this topology always boots with them (added before
+#               --append). virtio-strict: the same machine booted WITHOUT them (the guest sees
+#               VFIOIOMMU_VM_TOPOLOGY=virtio-strict), for the programs that check the refusal.
 #   --timeout   wall-clock limit per VM boot in seconds (default 300).
 #   --test-timeout  the guest kills a single binary (SIGKILL) after this many seconds, so one hung binary
 #               does not stop the others (default: 2/3 of --timeout).
 #   --bind      vendor:device ids to bind to vfio-pci in the guest (default 8086:10d3, the e1000e NICs).
 #   (env)       VFIOIOMMU_VM_MEM: guest memory, QEMU -m syntax (default 1G; bench/vm-superpage.sh --gib uses 3G).
-#   --append    extra kernel command-line arguments (e.g. "iommufd.allow_unsafe_interrupts=1").
+#   --append    extra kernel command-line arguments (e.g. "iommufd.allow_unsafe_interrupts=1"), after the
+#               topology's own (virtio's two allow_unsafe_interrupts parameters).
+#   --edu       also give every VM QEMU's edu device (1234:11e8, a DMA engine), last on the command
+#               line; the guest binds it to vfio-pci after everything else (so the NICs and the ICH9
+#               LPC function keep their cdev numbers) and passes its BDF as VFIOIOMMU_VM_EDU, never in
+#               VFIOIOMMU_VM_BDFS. It takes a PCI slot and an IOMMU group of its own before the ICH9
+#               LPC group, whose group number therefore moves up by one: the conformance table
+#               (vm_conform) expects the machine without it.
 #   --keep      keep the temporary directory (initramfs, console log) and print its path.
 #   --plugin    load a QEMU TCG plugin into every VM: adds -plugin file=FILE[,ARG=VAL...] -d plugin
 #               -D <log>, and prints the log after the VM's console, under "=== plugin output topology=T".
@@ -34,6 +44,7 @@
 # those two are not in VFIOIOMMU_VM_BDFS), then runs each binary with
 #   VFIOIOMMU_VM_BDFS      space-separated BDFs bound to vfio-pci
 #   VFIOIOMMU_VM_TOPOLOGY  the topology name
+#   VFIOIOMMU_VM_EDU       the edu device's BDF, on vfio-pci (only with --edu; empty if binding failed)
 # and prints "@@VMTEST-RESULT <name> rc=<code>" after each one, then powers off.
 #
 # Counting (the closing "N passed, N failed" line): ONE TEST = ONE BINARY IN ONE TOPOLOGY.
@@ -60,6 +71,7 @@ bind_ids="8086:10d3"
 keep=0
 extra_append=""
 plugin=""
+edu=0
 bins=()
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
@@ -79,6 +91,7 @@ while [ $# -gt 0 ]; do
 	--append) extra_append=$2; shift 2 ;;
 	--append=*) extra_append=${1#*=}; shift ;;
 	--keep) keep=1; shift ;;
+	--edu) edu=1; shift ;;
 	--plugin) plugin=$2; shift 2 ;;
 	--plugin=*) plugin=${1#*=}; shift ;;
 	-h|--help) usage; exit 0 ;;
@@ -185,11 +198,18 @@ topo_args() {
 	local nics="-device e1000e,romfile=,netdev=n0 -netdev user,id=n0,restrict=on
 	            -device e1000e,romfile=,netdev=n1 -netdev user,id=n1,restrict=on
 	            -device e1000e,romfile=,netdev=n2 -netdev user,id=n2,restrict=on"
+	[ "$edu" = 1 ] && nics="$nics -device edu"
 	case "$t" in
 	intel)  echo "-machine q35,kernel-irqchip=split -accel tcg,thread=single -device intel-iommu,intremap=on,caching-mode=on $nics" ;;
 	amd)    echo "-machine q35,kernel-irqchip=split -accel tcg,thread=single -device amd-iommu $nics" ;;
-	virtio) echo "-machine q35 -accel tcg,thread=single -device virtio-iommu-pci $nics" ;;
+	virtio|virtio-strict) echo "-machine q35 -accel tcg,thread=single -device virtio-iommu-pci $nics" ;;
 	*) return 1 ;;
+	esac
+}
+# The kernel parameters a topology needs (before --append): virtio-iommu isolates no MSI on x86.
+topo_append() {
+	case "$1" in
+	virtio) echo "vfio_iommu_type1.allow_unsafe_interrupts=1 iommufd.allow_unsafe_interrupts=1" ;;
 	esac
 }
 
@@ -197,19 +217,22 @@ total_pass=0; total_fail=0; total_skip=0
 IFS=, read -r -a topo_list <<<"$topologies"
 for topo in "${topo_list[@]}"; do
 	if ! qargs=$(topo_args "$topo"); then
-		echo "run-vm.sh: unknown topology '$topo' (known: intel amd virtio)" >&2; exit 2
+		echo "run-vm.sh: unknown topology '$topo' (known: intel amd virtio virtio-strict)" >&2; exit 2
 	fi
+	tappend=$(topo_append "$topo")
+	[ -n "$extra_append" ] && tappend="${tappend:+$tappend }$extra_append"
 	cat > "$root/etc/vmtest.conf" <<CONF
 VMTEST_TOPOLOGY='$topo'
 VMTEST_BIND_IDS='${bind_ids//,/ }'
 VMTEST_TESTS='${names[*]}'
 VMTEST_TEST_TIMEOUT='$test_timeout'
+VMTEST_EDU='$edu'
 CONF
 	initrd=$tmp/initrd-$topo.gz
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$initrd" || { echo "run-vm.sh: cpio failed" >&2; exit 1; }
 
 	log=$tmp/console-$topo.log
-	echo "=== VM topology=$topo kernel=$kernel timeout=${timeout_s}s binaries: ${names[*]}"
+	echo "=== VM topology=$topo kernel=$kernel timeout=${timeout_s}s${tappend:+ append: $tappend}$([ "$edu" = 1 ] && echo " +edu") binaries: ${names[*]}"
 	start=$(date +%s)
 	# no_timer_check: under TCG on a loaded host the kernel's IO-APIC timer check can miss its
 	# window and panic ("timer doesn't work through Interrupt-remapped IO-APIC") before init runs.
@@ -223,7 +246,7 @@ CONF
 		# shellcheck disable=SC2086
 		timeout -k 5 "$timeout_s" "$qemu" $qargs -nographic -no-reboot -m "${VFIOIOMMU_VM_MEM:-1G}" -smp 2 ${plugin_args[@]+"${plugin_args[@]}"} \
 			-kernel "$kernel" -initrd "$initrd" \
-			-append "console=ttyS0 quiet panic=-1 no_timer_check${extra_append:+ $extra_append}" </dev/null 2>&1 \
+			-append "console=ttyS0 quiet panic=-1 no_timer_check${tappend:+ $tappend}" </dev/null 2>&1 \
 			| tr -d '\r' | tee "$log"
 		qrc=${PIPESTATUS[0]}
 		grep -q '^@@VMTEST-BOOT' "$log" && break

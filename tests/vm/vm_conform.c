@@ -5,7 +5,7 @@
  * to vfio-pci.  The same table runs against the mock in tests/test_conform.c.
  *
  * Environment (set by tests/vm/guest-init.sh):
- *   VFIOIOMMU_VM_TOPOLOGY  "intel" or "amd" (anything else: exit 77, no expectations)
+ *   VFIOIOMMU_VM_TOPOLOGY  "intel", "amd" or "virtio" (anything else: exit 77, no expectations)
  *   VFIOIOMMU_VM_BDFS      space-separated BDFs bound to vfio-pci
  * Arguments: optional case names or name prefixes to run only those.
  * Output: one line per case, "ok - NAME", "not ok - NAME: expected ... got ...",
