@@ -622,6 +622,14 @@ static int map_error(struct vfioiommu_ctx *ctx, struct vi_dma *d, int rc, const 
 				       "(mmap, malloc) and keep it mapped while the device may use it",
 				       iova, len, m->vaddr, m->vaddr + (len - 1));
 		break;
+	case -ENODEV:
+		/* FACTS section 7: MAP_FILE of a dma-buf whose exporter revoked it (device closed, reset) */
+		if (m->file)
+			return vi_fail(ctx, -ENODEV, "the kernel refused to map IOVA 0x%" PRIx64 "+0x%" PRIx64 " (ENODEV): "
+				       "the file is a dma-buf its exporter has revoked (the exporting device was closed, "
+				       "reset or its BAR disabled); export the region again and map the new dma-buf",
+				       iova, len);
+		break;
 	default:
 		break;
 	}

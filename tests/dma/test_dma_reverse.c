@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "core/internal.h"
+#include "kabi/kabi.h"
 #include "helpers.h"
 #include <vfioiommu/dma.h>
 #include <vfioiommu/mock.h>
@@ -108,11 +109,36 @@ static void file_and_unmap_all(void **state)
 	th_mock_done(m);
 }
 
+/* A dma-buf whose exporter revoked it: MAP_FILE says ENODEV (FACTS section 7); the message says so. */
+static void revoked_file(void **state)
+{
+	vfioiommu_mock *m = th_mock(th_host_default);
+	vfioiommu_ctx *ctx = open_one(m, VFIOIOMMU_MODE_IOMMUFD);
+	struct vfioiommu_dma_stats st = { .size = sizeof(st) };
+	uint64_t iova = 0;
+	int fd = ctx->door->memfd(ctx->door->priv, "t", 0, 0x4000);
+
+	(void)state;
+	assert_true(fd >= 0);
+	vfioiommu_mock_fail_ioctl(m, KABI_IOMMU_IOAS_MAP_FILE, 1, ENODEV);
+	assert_int_equal(vfioiommu_dma_map_file(ctx, fd, 0, 0x4000, RW, &iova), -ENODEV);
+	th_assert_msg(vfioiommu_strerror(ctx), "revoked", "export the region again", NULL);
+	/* nothing half-made: no mapping, and the same IOVA space maps the file once it is good */
+	assert_int_equal(vfioiommu_dma_stats(ctx, &st), 0);
+	assert_int_equal(st.mappings, 0);
+	assert_int_equal(vfioiommu_dma_map_file(ctx, fd, 0, 0x4000, RW, &iova), 0);
+	assert_int_equal(vfioiommu_dma_unmap_all(ctx), 0);
+	ctx->door->close(ctx->door->priv, fd);
+	vfioiommu_ctx_destroy(ctx);
+	th_mock_done(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(against_model),
 		cmocka_unit_test(file_and_unmap_all),
+		cmocka_unit_test(revoked_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -94,6 +94,8 @@ int main(void)
 	printf("# map_file of the revoked dma-buf: %d (%s)\n", rc, rc ? vfioiommu_strerror(ctx) : "");
 	/* Linux 7.2: ENODEV (FACTS.md section 7) */
 	vt_result(rc == -ENODEV, "dmabuf.map_revoked_refused", "rc %d (want -ENODEV) iova 0x%" PRIx64, rc, iova2);
+	vt_result(rc != -ENODEV || strstr(vfioiommu_strerror(ctx), "revoked"), "dmabuf.map_revoked_message",
+		  "the message does not say revoked: %s", vfioiommu_strerror(ctx));
 	if (rc == 0)
 		vfioiommu_dma_unmap_at(ctx, iova2);
 	rc = vfioiommu_dma_unmap_at(ctx, iova);
