@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include <vfioiommu/adopt.h>
 #include <vfioiommu/alloc.h>
 #include <vfioiommu/caps.h>
 #include <vfioiommu/device.h>
@@ -1056,6 +1057,79 @@ static void r_ctx_iommufd_fd(void)
 	EQ(vfioiommu_ctx_iommufd_fd(NULL), -EINVAL);
 	EQ(vfioiommu_ctx_iommufd_fd(W.ctx2), -EOPNOTSUPP);
 	EQ(vfioiommu_ctx_iommufd_fd(W.fresh), -ENODEV);
+}
+
+/* adopt.h: every refusal below comes before any fd is touched */
+static void r_fd_kind_name(void)
+{
+	STR(vfioiommu_fd_kind_name((enum vfioiommu_fd_kind)99), "none");
+	STR(vfioiommu_fd_kind_name(VFIOIOMMU_FD_NONE), "none");
+}
+
+static void r_ctx_adopt(void)
+{
+	struct vfioiommu_adopt_opts o = { .size = sizeof(o) };
+
+	EQ(vfioiommu_ctx_adopt(NULL, VFIOIOMMU_FD_IOMMUFD, 0, NULL), -EINVAL);
+	EQ(vfioiommu_ctx_adopt(W.fresh, VFIOIOMMU_FD_IOMMUFD, -1, NULL), -EINVAL);
+	EQ(vfioiommu_ctx_adopt(W.fresh, VFIOIOMMU_FD_NONE, 0, NULL), -EINVAL);
+	EQ(vfioiommu_ctx_adopt(W.fresh, VFIOIOMMU_FD_CDEV, 0, NULL), -EINVAL);
+	EQ(vfioiommu_ctx_adopt(W.fresh, VFIOIOMMU_FD_GROUP, 0, NULL), -ENODEV);
+	EQ(vfioiommu_ctx_adopt(W.ctx, VFIOIOMMU_FD_GROUP, 0, NULL), -EOPNOTSUPP);
+	EQ(vfioiommu_ctx_adopt(W.ctx, VFIOIOMMU_FD_IOMMUFD, 0, NULL), -EBUSY);
+	EQ(vfioiommu_ctx_adopt(W.ctx2, VFIOIOMMU_FD_CONTAINER, 0, NULL), -EBUSY);
+	o.size = 8;
+	EQ(vfioiommu_ctx_adopt(W.fresh, VFIOIOMMU_FD_IOMMUFD, 0, &o), -EINVAL);
+	o.size = sizeof(o);
+	o.flags = 1;
+	EQ(vfioiommu_ctx_adopt(W.fresh, VFIOIOMMU_FD_IOMMUFD, 0, &o), -EINVAL);
+	o.flags = 0;
+	o.reserved = 1;
+	EQ(vfioiommu_ctx_adopt(W.fresh, VFIOIOMMU_FD_IOMMUFD, 0, &o), -EINVAL);
+}
+
+static void r_device_adopt(void)
+{
+	struct vfioiommu_adopt_opts o = { .size = sizeof(o) };
+	vfioiommu_device *d = POISON;
+
+	EQ(vfioiommu_device_adopt(NULL, VFIOIOMMU_FD_CDEV, 0, NULL, &d), -EINVAL);
+	EQ(vfioiommu_device_adopt(W.ctx, VFIOIOMMU_FD_CDEV, 0, NULL, NULL), -EINVAL);
+	EQ(vfioiommu_device_adopt(W.fresh, VFIOIOMMU_FD_CDEV, 0, NULL, &d), -ENODEV);
+	ISNULL(d);
+	EQ(vfioiommu_device_adopt(W.ctx, VFIOIOMMU_FD_IOMMUFD, 0, NULL, &d), -EINVAL);
+	EQ(vfioiommu_device_adopt(W.ctx, VFIOIOMMU_FD_CDEV, -1, NULL, &d), -EINVAL);
+	EQ(vfioiommu_device_adopt(W.ctx, VFIOIOMMU_FD_CDEV_BOUND, 0, NULL, &d), -EINVAL);
+	EQ(vfioiommu_device_adopt(W.ctx, VFIOIOMMU_FD_DEVICE, 0, NULL, &d), -EOPNOTSUPP);
+	EQ(vfioiommu_device_adopt(W.ctx2, VFIOIOMMU_FD_CDEV, 0, NULL, &d), -EOPNOTSUPP);
+	EQ(vfioiommu_device_adopt(W.ctx2, VFIOIOMMU_FD_GROUP, -1, NULL, &d), -EINVAL);
+	o.name = "not an address";
+	EQ(vfioiommu_device_adopt(W.ctx2, VFIOIOMMU_FD_GROUP, -1, &o, &d), -EINVAL);
+	o.name = NULL;
+	EQ(vfioiommu_device_adopt(W.ctx, VFIOIOMMU_FD_CDEV, vfioiommu_device_fd(W.dev), &o, &d), -EBUSY);
+	o.size = 4;
+	EQ(vfioiommu_device_adopt(W.ctx, VFIOIOMMU_FD_CDEV, 0, &o, &d), -EINVAL);
+	ISNULL(d);
+}
+
+static void r_ctx_container_fd(void)
+{
+	EQ(vfioiommu_ctx_container_fd(NULL), -EINVAL);
+	EQ(vfioiommu_ctx_container_fd(W.ctx), -EOPNOTSUPP);
+	EQ(vfioiommu_ctx_container_fd(W.fresh), -ENODEV);
+}
+
+static void r_ctx_group_fd(void)
+{
+	EQ(vfioiommu_ctx_group_fd(NULL, 4), -EINVAL);
+	EQ(vfioiommu_ctx_group_fd(W.ctx, 3), -EOPNOTSUPP);
+	EQ(vfioiommu_ctx_group_fd(W.fresh, 4), -ENODEV);
+	EQ(vfioiommu_ctx_group_fd(W.ctx2, 77), -ENOENT);
+}
+
+static void r_device_kvm_fd(void)
+{
+	EQ(vfioiommu_device_kvm_fd(NULL), -EINVAL);
 }
 
 static void r_ctx_ioas_id(void)
@@ -2344,6 +2418,9 @@ static const struct row {
 	ROW(mock_fail_ioctl, 0), ROW(mock_fault_fired, 0), ROW(mock_fault_site, 0), ROW(mock_calls, 0),
 	ROW(mock_open_fds, 0), ROW(mock_live_mmaps, 0), ROW(mock_set_hostile, 0), ROW(mock_emit_uevent, 0),
 	ROW(mock_remove_device, 0), ROW(mock_set_uevent_backlog, 0),
+	/* adopt.h */
+	ROW(fd_kind_name, 0), ROW(ctx_adopt, 0), ROW(device_adopt, 0), ROW(ctx_container_fd, 0),
+	ROW(ctx_group_fd, 0), ROW(device_kvm_fd, 0),
 };
 
 static bool in_table(const char *fn)

@@ -43,6 +43,7 @@ struct vfioiommu_device {
 	 */
 	struct vfioiommu_ring *region_rings;
 	void (*rings_gone)(struct vfioiommu_device *dev);
+	bool adopted;     /* made from a handed-in fd (vfioiommu_device_adopt) */
 };
 
 struct vfioiommu_ctx {
@@ -77,6 +78,12 @@ struct vfioiommu_ctx {
 	 * without knowing that a DMA table exists.
 	 */
 	void (*space_changed)(struct vfioiommu_ctx *ctx, bool mappings_dropped);
+	/*
+	 * opts->sysfs_root was given; no_sysfs: an fd was adopted without one, so
+	 * the vi_sysfs_*() helpers refuse (-EOPNOTSUPP) rather than read /sys.
+	 */
+	bool sysfs_given;
+	bool no_sysfs;
 };
 
 /*
@@ -183,6 +190,20 @@ const char *vi_sysfs_errstr(int rc);
  */
 int vi_check_size(struct vfioiommu_ctx *ctx, const char *fn, const void *p, uint32_t size, size_t min);
 void vi_copy_sized(void *out, const void *full, size_t full_size);
+
+/*
+ * An fd handed to the library failed the probe ioctl @probe that only an fd
+ * of kind @want answers: the message says what the errno means (EBADF: not
+ * open; ENOTTY: not a VFIO/iommufd fd or one of another kind; EINVAL: a VFIO
+ * fd of another kind) and returns rc.
+ */
+int vi_fail_fd_kind(struct vfioiommu_ctx *ctx, int rc, int fd, const char *want, const char *probe);
+
+/*
+ * 0 when @fn may read sysfs; -EOPNOTSUPP with a message naming @fn when the
+ * context was built from handed-in fds without a sysfs root (ctx->no_sysfs).
+ */
+int vi_sysfs_refused(struct vfioiommu_ctx *ctx, const char *fn);
 
 /* Validate "DDDD:BB:DD.F" (lower-case hex).  0 or -EINVAL. */
 int vi_bdf_check(const char *bdf);

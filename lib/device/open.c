@@ -48,6 +48,10 @@ static int device_check(struct vfioiommu_ctx *ctx, const char *bdf, unsigned int
 	for (d = ctx->devices; d; d = d->next)
 		if (!strcmp(d->bdf, bdf))
 			return vi_fail(ctx, -EBUSY, "device %s is already open in this context", bdf);
+	rc = vi_sysfs_refused(ctx, "vfioiommu_device_open (it finds the device, its group and driver in sysfs; "
+			      "vfioiommu_device_adopt() takes a device fd instead)");
+	if (rc < 0)
+		return rc;
 	rc = vi_sysfs_exists(ctx, "bus/pci/devices/%s", bdf);
 	if (rc < 0)
 		return vi_fail(ctx, rc == -ENOENT ? -ENOENT : rc, "device %s: not found in %s/bus/pci/devices (%s)",

@@ -80,6 +80,9 @@ VFIOIOMMU_API int vfioiommu_resv_read_groups(vfioiommu_ctx *ctx, const unsigned 
 	*out = NULL;
 	if (!ctx || (n && !groups))
 		return vi_fail(ctx, -EINVAL, "reading reserved regions: NULL context or group list");
+	rc = vi_sysfs_refused(ctx, "reading reserved regions");
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = read_group_into(ctx, groups[i], &v);
 	if (rc == 0 && (rc = vi_resv_set_from_vec(&v, out)) < 0)
@@ -330,6 +333,9 @@ VFIOIOMMU_API int vfioiommu_verdict_group(vfioiommu_ctx *ctx, unsigned int group
 		return vi_fail(ctx, -EINVAL, "group verdict: NULL argument");
 	memset(out, 0, sizeof(*out));
 	out->group = group;
+	rc = vi_sysfs_refused(ctx, "the group verdict");
+	if (rc < 0)
+		return rc;
 	rc = scan_group(ctx, group, &gs);
 	if (rc < 0)
 		return rc;
@@ -352,6 +358,9 @@ VFIOIOMMU_API int vfioiommu_verdict_device(vfioiommu_ctx *ctx, const char *bdf,
 		return vi_fail(ctx, -EINVAL, "\"%s\" is not a PCI address of the form 0000:03:00.0",
 			       bdf ? bdf : "(null)");
 	copy_str(out->device, sizeof(out->device), bdf);
+	rc = vi_sysfs_refused(ctx, "the device verdict");
+	if (rc < 0)
+		return rc;
 	rc = vi_sysfs_exists(ctx, "bus/pci/devices/%s", bdf);
 	if (rc < 0)
 		return vi_fail(ctx, rc, "device %s: not found in %s/bus/pci/devices (%s)", bdf, ctx->sysfs_root,
