@@ -21,5 +21,6 @@
 #include <vfioiommu/ring.h>
 #include <vfioiommu/hotplug.h>
 #include <vfioiommu/adopt.h>
+#include <vfioiommu/fdpass.h>
 
 #endif

@@ -34,6 +34,7 @@
 #include "helpers.h"
 #include <vfioiommu/adopt.h>
 #include <vfioiommu/alloc.h>
+#include <vfioiommu/fdpass.h>
 #include <vfioiommu/caps.h>
 #include <vfioiommu/device.h>
 #include <vfioiommu/dma.h>
@@ -1130,6 +1131,31 @@ static void r_ctx_group_fd(void)
 static void r_device_kvm_fd(void)
 {
 	EQ(vfioiommu_device_kvm_fd(NULL), -EINVAL);
+}
+
+static void r_fds_send(void)
+{
+	struct vfioiommu_fd_entry e = { .kind = VFIOIOMMU_FD_IOMMUFD, .fd = 0 };
+
+	EQ(vfioiommu_fds_send(NULL, 0, &e, 1), -EINVAL);
+	EQ(vfioiommu_fds_send(W.fresh, 0, NULL, 1), -EINVAL);
+	EQ(vfioiommu_fds_send(W.fresh, 0, &e, 0), -EINVAL);
+	EQ(vfioiommu_fds_send(W.fresh, 0, &e, VFIOIOMMU_FDPASS_MAX + 1), -EINVAL);
+	e.kind = 99;
+	EQ(vfioiommu_fds_send(W.fresh, 0, &e, 1), -EINVAL);
+	e.kind = VFIOIOMMU_FD_IOMMUFD;
+	e.fd = -1;
+	EQ(vfioiommu_fds_send(W.fresh, 0, &e, 1), -EINVAL);
+}
+
+static void r_fds_recv(void)
+{
+	struct vfioiommu_fd_entry e;
+	unsigned int n;
+
+	EQ(vfioiommu_fds_recv(NULL, 0, &e, 1, &n), -EINVAL);
+	EQ(vfioiommu_fds_recv(W.fresh, 0, NULL, 1, &n), -EINVAL);
+	EQ(vfioiommu_fds_recv(W.fresh, 0, &e, 1, NULL), -EINVAL);
 }
 
 static void r_ctx_ioas_id(void)
@@ -2421,6 +2447,8 @@ static const struct row {
 	/* adopt.h */
 	ROW(fd_kind_name, 0), ROW(ctx_adopt, 0), ROW(device_adopt, 0), ROW(ctx_container_fd, 0),
 	ROW(ctx_group_fd, 0), ROW(device_kvm_fd, 0),
+	/* fdpass.h */
+	ROW(fds_send, 0), ROW(fds_recv, 0),
 };
 
 static bool in_table(const char *fn)

@@ -125,6 +125,12 @@ static inline int vi_kexists(struct vfioiommu_ctx *c, const char *path)
 { return c->door->exists(c->door->priv, path); }
 static inline int vi_kstat(struct vfioiommu_ctx *c, const char *path, struct stat *st)
 { return c->door->stat ? c->door->stat(c->door->priv, path, st) : -ENOSYS; }
+static inline ssize_t vi_ksendfds(struct vfioiommu_ctx *c, int sock, const void *buf, size_t len, const int *fds,
+				  unsigned int nfds)
+{ return c->door->sendfds ? c->door->sendfds(c->door->priv, sock, buf, len, fds, nfds) : -ENOSYS; }
+static inline ssize_t vi_krecvfds(struct vfioiommu_ctx *c, int sock, void *buf, size_t n, int *fds,
+				  unsigned int maxfds, unsigned int *nfds)
+{ return c->door->recvfds ? c->door->recvfds(c->door->priv, sock, buf, n, fds, maxfds, nfds) : -ENOSYS; }
 
 /*
  * Facts about this process for messages (core/sys.c): effective ids, group

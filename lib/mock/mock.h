@@ -85,6 +85,7 @@ struct vm_file {
 	const struct vm_file_ops *ops;
 	void *obj;
 	int fd;
+	unsigned int refs;  /* fdpass.c: other fds (or messages in flight) sharing it; released at 0 */
 };
 
 struct vfioiommu_mock {
@@ -138,11 +139,15 @@ struct vfioiommu_mock {
 	void *vfio;
 	void *iommufd;
 	void *uevent;               /* uevent.c: listeners, SEQNUM */
+	/* fdpass.c: mock files inside messages sent and not yet received (each holds a reference) */
+	struct vm_file *inflight[VI_FDPASS_MAX];
 };
 
 /* ---- door.c ---- */
 /* Install f in the fd table; returns the fd or -EMFILE. */
 int vm_fd_install(struct vfioiommu_mock *m, struct vm_file *f);
+/* Close a mock fd (m->lock held): the file is released with its last fd. */
+void vm_fd_close_locked(struct vfioiommu_mock *m, int fd);
 /* The file behind a mock fd, or NULL. */
 struct vm_file *vm_fd_get(struct vfioiommu_mock *m, int fd);
 /* Allocate a file with ops/obj (not installed). */
@@ -153,6 +158,16 @@ struct vm_file *vm_file_new(const struct vm_file_ops *ops, void *obj);
  * vfioiommu_mock_fault_site() names it; NULL when the mock knows no name.
  */
 const char *vm_ioctl_name(char kind, unsigned long req);
+
+/* Count a door call and take m->lock (an armed fault fires here: its -errno); vm_door_leave unlocks. */
+int vm_door_enter(struct vfioiommu_mock *m, const char *what);
+void vm_door_leave(struct vfioiommu_mock *m);
+
+/* ---- fdpass.c: SCM_RIGHTS over real unix sockets, mock fds carried by reference ---- */
+ssize_t vm_sendfds(void *p, int sock, const void *buf, size_t len, const int *fds, unsigned int nfds);
+ssize_t vm_recvfds(void *p, int sock, void *buf, size_t n, int *fds, unsigned int maxfds, unsigned int *nfds);
+/* the mock is destroyed: drop the references of messages never received */
+void vm_fdpass_destroy(struct vfioiommu_mock *m);
 
 /* ---- topo.c ---- */
 struct vm_group *vm_group_find(struct vfioiommu_mock *m, unsigned int num);

@@ -3,7 +3,7 @@
 #
 # Usage: tests/vm/run-vm.sh [--kernel PATH] [--topology NAME[,NAME...]] [--timeout SEC]
 #                           [--test-timeout SEC] [--bind VEN:DEV[,...]] [--append ARGS] [--keep]
-#                           [--plugin FILE[,ARG=VAL...]] BIN...
+#                           [--plugin FILE[,ARG=VAL...]] [--with FILE]... BIN...
 #
 #   --kernel    bzImage to boot. Default: $VFIOIOMMU_VM_KERNEL, else ../shared/vm/bzImage relative to the
 #               repo root (computed from this script's location). $VFIOIOMMU_VM_KERNEL wins over --kernel.
@@ -21,6 +21,8 @@
 #   --bind      vendor:device ids to bind to vfio-pci in the guest (default 8086:10d3, the e1000e NICs).
 #   --append    extra kernel command-line arguments (e.g. "iommufd.allow_unsafe_interrupts=1").
 #   --keep      keep the temporary directory (initramfs, console log) and print its path.
+#   --with      also copy FILE (and its libraries) into the guest at its absolute path, without running it:
+#               a program a BIN starts (examples/launcher runs examples/unprivileged_vmm beside it).
 #   --plugin    load a QEMU TCG plugin into every VM: adds -plugin file=FILE[,ARG=VAL...] -d plugin
 #               -D <log>, and prints the log after the VM's console, under "=== plugin output topology=T".
 #               Used by bench/vm-insn.sh (bench/vm/insn_plugin.so, the guest-instruction counter).
@@ -60,6 +62,7 @@ keep=0
 extra_append=""
 plugin=""
 bins=()
+withs=()
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
@@ -78,6 +81,8 @@ while [ $# -gt 0 ]; do
 	--append) extra_append=$2; shift 2 ;;
 	--append=*) extra_append=${1#*=}; shift ;;
 	--keep) keep=1; shift ;;
+	--with) withs+=("$2"); shift 2 ;;
+	--with=*) withs+=("${1#*=}"); shift ;;
 	--plugin) plugin=$2; shift 2 ;;
 	--plugin=*) plugin=${1#*=}; shift ;;
 	-h|--help) usage; exit 0 ;;
@@ -149,19 +154,13 @@ copy_lib() {  # copy a file to the same absolute path inside the root, following
 	cp -L "$src" "$root$src"
 }
 
-names=()
-for b in "${bins[@]}"; do
+# A file at its own absolute path in the root, with every library ldd reports.
+copy_with_libs() {
+	local b=$1 abs ldd_out line p name
 	name=$(basename "$b")
-	for n in "${names[@]:-}"; do
-		[ "$n" = "$name" ] && { echo "run-vm.sh: two binaries named $name" >&2; exit 2; }
-	done
-	names+=("$name")
-	# Keep the binary at its own absolute path (so an $ORIGIN-relative rpath, as meson sets for build-dir
-	# libraries, resolves the same way in the guest) and point /tests/<name> at it.
 	abs=$(readlink -f "$b")
 	copy_lib "$abs"
 	chmod +x "$root$abs"
-	ln -s "$abs" "$root/tests/$name"
 	# ldd lines: "libx.so => /path/libx.so (0x..)", "/lib64/ld-linux-x86-64.so.2 (0x..)", "linux-vdso.so.1 (..)"
 	if ldd_out=$(ldd "$b" 2>&1); then
 		while read -r line; do
@@ -174,6 +173,25 @@ for b in "${bins[@]}"; do
 			esac
 		done <<<"$ldd_out"
 	fi
+}
+
+names=()
+for b in "${bins[@]}"; do
+	name=$(basename "$b")
+	for n in "${names[@]:-}"; do
+		[ "$n" = "$name" ] && { echo "run-vm.sh: two binaries named $name" >&2; exit 2; }
+	done
+	names+=("$name")
+	# Keep the binary at its own absolute path (so an $ORIGIN-relative rpath, as meson sets for build-dir
+	# libraries, resolves the same way in the guest) and point /tests/<name> at it.
+	copy_with_libs "$b"
+	ln -s "$(readlink -f "$b")" "$root/tests/$name"
+done
+# --with FILE: in the guest at its absolute path (beside a BIN that runs it), never run by itself
+for b in "${withs[@]:-}"; do
+	[ -n "$b" ] || continue
+	[ -f "$b" ] || { echo "run-vm.sh: --with $b is not a file" >&2; exit 2; }
+	copy_with_libs "$b"
 done
 
 install -m 0755 "$here/guest-init.sh" "$root/init"
