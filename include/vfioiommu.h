@@ -22,5 +22,6 @@
 #include <vfioiommu/hotplug.h>
 #include <vfioiommu/adopt.h>
 #include <vfioiommu/fdpass.h>
+#include <vfioiommu/sriov.h>
 
 #endif

@@ -42,6 +42,7 @@
 #include <vfioiommu/adopt.h>
 #include <vfioiommu/device.h>
 #include <vfioiommu/fdpass.h>
+#include <vfioiommu/sriov.h>
 #include <vfioiommu/dma.h>
 #include <vfioiommu/fault.h>
 #include <vfioiommu/ring.h>
@@ -785,6 +786,28 @@ static int flow_handover(vfioiommu_mock *m, const struct flow *f)
 	return finish(v, rc);
 }
 
+static const char host_sriov[] =
+	"group 5\n"
+	"  device 0000:00:05.0 vfio-pci vendor=0x1b36 device=0x0010 class=0x010802 sriov=2\n";
+
+/* SR-IOV: VFs through sriov_numvfs, the verdict, the PF's token, a VF opened with it */
+static int flow_sriov(vfioiommu_mock *m, const struct flow *f)
+{
+	static const uint8_t tok[16] = { 0x12, 0x34 };
+	struct vfioiommu_open_opts o = { .size = sizeof(o), .vf_token = tok };
+	vfioiommu_ctx *ctx = flow_ctx(m, f->mode);
+	struct vfioiommu_verdict v;
+	vfioiommu_device *pf = NULL, *vf = NULL;
+	int rc = ctx ? 0 : -ENOMEM;
+
+	STEP(vfioiommu_sriov_set_numvfs(ctx, "0000:00:05.0", 2));
+	STEP(vfioiommu_verdict_device(ctx, "0000:00:05.1", &v));
+	STEP(vfioiommu_device_open(ctx, "0000:00:05.0", &pf));
+	STEP(vfioiommu_device_set_vf_token(pf, tok));
+	STEP(vfioiommu_device_open_with(ctx, "0000:00:05.2", &o, &vf));
+	return finish(ctx, rc);
+}
+
 static const struct flow flows[] = {
 	{ .name = "container", .host = host_devices, .body = flow_address_space,
 	  .mode = VFIOIOMMU_MODE_CONTAINER, .second_group = 4 },
@@ -808,6 +831,8 @@ static const struct flow flows[] = {
 	{ .name = "handover-iommufd", .host = host_devices, .body = flow_handover, .mode = VFIOIOMMU_MODE_IOMMUFD },
 	{ .name = "handover-container", .host = host_devices, .body = flow_handover,
 	  .mode = VFIOIOMMU_MODE_CONTAINER },
+	{ .name = "sriov-iommufd", .host = host_sriov, .body = flow_sriov, .mode = VFIOIOMMU_MODE_IOMMUFD },
+	{ .name = "sriov-container", .host = host_sriov, .body = flow_sriov, .mode = VFIOIOMMU_MODE_CONTAINER },
 };
 
 /* ----------------------------------------------------------------- sweep */

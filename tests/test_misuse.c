@@ -35,6 +35,7 @@
 #include <vfioiommu/adopt.h>
 #include <vfioiommu/alloc.h>
 #include <vfioiommu/fdpass.h>
+#include <vfioiommu/sriov.h>
 #include <vfioiommu/caps.h>
 #include <vfioiommu/device.h>
 #include <vfioiommu/dma.h>
@@ -1156,6 +1157,63 @@ static void r_fds_recv(void)
 	EQ(vfioiommu_fds_recv(NULL, 0, &e, 1, &n), -EINVAL);
 	EQ(vfioiommu_fds_recv(W.fresh, 0, NULL, 1, &n), -EINVAL);
 	EQ(vfioiommu_fds_recv(W.fresh, 0, &e, 1, NULL), -EINVAL);
+}
+
+static void r_uuid_parse(void)
+{
+	uint8_t u[16];
+
+	EQ(vfioiommu_uuid_parse(NULL, u), -EINVAL);
+	EQ(vfioiommu_uuid_parse("12345678-9abc-4def-8001-020304050607", NULL), -EINVAL);
+	EQ(vfioiommu_uuid_parse("12345678-9abc-4def-8001-02030405060", u), -EINVAL);
+	EQ(vfioiommu_uuid_parse("12345678+9abc-4def-8001-020304050607", u), -EINVAL);
+}
+
+static void r_uuid_format(void)
+{
+	uint8_t u[16] = { 0 };
+	char s[VFIOIOMMU_UUID_STRLEN];
+
+	EQ(vfioiommu_uuid_format(NULL, s, sizeof(s)), -EINVAL);
+	EQ(vfioiommu_uuid_format(u, NULL, sizeof(s)), -EINVAL);
+	EQ(vfioiommu_uuid_format(u, s, 0), -ENOSPC);
+	EQ(vfioiommu_uuid_format(u, s, sizeof(s) - 1), -ENOSPC);
+}
+
+static void r_device_open_with(void)
+{
+	struct vfioiommu_open_opts o = { .size = sizeof(o) };
+	vfioiommu_device *d = POISON;
+
+	EQ(vfioiommu_device_open_with(NULL, DEV_B, &o, &d), -EINVAL);
+	EQ(vfioiommu_device_open_with(W.ctx2, DEV_B, &o, NULL), -EINVAL);
+	EQ(vfioiommu_device_open_with(W.ctx2, NULL, &o, &d), -EINVAL);
+	ISNULL(d);
+	d = POISON;
+	EQ(vfioiommu_device_open_with(W.ctx2, "0000:00:04", &o, &d), -EINVAL);
+	ISNULL(d);
+	EQ(vfioiommu_device_open_with(W.ctx2, DEV_B, &o, &d), -EBUSY);
+	o.size = 0;
+	EQ(vfioiommu_device_open_with(W.ctx2, DEV_B, &o, &d), -EINVAL);
+	o.size = sizeof(o);
+	o.flags = 2;
+	EQ(vfioiommu_device_open_with(W.ctx2, DEV_B, &o, &d), -EINVAL);
+}
+
+static void r_device_set_vf_token(void)
+{
+	static const uint8_t u[16];
+
+	EQ(vfioiommu_device_set_vf_token(NULL, u), -EINVAL);
+	EQ(vfioiommu_device_set_vf_token(W.dev2, NULL), -EINVAL);
+}
+
+static void r_sriov_set_numvfs(void)
+{
+	EQ(vfioiommu_sriov_set_numvfs(NULL, DEV_B, 1), -EINVAL);
+	EQ(vfioiommu_sriov_set_numvfs(W.fresh, NULL, 1), -EINVAL);
+	EQ(vfioiommu_sriov_set_numvfs(W.fresh, "0000:00:04", 1), -EINVAL);
+	EQ(vfioiommu_sriov_set_numvfs(W.fresh, DEV_B, 1), -ENODEV);
 }
 
 static void r_ctx_ioas_id(void)
@@ -2449,6 +2507,9 @@ static const struct row {
 	ROW(ctx_group_fd, 0), ROW(device_kvm_fd, 0),
 	/* fdpass.h */
 	ROW(fds_send, 0), ROW(fds_recv, 0),
+	/* sriov.h */
+	ROW(uuid_parse, 0), ROW(uuid_format, 0), ROW(device_open_with, 0), ROW(device_set_vf_token, 0),
+	ROW(sriov_set_numvfs, 0),
 };
 
 static bool in_table(const char *fn)

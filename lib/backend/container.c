@@ -476,12 +476,22 @@ static int c_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 	struct vi_container *c = cont(ctx);
 	long idx = group_get(ctx, dev->group, false);
 	struct vi_cgroup *g;
+	char name[VI_BDF_MAX + 48];
 	int fd;
 
 	if (idx < 0)
 		return (int)idx;
 	g = &c->groups[idx];
-	fd = vi_kioctl(ctx, g->fd, KABI_VFIO_GROUP_GET_DEVICE_FD, dev->bdf);
+	if (dev->has_vf_token) {
+		char tok[37];
+
+		/* FACTS l: the kernel's match takes "BDF vf_token=UUID" (extra spaces are fine) */
+		vi_uuid_text(dev->vf_token, tok);
+		snprintf(name, sizeof(name), "%s vf_token=%s", dev->bdf, tok);
+	} else {
+		snprintf(name, sizeof(name), "%s", dev->bdf);
+	}
+	fd = vi_kioctl(ctx, g->fd, KABI_VFIO_GROUP_GET_DEVICE_FD, name);
 	if (fd < 0) {
 		char direct[80] = "";
 		int rc;
@@ -493,6 +503,15 @@ static int c_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 			rc = vi_fail(ctx, -EINVAL, "device %s: group %u needs a firmware 1:1 mapping (RESV_DIRECT "
 				     "region %s in its reserved_regions): Linux 6.6+ refuses to hand such a device "
 				     "to VFIO", dev->bdf, dev->group, direct);
+		else if (fd == -EACCES)
+			rc = vi_fail(ctx, fd, "VFIO_GROUP_GET_DEVICE_FD for %s failed: EACCES: %s", dev->bdf,
+				     dev->has_vf_token ? "the VF token given is not the one its PF's user set "
+				     "(VFIO_DEVICE_FEATURE PCI_VF_TOKEN on the PF)" : "it is a VF whose PF is on "
+				     "vfio-pci: open it with the PF's VF token (vfioiommu_device_open_with)");
+		else if (fd == -EINVAL && dev->has_vf_token)
+			rc = vi_fail(ctx, fd, "VFIO_GROUP_GET_DEVICE_FD for \"%s\" failed: EINVAL: a VF token was given "
+				     "but %s needs none (it is not a VF, or its PF is not on vfio-pci); open it without",
+				     name, dev->bdf);
 		else
 			rc = vi_fail(ctx, fd, "VFIO_GROUP_GET_DEVICE_FD for %s in group %u failed: %s%s", dev->bdf,
 				     dev->group, vi_errno_name(fd),

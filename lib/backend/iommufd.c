@@ -88,6 +88,11 @@ static int fail_bind(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, co
 			       "process); close it there, or use the container backend",
 			       dev->bdf, cdev, dev->group, dev->group);
 	case -EINVAL:
+		if (dev->has_vf_token)
+			return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s with a VF token failed: EINVAL: %s needs "
+				       "no token (it is not a VF, or its PF is not on vfio-pci), or the kernel "
+				       "predates 6.17 (no token on the cdev path: use the container backend)",
+				       dev->bdf, dev->bdf);
 		vi_group_direct_region(ctx, dev->group, direct, sizeof(direct));
 		if (direct[0])
 			return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: EINVAL: group %u needs a "
@@ -105,8 +110,12 @@ static int fail_bind(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, co
 		return vi_fail_unsafe_interrupts(ctx, rc, what, "iommufd", also);
 	}
 	case -EACCES:
-		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: EACCES (a VF whose PF is "
-			       "owned by vfio-pci needs the VF token)", dev->bdf);
+		if (dev->has_vf_token)
+			return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: EACCES: the VF token given is "
+				       "not the one its PF's user set (VFIO_DEVICE_FEATURE PCI_VF_TOKEN on the PF)",
+				       dev->bdf);
+		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: EACCES: it is a VF whose PF is "
+			       "on vfio-pci: open it with the PF's VF token (vfioiommu_device_open_with)", dev->bdf);
 	case -ENOTTY:
 		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: ENOTTY (kernel before 6.6 "
 			       "has no cdev binding)", dev->bdf);
@@ -175,6 +184,12 @@ static int i_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 		return vi_fail(ctx, fd, "cannot open %s (VFIO cdev of %s): %s%s", cdev, dev->bdf, vi_errno_name(fd),
 			       fd == -ENOENT ? " (sysfs lists it but /dev has no node: is devtmpfs mounted, or is "
 			       "this a container without it?)" : "");
+	if (dev->has_vf_token) {
+		/* 6.17+: argsz 24 with the flag; FACTS l: the flag with argsz 16 reads no pointer (EFAULT) */
+		bind.argsz = KABI_BIND_IOMMUFD_TOKEN_SIZE;
+		bind.flags = KABI_VFIO_DEVICE_BIND_FLAG_TOKEN;
+		bind.token_uuid_ptr = (uint64_t)(uintptr_t)dev->vf_token;
+	}
 	rc = vi_kioctl(ctx, fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &bind);
 	if (rc >= 0 && bind.out_devid == 0) {
 		vi_kclose(ctx, fd);

@@ -44,6 +44,8 @@ struct vfioiommu_device {
 	struct vfioiommu_ring *region_rings;
 	void (*rings_gone)(struct vfioiommu_device *dev);
 	bool adopted;     /* made from a handed-in fd (vfioiommu_device_adopt) */
+	bool has_vf_token; /* opened with a VF token (vfioiommu_device_open_with) */
+	uint8_t vf_token[16];
 };
 
 struct vfioiommu_ctx {
@@ -210,6 +212,9 @@ int vi_fail_fd_kind(struct vfioiommu_ctx *ctx, int rc, int fd, const char *want,
  * context was built from handed-in fds without a sysfs root (ctx->no_sysfs).
  */
 int vi_sysfs_refused(struct vfioiommu_ctx *ctx, const char *fn);
+
+/* A UUID in its 36-character text form, lower case, into out (37 bytes). */
+void vi_uuid_text(const uint8_t uuid[16], char out[37]);
 
 /* Validate "DDDD:BB:DD.F" (lower-case hex).  0 or -EINVAL. */
 int vi_bdf_check(const char *bdf);

@@ -108,6 +108,7 @@ VFIOIOMMU_API const char *vfioiommu_verdict_name(enum vfioiommu_verdict_kind kin
 	case VFIOIOMMU_VERDICT_NOT_VIABLE: return "not-viable";
 	case VFIOIOMMU_VERDICT_NO_GROUP: return "no-group";
 	case VFIOIOMMU_VERDICT_NOT_VFIO: return "not-vfio";
+	case VFIOIOMMU_VERDICT_NEEDS_VF_TOKEN: return "needs-vf-token";
 	}
 	return "unknown";
 }
@@ -344,6 +345,40 @@ VFIOIOMMU_API int vfioiommu_verdict_group(vfioiommu_ctx *ctx, unsigned int group
 	return 0;
 }
 
+/*
+ * A VF (its physfn link) whose PF is on vfio-pci opens only with the PF's VF
+ * token (FACTS l: EACCES without): say so before anything is opened.
+ */
+static int vf_token_verdict(struct vfioiommu_ctx *ctx, struct vfioiommu_verdict *out, const char *bdf)
+{
+	char link[VI_PATH_MAX], pf[VI_BDF_MAX], pfdrv[64];
+	const char *base;
+	ssize_t rc = vi_sysfs_readlink(ctx, link, sizeof(link), "bus/pci/devices/%s/physfn", bdf);
+
+	if (rc == -ENOENT)
+		return 0; /* not a VF */
+	if (rc < 0)
+		return vi_fail(ctx, (int)rc, "device %s: cannot read its physfn link: %s", bdf,
+			       vi_sysfs_errstr((int)rc));
+	base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	if (vi_bdf_check(base) < 0)
+		return vi_fail(ctx, -EPROTO, "device %s: its physfn link names \"%s\", not a PCI address", bdf, base);
+	copy_str(pf, sizeof(pf), base);
+	rc = vi_sysfs_device_driver(ctx, pf, pfdrv, sizeof(pfdrv));
+	if (rc < 0)
+		return vi_fail(ctx, (int)rc, "device %s: cannot read the driver of its PF %s: %s", bdf, pf,
+			       vi_sysfs_errstr((int)rc));
+	if (!vi_driver_is_vfio(pfdrv))
+		return 0;
+	out->kind = VFIOIOMMU_VERDICT_NEEDS_VF_TOKEN;
+	copy_str(out->culprit, sizeof(out->culprit), pf);
+	copy_str(out->culprit_driver, sizeof(out->culprit_driver), pfdrv);
+	reason(out, "%s is a VF of %s, which is on %s: VFIO hands it out only with the VF token the PF's user set "
+	       "(vfioiommu_device_set_vf_token on the PF; open the VF with vfioiommu_device_open_with and that token)",
+	       bdf, pf, pfdrv);
+	return 0;
+}
+
 VFIOIOMMU_API int vfioiommu_verdict_device(vfioiommu_ctx *ctx, const char *bdf,
 	struct vfioiommu_verdict *out)
 {
@@ -383,6 +418,8 @@ VFIOIOMMU_API int vfioiommu_verdict_device(vfioiommu_ctx *ctx, const char *bdf,
 		return rc;
 	judge(out, &gs, bdf, driver);
 	vfioiommu_resv_set_free(gs.set);
+	if (out->kind == VFIOIOMMU_VERDICT_ASSIGNABLE || out->kind == VFIOIOMMU_VERDICT_ASSIGNABLE_WITH_WARNINGS)
+		return vf_token_verdict(ctx, out, bdf);
 	return 0;
 }
 

@@ -591,4 +591,19 @@ _Static_assert(sizeof(struct kabi_iommu_viommu_alloc) == 40, "viommu_alloc");
 _Static_assert(sizeof(struct kabi_iommu_veventq_alloc) == 32, "veventq_alloc");
 _Static_assert(sizeof(struct kabi_iommufd_vevent_header) == 8, "vevent_header");
 
+/* ---------------- VFIO_DEVICE_FEATURE and the PCI VF token (6.0+; the cdev BIND token 6.17+) ---------------- */
+struct kabi_vfio_device_feature_vf_token {
+	uint32_t argsz;
+	uint32_t flags;     /* KABI_VFIO_DEVICE_FEATURE_* | feature index */
+	uint8_t uuid[16];
+};
+#define KABI_VFIO_DEVICE_FEATURE_MASK     0xffffu
+#define KABI_VFIO_DEVICE_FEATURE_GET      (1u << 16)
+#define KABI_VFIO_DEVICE_FEATURE_SET      (1u << 17)
+#define KABI_VFIO_DEVICE_FEATURE_PROBE    (1u << 18)
+#define KABI_VFIO_DEVICE_FEATURE_PCI_VF_TOKEN 0u
+#define KABI_BIND_IOMMUFD_TOKEN_SIZE 24
+_Static_assert(sizeof(struct kabi_vfio_device_feature_vf_token) == 24, "feature_vf_token");
+_Static_assert(sizeof(struct kabi_vfio_device_bind_iommufd) == 24, "bind_iommufd with token_uuid_ptr");
+
 #endif

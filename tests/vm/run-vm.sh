@@ -3,7 +3,7 @@
 #
 # Usage: tests/vm/run-vm.sh [--kernel PATH] [--topology NAME[,NAME...]] [--timeout SEC]
 #                           [--test-timeout SEC] [--bind VEN:DEV[,...]] [--append ARGS] [--keep]
-#                           [--plugin FILE[,ARG=VAL...]] [--with FILE]... BIN...
+#                           [--plugin FILE[,ARG=VAL...]] [--with FILE]... [--sriov] BIN...
 #
 #   --kernel    bzImage to boot. Default: $VFIOIOMMU_VM_KERNEL, else ../shared/vm/bzImage relative to the
 #               repo root (computed from this script's location). $VFIOIOMMU_VM_KERNEL wins over --kernel.
@@ -21,6 +21,9 @@
 #   --bind      vendor:device ids to bind to vfio-pci in the guest (default 8086:10d3, the e1000e NICs).
 #   --append    extra kernel command-line arguments (e.g. "iommufd.allow_unsafe_interrupts=1").
 #   --keep      keep the temporary directory (initramfs, console log) and print its path.
+#   --sriov     also give every topology an SR-IOV NVMe controller (QEMU's nvme with sriov_max_vfs=2 in an
+#               nvme-subsys; PF 1b36:0010, bound to vfio-pci too) and boot with vfio_pci.enable_sriov=1, so a
+#               program can set a VF token and create VFs through sriov_numvfs. The NICs stay as they are.
 #   --with      also copy FILE (and its libraries) into the guest at its absolute path, without running it:
 #               a program a BIN starts (examples/launcher runs examples/unprivileged_vmm beside it).
 #   --plugin    load a QEMU TCG plugin into every VM: adds -plugin file=FILE[,ARG=VAL...] -d plugin
@@ -63,6 +66,7 @@ extra_append=""
 plugin=""
 bins=()
 withs=()
+sriov=0
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
@@ -81,6 +85,7 @@ while [ $# -gt 0 ]; do
 	--append) extra_append=$2; shift 2 ;;
 	--append=*) extra_append=${1#*=}; shift ;;
 	--keep) keep=1; shift ;;
+	--sriov) sriov=1; shift ;;
 	--with) withs+=("$2"); shift 2 ;;
 	--with=*) withs+=("${1#*=}"); shift ;;
 	--plugin) plugin=$2; shift 2 ;;
@@ -216,9 +221,12 @@ for topo in "${topo_list[@]}"; do
 	if ! qargs=$(topo_args "$topo"); then
 		echo "run-vm.sh: unknown topology '$topo' (known: intel amd virtio)" >&2; exit 2
 	fi
+	if [ "$sriov" = 1 ]; then
+		qargs="$qargs -device nvme-subsys,id=ns0 -device nvme,serial=x,subsys=ns0,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=6,msix_qsize=4"
+	fi
 	cat > "$root/etc/vmtest.conf" <<CONF
 VMTEST_TOPOLOGY='$topo'
-VMTEST_BIND_IDS='${bind_ids//,/ }'
+VMTEST_BIND_IDS='${bind_ids//,/ }$([ "$sriov" = 1 ] && echo " 1b36:0010")'
 VMTEST_TESTS='${names[*]}'
 VMTEST_TEST_TIMEOUT='$test_timeout'
 CONF
@@ -240,7 +248,7 @@ CONF
 		# shellcheck disable=SC2086
 		timeout -k 5 "$timeout_s" "$qemu" $qargs -nographic -no-reboot -m 1G -smp 2 ${plugin_args[@]+"${plugin_args[@]}"} \
 			-kernel "$kernel" -initrd "$initrd" \
-			-append "console=ttyS0 quiet panic=-1 no_timer_check${extra_append:+ $extra_append}" </dev/null 2>&1 \
+			-append "console=ttyS0 quiet panic=-1 no_timer_check${extra_append:+ $extra_append}$([ "$sriov" = 1 ] && echo " vfio_pci.enable_sriov=1")" </dev/null 2>&1 \
 			| tr -d '\r' | tee "$log"
 		qrc=${PIPESTATUS[0]}
 		grep -q '^@@VMTEST-BOOT' "$log" && break
