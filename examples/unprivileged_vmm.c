@@ -131,7 +131,8 @@ int main(int argc, char **argv)
 	/* a BAR through an mmap, checked against a read through the fd */
 	rc = vfioiommu_region_mmap(dev, VFIOIOMMU_PCI_BAR0, 0, 4096, 0, &bar);
 	if (rc == 0) {
-		st_mmio = *(volatile uint32_t *)((char *)bar + 0x8);
+		/* bar is page aligned, so the register at 0x8 is 4-byte aligned */
+		st_mmio = ((volatile uint32_t *)bar)[0x8 / 4];
 		rc = vfioiommu_region_read(dev, VFIOIOMMU_PCI_BAR0, 0x8, &st_read, 4);
 	}
 	snprintf(why, sizeof(why), "rc %d, mmio 0x%x read 0x%x: %s", rc, st_mmio, st_read, vfioiommu_strerror(ctx));
