@@ -21,5 +21,8 @@
 #include <vfioiommu/ring.h>
 #include <vfioiommu/hotplug.h>
 #include <vfioiommu/p2p.h>
+#include <vfioiommu/adopt.h>
+#include <vfioiommu/fdpass.h>
+#include <vfioiommu/sriov.h>
 
 #endif

@@ -33,12 +33,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "helpers.h"
+#include <vfioiommu/adopt.h>
 #include <vfioiommu/device.h>
+#include <vfioiommu/fdpass.h>
+#include <vfioiommu/sriov.h>
 #include <vfioiommu/dma.h>
 #include <vfioiommu/fault.h>
 #include <vfioiommu/ring.h>
@@ -108,6 +112,8 @@ static const struct {
 /* The mock names a few entries after the syscall they stand for. */
 static const char *const entry_alias[][2] = {
 	{ "uevent_close", "close" },
+	{ "sendfds", "sendmsg" },
+	{ "recvfds", "recvmsg" },
 };
 
 static char *slurp(const char *path)
@@ -736,6 +742,75 @@ static int flow_hotplug(vfioiommu_mock *m, const struct flow *f)
 	return finish(ctx, rc);
 }
 
+/*
+ * privilege separation: a launcher context sends /dev/iommu (or the container and group 4) and the
+ * device over a socketpair, a second context receives and adopts them and maps DMA
+ */
+static int flow_handover(vfioiommu_mock *m, const struct flow *f)
+{
+	const vfioiommu_door *d = vfioiommu_mock_door(m);
+	bool fd_mode = f->mode == VFIOIOMMU_MODE_IOMMUFD;
+	struct vfioiommu_fd_entry e[2] = {
+		{ .kind = fd_mode ? VFIOIOMMU_FD_IOMMUFD : VFIOIOMMU_FD_CONTAINER },
+		{ .kind = fd_mode ? VFIOIOMMU_FD_CDEV : VFIOIOMMU_FD_GROUP, .group = 4, .name = "0000:00:04.0" },
+	}, r[2];
+	vfioiommu_ctx *l = flow_ctx(m, VFIOIOMMU_MODE_AUTO), *v = flow_ctx(m, VFIOIOMMU_MODE_AUTO);
+	vfioiommu_device *dev = NULL;
+	unsigned int n = 0, used = 0;
+	uint64_t iova;
+	int sv[2], rc = l && v ? 0 : -ENOMEM;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	e[0].fd = d->open(d->priv, fd_mode ? "/dev/iommu" : "/dev/vfio/vfio", O_RDWR);
+	e[1].fd = d->open(d->priv, fd_mode ? "/dev/vfio/devices/vfio1" : "/dev/vfio/4", O_RDWR);
+	if (e[0].fd < 0 || e[1].fd < 0)
+		rc = e[0].fd < 0 ? e[0].fd : e[1].fd;
+	STEP(vfioiommu_fds_send(l, sv[0], e, 2));
+	for (int i = 0; i < 2; i++)
+		if (e[i].fd >= 0)
+			d->close(d->priv, e[i].fd);
+	STEP(vfioiommu_fds_recv(v, sv[1], r, 2, &n));
+	if (rc >= 0) {
+		struct vfioiommu_adopt_opts a = { .size = sizeof(a), .group = 4, .name = r[1].name };
+
+		rc = vfioiommu_ctx_adopt(v, r[0].kind, r[0].fd, NULL);
+		used = rc < 0 ? 0 : 1;
+		STEP(vfioiommu_device_adopt(v, r[1].kind, r[1].fd, &a, &dev));
+		if (rc >= 0)
+			used = 2;
+		for (unsigned int i = used; i < n; i++)
+			d->close(d->priv, r[i].fd);
+	}
+	STEP(vfioiommu_dma_map(v, dma_buf(), 4 * PG, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE, &iova));
+	STEP(vfioiommu_ctx_group_fd(v, 4) >= 0 || fd_mode ? 0 : -ENOENT);
+	close(sv[0]);
+	close(sv[1]);
+	vfioiommu_ctx_destroy(l);
+	return finish(v, rc);
+}
+
+static const char host_sriov[] =
+	"group 5\n"
+	"  device 0000:00:05.0 vfio-pci vendor=0x1b36 device=0x0010 class=0x010802 sriov=2\n";
+
+/* SR-IOV: VFs through sriov_numvfs, the verdict, the PF's token, a VF opened with it */
+static int flow_sriov(vfioiommu_mock *m, const struct flow *f)
+{
+	static const uint8_t tok[16] = { 0x12, 0x34 };
+	struct vfioiommu_open_opts o = { .size = sizeof(o), .vf_token = tok };
+	vfioiommu_ctx *ctx = flow_ctx(m, f->mode);
+	struct vfioiommu_verdict v;
+	vfioiommu_device *pf = NULL, *vf = NULL;
+	int rc = ctx ? 0 : -ENOMEM;
+
+	STEP(vfioiommu_sriov_set_numvfs(ctx, "0000:00:05.0", 2));
+	STEP(vfioiommu_verdict_device(ctx, "0000:00:05.1", &v));
+	STEP(vfioiommu_device_open(ctx, "0000:00:05.0", &pf));
+	STEP(vfioiommu_device_set_vf_token(pf, tok));
+	STEP(vfioiommu_device_open_with(ctx, "0000:00:05.2", &o, &vf));
+	return finish(ctx, rc);
+}
+
 static const struct flow flows[] = {
 	{ .name = "container", .host = host_devices, .body = flow_address_space,
 	  .mode = VFIOIOMMU_MODE_CONTAINER, .second_group = 4 },
@@ -756,6 +831,11 @@ static const struct flow flows[] = {
 	{ .name = "ring", .host = host_devices, .body = flow_ring, .mode = VFIOIOMMU_MODE_AUTO },
 	{ .name = "pump", .host = host_devices, .body = flow_pump, .mode = VFIOIOMMU_MODE_IOMMUFD },
 	{ .name = "hotplug", .host = host_devices, .body = flow_hotplug, .mode = VFIOIOMMU_MODE_AUTO },
+	{ .name = "handover-iommufd", .host = host_devices, .body = flow_handover, .mode = VFIOIOMMU_MODE_IOMMUFD },
+	{ .name = "handover-container", .host = host_devices, .body = flow_handover,
+	  .mode = VFIOIOMMU_MODE_CONTAINER },
+	{ .name = "sriov-iommufd", .host = host_sriov, .body = flow_sriov, .mode = VFIOIOMMU_MODE_IOMMUFD },
+	{ .name = "sriov-container", .host = host_sriov, .body = flow_sriov, .mode = VFIOIOMMU_MODE_CONTAINER },
 };
 
 /* ----------------------------------------------------------------- sweep */

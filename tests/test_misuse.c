@@ -32,7 +32,10 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include <vfioiommu/adopt.h>
 #include <vfioiommu/alloc.h>
+#include <vfioiommu/fdpass.h>
+#include <vfioiommu/sriov.h>
 #include <vfioiommu/caps.h>
 #include <vfioiommu/device.h>
 #include <vfioiommu/dma.h>
@@ -1057,6 +1060,161 @@ static void r_ctx_iommufd_fd(void)
 	EQ(vfioiommu_ctx_iommufd_fd(NULL), -EINVAL);
 	EQ(vfioiommu_ctx_iommufd_fd(W.ctx2), -EOPNOTSUPP);
 	EQ(vfioiommu_ctx_iommufd_fd(W.fresh), -ENODEV);
+}
+
+/* adopt.h: every refusal below comes before any fd is touched */
+static void r_fd_kind_name(void)
+{
+	STR(vfioiommu_fd_kind_name((enum vfioiommu_fd_kind)99), "none");
+	STR(vfioiommu_fd_kind_name(VFIOIOMMU_FD_NONE), "none");
+}
+
+static void r_ctx_adopt(void)
+{
+	struct vfioiommu_adopt_opts o = { .size = sizeof(o) };
+
+	EQ(vfioiommu_ctx_adopt(NULL, VFIOIOMMU_FD_IOMMUFD, 0, NULL), -EINVAL);
+	EQ(vfioiommu_ctx_adopt(W.fresh, VFIOIOMMU_FD_IOMMUFD, -1, NULL), -EINVAL);
+	EQ(vfioiommu_ctx_adopt(W.fresh, VFIOIOMMU_FD_NONE, 0, NULL), -EINVAL);
+	EQ(vfioiommu_ctx_adopt(W.fresh, VFIOIOMMU_FD_CDEV, 0, NULL), -EINVAL);
+	EQ(vfioiommu_ctx_adopt(W.fresh, VFIOIOMMU_FD_GROUP, 0, NULL), -ENODEV);
+	EQ(vfioiommu_ctx_adopt(W.ctx, VFIOIOMMU_FD_GROUP, 0, NULL), -EOPNOTSUPP);
+	EQ(vfioiommu_ctx_adopt(W.ctx, VFIOIOMMU_FD_IOMMUFD, 0, NULL), -EBUSY);
+	EQ(vfioiommu_ctx_adopt(W.ctx2, VFIOIOMMU_FD_CONTAINER, 0, NULL), -EBUSY);
+	o.size = 8;
+	EQ(vfioiommu_ctx_adopt(W.fresh, VFIOIOMMU_FD_IOMMUFD, 0, &o), -EINVAL);
+	o.size = sizeof(o);
+	o.flags = 1;
+	EQ(vfioiommu_ctx_adopt(W.fresh, VFIOIOMMU_FD_IOMMUFD, 0, &o), -EINVAL);
+	o.flags = 0;
+	o.reserved = 1;
+	EQ(vfioiommu_ctx_adopt(W.fresh, VFIOIOMMU_FD_IOMMUFD, 0, &o), -EINVAL);
+}
+
+static void r_device_adopt(void)
+{
+	struct vfioiommu_adopt_opts o = { .size = sizeof(o) };
+	vfioiommu_device *d = POISON;
+
+	EQ(vfioiommu_device_adopt(NULL, VFIOIOMMU_FD_CDEV, 0, NULL, &d), -EINVAL);
+	EQ(vfioiommu_device_adopt(W.ctx, VFIOIOMMU_FD_CDEV, 0, NULL, NULL), -EINVAL);
+	EQ(vfioiommu_device_adopt(W.fresh, VFIOIOMMU_FD_CDEV, 0, NULL, &d), -ENODEV);
+	ISNULL(d);
+	EQ(vfioiommu_device_adopt(W.ctx, VFIOIOMMU_FD_IOMMUFD, 0, NULL, &d), -EINVAL);
+	EQ(vfioiommu_device_adopt(W.ctx, VFIOIOMMU_FD_CDEV, -1, NULL, &d), -EINVAL);
+	EQ(vfioiommu_device_adopt(W.ctx, VFIOIOMMU_FD_CDEV_BOUND, 0, NULL, &d), -EINVAL);
+	EQ(vfioiommu_device_adopt(W.ctx, VFIOIOMMU_FD_DEVICE, 0, NULL, &d), -EOPNOTSUPP);
+	EQ(vfioiommu_device_adopt(W.ctx2, VFIOIOMMU_FD_CDEV, 0, NULL, &d), -EOPNOTSUPP);
+	EQ(vfioiommu_device_adopt(W.ctx2, VFIOIOMMU_FD_GROUP, -1, NULL, &d), -EINVAL);
+	o.name = "not an address";
+	EQ(vfioiommu_device_adopt(W.ctx2, VFIOIOMMU_FD_GROUP, -1, &o, &d), -EINVAL);
+	o.name = NULL;
+	EQ(vfioiommu_device_adopt(W.ctx, VFIOIOMMU_FD_CDEV, vfioiommu_device_fd(W.dev), &o, &d), -EBUSY);
+	o.size = 4;
+	EQ(vfioiommu_device_adopt(W.ctx, VFIOIOMMU_FD_CDEV, 0, &o, &d), -EINVAL);
+	ISNULL(d);
+}
+
+static void r_ctx_container_fd(void)
+{
+	EQ(vfioiommu_ctx_container_fd(NULL), -EINVAL);
+	EQ(vfioiommu_ctx_container_fd(W.ctx), -EOPNOTSUPP);
+	EQ(vfioiommu_ctx_container_fd(W.fresh), -ENODEV);
+}
+
+static void r_ctx_group_fd(void)
+{
+	EQ(vfioiommu_ctx_group_fd(NULL, 4), -EINVAL);
+	EQ(vfioiommu_ctx_group_fd(W.ctx, 3), -EOPNOTSUPP);
+	EQ(vfioiommu_ctx_group_fd(W.fresh, 4), -ENODEV);
+	EQ(vfioiommu_ctx_group_fd(W.ctx2, 77), -ENOENT);
+}
+
+static void r_device_kvm_fd(void)
+{
+	EQ(vfioiommu_device_kvm_fd(NULL), -EINVAL);
+}
+
+static void r_fds_send(void)
+{
+	struct vfioiommu_fd_entry e = { .kind = VFIOIOMMU_FD_IOMMUFD, .fd = 0 };
+
+	EQ(vfioiommu_fds_send(NULL, 0, &e, 1), -EINVAL);
+	EQ(vfioiommu_fds_send(W.fresh, 0, NULL, 1), -EINVAL);
+	EQ(vfioiommu_fds_send(W.fresh, 0, &e, 0), -EINVAL);
+	EQ(vfioiommu_fds_send(W.fresh, 0, &e, VFIOIOMMU_FDPASS_MAX + 1), -EINVAL);
+	e.kind = 99;
+	EQ(vfioiommu_fds_send(W.fresh, 0, &e, 1), -EINVAL);
+	e.kind = VFIOIOMMU_FD_IOMMUFD;
+	e.fd = -1;
+	EQ(vfioiommu_fds_send(W.fresh, 0, &e, 1), -EINVAL);
+}
+
+static void r_fds_recv(void)
+{
+	struct vfioiommu_fd_entry e;
+	unsigned int n;
+
+	EQ(vfioiommu_fds_recv(NULL, 0, &e, 1, &n), -EINVAL);
+	EQ(vfioiommu_fds_recv(W.fresh, 0, NULL, 1, &n), -EINVAL);
+	EQ(vfioiommu_fds_recv(W.fresh, 0, &e, 1, NULL), -EINVAL);
+}
+
+static void r_uuid_parse(void)
+{
+	uint8_t u[16];
+
+	EQ(vfioiommu_uuid_parse(NULL, u), -EINVAL);
+	EQ(vfioiommu_uuid_parse("12345678-9abc-4def-8001-020304050607", NULL), -EINVAL);
+	EQ(vfioiommu_uuid_parse("12345678-9abc-4def-8001-02030405060", u), -EINVAL);
+	EQ(vfioiommu_uuid_parse("12345678+9abc-4def-8001-020304050607", u), -EINVAL);
+}
+
+static void r_uuid_format(void)
+{
+	uint8_t u[16] = { 0 };
+	char s[VFIOIOMMU_UUID_STRLEN];
+
+	EQ(vfioiommu_uuid_format(NULL, s, sizeof(s)), -EINVAL);
+	EQ(vfioiommu_uuid_format(u, NULL, sizeof(s)), -EINVAL);
+	EQ(vfioiommu_uuid_format(u, s, 0), -ENOSPC);
+	EQ(vfioiommu_uuid_format(u, s, sizeof(s) - 1), -ENOSPC);
+}
+
+static void r_device_open_with(void)
+{
+	struct vfioiommu_open_opts o = { .size = sizeof(o) };
+	vfioiommu_device *d = POISON;
+
+	EQ(vfioiommu_device_open_with(NULL, DEV_B, &o, &d), -EINVAL);
+	EQ(vfioiommu_device_open_with(W.ctx2, DEV_B, &o, NULL), -EINVAL);
+	EQ(vfioiommu_device_open_with(W.ctx2, NULL, &o, &d), -EINVAL);
+	ISNULL(d);
+	d = POISON;
+	EQ(vfioiommu_device_open_with(W.ctx2, "0000:00:04", &o, &d), -EINVAL);
+	ISNULL(d);
+	EQ(vfioiommu_device_open_with(W.ctx2, DEV_B, &o, &d), -EBUSY);
+	o.size = 0;
+	EQ(vfioiommu_device_open_with(W.ctx2, DEV_B, &o, &d), -EINVAL);
+	o.size = sizeof(o);
+	o.flags = 2;
+	EQ(vfioiommu_device_open_with(W.ctx2, DEV_B, &o, &d), -EINVAL);
+}
+
+static void r_device_set_vf_token(void)
+{
+	static const uint8_t u[16];
+
+	EQ(vfioiommu_device_set_vf_token(NULL, u), -EINVAL);
+	EQ(vfioiommu_device_set_vf_token(W.dev2, NULL), -EINVAL);
+}
+
+static void r_sriov_set_numvfs(void)
+{
+	EQ(vfioiommu_sriov_set_numvfs(NULL, DEV_B, 1), -EINVAL);
+	EQ(vfioiommu_sriov_set_numvfs(W.fresh, NULL, 1), -EINVAL);
+	EQ(vfioiommu_sriov_set_numvfs(W.fresh, "0000:00:04", 1), -EINVAL);
+	EQ(vfioiommu_sriov_set_numvfs(W.fresh, DEV_B, 1), -ENODEV);
 }
 
 static void r_ctx_ioas_id(void)
@@ -2391,6 +2549,14 @@ static const struct row {
 	ROW(mock_fail_ioctl, 0), ROW(mock_fault_fired, 0), ROW(mock_fault_site, 0), ROW(mock_calls, 0),
 	ROW(mock_open_fds, 0), ROW(mock_live_mmaps, 0), ROW(mock_set_hostile, 0), ROW(mock_emit_uevent, 0),
 	ROW(mock_remove_device, 0), ROW(mock_set_uevent_backlog, 0),
+	/* adopt.h */
+	ROW(fd_kind_name, 0), ROW(ctx_adopt, 0), ROW(device_adopt, 0), ROW(ctx_container_fd, 0),
+	ROW(ctx_group_fd, 0), ROW(device_kvm_fd, 0),
+	/* fdpass.h */
+	ROW(fds_send, 0), ROW(fds_recv, 0),
+	/* sriov.h */
+	ROW(uuid_parse, 0), ROW(uuid_format, 0), ROW(device_open_with, 0), ROW(device_set_vf_token, 0),
+	ROW(sriov_set_numvfs, 0),
 };
 
 static bool in_table(const char *fn)

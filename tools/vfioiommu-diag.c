@@ -276,7 +276,9 @@ static int collect_aperture(vfioiommu_ctx *ctx, struct host *h)
 
 static bool assignable(enum vfioiommu_verdict_kind k)
 {
-	return k == VFIOIOMMU_VERDICT_ASSIGNABLE || k == VFIOIOMMU_VERDICT_ASSIGNABLE_WITH_WARNINGS;
+	/* a VF that needs its PF's token is assignable to whoever has the token */
+	return k == VFIOIOMMU_VERDICT_ASSIGNABLE || k == VFIOIOMMU_VERDICT_ASSIGNABLE_WITH_WARNINGS ||
+	       k == VFIOIOMMU_VERDICT_NEEDS_VF_TOKEN;
 }
 
 /* Refused groups cannot be in an address space at all; the all-groups summary leaves them out. */

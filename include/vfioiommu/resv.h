@@ -201,6 +201,11 @@ enum vfioiommu_verdict_kind {
 	VFIOIOMMU_VERDICT_NO_GROUP = 4,
 	/** The device is not bound to vfio-pci (or a variant); for a group: no device of it is. */
 	VFIOIOMMU_VERDICT_NOT_VFIO = 5,
+	/**
+	 * Assignable, but a VF whose PF (culprit) is on vfio-pci: it opens only
+	 * with the PF's VF token (vfioiommu/sriov.h).  Device verdicts only.
+	 */
+	VFIOIOMMU_VERDICT_NEEDS_VF_TOKEN = 6,
 };
 
 /** A verdict and what a person can do about it. */
@@ -211,7 +216,7 @@ struct vfioiommu_verdict {
 	unsigned int group;
 	/** The device asked about ("" for a group verdict). */
 	char device[32];
-	/** NOT_VIABLE / NOT_VFIO: the device to act on. */
+	/** NOT_VIABLE / NOT_VFIO: the device to act on; NEEDS_VF_TOKEN: the PF. */
 	char culprit[32];
 	/** NOT_VIABLE / NOT_VFIO: the culprit's driver ("" when unbound). */
 	char culprit_driver[64];
@@ -227,7 +232,7 @@ struct vfioiommu_verdict {
  * A name for a verdict.
  * @param kind a verdict
  * @return "assignable", "assignable-with-warnings", "refused-resv-direct",
- * "not-viable", "no-group", "not-vfio"; "unknown" for other values.
+ * "not-viable", "no-group", "not-vfio", "needs-vf-token"; "unknown" for other values.
  */
 VFIOIOMMU_API const char *vfioiommu_verdict_name(enum vfioiommu_verdict_kind kind);
 
@@ -236,7 +241,8 @@ VFIOIOMMU_API const char *vfioiommu_verdict_name(enum vfioiommu_verdict_kind kin
  * no group; a direct region in its group; the device not on vfio-pci;
  * another device of the group on a driver that blocks ownership (anything
  * but VFIO drivers, pci-stub and pcieport; unbound is fine); a
- * direct-relaxable region.
+ * direct-relaxable region; then, for an otherwise assignable device, a VF
+ * whose PF is on vfio-pci (NEEDS_VF_TOKEN).
  * @param ctx the context (its door and sysfs root; no backend needed)
  * @param bdf the PCI address, "0000:03:00.0"
  * @param out receives the verdict, whatever it is

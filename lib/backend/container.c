@@ -81,30 +81,49 @@ static int detect_iommufd(struct vfioiommu_ctx *ctx, int fd)
 		       vi_errno_name(rc));
 }
 
-static int c_open(struct vfioiommu_ctx *ctx)
+/*
+ * Check an open container fd and make it the context's; the fd is left open
+ * on failure.  @handed: it came from the caller (vfioiommu_ctx_adopt), so it
+ * may be of another kind, or a container that already has an IOMMU.
+ */
+static int c_setup(struct vfioiommu_ctx *ctx, int fd, bool handed)
 {
 	struct vi_container *c = calloc(1, sizeof(*c));
-	int fd, ver, is_fd;
+	int ver, is_fd;
 
 	if (!c)
 		return vi_fail(ctx, -ENOMEM, "out of memory");
-	fd = vi_kopen(ctx, "/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		free(c);
-		return vi_fail_node(ctx, fd, "/dev/vfio/vfio", "cannot open /dev/vfio/vfio");
-	}
 	ver = vi_kioctl(ctx, fd, KABI_VFIO_GET_API_VERSION, NULL);
 	if (ver < 0 || ver != KABI_VFIO_API_VERSION) {
-		vi_kclose(ctx, fd);
 		free(c);
+		if (ver < 0 && handed)
+			return vi_fail_fd_kind(ctx, ver, fd, "a VFIO container", "VFIO_GET_API_VERSION");
 		if (ver < 0)
 			return vi_fail(ctx, ver, "VFIO_GET_API_VERSION failed: %s", vi_errno_name(ver));
 		return vi_fail(ctx, -EPROTO, "/dev/vfio/vfio speaks VFIO API version %d, this library knows %d",
 			       ver, KABI_VFIO_API_VERSION);
 	}
+	if (handed) {
+		struct kabi_vfio_iommu_type1_info info = { .argsz = sizeof(info) };
+
+		/*
+		 * FACTS k: GET_INFO answers only once SET_IOMMU ran, i.e. a group is
+		 * attached; before, VFIO's container says EINVAL and iommufd's ENODEV.
+		 */
+		int rc = vi_kioctl(ctx, fd, KABI_VFIO_IOMMU_GET_INFO, &info);
+
+		if (rc >= 0 || (rc != -EINVAL && rc != -ENODEV)) {
+			free(c);
+			if (rc < 0)
+				return vi_fail(ctx, rc, "container fd %d: VFIO_IOMMU_GET_INFO failed with %s", fd,
+					       vi_errno_name(rc));
+			return vi_fail(ctx, -EBUSY, "container fd %d already has an IOMMU type set (a group is "
+				       "attached to it): hand over a container with no group attached, and the "
+				       "group fds to adopt with VFIOIOMMU_FD_GROUP", fd);
+		}
+	}
 	is_fd = detect_iommufd(ctx, fd);
 	if (is_fd < 0) {
-		vi_kclose(ctx, fd);
 		free(c);
 		return is_fd;
 	}
@@ -115,6 +134,18 @@ static int c_open(struct vfioiommu_ctx *ctx)
 		reason_append(ctx, "; /dev/vfio/vfio is iommufd's emulation of the container");
 	c->reason_base = strlen(ctx->backend_reason);
 	return 0;
+}
+
+static int c_open(struct vfioiommu_ctx *ctx)
+{
+	int fd = vi_kopen(ctx, "/dev/vfio/vfio", O_RDWR | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return vi_fail_node(ctx, fd, "/dev/vfio/vfio", "cannot open /dev/vfio/vfio");
+	rc = c_setup(ctx, fd, false);
+	if (rc < 0)
+		vi_kclose(ctx, fd);
+	return rc;
 }
 
 static long group_find(struct vi_container *c, unsigned int num)
@@ -311,49 +342,57 @@ static int group_open(struct vfioiommu_ctx *ctx, unsigned int group)
 	return fd;
 }
 
-/* Open, check, attach and (first group) set the IOMMU; returns the group fd. */
-static int group_attach(struct vfioiommu_ctx *ctx, unsigned int group)
+/*
+ * Check, attach and (first group) set the IOMMU on an open group fd; the fd
+ * is left open on failure.  @handed: the fd came from the caller, so a probe
+ * failure means "not a group fd" rather than a broken group.
+ */
+static int group_attach_fd(struct vfioiommu_ctx *ctx, unsigned int group, int fd, bool handed)
 {
 	struct vi_container *c = cont(ctx);
 	struct kabi_vfio_group_status st = { .argsz = sizeof(st) };
 	int32_t cfd = c->fd;
-	int fd, rc;
+	int rc;
 
-	fd = group_open(ctx, group);
-	if (fd < 0)
-		return fd;
 	rc = vi_kioctl(ctx, fd, KABI_VFIO_GROUP_GET_STATUS, &st);
-	if (rc < 0) {
-		rc = vi_fail(ctx, rc, "VFIO_GROUP_GET_STATUS on group %u failed: %s", group, vi_errno_name(rc));
-		goto close_fd;
-	}
-	if (!(st.flags & KABI_VFIO_GROUP_FLAGS_VIABLE)) {
-		rc = fail_not_viable(ctx, group);
-		goto close_fd;
-	}
-	if (st.flags & KABI_VFIO_GROUP_FLAGS_CONTAINER_SET) {
-		rc = vi_fail(ctx, -EBUSY, "group %u is already attached to a container", group);
-		goto close_fd;
-	}
+	if (rc < 0 && handed)
+		return vi_fail_fd_kind(ctx, rc, fd, "a VFIO group", "VFIO_GROUP_GET_STATUS");
+	if (rc < 0)
+		return vi_fail(ctx, rc, "VFIO_GROUP_GET_STATUS on group %u failed: %s", group, vi_errno_name(rc));
+	if (!(st.flags & KABI_VFIO_GROUP_FLAGS_VIABLE))
+		return fail_not_viable(ctx, group);
+	if (st.flags & KABI_VFIO_GROUP_FLAGS_CONTAINER_SET)
+		return vi_fail(ctx, -EBUSY, "group %u is already attached to a container", group);
 	rc = vi_kioctl(ctx, fd, KABI_VFIO_GROUP_SET_CONTAINER, &cfd);
-	if (rc < 0) {
-		rc = fail_set_container(ctx, group, rc);
-		goto close_fd;
-	}
+	if (rc < 0)
+		return fail_set_container(ctx, group, rc);
 	if (!c->iommu_set) {
 		rc = set_iommu(ctx);
-		if (rc < 0)
-			goto unset;
+		if (rc < 0) {
+			vi_kioctl(ctx, fd, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL);
+			return rc;
+		}
 	}
-	return fd;
-unset:
-	vi_kioctl(ctx, fd, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL);
-close_fd:
-	vi_kclose(ctx, fd);
-	return rc;
+	return 0;
 }
 
-static void group_release(struct vfioiommu_ctx *ctx, size_t idx)
+/* Open, check, attach and (first group) set the IOMMU; returns the group fd. */
+static int group_attach(struct vfioiommu_ctx *ctx, unsigned int group)
+{
+	int fd = group_open(ctx, group), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = group_attach_fd(ctx, group, fd, false);
+	if (rc < 0) {
+		vi_kclose(ctx, fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* Detach group idx and forget it; its fd is closed unless it goes back to a caller (@close_fd false). */
+static void group_drop(struct vfioiommu_ctx *ctx, size_t idx, bool close_fd)
 {
 	struct vi_container *c = cont(ctx);
 	struct vi_cgroup *g = &c->groups[idx];
@@ -363,7 +402,8 @@ static void group_release(struct vfioiommu_ctx *ctx, size_t idx)
 	if (rc < 0)
 		vi_log(ctx, VFIOIOMMU_LOG_WARNING, "VFIO_GROUP_UNSET_CONTAINER on group %u failed: %s",
 		       g->num, vi_errno_name(rc));
-	vi_kclose(ctx, g->fd);
+	if (close_fd)
+		vi_kclose(ctx, g->fd);
 	memmove(&c->groups[idx], &c->groups[idx + 1], (c->ngroups - idx - 1) * sizeof(*g));
 	c->ngroups--;
 	/*
@@ -375,6 +415,11 @@ static void group_release(struct vfioiommu_ctx *ctx, size_t idx)
 		c->iommu_set = false;
 		vi_space_changed(ctx, true);
 	}
+}
+
+static void group_release(struct vfioiommu_ctx *ctx, size_t idx)
+{
+	group_drop(ctx, idx, true);
 }
 
 /*
@@ -407,6 +452,23 @@ static void c_release_idle(struct vfioiommu_ctx *ctx)
 			group_release(ctx, i);
 }
 
+static int groups_grow(struct vfioiommu_ctx *ctx)
+{
+	struct vi_container *c = cont(ctx);
+	size_t ncap;
+	struct vi_cgroup *ng;
+
+	if (c->ngroups < c->cap)
+		return 0;
+	ncap = c->cap ? c->cap * 2 : 4;
+	ng = realloc(c->groups, ncap * sizeof(*ng));
+	if (!ng)
+		return vi_fail(ctx, -ENOMEM, "out of memory");
+	c->groups = ng;
+	c->cap = ncap;
+	return 0;
+}
+
 /* Add @group (or find it) and return its index. */
 static long group_get(struct vfioiommu_ctx *ctx, unsigned int group, bool explicit_add)
 {
@@ -421,15 +483,8 @@ static long group_get(struct vfioiommu_ctx *ctx, unsigned int group, bool explic
 			c->groups[idx].explicit_add = true;
 		return idx;
 	}
-	if (c->ngroups == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 4;
-		struct vi_cgroup *ng = realloc(c->groups, ncap * sizeof(*ng));
-
-		if (!ng)
-			return vi_fail(ctx, -ENOMEM, "out of memory");
-		c->groups = ng;
-		c->cap = ncap;
-	}
+	if (groups_grow(ctx) < 0)
+		return -ENOMEM;
 	fd = group_attach(ctx, group);
 	if (fd < 0)
 		return fd;
@@ -453,12 +508,22 @@ static int c_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 	struct vi_container *c = cont(ctx);
 	long idx = group_get(ctx, dev->group, false);
 	struct vi_cgroup *g;
+	char name[VI_BDF_MAX + 48];
 	int fd;
 
 	if (idx < 0)
 		return (int)idx;
 	g = &c->groups[idx];
-	fd = vi_kioctl(ctx, g->fd, KABI_VFIO_GROUP_GET_DEVICE_FD, dev->bdf);
+	if (dev->has_vf_token) {
+		char tok[37];
+
+		/* FACTS l: the kernel's match takes "BDF vf_token=UUID" (extra spaces are fine) */
+		vi_uuid_text(dev->vf_token, tok);
+		snprintf(name, sizeof(name), "%s vf_token=%s", dev->bdf, tok);
+	} else {
+		snprintf(name, sizeof(name), "%s", dev->bdf);
+	}
+	fd = vi_kioctl(ctx, g->fd, KABI_VFIO_GROUP_GET_DEVICE_FD, name);
 	if (fd < 0) {
 		char direct[80] = "";
 		int rc;
@@ -470,6 +535,15 @@ static int c_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 			rc = vi_fail(ctx, -EINVAL, "device %s: group %u needs a firmware 1:1 mapping (RESV_DIRECT "
 				     "region %s in its reserved_regions): Linux 6.6+ refuses to hand such a device "
 				     "to VFIO", dev->bdf, dev->group, direct);
+		else if (fd == -EACCES)
+			rc = vi_fail(ctx, fd, "VFIO_GROUP_GET_DEVICE_FD for %s failed: EACCES: %s", dev->bdf,
+				     dev->has_vf_token ? "the VF token given is not the one its PF's user set "
+				     "(VFIO_DEVICE_FEATURE PCI_VF_TOKEN on the PF)" : "it is a VF whose PF is on "
+				     "vfio-pci: open it with the PF's VF token (vfioiommu_device_open_with)");
+		else if (fd == -EINVAL && dev->has_vf_token)
+			rc = vi_fail(ctx, fd, "VFIO_GROUP_GET_DEVICE_FD for \"%s\" failed: EINVAL: a VF token was given "
+				     "but %s needs none (it is not a VF, or its PF is not on vfio-pci); open it without",
+				     name, dev->bdf);
 		else
 			rc = vi_fail(ctx, fd, "VFIO_GROUP_GET_DEVICE_FD for %s in group %u failed: %s%s", dev->bdf,
 				     dev->group, vi_errno_name(fd),
@@ -690,4 +764,77 @@ int vi_container_group_fd(struct vfioiommu_ctx *ctx, unsigned int group)
 	long idx = c ? group_find(c, group) : -1;
 
 	return idx < 0 ? -ENOENT : c->groups[idx].fd;
+}
+
+/* ---------------- handed-in fds (vfioiommu_ctx_adopt / vfioiommu_device_adopt) ---------------- */
+
+int vi_container_adopt(struct vfioiommu_ctx *ctx, int fd)
+{
+	int rc;
+
+	snprintf(ctx->backend_reason, sizeof(ctx->backend_reason), "container: fd %d handed in", fd);
+	ctx->be = &vi_container_ops;
+	rc = c_setup(ctx, fd, true);
+	if (rc < 0) {
+		ctx->be = NULL;
+		ctx->be_priv = NULL;
+		ctx->container_is_iommufd = -ENODEV;
+		snprintf(ctx->backend_reason, sizeof(ctx->backend_reason),
+			 "no backend chosen yet: add a group or open a device");
+	}
+	return rc;
+}
+
+int vi_container_adopt_group(struct vfioiommu_ctx *ctx, int fd, unsigned int group)
+{
+	struct vi_container *c = cont(ctx);
+	int rc;
+
+	if (group_find(c, group) >= 0)
+		return vi_fail(ctx, -EBUSY, "group %u is already in this context", group);
+	for (size_t i = 0; i < c->ngroups; i++)
+		if (c->groups[i].fd == fd)
+			return vi_fail(ctx, -EBUSY, "fd %d is already group %u of this context", fd,
+				       c->groups[i].num);
+	rc = groups_grow(ctx);
+	if (rc < 0)
+		return rc;
+	rc = group_attach_fd(ctx, group, fd, true);
+	if (rc < 0)
+		return rc;
+	c->groups[c->ngroups++] = (struct vi_cgroup){ .num = group, .fd = fd, .explicit_add = true };
+	vi_space_changed(ctx, false);
+	return 0;
+}
+
+void vi_container_unadopt_group(struct vfioiommu_ctx *ctx, unsigned int group)
+{
+	long idx = group_find(cont(ctx), group);
+
+	if (idx >= 0)
+		group_drop(ctx, (size_t)idx, false);
+}
+
+int vi_container_device_adopt(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, int fd)
+{
+	struct vi_container *c = cont(ctx);
+	struct kabi_vfio_device_info info = { .argsz = KABI_DEVICE_INFO_MIN };
+	long idx = group_find(c, dev->group);
+	int rc;
+
+	if (idx < 0)
+		return vi_fail(ctx, -ENOENT, "device fd %d: group %u is not in this context; adopt its group fd "
+			       "(VFIOIOMMU_FD_GROUP) or add the group first", fd, dev->group);
+	/* FACTS k: only a device fd answers GET_INFO (a bound cdev too, but a cdev is not a group's) */
+	rc = vi_kioctl(ctx, fd, KABI_VFIO_DEVICE_GET_INFO, &info);
+	if (rc < 0)
+		return vi_fail_fd_kind(ctx, rc, fd, "a VFIO device fd", "VFIO_DEVICE_GET_INFO");
+	dev->fd = fd;
+	c->groups[idx].devices++;
+	return 0;
+}
+
+int vi_container_device_from_group(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev)
+{
+	return c_device_open(ctx, dev);
 }

@@ -92,4 +92,22 @@ int vi_container_fd(struct vfioiommu_ctx *ctx);
  */
 int vi_iommufd_get(struct vfioiommu_ctx *ctx, int *fd, uint32_t *ioas);
 
+/*
+ * Handed-in fds (vfioiommu_ctx_adopt, vfioiommu_device_adopt), ctx->lock
+ * held.  None closes the fd on failure; on success the backend owns it.
+ * vi_container_adopt / vi_iommufd_adopt: the context has no backend yet.
+ * vi_container_adopt_group: a container context; the group stays until the
+ * context goes.  vi_container_unadopt_group: undo it without closing the fd.
+ * vi_container_device_adopt: a group-path device fd of dev->group.
+ * vi_container_device_from_group: GET_DEVICE_FD of dev->bdf from dev->group.
+ * vi_iommufd_device_adopt: a cdev; @devid 0: bind it, else it is bound already.
+ */
+int vi_container_adopt(struct vfioiommu_ctx *ctx, int fd);
+int vi_container_adopt_group(struct vfioiommu_ctx *ctx, int fd, unsigned int group);
+void vi_container_unadopt_group(struct vfioiommu_ctx *ctx, unsigned int group);
+int vi_container_device_adopt(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, int fd);
+int vi_container_device_from_group(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev);
+int vi_iommufd_adopt(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas);
+int vi_iommufd_device_adopt(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, int fd, uint32_t devid);
+
 #endif

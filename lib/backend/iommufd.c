@@ -22,6 +22,7 @@
 struct vi_iommufd {
 	int fd;
 	uint32_t ioas;
+	bool ioas_handed; /* the IOAS came with an adopted fd: left in place at the end */
 };
 
 /* First request for IOVA_RANGES: real IOMMUs leave a handful of holes. */
@@ -87,6 +88,11 @@ static int fail_bind(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, co
 			       "process); close it there, or use the container backend",
 			       dev->bdf, cdev, dev->group, dev->group);
 	case -EINVAL:
+		if (dev->has_vf_token)
+			return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s with a VF token failed: EINVAL: %s needs "
+				       "no token (it is not a VF, or its PF is not on vfio-pci), or the kernel "
+				       "predates 6.17 (no token on the cdev path: use the container backend)",
+				       dev->bdf, dev->bdf);
 		vi_group_direct_region(ctx, dev->group, direct, sizeof(direct));
 		if (direct[0])
 			return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: EINVAL: group %u needs a "
@@ -105,8 +111,12 @@ static int fail_bind(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, co
 		return vi_fail_unsafe_interrupts(ctx, rc, what, "iommufd", also);
 	}
 	case -EACCES:
-		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: EACCES (a VF whose PF is "
-			       "owned by vfio-pci needs the VF token)", dev->bdf);
+		if (dev->has_vf_token)
+			return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: EACCES: the VF token given is "
+				       "not the one its PF's user set (VFIO_DEVICE_FEATURE PCI_VF_TOKEN on the PF)",
+				       dev->bdf);
+		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: EACCES: it is a VF whose PF is "
+			       "on vfio-pci: open it with the PF's VF token (vfioiommu_device_open_with)", dev->bdf);
 	case -ENOTTY:
 		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s failed: ENOTTY (kernel before 6.6 "
 			       "has no cdev binding)", dev->bdf);
@@ -129,12 +139,30 @@ static int fail_attach(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, 
 		       vi_errno_name(rc));
 }
 
+/* Attach a bound cdev to the IOAS; on success the device takes fd and devid. */
+static int attach(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, int fd, uint32_t devid)
+{
+	struct vi_iommufd *p = priv(ctx);
+	/* argsz 12: 6.6-6.14 know no pasid field; 6.15+ accept the short struct */
+	struct kabi_vfio_device_attach_iommufd_pt at = { .argsz = KABI_ATTACH_PT_MIN, .pt_id = p->ioas };
+	int rc = vi_kioctl(ctx, fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+
+	if (rc >= 0 && at.pt_id == 0)
+		return vi_fail(ctx, -EPROTO, "VFIO_DEVICE_ATTACH_IOMMUFD_PT of %s returned HWPT id 0", dev->bdf);
+	if (rc < 0)
+		return fail_attach(ctx, dev, p->ioas, rc);
+	dev->fd = fd;
+	dev->devid = devid;
+	dev->pt_id = at.pt_id;
+	/* attach and detach move the IOVA ranges; dma/ re-reads them lazily */
+	vi_space_changed(ctx, false);
+	return 0;
+}
+
 static int i_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev)
 {
 	struct vi_iommufd *p = priv(ctx);
 	struct kabi_vfio_device_bind_iommufd bind = { .argsz = KABI_BIND_IOMMUFD_MIN, .iommufd = p->fd };
-	/* argsz 12: 6.6-6.14 know no pasid field; 6.15+ accept the short struct */
-	struct kabi_vfio_device_attach_iommufd_pt at = { .argsz = KABI_ATTACH_PT_MIN, .pt_id = p->ioas };
 	char cdev[VI_PATH_MAX];
 	int fd, rc;
 
@@ -157,6 +185,12 @@ static int i_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 		return vi_fail(ctx, fd, "cannot open %s (VFIO cdev of %s): %s%s", cdev, dev->bdf, vi_errno_name(fd),
 			       fd == -ENOENT ? " (sysfs lists it but /dev has no node: is devtmpfs mounted, or is "
 			       "this a container without it?)" : "");
+	if (dev->has_vf_token) {
+		/* 6.17+: argsz 24 with the flag; FACTS l: the flag with argsz 16 reads no pointer (EFAULT) */
+		bind.argsz = KABI_BIND_IOMMUFD_TOKEN_SIZE;
+		bind.flags = KABI_VFIO_DEVICE_BIND_FLAG_TOKEN;
+		bind.token_uuid_ptr = (uint64_t)(uintptr_t)dev->vf_token;
+	}
 	rc = vi_kioctl(ctx, fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &bind);
 	if (rc >= 0 && bind.out_devid == 0) {
 		vi_kclose(ctx, fd);
@@ -168,23 +202,14 @@ static int i_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 		vi_kclose(ctx, fd);
 		return rc;
 	}
-	rc = vi_kioctl(ctx, fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
-	if (rc >= 0 && at.pt_id == 0)
-		rc = vi_fail(ctx, -EPROTO, "VFIO_DEVICE_ATTACH_IOMMUFD_PT of %s returned HWPT id 0", dev->bdf);
-	else if (rc < 0)
-		rc = fail_attach(ctx, dev, p->ioas, rc);
+	rc = attach(ctx, dev, fd, bind.out_devid);
 	if (rc < 0) {
 		/* closing the cdev unbinds (and detaches) */
 		vi_kclose(ctx, fd);
 		return rc;
 	}
-	dev->fd = fd;
-	dev->devid = bind.out_devid;
-	dev->pt_id = at.pt_id;
 	vi_log(ctx, VFIOIOMMU_LOG_DEBUG, "%s: %s bound as device %u, attached to IOAS %u through HWPT %u",
 	       dev->bdf, cdev, dev->devid, p->ioas, dev->pt_id);
-	/* attach and detach move the IOVA ranges; dma/ re-reads them lazily */
-	vi_space_changed(ctx, false);
 	return 0;
 }
 
@@ -426,7 +451,7 @@ static void i_close(struct vfioiommu_ctx *ctx)
 		return;
 	/* HWPTs were auto domains, gone with their devices; the IOAS is the only object left */
 	d = (struct kabi_iommu_destroy){ .size = sizeof(d), .id = p->ioas };
-	rc = vi_kioctl(ctx, p->fd, KABI_IOMMU_DESTROY, &d);
+	rc = p->ioas_handed ? 0 : vi_kioctl(ctx, p->fd, KABI_IOMMU_DESTROY, &d);
 	if (rc < 0)
 		vi_log(ctx, VFIOIOMMU_LOG_WARNING, "IOMMU_DESTROY of IOAS %u failed (%s); closing /dev/iommu "
 		       "frees it", p->ioas, vi_errno_name(rc));
@@ -448,6 +473,120 @@ const struct vi_backend_ops vi_iommufd_ops = {
 	.map_file = i_map_file,
 	.dma_limits = i_dma_limits,
 };
+
+/* ---------------- handed-in fds ---------------- */
+
+/* Make an adopted fd the context's iommufd: a new IOAS on it, or check that @ioas is one. */
+static int i_setup(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas)
+{
+	struct vi_iommufd *p = calloc(1, sizeof(*p));
+	int rc;
+
+	if (!p)
+		return vi_fail(ctx, -ENOMEM, "out of memory");
+	if (ioas == 0) {
+		struct kabi_iommu_ioas_alloc a = { .size = sizeof(a) };
+
+		rc = vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_ALLOC, &a);
+		if (rc < 0) {
+			free(p);
+			return vi_fail_fd_kind(ctx, rc, fd, "an iommufd", "IOMMU_IOAS_ALLOC");
+		}
+		if (a.out_ioas_id == 0) {
+			free(p);
+			return vi_fail(ctx, -EPROTO, "IOMMU_IOAS_ALLOC returned IOAS id 0, which the kernel never "
+				       "hands out");
+		}
+		p->ioas = a.out_ioas_id;
+	} else {
+		struct kabi_iommu_ioas_iova_ranges q = { .size = sizeof(q), .ioas_id = ioas };
+
+		/* num_iovas 0: EMSGSIZE (or 0 when no range) proves the IOAS exists without a buffer */
+		rc = vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_IOVA_RANGES, &q);
+		if (rc < 0 && rc != -EMSGSIZE) {
+			free(p);
+			if (rc == -ENOENT)
+				return vi_fail(ctx, rc, "iommufd fd %d has no IOAS %u (IOMMU_IOAS_IOVA_RANGES: ENOENT)",
+					       fd, ioas);
+			return vi_fail_fd_kind(ctx, rc, fd, "an iommufd", "IOMMU_IOAS_IOVA_RANGES");
+		}
+		p->ioas = ioas;
+		p->ioas_handed = true;
+	}
+	p->fd = fd;
+	ctx->be_priv = p;
+	ctx->backend = VFIOIOMMU_BACKEND_IOMMUFD;
+	return 0;
+}
+
+int vi_iommufd_adopt(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas)
+{
+	int rc;
+
+	ctx->be = &vi_iommufd_ops;
+	rc = i_setup(ctx, fd, ioas);
+	if (rc < 0) {
+		ctx->be = NULL;
+		return rc;
+	}
+	snprintf(ctx->backend_reason, sizeof(ctx->backend_reason), "iommufd: fd %d handed in, %s IOAS %u", fd,
+		 ioas ? "its" : "a new", priv(ctx)->ioas);
+	return 0;
+}
+
+int vi_iommufd_device_adopt(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, int fd, uint32_t devid)
+{
+	struct vi_iommufd *p = priv(ctx);
+	int rc;
+
+	if (devid == 0) {
+		struct kabi_vfio_device_bind_iommufd bind = { .argsz = KABI_BIND_IOMMUFD_MIN, .iommufd = p->fd };
+
+		rc = vi_kioctl(ctx, fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &bind);
+		if (rc == -EINVAL)
+			/* FACTS k: a bound cdev (to any iommufd), a group-path device fd and a container all say EINVAL */
+			return vi_fail(ctx, rc, "fd %d (%s) cannot be bound: VFIO_DEVICE_BIND_IOMMUFD answered EINVAL, "
+				       "as a cdev already bound (to this or another iommufd; a cdev is bound once: "
+				       "pass one bound to this context's iommufd as VFIOIOMMU_FD_CDEV_BOUND with its "
+				       "device id), a device fd from a VFIO group or a container does; the fd is left "
+				       "open and the caller's", fd, dev->bdf);
+		if (rc < 0 && (rc == -ENOTTY || rc == -EBADF))
+			return vi_fail_fd_kind(ctx, rc, fd, "a VFIO cdev", "VFIO_DEVICE_BIND_IOMMUFD");
+		if (rc < 0)
+			return fail_bind(ctx, dev, "handed-in cdev", rc);
+		if (bind.out_devid == 0)
+			return vi_fail(ctx, -EPROTO, "VFIO_DEVICE_BIND_IOMMUFD for %s returned device id 0, which the "
+				       "kernel never hands out; the fd stays bound: close it", dev->bdf);
+		devid = bind.out_devid;
+	} else {
+		struct kabi_vfio_device_info info = { .argsz = KABI_DEVICE_INFO_MIN };
+		struct kabi_iommu_hw_info h = { .size = KABI_HW_INFO_MIN, .dev_id = devid };
+
+		/* FACTS k: an unbound cdev answers GET_INFO with EINVAL, a bound one answers */
+		rc = vi_kioctl(ctx, fd, KABI_VFIO_DEVICE_GET_INFO, &info);
+		if (rc == -EINVAL)
+			return vi_fail(ctx, rc, "fd %d (%s) handed in as a bound cdev is not bound (VFIO_DEVICE_GET_INFO: "
+				       "EINVAL): pass it as VFIOIOMMU_FD_CDEV; the fd is left open and the caller's",
+				       fd, dev->bdf);
+		if (rc < 0)
+			return vi_fail_fd_kind(ctx, rc, fd, "a bound VFIO cdev", "VFIO_DEVICE_GET_INFO");
+		rc = vi_kioctl(ctx, p->fd, KABI_IOMMU_GET_HW_INFO, &h);
+		if (rc < 0)
+			return vi_fail(ctx, rc, "device id %u (%s): IOMMU_GET_HW_INFO on this context's iommufd failed "
+				       "with %s: the cdev must be bound to this context's iommufd and devid be the id "
+				       "VFIO_DEVICE_BIND_IOMMUFD returned; the fd is left open and the caller's",
+				       devid, dev->bdf, vi_errno_name(rc));
+	}
+	rc = attach(ctx, dev, fd, devid);
+	if (rc < 0) {
+		char why[VI_MSG_MAX];
+
+		snprintf(why, sizeof(why), "%s", vfioiommu_strerror(ctx));
+		return vi_fail(ctx, rc, "%s; fd %d stays bound to this context's iommufd as device %u (the kernel "
+			       "has no unbind: close it)", why, fd, devid);
+	}
+	return 0;
+}
 
 /* ---------------- public queries ---------------- */
 

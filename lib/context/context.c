@@ -40,6 +40,7 @@ VFIOIOMMU_API int vfioiommu_ctx_new(const struct vfioiommu_ctx_opts *opts, vfioi
 		return -ENOMEM;
 	ctx->door = (opts && opts->door) ? opts->door : vfioiommu_door_system();
 	snprintf(ctx->sysfs_root, sizeof(ctx->sysfs_root), "%s", root);
+	ctx->sysfs_given = opts && opts->sysfs_root;
 	ctx->mode = opts ? (enum vfioiommu_mode)opts->mode : VFIOIOMMU_MODE_AUTO;
 	ctx->log_fn = opts ? opts->log_fn : NULL;
 	ctx->log_arg = opts ? opts->log_arg : NULL;

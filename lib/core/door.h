@@ -69,6 +69,18 @@ struct vfioiommu_door {
 	int (*uevent_open)(void *priv);
 	ssize_t (*uevent_recv)(void *priv, int fd, void *buf, size_t n);
 	int (*uevent_close)(void *priv, int fd);
+
+	/*
+	 * fd passing over a unix socket (SCM_RIGHTS; lib/context/fdpass.c).  NULL in a door without it.
+	 * sendfds: one message of len bytes carrying nfds fds (0..VI_FDPASS_MAX); returns bytes sent.
+	 * recvfds: one message into buf (n bytes) and up to maxfds fds, received close-on-exec;
+	 * *nfds = how many came.  A message or fd list that did not fit is -EMSGSIZE with every fd
+	 * that came closed.  Returns the bytes received (0: the peer closed).
+	 */
+	ssize_t (*sendfds)(void *priv, int sock, const void *buf, size_t len, const int *fds, unsigned int nfds);
+	ssize_t (*recvfds)(void *priv, int sock, void *buf, size_t n, int *fds, unsigned int maxfds,
+			   unsigned int *nfds);
 };
+#define VI_FDPASS_MAX 64
 
 #endif

@@ -182,3 +182,30 @@ int vi_fail_pinning(struct vfioiommu_ctx *ctx, int rc, uint64_t iova, uint64_t l
 		       iova, len, vi_errno_name(rc), a, p, nmaps, s, h,
 		       rc == -ENOMEM ? "; or the system is short of memory" : "");
 }
+
+int vi_fail_fd_kind(struct vfioiommu_ctx *ctx, int rc, int fd, const char *want, const char *probe)
+{
+	/* what each errno meant on Linux 7.2 for each kind of fd: tests/vm/FACTS.md section k */
+	if (rc == -EBADF)
+		return vi_fail(ctx, rc, "fd %d handed in as %s is not open (%s: EBADF); the fd is left as it was",
+			       fd, want, probe);
+	if (rc == -ENOTTY)
+		return vi_fail(ctx, rc, "fd %d handed in as %s is not one: %s answered ENOTTY, as a regular file, a "
+			       "socket, an eventfd or a VFIO/iommufd fd of another kind does; the fd is left open and "
+			       "the caller's", fd, want, probe);
+	if (rc == -EINVAL)
+		return vi_fail(ctx, rc, "fd %d handed in as %s is not one: %s answered EINVAL, as a VFIO fd of "
+			       "another kind does (a container, an unbound cdev, a group-path device fd); the fd is "
+			       "left open and the caller's", fd, want, probe);
+	return vi_fail(ctx, rc, "fd %d handed in as %s: %s failed with %s; the fd is left open and the caller's",
+		       fd, want, probe, vi_errno_name(rc));
+}
+
+int vi_sysfs_refused(struct vfioiommu_ctx *ctx, const char *fn)
+{
+	if (!ctx->no_sysfs)
+		return 0;
+	return vi_fail(ctx, -EOPNOTSUPP, "%s needs sysfs, and this context was built from handed-in fds without a "
+		       "sysfs root, so the library reads nothing under /sys: set vfioiommu_ctx_opts.sysfs_root "
+		       "(\"/sys\" or a copy the process may read) to allow it", fn);
+}

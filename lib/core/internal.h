@@ -43,6 +43,9 @@ struct vfioiommu_device {
 	 */
 	struct vfioiommu_ring *region_rings;
 	void (*rings_gone)(struct vfioiommu_device *dev);
+	bool adopted;     /* made from a handed-in fd (vfioiommu_device_adopt) */
+	bool has_vf_token; /* opened with a VF token (vfioiommu_device_open_with) */
+	uint8_t vf_token[16];
 };
 
 struct vfioiommu_ctx {
@@ -83,6 +86,12 @@ struct vfioiommu_ctx {
 	 * and with it the IOMMU and the mappings, when its last device closes.
 	 */
 	bool (*dma_holds)(struct vfioiommu_ctx *ctx);
+	/*
+	 * opts->sysfs_root was given; no_sysfs: an fd was adopted without one, so
+	 * the vi_sysfs_*() helpers refuse (-EOPNOTSUPP) rather than read /sys.
+	 */
+	bool sysfs_given;
+	bool no_sysfs;
 };
 
 /*
@@ -129,6 +138,12 @@ static inline int vi_kexists(struct vfioiommu_ctx *c, const char *path)
 { return c->door->exists(c->door->priv, path); }
 static inline int vi_kstat(struct vfioiommu_ctx *c, const char *path, struct stat *st)
 { return c->door->stat ? c->door->stat(c->door->priv, path, st) : -ENOSYS; }
+static inline ssize_t vi_ksendfds(struct vfioiommu_ctx *c, int sock, const void *buf, size_t len, const int *fds,
+				  unsigned int nfds)
+{ return c->door->sendfds ? c->door->sendfds(c->door->priv, sock, buf, len, fds, nfds) : -ENOSYS; }
+static inline ssize_t vi_krecvfds(struct vfioiommu_ctx *c, int sock, void *buf, size_t n, int *fds,
+				  unsigned int maxfds, unsigned int *nfds)
+{ return c->door->recvfds ? c->door->recvfds(c->door->priv, sock, buf, n, fds, maxfds, nfds) : -ENOSYS; }
 
 /*
  * Facts about this process for messages (core/sys.c): effective ids, group
@@ -199,6 +214,23 @@ const char *vi_sysfs_errstr(int rc);
  */
 int vi_check_size(struct vfioiommu_ctx *ctx, const char *fn, const void *p, uint32_t size, size_t min);
 void vi_copy_sized(void *out, const void *full, size_t full_size);
+
+/*
+ * An fd handed to the library failed the probe ioctl @probe that only an fd
+ * of kind @want answers: the message says what the errno means (EBADF: not
+ * open; ENOTTY: not a VFIO/iommufd fd or one of another kind; EINVAL: a VFIO
+ * fd of another kind) and returns rc.
+ */
+int vi_fail_fd_kind(struct vfioiommu_ctx *ctx, int rc, int fd, const char *want, const char *probe);
+
+/*
+ * 0 when @fn may read sysfs; -EOPNOTSUPP with a message naming @fn when the
+ * context was built from handed-in fds without a sysfs root (ctx->no_sysfs).
+ */
+int vi_sysfs_refused(struct vfioiommu_ctx *ctx, const char *fn);
+
+/* A UUID in its 36-character text form, lower case, into out (37 bytes). */
+void vi_uuid_text(const uint8_t uuid[16], char out[37]);
 
 /* Validate "DDDD:BB:DD.F" (lower-case hex).  0 or -EINVAL. */
 int vi_bdf_check(const char *bdf);

@@ -8,12 +8,14 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -420,6 +422,86 @@ static int sys_uevent_close(void *p, int fd)
 }
 #endif
 
+static ssize_t sys_sendfds(void *p, int sock, const void *buf, size_t len, const int *fds, unsigned int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * VI_FDPASS_MAX)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t rc;
+
+	(void)p;
+	if (nfds > VI_FDPASS_MAX)
+		return -EINVAL;
+	if (nfds) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	do
+		rc = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (rc < 0 && errno == EINTR);
+	return rc < 0 ? -errno : rc;
+}
+
+static ssize_t sys_recvfds(void *p, int sock, void *buf, size_t n, int *fds, unsigned int maxfds,
+			   unsigned int *nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * VI_FDPASS_MAX)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = buf, .iov_len = n };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	unsigned int got = 0;
+	bool dropped = false;
+	ssize_t rc;
+
+	(void)p;
+	*nfds = 0;
+	do
+		rc = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0)
+		return -errno;
+	/* collect every fd that came, so none is leaked whatever else is wrong */
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		size_t k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (got < maxfds && got < VI_FDPASS_MAX) {
+				fds[got++] = fd;
+			} else {
+				close(fd);
+				dropped = true;
+			}
+		}
+	}
+	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || dropped) {
+		while (got)
+			close(fds[--got]);
+		return -EMSGSIZE;
+	}
+	*nfds = got;
+	return rc;
+}
+
 static const struct vfioiommu_door system_door = {
 	.name = "system",
 	.open = sys_open,
@@ -443,6 +525,8 @@ static const struct vfioiommu_door system_door = {
 	.uevent_open = sys_uevent_open,
 	.uevent_recv = sys_uevent_recv,
 	.uevent_close = sys_uevent_close,
+	.sendfds = sys_sendfds,
+	.recvfds = sys_recvfds,
 };
 
 VFIOIOMMU_API const vfioiommu_door *vfioiommu_door_system(void)

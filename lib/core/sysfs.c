@@ -47,6 +47,11 @@ static int sysfs_path(struct vfioiommu_ctx *c, char *path, size_t n, const char 
 	int more;
 
 	why_rc = 0;
+	if (c->no_sysfs) {
+		why(-EOPNOTSUPP, c->sysfs_root, ": this context was built from handed-in fds without a sysfs root, "
+		    "so the library reads nothing under /sys (set vfioiommu_ctx_opts.sysfs_root to allow it)");
+		return -EOPNOTSUPP;
+	}
 	if (len < 0 || (size_t)len >= n)
 		more = 0;
 	else

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /* Opening and closing devices: checks from sysfs first, then the backend's own open. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <vfioiommu/sriov.h>
 
 #include "backend/internal.h"
 #include "device.h"
@@ -48,6 +51,10 @@ static int device_check(struct vfioiommu_ctx *ctx, const char *bdf, unsigned int
 	for (d = ctx->devices; d; d = d->next)
 		if (!strcmp(d->bdf, bdf))
 			return vi_fail(ctx, -EBUSY, "device %s is already open in this context", bdf);
+	rc = vi_sysfs_refused(ctx, "vfioiommu_device_open (it finds the device, its group and driver in sysfs; "
+			      "vfioiommu_device_adopt() takes a device fd instead)");
+	if (rc < 0)
+		return rc;
 	rc = vi_sysfs_exists(ctx, "bus/pci/devices/%s", bdf);
 	if (rc < 0)
 		return vi_fail(ctx, rc == -ENOENT ? -ENOENT : rc, "device %s: not found in %s/bus/pci/devices (%s)",
@@ -67,17 +74,12 @@ static int device_check(struct vfioiommu_ctx *ctx, const char *bdf, unsigned int
 	return 0;
 }
 
-VFIOIOMMU_API int vfioiommu_device_open(vfioiommu_ctx *ctx, const char *bdf, vfioiommu_device **out)
+static int open_dev(vfioiommu_ctx *ctx, const char *bdf, const uint8_t *vf_token, vfioiommu_device **out)
 {
 	struct vfioiommu_device *dev;
 	unsigned int group = 0;
 	int rc;
 
-	if (!ctx)
-		return -EINVAL;
-	if (!out)
-		return vi_fail(ctx, -EINVAL, "vfioiommu_device_open: out is NULL");
-	*out = NULL;
 	pthread_mutex_lock(&ctx->lock);
 	rc = device_check(ctx, bdf, &group);
 	if (rc < 0)
@@ -91,6 +93,10 @@ VFIOIOMMU_API int vfioiommu_device_open(vfioiommu_ctx *ctx, const char *bdf, vfi
 	dev->fd = -1;
 	dev->group = group;
 	snprintf(dev->bdf, sizeof(dev->bdf), "%s", bdf);
+	if (vf_token) {
+		dev->has_vf_token = true;
+		memcpy(dev->vf_token, vf_token, sizeof(dev->vf_token));
+	}
 	if (!ctx->be) {
 		rc = vi_backend_select(ctx, bdf);
 		if (rc < 0) {
@@ -110,6 +116,38 @@ VFIOIOMMU_API int vfioiommu_device_open(vfioiommu_ctx *ctx, const char *bdf, vfi
 out:
 	pthread_mutex_unlock(&ctx->lock);
 	return rc;
+}
+
+VFIOIOMMU_API int vfioiommu_device_open(vfioiommu_ctx *ctx, const char *bdf, vfioiommu_device **out)
+{
+	if (!ctx)
+		return -EINVAL;
+	if (!out)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_device_open: out is NULL");
+	*out = NULL;
+	return open_dev(ctx, bdf, NULL, out);
+}
+
+VFIOIOMMU_API int vfioiommu_device_open_with(vfioiommu_ctx *ctx, const char *bdf,
+					     const struct vfioiommu_open_opts *opts, vfioiommu_device **out)
+{
+	int rc;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!out)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_device_open_with: out is NULL");
+	*out = NULL;
+	if (opts) {
+		rc = vi_check_size(ctx, "vfioiommu_device_open_with", opts, opts->size,
+				   offsetof(struct vfioiommu_open_opts, vf_token) + sizeof(opts->vf_token));
+		if (rc < 0)
+			return rc;
+		if (opts->flags)
+			return vi_fail(ctx, -EINVAL, "vfioiommu_device_open_with: opts->flags 0x%x must be 0",
+				       opts->flags);
+	}
+	return open_dev(ctx, bdf, opts ? opts->vf_token : NULL, out);
 }
 
 VFIOIOMMU_API void vfioiommu_device_close(vfioiommu_device *dev)

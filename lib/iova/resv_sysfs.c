@@ -80,6 +80,9 @@ VFIOIOMMU_API int vfioiommu_resv_read_groups(vfioiommu_ctx *ctx, const unsigned 
 	*out = NULL;
 	if (!ctx || (n && !groups))
 		return vi_fail(ctx, -EINVAL, "reading reserved regions: NULL context or group list");
+	rc = vi_sysfs_refused(ctx, "reading reserved regions");
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = read_group_into(ctx, groups[i], &v);
 	if (rc == 0 && (rc = vi_resv_set_from_vec(&v, out)) < 0)
@@ -105,6 +108,7 @@ VFIOIOMMU_API const char *vfioiommu_verdict_name(enum vfioiommu_verdict_kind kin
 	case VFIOIOMMU_VERDICT_NOT_VIABLE: return "not-viable";
 	case VFIOIOMMU_VERDICT_NO_GROUP: return "no-group";
 	case VFIOIOMMU_VERDICT_NOT_VFIO: return "not-vfio";
+	case VFIOIOMMU_VERDICT_NEEDS_VF_TOKEN: return "needs-vf-token";
 	}
 	return "unknown";
 }
@@ -330,11 +334,48 @@ VFIOIOMMU_API int vfioiommu_verdict_group(vfioiommu_ctx *ctx, unsigned int group
 		return vi_fail(ctx, -EINVAL, "group verdict: NULL argument");
 	memset(out, 0, sizeof(*out));
 	out->group = group;
+	rc = vi_sysfs_refused(ctx, "the group verdict");
+	if (rc < 0)
+		return rc;
 	rc = scan_group(ctx, group, &gs);
 	if (rc < 0)
 		return rc;
 	judge(out, &gs, NULL, NULL);
 	vfioiommu_resv_set_free(gs.set);
+	return 0;
+}
+
+/*
+ * A VF (its physfn link) whose PF is on vfio-pci opens only with the PF's VF
+ * token (FACTS l: EACCES without): say so before anything is opened.
+ */
+static int vf_token_verdict(struct vfioiommu_ctx *ctx, struct vfioiommu_verdict *out, const char *bdf)
+{
+	char link[VI_PATH_MAX], pf[VI_BDF_MAX], pfdrv[64];
+	const char *base;
+	ssize_t rc = vi_sysfs_readlink(ctx, link, sizeof(link), "bus/pci/devices/%s/physfn", bdf);
+
+	if (rc == -ENOENT)
+		return 0; /* not a VF */
+	if (rc < 0)
+		return vi_fail(ctx, (int)rc, "device %s: cannot read its physfn link: %s", bdf,
+			       vi_sysfs_errstr((int)rc));
+	base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	if (vi_bdf_check(base) < 0)
+		return vi_fail(ctx, -EPROTO, "device %s: its physfn link names \"%s\", not a PCI address", bdf, base);
+	copy_str(pf, sizeof(pf), base);
+	rc = vi_sysfs_device_driver(ctx, pf, pfdrv, sizeof(pfdrv));
+	if (rc < 0)
+		return vi_fail(ctx, (int)rc, "device %s: cannot read the driver of its PF %s: %s", bdf, pf,
+			       vi_sysfs_errstr((int)rc));
+	if (!vi_driver_is_vfio(pfdrv))
+		return 0;
+	out->kind = VFIOIOMMU_VERDICT_NEEDS_VF_TOKEN;
+	copy_str(out->culprit, sizeof(out->culprit), pf);
+	copy_str(out->culprit_driver, sizeof(out->culprit_driver), pfdrv);
+	reason(out, "%s is a VF of %s, which is on %s: VFIO hands it out only with the VF token the PF's user set "
+	       "(vfioiommu_device_set_vf_token on the PF; open the VF with vfioiommu_device_open_with and that token)",
+	       bdf, pf, pfdrv);
 	return 0;
 }
 
@@ -352,6 +393,9 @@ VFIOIOMMU_API int vfioiommu_verdict_device(vfioiommu_ctx *ctx, const char *bdf,
 		return vi_fail(ctx, -EINVAL, "\"%s\" is not a PCI address of the form 0000:03:00.0",
 			       bdf ? bdf : "(null)");
 	copy_str(out->device, sizeof(out->device), bdf);
+	rc = vi_sysfs_refused(ctx, "the device verdict");
+	if (rc < 0)
+		return rc;
 	rc = vi_sysfs_exists(ctx, "bus/pci/devices/%s", bdf);
 	if (rc < 0)
 		return vi_fail(ctx, rc, "device %s: not found in %s/bus/pci/devices (%s)", bdf, ctx->sysfs_root,
@@ -374,6 +418,8 @@ VFIOIOMMU_API int vfioiommu_verdict_device(vfioiommu_ctx *ctx, const char *bdf,
 		return rc;
 	judge(out, &gs, bdf, driver);
 	vfioiommu_resv_set_free(gs.set);
+	if (out->kind == VFIOIOMMU_VERDICT_ASSIGNABLE || out->kind == VFIOIOMMU_VERDICT_ASSIGNABLE_WITH_WARNINGS)
+		return vf_token_verdict(ctx, out, bdf);
 	return 0;
 }
 

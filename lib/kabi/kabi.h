@@ -621,4 +621,15 @@ struct kabi_vfio_feature_dma_buf {
 _Static_assert(sizeof(struct kabi_vfio_region_dma_range) == 16, "region_dma_range");
 _Static_assert(sizeof(struct kabi_vfio_feature_dma_buf) == 40, "feature_dma_buf");
 
+/* ---------------- VFIO_DEVICE_FEATURE and the PCI VF token (6.0+; the cdev BIND token 6.17+) ---------------- */
+struct kabi_vfio_device_feature_vf_token {
+	uint32_t argsz;
+	uint32_t flags;     /* KABI_VFIO_DEVICE_FEATURE_* | feature index */
+	uint8_t uuid[16];
+};
+#define KABI_VFIO_DEVICE_FEATURE_PCI_VF_TOKEN 0u
+#define KABI_BIND_IOMMUFD_TOKEN_SIZE 24
+_Static_assert(sizeof(struct kabi_vfio_device_feature_vf_token) == 24, "feature_vf_token");
+_Static_assert(sizeof(struct kabi_vfio_device_bind_iommufd) == 24, "bind_iommufd with token_uuid_ptr");
+
 #endif

@@ -1032,6 +1032,32 @@ static int hot_reset(struct vfioiommu_mock *m, struct vm_device *d, bool cdev, v
 
 /* ---------------- dispatch ---------------- */
 
+/*
+ * VFIO_DEVICE_FEATURE as vfio_ioctl_device_feature() orders it: the header's
+ * argsz and flags first, then the feature index picks the driver's handler
+ * (vfio-pci: PCI_VF_TOKEN, DMA_BUF; anything else ENOTTY).
+ */
+static int feature(struct vfioiommu_mock *m, struct vm_device *d, void *arg)
+{
+	const uint32_t known = KABI_VFIO_DEVICE_FEATURE_MASK | KABI_VFIO_DEVICE_FEATURE_GET |
+			       KABI_VFIO_DEVICE_FEATURE_SET | KABI_VFIO_DEVICE_FEATURE_PROBE;
+	uint32_t hdr[2];
+
+	if (!arg)
+		return -EFAULT;
+	memcpy(hdr, arg, sizeof(hdr));
+	if (hdr[0] < sizeof(hdr) || (hdr[1] & ~known))
+		return -EINVAL;
+	switch (hdr[1] & KABI_VFIO_DEVICE_FEATURE_MASK) {
+	case KABI_VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
+		return vm_sriov_feature(m, d, arg);
+	case KABI_VFIO_DEVICE_FEATURE_DMA_BUF:
+		return vm_dmabuf_feature(m, d, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
 int vm_devmodel_ioctl(struct vfioiommu_mock *m, struct vm_device *d, bool cdev, unsigned long req, void *arg)
 {
 	struct dm_state *s;
@@ -1050,7 +1076,7 @@ int vm_devmodel_ioctl(struct vfioiommu_mock *m, struct vm_device *d, bool cdev, 
 	case KABI_VFIO_DEVICE_RESET:
 		break;
 	case KABI_VFIO_DEVICE_FEATURE:
-		return vm_dmabuf_feature(m, d, arg);
+		return feature(m, d, arg);
 	default:
 		return VM_DEVMODEL_NOT_MINE;
 	}

@@ -168,6 +168,16 @@ static void leave(struct vfioiommu_mock *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
+int vm_door_enter(struct vfioiommu_mock *m, const char *what)
+{
+	return enter(m, what, -1, 0);
+}
+
+void vm_door_leave(struct vfioiommu_mock *m)
+{
+	leave(m);
+}
+
 static int parse_uint(const char *s, unsigned int *out)
 {
 	char *end;
@@ -266,9 +276,20 @@ static void release_locked(struct vfioiommu_mock *m, int fd)
 
 	m->files[fd - VFIOIOMMU_MOCK_FD_BASE] = NULL;
 	m->nfiles--;
+	/* another fd (SCM_RIGHTS) or a message in flight still holds the file */
+	if (f->refs) {
+		f->refs--;
+		return;
+	}
 	if (f->ops->release)
 		f->ops->release(m, f);
 	free(f);
+}
+
+void vm_fd_close_locked(struct vfioiommu_mock *m, int fd)
+{
+	if (vm_fd_get(m, fd))
+		release_locked(m, fd);
 }
 
 static int md_close(void *p, int fd)
@@ -652,6 +673,8 @@ VFIOIOMMU_API int vfioiommu_mock_new(vfioiommu_mock **out)
 		.uevent_open = md_uevent_open,
 		.uevent_recv = md_uevent_recv,
 		.uevent_close = md_uevent_close,
+		.sendfds = vm_sendfds,
+		.recvfds = vm_recvfds,
 	};
 	*out = m;
 	return 0;
@@ -666,6 +689,7 @@ VFIOIOMMU_API void vfioiommu_mock_destroy(vfioiommu_mock *m)
 	for (unsigned int i = VM_MAX_FDS; i-- > 0;)
 		if (m->files[i])
 			release_locked(m, VFIOIOMMU_MOCK_FD_BASE + (int)i);
+	vm_fdpass_destroy(m);
 	vm_vfio_destroy(m);
 	vm_iommufd_destroy(m);
 	vm_uevent_destroy(m);

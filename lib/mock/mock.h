@@ -54,6 +54,11 @@ struct vm_device {
 	uint64_t fault_bytes;
 	uint32_t fault_type, fault_subtype;
 	void *fault_state;          /* fault_region.c runtime, freed with model_state */
+	/* SR-IOV (sriov.c): a PF has sriov_total > 0; a VF names its PF */
+	unsigned int sriov_total;
+	bool is_vf;
+	char physfn[VM_BDF_MAX];
+	uint8_t vf_token[16];       /* the PF's VF token (all zero until set, as in Linux) */
 };
 
 struct vm_group {
@@ -85,6 +90,7 @@ struct vm_file {
 	const struct vm_file_ops *ops;
 	void *obj;
 	int fd;
+	unsigned int refs;  /* fdpass.c: other fds (or messages in flight) sharing it; released at 0 */
 };
 
 struct vfioiommu_mock {
@@ -138,11 +144,15 @@ struct vfioiommu_mock {
 	void *vfio;
 	void *iommufd;
 	void *uevent;               /* uevent.c: listeners, SEQNUM */
+	/* fdpass.c: mock files inside messages sent and not yet received (each holds a reference) */
+	struct vm_file *inflight[VI_FDPASS_MAX];
 };
 
 /* ---- door.c ---- */
 /* Install f in the fd table; returns the fd or -EMFILE. */
 int vm_fd_install(struct vfioiommu_mock *m, struct vm_file *f);
+/* Close a mock fd (m->lock held): the file is released with its last fd. */
+void vm_fd_close_locked(struct vfioiommu_mock *m, int fd);
 /* The file behind a mock fd, or NULL. */
 struct vm_file *vm_fd_get(struct vfioiommu_mock *m, int fd);
 /* Allocate a file with ops/obj (not installed). */
@@ -153,6 +163,27 @@ struct vm_file *vm_file_new(const struct vm_file_ops *ops, void *obj);
  * vfioiommu_mock_fault_site() names it; NULL when the mock knows no name.
  */
 const char *vm_ioctl_name(char kind, unsigned long req);
+
+/* Count a door call and take m->lock (an armed fault fires here: its -errno); vm_door_leave unlocks. */
+int vm_door_enter(struct vfioiommu_mock *m, const char *what);
+void vm_door_leave(struct vfioiommu_mock *m);
+
+/* ---- sriov.c: VFs through sriov_numvfs, the VF token ---- */
+unsigned int vm_sriov_numvfs(struct vfioiommu_mock *m, const struct vm_device *pf);
+struct vm_device *vm_sriov_vf(struct vfioiommu_mock *m, const struct vm_device *pf, unsigned int k);
+/* vfio_pci_validate_vf_token: 0, -EACCES (missing or wrong), -EINVAL (a token where none belongs) */
+int vm_sriov_check_token(struct vfioiommu_mock *m, struct vm_device *d, const uint8_t *token);
+/* the options after a GET_DEVICE_FD name's address: " vf_token=UUID"; -EINVAL otherwise */
+int vm_sriov_name_token(const char *opts, uint8_t out[16]);
+/* VFIO_DEVICE_FEATURE on a device fd (only PCI_VF_TOKEN is modelled) */
+int vm_sriov_feature(struct vfioiommu_mock *m, struct vm_device *d, void *arg);
+ssize_t vm_sriov_write_numvfs(struct vfioiommu_mock *m, const char *pf_bdf, const char *val, size_t n);
+
+/* ---- fdpass.c: SCM_RIGHTS over real unix sockets, mock fds carried by reference ---- */
+ssize_t vm_sendfds(void *p, int sock, const void *buf, size_t len, const int *fds, unsigned int nfds);
+ssize_t vm_recvfds(void *p, int sock, void *buf, size_t n, int *fds, unsigned int maxfds, unsigned int *nfds);
+/* the mock is destroyed: drop the references of messages never received */
+void vm_fdpass_destroy(struct vfioiommu_mock *m);
 
 /* ---- topo.c ---- */
 struct vm_group *vm_group_find(struct vfioiommu_mock *m, unsigned int num);

@@ -147,6 +147,8 @@ static int device_line(struct pstate *ps, char **t, int n)
 			d->class_code = (uint32_t)v;
 		else if (!strcmp(t[i], "pasid") && num(eq + 1, 20, &v) == 0)
 			d->pasid_bits = (unsigned int)v;
+		else if (!strcmp(t[i], "sriov") && num(eq + 1, 7, &v) == 0)
+			d->sriov_total = (unsigned int)v; /* VFs at functions PF+1 .. PF+N, created via sriov_numvfs */
 		else if (!strcmp(t[i], "model") && vm_devmodel_by_name(eq + 1, &model) == 0) {
 			/* also the model's ids: later attributes win */
 			if (vfioiommu_mock_device_set_model(ps->m, t[1], model) < 0)

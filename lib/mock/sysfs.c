@@ -246,6 +246,10 @@ ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, siz
 			return put(buf, n, "0x%06x\n", d->class_code);
 		if (sp.n == 5 && is(&sp, 4, "driver_override"))
 			return put(buf, n, "%s\n", d->override[0] ? d->override : "(null)");
+		if (sp.n == 5 && d->sriov_total && is(&sp, 4, "sriov_totalvfs"))
+			return put(buf, n, "%u\n", d->sriov_total);
+		if (sp.n == 5 && d->sriov_total && is(&sp, 4, "sriov_numvfs"))
+			return put(buf, n, "%u\n", vm_sriov_numvfs(m, d));
 		if (sp.n == 7 && is(&sp, 4, "vfio-dev") && has_cdev(m, d) && is(&sp, 6, "dev")) {
 			char name[32];
 			snprintf(name, sizeof(name), "vfio%u", d->cdev_index);
@@ -344,6 +348,8 @@ ssize_t vm_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *b
 	    (d = vm_device_find(m, sp.c[3]))) {
 		if (is(&sp, 4, "driver_override"))
 			return store_override(d, buf, n);
+		if (is(&sp, 4, "sriov_numvfs") && d->sriov_total)
+			return rc < 0 ? rc : vm_sriov_write_numvfs(m, sp.c[3], val, n);
 		if (is(&sp, 4, "remove")) {
 			if (rc < 0 || strcmp(val, "1"))
 				return rc < 0 ? rc : (ssize_t)n; /* only "1" (kstrtoul true) removes */
@@ -396,6 +402,14 @@ ssize_t vm_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf,
 			return put_link(buf, n, "../../../../kernel/iommu_groups/%u", d->group);
 		if (is(&sp, 4, "iommu"))
 			return read_iommu_link(m, buf, n);
+		/* only a VF has physfn and only a PF virtfnN: elsewhere no such file (ENOENT) */
+		if (is(&sp, 4, "physfn"))
+			return d->is_vf ? put_link(buf, n, "../%s", d->physfn) : -ENOENT;
+		if (!strncmp(sp.c[4], "virtfn", 6)) {
+			struct vm_device *vf = d->sriov_total ? vm_sriov_vf(m, d, (unsigned int)atoi(sp.c[4] + 6)) : NULL;
+
+			return vf ? put_link(buf, n, "../%s", vf->bdf) : -ENOENT;
+		}
 		if (is(&sp, 4, "driver")) {
 			if (!d->driver[0])
 				return -ENOENT;
@@ -545,6 +559,12 @@ int vm_sysfs_exists(struct vfioiommu_mock *m, const char *path)
 				return has_cdev(m, d) ? 0 : -ENOENT;
 			if (is(&sp, 4, "iommu"))
 				return has_iommu(m) ? 0 : -ENOENT;
+			if (is(&sp, 4, "sriov_numvfs") || is(&sp, 4, "sriov_totalvfs"))
+				return d->sriov_total ? 0 : -ENOENT;
+			if (is(&sp, 4, "physfn"))
+				return d->is_vf ? 0 : -ENOENT;
+			if (!strncmp(sp.c[4], "virtfn", 6))
+				return d->sriov_total && vm_sriov_vf(m, d, (unsigned int)atoi(sp.c[4] + 6)) ? 0 : -ENOENT;
 			return (is(&sp, 4, "iommu_group") || is(&sp, 4, "vendor") || is(&sp, 4, "device") ||
 				is(&sp, 4, "class") || is(&sp, 4, "driver_override"))
 				       ? 0

@@ -834,9 +834,6 @@ static int group_get_device_fd(struct vfioiommu_mock *m, struct vm_gstate *gs, c
 	d = group_device(m, gs->num, name, &options);
 	if (!d)
 		return -ENODEV;
-	/* vf_token: this mock has no SR-IOV, and a token on a plain device is refused */
-	if (options)
-		return -EINVAL;
 	if (!gs->c)
 		return -EINVAL;
 	if (gs->c->compat) {
@@ -850,6 +847,16 @@ static int group_get_device_fd(struct vfioiommu_mock *m, struct vm_gstate *gs, c
 	}
 	if (d->via_cdev && d->open_count)
 		return -EBUSY;
+	{
+		/* FACTS l: "BDF vf_token=UUID", extra spaces allowed; anything else after the address EINVAL */
+		uint8_t tok[16];
+		int rc = options ? vm_sriov_name_token(name + strlen(d->bdf), tok) : 0;
+
+		if (rc == 0)
+			rc = vm_sriov_check_token(m, d, options ? tok : NULL);
+		if (rc < 0)
+			return rc;
+	}
 	if (!(df = calloc(1, sizeof(*df))))
 		return -ENOMEM;
 	snprintf(df->bdf, sizeof(df->bdf), "%s", d->bdf);
@@ -966,11 +973,18 @@ static int cdev_bind(struct vfioiommu_mock *m, struct vm_devfile *df, struct vm_
 		return -EBUSY;
 	if (d->open_count)
 		return -EINVAL; /* the cdev path opens a device once */
-	if (b->flags & VM_BIND_FLAG_TOKEN) {
-		/* FACTS: a pointer cut off by argsz 16 reads as NULL (EFAULT); the mock has no
-		 * SR-IOV, so any real token is "not a PF or VF" (EINVAL) */
+	{
+		/* FACTS l: a pointer cut off by argsz 16 reads as NULL (EFAULT); without the flag no token */
 		uint64_t ptr = b->argsz >= sizeof(*b) ? b->token_uuid_ptr : 0;
-		return ptr ? -EINVAL : -EFAULT;
+		uint8_t tok[16];
+
+		if ((b->flags & VM_BIND_FLAG_TOKEN) && !ptr)
+			return -EFAULT;
+		if (b->flags & VM_BIND_FLAG_TOKEN)
+			memcpy(tok, (const void *)(uintptr_t)ptr, sizeof(tok)); /* copy_from_user: same process */
+		rc = vm_sriov_check_token(m, d, (b->flags & VM_BIND_FLAG_TOKEN) ? tok : NULL);
+		if (rc < 0)
+			return rc;
 	}
 	/* DMA ownership, RESV_DIRECT and viability are iommufd_device_bind's business */
 	rc = vm_iommufd_bind(m, b->iommufd, d, &devid);

@@ -3,7 +3,7 @@
 #
 # Usage: tests/vm/run-vm.sh [--kernel PATH] [--topology NAME[,NAME...]] [--timeout SEC]
 #                           [--test-timeout SEC] [--bind VEN:DEV[,...]] [--append ARGS] [--edu] [--keep]
-#                           [--plugin FILE[,ARG=VAL...]] BIN...
+#                           [--plugin FILE[,ARG=VAL...]] [--with FILE]... [--sriov] BIN...
 #
 #   --kernel    bzImage to boot. Default: $VFIOIOMMU_VM_KERNEL, else ../shared/vm/bzImage relative to the
 #               repo root (computed from this script's location). $VFIOIOMMU_VM_KERNEL wins over --kernel.
@@ -32,6 +32,11 @@
 #               LPC group, whose group number therefore moves up by one: the conformance table
 #               (vm_conform) expects the machine without it.
 #   --keep      keep the temporary directory (initramfs, console log) and print its path.
+#   --sriov     also give every topology an SR-IOV NVMe controller (QEMU's nvme with sriov_max_vfs=2 in an
+#               nvme-subsys; PF 1b36:0010, bound to vfio-pci too) and boot with vfio_pci.enable_sriov=1, so a
+#               program can set a VF token and create VFs through sriov_numvfs. The NICs stay as they are.
+#   --with      also copy FILE (and its libraries) into the guest at its absolute path, without running it:
+#               a program a BIN starts (examples/launcher runs examples/unprivileged_vmm beside it).
 #   --plugin    load a QEMU TCG plugin into every VM: adds -plugin file=FILE[,ARG=VAL...] -d plugin
 #               -D <log>, and prints the log after the VM's console, under "=== plugin output topology=T".
 #               Used by bench/vm-insn.sh (bench/vm/insn_plugin.so, the guest-instruction counter).
@@ -73,6 +78,8 @@ extra_append=""
 plugin=""
 edu=0
 bins=()
+withs=()
+sriov=0
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
@@ -92,6 +99,9 @@ while [ $# -gt 0 ]; do
 	--append=*) extra_append=${1#*=}; shift ;;
 	--keep) keep=1; shift ;;
 	--edu) edu=1; shift ;;
+	--sriov) sriov=1; shift ;;
+	--with) withs+=("$2"); shift 2 ;;
+	--with=*) withs+=("${1#*=}"); shift ;;
 	--plugin) plugin=$2; shift 2 ;;
 	--plugin=*) plugin=${1#*=}; shift ;;
 	-h|--help) usage; exit 0 ;;
@@ -163,19 +173,13 @@ copy_lib() {  # copy a file to the same absolute path inside the root, following
 	cp -L "$src" "$root$src"
 }
 
-names=()
-for b in "${bins[@]}"; do
+# A file at its own absolute path in the root, with every library ldd reports.
+copy_with_libs() {
+	local b=$1 abs ldd_out line p name
 	name=$(basename "$b")
-	for n in "${names[@]:-}"; do
-		[ "$n" = "$name" ] && { echo "run-vm.sh: two binaries named $name" >&2; exit 2; }
-	done
-	names+=("$name")
-	# Keep the binary at its own absolute path (so an $ORIGIN-relative rpath, as meson sets for build-dir
-	# libraries, resolves the same way in the guest) and point /tests/<name> at it.
 	abs=$(readlink -f "$b")
 	copy_lib "$abs"
 	chmod +x "$root$abs"
-	ln -s "$abs" "$root/tests/$name"
 	# ldd lines: "libx.so => /path/libx.so (0x..)", "/lib64/ld-linux-x86-64.so.2 (0x..)", "linux-vdso.so.1 (..)"
 	if ldd_out=$(ldd "$b" 2>&1); then
 		while read -r line; do
@@ -188,6 +192,25 @@ for b in "${bins[@]}"; do
 			esac
 		done <<<"$ldd_out"
 	fi
+}
+
+names=()
+for b in "${bins[@]}"; do
+	name=$(basename "$b")
+	for n in "${names[@]:-}"; do
+		[ "$n" = "$name" ] && { echo "run-vm.sh: two binaries named $name" >&2; exit 2; }
+	done
+	names+=("$name")
+	# Keep the binary at its own absolute path (so an $ORIGIN-relative rpath, as meson sets for build-dir
+	# libraries, resolves the same way in the guest) and point /tests/<name> at it.
+	copy_with_libs "$b"
+	ln -s "$(readlink -f "$b")" "$root/tests/$name"
+done
+# --with FILE: in the guest at its absolute path (beside a BIN that runs it), never run by itself
+for b in "${withs[@]:-}"; do
+	[ -n "$b" ] || continue
+	[ -f "$b" ] || { echo "run-vm.sh: --with $b is not a file" >&2; exit 2; }
+	copy_with_libs "$b"
 done
 
 install -m 0755 "$here/guest-init.sh" "$root/init"
@@ -221,9 +244,12 @@ for topo in "${topo_list[@]}"; do
 	fi
 	tappend=$(topo_append "$topo")
 	[ -n "$extra_append" ] && tappend="${tappend:+$tappend }$extra_append"
+	if [ "$sriov" = 1 ]; then
+		qargs="$qargs -device nvme-subsys,id=ns0 -device nvme,serial=x,subsys=ns0,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=6,msix_qsize=4"
+	fi
 	cat > "$root/etc/vmtest.conf" <<CONF
 VMTEST_TOPOLOGY='$topo'
-VMTEST_BIND_IDS='${bind_ids//,/ }'
+VMTEST_BIND_IDS='${bind_ids//,/ }$([ "$sriov" = 1 ] && echo " 1b36:0010")'
 VMTEST_TESTS='${names[*]}'
 VMTEST_TEST_TIMEOUT='$test_timeout'
 VMTEST_EDU='$edu'
@@ -246,7 +272,7 @@ CONF
 		# shellcheck disable=SC2086
 		timeout -k 5 "$timeout_s" "$qemu" $qargs -nographic -no-reboot -m "${VFIOIOMMU_VM_MEM:-1G}" -smp 2 ${plugin_args[@]+"${plugin_args[@]}"} \
 			-kernel "$kernel" -initrd "$initrd" \
-			-append "console=ttyS0 quiet panic=-1 no_timer_check${tappend:+ $tappend}" </dev/null 2>&1 \
+			-append "console=ttyS0 quiet panic=-1 no_timer_check${tappend:+ $tappend}$([ "$sriov" = 1 ] && echo " vfio_pci.enable_sriov=1")" </dev/null 2>&1 \
 			| tr -d '\r' | tee "$log"
 		qrc=${PIPESTATUS[0]}
 		grep -q '^@@VMTEST-BOOT' "$log" && break
