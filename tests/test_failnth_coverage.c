@@ -44,6 +44,7 @@
 #include <vfioiommu/ring.h>
 #include <vfioiommu/hotplug.h>
 #include <vfioiommu/pasid.h>
+#include <vfioiommu/objects.h>
 #include <vfioiommu/mock.h>
 
 #include "core/door.h"
@@ -733,6 +734,50 @@ static int flow_hotplug(vfioiommu_mock *m, const struct flow *f)
 	return finish(ctx, rc);
 }
 
+/* iommufd objects: a second IOAS, page tables, a PASID, a fault queue with its pump, destroys */
+static int flow_objects(vfioiommu_mock *m, const struct flow *f)
+{
+	vfioiommu_ctx *ctx = flow_ctx(m, f->mode);
+	struct vfioiommu_pagetable_opts po = { .size = sizeof(po), .flags = VFIOIOMMU_PT_PASID };
+	vfioiommu_device *dev = NULL;
+	vfioiommu_ioas *a = NULL, *own = NULL;
+	vfioiommu_pagetable *pt = NULL, *fpt = NULL;
+	vfioiommu_fault_queue *q = NULL;
+	vfioiommu_ring *r = NULL;
+	vfioiommu_iova_list *l = NULL;
+	static char buf[2 * 4096] __attribute__((aligned(4096)));
+	uint64_t iova = 0x100000;
+	uint32_t devid = 0;
+	int rc = ctx ? 0 : -ENOMEM;
+
+	STEP(vfioiommu_device_open(ctx, "0000:00:03.0", &dev));
+	STEP(vfioiommu_device_iommufd_id(dev, &devid));
+	STEP(vfioiommu_ioas_new(ctx, &a));
+	STEP(vfioiommu_ioas_iova_ranges(a, &l));
+	vfioiommu_iova_list_free(l);
+	STEP(vfioiommu_ioas_map(a, buf, sizeof(buf), VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &iova));
+	po.ioas = a;
+	STEP(vfioiommu_pagetable_new(ctx, devid, &po, &pt));
+	STEP(vfioiommu_device_attach_pagetable(dev, pt));
+	STEP(vfioiommu_device_pasid_attach(dev, 3, pt));
+	STEP(vfioiommu_device_pasid_detach(dev, 3));
+	STEP(vfioiommu_ring_create(ctx, 16, &r));
+	STEP(vfioiommu_fault_queue_new(ctx, r, &q));
+	po.flags = 0;
+	po.fault = q;
+	STEP(vfioiommu_pagetable_new(ctx, devid, &po, &fpt));
+	STEP(vfioiommu_device_attach_pagetable(dev, fpt));
+	STEP(vfioiommu_ctx_ioas(ctx, &own));
+	STEP(vfioiommu_device_attach_ioas(dev, own));
+	STEP(vfioiommu_pagetable_destroy(fpt));
+	STEP(vfioiommu_fault_queue_destroy(q));
+	STEP(vfioiommu_pagetable_destroy(pt));
+	STEP(vfioiommu_ioas_unmap(a, 0x100000, sizeof(buf)));
+	STEP(vfioiommu_ioas_destroy(a));
+	vfioiommu_ring_destroy(r);
+	return finish(ctx, rc);
+}
+
 static const struct flow flows[] = {
 	{ .name = "container", .host = host_devices, .body = flow_address_space,
 	  .mode = VFIOIOMMU_MODE_CONTAINER, .second_group = 4 },
@@ -753,6 +798,7 @@ static const struct flow flows[] = {
 	{ .name = "ring", .host = host_devices, .body = flow_ring, .mode = VFIOIOMMU_MODE_AUTO },
 	{ .name = "pump", .host = host_devices, .body = flow_pump, .mode = VFIOIOMMU_MODE_IOMMUFD },
 	{ .name = "hotplug", .host = host_devices, .body = flow_hotplug, .mode = VFIOIOMMU_MODE_AUTO },
+	{ .name = "objects", .host = host_devices, .body = flow_objects, .mode = VFIOIOMMU_MODE_IOMMUFD },
 };
 
 /* ----------------------------------------------------------------- sweep */

@@ -2271,6 +2271,164 @@ static void r_mock_set_uevent_backlog(void)
 	EQ(vfioiommu_mock_set_uevent_backlog(NULL, 1), -EINVAL);
 }
 
+/* ------------------------------------------------------------------ rows: objects.h */
+
+static void r_ioas_new(void)
+{
+	vfioiommu_ioas *a = (void *)1;
+
+	EQ(vfioiommu_ioas_new(NULL, &a), -EINVAL);
+	EQ(vfioiommu_ioas_new(W.ctx, NULL), -EINVAL);
+	EQ(vfioiommu_ioas_new(W.ctx2, &a), -EOPNOTSUPP);
+	EQ(vfioiommu_ioas_new(W.fresh, &a), -ENODEV);
+	EQ(a == NULL, 1);
+}
+
+static void r_ctx_ioas(void)
+{
+	vfioiommu_ioas *a = (void *)1;
+
+	EQ(vfioiommu_ctx_ioas(NULL, &a), -EINVAL);
+	EQ(vfioiommu_ctx_ioas(W.ctx, NULL), -EINVAL);
+	EQ(vfioiommu_ctx_ioas(W.ctx2, &a), -EOPNOTSUPP);
+	EQ(vfioiommu_ctx_ioas(W.fresh, &a), -ENODEV);
+	EQ(a == NULL, 1);
+}
+
+static void r_ioas_destroy(void)
+{
+	vfioiommu_ioas *own = NULL;
+
+	EQ(vfioiommu_ioas_destroy(NULL), -EINVAL);
+	EQ(vfioiommu_ctx_ioas(W.ctx, &own), 0);
+	EQ(vfioiommu_ioas_destroy(own), -EINVAL);
+}
+
+static void r_ioas_id(void)
+{
+	EQ(vfioiommu_ioas_id(NULL), 0);
+}
+
+static void r_ioas_iova_ranges(void)
+{
+	vfioiommu_iova_list *l = (void *)1;
+	vfioiommu_ioas *own = NULL;
+
+	EQ(vfioiommu_ioas_iova_ranges(NULL, &l), -EINVAL);
+	EQ(l == NULL, 1);
+	EQ(vfioiommu_ctx_ioas(W.ctx, &own), 0);
+	EQ(vfioiommu_ioas_iova_ranges(own, NULL), -EINVAL);
+}
+
+static void r_ioas_map(void)
+{
+	vfioiommu_ioas *own = NULL;
+	uint64_t iova = 0x100000;
+
+	EQ(vfioiommu_ioas_map(NULL, W.buf, PG, VFIOIOMMU_DMA_READ, &iova), -EINVAL);
+	EQ(vfioiommu_ctx_ioas(W.ctx, &own), 0);
+	EQ(vfioiommu_ioas_map(own, W.buf, PG, VFIOIOMMU_DMA_READ, &iova), -EINVAL);
+}
+
+static void r_ioas_unmap(void)
+{
+	vfioiommu_ioas *own = NULL;
+
+	EQ(vfioiommu_ioas_unmap(NULL, W.iova, 4 * PG), -EINVAL);
+	EQ(vfioiommu_ctx_ioas(W.ctx, &own), 0);
+	EQ(vfioiommu_ioas_unmap(own, W.iova, 4 * PG), -EINVAL);
+}
+
+static void r_pagetable_new(void)
+{
+	struct vfioiommu_pagetable_opts o = { .size = sizeof(o), .flags = 0x100 };
+	vfioiommu_pagetable *p = (void *)1;
+
+	EQ(vfioiommu_pagetable_new(NULL, 1, NULL, &p), -EINVAL);
+	EQ(vfioiommu_pagetable_new(W.ctx, 1, NULL, NULL), -EINVAL);
+	EQ(vfioiommu_pagetable_new(W.ctx, 1, &o, &p), -EINVAL);
+	o.flags = VFIOIOMMU_PT_FAULT;
+	EQ(vfioiommu_pagetable_new(W.ctx, 1, &o, &p), -EINVAL);
+	o.flags = 0;
+	o.size = 4;
+	EQ(vfioiommu_pagetable_new(W.ctx, 1, &o, &p), -EINVAL);
+	EQ(vfioiommu_pagetable_new(W.ctx2, 1, NULL, &p), -EOPNOTSUPP);
+	EQ(vfioiommu_pagetable_new(W.fresh, 1, NULL, &p), -ENODEV);
+	EQ(vfioiommu_pagetable_new(W.ctx, 999, NULL, &p), -ENOENT);
+	EQ(p == NULL, 1);
+}
+
+static void r_pagetable_destroy(void)
+{
+	EQ(vfioiommu_pagetable_destroy(NULL), -EINVAL);
+}
+
+static void r_pagetable_id(void)
+{
+	EQ(vfioiommu_pagetable_id(NULL), 0);
+}
+
+static void r_device_attach_ioas(void)
+{
+	vfioiommu_ioas *own = NULL;
+
+	EQ(vfioiommu_ctx_ioas(W.ctx, &own), 0);
+	EQ(vfioiommu_device_attach_ioas(NULL, own), -EINVAL);
+	EQ(vfioiommu_device_attach_ioas(W.dev, NULL), -EINVAL);
+	EQ(vfioiommu_device_attach_ioas(W.dev2, own), -EINVAL); /* another context's IOAS */
+}
+
+static void r_device_attach_pagetable(void)
+{
+	EQ(vfioiommu_device_attach_pagetable(NULL, NULL), -EINVAL);
+	EQ(vfioiommu_device_attach_pagetable(W.dev, NULL), -EINVAL);
+}
+
+static void r_device_pasid_attach(void)
+{
+	EQ(vfioiommu_device_pasid_attach(NULL, 1, NULL), -EINVAL);
+	EQ(vfioiommu_device_pasid_attach(W.dev, 1, NULL), -EINVAL);
+}
+
+static void r_device_pasid_detach(void)
+{
+	EQ(vfioiommu_device_pasid_detach(NULL, 1), -EINVAL);
+	EQ(vfioiommu_device_pasid_detach(W.dev, 0), -EINVAL);
+	EQ(vfioiommu_device_pasid_detach(W.dev2, 1), -EOPNOTSUPP);
+}
+
+static void r_fault_queue_new(void)
+{
+	vfioiommu_fault_queue *q = (void *)1;
+
+	EQ(vfioiommu_fault_queue_new(NULL, W.ring, &q), -EINVAL);
+	EQ(vfioiommu_fault_queue_new(W.ctx, NULL, &q), -EINVAL);
+	EQ(vfioiommu_fault_queue_new(W.ctx, W.ring, NULL), -EINVAL);
+	EQ(vfioiommu_fault_queue_new(W.ctx2, W.ring, &q), -EOPNOTSUPP);
+	EQ(vfioiommu_fault_queue_new(W.fresh, W.ring, &q), -ENODEV);
+	EQ(q == NULL, 1);
+}
+
+static void r_fault_queue_destroy(void)
+{
+	EQ(vfioiommu_fault_queue_destroy(NULL), -EINVAL);
+}
+
+static void r_fault_queue_pump(void)
+{
+	EQ(vfioiommu_fault_queue_pump(NULL) == NULL, 1);
+}
+
+static void r_fault_queue_fd(void)
+{
+	EQ(vfioiommu_fault_queue_fd(NULL), -EINVAL);
+}
+
+static void r_fault_queue_id(void)
+{
+	EQ(vfioiommu_fault_queue_id(NULL), 0);
+}
+
 /* ------------------------------------------------------------------ the table */
 
 #define ROW(fn, flags) { "vfioiommu_" #fn, r_##fn, flags }
@@ -2332,6 +2490,12 @@ static const struct row {
 	/* hotplug.h */
 	ROW(hotplug_new, 0), ROW(hotplug_destroy, 0), ROW(hotplug_fd, 0), ROW(hotplug_dispatch, 0),
 	ROW(hotplug_pending, 0), ROW(hotplug_resync, 0), ROW(hotplug_kind_name, 0), ROW(bind_vfio, 0),
+	/* objects.h */
+	ROW(ioas_new, 0), ROW(ctx_ioas, 0), ROW(ioas_destroy, 0), ROW(ioas_id, 0), ROW(ioas_iova_ranges, 0),
+	ROW(ioas_map, 0), ROW(ioas_unmap, 0), ROW(pagetable_new, 0), ROW(pagetable_destroy, 0),
+	ROW(pagetable_id, 0), ROW(device_attach_ioas, 0), ROW(device_attach_pagetable, 0),
+	ROW(device_pasid_attach, 0), ROW(device_pasid_detach, 0), ROW(fault_queue_new, 0),
+	ROW(fault_queue_destroy, 0), ROW(fault_queue_pump, 0), ROW(fault_queue_fd, 0), ROW(fault_queue_id, 0),
 	/* mock.h */
 	ROW(mock_new, 0), ROW(mock_destroy, 0), ROW(mock_door, 0), ROW(mock_load_string, 0),
 	ROW(mock_load_file, 0), ROW(mock_set_aperture, 0), ROW(mock_set_pgsizes, 0), ROW(mock_set_dma_limit, 0),

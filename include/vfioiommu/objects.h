@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/**
+ * @file vfioiommu/objects.h
+ * iommufd objects for VMMs: more address spaces (IOAS) in one context,
+ * hardware page tables (HWPT) made on an IOAS or a nesting parent, moving a
+ * device (or one of its PASIDs) between them, and IO page-fault queues
+ * wired to a ring and a pump.
+ *
+ * The context's own IOAS (the one vfioiommu_dma_map() fills) stays the
+ * simple path; everything here is for a caller that needs more than one
+ * translation.  Handles are owned by the context: the context's end
+ * destroys whatever is left, children before parents.  All calls are
+ * thread-safe (they take the context's lock), need a context on the
+ * iommufd backend (-EOPNOTSUPP on a VFIO container, -ENODEV before the
+ * first device is opened) and leave a message on the context when they fail.
+ *
+ * A destroy the kernel refuses with EBUSY keeps the handle usable and says,
+ * in the message, which of the library's objects and attachments still hold
+ * the object.  A kernel without the ioctl or flag gives -EOPNOTSUPP naming the
+ * Linux version that brought it, never a bare -ENOTTY.
+ */
+#ifndef VFIOIOMMU_OBJECTS_H
+#define VFIOIOMMU_OBJECTS_H
+
+#include <vfioiommu/common.h>
+#include <vfioiommu/fault.h>
+
+VFIOIOMMU_BEGIN_DECLS
+
+/** An I/O address space (IOMMU_IOAS_ALLOC) in the context's iommufd. */
+typedef struct vfioiommu_ioas vfioiommu_ioas;
+/** A hardware page table (IOMMU_HWPT_ALLOC). */
+typedef struct vfioiommu_pagetable vfioiommu_pagetable;
+/** An IO page-fault queue (IOMMU_FAULT_QUEUE_ALLOC) with its pump into a ring. */
+typedef struct vfioiommu_fault_queue vfioiommu_fault_queue;
+
+/* ---------------- address spaces ---------------- */
+
+/**
+ * Allocate a new, empty IOAS in the context's iommufd.
+ * @param ctx the context (iommufd backend, a device opened)
+ * @param out receives the handle; NULL on failure
+ * @return 0; -EINVAL NULL argument; -EOPNOTSUPP container backend; -ENODEV
+ * no backend chosen yet; -EPROTO the kernel returned id 0; -ENOMEM; other
+ * -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_ioas_new(vfioiommu_ctx *ctx, vfioiommu_ioas **out);
+
+/**
+ * The context's own IOAS (the one vfioiommu_dma_map() maps into), as a
+ * handle to make page tables on or to attach a device back to.  The handle
+ * is borrowed: vfioiommu_ioas_destroy() refuses it, and
+ * vfioiommu_ioas_map() / _unmap() refuse it too (use vfioiommu_dma_map(),
+ * which keeps the context's table of mappings).
+ * @param ctx the context
+ * @param out receives the handle; NULL on failure
+ * @return 0; -EINVAL NULL argument; -EOPNOTSUPP container backend; -ENODEV
+ * no backend chosen yet; -ENOMEM.
+ */
+VFIOIOMMU_API int vfioiommu_ctx_ioas(vfioiommu_ctx *ctx, vfioiommu_ioas **out);
+
+/**
+ * Destroy an IOAS made by vfioiommu_ioas_new() (IOMMU_DESTROY).  Its
+ * mappings go with it.
+ * @param ioas the IOAS; NULL gives -EINVAL
+ * @return 0 (the handle is freed); -EBUSY a page table is made on it or a
+ * device is attached to it: the message names those the library knows of,
+ * and the handle stays usable; -EINVAL NULL or the context's own IOAS;
+ * other -errno from the kernel (the handle stays).
+ */
+VFIOIOMMU_API int vfioiommu_ioas_destroy(vfioiommu_ioas *ioas);
+
+/**
+ * The iommufd object id of an IOAS.
+ * @param ioas the IOAS
+ * @return the id; 0 for NULL.
+ */
+VFIOIOMMU_API uint32_t vfioiommu_ioas_id(const vfioiommu_ioas *ioas);
+
+/**
+ * The IOVA ranges the IOAS can map today (IOMMU_IOAS_IOVA_RANGES): all of
+ * them on an IOAS no device uses, narrowed by each attached device's
+ * aperture and reserved regions.
+ * @param ioas the IOAS
+ * @param out  receives a list to free with vfioiommu_iova_list_free(); NULL on failure
+ * @return 0; -EINVAL NULL argument; -EPROTO a kernel answer that makes no
+ * sense (start after last, an absurd count); -ENOMEM; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_ioas_iova_ranges(vfioiommu_ioas *ioas, vfioiommu_iova_list **out);
+
+/**
+ * Map [vaddr, vaddr + len) into an IOAS made by vfioiommu_ioas_new(), with
+ * the errno meanings of vfioiommu_dma_map(): the library keeps a table of the
+ * mappings of each IOAS.
+ * @param ioas  the IOAS (not the context's own)
+ * @param vaddr the buffer, aligned to the IOAS's IOVA alignment (at least 4 KiB)
+ * @param len   bytes, a multiple of that alignment, not 0
+ * @param flags VFIOIOMMU_DMA_READ and/or VFIOIOMMU_DMA_WRITE, optionally
+ *              VFIOIOMMU_DMA_FIXED_IOVA (enum vfioiommu_dma_flags)
+ * @param iova  with FIXED_IOVA in: where to map; out: where it was mapped
+ *              (without FIXED_IOVA the kernel chooses)
+ * @return 0; -EINVAL NULL argument, the context's own IOAS, unknown flags,
+ * neither READ nor WRITE, @p len 0, unaligned, overflowing; -ERANGE a
+ * FIXED_IOVA range not inside one usable range; -EEXIST it overlaps a
+ * mapping; -ENOSPC no room for a kernel-chosen IOVA; -ENOMEM / -EPERM the
+ * pages cannot be pinned (the message names RLIMIT_MEMLOCK); other -errno
+ * from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_ioas_map(vfioiommu_ioas *ioas, void *vaddr, uint64_t len, uint32_t flags,
+				     uint64_t *iova);
+
+/**
+ * Unmap whole mappings of an IOAS made by vfioiommu_ioas_new().
+ * @param ioas the IOAS (not the context's own)
+ * @param iova start of the range
+ * @param len  bytes; the range must cover whole mappings
+ * @return 0; -EINVAL NULL, the context's own IOAS, @p len 0 or an
+ * overflowing range, or the range would split a mapping (nothing is sent to
+ * the kernel); -ENOENT nothing is mapped in the range; -EIO the kernel
+ * unmapped another byte count than the table expects; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_ioas_unmap(vfioiommu_ioas *ioas, uint64_t iova, uint64_t len);
+
+/* ---------------- page tables ---------------- */
+
+/** Flags of struct vfioiommu_pagetable_opts (the kernel's IOMMU_HWPT_ALLOC_* / FAULT_ID_VALID bits). */
+enum vfioiommu_pagetable_flags {
+	/** May be the parent (stage 2) of nested page tables (Linux 6.7). */
+	VFIOIOMMU_PT_NEST_PARENT = 1u << 0,
+	/** The IOMMU tracks written pages (Linux 6.7; needs VFIOIOMMU_HW_CAP_DIRTY_TRACKING). */
+	VFIOIOMMU_PT_DIRTY_TRACKING = 1u << 1,
+	/** IO page faults go to opts.fault (Linux 6.11); set by itself when opts.fault is set. */
+	VFIOIOMMU_PT_FAULT = 1u << 2,
+	/** May be attached to PASIDs, and be the RID's page table while PASIDs are attached (Linux 6.15). */
+	VFIOIOMMU_PT_PASID = 1u << 3,
+};
+
+/** How to make a page table: set size, then the fields needed. */
+struct vfioiommu_pagetable_opts {
+	/** sizeof(struct vfioiommu_pagetable_opts) as the caller compiled it. */
+	uint32_t size;
+	/** enum vfioiommu_pagetable_flags. */
+	uint32_t flags;
+	/** The IOAS it translates; NULL (with @c parent NULL) means the context's own. */
+	vfioiommu_ioas *ioas;
+	/** A nested page table: its stage-2 parent (made with VFIOIOMMU_PT_NEST_PARENT); @c ioas must be NULL. */
+	vfioiommu_pagetable *parent;
+	/** Where IO page faults go; implies VFIOIOMMU_PT_FAULT. */
+	vfioiommu_fault_queue *fault;
+	/** The vendor data type of @c data (the kernel's enum iommu_hwpt_data_type); 0 = none. */
+	uint32_t data_type;
+	/** Bytes at @c data; 0 exactly when @c data_type is 0. */
+	uint32_t data_len;
+	/** Vendor data (a nested page table's stage-1 description), copied by the kernel. */
+	const void *data;
+};
+
+/**
+ * Allocate a page table for the device @p dev_id (the IOMMU it sits
+ * behind decides what is possible), on an IOAS or a nesting parent.
+ * @param ctx    the context
+ * @param dev_id an iommufd device id: vfioiommu_device_iommufd_id(), or one
+ *               made outside the library on the same iommufd
+ * @param opts   what to make; NULL = a plain page table on the context's IOAS
+ * @param out    receives the handle; NULL on failure
+ * @return 0; -EINVAL NULL @p ctx or @p out, a bad opts->size, unknown flags,
+ * both @c ioas and @c parent, a @c parent without NEST_PARENT, FAULT without
+ * a queue, @c data_len and @c data_type not both 0 or both set, or handles
+ * of another context; -EOPNOTSUPP container backend, or the IOMMU or kernel
+ * cannot make this page table (the message names the flag and the Linux
+ * version that brought it); -ENOENT no device @p dev_id; -ENODEV no backend
+ * chosen yet; -EPROTO id 0 from the kernel; -ENOMEM; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_pagetable_new(vfioiommu_ctx *ctx, uint32_t dev_id,
+	const struct vfioiommu_pagetable_opts *opts, vfioiommu_pagetable **out);
+
+/**
+ * Destroy a page table (IOMMU_DESTROY).
+ * @param pt the page table; NULL gives -EINVAL
+ * @return 0 (the handle is freed); -EBUSY a device, PASID or nested page
+ * table still uses it: the message names those the library knows of, and
+ * the handle stays usable; other -errno from the kernel (the handle stays).
+ */
+VFIOIOMMU_API int vfioiommu_pagetable_destroy(vfioiommu_pagetable *pt);
+
+/**
+ * The iommufd object id of a page table.
+ * @param pt the page table
+ * @return the id; 0 for NULL.
+ */
+VFIOIOMMU_API uint32_t vfioiommu_pagetable_id(const vfioiommu_pagetable *pt);
+
+/* ---------------- attaching devices ---------------- */
+
+/**
+ * Put the device's own DMA (its RID) on @p ioas: attach, or replace what it
+ * is on without a blocking window (the kernel makes or reuses a page table
+ * on the IOAS).
+ * @param dev  a device of the context
+ * @param ioas an IOAS of the same context (vfioiommu_ctx_ioas() for the context's own)
+ * @return 0; -EINVAL NULL argument, another context's IOAS, or the device's
+ * IOMMU cannot join the IOAS (PASIDs attached and the IOAS's page table is
+ * not PASID-capable); -EADDRINUSE mappings of the IOAS overlap the device's
+ * reserved regions or lie outside its aperture; -EOPNOTSUPP container
+ * backend; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_device_attach_ioas(vfioiommu_device *dev, vfioiommu_ioas *ioas);
+
+/**
+ * Put the device's RID on the page table @p pt (attach or replace).
+ * @param dev a device of the context
+ * @param pt  a page table of the same context
+ * @return as vfioiommu_device_attach_ioas(); -ENODEV also when @p pt has a
+ * fault queue and the device cannot fault (no PRI).
+ */
+VFIOIOMMU_API int vfioiommu_device_attach_pagetable(vfioiommu_device *dev, vfioiommu_pagetable *pt);
+
+/**
+ * Attach PASID @p pasid of the device to @p pt, or move it there from the
+ * page table it is on (Linux 6.15).
+ * @param dev   a device of the context
+ * @param pasid the PASID, 1 .. 2^max_pasid_log2 - 1 (0 is the RID: use
+ *              vfioiommu_device_attach_pagetable())
+ * @param pt    a page table made with VFIOIOMMU_PT_PASID
+ * @return 0; -EINVAL NULL argument, another context's page table, PASID 0,
+ * a page table (or the RID's) that is not PASID-capable, a PASID out of the
+ * device's range, or a kernel before 6.15; -EOPNOTSUPP container backend or
+ * a VFIO driver without PASID attach; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_device_pasid_attach(vfioiommu_device *dev, uint32_t pasid, vfioiommu_pagetable *pt);
+
+/**
+ * Detach PASID @p pasid of the device from the page table it is on.
+ * @param dev   a device of the context
+ * @param pasid the PASID (not 0)
+ * @return 0 (also when the PASID was not attached); -EINVAL NULL @p dev or
+ * PASID 0; -EOPNOTSUPP container backend or a kernel before 6.15; other
+ * -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_device_pasid_detach(vfioiommu_device *dev, uint32_t pasid);
+
+/* ---------------- fault queues ---------------- */
+
+/**
+ * Allocate an IO page-fault queue (IOMMU_FAULT_QUEUE_ALLOC, Linux 6.11) and
+ * a pump from it into @p ring, in one call.  Page tables made with
+ * opts.fault = the queue send their faults here; vfioiommu_fault_pump_run()
+ * on vfioiommu_fault_queue_pump() moves them into the ring, and
+ * vfioiommu_fault_pump_respond_record() answers them.
+ * @param ctx  the context
+ * @param ring the ring the page requests go to; it must outlive every run of
+ *             the queue's pump (a ring made on @p ctx goes before the context)
+ * @param out  receives the queue; NULL on failure
+ * @return 0; -EINVAL NULL argument; -EOPNOTSUPP container backend, or a
+ * kernel before 6.11; -ENODEV no backend chosen yet; -ENOMEM; other -errno
+ * from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_fault_queue_new(vfioiommu_ctx *ctx, vfioiommu_ring *ring,
+	vfioiommu_fault_queue **out);
+
+/**
+ * Destroy a fault queue: its pump, its fd, and (with the fd) the kernel
+ * object.  Groups still unanswered are answered by the kernel.
+ * @param q the queue; NULL gives -EINVAL
+ * @return 0 (the handle is freed); -EBUSY a page table of the library still
+ * sends faults to it (the message names it; the queue stays usable).
+ */
+VFIOIOMMU_API int vfioiommu_fault_queue_destroy(vfioiommu_fault_queue *q);
+
+/**
+ * The pump of a fault queue (owned by the queue: do not destroy it).
+ * @param q the queue
+ * @return the pump; NULL for NULL.
+ */
+VFIOIOMMU_API vfioiommu_fault_pump *vfioiommu_fault_queue_pump(vfioiommu_fault_queue *q);
+
+/**
+ * The queue's fault fd, to poll for POLLIN before vfioiommu_fault_pump_run()
+ * (owned by the queue).
+ * @param q the queue
+ * @return the fd; -EINVAL for NULL.
+ */
+VFIOIOMMU_API int vfioiommu_fault_queue_fd(const vfioiommu_fault_queue *q);
+
+/**
+ * The iommufd object id of a fault queue.
+ * @param q the queue
+ * @return the id; 0 for NULL.
+ */
+VFIOIOMMU_API uint32_t vfioiommu_fault_queue_id(const vfioiommu_fault_queue *q);
+
+VFIOIOMMU_END_DECLS
+
+#endif
