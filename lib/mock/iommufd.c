@@ -613,10 +613,13 @@ static bool dev_has_pasids(const struct io_obj *idev)
 	return idev->dev.npasids > 0;
 }
 
-/* An IOPF-capable HWPT needs PRI on the device (UNVERIFIED errno: intel returns ENODEV). */
-static int hwpt_dev_compat(const struct io_obj *h, const struct vm_device *d)
+/*
+ * An IOPF-capable HWPT needs PRI on the device.  FACTS (library objects): a
+ * NIC without PRI onto a fault HWPT -> ENODEV on intel, but ok on amd.
+ */
+static int hwpt_dev_compat(const struct vfioiommu_mock *m, const struct io_obj *h, const struct vm_device *d)
 {
-	if (h->hwpt.fault && !d->iopf)
+	if (h->hwpt.fault && !d->iopf && m->iommu_model != VFIOIOMMU_MOCK_IOMMU_AMD)
 		return -ENODEV;
 	return 0;
 }
@@ -651,7 +654,7 @@ static int attach_rid(struct vfioiommu_mock *m, struct io_ctx *c, struct io_obj 
 		/* the RID's domain must be PASID-compatible once PASIDs are in use */
 		if (dev_has_pasids(idev) && !(target->hwpt.flags & KABI_IOMMU_HWPT_ALLOC_PASID))
 			return -EINVAL;
-		rc = hwpt_dev_compat(target, d);
+		rc = hwpt_dev_compat(m, target, d);
 		if (rc < 0)
 			return rc;
 	} else {
@@ -710,11 +713,16 @@ static int attach_pasid(struct vfioiommu_mock *m, struct io_ctx *c, struct io_ob
 	rid = obj_get(c, idev->dev.hwpt, IO_HWPT);
 	if (rid && !(rid->hwpt.flags & KABI_IOMMU_HWPT_ALLOC_PASID))
 		return -EINVAL;
-	if (bits == 0)
+	/*
+	 * FACTS (library objects): on intel a NIC with max_pasid_log2 0 whose RID
+	 * is on a PASID HWPT takes PASID 1 (ok); the width is not checked there.
+	 * Elsewhere (an unattached RID, other IOMMUs) the mock keeps EOPNOTSUPP.
+	 */
+	if (bits == 0 && !(m->iommu_model == VFIOIOMMU_MOCK_IOMMU_INTEL && rid))
 		return -EOPNOTSUPP;
-	if (pasid >= (1u << bits))
+	if (bits && pasid >= (1u << bits))
 		return -EINVAL;
-	rc = hwpt_dev_compat(pt, d);
+	rc = hwpt_dev_compat(m, pt, d);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < idev->dev.npasids; i++)

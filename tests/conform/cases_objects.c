@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The library's iommufd objects (<vfioiommu/objects.h>) on a real NIC: a
+ * second IOAS, the device moved onto it and onto a page table on it, the
+ * EBUSY destroys and the holders they name, the page-table flags each
+ * measured IOMMU accepts, a fault queue for a device without PRI, and a
+ * PASID attach on a device without PASID.  Same expectations on the mock
+ * and on Linux 7.2 (tests/vm/FACTS.md, "library objects").
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <vfioiommu.h>
+
+#include "conform.h"
+
+#define PG 4096ull
+
+struct env {
+	vfioiommu_ctx *ctx;
+	vfioiommu_device *dev;
+	uint32_t devid;
+};
+
+static bool up(struct cf_t *t, struct env *e)
+{
+	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = VFIOIOMMU_MODE_IOMMUFD, .door = t->door };
+
+	memset(e, 0, sizeof(*e));
+	if (!cf_rc(t, "vfioiommu_ctx_new", 0, vfioiommu_ctx_new(&o, &e->ctx)))
+		return false;
+	return cf_rc(t, "vfioiommu_device_open", 0, vfioiommu_device_open(e->ctx, t->h->dev[0].bdf, &e->dev)) &&
+	       cf_rc(t, "vfioiommu_device_iommufd_id", 0, vfioiommu_device_iommufd_id(e->dev, &e->devid));
+}
+
+static void msg_has(struct cf_t *t, struct env *e, const char *what, const char *word)
+{
+	if (!strstr(vfioiommu_strerror(e->ctx), word))
+		cf_fail(t, "%s: message \"%s\" does not name \"%s\"", what, vfioiommu_strerror(e->ctx), word);
+}
+
+static void ranges_are(struct cf_t *t, vfioiommu_ioas *ioas, const char *what, const struct kabi_iommu_iova_range *exp,
+		       uint32_t nexp)
+{
+	struct kabi_iommu_iova_range got[CF_MAX_RANGES];
+	vfioiommu_iova_list *l = NULL;
+	size_t n;
+
+	if (!cf_rc(t, what, 0, vfioiommu_ioas_iova_ranges(ioas, &l)))
+		return;
+	n = vfioiommu_iova_list_count(l);
+	for (size_t i = 0; i < n && i < CF_MAX_RANGES; i++) {
+		struct vfioiommu_iova_range r;
+
+		vfioiommu_iova_list_get(l, i, &r);
+		got[i] = (struct kabi_iommu_iova_range){ r.start, r.last };
+	}
+	cf_ranges(t, what, exp, nexp, got, n < CF_MAX_RANGES ? (uint32_t)n : CF_MAX_RANGES);
+	vfioiommu_iova_list_free(l);
+}
+
+/* A second IOAS: map, move the NIC there and onto a page table on it, the EBUSY destroys, back home. */
+static void second_ioas(struct cf_t *t, unsigned long arg)
+{
+	static const struct kabi_iommu_iova_range all = { 0, UINT64_MAX };
+	const struct cf_topo *tp = t->h->topo;
+	vfioiommu_ioas *a = NULL, *own = NULL;
+	vfioiommu_pagetable *pt = NULL;
+	struct env e;
+	uint64_t iova = 0x100000, iova2 = 0;
+
+	(void)arg;
+	if (!up(t, &e))
+		goto out;
+	if (!cf_rc(t, "vfioiommu_ioas_new", 0, vfioiommu_ioas_new(e.ctx, &a)) ||
+	    !cf_rc(t, "vfioiommu_ctx_ioas", 0, vfioiommu_ctx_ioas(e.ctx, &own)))
+		goto out;
+	ranges_are(t, a, "ranges of an IOAS no device uses", &all, 1);
+	cf_rc(t, "ioas_map FIXED 0x100000+2 pages", 0, vfioiommu_ioas_map(a, t->h->mem, 2 * PG,
+	      VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE | VFIOIOMMU_DMA_FIXED_IOVA, &iova));
+	cf_rc(t, "ioas_map kernel-chosen IOVA", 0, vfioiommu_ioas_map(a, t->h->mem + 2 * PG, PG, VFIOIOMMU_DMA_READ,
+	      &iova2));
+	if (!cf_rc(t, "attach the NIC to the second IOAS", 0, vfioiommu_device_attach_ioas(e.dev, a)))
+		goto out;
+	ranges_are(t, a, "ranges of the second IOAS with the NIC", tp->ranges, tp->nranges);
+	if (cf_rc(t, "destroy the IOAS the NIC is on", -EBUSY, vfioiommu_ioas_destroy(a)))
+		msg_has(t, &e, "destroy the IOAS the NIC is on", "(RID)");
+	if (!cf_rc(t, "page table on the second IOAS", 0, vfioiommu_pagetable_new(e.ctx, e.devid,
+	      &(struct vfioiommu_pagetable_opts){ .size = sizeof(struct vfioiommu_pagetable_opts), .ioas = a }, &pt)))
+		goto home;
+	if (!cf_rc(t, "replace: the NIC onto the page table", 0, vfioiommu_device_attach_pagetable(e.dev, pt)))
+		goto home;
+	if (cf_rc(t, "destroy the IOAS a page table is on", -EBUSY, vfioiommu_ioas_destroy(a)))
+		msg_has(t, &e, "destroy the IOAS a page table is on", "page table");
+	if (cf_rc(t, "destroy the page table the NIC is on", -EBUSY, vfioiommu_pagetable_destroy(pt)))
+		msg_has(t, &e, "destroy the page table the NIC is on", "(RID)");
+home:
+	cf_rc(t, "replace: the NIC back onto the context's IOAS", 0, vfioiommu_device_attach_ioas(e.dev, own));
+	if (pt)
+		cf_rc(t, "destroy the page table", 0, vfioiommu_pagetable_destroy(pt));
+	cf_rc(t, "ioas_unmap the fixed mapping", 0, vfioiommu_ioas_unmap(a, 0x100000, 2 * PG));
+	cf_rc(t, "ioas_unmap it again", -ENOENT, vfioiommu_ioas_unmap(a, 0x100000, 2 * PG));
+	cf_rc(t, "destroy the second IOAS (one mapping left in it)", 0, vfioiommu_ioas_destroy(a));
+	{
+		uint64_t i3 = 0;
+		cf_rc(t, "vfioiommu_dma_map on the context's IOAS afterwards", 0,
+		      vfioiommu_dma_map(e.ctx, t->h->mem, PG, VFIOIOMMU_DMA_READ, &i3));
+	}
+out:
+	vfioiommu_ctx_destroy(e.ctx);
+}
+
+/*
+ * The flags each measured IOMMU takes for the NIC (FACTS "library objects"):
+ * arg indexes the flag sets below; the expectation is per topology.
+ */
+static const struct {
+	uint32_t flags;
+	const char *name;
+	int intel, amd;
+} flag_sets[] = {
+	{ 0, "plain", 0, 0 },
+	{ VFIOIOMMU_PT_NEST_PARENT, "NEST_PARENT", -EOPNOTSUPP, -EOPNOTSUPP },
+	{ VFIOIOMMU_PT_DIRTY_TRACKING, "DIRTY_TRACKING", -EOPNOTSUPP, -EOPNOTSUPP },
+	{ VFIOIOMMU_PT_PASID, "PASID", 0, -EOPNOTSUPP },
+	{ VFIOIOMMU_PT_NEST_PARENT | VFIOIOMMU_PT_PASID, "NEST_PARENT|PASID", -EOPNOTSUPP, -EOPNOTSUPP },
+};
+
+static void pagetable_flags(struct cf_t *t, unsigned long arg)
+{
+	bool intel = !strcmp(t->h->topo->name, "intel");
+	vfioiommu_pagetable *pt = NULL;
+	struct env e;
+	char what[96];
+
+	if (!up(t, &e))
+		goto out;
+	for (size_t i = 0; i < sizeof(flag_sets) / sizeof(flag_sets[0]); i++) {
+		struct vfioiommu_pagetable_opts o = { .size = sizeof(o), .flags = flag_sets[i].flags };
+		int want = intel ? flag_sets[i].intel : flag_sets[i].amd;
+		int rc = vfioiommu_pagetable_new(e.ctx, e.devid, &o, &pt);
+
+		snprintf(what, sizeof(what), "page table %s for the NIC", flag_sets[i].name);
+		cf_rc(t, what, want, rc);
+		if (rc == -EOPNOTSUPP)
+			msg_has(t, &e, what, "Linux 6.");
+		if (rc == 0) {
+			snprintf(what, sizeof(what), "attach the NIC to page table %s", flag_sets[i].name);
+			cf_rc(t, what, 0, vfioiommu_device_attach_pagetable(e.dev, pt));
+			{
+				vfioiommu_ioas *own = NULL;
+				cf_rc(t, "vfioiommu_ctx_ioas", 0, vfioiommu_ctx_ioas(e.ctx, &own));
+				cf_rc(t, "the NIC back home", 0, vfioiommu_device_attach_ioas(e.dev, own));
+			}
+			cf_rc(t, "destroy it", 0, vfioiommu_pagetable_destroy(pt));
+		}
+	}
+out:
+	(void)arg;
+	vfioiommu_ctx_destroy(e.ctx);
+}
+
+/* A fault queue for a NIC without PRI: the queue and page table are made; intel refuses the attach, amd takes it. */
+static void fault_no_pri(struct cf_t *t, unsigned long arg)
+{
+	vfioiommu_fault_queue *q = NULL;
+	vfioiommu_pagetable *pt = NULL;
+	vfioiommu_ring *ring = NULL;
+	struct env e;
+	int rc;
+
+	(void)arg;
+	if (!up(t, &e))
+		goto out;
+	if (!cf_rc(t, "vfioiommu_ring_create", 0, vfioiommu_ring_create(e.ctx, 16, &ring)) ||
+	    !cf_rc(t, "vfioiommu_fault_queue_new", 0, vfioiommu_fault_queue_new(e.ctx, ring, &q)))
+		goto out;
+	rc = vfioiommu_pagetable_new(e.ctx, e.devid, &(struct vfioiommu_pagetable_opts){
+		.size = sizeof(struct vfioiommu_pagetable_opts), .fault = q }, &pt);
+	if (cf_rc(t, "page table with the fault queue for the NIC", 0, rc)) {
+		/* intel refuses a device without PRI; amd takes it */
+		bool intel = !strcmp(t->h->topo->name, "intel");
+		vfioiommu_ioas *own = NULL;
+
+		rc = vfioiommu_device_attach_pagetable(e.dev, pt);
+		cf_rc(t, "attach the NIC (no PRI) to it", intel ? -ENODEV : 0, rc);
+		if (rc == 0 && cf_rc(t, "vfioiommu_ctx_ioas", 0, vfioiommu_ctx_ioas(e.ctx, &own)))
+			cf_rc(t, "the NIC back home", 0, vfioiommu_device_attach_ioas(e.dev, own));
+		if (cf_rc(t, "destroy the queue a page table uses", -EBUSY, vfioiommu_fault_queue_destroy(q)))
+			msg_has(t, &e, "destroy the queue a page table uses", "page table");
+		cf_rc(t, "destroy the page table", 0, vfioiommu_pagetable_destroy(pt));
+	}
+	cf_rc(t, "destroy the queue", 0, vfioiommu_fault_queue_destroy(q));
+out:
+	vfioiommu_ring_destroy(ring);
+	vfioiommu_ctx_destroy(e.ctx);
+}
+
+/*
+ * A PASID attach on a NIC whose max_pasid_log2 is 0, with its RID on a PASID
+ * page table: Linux 7.2 on intel takes PASID 1 (the width is not checked on
+ * that path); amd makes no PASID page table at all.
+ */
+static void pasid_no_pasid(struct cf_t *t, unsigned long arg)
+{
+	const struct cf_topo *tp = t->h->topo;
+	vfioiommu_pagetable *pt = NULL;
+	struct env e;
+	int rc;
+
+	(void)arg;
+	if (!up(t, &e))
+		goto out;
+	if (!cf_rc(t, "PASID page table for the NIC", tp->hwpt_alloc_pasid, vfioiommu_pagetable_new(e.ctx, e.devid,
+	      &(struct vfioiommu_pagetable_opts){ .size = sizeof(struct vfioiommu_pagetable_opts),
+						   .flags = VFIOIOMMU_PT_PASID }, &pt)) || !pt)
+		goto out;
+	cf_rc(t, "the NIC's RID onto the PASID page table", 0, vfioiommu_device_attach_pagetable(e.dev, pt));
+	cf_rc(t, "PASID 1 of the NIC onto it", 0, vfioiommu_device_pasid_attach(e.dev, 1, pt));
+	rc = vfioiommu_pagetable_destroy(pt);
+	if (rc == 0)
+		pt = NULL; /* a fault earlier left nothing on it */
+	if (cf_rc(t, "destroy the page table PASID 1 is on", -EBUSY, rc))
+		msg_has(t, &e, "destroy the page table PASID 1 is on", "PASID 1");
+	cf_rc(t, "PASID 1 detach", 0, vfioiommu_device_pasid_detach(e.dev, 1));
+	cf_rc(t, "PASID 1 detach again", 0, vfioiommu_device_pasid_detach(e.dev, 1));
+	{
+		vfioiommu_ioas *own = NULL;
+		cf_rc(t, "vfioiommu_ctx_ioas", 0, vfioiommu_ctx_ioas(e.ctx, &own));
+		cf_rc(t, "the NIC back home", 0, vfioiommu_device_attach_ioas(e.dev, own));
+	}
+	if (pt)
+		cf_rc(t, "destroy it", 0, vfioiommu_pagetable_destroy(pt));
+out:
+	vfioiommu_ctx_destroy(e.ctx);
+}
+
+const struct cf_case cf_cases_objects[] = {
+	{ "objects.second_ioas", second_ioas, 0, 0, NULL, NULL },
+	{ "objects.pagetable_flags", pagetable_flags, 0, 0, NULL, NULL },
+	{ "objects.fault_no_pri", fault_no_pri, 0, 0, NULL, NULL },
+	{ "objects.pasid_no_pasid", pasid_no_pasid, 0, 0, NULL, NULL },
+};
+const size_t cf_ncases_objects = sizeof(cf_cases_objects) / sizeof(cf_cases_objects[0]);
