@@ -103,6 +103,8 @@ static const struct {
 	R(KABI_IOMMU_IOAS_MAP), R(KABI_IOMMU_IOAS_UNMAP), R(KABI_IOMMU_OPTION), R(KABI_IOMMU_VFIO_IOAS),
 	R(KABI_IOMMU_HWPT_ALLOC), R(KABI_IOMMU_GET_HW_INFO), R(KABI_IOMMU_FAULT_QUEUE_ALLOC),
 	R(KABI_IOMMU_IOAS_MAP_FILE), R(KABI_IOMMU_VEVENTQ_ALLOC), R(KABI_IOMMU_TEST_CMD),
+	R(KABI_IOMMU_HWPT_INVALIDATE), R(KABI_IOMMU_VDEVICE_ALLOC), R(KABI_IOMMU_IOAS_CHANGE_PROCESS),
+	R(KABI_IOMMU_HW_QUEUE_ALLOC), R(KABI_IOMMU_VIOMMU_ALLOC),
 };
 
 /* The mock names a few entries after the syscall they stand for. */
@@ -778,6 +780,43 @@ static int flow_objects(vfioiommu_mock *m, const struct flow *f)
 	return finish(ctx, rc);
 }
 
+/* vIOMMU objects on the mock's SMMUv3: parent, vIOMMU, vDEVICE, vEVENTQ with an event, destroys */
+static int flow_viommu(vfioiommu_mock *m, const struct flow *f)
+{
+	static const uint32_t evt[8] = { 0x10, 0x42 };
+	struct vfioiommu_pagetable_opts po = { .size = sizeof(po), .flags = VFIOIOMMU_PT_NEST_PARENT };
+	vfioiommu_ctx *ctx;
+	vfioiommu_device *dev = NULL;
+	vfioiommu_pagetable *parent = NULL;
+	vfioiommu_viommu *v = NULL;
+	vfioiommu_vdevice *vd = NULL;
+	vfioiommu_veventq *q = NULL;
+	vfioiommu_ring *r = NULL;
+	uint32_t devid = 0;
+	int rc;
+
+	if (vfioiommu_mock_set_iommu(m, VFIOIOMMU_MOCK_IOMMU_SMMUV3) < 0)
+		return -EINVAL;
+	ctx = flow_ctx(m, f->mode);
+	rc = ctx ? 0 : -ENOMEM;
+	STEP(vfioiommu_device_open(ctx, "0000:00:03.0", &dev));
+	STEP(vfioiommu_device_iommufd_id(dev, &devid));
+	STEP(vfioiommu_pagetable_new(ctx, devid, &po, &parent));
+	STEP(vfioiommu_viommu_new(ctx, devid, parent, VFIOIOMMU_VIOMMU_ARM_SMMUV3, &v));
+	STEP(vfioiommu_vdevice_new(v, devid, 0x42, &vd));
+	STEP(vfioiommu_ring_create(ctx, 16, &r));
+	STEP(vfioiommu_veventq_new(v, VFIOIOMMU_VEVENTQ_ARM_SMMUV3, 8, r, &q));
+	if (rc >= 0 && vfioiommu_mock_inject_vevent(m, "0000:00:03.0", evt, sizeof(evt)) < 0)
+		rc = -EIO;
+	STEP(vfioiommu_fault_pump_run(vfioiommu_veventq_pump(q)));
+	STEP(vfioiommu_veventq_destroy(q));
+	STEP(vfioiommu_vdevice_destroy(vd));
+	STEP(vfioiommu_viommu_destroy(v));
+	STEP(vfioiommu_pagetable_destroy(parent));
+	vfioiommu_ring_destroy(r);
+	return finish(ctx, rc);
+}
+
 static const struct flow flows[] = {
 	{ .name = "container", .host = host_devices, .body = flow_address_space,
 	  .mode = VFIOIOMMU_MODE_CONTAINER, .second_group = 4 },
@@ -799,6 +838,7 @@ static const struct flow flows[] = {
 	{ .name = "pump", .host = host_devices, .body = flow_pump, .mode = VFIOIOMMU_MODE_IOMMUFD },
 	{ .name = "hotplug", .host = host_devices, .body = flow_hotplug, .mode = VFIOIOMMU_MODE_AUTO },
 	{ .name = "objects", .host = host_devices, .body = flow_objects, .mode = VFIOIOMMU_MODE_IOMMUFD },
+	{ .name = "viommu", .host = host_devices, .body = flow_viommu, .mode = VFIOIOMMU_MODE_IOMMUFD },
 };
 
 /* ----------------------------------------------------------------- sweep */

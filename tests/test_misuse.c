@@ -2429,6 +2429,72 @@ static void r_fault_queue_id(void)
 	EQ(vfioiommu_fault_queue_id(NULL), 0);
 }
 
+static void r_viommu_new(void)
+{
+	vfioiommu_viommu *v = (void *)1;
+
+	EQ(vfioiommu_viommu_new(NULL, 1, NULL, 1, &v), -EINVAL);
+	EQ(vfioiommu_viommu_new(W.ctx, 1, NULL, 1, &v), -EINVAL);
+	EQ(vfioiommu_viommu_new(W.ctx, 1, NULL, 1, NULL), -EINVAL);
+	EQ(v == NULL, 1);
+}
+
+static void r_viommu_destroy(void)
+{
+	EQ(vfioiommu_viommu_destroy(NULL), -EINVAL);
+}
+
+static void r_viommu_id(void)
+{
+	EQ(vfioiommu_viommu_id(NULL), 0);
+}
+
+static void r_vdevice_new(void)
+{
+	vfioiommu_vdevice *vd = (void *)1;
+
+	EQ(vfioiommu_vdevice_new(NULL, 1, 1, &vd), -EINVAL);
+	EQ(vd == NULL, 1);
+}
+
+static void r_vdevice_destroy(void)
+{
+	EQ(vfioiommu_vdevice_destroy(NULL), -EINVAL);
+}
+
+static void r_vdevice_id(void)
+{
+	EQ(vfioiommu_vdevice_id(NULL), 0);
+}
+
+static void r_veventq_new(void)
+{
+	vfioiommu_veventq *q = (void *)1;
+
+	EQ(vfioiommu_veventq_new(NULL, 1, 4, W.ring, &q), -EINVAL);
+	EQ(q == NULL, 1);
+}
+
+static void r_veventq_destroy(void)
+{
+	EQ(vfioiommu_veventq_destroy(NULL), -EINVAL);
+}
+
+static void r_veventq_pump(void)
+{
+	EQ(vfioiommu_veventq_pump(NULL) == NULL, 1);
+}
+
+static void r_veventq_fd(void)
+{
+	EQ(vfioiommu_veventq_fd(NULL), -EINVAL);
+}
+
+static void r_veventq_id(void)
+{
+	EQ(vfioiommu_veventq_id(NULL), 0);
+}
+
 /* ------------------------------------------------------------------ the table */
 
 #define ROW(fn, flags) { "vfioiommu_" #fn, r_##fn, flags }
@@ -2496,6 +2562,9 @@ static const struct row {
 	ROW(pagetable_id, 0), ROW(device_attach_ioas, 0), ROW(device_attach_pagetable, 0),
 	ROW(device_pasid_attach, 0), ROW(device_pasid_detach, 0), ROW(fault_queue_new, 0),
 	ROW(fault_queue_destroy, 0), ROW(fault_queue_pump, 0), ROW(fault_queue_fd, 0), ROW(fault_queue_id, 0),
+	ROW(viommu_new, 0), ROW(viommu_destroy, 0), ROW(viommu_id, 0), ROW(vdevice_new, 0), ROW(vdevice_destroy, 0),
+	ROW(vdevice_id, 0), ROW(veventq_new, 0), ROW(veventq_destroy, 0), ROW(veventq_pump, 0), ROW(veventq_fd, 0),
+	ROW(veventq_id, 0),
 	/* mock.h */
 	ROW(mock_new, 0), ROW(mock_destroy, 0), ROW(mock_door, 0), ROW(mock_load_string, 0),
 	ROW(mock_load_file, 0), ROW(mock_set_aperture, 0), ROW(mock_set_pgsizes, 0), ROW(mock_set_dma_limit, 0),

@@ -203,6 +203,12 @@ enum vfioiommu_veventq_type {
 	VFIOIOMMU_VEVENTQ_ARM_SMMUV3 = 1,     /**< 32 bytes of data per event */
 	VFIOIOMMU_VEVENTQ_TEGRA241_CMDQV = 2, /**< 16 bytes of data per event */
 };
+/**
+ * vEVENTQ type of IOMMUFD_TEST's mock vIOMMU (kernels built with
+ * CONFIG_IOMMUFD_TEST): 4 bytes of data per event, the virtual device id.
+ * A macro: the value does not fit an enum constant in ISO C.
+ */
+#define VFIOIOMMU_VEVENTQ_SELFTEST 0xbeefbeefu
 
 /**
  * A pump from a vEVENTQ fd into @p ring, using the run/destroy API of

@@ -33,6 +33,12 @@ typedef struct vfioiommu_ioas vfioiommu_ioas;
 typedef struct vfioiommu_pagetable vfioiommu_pagetable;
 /** An IO page-fault queue (IOMMU_FAULT_QUEUE_ALLOC) with its pump into a ring. */
 typedef struct vfioiommu_fault_queue vfioiommu_fault_queue;
+/** A virtual IOMMU (IOMMU_VIOMMU_ALLOC): a VM's slice of an IOMMU, over a nesting parent. */
+typedef struct vfioiommu_viommu vfioiommu_viommu;
+/** A device's virtual id on a vIOMMU (IOMMU_VDEVICE_ALLOC). */
+typedef struct vfioiommu_vdevice vfioiommu_vdevice;
+/** A vIOMMU event queue (IOMMU_VEVENTQ_ALLOC) with its pump into a ring. */
+typedef struct vfioiommu_veventq vfioiommu_veventq;
 
 /* ---------------- address spaces ---------------- */
 
@@ -153,6 +159,11 @@ struct vfioiommu_pagetable_opts {
 	uint32_t data_len;
 	/** Vendor data (a nested page table's stage-1 description), copied by the kernel. */
 	const void *data;
+	/**
+	 * A nested page table on a vIOMMU (Linux 6.13; its parent is the
+	 * vIOMMU's); @c ioas and @c parent must be NULL, vendor data is needed.
+	 */
+	vfioiommu_viommu *viommu;
 };
 
 /**
@@ -288,6 +299,126 @@ VFIOIOMMU_API int vfioiommu_fault_queue_fd(const vfioiommu_fault_queue *q);
  * @return the id; 0 for NULL.
  */
 VFIOIOMMU_API uint32_t vfioiommu_fault_queue_id(const vfioiommu_fault_queue *q);
+
+/* ---------------- vIOMMU, vDEVICE, vEVENTQ ---------------- */
+
+/** vIOMMU types (the kernel's enum iommu_viommu_type). */
+enum vfioiommu_viommu_type {
+	VFIOIOMMU_VIOMMU_ARM_SMMUV3 = 1,     /**< Arm SMMUv3 (Linux 6.13) */
+	VFIOIOMMU_VIOMMU_TEGRA241_CMDQV = 2, /**< NVIDIA Tegra241 CMDQV (Linux 6.17) */
+};
+/** vIOMMU type of IOMMUFD_TEST's mock driver (kernels built with CONFIG_IOMMUFD_TEST). */
+#define VFIOIOMMU_VIOMMU_SELFTEST 0xdeadbeefu
+
+/**
+ * Allocate a vIOMMU on a nesting parent page table (IOMMU_VIOMMU_ALLOC,
+ * Linux 6.13).  Nested page tables (opts.viommu), vDEVICEs and vEVENTQs are
+ * then made on it.
+ * @param ctx    the context
+ * @param dev_id the iommufd device id of a device behind the IOMMU to virtualise
+ * @param parent a page table made with VFIOIOMMU_PT_NEST_PARENT (the stage 2)
+ * @param type   enum vfioiommu_viommu_type, or VFIOIOMMU_VIOMMU_SELFTEST
+ * @param out    receives the handle; NULL on failure
+ * @return 0; -EINVAL NULL argument, a @p parent of another context or without
+ * NEST_PARENT; -EOPNOTSUPP container backend, the IOMMU has no vIOMMU of
+ * @p type, or a kernel before 6.13 (the message says which); -ENOENT no
+ * device @p dev_id; -ENODEV no backend chosen yet; -ENOMEM; other -errno
+ * from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_viommu_new(vfioiommu_ctx *ctx, uint32_t dev_id, vfioiommu_pagetable *parent,
+	uint32_t type, vfioiommu_viommu **out);
+
+/**
+ * Destroy a vIOMMU.
+ * @param v the vIOMMU; NULL gives -EINVAL
+ * @return 0 (the handle is freed); -EBUSY vDEVICEs, vEVENTQs or nested
+ * page tables are still on it (the message names those of the library; the
+ * handle stays usable); other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_viommu_destroy(vfioiommu_viommu *v);
+
+/**
+ * The iommufd object id of a vIOMMU.
+ * @param v the vIOMMU
+ * @return the id; 0 for NULL.
+ */
+VFIOIOMMU_API uint32_t vfioiommu_viommu_id(const vfioiommu_viommu *v);
+
+/**
+ * Give a device its virtual id on a vIOMMU (IOMMU_VDEVICE_ALLOC, Linux
+ * 6.13): the vSID of an SMMUv3, the vDeviceID of an AMD IOMMU, the vRID of
+ * VT-d.  Events the vIOMMU reports for the device carry this id.
+ * @param v       the vIOMMU
+ * @param dev_id  the device's iommufd id
+ * @param virt_id its virtual id; unique per vIOMMU
+ * @param out     receives the handle; NULL on failure
+ * @return 0; -EINVAL NULL argument; -EEXIST @p virt_id is taken on @p v, or
+ * the device already has a vDEVICE (the message names the one that has
+ * it); -EOPNOTSUPP a kernel before 6.13; -ENOENT no device @p dev_id; other
+ * -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_vdevice_new(vfioiommu_viommu *v, uint32_t dev_id, uint64_t virt_id,
+	vfioiommu_vdevice **out);
+
+/**
+ * Destroy a vDEVICE (before closing its device: the kernel otherwise
+ * retires the virtual id until /dev/iommu closes).
+ * @param vd the vDEVICE; NULL gives -EINVAL
+ * @return 0 (the handle is freed); other -errno from the kernel (the handle stays).
+ */
+VFIOIOMMU_API int vfioiommu_vdevice_destroy(vfioiommu_vdevice *vd);
+
+/**
+ * The iommufd object id of a vDEVICE.
+ * @param vd the vDEVICE
+ * @return the id; 0 for NULL.
+ */
+VFIOIOMMU_API uint32_t vfioiommu_vdevice_id(const vfioiommu_vdevice *vd);
+
+/**
+ * Allocate a vIOMMU event queue (IOMMU_VEVENTQ_ALLOC, Linux 6.15) and a pump
+ * from it into @p ring, in one call: vfioiommu_fault_pump_run() on
+ * vfioiommu_veventq_pump() publishes VFIOIOMMU_FAULT_VEVENT records.
+ * @param v     the vIOMMU
+ * @param type  enum vfioiommu_veventq_type, or VFIOIOMMU_VEVENTQ_SELFTEST
+ * @param depth events the kernel queues before it drops (1 .. 2^19)
+ * @param ring  the ring the records go to; it must outlive every run of the pump
+ * @param out   receives the handle; NULL on failure
+ * @return 0; -EINVAL NULL argument, @p depth 0 or above 2^19; -EOPNOTSUPP a
+ * type the pump cannot parse or the vIOMMU does not report, or a kernel
+ * before 6.15; -EEXIST the vIOMMU has a queue of this type; other -errno
+ * from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_veventq_new(vfioiommu_viommu *v, uint32_t type, uint32_t depth, vfioiommu_ring *ring,
+	vfioiommu_veventq **out);
+
+/**
+ * Destroy a vEVENTQ: its pump, its fd and the kernel object.
+ * @param q the queue; NULL gives -EINVAL
+ * @return 0 (the handle is freed).
+ */
+VFIOIOMMU_API int vfioiommu_veventq_destroy(vfioiommu_veventq *q);
+
+/**
+ * The pump of a vEVENTQ (owned by the queue).
+ * @param q the queue
+ * @return the pump; NULL for NULL.
+ */
+VFIOIOMMU_API vfioiommu_fault_pump *vfioiommu_veventq_pump(vfioiommu_veventq *q);
+
+/**
+ * The vEVENTQ's fd, to poll for POLLIN (owned by the queue).
+ * @param q the queue
+ * @return the fd; -EINVAL for NULL.
+ */
+VFIOIOMMU_API int vfioiommu_veventq_fd(const vfioiommu_veventq *q);
+
+/**
+ * The iommufd object id of a vEVENTQ.
+ * @param q the queue
+ * @return the id; 0 for NULL.
+ */
+VFIOIOMMU_API uint32_t vfioiommu_veventq_id(const vfioiommu_veventq *q);
 
 VFIOIOMMU_END_DECLS
 

@@ -74,7 +74,7 @@ out:
 void vi_fault_queue_free(struct vfioiommu_fault_queue *q)
 {
 	vfioiommu_fault_pump_destroy(q->pump);
-	vi_kclose(q->h.ctx, q->fd);
+	vi_fd_obj_end(q->h.ctx, q->fd, q->h.id);
 	free(q);
 }
 

@@ -26,6 +26,12 @@ const char *vi_obj_kind_name(enum vi_obj_kind k)
 		return "page table";
 	case VI_OBJ_FAULTQ:
 		return "fault queue";
+	case VI_OBJ_VIOMMU:
+		return "vIOMMU";
+	case VI_OBJ_VDEVICE:
+		return "vDEVICE";
+	case VI_OBJ_VEVENTQ:
+		return "vEVENTQ";
 	}
 	return "object";
 }
@@ -139,6 +145,14 @@ static void append(char *buf, size_t n, size_t *len, const char *item)
 		*len += (size_t)w;
 }
 
+static bool holds(const struct vi_obj *x, const struct vi_obj *obj)
+{
+	for (int i = 0; i < VI_OBJ_HOLDS; i++)
+		if (x->holds[i] == obj)
+			return true;
+	return false;
+}
+
 void vi_obj_holders(const struct vi_objs *o, const struct vi_obj *obj, char *buf, size_t n)
 {
 	char item[96];
@@ -147,14 +161,12 @@ void vi_obj_holders(const struct vi_objs *o, const struct vi_obj *obj, char *buf
 	buf[0] = '\0';
 	for (const struct vi_obj *x = o->list; x; x = x->next) {
 		const struct vfioiommu_pagetable *pt = (const void *)x;
-		bool child = pt->parent && &pt->parent->h == obj;
 
-		if (x->kind != VI_OBJ_PT)
+		if (x == obj || !holds(x, obj))
 			continue;
-		if (&pt->ioas->h == obj || child || (pt->fault && &pt->fault->h == obj)) {
-			snprintf(item, sizeof(item), "%s %u", child ? "nested page table" : "page table", x->id);
-			append(buf, n, &len, item);
-		}
+		snprintf(item, sizeof(item), "%s %u", x->kind == VI_OBJ_PT && pt->parent && &pt->parent->h == obj ?
+			 "nested page table" : vi_obj_kind_name(x->kind), x->id);
+		append(buf, n, &len, item);
 	}
 	for (size_t i = 0; i < o->natt; i++) {
 		const struct vi_att *a = &o->att[i];
@@ -167,6 +179,20 @@ void vi_obj_holders(const struct vi_objs *o, const struct vi_obj *obj, char *buf
 			snprintf(item, sizeof(item), "device %s (RID)", a->dev->bdf);
 		append(buf, n, &len, item);
 	}
+}
+
+void vi_fd_obj_end(struct vfioiommu_ctx *ctx, int fd, uint32_t id)
+{
+	struct kabi_iommu_destroy d = { .size = sizeof(d), .id = id };
+	int ifd = -1, rc;
+
+	vi_kclose(ctx, fd);
+	if (vi_iommufd_get(ctx, &ifd, NULL) < 0)
+		return;
+	rc = vi_kioctl(ctx, ifd, KABI_IOMMU_DESTROY, &d);
+	if (rc < 0 && rc != -ENOENT)
+		vi_log(ctx, VFIOIOMMU_LOG_WARNING, "IOMMU_DESTROY of object %u after closing its fd failed (%s); "
+		       "closing /dev/iommu frees it", id, vi_errno_name(rc));
 }
 
 int vi_obj_destroy_kernel(struct vfioiommu_ctx *ctx, int fd, struct vi_objs *o, struct vi_obj *obj)
@@ -196,13 +222,9 @@ int vi_obj_destroy_kernel(struct vfioiommu_ctx *ctx, int fd, struct vi_objs *o, 
  */
 static bool used_by_pt(const struct vi_objs *o, const struct vi_obj *obj)
 {
-	for (const struct vi_obj *x = o->list; x; x = x->next) {
-		const struct vfioiommu_pagetable *pt = (const void *)x;
-
-		if (x->kind == VI_OBJ_PT && x != obj &&
-		    (&pt->ioas->h == obj || (pt->parent && &pt->parent->h == obj) || (pt->fault && &pt->fault->h == obj)))
+	for (const struct vi_obj *x = o->list; x; x = x->next)
+		if (x != obj && holds(x, obj))
 			return true;
-	}
 	return false;
 }
 
@@ -212,6 +234,8 @@ static void free_obj(struct vi_obj *obj)
 		vi_ioas_free((struct vfioiommu_ioas *)obj);
 	else if (obj->kind == VI_OBJ_FAULTQ)
 		vi_fault_queue_free((struct vfioiommu_fault_queue *)obj);
+	else if (obj->kind == VI_OBJ_VEVENTQ)
+		vi_veventq_free((struct vfioiommu_veventq *)obj);
 	else
 		free(obj);
 }
@@ -233,8 +257,8 @@ void vi_objs_destroy(struct vfioiommu_ctx *ctx)
 		/* a cycle cannot happen (parents exist before children); be safe anyway */
 		if (!victim)
 			victim = o->list;
-		/* a fault queue's object goes with its fd */
-		if (victim->kind != VI_OBJ_FAULTQ && fd >= 0) {
+		/* fault queues and vEVENTQs end with their fd (vi_fd_obj_end) */
+		if (victim->kind != VI_OBJ_FAULTQ && victim->kind != VI_OBJ_VEVENTQ && fd >= 0) {
 			struct kabi_iommu_destroy d = { .size = sizeof(d), .id = victim->id };
 			int rc = vi_kioctl(ctx, fd, KABI_IOMMU_DESTROY, &d);
 

@@ -16,13 +16,17 @@
 
 #include "core/internal.h"
 
-enum vi_obj_kind { VI_OBJ_IOAS = 1, VI_OBJ_PT = 2, VI_OBJ_FAULTQ = 3 };
+enum vi_obj_kind { VI_OBJ_IOAS = 1, VI_OBJ_PT, VI_OBJ_FAULTQ, VI_OBJ_VIOMMU, VI_OBJ_VDEVICE, VI_OBJ_VEVENTQ };
+
+#define VI_OBJ_HOLDS 3
 
 struct vi_obj {
 	struct vfioiommu_ctx *ctx;
 	enum vi_obj_kind kind;
 	uint32_t id;
 	struct vi_obj *next;
+	/* the objects this one keeps alive in the kernel (an IOAS, a parent, a fault queue, a vIOMMU) */
+	struct vi_obj *holds[VI_OBJ_HOLDS];
 };
 
 struct vi_ioas_map {
@@ -87,8 +91,33 @@ const char *vi_obj_kind_name(enum vi_obj_kind k);
 /* IOMMU_DESTROY of @obj; on EBUSY the message names the holders.  0 or -errno (message set). */
 int vi_obj_destroy_kernel(struct vfioiommu_ctx *ctx, int fd, struct vi_objs *o, struct vi_obj *obj);
 
-/* teardown helpers (objs.c calls them children first) */
+struct vfioiommu_viommu {
+	struct vi_obj h;
+	uint32_t type;
+	struct vfioiommu_pagetable *parent;
+};
+
+struct vfioiommu_vdevice {
+	struct vi_obj h;
+	uint32_t dev_id;
+	uint64_t virt_id;
+};
+
+struct vfioiommu_veventq {
+	struct vi_obj h;
+	int fd;
+	vfioiommu_fault_pump *pump;
+};
+
+/* teardown helpers (objs.c calls them children first, ctx->lock held) */
 void vi_ioas_free(struct vfioiommu_ioas *ioas);
 void vi_fault_queue_free(struct vfioiommu_fault_queue *q);
+void vi_veventq_free(struct vfioiommu_veventq *q);
+/*
+ * The end of an object that lives as long as its fd (fault queue, vEVENTQ):
+ * close the fd, then IOMMU_DESTROY the id in case a holder kept it past the
+ * close (ENOENT when the close freed it).  Only logged: it cannot fail.
+ */
+void vi_fd_obj_end(struct vfioiommu_ctx *ctx, int fd, uint32_t id);
 
 #endif

@@ -56,9 +56,9 @@ static int opts_check(struct vfioiommu_ctx *ctx, const struct vfioiommu_pagetabl
 			       "sizeof(struct vfioiommu_pagetable_opts))", op->size);
 	if (flags & ~PT_KNOWN)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: unknown flags 0x%x", flags & ~PT_KNOWN);
-	if (op->ioas && op->parent)
-		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: both an IOAS and a parent page table: a "
-			       "nested page table takes its IOAS from the parent");
+	if ((op->ioas && op->parent) || (op->viommu && (op->ioas || op->parent)))
+		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: more than one of ioas, parent and viommu: a "
+			       "nested page table takes its IOAS from its parent or vIOMMU");
 	if ((flags & VFIOIOMMU_PT_FAULT) && !op->fault)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: VFIOIOMMU_PT_FAULT without opts->fault "
 			       "(make one with vfioiommu_fault_queue_new())");
@@ -68,11 +68,11 @@ static int opts_check(struct vfioiommu_ctx *ctx, const struct vfioiommu_pagetabl
 	if (op->parent && !(op->parent->flags & VFIOIOMMU_PT_NEST_PARENT))
 		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: page table %u was not made with "
 			       "VFIOIOMMU_PT_NEST_PARENT and cannot be a parent", op->parent->h.id);
-	if (op->parent && !op->data_type)
+	if ((op->parent || op->viommu) && !op->data_type)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: a nested page table needs vendor data "
 			       "(data_type, data_len, data) describing its stage 1");
 	if ((op->ioas && op->ioas->h.ctx != ctx) || (op->parent && op->parent->h.ctx != ctx) ||
-	    (op->fault && op->fault->h.ctx != ctx))
+	    (op->fault && op->fault->h.ctx != ctx) || (op->viommu && op->viommu->h.ctx != ctx))
 		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: an IOAS, parent or fault queue of another "
 			       "context");
 	return 0;
@@ -136,12 +136,14 @@ VFIOIOMMU_API int vfioiommu_pagetable_new(vfioiommu_ctx *ctx, uint32_t dev_id,
 		goto out;
 	}
 	pt->ioas = op.parent ? op.parent->ioas : op.ioas ? op.ioas : &o->own;
+	if (op.viommu)
+		pt->ioas = op.viommu->parent->ioas;
 	pt->parent = op.parent;
 	pt->fault = op.fault;
 	pt->flags = op.flags | (op.fault ? VFIOIOMMU_PT_FAULT : 0);
 	a.flags = pt->flags;
 	a.dev_id = dev_id;
-	a.pt_id = op.parent ? op.parent->h.id : pt->ioas->h.id;
+	a.pt_id = op.viommu ? op.viommu->h.id : op.parent ? op.parent->h.id : pt->ioas->h.id;
 	a.data_type = op.data_type;
 	a.data_len = op.data_len;
 	a.data_uptr = (uint64_t)(uintptr_t)op.data;
@@ -155,7 +157,9 @@ VFIOIOMMU_API int vfioiommu_pagetable_new(vfioiommu_ctx *ctx, uint32_t dev_id,
 		free(pt);
 		goto out;
 	}
-	pt->h = (struct vi_obj){ .ctx = ctx, .kind = VI_OBJ_PT, .id = a.out_hwpt_id };
+	pt->h = (struct vi_obj){ .ctx = ctx, .kind = VI_OBJ_PT, .id = a.out_hwpt_id,
+				 .holds = { op.viommu ? &op.viommu->h : op.parent ? &op.parent->h : &pt->ioas->h,
+					    op.fault ? &op.fault->h : NULL } };
 	vi_obj_link(o, &pt->h);
 	vi_log(ctx, VFIOIOMMU_LOG_DEBUG, "page table %u (flags 0x%x) on %u for device %u", pt->h.id, pt->flags,
 	       a.pt_id, dev_id);

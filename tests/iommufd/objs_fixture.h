@@ -18,6 +18,7 @@
 #include <vfioiommu/mock.h>
 
 #include "helpers.h"
+#include "core/door.h"
 #include "kabi/kabi.h"
 
 #define DEV "0000:00:03.0"  /* PASID and PRI capable */
