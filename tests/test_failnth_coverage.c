@@ -809,6 +809,21 @@ static int flow_viommu(vfioiommu_mock *m, const struct flow *f)
 	if (rc >= 0 && vfioiommu_mock_inject_vevent(m, "0000:00:03.0", evt, sizeof(evt)) < 0)
 		rc = -EIO;
 	STEP(vfioiommu_fault_pump_run(vfioiommu_veventq_pump(q)));
+	if (rc >= 0) {
+		struct vfioiommu_hwpt_arm_smmuv3 ste = { { 1ull | (5ull << 1), 0 } };
+		struct vfioiommu_pagetable_opts no = { .size = sizeof(no), .viommu = v,
+						       .data_type = VFIOIOMMU_HWPT_DATA_ARM_SMMUV3,
+						       .data_len = sizeof(ste), .data = &ste };
+		struct vfioiommu_invalidate_arm_smmuv3 cmd = { { 0x10, 0 } };
+		vfioiommu_pagetable *nested = NULL;
+		uint32_t n = 1, type = 0, len = 8;
+		unsigned char hw[8];
+
+		STEP(vfioiommu_pagetable_new(ctx, devid, &no, &nested));
+		STEP(vfioiommu_viommu_invalidate(v, VFIOIOMMU_INVALIDATE_ARM_SMMUV3, &cmd, sizeof(cmd), &n));
+		STEP(vfioiommu_device_hw_info_data(dev, &type, hw, &len));
+		STEP(vfioiommu_pagetable_destroy(nested));
+	}
 	STEP(vfioiommu_veventq_destroy(q));
 	STEP(vfioiommu_vdevice_destroy(vd));
 	STEP(vfioiommu_viommu_destroy(v));

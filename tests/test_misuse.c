@@ -2495,6 +2495,33 @@ static void r_veventq_id(void)
 	EQ(vfioiommu_veventq_id(NULL), 0);
 }
 
+static void r_pagetable_invalidate(void)
+{
+	uint32_t n = 1;
+
+	EQ(vfioiommu_pagetable_invalidate(NULL, 0, NULL, 0, &n), -EINVAL);
+}
+
+static void r_viommu_invalidate(void)
+{
+	uint32_t n = 1;
+
+	EQ(vfioiommu_viommu_invalidate(NULL, 0, NULL, 0, &n), -EINVAL);
+}
+
+static void r_device_hw_info_data(void)
+{
+	unsigned char b[8];
+	uint32_t type = 0, len = sizeof(b), zero = 0;
+
+	EQ(vfioiommu_device_hw_info_data(NULL, &type, b, &len), -EINVAL);
+	EQ(vfioiommu_device_hw_info_data(W.dev, NULL, b, &len), -EINVAL);
+	EQ(vfioiommu_device_hw_info_data(W.dev, &type, NULL, &len), -EINVAL);
+	EQ(vfioiommu_device_hw_info_data(W.dev, &type, b, NULL), -EINVAL);
+	EQ(vfioiommu_device_hw_info_data(W.dev, &type, b, &zero), -EINVAL);
+	EQ(vfioiommu_device_hw_info_data(W.dev2, &type, b, &len), -EOPNOTSUPP);
+}
+
 /* ------------------------------------------------------------------ the table */
 
 #define ROW(fn, flags) { "vfioiommu_" #fn, r_##fn, flags }
@@ -2564,7 +2591,7 @@ static const struct row {
 	ROW(fault_queue_destroy, 0), ROW(fault_queue_pump, 0), ROW(fault_queue_fd, 0), ROW(fault_queue_id, 0),
 	ROW(viommu_new, 0), ROW(viommu_destroy, 0), ROW(viommu_id, 0), ROW(vdevice_new, 0), ROW(vdevice_destroy, 0),
 	ROW(vdevice_id, 0), ROW(veventq_new, 0), ROW(veventq_destroy, 0), ROW(veventq_pump, 0), ROW(veventq_fd, 0),
-	ROW(veventq_id, 0),
+	ROW(veventq_id, 0), ROW(pagetable_invalidate, 0), ROW(viommu_invalidate, 0), ROW(device_hw_info_data, 0),
 	/* mock.h */
 	ROW(mock_new, 0), ROW(mock_destroy, 0), ROW(mock_door, 0), ROW(mock_load_string, 0),
 	ROW(mock_load_file, 0), ROW(mock_set_aperture, 0), ROW(mock_set_pgsizes, 0), ROW(mock_set_dma_limit, 0),

@@ -420,6 +420,142 @@ VFIOIOMMU_API int vfioiommu_veventq_fd(const vfioiommu_veventq *q);
  */
 VFIOIOMMU_API uint32_t vfioiommu_veventq_id(const vfioiommu_veventq *q);
 
+/* ---------------- nesting: vendor data, invalidation, hardware info ---------------- */
+
+/** Nested page-table data types (vfioiommu_pagetable_opts.data_type; the kernel's enum iommu_hwpt_data_type). */
+#define VFIOIOMMU_HWPT_DATA_VTD_S1 1u       /**< struct vfioiommu_hwpt_vtd_s1 (Linux 6.8) */
+#define VFIOIOMMU_HWPT_DATA_ARM_SMMUV3 2u   /**< struct vfioiommu_hwpt_arm_smmuv3 (Linux 6.14) */
+#define VFIOIOMMU_HWPT_DATA_AMD_GUEST 3u    /**< struct vfioiommu_hwpt_amd_guest (Linux 6.19) */
+#define VFIOIOMMU_HWPT_DATA_SELFTEST 0xdeadu /**< struct vfioiommu_hwpt_selftest (CONFIG_IOMMUFD_TEST) */
+
+/** Intel VT-d stage-1 page table (VFIOIOMMU_HWPT_DATA_VTD_S1). */
+struct vfioiommu_hwpt_vtd_s1 {
+	uint64_t flags;      /**< VFIOIOMMU_VTD_S1_* */
+	uint64_t pgtbl_addr; /**< guest-physical base of the stage-1 table */
+	uint32_t addr_width; /**< its address width (48 or 57) */
+	uint32_t reserved;   /**< zero */
+};
+#define VFIOIOMMU_VTD_S1_SRE (1ull << 0)  /**< supervisor requests */
+#define VFIOIOMMU_VTD_S1_EAFE (1ull << 1) /**< extended access flag */
+#define VFIOIOMMU_VTD_S1_WPE (1ull << 2)  /**< write protect */
+
+/** Arm SMMUv3 guest stream table entry, little-endian words (VFIOIOMMU_HWPT_DATA_ARM_SMMUV3). */
+struct vfioiommu_hwpt_arm_smmuv3 {
+	uint64_t ste[2]; /**< STE words 0 and 1: V, Config (abort, bypass, S1), S1ContextPtr, ... */
+};
+
+/** AMD guest device table entry (VFIOIOMMU_HWPT_DATA_AMD_GUEST). */
+struct vfioiommu_hwpt_amd_guest {
+	uint64_t dte[4]; /**< the guest's DTE */
+};
+
+/** IOMMUFD_TEST's nested data (VFIOIOMMU_HWPT_DATA_SELFTEST). */
+struct vfioiommu_hwpt_selftest {
+	uint32_t iotlb; /**< the mock IOTLB's initial value */
+};
+
+/** Invalidation entry types (the kernel's enum iommu_hwpt_invalidate_data_type). */
+#define VFIOIOMMU_INVALIDATE_VTD_S1 0u           /**< struct vfioiommu_invalidate_vtd_s1, on a nested page table */
+#define VFIOIOMMU_INVALIDATE_ARM_SMMUV3 1u       /**< struct vfioiommu_invalidate_arm_smmuv3, on a vIOMMU */
+#define VFIOIOMMU_INVALIDATE_SELFTEST 0xdeadbeefu /**< IOMMUFD_TEST: struct vfioiommu_invalidate_selftest on a nested page table, struct vfioiommu_viommu_invalidate_selftest on a vIOMMU */
+
+/** A VT-d stage-1 IOTLB invalidation. */
+struct vfioiommu_invalidate_vtd_s1 {
+	uint64_t addr;   /**< start, 4 KiB aligned */
+	uint64_t npages; /**< pages; U64_MAX with addr 0: everything */
+	uint32_t flags;  /**< VFIOIOMMU_VTD_INV_LEAF */
+	uint32_t reserved; /**< zero */
+};
+#define VFIOIOMMU_VTD_INV_LEAF (1u << 0) /**< only leaf entries changed */
+
+/** An SMMUv3 command (TLBI_NH_*, TLBI_S12_VMALL, ATC_INV, CFGI_CD*), little-endian words. */
+struct vfioiommu_invalidate_arm_smmuv3 {
+	uint64_t cmd[2]; /**< the command as the guest queued it */
+};
+
+/** IOMMUFD_TEST's nested-page-table invalidation. */
+struct vfioiommu_invalidate_selftest {
+	uint32_t flags;    /**< VFIOIOMMU_INVALIDATE_SELFTEST_ALL or 0 */
+	uint32_t iotlb_id; /**< entry 0..3 (ignored with ALL) */
+};
+/** IOMMUFD_TEST's vIOMMU invalidation. */
+struct vfioiommu_viommu_invalidate_selftest {
+	uint32_t flags;    /**< VFIOIOMMU_INVALIDATE_SELFTEST_ALL or 0 */
+	uint32_t vdev_id;  /**< the vDEVICE's virtual id */
+	uint32_t cache_id; /**< entry 0..3 (ignored with ALL) */
+};
+#define VFIOIOMMU_INVALIDATE_SELFTEST_ALL (1u << 0) /**< every entry */
+
+/**
+ * Invalidate the IOMMU's caches of a nested page table after the guest
+ * changed its stage 1 (IOMMU_HWPT_INVALIDATE, Linux 6.8): an array of
+ * entries of one type, handled in order.  @p n in: entries; out: how many
+ * the kernel handled, also on failure, so a failure at entry k leaves *@p n
+ * = k and the message says "entry k".  *@p n = 0 asks whether the type is
+ * supported.
+ * @param pt        a nested page table (made with a parent or a vIOMMU)
+ * @param type      VFIOIOMMU_INVALIDATE_*
+ * @param entries   @p *n entries of @p entry_len bytes
+ * @param entry_len bytes per entry (the struct of @p type, or larger with zeroed tails)
+ * @param n         in: entries; out: entries handled
+ * @return 0; -EINVAL NULL @p pt or @p n, entries NULL with *@p n > 0, not a
+ * nested page table, a type the page table does not take, or a malformed
+ * entry; -EOPNOTSUPP unknown flags in an entry, an IOMMU without user
+ * invalidation, or a kernel before 6.8; -EIO an entry the IOMMU rejects;
+ * other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_pagetable_invalidate(vfioiommu_pagetable *pt, uint32_t type, const void *entries,
+	uint32_t entry_len, uint32_t *n);
+
+/**
+ * The same on a vIOMMU (its commands name vDEVICEs by virtual id: SMMUv3
+ * TLBI and CFGI commands; Linux 6.14).
+ * @param v         the vIOMMU
+ * @param type      VFIOIOMMU_INVALIDATE_*
+ * @param entries   @p *n entries of @p entry_len bytes
+ * @param entry_len bytes per entry
+ * @param n         in: entries; out: entries handled
+ * @return as vfioiommu_pagetable_invalidate().
+ */
+VFIOIOMMU_API int vfioiommu_viommu_invalidate(vfioiommu_viommu *v, uint32_t type, const void *entries,
+	uint32_t entry_len, uint32_t *n);
+
+/** VT-d register dump of IOMMU_GET_HW_INFO (type VFIOIOMMU_HW_INTEL_VTD). */
+struct vfioiommu_hw_info_vtd {
+	uint32_t flags;    /**< bit 0: erratum 772415 (no read-only mappings on a nesting parent) */
+	uint32_t reserved; /**< zero */
+	uint64_t cap_reg;  /**< the capability register */
+	uint64_t ecap_reg; /**< the extended capability register */
+};
+/** SMMUv3 register dump (type VFIOIOMMU_HW_ARM_SMMUV3). */
+struct vfioiommu_hw_info_arm_smmuv3 {
+	uint32_t flags;    /**< zero today */
+	uint32_t reserved; /**< zero */
+	uint32_t idr[6];   /**< SMMU_IDR0..5 */
+	uint32_t iidr;     /**< SMMU_IIDR */
+	uint32_t aidr;     /**< SMMU_AIDR */
+};
+/** AMD IOMMU feature registers (type VFIOIOMMU_HW_AMD). */
+struct vfioiommu_hw_info_amd {
+	uint64_t efr;  /**< extended feature register */
+	uint64_t efr2; /**< extended feature register 2 */
+};
+
+/**
+ * IOMMU_GET_HW_INFO with the driver's register dump, the kernel's size
+ * contract passed through: the first min(*@p len, the driver's size) bytes
+ * are copied into @p data, the rest of @p data is zeroed, and *@p len
+ * becomes the driver's size (larger than what was passed: the dump was cut).
+ * @param dev  the device
+ * @param type out: the dump's type (enum vfioiommu_hw_type); 0 with no dump
+ * @param data where the dump goes (struct vfioiommu_hw_info_vtd, _arm_smmuv3, _amd)
+ * @param len  in: bytes at @p data; out: the driver's size
+ * @return 0; -EINVAL NULL argument or *@p len 0; -EOPNOTSUPP container
+ * backend or a kernel before 6.6; -ENODEV no backend yet; other -errno
+ * from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_device_hw_info_data(vfioiommu_device *dev, uint32_t *type, void *data, uint32_t *len);
+
 VFIOIOMMU_END_DECLS
 
 #endif

@@ -826,6 +826,9 @@ static int cmd_destroy(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 		return -EBUSY;
 	if (o->type == IO_HWPT) {
 		struct io_obj *ioas = obj_get(c, o->hwpt.ioas, IO_IOAS);
+		struct io_obj *vi = obj_get(c, o->hwpt.viommu, IO_VIOMMU);
+		if (vi)
+			vi->users--;
 		struct io_obj *fo = obj_get(c, o->hwpt.fault, IO_FAULT);
 		if (ioas)
 			ioas->users--;
@@ -1320,8 +1323,11 @@ static int cmd_hwpt_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 	pt = obj_get(c, cmd->pt_id, 0);
 	if (!pt)
 		return -EINVAL;
+	/* a nested HWPT on a vIOMMU: iommufd_viommu_alloc_hwpt_nested() (iommufd_nested.c) */
+	if (pt->type == IO_VIOMMU)
+		return vm_io_nested_alloc(m, c, cmd, pt);
 	if (pt->type == IO_HWPT)
-		return -EOPNOTSUPP; /* nesting: the mock IOMMU has no nesting parent support */
+		return -EOPNOTSUPP; /* nesting on a parent HWPT: the mock's drivers take nested HWPTs on a vIOMMU only */
 	if (pt->type != IO_IOAS)
 		return -EINVAL;
 	if (cmd->flags & ~IO_HWPT_FLAGS)
@@ -1480,6 +1486,7 @@ static const struct io_cmd cmds[] = {
 	{ KABI_IOMMU_VIOMMU_ALLOC, KABI_VIOMMU_ALLOC_MIN, sizeof(struct kabi_iommu_viommu_alloc), cmd_viommu_alloc },
 	{ KABI_IOMMU_VEVENTQ_ALLOC, KABI_VEVENTQ_ALLOC_MIN, sizeof(struct kabi_iommu_veventq_alloc), cmd_veventq_alloc },
 	{ KABI_IOMMU_VDEVICE_ALLOC, 24, sizeof(struct kabi_iommu_vdevice_alloc), cmd_vdevice_alloc },
+	{ KABI_IOMMU_HWPT_INVALIDATE, 32, sizeof(struct kabi_iommu_hwpt_invalidate), cmd_hwpt_invalidate },
 };
 
 /*
@@ -1538,7 +1545,7 @@ static int ifd_ioctl(struct vfioiommu_mock *m, struct vm_file *f, unsigned long 
 	memcpy(k, arg, n);
 	rc = cmd->fn(m, c, k);
 	/* iommufd_ucmd_respond(): min(user size, kernel size) bytes go back */
-	if (rc == 0 || (rc == -EMSGSIZE && req == KABI_IOMMU_IOAS_IOVA_RANGES))
+	if (rc == 0 || (rc == -EMSGSIZE && req == KABI_IOMMU_IOAS_IOVA_RANGES) || req == KABI_IOMMU_HWPT_INVALIDATE)
 		memcpy(arg, k, n);
 	return rc;
 }

@@ -68,6 +68,8 @@ struct io_obj {
 		struct {
 			uint32_t ioas, flags, fault;
 			bool autodomain;
+			uint32_t viommu; /* a nested HWPT's vIOMMU, else 0 */
+			uint64_t ste[2]; /* a nested SMMUv3 HWPT's guest STE */
 		} hwpt;
 		struct io_fault fault;
 		struct {
@@ -107,5 +109,10 @@ int cmd_viommu_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
 int cmd_veventq_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
 int cmd_vdevice_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
 void vm_io_vdevice_unlink(struct io_ctx *c, struct io_obj *vd);
+
+/* iommufd_nested.c: nested HWPTs on a vIOMMU and IOMMU_HWPT_INVALIDATE */
+int vm_io_nested_alloc(struct vfioiommu_mock *m, struct io_ctx *c, struct kabi_iommu_hwpt_alloc *cmd,
+		       struct io_obj *viommu);
+int cmd_hwpt_invalidate(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
 
 #endif

@@ -236,10 +236,62 @@ out:
 	vfioiommu_ctx_destroy(e.ctx);
 }
 
+/*
+ * IOMMU_GET_HW_INFO with the driver's dump (FACTS c, cdev.GET_HW_INFO): intel
+ * gives the VT-d registers (24 bytes: flags 1, cap, ecap) and zeroes the rest
+ * of a larger buffer; a smaller buffer gets its bytes and the full size back;
+ * amd gives no dump.
+ */
+static void hw_info_data(struct cf_t *t, unsigned long arg)
+{
+	const struct cf_topo *tp = t->h->topo;
+	bool intel = !strcmp(tp->name, "intel");
+	unsigned char buf[64];
+	uint32_t type = 0xee, len = sizeof(buf);
+	struct env e;
+
+	(void)arg;
+	if (!up(t, &e))
+		goto out;
+	memset(buf, 0xcc, sizeof(buf));
+	if (!cf_rc(t, "vfioiommu_device_hw_info_data, 64 bytes", 0, vfioiommu_device_hw_info_data(e.dev, &type, buf, &len)))
+		goto out;
+	cf_val(t, "type", tp->hw_type, type);
+	cf_val(t, "len", tp->hw_data_len, len);
+	if (intel && len == sizeof(struct vfioiommu_hw_info_vtd)) {
+		struct vfioiommu_hw_info_vtd v;
+
+		memcpy(&v, buf, sizeof(v));
+		cf_val(t, "vtd.flags", 1, v.flags);
+		cf_hex(t, "vtd.cap_reg", 0x00d2008c22260286ull, v.cap_reg);
+		cf_hex(t, "vtd.ecap_reg", 0xf00f4aull, v.ecap_reg);
+	}
+	for (size_t i = len; i < sizeof(buf); i++)
+		if (buf[i] != 0) {
+			cf_fail(t, "byte %zu past the dump is 0x%02x, not zeroed", i, buf[i]);
+			break;
+		}
+	if (intel) {
+		memset(buf, 0xcc, sizeof(buf));
+		len = 8;
+		if (cf_rc(t, "vfioiommu_device_hw_info_data, 8 bytes", 0,
+			  vfioiommu_device_hw_info_data(e.dev, &type, buf, &len))) {
+			cf_val(t, "len after a short buffer", 24, len);
+			cf_val(t, "byte 8 after a short buffer (untouched)", 0xcc, buf[8]);
+			cf_val(t, "byte 0 after a short buffer (flags)", 1, buf[0]);
+		}
+	}
+	len = 0;
+	cf_rc(t, "vfioiommu_device_hw_info_data, len 0", -EINVAL, vfioiommu_device_hw_info_data(e.dev, &type, buf, &len));
+out:
+	vfioiommu_ctx_destroy(e.ctx);
+}
+
 const struct cf_case cf_cases_objects[] = {
 	{ "objects.second_ioas", second_ioas, 0, 0, NULL, NULL },
 	{ "objects.pagetable_flags", pagetable_flags, 0, 0, NULL, NULL },
 	{ "objects.fault_no_pri", fault_no_pri, 0, 0, NULL, NULL },
 	{ "objects.pasid_no_pasid", pasid_no_pasid, 0, 0, NULL, NULL },
+	{ "objects.hw_info_data", hw_info_data, 0, 0, NULL, NULL },
 };
 const size_t cf_ncases_objects = sizeof(cf_cases_objects) / sizeof(cf_cases_objects[0]);

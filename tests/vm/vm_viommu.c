@@ -27,7 +27,8 @@
 
 #include "kabi/kabi.h"
 
-enum { T_MOCK_DOMAIN = 2, T_MOCK_DOMAIN_REPLACE = 10, T_TRIGGER_VEVENT = 17 };
+enum { T_MOCK_DOMAIN = 2, T_MOCK_DOMAIN_REPLACE = 10, T_MD_CHECK_IOTLB = 14, T_DEV_CHECK_CACHE = 16,
+       T_TRIGGER_VEVENT = 17 };
 
 struct mock { uint32_t stdev, hwpt, idev; };
 
@@ -98,6 +99,93 @@ static bool take_vevents(struct env *e, const char *name, unsigned int n, uint32
 	}
 	vt_result(true, name, " ");
 	return true;
+}
+
+/* The mock IOTLB entry @idx of nested HWPT @hwpt is @want (MD_CHECK_IOTLB: EINVAL when not). */
+static bool iotlb_is(int fd, uint32_t hwpt, uint32_t idx, uint32_t want)
+{
+	uint32_t a[2] = { idx, want };
+
+	return vt_tcmd(fd, T_MD_CHECK_IOTLB, hwpt, a, sizeof(a), NULL) == 0;
+}
+
+/* The mock device cache entry @idx of the mock device with iommufd device id @stdev is @want (DEV_CHECK_CACHE). */
+static bool cache_is(int fd, uint32_t stdev, uint32_t idx, uint32_t want)
+{
+	uint32_t a[2] = { idx, want };
+
+	return vt_tcmd(fd, T_DEV_CHECK_CACHE, stdev, a, sizeof(a), NULL) == 0;
+}
+
+#define IOTLB_DEFAULT 0xbadbeefu /* IOMMU_TEST_IOTLB_DEFAULT */
+#define CACHE_DEFAULT 0xbaddadu  /* IOMMU_TEST_DEV_CACHE_DEFAULT */
+
+/* IOMMU_HWPT_INVALIDATE on the nested page table and on the vIOMMU: the done count at a bad entry. */
+static void invalidation(struct env *e)
+{
+	struct vfioiommu_invalidate_selftest inv[4] = { { 0, 0 }, { 0, 1 }, { 0, 9 }, { 0, 2 } };
+	struct vfioiommu_viommu_invalidate_selftest vinv[4] = { { 0, 0x42, 0 }, { 0, 0x45, 1 }, { 0, 0x99, 0 },
+								 { 0, 0x42, 2 } };
+	struct kabi_iommu_hwpt_invalidate raw = { .size = sizeof(raw) };
+	uint32_t nid = vfioiommu_pagetable_id(e->nested), n;
+	bool ok = true;
+	int rc;
+
+	for (uint32_t i = 0; i < 4; i++)
+		ok &= iotlb_is(e->ifd, nid, i, IOTLB_DEFAULT);
+	vt_result(ok, "viommu.iotlb_default", "the nested page table's mock IOTLB is not 0x%x in every entry",
+		  IOTLB_DEFAULT);
+	n = 0;
+	rc = vfioiommu_pagetable_invalidate(e->nested, VFIOIOMMU_INVALIDATE_SELFTEST, NULL, 0, &n);
+	vt_result(rc == 0 && n == 0, "viommu.invalidate_probe", "0 entries of the selftest type: %d n %u (%s)", rc, n,
+		  vfioiommu_strerror(e->ctx));
+	n = 0;
+	rc = vfioiommu_pagetable_invalidate(e->nested, VFIOIOMMU_INVALIDATE_VTD_S1, NULL, 0, &n);
+	vt_result(rc == -EINVAL && n == 0, "viommu.invalidate_probe_other_type", "0 entries of the VT-d type on a "
+		  "selftest page table: %d n %u (%s), expected -EINVAL", rc, n, vfioiommu_strerror(e->ctx));
+	n = 4;
+	rc = vfioiommu_pagetable_invalidate(e->nested, VFIOIOMMU_INVALIDATE_SELFTEST, inv, sizeof(inv[0]), &n);
+	vt_result(rc == -EINVAL && n == 2 && strstr(vfioiommu_strerror(e->ctx), "entry 2 of 4"),
+		  "viommu.invalidate_bad_entry", "entries ok, ok, iotlb_id 9, ok: %d n %u (%s), expected -EINVAL, 2, "
+		  "\"entry 2 of 4\"", rc, n, vfioiommu_strerror(e->ctx));
+	vt_result(iotlb_is(e->ifd, nid, 0, 0) && iotlb_is(e->ifd, nid, 1, 0) && iotlb_is(e->ifd, nid, 2, IOTLB_DEFAULT) &&
+		  iotlb_is(e->ifd, nid, 3, IOTLB_DEFAULT), "viommu.invalidate_done_entries",
+		  "entries 0 and 1 should be invalidated (0), 2 and 3 untouched");
+	inv[0].flags = 0x80;
+	n = 1;
+	rc = vfioiommu_pagetable_invalidate(e->nested, VFIOIOMMU_INVALIDATE_SELFTEST, inv, sizeof(inv[0]), &n);
+	vt_result(rc == -EOPNOTSUPP && n == 0, "viommu.invalidate_bad_flag", "an unknown flag in entry 0: %d n %u "
+		  "(%s), expected -EOPNOTSUPP 0", rc, n, vfioiommu_strerror(e->ctx));
+	inv[0].flags = VFIOIOMMU_INVALIDATE_SELFTEST_ALL;
+	n = 1;
+	rc = vfioiommu_pagetable_invalidate(e->nested, VFIOIOMMU_INVALIDATE_SELFTEST, inv, sizeof(inv[0]), &n);
+	vt_result(rc == 0 && n == 1 && iotlb_is(e->ifd, nid, 3, 0), "viommu.invalidate_all", "ALL: %d n %u (%s)", rc,
+		  n, vfioiommu_strerror(e->ctx));
+	rc = vfioiommu_pagetable_invalidate(e->parent, VFIOIOMMU_INVALIDATE_SELFTEST, inv, sizeof(inv[0]), &n);
+	vt_result(rc == -EINVAL, "viommu.invalidate_not_nested", "invalidating the nesting parent: %d (%s)", rc,
+		  vfioiommu_strerror(e->ctx));
+	raw.hwpt_id = vfioiommu_pagetable_id(e->parent);
+	raw.data_type = VFIOIOMMU_INVALIDATE_SELFTEST;
+	raw.data_uptr = (uint64_t)(uintptr_t)inv;
+	raw.entry_len = sizeof(inv[0]);
+	raw.entry_num = 1;
+	rc = vt_xioctl(e->ifd, KABI_IOMMU_HWPT_INVALIDATE, &raw);
+	vt_result(rc == -EINVAL && raw.entry_num == 0, "viommu.kernel_invalidate_paging", "raw HWPT_INVALIDATE on a "
+		  "paging HWPT: %s entry_num %u, expected EINVAL 0", strerror(-rc), raw.entry_num);
+
+	/* the vIOMMU's own invalidation names devices by virtual id */
+	ok = true;
+	for (uint32_t i = 0; i < 4; i++)
+		ok &= cache_is(e->ifd, e->m.idev, i, CACHE_DEFAULT) && cache_is(e->ifd, e->m2.idev, i, CACHE_DEFAULT);
+	vt_result(ok, "viommu.cache_default", "the mock devices' caches are not 0x%x", CACHE_DEFAULT);
+	n = 4;
+	rc = vfioiommu_viommu_invalidate(e->v, VFIOIOMMU_INVALIDATE_SELFTEST, vinv, sizeof(vinv[0]), &n);
+	vt_result(rc == -EINVAL && n == 2 && strstr(vfioiommu_strerror(e->ctx), "entry 2 of 4"),
+		  "viommu.viommu_invalidate_bad_entry", "entries 0x42/0, 0x45/1, unknown 0x99, 0x42/2: %d n %u (%s), "
+		  "expected -EINVAL 2", rc, n, vfioiommu_strerror(e->ctx));
+	vt_result(cache_is(e->ifd, e->m.idev, 0, 0) && cache_is(e->ifd, e->m2.idev, 1, 0) &&
+		  cache_is(e->ifd, e->m.idev, 2, CACHE_DEFAULT), "viommu.viommu_invalidate_done_entries",
+		  "device 0x42 entry 0 and device 0x45 entry 1 should be 0, device 0x42 entry 2 untouched");
 }
 
 static void viommu_path(struct env *e)
@@ -227,6 +315,9 @@ static void viommu_path(struct env *e)
 		vt_result(st.events == 6 && st.lost_headers == 1, "viommu.stats", "events %" PRIu64 " lost headers %"
 			  PRIu64 ", expected 6 1", st.events, st.lost_headers);
 	}
+
+	if (e->nested)
+		invalidation(e);
 
 	/* what holds the vIOMMU */
 	rc = vfioiommu_viommu_destroy(e->v);
