@@ -774,6 +774,21 @@ static int flow_objects(vfioiommu_mock *m, const struct flow *f)
 	STEP(vfioiommu_pagetable_destroy(fpt));
 	STEP(vfioiommu_fault_queue_destroy(q));
 	STEP(vfioiommu_pagetable_destroy(pt));
+	if (rc >= 0) {
+		struct vfioiommu_iova_range ar = { 0x1000000, 0x1ffffff };
+		vfioiommu_ioas *b = NULL;
+		uint64_t v = 0, got = 0x200000;
+
+		STEP(vfioiommu_option_set(ctx, a, VFIOIOMMU_OPTION_HUGE_PAGES, 1));
+		STEP(vfioiommu_option_get(ctx, a, VFIOIOMMU_OPTION_HUGE_PAGES, &v));
+		STEP(vfioiommu_ioas_new(ctx, &b));
+		STEP(vfioiommu_ioas_allow_iovas(b, &ar, 1));
+		STEP(vfioiommu_ioas_copy(b, a, 0x100000, sizeof(buf), VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &got));
+		if (rc >= 0 && vfioiommu_ctx_change_process(ctx) != -EINVAL)
+			rc = -EIO;
+		STEP(vfioiommu_ioas_unmap(b, 0x200000, sizeof(buf)));
+		STEP(vfioiommu_ioas_destroy(b));
+	}
 	STEP(vfioiommu_ioas_unmap(a, 0x100000, sizeof(buf)));
 	STEP(vfioiommu_ioas_destroy(a));
 	vfioiommu_ring_destroy(r);

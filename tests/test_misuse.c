@@ -2522,6 +2522,55 @@ static void r_device_hw_info_data(void)
 	EQ(vfioiommu_device_hw_info_data(W.dev2, &type, b, &len), -EOPNOTSUPP);
 }
 
+static void r_option_set(void)
+{
+	EQ(vfioiommu_option_set(NULL, NULL, 0, 0), -EINVAL);
+	EQ(vfioiommu_option_set(W.ctx, NULL, 0, 2), -EINVAL);
+	EQ(vfioiommu_option_set(W.ctx, NULL, 7, 0), -EOPNOTSUPP);
+	EQ(vfioiommu_option_set(W.ctx2, NULL, 1, 1), -EOPNOTSUPP);
+	EQ(vfioiommu_option_set(W.ctx, NULL, 0, 1), -EBUSY);
+}
+
+static void r_option_get(void)
+{
+	uint64_t v;
+
+	EQ(vfioiommu_option_get(NULL, NULL, 0, &v), -EINVAL);
+	EQ(vfioiommu_option_get(W.ctx, NULL, 0, NULL), -EINVAL);
+	EQ(vfioiommu_option_get(W.ctx, NULL, 7, &v), -EOPNOTSUPP);
+	EQ(vfioiommu_option_get(W.fresh, NULL, 0, &v), -ENODEV);
+}
+
+static void r_ioas_allow_iovas(void)
+{
+	struct vfioiommu_iova_range r = { 2, 1 };
+	vfioiommu_ioas *own = NULL;
+
+	EQ(vfioiommu_ioas_allow_iovas(NULL, &r, 1), -EINVAL);
+	EQ(vfioiommu_ctx_ioas(W.ctx, &own), 0);
+	EQ(vfioiommu_ioas_allow_iovas(own, NULL, 1), -EINVAL);
+	EQ(vfioiommu_ioas_allow_iovas(own, &r, 1), -EINVAL);
+}
+
+static void r_ioas_copy(void)
+{
+	vfioiommu_ioas *own = NULL;
+	uint64_t got = 0;
+
+	EQ(vfioiommu_ioas_copy(NULL, NULL, 0, PG, VFIOIOMMU_DMA_READ, &got), -EINVAL);
+	EQ(vfioiommu_ctx_ioas(W.ctx, &own), 0);
+	EQ(vfioiommu_ioas_copy(own, NULL, 0, PG, VFIOIOMMU_DMA_READ, &got), -EINVAL);
+	EQ(vfioiommu_ioas_copy(own, own, W.iova, 4 * PG, VFIOIOMMU_DMA_READ, &got), -EINVAL);
+}
+
+static void r_ctx_change_process(void)
+{
+	EQ(vfioiommu_ctx_change_process(NULL), -EINVAL);
+	EQ(vfioiommu_ctx_change_process(W.ctx2), -EOPNOTSUPP);
+	EQ(vfioiommu_ctx_change_process(W.fresh), -ENODEV);
+	EQ(vfioiommu_ctx_change_process(W.ctx), -EINVAL); /* W.iova maps process memory */
+}
+
 /* ------------------------------------------------------------------ the table */
 
 #define ROW(fn, flags) { "vfioiommu_" #fn, r_##fn, flags }
@@ -2592,6 +2641,7 @@ static const struct row {
 	ROW(viommu_new, 0), ROW(viommu_destroy, 0), ROW(viommu_id, 0), ROW(vdevice_new, 0), ROW(vdevice_destroy, 0),
 	ROW(vdevice_id, 0), ROW(veventq_new, 0), ROW(veventq_destroy, 0), ROW(veventq_pump, 0), ROW(veventq_fd, 0),
 	ROW(veventq_id, 0), ROW(pagetable_invalidate, 0), ROW(viommu_invalidate, 0), ROW(device_hw_info_data, 0),
+	ROW(option_set, 0), ROW(option_get, 0), ROW(ioas_allow_iovas, 0), ROW(ioas_copy, 0), ROW(ctx_change_process, 0),
 	/* mock.h */
 	ROW(mock_new, 0), ROW(mock_destroy, 0), ROW(mock_door, 0), ROW(mock_load_string, 0),
 	ROW(mock_load_file, 0), ROW(mock_set_aperture, 0), ROW(mock_set_pgsizes, 0), ROW(mock_set_dma_limit, 0),

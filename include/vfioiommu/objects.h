@@ -556,6 +556,90 @@ struct vfioiommu_hw_info_amd {
  */
 VFIOIOMMU_API int vfioiommu_device_hw_info_data(vfioiommu_device *dev, uint32_t *type, void *data, uint32_t *len);
 
+/* ---------------- the rest of the IOAS uAPI ---------------- */
+
+/** iommufd options (IOMMU_OPTION, Linux 6.2). */
+enum vfioiommu_option {
+	/**
+	 * How pinned pages are charged: 0 to the user (RLIMIT_MEMLOCK of the
+	 * user), 1 to the process (its mm).  Global; setting it needs
+	 * CAP_SYS_RESOURCE and an iommufd without objects.
+	 */
+	VFIOIOMMU_OPTION_RLIMIT_MODE = 0,
+	/** 1 (default): map contiguous memory with large IOMMU pages; 0: 4 KiB only.  Per IOAS. */
+	VFIOIOMMU_OPTION_HUGE_PAGES = 1,
+};
+
+/**
+ * Set an iommufd option.
+ * @param ctx    the context
+ * @param ioas   VFIOIOMMU_OPTION_HUGE_PAGES: the IOAS (NULL: the context's
+ *               own); VFIOIOMMU_OPTION_RLIMIT_MODE: must be NULL
+ * @param option enum vfioiommu_option
+ * @param val    0 or 1
+ * @return 0; -EINVAL NULL @p ctx, a value other than 0 and 1, an IOAS with
+ * RLIMIT_MODE, an IOAS of another context, or HUGE_PAGES off on an IOAS
+ * with a device and mappings (the message says which); -EBUSY RLIMIT_MODE
+ * once the iommufd has objects (a context always has its IOAS);
+ * -EPERM RLIMIT_MODE without CAP_SYS_RESOURCE; -EOPNOTSUPP an unknown
+ * option, a container backend or a kernel before 6.2; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_option_set(vfioiommu_ctx *ctx, vfioiommu_ioas *ioas, uint32_t option, uint64_t val);
+
+/**
+ * Read an iommufd option.
+ * @param ctx    the context
+ * @param ioas   as vfioiommu_option_set()
+ * @param option enum vfioiommu_option
+ * @param val    receives the value
+ * @return 0; -EINVAL NULL @p ctx or @p val, an IOAS with RLIMIT_MODE;
+ * -EOPNOTSUPP as vfioiommu_option_set(); other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_option_get(vfioiommu_ctx *ctx, vfioiommu_ioas *ioas, uint32_t option, uint64_t *val);
+
+/**
+ * Promise the IOVA ranges a VMM will need (IOMMU_IOAS_ALLOW_IOVAS): a device
+ * whose reserved regions or aperture would take any of them can no longer
+ * be attached, and kernel-chosen IOVAs come from them.  The call replaces
+ * the previous list; @p n 0 clears it.  It does not change what
+ * vfioiommu_ioas_iova_ranges() reports.
+ * @param ioas   the IOAS (the context's own too)
+ * @param ranges @p n ranges, not overlapping (any order)
+ * @param n      their count
+ * @return 0; -EINVAL NULL @p ioas, @p ranges NULL with @p n > 0, a range
+ * with start after last, overlapping ranges; -EADDRINUSE a range covers
+ * what an attached device already reserves; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_ioas_allow_iovas(vfioiommu_ioas *ioas, const struct vfioiommu_iova_range *ranges,
+	uint32_t n);
+
+/**
+ * Map in @p dst what a mapping of @p src maps (IOMMU_IOAS_COPY): the same
+ * pages, pinned once.  The source range must be one whole mapping.
+ * @param dst      the IOAS to map into (not the context's own: use vfioiommu_dma_map())
+ * @param src      the IOAS to copy from (the context's own too)
+ * @param src_iova start of the source mapping
+ * @param len      its length
+ * @param flags    VFIOIOMMU_DMA_READ and/or _WRITE, optionally _FIXED_IOVA
+ * @param dst_iova with FIXED_IOVA in: where; out: where it was mapped
+ * @return 0; as vfioiommu_ioas_map() for @p dst; -ENOENT the source range
+ * is not one whole mapping of @p src; -EOPNOTSUPP a kernel before 6.2;
+ * other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_ioas_copy(vfioiommu_ioas *dst, vfioiommu_ioas *src, uint64_t src_iova, uint64_t len,
+	uint32_t flags, uint64_t *dst_iova);
+
+/**
+ * Charge the context's pinned pages to the calling process
+ * (IOMMU_IOAS_CHANGE_PROCESS, Linux 6.13), after the iommufd was handed to
+ * it (live update).  Only file mappings (vfioiommu_dma_map_file()) can move.
+ * @param ctx the context
+ * @return 0; -EINVAL NULL @p ctx, or a mapping of process memory exists
+ * (the message says so); -EOPNOTSUPP container backend or a kernel before
+ * 6.13; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_ctx_change_process(vfioiommu_ctx *ctx);
+
 VFIOIOMMU_END_DECLS
 
 #endif

@@ -38,7 +38,7 @@ VFIOIOMMU_API int vfioiommu_fault_queue_new(vfioiommu_ctx *ctx, vfioiommu_ring *
 		rc = vi_fail(ctx, -ENOMEM, "allocating a fault queue: out of memory");
 		goto out;
 	}
-	rc = vi_kioctl(ctx, fd, KABI_IOMMU_FAULT_QUEUE_ALLOC, &fa);
+	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_FAULT_QUEUE_ALLOC, &fa);
 	if (rc == -ENOTTY)
 		rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_FAULT_QUEUE_ALLOC: the kernel has no such ioctl (Linux 6.11 "
 			     "brought IO page-fault queues)");

@@ -278,25 +278,66 @@ static int map_kernel_error(struct vfioiommu_ctx *ctx, uint32_t id, int rc, uint
 		       iova, len, vi_errno_name(rc));
 }
 
-VFIOIOMMU_API int vfioiommu_ioas_map(vfioiommu_ioas *ioas, void *vaddr, uint64_t len, uint32_t flags,
-				     uint64_t *iova)
+/*
+ * What a new mapping of @ioas comes from: process memory (IOAS_MAP, @src
+ * NULL, @vaddr) or a whole mapping of another IOAS (IOAS_COPY, @src and
+ * @src_iova).  Both follow dma.h's errno meanings on the destination.
+ */
+struct map_from {
+	const void *vaddr;
+	struct vfioiommu_ioas *src;
+	uint64_t src_iova;
+};
+
+static int map_kernel(struct vfioiommu_ctx *ctx, int fd, struct vfioiommu_ioas *ioas, const struct map_from *from,
+		      uint64_t len, uint32_t flags, uint64_t want, uint64_t *got)
+{
+	uint32_t kflags = ((flags & VFIOIOMMU_DMA_FIXED_IOVA) ? KABI_IOMMU_IOAS_MAP_FIXED_IOVA : 0) |
+			  ((flags & VFIOIOMMU_DMA_READ) ? KABI_IOMMU_IOAS_MAP_READABLE : 0) |
+			  ((flags & VFIOIOMMU_DMA_WRITE) ? KABI_IOMMU_IOAS_MAP_WRITEABLE : 0);
+	int rc;
+
+	if (!from->src) {
+		struct kabi_iommu_ioas_map m = {
+			.size = sizeof(m), .flags = kflags, .ioas_id = ioas->h.id,
+			.user_va = (uint64_t)(uintptr_t)from->vaddr, .length = len, .iova = want,
+		};
+
+		rc = vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_MAP, &m);
+		*got = m.iova;
+		return rc;
+	}
+	{
+		struct kabi_iommu_ioas_copy c = {
+			.size = sizeof(c), .flags = kflags, .dst_ioas_id = ioas->h.id, .src_ioas_id = from->src->h.id,
+			.length = len, .dst_iova = want, .src_iova = from->src_iova,
+		};
+
+		rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_IOAS_COPY, &c);
+		*got = c.dst_iova;
+		if (rc == -ENOTTY)
+			return vi_fail(ctx, -EOPNOTSUPP, "IOMMU_IOAS_COPY: the kernel has no such ioctl (Linux 6.2 "
+				       "brought it)");
+		if (rc == -ENOENT)
+			return vi_fail(ctx, rc, "IOMMU_IOAS_COPY from IOAS %u: ENOENT: [0x%" PRIx64 ", 0x%" PRIx64 "] "
+				       "is not one whole mapping there", from->src->h.id, from->src_iova,
+				       from->src_iova + len - 1);
+		return rc;
+	}
+}
+
+static int map_common(struct vfioiommu_ioas *ioas, const struct map_from *from, uint64_t len, uint32_t flags,
+		      uint64_t *iova)
 {
 	struct kabi_iommu_iova_range *kr = NULL;
-	struct vfioiommu_ctx *ctx;
+	struct vfioiommu_ctx *ctx = ioas->h.ctx;
 	bool fixed = flags & VFIOIOMMU_DMA_FIXED_IOVA;
-	uint64_t align = 0, want;
+	uint64_t align = 0, want = fixed ? *iova : 0, got = 0;
 	uint32_t n = 0;
 	int fd, rc;
 
-	if (!ioas)
-		return -EINVAL;
-	ctx = ioas->h.ctx;
-	rc = map_args(ioas, vaddr, len, flags, iova);
-	if (rc < 0)
-		return rc;
-	want = fixed ? *iova : 0;
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "mapping into an IOAS", &fd, NULL);
+	rc = vi_objs_get(ctx, from->src ? "copying between IOASes" : "mapping into an IOAS", &fd, NULL);
 	if (rc == 0)
 		rc = query(ctx, fd, ioas->h.id, &kr, &n, &align);
 	if (rc < 0)
@@ -308,11 +349,22 @@ VFIOIOMMU_API int vfioiommu_ioas_map(vfioiommu_ioas *ioas, void *vaddr, uint64_t
 			     ", not a power of two", ioas->h.id, align);
 		goto out;
 	}
-	if (((uintptr_t)vaddr | len | want) & (align - 1)) {
+	if (((uintptr_t)from->vaddr | from->src_iova | len | want) & (align - 1)) {
 		rc = vi_fail(ctx, -EINVAL, "IOAS %u: address %p, length 0x%" PRIx64 " and IOVA 0x%" PRIx64 " must "
-			     "be multiples of 0x%" PRIx64 " (the IOAS's IOVA alignment)", ioas->h.id, vaddr, len,
-			     want, align);
+			     "be multiples of 0x%" PRIx64 " (the IOAS's IOVA alignment)", ioas->h.id,
+			     from->src ? (void *)(uintptr_t)from->src_iova : from->vaddr, len, want, align);
 		goto out;
+	}
+	/* a source the library maps itself must hold the range as one mapping */
+	if (from->src && !from->src->borrowed) {
+		size_t at = lower(from->src, from->src_iova);
+
+		if (at >= from->src->nmaps || from->src->maps[at].iova != from->src_iova ||
+		    from->src->maps[at].last != from->src_iova + len - 1) {
+			rc = vi_fail(ctx, -ENOENT, "copying from IOAS %u: [0x%" PRIx64 ", 0x%" PRIx64 "] is not one "
+				     "whole mapping there", from->src->h.id, from->src_iova, from->src_iova + len - 1);
+			goto out;
+		}
 	}
 	if (fixed) {
 		bool inside = false;
@@ -338,40 +390,62 @@ VFIOIOMMU_API int vfioiommu_ioas_map(vfioiommu_ioas *ioas, void *vaddr, uint64_t
 		rc = vi_fail(ctx, -ENOMEM, "IOAS %u: out of memory", ioas->h.id);
 		goto out;
 	}
-	{
-		struct kabi_iommu_ioas_map m = {
-			.size = sizeof(m), .ioas_id = ioas->h.id, .user_va = (uint64_t)(uintptr_t)vaddr,
-			.length = len, .iova = want,
-			.flags = (fixed ? KABI_IOMMU_IOAS_MAP_FIXED_IOVA : 0) |
-				 ((flags & VFIOIOMMU_DMA_READ) ? KABI_IOMMU_IOAS_MAP_READABLE : 0) |
-				 ((flags & VFIOIOMMU_DMA_WRITE) ? KABI_IOMMU_IOAS_MAP_WRITEABLE : 0),
-		};
-
-		rc = vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_MAP, &m);
-		if (rc < 0) {
-			rc = map_kernel_error(ctx, ioas->h.id, rc, want, len, fixed);
-			goto out;
-		}
-		if ((fixed && m.iova != want) || m.iova + len - 1 < m.iova ||
-		    (lower(ioas, m.iova) < ioas->nmaps && ioas->maps[lower(ioas, m.iova)].iova <= m.iova + len - 1)) {
-			/* a kernel-chosen IOVA on a live mapping: the kernel's table and ours disagree */
-			struct kabi_iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = ioas->h.id, .iova = m.iova,
-							   .length = len };
-
-			vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_UNMAP, &u);
-			rc = vi_fail(ctx, -EPROTO, "IOAS %u: IOMMU_IOAS_MAP put 0x%" PRIx64 " bytes at IOVA 0x%" PRIx64
-				     ", over a mapping the library holds or not where asked; undone", ioas->h.id, len,
-				     m.iova);
-			goto out;
-		}
-		record(ioas, m.iova, m.iova + len - 1);
-		*iova = m.iova;
-		rc = 0;
+	rc = map_kernel(ctx, fd, ioas, from, len, flags, want, &got);
+	if (rc == -EOPNOTSUPP && from->src)
+		goto out; /* the message is set */
+	if (rc < 0 && !(from->src && rc == -ENOENT)) {
+		rc = map_kernel_error(ctx, ioas->h.id, rc, want, len, fixed);
+		goto out;
 	}
+	if (rc < 0)
+		goto out;
+	if ((fixed && got != want) || got + len - 1 < got ||
+	    (lower(ioas, got) < ioas->nmaps && ioas->maps[lower(ioas, got)].iova <= got + len - 1)) {
+		/* the kernel's table and ours disagree: undo, and say so */
+		struct kabi_iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = ioas->h.id, .iova = got, .length = len };
+
+		vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_UNMAP, &u);
+		rc = vi_fail(ctx, -EPROTO, "IOAS %u: the kernel mapped 0x%" PRIx64 " bytes at IOVA 0x%" PRIx64 ", over a "
+			     "mapping the library holds or not where asked; undone", ioas->h.id, len, got);
+		goto out;
+	}
+	record(ioas, got, got + len - 1);
+	*iova = got;
+	rc = 0;
 out:
 	pthread_mutex_unlock(&ctx->lock);
 	free(kr);
 	return rc;
+}
+
+VFIOIOMMU_API int vfioiommu_ioas_map(vfioiommu_ioas *ioas, void *vaddr, uint64_t len, uint32_t flags,
+				     uint64_t *iova)
+{
+	struct map_from from = { .vaddr = vaddr };
+	int rc;
+
+	if (!ioas)
+		return -EINVAL;
+	rc = map_args(ioas, vaddr, len, flags, iova);
+	return rc < 0 ? rc : map_common(ioas, &from, len, flags, iova);
+}
+
+VFIOIOMMU_API int vfioiommu_ioas_copy(vfioiommu_ioas *dst, vfioiommu_ioas *src, uint64_t src_iova, uint64_t len,
+				      uint32_t flags, uint64_t *dst_iova)
+{
+	struct map_from from = { .src = src, .src_iova = src_iova };
+	int rc;
+
+	if (!dst)
+		return -EINVAL;
+	if (!src || src->h.ctx != dst->h.ctx)
+		return vi_fail(dst->h.ctx, -EINVAL, "vfioiommu_ioas_copy: %s", src ? "the source IOAS is another "
+			       "context's" : "src is NULL");
+	if (src_iova + len - 1 < src_iova && len)
+		return vi_fail(dst->h.ctx, -EINVAL, "vfioiommu_ioas_copy: source IOVA + length overflows 64 bits");
+	/* map_args() wants an address: the source IOVA stands in for it (never dereferenced) */
+	rc = map_args(dst, (const void *)(uintptr_t)(src_iova ? src_iova : 1), len, flags, dst_iova);
+	return rc < 0 ? rc : map_common(dst, &from, len, flags, dst_iova);
 }
 
 VFIOIOMMU_API int vfioiommu_ioas_unmap(vfioiommu_ioas *ioas, uint64_t iova, uint64_t len)

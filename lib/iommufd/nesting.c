@@ -59,7 +59,7 @@ static int invalidate(struct vi_obj *h, const char *what, uint32_t type, const v
 		*n = 0;
 		return rc;
 	}
-	rc = vi_kioctl(ctx, fd, KABI_IOMMU_HWPT_INVALIDATE, &c);
+	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_HWPT_INVALIDATE, &c);
 	pthread_mutex_unlock(&ctx->lock);
 	if (c.entry_num > asked) {
 		*n = 0;

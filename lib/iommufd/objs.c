@@ -79,6 +79,34 @@ int vi_objs_get(struct vfioiommu_ctx *ctx, const char *what, int *fd, struct vi_
 	return 0;
 }
 
+static uint32_t missing_bit(unsigned long req)
+{
+	static const unsigned long reqs[] = {
+		KABI_IOMMU_HWPT_ALLOC, KABI_IOMMU_FAULT_QUEUE_ALLOC, KABI_IOMMU_VIOMMU_ALLOC, KABI_IOMMU_VDEVICE_ALLOC,
+		KABI_IOMMU_VEVENTQ_ALLOC, KABI_IOMMU_HWPT_INVALIDATE, KABI_IOMMU_OPTION, KABI_IOMMU_IOAS_COPY,
+		KABI_IOMMU_IOAS_CHANGE_PROCESS, KABI_IOMMU_IOAS_ALLOW_IOVAS, KABI_IOMMU_GET_HW_INFO,
+	};
+
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++)
+		if (reqs[i] == req)
+			return 1u << i;
+	return 0;
+}
+
+int vi_objs_ioctl(struct vfioiommu_ctx *ctx, int fd, unsigned long req, void *arg)
+{
+	struct vi_objs *o = ctx->objs;
+	uint32_t bit = missing_bit(req);
+	int rc;
+
+	if (o && (o->missing & bit))
+		return -ENOTTY;
+	rc = vi_kioctl(ctx, fd, req, arg);
+	if (rc == -ENOTTY && o)
+		o->missing |= bit;
+	return rc;
+}
+
 void vi_obj_link(struct vi_objs *o, struct vi_obj *obj)
 {
 	obj->next = o->list;

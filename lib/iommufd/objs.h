@@ -64,6 +64,7 @@ struct vi_att {
 
 struct vi_objs {
 	struct vi_obj *list;      /* newest first */
+	uint32_t missing;         /* ioctls this kernel answered ENOTTY to (vi_objs_ioctl): not asked again */
 	struct vi_att *att;
 	size_t natt, capatt;
 	struct vfioiommu_ioas own; /* the context's IOAS, borrowed */
@@ -75,6 +76,13 @@ struct vi_objs {
  * @what names the call for messages.  0, or -errno with the message set.
  */
 int vi_objs_get(struct vfioiommu_ctx *ctx, const char *what, int *fd, struct vi_objs **objs);
+/*
+ * An iommufd ioctl of this area (ctx->lock held, vi_objs_get() done): the
+ * first ENOTTY is remembered per context and later calls of that ioctl
+ * get -ENOTTY without a syscall ("probe once"), so every caller's message
+ * naming the Linux version comes at no cost.
+ */
+int vi_objs_ioctl(struct vfioiommu_ctx *ctx, int fd, unsigned long req, void *arg);
 void vi_obj_link(struct vi_objs *o, struct vi_obj *obj);
 void vi_obj_unlink(struct vi_objs *o, struct vi_obj *obj);
 /*

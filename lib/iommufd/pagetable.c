@@ -148,7 +148,7 @@ VFIOIOMMU_API int vfioiommu_pagetable_new(vfioiommu_ctx *ctx, uint32_t dev_id,
 	a.data_len = op.data_len;
 	a.data_uptr = (uint64_t)(uintptr_t)op.data;
 	a.fault_id = op.fault ? op.fault->h.id : 0;
-	rc = vi_kioctl(ctx, fd, KABI_IOMMU_HWPT_ALLOC, &a);
+	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_HWPT_ALLOC, &a);
 	if (rc >= 0 && a.out_hwpt_id == 0)
 		rc = vi_fail(ctx, -EPROTO, "IOMMU_HWPT_ALLOC returned page table id 0, which the kernel never hands out");
 	else if (rc < 0)

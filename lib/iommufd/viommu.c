@@ -44,7 +44,7 @@ VFIOIOMMU_API int vfioiommu_viommu_new(vfioiommu_ctx *ctx, uint32_t dev_id, vfio
 		goto out;
 	}
 	a.hwpt_id = parent->h.id;
-	rc = vi_kioctl(ctx, fd, KABI_IOMMU_VIOMMU_ALLOC, &a);
+	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_VIOMMU_ALLOC, &a);
 	if (rc >= 0 && a.out_viommu_id == 0)
 		rc = vi_fail(ctx, -EPROTO, "IOMMU_VIOMMU_ALLOC returned id 0, which the kernel never hands out");
 	else if (rc == -ENOTTY)
@@ -156,7 +156,7 @@ VFIOIOMMU_API int vfioiommu_vdevice_new(vfioiommu_viommu *v, uint32_t dev_id, ui
 		goto out;
 	}
 	a.viommu_id = v->h.id;
-	rc = vi_kioctl(ctx, fd, KABI_IOMMU_VDEVICE_ALLOC, &a);
+	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_VDEVICE_ALLOC, &a);
 	if (rc >= 0 && a.out_vdevice_id == 0)
 		rc = vi_fail(ctx, -EPROTO, "IOMMU_VDEVICE_ALLOC returned id 0, which the kernel never hands out");
 	else if (rc == -ENOTTY)
@@ -232,7 +232,7 @@ VFIOIOMMU_API int vfioiommu_veventq_new(vfioiommu_viommu *v, uint32_t type, uint
 		goto out;
 	}
 	a.viommu_id = v->h.id;
-	rc = vi_kioctl(ctx, fd, KABI_IOMMU_VEVENTQ_ALLOC, &a);
+	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_VEVENTQ_ALLOC, &a);
 	if (rc == -ENOTTY)
 		rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_VEVENTQ_ALLOC: the kernel has no such ioctl (Linux 6.15 brought "
 			     "vEVENTQs)");

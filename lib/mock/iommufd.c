@@ -27,8 +27,6 @@
 #define IO_ULONG_MAX UINT64_MAX
 /* struct iommu_hwpt_pgfault perm bits */
 #define IO_PERM_ALL 0xfu
-/* the vm_map prot bit that marks an IOAS_MAP_FILE mapping */
-#define IO_PROT_FILE (1u << 31)
 
 #include "iommufd_obj.h"
 
@@ -1086,6 +1084,18 @@ static int map_checks(struct io_ctx *c, uint32_t flags, uint64_t iova, uint64_t 
  * do_map() may write cmd->iova and then fail; the caller never sees that
  * value, since ifd_ioctl copies the struct back only on success.
  */
+int vm_io_map(struct vfioiommu_mock *m, struct io_ctx *c, struct io_obj *ioas, uint32_t flags, uint64_t uaddr,
+	      uint64_t len, uint64_t *iova, uint32_t prot)
+{
+	return do_map(m, c, ioas, flags, uaddr, len, iova, prot);
+}
+
+int vm_io_map_checks(struct io_ctx *c, uint32_t flags, uint64_t iova, uint64_t length, uint32_t ioas_id,
+		     struct io_obj **ioas)
+{
+	return map_checks(c, flags, iova, length, ioas_id, ioas);
+}
+
 static int cmd_ioas_map(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 {
 	struct kabi_iommu_ioas_map *cmd = arg;
@@ -1273,6 +1283,9 @@ static int cmd_option(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 	if (cmd->op != KABI_IOMMU_OPTION_OP_SET)
 		return -EOPNOTSUPP;
 	if (cmd->val64 > 1)
+		return -EINVAL;
+	/* FACTS (library objects): iopt_disable_large_pages() refuses an IOAS with domains and mappings */
+	if (cmd->val64 == 0 && !ioas->ioas.no_huge && ioas_domains(c, ioas->id) && ioas->ioas.maps.n)
 		return -EINVAL;
 	ioas->ioas.no_huge = cmd->val64 == 0;
 	return 0;
@@ -1487,6 +1500,8 @@ static const struct io_cmd cmds[] = {
 	{ KABI_IOMMU_VEVENTQ_ALLOC, KABI_VEVENTQ_ALLOC_MIN, sizeof(struct kabi_iommu_veventq_alloc), cmd_veventq_alloc },
 	{ KABI_IOMMU_VDEVICE_ALLOC, 24, sizeof(struct kabi_iommu_vdevice_alloc), cmd_vdevice_alloc },
 	{ KABI_IOMMU_HWPT_INVALIDATE, 32, sizeof(struct kabi_iommu_hwpt_invalidate), cmd_hwpt_invalidate },
+	{ KABI_IOMMU_IOAS_COPY, 40, sizeof(struct kabi_iommu_ioas_copy), cmd_ioas_copy },
+	{ KABI_IOMMU_IOAS_CHANGE_PROCESS, 8, sizeof(struct kabi_iommu_ioas_change_process), cmd_change_process },
 };
 
 /*

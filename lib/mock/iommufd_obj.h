@@ -96,6 +96,9 @@ struct io_state {
 	struct io_ctx *ctxs;
 };
 
+/* the vm_map prot bit that marks an IOAS_MAP_FILE mapping */
+#define IO_PROT_FILE (1u << 31)
+
 /* iommufd.c */
 struct io_obj *obj_get(struct io_ctx *c, uint32_t id, enum io_type type);
 struct io_obj *obj_new(struct io_ctx *c, enum io_type type);
@@ -103,6 +106,15 @@ int obj_new_fd(struct vfioiommu_mock *m, struct io_ctx *c, enum io_type type, co
 	       struct io_obj **out);
 void obj_fd_release(struct vfioiommu_mock *m, struct vm_file *file);
 struct io_obj *device_obj(struct vfioiommu_mock *m, const struct vm_device *d, struct io_ctx **cp);
+/* IOAS_MAP's checks (flags, iova, length, the IOAS) and its mapping step, for IOAS_COPY */
+int vm_io_map_checks(struct io_ctx *c, uint32_t flags, uint64_t iova, uint64_t length, uint32_t ioas_id,
+		     struct io_obj **ioas);
+int vm_io_map(struct vfioiommu_mock *m, struct io_ctx *c, struct io_obj *ioas, uint32_t flags, uint64_t uaddr,
+	      uint64_t len, uint64_t *iova, uint32_t prot);
+
+/* iommufd_copy.c: IOMMU_IOAS_COPY, IOMMU_IOAS_CHANGE_PROCESS */
+int cmd_ioas_copy(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
+int cmd_change_process(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
 
 /* iommufd_viommu.c: the ioctls, and a vDEVICE letting go of its vIOMMU and device (DESTROY, unbind) */
 int cmd_viommu_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);

@@ -287,11 +287,97 @@ out:
 	vfioiommu_ctx_destroy(e.ctx);
 }
 
+/* IOMMU_OPTION, ALLOW_IOVAS, IOAS_COPY and CHANGE_PROCESS through the library. */
+static void ioas_ops(struct cf_t *t, unsigned long arg)
+{
+	const vfioiommu_door *d = t->door;
+	vfioiommu_ioas *a = NULL, *b = NULL, *own = NULL;
+	struct vfioiommu_iova_range allow = { 0x1000000, 0x1ffffff };
+	uint64_t v = 7, iova = 0x100000, got = 0, own_iova = 0x300000;
+	struct env e;
+	int ifd;
+
+	(void)arg;
+	if (!up(t, &e))
+		goto out;
+	if (!cf_rc(t, "vfioiommu_ioas_new a", 0, vfioiommu_ioas_new(e.ctx, &a)) ||
+	    !cf_rc(t, "vfioiommu_ioas_new b", 0, vfioiommu_ioas_new(e.ctx, &b)) ||
+	    !cf_rc(t, "vfioiommu_ctx_ioas", 0, vfioiommu_ctx_ioas(e.ctx, &own)))
+		goto out;
+	/* options */
+	if (cf_rc(t, "HUGE_PAGES of the context's IOAS", 0, vfioiommu_option_get(e.ctx, NULL, VFIOIOMMU_OPTION_HUGE_PAGES, &v)))
+		cf_val(t, "HUGE_PAGES default", 1, (long long)v);
+	if (cf_rc(t, "RLIMIT_MODE", 0, vfioiommu_option_get(e.ctx, NULL, VFIOIOMMU_OPTION_RLIMIT_MODE, &v)))
+		cf_val(t, "RLIMIT_MODE default", 0, (long long)v);
+	cf_rc(t, "set RLIMIT_MODE 1 on a context (it has its IOAS)", -EBUSY,
+	      vfioiommu_option_set(e.ctx, NULL, VFIOIOMMU_OPTION_RLIMIT_MODE, 1));
+	cf_rc(t, "set HUGE_PAGES 0 on an empty IOAS", 0, vfioiommu_option_set(e.ctx, a, VFIOIOMMU_OPTION_HUGE_PAGES, 0));
+	if (cf_rc(t, "read it back", 0, vfioiommu_option_get(e.ctx, a, VFIOIOMMU_OPTION_HUGE_PAGES, &v)))
+		cf_val(t, "HUGE_PAGES of a after setting 0", 0, (long long)v);
+	cf_rc(t, "set HUGE_PAGES 1 again", 0, vfioiommu_option_set(e.ctx, a, VFIOIOMMU_OPTION_HUGE_PAGES, 1));
+	cf_rc(t, "dma_map on the context's IOAS (NIC attached)", 0, vfioiommu_dma_map(e.ctx, t->h->mem, 2 * PG,
+	      VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE | VFIOIOMMU_DMA_FIXED_IOVA, &own_iova));
+	cf_rc(t, "set HUGE_PAGES 0 on the context's IOAS (a device and a mapping)", -EINVAL,
+	      vfioiommu_option_set(e.ctx, NULL, VFIOIOMMU_OPTION_HUGE_PAGES, 0));
+	cf_rc(t, "set HUGE_PAGES 2", -EINVAL, vfioiommu_option_set(e.ctx, a, VFIOIOMMU_OPTION_HUGE_PAGES, 2));
+	cf_rc(t, "RLIMIT_MODE with an IOAS", -EINVAL, vfioiommu_option_get(e.ctx, a, VFIOIOMMU_OPTION_RLIMIT_MODE, &v));
+	cf_rc(t, "option 9", -EOPNOTSUPP, vfioiommu_option_get(e.ctx, NULL, 9, &v));
+	/* ALLOW_IOVAS: kernel-chosen IOVAs come from the allowed range (FACTS c) */
+	cf_rc(t, "allow [0x1000000, 0x1ffffff] on a", 0, vfioiommu_ioas_allow_iovas(a, &allow, 1));
+	if (cf_rc(t, "ioas_map a, kernel-chosen IOVA", 0, vfioiommu_ioas_map(a, t->h->mem + 4 * PG, PG, VFIOIOMMU_DMA_READ,
+	      &got)))
+		cf_hex(t, "the kernel-chosen IOVA", 0x1000000, got);
+	cf_rc(t, "allow IOVAs over the MSI window of the NIC's IOAS", -EADDRINUSE,
+	      vfioiommu_ioas_allow_iovas(own, &(struct vfioiommu_iova_range){ 0xfee00000, 0xfeefffff }, 1));
+	cf_rc(t, "allow: clear a's list", 0, vfioiommu_ioas_allow_iovas(a, NULL, 0));
+	/* IOAS_COPY */
+	cf_rc(t, "ioas_map a FIXED 0x100000 + 2 pages", 0, vfioiommu_ioas_map(a, t->h->mem, 2 * PG,
+	      VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &iova));
+	got = 0x200000;
+	cf_rc(t, "copy a:0x100000+2 pages to b:0x200000", 0, vfioiommu_ioas_copy(b, a, 0x100000, 2 * PG,
+	      VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &got));
+	got = 0x200000;
+	cf_rc(t, "copy it again over itself", -EEXIST, vfioiommu_ioas_copy(b, a, 0x100000, 2 * PG,
+	      VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &got));
+	got = 0x400000;
+	cf_rc(t, "copy half of a's mapping (library check)", -ENOENT, vfioiommu_ioas_copy(b, a, 0x100000, PG,
+	      VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &got));
+	ifd = vfioiommu_ctx_iommufd_fd(e.ctx);
+	{
+		struct kabi_iommu_ioas_copy c = { .size = sizeof(c), .flags = KABI_IOMMU_IOAS_MAP_FIXED_IOVA |
+			KABI_IOMMU_IOAS_MAP_READABLE, .dst_ioas_id = vfioiommu_ioas_id(b), .src_ioas_id = vfioiommu_ioas_id(a),
+			.length = PG, .dst_iova = 0x400000, .src_iova = 0x100000 };
+		int rc = d->ioctl(d->priv, ifd, KABI_IOMMU_IOAS_COPY, &c);
+
+		/* the kernel copies a part of a mapping: the library's whole-mapping rule is its own */
+		cf_rc(t, "raw IOAS_COPY of half a mapping", 0, rc);
+		if (rc == 0) {
+			struct kabi_iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = c.dst_ioas_id, .iova = 0x400000,
+							   .length = PG };
+			cf_rc(t, "raw unmap of it", 0, d->ioctl(d->priv, ifd, KABI_IOMMU_IOAS_UNMAP, &u));
+		}
+	}
+	got = 0x500000;
+	cf_rc(t, "copy from the context's IOAS (its dma_map mapping)", 0, vfioiommu_ioas_copy(b, own, own_iova, 2 * PG,
+	      VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE | VFIOIOMMU_DMA_FIXED_IOVA, &got));
+	got = 0x600000;
+	cf_rc(t, "copy from the context's IOAS at an unmapped IOVA", -ENOENT, vfioiommu_ioas_copy(b, own, 0x7000000, PG,
+	      VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &got));
+	cf_rc(t, "copy into the context's IOAS", -EINVAL, vfioiommu_ioas_copy(own, a, 0x100000, 2 * PG,
+	      VFIOIOMMU_DMA_READ, &got));
+	cf_rc(t, "unmap the copy in b", 0, vfioiommu_ioas_unmap(b, 0x200000, 2 * PG));
+	/* CHANGE_PROCESS with mappings of process memory */
+	cf_rc(t, "change_process with process-memory mappings", -EINVAL, vfioiommu_ctx_change_process(e.ctx));
+out:
+	vfioiommu_ctx_destroy(e.ctx);
+}
+
 const struct cf_case cf_cases_objects[] = {
 	{ "objects.second_ioas", second_ioas, 0, 0, NULL, NULL },
 	{ "objects.pagetable_flags", pagetable_flags, 0, 0, NULL, NULL },
 	{ "objects.fault_no_pri", fault_no_pri, 0, 0, NULL, NULL },
 	{ "objects.pasid_no_pasid", pasid_no_pasid, 0, 0, NULL, NULL },
 	{ "objects.hw_info_data", hw_info_data, 0, 0, NULL, NULL },
+	{ "objects.ioas_ops", ioas_ops, 0, 0, NULL, NULL },
 };
 const size_t cf_ncases_objects = sizeof(cf_cases_objects) / sizeof(cf_cases_objects[0]);
