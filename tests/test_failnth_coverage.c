@@ -839,6 +839,13 @@ static int flow_viommu(vfioiommu_mock *m, const struct flow *f)
 		STEP(vfioiommu_device_hw_info_data(dev, &type, hw, &len));
 		STEP(vfioiommu_pagetable_destroy(nested));
 	}
+	if (rc >= 0) {
+		vfioiommu_hw_queue *hq = NULL;
+		/* the mock's SMMUv3 has no HW queues: the flow's success is that answer */
+		int hr = vfioiommu_hw_queue_new(v, VFIOIOMMU_HW_QUEUE_TEGRA241_CMDQV, 0, 0x100000, 4096, &hq);
+		if (hr != -EOPNOTSUPP)
+			rc = hr < 0 ? hr : -EPROTO;
+	}
 	STEP(vfioiommu_veventq_destroy(q));
 	STEP(vfioiommu_vdevice_destroy(vd));
 	STEP(vfioiommu_viommu_destroy(v));

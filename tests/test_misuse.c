@@ -2571,6 +2571,24 @@ static void r_ctx_change_process(void)
 	EQ(vfioiommu_ctx_change_process(W.ctx), -EINVAL); /* W.iova maps process memory */
 }
 
+static void r_hw_queue_new(void)
+{
+	vfioiommu_hw_queue *q = (void *)1;
+
+	EQ(vfioiommu_hw_queue_new(NULL, 1, 0, 0, PG, &q), -EINVAL);
+	EQ(q == NULL, 1);
+}
+
+static void r_hw_queue_destroy(void)
+{
+	EQ(vfioiommu_hw_queue_destroy(NULL), -EINVAL);
+}
+
+static void r_hw_queue_id(void)
+{
+	EQ(vfioiommu_hw_queue_id(NULL), 0);
+}
+
 /* ------------------------------------------------------------------ the table */
 
 #define ROW(fn, flags) { "vfioiommu_" #fn, r_##fn, flags }
@@ -2642,6 +2660,7 @@ static const struct row {
 	ROW(vdevice_id, 0), ROW(veventq_new, 0), ROW(veventq_destroy, 0), ROW(veventq_pump, 0), ROW(veventq_fd, 0),
 	ROW(veventq_id, 0), ROW(pagetable_invalidate, 0), ROW(viommu_invalidate, 0), ROW(device_hw_info_data, 0),
 	ROW(option_set, 0), ROW(option_get, 0), ROW(ioas_allow_iovas, 0), ROW(ioas_copy, 0), ROW(ctx_change_process, 0),
+	ROW(hw_queue_new, 0), ROW(hw_queue_destroy, 0), ROW(hw_queue_id, 0),
 	/* mock.h */
 	ROW(mock_new, 0), ROW(mock_destroy, 0), ROW(mock_door, 0), ROW(mock_load_string, 0),
 	ROW(mock_load_file, 0), ROW(mock_set_aperture, 0), ROW(mock_set_pgsizes, 0), ROW(mock_set_dma_limit, 0),

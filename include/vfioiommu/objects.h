@@ -39,6 +39,8 @@ typedef struct vfioiommu_viommu vfioiommu_viommu;
 typedef struct vfioiommu_vdevice vfioiommu_vdevice;
 /** A vIOMMU event queue (IOMMU_VEVENTQ_ALLOC) with its pump into a ring. */
 typedef struct vfioiommu_veventq vfioiommu_veventq;
+/** A hardware-accelerated queue of a vIOMMU in guest memory (IOMMU_HW_QUEUE_ALLOC). */
+typedef struct vfioiommu_hw_queue vfioiommu_hw_queue;
 
 /* ---------------- address spaces ---------------- */
 
@@ -639,6 +641,44 @@ VFIOIOMMU_API int vfioiommu_ioas_copy(vfioiommu_ioas *dst, vfioiommu_ioas *src, 
  * 6.13; other -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_ctx_change_process(vfioiommu_ctx *ctx);
+
+/** HW queue types (the kernel's enum iommu_hw_queue_type). */
+#define VFIOIOMMU_HW_QUEUE_TEGRA241_CMDQV 1u     /**< a Tegra241 CMDQV virtual command queue (Linux 6.17) */
+#define VFIOIOMMU_HW_QUEUE_SELFTEST 0xdeadbeefu  /**< IOMMUFD_TEST's mock driver */
+
+/**
+ * Give the vIOMMU's hardware a queue in guest memory (IOMMU_HW_QUEUE_ALLOC,
+ * Linux 6.17): the IOMMU reads the guest's commands there directly.  The
+ * memory is an IOVA range of the vIOMMU's nesting parent (its IOAS); the
+ * kernel pins it while the queue lives.
+ * @param v     the vIOMMU
+ * @param type  VFIOIOMMU_HW_QUEUE_*
+ * @param index the queue's index among the vIOMMU's queues of @p type
+ * @param iova  start of the queue in the nesting parent's IOAS (mapped)
+ * @param len   its length in bytes
+ * @param out   receives the handle; NULL on failure
+ * @return 0; -EINVAL NULL argument, @p len 0, or a range, index or type
+ * the driver refuses; -EOPNOTSUPP the vIOMMU has no HW queues, or a kernel
+ * before 6.17; -EEXIST the index is taken; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_hw_queue_new(vfioiommu_viommu *v, uint32_t type, uint32_t index, uint64_t iova,
+	uint64_t len, vfioiommu_hw_queue **out);
+
+/**
+ * Destroy a HW queue.
+ * @param q the queue; NULL gives -EINVAL
+ * @return 0 (the handle is freed); -EBUSY the queue of the next index of
+ * the same type still lives (the kernel frees queues from the highest index
+ * down; the message names it); other -errno from the kernel (the handle stays).
+ */
+VFIOIOMMU_API int vfioiommu_hw_queue_destroy(vfioiommu_hw_queue *q);
+
+/**
+ * The iommufd object id of a HW queue.
+ * @param q the queue
+ * @return the id; 0 for NULL.
+ */
+VFIOIOMMU_API uint32_t vfioiommu_hw_queue_id(const vfioiommu_hw_queue *q);
 
 VFIOIOMMU_END_DECLS
 

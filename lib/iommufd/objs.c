@@ -32,6 +32,8 @@ const char *vi_obj_kind_name(enum vi_obj_kind k)
 		return "vDEVICE";
 	case VI_OBJ_VEVENTQ:
 		return "vEVENTQ";
+	case VI_OBJ_HWQUEUE:
+		return "HW queue";
 	}
 	return "object";
 }
@@ -85,6 +87,7 @@ static uint32_t missing_bit(unsigned long req)
 		KABI_IOMMU_HWPT_ALLOC, KABI_IOMMU_FAULT_QUEUE_ALLOC, KABI_IOMMU_VIOMMU_ALLOC, KABI_IOMMU_VDEVICE_ALLOC,
 		KABI_IOMMU_VEVENTQ_ALLOC, KABI_IOMMU_HWPT_INVALIDATE, KABI_IOMMU_OPTION, KABI_IOMMU_IOAS_COPY,
 		KABI_IOMMU_IOAS_CHANGE_PROCESS, KABI_IOMMU_IOAS_ALLOW_IOVAS, KABI_IOMMU_GET_HW_INFO,
+		KABI_IOMMU_HW_QUEUE_ALLOC,
 	};
 
 	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++)

@@ -16,7 +16,7 @@
 
 #include "core/internal.h"
 
-enum vi_obj_kind { VI_OBJ_IOAS = 1, VI_OBJ_PT, VI_OBJ_FAULTQ, VI_OBJ_VIOMMU, VI_OBJ_VDEVICE, VI_OBJ_VEVENTQ };
+enum vi_obj_kind { VI_OBJ_IOAS = 1, VI_OBJ_PT, VI_OBJ_FAULTQ, VI_OBJ_VIOMMU, VI_OBJ_VDEVICE, VI_OBJ_VEVENTQ, VI_OBJ_HWQUEUE };
 
 #define VI_OBJ_HOLDS 3
 
@@ -109,6 +109,11 @@ struct vfioiommu_vdevice {
 	struct vi_obj h;
 	uint32_t dev_id;
 	uint64_t virt_id;
+};
+
+struct vfioiommu_hw_queue {
+	struct vi_obj h;
+	uint32_t type, index;
 };
 
 struct vfioiommu_veventq {

@@ -308,3 +308,75 @@ VFIOIOMMU_API uint32_t vfioiommu_veventq_id(const vfioiommu_veventq *q)
 {
 	return q ? q->h.id : 0;
 }
+
+VFIOIOMMU_API int vfioiommu_hw_queue_new(vfioiommu_viommu *v, uint32_t type, uint32_t index, uint64_t iova,
+					 uint64_t len, vfioiommu_hw_queue **out)
+{
+	struct kabi_iommu_hw_queue_alloc a = {
+		.size = sizeof(a), .type = type, .index = index, .nesting_parent_iova = iova, .length = len,
+	};
+	struct vfioiommu_hw_queue *q;
+	struct vfioiommu_ctx *ctx;
+	struct vi_objs *o;
+	int fd, rc;
+
+	if (out)
+		*out = NULL;
+	if (!v)
+		return -EINVAL;
+	ctx = v->h.ctx;
+	if (!out || !len)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_hw_queue_new: %s", !out ? "out is NULL" : "length 0");
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_objs_get(ctx, "allocating a HW queue", &fd, &o);
+	if (rc < 0)
+		goto out;
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		rc = vi_fail(ctx, -ENOMEM, "allocating a HW queue: out of memory");
+		goto out;
+	}
+	a.viommu_id = v->h.id;
+	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_HW_QUEUE_ALLOC, &a);
+	if (rc >= 0 && a.out_hw_queue_id == 0)
+		rc = vi_fail(ctx, -EPROTO, "IOMMU_HW_QUEUE_ALLOC returned id 0, which the kernel never hands out");
+	else if (rc == -ENOTTY)
+		rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_HW_QUEUE_ALLOC: the kernel has no such ioctl (Linux 6.17 brought "
+			     "HW queues)");
+	else if (rc == -EOPNOTSUPP)
+		rc = vi_fail(ctx, rc, "IOMMU_HW_QUEUE_ALLOC on vIOMMU %u: EOPNOTSUPP: this vIOMMU has no HW queues of "
+			     "type 0x%x (Tegra241 CMDQV has them)", v->h.id, type);
+	else if (rc < 0)
+		rc = vi_fail(ctx, rc, "IOMMU_HW_QUEUE_ALLOC (vIOMMU %u, type 0x%x, index %u, IOVA 0x%" PRIx64 "+0x%"
+			     PRIx64 ") failed: %s", v->h.id, type, index, iova, len, vi_errno_name(rc));
+	if (rc < 0) {
+		free(q);
+		goto out;
+	}
+	q->h = (struct vi_obj){ .ctx = ctx, .kind = VI_OBJ_HWQUEUE, .id = a.out_hw_queue_id, .holds = { &v->h } };
+	q->type = type;
+	q->index = index;
+	/* the kernel keeps queue index - 1 of the type alive while this one lives (Linux 7.2: its DESTROY is EBUSY) */
+	for (struct vi_obj *x = o->list; x && index; x = x->next) {
+		struct vfioiommu_hw_queue *p = (void *)x;
+
+		if (x->kind == VI_OBJ_HWQUEUE && x->holds[0] == &v->h && p->type == type && p->index == index - 1)
+			q->h.holds[1] = x;
+	}
+	vi_obj_link(o, &q->h);
+	*out = q;
+	rc = 0;
+out:
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+VFIOIOMMU_API int vfioiommu_hw_queue_destroy(vfioiommu_hw_queue *q)
+{
+	return q ? destroy_plain(&q->h, "destroying a HW queue") : -EINVAL;
+}
+
+VFIOIOMMU_API uint32_t vfioiommu_hw_queue_id(const vfioiommu_hw_queue *q)
+{
+	return q ? q->h.id : 0;
+}

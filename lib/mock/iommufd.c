@@ -1501,6 +1501,7 @@ static const struct io_cmd cmds[] = {
 	{ KABI_IOMMU_VDEVICE_ALLOC, 24, sizeof(struct kabi_iommu_vdevice_alloc), cmd_vdevice_alloc },
 	{ KABI_IOMMU_HWPT_INVALIDATE, 32, sizeof(struct kabi_iommu_hwpt_invalidate), cmd_hwpt_invalidate },
 	{ KABI_IOMMU_IOAS_COPY, 40, sizeof(struct kabi_iommu_ioas_copy), cmd_ioas_copy },
+	{ KABI_IOMMU_HW_QUEUE_ALLOC, 40, sizeof(struct kabi_iommu_hw_queue_alloc), cmd_hw_queue_alloc },
 	{ KABI_IOMMU_IOAS_CHANGE_PROCESS, 8, sizeof(struct kabi_iommu_ioas_change_process), cmd_change_process },
 };
 

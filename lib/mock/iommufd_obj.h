@@ -120,6 +120,7 @@ int cmd_change_process(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
 int cmd_viommu_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
 int cmd_veventq_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
 int cmd_vdevice_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
+int cmd_hw_queue_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
 void vm_io_vdevice_unlink(struct io_ctx *c, struct io_obj *vd);
 
 /* iommufd_nested.c: nested HWPTs on a vIOMMU and IOMMU_HWPT_INVALIDATE */

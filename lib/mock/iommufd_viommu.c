@@ -246,3 +246,22 @@ void vm_io_vdevice_unlink(struct io_ctx *c, struct io_obj *vd)
 	if (v)
 		v->users--;
 }
+
+/*
+ * IOMMU_HW_QUEUE_ALLOC (Linux 6.17): only Tegra241 CMDQV and IOMMUFD_TEST's
+ * driver have HW queues; the mock's SMMUv3 vIOMMU has none (EOPNOTSUPP, as
+ * iommufd_hw_queue_alloc_ioctl() without the viommu ops).
+ */
+int cmd_hw_queue_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
+{
+	struct kabi_iommu_hw_queue_alloc *cmd = arg;
+
+	(void)m;
+	if (cmd->flags || cmd->type == 0)
+		return -EOPNOTSUPP;
+	if (!cmd->length || cmd->nesting_parent_iova > UINT64_MAX - (cmd->length - 1))
+		return -EINVAL;
+	if (!obj_get(c, cmd->viommu_id, IO_VIOMMU))
+		return -ENOENT;
+	return -EOPNOTSUPP;
+}

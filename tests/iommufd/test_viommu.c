@@ -176,6 +176,30 @@ static void viommu_device_closes(void **state)
 	th_mock_done(m);
 }
 
+/* HW queues: the mock's SMMUv3 has none; bad input; a kernel without the ioctl. */
+static void viommu_hw_queue(void **state)
+{
+	vfioiommu_mock *m = th_mock(objs_host);
+	vfioiommu_hw_queue *q = (void *)1;
+	struct vfx x;
+
+	assert_int_equal(vfx_up(&x, m), 0);
+	assert_int_equal(vfioiommu_hw_queue_new(x.v, VFIOIOMMU_HW_QUEUE_TEGRA241_CMDQV, 0, 0x100000, PG, &q),
+			 -EOPNOTSUPP);
+	assert_null(q);
+	th_assert_msg(vfioiommu_strerror(x.f.ctx), "no HW queues", NULL);
+	assert_int_equal(vfioiommu_hw_queue_new(NULL, 1, 0, 0x100000, PG, &q), -EINVAL);
+	assert_int_equal(vfioiommu_hw_queue_new(x.v, 1, 0, 0x100000, 0, &q), -EINVAL);
+	assert_int_equal(vfioiommu_hw_queue_new(x.v, 1, 0, 0x100000, PG, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_hw_queue_destroy(NULL), -EINVAL);
+	assert_int_equal(vfioiommu_hw_queue_id(NULL), 0);
+	vfioiommu_mock_fail_ioctl(m, KABI_IOMMU_HW_QUEUE_ALLOC, 1, ENOTTY);
+	assert_int_equal(vfioiommu_hw_queue_new(x.v, 1, 0, 0x100000, PG, &q), -EOPNOTSUPP);
+	th_assert_msg(vfioiommu_strerror(x.f.ctx), "Linux 6.17", NULL);
+	ofx_down(&x.f);
+	th_mock_done(m);
+}
+
 static int sweep_body(vfioiommu_mock *m, void *arg)
 {
 	vfioiommu_vdevice *vd = NULL;
@@ -218,6 +242,7 @@ int main(void)
 		cmocka_unit_test(viommu_vdevice_veventq),
 		cmocka_unit_test(viommu_bad_input),
 		cmocka_unit_test(viommu_device_closes),
+		cmocka_unit_test(viommu_hw_queue),
 		cmocka_unit_test(viommu_failnth),
 	};
 

@@ -188,6 +188,52 @@ static void invalidation(struct env *e)
 		  "device 0x42 entry 0 and device 0x45 entry 1 should be 0, device 0x42 entry 2 untouched");
 }
 
+/* IOMMU_HW_QUEUE_ALLOC on the selftest vIOMMU: queues in the nesting parent's IOAS (measured). */
+static void hw_queues(struct env *e)
+{
+	vfioiommu_hw_queue *q0 = NULL, *q1 = NULL, *q2 = NULL, *again = NULL;
+	uint64_t iova = 0x1000000;
+	void *mem = NULL;
+	int rc;
+
+	/* Linux 7.2, measured: index order enforced (EIO), an index taken (EEXIST), the mock's 2 queues
+	 * (EINVAL), the memory pinned (unmap EBUSY), and a queue held by the next index (EBUSY) */
+	if (posix_memalign(&mem, 4096, 2 * 4096) != 0)
+		return;
+	rc = vfioiommu_dma_map(e->ctx, mem, 2 * 4096, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE |
+			       VFIOIOMMU_DMA_FIXED_IOVA, &iova);
+	vt_result(rc == 0, "viommu.hwq_map", "dma_map of the queue memory at 0x1000000: %d (%s)", rc,
+		  vfioiommu_strerror(e->ctx));
+	rc = vfioiommu_hw_queue_new(e->v, VFIOIOMMU_HW_QUEUE_SELFTEST, 1, 0x1000000, 4096, &q1);
+	vt_result(rc == -EIO && !q1, "viommu.hwq_index_order", "index 1 before index 0: %d (%s)", rc,
+		  vfioiommu_strerror(e->ctx));
+	rc = vfioiommu_hw_queue_new(e->v, VFIOIOMMU_HW_QUEUE_SELFTEST, 0, 0x1000000, 4096, &q0);
+	vt_result(rc == 0 && vfioiommu_hw_queue_id(q0), "viommu.hwq_alloc", "selftest HW queue 0: %d (%s)", rc,
+		  vfioiommu_strerror(e->ctx));
+	rc = vfioiommu_hw_queue_new(e->v, VFIOIOMMU_HW_QUEUE_SELFTEST, 0, 0x1001000, 4096, &again);
+	vt_result(rc == -EEXIST && !again, "viommu.hwq_index_taken", "index 0 again: %d (%s)", rc,
+		  vfioiommu_strerror(e->ctx));
+	rc = vfioiommu_hw_queue_new(e->v, VFIOIOMMU_HW_QUEUE_SELFTEST, 1, 0x1001000, 4096, &q1);
+	vt_result(rc == 0, "viommu.hwq_alloc_1", "HW queue 1: %d (%s)", rc, vfioiommu_strerror(e->ctx));
+	rc = vfioiommu_hw_queue_new(e->v, VFIOIOMMU_HW_QUEUE_SELFTEST, 2, 0x1001000, 4096, &q2);
+	vt_result(rc == -EINVAL && !q2, "viommu.hwq_index_max", "index 2 (the mock has 2): %d (%s)", rc,
+		  vfioiommu_strerror(e->ctx));
+	rc = vfioiommu_dma_unmap(e->ctx, 0x1000000, 2 * 4096);
+	vt_result(rc == -EBUSY, "viommu.hwq_pins", "unmap of the queue memory while the queues live: %d (%s)", rc,
+		  vfioiommu_strerror(e->ctx));
+	rc = q0 ? vfioiommu_hw_queue_destroy(q0) : 0;
+	vt_result(rc == -EBUSY && strstr(vfioiommu_strerror(e->ctx), "HW queue"), "viommu.hwq_destroy_order",
+		  "destroy of queue 0 while queue 1 lives: %d (%s), expected -EBUSY naming queue 1", rc,
+		  vfioiommu_strerror(e->ctx));
+	if (q1)
+		vt_result(vfioiommu_hw_queue_destroy(q1) == 0, "viommu.hwq_destroy_1", "%s", vfioiommu_strerror(e->ctx));
+	if (q0 && rc != 0)
+		vt_result(vfioiommu_hw_queue_destroy(q0) == 0, "viommu.hwq_destroy_0", "%s", vfioiommu_strerror(e->ctx));
+	rc = vfioiommu_dma_unmap(e->ctx, 0x1000000, 2 * 4096);
+	vt_result(rc == 0, "viommu.hwq_unmap_after", "unmap after the queues: %d (%s)", rc, vfioiommu_strerror(e->ctx));
+	free(mem);
+}
+
 static void viommu_path(struct env *e)
 {
 	struct vfioiommu_pagetable_opts po = { .size = sizeof(po), .flags = VFIOIOMMU_PT_NEST_PARENT };
@@ -318,6 +364,7 @@ static void viommu_path(struct env *e)
 
 	if (e->nested)
 		invalidation(e);
+	hw_queues(e);
 
 	/* what holds the vIOMMU */
 	rc = vfioiommu_viommu_destroy(e->v);
