@@ -48,6 +48,9 @@ VFIOIOMMU_API int vfioiommu_ioas_new(vfioiommu_ctx *ctx, vfioiommu_ioas **out)
 	rc = vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_ALLOC, &a);
 	if (rc >= 0 && a.out_ioas_id == 0)
 		rc = vi_fail(ctx, -EPROTO, "IOMMU_IOAS_ALLOC returned IOAS id 0, which the kernel never hands out");
+	else if (rc == -ENOTTY)
+		rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_IOAS_ALLOC: the kernel has no such ioctl (Linux 6.2 brought "
+			     "iommufd)");
 	else if (rc < 0)
 		rc = vi_fail(ctx, rc, "IOMMU_IOAS_ALLOC failed: %s", vi_errno_name(rc));
 	if (rc < 0) {
