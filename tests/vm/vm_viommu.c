@@ -366,6 +366,33 @@ static void viommu_path(struct env *e)
 		invalidation(e);
 	hw_queues(e);
 
+	/* a nested page table straight on the nesting parent (no vIOMMU), the 6.8 way */
+	{
+		struct vfioiommu_hwpt_selftest sd = { 0xbadbeef };
+		struct vfioiommu_pagetable_opts po2 = { .size = sizeof(po2), .parent = e->parent,
+							.data_type = VFIOIOMMU_HWPT_DATA_SELFTEST, .data_len = sizeof(sd),
+							.data = &sd };
+		vfioiommu_pagetable *on_parent = NULL;
+
+		rc = vfioiommu_pagetable_new(e->ctx, e->m.idev, &po2, &on_parent);
+		vt_result(rc == 0, "viommu.nested_on_parent", "nested page table on the parent HWPT: %d (%s)", rc,
+			  vfioiommu_strerror(e->ctx));
+		if (rc == 0) {
+			uint32_t n = 1;
+			struct vfioiommu_invalidate_selftest inv = { VFIOIOMMU_INVALIDATE_SELFTEST_ALL, 0 };
+
+			rc = vfioiommu_pagetable_invalidate(on_parent, VFIOIOMMU_INVALIDATE_SELFTEST, &inv, sizeof(inv), &n);
+			vt_result(rc == 0 && n == 1, "viommu.nested_on_parent_invalidate", "%d n %u (%s)", rc, n,
+				  vfioiommu_strerror(e->ctx));
+			rc = vfioiommu_pagetable_destroy(e->parent);
+			vt_result(rc == -EBUSY && strstr(vfioiommu_strerror(e->ctx), "nested page table"),
+				  "viommu.parent_busy_nested", "destroy of the parent under a nested page table: %d (%s)",
+				  rc, vfioiommu_strerror(e->ctx));
+			rc = vfioiommu_pagetable_destroy(on_parent);
+			vt_result(rc == 0, "viommu.nested_on_parent_destroy", "%d (%s)", rc, vfioiommu_strerror(e->ctx));
+		}
+	}
+
 	/* what holds the vIOMMU */
 	rc = vfioiommu_viommu_destroy(e->v);
 	vt_result(rc == -EBUSY && strstr(vfioiommu_strerror(e->ctx), "vDEVICE") &&
