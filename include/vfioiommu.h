@@ -21,5 +21,6 @@
 #include <vfioiommu/ring.h>
 #include <vfioiommu/hotplug.h>
 #include <vfioiommu/objects.h>
+#include <vfioiommu/ring_view.h>
 
 #endif

@@ -2589,6 +2589,30 @@ static void r_hw_queue_id(void)
 	EQ(vfioiommu_hw_queue_id(NULL), 0);
 }
 
+static void r_ring_view_get(void)
+{
+	struct vfioiommu_ring_view v = { .size = sizeof(v), .version = VFIOIOMMU_RING_VIEW_VERSION };
+
+	EQ(vfioiommu_ring_view_get(NULL, &v), -EINVAL);
+	EQ(vfioiommu_ring_view_get(W.ring, NULL), -EINVAL);
+	v.version = 99;
+	EQ(vfioiommu_ring_view_get(W.ring, &v), -EINVAL);
+}
+
+static void r_ring_view_put(void)
+{
+	struct vfioiommu_ring_view v = { .size = sizeof(v), .version = VFIOIOMMU_RING_VIEW_VERSION };
+
+	EQ(vfioiommu_ring_view_put(NULL, &v), -EINVAL);
+	EQ(vfioiommu_ring_view_put(W.ring, NULL), -EINVAL);
+	EQ(vfioiommu_ring_view_put(W.ring, &v), -EINVAL); /* never taken */
+}
+
+static void r_ring_view_fail(void)
+{
+	vfioiommu_ring_view_fail(NULL, 0);
+}
+
 /* ------------------------------------------------------------------ the table */
 
 #define ROW(fn, flags) { "vfioiommu_" #fn, r_##fn, flags }
@@ -2661,6 +2685,7 @@ static const struct row {
 	ROW(veventq_id, 0), ROW(pagetable_invalidate, 0), ROW(viommu_invalidate, 0), ROW(device_hw_info_data, 0),
 	ROW(option_set, 0), ROW(option_get, 0), ROW(ioas_allow_iovas, 0), ROW(ioas_copy, 0), ROW(ctx_change_process, 0),
 	ROW(hw_queue_new, 0), ROW(hw_queue_destroy, 0), ROW(hw_queue_id, 0),
+	ROW(ring_view_get, 0), ROW(ring_view_put, 0), ROW(ring_view_fail, 0),
 	/* mock.h */
 	ROW(mock_new, 0), ROW(mock_destroy, 0), ROW(mock_door, 0), ROW(mock_load_string, 0),
 	ROW(mock_load_file, 0), ROW(mock_set_aperture, 0), ROW(mock_set_pgsizes, 0), ROW(mock_set_dma_limit, 0),
