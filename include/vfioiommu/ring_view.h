@@ -113,7 +113,11 @@ static inline uint32_t vfioiommu_ring_view_ready(struct vfioiommu_ring_view *v)
 	return p - v->pos;
 }
 
-/* Hand out the record at pos (one is ready). */
+/**
+ * Internal to the inline functions: hand out the record at pos (one is ready).
+ * @param v the view
+ * @return the record.
+ */
 static inline const struct vfioiommu_fault *vfioiommu_ring_view_take_(struct vfioiommu_ring_view *v)
 {
 	const uint32_t s = v->pslot;
@@ -157,7 +161,12 @@ static inline unsigned int vfioiommu_ring_view_peek(struct vfioiommu_ring_view *
 	return n;
 }
 
-/* Publish cons at @idx / @slot. */
+/**
+ * Internal to the inline functions: publish cons.
+ * @param v    the view
+ * @param idx  the new cons
+ * @param slot its slot
+ */
 static inline void vfioiommu_ring_view_commit_(struct vfioiommu_ring_view *v, uint32_t idx, uint32_t slot)
 {
 	v->cons = idx;
