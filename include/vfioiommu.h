@@ -24,5 +24,7 @@
 #include <vfioiommu/adopt.h>
 #include <vfioiommu/fdpass.h>
 #include <vfioiommu/sriov.h>
+#include <vfioiommu/objects.h>
+#include <vfioiommu/ring_view.h>
 
 #endif

@@ -49,6 +49,7 @@
 #include <vfioiommu/hotplug.h>
 #include <vfioiommu/pasid.h>
 #include <vfioiommu/p2p.h>
+#include <vfioiommu/objects.h>
 #include <vfioiommu/mock.h>
 
 #include "core/door.h"
@@ -107,6 +108,8 @@ static const struct {
 	R(KABI_IOMMU_IOAS_MAP), R(KABI_IOMMU_IOAS_UNMAP), R(KABI_IOMMU_OPTION), R(KABI_IOMMU_VFIO_IOAS),
 	R(KABI_IOMMU_HWPT_ALLOC), R(KABI_IOMMU_GET_HW_INFO), R(KABI_IOMMU_FAULT_QUEUE_ALLOC),
 	R(KABI_IOMMU_IOAS_MAP_FILE), R(KABI_IOMMU_VEVENTQ_ALLOC), R(KABI_IOMMU_TEST_CMD),
+	R(KABI_IOMMU_HWPT_INVALIDATE), R(KABI_IOMMU_VDEVICE_ALLOC), R(KABI_IOMMU_IOAS_CHANGE_PROCESS),
+	R(KABI_IOMMU_HW_QUEUE_ALLOC), R(KABI_IOMMU_VIOMMU_ALLOC),
 };
 
 /* The mock names a few entries after the syscall they stand for. */
@@ -811,6 +814,124 @@ static int flow_sriov(vfioiommu_mock *m, const struct flow *f)
 	return finish(ctx, rc);
 }
 
+/* iommufd objects: a second IOAS, page tables, a PASID, a fault queue with its pump, destroys */
+static int flow_objects(vfioiommu_mock *m, const struct flow *f)
+{
+	vfioiommu_ctx *ctx = flow_ctx(m, f->mode);
+	struct vfioiommu_pagetable_opts po = { .size = sizeof(po), .flags = VFIOIOMMU_PT_PASID };
+	vfioiommu_device *dev = NULL;
+	vfioiommu_ioas *a = NULL, *own = NULL;
+	vfioiommu_pagetable *pt = NULL, *fpt = NULL;
+	vfioiommu_fault_queue *q = NULL;
+	vfioiommu_ring *r = NULL;
+	vfioiommu_iova_list *l = NULL;
+	static char buf[2 * 4096] __attribute__((aligned(4096)));
+	uint64_t iova = 0x100000;
+	uint32_t devid = 0;
+	int rc = ctx ? 0 : -ENOMEM;
+
+	STEP(vfioiommu_device_open(ctx, "0000:00:03.0", &dev));
+	STEP(vfioiommu_device_iommufd_id(dev, &devid));
+	STEP(vfioiommu_ioas_new(ctx, &a));
+	STEP(vfioiommu_ioas_iova_ranges(a, &l));
+	vfioiommu_iova_list_free(l);
+	STEP(vfioiommu_ioas_map(a, buf, sizeof(buf), VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &iova));
+	po.ioas = a;
+	STEP(vfioiommu_pagetable_new(ctx, devid, &po, &pt));
+	STEP(vfioiommu_device_attach_pagetable(dev, pt));
+	STEP(vfioiommu_device_pasid_attach(dev, 3, pt));
+	STEP(vfioiommu_device_pasid_detach(dev, 3));
+	STEP(vfioiommu_ring_create(ctx, 16, &r));
+	STEP(vfioiommu_fault_queue_new(ctx, r, &q));
+	po.flags = 0;
+	po.fault = q;
+	STEP(vfioiommu_pagetable_new(ctx, devid, &po, &fpt));
+	STEP(vfioiommu_device_attach_pagetable(dev, fpt));
+	STEP(vfioiommu_ctx_ioas(ctx, &own));
+	STEP(vfioiommu_device_attach_ioas(dev, own));
+	STEP(vfioiommu_pagetable_destroy(fpt));
+	STEP(vfioiommu_fault_queue_destroy(q));
+	STEP(vfioiommu_pagetable_destroy(pt));
+	if (rc >= 0) {
+		struct vfioiommu_iova_range ar = { 0x1000000, 0x1ffffff };
+		vfioiommu_ioas *b = NULL;
+		uint64_t v = 0, got = 0x200000;
+
+		STEP(vfioiommu_option_set(ctx, a, VFIOIOMMU_OPTION_HUGE_PAGES, 1));
+		STEP(vfioiommu_option_get(ctx, a, VFIOIOMMU_OPTION_HUGE_PAGES, &v));
+		STEP(vfioiommu_ioas_new(ctx, &b));
+		STEP(vfioiommu_ioas_allow_iovas(b, &ar, 1));
+		STEP(vfioiommu_ioas_copy(b, a, 0x100000, sizeof(buf), VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &got));
+		if (rc >= 0 && vfioiommu_ctx_change_process(ctx) != -EINVAL)
+			rc = -EIO;
+		STEP(vfioiommu_ioas_unmap(b, 0x200000, sizeof(buf)));
+		STEP(vfioiommu_ioas_destroy(b));
+	}
+	STEP(vfioiommu_ioas_unmap(a, 0x100000, sizeof(buf)));
+	STEP(vfioiommu_ioas_destroy(a));
+	vfioiommu_ring_destroy(r);
+	return finish(ctx, rc);
+}
+
+/* vIOMMU objects on the mock's SMMUv3: parent, vIOMMU, vDEVICE, vEVENTQ with an event, destroys */
+static int flow_viommu(vfioiommu_mock *m, const struct flow *f)
+{
+	static const uint32_t evt[8] = { 0x10, 0x42 };
+	struct vfioiommu_pagetable_opts po = { .size = sizeof(po), .flags = VFIOIOMMU_PT_NEST_PARENT };
+	vfioiommu_ctx *ctx;
+	vfioiommu_device *dev = NULL;
+	vfioiommu_pagetable *parent = NULL;
+	vfioiommu_viommu *v = NULL;
+	vfioiommu_vdevice *vd = NULL;
+	vfioiommu_veventq *q = NULL;
+	vfioiommu_ring *r = NULL;
+	uint32_t devid = 0;
+	int rc;
+
+	if (vfioiommu_mock_set_iommu(m, VFIOIOMMU_MOCK_IOMMU_SMMUV3) < 0)
+		return -EINVAL;
+	ctx = flow_ctx(m, f->mode);
+	rc = ctx ? 0 : -ENOMEM;
+	STEP(vfioiommu_device_open(ctx, "0000:00:03.0", &dev));
+	STEP(vfioiommu_device_iommufd_id(dev, &devid));
+	STEP(vfioiommu_pagetable_new(ctx, devid, &po, &parent));
+	STEP(vfioiommu_viommu_new(ctx, devid, parent, VFIOIOMMU_VIOMMU_ARM_SMMUV3, &v));
+	STEP(vfioiommu_vdevice_new(v, devid, 0x42, &vd));
+	STEP(vfioiommu_ring_create(ctx, 16, &r));
+	STEP(vfioiommu_veventq_new(v, VFIOIOMMU_VEVENTQ_ARM_SMMUV3, 8, r, &q));
+	if (rc >= 0 && vfioiommu_mock_inject_vevent(m, "0000:00:03.0", evt, sizeof(evt)) < 0)
+		rc = -EIO;
+	STEP(vfioiommu_fault_pump_run(vfioiommu_veventq_pump(q)));
+	if (rc >= 0) {
+		struct vfioiommu_hwpt_arm_smmuv3 ste = { { 1ull | (5ull << 1), 0 } };
+		struct vfioiommu_pagetable_opts no = { .size = sizeof(no), .viommu = v,
+						       .data_type = VFIOIOMMU_HWPT_DATA_ARM_SMMUV3,
+						       .data_len = sizeof(ste), .data = &ste };
+		struct vfioiommu_invalidate_arm_smmuv3 cmd = { { 0x10, 0 } };
+		vfioiommu_pagetable *nested = NULL;
+		uint32_t n = 1, type = 0, len = 8;
+		unsigned char hw[8];
+
+		STEP(vfioiommu_pagetable_new(ctx, devid, &no, &nested));
+		STEP(vfioiommu_viommu_invalidate(v, VFIOIOMMU_INVALIDATE_ARM_SMMUV3, &cmd, sizeof(cmd), &n));
+		STEP(vfioiommu_device_hw_info_data(dev, &type, hw, &len));
+		STEP(vfioiommu_pagetable_destroy(nested));
+	}
+	if (rc >= 0) {
+		vfioiommu_hw_queue *hq = NULL;
+		/* the mock's SMMUv3 has no HW queues: the flow's success is that answer */
+		int hr = vfioiommu_hw_queue_new(v, VFIOIOMMU_HW_QUEUE_TEGRA241_CMDQV, 0, 0x100000, 4096, &hq);
+		if (hr != -EOPNOTSUPP)
+			rc = hr < 0 ? hr : -EPROTO;
+	}
+	STEP(vfioiommu_veventq_destroy(q));
+	STEP(vfioiommu_vdevice_destroy(vd));
+	STEP(vfioiommu_viommu_destroy(v));
+	STEP(vfioiommu_pagetable_destroy(parent));
+	vfioiommu_ring_destroy(r);
+	return finish(ctx, rc);
+}
+
 static const struct flow flows[] = {
 	{ .name = "container", .host = host_devices, .body = flow_address_space,
 	  .mode = VFIOIOMMU_MODE_CONTAINER, .second_group = 4 },
@@ -836,6 +957,8 @@ static const struct flow flows[] = {
 	  .mode = VFIOIOMMU_MODE_CONTAINER },
 	{ .name = "sriov-iommufd", .host = host_sriov, .body = flow_sriov, .mode = VFIOIOMMU_MODE_IOMMUFD },
 	{ .name = "sriov-container", .host = host_sriov, .body = flow_sriov, .mode = VFIOIOMMU_MODE_CONTAINER },
+	{ .name = "objects", .host = host_devices, .body = flow_objects, .mode = VFIOIOMMU_MODE_IOMMUFD },
+	{ .name = "viommu", .host = host_devices, .body = flow_viommu, .mode = VFIOIOMMU_MODE_IOMMUFD },
 };
 
 /* ----------------------------------------------------------------- sweep */

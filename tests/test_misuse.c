@@ -2474,6 +2474,348 @@ static void r_mock_set_uevent_backlog(void)
 	EQ(vfioiommu_mock_set_uevent_backlog(NULL, 1), -EINVAL);
 }
 
+/* ------------------------------------------------------------------ rows: objects.h */
+
+static void r_ioas_new(void)
+{
+	vfioiommu_ioas *a = (void *)1;
+
+	EQ(vfioiommu_ioas_new(NULL, &a), -EINVAL);
+	EQ(vfioiommu_ioas_new(W.ctx, NULL), -EINVAL);
+	EQ(vfioiommu_ioas_new(W.ctx2, &a), -EOPNOTSUPP);
+	EQ(vfioiommu_ioas_new(W.fresh, &a), -ENODEV);
+	EQ(a == NULL, 1);
+}
+
+static void r_ctx_ioas(void)
+{
+	vfioiommu_ioas *a = (void *)1;
+
+	EQ(vfioiommu_ctx_ioas(NULL, &a), -EINVAL);
+	EQ(vfioiommu_ctx_ioas(W.ctx, NULL), -EINVAL);
+	EQ(vfioiommu_ctx_ioas(W.ctx2, &a), -EOPNOTSUPP);
+	EQ(vfioiommu_ctx_ioas(W.fresh, &a), -ENODEV);
+	EQ(a == NULL, 1);
+}
+
+static void r_ioas_destroy(void)
+{
+	vfioiommu_ioas *own = NULL;
+
+	EQ(vfioiommu_ioas_destroy(NULL), -EINVAL);
+	EQ(vfioiommu_ctx_ioas(W.ctx, &own), 0);
+	EQ(vfioiommu_ioas_destroy(own), -EINVAL);
+}
+
+static void r_ioas_id(void)
+{
+	EQ(vfioiommu_ioas_id(NULL), 0);
+}
+
+static void r_ioas_iova_ranges(void)
+{
+	vfioiommu_iova_list *l = (void *)1;
+	vfioiommu_ioas *own = NULL;
+
+	EQ(vfioiommu_ioas_iova_ranges(NULL, &l), -EINVAL);
+	EQ(l == NULL, 1);
+	EQ(vfioiommu_ctx_ioas(W.ctx, &own), 0);
+	EQ(vfioiommu_ioas_iova_ranges(own, NULL), -EINVAL);
+}
+
+static void r_ioas_map(void)
+{
+	vfioiommu_ioas *own = NULL;
+	uint64_t iova = 0x100000;
+
+	EQ(vfioiommu_ioas_map(NULL, W.buf, PG, VFIOIOMMU_DMA_READ, &iova), -EINVAL);
+	EQ(vfioiommu_ctx_ioas(W.ctx, &own), 0);
+	EQ(vfioiommu_ioas_map(own, W.buf, PG, VFIOIOMMU_DMA_READ, &iova), -EINVAL);
+}
+
+static void r_ioas_unmap(void)
+{
+	vfioiommu_ioas *own = NULL;
+
+	EQ(vfioiommu_ioas_unmap(NULL, W.iova, 4 * PG), -EINVAL);
+	EQ(vfioiommu_ctx_ioas(W.ctx, &own), 0);
+	EQ(vfioiommu_ioas_unmap(own, W.iova, 4 * PG), -EINVAL);
+}
+
+static void r_pagetable_new(void)
+{
+	struct vfioiommu_pagetable_opts o = { .size = sizeof(o), .flags = 0x100 };
+	vfioiommu_pagetable *p = (void *)1;
+
+	EQ(vfioiommu_pagetable_new(NULL, 1, NULL, &p), -EINVAL);
+	EQ(vfioiommu_pagetable_new(W.ctx, 1, NULL, NULL), -EINVAL);
+	EQ(vfioiommu_pagetable_new(W.ctx, 1, &o, &p), -EINVAL);
+	o.flags = VFIOIOMMU_PT_FAULT;
+	EQ(vfioiommu_pagetable_new(W.ctx, 1, &o, &p), -EINVAL);
+	o.flags = 0;
+	o.size = 4;
+	EQ(vfioiommu_pagetable_new(W.ctx, 1, &o, &p), -EINVAL);
+	EQ(vfioiommu_pagetable_new(W.ctx2, 1, NULL, &p), -EOPNOTSUPP);
+	EQ(vfioiommu_pagetable_new(W.fresh, 1, NULL, &p), -ENODEV);
+	EQ(vfioiommu_pagetable_new(W.ctx, 999, NULL, &p), -ENOENT);
+	EQ(p == NULL, 1);
+}
+
+static void r_pagetable_destroy(void)
+{
+	EQ(vfioiommu_pagetable_destroy(NULL), -EINVAL);
+}
+
+static void r_pagetable_id(void)
+{
+	EQ(vfioiommu_pagetable_id(NULL), 0);
+}
+
+static void r_device_attach_ioas(void)
+{
+	vfioiommu_ioas *own = NULL;
+
+	EQ(vfioiommu_ctx_ioas(W.ctx, &own), 0);
+	EQ(vfioiommu_device_attach_ioas(NULL, own), -EINVAL);
+	EQ(vfioiommu_device_attach_ioas(W.dev, NULL), -EINVAL);
+	EQ(vfioiommu_device_attach_ioas(W.dev2, own), -EINVAL); /* another context's IOAS */
+}
+
+static void r_device_attach_pagetable(void)
+{
+	EQ(vfioiommu_device_attach_pagetable(NULL, NULL), -EINVAL);
+	EQ(vfioiommu_device_attach_pagetable(W.dev, NULL), -EINVAL);
+}
+
+static void r_device_pasid_attach(void)
+{
+	EQ(vfioiommu_device_pasid_attach(NULL, 1, NULL), -EINVAL);
+	EQ(vfioiommu_device_pasid_attach(W.dev, 1, NULL), -EINVAL);
+}
+
+static void r_device_pasid_detach(void)
+{
+	EQ(vfioiommu_device_pasid_detach(NULL, 1), -EINVAL);
+	EQ(vfioiommu_device_pasid_detach(W.dev, 0), -EINVAL);
+	EQ(vfioiommu_device_pasid_detach(W.dev2, 1), -EOPNOTSUPP);
+}
+
+static void r_fault_queue_new(void)
+{
+	vfioiommu_fault_queue *q = (void *)1;
+
+	EQ(vfioiommu_fault_queue_new(NULL, W.ring, &q), -EINVAL);
+	EQ(vfioiommu_fault_queue_new(W.ctx, NULL, &q), -EINVAL);
+	EQ(vfioiommu_fault_queue_new(W.ctx, W.ring, NULL), -EINVAL);
+	EQ(vfioiommu_fault_queue_new(W.ctx2, W.ring, &q), -EOPNOTSUPP);
+	EQ(vfioiommu_fault_queue_new(W.fresh, W.ring, &q), -ENODEV);
+	EQ(q == NULL, 1);
+}
+
+static void r_fault_queue_destroy(void)
+{
+	EQ(vfioiommu_fault_queue_destroy(NULL), -EINVAL);
+}
+
+static void r_fault_queue_pump(void)
+{
+	EQ(vfioiommu_fault_queue_pump(NULL) == NULL, 1);
+}
+
+static void r_fault_queue_fd(void)
+{
+	EQ(vfioiommu_fault_queue_fd(NULL), -EINVAL);
+}
+
+static void r_fault_queue_id(void)
+{
+	EQ(vfioiommu_fault_queue_id(NULL), 0);
+}
+
+static void r_viommu_new(void)
+{
+	vfioiommu_viommu *v = (void *)1;
+
+	EQ(vfioiommu_viommu_new(NULL, 1, NULL, 1, &v), -EINVAL);
+	EQ(vfioiommu_viommu_new(W.ctx, 1, NULL, 1, &v), -EINVAL);
+	EQ(vfioiommu_viommu_new(W.ctx, 1, NULL, 1, NULL), -EINVAL);
+	EQ(v == NULL, 1);
+}
+
+static void r_viommu_destroy(void)
+{
+	EQ(vfioiommu_viommu_destroy(NULL), -EINVAL);
+}
+
+static void r_viommu_id(void)
+{
+	EQ(vfioiommu_viommu_id(NULL), 0);
+}
+
+static void r_vdevice_new(void)
+{
+	vfioiommu_vdevice *vd = (void *)1;
+
+	EQ(vfioiommu_vdevice_new(NULL, 1, 1, &vd), -EINVAL);
+	EQ(vd == NULL, 1);
+}
+
+static void r_vdevice_destroy(void)
+{
+	EQ(vfioiommu_vdevice_destroy(NULL), -EINVAL);
+}
+
+static void r_vdevice_id(void)
+{
+	EQ(vfioiommu_vdevice_id(NULL), 0);
+}
+
+static void r_veventq_new(void)
+{
+	vfioiommu_veventq *q = (void *)1;
+
+	EQ(vfioiommu_veventq_new(NULL, 1, 4, W.ring, &q), -EINVAL);
+	EQ(q == NULL, 1);
+}
+
+static void r_veventq_destroy(void)
+{
+	EQ(vfioiommu_veventq_destroy(NULL), -EINVAL);
+}
+
+static void r_veventq_pump(void)
+{
+	EQ(vfioiommu_veventq_pump(NULL) == NULL, 1);
+}
+
+static void r_veventq_fd(void)
+{
+	EQ(vfioiommu_veventq_fd(NULL), -EINVAL);
+}
+
+static void r_veventq_id(void)
+{
+	EQ(vfioiommu_veventq_id(NULL), 0);
+}
+
+static void r_pagetable_invalidate(void)
+{
+	uint32_t n = 1;
+
+	EQ(vfioiommu_pagetable_invalidate(NULL, 0, NULL, 0, &n), -EINVAL);
+}
+
+static void r_viommu_invalidate(void)
+{
+	uint32_t n = 1;
+
+	EQ(vfioiommu_viommu_invalidate(NULL, 0, NULL, 0, &n), -EINVAL);
+}
+
+static void r_device_hw_info_data(void)
+{
+	unsigned char b[8];
+	uint32_t type = 0, len = sizeof(b), zero = 0;
+
+	EQ(vfioiommu_device_hw_info_data(NULL, &type, b, &len), -EINVAL);
+	EQ(vfioiommu_device_hw_info_data(W.dev, NULL, b, &len), -EINVAL);
+	EQ(vfioiommu_device_hw_info_data(W.dev, &type, NULL, &len), -EINVAL);
+	EQ(vfioiommu_device_hw_info_data(W.dev, &type, b, NULL), -EINVAL);
+	EQ(vfioiommu_device_hw_info_data(W.dev, &type, b, &zero), -EINVAL);
+	EQ(vfioiommu_device_hw_info_data(W.dev2, &type, b, &len), -EOPNOTSUPP);
+}
+
+static void r_option_set(void)
+{
+	EQ(vfioiommu_option_set(NULL, NULL, 0, 0), -EINVAL);
+	EQ(vfioiommu_option_set(W.ctx, NULL, 0, 2), -EINVAL);
+	EQ(vfioiommu_option_set(W.ctx, NULL, 7, 0), -EOPNOTSUPP);
+	EQ(vfioiommu_option_set(W.ctx2, NULL, 1, 1), -EOPNOTSUPP);
+	EQ(vfioiommu_option_set(W.ctx, NULL, 0, 1), -EBUSY);
+}
+
+static void r_option_get(void)
+{
+	uint64_t v;
+
+	EQ(vfioiommu_option_get(NULL, NULL, 0, &v), -EINVAL);
+	EQ(vfioiommu_option_get(W.ctx, NULL, 0, NULL), -EINVAL);
+	EQ(vfioiommu_option_get(W.ctx, NULL, 7, &v), -EOPNOTSUPP);
+	EQ(vfioiommu_option_get(W.fresh, NULL, 0, &v), -ENODEV);
+}
+
+static void r_ioas_allow_iovas(void)
+{
+	struct vfioiommu_iova_range r = { 2, 1 };
+	vfioiommu_ioas *own = NULL;
+
+	EQ(vfioiommu_ioas_allow_iovas(NULL, &r, 1), -EINVAL);
+	EQ(vfioiommu_ctx_ioas(W.ctx, &own), 0);
+	EQ(vfioiommu_ioas_allow_iovas(own, NULL, 1), -EINVAL);
+	EQ(vfioiommu_ioas_allow_iovas(own, &r, 1), -EINVAL);
+}
+
+static void r_ioas_copy(void)
+{
+	vfioiommu_ioas *own = NULL;
+	uint64_t got = 0;
+
+	EQ(vfioiommu_ioas_copy(NULL, NULL, 0, PG, VFIOIOMMU_DMA_READ, &got), -EINVAL);
+	EQ(vfioiommu_ctx_ioas(W.ctx, &own), 0);
+	EQ(vfioiommu_ioas_copy(own, NULL, 0, PG, VFIOIOMMU_DMA_READ, &got), -EINVAL);
+	EQ(vfioiommu_ioas_copy(own, own, W.iova, 4 * PG, VFIOIOMMU_DMA_READ, &got), -EINVAL);
+}
+
+static void r_ctx_change_process(void)
+{
+	EQ(vfioiommu_ctx_change_process(NULL), -EINVAL);
+	EQ(vfioiommu_ctx_change_process(W.ctx2), -EOPNOTSUPP);
+	EQ(vfioiommu_ctx_change_process(W.fresh), -ENODEV);
+	EQ(vfioiommu_ctx_change_process(W.ctx), -EINVAL); /* W.iova maps process memory */
+}
+
+static void r_hw_queue_new(void)
+{
+	vfioiommu_hw_queue *q = (void *)1;
+
+	EQ(vfioiommu_hw_queue_new(NULL, 1, 0, 0, PG, &q), -EINVAL);
+	EQ(q == NULL, 1);
+}
+
+static void r_hw_queue_destroy(void)
+{
+	EQ(vfioiommu_hw_queue_destroy(NULL), -EINVAL);
+}
+
+static void r_hw_queue_id(void)
+{
+	EQ(vfioiommu_hw_queue_id(NULL), 0);
+}
+
+static void r_ring_view_get(void)
+{
+	struct vfioiommu_ring_view v = { .size = sizeof(v), .version = VFIOIOMMU_RING_VIEW_VERSION };
+
+	EQ(vfioiommu_ring_view_get(NULL, &v), -EINVAL);
+	EQ(vfioiommu_ring_view_get(W.ring, NULL), -EINVAL);
+	v.version = 99;
+	EQ(vfioiommu_ring_view_get(W.ring, &v), -EINVAL);
+}
+
+static void r_ring_view_put(void)
+{
+	struct vfioiommu_ring_view v = { .size = sizeof(v), .version = VFIOIOMMU_RING_VIEW_VERSION };
+
+	EQ(vfioiommu_ring_view_put(NULL, &v), -EINVAL);
+	EQ(vfioiommu_ring_view_put(W.ring, NULL), -EINVAL);
+	EQ(vfioiommu_ring_view_put(W.ring, &v), -EINVAL); /* never taken */
+}
+
+static void r_ring_view_fail(void)
+{
+	vfioiommu_ring_view_fail(NULL, 0);
+}
+
 /* ------------------------------------------------------------------ the table */
 
 #define ROW(fn, flags) { "vfioiommu_" #fn, r_##fn, flags }
@@ -2537,6 +2879,18 @@ static const struct row {
 	/* hotplug.h */
 	ROW(hotplug_new, 0), ROW(hotplug_destroy, 0), ROW(hotplug_fd, 0), ROW(hotplug_dispatch, 0),
 	ROW(hotplug_pending, 0), ROW(hotplug_resync, 0), ROW(hotplug_kind_name, 0), ROW(bind_vfio, 0),
+	/* objects.h */
+	ROW(ioas_new, 0), ROW(ctx_ioas, 0), ROW(ioas_destroy, 0), ROW(ioas_id, 0), ROW(ioas_iova_ranges, 0),
+	ROW(ioas_map, 0), ROW(ioas_unmap, 0), ROW(pagetable_new, 0), ROW(pagetable_destroy, 0),
+	ROW(pagetable_id, 0), ROW(device_attach_ioas, 0), ROW(device_attach_pagetable, 0),
+	ROW(device_pasid_attach, 0), ROW(device_pasid_detach, 0), ROW(fault_queue_new, 0),
+	ROW(fault_queue_destroy, 0), ROW(fault_queue_pump, 0), ROW(fault_queue_fd, 0), ROW(fault_queue_id, 0),
+	ROW(viommu_new, 0), ROW(viommu_destroy, 0), ROW(viommu_id, 0), ROW(vdevice_new, 0), ROW(vdevice_destroy, 0),
+	ROW(vdevice_id, 0), ROW(veventq_new, 0), ROW(veventq_destroy, 0), ROW(veventq_pump, 0), ROW(veventq_fd, 0),
+	ROW(veventq_id, 0), ROW(pagetable_invalidate, 0), ROW(viommu_invalidate, 0), ROW(device_hw_info_data, 0),
+	ROW(option_set, 0), ROW(option_get, 0), ROW(ioas_allow_iovas, 0), ROW(ioas_copy, 0), ROW(ctx_change_process, 0),
+	ROW(hw_queue_new, 0), ROW(hw_queue_destroy, 0), ROW(hw_queue_id, 0),
+	ROW(ring_view_get, 0), ROW(ring_view_put, 0), ROW(ring_view_fail, 0),
 	/* mock.h */
 	ROW(mock_new, 0), ROW(mock_destroy, 0), ROW(mock_door, 0), ROW(mock_load_string, 0),
 	ROW(mock_load_file, 0), ROW(mock_set_aperture, 0), ROW(mock_set_pgsizes, 0), ROW(mock_set_dma_limit, 0),

@@ -146,15 +146,18 @@ VFIOIOMMU_API void vfioiommu_fault_pump_destroy(vfioiommu_fault_pump *pump);
 /**
  * Move what the fd holds into the ring.  For a fault-fd pump: read whole
  * groups of 40-byte records, in batches sized to the ring's free room,
- * convert them and publish them, until the fd has nothing more or the ring is
- * full (the rest waits in the kernel: nothing is dropped).  Records get seq =
- * a running count.  Never blocks.  For a vEVENTQ pump see
+ * convert them and publish them, until a read comes back short (the kernel
+ * had nothing more that fitted: anything queued meanwhile keeps the fd
+ * readable, so poll again), the fd has nothing more, or the ring is full
+ * (the rest waits in the kernel: nothing is dropped).  Records get seq = a
+ * running count.  Never blocks.  For a vEVENTQ pump see
  * vfioiommu_vevent_pump_new().
  * @param pump the pump
  * @return records moved (>= 0); -EINVAL NULL @p pump; -EPROTO the kernel
  * returned a size that is not a multiple of 40, a record with cookie 0, or
  * the ring is in error; -EMSGSIZE a pending group larger than
- * VFIOIOMMU_PUMP_MAX_GROUP; -ESPIPE and other -errno from read().  The
+ * VFIOIOMMU_PUMP_MAX_GROUP (reported by the run whose read finds it first,
+ * which after a short read is the next run); -ESPIPE and other -errno from read().  The
  * message is on the context.
  */
 VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *pump);
@@ -203,6 +206,12 @@ enum vfioiommu_veventq_type {
 	VFIOIOMMU_VEVENTQ_ARM_SMMUV3 = 1,     /**< 32 bytes of data per event */
 	VFIOIOMMU_VEVENTQ_TEGRA241_CMDQV = 2, /**< 16 bytes of data per event */
 };
+/**
+ * vEVENTQ type of IOMMUFD_TEST's mock vIOMMU (kernels built with
+ * CONFIG_IOMMUFD_TEST): 4 bytes of data per event, the virtual device id.
+ * A macro: the value does not fit an enum constant in ISO C.
+ */
+#define VFIOIOMMU_VEVENTQ_SELFTEST 0xbeefbeefu
 
 /**
  * A pump from a vEVENTQ fd into @p ring, using the run/destroy API of

@@ -11,6 +11,7 @@
 #include "core/internal.h"
 #include "device/internal.h"
 #include "dma/internal.h"
+#include "iommufd/internal.h"
 
 VFIOIOMMU_API const char *vfioiommu_version(void)
 {
@@ -62,6 +63,8 @@ VFIOIOMMU_API void vfioiommu_ctx_destroy(vfioiommu_ctx *ctx)
 	vi_devices_close_all(ctx);
 	/* mappings die with the container or IOAS; only the library's table is left to free */
 	vi_dma_destroy(ctx);
+	/* page tables, fault queues and IOASes the caller left, before /dev/iommu closes */
+	vi_objs_destroy(ctx);
 	if (ctx->be && ctx->be->close)
 		ctx->be->close(ctx);
 	pthread_mutex_unlock(&ctx->lock);

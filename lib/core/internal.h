@@ -92,6 +92,13 @@ struct vfioiommu_ctx {
 	 */
 	bool sysfs_given;
 	bool no_sysfs;
+	/*
+	 * iommufd/: the objects (IOAS, page tables, fault queues) made on this
+	 * context (ctx->lock), NULL until the first; and what a device's close
+	 * calls (ctx->lock held) so attachment records naming it are forgotten.
+	 */
+	struct vi_objs *objs;
+	void (*objs_dev_gone)(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev);
 };
 
 /*

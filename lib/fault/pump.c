@@ -222,6 +222,15 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 			return vi_fail(p->ctx, rc < 0 ? rc : -EPROTO, "fault pump: the ring took %d of %zu records: %s",
 				       rc, n, vfioiommu_ring_strerror(p->ring));
 		moved += (int)n;
+		/*
+		 * A short read: the kernel handed over every whole group it had
+		 * that fitted.  Reading again would only confirm an empty queue
+		 * (a read returning 0, and a poll to tell "empty" from "a group too
+		 * large"), two syscalls per run; the fd is level-triggered, so
+		 * anything queued meanwhile wakes the caller's poll again.
+		 */
+		if ((size_t)got < (size_t)room * rs && (size_t)got < (size_t)PUMP_BATCH * rs)
+			return moved;
 	}
 }
 

@@ -37,6 +37,8 @@ static uint32_t type_data_len(uint32_t type)
 		return KABI_VEVENT_ARM_SMMUV3_LEN;
 	case VFIOIOMMU_VEVENTQ_TEGRA241_CMDQV:
 		return KABI_VEVENT_TEGRA241_CMDQV_LEN;
+	case VFIOIOMMU_VEVENTQ_SELFTEST:
+		return KABI_VEVENT_SELFTEST_LEN;
 	default:
 		return 0;
 	}
@@ -63,7 +65,7 @@ VFIOIOMMU_API int vfioiommu_vevent_pump_new(vfioiommu_ctx *ctx, int veventq_fd, 
 			       "negative vEVENTQ fd");
 	if (!dl)
 		return vi_fail(ctx, -EOPNOTSUPP, "vEVENTQ pump: queue type %" PRIu32 " is not one the pump can "
-			       "parse (1 ARM SMMUv3, 2 Tegra241 CMDQV; 0 is the kernel's reserved DEFAULT)", type);
+			       "parse (1 ARM SMMUv3, 2 Tegra241 CMDQV, 0xbeefbeef IOMMUFD_TEST; 0 is the kernel's reserved DEFAULT)", type);
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return vi_fail(ctx, -ENOMEM, "vEVENTQ pump: out of memory");

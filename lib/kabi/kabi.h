@@ -632,4 +632,71 @@ struct kabi_vfio_device_feature_vf_token {
 _Static_assert(sizeof(struct kabi_vfio_device_feature_vf_token) == 24, "feature_vf_token");
 _Static_assert(sizeof(struct kabi_vfio_device_bind_iommufd) == 24, "bind_iommufd with token_uuid_ptr");
 
+/*
+ * vDEVICE, nested-HWPT cache invalidation, HW queues, IOAS copy and
+ * change-process (iommufd.h of Linux 6.8 .. 6.17; docs/kernel-abi.md §8).
+ */
+#define KABI_IOMMU_HWPT_INVALIDATE     KABI_IO(0x8d)
+#define KABI_IOMMU_VDEVICE_ALLOC       KABI_IO(0x91)
+#define KABI_IOMMU_IOAS_CHANGE_PROCESS KABI_IO(0x92)
+#define KABI_IOMMU_HW_QUEUE_ALLOC      KABI_IO(0x94)
+
+struct kabi_iommu_vdevice_alloc {
+	uint32_t size;
+	uint32_t viommu_id;
+	uint32_t dev_id;
+	uint32_t out_vdevice_id;
+	uint64_t virt_id;
+};
+
+struct kabi_iommu_hwpt_invalidate {
+	uint32_t size;
+	uint32_t hwpt_id;   /* a nested HWPT or a vIOMMU */
+	uint64_t data_uptr;
+	uint32_t data_type;
+	uint32_t entry_len;
+	uint32_t entry_num; /* in: entries; out: entries the kernel handled */
+	uint32_t __reserved;
+};
+
+struct kabi_iommu_hw_queue_alloc {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t viommu_id;
+	uint32_t type;
+	uint32_t index;
+	uint32_t out_hw_queue_id;
+	uint64_t nesting_parent_iova;
+	uint64_t length;
+};
+
+struct kabi_iommu_ioas_copy {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t dst_ioas_id;
+	uint32_t src_ioas_id;
+	uint64_t length;
+	uint64_t dst_iova;
+	uint64_t src_iova;
+};
+
+struct kabi_iommu_ioas_change_process {
+	uint32_t size;
+	uint32_t __reserved;
+};
+
+/* IOMMUFD_TEST's mock driver data types (drivers/iommu/iommufd/iommufd_test.h) */
+#define KABI_IOMMU_HWPT_DATA_SELFTEST 0xdeadu
+#define KABI_IOMMU_HWPT_INVALIDATE_DATA_SELFTEST 0xdeadbeefu
+#define KABI_IOMMU_VIOMMU_TYPE_SELFTEST 0xdeadbeefu
+#define KABI_IOMMU_VEVENTQ_TYPE_SELFTEST 0xbeefbeefu
+#define KABI_IOMMU_HW_QUEUE_TYPE_SELFTEST 0xdeadbeefu
+#define KABI_VEVENT_SELFTEST_LEN 4 /* __u32 virt_id */
+
+_Static_assert(sizeof(struct kabi_iommu_vdevice_alloc) == 24, "vdevice_alloc");
+_Static_assert(sizeof(struct kabi_iommu_hwpt_invalidate) == 32, "hwpt_invalidate");
+_Static_assert(sizeof(struct kabi_iommu_hw_queue_alloc) == 40, "hw_queue_alloc");
+_Static_assert(sizeof(struct kabi_iommu_ioas_copy) == 40, "ioas_copy");
+_Static_assert(sizeof(struct kabi_iommu_ioas_change_process) == 8, "change_process");
+
 #endif

@@ -155,6 +155,7 @@ static const struct {
 	{ cf_cases_device, &cf_ncases_device },
 	{ cf_cases_library, &cf_ncases_library },
 	{ cf_cases_selftest, &cf_ncases_selftest },
+	{ cf_cases_objects, &cf_ncases_objects },
 };
 
 size_t cf_case_count(void)

@@ -261,5 +261,7 @@ extern const struct cf_case cf_cases_library[];
 extern const size_t cf_ncases_library;
 extern const struct cf_case cf_cases_selftest[];
 extern const size_t cf_ncases_selftest;
+extern const struct cf_case cf_cases_objects[];
+extern const size_t cf_ncases_objects;
 
 #endif

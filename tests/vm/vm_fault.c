@@ -6,10 +6,14 @@
  * The library owns /dev/iommu and the IOAS (a context in iommufd mode with
  * the first NIC of VFIOIOMMU_VM_BDFS).  On that iommufd, IOMMUFD_TEST gives
  * a mock device whose page requests we can inject: MOCK_DOMAIN on the
- * library's IOAS, IOMMU_FAULT_QUEUE_ALLOC, an IOPF-capable HWPT
- * (FAULT_ID_VALID), MOCK_DOMAIN_REPLACE onto it, then TRIGGER_IOPF.  The
- * pump moves the records into a library ring, and answers go back through
- * the pump.
+ * library's IOAS; then, through the public API only, a fault queue wired to
+ * a library ring and pump (vfioiommu_fault_queue_new) and an IOPF-capable
+ * page table for the mock device (vfioiommu_pagetable_new with opts.fault);
+ * MOCK_DOMAIN_REPLACE onto it, then TRIGGER_IOPF.  The pump moves the
+ * records into the ring, and answers go back through the pump.  The only
+ * raw ioctls left are IOMMUFD_TEST's (the mock device and its triggers),
+ * the DESTROY of the mock device, and a raw write() on the fault fd that
+ * proves the kernel consumed an answer.
  *
  * Grouping on this kernel: TRIGGER_IOPF always sets LAST_PAGE, so every
  * trigger is a group of one; faults sent with the same grpid arrive as
@@ -78,16 +82,6 @@ static int trigger(int fd, uint32_t idev, uint32_t pasid, uint32_t grpid, uint32
 	return vt_tcmd(fd, T_TRIGGER_IOPF, 0, &t, sizeof(t), NULL);
 }
 
-static int hwpt_alloc(int fd, uint32_t flags, uint32_t idev, uint32_t pt, uint32_t fault_id, uint32_t *out)
-{
-	struct kabi_iommu_hwpt_alloc a = { .size = sizeof(a), .flags = flags, .dev_id = idev, .pt_id = pt,
-					   .fault_id = fault_id };
-	int rc = vt_xioctl(fd, KABI_IOMMU_HWPT_ALLOC, &a);
-
-	*out = a.out_hwpt_id;
-	return rc;
-}
-
 static int destroy(int fd, uint32_t id)
 {
 	struct kabi_iommu_destroy d = { .size = sizeof(d), .id = id };
@@ -107,11 +101,21 @@ static bool readable(int fd, int ms)
 struct env {
 	vfioiommu_ctx *ctx;
 	vfioiommu_ring *ring;
-	vfioiommu_fault_pump *pump;
+	vfioiommu_fault_queue *q;
+	vfioiommu_fault_pump *pump; /* the queue's */
+	vfioiommu_pagetable *iopf;  /* on the library's IOAS, faults to q */
 	int ifd, ffd;
-	uint32_t ioas, fault_id, iopf_hwpt;
+	uint32_t ioas;
 	struct mock m;
 };
+
+/* A page table for the mock device through the library: flags, on the context's IOAS, faults to @q. */
+static int pt_new(struct env *e, uint32_t idev, uint32_t flags, vfioiommu_fault_queue *q, vfioiommu_pagetable **out)
+{
+	struct vfioiommu_pagetable_opts o = { .size = sizeof(o), .flags = flags, .fault = q };
+
+	return vfioiommu_pagetable_new(e->ctx, idev, &o, out);
+}
 
 /* What one trigger should produce. */
 struct want {
@@ -350,13 +354,15 @@ static void full_ring(struct env *e, uint32_t *seq)
 static void replace_away(struct env *e, uint32_t *seq)
 {
 	static const struct want w = { 0x200, VFIOIOMMU_FAULT_PERM_READ, 0x20000000 };
-	uint32_t cookie = 0, plain = 0;
+	vfioiommu_pagetable *plain = NULL;
+	uint32_t cookie = 0;
 	unsigned int out;
 	int rc;
 
-	rc = hwpt_alloc(e->ifd, 0, e->m.idev, e->ioas, 0, &plain);
+	rc = pt_new(e, e->m.idev, 0, NULL, &plain);
 	if (rc < 0) {
-		vt_result(false, "fault.replace_away", "HWPT_ALLOC (plain) for the mock device: %s", strerror(-rc));
+		vt_result(false, "fault.replace_away", "vfioiommu_pagetable_new (plain) for the mock device: %s",
+			  vfioiommu_strerror(e->ctx));
 		return;
 	}
 	rc = trigger(e->ifd, e->m.idev, 0, w.grpid, w.perm, w.addr);
@@ -366,11 +372,11 @@ static void replace_away(struct env *e, uint32_t *seq)
 	else
 		rc = -EIO;
 	if (rc == 0)
-		rc = replace(e->ifd, e->m.stdev, plain);
+		rc = replace(e->ifd, e->m.stdev, vfioiommu_pagetable_id(plain));
 	if (rc < 0) {
 		vt_result(false, "fault.replace_away", "trigger/pump/replace: %s (%s)", strerror(-rc),
 		       vfioiommu_strerror(e->ctx));
-		destroy(e->ifd, plain);
+		vfioiommu_pagetable_destroy(plain);
 		return;
 	}
 	rc = vfioiommu_fault_pump_run(e->pump);
@@ -380,11 +386,16 @@ static void replace_away(struct env *e, uint32_t *seq)
 	vt_result(rc == -EINVAL && strstr(vfioiommu_strerror(e->ctx), "no longer knows") && out == 0,
 	       "fault.replace_away_auto_answered", "respond %d (\"%s\"), %u outstanding; expected -EINVAL \"no longer "
 	       "knows\" and 0", rc, vfioiommu_strerror(e->ctx), out);
-	rc = replace(e->ifd, e->m.stdev, e->iopf_hwpt);
+	/* the plain page table holds the mock device: EBUSY, and the library knows of no holder it made */
+	rc = vfioiommu_pagetable_destroy(plain);
+	vt_result(rc == -EBUSY && strstr(vfioiommu_strerror(e->ctx), "nothing the library made"),
+		  "fault.pagetable_busy", "destroy of the page table the mock device is on: %d (\"%s\"), expected "
+		  "-EBUSY naming no library holder", rc, vfioiommu_strerror(e->ctx));
+	rc = replace(e->ifd, e->m.stdev, vfioiommu_pagetable_id(e->iopf));
 	if (rc == 0)
-		rc = destroy(e->ifd, plain);
-	vt_result(rc == 0, "fault.replace_back", "MOCK_DOMAIN_REPLACE onto the IOPF HWPT, DESTROY the plain one: %s",
-	       strerror(-rc));
+		rc = vfioiommu_pagetable_destroy(plain);
+	vt_result(rc == 0, "fault.replace_back", "MOCK_DOMAIN_REPLACE onto the IOPF page table, destroy the plain "
+		  "one: %d (%s)", rc, rc < -1 ? vfioiommu_strerror(e->ctx) : "");
 }
 
 /*
@@ -395,24 +406,25 @@ static void replace_away(struct env *e, uint32_t *seq)
 static void pasid_fault(struct env *e, uint32_t *seq)
 {
 	struct mock p = { 0 };
-	uint32_t rid_pt = 0, pf_pt = 0, pa[2], cookies[2];
+	vfioiommu_pagetable *rid_pt = NULL, *pf_pt = NULL;
+	uint32_t pa[2], cookies[2];
 	struct vfioiommu_fault got[2];
 	int rc;
 
 	rc = mock_domain(e->ifd, e->ioas, MOCK_FLAGS_DEVICE_PASID, &p);
 	if (rc == 0)
-		rc = hwpt_alloc(e->ifd, KABI_IOMMU_HWPT_ALLOC_PASID, p.idev, e->ioas, 0, &rid_pt);
+		rc = pt_new(e, p.idev, VFIOIOMMU_PT_PASID, NULL, &rid_pt);
 	if (rc == 0)
-		rc = replace(e->ifd, p.stdev, rid_pt);
+		rc = replace(e->ifd, p.stdev, vfioiommu_pagetable_id(rid_pt));
 	if (rc == 0)
-		rc = hwpt_alloc(e->ifd, KABI_IOMMU_HWPT_ALLOC_PASID | KABI_IOMMU_HWPT_FAULT_ID_VALID, p.idev, e->ioas,
-				e->fault_id, &pf_pt);
+		rc = pt_new(e, p.idev, VFIOIOMMU_PT_PASID, e->q, &pf_pt);
 	pa[0] = 200;
-	pa[1] = pf_pt;
+	pa[1] = vfioiommu_pagetable_id(pf_pt);
 	if (rc == 0)
 		rc = vt_tcmd(e->ifd, T_PASID_ATTACH, p.stdev, pa, sizeof(pa), NULL);
 	if (rc < 0) {
-		vt_result(false, "fault.pasid_setup", "MOCK_DOMAIN_FLAGS/HWPT_ALLOC/REPLACE/PASID_ATTACH: %s", strerror(-rc));
+		vt_result(false, "fault.pasid_setup", "MOCK_DOMAIN_FLAGS/pagetable_new/REPLACE/PASID_ATTACH: %s (%s)",
+			  strerror(-rc), vfioiommu_strerror(e->ctx));
 		goto out;
 	}
 	rc = trigger(e->ifd, p.idev, 200, 7, VFIOIOMMU_FAULT_PERM_READ | VFIOIOMMU_FAULT_PERM_WRITE, 0x5000000);
@@ -446,18 +458,18 @@ static void pasid_fault(struct env *e, uint32_t *seq)
 	vt_result(rc == 0, "fault.pasid_detach", "PASID_DETACH 200: %s", strerror(-rc));
 out:
 	rc = destroy(e->ifd, p.stdev);
-	if (rc == 0)
-		rc = destroy(e->ifd, pf_pt);
-	if (rc == 0)
-		rc = destroy(e->ifd, rid_pt);
-	vt_result(rc == 0, "fault.pasid_teardown", "DESTROY of the PASID mock device or its HWPTs: %s", strerror(-rc));
+	if (rc == 0 && pf_pt)
+		rc = vfioiommu_pagetable_destroy(pf_pt);
+	if (rc == 0 && rid_pt)
+		rc = vfioiommu_pagetable_destroy(rid_pt);
+	vt_result(rc == 0, "fault.pasid_teardown", "DESTROY of the PASID mock device or its page tables: %d (%s)", rc,
+		  vfioiommu_strerror(e->ctx));
 }
 
 int main(void)
 {
 	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = VFIOIOMMU_MODE_IOMMUFD };
 	struct env e = { .ifd = -1, .ffd = -1 };
-	struct kabi_iommu_fault_alloc fa = { .size = sizeof(fa) };
 	const char *bdfs = getenv("VFIOIOMMU_VM_BDFS");
 	char bdf[32] = "";
 	vfioiommu_device *dev = NULL;
@@ -490,23 +502,29 @@ int main(void)
 	vt_result(rc == 0, "fault.mock_domain", "MOCK_DOMAIN on the library's IOAS %u: %s", e.ioas, strerror(-rc));
 	if (rc < 0)
 		goto out;
-	rc = vt_xioctl(e.ifd, KABI_IOMMU_FAULT_QUEUE_ALLOC, &fa);
-	e.fault_id = fa.out_fault_id;
-	e.ffd = rc == 0 ? (int)fa.out_fault_fd : -1;
-	vt_result(rc == 0, "fault.queue_alloc", "IOMMU_FAULT_QUEUE_ALLOC: %s", strerror(-rc));
-	if (rc == 0)
-		rc = hwpt_alloc(e.ifd, KABI_IOMMU_HWPT_FAULT_ID_VALID, e.m.idev, e.ioas, e.fault_id, &e.iopf_hwpt);
-	if (rc == 0)
-		rc = replace(e.ifd, e.m.stdev, e.iopf_hwpt);
-	vt_result(rc == 0, "fault.iopf_hwpt", "HWPT_ALLOC(FAULT_ID_VALID) + MOCK_DOMAIN_REPLACE: %s", strerror(-rc));
-	if (rc < 0)
-		goto out;
 	rc = vfioiommu_ring_create(e.ctx, 16, &e.ring);
 	if (rc == 0)
-		rc = vfioiommu_fault_pump_new(e.ctx, e.ffd, e.ring, &e.pump);
-	vt_result(rc == 0, "fault.ring_pump", "ring_create / pump_new: %d (%s)", rc, vfioiommu_strerror(e.ctx));
+		rc = vfioiommu_fault_queue_new(e.ctx, e.ring, &e.q);
+	if (rc == 0) {
+		e.pump = vfioiommu_fault_queue_pump(e.q);
+		e.ffd = vfioiommu_fault_queue_fd(e.q);
+	}
+	vt_result(rc == 0 && e.ffd >= 0 && vfioiommu_fault_queue_id(e.q) != 0, "fault.queue_alloc",
+		  "ring_create / vfioiommu_fault_queue_new: %d (%s)", rc, vfioiommu_strerror(e.ctx));
 	if (rc < 0)
 		goto out;
+	rc = pt_new(&e, e.m.idev, 0, e.q, &e.iopf);
+	if (rc == 0)
+		rc = replace(e.ifd, e.m.stdev, vfioiommu_pagetable_id(e.iopf));
+	vt_result(rc == 0, "fault.iopf_hwpt", "vfioiommu_pagetable_new(fault) + MOCK_DOMAIN_REPLACE: %d (%s)", rc,
+		  vfioiommu_strerror(e.ctx));
+	if (rc < 0)
+		goto out;
+	/* the IOPF page table holds the queue: the library refuses, naming it, and the queue keeps working */
+	rc = vfioiommu_fault_queue_destroy(e.q);
+	vt_result(rc == -EBUSY && strstr(vfioiommu_strerror(e.ctx), "page table"), "fault.queue_busy",
+		  "fault_queue_destroy with the IOPF page table on it: %d (\"%s\"), expected -EBUSY naming it", rc,
+		  vfioiommu_strerror(e.ctx));
 
 	seq = 0;
 	faults(&e, &seq);
@@ -515,22 +533,14 @@ int main(void)
 	pasid_fault(&e, &seq);
 
 out:
-	vfioiommu_fault_pump_destroy(e.pump);
-	vfioiommu_ring_destroy(e.ring);
 	if (e.ifd >= 0) {
-		int r1 = destroy(e.ifd, e.m.stdev), r2 = destroy(e.ifd, e.iopf_hwpt), r3 = 0;
+		int r1 = destroy(e.ifd, e.m.stdev), r2 = e.iopf ? vfioiommu_pagetable_destroy(e.iopf) : 0;
+		int r3 = e.q ? vfioiommu_fault_queue_destroy(e.q) : 0;
 
-		if (e.ffd >= 0)
-			close(e.ffd);
-		/* the fault object outlives its fd only while a HWPT holds it (FACTS.md) */
-		if (e.fault_id) {
-			r3 = destroy(e.ifd, e.fault_id);
-			if (r3 == -ENOENT)
-				r3 = 0;
-		}
-		vt_result(r1 == 0 && r2 == 0 && r3 == 0, "fault.teardown", "DESTROY mock device %s, IOPF HWPT %s, fault "
-		       "object %s", strerror(-r1), strerror(-r2), strerror(-r3));
+		vt_result(r1 == 0 && r2 == 0 && r3 == 0, "fault.teardown", "DESTROY mock device %s, IOPF page table %d, "
+		       "fault queue %d (%s)", strerror(-r1), r2, r3, vfioiommu_strerror(e.ctx));
 	}
+	vfioiommu_ring_destroy(e.ring);
 	vfioiommu_ctx_destroy(e.ctx);
 	vt_result(vt_open_fds() == fds0, "fault.no_fd_leak", "%u fds open after teardown, %u before", vt_open_fds(), fds0);
 	printf("fault (real kernel): %u passed, %u failed\n", vt_npass, vt_nfail);

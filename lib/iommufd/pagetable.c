@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * Page tables (IOMMU_HWPT_ALLOC) on an IOAS or a nesting parent, and moving
+ * a device's RID or one of its PASIDs onto an IOAS or a page table
+ * (VFIO_DEVICE_ATTACH_IOMMUFD_PT: attaching what is attached replaces).
+ * Each success is recorded in the registry (objs.c) so an EBUSY destroy can
+ * name what holds an object.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+#include "kabi/kabi.h"
+#include "objs.h"
+
+_Static_assert(VFIOIOMMU_PT_NEST_PARENT == KABI_IOMMU_HWPT_ALLOC_NEST_PARENT, "same bits as the kernel");
+_Static_assert(VFIOIOMMU_PT_DIRTY_TRACKING == KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING, "same bits as the kernel");
+_Static_assert(VFIOIOMMU_PT_FAULT == KABI_IOMMU_HWPT_FAULT_ID_VALID, "same bits as the kernel");
+_Static_assert(VFIOIOMMU_PT_PASID == KABI_IOMMU_HWPT_ALLOC_PASID, "same bits as the kernel");
+
+#define PT_KNOWN (VFIOIOMMU_PT_NEST_PARENT | VFIOIOMMU_PT_DIRTY_TRACKING | VFIOIOMMU_PT_FAULT | VFIOIOMMU_PT_PASID)
+/* the first opts layout: up to and including data */
+#define OPTS_V1 (offsetof(struct vfioiommu_pagetable_opts, data) + sizeof(const void *))
+
+/* The flags of @flags and the Linux version that brought each, for EOPNOTSUPP messages. */
+static void flag_versions(uint32_t flags, uint32_t data_type, char *buf, size_t n)
+{
+	static const struct { uint32_t bit; const char *s; } t[] = {
+		{ VFIOIOMMU_PT_NEST_PARENT, "NEST_PARENT (Linux 6.7)" },
+		{ VFIOIOMMU_PT_DIRTY_TRACKING, "DIRTY_TRACKING (Linux 6.7)" },
+		{ VFIOIOMMU_PT_FAULT, "FAULT_ID_VALID (Linux 6.11)" },
+		{ VFIOIOMMU_PT_PASID, "PASID (Linux 6.15)" },
+	};
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]) && len < n; i++) {
+		if (flags & t[i].bit) {
+			int w = snprintf(buf + len, n - len, "%s%s", len ? ", " : "", t[i].s);
+			if (w > 0)
+				len += (size_t)w;
+		}
+	}
+	if (data_type && len < n)
+		snprintf(buf + len, n - len, "%svendor data type %u (nesting, Linux 6.7)", len ? ", " : "", data_type);
+}
+
+static int opts_check(struct vfioiommu_ctx *ctx, const struct vfioiommu_pagetable_opts *op)
+{
+	uint32_t flags = op->flags | (op->fault ? VFIOIOMMU_PT_FAULT : 0);
+
+	if (op->size < OPTS_V1)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: opts->size %u is too small (set it to "
+			       "sizeof(struct vfioiommu_pagetable_opts))", op->size);
+	if (flags & ~PT_KNOWN)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: unknown flags 0x%x", flags & ~PT_KNOWN);
+	if ((op->ioas && op->parent) || (op->viommu && (op->ioas || op->parent)))
+		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: more than one of ioas, parent and viommu: a "
+			       "nested page table takes its IOAS from its parent or vIOMMU");
+	if ((flags & VFIOIOMMU_PT_FAULT) && !op->fault)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: VFIOIOMMU_PT_FAULT without opts->fault "
+			       "(make one with vfioiommu_fault_queue_new())");
+	if ((op->data_type == 0) != (op->data_len == 0) || (op->data_len && !op->data))
+		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: data_type %u with data_len %u%s: both are 0 or "
+			       "both are set, with data", op->data_type, op->data_len, op->data ? "" : " and no data");
+	if (op->parent && !(op->parent->flags & VFIOIOMMU_PT_NEST_PARENT))
+		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: page table %u was not made with "
+			       "VFIOIOMMU_PT_NEST_PARENT and cannot be a parent", op->parent->h.id);
+	if ((op->parent || op->viommu) && !op->data_type)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: a nested page table needs vendor data "
+			       "(data_type, data_len, data) describing its stage 1");
+	if ((op->ioas && op->ioas->h.ctx != ctx) || (op->parent && op->parent->h.ctx != ctx) ||
+	    (op->fault && op->fault->h.ctx != ctx) || (op->viommu && op->viommu->h.ctx != ctx))
+		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: an IOAS, parent or fault queue of another "
+			       "context");
+	return 0;
+}
+
+static int alloc_error(struct vfioiommu_ctx *ctx, int rc, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
+		       uint32_t data_type)
+{
+	char fl[160];
+
+	switch (rc) {
+	case -ENOTTY:
+		return vi_fail(ctx, -EOPNOTSUPP, "IOMMU_HWPT_ALLOC: the kernel has no such ioctl (Linux 6.6 "
+			       "brought it)");
+	case -EOPNOTSUPP:
+		flag_versions(flags, data_type, fl, sizeof(fl));
+		return vi_fail(ctx, rc, "IOMMU_HWPT_ALLOC (device %u on %u) failed: EOPNOTSUPP: the IOMMU cannot "
+			       "make this page table, or the kernel predates what it asks for%s%s", dev_id, pt_id,
+			       fl[0] ? ": " : "", fl);
+	case -ENOENT:
+		return vi_fail(ctx, rc, "IOMMU_HWPT_ALLOC failed: ENOENT: no device %u (or fault queue) in this "
+			       "iommufd", dev_id);
+	case -EINVAL:
+		return vi_fail(ctx, rc, "IOMMU_HWPT_ALLOC (device %u on %u) failed: EINVAL (%u is not an IOAS or a "
+			       "nesting parent of this iommufd, or the vendor data is malformed)", dev_id, pt_id, pt_id);
+	}
+	return vi_fail(ctx, rc, "IOMMU_HWPT_ALLOC (device %u on %u) failed: %s", dev_id, pt_id, vi_errno_name(rc));
+}
+
+VFIOIOMMU_API int vfioiommu_pagetable_new(vfioiommu_ctx *ctx, uint32_t dev_id,
+	const struct vfioiommu_pagetable_opts *opts, vfioiommu_pagetable **out)
+{
+	struct vfioiommu_pagetable_opts op = { .size = sizeof(op) };
+	struct kabi_iommu_hwpt_alloc a = { .size = sizeof(a) };
+	struct vfioiommu_pagetable *pt;
+	struct vi_objs *o;
+	int fd, rc;
+
+	if (out)
+		*out = NULL;
+	if (!ctx)
+		return -EINVAL;
+	if (!out)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: out is NULL");
+	if (opts) {
+		if (opts->size < OPTS_V1)
+			return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: opts->size %u is too small (set it to "
+				       "sizeof(struct vfioiommu_pagetable_opts))", opts->size);
+		memcpy(&op, opts, sizeof(op) < opts->size ? sizeof(op) : opts->size);
+	}
+	rc = opts_check(ctx, &op);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_objs_get(ctx, "making a page table", &fd, &o);
+	if (rc < 0)
+		goto out;
+	pt = calloc(1, sizeof(*pt));
+	if (!pt) {
+		rc = vi_fail(ctx, -ENOMEM, "making a page table: out of memory");
+		goto out;
+	}
+	pt->ioas = op.parent ? op.parent->ioas : op.ioas ? op.ioas : &o->own;
+	if (op.viommu)
+		pt->ioas = op.viommu->parent->ioas;
+	pt->parent = op.parent;
+	pt->fault = op.fault;
+	pt->flags = op.flags | (op.fault ? VFIOIOMMU_PT_FAULT : 0);
+	a.flags = pt->flags;
+	a.dev_id = dev_id;
+	a.pt_id = op.viommu ? op.viommu->h.id : op.parent ? op.parent->h.id : pt->ioas->h.id;
+	a.data_type = op.data_type;
+	a.data_len = op.data_len;
+	a.data_uptr = (uint64_t)(uintptr_t)op.data;
+	a.fault_id = op.fault ? op.fault->h.id : 0;
+	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_HWPT_ALLOC, &a);
+	if (rc >= 0 && a.out_hwpt_id == 0)
+		rc = vi_fail(ctx, -EPROTO, "IOMMU_HWPT_ALLOC returned page table id 0, which the kernel never hands out");
+	else if (rc < 0)
+		rc = alloc_error(ctx, rc, dev_id, a.pt_id, a.flags, a.data_type);
+	if (rc < 0) {
+		free(pt);
+		goto out;
+	}
+	pt->h = (struct vi_obj){ .ctx = ctx, .kind = VI_OBJ_PT, .id = a.out_hwpt_id,
+				 .holds = { op.viommu ? &op.viommu->h : op.parent ? &op.parent->h : &pt->ioas->h,
+					    op.fault ? &op.fault->h : NULL } };
+	vi_obj_link(o, &pt->h);
+	vi_log(ctx, VFIOIOMMU_LOG_DEBUG, "page table %u (flags 0x%x) on %u for device %u", pt->h.id, pt->flags,
+	       a.pt_id, dev_id);
+	*out = pt;
+	rc = 0;
+out:
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+VFIOIOMMU_API int vfioiommu_pagetable_destroy(vfioiommu_pagetable *pt)
+{
+	struct vfioiommu_ctx *ctx;
+	struct vi_objs *o;
+	int fd, rc;
+
+	if (!pt)
+		return -EINVAL;
+	ctx = pt->h.ctx;
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_objs_get(ctx, "destroying a page table", &fd, &o);
+	if (rc == 0)
+		rc = vi_obj_destroy_kernel(ctx, fd, o, &pt->h);
+	if (rc == 0) {
+		vi_obj_unlink(o, &pt->h);
+		free(pt);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+VFIOIOMMU_API uint32_t vfioiommu_pagetable_id(const vfioiommu_pagetable *pt)
+{
+	return pt ? pt->h.id : 0;
+}
+
+/* ---------------- attaching ---------------- */
+
+static int attach_error(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, const char *what, uint32_t id,
+			int rc)
+{
+	switch (rc) {
+	case -EADDRINUSE:
+		return vi_fail(ctx, rc, "attaching %s to %s %u: EADDRINUSE: mappings of the address space overlap the "
+			       "device's reserved regions or lie outside its IOMMU aperture; unmap them first", dev->bdf,
+			       what, id);
+	case -EINVAL:
+		return vi_fail(ctx, rc, "attaching %s to %s %u: EINVAL (the device's IOMMU cannot use it, or PASIDs "
+			       "are attached and it is not PASID-capable: make page tables with VFIOIOMMU_PT_PASID)",
+			       dev->bdf, what, id);
+	case -ENODEV:
+		return vi_fail(ctx, rc, "attaching %s to %s %u: ENODEV (a page table with a fault queue needs a "
+			       "device that can fault: PRI)", dev->bdf, what, id);
+	}
+	return vi_fail(ctx, rc, "attaching %s to %s %u: VFIO_DEVICE_ATTACH_IOMMUFD_PT failed: %s", dev->bdf, what, id,
+		       vi_errno_name(rc));
+}
+
+/* RID attach or replace onto @obj (ctx->lock held). */
+static int attach_rid(struct vfioiommu_device *dev, struct vi_obj *obj)
+{
+	struct vfioiommu_ctx *ctx = dev->ctx;
+	/* argsz 12, no flags: every kernel since 6.6 takes it, and it replaces when attached */
+	struct kabi_vfio_device_attach_iommufd_pt at = { .argsz = KABI_ATTACH_PT_MIN, .pt_id = obj->id };
+	struct vi_objs *o;
+	struct vi_obj *prev;
+	int rc = vi_objs_get(ctx, "attaching a device", NULL, &o);
+
+	if (rc < 0)
+		return rc;
+	if (dev->fd < 0)
+		return vi_fail(ctx, -EINVAL, "attaching %s: the device is not open", dev->bdf);
+	if (vi_att_set(o, dev, false, 0, obj, &prev) < 0)
+		return vi_fail(ctx, -ENOMEM, "attaching %s: out of memory", dev->bdf);
+	rc = vi_kioctl(ctx, dev->fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+	if (rc < 0) {
+		/* the RID is where it was */
+		vi_att_set(o, dev, false, 0, prev, NULL);
+		return attach_error(ctx, dev, vi_obj_kind_name(obj->kind), obj->id, rc);
+	}
+	dev->pt_id = at.pt_id;
+	/* the context's own IOAS may have gained or lost a device: its ranges are re-read */
+	vi_space_changed(ctx, false);
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_device_attach_ioas(vfioiommu_device *dev, vfioiommu_ioas *ioas)
+{
+	struct vfioiommu_ctx *ctx;
+	int rc;
+
+	if (!dev)
+		return -EINVAL;
+	ctx = dev->ctx;
+	if (!ioas || ioas->h.ctx != ctx)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_device_attach_ioas: %s", ioas ? "an IOAS of another context" :
+			       "ioas is NULL");
+	pthread_mutex_lock(&ctx->lock);
+	rc = attach_rid(dev, &ioas->h);
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+VFIOIOMMU_API int vfioiommu_device_attach_pagetable(vfioiommu_device *dev, vfioiommu_pagetable *pt)
+{
+	struct vfioiommu_ctx *ctx;
+	int rc;
+
+	if (!dev)
+		return -EINVAL;
+	ctx = dev->ctx;
+	if (!pt || pt->h.ctx != ctx)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_device_attach_pagetable: %s", pt ? "a page table of another "
+			       "context" : "pt is NULL");
+	pthread_mutex_lock(&ctx->lock);
+	rc = attach_rid(dev, &pt->h);
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+VFIOIOMMU_API int vfioiommu_device_pasid_attach(vfioiommu_device *dev, uint32_t pasid, vfioiommu_pagetable *pt)
+{
+	struct kabi_vfio_device_attach_iommufd_pt at = {
+		.argsz = sizeof(at), .flags = KABI_VFIO_DEVICE_ATTACH_PASID, .pasid = pasid,
+	};
+	struct vfioiommu_ctx *ctx;
+	struct vi_objs *o;
+	struct vi_obj *prev;
+	int rc;
+
+	if (!dev)
+		return -EINVAL;
+	ctx = dev->ctx;
+	if (!pt || pt->h.ctx != ctx)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_device_pasid_attach: %s", pt ? "a page table of another "
+			       "context" : "pt is NULL");
+	if (pasid == 0)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_device_pasid_attach: PASID 0 is the device's own (RID) "
+			       "address space; use vfioiommu_device_attach_pagetable()");
+	at.pt_id = pt->h.id;
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_objs_get(ctx, "attaching a PASID", NULL, &o);
+	if (rc < 0)
+		goto out;
+	if (vi_att_set(o, dev, true, pasid, &pt->h, &prev) < 0) {
+		rc = vi_fail(ctx, -ENOMEM, "attaching PASID %u of %s: out of memory", pasid, dev->bdf);
+		goto out;
+	}
+	rc = vi_kioctl(ctx, dev->fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+	if (rc < 0)
+		vi_att_set(o, dev, true, pasid, prev, NULL);
+	if (rc == -EINVAL)
+		rc = vi_fail(ctx, rc, "attaching PASID %u of %s to page table %u: EINVAL (the page table, or the one "
+			     "the RID is on, is not PASID-capable: make both with VFIOIOMMU_PT_PASID; or the PASID is "
+			     "beyond the device's width; or the kernel predates PASID attach, Linux 6.15)", pasid,
+			     dev->bdf, pt->h.id);
+	else if (rc == -EOPNOTSUPP)
+		rc = vi_fail(ctx, rc, "attaching PASID %u of %s: the device or its VFIO driver has no PASID support",
+			     pasid, dev->bdf);
+	else if (rc < 0)
+		rc = vi_fail(ctx, rc, "attaching PASID %u of %s to page table %u: %s", pasid, dev->bdf, pt->h.id,
+			     vi_errno_name(rc));
+out:
+	pthread_mutex_unlock(&ctx->lock);
+	return rc < 0 ? rc : 0;
+}
+
+VFIOIOMMU_API int vfioiommu_device_pasid_detach(vfioiommu_device *dev, uint32_t pasid)
+{
+	struct kabi_vfio_device_detach_iommufd_pt dt = {
+		.argsz = sizeof(dt), .flags = KABI_VFIO_DEVICE_DETACH_PASID, .pasid = pasid,
+	};
+	struct vfioiommu_ctx *ctx;
+	struct vi_objs *o;
+	int rc;
+
+	if (!dev)
+		return -EINVAL;
+	ctx = dev->ctx;
+	if (pasid == 0)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_device_pasid_detach: PASID 0 is the RID");
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_objs_get(ctx, "detaching a PASID", NULL, &o);
+	if (rc == 0) {
+		rc = vi_kioctl(ctx, dev->fd, KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt);
+		if (rc >= 0)
+			vi_att_set(o, dev, true, pasid, NULL, NULL);
+		/* argsz 16 with a known flag: only a kernel that knows no flags says EINVAL */
+		if (rc == -EINVAL)
+			rc = vi_fail(ctx, -EOPNOTSUPP, "detaching PASID %u of %s: the kernel has no PASID detach "
+				     "(Linux 6.15 brought it)", pasid, dev->bdf);
+		else if (rc < 0)
+			rc = vi_fail(ctx, rc, "detaching PASID %u of %s: %s", pasid, dev->bdf, vi_errno_name(rc));
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return rc < 0 ? rc : 0;
+}

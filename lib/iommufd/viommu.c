@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * vIOMMU objects: the vIOMMU on a nesting parent, a device's virtual id on
+ * it (vDEVICE), and its event queue wired to the vEVENTQ pump and a ring in
+ * one call.  Ids reused on a vIOMMU are refused here, naming the vDEVICE
+ * that has them, before the kernel's bare EEXIST.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <vfioiommu/fault.h>
+
+#include "core/internal.h"
+#include "kabi/kabi.h"
+#include "objs.h"
+
+VFIOIOMMU_API int vfioiommu_viommu_new(vfioiommu_ctx *ctx, uint32_t dev_id, vfioiommu_pagetable *parent,
+				       uint32_t type, vfioiommu_viommu **out)
+{
+	struct kabi_iommu_viommu_alloc a = { .size = sizeof(a), .type = type, .dev_id = dev_id };
+	struct vfioiommu_viommu *v;
+	struct vi_objs *o;
+	int fd, rc;
+
+	if (out)
+		*out = NULL;
+	if (!ctx)
+		return -EINVAL;
+	if (!out || !parent)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_viommu_new: %s is NULL", !out ? "out" : "parent");
+	if (parent->h.ctx != ctx || !(parent->flags & VFIOIOMMU_PT_NEST_PARENT))
+		return vi_fail(ctx, -EINVAL, "vfioiommu_viommu_new: page table %u %s", parent->h.id,
+			       parent->h.ctx != ctx ? "is another context's" : "was not made with "
+			       "VFIOIOMMU_PT_NEST_PARENT: a vIOMMU sits on a nesting parent");
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_objs_get(ctx, "allocating a vIOMMU", &fd, &o);
+	if (rc < 0)
+		goto out;
+	v = calloc(1, sizeof(*v));
+	if (!v) {
+		rc = vi_fail(ctx, -ENOMEM, "allocating a vIOMMU: out of memory");
+		goto out;
+	}
+	a.hwpt_id = parent->h.id;
+	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_VIOMMU_ALLOC, &a);
+	if (rc >= 0 && a.out_viommu_id == 0)
+		rc = vi_fail(ctx, -EPROTO, "IOMMU_VIOMMU_ALLOC returned id 0, which the kernel never hands out");
+	else if (rc == -ENOTTY)
+		rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_VIOMMU_ALLOC: the kernel has no such ioctl (Linux 6.13 brought "
+			     "vIOMMUs)");
+	else if (rc == -EOPNOTSUPP)
+		rc = vi_fail(ctx, rc, "IOMMU_VIOMMU_ALLOC of type 0x%x for device %u: EOPNOTSUPP: the device's IOMMU "
+			     "has no vIOMMU of this type (Arm SMMUv3 and Tegra241 CMDQV have one; Tegra241 since Linux "
+			     "6.17)", type, dev_id);
+	else if (rc < 0)
+		rc = vi_fail(ctx, rc, "IOMMU_VIOMMU_ALLOC (type 0x%x, device %u, parent %u) failed: %s", type, dev_id,
+			     parent->h.id, vi_errno_name(rc));
+	if (rc < 0) {
+		free(v);
+		goto out;
+	}
+	v->h = (struct vi_obj){ .ctx = ctx, .kind = VI_OBJ_VIOMMU, .id = a.out_viommu_id, .holds = { &parent->h } };
+	v->type = type;
+	v->parent = parent;
+	vi_obj_link(o, &v->h);
+	*out = v;
+	rc = 0;
+out:
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+/* DESTROY of a plain object (vIOMMU, vDEVICE) and the end of its handle. */
+static int destroy_plain(struct vi_obj *h, const char *what)
+{
+	struct vfioiommu_ctx *ctx = h->ctx;
+	struct vi_objs *o;
+	int fd, rc;
+
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_objs_get(ctx, what, &fd, &o);
+	if (rc == 0)
+		rc = vi_obj_destroy_kernel(ctx, fd, o, h);
+	if (rc == 0) {
+		vi_obj_unlink(o, h);
+		free(h);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+VFIOIOMMU_API int vfioiommu_viommu_destroy(vfioiommu_viommu *v)
+{
+	return v ? destroy_plain(&v->h, "destroying a vIOMMU") : -EINVAL;
+}
+
+VFIOIOMMU_API uint32_t vfioiommu_viommu_id(const vfioiommu_viommu *v)
+{
+	return v ? v->h.id : 0;
+}
+
+/* A vDEVICE of the library that already has @virt_id on @v, or @dev_id anywhere. */
+static const struct vfioiommu_vdevice *vdevice_clash(const struct vi_objs *o, const struct vfioiommu_viommu *v,
+						     uint32_t dev_id, uint64_t virt_id, bool *same_id)
+{
+	for (const struct vi_obj *x = o->list; x; x = x->next) {
+		const struct vfioiommu_vdevice *vd = (const void *)x;
+
+		if (x->kind != VI_OBJ_VDEVICE)
+			continue;
+		*same_id = x->holds[0] == &v->h && vd->virt_id == virt_id;
+		if (*same_id || vd->dev_id == dev_id)
+			return vd;
+	}
+	return NULL;
+}
+
+VFIOIOMMU_API int vfioiommu_vdevice_new(vfioiommu_viommu *v, uint32_t dev_id, uint64_t virt_id,
+					vfioiommu_vdevice **out)
+{
+	struct kabi_iommu_vdevice_alloc a = { .size = sizeof(a), .dev_id = dev_id, .virt_id = virt_id };
+	const struct vfioiommu_vdevice *clash;
+	struct vfioiommu_vdevice *vd;
+	struct vfioiommu_ctx *ctx;
+	struct vi_objs *o;
+	bool same_id = false;
+	int fd, rc;
+
+	if (out)
+		*out = NULL;
+	if (!v)
+		return -EINVAL;
+	ctx = v->h.ctx;
+	if (!out)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_vdevice_new: out is NULL");
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_objs_get(ctx, "allocating a vDEVICE", &fd, &o);
+	if (rc < 0)
+		goto out;
+	clash = vdevice_clash(o, v, dev_id, virt_id, &same_id);
+	if (clash) {
+		if (same_id)
+			rc = vi_fail(ctx, -EEXIST, "vDEVICE for device %u: virtual id 0x%" PRIx64 " is already vDEVICE "
+				     "%u's (device %u) on vIOMMU %u; a virtual id is unique per vIOMMU", dev_id, virt_id,
+				     clash->h.id, clash->dev_id, v->h.id);
+		else
+			rc = vi_fail(ctx, -EEXIST, "vDEVICE for device %u: the device already has vDEVICE %u (virtual id "
+				     "0x%" PRIx64 "); destroy it first", dev_id, clash->h.id, clash->virt_id);
+		goto out;
+	}
+	vd = calloc(1, sizeof(*vd));
+	if (!vd) {
+		rc = vi_fail(ctx, -ENOMEM, "allocating a vDEVICE: out of memory");
+		goto out;
+	}
+	a.viommu_id = v->h.id;
+	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_VDEVICE_ALLOC, &a);
+	if (rc >= 0 && a.out_vdevice_id == 0)
+		rc = vi_fail(ctx, -EPROTO, "IOMMU_VDEVICE_ALLOC returned id 0, which the kernel never hands out");
+	else if (rc == -ENOTTY)
+		rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_VDEVICE_ALLOC: the kernel has no such ioctl (Linux 6.13 brought "
+			     "vDEVICEs)");
+	else if (rc == -EEXIST)
+		rc = vi_fail(ctx, rc, "IOMMU_VDEVICE_ALLOC (device %u, virtual id 0x%" PRIx64 ", vIOMMU %u): EEXIST: "
+			     "the id or the device is taken by a vDEVICE made outside the library", dev_id, virt_id,
+			     v->h.id);
+	else if (rc < 0)
+		rc = vi_fail(ctx, rc, "IOMMU_VDEVICE_ALLOC (device %u, virtual id 0x%" PRIx64 ", vIOMMU %u) failed: %s",
+			     dev_id, virt_id, v->h.id, vi_errno_name(rc));
+	if (rc < 0) {
+		free(vd);
+		goto out;
+	}
+	vd->h = (struct vi_obj){ .ctx = ctx, .kind = VI_OBJ_VDEVICE, .id = a.out_vdevice_id, .holds = { &v->h } };
+	vd->dev_id = dev_id;
+	vd->virt_id = virt_id;
+	vi_obj_link(o, &vd->h);
+	*out = vd;
+	rc = 0;
+out:
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+VFIOIOMMU_API int vfioiommu_vdevice_destroy(vfioiommu_vdevice *vd)
+{
+	return vd ? destroy_plain(&vd->h, "destroying a vDEVICE") : -EINVAL;
+}
+
+VFIOIOMMU_API uint32_t vfioiommu_vdevice_id(const vfioiommu_vdevice *vd)
+{
+	return vd ? vd->h.id : 0;
+}
+
+static bool pump_parses(uint32_t type)
+{
+	return type == VFIOIOMMU_VEVENTQ_ARM_SMMUV3 || type == VFIOIOMMU_VEVENTQ_TEGRA241_CMDQV ||
+	       type == VFIOIOMMU_VEVENTQ_SELFTEST;
+}
+
+VFIOIOMMU_API int vfioiommu_veventq_new(vfioiommu_viommu *v, uint32_t type, uint32_t depth, vfioiommu_ring *ring,
+					vfioiommu_veventq **out)
+{
+	struct kabi_iommu_veventq_alloc a = { .size = sizeof(a), .type = type, .veventq_depth = depth };
+	struct vfioiommu_veventq *q;
+	struct vfioiommu_ctx *ctx;
+	struct vi_objs *o;
+	int fd, rc;
+
+	if (out)
+		*out = NULL;
+	if (!v)
+		return -EINVAL;
+	ctx = v->h.ctx;
+	if (!out || !ring)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_veventq_new: %s is NULL", !out ? "out" : "ring");
+	if (depth == 0 || depth > KABI_IOMMU_VEVENTQ_MAX_DEPTH)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_veventq_new: depth %u, not in 1..%u", depth,
+			       KABI_IOMMU_VEVENTQ_MAX_DEPTH);
+	if (!pump_parses(type))
+		return vi_fail(ctx, -EOPNOTSUPP, "vfioiommu_veventq_new: the pump cannot parse vEVENTQ type 0x%x (1 "
+			       "ARM SMMUv3, 2 Tegra241 CMDQV, 0xbeefbeef IOMMUFD_TEST)", type);
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_objs_get(ctx, "allocating a vEVENTQ", &fd, &o);
+	if (rc < 0)
+		goto out;
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		rc = vi_fail(ctx, -ENOMEM, "allocating a vEVENTQ: out of memory");
+		goto out;
+	}
+	a.viommu_id = v->h.id;
+	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_VEVENTQ_ALLOC, &a);
+	if (rc == -ENOTTY)
+		rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_VEVENTQ_ALLOC: the kernel has no such ioctl (Linux 6.15 brought "
+			     "vEVENTQs)");
+	else if (rc == -EEXIST)
+		rc = vi_fail(ctx, rc, "IOMMU_VEVENTQ_ALLOC on vIOMMU %u: EEXIST: it has a vEVENTQ of type 0x%x already",
+			     v->h.id, type);
+	else if (rc < 0)
+		rc = vi_fail(ctx, rc, "IOMMU_VEVENTQ_ALLOC (vIOMMU %u, type 0x%x, depth %u) failed: %s", v->h.id, type,
+			     depth, vi_errno_name(rc));
+	else if (a.out_veventq_id == 0 || (int32_t)a.out_veventq_fd < 0) {
+		if ((int32_t)a.out_veventq_fd >= 0)
+			vi_kclose(ctx, (int)a.out_veventq_fd);
+		rc = vi_fail(ctx, -EPROTO, "IOMMU_VEVENTQ_ALLOC returned id %u and fd %d", a.out_veventq_id,
+			     (int32_t)a.out_veventq_fd);
+	}
+	if (rc < 0) {
+		free(q);
+		goto out;
+	}
+	q->fd = (int)a.out_veventq_fd;
+	rc = vfioiommu_vevent_pump_new(ctx, q->fd, type, ring, &q->pump);
+	if (rc < 0) {
+		vi_fd_obj_end(ctx, q->fd, a.out_veventq_id);
+		free(q);
+		goto out;
+	}
+	q->h = (struct vi_obj){ .ctx = ctx, .kind = VI_OBJ_VEVENTQ, .id = a.out_veventq_id, .holds = { &v->h } };
+	vi_obj_link(o, &q->h);
+	*out = q;
+	rc = 0;
+out:
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+void vi_veventq_free(struct vfioiommu_veventq *q)
+{
+	vfioiommu_fault_pump_destroy(q->pump);
+	vi_fd_obj_end(q->h.ctx, q->fd, q->h.id);
+	free(q);
+}
+
+VFIOIOMMU_API int vfioiommu_veventq_destroy(vfioiommu_veventq *q)
+{
+	struct vfioiommu_ctx *ctx;
+	struct vi_objs *o;
+	int rc;
+
+	if (!q)
+		return -EINVAL;
+	ctx = q->h.ctx;
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_objs_get(ctx, "destroying a vEVENTQ", NULL, &o);
+	if (rc == 0) {
+		vi_obj_unlink(o, &q->h);
+		vi_veventq_free(q);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+VFIOIOMMU_API vfioiommu_fault_pump *vfioiommu_veventq_pump(vfioiommu_veventq *q)
+{
+	return q ? q->pump : NULL;
+}
+
+VFIOIOMMU_API int vfioiommu_veventq_fd(const vfioiommu_veventq *q)
+{
+	return q ? q->fd : -EINVAL;
+}
+
+VFIOIOMMU_API uint32_t vfioiommu_veventq_id(const vfioiommu_veventq *q)
+{
+	return q ? q->h.id : 0;
+}
+
+VFIOIOMMU_API int vfioiommu_hw_queue_new(vfioiommu_viommu *v, uint32_t type, uint32_t index, uint64_t iova,
+					 uint64_t len, vfioiommu_hw_queue **out)
+{
+	struct kabi_iommu_hw_queue_alloc a = {
+		.size = sizeof(a), .type = type, .index = index, .nesting_parent_iova = iova, .length = len,
+	};
+	struct vfioiommu_hw_queue *q;
+	struct vfioiommu_ctx *ctx;
+	struct vi_objs *o;
+	int fd, rc;
+
+	if (out)
+		*out = NULL;
+	if (!v)
+		return -EINVAL;
+	ctx = v->h.ctx;
+	if (!out || !len)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_hw_queue_new: %s", !out ? "out is NULL" : "length 0");
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_objs_get(ctx, "allocating a HW queue", &fd, &o);
+	if (rc < 0)
+		goto out;
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		rc = vi_fail(ctx, -ENOMEM, "allocating a HW queue: out of memory");
+		goto out;
+	}
+	a.viommu_id = v->h.id;
+	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_HW_QUEUE_ALLOC, &a);
+	if (rc >= 0 && a.out_hw_queue_id == 0)
+		rc = vi_fail(ctx, -EPROTO, "IOMMU_HW_QUEUE_ALLOC returned id 0, which the kernel never hands out");
+	else if (rc == -ENOTTY)
+		rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_HW_QUEUE_ALLOC: the kernel has no such ioctl (Linux 6.17 brought "
+			     "HW queues)");
+	else if (rc == -EOPNOTSUPP)
+		rc = vi_fail(ctx, rc, "IOMMU_HW_QUEUE_ALLOC on vIOMMU %u: EOPNOTSUPP: this vIOMMU has no HW queues of "
+			     "type 0x%x (Tegra241 CMDQV has them)", v->h.id, type);
+	else if (rc < 0)
+		rc = vi_fail(ctx, rc, "IOMMU_HW_QUEUE_ALLOC (vIOMMU %u, type 0x%x, index %u, IOVA 0x%" PRIx64 "+0x%"
+			     PRIx64 ") failed: %s", v->h.id, type, index, iova, len, vi_errno_name(rc));
+	if (rc < 0) {
+		free(q);
+		goto out;
+	}
+	q->h = (struct vi_obj){ .ctx = ctx, .kind = VI_OBJ_HWQUEUE, .id = a.out_hw_queue_id, .holds = { &v->h } };
+	q->type = type;
+	q->index = index;
+	/* the kernel keeps queue index - 1 of the type alive while this one lives (Linux 7.2: its DESTROY is EBUSY) */
+	for (struct vi_obj *x = o->list; x && index; x = x->next) {
+		struct vfioiommu_hw_queue *p = (void *)x;
+
+		if (x->kind == VI_OBJ_HWQUEUE && x->holds[0] == &v->h && p->type == type && p->index == index - 1)
+			q->h.holds[1] = x;
+	}
+	vi_obj_link(o, &q->h);
+	*out = q;
+	rc = 0;
+out:
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+VFIOIOMMU_API int vfioiommu_hw_queue_destroy(vfioiommu_hw_queue *q)
+{
+	return q ? destroy_plain(&q->h, "destroying a HW queue") : -EINVAL;
+}
+
+VFIOIOMMU_API uint32_t vfioiommu_hw_queue_id(const vfioiommu_hw_queue *q)
+{
+	return q ? q->h.id : 0;
+}
