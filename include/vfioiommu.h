@@ -20,5 +20,6 @@
 #include <vfioiommu/fault.h>
 #include <vfioiommu/ring.h>
 #include <vfioiommu/hotplug.h>
+#include <vfioiommu/mdev.h>
 
 #endif

@@ -1999,6 +1999,49 @@ static void r_bind_vfio(void)
 	EQ(vfioiommu_bind_vfio(W.ctx, "0000:09:00.0", 0), -ENOENT);
 }
 
+/* ------------------------------------------------------------------ rows: mdev.h */
+
+static void r_mdev_create(void)
+{
+	static const char u[] = "8c3e2a10-0000-4000-8000-000000000001";
+
+	EQ(vfioiommu_mdev_create(NULL, "mtty", "mtty-2", u), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, NULL, "mtty-2", u), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, "mtty", NULL, u), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, "mtty", "mtty-2", NULL), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, "../mtty", "mtty-2", u), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, "mtty", "..", u), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, "", "mtty-2", u), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, "mtty", "mtty-2", "8C3E2A10-0000-4000-8000-000000000001"), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, "mtty", "mtty-2", "8c3e2a10-0000-4000-8000-0000000000011"), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, "nope", "mtty-2", u), -ENOENT);
+}
+
+static void r_mdev_remove(void)
+{
+	EQ(vfioiommu_mdev_remove(NULL, "8c3e2a10-0000-4000-8000-000000000001"), -EINVAL);
+	EQ(vfioiommu_mdev_remove(W.ctx, NULL), -EINVAL);
+	EQ(vfioiommu_mdev_remove(W.ctx, DEV_A), -EINVAL);
+	EQ(vfioiommu_mdev_remove(W.ctx, "8c3e2a10-0000-4000-8000-000000000001"), -ENOENT);
+}
+
+static void r_mdev_available(void)
+{
+	uint32_t c;
+
+	EQ(vfioiommu_mdev_available(NULL, "mtty", "mtty-2", &c), -EINVAL);
+	EQ(vfioiommu_mdev_available(W.ctx, NULL, "mtty-2", &c), -EINVAL);
+	EQ(vfioiommu_mdev_available(W.ctx, "mtty", "a/b", &c), -EINVAL);
+	EQ(vfioiommu_mdev_available(W.ctx, "mtty", "mtty-2", NULL), -EINVAL);
+	EQ(vfioiommu_mdev_available(W.ctx, "nope", "mtty-2", &c), -ENOENT);
+}
+
+static void r_device_is_mdev(void)
+{
+	EQ(vfioiommu_device_is_mdev(NULL), 0);
+	EQ(vfioiommu_device_is_mdev(W.dev), 0);
+}
+
 /* ------------------------------------------------------------------ rows: mock.h */
 
 static void r_mock_new(void)
@@ -2332,6 +2375,7 @@ static const struct row {
 	/* hotplug.h */
 	ROW(hotplug_new, 0), ROW(hotplug_destroy, 0), ROW(hotplug_fd, 0), ROW(hotplug_dispatch, 0),
 	ROW(hotplug_pending, 0), ROW(hotplug_resync, 0), ROW(hotplug_kind_name, 0), ROW(bind_vfio, 0),
+	ROW(mdev_create, 0), ROW(mdev_remove, 0), ROW(mdev_available, 0), ROW(device_is_mdev, 0),
 	/* mock.h */
 	ROW(mock_new, 0), ROW(mock_destroy, 0), ROW(mock_door, 0), ROW(mock_load_string, 0),
 	ROW(mock_load_file, 0), ROW(mock_set_aperture, 0), ROW(mock_set_pgsizes, 0), ROW(mock_set_dma_limit, 0),

@@ -36,33 +36,39 @@ void vi_devices_close_all(struct vfioiommu_ctx *ctx)
 		device_free_locked(ctx, ctx->devices);
 }
 
-static int device_check(struct vfioiommu_ctx *ctx, const char *bdf, unsigned int *group)
+static int device_check(struct vfioiommu_ctx *ctx, const char *bdf, unsigned int *group, bool *mdev)
 {
 	char driver[128];
 	struct vfioiommu_device *d;
+	const char *bus;
 	int rc;
 
-	if (vi_bdf_check(bdf) < 0)
-		return vi_fail(ctx, -EINVAL, "\"%s\" is not a PCI address of the form 0000:03:00.0",
-			       bdf ? bdf : "(null)");
+	*mdev = vi_uuid_check(bdf) == 0;
+	if (!*mdev && vi_bdf_check(bdf) < 0)
+		return vi_fail(ctx, -EINVAL, "\"%s\" is not a PCI address of the form 0000:03:00.0 nor a "
+			       "mediated device's UUID (lower-case 8-4-4-4-12 hex digits)", bdf ? bdf : "(null)");
+	bus = vi_dev_bus(bdf);
 	for (d = ctx->devices; d; d = d->next)
 		if (!strcmp(d->bdf, bdf))
 			return vi_fail(ctx, -EBUSY, "device %s is already open in this context", bdf);
-	rc = vi_sysfs_exists(ctx, "bus/pci/devices/%s", bdf);
+	rc = vi_sysfs_exists(ctx, "bus/%s/devices/%s", bus, bdf);
 	if (rc < 0)
-		return vi_fail(ctx, rc == -ENOENT ? -ENOENT : rc, "device %s: not found in %s/bus/pci/devices (%s)",
-			       bdf, ctx->sysfs_root, vi_errno_name(rc));
+		return vi_fail(ctx, rc == -ENOENT ? -ENOENT : rc, "device %s: not found in %s/bus/%s/devices (%s)%s",
+			       bdf, ctx->sysfs_root, bus, vi_errno_name(rc),
+			       *mdev && rc == -ENOENT ? ": create it first (vfioiommu_mdev_create)" : "");
 	rc = vi_sysfs_device_group(ctx, bdf, group);
 	if (rc < 0)
 		return vi_fail(ctx, rc == -ENOENT ? -ENODEV : rc,
-			       "device %s has no IOMMU group (%s): is the IOMMU enabled?",
-			       bdf, vi_sysfs_errstr(rc));
+			       "device %s has no IOMMU group (%s): %s", bdf, vi_sysfs_errstr(rc),
+			       *mdev ? "its parent driver did not register it with VFIO" : "is the IOMMU enabled?");
 	rc = vi_sysfs_device_driver(ctx, bdf, driver, sizeof(driver));
 	if (rc < 0)
 		return vi_fail(ctx, rc, "device %s: cannot read its driver (%s)", bdf, vi_sysfs_errstr(rc));
 	if (!driver[0])
-		return vi_fail(ctx, -ENODEV, "device %s is not bound to any driver; bind it to vfio-pci", bdf);
-	if (!vi_driver_is_vfio(driver))
+		return vi_fail(ctx, -ENODEV, "device %s is not bound to any driver; %s", bdf,
+			       *mdev ? "bind it to its parent's mdev driver (/sys/bus/mdev/drivers)" : "bind it to vfio-pci");
+	/* every driver on the mdev bus is a VFIO driver (mtty, mdpy, kvmgt, ...) */
+	if (!*mdev && !vi_driver_is_vfio(driver))
 		return vi_fail(ctx, -ENODEV, "device %s is bound to %s, not to vfio-pci", bdf, driver);
 	return 0;
 }
@@ -71,6 +77,7 @@ VFIOIOMMU_API int vfioiommu_device_open(vfioiommu_ctx *ctx, const char *bdf, vfi
 {
 	struct vfioiommu_device *dev;
 	unsigned int group = 0;
+	bool mdev = false;
 	int rc;
 
 	if (!ctx)
@@ -79,7 +86,7 @@ VFIOIOMMU_API int vfioiommu_device_open(vfioiommu_ctx *ctx, const char *bdf, vfi
 		return vi_fail(ctx, -EINVAL, "vfioiommu_device_open: out is NULL");
 	*out = NULL;
 	pthread_mutex_lock(&ctx->lock);
-	rc = device_check(ctx, bdf, &group);
+	rc = device_check(ctx, bdf, &group, &mdev);
 	if (rc < 0)
 		goto out;
 	dev = calloc(1, sizeof(*dev));
@@ -90,6 +97,7 @@ VFIOIOMMU_API int vfioiommu_device_open(vfioiommu_ctx *ctx, const char *bdf, vfi
 	dev->ctx = ctx;
 	dev->fd = -1;
 	dev->group = group;
+	dev->mdev = mdev;
 	snprintf(dev->bdf, sizeof(dev->bdf), "%s", bdf);
 	if (!ctx->be) {
 		rc = vi_backend_select(ctx, bdf);

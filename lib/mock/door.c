@@ -669,6 +669,7 @@ VFIOIOMMU_API void vfioiommu_mock_destroy(vfioiommu_mock *m)
 	vm_vfio_destroy(m);
 	vm_iommufd_destroy(m);
 	vm_uevent_destroy(m);
+	vm_mdev_destroy(m);
 	for (size_t i = 0; i < m->ngroups; i++)
 		free(m->groups[i].resv);
 	free(m->groups);

@@ -80,6 +80,7 @@ struct io_obj {
 		struct {
 			size_t dev_idx; /* index in m->devs: stable, the array only grows */
 			uint32_t hwpt;  /* RID attachment, 0 = none */
+			uint32_t access_ioas; /* a mediated device: the IOAS its access is on, 0 = none */
 			struct io_pasid *pasids;
 			size_t npasids;
 		} dev;
@@ -621,6 +622,29 @@ static int hwpt_dev_compat(const struct io_obj *h, const struct vm_device *d)
 	return 0;
 }
 
+/*
+ * A mediated device has no IOMMU of its own: VFIO attaches it as an iommufd
+ * access on the IOAS (vfio_iommufd_emulated_attach_ioas), with no domain, so
+ * the IOAS keeps its ranges and the pt_id given back is the IOAS's.
+ */
+static int vm_mdev_attach_access(struct io_ctx *c, struct io_obj *idev, struct io_obj *pt, uint32_t *pt_id)
+{
+	if (pt->type != IO_IOAS)
+		return -ENOENT;
+	if (idev->dev.access_ioas == pt->id)
+		return 0;
+	if (idev->dev.access_ioas) {
+		struct io_obj *old = obj_get(c, idev->dev.access_ioas, IO_IOAS);
+
+		if (old)
+			old->users--;
+	}
+	idev->dev.access_ioas = pt->id;
+	pt->users++;
+	*pt_id = pt->id;
+	return 0;
+}
+
 static int attach_rid(struct vfioiommu_mock *m, struct io_ctx *c, struct io_obj *idev, uint32_t *pt_id)
 {
 	const struct vm_device *d = &m->devs[idev->dev.dev_idx];
@@ -631,6 +655,8 @@ static int attach_rid(struct vfioiommu_mock *m, struct io_ctx *c, struct io_obj 
 
 	if (!pt)
 		return -ENOENT;
+	if (d->mdev)
+		return vm_mdev_attach_access(c, idev, pt, pt_id);
 	if (pt->type == IO_IOAS) {
 		ioas = pt;
 		/* any auto domain on the IOAS will do: the mock has one IOMMU */
@@ -758,6 +784,13 @@ static void detach_rid(struct io_ctx *c, struct io_obj *idev)
 {
 	uint32_t h = idev->dev.hwpt;
 
+	if (idev->dev.access_ioas) {
+		struct io_obj *ioas = obj_get(c, idev->dev.access_ioas, IO_IOAS);
+
+		if (ioas)
+			ioas->users--;
+		idev->dev.access_ioas = 0;
+	}
 	if (!h)
 		return;
 	idev->dev.hwpt = 0;

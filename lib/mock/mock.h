@@ -21,7 +21,7 @@
 #include "core/internal.h"
 
 #define VM_MAX_FDS 4096
-#define VM_BDF_MAX 16
+#define VM_BDF_MAX 40 /* a PCI address or a mediated device's UUID */
 #define VM_DRIVER_MAX 64
 
 struct vm_resv {
@@ -54,6 +54,13 @@ struct vm_device {
 	uint64_t fault_bytes;
 	uint32_t fault_type, fault_subtype;
 	void *fault_state;          /* fault_region.c runtime, freed with model_state */
+	/*
+	 * mdev.c: a mediated device, named by its UUID in bdf.  Its driver is
+	 * kept as VM_MDEV_DRIVER (a VFIO driver to every check of the mock);
+	 * sysfs shows the parent's driver, whose name is mdev_parent.
+	 */
+	bool mdev;
+	char mdev_parent[32], mdev_type[32];
 };
 
 struct vm_group {
@@ -138,6 +145,7 @@ struct vfioiommu_mock {
 	void *vfio;
 	void *iommufd;
 	void *uevent;               /* uevent.c: listeners, SEQNUM */
+	void *mdev;                 /* mdev.c: parents and their types */
 };
 
 /* ---- door.c ---- */
@@ -218,6 +226,25 @@ bool vm_maps_overlaps(const struct vm_maptab *t, uint64_t iova, uint64_t len);
 int vm_maps_insert(struct vm_maptab *t, uint64_t iova, uint64_t len, uint64_t vaddr, uint32_t prot);
 void vm_maps_remove_at(struct vm_maptab *t, size_t idx);
 void vm_maps_free(struct vm_maptab *t);
+
+/* ---- mdev.c: mediated devices (parents, types, create/remove, their sysfs) ---- */
+#define VM_MDEV_DRIVER "vfio_mdev"
+/* VM_MDEV_NOT_MINE: a sysfs path mdev.c does not serve; sysfs.c goes on. */
+#define VM_MDEV_NOT_MINE (-4095)
+/* topo.c: append mediated device uuid (cdev taken) to group; -EEXIST, -ENOENT no group, -ENOMEM. */
+int vm_device_add_mdev(struct vfioiommu_mock *m, unsigned int group, const char *uuid, const char *driver);
+/* topo.c: forget group num (its devices are gone, no fd is open on it). */
+void vm_group_remove(struct vfioiommu_mock *m, unsigned int num);
+/* Host-file lines "mdev-parent", "mdev-type", "mdev": 0, or -EINVAL with *why set. */
+int vm_mdev_line(struct vfioiommu_mock *m, char **t, int n, const char **why);
+/* true when group g holds a mediated device (Linux: type "unknown", no reserved regions) */
+bool vm_group_is_mdev(const struct vfioiommu_mock *m, unsigned int group);
+ssize_t vm_mdev_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, size_t n);
+ssize_t vm_mdev_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *buf, size_t n);
+ssize_t vm_mdev_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf, size_t n);
+int vm_mdev_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn, void *arg);
+int vm_mdev_sysfs_exists(struct vfioiommu_mock *m, const char *path);
+void vm_mdev_destroy(struct vfioiommu_mock *m);
 
 /* ---- sysfs.c ---- */
 ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, size_t n);

@@ -178,6 +178,10 @@ static int one_line(struct pstate *ps, char **t, int n)
 	}
 	if (!strcmp(t[0], "device"))
 		return device_line(ps, t, n);
+	if (!strcmp(t[0], "mdev-parent") || !strcmp(t[0], "mdev-type") || !strcmp(t[0], "mdev")) {
+		const char *why = "";
+		return vm_mdev_line(ps->m, t, n, &why) < 0 ? perr(ps, "%s", why) : 0;
+	}
 	if (!strcmp(t[0], "resv")) {
 		enum vfioiommu_resv_type ty;
 		if (!ps->have_group)

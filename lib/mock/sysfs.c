@@ -214,6 +214,11 @@ static ssize_t read_iommu_link(struct vfioiommu_mock *m, char *buf, size_t n)
 
 ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, size_t n)
 {
+	/* mediated devices: their parents, types, devices and groups (mdev.c) */
+	ssize_t mrc = vm_mdev_sysfs_read(m, path, buf, n);
+
+	if (mrc != VM_MDEV_NOT_MINE)
+		return mrc;
 	struct spath sp;
 	struct vm_group *g;
 	struct vm_device *d;
@@ -329,6 +334,11 @@ static ssize_t driver_attr(struct vfioiommu_mock *m, const char *drv, const char
 
 ssize_t vm_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *buf, size_t n)
 {
+	/* mediated devices: their parents, types, devices and groups (mdev.c) */
+	ssize_t mrc = vm_mdev_sysfs_write(m, path, buf, n);
+
+	if (mrc != VM_MDEV_NOT_MINE)
+		return mrc;
 	struct spath sp;
 	struct vm_device *d;
 	char val[VM_DRIVER_MAX];
@@ -382,6 +392,11 @@ static ssize_t put_link(char *buf, size_t n, const char *fmt, ...)
 
 ssize_t vm_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf, size_t n)
 {
+	/* mediated devices: their parents, types, devices and groups (mdev.c) */
+	ssize_t mrc = vm_mdev_sysfs_readlink(m, path, buf, n);
+
+	if (mrc != VM_MDEV_NOT_MINE)
+		return mrc;
 	struct spath sp;
 	struct vm_device *d;
 	struct vm_group *g;
@@ -410,6 +425,11 @@ ssize_t vm_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf,
 
 int vm_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn, void *arg)
 {
+	/* mediated devices: their parents, types, devices and groups (mdev.c) */
+	int mrc = vm_mdev_sysfs_listdir(m, path, fn, arg);
+
+	if (mrc != VM_MDEV_NOT_MINE)
+		return mrc;
 	struct spath sp;
 	struct vm_group *g;
 	struct vm_device *d;
@@ -482,6 +502,11 @@ int vm_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn
 
 int vm_sysfs_exists(struct vfioiommu_mock *m, const char *path)
 {
+	/* mediated devices: their parents, types, devices and groups (mdev.c) */
+	int mrc = vm_mdev_sysfs_exists(m, path);
+
+	if (mrc != VM_MDEV_NOT_MINE)
+		return mrc;
 	struct spath sp;
 	struct vm_group *g;
 	struct vm_device *d;

@@ -145,13 +145,27 @@ static int ranges_for(struct vfioiommu_mock *m, const struct vm_container *c, bo
 	unsigned int *gs = malloc((c->ngroups + 1) * sizeof(*gs));
 	int rc;
 
+	size_t ng = 0;
+
 	if (!gs)
 		return -ENOMEM;
-	if (c->ngroups)
-		memcpy(gs, c->groups, c->ngroups * sizeof(*gs));
-	if (has_extra)
-		gs[c->ngroups] = extra;
-	rc = vm_usable_ranges(m, gs, c->ngroups + (has_extra ? 1 : 0), r, n);
+	/*
+	 * type1 takes its ranges from IOMMU domains; a mediated device's group
+	 * brings none.  With only such groups the list is empty: no IOVA_RANGE
+	 * cap, any IOVA maps (FACTS.md, mdev).  Returns 1 then.
+	 */
+	for (size_t i = 0; i < c->ngroups + (has_extra ? 1 : 0); i++) {
+		unsigned int g = i < c->ngroups ? c->groups[i] : extra;
+		if (!vm_group_is_mdev(m, g))
+			gs[ng++] = g;
+	}
+	if (ng == 0 && c->ngroups + (has_extra ? 1 : 0) > 0) {
+		free(gs);
+		*r = NULL;
+		*n = 0;
+		return 1;
+	}
+	rc = vm_usable_ranges(m, gs, ng, r, n);
 	free(gs);
 	return rc;
 }
@@ -174,7 +188,7 @@ static int t1_attach(struct vfioiommu_mock *m, struct vm_container *c, bool has_
 
 	if (rc < 0)
 		return rc;
-	if (n == 0) {
+	if (n == 0 && rc != 1) {
 		free(r);
 		return -EINVAL;
 	}
@@ -213,7 +227,7 @@ static void group_detach(struct vfioiommu_mock *m, struct vm_gstate *gs)
 		free(c->ranges);
 		c->ranges = NULL;
 		c->nranges = 0;
-	} else if (ranges_for(m, c, false, 0, &r, &n) == 0) {
+	} else if (ranges_for(m, c, false, 0, &r, &n) >= 0) {
 		/* the remaining groups widen the ranges again; on ENOMEM keep the narrower ones */
 		free(c->ranges);
 		c->ranges = r;
@@ -789,7 +803,7 @@ static int group_set_container(struct vfioiommu_mock *m, struct vm_gstate *gs, c
 		size_t n;
 		/* the compat IOAS appears with the first group; its ranges follow the groups */
 		c->compat_ioas = true;
-		if (ranges_for(m, c, false, 0, &r, &n) == 0) {
+		if (ranges_for(m, c, false, 0, &r, &n) >= 0) {
 			free(c->ranges);
 			c->ranges = r;
 			c->nranges = n;
