@@ -7,12 +7,8 @@
  * from STOP (accepted or the errno, the state after, whether a data fd came),
  * GET_PRECOPY_INFO and MIG_DATA_SIZE.  Prints "FACT name=value" lines.
  *
- * STATUS: a first probe, not yet a source of FACTS.md rows.  Its first run
- * (intel, 2026-12-07) showed the walk back to the start state is wrong:
- * with nothing written to the resume fd, mtty refuses RESUMING -> STOP with
- * EINVAL and stays in RESUMING, so every arc printed after "STOP->RESUMING"
- * starts from RESUMING, not from the state its name says.  The MIGRATION
- * flags it printed (0x0) also need checking before use.
+ * Each line names the SET's target and the state before it; the state
+ * after is printed, so the probe never assumes where a failure left it.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -54,24 +50,41 @@ static int set_state(uint32_t s)
 	return (int32_t)(f.data[0] >> 32);
 }
 
-static void back_to(uint32_t want)
+static const char *st_name(int s)
 {
-	int s = get_state();
+	return s >= 0 && s < 8 ? names[s] : "?";
+}
 
-	for (int i = 0; i < 6 && s != (int)want; i++) {
-		if (s == 3 || s == 4 || s == 2 || s == 5)
-			set_state(s == 5 && want == 2 ? 2 : 1);
-		else if (s == 6)
-			set_state(2);
-		else if (s == 7)
-			set_state(5);
-		else if (s == 1)
-			set_state(want == 1 ? 1 : 2);
-		else if (s == 0) {
-			printf("FACT reset_from_ERROR=%s\n", ioctl(fd, _IO(';', 100 + 11)) < 0 ? strerror(errno) : "ok");
-		}
-		s = get_state();
-	}
+static const char *err_of(int r)
+{
+	return r <= -1000 ? strerror(-(r + 1000)) : "ok";
+}
+
+/* one SET, printed: FACT NAME=ok|errno fd=yes|no now=STATE */
+static int step(const char *name, uint32_t to)
+{
+	int r = set_state(to);
+	printf("FACT %s=%s fd=%s now=%s\n", name, err_of(r), r >= 0 ? "yes" : "no", st_name(get_state()));
+	return r;
+}
+
+/* VFIO_DEVICE_RESET, then the state (two statements: argument order is unspecified) */
+static void reset(const char *name)
+{
+	int r = ioctl(fd, _IO(';', 100 + 11));
+	const char *e = r < 0 ? strerror(errno) : "ok";
+
+	printf("FACT %s=%s now=%s\n", name, e, st_name(get_state()));
+}
+
+static ssize_t drain(int dfd)
+{
+	char buf[4096];
+	ssize_t n, tot = 0;
+
+	while ((n = read(dfd, buf, sizeof(buf))) > 0)
+		tot += n;
+	return n < 0 ? -errno : tot;
 }
 
 int main(void)
@@ -80,6 +93,10 @@ int main(void)
 	vfioiommu_ctx *ctx;
 	vfioiommu_device *dev;
 	struct feat f = { .argsz = 16, .flags = F_GET | 1 };
+	struct feat ds = { .argsz = 16, .flags = F_GET | 9 };
+	char saved[4096];
+	ssize_t nsaved = 0;
+	int rc, dfd, dfd2;
 
 	if (vfioiommu_ctx_new(&o, &ctx) < 0 || vfioiommu_mdev_create(ctx, "mtty", "mtty-2", U1) < 0 ||
 	    vfioiommu_device_open(ctx, U1, &dev) < 0) {
@@ -87,47 +104,111 @@ int main(void)
 		return 1;
 	}
 	fd = vfioiommu_device_fd(dev);
-	printf("FACT mig.flags=%s 0x%" PRIx64 "\n", ioctl(fd, FEATURE, &f) < 0 ? strerror(errno) : "ok", f.data[0]);
+	rc = ioctl(fd, FEATURE, &f);
+	printf("FACT mig.flags=%s 0x%" PRIx64 "\n", rc < 0 ? strerror(errno) : "ok", f.data[0]);
+	f.argsz = 8;
+	rc = ioctl(fd, FEATURE, &f);
+	printf("FACT mig.flags.argsz8=%s\n", rc < 0 ? strerror(errno) : "ok");
 	for (uint32_t feat = 1; feat <= 11; feat++) {
-		struct feat p = { .argsz = 16, .flags = F_PROBE | F_GET | F_SET | feat };
-		int rc = ioctl(fd, FEATURE, &p);
-		printf("FACT probe.feature%u=%s\n", feat, rc < 0 ? strerror(errno) : "ok");
+		struct feat p = { .argsz = 16, .flags = F_PROBE | F_GET | feat };
+		struct feat q = { .argsz = 16, .flags = F_PROBE | F_SET | feat };
+		int r1 = ioctl(fd, FEATURE, &p), e1 = errno, r2 = ioctl(fd, FEATURE, &q), e2 = errno;
+		printf("FACT probe.feature%u=get:%s set:%s\n", feat, r1 < 0 ? strerror(e1) : "ok", r2 < 0 ? strerror(e2) : "ok");
 	}
-	printf("FACT state.initial=%d\n", get_state());
-	for (uint32_t from = 1; from <= 2; from++) {
-		for (uint32_t to = 0; to <= 8; to++) {
-			int r;
-			back_to(from);
-			r = set_state(to);
-			if (r <= -1000)
-				printf("FACT arc.%s->%s=%s now=%s\n", names[from], to < 8 ? names[to] : "8", strerror(-(r + 1000)),
-				       names[get_state() & 7]);
-			else {
-				printf("FACT arc.%s->%s=ok data_fd=%s now=%s\n", names[from], names[to], r >= 0 ? "yes" : "no",
-				       names[get_state() & 7]);
-				if (r >= 0 && (to == 6 || to == 7)) {
-					uint64_t pi[3] = { 24, 0, 0 };
-					int q = ioctl(r, PRECOPY_INFO, pi);
-					printf("FACT precopy_info.%s=%s initial=%" PRIu64 " dirty=%" PRIu64 "\n", names[to],
-					       q < 0 ? strerror(errno) : "ok", pi[1], pi[2]);
-				}
-				if (r >= 0 && to == 3) {
-					struct feat d = { .argsz = 16, .flags = F_GET | 9 };
-					char buf[65536];
-					ssize_t n, tot = 0;
-					printf("FACT mig_data_size.STOP_COPY=%s %" PRIu64 "\n",
-					       ioctl(fd, FEATURE, &d) < 0 ? strerror(errno) : "ok", d.data[0]);
-					while ((n = read(r, buf, sizeof(buf))) > 0)
-						tot += n;
-					printf("FACT stop_copy.read_total=%zd last=%s\n", tot, n < 0 ? strerror(errno) : "eof");
-				}
-				if (r >= 0)
-					close(r);
-			}
-		}
+	rc = ioctl(fd, FEATURE, &ds);
+	printf("FACT mig_data_size.RUNNING=%s %" PRIu64 "\n", rc < 0 ? strerror(errno) : "ok", ds.data[0]);
+	printf("FACT state.initial=%s\n", st_name(get_state()));
+	/* multi-arc targets in one SET (the driver walks them) */
+	step("set.RUNNING->ERROR", 0);
+	step("set.RUNNING->8", 8);
+	step("set.RUNNING->RUNNING", 2);
+	dfd = step("set.RUNNING->STOP_COPY", 3);
+	if (dfd >= 0) {
+		nsaved = read(dfd, saved, sizeof(saved));
+		printf("FACT stop_copy.first_read=%zd then=%zd\n", nsaved, drain(dfd));
+		printf("FACT stop_copy.pread=%s\n", pread(dfd, saved + 2048, 8, 0) < 0 ? strerror(errno) : "ok");
 	}
-	back_to(2);
+	step("set.STOP_COPY->PRE_COPY", 6);
+	step("set.STOP_COPY->RUNNING", 2);
+	if (dfd >= 0) {
+		printf("FACT stop_copy.read_after_leaving=%zd\n", drain(dfd));
+		close(dfd);
+	}
+	/* precopy: the fd, its info, then STOP_COPY on the same fd */
+	dfd = step("set.RUNNING->PRE_COPY", 6);
+	if (dfd >= 0) {
+		uint64_t pi[3] = { 24, 0, 0 };
+		rc = ioctl(dfd, PRECOPY_INFO, pi);
+		printf("FACT precopy_info=%s initial=%" PRIu64 " dirty=%" PRIu64 "\n", rc < 0 ? strerror(errno) : "ok", pi[1], pi[2]);
+		pi[0] = 16;
+		printf("FACT precopy_info.argsz16=%s\n", ioctl(dfd, PRECOPY_INFO, pi) < 0 ? strerror(errno) : "ok");
+		printf("FACT precopy.drain=%zd\n", drain(dfd));
+		pi[0] = 24;
+		rc = ioctl(dfd, PRECOPY_INFO, pi);
+		printf("FACT precopy_info.after_drain=%s initial=%" PRIu64 "\n", rc < 0 ? strerror(errno) : "ok", pi[1]);
+		rc = ioctl(fd, FEATURE, &ds);
+		printf("FACT mig_data_size.PRE_COPY=%s %" PRIu64 "\n", rc < 0 ? strerror(errno) : "ok", ds.data[0]);
+		dfd2 = step("set.PRE_COPY->STOP_COPY", 3);
+		printf("FACT precopy_fd.after_stop_copy.drain=%zd\n", drain(dfd));
+		pi[0] = 24;
+		printf("FACT precopy_info.in_STOP_COPY=%s\n", ioctl(dfd, PRECOPY_INFO, pi) < 0 ? strerror(errno) : "ok");
+		if (dfd2 >= 0)
+			close(dfd2);
+		step("set.STOP_COPY->STOP", 1);
+		close(dfd);
+	}
+	/* resuming: a good stream, a truncated one, a corrupt one, one too long */
+	dfd = step("set.STOP->RESUMING", 4);
+	if (dfd >= 0 && nsaved > 0) {
+		printf("FACT resume.write_all=%zd\n", write(dfd, saved, (size_t)nsaved));
+		step("set.RESUMING->RUNNING", 2);
+		close(dfd);
+	}
+	step("set.RUNNING->RESUMING", 4);
+	step("set.RESUMING->STOP_empty", 1);
+	reset("reset_in_RESUMING");
+	dfd = step("set.->RESUMING(2)", 4);
+	if (dfd >= 0 && nsaved > 0) {
+		printf("FACT resume.write_half=%zd\n", write(dfd, saved, (size_t)nsaved / 2));
+		step("set.RESUMING->STOP_truncated", 1);
+		close(dfd);
+	}
+	reset("reset2");
+	dfd = step("set.->RESUMING(3)", 4);
+	if (dfd >= 0 && nsaved > 0) {
+		char bad[4096];
+		memcpy(bad, saved, (size_t)nsaved);
+		bad[0] ^= 0x5a;
+		rc = (int)write(dfd, bad, (size_t)nsaved);
+		printf("FACT resume.write_corrupt_magic=%s\n", rc < 0 ? strerror(errno) : "ok");
+		rc = (int)write(dfd, saved, (size_t)nsaved);
+		printf("FACT resume.write_after=%s %d\n", rc < 0 ? strerror(errno) : "ok", rc);
+		step("set.RESUMING->STOP_corrupt", 1);
+		close(dfd);
+	}
+	reset("reset3");
+	dfd = step("set.->RESUMING(4)", 4);
+	if (dfd >= 0 && nsaved > 0) {
+		char big[8192] = { 0 };
+		rc = (int)write(dfd, big, (size_t)nsaved + 1);
+		printf("FACT resume.write_too_long=%s\n", rc < 0 ? strerror(errno) : "ok");
+		close(dfd);
+		step("set.RESUMING->STOP_closed_fd", 1);
+	}
+	reset("reset4");
+	/* a data fd left open while the device closes */
+	dfd = step("set.RUNNING->PRE_COPY(2)", 6);
 	vfioiommu_device_close(dev);
+	if (dfd >= 0) {
+		printf("FACT data_fd.after_device_close.read=%zd\n", drain(dfd));
+		close(dfd);
+	}
+	rc = vfioiommu_device_open(ctx, U1, &dev);
+	if (rc == 0) {
+		fd = vfioiommu_device_fd(dev);
+		printf("FACT state.after_reopen=%s\n", st_name(get_state()));
+		vfioiommu_device_close(dev);
+	}
 	vfioiommu_mdev_remove(ctx, U1);
 	vfioiommu_ctx_destroy(ctx);
 	printf("FACT done\n");
