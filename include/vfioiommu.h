@@ -21,5 +21,6 @@
 #include <vfioiommu/ring.h>
 #include <vfioiommu/hotplug.h>
 #include <vfioiommu/mdev.h>
+#include <vfioiommu/migration.h>
 
 #endif

@@ -45,6 +45,13 @@ struct vfioiommu_device {
 	 */
 	struct vfioiommu_ring *region_rings;
 	void (*rings_gone)(struct vfioiommu_device *dev);
+	/*
+	 * migration/: the device's migration data fd and stream position
+	 * (ctx->lock), and what the device's close calls so the data fd goes
+	 * with it.  NULL until migration is used.
+	 */
+	struct vi_mig *mig;
+	void (*mig_gone)(struct vfioiommu_device *dev);
 };
 
 struct vfioiommu_ctx {

@@ -21,6 +21,8 @@ static void device_free_locked(struct vfioiommu_ctx *ctx, struct vfioiommu_devic
 	}
 	if (dev->rings_gone)
 		dev->rings_gone(dev);
+	if (dev->mig_gone)
+		dev->mig_gone(dev);
 	vi_device_state_free(dev);
 	if (ctx->be && ctx->be->device_close)
 		ctx->be->device_close(ctx, dev);

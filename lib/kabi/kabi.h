@@ -591,4 +591,59 @@ _Static_assert(sizeof(struct kabi_iommu_viommu_alloc) == 40, "viommu_alloc");
 _Static_assert(sizeof(struct kabi_iommu_veventq_alloc) == 32, "veventq_alloc");
 _Static_assert(sizeof(struct kabi_iommufd_vevent_header) == 8, "vevent_header");
 
+/* ---- migration v2: VFIO_DEVICE_FEATURE payloads and the data fd (uapi vfio.h) ---- */
+#define KABI_VFIO_DEVICE_FEATURE_MASK 0xffffu
+#define KABI_VFIO_DEVICE_FEATURE_GET (1u << 16)
+#define KABI_VFIO_DEVICE_FEATURE_SET (1u << 17)
+#define KABI_VFIO_DEVICE_FEATURE_PROBE (1u << 18)
+#define KABI_VFIO_DEVICE_FEATURE_MIGRATION 1
+#define KABI_VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE 2
+#define KABI_VFIO_DEVICE_FEATURE_DMA_LOGGING_START 6
+#define KABI_VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP 7
+#define KABI_VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT 8
+#define KABI_VFIO_DEVICE_FEATURE_MIG_DATA_SIZE 9
+#define KABI_VFIO_MIGRATION_STOP_COPY (1u << 0)
+#define KABI_VFIO_MIGRATION_P2P (1u << 1)
+#define KABI_VFIO_MIGRATION_PRE_COPY (1u << 2)
+/* enum vfio_device_mig_state */
+#define KABI_MIG_ERROR 0
+#define KABI_MIG_STOP 1
+#define KABI_MIG_RUNNING 2
+#define KABI_MIG_STOP_COPY 3
+#define KABI_MIG_RESUMING 4
+#define KABI_MIG_RUNNING_P2P 5
+#define KABI_MIG_PRE_COPY 6
+#define KABI_MIG_PRE_COPY_P2P 7
+#define KABI_MIG_NUM_STATES 8
+/* on the data fd of PRE_COPY / PRE_COPY_P2P */
+#define KABI_VFIO_MIG_GET_PRECOPY_INFO KABI_IO(KABI_VFIO_BASE + 21)
+
+/* struct vfio_device_feature followed by each feature's payload, as one argument */
+struct kabi_vfio_feature_migration {
+	uint32_t argsz;
+	uint32_t flags;
+	uint64_t mig_flags; /* struct vfio_device_feature_migration */
+};
+struct kabi_vfio_feature_mig_state {
+	uint32_t argsz;
+	uint32_t flags;
+	uint32_t device_state; /* struct vfio_device_feature_mig_state */
+	int32_t data_fd;
+};
+struct kabi_vfio_feature_mig_data_size {
+	uint32_t argsz;
+	uint32_t flags;
+	uint64_t stop_copy_length; /* struct vfio_device_feature_mig_data_size */
+};
+struct kabi_vfio_precopy_info {
+	uint32_t argsz;
+	uint32_t flags;
+	uint64_t initial_bytes;
+	uint64_t dirty_bytes;
+};
+_Static_assert(sizeof(struct kabi_vfio_feature_migration) == 16, "feature + migration");
+_Static_assert(sizeof(struct kabi_vfio_feature_mig_state) == 16, "feature + mig_state");
+_Static_assert(sizeof(struct kabi_vfio_feature_mig_data_size) == 16, "feature + mig_data_size");
+_Static_assert(sizeof(struct kabi_vfio_precopy_info) == 24, "precopy_info");
+
 #endif
