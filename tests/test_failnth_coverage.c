@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -45,6 +46,8 @@
 #include <vfioiommu/hotplug.h>
 #include <vfioiommu/pasid.h>
 #include <vfioiommu/mock.h>
+#include <vfioiommu/mdev.h>
+#include <vfioiommu/migration.h>
 
 #include "core/door.h"
 #include "kabi/kabi.h"
@@ -102,6 +105,7 @@ static const struct {
 	R(KABI_IOMMU_IOAS_MAP), R(KABI_IOMMU_IOAS_UNMAP), R(KABI_IOMMU_OPTION), R(KABI_IOMMU_VFIO_IOAS),
 	R(KABI_IOMMU_HWPT_ALLOC), R(KABI_IOMMU_GET_HW_INFO), R(KABI_IOMMU_FAULT_QUEUE_ALLOC),
 	R(KABI_IOMMU_IOAS_MAP_FILE), R(KABI_IOMMU_VEVENTQ_ALLOC), R(KABI_IOMMU_TEST_CMD),
+	R(KABI_VFIO_MIG_GET_PRECOPY_INFO),
 };
 
 /* The mock names a few entries after the syscall they stand for. */
@@ -733,6 +737,58 @@ static int flow_hotplug(vfioiommu_mock *m, const struct flow *f)
 	return finish(ctx, rc);
 }
 
+static const char host_mdev[] =
+	"mdev-parent mtty 24 0x4348 0x3253\n"
+	"mdev-type mtty mtty-2 2 Dual port serial\n"
+	"mdev 8c3e2a10-0000-4000-8000-0000000000a1 mtty mtty-2\n"
+	"mdev 8c3e2a10-0000-4000-8000-0000000000b1 mtty mtty-2\n";
+
+/* mediated devices and migration v2: create, open, pre-copy, save, restore through a socket, recover, remove */
+static int flow_migration(vfioiommu_mock *m, const struct flow *f)
+{
+	vfioiommu_ctx *ctx = flow_ctx(m, f->mode);
+	vfioiommu_device *a = NULL, *b = NULL;
+	uint64_t i = 0, d = 0;
+	uint32_t n = 0;
+	int sv[2], rc;
+
+	if (!ctx)
+		return -ENOMEM;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
+		vfioiommu_ctx_destroy(ctx);
+		return -errno;
+	}
+	rc = vfioiommu_mdev_available(ctx, "mtty", "mtty-2", &n);
+	if (rc == 0)
+		rc = vfioiommu_mdev_create(ctx, "mtty", "mtty-2", "8c3e2a10-0000-4000-8000-0000000000c1");
+	if (rc == 0)
+		rc = vfioiommu_device_open(ctx, "8c3e2a10-0000-4000-8000-0000000000a1", &a);
+	if (rc == 0)
+		rc = vfioiommu_device_open(ctx, "8c3e2a10-0000-4000-8000-0000000000b1", &b);
+	if (rc == 0)
+		rc = vfioiommu_mig_set_state(a, VFIOIOMMU_MIG_PRE_COPY, NULL);
+	if (rc == 0)
+		rc = vfioiommu_mig_precopy_info(a, &i, &d);
+	if (rc == 0)
+		rc = vfioiommu_mig_save_chunk(a, sv[0], NULL);
+	if (rc == 0)
+		rc = vfioiommu_mig_save(a, sv[0], NULL);
+	if (rc == 0)
+		rc = vfioiommu_mig_restore(b, sv[1], NULL);
+	if (rc == 0)
+		rc = vfioiommu_mig_recover(b, NULL);
+	if (rc < 0)
+		snprintf(g_msg, sizeof(g_msg), "%s", vfioiommu_strerror(ctx));
+	vfioiommu_device_close(b);
+	vfioiommu_device_close(a);
+	if (rc == 0)
+		rc = vfioiommu_mdev_remove(ctx, "8c3e2a10-0000-4000-8000-0000000000c1");
+	vfioiommu_ctx_destroy(ctx);
+	close(sv[0]);
+	close(sv[1]);
+	return rc;
+}
+
 static const struct flow flows[] = {
 	{ .name = "container", .host = host_devices, .body = flow_address_space,
 	  .mode = VFIOIOMMU_MODE_CONTAINER, .second_group = 4 },
@@ -753,6 +809,8 @@ static const struct flow flows[] = {
 	{ .name = "ring", .host = host_devices, .body = flow_ring, .mode = VFIOIOMMU_MODE_AUTO },
 	{ .name = "pump", .host = host_devices, .body = flow_pump, .mode = VFIOIOMMU_MODE_IOMMUFD },
 	{ .name = "hotplug", .host = host_devices, .body = flow_hotplug, .mode = VFIOIOMMU_MODE_AUTO },
+	{ .name = "migration", .host = host_mdev, .body = flow_migration, .mode = VFIOIOMMU_MODE_IOMMUFD },
+	{ .name = "migration-container", .host = host_mdev, .body = flow_migration, .mode = VFIOIOMMU_MODE_CONTAINER },
 };
 
 /* ----------------------------------------------------------------- sweep */

@@ -2042,6 +2042,91 @@ static void r_device_is_mdev(void)
 	EQ(vfioiommu_device_is_mdev(W.dev), 0);
 }
 
+/* ------------------------------------------------------------------ rows: migration.h (W.dev has no migration) */
+
+static void r_mig_state_name(void)
+{
+	STR(vfioiommu_mig_state_name((enum vfioiommu_mig_state)8), "unknown");
+	STR(vfioiommu_mig_state_name((enum vfioiommu_mig_state)-1), "unknown");
+}
+
+static void r_mig_caps(void)
+{
+	uint32_t c;
+
+	EQ(vfioiommu_mig_caps(NULL, &c), -EINVAL);
+	EQ(vfioiommu_mig_caps(W.dev, NULL), -EINVAL);
+	EQ(vfioiommu_mig_caps(W.dev, &c), -EOPNOTSUPP);
+}
+
+static void r_mig_get_state(void)
+{
+	enum vfioiommu_mig_state st;
+
+	EQ(vfioiommu_mig_get_state(NULL, &st), -EINVAL);
+	EQ(vfioiommu_mig_get_state(W.dev, NULL), -EINVAL);
+	EQ(vfioiommu_mig_get_state(W.dev, &st), -EOPNOTSUPP);
+}
+
+static void r_mig_set_state(void)
+{
+	struct vfioiommu_mig_result small = { .size = 4 };
+
+	EQ(vfioiommu_mig_set_state(NULL, VFIOIOMMU_MIG_STOP, NULL), -EINVAL);
+	EQ(vfioiommu_mig_set_state(W.dev, VFIOIOMMU_MIG_ERROR, NULL), -EINVAL);
+	EQ(vfioiommu_mig_set_state(W.dev, (enum vfioiommu_mig_state)8, NULL), -EINVAL);
+	EQ(vfioiommu_mig_set_state(W.dev, VFIOIOMMU_MIG_STOP, &small), -EINVAL);
+	EQ(vfioiommu_mig_set_state(W.dev, VFIOIOMMU_MIG_STOP, NULL), -EOPNOTSUPP);
+}
+
+static void r_mig_data_size(void)
+{
+	uint64_t b;
+
+	EQ(vfioiommu_mig_data_size(NULL, &b), -EINVAL);
+	EQ(vfioiommu_mig_data_size(W.dev, NULL), -EINVAL);
+	EQ(vfioiommu_mig_data_size(W.dev, &b), -EOPNOTSUPP);
+}
+
+static void r_mig_precopy_info(void)
+{
+	uint64_t a, b;
+
+	EQ(vfioiommu_mig_precopy_info(NULL, &a, &b), -EINVAL);
+	EQ(vfioiommu_mig_precopy_info(W.dev, NULL, &b), -EINVAL);
+	EQ(vfioiommu_mig_precopy_info(W.dev, &a, NULL), -EINVAL);
+	EQ(vfioiommu_mig_precopy_info(W.dev, &a, &b), -EINVAL);
+}
+
+static void r_mig_save_chunk(void)
+{
+	EQ(vfioiommu_mig_save_chunk(NULL, 1, NULL), -EINVAL);
+	EQ(vfioiommu_mig_save_chunk(W.dev, -1, NULL), -EINVAL);
+	EQ(vfioiommu_mig_save_chunk(W.dev, 1, NULL), -EOPNOTSUPP);
+}
+
+static void r_mig_save(void)
+{
+	EQ(vfioiommu_mig_save(NULL, 1, NULL), -EINVAL);
+	EQ(vfioiommu_mig_save(W.dev, -1, NULL), -EINVAL);
+	EQ(vfioiommu_mig_save(W.dev, 1, NULL), -EOPNOTSUPP);
+}
+
+static void r_mig_restore(void)
+{
+	EQ(vfioiommu_mig_restore(NULL, 0, NULL), -EINVAL);
+	EQ(vfioiommu_mig_restore(W.dev, -1, NULL), -EINVAL);
+	EQ(vfioiommu_mig_restore(W.dev, 0, NULL), -EOPNOTSUPP);
+}
+
+static void r_mig_recover(void)
+{
+	struct vfioiommu_mig_result small = { .size = 4 };
+
+	EQ(vfioiommu_mig_recover(NULL, NULL), -EINVAL);
+	EQ(vfioiommu_mig_recover(W.dev, &small), -EINVAL);
+}
+
 /* ------------------------------------------------------------------ rows: mock.h */
 
 static void r_mock_new(void)
@@ -2376,6 +2461,8 @@ static const struct row {
 	ROW(hotplug_new, 0), ROW(hotplug_destroy, 0), ROW(hotplug_fd, 0), ROW(hotplug_dispatch, 0),
 	ROW(hotplug_pending, 0), ROW(hotplug_resync, 0), ROW(hotplug_kind_name, 0), ROW(bind_vfio, 0),
 	ROW(mdev_create, 0), ROW(mdev_remove, 0), ROW(mdev_available, 0), ROW(device_is_mdev, 0),
+	ROW(mig_state_name, 0), ROW(mig_caps, 0), ROW(mig_get_state, 0), ROW(mig_set_state, 0), ROW(mig_data_size, 0),
+	ROW(mig_precopy_info, 0), ROW(mig_save_chunk, 0), ROW(mig_save, 0), ROW(mig_restore, 0), ROW(mig_recover, 0),
 	/* mock.h */
 	ROW(mock_new, 0), ROW(mock_destroy, 0), ROW(mock_door, 0), ROW(mock_load_string, 0),
 	ROW(mock_load_file, 0), ROW(mock_set_aperture, 0), ROW(mock_set_pgsizes, 0), ROW(mock_set_dma_limit, 0),

@@ -1053,10 +1053,11 @@ int vm_devmodel_ioctl(struct vfioiommu_mock *m, struct vm_device *d, bool cdev, 
 	case KABI_VFIO_DEVICE_PCI_HOT_RESET:
 		return hot_reset(m, d, cdev, arg);
 	case KABI_VFIO_DEVICE_RESET:
-		/* vfio_pci_core_ioctl_reset: !reset_works -> EINVAL */
-		if (d->no_reset)
+		/* vfio_pci_core_ioctl_reset: !reset_works -> EINVAL; mtty resets without the flag (FACTS) */
+		if (d->no_reset && !d->mdev)
 			return -EINVAL;
 		do_reset(d);
+		vm_mig_reset(d);
 		return 0;
 	}
 	if ((rc = state_get(d, &s)) < 0)

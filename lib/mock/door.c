@@ -94,7 +94,7 @@ static const struct {
 	VM_IOCTL('i', IOMMU_IOAS_UNMAP), VM_IOCTL('i', IOMMU_OPTION), VM_IOCTL('i', IOMMU_VFIO_IOAS),
 	VM_IOCTL('i', IOMMU_HWPT_ALLOC), VM_IOCTL('i', IOMMU_GET_HW_INFO), VM_IOCTL('i', IOMMU_FAULT_QUEUE_ALLOC),
 	VM_IOCTL('i', IOMMU_IOAS_MAP_FILE), VM_IOCTL('i', IOMMU_VIOMMU_ALLOC), VM_IOCTL('i', IOMMU_VEVENTQ_ALLOC),
-	VM_IOCTL('i', IOMMU_TEST_CMD),
+	VM_IOCTL('i', IOMMU_TEST_CMD), VM_IOCTL('m', VFIO_MIG_GET_PRECOPY_INFO),
 };
 
 const char *vm_ioctl_name(char kind, unsigned long req)
@@ -670,6 +670,8 @@ VFIOIOMMU_API void vfioiommu_mock_destroy(vfioiommu_mock *m)
 	vm_iommufd_destroy(m);
 	vm_uevent_destroy(m);
 	vm_mdev_destroy(m);
+	for (size_t i = 0; i < m->ndevs; i++)
+		vm_mig_forget(&m->devs[i]);
 	for (size_t i = 0; i < m->ngroups; i++)
 		free(m->groups[i].resv);
 	free(m->groups);

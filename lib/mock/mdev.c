@@ -127,6 +127,9 @@ static int mdev_create(struct vfioiommu_mock *m, struct mt_parent *p, struct mt_
 	d->device = p->device;
 	d->class_code = 0x070002;
 	d->no_reset = true;
+	/* mtty: migration v2 with P2P and PRE_COPY, one 36-byte record per port */
+	d->mig_caps = 7;
+	d->mig_ports = t->cost;
 	p->used += t->cost;
 	return 0;
 }
@@ -142,6 +145,7 @@ static int mdev_remove(struct vfioiommu_mock *m, struct vm_device *d)
 
 	if (d->open_count || (grp && grp->open_count))
 		return -EBUSY;
+	vm_mig_forget(d);
 	rc = vm_uevent_remove_device(m, d);
 	if (rc < 0)
 		return rc;

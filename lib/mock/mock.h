@@ -61,6 +61,10 @@ struct vm_device {
 	 */
 	bool mdev;
 	char mdev_parent[32], mdev_type[32];
+	/* migration.c: migration v2 flags offered (0: none), ports in the state (0: 2), runtime state */
+	uint32_t mig_caps;
+	unsigned int mig_ports;
+	void *mig;
 };
 
 struct vm_group {
@@ -245,6 +249,16 @@ ssize_t vm_mdev_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char 
 int vm_mdev_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn, void *arg);
 int vm_mdev_sysfs_exists(struct vfioiommu_mock *m, const char *path);
 void vm_mdev_destroy(struct vfioiommu_mock *m);
+
+/* ---- migration.c: device migration v2 (mtty's behaviour) ---- */
+/* VFIO_DEVICE_FEATURE on a device fd: migration features, ENOTTY for the rest. */
+int vm_mig_feature(struct vfioiommu_mock *m, struct vm_device *d, void *arg);
+/* VFIO_DEVICE_RESET: back to RUNNING, data fds disabled. */
+void vm_mig_reset(struct vm_device *d);
+/* The last device fd closed: data fds disabled, the state stays. */
+void vm_mig_release(struct vm_device *d);
+/* The device goes away (or the mock): free its migration state. */
+void vm_mig_forget(struct vm_device *d);
 
 /* ---- sysfs.c ---- */
 ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, size_t n);

@@ -153,6 +153,8 @@ static int device_line(struct pstate *ps, char **t, int n)
 				return perr(ps, "model %s has a region of the type given to 'faultregion'", eq + 1);
 		} else if (!strcmp(t[i], "reset") && yesno(eq + 1, &flr) == 0)
 			d->no_reset = !flr;
+		else if (!strcmp(t[i], "migration") && num(eq + 1, 7, &v) == 0 && (v & 1))
+			d->mig_caps = (uint32_t)v; /* migration v2 flags: 1 STOP_COPY (needed), 2 P2P, 4 PRE_COPY */
 		else if (!strcmp(t[i], "faultregion")) {
 			if ((rc = fault_region(ps, t[1], eq + 1)) < 0)
 				return rc;

@@ -1071,6 +1071,8 @@ static int device_ioctl(struct vfioiommu_mock *m, struct vm_file *f, unsigned lo
 	if (rc != VM_DEVMODEL_NOT_MINE)
 		return rc;
 	switch (req) {
+	case KABI_VFIO_DEVICE_FEATURE:
+		return vm_mig_feature(m, d, arg); /* migration.c */
 	case KABI_VFIO_DEVICE_BIND_IOMMUFD:
 		return -EINVAL; /* BIND on a group-opened fd */
 	default:
@@ -1100,8 +1102,10 @@ static void device_release(struct vfioiommu_mock *m, struct vm_file *f)
 		if (gs && gs->users && --gs->users == 0 && !gs->file_open && gs->c)
 			group_detach(m, gs);
 	}
-	if (d && !d->open_count)
+	if (d && !d->open_count) {
 		vm_devmodel_release(m, d);
+		vm_mig_release(d);
+	}
 	free(df);
 }
 
