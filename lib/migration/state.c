@@ -121,6 +121,8 @@ struct vfioiommu_mig_result *vi_mig_result(struct vfioiommu_device *dev, const c
 {
 	memset(local, 0, sizeof(*local));
 	local->size = sizeof(*local);
+	/* until the state is read: a call that fails before that cannot say where the device is */
+	local->state_unknown = true;
 	if (res && vi_check_size(dev->ctx, fn, res, res->size, offsetof(struct vfioiommu_mig_result, arc_failed)) < 0)
 		return NULL;
 	return local;
@@ -247,6 +249,7 @@ int vi_mig_walk(struct vfioiommu_device *dev, enum vfioiommu_mig_state target, s
 		return rc;
 	}
 	r->state = cur;
+	r->state_unknown = false;
 	if ((needs(target) & caps) != needs(target))
 		return vi_fail(dev->ctx, -EOPNOTSUPP, "%s: %s needs %s, which the device does not offer (migration "
 			       "flags 0x%x)", dev->bdf, names[target], cap_name(needs(target) & ~caps), caps);

@@ -247,6 +247,7 @@ VFIOIOMMU_API int vfioiommu_mig_save_chunk(vfioiommu_device *dev, int fd, struct
 	rc = vi_mig_read_state(dev, &st);
 	if (rc == 0) {
 		r->state = st;
+		r->state_unknown = false;
 		if (!precopy_state(st) || !dev->mig || dev->mig->data_fd < 0)
 			rc = vi_fail(dev->ctx, -EINVAL, "%s: vfioiommu_mig_save_chunk needs the device in PRE_COPY or "
 				     "PRE_COPY_P2P (entered through vfioiommu_mig_set_state()); it is in %s", dev->bdf,
@@ -306,6 +307,7 @@ static int restore_locked(struct vfioiommu_device *dev, int fd, struct vfioiommu
 	if (!(mg = vi_mig_get(dev)))
 		return -ENOMEM;
 	r->state = st;
+	r->state_unknown = false;
 	if (st == VFIOIOMMU_MIG_RESUMING && mg->data_fd < 0)
 		return vi_fail(dev->ctx, -EBUSY, "%s: the device is in RESUMING from an earlier restore that failed; "
 			       "vfioiommu_mig_recover() resets it first", dev->bdf);
