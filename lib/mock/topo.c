@@ -555,6 +555,7 @@ void vm_group_remove(struct vfioiommu_mock *m, unsigned int num)
 		return;
 	idx = (size_t)(g - m->groups);
 	free(g->resv);
+	free(g->priv); /* vfio.c's group state: no fd is open on the group (the caller checked) */
 	memmove(g, g + 1, (m->ngroups - idx - 1) * sizeof(*g));
 	m->ngroups--;
 	/* fewer groups than the table was sized for: rebuild in place */
