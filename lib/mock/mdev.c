@@ -278,78 +278,78 @@ static bool has_cdev(struct vfioiommu_mock *m)
 	return m->features & VFIOIOMMU_MOCK_CDEV;
 }
 
-static struct target resolve(struct vfioiommu_mock *m, const char *path)
+/* r.attr points into *spp, which the caller keeps while it uses r */
+static struct target resolve(struct vfioiommu_mock *m, const char *path, struct mpath *sp)
 {
-	struct mpath sp;
 	struct target r = { T_NONE, NULL, NULL, NULL, NULL };
 	struct vm_device *d;
 
-	if (!mp_split(path, &sp) || !st(m, false))
+	if (!mp_split(path, sp) || !st(m, false))
 		return r;
-	if (is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups") && sp.n >= 4) {
+	if (is(sp, 0, "kernel") && is(sp, 1, "iommu_groups") && sp->n >= 4) {
 		char *end;
-		unsigned long g = strtoul(sp.c[2], &end, 10);
+		unsigned long g = strtoul(sp->c[2], &end, 10);
 		if (*end || !vm_group_is_mdev(m, (unsigned int)g))
 			return r;
-		if (sp.n == 4 && is(&sp, 3, "type"))
+		if (sp->n == 4 && is(sp, 3, "type"))
 			r.kind = T_GROUP_TYPE;
-		else if (sp.n == 5 && is(&sp, 3, "devices") && (d = vm_device_find(m, sp.c[4])) && d->mdev &&
+		else if (sp->n == 5 && is(sp, 3, "devices") && (d = vm_device_find(m, sp->c[4])) && d->mdev &&
 			 d->group == g) {
 			r.kind = T_GROUP_LINK;
 			r.d = d;
 		}
 		return r;
 	}
-	if (is(&sp, 0, "class") && is(&sp, 1, "mdev_bus")) {
-		if (sp.n == 2)
+	if (is(sp, 0, "class") && is(sp, 1, "mdev_bus")) {
+		if (sp->n == 2)
 			return (struct target){ .kind = T_CLASS };
-		if (!(r.p = parent_find(m, sp.c[2])))
+		if (!(r.p = parent_find(m, sp->c[2])))
 			return r;
-		if (sp.n == 3)
+		if (sp->n == 3)
 			return r.kind = T_PARENT, r;
-		if (!is(&sp, 3, "mdev_supported_types"))
+		if (!is(sp, 3, "mdev_supported_types"))
 			return r;
-		if (sp.n == 4)
+		if (sp->n == 4)
 			return r.kind = T_TYPES, r;
-		if (!(r.t = type_find(r.p, sp.c[4])))
+		if (!(r.t = type_find(r.p, sp->c[4])))
 			return r;
-		if (sp.n == 5)
+		if (sp->n == 5)
 			return r.kind = T_TYPE, r;
-		if (sp.n == 6 && is(&sp, 5, "devices"))
+		if (sp->n == 6 && is(sp, 5, "devices"))
 			return r.kind = T_TYPE_DEVS, r;
-		if (sp.n == 6 && (is(&sp, 5, "available_instances") || is(&sp, 5, "create") ||
-				  is(&sp, 5, "device_api") || is(&sp, 5, "name")))
-			return r.kind = T_TYPE_ATTR, r.attr = sp.c[5], r;
+		if (sp->n == 6 && (is(sp, 5, "available_instances") || is(sp, 5, "create") ||
+				  is(sp, 5, "device_api") || is(sp, 5, "name")))
+			return r.kind = T_TYPE_ATTR, r.attr = sp->c[5], r;
 		return r;
 	}
-	if (!is(&sp, 0, "bus") || !is(&sp, 1, "mdev"))
+	if (!is(sp, 0, "bus") || !is(sp, 1, "mdev"))
 		return r;
-	if (sp.n == 2)
+	if (sp->n == 2)
 		return r.kind = T_BUS, r;
-	if (!is(&sp, 2, "devices"))
+	if (!is(sp, 2, "devices"))
 		return r;
-	if (sp.n == 3)
+	if (sp->n == 3)
 		return r.kind = T_DEVS, r;
-	if (!(r.d = vm_device_find(m, sp.c[3])) || !r.d->mdev)
+	if (!(r.d = vm_device_find(m, sp->c[3])) || !r.d->mdev)
 		return r;
-	if (sp.n == 4)
+	if (sp->n == 4)
 		return r.kind = T_DEV, r;
-	if (sp.n == 5 && (is(&sp, 4, "iommu_group") || is(&sp, 4, "driver") || is(&sp, 4, "mdev_type") ||
-			  is(&sp, 4, "remove")))
-		return r.kind = T_DEV_ATTR, r.attr = sp.c[4], r;
-	if (!has_cdev(m) || !is(&sp, 4, "vfio-dev"))
+	if (sp->n == 5 && (is(sp, 4, "iommu_group") || is(sp, 4, "driver") || is(sp, 4, "mdev_type") ||
+			  is(sp, 4, "remove")))
+		return r.kind = T_DEV_ATTR, r.attr = sp->c[4], r;
+	if (!has_cdev(m) || !is(sp, 4, "vfio-dev"))
 		return r;
-	if (sp.n == 5)
+	if (sp->n == 5)
 		return r.kind = T_VFIODEV, r;
 	{
 		char name[32];
 		snprintf(name, sizeof(name), "vfio%u", r.d->cdev_index);
-		if (strcmp(sp.c[5], name))
+		if (strcmp(sp->c[5], name))
 			return r;
 	}
-	if (sp.n == 6)
+	if (sp->n == 6)
 		return r.kind = T_CDEV, r;
-	if (sp.n == 7 && is(&sp, 6, "dev"))
+	if (sp->n == 7 && is(sp, 6, "dev"))
 		return r.kind = T_CDEV_DEV, r;
 	return r;
 }
@@ -377,7 +377,8 @@ static ssize_t put(char *buf, size_t n, const char *fmt, ...)
 
 ssize_t vm_mdev_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, size_t n)
 {
-	struct target r = resolve(m, path);
+	struct mpath sp;
+	struct target r = resolve(m, path, &sp);
 
 	switch (r.kind) {
 	case T_GROUP_TYPE: return put(buf, n, "unknown\n"); /* FACTS: an mdev's group */
@@ -414,7 +415,8 @@ static bool value(const char *buf, size_t n, char *out, size_t cap)
 
 ssize_t vm_mdev_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *buf, size_t n)
 {
-	struct target r = resolve(m, path);
+	struct mpath sp;
+	struct target r = resolve(m, path, &sp);
 	char val[64];
 	int rc;
 
@@ -461,7 +463,8 @@ static ssize_t put_link(char *buf, size_t n, const char *fmt, ...)
 
 ssize_t vm_mdev_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf, size_t n)
 {
-	struct target r = resolve(m, path);
+	struct mpath sp;
+	struct target r = resolve(m, path, &sp);
 
 	switch (r.kind) {
 	case T_GROUP_LINK:
@@ -499,7 +502,8 @@ static int emit(vi_dirent_fn fn, void *arg, const char *name)
 
 int vm_mdev_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn, void *arg)
 {
-	struct target r = resolve(m, path);
+	struct mpath sp;
+	struct target r = resolve(m, path, &sp);
 	struct mt_state *s = st(m, false);
 	char name[32];
 	int rc = 0;
@@ -550,7 +554,8 @@ int vm_mdev_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_
 
 int vm_mdev_sysfs_exists(struct vfioiommu_mock *m, const char *path)
 {
-	struct target r = resolve(m, path);
+	struct mpath sp;
+	struct target r = resolve(m, path, &sp);
 
 	if (r.kind == T_NONE)
 		return mine(m, path) ? -ENOENT : VM_MDEV_NOT_MINE;
