@@ -196,6 +196,71 @@ int main(void)
 		step("set.RESUMING->STOP_closed_fd", 1);
 	}
 	reset("reset4");
+	/* device DMA logging (features 6 START, 7 STOP, 8 REPORT) */
+	{
+		struct { uint32_t argsz, flags; uint64_t page_size; uint32_t num_ranges, rsv; uint64_t ranges; } c;
+		struct { uint64_t iova, length; } rg[300];
+		struct { uint32_t argsz, flags; uint64_t iova, length, page_size, bitmap; } rep;
+		uint64_t bm[64];
+		struct { uint32_t argsz, flags; } stop = { 8, F_SET | 7 };
+		static const struct { const char *name; uint32_t n; uint64_t ps, iova0, len0, iova1; } cs[] = {
+			{ "start.ok", 1, 4096, 0x100000, 0x10000, 0 },
+			{ "start.again", 1, 4096, 0x100000, 0x10000, 0 },
+			{ "start.0ranges", 0, 4096, 0x100000, 0x10000, 0 },
+			{ "start.257ranges", 257, 4096, 0x100000, 0x1000, 0 },
+			{ "start.256ranges", 256, 4096, 0x100000, 0x1000, 0 },
+			{ "start.unaligned", 1, 4096, 0x100800, 0x10000, 0 },
+			{ "start.overlap", 2, 4096, 0x100000, 0x10000, 0x108000 },
+			{ "start.ps2048", 1, 2048, 0x100000, 0x10000, 0 },
+			{ "start.ps3000", 1, 3000, 0x0, 3000, 0 },
+			{ "start.overflow", 1, 4096, 0xfffffffffffff000ull, 0x2000, 0 },
+		};
+		for (size_t k = 0; k < sizeof(cs) / sizeof(cs[0]); k++) {
+			memset(&c, 0, sizeof(c));
+			c.argsz = sizeof(c);
+			c.flags = F_SET | 6;
+			c.page_size = cs[k].ps;
+			c.num_ranges = cs[k].n;
+			c.ranges = (uint64_t)(uintptr_t)rg;
+			for (uint32_t j = 0; j < 300; j++) {
+				rg[j].iova = cs[k].iova0 + (uint64_t)j * 0x2000;
+				rg[j].length = cs[k].len0;
+			}
+			if (cs[k].iova1)
+				rg[1].iova = cs[k].iova1;
+			rc = ioctl(fd, FEATURE, &c);
+			printf("FACT log.%s=%s page_size_out=%" PRIu64 "\n", cs[k].name, rc < 0 ? strerror(errno) : "ok",
+			       c.page_size);
+		}
+		memset(&rep, 0, sizeof(rep));
+		rep.argsz = sizeof(rep);
+		rep.flags = F_GET | 8;
+		rep.iova = 0x100000;
+		rep.length = 0x10000;
+		rep.page_size = 4096;
+		rep.bitmap = (uint64_t)(uintptr_t)bm;
+		memset(bm, 0xff, sizeof(bm));
+		rc = ioctl(fd, FEATURE, &rep);
+		printf("FACT log.report=%s bitmap[0]=0x%" PRIx64 "\n", rc < 0 ? strerror(errno) : "ok", bm[0]);
+		rep.page_size = 2048;
+		printf("FACT log.report.ps2048=%s\n", ioctl(fd, FEATURE, &rep) < 0 ? strerror(errno) : "ok");
+		rep.page_size = 4096;
+		rep.iova = 0x100800;
+		printf("FACT log.report.unaligned_iova=%s\n", ioctl(fd, FEATURE, &rep) < 0 ? strerror(errno) : "ok");
+		rep.iova = 0xfffffffffffff000ull;
+		rep.length = 0x2000;
+		printf("FACT log.report.overflow=%s\n", ioctl(fd, FEATURE, &rep) < 0 ? strerror(errno) : "ok");
+		rep.iova = 0x100000;
+		rep.length = 0;
+		printf("FACT log.report.len0=%s\n", ioctl(fd, FEATURE, &rep) < 0 ? strerror(errno) : "ok");
+		rep.length = 0x10000;
+		rep.bitmap = 0;
+		printf("FACT log.report.null_bitmap=%s\n", ioctl(fd, FEATURE, &rep) < 0 ? strerror(errno) : "ok");
+		printf("FACT log.stop=%s\n", ioctl(fd, FEATURE, &stop) < 0 ? strerror(errno) : "ok");
+		printf("FACT log.stop.again=%s\n", ioctl(fd, FEATURE, &stop) < 0 ? strerror(errno) : "ok");
+		rep.bitmap = (uint64_t)(uintptr_t)bm;
+		printf("FACT log.report.after_stop=%s\n", ioctl(fd, FEATURE, &rep) < 0 ? strerror(errno) : "ok");
+	}
 	/* a data fd left open while the device closes */
 	dfd = step("set.RUNNING->PRE_COPY(2)", 6);
 	vfioiommu_device_close(dev);
