@@ -22,5 +22,6 @@
 #include <vfioiommu/hotplug.h>
 #include <vfioiommu/mdev.h>
 #include <vfioiommu/migration.h>
+#include <vfioiommu/dirty.h>
 
 #endif

@@ -2399,6 +2399,64 @@ static void r_mock_set_uevent_backlog(void)
 	EQ(vfioiommu_mock_set_uevent_backlog(NULL, 1), -EINVAL);
 }
 
+static void r_mock_device_dirty(void)
+{
+	EQ(vfioiommu_mock_device_dirty(NULL, DEV_A, 0, 1), -EINVAL);
+	EQ(vfioiommu_mock_device_dirty(W.m, NULL, 0, 1), -EINVAL);
+	EQ(vfioiommu_mock_device_dirty(W.m, DEV_A, 0, 0), -EINVAL);
+	EQ(vfioiommu_mock_device_dirty(W.m, DEV_A, UINT64_MAX, 2), -EINVAL);
+	EQ(vfioiommu_mock_device_dirty(W.m, "0000:02:00.0", 0, 1), -ENOENT);
+	EQ(vfioiommu_mock_device_dirty(W.m, DEV_A, 0, 1), -EOPNOTSUPP);
+}
+
+/* ------------------------------------------------------------------ rows: dirty.h (W.dev has no DMA logging) */
+
+static void r_dirty_log_start(void)
+{
+	struct vfioiommu_iova_range r = { 0, 0xfff }, bad = { 0x800, 0x17ff }, rev = { 0x2000, 0xfff };
+
+	EQ(vfioiommu_dirty_log_start(NULL, &r, 1, 4096, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_start(W.dev, NULL, 1, 4096, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_start(W.dev, &r, 0, 4096, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_start(W.dev, &r, 1, 2048, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_start(W.dev, &r, 1, 12288, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_start(W.dev, &bad, 1, 4096, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_start(W.dev, &rev, 1, 4096, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_start(W.dev, &r, 1, 4096, NULL), -EOPNOTSUPP);
+}
+
+static void r_dirty_log_stop(void)
+{
+	EQ(vfioiommu_dirty_log_stop(NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_stop(W.dev), -EOPNOTSUPP);
+}
+
+static void r_dirty_log_bitmap(void)
+{
+	uint64_t bm[1];
+
+	EQ(vfioiommu_dirty_log_bitmap(NULL, 0, 4096, 4096, bm, 8), -EINVAL);
+	EQ(vfioiommu_dirty_log_bitmap(W.dev, 0, 4096, 4096, NULL, 8), -EINVAL);
+	EQ(vfioiommu_dirty_log_bitmap(W.dev, 0, 0, 4096, bm, 8), -EINVAL);
+	EQ(vfioiommu_dirty_log_bitmap(W.dev, 0x800, 4096, 4096, bm, 8), -EINVAL);
+	EQ(vfioiommu_dirty_log_bitmap(W.dev, 0, 4096, 1000, bm, 8), -EINVAL);
+	EQ(vfioiommu_dirty_log_bitmap(W.dev, UINT64_MAX - 4095, 8192, 4096, bm, 8), -EINVAL);
+	EQ(vfioiommu_dirty_log_bitmap(W.dev, 0, 4096, 4096, bm, 8), -EINVAL); /* not started */
+}
+
+static int no_run(void *arg, uint64_t iova, uint64_t len)
+{
+	(void)arg, (void)iova, (void)len;
+	return 0;
+}
+
+static void r_dirty_log_ranges(void)
+{
+	EQ(vfioiommu_dirty_log_ranges(NULL, 0, 4096, 4096, no_run, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_ranges(W.dev, 0, 4096, 4096, NULL, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_ranges(W.dev, 0, 4096, 4096, no_run, NULL), -EINVAL);
+}
+
 /* ------------------------------------------------------------------ the table */
 
 #define ROW(fn, flags) { "vfioiommu_" #fn, r_##fn, flags }
@@ -2474,7 +2532,8 @@ static const struct row {
 	ROW(mock_device_poke_fault, 0), ROW(mock_fail_nth, 0),
 	ROW(mock_fail_ioctl, 0), ROW(mock_fault_fired, 0), ROW(mock_fault_site, 0), ROW(mock_calls, 0),
 	ROW(mock_open_fds, 0), ROW(mock_live_mmaps, 0), ROW(mock_set_hostile, 0), ROW(mock_emit_uevent, 0),
-	ROW(mock_remove_device, 0), ROW(mock_set_uevent_backlog, 0),
+	ROW(mock_remove_device, 0), ROW(mock_set_uevent_backlog, 0), ROW(mock_device_dirty, 0),
+	ROW(dirty_log_start, 0), ROW(dirty_log_stop, 0), ROW(dirty_log_bitmap, 0), ROW(dirty_log_ranges, 0),
 };
 
 static bool in_table(const char *fn)

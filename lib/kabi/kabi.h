@@ -646,4 +646,31 @@ _Static_assert(sizeof(struct kabi_vfio_feature_mig_state) == 16, "feature + mig_
 _Static_assert(sizeof(struct kabi_vfio_feature_mig_data_size) == 16, "feature + mig_data_size");
 _Static_assert(sizeof(struct kabi_vfio_precopy_info) == 24, "precopy_info");
 
+/* ---- device DMA logging: VFIO_DEVICE_FEATURE_DMA_LOGGING_* payloads ---- */
+struct kabi_vfio_dma_logging_range {
+	uint64_t iova;
+	uint64_t length;
+};
+struct kabi_vfio_feature_dma_logging_control {
+	uint32_t argsz;
+	uint32_t flags;
+	uint64_t page_size; /* in and out: the device may pick its own */
+	uint32_t num_ranges;
+	uint32_t reserved;
+	uint64_t ranges;    /* user pointer to num_ranges struct kabi_vfio_dma_logging_range */
+};
+struct kabi_vfio_feature_dma_logging_report {
+	uint32_t argsz;
+	uint32_t flags;
+	uint64_t iova;
+	uint64_t length;
+	uint64_t page_size;
+	uint64_t bitmap;    /* user pointer; bits only set, never cleared by the kernel */
+};
+/* vfio_main.c LOG_MAX_RANGES: PAGE_SIZE / sizeof(range) on 4 KiB pages; more is E2BIG */
+#define KABI_DMA_LOGGING_MAX_RANGES 256
+_Static_assert(sizeof(struct kabi_vfio_dma_logging_range) == 16, "dma_logging_range");
+_Static_assert(sizeof(struct kabi_vfio_feature_dma_logging_control) == 32, "feature + dma_logging_control");
+_Static_assert(sizeof(struct kabi_vfio_feature_dma_logging_report) == 40, "feature + dma_logging_report");
+
 #endif

@@ -12,6 +12,7 @@ struct vi_mig {
 	int data_fd;        /* the kernel's data fd of the current STOP_COPY/RESUMING/PRE_COPY*, or -1 */
 	bool header_sent;   /* the stream's header went out on this data fd (save) */
 	uint64_t sent;      /* device bytes sent on this data fd so far (save) */
+	bool logging;       /* dirty_log.c: DMA logging started by this context */
 };
 
 /* The device's migration state, created on first use (ctx->lock held); NULL and a message on ENOMEM. */

@@ -130,6 +130,7 @@ static int mdev_create(struct vfioiommu_mock *m, struct mt_parent *p, struct mt_
 	/* mtty: migration v2 with P2P and PRE_COPY, one 36-byte record per port */
 	d->mig_caps = 7;
 	d->mig_ports = t->cost;
+	d->dma_log = true; /* mtty has log ops (they never report a page) */
 	p->used += t->cost;
 	return 0;
 }

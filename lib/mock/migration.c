@@ -379,6 +379,8 @@ int vm_mig_feature(struct vfioiommu_mock *m, struct vm_device *d, void *arg)
 	    (flags & KABI_VFIO_DEVICE_FEATURE_SET))
 		return -EINVAL;
 	feature = flags & KABI_VFIO_DEVICE_FEATURE_MASK;
+	if (feature >= KABI_VFIO_DEVICE_FEATURE_DMA_LOGGING_START && feature <= KABI_VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT)
+		return vm_dirty_log_feature(m, d, arg); /* dirty_log.c */
 	if (!d->mig_caps || (feature != KABI_VFIO_DEVICE_FEATURE_MIGRATION &&
 			     feature != KABI_VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE &&
 			     feature != KABI_VFIO_DEVICE_FEATURE_MIG_DATA_SIZE))
@@ -436,6 +438,7 @@ void vm_mig_release(struct vm_device *d)
 
 void vm_mig_forget(struct vm_device *d)
 {
+	vm_dirty_log_forget(d);
 	if (d->mig) {
 		disable_files(d->mig);
 		free(d->mig);

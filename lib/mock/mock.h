@@ -65,6 +65,9 @@ struct vm_device {
 	uint32_t mig_caps;
 	unsigned int mig_ports;
 	void *mig;
+	/* dirty_log.c: device DMA logging offered, and its runtime state */
+	bool dma_log;
+	void *dma_log_state;
 };
 
 struct vm_group {
@@ -259,6 +262,10 @@ void vm_mig_reset(struct vm_device *d);
 void vm_mig_release(struct vm_device *d);
 /* The device goes away (or the mock): free its migration state. */
 void vm_mig_forget(struct vm_device *d);
+
+/* ---- dirty_log.c: device DMA logging (features 6, 7, 8) ---- */
+int vm_dirty_log_feature(struct vfioiommu_mock *m, struct vm_device *d, void *arg);
+void vm_dirty_log_forget(struct vm_device *d);
 
 /* ---- sysfs.c ---- */
 ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, size_t n);

@@ -155,6 +155,8 @@ static int device_line(struct pstate *ps, char **t, int n)
 			d->no_reset = !flr;
 		else if (!strcmp(t[i], "migration") && num(eq + 1, 7, &v) == 0 && (v & 1))
 			d->mig_caps = (uint32_t)v; /* migration v2 flags: 1 STOP_COPY (needed), 2 P2P, 4 PRE_COPY */
+		else if (!strcmp(t[i], "dmalog") && yesno(eq + 1, &flr) == 0)
+			d->dma_log = flr; /* device DMA logging (VFIO_DEVICE_FEATURE_DMA_LOGGING_*) */
 		else if (!strcmp(t[i], "faultregion")) {
 			if ((rc = fault_region(ps, t[1], eq + 1)) < 0)
 				return rc;

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/**
+ * @file vfioiommu/dirty.h
+ * Which pages a device wrote: device DMA logging
+ * (VFIO_DEVICE_FEATURE_DMA_LOGGING_START / _STOP / _REPORT), the dirty
+ * tracker a device with migration v2 may offer itself (mtty does).
+ *
+ * The caller names IOVA ranges at a page size; the library sorts and merges
+ * them into what the kernel accepts (no overlap, at most 256 ranges: past
+ * that, the closest ones are joined, and the gaps between them are logged
+ * too).  Reports come as a caller-owned bitmap or as a walk over the dirty
+ * runs; either may span any length (the library asks in pieces).  A report
+ * reads and clears: a page reported dirty is clean in the next report until
+ * the device writes it again.
+ *
+ * Not here yet: the type1 container's VFIO_IOMMU_DIRTY_PAGES and iommufd's
+ * HWPT dirty tracking.
+ */
+#ifndef VFIOIOMMU_DIRTY_H
+#define VFIOIOMMU_DIRTY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vfioiommu/common.h>
+#include <vfioiommu/iova.h>
+
+VFIOIOMMU_BEGIN_DECLS
+
+/** The most ranges one DMA_LOGGING_START takes (a page of 16-byte ranges). */
+#define VFIOIOMMU_DIRTY_LOG_MAX_RANGES 256
+
+/**
+ * Start logging the device's writes to @p ranges.
+ * @param dev           the device
+ * @param ranges        the IOVA ranges (inclusive ends), any order; overlapping
+ *                      or touching ones are merged
+ * @param n             how many (at least 1)
+ * @param page_size     the granule asked for: a power of two, at least 4096
+ * @param page_size_out NULL, or receives the granule the device will use
+ * @return 0; -EINVAL NULL @p dev or @p ranges, @p n 0, a @p page_size that is
+ * not a power of two of at least 4096, a range whose start or end + 1 is not
+ * aligned to it, or that wraps; -EBUSY logging already runs on @p dev (stop
+ * it first); -EOPNOTSUPP the device has no DMA logging; -ENOMEM; other
+ * -errno from the kernel (-EOVERFLOW: a range past the kernel's addresses).
+ */
+VFIOIOMMU_API int vfioiommu_dirty_log_start(vfioiommu_device *dev, const struct vfioiommu_iova_range *ranges,
+					    size_t n, uint64_t page_size, uint64_t *page_size_out);
+
+/**
+ * Stop logging (nothing happens when it does not run, as in the kernel).
+ * @param dev the device
+ * @return 0; -EINVAL NULL @p dev; -EOPNOTSUPP no DMA logging; other -errno.
+ */
+VFIOIOMMU_API int vfioiommu_dirty_log_stop(vfioiommu_device *dev);
+
+/**
+ * The pages of [@p iova, @p iova + @p length) the device wrote since the
+ * last report, one bit per page (bit i of word i / 64 is the page at
+ * @p iova + i * @p page_size), read and cleared.  The bitmap is zeroed first
+ * (the kernel only sets bits).
+ * @param dev          the device
+ * @param iova         the first IOVA, aligned to @p page_size
+ * @param length       bytes, a non-zero multiple of @p page_size
+ * @param page_size    a power of two, at least 4096
+ * @param bitmap       the caller's bitmap
+ * @param bitmap_bytes its size: at least 8 * ceil(length / page_size / 64)
+ * @return 0; -EINVAL NULL argument, misaligned or empty range, a range that
+ * wraps, a bad @p page_size, or logging not started; -ENOSPC @p bitmap is too
+ * small (the message says how many bytes are needed); -EOPNOTSUPP no DMA
+ * logging; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_dirty_log_bitmap(vfioiommu_device *dev, uint64_t iova, uint64_t length,
+					     uint64_t page_size, uint64_t *bitmap, size_t bitmap_bytes);
+
+/**
+ * Called for each run of dirty pages, in IOVA order.
+ * @param arg    what vfioiommu_dirty_log_ranges() was given
+ * @param iova   the first dirty byte
+ * @param length the run's length in bytes (whole pages)
+ * @return 0 to go on; anything else stops the walk and is returned.
+ */
+typedef int (*vfioiommu_dirty_fn)(void *arg, uint64_t iova, uint64_t length);
+
+/**
+ * Like vfioiommu_dirty_log_bitmap(), as a walk over the runs of dirty pages
+ * (adjacent pages joined, also across the library's pieces), with no bitmap
+ * for the caller to size.  The pieces already reported are cleared even when
+ * @p fn stops the walk.
+ * @param dev       the device
+ * @param iova      the first IOVA, aligned to @p page_size
+ * @param length    bytes, a non-zero multiple of @p page_size
+ * @param page_size a power of two, at least 4096
+ * @param fn        called for each run
+ * @param arg       passed to @p fn
+ * @return 0; what @p fn returned when it stopped the walk; otherwise as
+ * vfioiommu_dirty_log_bitmap() (-EINVAL also for a NULL @p fn).
+ */
+VFIOIOMMU_API int vfioiommu_dirty_log_ranges(vfioiommu_device *dev, uint64_t iova, uint64_t length,
+					     uint64_t page_size, vfioiommu_dirty_fn fn, void *arg);
+
+VFIOIOMMU_END_DECLS
+
+#endif
