@@ -65,6 +65,9 @@ static void create_and_remove(void **state)
 	assert_int_equal(d->sysfs_read(d->priv, "/sys/kernel/iommu_groups/0/reserved_regions", buf, sizeof(buf)), 0);
 	assert_true(d->readlink(d->priv, "/sys/bus/mdev/devices/" U1 "/driver", buf, sizeof(buf)) > 0);
 	assert_string_equal(buf, "../../../../../bus/mdev/drivers/mtty");
+	/* on the mdev bus only: not a PCI device */
+	assert_int_equal(d->exists(d->priv, "/sys/bus/pci/devices/" U1), -ENOENT);
+	assert_int_equal(d->exists(d->priv, "/sys/bus/mdev/devices/" U1), 0);
 	assert_int_equal(vfioiommu_mdev_create(ctx, "mtty", "mtty-2", U1), -EEXIST);
 	th_assert_msg(vfioiommu_strerror(ctx), "exists", U1, NULL);
 	assert_int_equal(vfioiommu_mdev_create(ctx, "mtty", "mtty-3", "8c3e2a10-0000-4000-8000-000000000003"), -ENOENT);
