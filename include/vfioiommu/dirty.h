@@ -13,6 +13,10 @@
  * reads and clears: a page reported dirty is clean in the next report until
  * the device writes it again.
  *
+ * The library's record that logging runs belongs to the open device: it
+ * goes when the device closes (what the driver does with its log then is
+ * the driver's; mtty's log is empty either way).
+ *
  * Not here yet: the type1 container's VFIO_IOMMU_DIRTY_PAGES and iommufd's
  * HWPT dirty tracking.
  */
