@@ -13,11 +13,16 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <sys/mman.h>
+
 #include <vfioiommu.h>
+
+#include "backend/internal.h"
 
 #define U1 "8c3e2a10-0000-4000-8000-0000000000f1"
 #define FEATURE _IO(';', 100 + 17)
@@ -87,6 +92,78 @@ static ssize_t drain(int dfd)
 	return n < 0 ? -errno : tot;
 }
 
+/* type1 VFIO_IOMMU_DIRTY_PAGES on the first NIC's container (VFIO_BASE + 17 on a container) */
+struct t1_get {
+	uint32_t argsz, flags;
+	uint64_t iova, size;
+	uint64_t pgsize, bsize, data;
+};
+
+static int t1(int cfd, uint32_t flags, uint64_t iova, uint64_t size, uint64_t pgsize, uint64_t *bm, uint64_t bsize)
+{
+	struct t1_get g = { sizeof(g), flags, iova, size, pgsize, bsize, (uint64_t)(uintptr_t)bm };
+
+	if (!(flags & 4))
+		g.argsz = 8;
+	return ioctl(cfd, _IO(';', 100 + 17), &g) < 0 ? -errno : 0;
+}
+
+static void type1_dirty(const char *bdf)
+{
+	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = VFIOIOMMU_MODE_CONTAINER };
+	vfioiommu_ctx *c = NULL;
+	vfioiommu_device *d = NULL;
+	uint64_t bm[64], i1 = 0x100000, i2 = 0x300000;
+	char *buf = mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct vfioiommu_iommu_info info = { .size = sizeof(info) };
+	int cfd, rc;
+
+	if (vfioiommu_ctx_new(&o, &c) < 0 || vfioiommu_device_open(c, bdf, &d) < 0) {
+		printf("FACT t1.setup=%s\n", c ? vfioiommu_strerror(c) : "no ctx");
+		return;
+	}
+	vfioiommu_dma_map(c, buf, 1 << 20, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE | VFIOIOMMU_DMA_FIXED_IOVA, &i1);
+	vfioiommu_dma_map(c, buf + (2 << 20), 1 << 20, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE | VFIOIOMMU_DMA_FIXED_IOVA, &i2);
+	rc = vfioiommu_ctx_iommu_info(c, &info, NULL);
+	printf("FACT t1.migration_cap=%d has=%d flags=%u pgsizes=0x%" PRIx64 " max_bitmap=0x%" PRIx64 "\n", rc,
+	       info.has_migration, info.migration_flags, info.migration_pgsizes, info.max_dirty_bitmap_size);
+	cfd = vi_container_fd(c);
+	printf("FACT t1.get_before_start=%s\n", strerror(-t1(cfd, 4, i1, 1 << 20, 4096, bm, sizeof(bm))));
+	printf("FACT t1.start=%s\n", strerror(-t1(cfd, 1, 0, 0, 0, NULL, 0)));
+	printf("FACT t1.start_again=%s\n", strerror(-t1(cfd, 1, 0, 0, 0, NULL, 0)));
+	printf("FACT t1.start_and_stop_flags=%s\n", strerror(-t1(cfd, 3, 0, 0, 0, NULL, 0)));
+	memset(bm, 0, sizeof(bm));
+	rc = t1(cfd, 4, i1, 1 << 20, 4096, bm, 32);
+	printf("FACT t1.get=%s bm0=0x%" PRIx64 " bm3=0x%" PRIx64 " bm4=0x%" PRIx64 "\n", strerror(-rc), bm[0], bm[3], bm[4]);
+	memset(bm, 0, sizeof(bm));
+	rc = t1(cfd, 4, i1, 1 << 20, 4096, bm, 32);
+	printf("FACT t1.get_again=%s bm0=0x%" PRIx64 "\n", strerror(-rc), bm[0]);
+	memset(bm, 0, sizeof(bm));
+	rc = t1(cfd, 4, i1, 3 << 20, 4096, bm, sizeof(bm));
+	printf("FACT t1.get_two_maps_and_gap=%s bm0=0x%" PRIx64 " bm4=0x%" PRIx64 " bm8=0x%" PRIx64 "\n", strerror(-rc),
+	       bm[0], bm[4], bm[8]);
+	printf("FACT t1.get_bisect_start=%s\n", strerror(-t1(cfd, 4, i1 + 0x1000, (1 << 20) - 0x1000, 4096, bm, 32)));
+	printf("FACT t1.get_bisect_end=%s\n", strerror(-t1(cfd, 4, i1, (1 << 20) - 0x1000, 4096, bm, 32)));
+	printf("FACT t1.get_unmapped=%s\n", strerror(-t1(cfd, 4, 0x10000000, 1 << 20, 4096, bm, 32)));
+	printf("FACT t1.get_pgsize8192=%s\n", strerror(-t1(cfd, 4, i1, 1 << 20, 8192, bm, 32)));
+	printf("FACT t1.get_small_bitmap=%s\n", strerror(-t1(cfd, 4, i1, 1 << 20, 4096, bm, 24)));
+	printf("FACT t1.get_unaligned=%s\n", strerror(-t1(cfd, 4, i1 + 0x800, 1 << 20, 4096, bm, 32)));
+	printf("FACT t1.get_size0=%s\n", strerror(-t1(cfd, 4, i1, 0, 4096, bm, 32)));
+	{
+		struct { uint32_t argsz, flags; uint64_t iova, size, pgsize, bsize, data; } u = {
+			sizeof(u), 1, i2, 1 << 20, 4096, 32, (uint64_t)(uintptr_t)bm };
+		memset(bm, 0, sizeof(bm));
+		rc = ioctl(cfd, _IO(';', 100 + 14), &u) < 0 ? -errno : 0;
+		printf("FACT t1.unmap_get_dirty=%s size=0x%" PRIx64 " bm0=0x%" PRIx64 "\n", strerror(-rc), u.size, bm[0]);
+	}
+	printf("FACT t1.stop=%s\n", strerror(-t1(cfd, 2, 0, 0, 0, NULL, 0)));
+	printf("FACT t1.stop_again=%s\n", strerror(-t1(cfd, 2, 0, 0, 0, NULL, 0)));
+	printf("FACT t1.get_after_stop=%s\n", strerror(-t1(cfd, 4, i1, 1 << 20, 4096, bm, 32)));
+	vfioiommu_device_close(d);
+	vfioiommu_ctx_destroy(c);
+	munmap(buf, 4 << 20);
+}
+
 int main(void)
 {
 	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = VFIOIOMMU_MODE_IOMMUFD };
@@ -102,6 +179,11 @@ int main(void)
 	    vfioiommu_device_open(ctx, U1, &dev) < 0) {
 		printf("FACT setup=%s\n", ctx ? vfioiommu_strerror(ctx) : "no ctx");
 		return 1;
+	}
+	if (getenv("VFIOIOMMU_VM_BDFS") && strlen(getenv("VFIOIOMMU_VM_BDFS")) >= 12) {
+		char bdf[13];
+		snprintf(bdf, sizeof(bdf), "%.12s", getenv("VFIOIOMMU_VM_BDFS"));
+		type1_dirty(bdf);
 	}
 	fd = vfioiommu_device_fd(dev);
 	rc = ioctl(fd, FEATURE, &f);
