@@ -48,6 +48,7 @@
 #include <vfioiommu/mock.h>
 #include <vfioiommu/mdev.h>
 #include <vfioiommu/migration.h>
+#include <vfioiommu/dirty.h>
 
 #include "core/door.h"
 #include "kabi/kabi.h"
@@ -105,7 +106,7 @@ static const struct {
 	R(KABI_IOMMU_IOAS_MAP), R(KABI_IOMMU_IOAS_UNMAP), R(KABI_IOMMU_OPTION), R(KABI_IOMMU_VFIO_IOAS),
 	R(KABI_IOMMU_HWPT_ALLOC), R(KABI_IOMMU_GET_HW_INFO), R(KABI_IOMMU_FAULT_QUEUE_ALLOC),
 	R(KABI_IOMMU_IOAS_MAP_FILE), R(KABI_IOMMU_VEVENTQ_ALLOC), R(KABI_IOMMU_TEST_CMD),
-	R(KABI_VFIO_MIG_GET_PRECOPY_INFO),
+	R(KABI_VFIO_MIG_GET_PRECOPY_INFO), R(KABI_VFIO_IOMMU_DIRTY_PAGES),
 };
 
 /* The mock names a few entries after the syscall they stand for. */
@@ -789,6 +790,43 @@ static int flow_migration(vfioiommu_mock *m, const struct flow *f)
 	return rc;
 }
 
+/* the type1v2 container's dirty tracking: start, a report, a walk, stop */
+static int run_none(void *arg, uint64_t iova, uint64_t len)
+{
+	(void)arg, (void)iova, (void)len;
+	return 0;
+}
+
+static int flow_dirty_type1(vfioiommu_mock *m, const struct flow *f)
+{
+	vfioiommu_ctx *ctx = flow_ctx(m, f->mode);
+	vfioiommu_device *dev = NULL;
+	char *buf = dma_buf();
+	uint64_t iova = 0x100000, bm[4];
+	int rc;
+
+	if (!ctx || !buf) {
+		vfioiommu_ctx_destroy(ctx);
+		return -ENOMEM;
+	}
+	rc = vfioiommu_device_open(ctx, "0000:00:03.0", &dev);
+	if (rc == 0)
+		rc = vfioiommu_dma_map(ctx, buf, 0x10000, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &iova);
+	if (rc == 0)
+		rc = vfioiommu_dirty_type1_start(ctx);
+	if (rc == 0)
+		rc = vfioiommu_dirty_type1_bitmap(ctx, iova, 0x10000, 4096, bm, sizeof(bm));
+	if (rc == 0)
+		rc = vfioiommu_dirty_type1_ranges(ctx, iova, 0x10000, 4096, run_none, NULL);
+	if (rc == 0)
+		rc = vfioiommu_dirty_type1_stop(ctx);
+	if (rc < 0)
+		snprintf(g_msg, sizeof(g_msg), "%s", vfioiommu_strerror(ctx));
+	vfioiommu_device_close(dev);
+	vfioiommu_ctx_destroy(ctx);
+	return rc;
+}
+
 static const struct flow flows[] = {
 	{ .name = "container", .host = host_devices, .body = flow_address_space,
 	  .mode = VFIOIOMMU_MODE_CONTAINER, .second_group = 4 },
@@ -811,6 +849,7 @@ static const struct flow flows[] = {
 	{ .name = "hotplug", .host = host_devices, .body = flow_hotplug, .mode = VFIOIOMMU_MODE_AUTO },
 	{ .name = "migration", .host = host_mdev, .body = flow_migration, .mode = VFIOIOMMU_MODE_IOMMUFD },
 	{ .name = "migration-container", .host = host_mdev, .body = flow_migration, .mode = VFIOIOMMU_MODE_CONTAINER },
+	{ .name = "dirty-type1", .host = host_devices, .body = flow_dirty_type1, .mode = VFIOIOMMU_MODE_CONTAINER },
 };
 
 /* ----------------------------------------------------------------- sweep */

@@ -2457,6 +2457,35 @@ static void r_dirty_log_ranges(void)
 	EQ(vfioiommu_dirty_log_ranges(W.dev, 0, 4096, 4096, no_run, NULL), -EINVAL);
 }
 
+/* W.ctx is an iommufd context: no type1 dirty tracking */
+static void r_dirty_type1_start(void)
+{
+	EQ(vfioiommu_dirty_type1_start(NULL), -EINVAL);
+	EQ(vfioiommu_dirty_type1_start(W.ctx), -EOPNOTSUPP);
+}
+
+static void r_dirty_type1_stop(void)
+{
+	EQ(vfioiommu_dirty_type1_stop(NULL), -EINVAL);
+	EQ(vfioiommu_dirty_type1_stop(W.ctx), -EOPNOTSUPP);
+}
+
+static void r_dirty_type1_bitmap(void)
+{
+	uint64_t bm[1];
+
+	EQ(vfioiommu_dirty_type1_bitmap(NULL, 0, 4096, 4096, bm, 8), -EINVAL);
+	EQ(vfioiommu_dirty_type1_bitmap(W.ctx, 0, 4096, 4096, NULL, 8), -EINVAL);
+	EQ(vfioiommu_dirty_type1_bitmap(W.ctx, 0, 4096, 4096, bm, 8), -EOPNOTSUPP);
+}
+
+static void r_dirty_type1_ranges(void)
+{
+	EQ(vfioiommu_dirty_type1_ranges(NULL, 0, 4096, 4096, no_run, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_type1_ranges(W.ctx, 0, 4096, 4096, NULL, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_type1_ranges(W.ctx, 0, 4096, 4096, no_run, NULL), -EOPNOTSUPP);
+}
+
 /* ------------------------------------------------------------------ the table */
 
 #define ROW(fn, flags) { "vfioiommu_" #fn, r_##fn, flags }
@@ -2534,6 +2563,7 @@ static const struct row {
 	ROW(mock_open_fds, 0), ROW(mock_live_mmaps, 0), ROW(mock_set_hostile, 0), ROW(mock_emit_uevent, 0),
 	ROW(mock_remove_device, 0), ROW(mock_set_uevent_backlog, 0), ROW(mock_device_dirty, 0),
 	ROW(dirty_log_start, 0), ROW(dirty_log_stop, 0), ROW(dirty_log_bitmap, 0), ROW(dirty_log_ranges, 0),
+	ROW(dirty_type1_start, 0), ROW(dirty_type1_stop, 0), ROW(dirty_type1_bitmap, 0), ROW(dirty_type1_ranges, 0),
 };
 
 static bool in_table(const char *fn)

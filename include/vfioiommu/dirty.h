@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /**
  * @file vfioiommu/dirty.h
- * Which pages a device wrote: device DMA logging
- * (VFIO_DEVICE_FEATURE_DMA_LOGGING_START / _STOP / _REPORT), the dirty
- * tracker a device with migration v2 may offer itself (mtty does).
+ * Dirty pages: which pages a device wrote.  Device DMA logging
+ * (VFIO_DEVICE_FEATURE_DMA_LOGGING_START / _STOP / _REPORT) is the dirty
+ * tracker a device with migration v2 may offer itself (mtty does); the
+ * type1 container's tracking is the other one here.
  *
  * The caller names IOVA ranges at a page size; the library sorts and merges
  * them into what the kernel accepts (no overlap, at most 256 ranges: past
@@ -17,8 +18,17 @@
  * goes when the device closes (what the driver does with its log then is
  * the driver's; mtty's log is empty either way).
  *
- * Not here yet: the type1 container's VFIO_IOMMU_DIRTY_PAGES and iommufd's
- * HWPT dirty tracking.
+ * A type1v2 container tracks for all its devices at once
+ * (VFIO_IOMMU_DIRTY_PAGES): vfioiommu_dirty_type1_start() and the calls
+ * after it.  It reports at its smallest IOMMU page only, whole mappings
+ * only (a range must start and end on mapping boundaries), and while any
+ * device of the container does not pin its pages (every PCI device) every
+ * mapped page is dirty at every report: it says what a device could have
+ * written, not what it wrote.  Which to use: a device that logs its own DMA
+ * says what it wrote; the container covers devices that cannot.
+ *
+ * Not here yet: iommufd's HWPT dirty tracking, and unmapping with the
+ * dirty bitmap (VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP).
  */
 #ifndef VFIOIOMMU_DIRTY_H
 #define VFIOIOMMU_DIRTY_H
@@ -102,6 +112,55 @@ typedef int (*vfioiommu_dirty_fn)(void *arg, uint64_t iova, uint64_t length);
  */
 VFIOIOMMU_API int vfioiommu_dirty_log_ranges(vfioiommu_device *dev, uint64_t iova, uint64_t length,
 					     uint64_t page_size, vfioiommu_dirty_fn fn, void *arg);
+
+/**
+ * Start the container's dirty tracking (VFIO_IOMMU_DIRTY_PAGES, START).
+ * @param ctx a context on a type1v2 container
+ * @return 0; -EINVAL NULL @p ctx; -ENODEV no group yet; -EBUSY tracking
+ * already runs through this context; -EOPNOTSUPP an iommufd or no-IOMMU
+ * context, a type1 (v1) container (the kernel's EACCES), or a kernel without
+ * the MIGRATION capability; -ENOMEM (the kernel's bitmaps); other -errno.
+ */
+VFIOIOMMU_API int vfioiommu_dirty_type1_start(vfioiommu_ctx *ctx);
+
+/**
+ * Stop the container's dirty tracking (nothing happens when it does not run).
+ * @param ctx the context
+ * @return 0; -EINVAL NULL @p ctx; -EOPNOTSUPP as vfioiommu_dirty_type1_start(); other -errno.
+ */
+VFIOIOMMU_API int vfioiommu_dirty_type1_stop(vfioiommu_ctx *ctx);
+
+/**
+ * The container's dirty pages of [@p iova, @p iova + @p length) into the
+ * caller's bitmap (as vfioiommu_dirty_log_bitmap()), asked in pieces of at
+ * most the kernel's largest bitmap (2^31 - 1 pages).
+ * @param ctx          the context
+ * @param iova         the first IOVA: aligned, and no mapping may start before it and reach into the range
+ * @param length       bytes: aligned, and no mapping may start inside and end past the range
+ * @param page_size    the container's dirty page size (its smallest IOMMU page: 4096 on x86)
+ * @param bitmap       the caller's bitmap
+ * @param bitmap_bytes its size: at least 8 * ceil(length / page_size / 64)
+ * @return 0; -EINVAL NULL argument, a page size the container does not
+ * report at (the message names the one it does), a misaligned, empty or
+ * wrapping range, tracking not started, or a range that cuts a mapping (the
+ * kernel's EINVAL, said so); -ENOSPC @p bitmap too small; -EOPNOTSUPP as
+ * vfioiommu_dirty_type1_start(); other -errno.
+ */
+VFIOIOMMU_API int vfioiommu_dirty_type1_bitmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t length, uint64_t page_size,
+					       uint64_t *bitmap, size_t bitmap_bytes);
+
+/**
+ * The container's dirty pages as a walk over runs (as vfioiommu_dirty_log_ranges()).
+ * @param ctx       the context
+ * @param iova      as vfioiommu_dirty_type1_bitmap()
+ * @param length    as vfioiommu_dirty_type1_bitmap()
+ * @param page_size as vfioiommu_dirty_type1_bitmap()
+ * @param fn        called for each run
+ * @param arg       passed to @p fn
+ * @return 0; what @p fn returned when it stopped; otherwise as vfioiommu_dirty_type1_bitmap().
+ */
+VFIOIOMMU_API int vfioiommu_dirty_type1_ranges(vfioiommu_ctx *ctx, uint64_t iova, uint64_t length, uint64_t page_size,
+					       vfioiommu_dirty_fn fn, void *arg);
 
 VFIOIOMMU_END_DECLS
 

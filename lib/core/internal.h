@@ -86,6 +86,8 @@ struct vfioiommu_ctx {
 	 * without knowing that a DMA table exists.
 	 */
 	void (*space_changed)(struct vfioiommu_ctx *ctx, bool mappings_dropped);
+	/* migration/dirty_type1.c: VFIO_IOMMU_DIRTY_PAGES started through this context (ctx->lock) */
+	bool dirty_type1;
 };
 
 /*

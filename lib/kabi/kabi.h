@@ -673,4 +673,22 @@ _Static_assert(sizeof(struct kabi_vfio_dma_logging_range) == 16, "dma_logging_ra
 _Static_assert(sizeof(struct kabi_vfio_feature_dma_logging_control) == 32, "feature + dma_logging_control");
 _Static_assert(sizeof(struct kabi_vfio_feature_dma_logging_report) == 40, "feature + dma_logging_report");
 
+/* ---- type1 dirty page tracking: VFIO_IOMMU_DIRTY_PAGES on a container ---- */
+#define KABI_VFIO_IOMMU_DIRTY_PAGES KABI_IO(KABI_VFIO_BASE + 17) /* the number of DEVICE_FEATURE, on a container */
+#define KABI_VFIO_IOMMU_DIRTY_PAGES_FLAG_START (1u << 0)
+#define KABI_VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP (1u << 1)
+#define KABI_VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP (1u << 2)
+/* struct vfio_iommu_type1_dirty_bitmap + vfio_iommu_type1_dirty_bitmap_get (+ its struct vfio_bitmap) */
+struct kabi_vfio_dirty_bitmap_get {
+	uint32_t argsz;
+	uint32_t flags;
+	uint64_t iova;
+	uint64_t size;
+	uint64_t pgsize;  /* vfio_bitmap.pgsize: the container's smallest page */
+	uint64_t bsize;   /* vfio_bitmap.size, bytes */
+	uint64_t data;    /* vfio_bitmap.data, a user pointer */
+};
+#define KABI_DIRTY_PAGES_MIN 8 /* START and STOP carry only argsz and flags */
+_Static_assert(sizeof(struct kabi_vfio_dirty_bitmap_get) == 48, "dirty_bitmap + get");
+
 #endif

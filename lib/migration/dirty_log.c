@@ -201,25 +201,22 @@ VFIOIOMMU_API int vfioiommu_dirty_log_bitmap(vfioiommu_device *dev, uint64_t iov
 	return rc;
 }
 
-VFIOIOMMU_API int vfioiommu_dirty_log_ranges(vfioiommu_device *dev, uint64_t iova, uint64_t length,
-					     uint64_t page_size, vfioiommu_dirty_fn fn, void *arg)
+/*
+ * The walk over dirty runs for both trackers: rep() fills words for n pages
+ * at iova (ctx->lock held); fn() runs with the lock dropped.
+ */
+int vi_dirty_walk(struct vfioiommu_ctx *ctx, vi_report_fn rep, void *obj, uint64_t iova, uint64_t npages, uint64_t ps,
+		  vfioiommu_dirty_fn fn, void *arg)
 {
-	uint64_t *words = NULL, npages, done = 0, run_start = 0, run_pages = 0;
-	int rc;
+	uint64_t *words = malloc(WALK_PAGES / 8), done = 0, run_start = 0, run_pages = 0;
+	int rc = 0;
 
-	if (!dev)
-		return -EINVAL;
-	if (!fn)
-		return vi_fail(dev->ctx, -EINVAL, "vfioiommu_dirty_log_ranges: fn is NULL");
-	pthread_mutex_lock(&dev->ctx->lock);
-	rc = check_report(dev, "vfioiommu_dirty_log_ranges", iova, length, page_size);
-	npages = rc == 0 ? length / page_size : 0;
-	if (rc == 0 && !(words = malloc(WALK_PAGES / 8)))
-		rc = vi_fail(dev->ctx, -ENOMEM, "out of memory");
+	if (!words)
+		return vi_fail(ctx, -ENOMEM, "out of memory");
 	while (rc == 0 && done < npages) {
 		uint64_t n = npages - done < WALK_PAGES ? npages - done : WALK_PAGES;
 
-		rc = report(dev, iova + done * page_size, n, page_size, words);
+		rc = rep(obj, iova + done * ps, n, ps, words);
 		for (uint64_t w = 0; rc == 0 && w < (n + 63) / 64; w++) {
 			uint64_t bits = words[w];
 			while (bits) {
@@ -233,9 +230,9 @@ VFIOIOMMU_API int vfioiommu_dirty_log_ranges(vfioiommu_device *dev, uint64_t iov
 				}
 				if (run_pages) {
 					/* the caller's callback runs without the context lock held */
-					pthread_mutex_unlock(&dev->ctx->lock);
-					rc = fn(arg, iova + run_start * page_size, run_pages * page_size);
-					pthread_mutex_lock(&dev->ctx->lock);
+					pthread_mutex_unlock(&ctx->lock);
+					rc = fn(arg, iova + run_start * ps, run_pages * ps);
+					pthread_mutex_lock(&ctx->lock);
 					if (rc)
 						break;
 				}
@@ -245,9 +242,33 @@ VFIOIOMMU_API int vfioiommu_dirty_log_ranges(vfioiommu_device *dev, uint64_t iov
 		}
 		done += n;
 	}
-	pthread_mutex_unlock(&dev->ctx->lock);
 	free(words);
-	if (rc == 0 && run_pages)
-		rc = fn(arg, iova + run_start * page_size, run_pages * page_size);
+	if (rc == 0 && run_pages) {
+		pthread_mutex_unlock(&ctx->lock);
+		rc = fn(arg, iova + run_start * ps, run_pages * ps);
+		pthread_mutex_lock(&ctx->lock);
+	}
+	return rc;
+}
+
+static int log_report(void *obj, uint64_t iova, uint64_t n, uint64_t ps, uint64_t *words)
+{
+	return report(obj, iova, n, ps, words);
+}
+
+VFIOIOMMU_API int vfioiommu_dirty_log_ranges(vfioiommu_device *dev, uint64_t iova, uint64_t length,
+					     uint64_t page_size, vfioiommu_dirty_fn fn, void *arg)
+{
+	int rc;
+
+	if (!dev)
+		return -EINVAL;
+	if (!fn)
+		return vi_fail(dev->ctx, -EINVAL, "vfioiommu_dirty_log_ranges: fn is NULL");
+	pthread_mutex_lock(&dev->ctx->lock);
+	rc = check_report(dev, "vfioiommu_dirty_log_ranges", iova, length, page_size);
+	if (rc == 0)
+		rc = vi_dirty_walk(dev->ctx, log_report, dev, iova, length / page_size, page_size, fn, arg);
+	pthread_mutex_unlock(&dev->ctx->lock);
 	return rc;
 }

@@ -267,6 +267,10 @@ void vm_mig_forget(struct vm_device *d);
 int vm_dirty_log_feature(struct vfioiommu_mock *m, struct vm_device *d, void *arg);
 void vm_dirty_log_forget(struct vm_device *d);
 
+/* ---- dirty_type1.c: VFIO_IOMMU_DIRTY_PAGES on a type1 container ---- */
+/* maps: the container's; *on: its tracking switch; full: a group without page pinning (every mapped page dirty) */
+int vm_type1_dirty(const struct vm_maptab *maps, bool *on, bool v2, uint64_t pgsize, bool full, void *arg);
+
 /* ---- sysfs.c ---- */
 ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, size_t n);
 ssize_t vm_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *buf, size_t n);

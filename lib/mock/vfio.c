@@ -41,6 +41,7 @@ struct vm_container {
 	size_t nranges;
 	struct vm_maptab maps;
 	uint32_t dma_avail;
+	bool dirty_on;              /* dirty_type1.c: VFIO_IOMMU_DIRTY_PAGES started */
 };
 
 struct vm_gstate {
@@ -223,6 +224,7 @@ static void group_detach(struct vfioiommu_mock *m, struct vm_gstate *gs)
 	if (c->ngroups == 0) {
 		/* the last group takes the IOMMU driver with it: mappings go, SET_IOMMU is needed again */
 		c->type = 0;
+		c->dirty_on = false;
 		vm_maps_free(&c->maps);
 		free(c->ranges);
 		c->ranges = NULL;
@@ -717,6 +719,13 @@ static int container_ioctl(struct vfioiommu_mock *m, struct vm_file *f, unsigned
 		return map_dma(m, c, arg);
 	case KABI_VFIO_IOMMU_UNMAP_DMA:
 		return t1_unmap(m, c, arg);
+	case KABI_VFIO_IOMMU_DIRTY_PAGES: {
+		bool pci = false;
+		for (size_t i = 0; i < c->ngroups; i++)
+			pci = pci || !vm_group_is_mdev(m, c->groups[i]);
+		return arg ? vm_type1_dirty(&c->maps, &c->dirty_on, c->type == KABI_VFIO_TYPE1v2_IOMMU, min_pgsize(m), pci,
+					    arg) : -EFAULT;
+	}
 	default:
 		return -ENOTTY;
 	}

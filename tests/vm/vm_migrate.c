@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -376,6 +377,61 @@ static void dirty_log(vfioiommu_device *a)
 	vt_result(rc == 0, "dirty.stop.again", "rc %d: %s", rc, vfioiommu_strerror(ctx));
 }
 
+/* The type1v2 container's dirty tracking on the NIC: every mapped page dirty (a PCI device pins nothing) */
+static void type1_dirty(const char *bdf)
+{
+	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = VFIOIOMMU_MODE_CONTAINER, .door = door };
+	vfioiommu_ctx *c = NULL;
+	vfioiommu_device *d = NULL;
+	uint64_t i1 = 0x100000, i2 = 0x300000, bm[12];
+	char *buf = mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct runs runs = { 0 };
+	int rc;
+
+	if (buf == MAP_FAILED || vfioiommu_ctx_new(&o, &c) < 0)
+		return;
+	rc = vfioiommu_dirty_type1_start(c);
+	vt_result(rc == -ENODEV, "dirty.t1.no_group", "rc %d: %s", rc, vfioiommu_strerror(c));
+	rc = vfioiommu_device_open(c, bdf, &d);
+	if (rc == 0)
+		rc = vfioiommu_dma_map(c, buf, 1 << 20, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE | VFIOIOMMU_DMA_FIXED_IOVA, &i1);
+	if (rc == 0)
+		rc = vfioiommu_dma_map(c, buf + (2 << 20), 1 << 20,
+				       VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE | VFIOIOMMU_DMA_FIXED_IOVA, &i2);
+	vt_result(rc == 0, "dirty.t1.setup", "rc %d: %s", rc, vfioiommu_strerror(c));
+	rc = vfioiommu_dirty_type1_bitmap(c, i1, 3 << 20, 4096, bm, sizeof(bm));
+	vt_result(rc == -EINVAL, "dirty.t1.not_started", "rc %d: %s", rc, vfioiommu_strerror(c));
+	rc = vfioiommu_dirty_type1_start(c);
+	vt_result(rc == 0, "dirty.t1.start", "rc %d: %s", rc, vfioiommu_strerror(c));
+	rc = vfioiommu_dirty_type1_start(c);
+	vt_result(rc == -EBUSY, "dirty.t1.start.twice", "rc %d: %s", rc, vfioiommu_strerror(c));
+	memset(bm, 0x5a, sizeof(bm));
+	rc = vfioiommu_dirty_type1_bitmap(c, i1, 3 << 20, 4096, bm, sizeof(bm));
+	/* FACTS: both mappings entirely dirty, the gap between them clean */
+	vt_result(rc == 0 && bm[0] == UINT64_MAX && bm[3] == UINT64_MAX && bm[4] == 0 && bm[7] == 0 && bm[8] == UINT64_MAX &&
+		  bm[11] == UINT64_MAX, "dirty.t1.bitmap", "rc %d bm 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 ": %s", rc, bm[0],
+		  bm[4], bm[8], vfioiommu_strerror(c));
+	rc = vfioiommu_dirty_type1_bitmap(c, i1 + 0x1000, (1 << 20) - 0x1000, 4096, bm, sizeof(bm));
+	vt_result(rc == -EINVAL, "dirty.t1.bisect", "rc %d: %s", rc, vfioiommu_strerror(c));
+	rc = vfioiommu_dirty_type1_bitmap(c, i1, 1 << 20, 8192, bm, sizeof(bm));
+	vt_result(rc == -EINVAL, "dirty.t1.page_size", "rc %d: %s", rc, vfioiommu_strerror(c));
+	rc = vfioiommu_dirty_type1_bitmap(c, i1, 3 << 20, 4096, bm, sizeof(bm) - 8);
+	vt_result(rc == -ENOSPC, "dirty.t1.too_small", "rc %d: %s", rc, vfioiommu_strerror(c));
+	rc = vfioiommu_dirty_type1_ranges(c, i1, 3 << 20, 4096, count_run, &runs);
+	vt_result(rc == 0 && runs.n == 2 && runs.first == i1 && runs.first_len == 1 << 20, "dirty.t1.ranges",
+		  "rc %d runs %u first 0x%" PRIx64 "+0x%" PRIx64 ": %s", rc, runs.n, runs.first, runs.first_len,
+		  vfioiommu_strerror(c));
+	rc = vfioiommu_dirty_type1_stop(c);
+	vt_result(rc == 0, "dirty.t1.stop", "rc %d: %s", rc, vfioiommu_strerror(c));
+	rc = vfioiommu_dirty_type1_stop(c);
+	vt_result(rc == 0, "dirty.t1.stop.again", "rc %d: %s", rc, vfioiommu_strerror(c));
+	vfioiommu_dma_unmap_at(c, i2);
+	vfioiommu_dma_unmap_at(c, i1);
+	vfioiommu_device_close(d);
+	vfioiommu_ctx_destroy(c);
+	munmap(buf, 4 << 20);
+}
+
 int main(void)
 {
 	const char *mockfile = getenv("VFIOIOMMU_VM_MOCK"), *bdfs = getenv("VFIOIOMMU_VM_BDFS");
@@ -429,8 +485,11 @@ int main(void)
 			vt_result(rc == -EOPNOTSUPP, "mig.nic.caps", "rc %d: %s", rc, vfioiommu_strerror(ctx));
 			rc = vfioiommu_dirty_log_start(nic, &r, 1, 4096, NULL);
 			vt_result(rc == -EOPNOTSUPP, "dirty.nic", "rc %d: %s", rc, vfioiommu_strerror(ctx));
+			rc = vfioiommu_dirty_type1_start(ctx);
+			vt_result(rc == -EOPNOTSUPP, "dirty.t1.iommufd", "rc %d: %s", rc, vfioiommu_strerror(ctx));
 			vfioiommu_device_close(nic);
 		}
+		type1_dirty(bdf);
 	}
 	vfioiommu_device_close(c);
 	vfioiommu_device_close(b);
