@@ -2486,6 +2486,15 @@ static void r_dirty_type1_ranges(void)
 	EQ(vfioiommu_dirty_type1_ranges(W.ctx, 0, 4096, 4096, no_run, NULL), -EOPNOTSUPP);
 }
 
+static void r_dirty_choose(void)
+{
+	struct vfioiommu_dirty_choice c = { .size = sizeof(c) }, small = { .size = 8 };
+
+	EQ(vfioiommu_dirty_choose(NULL, &c), -EINVAL);
+	EQ(vfioiommu_dirty_choose(W.ctx, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_choose(W.ctx, &small), -EINVAL);
+}
+
 /* ------------------------------------------------------------------ the table */
 
 #define ROW(fn, flags) { "vfioiommu_" #fn, r_##fn, flags }
@@ -2564,6 +2573,7 @@ static const struct row {
 	ROW(mock_remove_device, 0), ROW(mock_set_uevent_backlog, 0), ROW(mock_device_dirty, 0),
 	ROW(dirty_log_start, 0), ROW(dirty_log_stop, 0), ROW(dirty_log_bitmap, 0), ROW(dirty_log_ranges, 0),
 	ROW(dirty_type1_start, 0), ROW(dirty_type1_stop, 0), ROW(dirty_type1_bitmap, 0), ROW(dirty_type1_ranges, 0),
+	ROW(dirty_choose, 0),
 };
 
 static bool in_table(const char *fn)

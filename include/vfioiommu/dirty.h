@@ -162,6 +162,41 @@ VFIOIOMMU_API int vfioiommu_dirty_type1_bitmap(vfioiommu_ctx *ctx, uint64_t iova
 VFIOIOMMU_API int vfioiommu_dirty_type1_ranges(vfioiommu_ctx *ctx, uint64_t iova, uint64_t length, uint64_t page_size,
 					       vfioiommu_dirty_fn fn, void *arg);
 
+/** The dirty trackers vfioiommu_dirty_choose() picks from. */
+enum vfioiommu_dirty_tracker {
+	VFIOIOMMU_DIRTY_NONE = 0,       /**< none fits the context */
+	VFIOIOMMU_DIRTY_DEVICE_LOG = 1, /**< every device logs its own DMA: the vfioiommu_dirty_log_*() calls */
+	VFIOIOMMU_DIRTY_TYPE1 = 2,      /**< the type1v2 container: the vfioiommu_dirty_type1_*() calls */
+};
+
+/** What vfioiommu_dirty_choose() picked and why. */
+struct vfioiommu_dirty_choice {
+	/** in: sizeof(struct vfioiommu_dirty_choice) as the caller compiled it */
+	uint32_t size;
+	/** reserved, 0 */
+	uint32_t reserved;
+	/** the tracker */
+	enum vfioiommu_dirty_tracker tracker;
+	/** why, for a person ("every device (2) logs its own DMA: ...") */
+	char reason[256];
+};
+
+/**
+ * Pick the dirty tracker for the context's open devices, as QEMU picks:
+ * device DMA logging when every device offers it (it reports what the
+ * devices wrote), else the type1v2 container's tracking (every mapped page
+ * of a device that pins nothing), else none (iommufd's HWPT dirty tracking
+ * is not in the library yet).  Each device is asked with a PROBE of
+ * DMA_LOGGING_START; nothing starts.
+ * @param ctx    the context, with its devices open
+ * @param choice in: choice->size set; out: the tracker and the reason
+ * @return 0 (a tracker was picked); -EINVAL NULL argument or a too small
+ * choice->size; -ENODEV no device open; -EOPNOTSUPP none fits
+ * (choice->tracker is VFIOIOMMU_DIRTY_NONE and choice->reason says why);
+ * other -errno from a probe.
+ */
+VFIOIOMMU_API int vfioiommu_dirty_choose(vfioiommu_ctx *ctx, struct vfioiommu_dirty_choice *choice);
+
 VFIOIOMMU_END_DECLS
 
 #endif

@@ -3,8 +3,8 @@
  * The type1v2 container's dirty tracking (lib/migration/dirty_type1.c) on
  * the mock's (lib/mock/dirty_type1.c): every mapped page dirty with a PCI
  * device, nothing with only mediated devices, the kernel's rules (page
- * size, whole mappings), bad input and contexts that cannot track, and the
- * fail-Nth sweep.
+ * size, whole mappings), bad input and contexts that cannot track, the
+ * choice between trackers (vfioiommu_dirty_choose()), and the fail-Nth sweep.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -148,6 +148,41 @@ static void contexts_that_cannot(void **state)
 	fx_close(&f);
 }
 
+static void choose(void **state)
+{
+	struct fx f;
+	struct vfioiommu_dirty_choice c = { .size = sizeof(c) }, small = { .size = 8 };
+	vfioiommu_device *nic = NULL;
+	vfioiommu_mock *m = th_mock(host);
+	vfioiommu_ctx *empty = th_ctx(m, VFIOIOMMU_MODE_AUTO);
+
+	(void)state;
+	assert_int_equal(vfioiommu_dirty_choose(empty, &c), -ENODEV);
+	assert_int_equal(vfioiommu_dirty_choose(empty, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_dirty_choose(empty, &small), -EINVAL);
+	vfioiommu_ctx_destroy(empty);
+	th_mock_done(m);
+	/* a container with the NIC: the NIC logs nothing, the container tracks */
+	fx_open(&f, VFIOIOMMU_MODE_CONTAINER, NIC);
+	assert_int_equal(vfioiommu_dirty_choose(f.ctx, &c), 0);
+	assert_int_equal(c.tracker, VFIOIOMMU_DIRTY_TYPE1);
+	assert_non_null(strstr(c.reason, NIC));
+	fx_close(&f);
+	/* only the mdev, which logs: device logging, on either backend */
+	fx_open(&f, VFIOIOMMU_MODE_IOMMUFD, UA);
+	assert_int_equal(vfioiommu_dirty_choose(f.ctx, &c), 0);
+	assert_int_equal(c.tracker, VFIOIOMMU_DIRTY_DEVICE_LOG);
+	th_assert_msg(c.reason, "every device (1)", NULL);
+	/* with the NIC too, on iommufd: nothing fits */
+	assert_int_equal(vfioiommu_device_open(f.ctx, NIC, &nic), 0);
+	assert_int_equal(vfioiommu_dirty_choose(f.ctx, &c), -EOPNOTSUPP);
+	assert_int_equal(c.tracker, VFIOIOMMU_DIRTY_NONE);
+	th_assert_msg(c.reason, NIC, "HWPT", NULL);
+	th_assert_msg(vfioiommu_strerror(f.ctx), "no tracker fits", NULL);
+	vfioiommu_device_close(nic);
+	fx_close(&f);
+}
+
 static vfioiommu_mock *sweep_setup(void *arg)
 {
 	(void)arg;
@@ -169,6 +204,10 @@ static int sweep_body(vfioiommu_mock *m, void *arg)
 		rc = vfioiommu_device_open(ctx, NIC, &d);
 	if (rc == 0)
 		rc = vfioiommu_dma_map(ctx, buf, 1 << 20, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &iova);
+	if (rc == 0) {
+		struct vfioiommu_dirty_choice c = { .size = sizeof(c) };
+		rc = vfioiommu_dirty_choose(ctx, &c);
+	}
 	if (rc == 0)
 		rc = vfioiommu_dirty_type1_start(ctx);
 	if (rc == 0)
@@ -196,6 +235,7 @@ int main(void)
 		cmocka_unit_test(every_mapped_page),
 		cmocka_unit_test(only_mdevs),
 		cmocka_unit_test(contexts_that_cannot),
+		cmocka_unit_test(choose),
 		cmocka_unit_test(sweep),
 	};
 	int rc;

@@ -329,6 +329,7 @@ static int count_run(void *arg, uint64_t iova, uint64_t len)
 static void dirty_log(vfioiommu_device *a)
 {
 	static struct vfioiommu_iova_range many[300];
+	struct vfioiommu_dirty_choice ch = { .size = sizeof(ch) };
 	struct vfioiommu_iova_range one = { 0x100000, 0x40100000 - 1 }, bad = { 0x100800, 0x1107ff };
 	static uint64_t bm[(0x40000000 / 4096) / 64];
 	uint64_t ps = 0;
@@ -338,6 +339,10 @@ static void dirty_log(vfioiommu_device *a)
 
 	for (unsigned int i = 0; i < 300; i++)
 		many[i] = (struct vfioiommu_iova_range){ 0x100000 + (uint64_t)i * 0x4000, 0x100000 + (uint64_t)i * 0x4000 + 0xfff };
+	/* the three mtty devices of this (iommufd) context all log their DMA */
+	rc = vfioiommu_dirty_choose(ctx, &ch);
+	vt_result(rc == 0 && ch.tracker == VFIOIOMMU_DIRTY_DEVICE_LOG, "dirty.choose.mdevs", "rc %d tracker %d: %s", rc,
+		  ch.tracker, ch.reason);
 	rc = vfioiommu_dirty_log_start(a, &bad, 1, 4096, NULL);
 	vt_result(rc == -EINVAL, "dirty.start.unaligned", "rc %d: %s", rc, vfioiommu_strerror(ctx));
 	rc = vfioiommu_dirty_log_start(a, &one, 1, 2048, NULL);
@@ -399,6 +404,12 @@ static void type1_dirty(const char *bdf)
 		rc = vfioiommu_dma_map(c, buf + (2 << 20), 1 << 20,
 				       VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE | VFIOIOMMU_DMA_FIXED_IOVA, &i2);
 	vt_result(rc == 0, "dirty.t1.setup", "rc %d: %s", rc, vfioiommu_strerror(c));
+	{
+		struct vfioiommu_dirty_choice ch = { .size = sizeof(ch) };
+		rc = vfioiommu_dirty_choose(c, &ch);
+		vt_result(rc == 0 && ch.tracker == VFIOIOMMU_DIRTY_TYPE1, "dirty.choose.container_nic", "rc %d tracker %d: %s",
+			  rc, ch.tracker, ch.reason);
+	}
 	rc = vfioiommu_dirty_type1_bitmap(c, i1, 3 << 20, 4096, bm, sizeof(bm));
 	vt_result(rc == -EINVAL, "dirty.t1.not_started", "rc %d: %s", rc, vfioiommu_strerror(c));
 	rc = vfioiommu_dirty_type1_start(c);
@@ -485,8 +496,12 @@ int main(void)
 			vt_result(rc == -EOPNOTSUPP, "mig.nic.caps", "rc %d: %s", rc, vfioiommu_strerror(ctx));
 			rc = vfioiommu_dirty_log_start(nic, &r, 1, 4096, NULL);
 			vt_result(rc == -EOPNOTSUPP, "dirty.nic", "rc %d: %s", rc, vfioiommu_strerror(ctx));
+			struct vfioiommu_dirty_choice ch = { .size = sizeof(ch) };
 			rc = vfioiommu_dirty_type1_start(ctx);
 			vt_result(rc == -EOPNOTSUPP, "dirty.t1.iommufd", "rc %d: %s", rc, vfioiommu_strerror(ctx));
+			rc = vfioiommu_dirty_choose(ctx, &ch);
+			vt_result(rc == -EOPNOTSUPP && ch.tracker == VFIOIOMMU_DIRTY_NONE, "dirty.choose.iommufd_nic",
+				  "rc %d tracker %d: %s", rc, ch.tracker, ch.reason);
 			vfioiommu_device_close(nic);
 		}
 		type1_dirty(bdf);
