@@ -26,5 +26,8 @@
 #include <vfioiommu/sriov.h>
 #include <vfioiommu/objects.h>
 #include <vfioiommu/ring_view.h>
+#include <vfioiommu/mdev.h>
+#include <vfioiommu/migration.h>
+#include <vfioiommu/dirty.h>
 
 #endif

@@ -51,6 +51,9 @@
 #include <vfioiommu/p2p.h>
 #include <vfioiommu/objects.h>
 #include <vfioiommu/mock.h>
+#include <vfioiommu/mdev.h>
+#include <vfioiommu/migration.h>
+#include <vfioiommu/dirty.h>
 
 #include "core/door.h"
 #include "kabi/kabi.h"
@@ -110,6 +113,7 @@ static const struct {
 	R(KABI_IOMMU_IOAS_MAP_FILE), R(KABI_IOMMU_VEVENTQ_ALLOC), R(KABI_IOMMU_TEST_CMD),
 	R(KABI_IOMMU_HWPT_INVALIDATE), R(KABI_IOMMU_VDEVICE_ALLOC), R(KABI_IOMMU_IOAS_CHANGE_PROCESS),
 	R(KABI_IOMMU_HW_QUEUE_ALLOC), R(KABI_IOMMU_VIOMMU_ALLOC),
+	R(KABI_VFIO_MIG_GET_PRECOPY_INFO), R(KABI_VFIO_IOMMU_DIRTY_PAGES),
 };
 
 /* The mock names a few entries after the syscall they stand for. */
@@ -932,6 +936,96 @@ static int flow_viommu(vfioiommu_mock *m, const struct flow *f)
 	return finish(ctx, rc);
 }
 
+static const char host_mdev[] =
+	"mdev-parent mtty 24 0x4348 0x3253\n"
+	"mdev-type mtty mtty-2 2 Dual port serial\n"
+	"mdev 8c3e2a10-0000-4000-8000-0000000000a1 mtty mtty-2\n"
+	"mdev 8c3e2a10-0000-4000-8000-0000000000b1 mtty mtty-2\n";
+
+/* mediated devices and migration v2: create, open, pre-copy, save, restore through a socket, recover, remove */
+static int flow_migration(vfioiommu_mock *m, const struct flow *f)
+{
+	vfioiommu_ctx *ctx = flow_ctx(m, f->mode);
+	vfioiommu_device *a = NULL, *b = NULL;
+	uint64_t i = 0, d = 0;
+	uint32_t n = 0;
+	int sv[2], rc;
+
+	if (!ctx)
+		return -ENOMEM;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
+		vfioiommu_ctx_destroy(ctx);
+		return -errno;
+	}
+	rc = vfioiommu_mdev_available(ctx, "mtty", "mtty-2", &n);
+	if (rc == 0)
+		rc = vfioiommu_mdev_create(ctx, "mtty", "mtty-2", "8c3e2a10-0000-4000-8000-0000000000c1");
+	if (rc == 0)
+		rc = vfioiommu_device_open(ctx, "8c3e2a10-0000-4000-8000-0000000000a1", &a);
+	if (rc == 0)
+		rc = vfioiommu_device_open(ctx, "8c3e2a10-0000-4000-8000-0000000000b1", &b);
+	if (rc == 0)
+		rc = vfioiommu_mig_set_state(a, VFIOIOMMU_MIG_PRE_COPY, NULL);
+	if (rc == 0)
+		rc = vfioiommu_mig_precopy_info(a, &i, &d);
+	if (rc == 0)
+		rc = vfioiommu_mig_save_chunk(a, sv[0], NULL);
+	if (rc == 0)
+		rc = vfioiommu_mig_save(a, sv[0], NULL);
+	if (rc == 0)
+		rc = vfioiommu_mig_restore(b, sv[1], NULL);
+	if (rc == 0)
+		rc = vfioiommu_mig_recover(b, NULL);
+	if (rc < 0)
+		snprintf(g_msg, sizeof(g_msg), "%s", vfioiommu_strerror(ctx));
+	vfioiommu_device_close(b);
+	vfioiommu_device_close(a);
+	if (rc == 0)
+		rc = vfioiommu_mdev_remove(ctx, "8c3e2a10-0000-4000-8000-0000000000c1");
+	vfioiommu_ctx_destroy(ctx);
+	close(sv[0]);
+	close(sv[1]);
+	return rc;
+}
+
+/* the type1v2 container's dirty tracking: start, a report, a walk, stop */
+static int run_none(void *arg, uint64_t iova, uint64_t len)
+{
+	(void)arg, (void)iova, (void)len;
+	return 0;
+}
+
+static int flow_dirty_type1(vfioiommu_mock *m, const struct flow *f)
+{
+	vfioiommu_ctx *ctx = flow_ctx(m, f->mode);
+	vfioiommu_device *dev = NULL;
+	char *buf = dma_buf();
+	uint64_t iova = 0x100000, bm[4];
+	int rc;
+
+	if (!ctx || !buf) {
+		vfioiommu_ctx_destroy(ctx);
+		return -ENOMEM;
+	}
+	rc = vfioiommu_device_open(ctx, "0000:00:03.0", &dev);
+	if (rc == 0)
+		rc = vfioiommu_dma_map(ctx, buf, 0x10000, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &iova);
+	if (rc == 0)
+		rc = vfioiommu_dirty_type1_start(ctx);
+	if (rc == 0)
+		rc = vfioiommu_dirty_type1_bitmap(ctx, iova, 0x10000, 4096, bm, sizeof(bm));
+	if (rc == 0)
+		rc = vfioiommu_dirty_type1_ranges(ctx, iova, 0x10000, 4096, run_none, NULL);
+	if (rc == 0)
+		rc = vfioiommu_dirty_type1_stop(ctx);
+	if (rc < 0)
+		snprintf(g_msg, sizeof(g_msg), "%s", vfioiommu_strerror(ctx));
+	vfioiommu_device_close(dev);
+	vfioiommu_ctx_destroy(ctx);
+	return rc;
+}
+
+
 static const struct flow flows[] = {
 	{ .name = "container", .host = host_devices, .body = flow_address_space,
 	  .mode = VFIOIOMMU_MODE_CONTAINER, .second_group = 4 },
@@ -959,6 +1053,9 @@ static const struct flow flows[] = {
 	{ .name = "sriov-container", .host = host_sriov, .body = flow_sriov, .mode = VFIOIOMMU_MODE_CONTAINER },
 	{ .name = "objects", .host = host_devices, .body = flow_objects, .mode = VFIOIOMMU_MODE_IOMMUFD },
 	{ .name = "viommu", .host = host_devices, .body = flow_viommu, .mode = VFIOIOMMU_MODE_IOMMUFD },
+	{ .name = "migration", .host = host_mdev, .body = flow_migration, .mode = VFIOIOMMU_MODE_IOMMUFD },
+	{ .name = "migration-container", .host = host_mdev, .body = flow_migration, .mode = VFIOIOMMU_MODE_CONTAINER },
+	{ .name = "dirty-type1", .host = host_devices, .body = flow_dirty_type1, .mode = VFIOIOMMU_MODE_CONTAINER },
 };
 
 /* ----------------------------------------------------------------- sweep */

@@ -2202,6 +2202,134 @@ static void r_bind_vfio(void)
 	EQ(vfioiommu_bind_vfio(W.ctx, "0000:09:00.0", 0), -ENOENT);
 }
 
+/* ------------------------------------------------------------------ rows: mdev.h */
+
+static void r_mdev_create(void)
+{
+	static const char u[] = "8c3e2a10-0000-4000-8000-000000000001";
+
+	EQ(vfioiommu_mdev_create(NULL, "mtty", "mtty-2", u), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, NULL, "mtty-2", u), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, "mtty", NULL, u), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, "mtty", "mtty-2", NULL), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, "../mtty", "mtty-2", u), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, "mtty", "..", u), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, "", "mtty-2", u), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, "mtty", "mtty-2", "8C3E2A10-0000-4000-8000-000000000001"), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, "mtty", "mtty-2", "8c3e2a10-0000-4000-8000-0000000000011"), -EINVAL);
+	EQ(vfioiommu_mdev_create(W.ctx, "nope", "mtty-2", u), -ENOENT);
+}
+
+static void r_mdev_remove(void)
+{
+	EQ(vfioiommu_mdev_remove(NULL, "8c3e2a10-0000-4000-8000-000000000001"), -EINVAL);
+	EQ(vfioiommu_mdev_remove(W.ctx, NULL), -EINVAL);
+	EQ(vfioiommu_mdev_remove(W.ctx, DEV_A), -EINVAL);
+	EQ(vfioiommu_mdev_remove(W.ctx, "8c3e2a10-0000-4000-8000-000000000001"), -ENOENT);
+}
+
+static void r_mdev_available(void)
+{
+	uint32_t c;
+
+	EQ(vfioiommu_mdev_available(NULL, "mtty", "mtty-2", &c), -EINVAL);
+	EQ(vfioiommu_mdev_available(W.ctx, NULL, "mtty-2", &c), -EINVAL);
+	EQ(vfioiommu_mdev_available(W.ctx, "mtty", "a/b", &c), -EINVAL);
+	EQ(vfioiommu_mdev_available(W.ctx, "mtty", "mtty-2", NULL), -EINVAL);
+	EQ(vfioiommu_mdev_available(W.ctx, "nope", "mtty-2", &c), -ENOENT);
+}
+
+static void r_device_is_mdev(void)
+{
+	EQ(vfioiommu_device_is_mdev(NULL), 0);
+	EQ(vfioiommu_device_is_mdev(W.dev), 0);
+}
+
+/* ------------------------------------------------------------------ rows: migration.h (W.dev has no migration) */
+
+static void r_mig_state_name(void)
+{
+	STR(vfioiommu_mig_state_name((enum vfioiommu_mig_state)8), "unknown");
+	STR(vfioiommu_mig_state_name((enum vfioiommu_mig_state)-1), "unknown");
+}
+
+static void r_mig_caps(void)
+{
+	uint32_t c;
+
+	EQ(vfioiommu_mig_caps(NULL, &c), -EINVAL);
+	EQ(vfioiommu_mig_caps(W.dev, NULL), -EINVAL);
+	EQ(vfioiommu_mig_caps(W.dev, &c), -EOPNOTSUPP);
+}
+
+static void r_mig_get_state(void)
+{
+	enum vfioiommu_mig_state st;
+
+	EQ(vfioiommu_mig_get_state(NULL, &st), -EINVAL);
+	EQ(vfioiommu_mig_get_state(W.dev, NULL), -EINVAL);
+	EQ(vfioiommu_mig_get_state(W.dev, &st), -EOPNOTSUPP);
+}
+
+static void r_mig_set_state(void)
+{
+	struct vfioiommu_mig_result small = { .size = 4 };
+
+	EQ(vfioiommu_mig_set_state(NULL, VFIOIOMMU_MIG_STOP, NULL), -EINVAL);
+	EQ(vfioiommu_mig_set_state(W.dev, VFIOIOMMU_MIG_ERROR, NULL), -EINVAL);
+	EQ(vfioiommu_mig_set_state(W.dev, (enum vfioiommu_mig_state)8, NULL), -EINVAL);
+	EQ(vfioiommu_mig_set_state(W.dev, VFIOIOMMU_MIG_STOP, &small), -EINVAL);
+	EQ(vfioiommu_mig_set_state(W.dev, VFIOIOMMU_MIG_STOP, NULL), -EOPNOTSUPP);
+}
+
+static void r_mig_data_size(void)
+{
+	uint64_t b;
+
+	EQ(vfioiommu_mig_data_size(NULL, &b), -EINVAL);
+	EQ(vfioiommu_mig_data_size(W.dev, NULL), -EINVAL);
+	EQ(vfioiommu_mig_data_size(W.dev, &b), -EOPNOTSUPP);
+}
+
+static void r_mig_precopy_info(void)
+{
+	uint64_t a, b;
+
+	EQ(vfioiommu_mig_precopy_info(NULL, &a, &b), -EINVAL);
+	EQ(vfioiommu_mig_precopy_info(W.dev, NULL, &b), -EINVAL);
+	EQ(vfioiommu_mig_precopy_info(W.dev, &a, NULL), -EINVAL);
+	EQ(vfioiommu_mig_precopy_info(W.dev, &a, &b), -EINVAL);
+}
+
+static void r_mig_save_chunk(void)
+{
+	EQ(vfioiommu_mig_save_chunk(NULL, 1, NULL), -EINVAL);
+	EQ(vfioiommu_mig_save_chunk(W.dev, -1, NULL), -EINVAL);
+	EQ(vfioiommu_mig_save_chunk(W.dev, 1, NULL), -EOPNOTSUPP);
+}
+
+static void r_mig_save(void)
+{
+	EQ(vfioiommu_mig_save(NULL, 1, NULL), -EINVAL);
+	EQ(vfioiommu_mig_save(W.dev, -1, NULL), -EINVAL);
+	EQ(vfioiommu_mig_save(W.dev, 1, NULL), -EOPNOTSUPP);
+}
+
+static void r_mig_restore(void)
+{
+	EQ(vfioiommu_mig_restore(NULL, 0, NULL), -EINVAL);
+	EQ(vfioiommu_mig_restore(W.dev, -1, NULL), -EINVAL);
+	EQ(vfioiommu_mig_restore(W.dev, 0, NULL), -EOPNOTSUPP);
+}
+
+static void r_mig_recover(void)
+{
+	struct vfioiommu_mig_result small = { .size = 4 };
+
+	EQ(vfioiommu_mig_recover(NULL, NULL), -EINVAL);
+	EQ(vfioiommu_mig_recover(W.dev, &small), -EINVAL);
+}
+
 /* ------------------------------------------------------------------ rows: mock.h */
 
 static void r_mock_new(void)
@@ -2816,6 +2944,102 @@ static void r_ring_view_fail(void)
 	vfioiommu_ring_view_fail(NULL, 0);
 }
 
+static void r_mock_device_dirty(void)
+{
+	EQ(vfioiommu_mock_device_dirty(NULL, DEV_A, 0, 1), -EINVAL);
+	EQ(vfioiommu_mock_device_dirty(W.m, NULL, 0, 1), -EINVAL);
+	EQ(vfioiommu_mock_device_dirty(W.m, DEV_A, 0, 0), -EINVAL);
+	EQ(vfioiommu_mock_device_dirty(W.m, DEV_A, UINT64_MAX, 2), -EINVAL);
+	EQ(vfioiommu_mock_device_dirty(W.m, "0000:02:00.0", 0, 1), -ENOENT);
+	EQ(vfioiommu_mock_device_dirty(W.m, DEV_A, 0, 1), -EOPNOTSUPP);
+}
+
+/* ------------------------------------------------------------------ rows: dirty.h (W.dev has no DMA logging) */
+
+static void r_dirty_log_start(void)
+{
+	struct vfioiommu_iova_range r = { 0, 0xfff }, bad = { 0x800, 0x17ff }, rev = { 0x2000, 0xfff };
+
+	EQ(vfioiommu_dirty_log_start(NULL, &r, 1, 4096, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_start(W.dev, NULL, 1, 4096, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_start(W.dev, &r, 0, 4096, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_start(W.dev, &r, 1, 2048, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_start(W.dev, &r, 1, 12288, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_start(W.dev, &bad, 1, 4096, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_start(W.dev, &rev, 1, 4096, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_start(W.dev, &r, 1, 4096, NULL), -EOPNOTSUPP);
+}
+
+static void r_dirty_log_stop(void)
+{
+	EQ(vfioiommu_dirty_log_stop(NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_stop(W.dev), -EOPNOTSUPP);
+}
+
+static void r_dirty_log_bitmap(void)
+{
+	uint64_t bm[1];
+
+	EQ(vfioiommu_dirty_log_bitmap(NULL, 0, 4096, 4096, bm, 8), -EINVAL);
+	EQ(vfioiommu_dirty_log_bitmap(W.dev, 0, 4096, 4096, NULL, 8), -EINVAL);
+	EQ(vfioiommu_dirty_log_bitmap(W.dev, 0, 0, 4096, bm, 8), -EINVAL);
+	EQ(vfioiommu_dirty_log_bitmap(W.dev, 0x800, 4096, 4096, bm, 8), -EINVAL);
+	EQ(vfioiommu_dirty_log_bitmap(W.dev, 0, 4096, 1000, bm, 8), -EINVAL);
+	EQ(vfioiommu_dirty_log_bitmap(W.dev, UINT64_MAX - 4095, 8192, 4096, bm, 8), -EINVAL);
+	EQ(vfioiommu_dirty_log_bitmap(W.dev, 0, 4096, 4096, bm, 8), -EINVAL); /* not started */
+}
+
+static int no_run(void *arg, uint64_t iova, uint64_t len)
+{
+	(void)arg, (void)iova, (void)len;
+	return 0;
+}
+
+static void r_dirty_log_ranges(void)
+{
+	EQ(vfioiommu_dirty_log_ranges(NULL, 0, 4096, 4096, no_run, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_ranges(W.dev, 0, 4096, 4096, NULL, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_log_ranges(W.dev, 0, 4096, 4096, no_run, NULL), -EINVAL);
+}
+
+/* W.ctx is an iommufd context: no type1 dirty tracking */
+static void r_dirty_type1_start(void)
+{
+	EQ(vfioiommu_dirty_type1_start(NULL), -EINVAL);
+	EQ(vfioiommu_dirty_type1_start(W.ctx), -EOPNOTSUPP);
+}
+
+static void r_dirty_type1_stop(void)
+{
+	EQ(vfioiommu_dirty_type1_stop(NULL), -EINVAL);
+	EQ(vfioiommu_dirty_type1_stop(W.ctx), -EOPNOTSUPP);
+}
+
+static void r_dirty_type1_bitmap(void)
+{
+	uint64_t bm[1];
+
+	EQ(vfioiommu_dirty_type1_bitmap(NULL, 0, 4096, 4096, bm, 8), -EINVAL);
+	EQ(vfioiommu_dirty_type1_bitmap(W.ctx, 0, 4096, 4096, NULL, 8), -EINVAL);
+	EQ(vfioiommu_dirty_type1_bitmap(W.ctx, 0, 4096, 4096, bm, 8), -EOPNOTSUPP);
+}
+
+static void r_dirty_type1_ranges(void)
+{
+	EQ(vfioiommu_dirty_type1_ranges(NULL, 0, 4096, 4096, no_run, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_type1_ranges(W.ctx, 0, 4096, 4096, NULL, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_type1_ranges(W.ctx, 0, 4096, 4096, no_run, NULL), -EOPNOTSUPP);
+}
+
+static void r_dirty_choose(void)
+{
+	struct vfioiommu_dirty_choice c = { .size = sizeof(c) }, small = { .size = 8 };
+
+	EQ(vfioiommu_dirty_choose(NULL, &c), -EINVAL);
+	EQ(vfioiommu_dirty_choose(W.ctx, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_choose(W.ctx, &small), -EINVAL);
+}
+
 /* ------------------------------------------------------------------ the table */
 
 #define ROW(fn, flags) { "vfioiommu_" #fn, r_##fn, flags }
@@ -2877,6 +3101,9 @@ static const struct row {
 	ROW(pci_ids, 0), ROW(pci_config_read, 0), ROW(pci_config_write, 0), ROW(pci_find_cap, 0),
 	ROW(pci_find_ext_cap, 0), ROW(pci_map_bar, 0),
 	/* hotplug.h */
+	ROW(mdev_create, 0), ROW(mdev_remove, 0), ROW(mdev_available, 0), ROW(device_is_mdev, 0),
+	ROW(mig_state_name, 0), ROW(mig_caps, 0), ROW(mig_get_state, 0), ROW(mig_set_state, 0), ROW(mig_data_size, 0),
+	ROW(mig_precopy_info, 0), ROW(mig_save_chunk, 0), ROW(mig_save, 0), ROW(mig_restore, 0), ROW(mig_recover, 0),
 	ROW(hotplug_new, 0), ROW(hotplug_destroy, 0), ROW(hotplug_fd, 0), ROW(hotplug_dispatch, 0),
 	ROW(hotplug_pending, 0), ROW(hotplug_resync, 0), ROW(hotplug_kind_name, 0), ROW(bind_vfio, 0),
 	/* objects.h */
@@ -2902,7 +3129,10 @@ static const struct row {
 	ROW(mock_device_poke_fault, 0), ROW(mock_fail_nth, 0),
 	ROW(mock_fail_ioctl, 0), ROW(mock_fault_fired, 0), ROW(mock_fault_site, 0), ROW(mock_calls, 0),
 	ROW(mock_open_fds, 0), ROW(mock_live_mmaps, 0), ROW(mock_set_hostile, 0), ROW(mock_emit_uevent, 0),
-	ROW(mock_remove_device, 0), ROW(mock_set_uevent_backlog, 0),
+	ROW(mock_remove_device, 0), ROW(mock_set_uevent_backlog, 0), ROW(mock_device_dirty, 0),
+	ROW(dirty_log_start, 0), ROW(dirty_log_stop, 0), ROW(dirty_log_bitmap, 0), ROW(dirty_log_ranges, 0),
+	ROW(dirty_type1_start, 0), ROW(dirty_type1_stop, 0), ROW(dirty_type1_bitmap, 0), ROW(dirty_type1_ranges, 0),
+	ROW(dirty_choose, 0),
 	/* adopt.h */
 	ROW(fd_kind_name, 0), ROW(ctx_adopt, 0), ROW(device_adopt, 0), ROW(ctx_container_fd, 0),
 	ROW(ctx_group_fd, 0), ROW(device_kvm_fd, 0),

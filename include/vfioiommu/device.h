@@ -36,11 +36,15 @@ VFIOIOMMU_BEGIN_DECLS
  * Container mode adds its group first when needed; iommufd mode opens the
  * device's cdev, binds it and attaches it to the IOAS.  The first device of a
  * context chooses its backend (see vfioiommu_ctx_backend_reason()).
+ * A mediated device (/sys/bus/mdev/devices/UUID, see vfioiommu_mdev_create())
+ * is opened by its UUID, through its group or its cdev like a PCI device;
+ * any driver of the mdev bus counts as a VFIO driver.
  *
  * @param ctx the context
- * @param bdf the PCI address, "0000:03:00.0"
+ * @param bdf the PCI address, "0000:03:00.0", or a mediated device's UUID
+ *        in lower case, "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001"
  * @param out receives the device; NULL on failure
- * @return 0; -EINVAL NULL @p ctx or @p out, or @p bdf is not a PCI address;
+ * @return 0; -EINVAL NULL @p ctx or @p out, or @p bdf is neither a PCI address nor a UUID;
  * -ENOENT no such device; -ENODEV no IOMMU group (the IOMMU is off), or the
  * device is not bound to a VFIO driver (the message names the driver);
  * -EBUSY already open in this context; from the kernel: a group that is not
@@ -57,7 +61,7 @@ VFIOIOMMU_API int vfioiommu_device_open(vfioiommu_ctx *ctx, const char *bdf, vfi
 VFIOIOMMU_API void vfioiommu_device_close(vfioiommu_device *dev);
 
 /**
- * The device's PCI address.
+ * The device's PCI address, or a mediated device's UUID.
  * @param dev the device
  * @return "0000:03:00.0", valid while @p dev is open; "" for NULL.
  */
@@ -500,7 +504,8 @@ struct vfioiommu_reset_info {
  * @param dev the device
  * @param out receives the set, allocated; free it with vfioiommu_reset_info_free()
  * @return 0; -EINVAL NULL argument; -EOPNOTSUPP no slot or bus reset exists
- * for the device (for instance on a root bus); -EPROTO malformed answer;
+ * for the device (for instance on a root bus, or a mediated device, which is
+ * on no PCI bus); -EPROTO malformed answer;
  * -ENOMEM; other -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_device_hot_reset_info(vfioiommu_device *dev, struct vfioiommu_reset_info **out);
@@ -518,7 +523,7 @@ VFIOIOMMU_API void vfioiommu_reset_info_free(struct vfioiommu_reset_info *info);
  * @param dev the device
  * @return 0; -EINVAL NULL @p dev; -EPERM an affected device is not owned by
  * this context (the message names each one and why); -EOPNOTSUPP no hot
- * reset exists for the device; -ENOMEM; other -errno from the kernel.
+ * reset exists for the device (a mediated device has none); -ENOMEM; other -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_device_hot_reset(vfioiommu_device *dev);
 

@@ -536,6 +536,23 @@ VFIOIOMMU_API int vfioiommu_mock_remove_device(vfioiommu_mock *mock, const char 
  */
 VFIOIOMMU_API int vfioiommu_mock_set_uevent_backlog(vfioiommu_mock *mock, unsigned int max_messages);
 
+/**
+ * The device wrote [@p iova, @p iova + @p length): with device DMA logging
+ * running, the 4 KiB pages of it that fall in the logged ranges become
+ * dirty until a report returns them (host files: "dmalog=yes" on a device;
+ * mediated devices have it).  Pages outside the ranges, or while logging is
+ * off, are not recorded, as a device's tracker would not see them.
+ * @param mock   the mock
+ * @param dev    the device: a PCI address or a mediated device's UUID
+ * @param iova   the first byte written
+ * @param length bytes written, at least 1
+ * @return the number of pages recorded (0 when none was logged); -EINVAL NULL
+ * @p mock or @p dev, @p length 0 or a range that wraps; -ENOENT no such
+ * device; -EOPNOTSUPP the device has no DMA logging; -E2BIG more than 2^20
+ * dirty pages held; -ENOMEM.
+ */
+VFIOIOMMU_API int vfioiommu_mock_device_dirty(vfioiommu_mock *mock, const char *dev, uint64_t iova, uint64_t length);
+
 VFIOIOMMU_END_DECLS
 
 #endif

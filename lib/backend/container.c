@@ -575,6 +575,17 @@ static void c_device_close(struct vfioiommu_ctx *ctx, struct vfioiommu_device *d
 		group_idle(ctx, (size_t)idx);
 }
 
+/* Every device of the context is a mediated device (and there is one). */
+static bool only_mdevs(const struct vfioiommu_ctx *ctx)
+{
+	const struct vfioiommu_device *d;
+
+	for (d = ctx->devices; d; d = d->next)
+		if (!d->mdev)
+			return false;
+	return ctx->devices != NULL;
+}
+
 static int c_iova_ranges(struct vfioiommu_ctx *ctx, vfioiommu_iova_list **out)
 {
 	struct vi_container *c = cont(ctx);
@@ -589,6 +600,18 @@ static int c_iova_ranges(struct vfioiommu_ctx *ctx, vfioiommu_iova_list **out)
 	rc = vi_type1_info(ctx, c->fd, &info, out);
 	if (rc < 0)
 		return rc;
+	if (!*out && only_mdevs(ctx)) {
+		/*
+		 * type1 builds its IOVA list from IOMMU domains; mediated devices
+		 * (emulated IOMMU groups) bring none, so with only them the list is
+		 * empty, the capability missing, and MAP_DMA takes any IOVA
+		 * (FACTS.md: mtty on Linux 7.2).
+		 */
+		static const struct vfioiommu_iova_range all = { 0, UINT64_MAX };
+
+		rc = vfioiommu_iova_list_new(&all, 1, VFIOIOMMU_IOVA_SRC_TYPE1_CAP, out);
+		return rc < 0 ? vi_fail(ctx, rc, "out of memory") : 0;
+	}
 	if (!*out)
 		return vi_fail(ctx, -ENODATA,
 			       "VFIO_IOMMU_GET_INFO has no IOVA_RANGE capability (kernel before 5.4, or only "

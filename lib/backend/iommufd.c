@@ -102,7 +102,7 @@ static int fail_bind(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, co
 		return vi_fail(ctx, rc, "VFIO_DEVICE_BIND_IOMMUFD for %s (%s) failed: EINVAL (the device is "
 			       "already bound, e.g. open in another context)", dev->bdf, cdev);
 	case -EPERM: {
-		char what[64], also[256];
+		char what[96], also[256];
 
 		snprintf(what, sizeof(what), "VFIO_DEVICE_BIND_IOMMUFD for %s", dev->bdf);
 		snprintf(also, sizeof(also), "; else another device of IOMMU group %u is bound to a kernel driver "
@@ -168,15 +168,15 @@ static int i_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 
 	rc = vi_device_cdev_path(ctx, dev->bdf, cdev, sizeof(cdev));
 	if (rc == -ENOENT)
-		return vi_fail(ctx, -ENODEV, "device %s has no VFIO cdev (no %s/bus/pci/devices/%s/vfio-dev/vfioN): "
+		return vi_fail(ctx, -ENODEV, "device %s has no VFIO cdev (no %s/bus/%s/devices/%s/vfio-dev/vfioN): "
 			       "kernel older than 6.6 or without CONFIG_VFIO_DEVICE_CDEV; use the container "
-			       "backend", dev->bdf, ctx->sysfs_root, dev->bdf);
+			       "backend", dev->bdf, ctx->sysfs_root, vi_dev_bus(dev->bdf), dev->bdf);
 	if (rc < 0)
 		return vi_fail(ctx, rc, "device %s: cannot list its vfio-dev directory in sysfs: %s", dev->bdf,
 			       vi_errno_name(rc));
 	fd = vi_kopen(ctx, cdev, O_RDWR);
 	if (fd == -EACCES || fd == -EPERM) {
-		char what[VI_PATH_MAX + 64];
+		char what[VI_PATH_MAX + 96];
 
 		snprintf(what, sizeof(what), "cannot open %s (VFIO cdev of %s)", cdev, dev->bdf);
 		return vi_fail_node(ctx, fd, cdev, what);
@@ -348,7 +348,8 @@ static int hw_superpages(struct vfioiommu_ctx *ctx, uint64_t *out)
 	int rc;
 
 	*out = 0;
-	while (dev && (dev->fd < 0 || !dev->devid || !dev->pt_id))
+	/* a mediated device is an iommufd access with no IOMMU behind it: GET_HW_INFO has nothing to say */
+	while (dev && (dev->fd < 0 || !dev->devid || !dev->pt_id || dev->mdev))
 		dev = dev->next;
 	if (!dev)
 		return 0;

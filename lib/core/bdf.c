@@ -28,3 +28,22 @@ int vi_bdf_check(const char *bdf)
 	return 0;
 }
 
+
+int vi_uuid_check(const char *uuid)
+{
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	if (!uuid || strlen(uuid) != sizeof(shape) - 1)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(shape) - 1; i++) {
+		char c = uuid[i];
+		if (shape[i] == 'x' ? !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) : c != '-')
+			return -EINVAL;
+	}
+	return 0;
+}
+
+const char *vi_dev_bus(const char *name)
+{
+	return vi_uuid_check(name) == 0 ? "mdev" : "pci";
+}

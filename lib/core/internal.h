@@ -22,7 +22,8 @@
 #include "error.h"
 
 #define VI_PATH_MAX 512
-#define VI_BDF_MAX 32
+/* a PCI address or a mediated device's UUID (36 characters) */
+#define VI_BDF_MAX 40
 
 struct vfioiommu_ctx;
 struct vfioiommu_device;
@@ -30,7 +31,8 @@ struct vfioiommu_device;
 struct vfioiommu_device {
 	struct vfioiommu_ctx *ctx;
 	struct vfioiommu_device *next;
-	char bdf[VI_BDF_MAX];
+	char bdf[VI_BDF_MAX];       /* PCI address, or the UUID of a mediated device */
+	bool mdev;                  /* on /sys/bus/mdev: no PCI topology (hot reset, binding) */
 	unsigned int group;
 	int fd;
 	uint32_t devid;   /* iommufd device object id */
@@ -46,6 +48,13 @@ struct vfioiommu_device {
 	bool adopted;     /* made from a handed-in fd (vfioiommu_device_adopt) */
 	bool has_vf_token; /* opened with a VF token (vfioiommu_device_open_with) */
 	uint8_t vf_token[16];
+	/*
+	 * migration/: the device's migration data fd and stream position
+	 * (ctx->lock), and what the device's close calls so the data fd goes
+	 * with it.  NULL until migration is used.
+	 */
+	struct vi_mig *mig;
+	void (*mig_gone)(struct vfioiommu_device *dev);
 };
 
 struct vfioiommu_ctx {
@@ -99,6 +108,8 @@ struct vfioiommu_ctx {
 	 */
 	struct vi_objs *objs;
 	void (*objs_dev_gone)(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev);
+	/* migration/dirty_type1.c: VFIO_IOMMU_DIRTY_PAGES started through this context (ctx->lock) */
+	bool dirty_type1;
 };
 
 /*
@@ -241,6 +252,13 @@ void vi_uuid_text(const uint8_t uuid[16], char out[37]);
 
 /* Validate "DDDD:BB:DD.F" (lower-case hex).  0 or -EINVAL. */
 int vi_bdf_check(const char *bdf);
+/* Validate a mediated device's UUID, "8-4-4-4-12" hex digits (lower case, as the kernel prints it).  0 or -EINVAL. */
+int vi_uuid_check(const char *uuid);
+/*
+ * The sysfs bus a device name lives on: "mdev" for a UUID, "pci" otherwise.
+ * The sysfs helpers below take either kind of name and look on that bus.
+ */
+const char *vi_dev_bus(const char *name);
 /* Group number of a PCI device from sysfs (iommu_group link); -EPROTO when the link names no number. */
 int vi_sysfs_device_group(struct vfioiommu_ctx *c, const char *bdf, unsigned int *group);
 /*

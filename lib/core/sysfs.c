@@ -141,7 +141,7 @@ int vi_sysfs_device_group(struct vfioiommu_ctx *c, const char *bdf, unsigned int
 	const char *b;
 	char *end;
 	unsigned long g;
-	ssize_t rc = vi_sysfs_readlink(c, link, sizeof(link), "bus/pci/devices/%s/iommu_group", bdf);
+	ssize_t rc = vi_sysfs_readlink(c, link, sizeof(link), "bus/%s/devices/%s/iommu_group", vi_dev_bus(bdf), bdf);
 
 	if (rc < 0)
 		return (int)rc;
@@ -151,7 +151,7 @@ int vi_sysfs_device_group(struct vfioiommu_ctx *c, const char *bdf, unsigned int
 	if (!isdigit((unsigned char)*b) || *end || errno || g > 0xffffffffUL) {
 		char path[VI_PATH_MAX + 64];
 
-		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group", c->sysfs_root, bdf);
+		snprintf(path, sizeof(path), "%s/bus/%s/devices/%s/iommu_group", c->sysfs_root, vi_dev_bus(bdf), bdf);
 		why(-EPROTO, path, ": the link's target \"%s\" does not end in a group number", link);
 		return -EPROTO;
 	}
@@ -193,13 +193,13 @@ static int link_name(struct vfioiommu_ctx *c, char *buf, size_t n, const char *f
 
 int vi_sysfs_device_driver(struct vfioiommu_ctx *c, const char *bdf, char *buf, size_t n)
 {
-	return link_name(c, buf, n, "bus/pci/devices/%s/driver", bdf);
+	return link_name(c, buf, n, "bus/%s/devices/%s/driver", vi_dev_bus(bdf), bdf);
 }
 
 int vi_sysfs_group_member_driver(struct vfioiommu_ctx *c, unsigned int group, const char *name, char *buf,
 				 size_t n)
 {
-	if (vi_bdf_check(name) == 0)
+	if (vi_bdf_check(name) == 0 || vi_uuid_check(name) == 0)
 		return vi_sysfs_device_driver(c, name, buf, n);
 	return link_name(c, buf, n, "kernel/iommu_groups/%u/devices/%s/driver", group, name);
 }
@@ -232,7 +232,7 @@ static int take_vfio_entry(void *arg, const char *name)
 static int device_cdev_name(struct vfioiommu_ctx *c, const char *bdf, char *name, size_t n)
 {
 	struct first_entry fe = { name, n, false };
-	int rc = vi_sysfs_listdir(c, take_vfio_entry, &fe, "bus/pci/devices/%s/vfio-dev", bdf);
+	int rc = vi_sysfs_listdir(c, take_vfio_entry, &fe, "bus/%s/devices/%s/vfio-dev", vi_dev_bus(bdf), bdf);
 
 	if (rc < 0)
 		return rc;

@@ -26,6 +26,8 @@ static void device_free_locked(struct vfioiommu_ctx *ctx, struct vfioiommu_devic
 		dev->rings_gone(dev);
 	if (ctx->objs_dev_gone)
 		ctx->objs_dev_gone(ctx, dev);
+	if (dev->mig_gone)
+		dev->mig_gone(dev);
 	vi_device_state_free(dev);
 	if (ctx->be && ctx->be->device_close)
 		ctx->be->device_close(ctx, dev);
@@ -41,15 +43,18 @@ void vi_devices_close_all(struct vfioiommu_ctx *ctx)
 		device_free_locked(ctx, ctx->devices);
 }
 
-static int device_check(struct vfioiommu_ctx *ctx, const char *bdf, unsigned int *group)
+static int device_check(struct vfioiommu_ctx *ctx, const char *bdf, unsigned int *group, bool *mdev)
 {
 	char driver[128];
 	struct vfioiommu_device *d;
+	const char *bus;
 	int rc;
 
-	if (vi_bdf_check(bdf) < 0)
-		return vi_fail(ctx, -EINVAL, "\"%s\" is not a PCI address of the form 0000:03:00.0",
-			       bdf ? bdf : "(null)");
+	*mdev = vi_uuid_check(bdf) == 0;
+	if (!*mdev && vi_bdf_check(bdf) < 0)
+		return vi_fail(ctx, -EINVAL, "\"%s\" is not a PCI address of the form 0000:03:00.0 nor a "
+			       "mediated device's UUID (lower-case 8-4-4-4-12 hex digits)", bdf ? bdf : "(null)");
+	bus = vi_dev_bus(bdf);
 	for (d = ctx->devices; d; d = d->next)
 		if (!strcmp(d->bdf, bdf))
 			return vi_fail(ctx, -EBUSY, "device %s is already open in this context", bdf);
@@ -57,21 +62,24 @@ static int device_check(struct vfioiommu_ctx *ctx, const char *bdf, unsigned int
 			      "vfioiommu_device_adopt() takes a device fd instead)");
 	if (rc < 0)
 		return rc;
-	rc = vi_sysfs_exists(ctx, "bus/pci/devices/%s", bdf);
+	rc = vi_sysfs_exists(ctx, "bus/%s/devices/%s", bus, bdf);
 	if (rc < 0)
-		return vi_fail(ctx, rc == -ENOENT ? -ENOENT : rc, "device %s: not found in %s/bus/pci/devices (%s)",
-			       bdf, ctx->sysfs_root, vi_errno_name(rc));
+		return vi_fail(ctx, rc == -ENOENT ? -ENOENT : rc, "device %s: not found in %s/bus/%s/devices (%s)%s",
+			       bdf, ctx->sysfs_root, bus, vi_errno_name(rc),
+			       *mdev && rc == -ENOENT ? ": create it first (vfioiommu_mdev_create)" : "");
 	rc = vi_sysfs_device_group(ctx, bdf, group);
 	if (rc < 0)
 		return vi_fail(ctx, rc == -ENOENT ? -ENODEV : rc,
-			       "device %s has no IOMMU group (%s): is the IOMMU enabled?",
-			       bdf, vi_sysfs_errstr(rc));
+			       "device %s has no IOMMU group (%s): %s", bdf, vi_sysfs_errstr(rc),
+			       *mdev ? "its parent driver did not register it with VFIO" : "is the IOMMU enabled?");
 	rc = vi_sysfs_device_driver(ctx, bdf, driver, sizeof(driver));
 	if (rc < 0)
 		return vi_fail(ctx, rc, "device %s: cannot read its driver (%s)", bdf, vi_sysfs_errstr(rc));
 	if (!driver[0])
-		return vi_fail(ctx, -ENODEV, "device %s is not bound to any driver; bind it to vfio-pci", bdf);
-	if (!vi_driver_is_vfio(driver))
+		return vi_fail(ctx, -ENODEV, "device %s is not bound to any driver; %s", bdf,
+			       *mdev ? "bind it to its parent's mdev driver (/sys/bus/mdev/drivers)" : "bind it to vfio-pci");
+	/* every driver on the mdev bus is a VFIO driver (mtty, mdpy, kvmgt, ...) */
+	if (!*mdev && !vi_driver_is_vfio(driver))
 		return vi_fail(ctx, -ENODEV, "device %s is bound to %s, not to vfio-pci", bdf, driver);
 	return 0;
 }
@@ -80,10 +88,11 @@ static int open_dev(vfioiommu_ctx *ctx, const char *bdf, const uint8_t *vf_token
 {
 	struct vfioiommu_device *dev;
 	unsigned int group = 0;
+	bool mdev = false;
 	int rc;
 
 	pthread_mutex_lock(&ctx->lock);
-	rc = device_check(ctx, bdf, &group);
+	rc = device_check(ctx, bdf, &group, &mdev);
 	if (rc < 0)
 		goto out;
 	dev = calloc(1, sizeof(*dev));
@@ -94,6 +103,7 @@ static int open_dev(vfioiommu_ctx *ctx, const char *bdf, const uint8_t *vf_token
 	dev->ctx = ctx;
 	dev->fd = -1;
 	dev->group = group;
+	dev->mdev = mdev;
 	snprintf(dev->bdf, sizeof(dev->bdf), "%s", bdf);
 	if (vf_token) {
 		dev->has_vf_token = true;

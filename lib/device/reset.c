@@ -113,8 +113,13 @@ static int info_locked(struct vfioiommu_device *dev, struct vfioiommu_reset_info
 	struct kabi_vfio_pci_dependent_device *k = NULL;
 	struct vfioiommu_reset_info *ri;
 	uint32_t flags = 0, count = 0;
-	int rc = query(dev, &flags, &count, &k);
+	int rc;
 
+	/* a mediated device sits on no PCI bus: there is no bus or slot to reset */
+	if (dev->mdev)
+		return vi_fail(dev->ctx, -EOPNOTSUPP, "%s is a mediated device: it has no PCI bus or slot to hot "
+			       "reset; use vfioiommu_device_reset()", dev->bdf);
+	rc = query(dev, &flags, &count, &k);
 	if (rc < 0)
 		return rc;
 	ri = calloc(1, sizeof(*ri) + (size_t)count * sizeof(ri->devs[0]));

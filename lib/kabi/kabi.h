@@ -699,4 +699,100 @@ _Static_assert(sizeof(struct kabi_iommu_hw_queue_alloc) == 40, "hw_queue_alloc")
 _Static_assert(sizeof(struct kabi_iommu_ioas_copy) == 40, "ioas_copy");
 _Static_assert(sizeof(struct kabi_iommu_ioas_change_process) == 8, "change_process");
 
+/* ---- migration v2: VFIO_DEVICE_FEATURE payloads and the data fd (uapi vfio.h) ---- */
+#define KABI_VFIO_DEVICE_FEATURE_MIGRATION 1
+#define KABI_VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE 2
+#define KABI_VFIO_DEVICE_FEATURE_DMA_LOGGING_START 6
+#define KABI_VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP 7
+#define KABI_VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT 8
+#define KABI_VFIO_DEVICE_FEATURE_MIG_DATA_SIZE 9
+#define KABI_VFIO_MIGRATION_STOP_COPY (1u << 0)
+#define KABI_VFIO_MIGRATION_P2P (1u << 1)
+#define KABI_VFIO_MIGRATION_PRE_COPY (1u << 2)
+/* enum vfio_device_mig_state */
+#define KABI_MIG_ERROR 0
+#define KABI_MIG_STOP 1
+#define KABI_MIG_RUNNING 2
+#define KABI_MIG_STOP_COPY 3
+#define KABI_MIG_RESUMING 4
+#define KABI_MIG_RUNNING_P2P 5
+#define KABI_MIG_PRE_COPY 6
+#define KABI_MIG_PRE_COPY_P2P 7
+#define KABI_MIG_NUM_STATES 8
+/* on the data fd of PRE_COPY / PRE_COPY_P2P */
+#define KABI_VFIO_MIG_GET_PRECOPY_INFO KABI_IO(KABI_VFIO_BASE + 21)
+
+/* struct vfio_device_feature followed by each feature's payload, as one argument */
+struct kabi_vfio_feature_migration {
+	uint32_t argsz;
+	uint32_t flags;
+	uint64_t mig_flags; /* struct vfio_device_feature_migration */
+};
+struct kabi_vfio_feature_mig_state {
+	uint32_t argsz;
+	uint32_t flags;
+	uint32_t device_state; /* struct vfio_device_feature_mig_state */
+	int32_t data_fd;
+};
+struct kabi_vfio_feature_mig_data_size {
+	uint32_t argsz;
+	uint32_t flags;
+	uint64_t stop_copy_length; /* struct vfio_device_feature_mig_data_size */
+};
+struct kabi_vfio_precopy_info {
+	uint32_t argsz;
+	uint32_t flags;
+	uint64_t initial_bytes;
+	uint64_t dirty_bytes;
+};
+_Static_assert(sizeof(struct kabi_vfio_feature_migration) == 16, "feature + migration");
+_Static_assert(sizeof(struct kabi_vfio_feature_mig_state) == 16, "feature + mig_state");
+_Static_assert(sizeof(struct kabi_vfio_feature_mig_data_size) == 16, "feature + mig_data_size");
+_Static_assert(sizeof(struct kabi_vfio_precopy_info) == 24, "precopy_info");
+
+/* ---- device DMA logging: VFIO_DEVICE_FEATURE_DMA_LOGGING_* payloads ---- */
+struct kabi_vfio_dma_logging_range {
+	uint64_t iova;
+	uint64_t length;
+};
+struct kabi_vfio_feature_dma_logging_control {
+	uint32_t argsz;
+	uint32_t flags;
+	uint64_t page_size; /* in and out: the device may pick its own */
+	uint32_t num_ranges;
+	uint32_t reserved;
+	uint64_t ranges;    /* user pointer to num_ranges struct kabi_vfio_dma_logging_range */
+};
+struct kabi_vfio_feature_dma_logging_report {
+	uint32_t argsz;
+	uint32_t flags;
+	uint64_t iova;
+	uint64_t length;
+	uint64_t page_size;
+	uint64_t bitmap;    /* user pointer; bits only set, never cleared by the kernel */
+};
+/* vfio_main.c LOG_MAX_RANGES: PAGE_SIZE / sizeof(range) on 4 KiB pages; more is E2BIG */
+#define KABI_DMA_LOGGING_MAX_RANGES 256
+_Static_assert(sizeof(struct kabi_vfio_dma_logging_range) == 16, "dma_logging_range");
+_Static_assert(sizeof(struct kabi_vfio_feature_dma_logging_control) == 32, "feature + dma_logging_control");
+_Static_assert(sizeof(struct kabi_vfio_feature_dma_logging_report) == 40, "feature + dma_logging_report");
+
+/* ---- type1 dirty page tracking: VFIO_IOMMU_DIRTY_PAGES on a container ---- */
+#define KABI_VFIO_IOMMU_DIRTY_PAGES KABI_IO(KABI_VFIO_BASE + 17) /* the number of DEVICE_FEATURE, on a container */
+#define KABI_VFIO_IOMMU_DIRTY_PAGES_FLAG_START (1u << 0)
+#define KABI_VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP (1u << 1)
+#define KABI_VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP (1u << 2)
+/* struct vfio_iommu_type1_dirty_bitmap + vfio_iommu_type1_dirty_bitmap_get (+ its struct vfio_bitmap) */
+struct kabi_vfio_dirty_bitmap_get {
+	uint32_t argsz;
+	uint32_t flags;
+	uint64_t iova;
+	uint64_t size;
+	uint64_t pgsize;  /* vfio_bitmap.pgsize: the container's smallest page */
+	uint64_t bsize;   /* vfio_bitmap.size, bytes */
+	uint64_t data;    /* vfio_bitmap.data, a user pointer */
+};
+#define KABI_DIRTY_PAGES_MIN 8 /* START and STOP carry only argsz and flags */
+_Static_assert(sizeof(struct kabi_vfio_dirty_bitmap_get) == 48, "dirty_bitmap + get");
+
 #endif

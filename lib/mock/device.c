@@ -1035,7 +1035,8 @@ static int hot_reset(struct vfioiommu_mock *m, struct vm_device *d, bool cdev, v
 /*
  * VFIO_DEVICE_FEATURE as vfio_ioctl_device_feature() orders it: the header's
  * argsz and flags first, then the feature index picks the driver's handler
- * (vfio-pci: PCI_VF_TOKEN, DMA_BUF; anything else ENOTTY).
+ * (vfio-pci: PCI_VF_TOKEN, DMA_BUF; the core: migration and DMA logging;
+ * anything else ENOTTY).
  */
 static int feature(struct vfioiommu_mock *m, struct vm_device *d, void *arg)
 {
@@ -1048,13 +1049,17 @@ static int feature(struct vfioiommu_mock *m, struct vm_device *d, void *arg)
 	memcpy(hdr, arg, sizeof(hdr));
 	if (hdr[0] < sizeof(hdr) || (hdr[1] & ~known))
 		return -EINVAL;
+	if (!(hdr[1] & KABI_VFIO_DEVICE_FEATURE_PROBE) && (hdr[1] & KABI_VFIO_DEVICE_FEATURE_GET) &&
+	    (hdr[1] & KABI_VFIO_DEVICE_FEATURE_SET))
+		return -EINVAL;
 	switch (hdr[1] & KABI_VFIO_DEVICE_FEATURE_MASK) {
 	case KABI_VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
 		return vm_sriov_feature(m, d, arg);
 	case KABI_VFIO_DEVICE_FEATURE_DMA_BUF:
 		return vm_dmabuf_feature(m, d, arg);
 	default:
-		return -ENOTTY;
+		/* migration v2 and DMA logging (the core's features), else ENOTTY */
+		return vm_mig_feature(m, d, arg);
 	}
 }
 
@@ -1092,10 +1097,11 @@ int vm_devmodel_ioctl(struct vfioiommu_mock *m, struct vm_device *d, bool cdev, 
 	case KABI_VFIO_DEVICE_PCI_HOT_RESET:
 		return hot_reset(m, d, cdev, arg);
 	case KABI_VFIO_DEVICE_RESET:
-		/* vfio_pci_core_ioctl_reset: !reset_works -> EINVAL */
-		if (d->no_reset)
+		/* vfio_pci_core_ioctl_reset: !reset_works -> EINVAL; mtty resets without the flag (FACTS) */
+		if (d->no_reset && !d->mdev)
 			return -EINVAL;
 		do_reset(d);
+		vm_mig_reset(d);
 		return 0;
 	}
 	if ((rc = state_get(d, &s)) < 0)

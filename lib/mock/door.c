@@ -96,6 +96,7 @@ static const struct {
 	VM_IOCTL('i', IOMMU_IOAS_MAP_FILE), VM_IOCTL('i', IOMMU_VIOMMU_ALLOC), VM_IOCTL('i', IOMMU_VEVENTQ_ALLOC),
 	VM_IOCTL('i', IOMMU_TEST_CMD), VM_IOCTL('i', IOMMU_HWPT_INVALIDATE), VM_IOCTL('i', IOMMU_VDEVICE_ALLOC),
 	VM_IOCTL('i', IOMMU_IOAS_CHANGE_PROCESS), VM_IOCTL('i', IOMMU_HW_QUEUE_ALLOC),
+	VM_IOCTL('m', VFIO_MIG_GET_PRECOPY_INFO), VM_IOCTL('c', VFIO_IOMMU_DIRTY_PAGES),
 };
 
 const char *vm_ioctl_name(char kind, unsigned long req)
@@ -694,6 +695,9 @@ VFIOIOMMU_API void vfioiommu_mock_destroy(vfioiommu_mock *m)
 	vm_vfio_destroy(m);
 	vm_iommufd_destroy(m);
 	vm_uevent_destroy(m);
+	vm_mdev_destroy(m);
+	for (size_t i = 0; i < m->ndevs; i++)
+		vm_mig_forget(&m->devs[i]);
 	for (size_t i = 0; i < m->ngroups; i++)
 		free(m->groups[i].resv);
 	free(m->groups);

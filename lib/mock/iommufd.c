@@ -546,6 +546,29 @@ static int hwpt_dev_compat(const struct vfioiommu_mock *m, const struct io_obj *
 	return 0;
 }
 
+/*
+ * A mediated device has no IOMMU of its own: VFIO attaches it as an iommufd
+ * access on the IOAS (vfio_iommufd_emulated_attach_ioas), with no domain, so
+ * the IOAS keeps its ranges and the pt_id given back is the IOAS's.
+ */
+static int vm_mdev_attach_access(struct io_ctx *c, struct io_obj *idev, struct io_obj *pt, uint32_t *pt_id)
+{
+	if (pt->type != IO_IOAS)
+		return -ENOENT;
+	if (idev->dev.access_ioas == pt->id)
+		return 0;
+	if (idev->dev.access_ioas) {
+		struct io_obj *old = obj_get(c, idev->dev.access_ioas, IO_IOAS);
+
+		if (old)
+			old->users--;
+	}
+	idev->dev.access_ioas = pt->id;
+	pt->users++;
+	*pt_id = pt->id;
+	return 0;
+}
+
 static int attach_rid(struct vfioiommu_mock *m, struct io_ctx *c, struct io_obj *idev, uint32_t *pt_id)
 {
 	const struct vm_device *d = &m->devs[idev->dev.dev_idx];
@@ -556,6 +579,8 @@ static int attach_rid(struct vfioiommu_mock *m, struct io_ctx *c, struct io_obj 
 
 	if (!pt)
 		return -ENOENT;
+	if (d->mdev)
+		return vm_mdev_attach_access(c, idev, pt, pt_id);
 	if (pt->type == IO_IOAS) {
 		ioas = pt;
 		/* any auto domain on the IOAS will do: the mock has one IOMMU */
@@ -688,6 +713,13 @@ static void detach_rid(struct io_ctx *c, struct io_obj *idev)
 {
 	uint32_t h = idev->dev.hwpt;
 
+	if (idev->dev.access_ioas) {
+		struct io_obj *ioas = obj_get(c, idev->dev.access_ioas, IO_IOAS);
+
+		if (ioas)
+			ioas->users--;
+		idev->dev.access_ioas = 0;
+	}
 	if (!h)
 		return;
 	idev->dev.hwpt = 0;

@@ -62,6 +62,7 @@ struct io_obj {
 		struct {
 			size_t dev_idx; /* index in m->devs: stable, the array only grows */
 			uint32_t hwpt;  /* RID attachment, 0 = none */
+			uint32_t access_ioas; /* a mediated device: the IOAS its access is on, 0 = none */
 			struct io_pasid *pasids;
 			size_t npasids;
 		} dev;

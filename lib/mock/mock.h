@@ -21,7 +21,7 @@
 #include "core/internal.h"
 
 #define VM_MAX_FDS 4096
-#define VM_BDF_MAX 16
+#define VM_BDF_MAX 40 /* a PCI address or a mediated device's UUID */
 #define VM_DRIVER_MAX 64
 
 struct vm_resv {
@@ -59,6 +59,20 @@ struct vm_device {
 	bool is_vf;
 	char physfn[VM_BDF_MAX];
 	uint8_t vf_token[16];       /* the PF's VF token (all zero until set, as in Linux) */
+	/*
+	 * mdev.c: a mediated device, named by its UUID in bdf.  Its driver is
+	 * kept as VM_MDEV_DRIVER (a VFIO driver to every check of the mock);
+	 * sysfs shows the parent's driver, whose name is mdev_parent.
+	 */
+	bool mdev;
+	char mdev_parent[32], mdev_type[32];
+	/* migration.c: migration v2 flags offered (0: none), ports in the state (0: 2), runtime state */
+	uint32_t mig_caps;
+	unsigned int mig_ports;
+	void *mig;
+	/* dirty_log.c: device DMA logging offered, and its runtime state */
+	bool dma_log;
+	void *dma_log_state;
 };
 
 struct vm_group {
@@ -146,6 +160,7 @@ struct vfioiommu_mock {
 	void *uevent;               /* uevent.c: listeners, SEQNUM */
 	/* fdpass.c: mock files inside messages sent and not yet received (each holds a reference) */
 	struct vm_file *inflight[VI_FDPASS_MAX];
+	void *mdev;                 /* mdev.c: parents and their types */
 };
 
 /* ---- door.c ---- */
@@ -249,6 +264,43 @@ bool vm_maps_overlaps(const struct vm_maptab *t, uint64_t iova, uint64_t len);
 int vm_maps_insert(struct vm_maptab *t, uint64_t iova, uint64_t len, uint64_t vaddr, uint32_t prot);
 void vm_maps_remove_at(struct vm_maptab *t, size_t idx);
 void vm_maps_free(struct vm_maptab *t);
+
+/* ---- mdev.c: mediated devices (parents, types, create/remove, their sysfs) ---- */
+#define VM_MDEV_DRIVER "vfio_mdev"
+/* VM_MDEV_NOT_MINE: a sysfs path mdev.c does not serve; sysfs.c goes on. */
+#define VM_MDEV_NOT_MINE (-4095)
+/* topo.c: append mediated device uuid (cdev taken) to group; -EEXIST, -ENOENT no group, -ENOMEM. */
+int vm_device_add_mdev(struct vfioiommu_mock *m, unsigned int group, const char *uuid, const char *driver);
+/* topo.c: forget group num (its devices are gone, no fd is open on it). */
+void vm_group_remove(struct vfioiommu_mock *m, unsigned int num);
+/* Host-file lines "mdev-parent", "mdev-type", "mdev": 0, or -EINVAL with *why set. */
+int vm_mdev_line(struct vfioiommu_mock *m, char **t, int n, const char **why);
+/* true when group g holds a mediated device (Linux: type "unknown", no reserved regions) */
+bool vm_group_is_mdev(const struct vfioiommu_mock *m, unsigned int group);
+ssize_t vm_mdev_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, size_t n);
+ssize_t vm_mdev_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *buf, size_t n);
+ssize_t vm_mdev_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf, size_t n);
+int vm_mdev_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn, void *arg);
+int vm_mdev_sysfs_exists(struct vfioiommu_mock *m, const char *path);
+void vm_mdev_destroy(struct vfioiommu_mock *m);
+
+/* ---- migration.c: device migration v2 (mtty's behaviour) ---- */
+/* VFIO_DEVICE_FEATURE on a device fd: migration features, ENOTTY for the rest. */
+int vm_mig_feature(struct vfioiommu_mock *m, struct vm_device *d, void *arg);
+/* VFIO_DEVICE_RESET: back to RUNNING, data fds disabled. */
+void vm_mig_reset(struct vm_device *d);
+/* The last device fd closed: data fds disabled, the state stays. */
+void vm_mig_release(struct vm_device *d);
+/* The device goes away (or the mock): free its migration state. */
+void vm_mig_forget(struct vm_device *d);
+
+/* ---- dirty_log.c: device DMA logging (features 6, 7, 8) ---- */
+int vm_dirty_log_feature(struct vfioiommu_mock *m, struct vm_device *d, void *arg);
+void vm_dirty_log_forget(struct vm_device *d);
+
+/* ---- dirty_type1.c: VFIO_IOMMU_DIRTY_PAGES on a type1 container ---- */
+/* maps: the container's; *on: its tracking switch; full: a group without page pinning (every mapped page dirty) */
+int vm_type1_dirty(const struct vm_maptab *maps, bool *on, bool v2, uint64_t pgsize, bool full, void *arg);
 
 /* ---- sysfs.c ---- */
 ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, size_t n);

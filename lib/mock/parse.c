@@ -155,6 +155,10 @@ static int device_line(struct pstate *ps, char **t, int n)
 				return perr(ps, "model %s has a region of the type given to 'faultregion'", eq + 1);
 		} else if (!strcmp(t[i], "reset") && yesno(eq + 1, &flr) == 0)
 			d->no_reset = !flr;
+		else if (!strcmp(t[i], "migration") && num(eq + 1, 7, &v) == 0 && (v & 1))
+			d->mig_caps = (uint32_t)v; /* migration v2 flags: 1 STOP_COPY (needed), 2 P2P, 4 PRE_COPY */
+		else if (!strcmp(t[i], "dmalog") && yesno(eq + 1, &flr) == 0)
+			d->dma_log = flr; /* device DMA logging (VFIO_DEVICE_FEATURE_DMA_LOGGING_*) */
 		else if (!strcmp(t[i], "faultregion")) {
 			if ((rc = fault_region(ps, t[1], eq + 1)) < 0)
 				return rc;
@@ -180,6 +184,10 @@ static int one_line(struct pstate *ps, char **t, int n)
 	}
 	if (!strcmp(t[0], "device"))
 		return device_line(ps, t, n);
+	if (!strcmp(t[0], "mdev-parent") || !strcmp(t[0], "mdev-type") || !strcmp(t[0], "mdev")) {
+		const char *why = "";
+		return vm_mdev_line(ps->m, t, n, &why) < 0 ? perr(ps, "%s", why) : 0;
+	}
 	if (!strcmp(t[0], "resv")) {
 		enum vfioiommu_resv_type ty;
 		if (!ps->have_group)

@@ -65,6 +65,14 @@ static struct vm_group *group_of(struct vfioiommu_mock *m, const char *s)
 	return vm_group_find(m, (unsigned int)v);
 }
 
+/* A device on the PCI bus: mediated devices are on /sys/bus/mdev (mdev.c), not here. */
+static struct vm_device *pci_find(struct vfioiommu_mock *m, const char *name)
+{
+	struct vm_device *d = vm_device_find(m, name);
+
+	return d && !d->mdev ? d : NULL;
+}
+
 static bool has_cdev(struct vfioiommu_mock *m, const struct vm_device *d)
 {
 	return (m->features & VFIOIOMMU_MOCK_CDEV) && vm_driver_is_vfio(d->driver);
@@ -214,6 +222,11 @@ static ssize_t read_iommu_link(struct vfioiommu_mock *m, char *buf, size_t n)
 
 ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, size_t n)
 {
+	/* mediated devices: their parents, types, devices and groups (mdev.c) */
+	ssize_t mrc = vm_mdev_sysfs_read(m, path, buf, n);
+
+	if (mrc != VM_MDEV_NOT_MINE)
+		return mrc;
 	struct spath sp;
 	struct vm_group *g;
 	struct vm_device *d;
@@ -237,7 +250,7 @@ ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, siz
 			return put(buf, n, m->iommu_model == VFIOIOMMU_MOCK_IOMMU_VIRTIO ? "DMA-FQ\n" : "DMA\n");
 	}
 	if (sp.n >= 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
-	    (d = vm_device_find(m, sp.c[3]))) {
+	    (d = pci_find(m, sp.c[3]))) {
 		if (sp.n == 5 && is(&sp, 4, "vendor"))
 			return put(buf, n, "0x%04x\n", d->vendor);
 		if (sp.n == 5 && is(&sp, 4, "device"))
@@ -334,6 +347,11 @@ static ssize_t driver_attr(struct vfioiommu_mock *m, const char *drv, const char
 
 ssize_t vm_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *buf, size_t n)
 {
+	/* mediated devices: their parents, types, devices and groups (mdev.c) */
+	ssize_t mrc = vm_mdev_sysfs_write(m, path, buf, n);
+
+	if (mrc != VM_MDEV_NOT_MINE)
+		return mrc;
 	struct spath sp;
 	struct vm_device *d;
 	char val[VM_DRIVER_MAX];
@@ -345,7 +363,7 @@ ssize_t vm_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *b
 		return -EFAULT;
 	rc = written(buf, n, val, sizeof(val));
 	if (sp.n == 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
-	    (d = vm_device_find(m, sp.c[3]))) {
+	    (d = pci_find(m, sp.c[3]))) {
 		if (is(&sp, 4, "driver_override"))
 			return store_override(d, buf, n);
 		if (is(&sp, 4, "sriov_numvfs") && d->sriov_total)
@@ -358,12 +376,12 @@ ssize_t vm_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *b
 		}
 	}
 	if (sp.n == 3 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "drivers_probe")) {
-		d = rc < 0 ? NULL : vm_device_find(m, val);
+		d = rc < 0 ? NULL : pci_find(m, val);
 		return d ? drivers_probe(m, d, n) : -ENODEV;
 	}
 	if (sp.n == 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "drivers") &&
 	    (is(&sp, 4, "unbind") || is(&sp, 4, "bind")))
-		return driver_attr(m, sp.c[3], sp.c[4], rc < 0 ? NULL : vm_device_find(m, val), n);
+		return driver_attr(m, sp.c[3], sp.c[4], rc < 0 ? NULL : pci_find(m, val), n);
 	/* the attributes the mock serves are read-only (kernfs: no write op -> EACCES) */
 	return vm_sysfs_exists(m, path) == 0 ? -EACCES : -ENOENT;
 }
@@ -389,6 +407,11 @@ static ssize_t put_link(char *buf, size_t n, const char *fmt, ...)
 
 ssize_t vm_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf, size_t n)
 {
+	/* mediated devices: their parents, types, devices and groups (mdev.c) */
+	ssize_t mrc = vm_mdev_sysfs_readlink(m, path, buf, n);
+
+	if (mrc != VM_MDEV_NOT_MINE)
+		return mrc;
 	struct spath sp;
 	struct vm_device *d;
 	struct vm_group *g;
@@ -397,7 +420,7 @@ ssize_t vm_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf,
 	if (rc < 0)
 		return rc;
 	if (sp.n == 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
-	    (d = vm_device_find(m, sp.c[3]))) {
+	    (d = pci_find(m, sp.c[3]))) {
 		if (is(&sp, 4, "iommu_group"))
 			return put_link(buf, n, "../../../../kernel/iommu_groups/%u", d->group);
 		if (is(&sp, 4, "iommu"))
@@ -425,6 +448,11 @@ ssize_t vm_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf,
 
 int vm_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn, void *arg)
 {
+	/* mediated devices: their parents, types, devices and groups (mdev.c) */
+	int mrc = vm_mdev_sysfs_listdir(m, path, fn, arg);
+
+	if (mrc != VM_MDEV_NOT_MINE)
+		return mrc;
 	struct spath sp;
 	struct vm_group *g;
 	struct vm_device *d;
@@ -480,12 +508,12 @@ int vm_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn
 	}
 	if (sp.n == 3 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices")) {
 		for (size_t i = 0; i < m->ndevs; i++)
-			if ((rc = fn(arg, m->devs[i].bdf)))
+			if (!m->devs[i].mdev && (rc = fn(arg, m->devs[i].bdf)))
 				return rc > 0 ? 0 : rc;
 		return 0;
 	}
 	if (sp.n == 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
-	    (d = vm_device_find(m, sp.c[3])) && is(&sp, 4, "vfio-dev")) {
+	    (d = pci_find(m, sp.c[3])) && is(&sp, 4, "vfio-dev")) {
 		if (!has_cdev(m, d))
 			return -ENOENT;
 		snprintf(name, sizeof(name), "vfio%u", d->cdev_index);
@@ -497,6 +525,11 @@ int vm_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn
 
 int vm_sysfs_exists(struct vfioiommu_mock *m, const char *path)
 {
+	/* mediated devices: their parents, types, devices and groups (mdev.c) */
+	int mrc = vm_mdev_sysfs_exists(m, path);
+
+	if (mrc != VM_MDEV_NOT_MINE)
+		return mrc;
 	struct spath sp;
 	struct vm_group *g;
 	struct vm_device *d;
@@ -548,7 +581,7 @@ int vm_sysfs_exists(struct vfioiommu_mock *m, const char *path)
 	if (is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices")) {
 		if (sp.n == 3)
 			return 0;
-		if (!(d = vm_device_find(m, sp.c[3])))
+		if (!(d = pci_find(m, sp.c[3])))
 			return -ENOENT;
 		if (sp.n == 4)
 			return 0;

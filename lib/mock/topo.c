@@ -96,6 +96,13 @@ struct vm_device *vm_device_find(struct vfioiommu_mock *m, const char *bdf)
 	const struct vm_slot *sl;
 	uint32_t key;
 
+	/* mediated devices (by UUID) are few and outside the BDF index */
+	if (vi_uuid_check(bdf) == 0) {
+		for (size_t i = 0; i < m->ndevs; i++)
+			if (m->devs[i].mdev && !strcmp(m->devs[i].bdf, bdf))
+				return &m->devs[i];
+		return NULL;
+	}
 	if (!m->dev_hash_n || !bdf_key(bdf, &key))
 		return NULL;
 	sl = slot_of(m->dev_hash, m->dev_hash_n, key);
@@ -162,6 +169,8 @@ void vm_device_index_rebuild(struct vfioiommu_mock *m)
 	for (size_t i = 0; i < m->ndevs; i++) {
 		uint32_t key = 0;
 
+		if (m->devs[i].mdev)
+			continue;
 		bdf_key(m->devs[i].bdf, &key); /* checked when the device was added */
 		*slot_of(m->dev_hash, m->dev_hash_n, key) = (struct vm_slot){ key, (uint32_t)(i + 1) };
 	}
@@ -537,6 +546,25 @@ VFIOIOMMU_API int vfioiommu_mock_add_group(vfioiommu_mock *m, unsigned int group
 	return 0;
 }
 
+void vm_group_remove(struct vfioiommu_mock *m, unsigned int num)
+{
+	struct vm_group *g = vm_group_find(m, num);
+	size_t idx;
+
+	if (!g)
+		return;
+	idx = (size_t)(g - m->groups);
+	free(g->resv);
+	free(g->priv); /* vfio.c's group state: no fd is open on the group (the caller checked) */
+	memmove(g, g + 1, (m->ngroups - idx - 1) * sizeof(*g));
+	m->ngroups--;
+	/* fewer groups than the table was sized for: rebuild in place */
+	memset(m->group_hash, 0, m->group_hash_n * sizeof(*m->group_hash));
+	for (size_t i = 0; i < m->ngroups; i++)
+		*slot_of(m->group_hash, m->group_hash_n, m->groups[i].num) =
+			(struct vm_slot){ m->groups[i].num, (uint32_t)(i + 1) };
+}
+
 VFIOIOMMU_API int vfioiommu_mock_add_resv(vfioiommu_mock *m, unsigned int group, uint64_t start,
 					 uint64_t last, enum vfioiommu_resv_type type)
 {
@@ -592,6 +620,33 @@ VFIOIOMMU_API int vfioiommu_mock_add_device(vfioiommu_mock *m, unsigned int grou
 	d->device = 0x10d3;
 	d->class_code = 0x020000;
 	*sl = (struct vm_slot){ key, (uint32_t)(m->ndevs + 1) };
+	m->ndevs++;
+	return 0;
+}
+
+int vm_device_add_mdev(struct vfioiommu_mock *m, unsigned int group, const char *uuid, const char *driver)
+{
+	struct vm_device *d;
+	int rc;
+
+	if (vi_uuid_check(uuid) < 0 || strlen(driver) >= VM_DRIVER_MAX)
+		return -EINVAL;
+	if (vm_device_find(m, uuid))
+		return -EEXIST;
+	if (!vm_group_find(m, group))
+		return -ENOENT;
+	rc = device_room(m);
+	if (rc == 0)
+		rc = cdev_room(m);
+	if (rc < 0)
+		return rc;
+	d = &m->devs[m->ndevs];
+	memset(d, 0, sizeof(*d));
+	strcpy(d->bdf, uuid);
+	strcpy(d->driver, driver);
+	d->mdev = true;
+	d->group = group;
+	d->cdev_index = cdev_take(m);
 	m->ndevs++;
 	return 0;
 }

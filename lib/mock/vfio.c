@@ -41,6 +41,7 @@ struct vm_container {
 	size_t nranges;
 	struct vm_maptab maps;
 	uint32_t dma_avail;
+	bool dirty_on;              /* dirty_type1.c: VFIO_IOMMU_DIRTY_PAGES started */
 };
 
 struct vm_gstate {
@@ -145,13 +146,27 @@ static int ranges_for(struct vfioiommu_mock *m, const struct vm_container *c, bo
 	unsigned int *gs = malloc((c->ngroups + 1) * sizeof(*gs));
 	int rc;
 
+	size_t ng = 0;
+
 	if (!gs)
 		return -ENOMEM;
-	if (c->ngroups)
-		memcpy(gs, c->groups, c->ngroups * sizeof(*gs));
-	if (has_extra)
-		gs[c->ngroups] = extra;
-	rc = vm_usable_ranges(m, gs, c->ngroups + (has_extra ? 1 : 0), r, n);
+	/*
+	 * type1 takes its ranges from IOMMU domains; a mediated device's group
+	 * brings none.  With only such groups the list is empty: no IOVA_RANGE
+	 * cap, any IOVA maps (FACTS.md, mdev).  Returns 1 then.
+	 */
+	for (size_t i = 0; i < c->ngroups + (has_extra ? 1 : 0); i++) {
+		unsigned int g = i < c->ngroups ? c->groups[i] : extra;
+		if (!vm_group_is_mdev(m, g))
+			gs[ng++] = g;
+	}
+	if (ng == 0 && c->ngroups + (has_extra ? 1 : 0) > 0) {
+		free(gs);
+		*r = NULL;
+		*n = 0;
+		return 1;
+	}
+	rc = vm_usable_ranges(m, gs, ng, r, n);
 	free(gs);
 	return rc;
 }
@@ -174,7 +189,7 @@ static int t1_attach(struct vfioiommu_mock *m, struct vm_container *c, bool has_
 
 	if (rc < 0)
 		return rc;
-	if (n == 0) {
+	if (n == 0 && rc != 1) {
 		free(r);
 		return -EINVAL;
 	}
@@ -209,11 +224,12 @@ static void group_detach(struct vfioiommu_mock *m, struct vm_gstate *gs)
 	if (c->ngroups == 0) {
 		/* the last group takes the IOMMU driver with it: mappings go, SET_IOMMU is needed again */
 		c->type = 0;
+		c->dirty_on = false;
 		vm_maps_free(&c->maps);
 		free(c->ranges);
 		c->ranges = NULL;
 		c->nranges = 0;
-	} else if (ranges_for(m, c, false, 0, &r, &n) == 0) {
+	} else if (ranges_for(m, c, false, 0, &r, &n) >= 0) {
 		/* the remaining groups widen the ranges again; on ENOMEM keep the narrower ones */
 		free(c->ranges);
 		c->ranges = r;
@@ -703,6 +719,13 @@ static int container_ioctl(struct vfioiommu_mock *m, struct vm_file *f, unsigned
 		return map_dma(m, c, arg);
 	case KABI_VFIO_IOMMU_UNMAP_DMA:
 		return t1_unmap(m, c, arg);
+	case KABI_VFIO_IOMMU_DIRTY_PAGES: {
+		bool pci = false;
+		for (size_t i = 0; i < c->ngroups; i++)
+			pci = pci || !vm_group_is_mdev(m, c->groups[i]);
+		return arg ? vm_type1_dirty(&c->maps, &c->dirty_on, c->type == KABI_VFIO_TYPE1v2_IOMMU, min_pgsize(m), pci,
+					    arg) : -EFAULT;
+	}
 	default:
 		return -ENOTTY;
 	}
@@ -789,7 +812,7 @@ static int group_set_container(struct vfioiommu_mock *m, struct vm_gstate *gs, c
 		size_t n;
 		/* the compat IOAS appears with the first group; its ranges follow the groups */
 		c->compat_ioas = true;
-		if (ranges_for(m, c, false, 0, &r, &n) == 0) {
+		if (ranges_for(m, c, false, 0, &r, &n) >= 0) {
 			free(c->ranges);
 			c->ranges = r;
 			c->nranges = n;
@@ -1100,8 +1123,10 @@ static void device_release(struct vfioiommu_mock *m, struct vm_file *f)
 		if (gs && gs->users && --gs->users == 0 && !gs->file_open && gs->c)
 			group_detach(m, gs);
 	}
-	if (d && !d->open_count)
+	if (d && !d->open_count) {
 		vm_devmodel_release(m, d);
+		vm_mig_release(d);
+	}
 	free(df);
 }
 

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The type1v2 container's dirty tracking (lib/migration/dirty_type1.c) on
+ * the mock's (lib/mock/dirty_type1.c): every mapped page dirty with a PCI
+ * device, nothing with only mediated devices, the kernel's rules (page
+ * size, whole mappings), bad input and contexts that cannot track, the
+ * choice between trackers (vfioiommu_dirty_choose()), and the fail-Nth sweep.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <cmocka.h>
+
+#include <vfioiommu.h>
+#include <vfioiommu/mock.h>
+#include "helpers.h"
+
+#define UA "8c3e2a10-0000-4000-8000-0000000000a1"
+#define NIC "0000:00:02.0"
+
+static const char host[] =
+	"group 2\n"
+	"  device " NIC " vfio-pci\n"
+	"mdev-parent mtty 24 0x4348 0x3253\n"
+	"mdev-type mtty mtty-2 2 Dual port serial\n"
+	"mdev " UA " mtty mtty-2\n";
+
+static char *buf;
+
+struct fx {
+	vfioiommu_mock *m;
+	vfioiommu_ctx *ctx;
+	vfioiommu_device *d;
+	uint64_t i1, i2;
+};
+
+static void fx_open(struct fx *f, enum vfioiommu_mode mode, const char *dev)
+{
+	f->m = th_mock(host);
+	f->ctx = th_ctx(f->m, mode);
+	f->i1 = 0x100000;
+	f->i2 = 0x300000;
+	assert_int_equal(vfioiommu_device_open(f->ctx, dev, &f->d), 0);
+	assert_int_equal(vfioiommu_dma_map(f->ctx, buf, 1 << 20, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &f->i1), 0);
+	assert_int_equal(vfioiommu_dma_map(f->ctx, buf + (2 << 20), 1 << 20, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA,
+					   &f->i2), 0);
+}
+
+static void fx_close(struct fx *f)
+{
+	vfioiommu_device_close(f->d);
+	vfioiommu_ctx_destroy(f->ctx);
+	th_mock_done(f->m);
+}
+
+struct runs {
+	unsigned int n;
+	uint64_t iova[4], len[4];
+};
+
+static int collect(void *arg, uint64_t iova, uint64_t len)
+{
+	struct runs *r = arg;
+
+	if (r->n < 4) {
+		r->iova[r->n] = iova;
+		r->len[r->n] = len;
+	}
+	r->n++;
+	return 0;
+}
+
+static void every_mapped_page(void **state)
+{
+	struct fx f;
+	uint64_t bm[12];
+	struct runs runs = { 0 };
+
+	(void)state;
+	fx_open(&f, VFIOIOMMU_MODE_CONTAINER, NIC);
+	assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, f.i1, 3 << 20, 4096, bm, sizeof(bm)), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(f.ctx), "not running", NULL);
+	assert_int_equal(vfioiommu_dirty_type1_start(f.ctx), 0);
+	assert_int_equal(vfioiommu_dirty_type1_start(f.ctx), -EBUSY);
+	memset(bm, 0x33, sizeof(bm));
+	assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, f.i1, 3 << 20, 4096, bm, sizeof(bm)), 0);
+	for (unsigned int i = 0; i < 12; i++)
+		assert_true(bm[i] == (i >= 4 && i < 8 ? 0 : UINT64_MAX));
+	/* and again: a PCI device pins nothing, so every report says all */
+	assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, f.i1, 1 << 20, 4096, bm, 32), 0);
+	assert_true(bm[0] == UINT64_MAX && bm[3] == UINT64_MAX);
+	assert_int_equal(vfioiommu_dirty_type1_ranges(f.ctx, 0, 16 << 20, 4096, collect, &runs), 0);
+	assert_int_equal(runs.n, 2);
+	assert_true(runs.iova[0] == f.i1 && runs.len[0] == 1 << 20 && runs.iova[1] == f.i2 && runs.len[1] == 1 << 20);
+	/* the kernel's rules */
+	assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, f.i1 + 0x1000, (1 << 20) - 0x1000, 4096, bm, sizeof(bm)),
+			 -EINVAL);
+	th_assert_msg(vfioiommu_strerror(f.ctx), "cuts a DMA mapping", NULL);
+	assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, f.i1, 1 << 20, 8192, bm, sizeof(bm)), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(f.ctx), "0x1000 bytes only", NULL);
+	assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, f.i1 + 0x800, 1 << 20, 4096, bm, sizeof(bm)), -EINVAL);
+	assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, f.i1, 0, 4096, bm, sizeof(bm)), -EINVAL);
+	assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, f.i1, 3 << 20, 4096, bm, sizeof(bm) - 8), -ENOSPC);
+	assert_int_equal(vfioiommu_dirty_type1_stop(f.ctx), 0);
+	assert_int_equal(vfioiommu_dirty_type1_stop(f.ctx), 0);
+	assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, f.i1, 1 << 20, 4096, bm, 32), -EINVAL);
+	fx_close(&f);
+}
+
+static void only_mdevs(void **state)
+{
+	struct fx f;
+	uint64_t bm[4];
+
+	(void)state;
+	fx_open(&f, VFIOIOMMU_MODE_CONTAINER, UA);
+	assert_int_equal(vfioiommu_dirty_type1_start(f.ctx), 0);
+	memset(bm, 0x33, sizeof(bm));
+	assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, f.i1, 1 << 20, 4096, bm, sizeof(bm)), 0);
+	assert_true(bm[0] == 0 && bm[3] == 0);
+	fx_close(&f);
+}
+
+static void contexts_that_cannot(void **state)
+{
+	struct fx f;
+	vfioiommu_mock *m = th_mock(host);
+	vfioiommu_ctx *empty = th_ctx(m, VFIOIOMMU_MODE_CONTAINER);
+
+	(void)state;
+	assert_int_equal(vfioiommu_dirty_type1_start(empty), -ENODEV);
+	vfioiommu_ctx_destroy(empty);
+	th_mock_done(m);
+	fx_open(&f, VFIOIOMMU_MODE_IOMMUFD, NIC);
+	assert_int_equal(vfioiommu_dirty_type1_start(f.ctx), -EOPNOTSUPP);
+	th_assert_msg(vfioiommu_strerror(f.ctx), "iommufd", NULL);
+	fx_close(&f);
+	fx_open(&f, VFIOIOMMU_MODE_TYPE1, NIC);
+	assert_int_equal(vfioiommu_dirty_type1_start(f.ctx), -EOPNOTSUPP);
+	th_assert_msg(vfioiommu_strerror(f.ctx), "type1 (v1)", NULL);
+	fx_close(&f);
+}
+
+static void choose(void **state)
+{
+	struct fx f;
+	struct vfioiommu_dirty_choice c = { .size = sizeof(c) }, small = { .size = 8 };
+	vfioiommu_device *nic = NULL;
+	vfioiommu_mock *m = th_mock(host);
+	vfioiommu_ctx *empty = th_ctx(m, VFIOIOMMU_MODE_AUTO);
+
+	(void)state;
+	assert_int_equal(vfioiommu_dirty_choose(empty, &c), -ENODEV);
+	assert_int_equal(vfioiommu_dirty_choose(empty, NULL), -EINVAL);
+	assert_int_equal(vfioiommu_dirty_choose(empty, &small), -EINVAL);
+	vfioiommu_ctx_destroy(empty);
+	th_mock_done(m);
+	/* a container with the NIC: the NIC logs nothing, the container tracks */
+	fx_open(&f, VFIOIOMMU_MODE_CONTAINER, NIC);
+	assert_int_equal(vfioiommu_dirty_choose(f.ctx, &c), 0);
+	assert_int_equal(c.tracker, VFIOIOMMU_DIRTY_TYPE1);
+	assert_non_null(strstr(c.reason, NIC));
+	fx_close(&f);
+	/* only the mdev, which logs: device logging, on either backend */
+	fx_open(&f, VFIOIOMMU_MODE_IOMMUFD, UA);
+	assert_int_equal(vfioiommu_dirty_choose(f.ctx, &c), 0);
+	assert_int_equal(c.tracker, VFIOIOMMU_DIRTY_DEVICE_LOG);
+	th_assert_msg(c.reason, "every device (1)", NULL);
+	/* with the NIC too, on iommufd: nothing fits */
+	assert_int_equal(vfioiommu_device_open(f.ctx, NIC, &nic), 0);
+	assert_int_equal(vfioiommu_dirty_choose(f.ctx, &c), -EOPNOTSUPP);
+	assert_int_equal(c.tracker, VFIOIOMMU_DIRTY_NONE);
+	th_assert_msg(c.reason, NIC, "HWPT", NULL);
+	th_assert_msg(vfioiommu_strerror(f.ctx), "no tracker fits", NULL);
+	vfioiommu_device_close(nic);
+	fx_close(&f);
+}
+
+static vfioiommu_mock *sweep_setup(void *arg)
+{
+	(void)arg;
+	return th_mock(host);
+}
+
+static int sweep_body(vfioiommu_mock *m, void *arg)
+{
+	struct vfioiommu_ctx_opts o = { .size = sizeof(o), .mode = VFIOIOMMU_MODE_CONTAINER, .door = vfioiommu_mock_door(m) };
+	vfioiommu_ctx *ctx = NULL;
+	vfioiommu_device *d = NULL;
+	uint64_t iova = 0x100000, bm[4];
+	struct runs runs = { 0 };
+	int rc;
+
+	(void)arg;
+	rc = vfioiommu_ctx_new(&o, &ctx);
+	if (rc == 0)
+		rc = vfioiommu_device_open(ctx, NIC, &d);
+	if (rc == 0)
+		rc = vfioiommu_dma_map(ctx, buf, 1 << 20, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &iova);
+	if (rc == 0) {
+		struct vfioiommu_dirty_choice c = { .size = sizeof(c) };
+		rc = vfioiommu_dirty_choose(ctx, &c);
+	}
+	if (rc == 0)
+		rc = vfioiommu_dirty_type1_start(ctx);
+	if (rc == 0)
+		rc = vfioiommu_dirty_type1_bitmap(ctx, iova, 1 << 20, 4096, bm, sizeof(bm));
+	if (rc == 0)
+		rc = vfioiommu_dirty_type1_ranges(ctx, iova, 1 << 20, 4096, collect, &runs);
+	if (rc == 0)
+		rc = vfioiommu_dirty_type1_stop(ctx);
+	if (rc < 0 && ctx && !vfioiommu_strerror(ctx)[0])
+		fail_msg("rc %d without a message", rc);
+	vfioiommu_device_close(d);
+	vfioiommu_ctx_destroy(ctx);
+	return rc;
+}
+
+static void sweep(void **state)
+{
+	(void)state;
+	assert_true(th_sweep(sweep_setup, sweep_body, NULL, 300) > 10);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_mapped_page),
+		cmocka_unit_test(only_mdevs),
+		cmocka_unit_test(contexts_that_cannot),
+		cmocka_unit_test(choose),
+		cmocka_unit_test(sweep),
+	};
+	int rc;
+
+	buf = mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	munmap(buf, 4 << 20);
+	return rc;
+}
