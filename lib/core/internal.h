@@ -217,6 +217,12 @@ int vi_sysfs_listdir(struct vfioiommu_ctx *c, vi_dirent_fn fn, void *arg, const 
 	VFIOIOMMU_PRINTF(4, 5);
 int vi_sysfs_exists(struct vfioiommu_ctx *c, const char *fmt, ...) VFIOIOMMU_PRINTF(2, 3);
 /*
+ * Write @val to an attribute: the full path is formatted into @path (@n
+ * bytes, so that the caller's message can name it); 0 or -errno.
+ */
+int vi_sysfs_write(struct vfioiommu_ctx *c, const char *val, char *path, size_t n, const char *fmt, ...)
+	VFIOIOMMU_PRINTF(5, 6);
+/*
  * For messages: why the last vi_sysfs_*() call of this thread failed with rc,
  * naming the file ("ENAMETOOLONG on /sys/bus/pci/devices/0000:03:00.0/driver:
  * the link's target is longer than 511 bytes"); the errno's name when that

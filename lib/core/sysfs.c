@@ -91,6 +91,22 @@ ssize_t vi_sysfs_read(struct vfioiommu_ctx *c, char *buf, size_t n, const char *
 	return rc;
 }
 
+int vi_sysfs_write(struct vfioiommu_ctx *c, const char *val, char *path, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	ssize_t rc;
+
+	va_start(ap, fmt);
+	rc = sysfs_path(c, path, n, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return (int)rc;
+	rc = c->door->sysfs_write(c->door->priv, path, val, strlen(val));
+	if (rc < 0)
+		why((int)rc, path, NULL);
+	return rc < 0 ? (int)rc : 0;
+}
+
 ssize_t vi_sysfs_readlink(struct vfioiommu_ctx *c, char *buf, size_t n, const char *fmt, ...)
 {
 	ssize_t rc;

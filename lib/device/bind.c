@@ -10,7 +10,6 @@
  * sysfs is the judge, re-read after every wake-up and at a bounded backoff.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -22,25 +21,6 @@
 #include "hotplug/internal.h"
 
 #define BACKOFF_MAX_MS 100
-
-static int sysfs_write(struct vfioiommu_ctx *ctx, const char *val, char *path, size_t n, const char *fmt, ...)
-	VFIOIOMMU_PRINTF(5, 6);
-static int sysfs_write(struct vfioiommu_ctx *ctx, const char *val, char *path, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	int len = snprintf(path, n, "%s/", ctx->sysfs_root), more;
-	ssize_t rc;
-
-	if (len < 0 || (size_t)len >= n)
-		return -ENAMETOOLONG;
-	va_start(ap, fmt);
-	more = vsnprintf(path + len, n - (size_t)len, fmt, ap);
-	va_end(ap);
-	if (more < 0 || (size_t)(len + more) >= n)
-		return -ENAMETOOLONG;
-	rc = ctx->door->sysfs_write(ctx->door->priv, path, val, strlen(val));
-	return rc < 0 ? (int)rc : 0;
-}
 
 static int write_failed(struct vfioiommu_ctx *ctx, int rc, const char *bdf, const char *path, const char *val)
 {
@@ -109,22 +89,22 @@ static int steer(struct vfioiommu_ctx *ctx, const char *bdf, const char *cur)
 
 	if (rc < 0)
 		return rc;
-	rc = sysfs_write(ctx, "vfio-pci", path, sizeof(path), "bus/pci/devices/%s/driver_override", bdf);
+	rc = vi_sysfs_write(ctx, "vfio-pci", path, sizeof(path), "bus/pci/devices/%s/driver_override", bdf);
 	if (rc < 0)
 		return write_failed(ctx, rc, bdf, path, "vfio-pci");
 	if (cur[0]) {
-		rc = sysfs_write(ctx, bdf, path, sizeof(path), "bus/pci/drivers/%s/unbind", cur);
+		rc = vi_sysfs_write(ctx, bdf, path, sizeof(path), "bus/pci/drivers/%s/unbind", cur);
 		/* -ENODEV: it let go of the device meanwhile, which is what we wanted */
 		if (rc == -ENOENT)
 			rc = unbind_gone(ctx, bdf, cur, rc);
 		if (rc < 0 && rc != -ENODEV) {
 			char op[VI_PATH_MAX];
 			/* still bound to cur: put its override back, no surprise for its next reprobe */
-			sysfs_write(ctx, old[0] ? old : "\n", op, sizeof(op), "bus/pci/devices/%s/driver_override", bdf);
+			vi_sysfs_write(ctx, old[0] ? old : "\n", op, sizeof(op), "bus/pci/devices/%s/driver_override", bdf);
 			return write_failed(ctx, rc, bdf, path, bdf);
 		}
 	}
-	rc = sysfs_write(ctx, bdf, path, sizeof(path), "bus/pci/drivers_probe");
+	rc = vi_sysfs_write(ctx, bdf, path, sizeof(path), "bus/pci/drivers_probe");
 	return rc < 0 ? write_failed(ctx, rc, bdf, path, bdf) : 0;
 }
 

@@ -5,7 +5,6 @@
  * look on the mdev bus for a UUID.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,25 +39,6 @@ static int check_uuid(struct vfioiommu_ctx *ctx, const char *fn, const char *uui
 	return 0;
 }
 
-static int write_attr(struct vfioiommu_ctx *ctx, const char *val, char *path, size_t n, const char *fmt, ...)
-	VFIOIOMMU_PRINTF(5, 6);
-static int write_attr(struct vfioiommu_ctx *ctx, const char *val, char *path, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	int len = snprintf(path, n, "%s/", ctx->sysfs_root), more;
-	ssize_t rc;
-
-	if (len < 0 || (size_t)len >= n)
-		return -ENAMETOOLONG;
-	va_start(ap, fmt);
-	more = vsnprintf(path + len, n - (size_t)len, fmt, ap);
-	va_end(ap);
-	if (more < 0 || (size_t)(len + more) >= n)
-		return -ENAMETOOLONG;
-	rc = ctx->door->sysfs_write(ctx->door->priv, path, val, strlen(val));
-	return rc < 0 ? (int)rc : 0;
-}
-
 static const char *root_hint(int rc)
 {
 	return rc == -EACCES || rc == -EPERM ? ": creating and removing mediated devices needs root" : "";
@@ -86,7 +66,7 @@ VFIOIOMMU_API int vfioiommu_mdev_create(vfioiommu_ctx *ctx, const char *parent, 
 	}
 	if (rc < 0)
 		return vi_fail(ctx, rc, "mdev parent %s, type %s: %s", parent, type, vi_sysfs_errstr(rc));
-	rc = write_attr(ctx, uuid, path, sizeof(path), "class/mdev_bus/%s/mdev_supported_types/%s/create", parent, type);
+	rc = vi_sysfs_write(ctx, uuid, path, sizeof(path), "class/mdev_bus/%s/mdev_supported_types/%s/create", parent, type);
 	if (rc == -EEXIST)
 		return vi_fail(ctx, rc, "creating mdev %s: a device with that UUID exists (%s/bus/mdev/devices/%s)", uuid,
 			       ctx->sysfs_root, uuid);
@@ -121,7 +101,7 @@ VFIOIOMMU_API int vfioiommu_mdev_remove(vfioiommu_ctx *ctx, const char *uuid)
 	if (rc < 0)
 		return vi_fail(ctx, rc, "removing mdev %s: %s", uuid,
 			       rc == -ENOENT ? "no such device in /sys/bus/mdev/devices" : vi_sysfs_errstr(rc));
-	rc = write_attr(ctx, "1", path, sizeof(path), "bus/mdev/devices/%s/remove", uuid);
+	rc = vi_sysfs_write(ctx, "1", path, sizeof(path), "bus/mdev/devices/%s/remove", uuid);
 	if (rc < 0)
 		return vi_fail(ctx, rc, "removing mdev %s: writing 1 to %s: %s%s", uuid, path, vi_errno_name(rc),
 			       root_hint(rc));

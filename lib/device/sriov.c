@@ -39,7 +39,6 @@ VFIOIOMMU_API int vfioiommu_sriov_set_numvfs(vfioiommu_ctx *ctx, const char *pf_
 {
 	char path[VI_PATH_MAX + 64], val[16];
 	ssize_t rc;
-	int len;
 
 	if (!ctx)
 		return -EINVAL;
@@ -55,13 +54,8 @@ VFIOIOMMU_API int vfioiommu_sriov_set_numvfs(vfioiommu_ctx *ctx, const char *pf_
 			       pf_bdf, ctx->sysfs_root, pf_bdf);
 	if (rc < 0)
 		return vi_fail(ctx, (int)rc, "%s: cannot look for sriov_numvfs: %s", pf_bdf, vi_sysfs_errstr((int)rc));
-	/* vi_bdf_check bounds the address and ctx_new the root: the path fits */
-	len = snprintf(path, sizeof(path), "%.*s/bus/pci/devices/%.16s/sriov_numvfs", VI_PATH_MAX - 1, ctx->sysfs_root,
-		       pf_bdf);
-	if (len < 0 || (size_t)len >= sizeof(path))
-		return vi_fail(ctx, -ENAMETOOLONG, "vfioiommu_sriov_set_numvfs: path too long");
 	snprintf(val, sizeof(val), "%u", n);
-	rc = ctx->door->sysfs_write(ctx->door->priv, path, val, strlen(val));
+	rc = vi_sysfs_write(ctx, val, path, sizeof(path), "bus/pci/devices/%s/sriov_numvfs", pf_bdf);
 	if (rc >= 0)
 		return 0;
 	switch (rc) {
