@@ -31,6 +31,7 @@ enum cookie_state { C_OUTSTANDING = 1, C_ANSWERED = 2 };
 #define cookie_ent vi_cookie_ent
 
 _Static_assert(sizeof(struct kabi_iommu_hwpt_pgfault) == 40, "the fault fd's record");
+_Static_assert(VI_PUMP_BATCH <= 256, "a group's span fits the 8 bits of its cookie word");
 
 VFIOIOMMU_API int vfioiommu_fault_pump_new(vfioiommu_ctx *ctx, int fault_fd, vfioiommu_ring *ring,
 					   vfioiommu_fault_pump **out)
@@ -132,6 +133,43 @@ static int deliver(struct vfioiommu_fault_pump *p, uint32_t cookie, uint32_t seq
 	return 0;
 }
 
+#define W_STATE (UINT64_C(3) << 48)
+#define W_OUT   (UINT64_C(1) << 48)
+#define W_ANS   (UINT64_C(2) << 48)
+
+static inline uint32_t w_first(uint64_t w) { return (uint32_t)w; }
+static inline uint32_t w_span(uint64_t w) { return (uint32_t)(w >> 32) & 0xffu; }
+
+/*
+ * A group on a table cookie: its word names the group's seq range, outstanding.
+ * Whatever the word held goes: a reused cookie means the kernel has the old
+ * group answered (by us, or by itself after a detach).  span = records - 1
+ * (a read takes at most VI_PUMP_BATCH = 256 records, so it fits 8 bits).
+ */
+static void deliver_direct(struct vfioiommu_fault_pump *p, uint32_t cookie, uint32_t first, uint32_t span)
+{
+	uint64_t w = (uint64_t)first | (uint64_t)span << 32 | W_OUT;
+	/*
+	 * (the exchange below) RELEASE: pairs with the ACQUIRE load and compare-and-swap in
+	 * respond_direct(); a responder that took the record from the ring is
+	 * ordered after this anyway (this precedes vi_ring_push()'s RELEASE
+	 * store of prod, which the consumer's ACQUIRE of prod pairs with).
+	 */
+	uint64_t old;
+
+	/*
+	 * RELAXED: the counter of vfioiommu_fault_pump_outstanding(), counted
+	 * before the exchange below publishes the group, so a responder's
+	 * decrement (after its claim, which the exchange's RELEASE orders after
+	 * this) never takes it below zero; taken back when a group is replaced.
+	 */
+	atomic_fetch_add_explicit(&p->direct_outstanding, 1, memory_order_relaxed);
+	old = atomic_exchange_explicit(&p->direct[cookie], w, memory_order_release);
+	if ((old & W_STATE) == W_OUT)
+		/* RELAXED: as above (the old group was outstanding and is gone) */
+		atomic_fetch_sub_explicit(&p->direct_outstanding, 1, memory_order_relaxed);
+}
+
 static void convert(struct vfioiommu_fault *o, const struct kabi_iommu_hwpt_pgfault *k, uint32_t seq)
 {
 	memset(o, 0, sizeof(*o));
@@ -159,13 +197,20 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 {
 	const size_t rs = sizeof(struct kabi_iommu_hwpt_pgfault);
 	int moved = 0;
+	bool locked = false, refreshed = false;
+	uint32_t gfirst = 0;
 
 	if (!p)
 		return -EINVAL;
 	if (p->src == VI_PUMP_VEVENT)
 		return vi_vevent_pump_run(p);
 	for (;;) {
-		int room = vfioiommu_ring_room(p->ring, PUMP_BATCH);
+		/*
+		 * want 1: the producer's cached room is enough while it lasts (no
+		 * read of cons per run); a read that found nothing fitting
+		 * refreshes it below before concluding anything.
+		 */
+		int room = vfioiommu_ring_room(p->ring, 1);
 		size_t n;
 		ssize_t got;
 		int rc;
@@ -188,6 +233,15 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 			/* an empty ring that cannot take the next group never will: say so, do not spin */
 			unsigned int cap = vfioiommu_ring_capacity(p->ring);
 
+			if (!refreshed) {
+				/* the cached room may be stale: the consumer may have freed more since */
+				int fresh = vfioiommu_ring_room(p->ring, PUMP_BATCH);
+
+				refreshed = true;
+				if (fresh > room)
+					continue;
+			}
+
 			if (n == PUMP_BATCH && still_pending(p))
 				return vi_fail(p->ctx, -EMSGSIZE, "fault pump: fault fd %d holds a page-request group "
 					       "of more than %u records, which no read can take", p->fd, PUMP_BATCH);
@@ -201,21 +255,38 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 			return vi_fail(p->ctx, -EPROTO, "fault pump: read of %zu bytes from fault fd %d returned %zd, "
 				       "not a multiple of the 40-byte record", n * rs, p->fd, got);
 		n = (size_t)got / rs;
-		pthread_mutex_lock(&p->lock);
 		for (size_t i = 0; i < n; i++) {
-			if (p->raw[i].cookie == 0) {
-				pthread_mutex_unlock(&p->lock);
+			uint32_t c = p->raw[i].cookie;
+
+			if (c == 0) {
+				if (locked)
+					pthread_mutex_unlock(&p->lock);
 				return vi_fail(p->ctx, -EPROTO, "fault pump: record %zu of a read from fault fd %d has "
 					       "cookie 0 (the kernel's cookies start at 1)", i, p->fd);
 			}
 			/* a read holds whole groups, each contiguous: a cookie change starts the next one */
-			if (deliver(p, p->raw[i].cookie, p->seq, i == 0 || p->raw[i - 1].cookie != p->raw[i].cookie) < 0) {
-				pthread_mutex_unlock(&p->lock);
-				return vi_fail(p->ctx, -ENOMEM, "fault pump: out of memory tracking cookies");
+			if (i == 0 || p->raw[i - 1].cookie != c)
+				gfirst = p->seq;
+			if (c < VI_COOKIE_DIRECT) {
+				/* the group's word, once its last record of this read is seen */
+				if (i + 1 == n || p->raw[i + 1].cookie != c)
+					deliver_direct(p, c, gfirst, p->seq - gfirst);
+			} else {
+				if (!locked) {
+					pthread_mutex_lock(&p->lock);
+					locked = true;
+				}
+				if (deliver(p, c, p->seq, gfirst == p->seq) < 0) {
+					pthread_mutex_unlock(&p->lock);
+					return vi_fail(p->ctx, -ENOMEM, "fault pump: out of memory tracking cookies");
+				}
 			}
 			convert(&p->out[i], &p->raw[i], p->seq++);
 		}
-		pthread_mutex_unlock(&p->lock);
+		if (locked) {
+			pthread_mutex_unlock(&p->lock);
+			locked = false;
+		}
 		/* room was measured before the read and only the pump produces: it all fits */
 		rc = vi_ring_push(p->ring, p->out, (unsigned int)n);
 		if (rc != (int)n)
@@ -254,6 +325,65 @@ VFIOIOMMU_API int vfioiommu_fault_pump_respond_record(vfioiommu_fault_pump *p, c
 	return respond(p, rec->cookie, code, &rec->seq);
 }
 
+/*
+ * A table cookie: claim the word (outstanding -> answered) with a
+ * compare-and-swap before the write, so two answers to one group cannot both
+ * reach the kernel (the second could complete a newer group on the reused
+ * cookie); a failed write gives the claim back.
+ */
+static int respond_direct(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq)
+{
+	struct kabi_iommu_hwpt_page_response r = { .cookie = cookie, .code = code };
+	_Atomic uint64_t *slot = &p->direct[cookie];
+	/* ACQUIRE: pairs with the RELEASE exchange in deliver_direct() and the claims/give-backs below */
+	uint64_t w = atomic_load_explicit(slot, memory_order_acquire), claimed;
+	ssize_t got;
+
+	for (;;) {
+		if ((w & W_STATE) != W_OUT)
+			return vi_fail(p->ctx, -EINVAL, (w & W_STATE) == W_ANS ?
+				       "fault pump: cookie %" PRIu32 " was already answered" :
+				       "fault pump: cookie %" PRIu32 " was never delivered by this pump", cookie);
+		/* seq runs modulo 2^32: in the group when its distance from the first record is within the group */
+		if (seq && *seq - w_first(w) > w_span(w))
+			return vi_fail(p->ctx, -ESTALE, "fault pump: the group of record seq %" PRIu32 " (cookie %"
+				       PRIu32 ") was answered by the kernel itself; the cookie now names a newer group "
+				       "(seq %" PRIu32 "..%" PRIu32 ")", *seq, cookie, w_first(w), w_first(w) + w_span(w));
+		claimed = (w & ~W_STATE) | W_ANS;
+		/*
+		 * ACQ_REL on success: pairs with the other responders' claims and
+		 * give-backs and with deliver_direct()'s RELEASE exchange; ACQUIRE
+		 * on failure, as the load above (w is reloaded and checked again).
+		 */
+		if (atomic_compare_exchange_weak_explicit(slot, &w, claimed, memory_order_acq_rel,
+							  memory_order_acquire))
+			break;
+	}
+	/* RELAXED: the counter of vfioiommu_fault_pump_outstanding(), ordered with nothing */
+	atomic_fetch_sub_explicit(&p->direct_outstanding, 1, memory_order_relaxed);
+	got = vi_kwrite(p->ctx, p->fd, &r, sizeof(r));
+	if (got == (ssize_t)sizeof(r))
+		return 0;
+	if (got == -EINVAL) {
+		/*
+		 * The kernel answered the group itself (detach, fault object
+		 * destroyed): forget the cookie, unless the pump has already put a
+		 * newer group on it.  ACQ_REL/ACQUIRE: as the claim above.
+		 */
+		atomic_compare_exchange_strong_explicit(slot, &claimed, 0, memory_order_acq_rel, memory_order_acquire);
+		return vi_fail(p->ctx, -EINVAL, "fault pump: the kernel no longer knows cookie %" PRIu32
+			       " (its group was answered for us, e.g. when the HWPT was detached)", cookie);
+	}
+	/* not answered: the group is outstanding again (unless a newer group replaced it); ordering as the claim */
+	if (atomic_compare_exchange_strong_explicit(slot, &claimed, w, memory_order_acq_rel, memory_order_acquire))
+		/* RELAXED: the counter, as above */
+		atomic_fetch_add_explicit(&p->direct_outstanding, 1, memory_order_relaxed);
+	if (got >= 0)
+		got = -EIO;
+	return vi_fail(p->ctx, (int)got, "fault pump: writing the response for cookie %" PRIu32
+		       " to fault fd %d failed: %s", cookie, p->fd, vi_errno_name((int)got));
+}
+
 static int respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq)
 {
 	struct kabi_iommu_hwpt_page_response r = { .cookie = cookie, .code = code };
@@ -268,6 +398,8 @@ static int respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, cons
 	if (code != VFIOIOMMU_PAGE_RESP_SUCCESS && code != VFIOIOMMU_PAGE_RESP_INVALID)
 		return vi_fail(p->ctx, -EINVAL, "fault pump: response code %" PRIu32 " for cookie %" PRIu32
 			       " is neither SUCCESS (0) nor INVALID (1)", code, cookie);
+	if (cookie - 1u < VI_COOKIE_DIRECT - 1u)
+		return respond_direct(p, cookie, code, seq);
 	pthread_mutex_lock(&p->lock);
 	e = find(p, cookie);
 	if (!e || e->state != C_OUTSTANDING) {
@@ -316,5 +448,6 @@ VFIOIOMMU_API unsigned int vfioiommu_fault_pump_outstanding(const vfioiommu_faul
 	pthread_mutex_lock((pthread_mutex_t *)&p->lock);
 	n = p->outstanding;
 	pthread_mutex_unlock((pthread_mutex_t *)&p->lock);
-	return n;
+	/* RELAXED: a count for reporting; each change is made by the word transition it counts */
+	return n + atomic_load_explicit(&p->direct_outstanding, memory_order_relaxed);
 }
