@@ -172,17 +172,19 @@ static void deliver_direct(struct vfioiommu_fault_pump *p, uint32_t cookie, uint
 
 static void convert(struct vfioiommu_fault *o, const struct kabi_iommu_hwpt_pgfault *k, uint32_t seq)
 {
-	memset(o, 0, sizeof(*o));
-	o->kind = VFIOIOMMU_FAULT_PAGE_REQ;
-	o->flags = k->flags & (VFIOIOMMU_FAULT_F_PASID_VALID | VFIOIOMMU_FAULT_F_LAST_PAGE);
-	o->dev_id = k->dev_id;
-	o->pasid = k->pasid;
-	o->grpid = k->grpid;
-	o->perm = k->perm & 0xfu;
-	o->addr = k->addr;
-	o->length = k->length;
-	o->cookie = k->cookie;
-	o->seq = seq;
+	/* every byte of the slot is written (the ring's reserve contract): unused fields 0 */
+	*o = (struct vfioiommu_fault){
+		.kind = VFIOIOMMU_FAULT_PAGE_REQ,
+		.flags = k->flags & (VFIOIOMMU_FAULT_F_PASID_VALID | VFIOIOMMU_FAULT_F_LAST_PAGE),
+		.dev_id = k->dev_id,
+		.pasid = k->pasid,
+		.grpid = k->grpid,
+		.perm = k->perm & 0xfu,
+		.addr = k->addr,
+		.cookie = k->cookie,
+		.seq = seq,
+		.length = k->length,
+	};
 }
 
 /* true when the fd still has something pending that a full-size read could not take */
@@ -206,11 +208,11 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 		return vi_vevent_pump_run(p);
 	for (;;) {
 		/*
-		 * want 1: the producer's cached room is enough while it lasts (no
-		 * read of cons per run); a read that found nothing fitting
-		 * refreshes it below before concluding anything.
+		 * The producer's cached room is enough while it lasts (no read of
+		 * cons per run); a read that found nothing fitting refreshes it
+		 * below before concluding anything.
 		 */
-		int room = vfioiommu_ring_room(p->ring, 1);
+		int room = vi_ring_prod_room(p->ring);
 		size_t n;
 		ssize_t got;
 		int rc;
@@ -255,6 +257,16 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 			return vi_fail(p->ctx, -EPROTO, "fault pump: read of %zu bytes from fault fd %d returned %zd, "
 				       "not a multiple of the 40-byte record", n * rs, p->fd, got);
 		n = (size_t)got / rs;
+		/*
+		 * Convert straight into the ring's slots (no copy through a
+		 * staging array): room was measured before the read and only the
+		 * pump produces, so they are all there; nothing is published
+		 * before the commit below, so an error leaves the ring untouched.
+		 */
+		rc = vi_ring_reserve(p->ring, p->slot, (unsigned int)n);
+		if (rc != (int)n)
+			return vi_fail(p->ctx, rc < 0 ? rc : -EPROTO, "fault pump: the ring reserved %d of %zu records: %s",
+				       rc, n, vfioiommu_ring_strerror(p->ring));
 		for (size_t i = 0; i < n; i++) {
 			uint32_t c = p->raw[i].cookie;
 
@@ -281,17 +293,13 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 					return vi_fail(p->ctx, -ENOMEM, "fault pump: out of memory tracking cookies");
 				}
 			}
-			convert(&p->out[i], &p->raw[i], p->seq++);
+			convert(p->slot[i], &p->raw[i], p->seq++);
 		}
 		if (locked) {
 			pthread_mutex_unlock(&p->lock);
 			locked = false;
 		}
-		/* room was measured before the read and only the pump produces: it all fits */
-		rc = vi_ring_push(p->ring, p->out, (unsigned int)n);
-		if (rc != (int)n)
-			return vi_fail(p->ctx, rc < 0 ? rc : -EPROTO, "fault pump: the ring took %d of %zu records: %s",
-				       rc, n, vfioiommu_ring_strerror(p->ring));
+		vi_ring_commit(p->ring, (unsigned int)n);
 		moved += (int)n;
 		/*
 		 * A short read: the kernel handed over every whole group it had

@@ -62,7 +62,7 @@ struct vfioiommu_fault_pump {
 	_Atomic uint64_t direct[VI_COOKIE_DIRECT];
 	struct vi_vevent_state ev;
 	struct kabi_iommu_hwpt_pgfault raw[VI_PUMP_BATCH];
-	struct vfioiommu_fault out[VI_PUMP_BATCH];
+	struct vfioiommu_fault *slot[VI_PUMP_BATCH]; /* the ring slots a run converts into */
 };
 
 /* pump_vevent.c: the run of a vEVENTQ pump and its teardown */

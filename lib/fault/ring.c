@@ -767,7 +767,7 @@ VFIOIOMMU_API int vfioiommu_ring_push(vfioiommu_ring *r, const struct vfioiommu_
 
 /* reserve with a LOST record owed, too little cached room, or across 2^32
  * (out of line: the common path then needs no registers saved) */
-VI_NOINLINE static int reserve_general(struct vfioiommu_ring *r, struct vfioiommu_fault **slots, unsigned int max)
+VI_NOINLINE int vi_ring_reserve_general(struct vfioiommu_ring *r, struct vfioiommu_fault **slots, unsigned int max)
 {
 	struct vi_ring_prod *p = &r->p;
 	uint32_t n, idx, slot;
@@ -799,32 +799,16 @@ VI_NOINLINE static int reserve_general(struct vfioiommu_ring *r, struct vfioiomm
 
 VFIOIOMMU_API int vfioiommu_ring_reserve(vfioiommu_ring *r, struct vfioiommu_fault **slots, unsigned int max)
 {
-	struct vi_ring_prod *p;
-	uint32_t slot, size;
-	unsigned char *base;
-
 	if (!r || (!slots && max))
 		return -EINVAL;
 	if (vi_ring_failed(r))
 		return -EPROTO;
-	p = &r->p;
-	/*
-	 * Common case: nothing owed, the cached limit has room for all of max, no
-	 * 2^32 crossing.  Kept free of calls, so that with a record or two per
-	 * call the producer's own bookkeeping stays a few stores.
-	 */
-	if (p->pending_lost || p->limit - p->prod < max || (uint32_t)(p->prod + max) <= p->prod)
-		return reserve_general(r, slots, max);
-	slot = p->slot;
-	size = p->size;
-	base = p->recs;
-	for (uint32_t i = 0; i < max; i++) {
-		slots[i] = (struct vfioiommu_fault *)(void *)(base + (size_t)slot * VI_RING_REC);
-		if (++slot == size)
-			slot = 0;
-	}
-	p->resv_end = p->prod + max;
-	return (int)max;
+	return vi_ring_reserve(r, slots, max);
+}
+
+void vi_ring_publish(struct vi_ring_prod *p, uint32_t n)
+{
+	publish(p, n);
 }
 
 VFIOIOMMU_API int vfioiommu_ring_commit(vfioiommu_ring *r, unsigned int n)
@@ -840,9 +824,7 @@ VFIOIOMMU_API int vfioiommu_ring_commit(vfioiommu_ring *r, unsigned int n)
 		return -EINVAL;
 	if (!n)
 		return 0;
-	p->slot = vi_ring_slot_add(p->prod, p->slot, n, p->size);
-	p->prod += n;
-	publish(p, n);
+	vi_ring_commit(r, n);
 	return 0;
 }
 

@@ -191,6 +191,64 @@ static inline bool vi_ring_failed(const struct vfioiommu_ring *r)
 
 /* push without argument checks; returns stored count or -EPROTO */
 int vi_ring_push(struct vfioiommu_ring *r, const struct vfioiommu_fault *recs, unsigned int n);
+/* reserve with a LOST record owed, too little cached room, or across 2^32 */
+int vi_ring_reserve_general(struct vfioiommu_ring *r, struct vfioiommu_fault **slots, unsigned int max);
+/* count n records produced and publish everything up to prod (after the slots are written) */
+void vi_ring_publish(struct vi_ring_prod *p, uint32_t n);
+
+/*
+ * vfioiommu_ring_reserve() without the argument checks (the ring not in
+ * error): inline for the pump, which reserves on every run.  Common case:
+ * nothing owed, the cached limit has room for all of max, no 2^32 crossing;
+ * free of calls, so with a record or two the producer's own bookkeeping
+ * stays a few stores.
+ */
+static inline int vi_ring_reserve(struct vfioiommu_ring *r, struct vfioiommu_fault **slots, unsigned int max)
+{
+	struct vi_ring_prod *p = &r->p;
+	uint32_t slot, size;
+	unsigned char *base;
+
+	if (p->pending_lost || p->limit - p->prod < max || (uint32_t)(p->prod + max) <= p->prod)
+		return vi_ring_reserve_general(r, slots, max);
+	slot = p->slot;
+	size = p->size;
+	base = p->recs;
+	for (uint32_t i = 0; i < max; i++) {
+		slots[i] = (struct vfioiommu_fault *)(void *)(base + (size_t)slot * VI_RING_REC);
+		if (++slot == size)
+			slot = 0;
+	}
+	p->resv_end = p->prod + max;
+	return (int)max;
+}
+
+/* vfioiommu_ring_commit() of 0 < n <= reserved slots, without the checks */
+static inline void vi_ring_commit(struct vfioiommu_ring *r, uint32_t n)
+{
+	struct vi_ring_prod *p = &r->p;
+
+	p->slot = vi_ring_slot_add(p->prod, p->slot, n, p->size);
+	p->prod += n;
+	vi_ring_publish(p, n);
+}
+
+/*
+ * Slots the producer may fill now (>= 0), or -EPROTO: the cached room when
+ * there is some and nothing is owed, else vfioiommu_ring_room(), which
+ * re-reads cons.  The cached room can be less than the real one (the
+ * consumer may have moved on since): a caller that found nothing fitting
+ * asks vfioiommu_ring_room() for a fresh figure.
+ */
+static inline int vi_ring_prod_room(struct vfioiommu_ring *r)
+{
+	uint32_t room = r->p.limit - r->p.prod;
+
+	if (vi_ring_failed(r) || r->p.pending_lost || room == 0 || room > INT32_MAX)
+		return vfioiommu_ring_room(r, 1);
+	return (int)room;
+}
+
 /* Enter the error state (first error wins); returns -EPROTO. */
 int vi_ring_fail(struct vfioiommu_ring *r, const char *fmt, ...) VFIOIOMMU_PRINTF(2, 3);
 
