@@ -195,12 +195,101 @@ static bool still_pending(struct vfioiommu_fault_pump *p)
 	return vi_kpoll(p->ctx, &pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
 }
 
+/*
+ * A read that returned nothing (0) or failed: 1 read again (the ring's
+ * cached room was stale and there is more now), 0 the run is over, or the
+ * run's error.  Out of line: the run's fast path stays small.
+ */
+VI_NOINLINE static int read_nothing(struct vfioiommu_fault_pump *p, ssize_t got, size_t n, int room, bool *refreshed)
+{
+	const size_t rs = sizeof(struct kabi_iommu_hwpt_pgfault);
+	unsigned int cap;
+
+	if (got < 0) {
+		if (got == -EAGAIN)
+			return 0;
+		return vi_fail(p->ctx, (int)got, "fault pump: read of %zu bytes from fault fd %d failed: %s%s",
+			       n * rs, p->fd, vi_errno_name((int)got),
+			       got == -ESPIPE ? " (the kernel wants a multiple of 40 bytes at offset 0)" : "");
+	}
+	if (!*refreshed) {
+		/* the cached room may be stale: the consumer may have freed more since */
+		int fresh = vfioiommu_ring_room(p->ring, PUMP_BATCH);
+
+		*refreshed = true;
+		if (fresh > room)
+			return 1;
+	}
+	/* an empty ring that cannot take the next group never will: say so, do not spin */
+	cap = vfioiommu_ring_capacity(p->ring);
+	if (n == PUMP_BATCH && still_pending(p))
+		return vi_fail(p->ctx, -EMSGSIZE, "fault pump: fault fd %d holds a page-request group "
+			       "of more than %u records, which no read can take", p->fd, PUMP_BATCH);
+	if ((unsigned int)room >= cap && still_pending(p))
+		return vi_fail(p->ctx, -EMSGSIZE, "fault pump: fault fd %d holds a page-request group "
+			       "of more than the ring's %u records, which it can never take (create a "
+			       "bigger ring)", p->fd, cap);
+	return 0;
+}
+
+/* Track the cookies of the n records just read and convert them into the ring's slots. */
+static int take(struct vfioiommu_fault_pump *p, size_t n, bool fast, uint32_t slot)
+{
+	const uint32_t size = p->ring->p.size;
+	bool locked = false;
+	uint32_t gfirst = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c = p->raw[i].cookie;
+		struct vfioiommu_fault *o;
+
+		if (VI_UNLIKELY(c == 0)) {
+			if (locked)
+				pthread_mutex_unlock(&p->lock);
+			return vi_fail(p->ctx, -EPROTO, "fault pump: record %zu of a read from fault fd %d has "
+				       "cookie 0 (the kernel's cookies start at 1)", i, p->fd);
+		}
+		/* a read holds whole groups, each contiguous: a cookie change starts the next one */
+		if (i == 0 || p->raw[i - 1].cookie != c)
+			gfirst = p->seq;
+		if (c < VI_COOKIE_DIRECT) {
+			/* the group's word, once its last record of this read is seen */
+			if (i + 1 == n || p->raw[i + 1].cookie != c)
+				deliver_direct(p, c, gfirst, p->seq - gfirst);
+		} else {
+			if (!locked) {
+				pthread_mutex_lock(&p->lock);
+				locked = true;
+			}
+			if (deliver(p, c, p->seq, gfirst == p->seq) < 0) {
+				pthread_mutex_unlock(&p->lock);
+				return vi_fail(p->ctx, -ENOMEM, "fault pump: out of memory tracking cookies");
+			}
+		}
+		if (fast) {
+			o = vi_ring_slot_ptr(p->ring, slot);
+			if (++slot == size)
+				slot = 0;
+		} else {
+			o = p->slot[i];
+		}
+		convert(o, &p->raw[i], p->seq++);
+	}
+	if (locked)
+		pthread_mutex_unlock(&p->lock);
+	/* nothing was visible to the consumer before this */
+	if (fast)
+		vi_ring_commit_run(p->ring, (uint32_t)n, slot);
+	else
+		vi_ring_commit(p->ring, (uint32_t)n);
+	return 0;
+}
+
 VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 {
 	const size_t rs = sizeof(struct kabi_iommu_hwpt_pgfault);
 	int moved = 0;
-	bool locked = false, refreshed = false;
-	uint32_t gfirst = 0;
+	bool refreshed = false;
 
 	if (!p)
 		return -EINVAL;
@@ -210,97 +299,50 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 		/*
 		 * The producer's cached room is enough while it lasts (no read of
 		 * cons per run); a read that found nothing fitting refreshes it
-		 * below before concluding anything.
+		 * (read_nothing()) before concluding anything.
 		 */
 		int room = vi_ring_prod_room(p->ring);
-		size_t n;
+		size_t n, k;
 		ssize_t got;
+		uint32_t slot = 0;
+		bool fast;
 		int rc;
 
-		if (room < 0)
+		if (VI_UNLIKELY(room <= 0)) {
+			if (room == 0)
+				return moved;
 			return vi_fail(p->ctx, room, "fault pump: the ring is in error: %s",
 				       vfioiommu_ring_strerror(p->ring));
-		if (room == 0)
-			return moved;
+		}
 		n = (size_t)room < PUMP_BATCH ? (size_t)room : PUMP_BATCH;
 		got = vi_kread(p->ctx, p->fd, p->raw, n * rs);
-		if (got < 0) {
-			if (got == -EAGAIN)
-				return moved;
-			return vi_fail(p->ctx, (int)got, "fault pump: read of %zu bytes from fault fd %d failed: %s%s",
-				       n * rs, p->fd, vi_errno_name((int)got),
-				       got == -ESPIPE ? " (the kernel wants a multiple of 40 bytes at offset 0)" : "");
+		if (VI_UNLIKELY(got <= 0)) {
+			rc = read_nothing(p, got, n, room, &refreshed);
+			if (rc == 1)
+				continue;
+			return rc < 0 ? rc : moved;
 		}
-		if (got == 0) {
-			/* an empty ring that cannot take the next group never will: say so, do not spin */
-			unsigned int cap = vfioiommu_ring_capacity(p->ring);
-
-			if (!refreshed) {
-				/* the cached room may be stale: the consumer may have freed more since */
-				int fresh = vfioiommu_ring_room(p->ring, PUMP_BATCH);
-
-				refreshed = true;
-				if (fresh > room)
-					continue;
-			}
-
-			if (n == PUMP_BATCH && still_pending(p))
-				return vi_fail(p->ctx, -EMSGSIZE, "fault pump: fault fd %d holds a page-request group "
-					       "of more than %u records, which no read can take", p->fd, PUMP_BATCH);
-			if ((unsigned int)room >= cap && still_pending(p))
-				return vi_fail(p->ctx, -EMSGSIZE, "fault pump: fault fd %d holds a page-request group "
-					       "of more than the ring's %u records, which it can never take (create a "
-					       "bigger ring)", p->fd, cap);
-			return moved;
-		}
-		if ((size_t)got % rs || (size_t)got > n * rs)
+		k = (size_t)got / rs;
+		if (VI_UNLIKELY(k * rs != (size_t)got || k > n))
 			return vi_fail(p->ctx, -EPROTO, "fault pump: read of %zu bytes from fault fd %d returned %zd, "
 				       "not a multiple of the 40-byte record", n * rs, p->fd, got);
-		n = (size_t)got / rs;
 		/*
 		 * Convert straight into the ring's slots (no copy through a
 		 * staging array): room was measured before the read and only the
 		 * pump produces, so they are all there; nothing is published
-		 * before the commit below, so an error leaves the ring untouched.
+		 * before the commit, so an error leaves the ring untouched.
 		 */
-		rc = vi_ring_reserve(p->ring, p->slot, (unsigned int)n);
-		if (rc != (int)n)
-			return vi_fail(p->ctx, rc < 0 ? rc : -EPROTO, "fault pump: the ring reserved %d of %zu records: %s",
-				       rc, n, vfioiommu_ring_strerror(p->ring));
-		for (size_t i = 0; i < n; i++) {
-			uint32_t c = p->raw[i].cookie;
-
-			if (c == 0) {
-				if (locked)
-					pthread_mutex_unlock(&p->lock);
-				return vi_fail(p->ctx, -EPROTO, "fault pump: record %zu of a read from fault fd %d has "
-					       "cookie 0 (the kernel's cookies start at 1)", i, p->fd);
-			}
-			/* a read holds whole groups, each contiguous: a cookie change starts the next one */
-			if (i == 0 || p->raw[i - 1].cookie != c)
-				gfirst = p->seq;
-			if (c < VI_COOKIE_DIRECT) {
-				/* the group's word, once its last record of this read is seen */
-				if (i + 1 == n || p->raw[i + 1].cookie != c)
-					deliver_direct(p, c, gfirst, p->seq - gfirst);
-			} else {
-				if (!locked) {
-					pthread_mutex_lock(&p->lock);
-					locked = true;
-				}
-				if (deliver(p, c, p->seq, gfirst == p->seq) < 0) {
-					pthread_mutex_unlock(&p->lock);
-					return vi_fail(p->ctx, -ENOMEM, "fault pump: out of memory tracking cookies");
-				}
-			}
-			convert(p->slot[i], &p->raw[i], p->seq++);
+		fast = vi_ring_reserve_run(p->ring, (uint32_t)k, &slot);
+		if (!fast) {
+			rc = vi_ring_reserve_general(p->ring, p->slot, (unsigned int)k);
+			if (rc != (int)k)
+				return vi_fail(p->ctx, rc < 0 ? rc : -EPROTO, "fault pump: the ring reserved %d of %zu "
+					       "records: %s", rc, k, vfioiommu_ring_strerror(p->ring));
 		}
-		if (locked) {
-			pthread_mutex_unlock(&p->lock);
-			locked = false;
-		}
-		vi_ring_commit(p->ring, (unsigned int)n);
-		moved += (int)n;
+		rc = take(p, k, fast, slot);
+		if (rc < 0)
+			return rc;
+		moved += (int)k;
 		/*
 		 * A short read: the kernel handed over every whole group it had
 		 * that fitted.  Reading again would only confirm an empty queue
@@ -308,12 +350,15 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 		 * large"), two syscalls per run; the fd is level-triggered, so
 		 * anything queued meanwhile wakes the caller's poll again.
 		 */
-		if ((size_t)got < (size_t)room * rs && (size_t)got < (size_t)PUMP_BATCH * rs)
+		if (k < n)
 			return moved;
 	}
 }
 
 static int respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq);
+
+static inline int respond_direct(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq);
+static inline bool direct_ok(const vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code);
 
 VFIOIOMMU_API int vfioiommu_fault_pump_respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code)
 {
@@ -323,6 +368,9 @@ VFIOIOMMU_API int vfioiommu_fault_pump_respond(vfioiommu_fault_pump *p, uint32_t
 VFIOIOMMU_API int vfioiommu_fault_pump_respond_record(vfioiommu_fault_pump *p, const struct vfioiommu_fault *rec,
 						      uint32_t code)
 {
+	/* the common answer goes straight to the table; anything else through the full checks */
+	if (p && rec && rec->kind == VFIOIOMMU_FAULT_PAGE_REQ && direct_ok(p, rec->cookie, code))
+		return respond_direct(p, rec->cookie, code, &rec->seq);
 	if (!p)
 		return -EINVAL;
 	if (!rec)
@@ -333,30 +381,63 @@ VFIOIOMMU_API int vfioiommu_fault_pump_respond_record(vfioiommu_fault_pump *p, c
 	return respond(p, rec->cookie, code, &rec->seq);
 }
 
+/* Why a table cookie's word w refuses an answer (out of line: the message is the cold part). */
+VI_NOINLINE static int direct_refused(vfioiommu_fault_pump *p, uint32_t cookie, uint64_t w, const uint32_t *seq)
+{
+	if ((w & W_STATE) != W_OUT)
+		return vi_fail(p->ctx, -EINVAL, (w & W_STATE) == W_ANS ?
+			       "fault pump: cookie %" PRIu32 " was already answered" :
+			       "fault pump: cookie %" PRIu32 " was never delivered by this pump", cookie);
+	return vi_fail(p->ctx, -ESTALE, "fault pump: the group of record seq %" PRIu32 " (cookie %" PRIu32
+		       ") was answered by the kernel itself; the cookie now names a newer group "
+		       "(seq %" PRIu32 "..%" PRIu32 ")", seq ? *seq : 0, cookie, w_first(w), w_first(w) + w_span(w));
+}
+
+/* The write of a claimed answer failed (got): undo the claim as the failure says. */
+VI_NOINLINE static int direct_write_failed(vfioiommu_fault_pump *p, uint32_t cookie, uint64_t w, uint64_t claimed,
+					   ssize_t got)
+{
+	_Atomic uint64_t *slot = &p->direct[cookie];
+
+	if (got == -EINVAL) {
+		/*
+		 * The kernel answered the group itself (detach, fault object
+		 * destroyed): forget the cookie, unless the pump has already put a
+		 * newer group on it.  ACQ_REL/ACQUIRE: as the claim in respond_direct().
+		 */
+		atomic_compare_exchange_strong_explicit(slot, &claimed, 0, memory_order_acq_rel, memory_order_acquire);
+		return vi_fail(p->ctx, -EINVAL, "fault pump: the kernel no longer knows cookie %" PRIu32
+			       " (its group was answered for us, e.g. when the HWPT was detached)", cookie);
+	}
+	/* not answered: the group is outstanding again (unless a newer group replaced it); ordering as the claim */
+	if (atomic_compare_exchange_strong_explicit(slot, &claimed, w, memory_order_acq_rel, memory_order_acquire))
+		/* RELAXED: the counter of vfioiommu_fault_pump_outstanding(), ordered with nothing */
+		atomic_fetch_add_explicit(&p->direct_outstanding, 1, memory_order_relaxed);
+	if (got >= 0)
+		got = -EIO;
+	return vi_fail(p->ctx, (int)got, "fault pump: writing the response for cookie %" PRIu32
+		       " to fault fd %d failed: %s", cookie, p->fd, vi_errno_name((int)got));
+}
+
 /*
- * A table cookie: claim the word (outstanding -> answered) with a
- * compare-and-swap before the write, so two answers to one group cannot both
- * reach the kernel (the second could complete a newer group on the reused
- * cookie); a failed write gives the claim back.
+ * A table cookie (1 <= cookie < VI_COOKIE_DIRECT, valid code, a fault-fd
+ * pump): claim the word (outstanding -> answered) with a compare-and-swap
+ * before the write, so two answers to one group cannot both reach the kernel
+ * (the second could complete a newer group on the reused cookie); a failed
+ * write gives the claim back.
  */
-static int respond_direct(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq)
+static inline int respond_direct(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq)
 {
 	struct kabi_iommu_hwpt_page_response r = { .cookie = cookie, .code = code };
 	_Atomic uint64_t *slot = &p->direct[cookie];
-	/* ACQUIRE: pairs with the RELEASE exchange in deliver_direct() and the claims/give-backs below */
+	/* ACQUIRE: pairs with the RELEASE exchange in deliver_direct() and the claims/give-backs of other responders */
 	uint64_t w = atomic_load_explicit(slot, memory_order_acquire), claimed;
 	ssize_t got;
 
 	for (;;) {
-		if ((w & W_STATE) != W_OUT)
-			return vi_fail(p->ctx, -EINVAL, (w & W_STATE) == W_ANS ?
-				       "fault pump: cookie %" PRIu32 " was already answered" :
-				       "fault pump: cookie %" PRIu32 " was never delivered by this pump", cookie);
 		/* seq runs modulo 2^32: in the group when its distance from the first record is within the group */
-		if (seq && *seq - w_first(w) > w_span(w))
-			return vi_fail(p->ctx, -ESTALE, "fault pump: the group of record seq %" PRIu32 " (cookie %"
-				       PRIu32 ") was answered by the kernel itself; the cookie now names a newer group "
-				       "(seq %" PRIu32 "..%" PRIu32 ")", *seq, cookie, w_first(w), w_first(w) + w_span(w));
+		if (VI_UNLIKELY((w & W_STATE) != W_OUT || (seq && *seq - w_first(w) > w_span(w))))
+			return direct_refused(p, cookie, w, seq);
 		claimed = (w & ~W_STATE) | W_ANS;
 		/*
 		 * ACQ_REL on success: pairs with the other responders' claims and
@@ -370,26 +451,15 @@ static int respond_direct(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t cod
 	/* RELAXED: the counter of vfioiommu_fault_pump_outstanding(), ordered with nothing */
 	atomic_fetch_sub_explicit(&p->direct_outstanding, 1, memory_order_relaxed);
 	got = vi_kwrite(p->ctx, p->fd, &r, sizeof(r));
-	if (got == (ssize_t)sizeof(r))
-		return 0;
-	if (got == -EINVAL) {
-		/*
-		 * The kernel answered the group itself (detach, fault object
-		 * destroyed): forget the cookie, unless the pump has already put a
-		 * newer group on it.  ACQ_REL/ACQUIRE: as the claim above.
-		 */
-		atomic_compare_exchange_strong_explicit(slot, &claimed, 0, memory_order_acq_rel, memory_order_acquire);
-		return vi_fail(p->ctx, -EINVAL, "fault pump: the kernel no longer knows cookie %" PRIu32
-			       " (its group was answered for us, e.g. when the HWPT was detached)", cookie);
-	}
-	/* not answered: the group is outstanding again (unless a newer group replaced it); ordering as the claim */
-	if (atomic_compare_exchange_strong_explicit(slot, &claimed, w, memory_order_acq_rel, memory_order_acquire))
-		/* RELAXED: the counter, as above */
-		atomic_fetch_add_explicit(&p->direct_outstanding, 1, memory_order_relaxed);
-	if (got >= 0)
-		got = -EIO;
-	return vi_fail(p->ctx, (int)got, "fault pump: writing the response for cookie %" PRIu32
-		       " to fault fd %d failed: %s", cookie, p->fd, vi_errno_name((int)got));
+	if (VI_UNLIKELY(got != (ssize_t)sizeof(r)))
+		return direct_write_failed(p, cookie, w, claimed, got);
+	return 0;
+}
+
+/* the table's cookies with a valid code on a fault-fd pump: what respond_direct() takes */
+static inline bool direct_ok(const vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code)
+{
+	return cookie - 1u < VI_COOKIE_DIRECT - 1u && code <= VFIOIOMMU_PAGE_RESP_INVALID && p->src == VI_PUMP_FAULT;
 }
 
 static int respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq)
@@ -406,7 +476,7 @@ static int respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, cons
 	if (code != VFIOIOMMU_PAGE_RESP_SUCCESS && code != VFIOIOMMU_PAGE_RESP_INVALID)
 		return vi_fail(p->ctx, -EINVAL, "fault pump: response code %" PRIu32 " for cookie %" PRIu32
 			       " is neither SUCCESS (0) nor INVALID (1)", code, cookie);
-	if (cookie - 1u < VI_COOKIE_DIRECT - 1u)
+	if (direct_ok(p, cookie, code))
 		return respond_direct(p, cookie, code, seq);
 	pthread_mutex_lock(&p->lock);
 	e = find(p, cookie);

@@ -234,6 +234,38 @@ static inline void vi_ring_commit(struct vfioiommu_ring *r, uint32_t n)
 }
 
 /*
+ * The pump's reservation of 0 < n slots without a pointer per slot: true
+ * when the cached limit has them, nothing is owed and 2^32 is not crossed;
+ * *slot is then the first, the others follow it modulo the size, and
+ * vi_ring_commit_run() publishes them.  false: use vi_ring_reserve_general().
+ */
+static inline bool vi_ring_reserve_run(struct vfioiommu_ring *r, uint32_t n, uint32_t *slot)
+{
+	struct vi_ring_prod *p = &r->p;
+
+	if (p->pending_lost || p->limit - p->prod < n || (uint32_t)(p->prod + n) <= p->prod)
+		return false;
+	p->resv_end = p->prod + n;
+	*slot = p->slot;
+	return true;
+}
+
+static inline struct vfioiommu_fault *vi_ring_slot_ptr(const struct vfioiommu_ring *r, uint32_t slot)
+{
+	return (struct vfioiommu_fault *)(void *)(r->p.recs + (size_t)slot * VI_RING_REC);
+}
+
+/* Publish the n slots of a vi_ring_reserve_run(); next: the slot after the last one written. */
+static inline void vi_ring_commit_run(struct vfioiommu_ring *r, uint32_t n, uint32_t next)
+{
+	struct vi_ring_prod *p = &r->p;
+
+	p->slot = next;
+	p->prod += n;
+	vi_ring_publish(p, n);
+}
+
+/*
  * Slots the producer may fill now (>= 0), or -EPROTO: the cached room when
  * there is some and nothing is owed, else vfioiommu_ring_room(), which
  * re-reads cons.  The cached room can be less than the real one (the
