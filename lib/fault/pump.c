@@ -149,42 +149,33 @@ static inline uint32_t w_span(uint64_t w) { return (uint32_t)(w >> 32) & 0xffu; 
 static void deliver_direct(struct vfioiommu_fault_pump *p, uint32_t cookie, uint32_t first, uint32_t span)
 {
 	uint64_t w = (uint64_t)first | (uint64_t)span << 32 | W_OUT;
-	/*
-	 * (the exchange below) RELEASE: pairs with the ACQUIRE load and compare-and-swap in
-	 * respond_direct(); a responder that took the record from the ring is
-	 * ordered after this anyway (this precedes vi_ring_push()'s RELEASE
-	 * store of prod, which the consumer's ACQUIRE of prod pairs with).
-	 */
-	uint64_t old;
 
 	/*
-	 * RELAXED: the counter of vfioiommu_fault_pump_outstanding(), counted
-	 * before the exchange below publishes the group, so a responder's
-	 * decrement (after its claim, which the exchange's RELEASE orders after
-	 * this) never takes it below zero; taken back when a group is replaced.
+	 * RELEASE: pairs with the ACQUIRE load and compare-and-swap in
+	 * respond_direct(); a responder that took the record from the ring is
+	 * ordered after this anyway (this precedes vi_ring_commit_run()'s
+	 * RELEASE store of prod, which the consumer's ACQUIRE of prod pairs with).
 	 */
-	atomic_fetch_add_explicit(&p->direct_outstanding, 1, memory_order_relaxed);
-	old = atomic_exchange_explicit(&p->direct[cookie], w, memory_order_release);
-	if ((old & W_STATE) == W_OUT)
-		/* RELAXED: as above (the old group was outstanding and is gone) */
-		atomic_fetch_sub_explicit(&p->direct_outstanding, 1, memory_order_relaxed);
+	atomic_store_explicit(&p->direct[cookie], w, memory_order_release);
 }
 
 static void convert(struct vfioiommu_fault *o, const struct kabi_iommu_hwpt_pgfault *k, uint32_t seq)
 {
-	/* every byte of the slot is written (the ring's reserve contract): unused fields 0 */
-	*o = (struct vfioiommu_fault){
-		.kind = VFIOIOMMU_FAULT_PAGE_REQ,
-		.flags = k->flags & (VFIOIOMMU_FAULT_F_PASID_VALID | VFIOIOMMU_FAULT_F_LAST_PAGE),
-		.dev_id = k->dev_id,
-		.pasid = k->pasid,
-		.grpid = k->grpid,
-		.perm = k->perm & 0xfu,
-		.addr = k->addr,
-		.cookie = k->cookie,
-		.seq = seq,
-		.length = k->length,
-	};
+	/* every byte of the slot is written (the ring's reserve contract), in order, unused fields 0 */
+	o->kind = VFIOIOMMU_FAULT_PAGE_REQ;
+	o->flags = k->flags & (VFIOIOMMU_FAULT_F_PASID_VALID | VFIOIOMMU_FAULT_F_LAST_PAGE);
+	o->dev_id = k->dev_id;
+	o->pasid = k->pasid;
+	o->grpid = k->grpid;
+	o->perm = k->perm & 0xfu;
+	o->addr = k->addr;
+	o->cookie = k->cookie;
+	o->seq = seq;
+	o->length = k->length;
+	o->reason = 0;
+	o->lost = 0;
+	o->reserved0 = 0;
+	o->reserved1 = 0;
 }
 
 /* true when the fd still has something pending that a full-size read could not take */
@@ -358,7 +349,7 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 static int respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq);
 
 static inline int respond_direct(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq);
-static inline bool direct_ok(const vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code);
+static inline bool direct_ok(uint32_t cookie, uint32_t code);
 
 VFIOIOMMU_API int vfioiommu_fault_pump_respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code)
 {
@@ -369,7 +360,7 @@ VFIOIOMMU_API int vfioiommu_fault_pump_respond_record(vfioiommu_fault_pump *p, c
 						      uint32_t code)
 {
 	/* the common answer goes straight to the table; anything else through the full checks */
-	if (p && rec && rec->kind == VFIOIOMMU_FAULT_PAGE_REQ && direct_ok(p, rec->cookie, code))
+	if (p && rec && rec->kind == VFIOIOMMU_FAULT_PAGE_REQ && direct_ok(rec->cookie, code))
 		return respond_direct(p, rec->cookie, code, &rec->seq);
 	if (!p)
 		return -EINVAL;
@@ -384,6 +375,9 @@ VFIOIOMMU_API int vfioiommu_fault_pump_respond_record(vfioiommu_fault_pump *p, c
 /* Why a table cookie's word w refuses an answer (out of line: the message is the cold part). */
 VI_NOINLINE static int direct_refused(vfioiommu_fault_pump *p, uint32_t cookie, uint64_t w, const uint32_t *seq)
 {
+	if (p->src == VI_PUMP_VEVENT) /* its table stays empty */
+		return vi_fail(p->ctx, -EOPNOTSUPP, "vEVENTQ pump: events carry no cookie and take no response "
+			       "(cookie %" PRIu32 " refused)", cookie);
 	if ((w & W_STATE) != W_OUT)
 		return vi_fail(p->ctx, -EINVAL, (w & W_STATE) == W_ANS ?
 			       "fault pump: cookie %" PRIu32 " was already answered" :
@@ -410,9 +404,7 @@ VI_NOINLINE static int direct_write_failed(vfioiommu_fault_pump *p, uint32_t coo
 			       " (its group was answered for us, e.g. when the HWPT was detached)", cookie);
 	}
 	/* not answered: the group is outstanding again (unless a newer group replaced it); ordering as the claim */
-	if (atomic_compare_exchange_strong_explicit(slot, &claimed, w, memory_order_acq_rel, memory_order_acquire))
-		/* RELAXED: the counter of vfioiommu_fault_pump_outstanding(), ordered with nothing */
-		atomic_fetch_add_explicit(&p->direct_outstanding, 1, memory_order_relaxed);
+	atomic_compare_exchange_strong_explicit(slot, &claimed, w, memory_order_acq_rel, memory_order_acquire);
 	if (got >= 0)
 		got = -EIO;
 	return vi_fail(p->ctx, (int)got, "fault pump: writing the response for cookie %" PRIu32
@@ -448,18 +440,19 @@ static inline int respond_direct(vfioiommu_fault_pump *p, uint32_t cookie, uint3
 							  memory_order_acquire))
 			break;
 	}
-	/* RELAXED: the counter of vfioiommu_fault_pump_outstanding(), ordered with nothing */
-	atomic_fetch_sub_explicit(&p->direct_outstanding, 1, memory_order_relaxed);
 	got = vi_kwrite(p->ctx, p->fd, &r, sizeof(r));
 	if (VI_UNLIKELY(got != (ssize_t)sizeof(r)))
 		return direct_write_failed(p, cookie, w, claimed, got);
 	return 0;
 }
 
-/* the table's cookies with a valid code on a fault-fd pump: what respond_direct() takes */
-static inline bool direct_ok(const vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code)
+/*
+ * The table's cookies with a valid code: what respond_direct() takes (a
+ * vEVENTQ pump's table is empty: direct_refused() says what it is).
+ */
+static inline bool direct_ok(uint32_t cookie, uint32_t code)
 {
-	return cookie - 1u < VI_COOKIE_DIRECT - 1u && code <= VFIOIOMMU_PAGE_RESP_INVALID && p->src == VI_PUMP_FAULT;
+	return cookie - 1u < VI_COOKIE_DIRECT - 1u && code <= VFIOIOMMU_PAGE_RESP_INVALID;
 }
 
 static int respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq)
@@ -476,7 +469,7 @@ static int respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, cons
 	if (code != VFIOIOMMU_PAGE_RESP_SUCCESS && code != VFIOIOMMU_PAGE_RESP_INVALID)
 		return vi_fail(p->ctx, -EINVAL, "fault pump: response code %" PRIu32 " for cookie %" PRIu32
 			       " is neither SUCCESS (0) nor INVALID (1)", code, cookie);
-	if (direct_ok(p, cookie, code))
+	if (direct_ok(cookie, code))
 		return respond_direct(p, cookie, code, seq);
 	pthread_mutex_lock(&p->lock);
 	e = find(p, cookie);
@@ -526,6 +519,13 @@ VFIOIOMMU_API unsigned int vfioiommu_fault_pump_outstanding(const vfioiommu_faul
 	pthread_mutex_lock((pthread_mutex_t *)&p->lock);
 	n = p->outstanding;
 	pthread_mutex_unlock((pthread_mutex_t *)&p->lock);
-	/* RELAXED: a count for reporting; each change is made by the word transition it counts */
-	return n + atomic_load_explicit(&p->direct_outstanding, memory_order_relaxed);
+	/*
+	 * The table is counted here rather than kept counted on every delivery
+	 * and answer (the fast paths): a snapshot, as any count of a queue that
+	 * other threads answer.  RELAXED: each word is read for itself; there is
+	 * no other data to order with it.
+	 */
+	for (unsigned int i = 1; i < VI_COOKIE_DIRECT; i++)
+		n += (atomic_load_explicit(&p->direct[i], memory_order_relaxed) & W_STATE) == W_OUT;
+	return n;
 }

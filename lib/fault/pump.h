@@ -58,7 +58,6 @@ struct vfioiommu_fault_pump {
 	struct vi_cookie_ent *c;
 	size_t nc, cap;
 	unsigned int outstanding, answered; /* of the list (under lock) */
-	_Atomic unsigned int direct_outstanding; /* words of the table in state outstanding */
 	_Atomic uint64_t direct[VI_COOKIE_DIRECT];
 	struct vi_vevent_state ev;
 	struct kabi_iommu_hwpt_pgfault raw[VI_PUMP_BATCH];

@@ -658,7 +658,7 @@ static void put(struct vi_ring_prod *p, const struct vfioiommu_fault *f)
 	p->slot = vi_ring_slot_next(p->prod++, p->slot, p->size);
 }
 
-static void signal_consumer(struct vi_ring_prod *p)
+void vi_ring_signal_consumer(struct vi_ring_prod *p)
 {
 	uint64_t one = 1;
 
@@ -667,25 +667,6 @@ static void signal_consumer(struct vi_ring_prod *p)
 	 * already means the consumer will wake */
 	if (atomic_exchange_explicit(p->wake_p, 0, memory_order_relaxed))
 		(void)p->door->write(p->door->priv, p->evfd, &one, sizeof(one));
-}
-
-/* Count `wrote` records as produced and make everything up to p->prod visible. */
-static inline void publish(struct vi_ring_prod *p, uint32_t wrote)
-{
-	atomic_store_explicit(&p->produced, atomic_load_explicit(&p->produced, memory_order_relaxed) + wrote,
-			      memory_order_relaxed);
-	if (p->evfd < 0) {
-		/* RELEASE: pairs with the consumer's ACQUIRE load of prod in vi_ring_cons_refresh(); the
-		 * records (copied by push, or written by the caller into reserved slots) are visible first */
-		atomic_store_explicit(p->prod_p, p->prod, memory_order_release);
-		return;
-	}
-	/* SEQ_CST (also a release for the records): pairs with prepare_wait's
-	 * SEQ_CST store of wake and load of prod, and with the ACQUIRE in refresh */
-	atomic_store_explicit(p->prod_p, p->prod, memory_order_seq_cst);
-	/* SEQ_CST: pairs with prepare_wait's SEQ_CST store of wake (the other half of the Dekker pair) */
-	if (atomic_load_explicit(p->wake_p, memory_order_seq_cst))
-		signal_consumer(p);
 }
 
 /* Everything but the common case: a LOST record owed, too little room (drops), the 2^32 wrap, n = 0. */
@@ -725,7 +706,7 @@ VI_NOINLINE static int push_general(struct vfioiommu_ring *r, const struct vfioi
 	/* the slots of an uncommitted reservation may have been written over: it ends */
 	p->resv_end = p->prod;
 	if (wrote)
-		publish(p, wrote);
+		vi_ring_publish(p, wrote);
 	return (int)fit;
 }
 
@@ -752,7 +733,7 @@ int vi_ring_push(struct vfioiommu_ring *r, const struct vfioiommu_fault *recs, u
 	p->prod += n;
 	/* push wrote the slots an uncommitted reservation handed out: it ends */
 	p->resv_end = p->prod;
-	publish(p, n);
+	vi_ring_publish(p, n);
 	return (int)n;
 }
 
@@ -804,11 +785,6 @@ VFIOIOMMU_API int vfioiommu_ring_reserve(vfioiommu_ring *r, struct vfioiommu_fau
 	if (vi_ring_failed(r))
 		return -EPROTO;
 	return vi_ring_reserve(r, slots, max);
-}
-
-void vi_ring_publish(struct vi_ring_prod *p, uint32_t n)
-{
-	publish(p, n);
 }
 
 VFIOIOMMU_API int vfioiommu_ring_commit(vfioiommu_ring *r, unsigned int n)

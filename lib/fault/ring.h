@@ -193,8 +193,28 @@ static inline bool vi_ring_failed(const struct vfioiommu_ring *r)
 int vi_ring_push(struct vfioiommu_ring *r, const struct vfioiommu_fault *recs, unsigned int n);
 /* reserve with a LOST record owed, too little cached room, or across 2^32 */
 int vi_ring_reserve_general(struct vfioiommu_ring *r, struct vfioiommu_fault **slots, unsigned int max);
-/* count n records produced and publish everything up to prod (after the slots are written) */
-void vi_ring_publish(struct vi_ring_prod *p, uint32_t n);
+/* write to the consumer's eventfd when it armed the wakeup */
+void vi_ring_signal_consumer(struct vi_ring_prod *p);
+
+/* Count `wrote` records as produced and make everything up to p->prod visible. */
+static inline void vi_ring_publish(struct vi_ring_prod *p, uint32_t wrote)
+{
+	atomic_store_explicit(&p->produced, atomic_load_explicit(&p->produced, memory_order_relaxed) + wrote,
+			      memory_order_relaxed);
+	if (p->evfd < 0) {
+		/* RELEASE: pairs with the consumer's ACQUIRE load of prod in vi_ring_cons_refresh(); the
+		 * records (copied by push, or written by the caller into reserved slots) are visible first */
+		atomic_store_explicit(p->prod_p, p->prod, memory_order_release);
+		return;
+	}
+	/* SEQ_CST (also a release for the records): pairs with prepare_wait's
+	 * SEQ_CST store of wake and load of prod, and with the ACQUIRE in refresh */
+	atomic_store_explicit(p->prod_p, p->prod, memory_order_seq_cst);
+	/* SEQ_CST: pairs with prepare_wait's SEQ_CST store of wake (the other half of the Dekker pair) */
+	if (atomic_load_explicit(p->wake_p, memory_order_seq_cst))
+		vi_ring_signal_consumer(p);
+}
+
 
 /*
  * vfioiommu_ring_reserve() without the argument checks (the ring not in
