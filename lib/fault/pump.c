@@ -292,11 +292,11 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 		 * cons per run); a read that found nothing fitting refreshes it
 		 * (read_nothing()) before concluding anything.
 		 */
-		int room = vi_ring_prod_room(p->ring);
+		uint32_t slot = 0, cached = vi_ring_prod_run(p->ring, &slot);
+		bool fast = cached != 0;
+		int room = fast ? (cached < PUMP_BATCH ? (int)cached : (int)PUMP_BATCH) : vfioiommu_ring_room(p->ring, 1);
 		size_t n, k;
 		ssize_t got;
-		uint32_t slot = 0;
-		bool fast;
 		int rc;
 
 		if (VI_UNLIKELY(room <= 0)) {
@@ -323,7 +323,6 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 		 * pump produces, so they are all there; nothing is published
 		 * before the commit, so an error leaves the ring untouched.
 		 */
-		fast = vi_ring_reserve_run(p->ring, (uint32_t)k, &slot);
 		if (!fast) {
 			rc = vi_ring_reserve_general(p->ring, p->slot, (unsigned int)k);
 			if (rc != (int)k)
@@ -388,10 +387,10 @@ VI_NOINLINE static int direct_refused(vfioiommu_fault_pump *p, uint32_t cookie, 
 }
 
 /* The write of a claimed answer failed (got): undo the claim as the failure says. */
-VI_NOINLINE static int direct_write_failed(vfioiommu_fault_pump *p, uint32_t cookie, uint64_t w, uint64_t claimed,
-					   ssize_t got)
+VI_NOINLINE static int direct_write_failed(vfioiommu_fault_pump *p, uint32_t cookie, uint64_t claimed, ssize_t got)
 {
 	_Atomic uint64_t *slot = &p->direct[cookie];
+	const uint64_t w = (claimed & ~W_STATE) | W_OUT; /* the word before the claim */
 
 	if (got == -EINVAL) {
 		/*
@@ -422,7 +421,7 @@ static inline int respond_direct(vfioiommu_fault_pump *p, uint32_t cookie, uint3
 {
 	struct kabi_iommu_hwpt_page_response r = { .cookie = cookie, .code = code };
 	_Atomic uint64_t *slot = &p->direct[cookie];
-	/* ACQUIRE: pairs with the RELEASE exchange in deliver_direct() and the claims/give-backs of other responders */
+	/* ACQUIRE: pairs with the RELEASE store in deliver_direct() and the claims/give-backs of other responders */
 	uint64_t w = atomic_load_explicit(slot, memory_order_acquire), claimed;
 	ssize_t got;
 
@@ -433,7 +432,7 @@ static inline int respond_direct(vfioiommu_fault_pump *p, uint32_t cookie, uint3
 		claimed = (w & ~W_STATE) | W_ANS;
 		/*
 		 * ACQ_REL on success: pairs with the other responders' claims and
-		 * give-backs and with deliver_direct()'s RELEASE exchange; ACQUIRE
+		 * give-backs and with deliver_direct()'s RELEASE store; ACQUIRE
 		 * on failure, as the load above (w is reloaded and checked again).
 		 */
 		if (atomic_compare_exchange_weak_explicit(slot, &w, claimed, memory_order_acq_rel,
@@ -442,7 +441,7 @@ static inline int respond_direct(vfioiommu_fault_pump *p, uint32_t cookie, uint3
 	}
 	got = vi_kwrite(p->ctx, p->fd, &r, sizeof(r));
 	if (VI_UNLIKELY(got != (ssize_t)sizeof(r)))
-		return direct_write_failed(p, cookie, w, claimed, got);
+		return direct_write_failed(p, r.cookie, claimed, got);
 	return 0;
 }
 

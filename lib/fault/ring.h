@@ -254,20 +254,24 @@ static inline void vi_ring_commit(struct vfioiommu_ring *r, uint32_t n)
 }
 
 /*
- * The pump's reservation of 0 < n slots without a pointer per slot: true
- * when the cached limit has them, nothing is owed and 2^32 is not crossed;
- * *slot is then the first, the others follow it modulo the size, and
- * vi_ring_commit_run() publishes them.  false: use vi_ring_reserve_general().
+ * The pump's producer path, without a pointer per slot.  Slots it may fill
+ * from the cached limit alone: > 0 when the ring is not in error, nothing is
+ * owed and the cached room does not reach across 2^32, *slot then the first
+ * of them (the others follow it modulo the size); fill any k of them, then
+ * vi_ring_commit_run().  0: use vfioiommu_ring_room() (which re-reads cons)
+ * and vi_ring_reserve_general().  The cached room can be less than the real
+ * one (the consumer may have moved on since): a caller that found nothing
+ * fitting asks vfioiommu_ring_room() for a fresh figure.
  */
-static inline bool vi_ring_reserve_run(struct vfioiommu_ring *r, uint32_t n, uint32_t *slot)
+static inline uint32_t vi_ring_prod_run(struct vfioiommu_ring *r, uint32_t *slot)
 {
 	struct vi_ring_prod *p = &r->p;
+	uint32_t room = p->limit - p->prod;
 
-	if (p->pending_lost || p->limit - p->prod < n || (uint32_t)(p->prod + n) <= p->prod)
-		return false;
-	p->resv_end = p->prod + n;
+	if (vi_ring_failed(r) || p->pending_lost || (uint32_t)(p->prod + room) <= p->prod)
+		return 0;
 	*slot = p->slot;
-	return true;
+	return room;
 }
 
 static inline struct vfioiommu_fault *vi_ring_slot_ptr(const struct vfioiommu_ring *r, uint32_t slot)
@@ -275,30 +279,16 @@ static inline struct vfioiommu_fault *vi_ring_slot_ptr(const struct vfioiommu_ri
 	return (struct vfioiommu_fault *)(void *)(r->p.recs + (size_t)slot * VI_RING_REC);
 }
 
-/* Publish the n slots of a vi_ring_reserve_run(); next: the slot after the last one written. */
+/* Publish n slots filled after vi_ring_prod_run(); next: the slot after the last one written. */
 static inline void vi_ring_commit_run(struct vfioiommu_ring *r, uint32_t n, uint32_t next)
 {
 	struct vi_ring_prod *p = &r->p;
 
 	p->slot = next;
 	p->prod += n;
+	/* the slots of an uncommitted reservation were written over: it ends (as push does) */
+	p->resv_end = p->prod;
 	vi_ring_publish(p, n);
-}
-
-/*
- * Slots the producer may fill now (>= 0), or -EPROTO: the cached room when
- * there is some and nothing is owed, else vfioiommu_ring_room(), which
- * re-reads cons.  The cached room can be less than the real one (the
- * consumer may have moved on since): a caller that found nothing fitting
- * asks vfioiommu_ring_room() for a fresh figure.
- */
-static inline int vi_ring_prod_room(struct vfioiommu_ring *r)
-{
-	uint32_t room = r->p.limit - r->p.prod;
-
-	if (vi_ring_failed(r) || r->p.pending_lost || room == 0 || room > INT32_MAX)
-		return vfioiommu_ring_room(r, 1);
-	return (int)room;
 }
 
 /* Enter the error state (first error wins); returns -EPROTO. */
