@@ -345,6 +345,7 @@ struct thr {
 	atomic_uint handed;           /* records copied into rec[] */
 	atomic_uint ok[THR_GROUPS];   /* successful answers per record */
 	atomic_uint bad;              /* answers refused with an unexpected error */
+	atomic_uint done;             /* successful answers */
 	atomic_bool stop;
 };
 
@@ -356,8 +357,8 @@ static void *thr_pump(void *arg)
 	while (!atomic_load(&t->stop)) {
 		int rc;
 
-		/* at most 32 groups ahead of the consumer: page-request group indexes (8 bits) stay distinct */
-		if (injected < THR_GROUPS && injected < atomic_load(&t->handed) + 32) {
+		/* at most 32 groups unanswered: the page-request group indexes (8 bits) of those stay distinct */
+		if (injected < THR_GROUPS && injected < atomic_load(&t->done) + 32) {
 			inject(t->e, injected & 0xff, 1, 0x1000 + 0x1000ull * injected);
 			injected++;
 		}
@@ -377,12 +378,15 @@ static void *thr_answer(void *arg)
 	for (unsigned int i = 0; i < THR_GROUPS; i++) {
 		int rc;
 
+		/* stop is set after the last record was handed: check handed again once it is seen */
 		while (atomic_load(&t->handed) <= i)
-			if (atomic_load(&t->stop))
+			if (atomic_load(&t->stop) && atomic_load(&t->handed) <= i)
 				return NULL;
 		rc = vfioiommu_fault_pump_respond_record(t->p, &t->rec[i], VFIOIOMMU_PAGE_RESP_SUCCESS);
-		if (rc == 0)
+		if (rc == 0) {
 			atomic_fetch_add(&t->ok[i], 1);
+			atomic_fetch_add(&t->done, 1);
+		}
 		else if (rc != -EINVAL && rc != -ESTALE)
 			atomic_fetch_add(&t->bad, 1);
 	}
