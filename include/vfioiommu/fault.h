@@ -113,7 +113,10 @@ VFIOIOMMU_API const char *vfioiommu_fault_kind_name(uint32_t kind);
  * Moves page requests from an iommufd fault fd (IOMMU_FAULT_QUEUE_ALLOC) into
  * a ring as VFIOIOMMU_FAULT_PAGE_REQ records, and writes the page responses
  * back.  The pump is the ring's only producer: run it from one thread (the
- * one that polls the fault fd); responses may come from another thread.
+ * one that polls the fault fd); responses may come from other threads, also
+ * at the same time: when two answer one group, one answer is written and the
+ * other is refused (already answered, or -ESTALE by record once the kernel
+ * has reused the cookie), so a group is never answered twice.
  */
 typedef struct vfioiommu_fault_pump vfioiommu_fault_pump;
 

@@ -658,7 +658,7 @@ static void put(struct vi_ring_prod *p, const struct vfioiommu_fault *f)
 	p->slot = vi_ring_slot_next(p->prod++, p->slot, p->size);
 }
 
-static void signal_consumer(struct vi_ring_prod *p)
+void vi_ring_signal_consumer(struct vi_ring_prod *p)
 {
 	uint64_t one = 1;
 
@@ -667,25 +667,6 @@ static void signal_consumer(struct vi_ring_prod *p)
 	 * already means the consumer will wake */
 	if (atomic_exchange_explicit(p->wake_p, 0, memory_order_relaxed))
 		(void)p->door->write(p->door->priv, p->evfd, &one, sizeof(one));
-}
-
-/* Count `wrote` records as produced and make everything up to p->prod visible. */
-static inline void publish(struct vi_ring_prod *p, uint32_t wrote)
-{
-	atomic_store_explicit(&p->produced, atomic_load_explicit(&p->produced, memory_order_relaxed) + wrote,
-			      memory_order_relaxed);
-	if (p->evfd < 0) {
-		/* RELEASE: pairs with the consumer's ACQUIRE load of prod in vi_ring_cons_refresh(); the
-		 * records (copied by push, or written by the caller into reserved slots) are visible first */
-		atomic_store_explicit(p->prod_p, p->prod, memory_order_release);
-		return;
-	}
-	/* SEQ_CST (also a release for the records): pairs with prepare_wait's
-	 * SEQ_CST store of wake and load of prod, and with the ACQUIRE in refresh */
-	atomic_store_explicit(p->prod_p, p->prod, memory_order_seq_cst);
-	/* SEQ_CST: pairs with prepare_wait's SEQ_CST store of wake (the other half of the Dekker pair) */
-	if (atomic_load_explicit(p->wake_p, memory_order_seq_cst))
-		signal_consumer(p);
 }
 
 /* Everything but the common case: a LOST record owed, too little room (drops), the 2^32 wrap, n = 0. */
@@ -725,7 +706,7 @@ VI_NOINLINE static int push_general(struct vfioiommu_ring *r, const struct vfioi
 	/* the slots of an uncommitted reservation may have been written over: it ends */
 	p->resv_end = p->prod;
 	if (wrote)
-		publish(p, wrote);
+		vi_ring_publish(p, wrote);
 	return (int)fit;
 }
 
@@ -752,7 +733,7 @@ int vi_ring_push(struct vfioiommu_ring *r, const struct vfioiommu_fault *recs, u
 	p->prod += n;
 	/* push wrote the slots an uncommitted reservation handed out: it ends */
 	p->resv_end = p->prod;
-	publish(p, n);
+	vi_ring_publish(p, n);
 	return (int)n;
 }
 
@@ -767,7 +748,7 @@ VFIOIOMMU_API int vfioiommu_ring_push(vfioiommu_ring *r, const struct vfioiommu_
 
 /* reserve with a LOST record owed, too little cached room, or across 2^32
  * (out of line: the common path then needs no registers saved) */
-VI_NOINLINE static int reserve_general(struct vfioiommu_ring *r, struct vfioiommu_fault **slots, unsigned int max)
+VI_NOINLINE int vi_ring_reserve_general(struct vfioiommu_ring *r, struct vfioiommu_fault **slots, unsigned int max)
 {
 	struct vi_ring_prod *p = &r->p;
 	uint32_t n, idx, slot;
@@ -799,32 +780,11 @@ VI_NOINLINE static int reserve_general(struct vfioiommu_ring *r, struct vfioiomm
 
 VFIOIOMMU_API int vfioiommu_ring_reserve(vfioiommu_ring *r, struct vfioiommu_fault **slots, unsigned int max)
 {
-	struct vi_ring_prod *p;
-	uint32_t slot, size;
-	unsigned char *base;
-
 	if (!r || (!slots && max))
 		return -EINVAL;
 	if (vi_ring_failed(r))
 		return -EPROTO;
-	p = &r->p;
-	/*
-	 * Common case: nothing owed, the cached limit has room for all of max, no
-	 * 2^32 crossing.  Kept free of calls, so that with a record or two per
-	 * call the producer's own bookkeeping stays a few stores.
-	 */
-	if (p->pending_lost || p->limit - p->prod < max || (uint32_t)(p->prod + max) <= p->prod)
-		return reserve_general(r, slots, max);
-	slot = p->slot;
-	size = p->size;
-	base = p->recs;
-	for (uint32_t i = 0; i < max; i++) {
-		slots[i] = (struct vfioiommu_fault *)(void *)(base + (size_t)slot * VI_RING_REC);
-		if (++slot == size)
-			slot = 0;
-	}
-	p->resv_end = p->prod + max;
-	return (int)max;
+	return vi_ring_reserve(r, slots, max);
 }
 
 VFIOIOMMU_API int vfioiommu_ring_commit(vfioiommu_ring *r, unsigned int n)
@@ -840,9 +800,7 @@ VFIOIOMMU_API int vfioiommu_ring_commit(vfioiommu_ring *r, unsigned int n)
 		return -EINVAL;
 	if (!n)
 		return 0;
-	p->slot = vi_ring_slot_add(p->prod, p->slot, n, p->size);
-	p->prod += n;
-	publish(p, n);
+	vi_ring_commit(r, n);
 	return 0;
 }
 

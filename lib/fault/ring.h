@@ -191,6 +191,106 @@ static inline bool vi_ring_failed(const struct vfioiommu_ring *r)
 
 /* push without argument checks; returns stored count or -EPROTO */
 int vi_ring_push(struct vfioiommu_ring *r, const struct vfioiommu_fault *recs, unsigned int n);
+/* reserve with a LOST record owed, too little cached room, or across 2^32 */
+int vi_ring_reserve_general(struct vfioiommu_ring *r, struct vfioiommu_fault **slots, unsigned int max);
+/* write to the consumer's eventfd when it armed the wakeup */
+void vi_ring_signal_consumer(struct vi_ring_prod *p);
+
+/* Count `wrote` records as produced and make everything up to p->prod visible. */
+static inline void vi_ring_publish(struct vi_ring_prod *p, uint32_t wrote)
+{
+	atomic_store_explicit(&p->produced, atomic_load_explicit(&p->produced, memory_order_relaxed) + wrote,
+			      memory_order_relaxed);
+	if (p->evfd < 0) {
+		/* RELEASE: pairs with the consumer's ACQUIRE load of prod in vi_ring_cons_refresh(); the
+		 * records (copied by push, or written by the caller into reserved slots) are visible first */
+		atomic_store_explicit(p->prod_p, p->prod, memory_order_release);
+		return;
+	}
+	/* SEQ_CST (also a release for the records): pairs with prepare_wait's
+	 * SEQ_CST store of wake and load of prod, and with the ACQUIRE in refresh */
+	atomic_store_explicit(p->prod_p, p->prod, memory_order_seq_cst);
+	/* SEQ_CST: pairs with prepare_wait's SEQ_CST store of wake (the other half of the Dekker pair) */
+	if (atomic_load_explicit(p->wake_p, memory_order_seq_cst))
+		vi_ring_signal_consumer(p);
+}
+
+
+/*
+ * vfioiommu_ring_reserve() without the argument checks (the ring not in
+ * error): inline for the pump, which reserves on every run.  Common case:
+ * nothing owed, the cached limit has room for all of max, no 2^32 crossing;
+ * free of calls, so with a record or two the producer's own bookkeeping
+ * stays a few stores.
+ */
+static inline int vi_ring_reserve(struct vfioiommu_ring *r, struct vfioiommu_fault **slots, unsigned int max)
+{
+	struct vi_ring_prod *p = &r->p;
+	uint32_t slot, size;
+	unsigned char *base;
+
+	if (p->pending_lost || p->limit - p->prod < max || (uint32_t)(p->prod + max) <= p->prod)
+		return vi_ring_reserve_general(r, slots, max);
+	slot = p->slot;
+	size = p->size;
+	base = p->recs;
+	for (uint32_t i = 0; i < max; i++) {
+		slots[i] = (struct vfioiommu_fault *)(void *)(base + (size_t)slot * VI_RING_REC);
+		if (++slot == size)
+			slot = 0;
+	}
+	p->resv_end = p->prod + max;
+	return (int)max;
+}
+
+/* vfioiommu_ring_commit() of 0 < n <= reserved slots, without the checks */
+static inline void vi_ring_commit(struct vfioiommu_ring *r, uint32_t n)
+{
+	struct vi_ring_prod *p = &r->p;
+
+	p->slot = vi_ring_slot_add(p->prod, p->slot, n, p->size);
+	p->prod += n;
+	vi_ring_publish(p, n);
+}
+
+/*
+ * The pump's producer path, without a pointer per slot.  Slots it may fill
+ * from the cached limit alone: > 0 when the ring is not in error, nothing is
+ * owed and the cached room does not reach across 2^32, *slot then the first
+ * of them (the others follow it modulo the size); fill any k of them, then
+ * vi_ring_commit_run().  0: use vfioiommu_ring_room() (which re-reads cons)
+ * and vi_ring_reserve_general().  The cached room can be less than the real
+ * one (the consumer may have moved on since): a caller that found nothing
+ * fitting asks vfioiommu_ring_room() for a fresh figure.
+ */
+static inline uint32_t vi_ring_prod_run(struct vfioiommu_ring *r, uint32_t *slot)
+{
+	struct vi_ring_prod *p = &r->p;
+	uint32_t room = p->limit - p->prod;
+
+	if (vi_ring_failed(r) || p->pending_lost || (uint32_t)(p->prod + room) <= p->prod)
+		return 0;
+	*slot = p->slot;
+	return room;
+}
+
+static inline struct vfioiommu_fault *vi_ring_slot_ptr(const struct vfioiommu_ring *r, uint32_t slot)
+{
+	return (struct vfioiommu_fault *)(void *)(r->p.recs + (size_t)slot * VI_RING_REC);
+}
+
+/* Publish n slots filled after vi_ring_prod_run(); next: the slot after the last one written. */
+static inline void vi_ring_commit_run(struct vfioiommu_ring *r, uint32_t n, uint32_t next)
+{
+	struct vi_ring_prod *p = &r->p;
+
+	p->slot = next;
+	p->prod += n;
+	/* the slots of an uncommitted reservation were written over: it ends (as push does) */
+	p->resv_end = p->prod;
+	vi_ring_publish(p, n);
+}
+
 /* Enter the error state (first error wins); returns -EPROTO. */
 int vi_ring_fail(struct vfioiommu_ring *r, const char *fmt, ...) VFIOIOMMU_PRINTF(2, 3);
 

@@ -7,6 +7,9 @@
  * and the whole flow survives the fail-Nth sweep.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -255,6 +258,10 @@ static ssize_t hostile_read(void *priv, int fd, void *buf, size_t n)
 		return got;
 	case 3:
 		return -ESPIPE;
+	case 4: /* cookies past the pump's table (1024 on): the pump tracks them in its list */
+		for (size_t i = 0; i < (size_t)got / sizeof(struct kabi_iommu_hwpt_pgfault); i++)
+			((struct kabi_iommu_hwpt_pgfault *)buf)[i].cookie += 5000;
+		return got;
 	default:
 		return got;
 	}
@@ -281,6 +288,156 @@ static void test_hostile_kernel(void **state)
 		pf_pump_down(&e, p, ring, ctx);
 	}
 	hostile_mode = 0;
+}
+
+/* Cookies the table does not hold go through the list: delivered, counted, answered, forgotten. */
+static void test_large_cookies(void **state)
+{
+	struct pf_env e;
+	vfioiommu_ctx *ctx;
+	vfioiommu_ring *ring;
+	vfioiommu_fault_pump *p;
+	const struct vfioiommu_fault *f[3];
+
+	hostile_mode = 4;
+	penv_up(&e);
+	ctx = pf_pump_up(&e, hostile_read, 16, vfioiommu_fault_pump_new, &ring, &p);
+	inject(&e, 1, 2, 0x1000);
+	inject(&e, 2, 1, 0x3000);
+	assert_int_equal(vfioiommu_fault_pump_run(p), 3);
+	assert_int_equal(vfioiommu_ring_peek_batch(ring, f, 3), 3);
+	assert_int_equal(f[0]->cookie, 5001);
+	assert_int_equal(f[1]->cookie, 5001);
+	assert_int_equal(f[2]->cookie, 5002);
+	assert_int_equal(vfioiommu_fault_pump_outstanding(p), 2);
+	/* a seq outside the group is refused by the list as well */
+	{
+		struct vfioiommu_fault stale = *f[2];
+
+		stale.seq = f[0]->seq;
+		assert_int_equal(vfioiommu_fault_pump_respond_record(p, &stale, VFIOIOMMU_PAGE_RESP_SUCCESS), -ESTALE);
+	}
+	/* the mock never handed out cookie 5001: the kernel's EINVAL forgets it */
+	assert_int_equal(vfioiommu_fault_pump_respond_record(p, f[1], VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(ctx), "no longer knows cookie 5001", NULL);
+	assert_int_equal(vfioiommu_fault_pump_outstanding(p), 1);
+	assert_int_equal(vfioiommu_fault_pump_respond(p, 5001, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(ctx), "never delivered", NULL);
+	hostile_mode = 0;
+	pf_pump_down(&e, p, ring, ctx);
+}
+
+/* ---------------------------------------------------------------- threads */
+
+/*
+ * The documented threading: one thread runs the pump (and the device keeps
+ * faulting), the consumer hands every record to two responders that both
+ * answer it.  Each record's group must be answered exactly once (the other
+ * answer refused: already answered, or stale once the kernel reused the
+ * cookie), and every group must reach the kernel: nothing is left.
+ */
+#define THR_GROUPS 400u
+
+struct thr {
+	struct pf_env *e;
+	vfioiommu_fault_pump *p;
+	vfioiommu_ring *ring;
+	struct vfioiommu_fault rec[THR_GROUPS];
+	atomic_uint handed;           /* records copied into rec[] */
+	atomic_uint ok[THR_GROUPS];   /* successful answers per record */
+	atomic_uint bad;              /* answers refused with an unexpected error */
+	atomic_uint done;             /* successful answers */
+	atomic_bool stop;
+};
+
+static void *thr_pump(void *arg)
+{
+	struct thr *t = arg;
+	unsigned int injected = 0;
+
+	while (!atomic_load(&t->stop)) {
+		int rc;
+
+		/* at most 32 groups unanswered: the page-request group indexes (8 bits) of those stay distinct */
+		if (injected < THR_GROUPS && injected < atomic_load(&t->done) + 32) {
+			inject(t->e, injected & 0xff, 1, 0x1000 + 0x1000ull * injected);
+			injected++;
+		}
+		rc = vfioiommu_fault_pump_run(t->p);
+		if (rc < 0)
+			atomic_fetch_add(&t->bad, 1);
+		if (rc == 0)
+			sched_yield();
+		if (injected == THR_GROUPS && atomic_load(&t->handed) == THR_GROUPS)
+			break;
+	}
+	return NULL;
+}
+
+static void *thr_answer(void *arg)
+{
+	struct thr *t = arg;
+
+	for (unsigned int i = 0; i < THR_GROUPS; i++) {
+		int rc;
+
+		/* stop is set after the last record was handed: check handed again once it is seen */
+		while (atomic_load(&t->handed) <= i) {
+			if (atomic_load(&t->stop) && atomic_load(&t->handed) <= i)
+				return NULL;
+			sched_yield(); /* two cores may carry all four threads */
+		}
+		rc = vfioiommu_fault_pump_respond_record(t->p, &t->rec[i], VFIOIOMMU_PAGE_RESP_SUCCESS);
+		if (rc == 0) {
+			atomic_fetch_add(&t->ok[i], 1);
+			atomic_fetch_add(&t->done, 1);
+		}
+		else if (rc != -EINVAL && rc != -ESTALE)
+			atomic_fetch_add(&t->bad, 1);
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	struct pf_env e;
+	vfioiommu_ctx *ctx;
+	static struct thr t;
+	pthread_t pt, a1, a2;
+	unsigned int spins = 0;
+
+	memset(&t, 0, sizeof(t));
+	penv_up(&e);
+	ctx = pf_pump_up(&e, NULL, 8, vfioiommu_fault_pump_new, &t.ring, &t.p);
+	t.e = &e;
+	assert_int_equal(pthread_create(&pt, NULL, thr_pump, &t), 0);
+	assert_int_equal(pthread_create(&a1, NULL, thr_answer, &t), 0);
+	assert_int_equal(pthread_create(&a2, NULL, thr_answer, &t), 0);
+	/* a bound on idle polls, not on time: each one yields */
+	while (atomic_load(&t.handed) < THR_GROUPS && spins < 20000000u) {
+		const struct vfioiommu_fault *f;
+
+		if (vfioiommu_ring_peek(t.ring, &f) != 0) {
+			spins++;
+			sched_yield();
+			continue;
+		}
+		t.rec[atomic_load(&t.handed)] = *f;
+		atomic_fetch_add(&t.handed, 1);
+		assert_int_equal(vfioiommu_ring_advance(t.ring, 1), 0);
+	}
+	atomic_store(&t.stop, true);
+	pthread_join(pt, NULL);
+	pthread_join(a1, NULL);
+	pthread_join(a2, NULL);
+	assert_int_equal(atomic_load(&t.handed), THR_GROUPS);
+	assert_int_equal(atomic_load(&t.bad), 0);
+	for (unsigned int i = 0; i < THR_GROUPS; i++)
+		assert_int_equal(atomic_load(&t.ok[i]), 1);
+	assert_int_equal(vfioiommu_fault_pump_outstanding(t.p), 0);
+	/* the kernel has nothing left to deliver or to be answered */
+	assert_int_equal(vfioiommu_fault_pump_run(t.p), 0);
+	pf_pump_down(&e, t.p, t.ring, ctx);
 }
 
 /* ---------------------------------------------------------------- fail-Nth */
@@ -318,6 +475,8 @@ int main(void)
 		cmocka_unit_test(test_cookie_reused_after_kernel_answer),
 		cmocka_unit_test(test_oversize_group),
 		cmocka_unit_test(test_hostile_kernel),
+		cmocka_unit_test(test_large_cookies),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_sweep),
 	};
 
