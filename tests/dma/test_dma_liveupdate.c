@@ -276,6 +276,59 @@ static void blob_checks(void **state)
 	th_mock_done(m);
 }
 
+/* The mock answers the raw VADDR calls as Linux 7.2 did (tests/vm/FACTS.md section n, vm_liveupdate). */
+static int dmap(vfioiommu_mock *m, int cfd, uint32_t flags, void *va, uint64_t iova, uint64_t size)
+{
+	struct kabi_vfio_dma_map d = { .argsz = sizeof(d), .flags = flags, .vaddr = (uintptr_t)va, .iova = iova,
+				       .size = size };
+
+	return raw_ioctl(m, cfd, KABI_VFIO_IOMMU_MAP_DMA, &d);
+}
+
+static int umap(vfioiommu_mock *m, int cfd, uint32_t flags, uint64_t iova, uint64_t size, uint64_t *got)
+{
+	struct kabi_vfio_dma_unmap u = { .argsz = sizeof(u), .flags = flags, .iova = iova, .size = size };
+	int rc = raw_ioctl(m, cfd, KABI_VFIO_IOMMU_UNMAP_DMA, &u);
+
+	*got = rc < 0 ? 0 : u.size;
+	return rc;
+}
+
+static void kernel_rows(void **state)
+{
+	const uint32_t V = KABI_VFIO_DMA_MAP_FLAG_VADDR, UV = KABI_VFIO_DMA_UNMAP_FLAG_VADDR;
+	const uint32_t RWF = KABI_VFIO_DMA_MAP_FLAG_READ | KABI_VFIO_DMA_MAP_FLAG_WRITE;
+	const uint64_t io = 0x100000, len = 0x10000;
+	vfioiommu_mock *m = th_mock(th_host_default);
+	vfioiommu_ctx *ctx = th_ctx(m, VFIOIOMMU_MODE_CONTAINER);
+	char *a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint64_t got = 1;
+	int cfd;
+
+	(void)state;
+	assert_int_equal(vfioiommu_ctx_add_group(ctx, 3), 0);
+	cfd = vfioiommu_ctx_container_fd(ctx);
+	assert_int_equal(raw_ioctl(m, cfd, KABI_VFIO_CHECK_EXTENSION, (void *)(uintptr_t)KABI_VFIO_UPDATE_VADDR), 1);
+	assert_int_equal(dmap(m, cfd, RWF, a, io, len), 0);
+	assert_int_equal(dmap(m, cfd, V, a, io, len), -EINVAL);                 /* VADDR_while_valid */
+	assert_int_equal(umap(m, cfd, UV, io, len, &got), 0);                   /* VADDR_exact */
+	assert_int_equal(got, len);
+	assert_int_equal(umap(m, cfd, UV, io, len, &got), -EINVAL);             /* VADDR_again */
+	assert_int_equal(dmap(m, cfd, V, a, io, len / 2), -EINVAL);             /* VADDR_half_size */
+	assert_int_equal(dmap(m, cfd, V | KABI_VFIO_DMA_MAP_FLAG_READ, a, io, len), -EINVAL);
+	assert_int_equal(dmap(m, cfd, V, a, io + len, len), -ENOENT);          /* VADDR_other_iova */
+	assert_int_equal(dmap(m, cfd, RWF, a, io, len), -EEXIST);               /* plain_over_invalid */
+	assert_int_equal(dmap(m, cfd, V, a, io, len), 0);                       /* VADDR_exact */
+	assert_int_equal(umap(m, cfd, UV | KABI_VFIO_DMA_UNMAP_FLAG_ALL, 0, 0, &got), 0);
+	assert_int_equal(got, len);
+	assert_int_equal(umap(m, cfd, UV | KABI_VFIO_DMA_UNMAP_FLAG_ALL, 0, 0, &got), -EINVAL);
+	assert_int_equal(umap(m, cfd, 0, io, len, &got), 0);                    /* plain_while_invalid */
+	assert_int_equal(got, len);
+	vfioiommu_ctx_destroy(ctx);
+	munmap(a, len);
+	th_mock_done(m);
+}
+
 /* ---------------- fail-Nth over the hand-over ---------------- */
 
 static vfioiommu_mock *sweep_setup(void *arg)
@@ -332,6 +385,7 @@ int main(void)
 		cmocka_unit_test(container_handover),
 		cmocka_unit_test(rebase_rules),
 		cmocka_unit_test(blob_checks),
+		cmocka_unit_test(kernel_rows),
 		cmocka_unit_test(fail_nth),
 	};
 
