@@ -7,8 +7,9 @@
  * On a VFIO container (type1, VFIO_UPDATE_VADDR):
  *  1. the old process calls vfioiommu_dma_vaddr_invalidate(): the kernel
  *     forgets the process addresses of every mapping but keeps translating
- *     DMA; work that needs to pin a page not pinned yet (an emulated IOMMU's
- *     device) waits until step 4;
+ *     DMA (the pages stay pinned); a container holding a mediated device's
+ *     group does not offer this (-EOPNOTSUPP).  From then on, closing the
+ *     old context leaves its groups attached to the container;
  *  2. it calls vfioiommu_dma_export() and sends the blob with the container
  *     fd (and group fds) to the new process (vfioiommu_fds_send());
  *  3. the new process adopts the container fd (vfioiommu_ctx_adopt() with
