@@ -17,6 +17,11 @@
  *  4. it maps the same memory (the same memfd, say) and gives the new
  *     addresses with vfioiommu_dma_vaddr_rebase().
  *
+ * The adopting context is made with vfioiommu_ctx_adopt() and
+ * VFIOIOMMU_ADOPT_LIVE (vfioiommu/adopt.h).  On iommufd the old process must
+ * not call vfioiommu_ctx_destroy() before it exits: that would destroy the
+ * IOAS; exiting only closes its fds.
+ *
  * On iommufd the IOAS lives in the fd, and IOMMU_IOAS_CHANGE_PROCESS moves
  * the pinned pages' accounting to the new process; it needs every mapping to
  * be a file mapping (vfioiommu_dma_map_file()): the new process adopts the

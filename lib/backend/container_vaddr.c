@@ -3,8 +3,9 @@
  * type1's live update (VFIO_UPDATE_VADDR): the process addresses of a
  * container's mappings are dropped before the container fd goes to another
  * process and given again by that process.  The IOMMU keeps translating
- * meanwhile; only what needs the process's pages (pinning a page not pinned
- * yet, e.g. an mdev's) waits until the address comes back.
+ * meanwhile (the pages stay pinned); type1 does not offer it while an
+ * emulated IOMMU group (an mdev's) is in the container, as that pins on
+ * demand from the process's addresses.
  */
 #include <errno.h>
 #include <stdint.h>
