@@ -7,6 +7,7 @@
  * fail-Nth sweep over the hand-over.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,6 +109,20 @@ static void container_handover(void **state)
 	assert_int_equal(need, 32 + 2 * 32);
 	assert_int_equal(vfioiommu_dma_export(old, blob, sizeof(blob), &need), 0);
 
+	/* a fresh container has nothing to take over: LIVE refuses it, the fd stays the caller's */
+	{
+		vfioiommu_ctx *f = th_ctx(m, VFIOIOMMU_MODE_CONTAINER);
+		struct vfioiommu_adopt_opts lo = { .size = sizeof(lo), .flags = VFIOIOMMU_ADOPT_LIVE };
+		const vfioiommu_door *d = vfioiommu_mock_door(m);
+		int cfd = d->open(d->priv, "/dev/vfio/vfio", O_RDWR);
+
+		assert_true(cfd >= 0);
+		assert_int_equal(vfioiommu_ctx_adopt(f, VFIOIOMMU_FD_CONTAINER, cfd, &lo), -EINVAL);
+		th_assert_msg(vfioiommu_strerror(f), "nothing to take over", NULL);
+		assert_int_equal(vfioiommu_ctx_backend(f), VFIOIOMMU_BACKEND_NONE);
+		raw_close(m, cfd);
+		vfioiommu_ctx_destroy(f);
+	}
 	/* a live container refuses a plain adopt (its IOMMU is set) */
 	assert_int_equal(hand_over(m, old, nu, false), -EBUSY);
 	vfioiommu_ctx_destroy(nu);
