@@ -29,5 +29,6 @@
 #include <vfioiommu/mdev.h>
 #include <vfioiommu/migration.h>
 #include <vfioiommu/dirty.h>
+#include <vfioiommu/liveupdate.h>
 
 #endif

@@ -45,6 +45,7 @@
 #include <vfioiommu/iommufd.h>
 #include <vfioiommu/pasid.h>
 #include <vfioiommu/p2p.h>
+#include <vfioiommu/liveupdate.h>
 #include <vfioiommu/mock.h>
 
 #include "core/door.h"
@@ -1084,7 +1085,7 @@ static void r_ctx_adopt(void)
 	o.size = 8;
 	EQ(vfioiommu_ctx_adopt(W.fresh, VFIOIOMMU_FD_IOMMUFD, 0, &o), -EINVAL);
 	o.size = sizeof(o);
-	o.flags = 1;
+	o.flags = 1u << 1;
 	EQ(vfioiommu_ctx_adopt(W.fresh, VFIOIOMMU_FD_IOMMUFD, 0, &o), -EINVAL);
 	o.flags = 0;
 	o.reserved = 1;
@@ -3040,6 +3041,47 @@ static void r_dirty_choose(void)
 	EQ(vfioiommu_dirty_choose(W.ctx, &small), -EINVAL);
 }
 
+static void r_dma_vaddr_invalidate(void)
+{
+	EQ(vfioiommu_dma_vaddr_invalidate(NULL), -EINVAL);
+	EQ(vfioiommu_dma_vaddr_invalidate(W.fresh), -ENODEV);
+	EQ(vfioiommu_dma_vaddr_invalidate(W.ctx), -EOPNOTSUPP);
+}
+
+static void r_dma_vaddr_rebase(void)
+{
+	size_t n = 7;
+
+	EQ(vfioiommu_dma_vaddr_rebase(NULL, 0x10000, PG, W.buf, &n), -EINVAL);
+	EQ(vfioiommu_dma_vaddr_rebase(W.ctx2, 0x10000, 0, W.buf, &n), -EINVAL);
+	EQ(vfioiommu_dma_vaddr_rebase(W.ctx2, UINT64_MAX - PG, 2 * PG, W.buf, &n), -EINVAL);
+	EQ(vfioiommu_dma_vaddr_rebase(W.ctx, 0x10000, PG, W.buf, &n), -EOPNOTSUPP);
+	/* nothing was invalidated */
+	EQ(vfioiommu_dma_vaddr_rebase(W.ctx2, 0x10000, PG, W.buf, &n), -ENOENT);
+	EQ(n, 0);
+}
+
+static void r_dma_export(void)
+{
+	unsigned char b[8];
+	size_t need;
+
+	EQ(vfioiommu_dma_export(NULL, b, sizeof(b), &need), -EINVAL);
+	EQ(vfioiommu_dma_export(W.ctx, b, sizeof(b), NULL), -EINVAL);
+	EQ(vfioiommu_dma_export(W.ctx, NULL, 8, &need), -EINVAL);
+	EQ(vfioiommu_dma_export(W.fresh, b, sizeof(b), &need), -ENODEV);
+	EQ(vfioiommu_dma_export(W.ctx, b, sizeof(b), &need), -ENOSPC);
+}
+
+static void r_dma_import(void)
+{
+	unsigned char b[8] = { 0 };
+
+	EQ(vfioiommu_dma_import(NULL, b, sizeof(b)), -EINVAL);
+	EQ(vfioiommu_dma_import(W.fresh, NULL, sizeof(b)), -EINVAL);
+	EQ(vfioiommu_dma_import(W.fresh, b, sizeof(b)), -ENODEV);
+}
+
 /* ------------------------------------------------------------------ the table */
 
 #define ROW(fn, flags) { "vfioiommu_" #fn, r_##fn, flags }
@@ -3141,6 +3183,8 @@ static const struct row {
 	/* sriov.h */
 	ROW(uuid_parse, 0), ROW(uuid_format, 0), ROW(device_open_with, 0), ROW(device_set_vf_token, 0),
 	ROW(sriov_set_numvfs, 0),
+	/* liveupdate.h */
+	ROW(dma_vaddr_invalidate, 0), ROW(dma_vaddr_rebase, 0), ROW(dma_export, 0), ROW(dma_import, 0),
 };
 
 static bool in_table(const char *fn)

@@ -69,13 +69,24 @@ enum vfioiommu_fd_kind {
 };
 
 /**
+ * vfioiommu_adopt_opts.flags for vfioiommu_ctx_adopt(): a live update (see
+ * vfioiommu/liveupdate.h).  With VFIOIOMMU_FD_CONTAINER the container must
+ * have its IOMMU set (its groups attached, by the process that handed it
+ * over) and its type1 flavour is the context's mode (VFIOIOMMU_MODE_TYPE1:
+ * v1, else v2: the kernel does not say); group fds adopted afterwards may be
+ * attached to a container already, which the caller vouches is this one.
+ * With VFIOIOMMU_FD_IOMMUFD it changes nothing (name the IOAS in ioas_id).
+ */
+#define VFIOIOMMU_ADOPT_LIVE (1u << 0)
+
+/**
  * Options for vfioiommu_ctx_adopt() and vfioiommu_device_adopt().
  * Zero-initialise, then set size and what the kind needs.
  */
 struct vfioiommu_adopt_opts {
 	/** sizeof(struct vfioiommu_adopt_opts) as the caller compiled it. */
 	uint32_t size;
-	/** No flags are defined yet: 0. */
+	/** vfioiommu_ctx_adopt(): 0 or VFIOIOMMU_ADOPT_LIVE; vfioiommu_device_adopt(): 0. */
 	uint32_t flags;
 	/** VFIOIOMMU_FD_IOMMUFD: an IOAS that already exists on the fd (left in place at the end); 0: make one. */
 	uint32_t ioas_id;

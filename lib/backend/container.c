@@ -33,6 +33,8 @@ struct vi_container {
 	int fd;
 	bool iommu_set;
 	bool unmap_all;       /* VFIO_UNMAP_ALL (5.12+) */
+	bool live;            /* taken over from another process: IOMMU set, groups attached already */
+	bool handed_over;     /* process addresses dropped for another process: never detach the groups */
 	size_t reason_base;   /* backend_reason length before the IOMMU type was appended */
 	struct vi_cgroup *groups;
 	size_t ngroups, cap;
@@ -86,7 +88,7 @@ static int detect_iommufd(struct vfioiommu_ctx *ctx, int fd)
  * on failure.  @handed: it came from the caller (vfioiommu_ctx_adopt), so it
  * may be of another kind, or a container that already has an IOMMU.
  */
-static int c_setup(struct vfioiommu_ctx *ctx, int fd, bool handed)
+static int c_setup(struct vfioiommu_ctx *ctx, int fd, bool handed, bool live)
 {
 	struct vi_container *c = calloc(1, sizeof(*c));
 	int ver, is_fd;
@@ -112,7 +114,14 @@ static int c_setup(struct vfioiommu_ctx *ctx, int fd, bool handed)
 		 */
 		int rc = vi_kioctl(ctx, fd, KABI_VFIO_IOMMU_GET_INFO, &info);
 
-		if (rc >= 0 || (rc != -EINVAL && rc != -ENODEV)) {
+		if (live && rc < 0) {
+			free(c);
+			if (rc != -EINVAL && rc != -ENODEV)
+				return vi_fail_fd_kind(ctx, rc, fd, "a VFIO container", "VFIO_IOMMU_GET_INFO");
+			return vi_fail(ctx, -EINVAL, "container fd %d has no IOMMU set (no group attached): there is "
+				       "nothing to take over; adopt it without VFIOIOMMU_ADOPT_LIVE", fd);
+		}
+		if (!live && (rc >= 0 || (rc != -EINVAL && rc != -ENODEV))) {
 			free(c);
 			if (rc < 0)
 				return vi_fail(ctx, rc, "container fd %d: VFIO_IOMMU_GET_INFO failed with %s", fd,
@@ -133,6 +142,25 @@ static int c_setup(struct vfioiommu_ctx *ctx, int fd, bool handed)
 	if (is_fd)
 		reason_append(ctx, "; /dev/vfio/vfio is iommufd's emulation of the container");
 	c->reason_base = strlen(ctx->backend_reason);
+	if (live) {
+		/*
+		 * type1 answers CHECK_EXTENSION(TYPE1v2) with 1 on a v1 container
+		 * too: the kernel does not tell the type, the caller's mode does.
+		 */
+		bool v1 = ctx->mode == VFIOIOMMU_MODE_TYPE1;
+		int rc = kcheck_ext(ctx, fd, KABI_VFIO_UNMAP_ALL);
+
+		if (rc < 0) {
+			ctx->be_priv = NULL;
+			free(c);
+			return vi_fail(ctx, rc, "VFIO_CHECK_EXTENSION(UNMAP_ALL) failed: %s", vi_errno_name(rc));
+		}
+		c->unmap_all = rc > 0;
+		c->live = c->iommu_set = true;
+		ctx->backend = v1 ? VFIOIOMMU_BACKEND_TYPE1 : VFIOIOMMU_BACKEND_TYPE1V2;
+		reason_append(ctx, "; %s taken over from another process (%s)", vfioiommu_backend_name(ctx->backend),
+			      v1 ? "VFIOIOMMU_MODE_TYPE1" : "the kernel does not say which type1: v2 assumed");
+	}
 	return 0;
 }
 
@@ -142,7 +170,7 @@ static int c_open(struct vfioiommu_ctx *ctx)
 
 	if (fd < 0)
 		return vi_fail_node(ctx, fd, "/dev/vfio/vfio", "cannot open /dev/vfio/vfio");
-	rc = c_setup(ctx, fd, false);
+	rc = c_setup(ctx, fd, false, false);
 	if (rc < 0)
 		vi_kclose(ctx, fd);
 	return rc;
@@ -361,6 +389,9 @@ static int group_attach_fd(struct vfioiommu_ctx *ctx, unsigned int group, int fd
 		return vi_fail(ctx, rc, "VFIO_GROUP_GET_STATUS on group %u failed: %s", group, vi_errno_name(rc));
 	if (!(st.flags & KABI_VFIO_GROUP_FLAGS_VIABLE))
 		return fail_not_viable(ctx, group);
+	/* taken over: the kernel cannot say which container; the caller vouches it is this one */
+	if ((st.flags & KABI_VFIO_GROUP_FLAGS_CONTAINER_SET) && handed && c->live)
+		return 0;
 	if (st.flags & KABI_VFIO_GROUP_FLAGS_CONTAINER_SET)
 		return vi_fail(ctx, -EBUSY, "group %u is already attached to a container", group);
 	rc = vi_kioctl(ctx, fd, KABI_VFIO_GROUP_SET_CONTAINER, &cfd);
@@ -396,7 +427,11 @@ static void group_drop(struct vfioiommu_ctx *ctx, size_t idx, bool close_fd)
 {
 	struct vi_container *c = cont(ctx);
 	struct vi_cgroup *g = &c->groups[idx];
-	int rc = vi_kioctl(ctx, g->fd, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL);
+	/*
+	 * A group's container is the group's, not the fd's: detaching it here
+	 * would take the mappings from the process the container went to.
+	 */
+	int rc = c->handed_over ? 0 : vi_kioctl(ctx, g->fd, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL);
 
 	/* closing the group fd detaches it anyway; the log says why the explicit step failed */
 	if (rc < 0)
@@ -781,6 +816,12 @@ int vi_container_fd(struct vfioiommu_ctx *ctx)
 	return c ? c->fd : -ENODEV;
 }
 
+void vi_container_set_handed_over(struct vfioiommu_ctx *ctx, bool on)
+{
+	if (ctx->be == &vi_container_ops)
+		cont(ctx)->handed_over = on;
+}
+
 int vi_container_group_fd(struct vfioiommu_ctx *ctx, unsigned int group)
 {
 	struct vi_container *c = ctx->be == &vi_container_ops ? cont(ctx) : NULL;
@@ -791,13 +832,13 @@ int vi_container_group_fd(struct vfioiommu_ctx *ctx, unsigned int group)
 
 /* ---------------- handed-in fds (vfioiommu_ctx_adopt / vfioiommu_device_adopt) ---------------- */
 
-int vi_container_adopt(struct vfioiommu_ctx *ctx, int fd)
+int vi_container_adopt(struct vfioiommu_ctx *ctx, int fd, bool live)
 {
 	int rc;
 
 	snprintf(ctx->backend_reason, sizeof(ctx->backend_reason), "container: fd %d handed in", fd);
 	ctx->be = &vi_container_ops;
-	rc = c_setup(ctx, fd, true);
+	rc = c_setup(ctx, fd, true, live);
 	if (rc < 0) {
 		ctx->be = NULL;
 		ctx->be_priv = NULL;

@@ -95,19 +95,34 @@ int vi_iommufd_get(struct vfioiommu_ctx *ctx, int *fd, uint32_t *ioas);
 /*
  * Handed-in fds (vfioiommu_ctx_adopt, vfioiommu_device_adopt), ctx->lock
  * held.  None closes the fd on failure; on success the backend owns it.
- * vi_container_adopt / vi_iommufd_adopt: the context has no backend yet.
+ * vi_container_adopt / vi_iommufd_adopt: the context has no backend yet;
+ * @live: the container's IOMMU is set (taken over), and groups attached to a
+ * container already are accepted as attached to it.
  * vi_container_adopt_group: a container context; the group stays until the
  * context goes.  vi_container_unadopt_group: undo it without closing the fd.
  * vi_container_device_adopt: a group-path device fd of dev->group.
  * vi_container_device_from_group: GET_DEVICE_FD of dev->bdf from dev->group.
  * vi_iommufd_device_adopt: a cdev; @devid 0: bind it, else it is bound already.
  */
-int vi_container_adopt(struct vfioiommu_ctx *ctx, int fd);
+int vi_container_adopt(struct vfioiommu_ctx *ctx, int fd, bool live);
 int vi_container_adopt_group(struct vfioiommu_ctx *ctx, int fd, unsigned int group);
 void vi_container_unadopt_group(struct vfioiommu_ctx *ctx, unsigned int group);
 int vi_container_device_adopt(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, int fd);
 int vi_container_device_from_group(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev);
 int vi_iommufd_adopt(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas);
 int vi_iommufd_device_adopt(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, int fd, uint32_t devid);
+
+/*
+ * container_vaddr.c, type1 live update on a container context whose IOMMU is
+ * set.  vi_container_vaddr_supported: 1 / 0 (CHECK_EXTENSION(UPDATE_VADDR)) or
+ * -errno.  vi_container_vaddr_invalidate: UNMAP_DMA(VADDR | ALL), *bytes the
+ * size the kernel covered.  vi_container_vaddr_update: MAP_DMA(VADDR) of one
+ * whole invalidated mapping.  Kernel errno unchanged, no message.
+ */
+int vi_container_vaddr_supported(struct vfioiommu_ctx *ctx);
+/* container.c: while on, closing the context leaves its groups attached (their fds are only closed). */
+void vi_container_set_handed_over(struct vfioiommu_ctx *ctx, bool on);
+int vi_container_vaddr_invalidate(struct vfioiommu_ctx *ctx, uint64_t *bytes);
+int vi_container_vaddr_update(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint64_t vaddr);
 
 #endif

@@ -22,9 +22,9 @@ VFIOIOMMU_API int vfioiommu_ctx_adopt(vfioiommu_ctx *ctx, enum vfioiommu_fd_kind
 		if (rc < 0)
 			return rc;
 		o = *opts;
-		if (o.flags || o.reserved)
-			return vi_fail(ctx, -EINVAL, "vfioiommu_ctx_adopt: opts->flags 0x%x and opts->reserved %u "
-				       "must be 0", o.flags, o.reserved);
+		if ((o.flags & ~(uint32_t)VFIOIOMMU_ADOPT_LIVE) || o.reserved)
+			return vi_fail(ctx, -EINVAL, "vfioiommu_ctx_adopt: opts->flags 0x%x (only VFIOIOMMU_ADOPT_LIVE "
+				       "is defined) and opts->reserved %u must be 0", o.flags, o.reserved);
 	}
 	if (fd < 0)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_ctx_adopt: fd %d is not an fd", fd);
@@ -38,7 +38,8 @@ VFIOIOMMU_API int vfioiommu_ctx_adopt(vfioiommu_ctx *ctx, enum vfioiommu_fd_kind
 				     vfioiommu_backend_name(ctx->backend));
 			break;
 		}
-		rc = kind == VFIOIOMMU_FD_IOMMUFD ? vi_iommufd_adopt(ctx, fd, o.ioas_id) : vi_container_adopt(ctx, fd);
+		rc = kind == VFIOIOMMU_FD_IOMMUFD ? vi_iommufd_adopt(ctx, fd, o.ioas_id) :
+		     vi_container_adopt(ctx, fd, o.flags & VFIOIOMMU_ADOPT_LIVE);
 		break;
 	case VFIOIOMMU_FD_GROUP:
 		if (!ctx->be)

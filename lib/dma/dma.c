@@ -30,6 +30,7 @@
 #include "core/internal.h"
 #include "internal.h"
 #include "dma_table.h"
+#include "dma_lu.h"
 
 #define VI_DMA_RW (VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE)
 #define VI_DMA_ALL (VI_DMA_RW | VFIOIOMMU_DMA_FIXED_IOVA)
@@ -1001,4 +1002,59 @@ VFIOIOMMU_API int vfioiommu_dma_stats(vfioiommu_ctx *ctx, struct vfioiommu_dma_s
 	pthread_mutex_unlock(&d->mu);
 	pthread_mutex_unlock(&ctx->lock);
 	return 0;
+}
+
+/* ---------------- for liveupdate.c (dma_lu.h) ---------------- */
+
+struct vi_dma_table *vi_dma_begin(struct vfioiommu_ctx *ctx, bool both, int *err)
+{
+	struct vi_dma *d = both ? dma_lock_both(ctx, err) : dma_lock(ctx, err);
+
+	return d ? &d->t : NULL;
+}
+
+void vi_dma_end(struct vfioiommu_ctx *ctx, bool both)
+{
+	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
+
+	pthread_mutex_unlock(&d->mu);
+	if (both)
+		pthread_mutex_unlock(&ctx->lock);
+}
+
+void vi_dma_set_vaddr(struct vfioiommu_ctx *ctx, struct vi_mapping *m, uint64_t vaddr)
+{
+	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
+
+	index_write_lock(d);
+	if (d->t.vindex && !m->file)
+		vi_tab_vremove(&d->t, m);
+	m->vaddr = vaddr;
+	if (d->t.vindex && !m->file)
+		vi_tab_vinsert(&d->t, m);
+	index_write_unlock(d);
+}
+
+int vi_dma_reserve(struct vfioiommu_ctx *ctx, size_t more)
+{
+	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
+	int rc = 0;
+
+	index_write_lock(d);
+	while (rc == 0 && d->t.cap - d->t.n < more)
+		rc = vi_tab_grow(&d->t);
+	index_write_unlock(d);
+	return rc < 0 ? vi_fail(ctx, rc, "out of memory") : 0;
+}
+
+void vi_dma_add(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint64_t vaddr, uint32_t prot, bool file,
+		bool va_invalid)
+{
+	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
+	struct vi_mapping *m = vi_tab_prepare(&d->t, iova, len, vaddr, prot, file);
+
+	m->va_invalid = va_invalid;
+	track(d, m);
+	/* the allocator is rebuilt from the table, and the kernel's DMA_AVAIL re-read, at the next map */
+	d->stale = true;
 }

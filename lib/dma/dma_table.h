@@ -35,6 +35,7 @@ struct vi_mapping {
 	uint64_t vaddr;
 	uint32_t prot;
 	bool file;               /* MAP_FILE: no process address, never in the index */
+	bool va_invalid;         /* type1 live update: the kernel holds no process address for it */
 	struct vi_mapping *next; /* free list */
 };
 
@@ -165,6 +166,7 @@ static inline struct vi_mapping *vi_tab_prepare(struct vi_dma_table *t, uint64_t
 	m->vaddr = vaddr;
 	m->prot = prot;
 	m->file = file;
+	m->va_invalid = false;
 	return m;
 }
 

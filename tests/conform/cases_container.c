@@ -439,6 +439,35 @@ out:
 	(void)arg;
 }
 
+/* Live update's VFIO_UPDATE_VADDR (FACTS n): addresses dropped and given again, the mappings kept. */
+static void vaddr_update(struct cf_t *t, unsigned long type)
+{
+	const uint32_t V = KABI_VFIO_DMA_MAP_FLAG_VADDR, UV = KABI_VFIO_DMA_UNMAP_FLAG_VADDR;
+	int c = -1, g = -1;
+
+	if (cf_t1_setup(t, type, &c, &g) < 0)
+		goto out;
+	cf_val(t, "CHECK_EXTENSION(UPDATE_VADDR) after SET_IOMMU", 1,
+	      cf_iov(t, c, KABI_VFIO_CHECK_EXTENSION, KABI_VFIO_UPDATE_VADDR));
+	map_ok(t, c, 0, 0x100000, 0x10000, "MAP 0x100000+0x10000");
+	cf_rc(t, "MAP VADDR on a mapping whose address is valid", -EINVAL,
+	      cf_t1_map(t, c, 32, V, cf_va(t, 0x10000), 0x100000, 0x10000));
+	unmap_expect(t, c, UV, 0x100000, 0x10000, 0, 0x10000, "UNMAP VADDR exact");
+	unmap_expect(t, c, UV, 0x100000, 0x10000, -EINVAL, 0x10000, "UNMAP VADDR again");
+	cf_rc(t, "MAP VADDR half the size", -EINVAL, cf_t1_map(t, c, 32, V, cf_va(t, 0x10000), 0x100000, 0x8000));
+	cf_rc(t, "MAP VADDR with READ", -EINVAL,
+	      cf_t1_map(t, c, 32, V | KABI_VFIO_DMA_MAP_FLAG_READ, cf_va(t, 0x10000), 0x100000, 0x10000));
+	cf_rc(t, "MAP VADDR where nothing is mapped", -ENOENT,
+	      cf_t1_map(t, c, 32, V, cf_va(t, 0x10000), 0x200000, 0x10000));
+	map_expect(t, c, -EEXIST, 0x100000, 0x10000, "plain MAP over the invalidated mapping");
+	cf_rc(t, "MAP VADDR exact, another address", 0, cf_t1_map(t, c, 32, V, cf_va(t, 0x10000), 0x100000, 0x10000));
+	unmap_expect(t, c, UV | ALL, 0, 0, 0, 0x10000, "UNMAP VADDR|ALL");
+	unmap_expect(t, c, UV | ALL, 0, 0, -EINVAL, 0, "UNMAP VADDR|ALL again");
+	unmap_expect(t, c, 0, 0x100000, 0x10000, 0, 0x10000, "plain UNMAP while the address is invalid");
+out:
+	close_all(t, &c, &g);
+}
+
 #define V2 KABI_VFIO_TYPE1v2_IOMMU
 #define V1 KABI_VFIO_TYPE1_IOMMU
 
@@ -464,5 +493,7 @@ const struct cf_case cf_cases_container[] = {
 	{ "type1v2.unmap_multi", unmap_multi, V2, 0, NULL, NULL },
 	{ "type1.unmap_multi", unmap_multi, V1, 0, NULL, NULL },
 	{ "group.unset_container", unset_container, 0, 0, NULL, NULL },
+	{ "type1v2.vaddr_update", vaddr_update, V2, 0, NULL, NULL },
+	{ "type1.vaddr_update", vaddr_update, V1, 0, NULL, NULL },
 };
 const size_t cf_ncases_container = sizeof(cf_cases_container) / sizeof(cf_cases_container[0]);
