@@ -185,6 +185,20 @@ VFIOIOMMU_API int vfioiommu_dma_vaddr_rebase(vfioiommu_ctx *ctx, uint64_t old_va
 		if (m->file || !m->va_invalid || m->vaddr < old_vaddr || m->vaddr > last)
 			continue;
 		rc = vi_container_vaddr_update(ctx, m->at.start, vi_map_len(m), va);
+		if (rc == -ENOENT || rc == -EINVAL) {
+			/*
+			 * FACTS n: MAP(VADDR) is ENOENT where the container has no mapping and EINVAL
+			 * where its mapping has another size or still has an address: the imported
+			 * table does not describe this container (another context's blob, or the
+			 * mapping was changed behind the library's back).
+			 */
+			rc = vi_fail(ctx, rc, "vfioiommu_dma_vaddr_rebase: the container %s at IOVA 0x%" PRIx64 "+0x%"
+				     PRIx64 " (%s): the imported table does not describe this container (a blob from "
+				     "another context?); %zu of %zu done", rc == -ENOENT ? "has no mapping" :
+				     "has no invalidated mapping of that size", m->at.start, vi_map_len(m),
+				     vi_errno_name(rc), done, todo);
+			break;
+		}
 		if (rc < 0) {
 			rc = vi_fail(ctx, rc, "vfioiommu_dma_vaddr_rebase: the kernel refused process address 0x%" PRIx64
 				     " for the mapping at IOVA 0x%" PRIx64 " (%s; %zu of %zu done, a repeated call "

@@ -156,6 +156,39 @@ static void container_handover(void **state)
 	th_mock_done(m);
 }
 
+/*
+ * A table that does not describe the container it is imported into (here the
+ * kernel's mapping went behind the library's back, as with another context's
+ * blob): the rebase meets the kernel's ENOENT and says so.
+ */
+static void foreign_blob(void **state)
+{
+	vfioiommu_mock *m = th_mock(th_host_default);
+	vfioiommu_ctx *old = th_ctx(m, VFIOIOMMU_MODE_CONTAINER), *nu = th_ctx(m, VFIOIOMMU_MODE_CONTAINER);
+	char *buf = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct kabi_vfio_dma_unmap u = { .argsz = sizeof(u), .size = 2 * PG };
+	unsigned char blob[128];
+	size_t need = 0, cnt = 7;
+	uint64_t a = 0;
+
+	(void)state;
+	assert_int_equal(vfioiommu_ctx_add_group(old, 3), 0);
+	assert_int_equal(vfioiommu_dma_map(old, buf, 2 * PG, RW, &a), 0);
+	assert_int_equal(vfioiommu_dma_vaddr_invalidate(old), 0);
+	assert_int_equal(vfioiommu_dma_export(old, blob, sizeof(blob), &need), 0);
+	u.iova = a;
+	assert_int_equal(raw_ioctl(m, vfioiommu_ctx_container_fd(old), KABI_VFIO_IOMMU_UNMAP_DMA, &u), 0);
+	assert_int_equal(hand_over(m, old, nu, true), 0);
+	vfioiommu_ctx_destroy(old);
+	assert_int_equal(vfioiommu_dma_import(nu, blob, need), 0);
+	assert_int_equal(vfioiommu_dma_vaddr_rebase(nu, (uint64_t)(uintptr_t)buf, 2 * PG, buf, &cnt), -ENOENT);
+	th_assert_msg(vfioiommu_strerror(nu), "has no mapping", "does not describe this container", NULL);
+	assert_int_equal(cnt, 0); /* none rebased: the count says how far it got */
+	vfioiommu_ctx_destroy(nu);
+	munmap(buf, 2 * PG);
+	th_mock_done(m);
+}
+
 static void rebase_rules(void **state)
 {
 	vfioiommu_mock *m = th_mock(th_host_default);
@@ -399,6 +432,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(container_handover),
 		cmocka_unit_test(rebase_rules),
+		cmocka_unit_test(foreign_blob),
 		cmocka_unit_test(blob_checks),
 		cmocka_unit_test(kernel_rows),
 		cmocka_unit_test(fail_nth),
