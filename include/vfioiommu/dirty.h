@@ -253,9 +253,11 @@ struct vfioiommu_dirty_choice {
 /**
  * Pick the dirty tracker for the context's open devices, as QEMU picks:
  * device DMA logging when every device offers it (it reports what the
- * devices wrote), else the type1v2 container's tracking (every mapped page
- * of a device that pins nothing), else none (iommufd's HWPT dirty tracking
- * is not in the library yet).  Each device is asked with a PROBE of
+ * devices wrote), else, on iommufd, page tables with dirty tracking when
+ * every device's RID is attached to one allocated with
+ * VFIOIOMMU_PT_DIRTY_TRACKING (the IOMMU reports what they wrote; start it
+ * on each such page table), else the type1v2 container's tracking (every
+ * mapped page of a device that pins nothing), else none.  Each device is asked with a PROBE of
  * DMA_LOGGING_START; nothing starts.
  * @param ctx    the context, with its devices open
  * @param choice in: choice->size set; out: the tracker and the reason

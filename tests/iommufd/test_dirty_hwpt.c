@@ -176,6 +176,35 @@ static void hwpt_bad_input(void **state)
 	munmap(f.buf, NP * PG);
 }
 
+/* vfioiommu_dirty_choose(): page tables once every device's RID is on one with DIRTY_TRACKING */
+static void hwpt_choose(void **state)
+{
+	struct vfioiommu_dirty_choice c = { .size = sizeof(c) };
+	struct hfx f = { .buf = ofx_buf(NP * PG) };
+	vfioiommu_mock *m = hmock(NULL);
+	vfioiommu_ioas *own = NULL;
+
+	(void)state;
+	assert_int_equal(hup(&f, m), 0);
+	/* DEV is on the page table, DEV2 on the IOAS */
+	assert_int_equal(vfioiommu_dirty_choose(f.o.ctx, &c), -EOPNOTSUPP);
+	assert_int_equal(c.tracker, VFIOIOMMU_DIRTY_NONE);
+	th_assert_msg(c.reason, "DIRTY_TRACKING", NULL);
+	assert_int_equal(vfioiommu_device_attach_pagetable(f.o.dev2, f.pt), 0);
+	assert_int_equal(vfioiommu_dirty_choose(f.o.ctx, &c), 0);
+	assert_int_equal(c.tracker, VFIOIOMMU_DIRTY_HWPT);
+	th_assert_msg(c.reason, "every device (2)", "page table", NULL);
+	/* one device back on the IOAS: no longer */
+	assert_int_equal(vfioiommu_ctx_ioas(f.o.ctx, &own), 0);
+	assert_int_equal(vfioiommu_device_attach_ioas(f.o.dev, own), 0);
+	assert_int_equal(vfioiommu_dirty_choose(f.o.ctx, &c), -EOPNOTSUPP);
+	vfioiommu_device_close(f.o.dev);
+	vfioiommu_device_close(f.o.dev2);
+	ofx_down(&f.o);
+	th_mock_done(m);
+	munmap(f.buf, NP * PG);
+}
+
 /* a host whose IOMMU does not track (QEMU's): the page table cannot be made */
 static void hwpt_no_host_support(void **state)
 {
@@ -333,6 +362,7 @@ int main(void)
 		cmocka_unit_test(hwpt_bitmap_and_runs),
 		cmocka_unit_test(hwpt_bad_input),
 		cmocka_unit_test(hwpt_no_host_support),
+		cmocka_unit_test(hwpt_choose),
 		cmocka_unit_test(hwpt_mock_kernel_answers),
 		cmocka_unit_test(runs_extraction),
 		cmocka_unit_test(hwpt_failnth),
