@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * Dirty bitmaps into runs of dirty pages (objs.h, vi_runs_feed()).  Reports
- * are mostly zero or mostly one, so the loop looks at 64-byte blocks: a
- * zero block is skipped, an all-ones block extends the open run by 512
- * pages, and a mixed word is cut into runs with ctz on the word and on its
+ * are mostly zero, so the loop looks at 256-byte blocks with 16-byte vector
+ * ORs and skips a zero block whole; a word of ones extends the open run by
+ * 64 pages, and a mixed word is cut into runs with ctz on the word and on its
  * complement
  * (bench/bench_dirty_runs.c measures it against memcpy of the bitmap).
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <vfioiommu/iova.h>
@@ -28,8 +29,8 @@ static inline int close_run(struct vi_runs *r, uint64_t start, uint64_t len)
 	return rc;
 }
 
-/* The runs of one mixed word at page @base. */
-static int word_runs(struct vi_runs *r, uint64_t bits, uint64_t base)
+/* The runs of one non-zero word at page @base. */
+static inline __attribute__((always_inline)) int word_runs(struct vi_runs *r, uint64_t bits, uint64_t base)
 {
 	int rc;
 
@@ -47,36 +48,37 @@ static int word_runs(struct vi_runs *r, uint64_t bits, uint64_t base)
 	return 0;
 }
 
-#define BLOCK 8u /* words looked at together: 64 bytes, 512 pages */
+/* 16-byte vectors (SSE2 on x86-64, NEON on arm64), loaded unaligned */
+typedef uint64_t vi_v2 __attribute__((vector_size(16), aligned(8), may_alias));
+#define BLOCK 32u /* words looked at together: 256 bytes, 2048 pages */
+
+static inline bool zero_block(const uint64_t *p)
+{
+	const vi_v2 *v = (const vi_v2 *)p;
+	vi_v2 a = (v[0] | v[1]) | (v[2] | v[3]), b = (v[4] | v[5]) | (v[6] | v[7]);
+	vi_v2 c = (v[8] | v[9]) | (v[10] | v[11]), d = (v[12] | v[13]) | (v[14] | v[15]);
+
+	a = (a | b) | (c | d);
+	return !(a[0] | a[1]);
+}
 
 int vi_runs_feed(struct vi_runs *r, const uint64_t *words, uint64_t first, uint64_t n)
 {
 	uint64_t nw = n / 64, tail = n % 64, w = 0;
 	int rc;
 
-	/* a block of zero words is skipped, a block of ones is one piece of a run, else word by word */
-	for (; w + BLOCK <= nw; w += BLOCK) {
-		const uint64_t *p = words + w;
-		uint64_t any = 0, all = ~0ull;
+	/* a zero block is skipped whole; the others word by word */
+	while (w < nw) {
+		uint64_t end = w + BLOCK <= nw ? w + BLOCK : nw;
 
-		for (unsigned int k = 0; k < BLOCK; k++) {
-			any |= p[k];
-			all &= p[k];
-		}
-		if (!any)
-			continue;
-		if (all == ~0ull) {
-			if ((rc = close_run(r, first + w * 64, BLOCK * 64)) != 0)
-				return rc;
+		if (end - w == BLOCK && zero_block(words + w)) {
+			w = end;
 			continue;
 		}
-		for (unsigned int k = 0; k < BLOCK; k++)
-			if (p[k] && (rc = word_runs(r, p[k], first + (w + k) * 64)) != 0)
+		for (; w < end; w++)
+			if (words[w] && (rc = word_runs(r, words[w], first + w * 64)) != 0)
 				return rc;
 	}
-	for (; w < nw; w++)
-		if (words[w] && (rc = word_runs(r, words[w], first + w * 64)) != 0)
-			return rc;
 	if (tail && (words[nw] & ((1ull << tail) - 1)))
 		return word_runs(r, words[nw] & ((1ull << tail) - 1), first + nw * 64);
 	return 0;

@@ -356,6 +356,9 @@ static void runs_blocks_reference(void **state)
 		case 2: w[i] = x; break;
 		default: w[i] = (x >> 60) == 0 ? 1ull << (x % 64) : 0; break;
 		}
+		/* and whole zero blocks (256 bytes and more) */
+		if ((i >= 512 && i < 640) || (i >= 700 && i < 733))
+			w[i] = 0;
 	}
 	for (uint64_t n = NW * 64; n > NW * 64 - 130; n -= 43) {
 		struct chk c = { .w = w, .n = n };
