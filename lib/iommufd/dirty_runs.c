@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * Dirty bitmaps into runs of dirty pages (objs.h, vi_runs_feed()).  Reports
- * are mostly zero, so the loop looks at 256-byte blocks with 16-byte vector
- * ORs and skips a zero block whole; a word of ones extends the open run by
+ * are mostly zero, so the loop looks at 512-byte blocks with 16-byte vector
+ * ORs and skips zero blocks in a tight loop; a word of ones extends the open run by
  * 64 pages, and a mixed word is cut into runs with ctz on the word and on its
  * complement
  * (bench/bench_dirty_runs.c measures it against memcpy of the bitmap).
@@ -50,14 +50,16 @@ static inline __attribute__((always_inline)) int word_runs(struct vi_runs *r, ui
 
 /* 16-byte vectors (SSE2 on x86-64, NEON on arm64), loaded unaligned */
 typedef uint64_t vi_v2 __attribute__((vector_size(16), aligned(8), may_alias));
-#define BLOCK 32u /* words looked at together: 256 bytes, 2048 pages */
+#define BLOCK 64u /* words looked at together: 512 bytes, 4096 pages */
 
 static inline bool zero_block(const uint64_t *p)
 {
 	const vi_v2 *v = (const vi_v2 *)p;
-	vi_v2 a = (v[0] | v[1]) | (v[2] | v[3]), b = (v[4] | v[5]) | (v[6] | v[7]);
-	vi_v2 c = (v[8] | v[9]) | (v[10] | v[11]), d = (v[12] | v[13]) | (v[14] | v[15]);
+	vi_v2 a = v[0], b = v[1], c = v[2], d = v[3];
 
+#define VI_OR4(i) (a |= v[i], b |= v[(i) + 1], c |= v[(i) + 2], d |= v[(i) + 3])
+	VI_OR4(4), VI_OR4(8), VI_OR4(12), VI_OR4(16), VI_OR4(20), VI_OR4(24), VI_OR4(28);
+#undef VI_OR4
 	a = (a | b) | (c | d);
 	return !(a[0] | a[1]);
 }
@@ -67,14 +69,13 @@ int vi_runs_feed(struct vi_runs *r, const uint64_t *words, uint64_t first, uint6
 	uint64_t nw = n / 64, tail = n % 64, w = 0;
 	int rc;
 
-	/* a zero block is skipped whole; the others word by word */
+	/* zero blocks are skipped in a tight loop; the block after them goes word by word */
 	while (w < nw) {
-		uint64_t end = w + BLOCK <= nw ? w + BLOCK : nw;
+		uint64_t end;
 
-		if (end - w == BLOCK && zero_block(words + w)) {
-			w = end;
-			continue;
-		}
+		while (w + BLOCK <= nw && zero_block(words + w))
+			w += BLOCK;
+		end = w + BLOCK <= nw ? w + BLOCK : nw;
 		for (; w < end; w++)
 			if (words[w] && (rc = word_runs(r, words[w], first + w * 64)) != 0)
 				return rc;
