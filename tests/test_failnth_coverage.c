@@ -114,6 +114,7 @@ static const struct {
 	R(KABI_IOMMU_HWPT_INVALIDATE), R(KABI_IOMMU_VDEVICE_ALLOC), R(KABI_IOMMU_IOAS_CHANGE_PROCESS),
 	R(KABI_IOMMU_HW_QUEUE_ALLOC), R(KABI_IOMMU_VIOMMU_ALLOC),
 	R(KABI_VFIO_MIG_GET_PRECOPY_INFO), R(KABI_VFIO_IOMMU_DIRTY_PAGES),
+	R(KABI_IOMMU_HWPT_SET_DIRTY_TRACKING), R(KABI_IOMMU_HWPT_GET_DIRTY_BITMAP),
 };
 
 /* The mock names a few entries after the syscall they stand for. */
@@ -1025,6 +1026,45 @@ static int flow_dirty_type1(vfioiommu_mock *m, const struct flow *f)
 	return rc;
 }
 
+/* iommufd HWPT dirty tracking on a DIRTY_TRACKING page table: start, a report, a walk, stop */
+static int flow_dirty_hwpt(vfioiommu_mock *m, const struct flow *f)
+{
+	struct vfioiommu_pagetable_opts po = { .size = sizeof(po), .flags = VFIOIOMMU_PT_DIRTY_TRACKING };
+	vfioiommu_ctx *ctx;
+	vfioiommu_device *dev = NULL;
+	vfioiommu_pagetable *pt = NULL;
+	char *buf = dma_buf();
+	uint64_t iova = 0x100000, bm[4];
+	uint32_t devid = 0;
+	int rc;
+
+	vfioiommu_mock_set_feature(m, VFIOIOMMU_MOCK_HWPT_DIRTY, true);
+	ctx = flow_ctx(m, f->mode);
+	if (!ctx || !buf) {
+		vfioiommu_ctx_destroy(ctx);
+		return -ENOMEM;
+	}
+	rc = vfioiommu_device_open(ctx, "0000:00:03.0", &dev);
+	if (rc == 0)
+		rc = vfioiommu_device_iommufd_id(dev, &devid);
+	if (rc == 0)
+		rc = vfioiommu_pagetable_new(ctx, devid, &po, &pt);
+	if (rc == 0)
+		rc = vfioiommu_dma_map(ctx, buf, 0x10000, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &iova);
+	if (rc == 0)
+		rc = vfioiommu_dirty_hwpt_start(pt);
+	if (rc == 0)
+		rc = vfioiommu_dirty_hwpt_bitmap(pt, iova, 0x10000, 4096, VFIOIOMMU_DIRTY_NO_CLEAR, bm, sizeof(bm));
+	if (rc == 0)
+		rc = vfioiommu_dirty_hwpt_ranges(pt, iova, 0x10000, 4096, 0, run_none, NULL);
+	if (rc == 0)
+		rc = vfioiommu_dirty_hwpt_stop(pt);
+	if (rc < 0)
+		snprintf(g_msg, sizeof(g_msg), "%s", vfioiommu_strerror(ctx));
+	vfioiommu_device_close(dev);
+	vfioiommu_ctx_destroy(ctx);
+	return rc;
+}
 
 static const struct flow flows[] = {
 	{ .name = "container", .host = host_devices, .body = flow_address_space,
@@ -1056,6 +1096,7 @@ static const struct flow flows[] = {
 	{ .name = "migration", .host = host_mdev, .body = flow_migration, .mode = VFIOIOMMU_MODE_IOMMUFD },
 	{ .name = "migration-container", .host = host_mdev, .body = flow_migration, .mode = VFIOIOMMU_MODE_CONTAINER },
 	{ .name = "dirty-type1", .host = host_devices, .body = flow_dirty_type1, .mode = VFIOIOMMU_MODE_CONTAINER },
+	{ .name = "dirty-hwpt", .host = host_devices, .body = flow_dirty_hwpt, .mode = VFIOIOMMU_MODE_IOMMUFD },
 };
 
 /* ----------------------------------------------------------------- sweep */

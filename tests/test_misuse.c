@@ -316,6 +316,8 @@ static void fault_queue_up(void)
 	W.ffd = (int)fa.out_fault_fd;
 }
 
+static vfioiommu_pagetable *plain_pt;
+
 static void world_up(void)
 {
 	struct vfioiommu_iova_range r[2] = { { 0x1000, 0xfffff }, { 0x200000, 0x3fffff } };
@@ -361,6 +363,14 @@ static void world_up(void)
 	assert_int_equal(vfioiommu_hwpt_alloc_pasid(W.dev, &rid), 0);
 	assert_int_equal(vfioiommu_hwpt_attach_rid(W.dev, rid), 0);
 	W.hwpt = rid;
+	{
+		/* a page table without DIRTY_TRACKING (dirty_hwpt rows) */
+		struct vfioiommu_pagetable_opts po = { .size = sizeof(po) };
+		uint32_t devid = 0;
+
+		assert_int_equal(vfioiommu_device_iommufd_id(W.dev, &devid), 0);
+		assert_int_equal(vfioiommu_pagetable_new(W.ctx, devid, &po, &plain_pt), 0);
+	}
 	assert_int_equal(vfioiommu_hwpt_alloc_pasid(W.dev, &W.hwpt2), 0);
 	assert_int_equal(vfioiommu_hwpt_destroy(W.ctx, W.hwpt2), 0);
 
@@ -3082,6 +3092,50 @@ static void r_dma_import(void)
 	EQ(vfioiommu_dma_import(W.fresh, b, sizeof(b)), -ENODEV);
 }
 
+static void r_dirty_hwpt_start(void)
+{
+	vfioiommu_pagetable *p = plain_pt;
+
+	EQ(vfioiommu_dirty_hwpt_start(NULL), -EINVAL);
+	EQ(vfioiommu_dirty_hwpt_start(p), -EOPNOTSUPP);
+}
+
+static void r_dirty_hwpt_stop(void)
+{
+	vfioiommu_pagetable *p = plain_pt;
+
+	EQ(vfioiommu_dirty_hwpt_stop(NULL), -EINVAL);
+	EQ(vfioiommu_dirty_hwpt_stop(p), -EOPNOTSUPP);
+}
+
+static void r_dirty_hwpt_bitmap(void)
+{
+	vfioiommu_pagetable *p = plain_pt;
+	uint64_t bm[1];
+
+	EQ(vfioiommu_dirty_hwpt_bitmap(NULL, 0, 4096, 4096, 0, bm, 8), -EINVAL);
+	EQ(vfioiommu_dirty_hwpt_bitmap(p, 0, 4096, 4096, 0, NULL, 8), -EINVAL);
+	EQ(vfioiommu_dirty_hwpt_bitmap(p, 0, 4096, 4096, 0, bm, 8), -EOPNOTSUPP);
+}
+
+static void r_dirty_hwpt_ranges(void)
+{
+	vfioiommu_pagetable *p = plain_pt;
+
+	EQ(vfioiommu_dirty_hwpt_ranges(NULL, 0, 4096, 4096, 0, no_run, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_hwpt_ranges(p, 0, 4096, 4096, 0, NULL, NULL), -EINVAL);
+	EQ(vfioiommu_dirty_hwpt_ranges(p, 0, 4096, 4096, 0, no_run, NULL), -EOPNOTSUPP);
+}
+
+static void r_mock_hwpt_dirty(void)
+{
+	EQ(vfioiommu_mock_hwpt_dirty(NULL, 0, 1, 0, 1), -EINVAL);
+	EQ(vfioiommu_mock_hwpt_dirty(W.m, 0, 1, 0, 0), -EINVAL);
+	EQ(vfioiommu_mock_hwpt_dirty(W.m, 0, 1, UINT64_MAX, 2), -EINVAL);
+	EQ(vfioiommu_mock_hwpt_dirty(W.m, -1, 1, 0, 1), -EBADF);
+	EQ(vfioiommu_mock_hwpt_dirty(W.m, vfioiommu_ctx_iommufd_fd(W.ctx), 999, 0, 1), -ENOENT);
+}
+
 /* ------------------------------------------------------------------ the table */
 
 #define ROW(fn, flags) { "vfioiommu_" #fn, r_##fn, flags }
@@ -3175,6 +3229,8 @@ static const struct row {
 	ROW(dirty_log_start, 0), ROW(dirty_log_stop, 0), ROW(dirty_log_bitmap, 0), ROW(dirty_log_ranges, 0),
 	ROW(dirty_type1_start, 0), ROW(dirty_type1_stop, 0), ROW(dirty_type1_bitmap, 0), ROW(dirty_type1_ranges, 0),
 	ROW(dirty_choose, 0),
+	ROW(dirty_hwpt_start, 0), ROW(dirty_hwpt_stop, 0), ROW(dirty_hwpt_bitmap, 0), ROW(dirty_hwpt_ranges, 0),
+	ROW(mock_hwpt_dirty, 0),
 	/* adopt.h */
 	ROW(fd_kind_name, 0), ROW(ctx_adopt, 0), ROW(device_adopt, 0), ROW(ctx_container_fd, 0),
 	ROW(ctx_group_fd, 0), ROW(device_kvm_fd, 0),

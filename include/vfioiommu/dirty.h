@@ -27,8 +27,14 @@
  * written, not what it wrote.  Which to use: a device that logs its own DMA
  * says what it wrote; the container covers devices that cannot.
  *
- * Not here yet: iommufd's HWPT dirty tracking, and unmapping with the
- * dirty bitmap (VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP).
+ * On iommufd, a page table allocated with VFIOIOMMU_PT_DIRTY_TRACKING
+ * (vfioiommu_pagetable_new()) tracks the writes of every device attached to
+ * it, in the IOMMU's own page tables: vfioiommu_dirty_hwpt_start() and the
+ * calls after it.  Its reports may leave the bits set
+ * (VFIOIOMMU_DIRTY_NO_CLEAR), to read a range twice.
+ *
+ * Not here yet: unmapping with the dirty bitmap
+ * (VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP).
  */
 #ifndef VFIOIOMMU_DIRTY_H
 #define VFIOIOMMU_DIRTY_H
@@ -38,6 +44,7 @@
 
 #include <vfioiommu/common.h>
 #include <vfioiommu/iova.h>
+#include <vfioiommu/objects.h>
 
 VFIOIOMMU_BEGIN_DECLS
 
@@ -162,11 +169,73 @@ VFIOIOMMU_API int vfioiommu_dirty_type1_bitmap(vfioiommu_ctx *ctx, uint64_t iova
 VFIOIOMMU_API int vfioiommu_dirty_type1_ranges(vfioiommu_ctx *ctx, uint64_t iova, uint64_t length, uint64_t page_size,
 					       vfioiommu_dirty_fn fn, void *arg);
 
+/** vfioiommu_dirty_hwpt_bitmap() / _ranges() flag: report without clearing (the next report sees the bits again). */
+#define VFIOIOMMU_DIRTY_NO_CLEAR (1u << 0)
+
+/**
+ * Start the page table's dirty tracking (IOMMU_HWPT_SET_DIRTY_TRACKING,
+ * enable): from now on the IOMMU records the pages the devices attached to
+ * @p pt write.
+ * @param pt a page table allocated with VFIOIOMMU_PT_DIRTY_TRACKING
+ * @return 0; -EINVAL NULL @p pt; -EBUSY tracking already runs (started
+ * through this handle); -EOPNOTSUPP @p pt was allocated without
+ * VFIOIOMMU_PT_DIRTY_TRACKING, or a kernel before Linux 6.7; other -errno.
+ */
+VFIOIOMMU_API int vfioiommu_dirty_hwpt_start(vfioiommu_pagetable *pt);
+
+/**
+ * Stop the page table's dirty tracking (nothing happens when it does not run,
+ * as in the kernel).
+ * @param pt the page table
+ * @return 0; -EINVAL NULL @p pt; -EOPNOTSUPP as vfioiommu_dirty_hwpt_start(); other -errno.
+ */
+VFIOIOMMU_API int vfioiommu_dirty_hwpt_stop(vfioiommu_pagetable *pt);
+
+/**
+ * The pages of [@p iova, @p iova + @p length) written through @p pt since
+ * they were last cleared, one bit per page (as vfioiommu_dirty_log_bitmap()),
+ * in pieces of at most 2^31 pages.  The bitmap is zeroed first.  Pages not
+ * mapped read clean.
+ * @param pt           the page table, tracking
+ * @param iova         the first IOVA, aligned to @p page_size
+ * @param length       bytes, a non-zero multiple of @p page_size
+ * @param page_size    the granule of a bit: a power of two, at least 4096
+ * @param flags        0, or VFIOIOMMU_DIRTY_NO_CLEAR to leave the bits set
+ * @param bitmap       the caller's bitmap
+ * @param bitmap_bytes its size: at least 8 * ceil(length / page_size / 64)
+ * @return 0; -EINVAL NULL argument, unknown @p flags, tracking not started,
+ * a bad @p page_size, a misaligned, empty or wrapping range, or one the
+ * kernel finds misaligned to the IOAS's IOVA alignment; -ENOSPC @p bitmap
+ * too small (the message says how many bytes); -EOPNOTSUPP as
+ * vfioiommu_dirty_hwpt_start(); other -errno (-EOVERFLOW: past the kernel's
+ * addresses).
+ */
+VFIOIOMMU_API int vfioiommu_dirty_hwpt_bitmap(vfioiommu_pagetable *pt, uint64_t iova, uint64_t length,
+					      uint64_t page_size, uint32_t flags, uint64_t *bitmap, size_t bitmap_bytes);
+
+/**
+ * The page table's dirty pages as a walk over runs (as
+ * vfioiommu_dirty_log_ranges()); the pieces already read are cleared (unless
+ * VFIOIOMMU_DIRTY_NO_CLEAR) even when @p fn stops the walk.
+ * @param pt        the page table, tracking
+ * @param iova      as vfioiommu_dirty_hwpt_bitmap()
+ * @param length    as vfioiommu_dirty_hwpt_bitmap()
+ * @param page_size as vfioiommu_dirty_hwpt_bitmap()
+ * @param flags     as vfioiommu_dirty_hwpt_bitmap()
+ * @param fn        called for each run
+ * @param arg       passed to @p fn
+ * @return 0; what @p fn returned when it stopped; otherwise as
+ * vfioiommu_dirty_hwpt_bitmap() (-EINVAL also for a NULL @p fn, -ENOMEM).
+ */
+VFIOIOMMU_API int vfioiommu_dirty_hwpt_ranges(vfioiommu_pagetable *pt, uint64_t iova, uint64_t length,
+					      uint64_t page_size, uint32_t flags, vfioiommu_dirty_fn fn, void *arg);
+
 /** The dirty trackers vfioiommu_dirty_choose() picks from. */
 enum vfioiommu_dirty_tracker {
 	VFIOIOMMU_DIRTY_NONE = 0,       /**< none fits the context */
 	VFIOIOMMU_DIRTY_DEVICE_LOG = 1, /**< every device logs its own DMA: the vfioiommu_dirty_log_*() calls */
 	VFIOIOMMU_DIRTY_TYPE1 = 2,      /**< the type1v2 container: the vfioiommu_dirty_type1_*() calls */
+	VFIOIOMMU_DIRTY_HWPT = 3,       /**< iommufd page tables with dirty tracking: the vfioiommu_dirty_hwpt_*() calls */
 };
 
 /** What vfioiommu_dirty_choose() picked and why. */
@@ -184,9 +253,11 @@ struct vfioiommu_dirty_choice {
 /**
  * Pick the dirty tracker for the context's open devices, as QEMU picks:
  * device DMA logging when every device offers it (it reports what the
- * devices wrote), else the type1v2 container's tracking (every mapped page
- * of a device that pins nothing), else none (iommufd's HWPT dirty tracking
- * is not in the library yet).  Each device is asked with a PROBE of
+ * devices wrote), else, on iommufd, page tables with dirty tracking when
+ * every device's RID is attached to one allocated with
+ * VFIOIOMMU_PT_DIRTY_TRACKING (the IOMMU reports what they wrote; start it
+ * on each such page table), else the type1v2 container's tracking (every
+ * mapped page of a device that pins nothing), else none.  Each device is asked with a PROBE of
  * DMA_LOGGING_START; nothing starts.
  * @param ctx    the context, with its devices open
  * @param choice in: choice->size set; out: the tracker and the reason

@@ -72,6 +72,8 @@ enum vfioiommu_mock_feature {
 	VFIOIOMMU_MOCK_NOIOMMU = 1u << 4,          /**< VFIO no-IOMMU mode (default off) */
 	VFIOIOMMU_MOCK_PASID_ATTACH = 1u << 5,     /**< kernel >= 6.15 PASID attach (default on) */
 	VFIOIOMMU_MOCK_TYPE1V2 = 1u << 6,          /**< the container offers TYPE1v2 (default on) */
+	VFIOIOMMU_MOCK_HWPT_DIRTY = 1u << 7,       /**< the IOMMU tracks dirty pages: HWPT_ALLOC with DIRTY_TRACKING
+						        (default off, as QEMU's intel, amd and virtio IOMMUs) */
 };
 
 /**
@@ -552,6 +554,27 @@ VFIOIOMMU_API int vfioiommu_mock_set_uevent_backlog(vfioiommu_mock *mock, unsign
  * dirty pages held; -ENOMEM.
  */
 VFIOIOMMU_API int vfioiommu_mock_device_dirty(vfioiommu_mock *mock, const char *dev, uint64_t iova, uint64_t length);
+
+/**
+ * The devices on an iommufd page table wrote [@p iova, @p iova + @p length)
+ * (as IOMMUFD_TEST's IOMMU_TEST_OP_DIRTY): the mapped 4 KiB pages of it
+ * become dirty in page table @p hwpt_id until a report clears them.  Needs a
+ * host whose IOMMU tracks dirty pages (VFIOIOMMU_MOCK_HWPT_DIRTY, host
+ * files: "hwpt-dirty yes") and tracking started on the page table.
+ * @param mock    the mock
+ * @param iommufd the mock /dev/iommu fd the page table belongs to
+ *                (vfioiommu_ctx_iommufd_fd())
+ * @param hwpt_id the page table (vfioiommu_pagetable_id())
+ * @param iova    the first byte written
+ * @param length  bytes written, at least 1
+ * @return the number of pages newly recorded; -EINVAL NULL @p mock,
+ * @p length 0, a range that wraps, or tracking off (the kernel's answer);
+ * -EBADF @p iommufd is not a mock /dev/iommu; -ENOENT no such page table;
+ * -EOPNOTSUPP it was allocated without DIRTY_TRACKING; -E2BIG more than
+ * 2^20 dirty pages held; -ENOMEM.
+ */
+VFIOIOMMU_API int vfioiommu_mock_hwpt_dirty(vfioiommu_mock *mock, int iommufd, uint32_t hwpt_id, uint64_t iova,
+					    uint64_t length);
 
 VFIOIOMMU_END_DECLS
 

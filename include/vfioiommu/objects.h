@@ -24,6 +24,7 @@
 
 #include <vfioiommu/common.h>
 #include <vfioiommu/fault.h>
+#include <vfioiommu/iova.h>
 
 VFIOIOMMU_BEGIN_DECLS
 

@@ -55,6 +55,8 @@ struct vfioiommu_device {
 	 */
 	struct vi_mig *mig;
 	void (*mig_gone)(struct vfioiommu_device *dev);
+	/* iommufd/ (objs.c): the RID is on a page table allocated with DIRTY_TRACKING; migration/ reads it */
+	bool rid_on_dirty_pt;
 };
 
 struct vfioiommu_ctx {

@@ -144,6 +144,9 @@ int vi_att_set(struct vi_objs *o, struct vfioiommu_device *dev, bool pasid_valid
 			a = &o->att[i];
 	if (prev)
 		*prev = a ? a->obj : NULL;
+	if (!pasid_valid)
+		dev->rid_on_dirty_pt = obj && obj->kind == VI_OBJ_PT &&
+				       (((struct vfioiommu_pagetable *)obj)->flags & VFIOIOMMU_PT_DIRTY_TRACKING);
 	if (!obj) {
 		if (a)
 			*a = o->att[--o->natt];

@@ -795,4 +795,42 @@ struct kabi_vfio_dirty_bitmap_get {
 #define KABI_DIRTY_PAGES_MIN 8 /* START and STOP carry only argsz and flags */
 _Static_assert(sizeof(struct kabi_vfio_dirty_bitmap_get) == 48, "dirty_bitmap + get");
 
+/* ---- iommufd HWPT dirty tracking (Linux 6.7) ---- */
+#define KABI_IOMMU_HWPT_SET_DIRTY_TRACKING KABI_IO(0x8b)
+#define KABI_IOMMU_HWPT_GET_DIRTY_BITMAP   KABI_IO(0x8c)
+#define KABI_IOMMU_HWPT_DIRTY_TRACKING_ENABLE (1u << 0)
+#define KABI_IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR (1u << 0)
+/* struct iommu_hwpt_set_dirty_tracking */
+struct kabi_iommu_hwpt_set_dirty {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t hwpt_id;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct kabi_iommu_hwpt_set_dirty) == 16, "hwpt_set_dirty_tracking");
+/* struct iommu_hwpt_get_dirty_bitmap */
+struct kabi_iommu_hwpt_get_dirty {
+	uint32_t size;
+	uint32_t hwpt_id;
+	uint32_t flags;
+	uint32_t reserved;
+	uint64_t iova;
+	uint64_t length;
+	uint64_t page_size;
+	uint64_t data;    /* a user pointer to the bitmap */
+};
+_Static_assert(sizeof(struct kabi_iommu_hwpt_get_dirty) == 48, "hwpt_get_dirty_bitmap");
+/* IOMMUFD_TEST's IOMMU_TEST_OP_DIRTY: marks the pages of a bitmap dirty in a mock domain */
+#define KABI_IOMMU_TEST_OP_DIRTY 13
+struct kabi_iommu_test_dirty {
+	uint32_t flags;
+	uint32_t pad;
+	uint64_t iova;
+	uint64_t length;
+	uint64_t page_size;
+	uint64_t uptr;
+	uint64_t out_nr_dirty;
+};
+_Static_assert(sizeof(struct kabi_iommu_test_dirty) == 48, "iommu_test_cmd.dirty");
+
 #endif

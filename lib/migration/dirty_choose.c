@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * Which dirty tracker fits a context (dirty.h, vfioiommu_dirty_choose()):
- * device DMA logging when every open device offers it, else the type1v2
- * container's, else none.  A device is asked with a PROBE of
+ * device DMA logging when every open device offers it, else iommufd page
+ * tables with DIRTY_TRACKING when every device's RID is on one (iommufd/
+ * records it in dev->rid_on_dirty_pt), else the type1v2 container's, else
+ * none.  A device is asked with a PROBE of
  * DMA_LOGGING_START (0: offered; ENOTTY: not; FACTS.md: mtty 0, e1000e ENOTTY).
  */
 #include <errno.h>
@@ -33,7 +35,7 @@ static int logs_dma(struct vfioiommu_device *dev)
 VFIOIOMMU_API int vfioiommu_dirty_choose(vfioiommu_ctx *ctx, struct vfioiommu_dirty_choice *choice)
 {
 	struct vfioiommu_dirty_choice c = { .size = sizeof(c), .tracker = VFIOIOMMU_DIRTY_NONE };
-	struct vfioiommu_device *d, *without = NULL;
+	struct vfioiommu_device *d, *without = NULL, *no_pt = NULL;
 	struct vfioiommu_iommu_info info = { .size = sizeof(info) };
 	unsigned int n = 0;
 	int rc = 0;
@@ -49,6 +51,8 @@ VFIOIOMMU_API int vfioiommu_dirty_choose(vfioiommu_ctx *ctx, struct vfioiommu_di
 		rc = logs_dma(d);
 		if (rc == 0 && !without)
 			without = d;
+		if (!d->rid_on_dirty_pt && !no_pt)
+			no_pt = d;
 	}
 	pthread_mutex_unlock(&ctx->lock);
 	if (rc < 0)
@@ -60,6 +64,10 @@ VFIOIOMMU_API int vfioiommu_dirty_choose(vfioiommu_ctx *ctx, struct vfioiommu_di
 		c.tracker = VFIOIOMMU_DIRTY_DEVICE_LOG;
 		snprintf(c.reason, sizeof(c.reason), "every device (%u) logs its own DMA: the reports say what they "
 			 "wrote", n);
+	} else if (ctx->backend == VFIOIOMMU_BACKEND_IOMMUFD && !no_pt) {
+		c.tracker = VFIOIOMMU_DIRTY_HWPT;
+		snprintf(c.reason, sizeof(c.reason), "device %s does not log its DMA; every device (%u) is on an iommufd "
+			 "page table with DIRTY_TRACKING: the IOMMU reports what they wrote", without->bdf, n);
 	} else if (ctx->backend == VFIOIOMMU_BACKEND_TYPE1V2 && vfioiommu_ctx_iommu_info(ctx, &info, NULL) == 0 &&
 		   info.has_migration) {
 		c.tracker = VFIOIOMMU_DIRTY_TYPE1;
@@ -69,7 +77,8 @@ VFIOIOMMU_API int vfioiommu_dirty_choose(vfioiommu_ctx *ctx, struct vfioiommu_di
 		snprintf(c.reason, sizeof(c.reason), "device %s does not log its DMA, and the context uses %s%s",
 			 without->bdf, vfioiommu_backend_name(ctx->backend),
 			 ctx->backend == VFIOIOMMU_BACKEND_TYPE1V2 ? " without the MIGRATION capability"
-			 : ctx->backend == VFIOIOMMU_BACKEND_IOMMUFD ? " (HWPT dirty tracking is not in the library yet)"
+			 : ctx->backend == VFIOIOMMU_BACKEND_IOMMUFD ? ", and not every device is on an HWPT (page table) with "
+								     "DIRTY_TRACKING (vfioiommu_pagetable_new())"
 								   : ", which tracks nothing");
 		rc = vi_fail(ctx, -EOPNOTSUPP, "vfioiommu_dirty_choose: no tracker fits: %s", c.reason);
 	}

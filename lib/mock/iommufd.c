@@ -96,6 +96,8 @@ static void obj_free(struct io_ctx *c, struct io_obj *o)
 		free(o->vq.q);
 		break;
 	case IO_HWPT:
+		free(o->hwpt.dirty);
+		break;
 	case IO_VIOMMU:
 	case IO_VDEVICE:
 		break;
@@ -1385,7 +1387,7 @@ static int cmd_hwpt_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 	if (cmd->flags && m->iommu_model == VFIOIOMMU_MOCK_IOMMU_VIRTIO)
 		return -EOPNOTSUPP;
 	/* the mock IOMMU has neither nesting nor dirty tracking, and driver data needs nesting */
-	if (cmd->flags & KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING)
+	if ((cmd->flags & KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING) && !(m->features & VFIOIOMMU_MOCK_HWPT_DIRTY))
 		return -EOPNOTSUPP;
 	/* an SMMUv3 with FEAT_NESTING gives nesting parents (the S2 of a vIOMMU); the others here do not */
 	if ((cmd->flags & KABI_IOMMU_HWPT_ALLOC_NEST_PARENT) && m->iommu_model != VFIOIOMMU_MOCK_IOMMU_SMMUV3)
@@ -1543,6 +1545,8 @@ static const struct io_cmd cmds[] = {
 	{ KABI_IOMMU_IOAS_COPY, 40, sizeof(struct kabi_iommu_ioas_copy), cmd_ioas_copy },
 	{ KABI_IOMMU_HW_QUEUE_ALLOC, 40, sizeof(struct kabi_iommu_hw_queue_alloc), cmd_hw_queue_alloc },
 	{ KABI_IOMMU_IOAS_CHANGE_PROCESS, 8, sizeof(struct kabi_iommu_ioas_change_process), cmd_change_process },
+	{ KABI_IOMMU_HWPT_SET_DIRTY_TRACKING, 16, sizeof(struct kabi_iommu_hwpt_set_dirty), cmd_hwpt_set_dirty },
+	{ KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, 48, sizeof(struct kabi_iommu_hwpt_get_dirty), cmd_hwpt_get_dirty },
 };
 
 /*

@@ -71,6 +71,9 @@ struct io_obj {
 			bool autodomain;
 			uint32_t viommu; /* a nested HWPT's vIOMMU, else 0 */
 			uint64_t ste[2]; /* a nested SMMUv3 HWPT's guest STE */
+			bool dirty_on;   /* iommufd_dirty.c: SET_DIRTY_TRACKING(ENABLE) */
+			uint64_t *dirty; /* 4 KiB-aligned IOVAs written while tracking, unsorted */
+			size_t ndirty, capdirty;
 		} hwpt;
 		struct io_fault fault;
 		struct {
@@ -123,6 +126,10 @@ int cmd_veventq_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
 int cmd_vdevice_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
 int cmd_hw_queue_alloc(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
 void vm_io_vdevice_unlink(struct io_ctx *c, struct io_obj *vd);
+
+/* iommufd_dirty.c: IOMMU_HWPT_SET_DIRTY_TRACKING, IOMMU_HWPT_GET_DIRTY_BITMAP */
+int cmd_hwpt_set_dirty(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
+int cmd_hwpt_get_dirty(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
 
 /* iommufd_nested.c: nested HWPTs on a vIOMMU and IOMMU_HWPT_INVALIDATE */
 int vm_io_nested_alloc(struct vfioiommu_mock *m, struct io_ctx *c, struct kabi_iommu_hwpt_alloc *cmd,

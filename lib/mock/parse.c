@@ -110,6 +110,7 @@ static const struct {
 	{ "noiommu", VFIOIOMMU_MOCK_NOIOMMU },
 	{ "pasid-attach", VFIOIOMMU_MOCK_PASID_ATTACH },
 	{ "type1v2", VFIOIOMMU_MOCK_TYPE1V2 },
+	{ "hwpt-dirty", VFIOIOMMU_MOCK_HWPT_DIRTY },
 };
 
 static int device_line(struct pstate *ps, char **t, int n)

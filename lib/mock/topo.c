@@ -511,7 +511,7 @@ VFIOIOMMU_API int vfioiommu_mock_set_pasid_width(vfioiommu_mock *m, unsigned int
 
 VFIOIOMMU_API int vfioiommu_mock_set_feature(vfioiommu_mock *m, unsigned int features, bool on)
 {
-	if (!m || (features & ~0x7fu))
+	if (!m || (features & ~0xffu))
 		return -EINVAL;
 	if (on)
 		m->features |= features;

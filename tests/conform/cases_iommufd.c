@@ -558,6 +558,17 @@ static void hwpt(struct cf_t *t, unsigned long arg)
 	cf_rc(t, "HWPT_ALLOC DIRTY_TRACKING", -EOPNOTSUPP,
 	      hwpt_alloc(t, &s, KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING, 0, 0, &id));
 	cf_rc(t, "HWPT_ALLOC NEST_PARENT", -EOPNOTSUPP, hwpt_alloc(t, &s, KABI_IOMMU_HWPT_ALLOC_NEST_PARENT, 0, 0, &id));
+	{
+		/* FACTS.md "iommufd HWPT dirty tracking": a page table without DIRTY_TRACKING cannot track */
+		struct kabi_iommu_hwpt_set_dirty sd = { .size = sizeof(sd), .flags = KABI_IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
+							.hwpt_id = plain };
+
+		cf_rc(t, "HWPT_SET_DIRTY_TRACKING on a HWPT without DIRTY_TRACKING", -EOPNOTSUPP,
+		      cf_io(t, s.fd, KABI_IOMMU_HWPT_SET_DIRTY_TRACKING, &sd));
+		sd.flags = 2;
+		cf_rc(t, "HWPT_SET_DIRTY_TRACKING unknown flag 2", -EOPNOTSUPP,
+		      cf_io(t, s.fd, KABI_IOMMU_HWPT_SET_DIRTY_TRACKING, &sd));
+	}
 	cf_rc(t, "HWPT_ALLOC unknown flag 1<<10", -EOPNOTSUPP, hwpt_alloc(t, &s, 1u << 10, 0, 0, &id));
 	cf_rc(t, "HWPT_ALLOC __reserved != 0", -EOPNOTSUPP, hwpt_alloc(t, &s, 0, 0, 1, &id));
 	cf_rc(t, "HWPT_ALLOC data_type VTD_S1 with data_len 0", -EINVAL, hwpt_alloc(t, &s, 0, 1, 0, &id));

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * iommufd's HWPT dirty tracking (dirty.h): IOMMU_HWPT_SET_DIRTY_TRACKING on
+ * a page table allocated with DIRTY_TRACKING, and IOMMU_HWPT_GET_DIRTY_BITMAP
+ * in pieces into a caller's bitmap or a walk over dirty runs.
+ *
+ * The kernel checks alignment to the page size and to the IOAS's alignment,
+ * answers EOPNOTSUPP on a page table without dirty tracking, and only sets
+ * bits (tests/vm/FACTS.md, "iommufd HWPT dirty tracking"): the library
+ * checks what it can with a message, and zeroes the bitmap before a report.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vfioiommu/dirty.h>
+
+#include "kabi/kabi.h"
+#include "objs.h"
+
+/* Pages per GET_DIRTY_BITMAP into the caller's bitmap: 2^31 (a 256 MiB bitmap, 8 TiB at 4 KiB). */
+#define PIECE_PAGES (1ull << 31)
+/* The walk's own bitmap: 64 KiB (512 Ki pages). */
+#define WALK_PAGES (512ull << 10)
+
+static int hwpt_fd(struct vfioiommu_pagetable *pt, const char *fn, int *fd)
+{
+	struct vi_objs *o;
+	int rc = vi_objs_get(pt->h.ctx, fn, fd, &o);
+
+	if (rc == 0 && !(pt->flags & VFIOIOMMU_PT_DIRTY_TRACKING))
+		rc = vi_fail(pt->h.ctx, -EOPNOTSUPP, "%s: page table %u was not allocated with "
+			     "VFIOIOMMU_PT_DIRTY_TRACKING (the kernel says EOPNOTSUPP)", fn, pt->h.id);
+	return rc;
+}
+
+static int set_tracking(vfioiommu_pagetable *pt, bool on, const char *fn)
+{
+	struct kabi_iommu_hwpt_set_dirty s = { .size = sizeof(s), .flags = on ? KABI_IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0 };
+	struct vfioiommu_ctx *ctx;
+	int fd, rc;
+
+	if (!pt)
+		return -EINVAL;
+	ctx = pt->h.ctx;
+	s.hwpt_id = pt->h.id;
+	pthread_mutex_lock(&ctx->lock);
+	rc = hwpt_fd(pt, fn, &fd);
+	if (rc == 0 && on && pt->dirty)
+		rc = vi_fail(ctx, -EBUSY, "%s: dirty tracking already runs on page table %u", fn, pt->h.id);
+	if (rc == 0) {
+		rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_HWPT_SET_DIRTY_TRACKING, &s);
+		if (rc == -ENOTTY)
+			rc = vi_fail(ctx, -EOPNOTSUPP, "%s: the kernel has no IOMMU_HWPT_SET_DIRTY_TRACKING (Linux 6.7)", fn);
+		else if (rc < 0)
+			rc = vi_fail(ctx, rc, "%s: IOMMU_HWPT_SET_DIRTY_TRACKING of page table %u failed: %s", fn,
+				     pt->h.id, vi_errno_name(rc));
+		else
+			pt->dirty = on;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+VFIOIOMMU_API int vfioiommu_dirty_hwpt_start(vfioiommu_pagetable *pt)
+{
+	return set_tracking(pt, true, "vfioiommu_dirty_hwpt_start");
+}
+
+VFIOIOMMU_API int vfioiommu_dirty_hwpt_stop(vfioiommu_pagetable *pt)
+{
+	return set_tracking(pt, false, "vfioiommu_dirty_hwpt_stop");
+}
+
+/* Checks of the caller's arguments and the fd (ctx->lock held); 0 or a message and -errno. */
+static int get_check(vfioiommu_pagetable *pt, const char *fn, uint64_t iova, uint64_t length, uint64_t ps,
+		     uint32_t flags, int *fd)
+{
+	struct vfioiommu_ctx *ctx = pt->h.ctx;
+	int rc = hwpt_fd(pt, fn, fd);
+
+	if (rc < 0)
+		return rc;
+	if (flags & ~VFIOIOMMU_DIRTY_NO_CLEAR)
+		return vi_fail(ctx, -EINVAL, "%s: unknown flags 0x%x (only VFIOIOMMU_DIRTY_NO_CLEAR)", fn,
+			       flags & ~VFIOIOMMU_DIRTY_NO_CLEAR);
+	if (!pt->dirty)
+		return vi_fail(ctx, -EINVAL, "%s: dirty tracking is not running on page table %u: "
+			       "vfioiommu_dirty_hwpt_start() first", fn, pt->h.id);
+	if (ps < 4096 || (ps & (ps - 1)))
+		return vi_fail(ctx, -EINVAL, "%s: page size 0x%" PRIx64 " is not a power of two of at least 4096", fn, ps);
+	if (!length || (iova & (ps - 1)) || (length & (ps - 1)) || iova + (length - 1) < iova)
+		return vi_fail(ctx, -EINVAL, "%s: [0x%" PRIx64 ", +0x%" PRIx64 ") is %s", fn, iova, length,
+			       !length ? "empty" : iova + (length - 1) < iova ? "wrapping past 2^64"
+								     : "not aligned to the page size");
+	return 0;
+}
+
+struct hwpt_report {
+	struct vfioiommu_pagetable *pt;
+	int fd;
+	uint32_t flags;
+	/* the walk */
+	uint64_t iova, ps;
+	vfioiommu_dirty_fn fn;
+	void *arg;
+};
+
+/* One GET_DIRTY_BITMAP of n pages at iova into words (zeroed here); ctx->lock held. */
+static int report(struct hwpt_report *t, uint64_t iova, uint64_t n, uint64_t ps, uint64_t *words)
+{
+	struct kabi_iommu_hwpt_get_dirty g = {
+		.size = sizeof(g), .hwpt_id = t->pt->h.id, .iova = iova, .length = n * ps, .page_size = ps,
+		.data = (uint64_t)(uintptr_t)words,
+		.flags = (t->flags & VFIOIOMMU_DIRTY_NO_CLEAR) ? KABI_IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR : 0,
+	};
+	int rc;
+
+	memset(words, 0, (size_t)((n + 63) / 64 * 8));
+	rc = vi_objs_ioctl(t->pt->h.ctx, t->fd, KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, &g);
+	if (rc == -ENOTTY)
+		return vi_fail(t->pt->h.ctx, -EOPNOTSUPP, "the kernel has no IOMMU_HWPT_GET_DIRTY_BITMAP (Linux 6.7)");
+	if (rc < 0)
+		return vi_fail(t->pt->h.ctx, rc, "IOMMU_HWPT_GET_DIRTY_BITMAP of page table %u, [0x%" PRIx64 ", +0x%"
+			       PRIx64 ") at 0x%" PRIx64 " failed: %s%s", t->pt->h.id, iova, n * ps, ps, vi_errno_name(rc),
+			       rc == -EINVAL ? " (the range is not aligned to the IOAS's IOVA alignment)"
+			       : rc == -EOVERFLOW ? " (the range ends past the kernel's addresses)" : "");
+	return 0;
+}
+
+VFIOIOMMU_API int vfioiommu_dirty_hwpt_bitmap(vfioiommu_pagetable *pt, uint64_t iova, uint64_t length,
+					      uint64_t page_size, uint32_t flags, uint64_t *bitmap, size_t bitmap_bytes)
+{
+	struct hwpt_report t = { .pt = pt, .fd = -1, .flags = flags };
+	struct vfioiommu_ctx *ctx;
+	uint64_t npages, done = 0;
+	int rc;
+
+	if (!pt)
+		return -EINVAL;
+	ctx = pt->h.ctx;
+	if (!bitmap)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_dirty_hwpt_bitmap: bitmap is NULL");
+	pthread_mutex_lock(&ctx->lock);
+	rc = get_check(pt, "vfioiommu_dirty_hwpt_bitmap", iova, length, page_size, flags, &t.fd);
+	npages = rc == 0 ? length / page_size : 0;
+	if (rc == 0 && bitmap_bytes < (npages + 63) / 64 * 8)
+		rc = vi_fail(ctx, -ENOSPC, "vfioiommu_dirty_hwpt_bitmap: %" PRIu64 " pages need a bitmap of %" PRIu64
+			     " bytes, not %zu", npages, (npages + 63) / 64 * 8, bitmap_bytes);
+	while (rc == 0 && done < npages) {
+		uint64_t n = npages - done < PIECE_PAGES ? npages - done : PIECE_PAGES;
+
+		rc = report(&t, iova + done * page_size, n, page_size, bitmap + done / 64);
+		done += n;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+/* A run found by the walk, to the caller without the context lock. */
+static int emit(void *arg, uint64_t first, uint64_t n)
+{
+	struct hwpt_report *t = arg;
+	struct vfioiommu_ctx *ctx = t->pt->h.ctx;
+	int rc;
+
+	pthread_mutex_unlock(&ctx->lock);
+	rc = t->fn(t->arg, t->iova + first * t->ps, n * t->ps);
+	pthread_mutex_lock(&ctx->lock);
+	return rc;
+}
+
+VFIOIOMMU_API int vfioiommu_dirty_hwpt_ranges(vfioiommu_pagetable *pt, uint64_t iova, uint64_t length,
+					      uint64_t page_size, uint32_t flags, vfioiommu_dirty_fn fn, void *arg)
+{
+	struct hwpt_report t = { .pt = pt, .fd = -1, .flags = flags, .iova = iova, .ps = page_size, .fn = fn, .arg = arg };
+	struct vi_runs r = { .emit = emit, .arg = &t };
+	struct vfioiommu_ctx *ctx;
+	uint64_t *words = NULL, npages, done = 0;
+	int rc;
+
+	if (!pt)
+		return -EINVAL;
+	ctx = pt->h.ctx;
+	if (!fn)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_dirty_hwpt_ranges: fn is NULL");
+	pthread_mutex_lock(&ctx->lock);
+	rc = get_check(pt, "vfioiommu_dirty_hwpt_ranges", iova, length, page_size, flags, &t.fd);
+	npages = rc == 0 ? length / page_size : 0;
+	if (rc == 0 && !(words = malloc(WALK_PAGES / 8)))
+		rc = vi_fail(ctx, -ENOMEM, "vfioiommu_dirty_hwpt_ranges: out of memory");
+	while (rc == 0 && done < npages) {
+		uint64_t n = npages - done < WALK_PAGES ? npages - done : WALK_PAGES;
+
+		rc = report(&t, iova + done * page_size, n, page_size, words);
+		if (rc == 0)
+			rc = vi_runs_feed(&r, words, done, n);
+		done += n;
+	}
+	if (rc == 0)
+		rc = vi_runs_end(&r);
+	free(words);
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
