@@ -98,6 +98,33 @@ static uint64_t popcount(const uint64_t *bm, size_t words)
 	return n;
 }
 
+/*
+ * The kernel reports dirtiness per IOMMU leaf entry: where two marked-around
+ * pages happen to be physically contiguous the domain may use a larger leaf,
+ * and its neighbour is reported too (seen: 69 bits for the 68 marked, in one
+ * CI run of three topologies).  So the checks ask for every marked page
+ * (a superset) and for reads of one state to agree with each other exactly.
+ */
+static bool covers(const uint64_t *got, const uint64_t *want, size_t words)
+{
+	for (size_t i = 0; i < words; i++)
+		if ((got[i] & want[i]) != want[i])
+			return false;
+	return true;
+}
+
+static void runs_to_bitmap(const struct runs *r, uint64_t base, uint64_t *bm, size_t words)
+{
+	memset(bm, 0, words * 8);
+	for (unsigned int i = 0; i < r->n && i < 8; i++)
+		for (uint64_t a = r->iova[i]; a < r->iova[i] + r->len[i]; a += PS) {
+			uint64_t pg = (a - base) / PS;
+
+			if (pg < words * 64)
+				bm[pg / 64] |= 1ull << (pg % 64);
+		}
+}
+
 /* pages 0, 1, 5, 64..127, 300: runs [0,2) [5,6) [64,128) [300,301), 68 pages */
 static void mark(uint64_t *bm)
 {
@@ -113,7 +140,7 @@ int main(void)
 	struct vfioiommu_pagetable_opts po = { .size = sizeof(po), .flags = VFIOIOMMU_PT_DIRTY_TRACKING };
 	struct vfioiommu_pagetable_opts plain = { .size = sizeof(plain) };
 	const char *bdfs = getenv("VFIOIOMMU_VM_BDFS");
-	uint64_t want[NPAGES / 64], got[NPAGES / 64], iova = 0;
+	uint64_t want[NPAGES / 64], got[NPAGES / 64], first[NPAGES / 64], iova = 0;
 	vfioiommu_pagetable *pt = NULL, *pt_plain = NULL;
 	vfioiommu_device *dev = NULL;
 	vfioiommu_ctx *ctx = NULL;
@@ -221,11 +248,15 @@ int main(void)
 	n = test_dirty(ifd, vfioiommu_pagetable_id(pt), iova, NPAGES, want);
 	fact("test_dirty_nr", (int)n);
 	rc = vfioiommu_dirty_hwpt_bitmap(pt, iova, NPAGES * PS, PS, VFIOIOMMU_DIRTY_NO_CLEAR, got, sizeof(got));
-	vt_result(rc == 0 && !memcmp(got, want, sizeof(got)), "hwpt_dirty.no_clear", "bitmap(NO_CLEAR): %d, %" PRIu64
-		  " bits, expected the 68 marked", rc, popcount(got, NPAGES / 64));
+	memcpy(first, got, sizeof(first));
+	vt_result(rc == 0 && covers(got, want, NPAGES / 64), "hwpt_dirty.no_clear", "bitmap(NO_CLEAR): %d, %" PRIu64
+		  " bits, expected the 68 marked among them", rc, popcount(got, NPAGES / 64));
+	printf("fact - hwpt_dirty.reported: %" PRIu64 " bits for the 68 marked (leaf granularity)\n",
+	       popcount(got, NPAGES / 64));
 	rc = vfioiommu_dirty_hwpt_bitmap(pt, iova, NPAGES * PS, PS, 0, got, sizeof(got));
-	vt_result(rc == 0 && !memcmp(got, want, sizeof(got)), "hwpt_dirty.clear", "bitmap after NO_CLEAR: %d, %" PRIu64
-		  " bits, expected the same 68", rc, popcount(got, NPAGES / 64));
+	vt_result(rc == 0 && !memcmp(got, first, sizeof(got)), "hwpt_dirty.clear", "bitmap after NO_CLEAR: %d, %"
+		  PRIu64 " bits, expected the same %" PRIu64, rc, popcount(got, NPAGES / 64),
+		  popcount(first, NPAGES / 64));
 	rc = vfioiommu_dirty_hwpt_bitmap(pt, iova, NPAGES * PS, PS, 0, got, sizeof(got));
 	vt_result(rc == 0 && popcount(got, NPAGES / 64) == 0, "hwpt_dirty.cleared", "bitmap after a clearing "
 		  "report: %d, %" PRIu64 " bits, expected 0", rc, popcount(got, NPAGES / 64));
@@ -233,12 +264,14 @@ int main(void)
 	mark(want);
 	test_dirty(ifd, vfioiommu_pagetable_id(pt), iova, NPAGES, want);
 	rc = vfioiommu_dirty_hwpt_ranges(pt, iova, NPAGES * PS, PS, VFIOIOMMU_DIRTY_NO_CLEAR, collect, &r);
-	vt_result(rc == 0 && r.n == 4 && r.iova[0] == iova && r.len[0] == 2 * PS && r.iova[1] == iova + 5 * PS &&
-		  r.len[2] == 64 * PS && r.iova[3] == iova + 300 * PS && r.len[3] == PS, "hwpt_dirty.ranges_no_clear",
-		  "ranges(NO_CLEAR): %d, %u runs, expected [0,2) [5,6) [64,128) [300,301)", rc, r.n);
+	runs_to_bitmap(&r, iova, first, NPAGES / 64);
+	vt_result(rc == 0 && r.n >= 1 && r.n <= 4 && covers(first, want, NPAGES / 64), "hwpt_dirty.ranges_no_clear",
+		  "ranges(NO_CLEAR): %d, %u runs, expected at most 4 covering [0,2) [5,6) [64,128) [300,301)", rc, r.n);
 	r.n = 0;
 	rc = vfioiommu_dirty_hwpt_ranges(pt, iova, NPAGES * PS, PS, 0, collect, &r);
-	vt_result(rc == 0 && r.n == 4, "hwpt_dirty.ranges", "ranges: %d, %u runs, expected the same 4", rc, r.n);
+	runs_to_bitmap(&r, iova, got, NPAGES / 64);
+	vt_result(rc == 0 && !memcmp(got, first, sizeof(got)), "hwpt_dirty.ranges", "ranges: %d, %u runs, expected "
+		  "the same pages as with NO_CLEAR", rc, r.n);
 	r.n = 0;
 	rc = vfioiommu_dirty_hwpt_ranges(pt, iova, NPAGES * PS, PS, 0, collect, &r);
 	vt_result(rc == 0 && r.n == 0, "hwpt_dirty.ranges_cleared", "ranges after clearing: %d, %u runs", rc, r.n);
@@ -246,8 +279,8 @@ int main(void)
 	mark(want);
 	test_dirty(ifd, vfioiommu_pagetable_id(pt), iova, NPAGES, want);
 	rc = vfioiommu_dirty_hwpt_bitmap(pt, iova, NPAGES * PS, 16 * PS, 0, got, 8);
-	vt_result(rc == 0 && got[0] == (0x1ull | 0xf0ull | (1ull << 18)), "hwpt_dirty.big_granule",
-		  "bitmap at 64 KiB: %d, 0x%" PRIx64 ", expected 0x400f1", rc, got[0]);
+	vt_result(rc == 0 && (got[0] & 0x400f1ull) == 0x400f1ull, "hwpt_dirty.big_granule",
+		  "bitmap at 64 KiB: %d, 0x%" PRIx64 ", expected 0x400f1 among them", rc, got[0]);
 
 	/* raw bad input */
 	fact("get_misaligned_iova", raw_get(ifd, vfioiommu_pagetable_id(pt), 0, iova + 2048, PS, PS, got));
