@@ -52,9 +52,6 @@ static int opts_check(struct vfioiommu_ctx *ctx, const struct vfioiommu_pagetabl
 {
 	uint32_t flags = op->flags | (op->fault ? VFIOIOMMU_PT_FAULT : 0);
 
-	if (op->size < OPTS_V1)
-		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: opts->size %u is too small (set it to "
-			       "sizeof(struct vfioiommu_pagetable_opts))", op->size);
 	if (flags & ~PT_KNOWN)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: unknown flags 0x%x", flags & ~PT_KNOWN);
 	if ((op->ioas && op->parent) || (op->viommu && (op->ioas || op->parent)))
@@ -124,13 +121,9 @@ VFIOIOMMU_API int vfioiommu_pagetable_new(vfioiommu_ctx *ctx, uint32_t dev_id,
 		return -EINVAL;
 	if (!out)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: out is NULL");
-	if (opts) {
-		if (opts->size < OPTS_V1)
-			return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: opts->size %u is too small (set it to "
-				       "sizeof(struct vfioiommu_pagetable_opts))", opts->size);
-		memcpy(&op, opts, sizeof(op) < opts->size ? sizeof(op) : opts->size);
-	}
-	rc = opts_check(ctx, &op);
+	rc = vi_read_sized(ctx, "vfioiommu_pagetable_new: opts", &op, sizeof(op), opts, OPTS_V1);
+	if (rc == 0)
+		rc = opts_check(ctx, &op);
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&ctx->lock);
