@@ -33,30 +33,37 @@ bool vm_spath_is(const struct vm_spath *sp, int i, const char *s)
 	return i < sp->n && !strcmp(sp->c[i], s);
 }
 
-ssize_t vm_put(char *buf, size_t n, const char *fmt, ...)
+/* vsnprintf into the caller's buffer: the full length, or -EINVAL for no buffer at all */
+static ssize_t vput(char *buf, size_t n, const char *fmt, va_list ap)
 {
-	va_list ap;
 	int len;
 
 	if (n == 0)
 		return -EINVAL;
-	va_start(ap, fmt);
 	len = vsnprintf(buf, n, fmt, ap);
+	return len < 0 ? -EINVAL : len;
+}
+
+ssize_t vm_put(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	ssize_t len;
+
+	va_start(ap, fmt);
+	len = vput(buf, n, fmt, ap);
 	va_end(ap);
-	return (size_t)len >= n ? -EFBIG : len;
+	return len >= 0 && (size_t)len >= n ? -EFBIG : len;
 }
 
 ssize_t vm_put_link(char *buf, size_t n, const char *fmt, ...)
 {
 	va_list ap;
-	int len;
+	ssize_t len;
 
-	if (n == 0)
-		return -EINVAL;
 	va_start(ap, fmt);
-	len = vsnprintf(buf, n, fmt, ap);
+	len = vput(buf, n, fmt, ap);
 	va_end(ap);
-	if (len < 0 || (size_t)len >= n) {
+	if (len >= 0 && (size_t)len >= n) {
 		buf[0] = '\0';
 		return -ENAMETOOLONG;
 	}
