@@ -50,13 +50,11 @@ VFIOIOMMU_API int vfioiommu_fault_queue_new(vfioiommu_ctx *ctx, vfioiommu_ring *
 	if (rc < 0)
 		goto out;
 	q = (struct vfioiommu_fault_queue *)h;
-	q->fd = (int)fa.out_fault_fd;
-	rc = vfioiommu_fault_pump_new(ctx, q->fd, ring, &q->pump);
+	q->f.fd = (int)fa.out_fault_fd;
+	rc = vfioiommu_fault_pump_new(ctx, q->f.fd, ring, &q->f.pump);
 	if (rc < 0) {
-		/* closing the fd frees the fault object: no page table holds it yet */
 		vi_obj_unlink(o, h);
-		vi_kclose(ctx, q->fd);
-		free(q);
+		vi_fdobj_free(&q->f);
 		goto out;
 	}
 	*out = q;
@@ -65,51 +63,22 @@ out:
 	return rc;
 }
 
-void vi_fault_queue_free(struct vfioiommu_fault_queue *q)
-{
-	vfioiommu_fault_pump_destroy(q->pump);
-	vi_fd_obj_end(q->h.ctx, q->fd, q->h.id);
-	free(q);
-}
-
 VFIOIOMMU_API int vfioiommu_fault_queue_destroy(vfioiommu_fault_queue *q)
 {
-	struct vfioiommu_ctx *ctx;
-	struct vi_objs *o;
-	char who[256];
-	int rc;
-
-	if (!q)
-		return -EINVAL;
-	ctx = q->h.ctx;
-	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "destroying a fault queue", &o);
-	if (rc == 0) {
-		/* the kernel would keep the object alive behind the page table; say so instead */
-		vi_obj_holders(o, &q->h, who, sizeof(who));
-		if (who[0])
-			rc = vi_fail(ctx, -EBUSY, "destroying fault queue %u: still used by %s; destroy them first",
-				     q->h.id, who);
-	}
-	if (rc == 0) {
-		vi_obj_unlink(o, &q->h);
-		vi_fault_queue_free(q);
-	}
-	pthread_mutex_unlock(&ctx->lock);
-	return rc;
+	return q ? vi_fdobj_destroy(&q->f, "destroying fault queue") : -EINVAL;
 }
 
 VFIOIOMMU_API vfioiommu_fault_pump *vfioiommu_fault_queue_pump(vfioiommu_fault_queue *q)
 {
-	return q ? q->pump : NULL;
+	return q ? q->f.pump : NULL;
 }
 
 VFIOIOMMU_API int vfioiommu_fault_queue_fd(const vfioiommu_fault_queue *q)
 {
-	return q ? q->fd : -EINVAL;
+	return q ? q->f.fd : -EINVAL;
 }
 
 VFIOIOMMU_API uint32_t vfioiommu_fault_queue_id(const vfioiommu_fault_queue *q)
 {
-	return q ? q->h.id : 0;
+	return q ? q->f.h.id : 0;
 }

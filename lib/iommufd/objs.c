@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vfioiommu/fault.h>
+
 #include "backend/internal.h"
 #include "core/internal.h"
 #include "internal.h"
@@ -253,6 +255,36 @@ int vi_obj_destroy_kernel(struct vfioiommu_ctx *ctx, struct vi_objs *o, struct v
 	return vi_fail(ctx, rc, "destroying %s %u: IOMMU_DESTROY failed: %s", kind, obj->id, vi_errno_name(rc));
 }
 
+void vi_fdobj_free(struct vi_fdobj *q)
+{
+	if (q->pump)
+		vfioiommu_fault_pump_destroy(q->pump);
+	vi_fd_obj_end(q->h.ctx, q->fd, q->h.id);
+	free(q);
+}
+
+int vi_fdobj_destroy(struct vi_fdobj *q, const char *what)
+{
+	struct vfioiommu_ctx *ctx = q->h.ctx;
+	struct vi_objs *o;
+	char who[256];
+	int rc;
+
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_objs_get(ctx, what, &o);
+	if (rc == 0) {
+		vi_obj_holders(o, &q->h, who, sizeof(who));
+		if (who[0])
+			rc = vi_fail(ctx, -EBUSY, "%s %u: still used by %s; destroy them first", what, q->h.id, who);
+	}
+	if (rc == 0) {
+		vi_obj_unlink(o, &q->h);
+		vi_fdobj_free(q);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
 int vi_obj_destroy_plain(struct vi_obj *h, const char *what)
 {
 	struct vfioiommu_ctx *ctx = h->ctx;
@@ -288,10 +320,8 @@ static void free_obj(struct vi_obj *obj)
 {
 	if (obj->kind == VI_OBJ_IOAS)
 		vi_ioas_free((struct vfioiommu_ioas *)obj);
-	else if (obj->kind == VI_OBJ_FAULTQ)
-		vi_fault_queue_free((struct vfioiommu_fault_queue *)obj);
-	else if (obj->kind == VI_OBJ_VEVENTQ)
-		vi_veventq_free((struct vfioiommu_veventq *)obj);
+	else if (obj->kind == VI_OBJ_FAULTQ || obj->kind == VI_OBJ_VEVENTQ)
+		vi_fdobj_free((struct vi_fdobj *)obj);
 	else
 		free(obj);
 }

@@ -49,10 +49,15 @@ struct vfioiommu_pagetable {
 	bool dirty;               /* dirty_hwpt.c: SET_DIRTY_TRACKING(ENABLE) done through this handle */
 };
 
-struct vfioiommu_fault_queue {
+/* An object that lives as long as its fd, with a pump reading that fd: a fault queue, a vEVENTQ. */
+struct vi_fdobj {
 	struct vi_obj h;
 	int fd;
 	vfioiommu_fault_pump *pump;
+};
+
+struct vfioiommu_fault_queue {
+	struct vi_fdobj f;
 };
 
 /* A device's RID (pasid_valid false) or one of its PASIDs on an object. */
@@ -142,9 +147,7 @@ struct vfioiommu_hw_queue {
 };
 
 struct vfioiommu_veventq {
-	struct vi_obj h;
-	int fd;
-	vfioiommu_fault_pump *pump;
+	struct vi_fdobj f;
 };
 
 /*
@@ -165,8 +168,14 @@ int vi_runs_end(struct vi_runs *r);
 
 /* teardown helpers (objs.c calls them children first, ctx->lock held) */
 void vi_ioas_free(struct vfioiommu_ioas *ioas);
-void vi_fault_queue_free(struct vfioiommu_fault_queue *q);
-void vi_veventq_free(struct vfioiommu_veventq *q);
+/* the end of a fault queue or vEVENTQ: its pump (may be NULL), its fd, its object (vi_fd_obj_end), the handle */
+void vi_fdobj_free(struct vi_fdobj *q);
+/*
+ * The public destroy of a fault queue or vEVENTQ (takes ctx->lock): -EBUSY
+ * naming the page tables that still use it (the kernel would keep the
+ * object alive behind them), else the end above.
+ */
+int vi_fdobj_destroy(struct vi_fdobj *q, const char *what);
 /*
  * The end of an object that lives as long as its fd (fault queue, vEVENTQ):
  * close the fd, then IOMMU_DESTROY the id in case a holder kept it past the

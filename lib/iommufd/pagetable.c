@@ -70,7 +70,7 @@ static int opts_check(struct vfioiommu_ctx *ctx, const struct vfioiommu_pagetabl
 		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: a nested page table needs vendor data "
 			       "(data_type, data_len, data) describing its stage 1");
 	if ((op->ioas && op->ioas->h.ctx != ctx) || (op->parent && op->parent->h.ctx != ctx) ||
-	    (op->fault && op->fault->h.ctx != ctx) || (op->viommu && op->viommu->h.ctx != ctx))
+	    (op->fault && op->fault->f.h.ctx != ctx) || (op->viommu && op->viommu->h.ctx != ctx))
 		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: an IOAS, parent or fault queue of another "
 			       "context");
 	return 0;
@@ -137,7 +137,7 @@ VFIOIOMMU_API int vfioiommu_pagetable_new(vfioiommu_ctx *ctx, uint32_t dev_id,
 	a.data_type = op.data_type;
 	a.data_len = op.data_len;
 	a.data_uptr = (uint64_t)(uintptr_t)op.data;
-	a.fault_id = op.fault ? op.fault->h.id : 0;
+	a.fault_id = op.fault ? op.fault->f.h.id : 0;
 	rc = vi_obj_new(ctx, o, &pt_type, &a, &h);
 	if (rc < 0)
 		goto out;
@@ -147,7 +147,7 @@ VFIOIOMMU_API int vfioiommu_pagetable_new(vfioiommu_ctx *ctx, uint32_t dev_id,
 	pt->fault = op.fault;
 	pt->flags = a.flags;
 	pt->h.holds[0] = op.viommu ? &op.viommu->h : op.parent ? &op.parent->h : &ioas->h;
-	pt->h.holds[1] = op.fault ? &op.fault->h : NULL;
+	pt->h.holds[1] = op.fault ? &op.fault->f.h : NULL;
 	vi_log(ctx, VFIOIOMMU_LOG_DEBUG, "page table %u (flags 0x%x) on %u for device %u", pt->h.id, pt->flags,
 	       a.pt_id, dev_id);
 	*out = pt;

@@ -226,13 +226,12 @@ VFIOIOMMU_API int vfioiommu_veventq_new(vfioiommu_viommu *v, uint32_t type, uint
 	if (rc < 0)
 		goto out;
 	q = (struct vfioiommu_veventq *)h;
-	q->h.holds[0] = &v->h;
-	q->fd = (int)a.out_veventq_fd;
-	rc = vfioiommu_vevent_pump_new(ctx, q->fd, type, ring, &q->pump);
+	q->f.h.holds[0] = &v->h;
+	q->f.fd = (int)a.out_veventq_fd;
+	rc = vfioiommu_vevent_pump_new(ctx, q->f.fd, type, ring, &q->f.pump);
 	if (rc < 0) {
 		vi_obj_unlink(o, h);
-		vi_fd_obj_end(ctx, q->fd, q->h.id);
-		free(q);
+		vi_fdobj_free(&q->f);
 		goto out;
 	}
 	*out = q;
@@ -241,45 +240,24 @@ out:
 	return rc;
 }
 
-void vi_veventq_free(struct vfioiommu_veventq *q)
-{
-	vfioiommu_fault_pump_destroy(q->pump);
-	vi_fd_obj_end(q->h.ctx, q->fd, q->h.id);
-	free(q);
-}
-
 VFIOIOMMU_API int vfioiommu_veventq_destroy(vfioiommu_veventq *q)
 {
-	struct vfioiommu_ctx *ctx;
-	struct vi_objs *o;
-	int rc;
-
-	if (!q)
-		return -EINVAL;
-	ctx = q->h.ctx;
-	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "destroying a vEVENTQ", &o);
-	if (rc == 0) {
-		vi_obj_unlink(o, &q->h);
-		vi_veventq_free(q);
-	}
-	pthread_mutex_unlock(&ctx->lock);
-	return rc;
+	return q ? vi_fdobj_destroy(&q->f, "destroying vEVENTQ") : -EINVAL;
 }
 
 VFIOIOMMU_API vfioiommu_fault_pump *vfioiommu_veventq_pump(vfioiommu_veventq *q)
 {
-	return q ? q->pump : NULL;
+	return q ? q->f.pump : NULL;
 }
 
 VFIOIOMMU_API int vfioiommu_veventq_fd(const vfioiommu_veventq *q)
 {
-	return q ? q->fd : -EINVAL;
+	return q ? q->f.fd : -EINVAL;
 }
 
 VFIOIOMMU_API uint32_t vfioiommu_veventq_id(const vfioiommu_veventq *q)
 {
-	return q ? q->h.id : 0;
+	return q ? q->f.h.id : 0;
 }
 
 static int hwq_fail(struct vfioiommu_ctx *ctx, int rc, const void *arg)

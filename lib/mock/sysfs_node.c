@@ -34,6 +34,7 @@ bool vm_spath_is(const struct vm_spath *sp, int i, const char *s)
 }
 
 /* vsnprintf into the caller's buffer: the full length, or -EINVAL for no buffer at all */
+static ssize_t vput(char *buf, size_t n, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 static ssize_t vput(char *buf, size_t n, const char *fmt, va_list ap)
 {
 	int len;
