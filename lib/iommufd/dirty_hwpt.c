@@ -27,7 +27,7 @@
 
 static int hwpt_check(struct vfioiommu_pagetable *pt, const char *fn)
 {
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	int rc = vi_objs_get(pt->h.ctx, fn, &o);
 
 	if (rc == 0 && !(pt->flags & VFIOIOMMU_PT_DIRTY_TRACKING))

@@ -34,7 +34,7 @@ VFIOIOMMU_API int vfioiommu_fault_queue_new(vfioiommu_ctx *ctx, vfioiommu_ring *
 	struct kabi_iommu_fault_alloc fa = { .size = sizeof(fa) };
 	struct vfioiommu_fault_queue *q;
 	struct vi_obj *h = NULL;
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	int rc;
 
 	if (out)

@@ -37,7 +37,7 @@ VFIOIOMMU_API int vfioiommu_ioas_new(vfioiommu_ctx *ctx, vfioiommu_ioas **out)
 {
 	struct kabi_iommu_ioas_alloc a = { .size = sizeof(a) };
 	struct vi_obj *h = NULL;
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	int rc;
 
 	if (out)
@@ -58,7 +58,7 @@ VFIOIOMMU_API int vfioiommu_ioas_new(vfioiommu_ctx *ctx, vfioiommu_ioas **out)
 
 VFIOIOMMU_API int vfioiommu_ctx_ioas(vfioiommu_ctx *ctx, vfioiommu_ioas **out)
 {
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	int rc;
 
 	if (out)
@@ -86,7 +86,7 @@ void vi_ioas_free(struct vfioiommu_ioas *ioas)
 VFIOIOMMU_API int vfioiommu_ioas_destroy(vfioiommu_ioas *ioas)
 {
 	struct vfioiommu_ctx *ctx;
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	int rc;
 
 	if (!ioas)

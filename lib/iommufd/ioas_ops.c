@@ -21,7 +21,7 @@ static int option(vfioiommu_ctx *ctx, vfioiommu_ioas *ioas, uint32_t opt, uint16
 {
 	struct kabi_iommu_option c = { .size = sizeof(c), .option_id = opt, .op = op };
 	const char *verb = op == KABI_IOMMU_OPTION_OP_SET ? "setting" : "reading";
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	int rc;
 
 	if (opt != VFIOIOMMU_OPTION_RLIMIT_MODE && opt != VFIOIOMMU_OPTION_HUGE_PAGES)

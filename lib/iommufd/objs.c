@@ -266,7 +266,7 @@ void vi_fdobj_free(struct vi_fdobj *q)
 int vi_fdobj_destroy(struct vi_fdobj *q, const char *what)
 {
 	struct vfioiommu_ctx *ctx = q->h.ctx;
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	char who[256];
 	int rc;
 
@@ -288,7 +288,7 @@ int vi_fdobj_destroy(struct vi_fdobj *q, const char *what)
 int vi_obj_destroy_plain(struct vi_obj *h, const char *what)
 {
 	struct vfioiommu_ctx *ctx = h->ctx;
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	int rc;
 
 	pthread_mutex_lock(&ctx->lock);

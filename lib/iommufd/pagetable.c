@@ -112,7 +112,7 @@ VFIOIOMMU_API int vfioiommu_pagetable_new(vfioiommu_ctx *ctx, uint32_t dev_id,
 	struct vfioiommu_pagetable *pt;
 	struct vfioiommu_ioas *ioas;
 	struct vi_obj *h = NULL;
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	int rc;
 
 	if (out)
@@ -193,7 +193,7 @@ static int attach_error(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev,
 static int attach_rid(struct vfioiommu_device *dev, struct vi_obj *obj)
 {
 	struct vfioiommu_ctx *ctx = dev->ctx;
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	struct vi_obj *prev;
 	int rc = vi_objs_get(ctx, "attaching a device", &o);
 
@@ -250,7 +250,7 @@ VFIOIOMMU_API int vfioiommu_device_attach_pagetable(vfioiommu_device *dev, vfioi
 VFIOIOMMU_API int vfioiommu_device_pasid_attach(vfioiommu_device *dev, uint32_t pasid, vfioiommu_pagetable *pt)
 {
 	struct vfioiommu_ctx *ctx;
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	struct vi_obj *prev;
 	int rc;
 
@@ -293,7 +293,7 @@ out:
 VFIOIOMMU_API int vfioiommu_device_pasid_detach(vfioiommu_device *dev, uint32_t pasid)
 {
 	struct vfioiommu_ctx *ctx;
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	int rc;
 
 	if (!dev)

@@ -40,7 +40,7 @@ VFIOIOMMU_API int vfioiommu_viommu_new(vfioiommu_ctx *ctx, uint32_t dev_id, vfio
 	struct kabi_iommu_viommu_alloc a = { .size = sizeof(a), .type = type, .dev_id = dev_id };
 	struct vfioiommu_viommu *v;
 	struct vi_obj *h = NULL;
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	int rc;
 
 	if (out)
@@ -121,7 +121,7 @@ VFIOIOMMU_API int vfioiommu_vdevice_new(vfioiommu_viommu *v, uint32_t dev_id, ui
 	struct vfioiommu_vdevice *vd;
 	struct vfioiommu_ctx *ctx;
 	struct vi_obj *h = NULL;
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	bool same_id = false;
 	int rc;
 
@@ -202,7 +202,7 @@ VFIOIOMMU_API int vfioiommu_veventq_new(vfioiommu_viommu *v, uint32_t type, uint
 	struct vfioiommu_veventq *q;
 	struct vfioiommu_ctx *ctx;
 	struct vi_obj *h = NULL;
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	int rc;
 
 	if (out)
@@ -287,7 +287,7 @@ VFIOIOMMU_API int vfioiommu_hw_queue_new(vfioiommu_viommu *v, uint32_t type, uin
 	struct vfioiommu_hw_queue *q;
 	struct vfioiommu_ctx *ctx;
 	struct vi_obj *h = NULL;
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	int rc;
 
 	if (out)
