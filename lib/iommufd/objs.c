@@ -108,7 +108,7 @@ int vi_obj_new(struct vfioiommu_ctx *ctx, struct vi_objs *o, const struct vi_obj
 	if (t->fd_off >= 0)
 		memcpy(&fd, (const char *)arg + t->fd_off, sizeof(fd));
 	if (id == 0 || fd < 0) {
-		if (fd > 0)
+		if (t->fd_off >= 0 && fd >= 0)
 			vi_kclose(ctx, fd);
 		free(h);
 		return vi_fail(ctx, -EPROTO, "%s returned id %u%s, which the kernel never hands out", t->ioctl, id,
