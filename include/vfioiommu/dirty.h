@@ -38,17 +38,30 @@
  * report and the unmap is lost.  iommufd has no such unmap.
  *
  * What the kernel does at the edges (Linux 7.2, measured: tests/vm/FACTS.md,
- * "type1 dirty pages"), and what the library does with it:
- * - stopping the container's tracking drops its bits: a report after the
- *   stop is -EINVAL (not running), and a new start begins from nothing
- *   (with a PCI device, every mapped page again);
- * - an ordinary vfioiommu_dma_unmap() while the container tracks is
- *   allowed and drops the range's bits: a later report over it reads clean
- *   (a range with no mapping is fine);
- * - when the last group leaves the container (its devices closed and its
- *   mappings gone, or the context destroyed), the kernel drops the IOMMU and
- *   the tracking with it: the library forgets that tracking runs, and a
- *   container set up again starts untracked.
+ * "type1 dirty pages", "iommufd HWPT dirty tracking", "device DMA logging"),
+ * and what the library does with it.  Read the last bits BEFORE stopping:
+ * every report of the library needs its tracker running.
+ * - Stopping.  type1: the kernel frees the bits (its own report after a stop
+ *   is EINVAL), a new start begins afresh (with a PCI device, every mapped
+ *   page again).  HWPT: the kernel keeps the bits and would still read them,
+ *   but the next start clears them; the library's reports say -EINVAL (not
+ *   running) after a stop either way.  Device logging: what the log keeps is
+ *   the driver's (mtty's is empty); the library's reports need it running.
+ * - An ordinary vfioiommu_dma_unmap() while tracking is allowed on every
+ *   tracker and drops the range's bits: a report over the range reads clean
+ *   (type1, HWPT: a range with nothing mapped reads clean, no error), and a
+ *   new mapping there starts clean.  Use vfioiommu_dirty_type1_unmap() on a
+ *   container to keep them.
+ * - A device leaving.  type1: when the last group leaves the container (its
+ *   devices closed and its mappings gone, or the context destroyed) the
+ *   kernel drops the IOMMU and the tracking with it: a report is -EINVAL,
+ *   the library forgets that tracking runs, and a container set up again
+ *   starts untracked (start it again).  HWPT: a device detached from (or
+ *   destroyed on) the page table leaves its bits and its tracking there: the
+ *   page table still reports what was written before.  Device logging: a
+ *   close ends the library's record (vfioiommu_dirty_log_bitmap() is -EINVAL
+ *   on the device opened again; start anew); what the driver does with its
+ *   log is the driver's.
  */
 #ifndef VFIOIOMMU_DIRTY_H
 #define VFIOIOMMU_DIRTY_H
