@@ -1451,7 +1451,8 @@ static int cmd_get_hw_info(struct vfioiommu_mock *m, struct io_ctx *c, void *arg
 	if (!(cmd->flags & KABI_IOMMU_HW_INFO_FLAG_INPUT_TYPE))
 		cmd->out_data_type = KABI_IOMMU_HW_INFO_TYPE_NONE;
 	idev = obj_get(c, cmd->dev_id, IO_DEVICE);
-	if (!idev)
+	/* FACTS (mdev): a mediated device's id is an iommufd access's, and the kernel looks only for devices */
+	if (!idev || m->devs[idev->dev.dev_idx].mdev)
 		return -ENOENT;
 	/*
 	 * Each driver reports its own type and register dump: VT-d type 1 with
