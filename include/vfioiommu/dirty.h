@@ -56,9 +56,9 @@
  *   devices closed and its mappings gone, or the context destroyed) the
  *   kernel drops the IOMMU and the tracking with it: a report is -EINVAL,
  *   the library forgets that tracking runs, and a container set up again
- *   starts untracked (start it again).  HWPT: a device detached from (or
- *   destroyed on) the page table leaves its bits and its tracking there: the
- *   page table still reports what was written before.  Device logging: a
+ *   starts untracked (start it again).  HWPT: a device that leaves the page
+ *   table (measured: its object destroyed, which detaches it) leaves its bits
+ *   and the tracking there: the page table still reports what was written.  Device logging: a
  *   close ends the library's record (vfioiommu_dirty_log_bitmap() is -EINVAL
  *   on the device opened again; start anew); what the driver does with its
  *   log is the driver's.
