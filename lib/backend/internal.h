@@ -57,6 +57,14 @@ struct vi_backend_ops {
 	 * mappings are gone (ctx->lock held, dma/'s lock not).  NULL elsewhere.
 	 */
 	void (*release_idle)(struct vfioiommu_ctx *ctx);
+	/*
+	 * Container only (type1 UNMAP_DMA with GET_DIRTY_BITMAP), NULL elsewhere:
+	 * as unmap, and the kernel sets the dirty bits of the unmapped pages,
+	 * one per @pgsize from @iova, in @bitmap (@bitmap_bytes, zeroed by the
+	 * caller).  Runs like unmap, under dma/'s lock only.
+	 */
+	int (*unmap_dirty)(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint64_t pgsize, uint64_t *bitmap,
+			   uint64_t bitmap_bytes, uint64_t *unmapped);
 };
 #define VI_PROT_READ  (1u << 0)
 #define VI_PROT_WRITE (1u << 1)

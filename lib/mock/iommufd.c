@@ -1184,6 +1184,7 @@ static int cmd_ioas_unmap(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 		for (size_t i = 0; i < t->n; i++)
 			unmapped += t->v[i].len;
 		t->n = 0;
+		vm_hwpt_dirty_unmapped(c, cmd->ioas_id, 0, UINT64_MAX);
 		cmd->length = unmapped;
 		return 0;
 	}
@@ -1209,6 +1210,7 @@ static int cmd_ioas_unmap(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 		if (mp->iova < cmd->iova || mp->iova + (mp->len - 1) > last)
 			return -ENOENT;
 		unmapped += mp->len;
+		vm_hwpt_dirty_unmapped(c, cmd->ioas_id, mp->iova, mp->iova + (mp->len - 1));
 		vm_maps_remove_at(t, i);
 	}
 	/* FACTS: nothing mapped at a specific range -> ENOENT (but unmap-all of nothing is ok, 0) */

@@ -301,6 +301,10 @@ void vm_dirty_log_forget(struct vm_device *d);
 /* ---- dirty_type1.c: VFIO_IOMMU_DIRTY_PAGES on a type1 container ---- */
 /* maps: the container's; *on: its tracking switch; full: a group without page pinning (every mapped page dirty) */
 int vm_type1_dirty(const struct vm_maptab *maps, bool *on, bool v2, uint64_t pgsize, bool full, void *arg);
+struct kabi_vfio_dma_unmap;
+/* dirty_type1_unmap.c: UNMAP_DMA(GET_DIRTY_BITMAP)'s checks before unmapping, then one mapping's bits as it goes */
+int vm_type1_unmap_bitmap_check(const struct kabi_vfio_dma_unmap *u, bool on, uint64_t pgsize);
+int vm_type1_unmap_bitmap_put(const struct kabi_vfio_dma_unmap *u, const struct vm_map *mp, uint64_t pgsize, bool full);
 
 /* ---- sysfs_node.c: what every sysfs file of the mock (sysfs.c, mdev.c) is built from ---- */
 /* A /sys path cut into its components after "/sys" (c[] point into buf). */
