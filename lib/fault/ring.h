@@ -17,6 +17,7 @@
 
 #include <vfioiommu/fault.h>
 #include <vfioiommu/ring.h>
+#include <vfioiommu/ring_view.h> /* vfioiommu_ring_index_in_(): one range check for both sides */
 
 #include "core/internal.h"
 
