@@ -540,17 +540,22 @@ VI_NOINLINE static int direct_write_failed(vfioiommu_fault_pump *p, uint32_t coo
  */
 static inline int respond_direct(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq)
 {
-	struct kabi_iommu_hwpt_page_response r = { .cookie = cookie, .code = code };
+	struct kabi_iommu_hwpt_page_response r;
 	_Atomic uint64_t *slot = &p->direct[cookie];
 	/* ACQUIRE: pairs with the RELEASE store in deliver_direct() and the claims/give-backs of other responders */
 	uint64_t w = atomic_load_explicit(slot, memory_order_acquire), claimed;
 	ssize_t got;
 
 	for (;;) {
-		/* seq runs modulo 2^32: in the group when its distance from the first record is within the group */
-		if (VI_UNLIKELY((w & W_STATE) != W_OUT || (seq && *seq - w_first(w) > w_span(w))))
+		/*
+		 * A word's state is exactly one of 0, W_OUT and W_ANS, so the
+		 * W_OUT bit alone says outstanding, and the claim flips both bits.
+		 * seq runs modulo 2^32: in the group when its distance from the
+		 * first record is within the group.
+		 */
+		if (VI_UNLIKELY(!(w & W_OUT) || (seq && *seq - w_first(w) > w_span(w))))
 			return direct_refused(p, cookie, w, seq);
-		claimed = (w & ~W_STATE) | W_ANS;
+		claimed = w ^ (W_OUT | W_ANS);
 		/*
 		 * ACQ_REL on success: pairs with the other responders' claims and
 		 * give-backs and with deliver_direct()'s RELEASE store; ACQUIRE
@@ -560,6 +565,8 @@ static inline int respond_direct(vfioiommu_fault_pump *p, uint32_t cookie, uint3
 							  memory_order_acquire))
 			break;
 	}
+	r.cookie = cookie;
+	r.code = code;
 	got = vi_kwrite(p->ctx, p->fd, &r, sizeof(r));
 	if (VI_UNLIKELY(got != (ssize_t)sizeof(r)))
 		return direct_write_failed(p, r.cookie, claimed, got);
