@@ -98,6 +98,15 @@ struct vfioiommu_ctx {
 	 */
 	bool (*dma_holds)(struct vfioiommu_ctx *ctx);
 	/*
+	 * Set by dma/ with its state (ctx->lock held): fn(arg, iova, len) for
+	 * each stretch of [@iova, @iova + @len) that no mapping of the library's
+	 * table covers, in IOVA order; false (and no call) without a table.  A
+	 * type1 dirty report zeroes only these: the kernel writes the bitmap
+	 * words of every mapping and leaves the others as they were.
+	 */
+	bool (*dma_gaps)(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len,
+			 void (*fn)(void *arg, uint64_t iova, uint64_t len), void *arg);
+	/*
 	 * opts->sysfs_root was given; no_sysfs: an fd was adopted without one, so
 	 * the vi_sysfs_*() helpers refuse (-EOPNOTSUPP) rather than read /sys.
 	 */

@@ -221,6 +221,8 @@ static struct vi_dma *dma_new(void)
 
 static void dma_space_changed(struct vfioiommu_ctx *ctx, bool mappings_dropped);
 static bool dma_holds(struct vfioiommu_ctx *ctx);
+static bool dma_gaps(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len,
+		     void (*fn)(void *arg, uint64_t iova, uint64_t len), void *arg);
 
 /*
  * The slow start: create the state on the first call, re-read the ranges
@@ -248,6 +250,7 @@ static struct vi_dma *dma_lock_both(struct vfioiommu_ctx *ctx, int *err)
 			goto fail;
 		ctx->space_changed = dma_space_changed;
 		ctx->dma_holds = dma_holds;
+		ctx->dma_gaps = dma_gaps;
 		/* release: pairs with the acquire in dma_lock(); ctx->be and the backend's fds come with it */
 		atomic_store_explicit(&ctx->dma, d, memory_order_release);
 	}
@@ -372,6 +375,34 @@ static bool dma_holds(struct vfioiommu_ctx *ctx)
 	held = d->t.n > 0;
 	pthread_mutex_unlock(&d->mu);
 	return held;
+}
+
+/* ctx->dma_gaps: the stretches of [iova, iova + len) no mapping covers (ctx->lock held; len > 0, no wrap) */
+static bool dma_gaps(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len,
+		     void (*fn)(void *arg, uint64_t iova, uint64_t len), void *arg)
+{
+	/* ctx->lock held: ctx->dma cannot change under us (relaxed) */
+	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
+	uint64_t at = iova, last = iova + (len - 1);
+	bool covered = false;
+	struct vi_mapping *m;
+
+	if (!d)
+		return false;
+	pthread_mutex_lock(&d->mu);
+	for (m = vi_tab_lower(&d->t, iova); m && m->at.start <= last; m = vi_tab_next(&d->t, m)) {
+		if (m->at.start > at)
+			fn(arg, at, m->at.start - at);
+		if (m->at.last >= last) {
+			covered = true;
+			break;
+		}
+		at = m->at.last + 1;
+	}
+	if (!covered)
+		fn(arg, at, last - at + 1);
+	pthread_mutex_unlock(&d->mu);
+	return true;
 }
 
 void vi_dma_destroy(struct vfioiommu_ctx *ctx)
