@@ -221,7 +221,7 @@ static struct vi_dma *dma_new(void)
 
 static void dma_space_changed(struct vfioiommu_ctx *ctx, bool mappings_dropped);
 static bool dma_holds(struct vfioiommu_ctx *ctx);
-static bool dma_gaps(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len,
+static bool dma_gaps(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, size_t max_mappings,
 		     void (*fn)(void *arg, uint64_t iova, uint64_t len), void *arg);
 
 /*
@@ -377,32 +377,58 @@ static bool dma_holds(struct vfioiommu_ctx *ctx)
 	return held;
 }
 
+struct gaps {
+	uint64_t first, at, last;
+	bool covered;
+	void (*fn)(void *arg, uint64_t iova, uint64_t len);
+	void *arg;
+};
+
+/* In IOVA order through the subtree at n: each mapping costs a few compares, with no descent from the root. */
+static void gaps_walk(const struct vi_at_node *n, struct gaps *g)
+{
+	for (; n && !g->covered; n = n->right) {
+		if (n->start > g->first)
+			gaps_walk(n->left, g);
+		if (g->covered || n->start > g->last)
+			return;
+		if (n->last < g->at)
+			continue;
+		if (n->start > g->at)
+			g->fn(g->arg, g->at, n->start - g->at);
+		if (n->last >= g->last)
+			g->covered = true;
+		else
+			g->at = n->last + 1;
+	}
+}
+
 /* ctx->dma_gaps: the stretches of [iova, iova + len) no mapping covers (ctx->lock held; len > 0, no wrap) */
-static bool dma_gaps(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len,
+static bool dma_gaps(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, size_t max_mappings,
 		     void (*fn)(void *arg, uint64_t iova, uint64_t len), void *arg)
 {
 	/* ctx->lock held: ctx->dma cannot change under us (relaxed) */
 	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
-	uint64_t at = iova, last = iova + (len - 1);
-	bool covered = false;
-	struct vi_mapping *m;
+	struct gaps g = { .first = iova, .at = iova, .last = iova + (len - 1), .fn = fn, .arg = arg };
+	const struct vi_at_node *lo;
+	bool ok = true;
 
 	if (!d)
 		return false;
 	pthread_mutex_lock(&d->mu);
-	for (m = vi_tab_lower(&d->t, iova); m && m->at.start <= last; m = vi_tab_next(&d->t, m)) {
-		if (m->at.start > at)
-			fn(arg, at, m->at.start - at);
-		if (m->at.last >= last) {
-			covered = true;
-			break;
-		}
-		at = m->at.last + 1;
-	}
-	if (!covered)
-		fn(arg, at, last - at + 1);
+	for (lo = d->t.by_iova; lo && lo->left; lo = lo->left)
+		;
+	/* every mapping inside the range and as many bytes as it has: no gap, whatever the count */
+	if (lo && lo->start >= iova && vi_tab_last(&d->t)->at.last <= g.last && d->t.bytes == len)
+		g.covered = true;
+	else if (d->t.n > max_mappings)
+		ok = false;
+	else
+		gaps_walk(d->t.by_iova, &g);
+	if (ok && !g.covered)
+		fn(arg, g.at, g.last - g.at + 1);
 	pthread_mutex_unlock(&d->mu);
-	return true;
+	return ok;
 }
 
 void vi_dma_destroy(struct vfioiommu_ctx *ctx)

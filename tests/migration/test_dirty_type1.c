@@ -127,9 +127,24 @@ static void gaps_zeroed(void **state)
 
 	(void)state;
 	fx_open(&f, VFIOIOMMU_MODE_CONTAINER, NIC);
+	assert_int_equal(vfioiommu_dirty_type1_start(f.ctx), 0);
+	/* the table wholly inside the range, no gap (i1, a filler, i2): nothing to zero */
+	{
+		uint64_t mid = 0x200000;
+
+		assert_int_equal(vfioiommu_dma_map(f.ctx, buf, 1 << 20, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &mid), 0);
+		memset(bm, 0x5a, sizeof(bm));
+		assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, f.i1, 3 << 20, 4096, bm, sizeof(bm)), 0);
+		for (unsigned int i = 0; i < 12; i++)
+			assert_true(bm[i] == UINT64_MAX);
+		assert_int_equal(vfioiommu_dma_unmap(f.ctx, mid, 1 << 20), 0);
+	}
 	assert_int_equal(vfioiommu_dma_map(f.ctx, buf, 0x8000, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &i3), 0);
 	assert_int_equal(vfioiommu_dma_map(f.ctx, buf, 0x3000, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &i4), 0);
-	assert_int_equal(vfioiommu_dirty_type1_start(f.ctx), 0);
+	/* one word and more mappings than it is worth walking: all zeroed, then written */
+	memset(bm, 0x5a, sizeof(bm));
+	assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, i3, 0x8000, 4096, bm, 8), 0);
+	assert_true(bm[0] == 0xff && bm[1] == 0x5a5a5a5a5a5a5a5aull);
 	for (uint64_t a = base; a < base + 24 * 64 * 4096ull; a += 4096)
 		if ((a >= f.i1 && a < f.i1 + (1 << 20)) || (a >= f.i2 && a < f.i2 + (1 << 20)) || (a >= i3 && a < i3 + 0x8000) ||
 		    (a >= i4 && a < i4 + 0x3000))
