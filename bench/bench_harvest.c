@@ -227,6 +227,32 @@ static int run_type1(const char *bdf, uint8_t *buf, const struct cfg *c, uint64_
 	fail = rc != 0;
 	if (rc == 0)
 		fail |= compare("type1", lib, raw, bytes / 8);
+	if (rc == 0) {
+		/* the last mapping, the gap of one chunk, the mapping past the range: what the kernel does to the gap */
+		uint64_t at = BASE + len - c->chunk, n = 3 * c->chunk / PS, w0 = c->chunk / PS / 64, w1 = 2 * w0;
+		struct kabi_vfio_dirty_bitmap_get g = {
+			.argsz = sizeof(g), .flags = KABI_VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP, .iova = at,
+			.size = n * PS, .pgsize = PS, .bsize = n / 8, .data = (uint64_t)(uintptr_t)raw,
+		};
+		uint64_t kept = 0, zero = 0;
+
+		memset(raw, 0x5a, (size_t)(n / 8));
+		memset(lib, 0x5a, (size_t)(n / 8));
+		rc = ioctl(fd, KABI_VFIO_IOMMU_DIRTY_PAGES, &g) < 0 ? -errno : 0;
+		if (rc == 0)
+			rc = vfioiommu_dirty_type1_bitmap(ctx, at, n * PS, PS, lib, (size_t)(n / 8));
+		for (uint64_t i = w0; rc == 0 && i < w1; i++) {
+			kept += raw[i] == 0x5a5a5a5a5a5a5a5aull;
+			zero += lib[i] == 0;
+		}
+		printf("fact - harvest.type1.gap: GET_BITMAP over a mapping, a %" PRIu64 "-word gap and a mapping, bitmap "
+		       "pre-filled: %d, %" PRIu64 " gap words left as they were, mapped words all ones: %s\n", w1 - w0, rc,
+		       kept, popcount(raw, w0) == w0 * 64 && popcount(raw + w1, w0) == w0 * 64 ? "yes" : "no");
+		printf("%s - harvest.type1.gap_zeroed: the library's bitmap: %" PRIu64 " of %" PRIu64 " gap words zero, "
+		       "the rest as the kernel's\n", rc == 0 && zero == w1 - w0 && !memcmp(lib, raw, (size_t)w0 * 8) &&
+		       !memcmp(lib + w1, raw + w1, (size_t)w0 * 8) ? "ok" : "not ok", zero, w1 - w0);
+		fail |= !(rc == 0 && zero == w1 - w0);
+	}
 	vfioiommu_dirty_type1_stop(ctx);
 	t0 = now();
 	vfioiommu_ctx_destroy(ctx);

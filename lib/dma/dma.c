@@ -384,23 +384,36 @@ struct gaps {
 	void *arg;
 };
 
-/* In IOVA order through the subtree at n: each mapping costs a few compares, with no descent from the root. */
+/*
+ * In IOVA order through the tree, with a stack of its own (an AVL tree of
+ * 2^64 nodes is at most 92 deep): a mapping costs a few loads and compares,
+ * no descent from the root and no call.
+ */
 static void gaps_walk(const struct vi_at_node *n, struct gaps *g)
 {
-	for (; n && !g->covered; n = n->right) {
-		if (n->start > g->first)
-			gaps_walk(n->left, g);
-		if (g->covered || n->start > g->last)
-			return;
-		if (n->last < g->at)
-			continue;
-		if (n->start > g->at)
-			g->fn(g->arg, g->at, n->start - g->at);
-		if (n->last >= g->last)
-			g->covered = true;
-		else
-			g->at = n->last + 1;
+	const struct vi_at_node *stack[96];
+	const uint64_t first = g->first, last = g->last;
+	uint64_t at = g->at;
+	unsigned int sp = 0;
+
+	for (;;) {
+		/* a left subtree ends before its node starts: it can reach the range only if the node starts past it */
+		for (; n; n = n->start > first ? n->left : NULL)
+			stack[sp++] = n;
+		if (!sp || (n = stack[--sp])->start > last)
+			break;
+		if (n->last >= at) {
+			if (n->start > at)
+				g->fn(g->arg, at, n->start - at);
+			if (n->last >= last) {
+				g->covered = true;
+				break;
+			}
+			at = n->last + 1;
+		}
+		n = n->right;
 	}
+	g->at = at;
 }
 
 /* ctx->dma_gaps: the stretches of [iova, iova + len) no mapping covers (ctx->lock held; len > 0, no wrap) */

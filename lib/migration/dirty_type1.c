@@ -131,9 +131,10 @@ static int t1_report(void *obj, uint64_t iova, uint64_t n, uint64_t ps, uint64_t
 	 * no other: zeroing only the words outside the library's mappings saves
 	 * a pass over the whole bitmap (a mapping the library does not know of
 	 * is zeroed, then written: harmless).  Walking a mapping costs about
-	 * what zeroing 24 words does, so past bsize / 8 / 24 mappings, zero all.
+	 * what zeroing 30 words does (docs/benchmarks.md, bench_harvest), so
+	 * past one mapping per 30 words, zero all.
 	 */
-	if (!t->ctx->dma_gaps || !t->ctx->dma_gaps(t->ctx, iova, n * ps, (size_t)(g.bsize / 8 / 24), t1_zero_gap, &z))
+	if (!t->ctx->dma_gaps || !t->ctx->dma_gaps(t->ctx, iova, n * ps, (size_t)(g.bsize / 8 / 30), t1_zero_gap, &z))
 		memset(words, 0, (size_t)g.bsize);
 	rc = vi_kioctl(t->ctx, t->fd, KABI_VFIO_IOMMU_DIRTY_PAGES, &g);
 	if (rc == -EINVAL) {
