@@ -81,6 +81,12 @@ struct vi_dma {
 	 */
 	bool rlookup;
 	atomic_bool riova;
+	/*
+	 * dma_gaps(): tgen counts the table's changes; a range found with no gap
+	 * at tgen nogap_gen needs no walk while the table stays as it was (a
+	 * migration reports the same ranges again and again).
+	 */
+	uint64_t tgen, nogap_gen, nogap_iova, nogap_len;
 };
 
 static uint64_t lowest_page(uint64_t pgsizes)
@@ -328,6 +334,7 @@ static void track(struct vi_dma *d, struct vi_mapping *m)
 {
 	index_write_lock(d);
 	vi_tab_commit(&d->t, m);
+	d->tgen++;
 	index_write_unlock(d);
 }
 
@@ -335,6 +342,7 @@ static void untrack(struct vi_dma *d, struct vi_mapping *m)
 {
 	index_write_lock(d);
 	vi_tab_remove(&d->t, m);
+	d->tgen++;
 	index_write_unlock(d);
 }
 
@@ -342,6 +350,7 @@ static void untrack_all(struct vi_dma *d)
 {
 	index_write_lock(d);
 	vi_tab_clear(&d->t);
+	d->tgen++;
 	index_write_unlock(d);
 }
 
@@ -380,6 +389,7 @@ static bool dma_holds(struct vfioiommu_ctx *ctx)
 struct gaps {
 	uint64_t first, at, last;
 	bool covered;
+	unsigned long ngaps;
 	void (*fn)(void *arg, uint64_t iova, uint64_t len);
 	void *arg;
 };
@@ -403,8 +413,10 @@ static void gaps_walk(const struct vi_at_node *n, struct gaps *g)
 		if (!sp || (n = stack[--sp])->start > last)
 			break;
 		if (n->last >= at) {
-			if (n->start > at)
+			if (n->start > at) {
 				g->fn(g->arg, at, n->start - at);
+				g->ngaps++;
+			}
 			if (n->last >= last) {
 				g->covered = true;
 				break;
@@ -434,10 +446,18 @@ static bool dma_gaps(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, siz
 	/* every mapping inside the range and as many bytes as it has: no gap, whatever the count */
 	if (lo && lo->start >= iova && vi_tab_last(&d->t)->at.last <= g.last && d->t.bytes == len)
 		g.covered = true;
+	else if (d->nogap_len && d->nogap_gen == d->tgen && d->nogap_iova == iova && d->nogap_len == len)
+		g.covered = true;
 	else if (d->t.n > max_mappings)
 		ok = false;
-	else
+	else {
 		gaps_walk(d->t.by_iova, &g);
+		if (g.covered && !g.ngaps) {
+			d->nogap_gen = d->tgen;
+			d->nogap_iova = iova;
+			d->nogap_len = len;
+		}
+	}
 	if (ok && !g.covered)
 		fn(arg, g.at, g.last - g.at + 1);
 	pthread_mutex_unlock(&d->mu);
@@ -877,6 +897,7 @@ static int unmap_span(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova
 			put_one(m, d->alloc);
 		vi_tab_remove(&d->t, m);
 	}
+	d->tgen++;
 	index_write_unlock(d);
 	return 0;
 }

@@ -161,11 +161,63 @@ static void whole_table_shortcut(void **state)
 	th_mock_done(m);
 }
 
+/* A range once found without a gap is not walked again until the table changes: every change is seen. */
+static void no_gap_remembered(void **state)
+{
+	vfioiommu_mock *m = th_mock(th_host_default);
+	vfioiommu_ctx *ctx = th_ctx(m, VFIOIOMMU_MODE_CONTAINER);
+	vfioiommu_device *dev = NULL;
+	uint64_t iova;
+	struct got g;
+
+	(void)state;
+	assert_int_equal(vfioiommu_device_open(ctx, DEV, &dev), 0);
+	for (unsigned int i = 0; i < 4; i++) {
+		iova = BASE + i * 4 * PG;
+		assert_int_equal(vfioiommu_dma_map(ctx, buf, 4 * PG, FIX, &iova), 0);
+	}
+	iova = BASE + 64 * PG; /* outside: no whole-table shortcut */
+	assert_int_equal(vfioiommu_dma_map(ctx, buf, PG, FIX, &iova), 0);
+	for (int round = 0; round < 3; round++) {
+		/* walked, then remembered: max_mappings 0 would refuse a walk */
+		assert_true(gaps(ctx, BASE, 16 * PG, round ? 0 : 8, &g));
+		assert_int_equal(g.n, 0);
+	}
+	/* another range is walked (and refused with max 0) */
+	assert_false(gaps(ctx, BASE, 8 * PG, 0, &g));
+	/* a change outside the range forgets too; then a hole inside must show */
+	iova = BASE + 80 * PG;
+	assert_int_equal(vfioiommu_dma_map(ctx, buf, PG, FIX, &iova), 0);
+	assert_false(gaps(ctx, BASE, 16 * PG, 0, &g));
+	assert_true(gaps(ctx, BASE, 16 * PG, 8, &g));
+	assert_int_equal(g.n, 0);
+	assert_int_equal(vfioiommu_dma_unmap(ctx, BASE + 4 * PG, 4 * PG), 0);
+	assert_true(gaps(ctx, BASE, 16 * PG, 8, &g));
+	assert_true(g.n == 1 && g.iova[0] == BASE + 4 * PG && g.len[0] == 4 * PG);
+	assert_true(gaps(ctx, BASE, 16 * PG, 8, &g));
+	assert_int_equal(g.n, 1);
+	/* one unmap over two mappings (a span, not one mapping) */
+	iova = BASE + 4 * PG;
+	assert_int_equal(vfioiommu_dma_map(ctx, buf, 4 * PG, FIX, &iova), 0);
+	assert_true(gaps(ctx, BASE, 16 * PG, 8, &g));
+	assert_int_equal(g.n, 0);
+	assert_int_equal(vfioiommu_dma_unmap(ctx, BASE + 8 * PG, 8 * PG), 0);
+	assert_true(gaps(ctx, BASE, 16 * PG, 8, &g));
+	assert_true(g.n == 1 && g.iova[0] == BASE + 8 * PG && g.len[0] == 8 * PG);
+	/* unmap_all empties the table: all gap */
+	assert_int_equal(vfioiommu_dma_unmap_all(ctx), 0);
+	assert_true(gaps(ctx, BASE, 16 * PG, 8, &g));
+	assert_true(g.n == 1 && g.iova[0] == BASE && g.len[0] == 16 * PG);
+	vfioiommu_ctx_destroy(ctx);
+	th_mock_done(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(against_a_page_count),
 		cmocka_unit_test(whole_table_shortcut),
+		cmocka_unit_test(no_gap_remembered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
