@@ -82,11 +82,12 @@ struct vi_dma {
 	bool rlookup;
 	atomic_bool riova;
 	/*
-	 * dma_gaps(): tgen counts the table's changes; a range found with no gap
-	 * at tgen nogap_gen needs no walk while the table stays as it was (a
-	 * migration reports the same ranges again and again).
+	 * dma_gaps(): tgen counts the table's changes; what the last range asked
+	 * (w_iova, w_len at tgen w_gen) was found to be holds while the table
+	 * stays as it was (a migration reports the same ranges again and again).
 	 */
-	uint64_t tgen, nogap_gen, nogap_iova, nogap_len;
+	uint64_t tgen, w_gen, w_iova, w_len;
+	enum { W_ASKED = 1, W_GAPS, W_GAPLESS } w_state;
 };
 
 static uint64_t lowest_page(uint64_t pgsizes)
@@ -436,27 +437,34 @@ static bool dma_gaps(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, siz
 	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
 	struct gaps g = { .first = iova, .at = iova, .last = iova + (len - 1), .fn = fn, .arg = arg };
 	const struct vi_at_node *lo;
-	bool ok = true;
+	bool ok = true, same;
 
 	if (!d)
 		return false;
 	pthread_mutex_lock(&d->mu);
+	same = d->w_state && d->w_gen == d->tgen && d->w_iova == iova && d->w_len == len;
 	for (lo = d->t.by_iova; lo && lo->left; lo = lo->left)
 		;
 	/* every mapping inside the range and as many bytes as it has: no gap, whatever the count */
 	if (lo && lo->start >= iova && vi_tab_last(&d->t)->at.last <= g.last && d->t.bytes == len)
 		g.covered = true;
-	else if (d->nogap_len && d->nogap_gen == d->tgen && d->nogap_iova == iova && d->nogap_len == len)
+	else if (same && d->w_state == W_GAPLESS)
 		g.covered = true;
-	else if (d->t.n > max_mappings)
-		ok = false;
-	else {
-		gaps_walk(d->t.by_iova, &g);
-		if (g.covered && !g.ngaps) {
-			d->nogap_gen = d->tgen;
-			d->nogap_iova = iova;
-			d->nogap_len = len;
+	else if (d->t.n > max_mappings && !(same && d->w_state == W_ASKED)) {
+		/* too many to walk for one report: a range asked again, table unchanged and not seen with gaps, is */
+		if (!same) {
+			d->w_gen = d->tgen;
+			d->w_iova = iova;
+			d->w_len = len;
+			d->w_state = W_ASKED;
 		}
+		ok = false;
+	} else {
+		gaps_walk(d->t.by_iova, &g);
+		d->w_gen = d->tgen;
+		d->w_iova = iova;
+		d->w_len = len;
+		d->w_state = g.covered && !g.ngaps ? W_GAPLESS : W_GAPS;
 	}
 	if (ok && !g.covered)
 		fn(arg, g.at, g.last - g.at + 1);

@@ -204,6 +204,23 @@ static void no_gap_remembered(void **state)
 	assert_int_equal(vfioiommu_dma_unmap(ctx, BASE + 8 * PG, 8 * PG), 0);
 	assert_true(gaps(ctx, BASE, 16 * PG, 8, &g));
 	assert_true(g.n == 1 && g.iova[0] == BASE + 8 * PG && g.len[0] == 8 * PG);
+	/* too many mappings for one report (max 0): walked only when the same range is asked again */
+	iova = BASE + 8 * PG;
+	assert_int_equal(vfioiommu_dma_map(ctx, buf, 8 * PG, FIX, &iova), 0);
+	assert_false(gaps(ctx, BASE, 16 * PG, 0, &g));
+	assert_true(gaps(ctx, BASE, 16 * PG, 0, &g));
+	assert_int_equal(g.n, 0);
+	assert_true(gaps(ctx, BASE, 16 * PG, 0, &g));
+	assert_int_equal(g.n, 0);
+	/* with a gap: asked, walked (the gap named), then refused until the table changes */
+	assert_int_equal(vfioiommu_dma_unmap(ctx, BASE + 8 * PG, 8 * PG), 0);
+	assert_false(gaps(ctx, BASE, 16 * PG, 0, &g));
+	assert_true(gaps(ctx, BASE, 16 * PG, 0, &g));
+	assert_true(g.n == 1 && g.iova[0] == BASE + 8 * PG && g.len[0] == 8 * PG);
+	assert_false(gaps(ctx, BASE, 16 * PG, 0, &g));
+	assert_false(gaps(ctx, BASE, 16 * PG, 0, &g));
+	assert_true(gaps(ctx, BASE, 16 * PG, 8, &g));
+	assert_int_equal(g.n, 1);
 	/* unmap_all empties the table: all gap */
 	assert_int_equal(vfioiommu_dma_unmap_all(ctx), 0);
 	assert_true(gaps(ctx, BASE, 16 * PG, 8, &g));
