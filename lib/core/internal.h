@@ -98,6 +98,18 @@ struct vfioiommu_ctx {
 	 */
 	bool (*dma_holds)(struct vfioiommu_ctx *ctx);
 	/*
+	 * Set by dma/ with its state (ctx->lock held): fn(arg, iova, len) for
+	 * each stretch of [@iova, @iova + @len) that no mapping of the library's
+	 * table covers, in IOVA order; false (and no call) without a table, or
+	 * when the table holds more than @max_mappings (walking them would cost
+	 * more than the caller's alternative), unless the range lies wholly
+	 * inside it or is asked again with the table unchanged: then the table
+	 * is walked once and a range without a gap remembered until it changes.  A type1 dirty report zeroes only these: the kernel
+	 * writes the bitmap words of every mapping and leaves the others.
+	 */
+	bool (*dma_gaps)(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, size_t max_mappings,
+			 void (*fn)(void *arg, uint64_t iova, uint64_t len), void *arg);
+	/*
 	 * opts->sysfs_root was given; no_sysfs: an fd was adopted without one, so
 	 * the vi_sysfs_*() helpers refuse (-EOPNOTSUPP) rather than read /sys.
 	 */

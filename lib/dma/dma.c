@@ -81,6 +81,13 @@ struct vi_dma {
 	 */
 	bool rlookup;
 	atomic_bool riova;
+	/*
+	 * dma_gaps(): tgen counts the table's changes; what the last range asked
+	 * (w_iova, w_len at tgen w_gen) was found to be holds while the table
+	 * stays as it was (a migration reports the same ranges again and again).
+	 */
+	uint64_t tgen, w_gen, w_iova, w_len;
+	enum { W_ASKED = 1, W_GAPS, W_GAPLESS } w_state;
 };
 
 static uint64_t lowest_page(uint64_t pgsizes)
@@ -221,6 +228,8 @@ static struct vi_dma *dma_new(void)
 
 static void dma_space_changed(struct vfioiommu_ctx *ctx, bool mappings_dropped);
 static bool dma_holds(struct vfioiommu_ctx *ctx);
+static bool dma_gaps(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, size_t max_mappings,
+		     void (*fn)(void *arg, uint64_t iova, uint64_t len), void *arg);
 
 /*
  * The slow start: create the state on the first call, re-read the ranges
@@ -248,6 +257,7 @@ static struct vi_dma *dma_lock_both(struct vfioiommu_ctx *ctx, int *err)
 			goto fail;
 		ctx->space_changed = dma_space_changed;
 		ctx->dma_holds = dma_holds;
+		ctx->dma_gaps = dma_gaps;
 		/* release: pairs with the acquire in dma_lock(); ctx->be and the backend's fds come with it */
 		atomic_store_explicit(&ctx->dma, d, memory_order_release);
 	}
@@ -325,6 +335,7 @@ static void track(struct vi_dma *d, struct vi_mapping *m)
 {
 	index_write_lock(d);
 	vi_tab_commit(&d->t, m);
+	d->tgen++;
 	index_write_unlock(d);
 }
 
@@ -332,6 +343,7 @@ static void untrack(struct vi_dma *d, struct vi_mapping *m)
 {
 	index_write_lock(d);
 	vi_tab_remove(&d->t, m);
+	d->tgen++;
 	index_write_unlock(d);
 }
 
@@ -339,6 +351,7 @@ static void untrack_all(struct vi_dma *d)
 {
 	index_write_lock(d);
 	vi_tab_clear(&d->t);
+	d->tgen++;
 	index_write_unlock(d);
 }
 
@@ -372,6 +385,91 @@ static bool dma_holds(struct vfioiommu_ctx *ctx)
 	held = d->t.n > 0;
 	pthread_mutex_unlock(&d->mu);
 	return held;
+}
+
+struct gaps {
+	uint64_t first, at, last;
+	bool covered;
+	unsigned long ngaps;
+	void (*fn)(void *arg, uint64_t iova, uint64_t len);
+	void *arg;
+};
+
+/*
+ * In IOVA order through the tree, with a stack of its own (an AVL tree of
+ * 2^64 nodes is at most 92 deep): a mapping costs a few loads and compares,
+ * no descent from the root and no call.
+ */
+static void gaps_walk(const struct vi_at_node *n, struct gaps *g)
+{
+	const struct vi_at_node *stack[96];
+	const uint64_t first = g->first, last = g->last;
+	uint64_t at = g->at;
+	unsigned int sp = 0;
+
+	for (;;) {
+		/* a left subtree ends before its node starts: it can reach the range only if the node starts past it */
+		for (; n; n = n->start > first ? n->left : NULL)
+			stack[sp++] = n;
+		if (!sp || (n = stack[--sp])->start > last)
+			break;
+		if (n->last >= at) {
+			if (n->start > at) {
+				g->fn(g->arg, at, n->start - at);
+				g->ngaps++;
+			}
+			if (n->last >= last) {
+				g->covered = true;
+				break;
+			}
+			at = n->last + 1;
+		}
+		n = n->right;
+	}
+	g->at = at;
+}
+
+/* ctx->dma_gaps: the stretches of [iova, iova + len) no mapping covers (ctx->lock held; len > 0, no wrap) */
+static bool dma_gaps(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, size_t max_mappings,
+		     void (*fn)(void *arg, uint64_t iova, uint64_t len), void *arg)
+{
+	/* ctx->lock held: ctx->dma cannot change under us (relaxed) */
+	struct vi_dma *d = atomic_load_explicit(&ctx->dma, memory_order_relaxed);
+	struct gaps g = { .first = iova, .at = iova, .last = iova + (len - 1), .fn = fn, .arg = arg };
+	const struct vi_at_node *lo;
+	bool ok = true, same;
+
+	if (!d)
+		return false;
+	pthread_mutex_lock(&d->mu);
+	same = d->w_state && d->w_gen == d->tgen && d->w_iova == iova && d->w_len == len;
+	for (lo = d->t.by_iova; lo && lo->left; lo = lo->left)
+		;
+	/* every mapping inside the range and as many bytes as it has: no gap, whatever the count */
+	if (lo && lo->start >= iova && vi_tab_last(&d->t)->at.last <= g.last && d->t.bytes == len)
+		g.covered = true;
+	else if (same && d->w_state == W_GAPLESS)
+		g.covered = true;
+	else if (d->t.n > max_mappings && !(same && d->w_state == W_ASKED)) {
+		/* too many to walk for one report: a range asked again, table unchanged and not seen with gaps, is */
+		if (!same) {
+			d->w_gen = d->tgen;
+			d->w_iova = iova;
+			d->w_len = len;
+			d->w_state = W_ASKED;
+		}
+		ok = false;
+	} else {
+		gaps_walk(d->t.by_iova, &g);
+		d->w_gen = d->tgen;
+		d->w_iova = iova;
+		d->w_len = len;
+		d->w_state = g.covered && !g.ngaps ? W_GAPLESS : W_GAPS;
+	}
+	if (ok && !g.covered)
+		fn(arg, g.at, g.last - g.at + 1);
+	pthread_mutex_unlock(&d->mu);
+	return ok;
 }
 
 void vi_dma_destroy(struct vfioiommu_ctx *ctx)
@@ -822,6 +920,7 @@ static int unmap_span_dirty(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_
 			put_one(m, d->alloc);
 		vi_tab_remove(&d->t, m);
 	}
+	d->tgen++;
 	index_write_unlock(d);
 	return 0;
 }

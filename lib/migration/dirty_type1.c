@@ -80,38 +80,16 @@ VFIOIOMMU_API int vfioiommu_dirty_type1_stop(vfioiommu_ctx *ctx)
 struct t1_report {
 	struct vfioiommu_ctx *ctx;
 	int fd;
+	const char *fn;
 };
 
-static int t1_report(void *obj, uint64_t iova, uint64_t n, uint64_t ps, uint64_t *words)
-{
-	struct t1_report *t = obj;
-	struct kabi_vfio_dirty_bitmap_get g = {
-		.argsz = sizeof(g), .flags = KABI_VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP, .iova = iova, .size = n * ps,
-		.pgsize = ps, .bsize = (n + 63) / 64 * 8, .data = (uint64_t)(uintptr_t)words,
-	};
-	int rc;
-
-	memset(words, 0, (size_t)g.bsize);
-	rc = vi_kioctl(t->ctx, t->fd, KABI_VFIO_IOMMU_DIRTY_PAGES, &g);
-	if (rc == -EINVAL)
-		return vi_fail(t->ctx, rc, "VFIO_IOMMU_DIRTY_PAGES(GET_BITMAP) of [0x%" PRIx64 ", +0x%" PRIx64 ") failed: "
-			       "EINVAL (the range cuts a DMA mapping: type1 reports whole mappings only)", iova, n * ps);
-	if (rc < 0)
-		return vi_fail(t->ctx, rc, "VFIO_IOMMU_DIRTY_PAGES(GET_BITMAP) failed: %s", vi_errno_name(rc));
-	return 0;
-}
-
-/* Checks and the container fd (ctx->lock held); 0 or a message and -errno. */
-static int t1_check(struct vfioiommu_ctx *ctx, const char *fn, uint64_t iova, uint64_t length, uint64_t ps, int *fd)
+/* The page size the container reports at, checked against ps (ctx->lock held, dropped for the query). */
+static int t1_pgsize(struct vfioiommu_ctx *ctx, const char *fn, uint64_t ps)
 {
 	struct vfioiommu_iommu_info info = { .size = sizeof(info) };
 	uint64_t want;
 	int rc;
 
-	if ((*fd = t1_fd(ctx, fn)) < 0)
-		return *fd;
-	if (!ctx->dirty_type1)
-		return vi_fail(ctx, -EINVAL, "%s: dirty tracking is not running: vfioiommu_dirty_type1_start() first", fn);
 	pthread_mutex_unlock(&ctx->lock);
 	rc = vfioiommu_ctx_iommu_info(ctx, &info, NULL);
 	pthread_mutex_lock(&ctx->lock);
@@ -123,6 +101,67 @@ static int t1_check(struct vfioiommu_ctx *ctx, const char *fn, uint64_t iova, ui
 	if (ps != want)
 		return vi_fail(ctx, -EINVAL, "%s: the container reports dirty pages at 0x%" PRIx64 " bytes only, not 0x%" PRIx64,
 			       fn, want, ps);
+	return 0;
+}
+
+struct t1_zero {
+	uint64_t base, ps;
+	uint64_t *words;
+};
+
+static void t1_zero_gap(void *arg, uint64_t iova, uint64_t len)
+{
+	struct t1_zero *z = arg;
+	uint64_t first = (iova - z->base) / z->ps / 64, last = (iova + len - 1 - z->base) / z->ps / 64;
+
+	memset(z->words + first, 0, (size_t)(last - first + 1) * 8);
+}
+
+static int t1_report(void *obj, uint64_t iova, uint64_t n, uint64_t ps, uint64_t *words)
+{
+	struct t1_report *t = obj;
+	struct kabi_vfio_dirty_bitmap_get g = {
+		.argsz = sizeof(g), .flags = KABI_VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP, .iova = iova, .size = n * ps,
+		.pgsize = ps, .bsize = (n + 63) / 64 * 8, .data = (uint64_t)(uintptr_t)words,
+	};
+	struct t1_zero z = { .base = iova, .ps = ps, .words = words };
+	int rc;
+
+	/*
+	 * The kernel writes every bitmap word of each mapping in the range and
+	 * no other: zeroing only the words outside the library's mappings saves
+	 * a pass over the whole bitmap (a mapping the library does not know of
+	 * is zeroed, then written: harmless).  Walking a mapping costs about
+	 * what zeroing 30 words does (docs/benchmarks.md, bench_harvest), so
+	 * past one mapping per 30 words, zero all.
+	 */
+	if (!t->ctx->dma_gaps || !t->ctx->dma_gaps(t->ctx, iova, n * ps, (size_t)(g.bsize / 8 / 30), t1_zero_gap, &z))
+		memset(words, 0, (size_t)g.bsize);
+	rc = vi_kioctl(t->ctx, t->fd, KABI_VFIO_IOMMU_DIRTY_PAGES, &g);
+	if (rc == -EINVAL) {
+		/* the page size is checked only now, so that a report asks the kernel once */
+		if ((rc = t1_pgsize(t->ctx, t->fn, ps)) < 0)
+			return rc;
+		return vi_fail(t->ctx, -EINVAL, "VFIO_IOMMU_DIRTY_PAGES(GET_BITMAP) of [0x%" PRIx64 ", +0x%" PRIx64 ") failed: "
+			       "EINVAL (the range cuts a DMA mapping: type1 reports whole mappings only)", iova, n * ps);
+	}
+	if (rc < 0)
+		return vi_fail(t->ctx, rc, "VFIO_IOMMU_DIRTY_PAGES(GET_BITMAP) failed: %s", vi_errno_name(rc));
+	return 0;
+}
+
+/* Checks and the container fd (ctx->lock held); 0 or a message and -errno. */
+static int t1_check(struct vfioiommu_ctx *ctx, const char *fn, uint64_t iova, uint64_t length, uint64_t ps, int *fd)
+{
+	int rc;
+
+	if ((*fd = t1_fd(ctx, fn)) < 0)
+		return *fd;
+	if (!ctx->dirty_type1)
+		return vi_fail(ctx, -EINVAL, "%s: dirty tracking is not running: vfioiommu_dirty_type1_start() first", fn);
+	/* a plausible page size goes to the kernel, which refuses any but its own (then t1_report() says why) */
+	if ((ps < 4096 || (ps & (ps - 1))) && (rc = t1_pgsize(ctx, fn, ps)) < 0)
+		return rc;
 	if (!length || (iova & (ps - 1)) || (length & (ps - 1)) || iova + length < iova)
 		return vi_fail(ctx, -EINVAL, "%s: [0x%" PRIx64 ", +0x%" PRIx64 ") is %s", fn, iova, length,
 			       !length ? "empty" : iova + length < iova ? "wrapping past 2^64" : "not aligned to the page size");
@@ -132,7 +171,7 @@ static int t1_check(struct vfioiommu_ctx *ctx, const char *fn, uint64_t iova, ui
 VFIOIOMMU_API int vfioiommu_dirty_type1_bitmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t length, uint64_t page_size,
 					       uint64_t *bitmap, size_t bitmap_bytes)
 {
-	struct t1_report t = { .ctx = ctx, .fd = -1 };
+	struct t1_report t = { .ctx = ctx, .fd = -1, .fn = "vfioiommu_dirty_type1_bitmap" };
 	uint64_t npages, done = 0;
 	int rc;
 
@@ -158,7 +197,7 @@ VFIOIOMMU_API int vfioiommu_dirty_type1_bitmap(vfioiommu_ctx *ctx, uint64_t iova
 VFIOIOMMU_API int vfioiommu_dirty_type1_ranges(vfioiommu_ctx *ctx, uint64_t iova, uint64_t length, uint64_t page_size,
 					       vfioiommu_dirty_fn fn, void *arg)
 {
-	struct t1_report t = { .ctx = ctx, .fd = -1 };
+	struct t1_report t = { .ctx = ctx, .fd = -1, .fn = "vfioiommu_dirty_type1_ranges" };
 	int rc;
 
 	if (!ctx)

@@ -43,8 +43,9 @@ int vm_type1_dirty(const struct vm_maptab *maps, bool *on, bool v2, uint64_t pgs
 	if (g->argsz < sizeof(*g) || g->iova + g->size < g->iova || !g->pgsize)
 		return -EINVAL;
 	/* verify_bitmap_size() with the caller's page size, then the container's own checks */
+	/* the limit is the bitmap's 256 MiB (2^31 pages), not a page count */
 	npages = g->size >> __builtin_ctzll(g->pgsize);
-	if (!npages || !g->bsize || npages > 0x7fffffffull || g->bsize < (npages + 63) / 64 * 8)
+	if (!npages || !g->bsize || g->bsize > 0x10000000ull || g->bsize < (npages + 63) / 64 * 8)
 		return -EINVAL;
 	if (g->pgsize != pgsize || (g->iova & (pgsize - 1)) || !g->size || (g->size & (pgsize - 1)) || !*on)
 		return -EINVAL;
@@ -58,11 +59,19 @@ int vm_type1_dirty(const struct vm_maptab *maps, bool *on, bool v2, uint64_t pgs
 	bm = (uint64_t *)(uintptr_t)g->data;
 	if (!bm)
 		return -EFAULT;
-	memset(bm, 0, (size_t)((npages + 63) / 64 * 8));
-	for (i = vm_maps_lower(maps, g->iova); full && i < maps->n && maps->v[i].iova <= g->iova + g->size - 1; i++)
-		for (uint64_t a = maps->v[i].iova; a < maps->v[i].iova + maps->v[i].len; a += pgsize) {
-			uint64_t bit = (a - g->iova) / pgsize;
+	/*
+	 * As update_user_bitmap(): each mapping writes its own words (the bits
+	 * below it in its first word kept, the ones past it in its last word
+	 * zero); the words between mappings are left as the caller had them.
+	 */
+	for (i = vm_maps_lower(maps, g->iova); i < maps->n && maps->v[i].iova <= g->iova + g->size - 1; i++) {
+		uint64_t first = (maps->v[i].iova - g->iova) / pgsize, n = maps->v[i].len / pgsize;
+		uint64_t w0 = first / 64, w1 = (first + n - 1) / 64, keep = bm[w0] & ((1ull << (first % 64)) - 1);
+
+		memset(bm + w0, 0, (size_t)(w1 - w0 + 1) * 8);
+		bm[w0] = keep;
+		for (uint64_t bit = first; full && bit < first + n; bit++)
 			bm[bit / 64] |= 1ull << (bit % 64);
-		}
+	}
 	return 0;
 }

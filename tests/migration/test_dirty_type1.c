@@ -115,6 +115,50 @@ static void every_mapped_page(void **state)
 	fx_close(&f);
 }
 
+/*
+ * The library zeroes only the words outside its mappings and the kernel
+ * (and the mock, as it) writes the words of each mapping: a range starting
+ * in a gap, mappings starting and ending inside a word, a stale bitmap.
+ */
+static void gaps_zeroed(void **state)
+{
+	struct fx f;
+	uint64_t bm[24], want[24] = { 0 }, i3 = 0x488000, i4 = 0x4a1000;
+	const uint64_t base = 0x80000;
+
+	(void)state;
+	fx_open(&f, VFIOIOMMU_MODE_CONTAINER, NIC);
+	assert_int_equal(vfioiommu_dirty_type1_start(f.ctx), 0);
+	/* the table wholly inside the range, no gap (i1, a filler, i2): nothing to zero */
+	{
+		uint64_t mid = 0x200000;
+
+		assert_int_equal(vfioiommu_dma_map(f.ctx, buf, 1 << 20, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &mid), 0);
+		memset(bm, 0x5a, sizeof(bm));
+		assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, f.i1, 3 << 20, 4096, bm, sizeof(bm)), 0);
+		for (unsigned int i = 0; i < 12; i++)
+			assert_true(bm[i] == UINT64_MAX);
+		assert_int_equal(vfioiommu_dma_unmap(f.ctx, mid, 1 << 20), 0);
+	}
+	assert_int_equal(vfioiommu_dma_map(f.ctx, buf, 0x8000, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &i3), 0);
+	assert_int_equal(vfioiommu_dma_map(f.ctx, buf, 0x3000, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &i4), 0);
+	/* one word and more mappings than it is worth walking: all zeroed, then written */
+	memset(bm, 0x5a, sizeof(bm));
+	assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, i3, 0x8000, 4096, bm, 8), 0);
+	assert_true(bm[0] == 0xff && bm[1] == 0x5a5a5a5a5a5a5a5aull);
+	for (uint64_t a = base; a < base + 24 * 64 * 4096ull; a += 4096)
+		if ((a >= f.i1 && a < f.i1 + (1 << 20)) || (a >= f.i2 && a < f.i2 + (1 << 20)) || (a >= i3 && a < i3 + 0x8000) ||
+		    (a >= i4 && a < i4 + 0x3000))
+			want[(a - base) / 4096 / 64] |= 1ull << ((a - base) / 4096 % 64);
+	for (int round = 0; round < 2; round++) {
+		memset(bm, round ? 0xff : 0x5a, sizeof(bm));
+		assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, base, 24 * 64 * 4096ull, 4096, bm, sizeof(bm)), 0);
+		for (unsigned int i = 0; i < 24; i++)
+			assert_true(bm[i] == want[i]);
+	}
+	fx_close(&f);
+}
+
 static void only_mdevs(void **state)
 {
 	struct fx f;
@@ -376,6 +420,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_mapped_page),
 		cmocka_unit_test(only_mdevs),
+		cmocka_unit_test(gaps_zeroed),
 		cmocka_unit_test(contexts_that_cannot),
 		cmocka_unit_test(choose),
 		cmocka_unit_test(unmap_with_bitmap),
