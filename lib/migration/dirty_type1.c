@@ -237,6 +237,9 @@ VFIOIOMMU_API int vfioiommu_dirty_type1_unmap(vfioiommu_ctx *ctx, uint64_t iova,
 			     "write between the two would be lost)", fn);
 	else
 		rc = t1_check(ctx, fn, iova, length, page_size, &fd);
+	/* an unmap is no harvest loop: the page size is checked before the kernel unmaps anything */
+	if (rc == 0)
+		rc = t1_pgsize(ctx, fn, page_size);
 	if (rc == 0) {
 		npages = length / page_size;
 		need = (npages + 63) / 64 * 8;
