@@ -90,6 +90,13 @@ uint64_t vi_vtd_pgsizes(uint64_t cap, uint64_t ecap);
 
 /* container.c: the fd of group @group in a container context (ctx->lock held), or -ENOENT. */
 int vi_container_group_fd(struct vfioiommu_ctx *ctx, unsigned int group);
+/*
+ * container_dirty.c: VFIO_IOMMU_DIRTY_PAGES (start, stop, GET_BITMAP, as @g
+ * asks) on the context's container; the kernel's -errno unchanged, no
+ * message; -ENODEV without a container.  ctx->lock held.
+ */
+struct kabi_vfio_dirty_bitmap_get;
+int vi_container_dirty_pages(struct vfioiommu_ctx *ctx, struct kabi_vfio_dirty_bitmap_get *g);
 /* container.c: the container fd of a container context (benchmarks, tests), or -ENODEV. */
 int vi_container_fd(struct vfioiommu_ctx *ctx);
 

@@ -22,11 +22,9 @@
 
 #define MAX_PAGES (0x7fffffffull & ~63ull)
 
-/* The container fd of a type1v2 context (ctx->lock held), or a message and -errno. */
-static int t1_fd(struct vfioiommu_ctx *ctx, const char *fn)
+/* 0 on a type1v2 container context whose container is open (ctx->lock held), or a message and -errno. */
+static int t1_ready(struct vfioiommu_ctx *ctx, const char *fn)
 {
-	int fd;
-
 	switch (ctx->backend) {
 	case VFIOIOMMU_BACKEND_TYPE1V2:
 		break;
@@ -39,23 +37,22 @@ static int t1_fd(struct vfioiommu_ctx *ctx, const char *fn)
 		return vi_fail(ctx, -EOPNOTSUPP, "%s: the context uses %s, not a type1v2 container", fn,
 			       vfioiommu_backend_name(ctx->backend));
 	}
-	fd = vi_container_fd(ctx);
-	return fd < 0 ? vi_fail(ctx, -ENODEV, "%s: the container is not open", fn) : fd;
+	return vi_container_fd(ctx) < 0 ? vi_fail(ctx, -ENODEV, "%s: the container is not open", fn) : 0;
 }
 
 static int t1_cmd(struct vfioiommu_ctx *ctx, uint32_t flag, const char *fn)
 {
 	struct kabi_vfio_dirty_bitmap_get g = { .argsz = KABI_DIRTY_PAGES_MIN, .flags = flag };
-	int fd, rc;
+	int rc;
 
 	pthread_mutex_lock(&ctx->lock);
-	fd = t1_fd(ctx, fn);
-	if (fd < 0) {
-		rc = fd;
+	rc = t1_ready(ctx, fn);
+	if (rc < 0) {
+		/* the message is set */
 	} else if (flag == KABI_VFIO_IOMMU_DIRTY_PAGES_FLAG_START && ctx->dirty_type1) {
 		rc = vi_fail(ctx, -EBUSY, "%s: dirty tracking already runs on this container", fn);
 	} else {
-		rc = vi_kioctl(ctx, fd, KABI_VFIO_IOMMU_DIRTY_PAGES, &g);
+		rc = vi_container_dirty_pages(ctx, &g);
 		if (rc == -EACCES || rc == -ENOTTY)
 			rc = vi_fail(ctx, -EOPNOTSUPP, "%s: the container has no dirty tracking (%s)", fn, vi_errno_name(rc));
 		else if (rc < 0)
@@ -79,7 +76,6 @@ VFIOIOMMU_API int vfioiommu_dirty_type1_stop(vfioiommu_ctx *ctx)
 
 struct t1_report {
 	struct vfioiommu_ctx *ctx;
-	int fd;
 	const char *fn;
 };
 
@@ -137,7 +133,7 @@ static int t1_report(void *obj, uint64_t iova, uint64_t n, uint64_t ps, uint64_t
 	 */
 	if (!t->ctx->dma_gaps || !t->ctx->dma_gaps(t->ctx, iova, n * ps, (size_t)(g.bsize / 8 / 30), t1_zero_gap, &z))
 		memset(words, 0, (size_t)g.bsize);
-	rc = vi_kioctl(t->ctx, t->fd, KABI_VFIO_IOMMU_DIRTY_PAGES, &g);
+	rc = vi_container_dirty_pages(t->ctx, &g);
 	if (rc == -EINVAL) {
 		/* the page size is checked only now, so that a report asks the kernel once */
 		if ((rc = t1_pgsize(t->ctx, t->fn, ps)) < 0)
@@ -150,13 +146,13 @@ static int t1_report(void *obj, uint64_t iova, uint64_t n, uint64_t ps, uint64_t
 	return 0;
 }
 
-/* Checks and the container fd (ctx->lock held); 0 or a message and -errno. */
-static int t1_check(struct vfioiommu_ctx *ctx, const char *fn, uint64_t iova, uint64_t length, uint64_t ps, int *fd)
+/* The checks of a report (ctx->lock held); 0 or a message and -errno. */
+static int t1_check(struct vfioiommu_ctx *ctx, const char *fn, uint64_t iova, uint64_t length, uint64_t ps)
 {
 	int rc;
 
-	if ((*fd = t1_fd(ctx, fn)) < 0)
-		return *fd;
+	if ((rc = t1_ready(ctx, fn)) < 0)
+		return rc;
 	if (!ctx->dirty_type1)
 		return vi_fail(ctx, -EINVAL, "%s: dirty tracking is not running: vfioiommu_dirty_type1_start() first", fn);
 	/* a plausible page size goes to the kernel, which refuses any but its own (then t1_report() says why) */
@@ -171,7 +167,7 @@ static int t1_check(struct vfioiommu_ctx *ctx, const char *fn, uint64_t iova, ui
 VFIOIOMMU_API int vfioiommu_dirty_type1_bitmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t length, uint64_t page_size,
 					       uint64_t *bitmap, size_t bitmap_bytes)
 {
-	struct t1_report t = { .ctx = ctx, .fd = -1, .fn = "vfioiommu_dirty_type1_bitmap" };
+	struct t1_report t = { .ctx = ctx, .fn = "vfioiommu_dirty_type1_bitmap" };
 	uint64_t npages, done = 0;
 	int rc;
 
@@ -180,7 +176,7 @@ VFIOIOMMU_API int vfioiommu_dirty_type1_bitmap(vfioiommu_ctx *ctx, uint64_t iova
 	if (!bitmap)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_dirty_type1_bitmap: bitmap is NULL");
 	pthread_mutex_lock(&ctx->lock);
-	rc = t1_check(ctx, "vfioiommu_dirty_type1_bitmap", iova, length, page_size, &t.fd);
+	rc = t1_check(ctx, "vfioiommu_dirty_type1_bitmap", iova, length, page_size);
 	npages = rc == 0 ? length / page_size : 0;
 	if (rc == 0 && bitmap_bytes < (npages + 63) / 64 * 8)
 		rc = vi_fail(ctx, -ENOSPC, "vfioiommu_dirty_type1_bitmap: %" PRIu64 " pages need a bitmap of %" PRIu64
@@ -197,7 +193,7 @@ VFIOIOMMU_API int vfioiommu_dirty_type1_bitmap(vfioiommu_ctx *ctx, uint64_t iova
 VFIOIOMMU_API int vfioiommu_dirty_type1_ranges(vfioiommu_ctx *ctx, uint64_t iova, uint64_t length, uint64_t page_size,
 					       vfioiommu_dirty_fn fn, void *arg)
 {
-	struct t1_report t = { .ctx = ctx, .fd = -1, .fn = "vfioiommu_dirty_type1_ranges" };
+	struct t1_report t = { .ctx = ctx, .fn = "vfioiommu_dirty_type1_ranges" };
 	int rc;
 
 	if (!ctx)
@@ -205,7 +201,7 @@ VFIOIOMMU_API int vfioiommu_dirty_type1_ranges(vfioiommu_ctx *ctx, uint64_t iova
 	if (!fn)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_dirty_type1_ranges: fn is NULL");
 	pthread_mutex_lock(&ctx->lock);
-	rc = t1_check(ctx, "vfioiommu_dirty_type1_ranges", iova, length, page_size, &t.fd);
+	rc = t1_check(ctx, "vfioiommu_dirty_type1_ranges", iova, length, page_size);
 	if (rc == 0)
 		rc = vi_dirty_walk(ctx, t1_report, &t, iova, length / page_size, page_size, fn, arg);
 	pthread_mutex_unlock(&ctx->lock);
@@ -224,7 +220,7 @@ VFIOIOMMU_API int vfioiommu_dirty_type1_unmap(vfioiommu_ctx *ctx, uint64_t iova,
 {
 	static const char fn[] = "vfioiommu_dirty_type1_unmap";
 	uint64_t npages = 0, need = 0;
-	int fd, rc;
+	int rc;
 
 	if (!ctx)
 		return -EINVAL;
@@ -236,7 +232,7 @@ VFIOIOMMU_API int vfioiommu_dirty_type1_unmap(vfioiommu_ctx *ctx, uint64_t iova,
 			     "vfioiommu_dirty_hwpt_bitmap(), then vfioiommu_dma_unmap(), with the devices quiesced (a "
 			     "write between the two would be lost)", fn);
 	else
-		rc = t1_check(ctx, fn, iova, length, page_size, &fd);
+		rc = t1_check(ctx, fn, iova, length, page_size);
 	/* an unmap is no harvest loop: the page size is checked before the kernel unmaps anything */
 	if (rc == 0)
 		rc = t1_pgsize(ctx, fn, page_size);

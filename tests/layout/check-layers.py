@@ -10,7 +10,7 @@ Checked here, from the sources and from the built objects:
   * the mock (lib/mock, a library of its own) may use any area's entry header
     but no object of libvfioiommu's may need a mock symbol;
   * the ioctls of an address space (every iommufd one, VFIO's ATTACH/DETACH
-    to an iommufd object, type1's MAP_DMA/UNMAP_DMA) go through the door only
+    to an iommufd object, type1's MAP_DMA/UNMAP_DMA/DIRTY_PAGES) go through the door only
     from lib/backend: the areas above reach them through the backend's calls.
 usage: check-layers.py SRCDIR BUILDDIR
 """
@@ -48,7 +48,7 @@ for area in order + ['mock']:
                 bad.append('%s includes %s/%s: %s is not below %s' % (where, other, hdr, other, area))
 
 # the address-space ioctls belong to the backend: a door ioctl of one elsewhere is a bypass
-owned = re.compile(r'^KABI_(IOMMU_[A-Z_]+|VFIO_DEVICE_(ATTACH|DETACH)_IOMMUFD_PT|VFIO_IOMMU_(MAP|UNMAP)_DMA)$')
+owned = re.compile(r'^KABI_(IOMMU_[A-Z_]+|VFIO_DEVICE_(ATTACH|DETACH)_IOMMUFD_PT|VFIO_IOMMU_(MAP_DMA|UNMAP_DMA|DIRTY_PAGES))$')
 for area in order:
     if area == 'backend':
         continue
