@@ -1,88 +1,218 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * Dirty bitmaps into runs of dirty pages (objs.h, vi_runs_feed()).  Reports
- * are mostly zero, so the loop looks at 512-byte blocks with 16-byte vector
- * ORs and skips zero blocks in a tight loop; a word of ones extends the open run by
- * 64 pages, and a mixed word is cut into runs with ctz on the word and on its
- * complement
- * (bench/bench_dirty_runs.c measures it against memcpy of the bitmap).
+ * Dirty bitmaps into runs of dirty pages (objs.h, vi_runs_feed()).  The walk
+ * (dirty_runs_walk.h) finds where the bitmap changes between clean and dirty;
+ * blocks with no change (all clean, or all dirty inside a run) are skipped
+ * with vector compares, 32-byte ones where the CPU has AVX2 (chosen at run
+ * time: the library is built for baseline x86-64), 16-byte ones elsewhere.
+ * bench/bench_dirty_runs.c times it beside memcpy of the same bitmap.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <vfioiommu/iova.h>
 
+#include "dirty_runs.h"
 #include "objs.h"
 
-static inline int close_run(struct vi_runs *r, uint64_t start, uint64_t len)
-{
-	int rc = 0;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define VI_RUNS_AVX2 1
+#endif
 
-	if (r->len && r->start + r->len == start) {
-		r->len += len;
-		return 0;
-	}
-	if (r->len)
-		rc = r->emit(r->arg, r->start, r->len);
-	r->start = start;
-	r->len = len;
-	return rc;
+#define POS_CAP 1024u /* change positions gathered before the runs are handed out */
+#define POS_SLACK 260u /* one group of 4 words adds at most 256, and changes() writes 4 */
+#define WALK_BLOCK 64u /* words a skip test covers: 512 bytes, 32768 pages */
+
+/* ctz of t, any value below 64 when t is 0 (then the caller ignores it) */
+#define CTZ_ANY(t) ((uint64_t)__builtin_ctzll((t) | (1ull << 63)))
+
+/*
+ * The positions of the set bits of @t (changes at page @base + bit) into @p;
+ * returns how many.  Four are written whether or not they exist (the array
+ * has room), so a word with up to four changes costs no branch.
+ */
+static inline __attribute__((always_inline)) unsigned int changes(uint64_t *p, uint64_t t, uint64_t base)
+{
+	unsigned int cnt = (unsigned int)__builtin_popcountll(t);
+
+	p[0] = base + CTZ_ANY(t);
+	t &= t - 1;
+	p[1] = base + CTZ_ANY(t);
+	t &= t - 1;
+	p[2] = base + CTZ_ANY(t);
+	t &= t - 1;
+	p[3] = base + CTZ_ANY(t);
+	t &= t - 1;
+	if (__builtin_expect(cnt > 4, 0))
+		for (p += 4; t; t &= t - 1)
+			*p++ = base + CTZ_ANY(t);
+	return cnt;
 }
 
-/* The runs of one non-zero word at page @base. */
-static inline __attribute__((always_inline)) int word_runs(struct vi_runs *r, uint64_t bits, uint64_t base)
+/*
+ * The open run from the last feed: it goes on if it ends where this feed
+ * starts (its start is the first position, the page before is dirty);
+ * otherwise it is complete.
+ */
+static int runs_begin(struct vi_runs *r, uint64_t first, uint64_t *pos, unsigned int *k, uint64_t *c)
 {
+	uint64_t len = r->len;
+
+	r->len = 0;
+	if (!len)
+		return 0;
+	if (r->start + len == first) {
+		pos[0] = r->start;
+		*k = 1;
+		*c = 1;
+		return 0;
+	}
+	return r->emit(r->arg, r->start, len);
+}
+
+/* Hand out the complete runs; an open one (odd count) stays as the first position. */
+static int runs_drain(struct vi_runs *r, uint64_t *pos, unsigned int *k)
+{
+	unsigned int i, n = *k;
 	int rc;
 
-	if (bits == ~0ull)
-		return close_run(r, base, 64);
-	while (bits) {
-		unsigned int s = (unsigned int)__builtin_ctzll(bits);
-		/* bits >> s has zeros on top, so its complement has a set bit: ctz is defined */
-		unsigned int len = (unsigned int)__builtin_ctzll(~(bits >> s));
-
-		if ((rc = close_run(r, base + s, len)) != 0)
+	for (i = 0; i + 1 < n; i += 2)
+		if ((rc = r->emit(r->arg, pos[i], pos[i + 1] - pos[i])) != 0)
 			return rc;
-		bits = s + len >= 64 ? 0 : bits & (~0ull << (s + len));
-	}
+	pos[0] = pos[i];
+	*k = n - i;
 	return 0;
 }
 
-/* 16-byte vectors (SSE2 on x86-64, NEON on arm64), loaded unaligned */
-typedef uint64_t vi_v2 __attribute__((vector_size(16), aligned(8), may_alias));
-#define BLOCK 64u /* words looked at together: 512 bytes, 4096 pages */
+/* End of a feed at page @end: a run still open is kept for the next feed or vi_runs_end(). */
+static int runs_finish(struct vi_runs *r, uint64_t *pos, unsigned int k, uint64_t end)
+{
+	int rc = runs_drain(r, pos, &k);
 
-static inline bool zero_block(const uint64_t *p)
+	if (rc == 0 && k) {
+		r->start = pos[0];
+		r->len = end - pos[0];
+	}
+	return rc;
+}
+
+/* Baseline: 16-byte vectors (SSE2 on x86-64, NEON on arm64), loaded unaligned. */
+typedef uint64_t vi_v2 __attribute__((vector_size(16), aligned(8), may_alias));
+
+static inline __attribute__((always_inline)) bool same4_v2(const uint64_t *p, uint64_t f)
+{
+	return !((p[0] ^ f) | (p[1] ^ f) | (p[2] ^ f) | (p[3] ^ f));
+}
+
+static inline __attribute__((always_inline)) bool same_block_v2(const uint64_t *p, uint64_t f)
 {
 	const vi_v2 *v = (const vi_v2 *)p;
-	vi_v2 a = v[0], b = v[1], c = v[2], d = v[3];
+	vi_v2 fv = { f, f }, a = v[0] ^ fv, b = v[1] ^ fv, c = v[2] ^ fv, d = v[3] ^ fv;
 
-#define VI_OR4(i) (a |= v[i], b |= v[(i) + 1], c |= v[(i) + 2], d |= v[(i) + 3])
-	VI_OR4(4), VI_OR4(8), VI_OR4(12), VI_OR4(16), VI_OR4(20), VI_OR4(24), VI_OR4(28);
-#undef VI_OR4
+	for (unsigned int i = 4; i < WALK_BLOCK / 2; i += 4) {
+		a |= v[i] ^ fv;
+		b |= v[i + 1] ^ fv;
+		c |= v[i + 2] ^ fv;
+		d |= v[i + 3] ^ fv;
+	}
 	a = (a | b) | (c | d);
 	return !(a[0] | a[1]);
 }
 
+#define WALK_NAME feed_base
+#define WALK_ATTR
+#define WALK_FILL_T uint64_t
+#define WALK_FILL(c) (0 - (c))
+#define WALK_SAME4(p, f) same4_v2(p, f)
+#define WALK_SAME_BLOCK(p, f) same_block_v2(p, f)
+#include "dirty_runs_walk.h"
+#undef WALK_NAME
+#undef WALK_ATTR
+#undef WALK_FILL_T
+#undef WALK_FILL
+#undef WALK_SAME4
+#undef WALK_SAME_BLOCK
+
+#ifdef VI_RUNS_AVX2
+#define VI_AVX2_ATTR __attribute__((target("avx2,bmi,popcnt")))
+
+static inline __attribute__((always_inline)) VI_AVX2_ATTR bool same4_avx2(const uint64_t *p, __m256i f)
+{
+	__m256i x = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p), f);
+
+	return _mm256_testz_si256(x, x);
+}
+
+static inline __attribute__((always_inline)) VI_AVX2_ATTR bool same_block_avx2(const uint64_t *p, __m256i f)
+{
+	const __m256i *v = (const __m256i *)p;
+	__m256i a = _mm256_xor_si256(_mm256_loadu_si256(v), f), b = _mm256_xor_si256(_mm256_loadu_si256(v + 1), f);
+	__m256i c = _mm256_xor_si256(_mm256_loadu_si256(v + 2), f), d = _mm256_xor_si256(_mm256_loadu_si256(v + 3), f);
+
+	for (unsigned int i = 4; i < WALK_BLOCK / 4; i += 4) {
+		a = _mm256_or_si256(a, _mm256_xor_si256(_mm256_loadu_si256(v + i), f));
+		b = _mm256_or_si256(b, _mm256_xor_si256(_mm256_loadu_si256(v + i + 1), f));
+		c = _mm256_or_si256(c, _mm256_xor_si256(_mm256_loadu_si256(v + i + 2), f));
+		d = _mm256_or_si256(d, _mm256_xor_si256(_mm256_loadu_si256(v + i + 3), f));
+	}
+	a = _mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d));
+	return _mm256_testz_si256(a, a);
+}
+
+#define WALK_NAME feed_avx2
+#define WALK_ATTR VI_AVX2_ATTR
+#define WALK_FILL_T __m256i
+#define WALK_FILL(c) _mm256_set1_epi64x((long long)(0 - (c)))
+#define WALK_SAME4(p, f) same4_avx2(p, f)
+#define WALK_SAME_BLOCK(p, f) same_block_avx2(p, f)
+#include "dirty_runs_walk.h"
+
+static bool have_avx2(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("popcnt");
+}
+#endif
+
+#ifdef VI_RUNS_AVX2
+/* 0 not asked yet, 1 no, 2 yes; a race only asks the CPU twice */
+static int avx2_state;
+
+static bool use_avx2(void)
+{
+	int s = __atomic_load_n(&avx2_state, __ATOMIC_RELAXED);
+
+	if (__builtin_expect(!s, 0)) {
+		s = have_avx2() ? 2 : 1;
+		__atomic_store_n(&avx2_state, s, __ATOMIC_RELAXED);
+	}
+	return s == 2;
+}
+#endif
+
 int vi_runs_feed(struct vi_runs *r, const uint64_t *words, uint64_t first, uint64_t n)
 {
-	uint64_t nw = n / 64, tail = n % 64, w = 0;
-	int rc;
+#ifdef VI_RUNS_AVX2
+	if (use_avx2())
+		return feed_avx2(r, words, first, n);
+#endif
+	return feed_base(r, words, first, n);
+}
 
-	/* zero blocks are skipped in a tight loop; the block after them goes word by word */
-	while (w < nw) {
-		uint64_t end;
-
-		while (w + BLOCK <= nw && zero_block(words + w))
-			w += BLOCK;
-		end = w + BLOCK <= nw ? w + BLOCK : nw;
-		for (; w < end; w++)
-			if (words[w] && (rc = word_runs(r, words[w], first + w * 64)) != 0)
-				return rc;
+int vi_runs_feed_isa(struct vi_runs *r, const uint64_t *words, uint64_t first, uint64_t n, int isa)
+{
+	switch (isa) {
+	case VI_RUNS_ISA_BASE:
+		return feed_base(r, words, first, n);
+#ifdef VI_RUNS_AVX2
+	case VI_RUNS_ISA_AVX2:
+		return use_avx2() ? feed_avx2(r, words, first, n) : -EOPNOTSUPP;
+#endif
+	default:
+		return -EOPNOTSUPP;
 	}
-	if (tail && (words[nw] & ((1ull << tail) - 1)))
-		return word_runs(r, words[nw] & ((1ull << tail) - 1), first + nw * 64);
-	return 0;
 }
 
 int vi_runs_end(struct vi_runs *r)
