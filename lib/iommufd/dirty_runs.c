@@ -22,11 +22,11 @@
 #endif
 
 #define POS_CAP 1024u /* change positions gathered before the runs are handed out */
-#define POS_SLACK 260u /* one group of 4 words adds at most 256, and changes() writes 4 */
+#define POS_SLACK 68u /* one word adds at most 64, and changes() writes 4 */
 #define WALK_BLOCK 64u /* words a skip test covers: 512 bytes, 32768 pages */
 
 /* ctz of t, any value below 64 when t is 0 (then the caller ignores it) */
-#define CTZ_ANY(t) ((uint64_t)__builtin_ctzll((t) | (1ull << 63)))
+#define CTZ_ANY(t) ((uint64_t)(unsigned int)__builtin_ctzll((t) | (1ull << 63)))
 
 /*
  * The positions of the set bits of @t (changes at page @base + bit) into @p;
@@ -37,14 +37,18 @@ static inline __attribute__((always_inline)) unsigned int changes(uint64_t *p, u
 {
 	unsigned int cnt = (unsigned int)__builtin_popcountll(t);
 
-	p[0] = base + CTZ_ANY(t);
-	t &= t - 1;
-	p[1] = base + CTZ_ANY(t);
-	t &= t - 1;
-	p[2] = base + CTZ_ANY(t);
-	t &= t - 1;
-	p[3] = base + CTZ_ANY(t);
-	t &= t - 1;
+	for (unsigned int i = 0; i < 4; i++) {
+		uint64_t at = base + CTZ_ANY(t);
+
+		/*
+		 * Opaque to the optimiser: gcc otherwise packs the four into a
+		 * vector (inserts, sign extension, a 32-byte store), twice the
+		 * instructions of four scalar stores.
+		 */
+		__asm__("" : "+r"(at));
+		p[i] = at;
+		t &= t - 1;
+	}
 	if (__builtin_expect(cnt > 4, 0))
 		for (p += 4; t; t &= t - 1)
 			*p++ = base + CTZ_ANY(t);
@@ -75,11 +79,13 @@ static int runs_begin(struct vi_runs *r, uint64_t first, uint64_t *pos, unsigned
 /* Hand out the complete runs; an open one (odd count) stays as the first position. */
 static int runs_drain(struct vi_runs *r, uint64_t *pos, unsigned int *k)
 {
+	vi_run_emit emit = r->emit;
+	void *arg = r->arg;
 	unsigned int i, n = *k;
 	int rc;
 
 	for (i = 0; i + 1 < n; i += 2)
-		if ((rc = r->emit(r->arg, pos[i], pos[i + 1] - pos[i])) != 0)
+		if ((rc = emit(arg, pos[i], pos[i + 1] - pos[i])) != 0)
 			return rc;
 	pos[0] = pos[i];
 	*k = n - i;
@@ -98,13 +104,27 @@ static int runs_finish(struct vi_runs *r, uint64_t *pos, unsigned int k, uint64_
 	return rc;
 }
 
+/* Words [@w, @end) one at a time, @c the carry in and out (the first block, and the last short one). */
+static inline __attribute__((always_inline)) int runs_words(struct vi_runs *r, const uint64_t *words, uint64_t w, uint64_t end, uint64_t first,
+		      uint64_t *pos, unsigned int *k, uint64_t *c)
+{
+	int rc;
+
+	for (; w < end; w++) {
+		uint64_t x = words[w], t = x ^ (x << 1 | *c);
+
+		*c = x >> 63;
+		if (!t)
+			continue;
+		*k += changes(pos + *k, t, first + w * 64);
+		if (*k >= POS_CAP && (rc = runs_drain(r, pos, k)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Baseline: 16-byte vectors (SSE2 on x86-64, NEON on arm64), loaded unaligned. */
 typedef uint64_t vi_v2 __attribute__((vector_size(16), aligned(8), may_alias));
-
-static inline __attribute__((always_inline)) bool same4_v2(const uint64_t *p, uint64_t f)
-{
-	return !((p[0] ^ f) | (p[1] ^ f) | (p[2] ^ f) | (p[3] ^ f));
-}
 
 static inline __attribute__((always_inline)) bool same_block_v2(const uint64_t *p, uint64_t f)
 {
@@ -121,33 +141,37 @@ static inline __attribute__((always_inline)) bool same_block_v2(const uint64_t *
 	return !(a[0] | a[1]);
 }
 
+static inline __attribute__((always_inline)) uint64_t block_changes_v2(const uint64_t *p, uint64_t *tv)
+{
+	uint64_t m = 0;
+
+	for (unsigned int j = 0; j < WALK_BLOCK; j++) {
+		tv[j] = p[j] ^ (p[j] << 1 | p[(int)j - 1] >> 63);
+		m |= (uint64_t)(tv[j] != 0) << j;
+	}
+	return m;
+}
+
 #define WALK_NAME feed_base
 #define WALK_ATTR
 #define WALK_FILL_T uint64_t
 #define WALK_FILL(c) (0 - (c))
-#define WALK_SAME4(p, f) same4_v2(p, f)
 #define WALK_SAME_BLOCK(p, f) same_block_v2(p, f)
+#define WALK_BLOCK_CHANGES(p, tv) block_changes_v2(p, tv)
 #include "dirty_runs_walk.h"
 #undef WALK_NAME
 #undef WALK_ATTR
 #undef WALK_FILL_T
 #undef WALK_FILL
-#undef WALK_SAME4
 #undef WALK_SAME_BLOCK
+#undef WALK_BLOCK_CHANGES
 
 #ifdef VI_RUNS_AVX2
 #define VI_AVX2_ATTR __attribute__((target("avx2,bmi,popcnt")))
 
-static inline __attribute__((always_inline)) VI_AVX2_ATTR bool same4_avx2(const uint64_t *p, __m256i f)
-{
-	__m256i x = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p), f);
-
-	return _mm256_testz_si256(x, x);
-}
-
 static inline __attribute__((always_inline)) VI_AVX2_ATTR bool same_block_avx2(const uint64_t *p, __m256i f)
 {
-	const __m256i *v = (const __m256i *)p;
+	const __m256i_u *v = (const __m256i_u *)p;
 	__m256i a = _mm256_xor_si256(_mm256_loadu_si256(v), f), b = _mm256_xor_si256(_mm256_loadu_si256(v + 1), f);
 	__m256i c = _mm256_xor_si256(_mm256_loadu_si256(v + 2), f), d = _mm256_xor_si256(_mm256_loadu_si256(v + 3), f);
 
@@ -161,12 +185,29 @@ static inline __attribute__((always_inline)) VI_AVX2_ATTR bool same_block_avx2(c
 	return _mm256_testz_si256(a, a);
 }
 
+static inline __attribute__((always_inline)) VI_AVX2_ATTR uint64_t block_changes_avx2(const uint64_t *p, uint64_t *tv)
+{
+	__m256i zero = _mm256_setzero_si256();
+	uint64_t m = 0;
+
+	for (unsigned int j = 0; j < WALK_BLOCK; j += 4) {
+		/* the words before, as 4 lanes: their top bits are the carries */
+		__m256i x = _mm256_loadu_si256((const __m256i_u *)(p + j));
+		__m256i xp = _mm256_loadu_si256((const __m256i_u *)(p + (int)j - 1));
+		__m256i t = _mm256_xor_si256(x, _mm256_or_si256(_mm256_slli_epi64(x, 1), _mm256_srli_epi64(xp, 63)));
+
+		_mm256_storeu_si256((__m256i_u *)(tv + j), t);
+		m |= (uint64_t)(unsigned int)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(t, zero))) << j;
+	}
+	return ~m;
+}
+
 #define WALK_NAME feed_avx2
 #define WALK_ATTR VI_AVX2_ATTR
 #define WALK_FILL_T __m256i
 #define WALK_FILL(c) _mm256_set1_epi64x((long long)(0 - (c)))
-#define WALK_SAME4(p, f) same4_avx2(p, f)
 #define WALK_SAME_BLOCK(p, f) same_block_avx2(p, f)
+#define WALK_BLOCK_CHANGES(p, tv) block_changes_avx2(p, tv)
 #include "dirty_runs_walk.h"
 
 static bool have_avx2(void)

@@ -2,57 +2,56 @@
 /*
  * The walk of dirty_runs.c, included once per instruction set.  The includer
  * defines WALK_NAME, WALK_ATTR (the function's attributes), WALK_FILL_T and
- * WALK_FILL(c) (a word of c repeated, in the form the tests want), and
- * WALK_SAME4(p, f) / WALK_SAME_BLOCK(p, f): true when the 4 / WALK_BLOCK words
- * at p all equal the fill f.
+ * WALK_FILL(c) (a word of c repeated, in the form the tests want),
+ * WALK_SAME_BLOCK(p, f) (true when the WALK_BLOCK words at p all equal the
+ * fill f) and WALK_BLOCK_CHANGES(p, tv) (the change words of the WALK_BLOCK
+ * words at p into tv, p[-1] giving the carry; returns the mask of nonzero ones).
  *
  * The bitmap is read as a stream of changes: bit i of t = w ^ (w << 1 | carry)
  * is set where page i differs from page i - 1, so the change positions are
  * run start, run end, start, end...  A word equal to the fill (all zeros
  * outside a run, all ones inside one) has no change, which is why zero blocks
  * and all-ones blocks are skipped by the same test and never looked at bit
- * by bit.  Positions are written out without a branch per bit and runs are
- * handed to the callback from that array, so a word costs the same whatever
- * it holds and the loop that calls back is one predictable loop.
+ * by bit.  In a block with changes, the words that have some are found with
+ * vector compares and visited through a mask, their positions written out
+ * without a branch per bit, and the runs handed to the callback from that
+ * array, so the loop that calls back is one predictable loop.
  */
 
 static WALK_ATTR int WALK_NAME(struct vi_runs *r, const uint64_t *words, uint64_t first, uint64_t n)
 {
-	uint64_t pos[POS_CAP + POS_SLACK];
-	uint64_t nw = n / 64, tail = n % 64, w = 0, c = 0;
+	uint64_t pos[POS_CAP + POS_SLACK], tv[WALK_BLOCK];
+	uint64_t nw = n / 64, tail = n % 64, w, c = 0;
 	unsigned int k = 0;
 	int rc;
 
 	if ((rc = runs_begin(r, first, pos, &k, &c)) != 0)
 		return rc;
+	/* the first block word by word: its carry comes from the last feed, not from words[-1] */
+	w = nw < WALK_BLOCK ? nw : WALK_BLOCK;
+	if ((rc = runs_words(r, words, 0, w, first, pos, &k, &c)) != 0)
+		return rc;
 	while (w < nw) {
 		WALK_FILL_T f = WALK_FILL(c);
-		uint64_t end;
+		uint64_t m, base;
 
 		while (w + WALK_BLOCK <= nw && WALK_SAME_BLOCK(words + w, f))
 			w += WALK_BLOCK;
-		end = w + WALK_BLOCK <= nw ? w + WALK_BLOCK : nw;
-		for (; w + 4 <= end; w += 4) {
-			if (WALK_SAME4(words + w, f))
-				continue;
-			for (unsigned int j = 0; j < 4; j++) {
-				uint64_t x = words[w + j];
+		if (w + WALK_BLOCK > nw) {
+			if ((rc = runs_words(r, words, w, nw, first, pos, &k, &c)) != 0)
+				return rc;
+			break;
+		}
+		base = first + w * 64;
+		for (m = WALK_BLOCK_CHANGES(words + w, tv); m; m &= m - 1) {
+			unsigned int j = (unsigned int)__builtin_ctzll(m);
 
-				k += changes(pos + k, x ^ (x << 1 | c), first + (w + j) * 64);
-				c = x >> 63;
-			}
-			f = WALK_FILL(c);
+			k += changes(pos + k, tv[j], base + j * 64);
 			if (k >= POS_CAP && (rc = runs_drain(r, pos, &k)) != 0)
 				return rc;
 		}
-		for (; w < end; w++) {
-			uint64_t x = words[w];
-
-			k += changes(pos + k, x ^ (x << 1 | c), first + w * 64);
-			c = x >> 63;
-			if (k >= POS_CAP && (rc = runs_drain(r, pos, &k)) != 0)
-				return rc;
-		}
+		w += WALK_BLOCK;
+		c = words[w - 1] >> 63;
 	}
 	if (tail) {
 		uint64_t x = words[nw] & ((1ull << tail) - 1);
