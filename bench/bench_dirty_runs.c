@@ -10,12 +10,15 @@
  * run starts.
  *
  * Each repetition times memcpy, the extraction the library picks (AVX2 when
- * the CPU has it) and the baseline 16-byte walk, in an order that rotates per
+ * the CPU has it), the baseline 16-byte walk, and the callback alone called
+ * once per run (no walk: the bound on any walk with a callback per run,
+ * which is the interface), in an order that rotates per
  * repetition, each after the same 64 MiB read that pushes the bitmap out of
  * the caches, so every one starts from the same state: pages touched, bitmap
  * in memory.  Printed: the median and range of each time, and the median and
  * range over repetitions of memcpy time / extraction time (the speed ratio;
- * target >= 0.8).
+ * target >= 0.8), and the medians of memcpy / baseline walk and memcpy /
+ * callbacks alone.
  *
  * Usage: bench_dirty_runs [--reps N] [--callgrind]
  *   --callgrind adds instruction counts (callgrind, one run per side and
@@ -93,6 +96,24 @@ static uint64_t ref_runs(const uint64_t *w)
 		runs += (uint64_t)__builtin_popcountll(w[i] & ~(w[i] << 1 | c));
 		c = w[i] >> 63;
 	}
+	return runs;
+}
+
+/*
+ * The callback alone, as many times as there are runs: what any walk that
+ * calls back once per run pays before it reads a word, so memcpy time / this
+ * time bounds the ratio any such walk can reach.
+ */
+static int (*volatile count_fn)(void *, uint64_t, uint64_t) = count;
+
+static uint64_t callbacks_only(uint64_t n)
+{
+	int (*fn)(void *, uint64_t, uint64_t) = count_fn;
+	uint64_t runs = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		if (fn(&runs, 2 * i, 1))
+			break;
 	return runs;
 }
 
@@ -210,14 +231,14 @@ static uint64_t evict(const uint64_t *e, size_t words)
 	return x;
 }
 
-enum { MEMCPY, LIB, BASE, SIDES };
+enum { MEMCPY, LIB, BASE, CALLS, SIDES };
 
 int main(int argc, char **argv)
 {
 	static const struct { unsigned int pct; int clustered; const char *name; } cases[] = {
 		{ 1, 1, "1% clustered" }, { 50, 1, "50% clustered" }, { 1, 0, "1% scattered" }, { 50, 0, "50% scattered" },
 	};
-	static double t[SIDES][MAXREPS], ratio[2][MAXREPS];
+	static double t[SIDES][MAXREPS], ratio[3][MAXREPS];
 	unsigned int reps = 21;
 	int cg = 0, base_ok;
 	size_t ewords = 2 * (size_t)WORDS;
@@ -256,11 +277,12 @@ int main(int argc, char **argv)
 		       vi_runs_feed_isa(&r, &z, 0, 1, VI_RUNS_ISA_AVX2) == 0 ? "AVX2" : "baseline (16-byte vectors)");
 	}
 	printf("dirty-range extraction from a 32 MiB bitmap vs memcpy of it, time side by side, %u repetitions\n", reps);
-	printf("%-14s %9s %-20s %9s %-20s %18s %-14s %10s %18s\n", "bitmap", "runs", "memcpy ms med [range]",
-	       "", "extract ms med [range]", "memcpy/extract", "[range]", "base ms", "memcpy/base");
+	printf("%-14s %9s %-22s %-23s %-26s %8s %12s %9s %13s\n", "bitmap", "runs", "memcpy ms med [range]",
+	       "extract ms med [range]", "memcpy/extract med [range]", "base ms", "memcpy/base", "calls ms",
+	       "memcpy/calls");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t want;
-		double lo[SIDES], hi[SIDES], med[SIDES], rlo[2], rhi[2], rmed[2];
+		double lo[SIDES], hi[SIDES], med[SIDES], rlo[3], rhi[3], rmed[3];
 
 		fill(src, cases[i].pct, cases[i].clustered);
 		want = ref_runs(src);
@@ -282,6 +304,8 @@ int main(int argc, char **argv)
 				if (side == MEMCPY) {
 					memcpy(dst, src, BYTES);
 					__asm__ volatile("" : : "r"(dst) : "memory");
+				} else if (side == CALLS) {
+					got = callbacks_only(want);
 				} else {
 					got = extract(src, side == LIB ? -1 : VI_RUNS_ISA_BASE);
 				}
@@ -291,14 +315,15 @@ int main(int argc, char **argv)
 			}
 			ratio[0][k] = t[MEMCPY][k] / t[LIB][k];
 			ratio[1][k] = t[MEMCPY][k] / t[BASE][k];
+			ratio[2][k] = t[MEMCPY][k] / t[CALLS][k];
 		}
 		for (unsigned int j = 0; j < SIDES; j++)
 			med[j] = median(t[j], reps, &lo[j], &hi[j]) * 1e3, lo[j] *= 1e3, hi[j] *= 1e3;
-		for (unsigned int j = 0; j < 2; j++)
+		for (unsigned int j = 0; j < 3; j++)
 			rmed[j] = median(ratio[j], reps, &rlo[j], &rhi[j]);
-		printf("%-14s %9llu %7.2f [%5.2f..%5.2f] %9s %7.2f [%5.2f..%6.2f] %17.2fx [%.2f..%.2f] %10.2f %17.2fx\n",
-		       cases[i].name, (unsigned long long)want, med[MEMCPY], lo[MEMCPY], hi[MEMCPY], "", med[LIB], lo[LIB],
-		       hi[LIB], rmed[0], rlo[0], rhi[0], med[BASE], rmed[1]);
+		printf("%-14s %9llu %6.2f [%5.2f..%6.2f] %7.2f [%6.2f..%6.2f] %7.2fx [%5.2f..%5.2f]   %8.2f %11.2fx %9.2f %12.2fx\n",
+		       cases[i].name, (unsigned long long)want, med[MEMCPY], lo[MEMCPY], hi[MEMCPY], med[LIB], lo[LIB],
+		       hi[LIB], rmed[0], rlo[0], rhi[0], med[BASE], rmed[1], med[CALLS], rmed[2]);
 		fflush(stdout);
 	}
 	if (cg) {
