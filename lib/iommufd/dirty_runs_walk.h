@@ -23,6 +23,7 @@ static WALK_ATTR int WALK_NAME(struct vi_runs *r, const uint64_t *words, uint64_
 	uint64_t pos[POS_CAP + POS_SLACK], tv[WALK_BLOCK];
 	uint64_t nw = n / 64, tail = n % 64, w, c = 0;
 	unsigned int k = 0;
+	bool busy = false;
 	int rc;
 
 	if ((rc = runs_begin(r, first, pos, &k, &c)) != 0)
@@ -32,18 +33,24 @@ static WALK_ATTR int WALK_NAME(struct vi_runs *r, const uint64_t *words, uint64_
 	if ((rc = runs_words(r, words, 0, w, first, pos, &k, &c)) != 0)
 		return rc;
 	while (w < nw) {
-		WALK_FILL_T f = WALK_FILL(c);
 		uint64_t m, base;
 
-		while (w + WALK_BLOCK <= nw && WALK_SAME_BLOCK(words + w, f))
-			w += WALK_BLOCK;
+		/* after a block with changes the next likely has some too: no skip test then */
+		if (!busy) {
+			WALK_FILL_T f = WALK_FILL(c);
+
+			while (w + WALK_BLOCK <= nw && WALK_SAME_BLOCK(words + w, f))
+				w += WALK_BLOCK;
+		}
 		if (w + WALK_BLOCK > nw) {
 			if ((rc = runs_words(r, words, w, nw, first, pos, &k, &c)) != 0)
 				return rc;
 			break;
 		}
 		base = first + w * 64;
-		for (m = WALK_BLOCK_CHANGES(words + w, tv); m; m &= m - 1) {
+		m = WALK_BLOCK_CHANGES(words + w, tv);
+		busy = m != 0;
+		for (; m; m &= m - 1) {
 			unsigned int j = (unsigned int)__builtin_ctzll(m);
 
 			k += changes(pos + k, tv[j], base + j * 64);
