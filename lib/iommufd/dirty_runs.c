@@ -21,7 +21,7 @@
 #define VI_RUNS_AVX2 1
 #endif
 
-#define POS_CAP 1024u /* change positions gathered before the runs are handed out */
+#define POS_CAP 512u /* change positions gathered before the runs are handed out (4 KiB of stack) */
 #define POS_SLACK 68u /* one word adds at most 64, and changes() writes 4 */
 #define WALK_BLOCK 64u /* words a skip test covers: 512 bytes, 32768 pages */
 
