@@ -22,38 +22,8 @@
 #endif
 
 #define POS_CAP 512u /* change positions gathered before the runs are handed out (4 KiB of stack) */
-#define POS_SLACK 68u /* one word adds at most 64, and changes() writes 4 */
+#define POS_SLACK 68u /* one word adds at most 64, and WALK_CHANGES() writes 4 */
 #define WALK_BLOCK 64u /* words a skip test covers: 512 bytes, 32768 pages */
-
-/* ctz of t, any value below 64 when t is 0 (then the caller ignores it) */
-#define CTZ_ANY(t) ((uint64_t)(unsigned int)__builtin_ctzll((t) | (1ull << 63)))
-
-/*
- * The positions of the set bits of @t (changes at page @base + bit) into @p;
- * returns how many.  Four are written whether or not they exist (the array
- * has room), so a word with up to four changes costs no branch.
- */
-static inline __attribute__((always_inline)) unsigned int changes(uint64_t *p, uint64_t t, uint64_t base)
-{
-	unsigned int cnt = (unsigned int)__builtin_popcountll(t);
-
-	for (unsigned int i = 0; i < 4; i++) {
-		uint64_t at = base + CTZ_ANY(t);
-
-		/*
-		 * Opaque to the optimiser: gcc otherwise packs the four into a
-		 * vector (inserts, sign extension, a 32-byte store), twice the
-		 * instructions of four scalar stores.
-		 */
-		__asm__("" : "+r"(at));
-		p[i] = at;
-		t &= t - 1;
-	}
-	if (__builtin_expect(cnt > 4, 0))
-		for (p += 4; t; t &= t - 1)
-			*p++ = base + CTZ_ANY(t);
-	return cnt;
-}
 
 /*
  * The open run from the last feed: it goes on if it ends where this feed
@@ -104,25 +74,6 @@ static int runs_finish(struct vi_runs *r, uint64_t *pos, unsigned int k, uint64_
 	return rc;
 }
 
-/* Words [@w, @end) one at a time, @c the carry in and out (the first block, and the last short one). */
-static inline __attribute__((always_inline)) int runs_words(struct vi_runs *r, const uint64_t *words, uint64_t w, uint64_t end, uint64_t first,
-		      uint64_t *pos, unsigned int *k, uint64_t *c)
-{
-	int rc;
-
-	for (; w < end; w++) {
-		uint64_t x = words[w], t = x ^ (x << 1 | *c);
-
-		*c = x >> 63;
-		if (!t)
-			continue;
-		*k += changes(pos + *k, t, first + w * 64);
-		if (*k >= POS_CAP && (rc = runs_drain(r, pos, k)) != 0)
-			return rc;
-	}
-	return 0;
-}
-
 /* Baseline: 16-byte vectors (SSE2 on x86-64, NEON on arm64), loaded unaligned. */
 typedef uint64_t vi_v2 __attribute__((vector_size(16), aligned(8), may_alias));
 
@@ -153,14 +104,21 @@ static inline __attribute__((always_inline)) uint64_t block_changes_v2(const uin
 }
 
 #define WALK_NAME feed_base
+#define WALK_CHANGES changes_base
+#define WALK_WORDS words_base
 #define WALK_ATTR
+/* any value below 64 when t is 0 (then the caller ignores it) */
+#define WALK_CTZ(t) ((uint64_t)(unsigned int)__builtin_ctzll((t) | (1ull << 63)))
 #define WALK_FILL_T uint64_t
 #define WALK_FILL(c) (0 - (c))
 #define WALK_SAME_BLOCK(p, f) same_block_v2(p, f)
 #define WALK_BLOCK_CHANGES(p, tv) block_changes_v2(p, tv)
 #include "dirty_runs_walk.h"
 #undef WALK_NAME
+#undef WALK_CHANGES
+#undef WALK_WORDS
 #undef WALK_ATTR
+#undef WALK_CTZ
 #undef WALK_FILL_T
 #undef WALK_FILL
 #undef WALK_SAME_BLOCK
@@ -203,7 +161,11 @@ static inline __attribute__((always_inline)) VI_AVX2_ATTR uint64_t block_changes
 }
 
 #define WALK_NAME feed_avx2
+#define WALK_CHANGES changes_avx2
+#define WALK_WORDS words_avx2
 #define WALK_ATTR VI_AVX2_ATTR
+/* BMI1's tzcnt: 64 for 0 */
+#define WALK_CTZ(t) ((uint64_t)_tzcnt_u64(t))
 #define WALK_FILL_T __m256i
 #define WALK_FILL(c) _mm256_set1_epi64x((long long)(0 - (c)))
 #define WALK_SAME_BLOCK(p, f) same_block_avx2(p, f)
