@@ -162,7 +162,7 @@ static double totals(const char *path)
 static double measure(const char *self, const char *variant, unsigned int batch)
 {
 	char out[64], outarg[96], b[16];
-	int st;
+	int st = 0; /* read below also when fork() failed */
 	pid_t pid;
 	double t;
 

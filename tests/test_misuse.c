@@ -3042,6 +3042,15 @@ static void r_dirty_type1_ranges(void)
 	EQ(vfioiommu_dirty_type1_ranges(W.ctx, 0, 4096, 4096, no_run, NULL), -EOPNOTSUPP);
 }
 
+static void r_dirty_type1_unmap(void)
+{
+	uint64_t bm[1];
+
+	EQ(vfioiommu_dirty_type1_unmap(NULL, 0, 4096, 4096, bm, 8), -EINVAL);
+	EQ(vfioiommu_dirty_type1_unmap(W.ctx, 0, 4096, 4096, NULL, 8), -EINVAL);
+	EQ(vfioiommu_dirty_type1_unmap(W.ctx, 0, 4096, 4096, bm, 8), -EOPNOTSUPP);
+}
+
 static void r_dirty_choose(void)
 {
 	struct vfioiommu_dirty_choice c = { .size = sizeof(c) }, small = { .size = 8 };
@@ -3230,6 +3239,7 @@ static const struct row {
 	ROW(dirty_type1_start, 0), ROW(dirty_type1_stop, 0), ROW(dirty_type1_bitmap, 0), ROW(dirty_type1_ranges, 0),
 	ROW(dirty_choose, 0),
 	ROW(dirty_hwpt_start, 0), ROW(dirty_hwpt_stop, 0), ROW(dirty_hwpt_bitmap, 0), ROW(dirty_hwpt_ranges, 0),
+	ROW(dirty_type1_unmap, 0),
 	ROW(mock_hwpt_dirty, 0),
 	/* adopt.h */
 	ROW(fd_kind_name, 0), ROW(ctx_adopt, 0), ROW(device_adopt, 0), ROW(ctx_container_fd, 0),

@@ -33,8 +33,35 @@
  * calls after it.  Its reports may leave the bits set
  * (VFIOIOMMU_DIRTY_NO_CLEAR), to read a range twice.
  *
- * Not here yet: unmapping with the dirty bitmap
- * (VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP).
+ * A type1v2 container can unmap and report the unmapped pages' dirty bits in
+ * one step (vfioiommu_dirty_type1_unmap()), so that no write between a last
+ * report and the unmap is lost.  iommufd has no such unmap.
+ *
+ * What the kernel does at the edges (Linux 7.2, measured: tests/vm/FACTS.md,
+ * "type1 dirty pages", "iommufd HWPT dirty tracking", "device DMA logging"),
+ * and what the library does with it.  Read the last bits BEFORE stopping:
+ * every report of the library needs its tracker running.
+ * - Stopping.  type1: the kernel frees the bits (its own report after a stop
+ *   is EINVAL), a new start begins afresh (with a PCI device, every mapped
+ *   page again).  HWPT: the kernel keeps the bits and would still read them,
+ *   but the next start clears them; the library's reports say -EINVAL (not
+ *   running) after a stop either way.  Device logging: what the log keeps is
+ *   the driver's (mtty's is empty); the library's reports need it running.
+ * - An ordinary vfioiommu_dma_unmap() while tracking is allowed on every
+ *   tracker and drops the range's bits: a report over the range reads clean
+ *   (type1, HWPT: a range with nothing mapped reads clean, no error), and a
+ *   new mapping there starts clean.  Use vfioiommu_dirty_type1_unmap() on a
+ *   container to keep them.
+ * - A device leaving.  type1: when the last group leaves the container (its
+ *   devices closed and its mappings gone, or the context destroyed) the
+ *   kernel drops the IOMMU and the tracking with it: a report is -EINVAL,
+ *   the library forgets that tracking runs, and a container set up again
+ *   starts untracked (start it again).  HWPT: a device that leaves the page
+ *   table (measured: its object destroyed, which detaches it) leaves its bits
+ *   and the tracking there: the page table still reports what was written.  Device logging: a
+ *   close ends the library's record (vfioiommu_dirty_log_bitmap() is -EINVAL
+ *   on the device opened again; start anew); what the driver does with its
+ *   log is the driver's.
  */
 #ifndef VFIOIOMMU_DIRTY_H
 #define VFIOIOMMU_DIRTY_H
@@ -168,6 +195,36 @@ VFIOIOMMU_API int vfioiommu_dirty_type1_bitmap(vfioiommu_ctx *ctx, uint64_t iova
  */
 VFIOIOMMU_API int vfioiommu_dirty_type1_ranges(vfioiommu_ctx *ctx, uint64_t iova, uint64_t length, uint64_t page_size,
 					       vfioiommu_dirty_fn fn, void *arg);
+
+/**
+ * Unmap the whole mappings [@p iova, @p iova + @p length) covers, as
+ * vfioiommu_dma_unmap() does (the library's table of mappings follows), and
+ * receive their dirty pages in the same ioctl (VFIO_IOMMU_UNMAP_DMA with
+ * GET_DIRTY_BITMAP): bit i of word i / 64 is the page at @p iova + i *
+ * @p page_size.  The bitmap is zeroed first; pages of the range that were not
+ * mapped read clean.  Tracking must run (vfioiommu_dirty_type1_start()); it
+ * goes on for the other mappings.
+ *
+ * On iommufd this is -EOPNOTSUPP: the kernel has no unmap that returns dirty
+ * bits, and reading them before unmapping cannot be made atomic by the library
+ * (a write between the two would be lost without a sign).  Do the two steps
+ * with the devices quiesced, as a VMM does at that point anyway:
+ * vfioiommu_dirty_hwpt_bitmap(), then vfioiommu_dma_unmap().
+ * @param ctx          a context on a type1v2 container, tracking
+ * @param iova         the first IOVA: no mapping may start before it and reach into the range
+ * @param length       bytes: no mapping may start inside the range and end past it
+ * @param page_size    the container's dirty page size (as vfioiommu_dirty_type1_bitmap())
+ * @param bitmap       the caller's bitmap
+ * @param bitmap_bytes its size: at least 8 * ceil(length / page_size / 64)
+ * @return 0; -EINVAL NULL argument, tracking not started, a page size the
+ * container does not report at, a misaligned, empty or wrapping range, a
+ * range that would split a mapping (nothing is unmapped), more than 2^31 - 64
+ * pages; -ENOENT nothing is mapped in the range; -ENOSPC @p bitmap too
+ * small; -EOPNOTSUPP an iommufd context (see above), a type1 (v1) or no-IOMMU
+ * container; -ENODEV no group yet; other -errno from the kernel.
+ */
+VFIOIOMMU_API int vfioiommu_dirty_type1_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t length, uint64_t page_size,
+					      uint64_t *bitmap, size_t bitmap_bytes);
 
 /** vfioiommu_dirty_hwpt_bitmap() / _ranges() flag: report without clearing (the next report sees the bits again). */
 #define VFIOIOMMU_DIRTY_NO_CLEAR (1u << 0)

@@ -85,7 +85,9 @@ VFIOIOMMU_API int vfioiommu_device_iommufd_id(vfioiommu_device *dev, uint32_t *d
  *            (fields past it are not written)
  * @return 0; -EINVAL NULL argument or out->size too small (< 8, no room for
  * type); -EOPNOTSUPP container backend, or a kernel without GET_HW_INFO
- * (older than 6.6); -ENODEV no backend chosen yet; other -errno from the kernel.
+ * (older than 6.6); -ENODEV no backend chosen yet, or a mediated device
+ * (no IOMMU is behind it: iommufd knows it as an access, not a device);
+ * other -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_device_hw_info(vfioiommu_device *dev, struct vfioiommu_hw_info *out);
 

@@ -554,8 +554,8 @@ struct vfioiommu_hw_info_amd {
  * @param data where the dump goes (struct vfioiommu_hw_info_vtd, _arm_smmuv3, _amd)
  * @param len  in: bytes at @p data; out: the driver's size
  * @return 0; -EINVAL NULL argument or *@p len 0; -EOPNOTSUPP container
- * backend or a kernel before 6.6; -ENODEV no backend yet; other -errno
- * from the kernel.
+ * backend or a kernel before 6.6; -ENODEV no backend yet, or a mediated
+ * device (no IOMMU behind it); other -errno from the kernel.
  */
 VFIOIOMMU_API int vfioiommu_device_hw_info_data(vfioiommu_device *dev, uint32_t *type, void *data, uint32_t *len);
 

@@ -91,6 +91,21 @@ VFIOIOMMU_API int vfioiommu_ring_view_put(vfioiommu_ring *ring, struct vfioiommu
 VFIOIOMMU_API void vfioiommu_ring_view_fail(struct vfioiommu_ring_view *v, uint32_t prod);
 
 /**
+ * Internal to the inline functions, and the one range check of the ring's
+ * shared indices (the library's own consumer and producer use it too):
+ * whether index @p x lies in [@p lo, @p hi] on the free-running u32 indices,
+ * i.e. at most @p hi - @p lo (taken modulo 2^32) past @p lo.  One compare.
+ * @param x  the index read from the other side
+ * @param lo the lowest value it may have
+ * @param hi the highest value it may have
+ * @return non-zero when it lies in the range.
+ */
+static inline int vfioiommu_ring_index_in_(uint32_t x, uint32_t lo, uint32_t hi)
+{
+	return (uint32_t)(x - lo) <= (uint32_t)(hi - lo);
+}
+
+/**
  * Records ready to hand out: re-reads prod only when the last one seen
  * shows none beyond those handed out.
  * @param v the view
@@ -104,7 +119,8 @@ static inline uint32_t vfioiommu_ring_view_ready(struct vfioiommu_ring_view *v)
 		return avail;
 	/* acquire: pairs with the producer's release (or seq-cst) store of prod */
 	p = __atomic_load_n(v->prod_p, __ATOMIC_ACQUIRE);
-	if ((uint32_t)(p - v->cons) > v->nslots || (uint32_t)(p - v->cons) < (uint32_t)(v->pos - v->cons) ||
+	/* prod in [pos, cons + nslots]: pos is the last prod seen here (none ready), cons + nslots the ring full */
+	if (!vfioiommu_ring_index_in_(p, v->pos, v->cons + v->nslots) ||
 	    (v->size_p && __atomic_load_n(v->size_p, __ATOMIC_RELAXED) != v->nslots)) {
 		vfioiommu_ring_view_fail(v, p);
 		return 0;

@@ -448,6 +448,8 @@ static void group_drop(struct vfioiommu_ctx *ctx, size_t idx, bool close_fd)
 	 */
 	if (c->ngroups == 0) {
 		c->iommu_set = false;
+		/* dirty tracking goes with the IOMMU (FACTS: the next SET_IOMMU starts untracked) */
+		ctx->dirty_type1 = false;
 		vi_space_changed(ctx, true);
 	}
 }
@@ -696,6 +698,19 @@ static int unmap_flags(struct vfioiommu_ctx *ctx, uint32_t flags, uint64_t iova,
 	return rc < 0 ? rc : 0;
 }
 
+static int c_unmap_dirty(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint64_t pgsize, uint64_t *bitmap,
+			 uint64_t bitmap_bytes, uint64_t *unmapped)
+{
+	struct kabi_vfio_dma_unmap_bitmap a = {
+		.u = { .argsz = sizeof(a), .flags = KABI_VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, .iova = iova, .size = len },
+		.pgsize = pgsize, .bsize = bitmap_bytes, .data = (uint64_t)(uintptr_t)bitmap,
+	};
+	int rc = vi_kioctl(ctx, cont(ctx)->fd, KABI_VFIO_IOMMU_UNMAP_DMA, &a);
+
+	*unmapped = rc < 0 ? 0 : a.u.size;
+	return rc < 0 ? rc : 0;
+}
+
 static int c_unmap(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint64_t *unmapped)
 {
 	return unmap_flags(ctx, 0, iova, len, unmapped);
@@ -768,6 +783,7 @@ const struct vi_backend_ops vi_container_ops = {
 	.unmap = c_unmap,
 	.unmap_all = c_unmap_all,
 	.dma_limits = c_dma_limits,
+	.unmap_dirty = c_unmap_dirty,
 };
 
 VFIOIOMMU_API int vfioiommu_ctx_iommu_info(vfioiommu_ctx *ctx, struct vfioiommu_iommu_info *info,

@@ -57,6 +57,14 @@ struct vi_backend_ops {
 	 * mappings are gone (ctx->lock held, dma/'s lock not).  NULL elsewhere.
 	 */
 	void (*release_idle)(struct vfioiommu_ctx *ctx);
+	/*
+	 * Container only (type1 UNMAP_DMA with GET_DIRTY_BITMAP), NULL elsewhere:
+	 * as unmap, and the kernel sets the dirty bits of the unmapped pages,
+	 * one per @pgsize from @iova, in @bitmap (@bitmap_bytes, zeroed by the
+	 * caller).  Runs like unmap, under dma/'s lock only.
+	 */
+	int (*unmap_dirty)(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint64_t pgsize, uint64_t *bitmap,
+			   uint64_t bitmap_bytes, uint64_t *unmapped);
 };
 #define VI_PROT_READ  (1u << 0)
 #define VI_PROT_WRITE (1u << 1)
@@ -84,6 +92,57 @@ uint64_t vi_vtd_pgsizes(uint64_t cap, uint64_t ecap);
 int vi_container_group_fd(struct vfioiommu_ctx *ctx, unsigned int group);
 /* container.c: the container fd of a container context (benchmarks, tests), or -ENODEV. */
 int vi_container_fd(struct vfioiommu_ctx *ctx);
+
+/*
+ * iommufd_calls.c: the iommufd ioctls on any object of the context's
+ * /dev/iommu, not only its own IOAS (the backend's operations use them with
+ * that IOAS; iommufd/ and pasid/ with the objects they make).  Each returns 0
+ * or the kernel's -errno unchanged, without a message (-EOPNOTSUPP when the
+ * context is not on iommufd; -EPROTO for an id 0 handed back), except
+ * vi_iommufd_ioas_ranges, which sets the message.  ioas_map, ioas_map_file,
+ * ioas_unmap and the dirty-bitmap ioctl may run without ctx->lock (as
+ * ops->map); the rest need it.
+ */
+struct kabi_iommu_iova_range;
+struct kabi_iommu_hw_info;
+/*
+ * Every other iommufd ioctl (OPTION, COPY, HWPT/vIOMMU/vDEVICE/vEVENTQ/HW
+ * queue/fault queue allocation, invalidation, dirty tracking): the first
+ * ENOTTY is remembered and later calls of that ioctl get -ENOTTY without a
+ * syscall, so callers can name the Linux version at no cost.
+ */
+int vi_iommufd_ioctl(struct vfioiommu_ctx *ctx, unsigned long req, void *arg);
+int vi_iommufd_ioas_alloc(struct vfioiommu_ctx *ctx, uint32_t *id);
+/* IOAS_ALLOC on an fd that is not the context's yet (an adopted one) */
+int vi_iommufd_ioas_alloc_fd(struct vfioiommu_ctx *ctx, int fd, uint32_t *id);
+int vi_iommufd_destroy(struct vfioiommu_ctx *ctx, uint32_t id);
+/* IOAS_IOVA_RANGES with the EMSGSIZE protocol; *out (free()) checked start <= last */
+int vi_iommufd_ioas_ranges(struct vfioiommu_ctx *ctx, uint32_t ioas, struct kabi_iommu_iova_range **out,
+			   uint32_t *n, uint64_t *align);
+/* *iova: the IOVA asked (with FIXED_IOVA in @kflags) and, on success, the one the kernel used */
+int vi_iommufd_ioas_map(struct vfioiommu_ctx *ctx, uint32_t ioas, uint32_t kflags, uint64_t vaddr, uint64_t len,
+			uint64_t *iova);
+int vi_iommufd_ioas_map_file(struct vfioiommu_ctx *ctx, uint32_t ioas, uint32_t kflags, int fd, uint64_t start,
+			     uint64_t len, uint64_t *iova);
+/* *unmapped: the bytes the kernel says it unmapped (0 on failure) */
+int vi_iommufd_ioas_unmap(struct vfioiommu_ctx *ctx, uint32_t ioas, uint64_t iova, uint64_t len,
+			  uint64_t *unmapped);
+/*
+ * Attach (or, when attached, replace) dev's RID (@pasid NULL) or PASID
+ * *@pasid to object @pt (an IOAS or a page table).  A RID attach sets
+ * dev->pt_id to the page table the kernel names and marks the context's
+ * ranges stale; *@out_pt (may be NULL) gets that id.
+ */
+int vi_iommufd_attach(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, uint32_t pt, const uint32_t *pasid,
+		      uint32_t *out_pt);
+/* Detach dev's RID (@pasid NULL: dev->pt_id cleared) or PASID *@pasid. */
+int vi_iommufd_detach(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, const uint32_t *pasid);
+/*
+ * GET_HW_INFO of @dev (h->dev_id is set here; size, data_len and data_uptr
+ * are the caller's).  -ENODEV: a mediated device, which has no IOMMU (the
+ * kernel finds no device behind an access's id).
+ */
+int vi_iommufd_hw_info(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, struct kabi_iommu_hw_info *h);
 
 /*
  * The /dev/iommu fd and IOAS id of a context on the iommufd backend.  Caller

@@ -16,21 +16,10 @@
 
 #include "core/internal.h"
 #include "internal.h"
+#include "iommufd_priv.h"
 #include "iova/internal.h"
 #include "kabi/kabi.h"
 
-struct vi_iommufd {
-	int fd;
-	uint32_t ioas;
-	bool ioas_handed; /* the IOAS came with an adopted fd: left in place at the end */
-};
-
-/* First request for IOVA_RANGES: real IOMMUs leave a handful of holes. */
-#define VI_RANGES_FIRST 16
-/* A count above this is a kernel (or mock) we refuse to believe: no IOMMU has that many holes. */
-#define VI_RANGES_MAX 65536
-/* The count can only change if the IOAS changes between calls; a few tries is plenty. */
-#define VI_RANGES_TRIES 4
 /* MAP needs out_iova_alignment, but a mapping below page granularity would block later attaches. */
 #define VI_MIN_ALIGN 4096u
 
@@ -49,8 +38,8 @@ static int fail_open(struct vfioiommu_ctx *ctx, int rc)
 
 static int i_open(struct vfioiommu_ctx *ctx)
 {
-	struct kabi_iommu_ioas_alloc a = { .size = sizeof(a) };
 	struct vi_iommufd *p = calloc(1, sizeof(*p));
+	uint32_t ioas;
 	int fd, rc;
 
 	if (!p)
@@ -60,9 +49,7 @@ static int i_open(struct vfioiommu_ctx *ctx)
 		free(p);
 		return fail_open(ctx, fd);
 	}
-	rc = vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_ALLOC, &a);
-	if (rc >= 0 && a.out_ioas_id == 0)
-		rc = -EPROTO;
+	rc = vi_iommufd_ioas_alloc_fd(ctx, fd, &ioas);
 	if (rc < 0) {
 		vi_kclose(ctx, fd);
 		free(p);
@@ -71,7 +58,7 @@ static int i_open(struct vfioiommu_ctx *ctx)
 		return vi_fail(ctx, rc, "IOMMU_IOAS_ALLOC on /dev/iommu failed: %s", vi_errno_name(rc));
 	}
 	p->fd = fd;
-	p->ioas = a.out_ioas_id;
+	p->ioas = ioas;
 	ctx->be_priv = p;
 	ctx->backend = VFIOIOMMU_BACKEND_IOMMUFD;
 	return 0;
@@ -139,31 +126,48 @@ static int fail_attach(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, 
 		       vi_errno_name(rc));
 }
 
-/* Attach a bound cdev to the IOAS; on success the device takes fd and devid. */
+/* Attach a bound cdev to the IOAS; on success the device keeps fd and devid. */
 static int attach(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, int fd, uint32_t devid)
 {
 	struct vi_iommufd *p = priv(ctx);
-	/* argsz 12: 6.6-6.14 know no pasid field; 6.15+ accept the short struct */
-	struct kabi_vfio_device_attach_iommufd_pt at = { .argsz = KABI_ATTACH_PT_MIN, .pt_id = p->ioas };
-	int rc = vi_kioctl(ctx, fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+	int rc;
 
-	if (rc >= 0 && at.pt_id == 0)
-		return vi_fail(ctx, -EPROTO, "VFIO_DEVICE_ATTACH_IOMMUFD_PT of %s returned HWPT id 0", dev->bdf);
-	if (rc < 0)
-		return fail_attach(ctx, dev, p->ioas, rc);
 	dev->fd = fd;
 	dev->devid = devid;
-	dev->pt_id = at.pt_id;
-	/* attach and detach move the IOVA ranges; dma/ re-reads them lazily */
-	vi_space_changed(ctx, false);
-	return 0;
+	rc = vi_iommufd_attach(ctx, dev, p->ioas, NULL, NULL);
+	if (rc == 0)
+		return 0;
+	dev->fd = -1;
+	dev->devid = 0;
+	if (rc == -EPROTO)
+		return vi_fail(ctx, rc, "VFIO_DEVICE_ATTACH_IOMMUFD_PT of %s returned HWPT id 0", dev->bdf);
+	return fail_attach(ctx, dev, p->ioas, rc);
+}
+
+/* BIND of cdev @fd to the context's iommufd, with dev's VF token if it has one; 0, -EPROTO (id 0) or -errno. */
+static int bind_cdev(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, int fd, uint32_t *devid)
+{
+	struct kabi_vfio_device_bind_iommufd bind = { .argsz = KABI_BIND_IOMMUFD_MIN, .iommufd = priv(ctx)->fd };
+	int rc;
+
+	if (dev->has_vf_token) {
+		/* 6.17+: argsz 24 with the flag; FACTS l: the flag with argsz 16 reads no pointer (EFAULT) */
+		bind.argsz = KABI_BIND_IOMMUFD_TOKEN_SIZE;
+		bind.flags = KABI_VFIO_DEVICE_BIND_FLAG_TOKEN;
+		bind.token_uuid_ptr = (uint64_t)(uintptr_t)dev->vf_token;
+	}
+	rc = vi_kioctl(ctx, fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &bind);
+	if (rc < 0)
+		return rc;
+	*devid = bind.out_devid;
+	return bind.out_devid ? 0 : -EPROTO;
 }
 
 static int i_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev)
 {
 	struct vi_iommufd *p = priv(ctx);
-	struct kabi_vfio_device_bind_iommufd bind = { .argsz = KABI_BIND_IOMMUFD_MIN, .iommufd = p->fd };
 	char cdev[VI_PATH_MAX];
+	uint32_t devid;
 	int fd, rc;
 
 	rc = vi_device_cdev_path(ctx, dev->bdf, cdev, sizeof(cdev));
@@ -185,14 +189,8 @@ static int i_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 		return vi_fail(ctx, fd, "cannot open %s (VFIO cdev of %s): %s%s", cdev, dev->bdf, vi_errno_name(fd),
 			       fd == -ENOENT ? " (sysfs lists it but /dev has no node: is devtmpfs mounted, or is "
 			       "this a container without it?)" : "");
-	if (dev->has_vf_token) {
-		/* 6.17+: argsz 24 with the flag; FACTS l: the flag with argsz 16 reads no pointer (EFAULT) */
-		bind.argsz = KABI_BIND_IOMMUFD_TOKEN_SIZE;
-		bind.flags = KABI_VFIO_DEVICE_BIND_FLAG_TOKEN;
-		bind.token_uuid_ptr = (uint64_t)(uintptr_t)dev->vf_token;
-	}
-	rc = vi_kioctl(ctx, fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &bind);
-	if (rc >= 0 && bind.out_devid == 0) {
+	rc = bind_cdev(ctx, dev, fd, &devid);
+	if (rc == -EPROTO) {
 		vi_kclose(ctx, fd);
 		return vi_fail(ctx, -EPROTO, "VFIO_DEVICE_BIND_IOMMUFD for %s returned device id 0, which the "
 			       "kernel never hands out", dev->bdf);
@@ -202,7 +200,7 @@ static int i_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 		vi_kclose(ctx, fd);
 		return rc;
 	}
-	rc = attach(ctx, dev, fd, bind.out_devid);
+	rc = attach(ctx, dev, fd, devid);
 	if (rc < 0) {
 		/* closing the cdev unbinds (and detaches) */
 		vi_kclose(ctx, fd);
@@ -215,13 +213,12 @@ static int i_device_open(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev
 
 static void i_device_close(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev)
 {
-	struct kabi_vfio_device_detach_iommufd_pt dt = { .argsz = KABI_DETACH_PT_MIN };
 	int rc;
 
 	if (dev->fd < 0)
 		return;
 	if (dev->pt_id) {
-		rc = vi_kioctl(ctx, dev->fd, KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt);
+		rc = vi_iommufd_detach(ctx, dev, NULL);
 		/* closing the cdev detaches anyway; only worth a note */
 		if (rc < 0)
 			vi_log(ctx, VFIOIOMMU_LOG_WARNING, "VFIO_DEVICE_DETACH_IOMMUFD_PT of %s failed (%s); "
@@ -235,48 +232,11 @@ static void i_device_close(struct vfioiommu_ctx *ctx, struct vfioiommu_device *d
 	vi_space_changed(ctx, false);
 }
 
-/*
- * IOMMU_IOAS_IOVA_RANGES with the EMSGSIZE protocol: the kernel copies back
- * the total count even when the array is too small, so resize and ask again.
- */
+/* The context's own IOAS's ranges (vi_iommufd_ioas_ranges: the kernel's, checked). */
 static int query_ranges(struct vfioiommu_ctx *ctx, struct kabi_iommu_iova_range **out, uint32_t *n,
 			uint64_t *align)
 {
-	struct vi_iommufd *p = priv(ctx);
-	uint32_t cap = VI_RANGES_FIRST;
-
-	for (int tries = 0; tries < VI_RANGES_TRIES; tries++) {
-		struct kabi_iommu_iova_range *r = calloc(cap, sizeof(*r));
-		struct kabi_iommu_ioas_iova_ranges q = {
-			.size = sizeof(q), .ioas_id = p->ioas, .num_iovas = cap,
-			.allowed_iovas = (uint64_t)(uintptr_t)r,
-		};
-		int rc;
-
-		if (!r)
-			return vi_fail(ctx, -ENOMEM, "out of memory");
-		rc = vi_kioctl(ctx, p->fd, KABI_IOMMU_IOAS_IOVA_RANGES, &q);
-		if (rc >= 0 && q.num_iovas <= cap) {
-			*out = r;
-			*n = q.num_iovas;
-			*align = q.out_iova_alignment;
-			return 0;
-		}
-		free(r);
-		if (rc < 0 && rc != -EMSGSIZE)
-			return vi_fail(ctx, rc, "IOMMU_IOAS_IOVA_RANGES on IOAS %u failed: %s", p->ioas,
-				       vi_errno_name(rc));
-		if (q.num_iovas <= cap)
-			return vi_fail(ctx, -EPROTO, "IOMMU_IOAS_IOVA_RANGES on IOAS %u said EMSGSIZE but needs "
-				       "only %u ranges (room for %u)", p->ioas, q.num_iovas, cap);
-		if (q.num_iovas > VI_RANGES_MAX)
-			return vi_fail(ctx, -EPROTO, "IOMMU_IOAS_IOVA_RANGES on IOAS %u reports %u ranges, more "
-				       "than the %u the library accepts: not trusting that count",
-				       p->ioas, q.num_iovas, VI_RANGES_MAX);
-		cap = q.num_iovas;
-	}
-	return vi_fail(ctx, -EPROTO, "IOMMU_IOAS_IOVA_RANGES on IOAS %u: the number of ranges kept growing "
-		       "over %d tries", p->ioas, VI_RANGES_TRIES);
+	return vi_iommufd_ioas_ranges(ctx, priv(ctx)->ioas, out, n, align);
 }
 
 static int i_iova_ranges(struct vfioiommu_ctx *ctx, vfioiommu_iova_list **out)
@@ -296,21 +256,12 @@ static int i_iova_ranges(struct vfioiommu_ctx *ctx, vfioiommu_iova_list **out)
 		free(kr);
 		return vi_fail(ctx, -ENOMEM, "out of memory");
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (kr[i].start > kr[i].last) {
-			rc = vi_fail(ctx, -EPROTO, "IOMMU_IOAS_IOVA_RANGES returned range %u as [0x%" PRIx64
-				     ", 0x%" PRIx64 "]: start after last", i, kr[i].start, kr[i].last);
-			break;
-		}
-		r[i].start = kr[i].start;
-		r[i].last = kr[i].last;
-	}
+	for (uint32_t i = 0; i < n; i++)
+		r[i] = (struct vfioiommu_iova_range){ kr[i].start, kr[i].last };
 	free(kr);
-	if (rc == 0) {
-		rc = vfioiommu_iova_list_new(r, n, VFIOIOMMU_IOVA_SRC_IOAS_RANGES, out);
-		if (rc < 0)
-			rc = vi_fail(ctx, rc, "cannot build the IOVA range list (%s)", vi_errno_name(rc));
-	}
+	rc = vfioiommu_iova_list_new(r, n, VFIOIOMMU_IOVA_SRC_IOAS_RANGES, out);
+	if (rc < 0)
+		rc = vi_fail(ctx, rc, "cannot build the IOVA range list (%s)", vi_errno_name(rc));
 	free(r);
 	return rc;
 }
@@ -341,29 +292,29 @@ uint64_t vi_vtd_pgsizes(uint64_t cap, uint64_t ecap)
 
 static int hw_superpages(struct vfioiommu_ctx *ctx, uint64_t *out)
 {
-	struct vi_iommufd *p = priv(ctx);
-	struct kabi_iommu_hw_info_vtd vtd = { 0 };
-	struct kabi_iommu_hw_info q;
-	struct vfioiommu_device *dev = ctx->devices;
-	int rc;
-
 	*out = 0;
-	/* a mediated device is an iommufd access with no IOMMU behind it: GET_HW_INFO has nothing to say */
-	while (dev && (dev->fd < 0 || !dev->devid || !dev->pt_id || dev->mdev))
-		dev = dev->next;
-	if (!dev)
+	/* the first attached device with an IOMMU behind it speaks for the IOAS */
+	for (struct vfioiommu_device *dev = ctx->devices; dev; dev = dev->next) {
+		struct kabi_iommu_hw_info_vtd vtd = { 0 };
+		struct kabi_iommu_hw_info q = { .size = sizeof(q), .data_len = sizeof(vtd),
+						.data_uptr = (uint64_t)(uintptr_t)&vtd };
+		int rc;
+
+		if (dev->fd < 0 || !dev->devid || !dev->pt_id)
+			continue;
+		q.dev_id = dev->devid;
+		rc = vi_iommufd_hw_info(ctx, dev, &q);
+		if (rc == -ENODEV)
+			continue;
+		if (rc == -ENOTTY || rc == -EOPNOTSUPP)
+			return 0;
+		if (rc < 0)
+			return vi_fail(ctx, rc, "IOMMU_GET_HW_INFO on device %s failed (%s): cannot tell the IOMMU's "
+				       "page sizes", dev->bdf, vi_errno_name(rc));
+		if (q.out_data_type == KABI_IOMMU_HW_INFO_TYPE_INTEL_VTD && q.data_len >= sizeof(vtd))
+			*out = vi_vtd_pgsizes(vtd.cap_reg, vtd.ecap_reg);
 		return 0;
-	q = (struct kabi_iommu_hw_info){ .size = sizeof(q), .dev_id = dev->devid, .data_len = sizeof(vtd),
-					 .data_uptr = (uint64_t)(uintptr_t)&vtd };
-	rc = vi_kioctl(ctx, p->fd, KABI_IOMMU_GET_HW_INFO, &q);
-	if (rc == -ENOTTY || rc == -EOPNOTSUPP)
-		return 0;
-	if (rc < 0)
-		return vi_fail(ctx, rc, "IOMMU_GET_HW_INFO on device %s failed (%s): cannot tell the IOMMU's "
-			       "page sizes", dev->bdf, vi_errno_name(rc));
-	if (q.out_data_type != KABI_IOMMU_HW_INFO_TYPE_INTEL_VTD || q.data_len < sizeof(vtd))
-		return 0;
-	*out = vi_vtd_pgsizes(vtd.cap_reg, vtd.ecap_reg);
+	}
 	return 0;
 }
 
@@ -403,37 +354,18 @@ static uint32_t map_flags(uint32_t prot)
  */
 static int i_map(struct vfioiommu_ctx *ctx, uint64_t vaddr, uint64_t iova, uint64_t len, uint32_t prot)
 {
-	struct vi_iommufd *p = priv(ctx);
-	struct kabi_iommu_ioas_map m = {
-		.size = sizeof(m), .flags = map_flags(prot), .ioas_id = p->ioas,
-		.user_va = vaddr, .length = len, .iova = iova,
-	};
-	int rc = vi_kioctl(ctx, p->fd, KABI_IOMMU_IOAS_MAP, &m);
-
-	return rc < 0 ? rc : 0;
+	return vi_iommufd_ioas_map(ctx, priv(ctx)->ioas, map_flags(prot), vaddr, len, &iova);
 }
 
 static int i_map_file(struct vfioiommu_ctx *ctx, int fd, uint64_t start, uint64_t iova, uint64_t len,
 		      uint32_t prot)
 {
-	struct vi_iommufd *p = priv(ctx);
-	struct kabi_iommu_ioas_map_file m = {
-		.size = sizeof(m), .flags = map_flags(prot), .ioas_id = p->ioas, .fd = fd,
-		.start = start, .length = len, .iova = iova,
-	};
-	int rc = vi_kioctl(ctx, p->fd, KABI_IOMMU_IOAS_MAP_FILE, &m);
-
-	return rc < 0 ? rc : 0;
+	return vi_iommufd_ioas_map_file(ctx, priv(ctx)->ioas, map_flags(prot), fd, start, len, &iova);
 }
 
 static int i_unmap(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint64_t *unmapped)
 {
-	struct vi_iommufd *p = priv(ctx);
-	struct kabi_iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = p->ioas, .iova = iova, .length = len };
-	int rc = vi_kioctl(ctx, p->fd, KABI_IOMMU_IOAS_UNMAP, &u);
-
-	*unmapped = rc < 0 ? 0 : u.length;
-	return rc < 0 ? rc : 0;
+	return vi_iommufd_ioas_unmap(ctx, priv(ctx)->ioas, iova, len, unmapped);
 }
 
 static int i_unmap_all(struct vfioiommu_ctx *ctx, uint64_t *unmapped)
@@ -445,14 +377,12 @@ static int i_unmap_all(struct vfioiommu_ctx *ctx, uint64_t *unmapped)
 static void i_close(struct vfioiommu_ctx *ctx)
 {
 	struct vi_iommufd *p = priv(ctx);
-	struct kabi_iommu_destroy d;
 	int rc;
 
 	if (!p)
 		return;
 	/* HWPTs were auto domains, gone with their devices; the IOAS is the only object left */
-	d = (struct kabi_iommu_destroy){ .size = sizeof(d), .id = p->ioas };
-	rc = p->ioas_handed ? 0 : vi_kioctl(ctx, p->fd, KABI_IOMMU_DESTROY, &d);
+	rc = p->ioas_handed ? 0 : vi_iommufd_destroy(ctx, p->ioas);
 	if (rc < 0)
 		vi_log(ctx, VFIOIOMMU_LOG_WARNING, "IOMMU_DESTROY of IOAS %u failed (%s); closing /dev/iommu "
 		       "frees it", p->ioas, vi_errno_name(rc));
@@ -485,37 +415,34 @@ static int i_setup(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas)
 
 	if (!p)
 		return vi_fail(ctx, -ENOMEM, "out of memory");
+	p->fd = fd;
+	ctx->be_priv = p;
 	if (ioas == 0) {
-		struct kabi_iommu_ioas_alloc a = { .size = sizeof(a) };
-
-		rc = vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_ALLOC, &a);
-		if (rc < 0) {
-			free(p);
-			return vi_fail_fd_kind(ctx, rc, fd, "an iommufd", "IOMMU_IOAS_ALLOC");
-		}
-		if (a.out_ioas_id == 0) {
-			free(p);
-			return vi_fail(ctx, -EPROTO, "IOMMU_IOAS_ALLOC returned IOAS id 0, which the kernel never "
-				       "hands out");
-		}
-		p->ioas = a.out_ioas_id;
+		rc = vi_iommufd_ioas_alloc(ctx, &p->ioas);
+		if (rc == -EPROTO)
+			rc = vi_fail(ctx, rc, "IOMMU_IOAS_ALLOC returned IOAS id 0, which the kernel never hands out");
+		else if (rc < 0)
+			rc = vi_fail_fd_kind(ctx, rc, fd, "an iommufd", "IOMMU_IOAS_ALLOC");
 	} else {
-		struct kabi_iommu_ioas_iova_ranges q = { .size = sizeof(q), .ioas_id = ioas };
+		struct kabi_iommu_iova_range *kr = NULL;
+		uint32_t n;
+		uint64_t align;
 
-		/* num_iovas 0: EMSGSIZE (or 0 when no range) proves the IOAS exists without a buffer */
-		rc = vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_IOVA_RANGES, &q);
-		if (rc < 0 && rc != -EMSGSIZE) {
-			free(p);
-			if (rc == -ENOENT)
-				return vi_fail(ctx, rc, "iommufd fd %d has no IOAS %u (IOMMU_IOAS_IOVA_RANGES: ENOENT)",
-					       fd, ioas);
-			return vi_fail_fd_kind(ctx, rc, fd, "an iommufd", "IOMMU_IOAS_IOVA_RANGES");
-		}
+		/* the ranges prove the IOAS exists (ENOENT) and the fd is an iommufd */
+		rc = vi_iommufd_ioas_ranges(ctx, ioas, &kr, &n, &align);
+		free(kr);
+		if (rc == -ENOENT)
+			rc = vi_fail(ctx, rc, "iommufd fd %d has no IOAS %u (IOMMU_IOAS_IOVA_RANGES: ENOENT)", fd, ioas);
+		else if (rc < 0 && rc != -EPROTO && rc != -ENOMEM)
+			rc = vi_fail_fd_kind(ctx, rc, fd, "an iommufd", "IOMMU_IOAS_IOVA_RANGES");
 		p->ioas = ioas;
 		p->ioas_handed = true;
 	}
-	p->fd = fd;
-	ctx->be_priv = p;
+	if (rc < 0) {
+		ctx->be_priv = NULL;
+		free(p);
+		return rc;
+	}
 	ctx->backend = VFIOIOMMU_BACKEND_IOMMUFD;
 	return 0;
 }
@@ -537,13 +464,10 @@ int vi_iommufd_adopt(struct vfioiommu_ctx *ctx, int fd, uint32_t ioas)
 
 int vi_iommufd_device_adopt(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, int fd, uint32_t devid)
 {
-	struct vi_iommufd *p = priv(ctx);
 	int rc;
 
 	if (devid == 0) {
-		struct kabi_vfio_device_bind_iommufd bind = { .argsz = KABI_BIND_IOMMUFD_MIN, .iommufd = p->fd };
-
-		rc = vi_kioctl(ctx, fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &bind);
+		rc = bind_cdev(ctx, dev, fd, &devid);
 		if (rc == -EINVAL)
 			/* FACTS k: a bound cdev (to any iommufd), a group-path device fd and a container all say EINVAL */
 			return vi_fail(ctx, rc, "fd %d (%s) cannot be bound: VFIO_DEVICE_BIND_IOMMUFD answered EINVAL, "
@@ -553,15 +477,14 @@ int vi_iommufd_device_adopt(struct vfioiommu_ctx *ctx, struct vfioiommu_device *
 				       "open and the caller's", fd, dev->bdf);
 		if (rc < 0 && (rc == -ENOTTY || rc == -EBADF))
 			return vi_fail_fd_kind(ctx, rc, fd, "a VFIO cdev", "VFIO_DEVICE_BIND_IOMMUFD");
-		if (rc < 0)
-			return fail_bind(ctx, dev, "handed-in cdev", rc);
-		if (bind.out_devid == 0)
+		if (rc == -EPROTO)
 			return vi_fail(ctx, -EPROTO, "VFIO_DEVICE_BIND_IOMMUFD for %s returned device id 0, which the "
 				       "kernel never hands out; the fd stays bound: close it", dev->bdf);
-		devid = bind.out_devid;
+		if (rc < 0)
+			return fail_bind(ctx, dev, "handed-in cdev", rc);
 	} else {
 		struct kabi_vfio_device_info info = { .argsz = KABI_DEVICE_INFO_MIN };
-		struct kabi_iommu_hw_info h = { .size = KABI_HW_INFO_MIN, .dev_id = devid };
+		struct kabi_iommu_hw_info h = { .size = KABI_HW_INFO_MIN };
 
 		/* FACTS k: an unbound cdev answers GET_INFO with EINVAL, a bound one answers */
 		rc = vi_kioctl(ctx, fd, KABI_VFIO_DEVICE_GET_INFO, &info);
@@ -571,8 +494,10 @@ int vi_iommufd_device_adopt(struct vfioiommu_ctx *ctx, struct vfioiommu_device *
 				       fd, dev->bdf);
 		if (rc < 0)
 			return vi_fail_fd_kind(ctx, rc, fd, "a bound VFIO cdev", "VFIO_DEVICE_GET_INFO");
-		rc = vi_kioctl(ctx, p->fd, KABI_IOMMU_GET_HW_INFO, &h);
-		if (rc < 0)
+		dev->devid = devid;
+		rc = vi_iommufd_hw_info(ctx, dev, &h);
+		dev->devid = 0;
+		if (rc < 0 && rc != -ENODEV)
 			return vi_fail(ctx, rc, "device id %u (%s): IOMMU_GET_HW_INFO on this context's iommufd failed "
 				       "with %s: the cdev must be bound to this context's iommufd and devid be the id "
 				       "VFIO_DEVICE_BIND_IOMMUFD returned; the fd is left open and the caller's",
@@ -657,7 +582,7 @@ VFIOIOMMU_API int vfioiommu_device_hw_info(vfioiommu_device *dev, struct vfioiom
 	struct kabi_iommu_hw_info h = { .size = sizeof(h) };
 	struct vfioiommu_ctx *ctx;
 	uint32_t size;
-	int fd = -1, rc;
+	int rc;
 
 	if (!dev)
 		return -EINVAL;
@@ -669,12 +594,14 @@ VFIOIOMMU_API int vfioiommu_device_hw_info(vfioiommu_device *dev, struct vfioiom
 		return vi_fail(ctx, -EINVAL, "vfioiommu_device_hw_info: out->size %u is too small (set it to "
 			       "sizeof(struct vfioiommu_hw_info))", size);
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_iommufd_get(ctx, &fd, NULL);
+	rc = vi_iommufd_get(ctx, NULL, NULL);
 	if (rc == 0) {
 		/* data_len 0: only the common fields are wanted, not the driver's register dump */
-		h.dev_id = dev->devid;
-		rc = vi_kioctl(ctx, fd, KABI_IOMMU_GET_HW_INFO, &h);
-		if (rc == -ENOTTY)
+		rc = vi_iommufd_hw_info(ctx, dev, &h);
+		if (rc == -ENODEV)
+			rc = vi_fail(ctx, rc, "IOMMU_GET_HW_INFO for %s: it is a mediated device, with no IOMMU "
+				     "behind it", dev->bdf);
+		else if (rc == -ENOTTY)
 			rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_GET_HW_INFO for %s: ENOTTY (kernel before 6.6)",
 				     dev->bdf);
 		else if (rc < 0)

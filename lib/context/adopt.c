@@ -16,12 +16,11 @@ VFIOIOMMU_API int vfioiommu_ctx_adopt(vfioiommu_ctx *ctx, enum vfioiommu_fd_kind
 
 	if (!ctx)
 		return -EINVAL;
-	if (opts) {
-		rc = vi_check_size(ctx, "vfioiommu_ctx_adopt", opts, opts->size,
-				   offsetof(struct vfioiommu_adopt_opts, name) + sizeof(opts->name));
-		if (rc < 0)
-			return rc;
-		o = *opts;
+	rc = vi_read_sized(ctx, "vfioiommu_ctx_adopt", &o, sizeof(o), opts,
+			   offsetof(struct vfioiommu_adopt_opts, name) + sizeof(opts->name));
+	if (rc < 0)
+		return rc;
+	{
 		if ((o.flags & ~(uint32_t)VFIOIOMMU_ADOPT_LIVE) || o.reserved)
 			return vi_fail(ctx, -EINVAL, "vfioiommu_ctx_adopt: opts->flags 0x%x (only VFIOIOMMU_ADOPT_LIVE "
 				       "is defined) and opts->reserved %u must be 0", o.flags, o.reserved);

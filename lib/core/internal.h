@@ -240,6 +240,15 @@ const char *vi_sysfs_errstr(int rc);
  */
 int vi_check_size(struct vfioiommu_ctx *ctx, const char *fn, const void *p, uint32_t size, size_t min);
 void vi_copy_sized(void *out, const void *full, size_t full_size);
+/*
+ * An options struct the caller passes in (may be NULL: @dst keeps the
+ * defaults it holds): size >= @min, else -EINVAL naming @fn; then
+ * min(size, @dst_size) bytes are copied, so an older caller's shorter struct
+ * leaves the newer fields at their defaults and a newer caller's longer one
+ * is read no further than this library knows.
+ */
+int vi_read_sized(struct vfioiommu_ctx *ctx, const char *fn, void *dst, size_t dst_size, const void *src,
+		  size_t min);
 
 /*
  * An fd handed to the library failed the probe ioctl @probe that only an fd

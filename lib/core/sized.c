@@ -36,3 +36,19 @@ void vi_copy_sized(void *out, const void *full, size_t full_size)
 	memcpy(out, full, size < full_size ? size : full_size);
 	memcpy(out, &size, sizeof(size));
 }
+
+int vi_read_sized(struct vfioiommu_ctx *ctx, const char *fn, void *dst, size_t dst_size, const void *src,
+		  size_t min)
+{
+	uint32_t size;
+	int rc;
+
+	if (!src)
+		return 0;
+	size = sized_size(src);
+	rc = vi_check_size(ctx, fn, src, size, min);
+	if (rc < 0)
+		return rc;
+	memcpy(dst, src, size < dst_size ? size : dst_size);
+	return 0;
+}

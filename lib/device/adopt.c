@@ -92,13 +92,10 @@ VFIOIOMMU_API int vfioiommu_device_adopt(vfioiommu_ctx *ctx, enum vfioiommu_fd_k
 	if (!out)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_device_adopt: out is NULL");
 	*out = NULL;
-	if (opts) {
-		rc = vi_check_size(ctx, "vfioiommu_device_adopt", opts, opts->size,
-				   offsetof(struct vfioiommu_adopt_opts, name) + sizeof(opts->name));
-		if (rc < 0)
-			return rc;
-		o = *opts;
-	}
+	rc = vi_read_sized(ctx, "vfioiommu_device_adopt", &o, sizeof(o), opts,
+			   offsetof(struct vfioiommu_adopt_opts, name) + sizeof(opts->name));
+	if (rc < 0)
+		return rc;
 	pthread_mutex_lock(&ctx->lock);
 	rc = check_args(ctx, kind, fd, &o);
 	if (rc < 0)

@@ -143,6 +143,7 @@ VFIOIOMMU_API int vfioiommu_device_open(vfioiommu_ctx *ctx, const char *bdf, vfi
 VFIOIOMMU_API int vfioiommu_device_open_with(vfioiommu_ctx *ctx, const char *bdf,
 					     const struct vfioiommu_open_opts *opts, vfioiommu_device **out)
 {
+	struct vfioiommu_open_opts o = { 0 };
 	int rc;
 
 	if (!ctx)
@@ -150,16 +151,13 @@ VFIOIOMMU_API int vfioiommu_device_open_with(vfioiommu_ctx *ctx, const char *bdf
 	if (!out)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_device_open_with: out is NULL");
 	*out = NULL;
-	if (opts) {
-		rc = vi_check_size(ctx, "vfioiommu_device_open_with", opts, opts->size,
-				   offsetof(struct vfioiommu_open_opts, vf_token) + sizeof(opts->vf_token));
-		if (rc < 0)
-			return rc;
-		if (opts->flags)
-			return vi_fail(ctx, -EINVAL, "vfioiommu_device_open_with: opts->flags 0x%x must be 0",
-				       opts->flags);
-	}
-	return open_dev(ctx, bdf, opts ? opts->vf_token : NULL, out);
+	rc = vi_read_sized(ctx, "vfioiommu_device_open_with", &o, sizeof(o), opts,
+			   offsetof(struct vfioiommu_open_opts, vf_token) + sizeof(opts->vf_token));
+	if (rc < 0)
+		return rc;
+	if (o.flags)
+		return vi_fail(ctx, -EINVAL, "vfioiommu_device_open_with: opts->flags 0x%x must be 0", o.flags);
+	return open_dev(ctx, bdf, o.vf_token, out);
 }
 
 VFIOIOMMU_API void vfioiommu_device_close(vfioiommu_device *dev)

@@ -766,7 +766,21 @@ static int unmap_one(struct vfioiommu_ctx *ctx, struct vi_dma *d, struct vi_mapp
  * sent: type1 v1 would split silently, iommufd would unmap the whole mappings
  * before failing on the cut.
  */
+/* The bitmap of an unmap that asks the kernel for the range's dirty pages (vi_dma_unmap_dirty()). */
+struct unmap_dirty {
+	uint64_t pgsize, bytes, *bitmap;
+};
+
+static int unmap_span_dirty(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t len,
+			    const struct unmap_dirty *dirty);
+
 static int unmap_span(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t len)
+{
+	return unmap_span_dirty(ctx, d, iova, len, NULL);
+}
+
+static int unmap_span_dirty(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova, uint64_t len,
+			    const struct unmap_dirty *dirty)
 {
 	uint64_t last = iova + (len - 1), want = 0, got = 0;
 	struct vi_mapping *first, *end = NULL, *m, *next;
@@ -797,7 +811,8 @@ static int unmap_span(struct vfioiommu_ctx *ctx, struct vi_dma *d, uint64_t iova
 			       "does, map it in blocks of the unplug size)",
 			       iova, last, cut->at.start, cut->at.last);
 	}
-	rc = ctx->be->unmap(ctx, iova, len, &got);
+	rc = dirty ? ctx->be->unmap_dirty(ctx, iova, len, dirty->pgsize, dirty->bitmap, dirty->bytes, &got)
+		   : ctx->be->unmap(ctx, iova, len, &got);
 	if (rc < 0 || got != want)
 		return unmap_error(ctx, rc, iova, len, got, want);
 	index_write_lock(d);
@@ -849,6 +864,25 @@ VFIOIOMMU_API int vfioiommu_dma_unmap_flags(vfioiommu_ctx *ctx, uint64_t iova, u
 VFIOIOMMU_API int vfioiommu_dma_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t len)
 {
 	return vfioiommu_dma_unmap_flags(ctx, iova, len, 0);
+}
+
+int vi_dma_unmap_dirty(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint64_t pgsize, uint64_t *bitmap,
+		       uint64_t bitmap_bytes)
+{
+	const struct unmap_dirty dirty = { .pgsize = pgsize, .bytes = bitmap_bytes, .bitmap = bitmap };
+	struct vi_dma *d;
+	int rc;
+
+	d = dma_lock(ctx, &rc);
+	if (!d)
+		return rc;
+	if (!ctx->be->unmap_dirty)
+		rc = vi_fail(ctx, -EOPNOTSUPP, "the %s backend cannot unmap with a dirty bitmap",
+			     vfioiommu_backend_name(ctx->backend));
+	else
+		rc = unmap_span_dirty(ctx, d, iova, len, &dirty);
+	pthread_mutex_unlock(&d->mu);
+	return rc;
 }
 
 VFIOIOMMU_API int vfioiommu_dma_unmap_at(vfioiommu_ctx *ctx, uint64_t iova)

@@ -12,4 +12,15 @@
 /* Free the DMA state at context teardown (mappings die with the container or IOAS). */
 void vi_dma_destroy(struct vfioiommu_ctx *ctx);
 
+/*
+ * Unmap the whole mappings [iova, iova + len) covers, as vfioiommu_dma_unmap()
+ * does (same checks, same table update, same messages), through the backend's
+ * unmap_dirty: the kernel sets the range's dirty bits in @bitmap, one per
+ * @pgsize page from @iova (the caller zeroes it and checks its size).
+ * -EOPNOTSUPP when the backend has no such unmap.  Takes dma/'s lock; the
+ * caller must not hold ctx->lock.
+ */
+int vi_dma_unmap_dirty(struct vfioiommu_ctx *ctx, uint64_t iova, uint64_t len, uint64_t pgsize, uint64_t *bitmap,
+		       uint64_t bitmap_bytes);
+
 #endif

@@ -159,7 +159,12 @@ static void deliver_direct(struct vfioiommu_fault_pump *p, uint32_t cookie, uint
 	atomic_store_explicit(&p->direct[cookie], w, memory_order_release);
 }
 
-static void convert(struct vfioiommu_fault *o, const struct kabi_iommu_hwpt_pgfault *k, uint32_t seq)
+/*
+ * restrict: the slot and the record never overlap, so (the build has
+ * -fno-strict-aliasing) the stores need not be ordered behind reloads.
+ */
+static inline void convert(struct vfioiommu_fault *restrict o, const struct kabi_iommu_hwpt_pgfault *restrict k,
+			   uint32_t seq)
 {
 	/* every byte of the slot is written (the ring's reserve contract), in order, unused fields 0 */
 	o->kind = VFIOIOMMU_FAULT_PAGE_REQ;
@@ -223,14 +228,20 @@ VI_NOINLINE static int read_nothing(struct vfioiommu_fault_pump *p, ssize_t got,
 	return 0;
 }
 
-/* Track the cookies of the n records just read and convert them into the ring's slots. */
-static int take(struct vfioiommu_fault_pump *p, size_t n, bool fast, uint32_t slot)
+/*
+ * Track the cookies of records [i0, n) of the n just read and convert them
+ * into the ring's slots (slot: the slot of record i0 when fast), then publish
+ * all n.  Records before i0 are already converted (by the run's fast loop,
+ * which stops at the first cookie outside the table, always at a group's
+ * start): p->seq is the seq of record i0.
+ */
+static int take(struct vfioiommu_fault_pump *p, size_t i0, size_t n, bool fast, uint32_t slot)
 {
 	const uint32_t size = p->ring->p.size;
 	bool locked = false;
-	uint32_t gfirst = 0;
+	uint32_t gfirst = p->seq;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = i0; i < n; i++) {
 		uint32_t c = p->raw[i].cookie;
 		struct vfioiommu_fault *o;
 
@@ -276,37 +287,48 @@ static int take(struct vfioiommu_fault_pump *p, size_t n, bool fast, uint32_t sl
 	return 0;
 }
 
-VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
+VI_NOINLINE static int torn_read(struct vfioiommu_fault_pump *p, size_t n, ssize_t got)
+{
+	return vi_fail(p->ctx, -EPROTO, "fault pump: read of %zu bytes from fault fd %d returned %zd, "
+		       "not a multiple of the 40-byte record", n * sizeof(struct kabi_iommu_hwpt_pgfault), p->fd, got);
+}
+
+/*
+ * The run in general: a ring without cached room, a full read (more may be
+ * queued), a read that returned nothing or failed.  have: the first read was
+ * already made by the fast path (got, n records asked for, fast, slot);
+ * moved: records the run already published.
+ */
+VI_NOINLINE static int run_general(struct vfioiommu_fault_pump *p, int moved, bool have, ssize_t got, size_t n,
+				   bool fast, uint32_t slot)
 {
 	const size_t rs = sizeof(struct kabi_iommu_hwpt_pgfault);
-	int moved = 0;
 	bool refreshed = false;
+	int room = (int)n;
 
-	if (!p)
-		return -EINVAL;
-	if (p->src == VI_PUMP_VEVENT)
-		return vi_vevent_pump_run(p);
-	for (;;) {
-		/*
-		 * The producer's cached room is enough while it lasts (no read of
-		 * cons per run); a read that found nothing fitting refreshes it
-		 * (read_nothing()) before concluding anything.
-		 */
-		uint32_t slot = 0, cached = vi_ring_prod_run(p->ring, &slot);
-		bool fast = cached != 0;
-		int room = fast ? (cached < PUMP_BATCH ? (int)cached : (int)PUMP_BATCH) : vfioiommu_ring_room(p->ring, 1);
-		size_t n, k;
-		ssize_t got;
+	for (;; have = false) {
+		size_t k;
 		int rc;
 
-		if (VI_UNLIKELY(room <= 0)) {
-			if (room == 0)
-				return moved;
-			return vi_fail(p->ctx, room, "fault pump: the ring is in error: %s",
-				       vfioiommu_ring_strerror(p->ring));
+		if (!have) {
+			/*
+			 * The producer's cached room is enough while it lasts (no read of
+			 * cons per run); a read that found nothing fitting refreshes it
+			 * (read_nothing()) before concluding anything.
+			 */
+			uint32_t cached = vi_ring_prod_run(p->ring, &slot);
+
+			fast = cached != 0;
+			room = fast ? (cached < PUMP_BATCH ? (int)cached : (int)PUMP_BATCH) : vfioiommu_ring_room(p->ring, 1);
+			if (VI_UNLIKELY(room <= 0)) {
+				if (room == 0)
+					return moved;
+				return vi_fail(p->ctx, room, "fault pump: the ring is in error: %s",
+					       vfioiommu_ring_strerror(p->ring));
+			}
+			n = (size_t)room < PUMP_BATCH ? (size_t)room : PUMP_BATCH;
+			got = vi_kread(p->ctx, p->fd, p->raw, n * rs);
 		}
-		n = (size_t)room < PUMP_BATCH ? (size_t)room : PUMP_BATCH;
-		got = vi_kread(p->ctx, p->fd, p->raw, n * rs);
 		if (VI_UNLIKELY(got <= 0)) {
 			rc = read_nothing(p, got, n, room, &refreshed);
 			if (rc == 1)
@@ -315,8 +337,7 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 		}
 		k = (size_t)got / rs;
 		if (VI_UNLIKELY(k * rs != (size_t)got || k > n))
-			return vi_fail(p->ctx, -EPROTO, "fault pump: read of %zu bytes from fault fd %d returned %zd, "
-				       "not a multiple of the 40-byte record", n * rs, p->fd, got);
+			return torn_read(p, n, got);
 		/*
 		 * Convert straight into the ring's slots (no copy through a
 		 * staging array): room was measured before the read and only the
@@ -329,7 +350,7 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 				return vi_fail(p->ctx, rc < 0 ? rc : -EPROTO, "fault pump: the ring reserved %d of %zu "
 					       "records: %s", rc, k, vfioiommu_ring_strerror(p->ring));
 		}
-		rc = take(p, k, fast, slot);
+		rc = take(p, 0, k, fast, slot);
 		if (rc < 0)
 			return rc;
 		moved += (int)k;
@@ -343,6 +364,106 @@ VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
 		if (k < n)
 			return moved;
 	}
+}
+
+/* The fast loop met a cookie outside the table at record i (a group's start): the general loop from there. */
+VI_NOINLINE static int take_rest(struct vfioiommu_fault_pump *p, size_t i, size_t k, uint32_t slot, uint32_t seq)
+{
+	int rc;
+
+	p->seq = seq;
+	rc = take(p, i, k, true, slot);
+	return rc < 0 ? rc : (int)k;
+}
+
+/*
+ * The k records of a short read into the ring's cached room: convert them
+ * into the slots, deliver each group's table word, publish.  Apart from the
+ * rare take_rest() a leaf, reached by a tail call from the run, so the run
+ * keeps only what the read needs across its call.
+ */
+VI_NOINLINE static int run_convert(struct vfioiommu_fault_pump *p, size_t k)
+{
+	struct vfioiommu_ring *r = p->ring;
+	unsigned char *const recs = r->p.recs;
+	const uint32_t size = r->p.size;
+	const struct kabi_iommu_hwpt_pgfault *f = p->raw, *const end = p->raw + k;
+	uint32_t slot = r->p.slot, seq = p->seq, gfirst = seq;
+
+	for (; f != end; f++) {
+		uint32_t c = f->cookie;
+
+		/* cookie 0 (an error) and cookies past the table: the general loop, from this group on */
+		if (VI_UNLIKELY(c - 1u >= VI_COOKIE_DIRECT - 1u))
+			return take_rest(p, (size_t)(f - p->raw), k, slot, seq);
+		convert((struct vfioiommu_fault *)(void *)(recs + (size_t)slot * VI_RING_REC), f, seq);
+		/* a read holds whole groups, each contiguous: the group ends where the cookie changes */
+		if (f + 1 == end || f[1].cookie != c) {
+			deliver_direct(p, c, gfirst, seq - gfirst);
+			gfirst = seq + 1;
+		}
+		seq++;
+		if (++slot == size)
+			slot = 0;
+	}
+	p->seq = seq;
+	/* nothing was visible to the consumer before this */
+	vi_ring_commit_run(r, (uint32_t)k, slot);
+	return (int)k;
+}
+
+/*
+ * One record, the common case of a pump that runs on every wakeup: the same
+ * as run_convert() for k = 1 (the record is its own group), straight-line,
+ * and a leaf: nothing to keep across a call.
+ */
+VI_NOINLINE static int run_one(struct vfioiommu_fault_pump *p)
+{
+	struct vfioiommu_ring *r = p->ring;
+	const struct kabi_iommu_hwpt_pgfault *f = p->raw;
+	uint32_t c = f->cookie, slot = r->p.slot, seq = p->seq;
+
+	if (VI_UNLIKELY(c - 1u >= VI_COOKIE_DIRECT - 1u))
+		return take_rest(p, 0, 1, slot, seq);
+	convert((struct vfioiommu_fault *)(void *)(r->p.recs + (size_t)slot * VI_RING_REC), f, seq);
+	deliver_direct(p, c, seq, 0);
+	p->seq = seq + 1;
+	if (++slot == r->p.size)
+		slot = 0;
+	/* nothing was visible to the consumer before this */
+	vi_ring_commit_run(r, 1, slot);
+	return 1;
+}
+
+/*
+ * The common run on its own: the ring's cached room takes the read, the read
+ * is short (so the kernel had nothing more that fitted) and every cookie is
+ * in the table.  Anything else continues in run_general() or take(), from
+ * where this stopped: records already converted are not converted again.
+ */
+VFIOIOMMU_API int vfioiommu_fault_pump_run(vfioiommu_fault_pump *p)
+{
+	const size_t rs = sizeof(struct kabi_iommu_hwpt_pgfault);
+	uint32_t slot = 0, cached;
+	size_t len, k;
+	ssize_t got;
+
+	if (VI_UNLIKELY(!p))
+		return -EINVAL;
+	if (VI_UNLIKELY(p->src != VI_PUMP_FAULT))
+		return vi_vevent_pump_run(p);
+	cached = vi_ring_prod_run(p->ring, &slot);
+	if (VI_UNLIKELY(!cached))
+		return run_general(p, 0, false, 0, 0, false, 0);
+	len = (cached < PUMP_BATCH ? cached : PUMP_BATCH) * rs;
+	got = vi_kread(p->ctx, p->fd, p->raw, len);
+	if (VI_UNLIKELY(got <= 0 || (size_t)got >= len))
+		return run_general(p, 0, true, got, len / rs, true, p->ring->p.slot);
+	/* 0 < got < len <= 256 records: 32 bits do */
+	k = (uint32_t)got / (uint32_t)rs;
+	if (VI_UNLIKELY(k * rs != (size_t)got))
+		return torn_read(p, len / rs, got);
+	return k == 1 ? run_one(p) : run_convert(p, k);
 }
 
 static int respond(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq);
@@ -419,17 +540,22 @@ VI_NOINLINE static int direct_write_failed(vfioiommu_fault_pump *p, uint32_t coo
  */
 static inline int respond_direct(vfioiommu_fault_pump *p, uint32_t cookie, uint32_t code, const uint32_t *seq)
 {
-	struct kabi_iommu_hwpt_page_response r = { .cookie = cookie, .code = code };
+	struct kabi_iommu_hwpt_page_response r;
 	_Atomic uint64_t *slot = &p->direct[cookie];
 	/* ACQUIRE: pairs with the RELEASE store in deliver_direct() and the claims/give-backs of other responders */
 	uint64_t w = atomic_load_explicit(slot, memory_order_acquire), claimed;
 	ssize_t got;
 
 	for (;;) {
-		/* seq runs modulo 2^32: in the group when its distance from the first record is within the group */
-		if (VI_UNLIKELY((w & W_STATE) != W_OUT || (seq && *seq - w_first(w) > w_span(w))))
+		/*
+		 * A word's state is exactly one of 0, W_OUT and W_ANS, so the
+		 * W_OUT bit alone says outstanding, and the claim flips both bits.
+		 * seq runs modulo 2^32: in the group when its distance from the
+		 * first record is within the group.
+		 */
+		if (VI_UNLIKELY(!(w & W_OUT) || (seq && *seq - w_first(w) > w_span(w))))
 			return direct_refused(p, cookie, w, seq);
-		claimed = (w & ~W_STATE) | W_ANS;
+		claimed = w ^ (W_OUT | W_ANS);
 		/*
 		 * ACQ_REL on success: pairs with the other responders' claims and
 		 * give-backs and with deliver_direct()'s RELEASE store; ACQUIRE
@@ -439,6 +565,8 @@ static inline int respond_direct(vfioiommu_fault_pump *p, uint32_t cookie, uint3
 							  memory_order_acquire))
 			break;
 	}
+	r.cookie = cookie;
+	r.code = code;
 	got = vi_kwrite(p->ctx, p->fd, &r, sizeof(r));
 	if (VI_UNLIKELY(got != (ssize_t)sizeof(r)))
 		return direct_write_failed(p, r.cookie, claimed, got);

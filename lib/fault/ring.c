@@ -330,16 +330,14 @@ static int64_t cons_check(struct vfioiommu_ring *r, uint32_t p)
 {
 	uint32_t ahead = p - r->c.cons;
 
-	if (ahead > r->c.size) {
-		if ((int32_t)(p - r->c.prod_seen) < 0)
+	/* prod in [the last prod seen, cons + size], the same check as the inline view's */
+	if (VI_UNLIKELY(!vfioiommu_ring_index_in_(p, r->c.prod_seen, r->c.cons + r->c.size))) {
+		if (ahead <= r->c.size || (int32_t)(p - r->c.prod_seen) < 0)
 			return vi_ring_fail(r, "ring: prod moved backwards from %" PRIu32 " to %" PRIu32
 					    " (cons %" PRIu32 ")", r->c.prod_seen, p, r->c.cons);
 		return vi_ring_fail(r, "ring: prod %" PRIu32 " is %" PRIu32 " records ahead of cons %" PRIu32
 				    " but the ring holds %" PRIu32, p, ahead, r->c.cons, r->c.size);
 	}
-	if (ahead < r->c.prod_seen - r->c.cons)
-		return vi_ring_fail(r, "ring: prod moved backwards from %" PRIu32 " to %" PRIu32
-				    " (cons %" PRIu32 ")", r->c.prod_seen, p, r->c.cons);
 	r->c.prod_seen = p;
 	return ahead;
 }
@@ -626,7 +624,7 @@ static int prod_refresh(struct vfioiommu_ring *r)
 	/* ACQUIRE: pairs with the consumer's RELEASE store of cons in cons_commit(); it is done with those slots */
 	uint32_t c = atomic_load_explicit(p->cons_p, memory_order_acquire);
 
-	if (c - p->cons_seen > p->prod - p->cons_seen)
+	if (!vfioiommu_ring_index_in_(c, p->cons_seen, p->prod))
 		return vi_ring_fail(r, "ring: cons %" PRIu32 " is outside [%" PRIu32 ", %" PRIu32
 				    "] (last cons seen, prod)", c, p->cons_seen, p->prod);
 	p->cons_seen = c;

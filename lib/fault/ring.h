@@ -17,6 +17,7 @@
 
 #include <vfioiommu/fault.h>
 #include <vfioiommu/ring.h>
+#include <vfioiommu/ring_view.h> /* vfioiommu_ring_index_in_(): one range check for both sides */
 
 #include "core/internal.h"
 
@@ -199,17 +200,20 @@ void vi_ring_signal_consumer(struct vi_ring_prod *p);
 /* Count `wrote` records as produced and make everything up to p->prod visible. */
 static inline void vi_ring_publish(struct vi_ring_prod *p, uint32_t wrote)
 {
+	/* read once, before the stores below (the build has -fno-strict-aliasing: they would force a reload) */
+	const uint32_t prod = p->prod;
+
 	atomic_store_explicit(&p->produced, atomic_load_explicit(&p->produced, memory_order_relaxed) + wrote,
 			      memory_order_relaxed);
 	if (p->evfd < 0) {
 		/* RELEASE: pairs with the consumer's ACQUIRE load of prod in vi_ring_cons_refresh(); the
 		 * records (copied by push, or written by the caller into reserved slots) are visible first */
-		atomic_store_explicit(p->prod_p, p->prod, memory_order_release);
+		atomic_store_explicit(p->prod_p, prod, memory_order_release);
 		return;
 	}
 	/* SEQ_CST (also a release for the records): pairs with prepare_wait's
 	 * SEQ_CST store of wake and load of prod, and with the ACQUIRE in refresh */
-	atomic_store_explicit(p->prod_p, p->prod, memory_order_seq_cst);
+	atomic_store_explicit(p->prod_p, prod, memory_order_seq_cst);
 	/* SEQ_CST: pairs with prepare_wait's SEQ_CST store of wake (the other half of the Dekker pair) */
 	if (atomic_load_explicit(p->wake_p, memory_order_seq_cst))
 		vi_ring_signal_consumer(p);
@@ -283,11 +287,12 @@ static inline struct vfioiommu_fault *vi_ring_slot_ptr(const struct vfioiommu_ri
 static inline void vi_ring_commit_run(struct vfioiommu_ring *r, uint32_t n, uint32_t next)
 {
 	struct vi_ring_prod *p = &r->p;
+	const uint32_t prod = p->prod + n;
 
 	p->slot = next;
-	p->prod += n;
+	p->prod = prod;
 	/* the slots of an uncommitted reservation were written over: it ends (as push does) */
-	p->resv_end = p->prod;
+	p->resv_end = prod;
 	vi_ring_publish(p, n);
 }
 

@@ -16,6 +16,7 @@
 
 #include <vfioiommu/dirty.h>
 
+#include "backend/internal.h"
 #include "kabi/kabi.h"
 #include "objs.h"
 
@@ -24,10 +25,10 @@
 /* The walk's own bitmap: 64 KiB (512 Ki pages). */
 #define WALK_PAGES (512ull << 10)
 
-static int hwpt_fd(struct vfioiommu_pagetable *pt, const char *fn, int *fd)
+static int hwpt_check(struct vfioiommu_pagetable *pt, const char *fn)
 {
-	struct vi_objs *o;
-	int rc = vi_objs_get(pt->h.ctx, fn, fd, &o);
+	struct vi_objs *o = NULL;
+	int rc = vi_objs_get(pt->h.ctx, fn, &o);
 
 	if (rc == 0 && !(pt->flags & VFIOIOMMU_PT_DIRTY_TRACKING))
 		rc = vi_fail(pt->h.ctx, -EOPNOTSUPP, "%s: page table %u was not allocated with "
@@ -39,18 +40,18 @@ static int set_tracking(vfioiommu_pagetable *pt, bool on, const char *fn)
 {
 	struct kabi_iommu_hwpt_set_dirty s = { .size = sizeof(s), .flags = on ? KABI_IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0 };
 	struct vfioiommu_ctx *ctx;
-	int fd, rc;
+	int rc;
 
 	if (!pt)
 		return -EINVAL;
 	ctx = pt->h.ctx;
 	s.hwpt_id = pt->h.id;
 	pthread_mutex_lock(&ctx->lock);
-	rc = hwpt_fd(pt, fn, &fd);
+	rc = hwpt_check(pt, fn);
 	if (rc == 0 && on && pt->dirty)
 		rc = vi_fail(ctx, -EBUSY, "%s: dirty tracking already runs on page table %u", fn, pt->h.id);
 	if (rc == 0) {
-		rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_HWPT_SET_DIRTY_TRACKING, &s);
+		rc = vi_iommufd_ioctl(ctx, KABI_IOMMU_HWPT_SET_DIRTY_TRACKING, &s);
 		if (rc == -ENOTTY)
 			rc = vi_fail(ctx, -EOPNOTSUPP, "%s: the kernel has no IOMMU_HWPT_SET_DIRTY_TRACKING (Linux 6.7)", fn);
 		else if (rc < 0)
@@ -73,12 +74,12 @@ VFIOIOMMU_API int vfioiommu_dirty_hwpt_stop(vfioiommu_pagetable *pt)
 	return set_tracking(pt, false, "vfioiommu_dirty_hwpt_stop");
 }
 
-/* Checks of the caller's arguments and the fd (ctx->lock held); 0 or a message and -errno. */
+/* Checks of the caller's arguments (ctx->lock held); 0 or a message and -errno. */
 static int get_check(vfioiommu_pagetable *pt, const char *fn, uint64_t iova, uint64_t length, uint64_t ps,
-		     uint32_t flags, int *fd)
+		     uint32_t flags)
 {
 	struct vfioiommu_ctx *ctx = pt->h.ctx;
-	int rc = hwpt_fd(pt, fn, fd);
+	int rc = hwpt_check(pt, fn);
 
 	if (rc < 0)
 		return rc;
@@ -99,7 +100,6 @@ static int get_check(vfioiommu_pagetable *pt, const char *fn, uint64_t iova, uin
 
 struct hwpt_report {
 	struct vfioiommu_pagetable *pt;
-	int fd;
 	uint32_t flags;
 	/* the walk */
 	uint64_t iova, ps;
@@ -118,7 +118,7 @@ static int report(struct hwpt_report *t, uint64_t iova, uint64_t n, uint64_t ps,
 	int rc;
 
 	memset(words, 0, (size_t)((n + 63) / 64 * 8));
-	rc = vi_objs_ioctl(t->pt->h.ctx, t->fd, KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, &g);
+	rc = vi_iommufd_ioctl(t->pt->h.ctx, KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, &g);
 	if (rc == -ENOTTY)
 		return vi_fail(t->pt->h.ctx, -EOPNOTSUPP, "the kernel has no IOMMU_HWPT_GET_DIRTY_BITMAP (Linux 6.7)");
 	if (rc < 0)
@@ -132,7 +132,7 @@ static int report(struct hwpt_report *t, uint64_t iova, uint64_t n, uint64_t ps,
 VFIOIOMMU_API int vfioiommu_dirty_hwpt_bitmap(vfioiommu_pagetable *pt, uint64_t iova, uint64_t length,
 					      uint64_t page_size, uint32_t flags, uint64_t *bitmap, size_t bitmap_bytes)
 {
-	struct hwpt_report t = { .pt = pt, .fd = -1, .flags = flags };
+	struct hwpt_report t = { .pt = pt, .flags = flags };
 	struct vfioiommu_ctx *ctx;
 	uint64_t npages, done = 0;
 	int rc;
@@ -143,7 +143,7 @@ VFIOIOMMU_API int vfioiommu_dirty_hwpt_bitmap(vfioiommu_pagetable *pt, uint64_t 
 	if (!bitmap)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_dirty_hwpt_bitmap: bitmap is NULL");
 	pthread_mutex_lock(&ctx->lock);
-	rc = get_check(pt, "vfioiommu_dirty_hwpt_bitmap", iova, length, page_size, flags, &t.fd);
+	rc = get_check(pt, "vfioiommu_dirty_hwpt_bitmap", iova, length, page_size, flags);
 	npages = rc == 0 ? length / page_size : 0;
 	if (rc == 0 && bitmap_bytes < (npages + 63) / 64 * 8)
 		rc = vi_fail(ctx, -ENOSPC, "vfioiommu_dirty_hwpt_bitmap: %" PRIu64 " pages need a bitmap of %" PRIu64
@@ -174,7 +174,7 @@ static int emit(void *arg, uint64_t first, uint64_t n)
 VFIOIOMMU_API int vfioiommu_dirty_hwpt_ranges(vfioiommu_pagetable *pt, uint64_t iova, uint64_t length,
 					      uint64_t page_size, uint32_t flags, vfioiommu_dirty_fn fn, void *arg)
 {
-	struct hwpt_report t = { .pt = pt, .fd = -1, .flags = flags, .iova = iova, .ps = page_size, .fn = fn, .arg = arg };
+	struct hwpt_report t = { .pt = pt, .flags = flags, .iova = iova, .ps = page_size, .fn = fn, .arg = arg };
 	struct vi_runs r = { .emit = emit, .arg = &t };
 	struct vfioiommu_ctx *ctx;
 	uint64_t *words = NULL, npages, done = 0;
@@ -186,7 +186,7 @@ VFIOIOMMU_API int vfioiommu_dirty_hwpt_ranges(vfioiommu_pagetable *pt, uint64_t 
 	if (!fn)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_dirty_hwpt_ranges: fn is NULL");
 	pthread_mutex_lock(&ctx->lock);
-	rc = get_check(pt, "vfioiommu_dirty_hwpt_ranges", iova, length, page_size, flags, &t.fd);
+	rc = get_check(pt, "vfioiommu_dirty_hwpt_ranges", iova, length, page_size, flags);
 	npages = rc == 0 ? length / page_size : 0;
 	if (rc == 0 && !(words = malloc(WALK_PAGES / 8)))
 		rc = vi_fail(ctx, -ENOMEM, "vfioiommu_dirty_hwpt_ranges: out of memory");

@@ -13,22 +13,32 @@
 
 #include <vfioiommu/dma.h>
 
+#include "backend/internal.h"
 #include "core/internal.h"
 #include "kabi/kabi.h"
 #include "objs.h"
 
-/* as backend/iommufd.c: a handful of holes is normal, more than this is a kernel not to believe */
-#define RANGES_FIRST 16
-#define RANGES_MAX 65536
-#define RANGES_TRIES 4
+/* as the backend: MAP needs the IOAS's alignment, and never below the page */
 #define MIN_ALIGN 4096u
+
+static int ioas_fail(struct vfioiommu_ctx *ctx, int rc, const void *arg)
+{
+	(void)arg;
+	return vi_fail(ctx, rc, "IOMMU_IOAS_ALLOC failed: %s", vi_errno_name(rc));
+}
+
+static const struct vi_obj_type ioas_type = {
+	.kind = VI_OBJ_IOAS, .size = sizeof(struct vfioiommu_ioas), .req = KABI_IOMMU_IOAS_ALLOC,
+	.ioctl = "IOMMU_IOAS_ALLOC", .since = "Linux 6.2 brought iommufd",
+	.id_off = offsetof(struct kabi_iommu_ioas_alloc, out_ioas_id), .fd_off = -1, .fail = ioas_fail,
+};
 
 VFIOIOMMU_API int vfioiommu_ioas_new(vfioiommu_ctx *ctx, vfioiommu_ioas **out)
 {
 	struct kabi_iommu_ioas_alloc a = { .size = sizeof(a) };
-	struct vfioiommu_ioas *ioas;
-	struct vi_objs *o;
-	int fd, rc;
+	struct vi_obj *h = NULL;
+	struct vi_objs *o = NULL;
+	int rc;
 
 	if (out)
 		*out = NULL;
@@ -37,38 +47,18 @@ VFIOIOMMU_API int vfioiommu_ioas_new(vfioiommu_ctx *ctx, vfioiommu_ioas **out)
 	if (!out)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_ioas_new: out is NULL");
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "allocating an IOAS", &fd, &o);
-	if (rc < 0)
-		goto out;
-	ioas = calloc(1, sizeof(*ioas));
-	if (!ioas) {
-		rc = vi_fail(ctx, -ENOMEM, "allocating an IOAS: out of memory");
-		goto out;
-	}
-	rc = vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_ALLOC, &a);
-	if (rc >= 0 && a.out_ioas_id == 0)
-		rc = vi_fail(ctx, -EPROTO, "IOMMU_IOAS_ALLOC returned IOAS id 0, which the kernel never hands out");
-	else if (rc == -ENOTTY)
-		rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_IOAS_ALLOC: the kernel has no such ioctl (Linux 6.2 brought "
-			     "iommufd)");
-	else if (rc < 0)
-		rc = vi_fail(ctx, rc, "IOMMU_IOAS_ALLOC failed: %s", vi_errno_name(rc));
-	if (rc < 0) {
-		free(ioas);
-		goto out;
-	}
-	ioas->h = (struct vi_obj){ .ctx = ctx, .kind = VI_OBJ_IOAS, .id = a.out_ioas_id };
-	vi_obj_link(o, &ioas->h);
-	*out = ioas;
-	rc = 0;
-out:
+	rc = vi_objs_get(ctx, "allocating an IOAS", &o);
+	if (rc == 0)
+		rc = vi_obj_new(ctx, o, &ioas_type, &a, &h);
+	if (rc == 0)
+		*out = (struct vfioiommu_ioas *)h;
 	pthread_mutex_unlock(&ctx->lock);
 	return rc;
 }
 
 VFIOIOMMU_API int vfioiommu_ctx_ioas(vfioiommu_ctx *ctx, vfioiommu_ioas **out)
 {
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	int rc;
 
 	if (out)
@@ -78,7 +68,7 @@ VFIOIOMMU_API int vfioiommu_ctx_ioas(vfioiommu_ctx *ctx, vfioiommu_ioas **out)
 	if (!out)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_ctx_ioas: out is NULL");
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "the context's IOAS", NULL, &o);
+	rc = vi_objs_get(ctx, "the context's IOAS", &o);
 	if (rc == 0)
 		*out = &o->own;
 	pthread_mutex_unlock(&ctx->lock);
@@ -96,8 +86,8 @@ void vi_ioas_free(struct vfioiommu_ioas *ioas)
 VFIOIOMMU_API int vfioiommu_ioas_destroy(vfioiommu_ioas *ioas)
 {
 	struct vfioiommu_ctx *ctx;
-	struct vi_objs *o;
-	int fd, rc;
+	struct vi_objs *o = NULL;
+	int rc;
 
 	if (!ioas)
 		return -EINVAL;
@@ -106,9 +96,9 @@ VFIOIOMMU_API int vfioiommu_ioas_destroy(vfioiommu_ioas *ioas)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_ioas_destroy: IOAS %u is the context's own; it lives as "
 			       "long as the context", ioas->h.id);
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "destroying an IOAS", &fd, &o);
+	rc = vi_objs_get(ctx, "destroying an IOAS", &o);
 	if (rc == 0)
-		rc = vi_obj_destroy_kernel(ctx, fd, o, &ioas->h);
+		rc = vi_obj_destroy_kernel(ctx, o, &ioas->h);
 	if (rc == 0) {
 		vi_obj_unlink(o, &ioas->h);
 		vi_ioas_free(ioas);
@@ -122,46 +112,6 @@ VFIOIOMMU_API uint32_t vfioiommu_ioas_id(const vfioiommu_ioas *ioas)
 	return ioas ? ioas->h.id : 0;
 }
 
-/* IOMMU_IOAS_IOVA_RANGES with the EMSGSIZE protocol (ctx->lock held). */
-static int query(struct vfioiommu_ctx *ctx, int fd, uint32_t id, struct kabi_iommu_iova_range **out, uint32_t *n,
-		 uint64_t *align)
-{
-	uint32_t cap = RANGES_FIRST;
-
-	for (int tries = 0; tries < RANGES_TRIES; tries++) {
-		struct kabi_iommu_iova_range *r = calloc(cap, sizeof(*r));
-		struct kabi_iommu_ioas_iova_ranges q = {
-			.size = sizeof(q), .ioas_id = id, .num_iovas = cap, .allowed_iovas = (uint64_t)(uintptr_t)r,
-		};
-		int rc;
-
-		if (!r)
-			return vi_fail(ctx, -ENOMEM, "IOVA ranges of IOAS %u: out of memory", id);
-		rc = vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_IOVA_RANGES, &q);
-		if (rc >= 0 && q.num_iovas <= cap) {
-			for (uint32_t i = 0; i < q.num_iovas; i++) {
-				if (r[i].start > r[i].last) {
-					free(r);
-					return vi_fail(ctx, -EPROTO, "IOMMU_IOAS_IOVA_RANGES on IOAS %u returned range "
-						       "%u with start after last", id, i);
-				}
-			}
-			*out = r;
-			*n = q.num_iovas;
-			*align = q.out_iova_alignment;
-			return 0;
-		}
-		free(r);
-		if (rc < 0 && rc != -EMSGSIZE)
-			return vi_fail(ctx, rc, "IOMMU_IOAS_IOVA_RANGES on IOAS %u failed: %s", id, vi_errno_name(rc));
-		if (q.num_iovas <= cap || q.num_iovas > RANGES_MAX)
-			return vi_fail(ctx, -EPROTO, "IOMMU_IOAS_IOVA_RANGES on IOAS %u: EMSGSIZE with a count of %u "
-				       "(room for %u): not trusting that count", id, q.num_iovas, cap);
-		cap = q.num_iovas;
-	}
-	return vi_fail(ctx, -EPROTO, "IOMMU_IOAS_IOVA_RANGES on IOAS %u: the number of ranges kept growing", id);
-}
-
 VFIOIOMMU_API int vfioiommu_ioas_iova_ranges(vfioiommu_ioas *ioas, vfioiommu_iova_list **out)
 {
 	struct kabi_iommu_iova_range *kr = NULL;
@@ -169,7 +119,7 @@ VFIOIOMMU_API int vfioiommu_ioas_iova_ranges(vfioiommu_ioas *ioas, vfioiommu_iov
 	struct vfioiommu_ctx *ctx;
 	uint32_t n = 0;
 	uint64_t align;
-	int fd, rc;
+	int rc;
 
 	if (out)
 		*out = NULL;
@@ -179,9 +129,9 @@ VFIOIOMMU_API int vfioiommu_ioas_iova_ranges(vfioiommu_ioas *ioas, vfioiommu_iov
 	if (!out)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_ioas_iova_ranges: out is NULL");
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "IOVA ranges of an IOAS", &fd, NULL);
+	rc = vi_objs_get(ctx, "IOVA ranges of an IOAS", NULL);
 	if (rc == 0)
-		rc = query(ctx, fd, ioas->h.id, &kr, &n, &align);
+		rc = vi_iommufd_ioas_ranges(ctx, ioas->h.id, &kr, &n, &align);
 	pthread_mutex_unlock(&ctx->lock);
 	if (rc < 0)
 		return rc;
@@ -299,7 +249,7 @@ struct map_from {
 	uint64_t src_iova;
 };
 
-static int map_kernel(struct vfioiommu_ctx *ctx, int fd, struct vfioiommu_ioas *ioas, const struct map_from *from,
+static int map_kernel(struct vfioiommu_ctx *ctx, struct vfioiommu_ioas *ioas, const struct map_from *from,
 		      uint64_t len, uint32_t flags, uint64_t want, uint64_t *got)
 {
 	uint32_t kflags = ((flags & VFIOIOMMU_DMA_FIXED_IOVA) ? KABI_IOMMU_IOAS_MAP_FIXED_IOVA : 0) |
@@ -308,14 +258,8 @@ static int map_kernel(struct vfioiommu_ctx *ctx, int fd, struct vfioiommu_ioas *
 	int rc;
 
 	if (!from->src) {
-		struct kabi_iommu_ioas_map m = {
-			.size = sizeof(m), .flags = kflags, .ioas_id = ioas->h.id,
-			.user_va = (uint64_t)(uintptr_t)from->vaddr, .length = len, .iova = want,
-		};
-
-		rc = vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_MAP, &m);
-		*got = m.iova;
-		return rc;
+		*got = want;
+		return vi_iommufd_ioas_map(ctx, ioas->h.id, kflags, (uint64_t)(uintptr_t)from->vaddr, len, got);
 	}
 	{
 		struct kabi_iommu_ioas_copy c = {
@@ -323,11 +267,10 @@ static int map_kernel(struct vfioiommu_ctx *ctx, int fd, struct vfioiommu_ioas *
 			.length = len, .dst_iova = want, .src_iova = from->src_iova,
 		};
 
-		rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_IOAS_COPY, &c);
+		rc = vi_iommufd_ioctl(ctx, KABI_IOMMU_IOAS_COPY, &c);
 		*got = c.dst_iova;
 		if (rc == -ENOTTY)
-			return vi_fail(ctx, -EOPNOTSUPP, "IOMMU_IOAS_COPY: the kernel has no such ioctl (Linux 6.2 "
-				       "brought it)");
+			return vi_fail_missing(ctx, "IOMMU_IOAS_COPY", "Linux 6.2 brought it");
 		if (rc == -ENOENT)
 			return vi_fail(ctx, rc, "IOMMU_IOAS_COPY from IOAS %u: ENOENT: [0x%" PRIx64 ", 0x%" PRIx64 "] "
 				       "is not one whole mapping there", from->src->h.id, from->src_iova,
@@ -344,12 +287,12 @@ static int map_common(struct vfioiommu_ioas *ioas, const struct map_from *from, 
 	bool fixed = flags & VFIOIOMMU_DMA_FIXED_IOVA;
 	uint64_t align = 0, want = fixed ? *iova : 0, got = 0;
 	uint32_t n = 0;
-	int fd, rc;
+	int rc;
 
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, from->src ? "copying between IOASes" : "mapping into an IOAS", &fd, NULL);
+	rc = vi_objs_get(ctx, from->src ? "copying between IOASes" : "mapping into an IOAS", NULL);
 	if (rc == 0)
-		rc = query(ctx, fd, ioas->h.id, &kr, &n, &align);
+		rc = vi_iommufd_ioas_ranges(ctx, ioas->h.id, &kr, &n, &align);
 	if (rc < 0)
 		goto out;
 	if (align < MIN_ALIGN)
@@ -400,7 +343,7 @@ static int map_common(struct vfioiommu_ioas *ioas, const struct map_from *from, 
 		rc = vi_fail(ctx, -ENOMEM, "IOAS %u: out of memory", ioas->h.id);
 		goto out;
 	}
-	rc = map_kernel(ctx, fd, ioas, from, len, flags, want, &got);
+	rc = map_kernel(ctx, ioas, from, len, flags, want, &got);
 	if (rc == -EOPNOTSUPP && from->src)
 		goto out; /* the message is set */
 	if (rc < 0 && !(from->src && rc == -ENOENT)) {
@@ -412,9 +355,9 @@ static int map_common(struct vfioiommu_ioas *ioas, const struct map_from *from, 
 	if ((fixed && got != want) || got + len - 1 < got ||
 	    (lower(ioas, got) < ioas->nmaps && ioas->maps[lower(ioas, got)].iova <= got + len - 1)) {
 		/* the kernel's table and ours disagree: undo, and say so */
-		struct kabi_iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = ioas->h.id, .iova = got, .length = len };
+		uint64_t undone;
 
-		vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_UNMAP, &u);
+		vi_iommufd_ioas_unmap(ctx, ioas->h.id, got, len, &undone);
 		rc = vi_fail(ctx, -EPROTO, "IOAS %u: the kernel mapped 0x%" PRIx64 " bytes at IOVA 0x%" PRIx64 ", over a "
 			     "mapping the library holds or not where asked; undone", ioas->h.id, len, got);
 		goto out;
@@ -460,11 +403,10 @@ VFIOIOMMU_API int vfioiommu_ioas_copy(vfioiommu_ioas *dst, vfioiommu_ioas *src, 
 
 VFIOIOMMU_API int vfioiommu_ioas_unmap(vfioiommu_ioas *ioas, uint64_t iova, uint64_t len)
 {
-	struct kabi_iommu_ioas_unmap u = { .size = sizeof(u) };
 	struct vfioiommu_ctx *ctx;
-	uint64_t last, bytes = 0;
+	uint64_t last, bytes = 0, unmapped = 0;
 	size_t first, end;
-	int fd, rc;
+	int rc;
 
 	if (!ioas)
 		return -EINVAL;
@@ -476,7 +418,7 @@ VFIOIOMMU_API int vfioiommu_ioas_unmap(vfioiommu_ioas *ioas, uint64_t iova, uint
 		return vi_fail(ctx, -EINVAL, "bad unmap range 0x%" PRIx64 "+0x%" PRIx64, iova, len);
 	last = iova + len - 1;
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "unmapping from an IOAS", &fd, NULL);
+	rc = vi_objs_get(ctx, "unmapping from an IOAS", NULL);
 	if (rc < 0)
 		goto out;
 	first = lower(ioas, iova);
@@ -494,10 +436,7 @@ VFIOIOMMU_API int vfioiommu_ioas_unmap(vfioiommu_ioas *ioas, uint64_t iova, uint
 			     "the mapping [0x%" PRIx64 ", 0x%" PRIx64 "]", ioas->h.id, iova, last, m->iova, m->last);
 		goto out;
 	}
-	u.ioas_id = ioas->h.id;
-	u.iova = iova;
-	u.length = len;
-	rc = vi_kioctl(ctx, fd, KABI_IOMMU_IOAS_UNMAP, &u);
+	rc = vi_iommufd_ioas_unmap(ctx, ioas->h.id, iova, len, &unmapped);
 	if (rc < 0) {
 		rc = vi_fail(ctx, rc, "IOAS %u: the kernel refused to unmap [0x%" PRIx64 ", 0x%" PRIx64 "] (%s)",
 			     ioas->h.id, iova, last, vi_errno_name(rc));
@@ -506,9 +445,9 @@ VFIOIOMMU_API int vfioiommu_ioas_unmap(vfioiommu_ioas *ioas, uint64_t iova, uint
 	memmove(&ioas->maps[first], &ioas->maps[end], (ioas->nmaps - end) * sizeof(ioas->maps[0]));
 	ioas->nmaps -= end - first;
 	rc = 0;
-	if (u.length != bytes)
+	if (unmapped != bytes)
 		rc = vi_fail(ctx, -EIO, "IOAS %u: the kernel unmapped 0x%" PRIx64 " bytes of [0x%" PRIx64 ", 0x%"
-			     PRIx64 "], the library's table says 0x%" PRIx64, ioas->h.id, (uint64_t)u.length, iova,
+			     PRIx64 "], the library's table says 0x%" PRIx64, ioas->h.id, unmapped, iova,
 			     last, bytes);
 out:
 	pthread_mutex_unlock(&ctx->lock);

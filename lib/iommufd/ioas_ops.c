@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "backend/internal.h"
 #include "core/internal.h"
 #include "kabi/kabi.h"
 #include "objs.h"
@@ -20,8 +21,8 @@ static int option(vfioiommu_ctx *ctx, vfioiommu_ioas *ioas, uint32_t opt, uint16
 {
 	struct kabi_iommu_option c = { .size = sizeof(c), .option_id = opt, .op = op };
 	const char *verb = op == KABI_IOMMU_OPTION_OP_SET ? "setting" : "reading";
-	struct vi_objs *o;
-	int fd, rc;
+	struct vi_objs *o = NULL;
+	int rc;
 
 	if (opt != VFIOIOMMU_OPTION_RLIMIT_MODE && opt != VFIOIOMMU_OPTION_HUGE_PAGES)
 		return vi_fail(ctx, -EOPNOTSUPP, "%s iommufd option %u: not one the library knows (0 RLIMIT_MODE, 1 "
@@ -35,13 +36,13 @@ static int option(vfioiommu_ctx *ctx, vfioiommu_ioas *ioas, uint32_t opt, uint16
 			       opt ? "HUGE_PAGES" : "RLIMIT_MODE", *val);
 	c.val64 = *val;
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "iommufd options", &fd, &o);
+	rc = vi_objs_get(ctx, "iommufd options", &o);
 	if (rc == 0) {
 		if (opt == VFIOIOMMU_OPTION_HUGE_PAGES)
 			c.object_id = ioas ? ioas->h.id : o->own.h.id;
-		rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_OPTION, &c);
+		rc = vi_iommufd_ioctl(ctx, KABI_IOMMU_OPTION, &c);
 		if (rc == -ENOTTY)
-			rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_OPTION: the kernel has no such ioctl (Linux 6.2 brought it)");
+			rc = vi_fail_missing(ctx, "IOMMU_OPTION", "Linux 6.2 brought it");
 		else if (rc == -EBUSY && opt == VFIOIOMMU_OPTION_RLIMIT_MODE)
 			rc = vi_fail(ctx, rc, "setting RLIMIT_MODE: EBUSY: the kernel changes it only on an iommufd without "
 				     "objects, and the context made its IOAS when it opened /dev/iommu");
@@ -90,7 +91,7 @@ VFIOIOMMU_API int vfioiommu_ioas_allow_iovas(vfioiommu_ioas *ioas, const struct 
 	struct kabi_iommu_ioas_allow_iovas c = { .size = sizeof(c) };
 	struct kabi_iommu_iova_range *kr = NULL;
 	struct vfioiommu_ctx *ctx;
-	int fd, rc;
+	int rc;
 
 	if (!ioas)
 		return -EINVAL;
@@ -113,14 +114,14 @@ VFIOIOMMU_API int vfioiommu_ioas_allow_iovas(vfioiommu_ioas *ioas, const struct 
 	c.num_iovas = n;
 	c.allowed_iovas = (uint64_t)(uintptr_t)kr;
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "allowing IOVAs", &fd, NULL);
+	rc = vi_objs_get(ctx, "allowing IOVAs", NULL);
 	if (rc == 0) {
-		rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_IOAS_ALLOW_IOVAS, &c);
+		rc = vi_iommufd_ioctl(ctx, KABI_IOMMU_IOAS_ALLOW_IOVAS, &c);
 		if (rc == -EADDRINUSE)
 			rc = vi_fail(ctx, rc, "IOMMU_IOAS_ALLOW_IOVAS on IOAS %u: EADDRINUSE: a range covers what an "
 				     "attached device reserves (its MSI window or aperture edge)", ioas->h.id);
 		else if (rc == -ENOTTY)
-			rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_IOAS_ALLOW_IOVAS: the kernel has no such ioctl (Linux 6.2)");
+			rc = vi_fail_missing(ctx, "IOMMU_IOAS_ALLOW_IOVAS", "Linux 6.2");
 		else if (rc < 0)
 			rc = vi_fail(ctx, rc, "IOMMU_IOAS_ALLOW_IOVAS on IOAS %u (%u ranges) failed: %s", ioas->h.id, n,
 				     vi_errno_name(rc));
@@ -135,17 +136,16 @@ VFIOIOMMU_API int vfioiommu_ioas_allow_iovas(vfioiommu_ioas *ioas, const struct 
 VFIOIOMMU_API int vfioiommu_ctx_change_process(vfioiommu_ctx *ctx)
 {
 	struct kabi_iommu_ioas_change_process c = { .size = sizeof(c) };
-	int fd, rc;
+	int rc;
 
 	if (!ctx)
 		return -EINVAL;
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "changing the process pages are charged to", &fd, NULL);
+	rc = vi_objs_get(ctx, "changing the process pages are charged to", NULL);
 	if (rc == 0) {
-		rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_IOAS_CHANGE_PROCESS, &c);
+		rc = vi_iommufd_ioctl(ctx, KABI_IOMMU_IOAS_CHANGE_PROCESS, &c);
 		if (rc == -ENOTTY)
-			rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_IOAS_CHANGE_PROCESS: the kernel has no such ioctl (Linux 6.13 "
-				     "brought it)");
+			rc = vi_fail_missing(ctx, "IOMMU_IOAS_CHANGE_PROCESS", "Linux 6.13 brought it");
 		else if (rc == -EINVAL)
 			rc = vi_fail(ctx, rc, "IOMMU_IOAS_CHANGE_PROCESS: EINVAL: an IOAS holds a mapping of process "
 				     "memory; only file mappings (vfioiommu_dma_map_file) can move to another process");

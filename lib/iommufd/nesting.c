@@ -43,7 +43,7 @@ static int invalidate(struct vi_obj *h, const char *what, uint32_t type, const v
 		.entry_len = entry_len,
 	};
 	uint32_t asked;
-	int fd, rc;
+	int rc;
 
 	if (!n)
 		return vi_fail(ctx, -EINVAL, "invalidating %s %u: n is NULL", what, h->id);
@@ -53,13 +53,13 @@ static int invalidate(struct vi_obj *h, const char *what, uint32_t type, const v
 			       !entries ? "entries is NULL" : "entry_len is 0");
 	c.entry_num = asked;
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "invalidating", &fd, NULL);
+	rc = vi_objs_get(ctx, "invalidating", NULL);
 	if (rc < 0) {
 		pthread_mutex_unlock(&ctx->lock);
 		*n = 0;
 		return rc;
 	}
-	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_HWPT_INVALIDATE, &c);
+	rc = vi_iommufd_ioctl(ctx, KABI_IOMMU_HWPT_INVALIDATE, &c);
 	pthread_mutex_unlock(&ctx->lock);
 	if (c.entry_num > asked) {
 		*n = 0;
@@ -75,8 +75,8 @@ static int invalidate(struct vi_obj *h, const char *what, uint32_t type, const v
 	}
 	if (rc == -ENOTTY) {
 		*n = 0;
-		return vi_fail(ctx, -EOPNOTSUPP, "IOMMU_HWPT_INVALIDATE: the kernel has no such ioctl (Linux 6.8 "
-			       "brought it; vIOMMU invalidation came with 6.14)");
+		return vi_fail_missing(ctx, "IOMMU_HWPT_INVALIDATE", "Linux 6.8 brought it; vIOMMU invalidation came "
+				       "with 6.14");
 	}
 	if (asked == 0)
 		return vi_fail(ctx, rc, "IOMMU_HWPT_INVALIDATE on %s %u: entry type 0x%x is not supported there (%s)",
@@ -115,7 +115,7 @@ VFIOIOMMU_API int vfioiommu_device_hw_info_data(vfioiommu_device *dev, uint32_t 
 {
 	struct kabi_iommu_hw_info h = { .size = sizeof(h) };
 	struct vfioiommu_ctx *ctx;
-	int fd = -1, rc;
+	int rc;
 
 	if (!dev)
 		return -EINVAL;
@@ -126,17 +126,21 @@ VFIOIOMMU_API int vfioiommu_device_hw_info_data(vfioiommu_device *dev, uint32_t 
 	h.data_len = *len;
 	h.data_uptr = (uint64_t)(uintptr_t)data;
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_iommufd_get(ctx, &fd, NULL);
+	rc = vi_iommufd_get(ctx, NULL, NULL);
 	if (rc == 0) {
-		h.dev_id = dev->devid;
-		rc = vi_kioctl(ctx, fd, KABI_IOMMU_GET_HW_INFO, &h);
+		rc = vi_iommufd_hw_info(ctx, dev, &h);
+		if (rc == -ENOTTY)
+			rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_GET_HW_INFO for %s: ENOTTY (Linux 6.6 brought it)", dev->bdf);
+		else if (rc == -ENODEV)
+			rc = vi_fail(ctx, rc, "IOMMU_GET_HW_INFO for %s: it is a mediated device, with no IOMMU behind "
+				     "it", dev->bdf);
+		else if (rc < 0)
+			rc = vi_fail(ctx, rc, "IOMMU_GET_HW_INFO for %s (device %u) failed: %s", dev->bdf, dev->devid,
+				     vi_errno_name(rc));
 	}
 	pthread_mutex_unlock(&ctx->lock);
-	if (rc == -ENOTTY)
-		return vi_fail(ctx, -EOPNOTSUPP, "IOMMU_GET_HW_INFO for %s: ENOTTY (Linux 6.6 brought it)", dev->bdf);
 	if (rc < 0)
-		return rc == -EOPNOTSUPP || rc == -ENODEV ? rc : vi_fail(ctx, rc, "IOMMU_GET_HW_INFO for %s (device %u) "
-			"failed: %s", dev->bdf, dev->devid, vi_errno_name(rc));
+		return rc;
 	*type = h.out_data_type;
 	*len = h.data_len;
 	return 0;

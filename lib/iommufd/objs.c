@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vfioiommu/fault.h>
+
 #include "backend/internal.h"
 #include "core/internal.h"
 #include "internal.h"
@@ -51,10 +53,10 @@ static void dev_gone(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev)
 	}
 }
 
-int vi_objs_get(struct vfioiommu_ctx *ctx, const char *what, int *fd, struct vi_objs **objs)
+int vi_objs_get(struct vfioiommu_ctx *ctx, const char *what, struct vi_objs **objs)
 {
 	uint32_t ioas = 0;
-	int rc = vi_iommufd_get(ctx, fd, &ioas);
+	int rc = vi_iommufd_get(ctx, NULL, &ioas);
 
 	if (rc == -EOPNOTSUPP)
 		return vi_fail(ctx, rc, "%s: the %s backend (a VFIO container) has no iommufd objects; use "
@@ -81,33 +83,41 @@ int vi_objs_get(struct vfioiommu_ctx *ctx, const char *what, int *fd, struct vi_
 	return 0;
 }
 
-static uint32_t missing_bit(unsigned long req)
+int vi_fail_missing(struct vfioiommu_ctx *ctx, const char *ioctl, const char *since)
 {
-	static const unsigned long reqs[] = {
-		KABI_IOMMU_HWPT_ALLOC, KABI_IOMMU_FAULT_QUEUE_ALLOC, KABI_IOMMU_VIOMMU_ALLOC, KABI_IOMMU_VDEVICE_ALLOC,
-		KABI_IOMMU_VEVENTQ_ALLOC, KABI_IOMMU_HWPT_INVALIDATE, KABI_IOMMU_OPTION, KABI_IOMMU_IOAS_COPY,
-		KABI_IOMMU_IOAS_CHANGE_PROCESS, KABI_IOMMU_IOAS_ALLOW_IOVAS, KABI_IOMMU_GET_HW_INFO,
-		KABI_IOMMU_HW_QUEUE_ALLOC,
-	};
-
-	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++)
-		if (reqs[i] == req)
-			return 1u << i;
-	return 0;
+	return vi_fail(ctx, -EOPNOTSUPP, "%s: the kernel has no such ioctl (%s)", ioctl, since);
 }
 
-int vi_objs_ioctl(struct vfioiommu_ctx *ctx, int fd, unsigned long req, void *arg)
+int vi_obj_new(struct vfioiommu_ctx *ctx, struct vi_objs *o, const struct vi_obj_type *t, void *arg,
+	       struct vi_obj **out)
 {
-	struct vi_objs *o = ctx->objs;
-	uint32_t bit = missing_bit(req);
+	struct vi_obj *h = calloc(1, t->size);
+	uint32_t id;
+	int32_t fd = 0;
 	int rc;
 
-	if (o && (o->missing & bit))
-		return -ENOTTY;
-	rc = vi_kioctl(ctx, fd, req, arg);
-	if (rc == -ENOTTY && o)
-		o->missing |= bit;
-	return rc;
+	*out = NULL;
+	if (!h)
+		return vi_fail(ctx, -ENOMEM, "%s: out of memory", t->ioctl);
+	rc = vi_iommufd_ioctl(ctx, t->req, arg);
+	if (rc < 0) {
+		free(h);
+		return rc == -ENOTTY ? vi_fail_missing(ctx, t->ioctl, t->since) : t->fail(ctx, rc, arg);
+	}
+	memcpy(&id, (const char *)arg + t->id_off, sizeof(id));
+	if (t->fd_off >= 0)
+		memcpy(&fd, (const char *)arg + t->fd_off, sizeof(fd));
+	if (id == 0 || fd < 0) {
+		if (t->fd_off >= 0 && fd >= 0)
+			vi_kclose(ctx, fd);
+		free(h);
+		return vi_fail(ctx, -EPROTO, "%s returned id %u%s, which the kernel never hands out", t->ioctl, id,
+			       fd < 0 ? " and a negative fd" : "");
+	}
+	*h = (struct vi_obj){ .ctx = ctx, .kind = t->kind, .id = id };
+	vi_obj_link(o, h);
+	*out = h;
+	return 0;
 }
 
 void vi_obj_link(struct vi_objs *o, struct vi_obj *obj)
@@ -217,24 +227,20 @@ void vi_obj_holders(const struct vi_objs *o, const struct vi_obj *obj, char *buf
 
 void vi_fd_obj_end(struct vfioiommu_ctx *ctx, int fd, uint32_t id)
 {
-	struct kabi_iommu_destroy d = { .size = sizeof(d), .id = id };
-	int ifd = -1, rc;
+	int rc;
 
 	vi_kclose(ctx, fd);
-	if (vi_iommufd_get(ctx, &ifd, NULL) < 0)
-		return;
-	rc = vi_kioctl(ctx, ifd, KABI_IOMMU_DESTROY, &d);
-	if (rc < 0 && rc != -ENOENT)
+	rc = vi_iommufd_destroy(ctx, id);
+	if (rc < 0 && rc != -ENOENT && rc != -EOPNOTSUPP)
 		vi_log(ctx, VFIOIOMMU_LOG_WARNING, "IOMMU_DESTROY of object %u after closing its fd failed (%s); "
 		       "closing /dev/iommu frees it", id, vi_errno_name(rc));
 }
 
-int vi_obj_destroy_kernel(struct vfioiommu_ctx *ctx, int fd, struct vi_objs *o, struct vi_obj *obj)
+int vi_obj_destroy_kernel(struct vfioiommu_ctx *ctx, struct vi_objs *o, struct vi_obj *obj)
 {
-	struct kabi_iommu_destroy d = { .size = sizeof(d), .id = obj->id };
 	const char *kind = vi_obj_kind_name(obj->kind);
 	char who[256];
-	int rc = vi_kioctl(ctx, fd, KABI_IOMMU_DESTROY, &d);
+	int rc = vi_iommufd_destroy(ctx, obj->id);
 
 	if (rc >= 0)
 		return 0;
@@ -247,6 +253,54 @@ int vi_obj_destroy_kernel(struct vfioiommu_ctx *ctx, int fd, struct vi_objs *o, 
 			       "(an object or attachment made with raw ioctls on the iommufd)", kind, obj->id);
 	}
 	return vi_fail(ctx, rc, "destroying %s %u: IOMMU_DESTROY failed: %s", kind, obj->id, vi_errno_name(rc));
+}
+
+void vi_fdobj_free(struct vi_fdobj *q)
+{
+	if (q->pump)
+		vfioiommu_fault_pump_destroy(q->pump);
+	vi_fd_obj_end(q->h.ctx, q->fd, q->h.id);
+	free(q);
+}
+
+int vi_fdobj_destroy(struct vi_fdobj *q, const char *what)
+{
+	struct vfioiommu_ctx *ctx = q->h.ctx;
+	struct vi_objs *o = NULL;
+	char who[256];
+	int rc;
+
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_objs_get(ctx, what, &o);
+	if (rc == 0) {
+		vi_obj_holders(o, &q->h, who, sizeof(who));
+		if (who[0])
+			rc = vi_fail(ctx, -EBUSY, "%s %u: still used by %s; destroy them first", what, q->h.id, who);
+	}
+	if (rc == 0) {
+		vi_obj_unlink(o, &q->h);
+		vi_fdobj_free(q);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
+}
+
+int vi_obj_destroy_plain(struct vi_obj *h, const char *what)
+{
+	struct vfioiommu_ctx *ctx = h->ctx;
+	struct vi_objs *o = NULL;
+	int rc;
+
+	pthread_mutex_lock(&ctx->lock);
+	rc = vi_objs_get(ctx, what, &o);
+	if (rc == 0)
+		rc = vi_obj_destroy_kernel(ctx, o, h);
+	if (rc == 0) {
+		vi_obj_unlink(o, h);
+		free(h);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return rc;
 }
 
 /*
@@ -266,10 +320,8 @@ static void free_obj(struct vi_obj *obj)
 {
 	if (obj->kind == VI_OBJ_IOAS)
 		vi_ioas_free((struct vfioiommu_ioas *)obj);
-	else if (obj->kind == VI_OBJ_FAULTQ)
-		vi_fault_queue_free((struct vfioiommu_fault_queue *)obj);
-	else if (obj->kind == VI_OBJ_VEVENTQ)
-		vi_veventq_free((struct vfioiommu_veventq *)obj);
+	else if (obj->kind == VI_OBJ_FAULTQ || obj->kind == VI_OBJ_VEVENTQ)
+		vi_fdobj_free((struct vi_fdobj *)obj);
 	else
 		free(obj);
 }
@@ -277,11 +329,9 @@ static void free_obj(struct vi_obj *obj)
 void vi_objs_destroy(struct vfioiommu_ctx *ctx)
 {
 	struct vi_objs *o = ctx->objs;
-	int fd = -1;
 
 	if (!o)
 		return;
-	vi_iommufd_get(ctx, &fd, NULL);
 	while (o->list) {
 		struct vi_obj *victim = NULL;
 
@@ -292,11 +342,10 @@ void vi_objs_destroy(struct vfioiommu_ctx *ctx)
 		if (!victim)
 			victim = o->list;
 		/* fault queues and vEVENTQs end with their fd (vi_fd_obj_end) */
-		if (victim->kind != VI_OBJ_FAULTQ && victim->kind != VI_OBJ_VEVENTQ && fd >= 0) {
-			struct kabi_iommu_destroy d = { .size = sizeof(d), .id = victim->id };
-			int rc = vi_kioctl(ctx, fd, KABI_IOMMU_DESTROY, &d);
+		if (victim->kind != VI_OBJ_FAULTQ && victim->kind != VI_OBJ_VEVENTQ) {
+			int rc = vi_iommufd_destroy(ctx, victim->id);
 
-			if (rc < 0)
+			if (rc < 0 && rc != -EOPNOTSUPP)
 				vi_log(ctx, VFIOIOMMU_LOG_WARNING, "context teardown: IOMMU_DESTROY of %s %u failed "
 				       "(%s); closing /dev/iommu frees it", vi_obj_kind_name(victim->kind), victim->id,
 				       vi_errno_name(rc));

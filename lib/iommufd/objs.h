@@ -49,10 +49,15 @@ struct vfioiommu_pagetable {
 	bool dirty;               /* dirty_hwpt.c: SET_DIRTY_TRACKING(ENABLE) done through this handle */
 };
 
-struct vfioiommu_fault_queue {
+/* An object that lives as long as its fd, with a pump reading that fd: a fault queue, a vEVENTQ. */
+struct vi_fdobj {
 	struct vi_obj h;
 	int fd;
 	vfioiommu_fault_pump *pump;
+};
+
+struct vfioiommu_fault_queue {
+	struct vi_fdobj f;
 };
 
 /* A device's RID (pasid_valid false) or one of its PASIDs on an object. */
@@ -65,7 +70,6 @@ struct vi_att {
 
 struct vi_objs {
 	struct vi_obj *list;      /* newest first */
-	uint32_t missing;         /* ioctls this kernel answered ENOTTY to (vi_objs_ioctl): not asked again */
 	struct vi_att *att;
 	size_t natt, capatt;
 	struct vfioiommu_ioas own; /* the context's IOAS, borrowed */
@@ -73,17 +77,36 @@ struct vi_objs {
 };
 
 /*
- * The context's /dev/iommu fd with the registry made (ctx->lock held).
- * @what names the call for messages.  0, or -errno with the message set.
+ * The registry of an iommufd context, made on first use (ctx->lock held).
+ * The kernel is reached only through the backend's iommufd calls
+ * (backend/internal.h).  @what names the call for messages.  0, or -errno
+ * with the message set (-EOPNOTSUPP on a container, -ENODEV before a backend).
  */
-int vi_objs_get(struct vfioiommu_ctx *ctx, const char *what, int *fd, struct vi_objs **objs);
+int vi_objs_get(struct vfioiommu_ctx *ctx, const char *what, struct vi_objs **objs);
+/* "IOMMU_X: the kernel has no such ioctl (@since)": -EOPNOTSUPP for an ENOTTY. */
+int vi_fail_missing(struct vfioiommu_ctx *ctx, const char *ioctl, const char *since);
+
+/* What vi_obj_new() needs to know of a kind of object. */
+struct vi_obj_type {
+	enum vi_obj_kind kind;
+	size_t size;          /* of the handle, whose first member is its struct vi_obj */
+	unsigned long req;    /* the allocation ioctl */
+	const char *ioctl;    /* its name, for messages */
+	const char *since;    /* "Linux 6.13 brought vIOMMUs": said when the kernel has no such ioctl */
+	size_t id_off;        /* where the ioctl's struct returns the new id */
+	int fd_off;           /* where it returns the object's fd (int32), or -1 */
+	/* the message for any other kernel -errno (@arg is the ioctl's struct); returns @rc */
+	int (*fail)(struct vfioiommu_ctx *ctx, int rc, const void *arg);
+};
 /*
- * An iommufd ioctl of this area (ctx->lock held, vi_objs_get() done): the
- * first ENOTTY is remembered per context and later calls of that ioctl
- * get -ENOTTY without a syscall ("probe once"), so every caller's message
- * naming the Linux version comes at no cost.
+ * Allocate an object (ctx->lock held): a zeroed handle of @t->size bytes, the
+ * ioctl on @arg, and, on success, the handle's vi_obj set (ctx, kind, id)
+ * and linked; the caller fills the rest (holds, its own fields).  On failure
+ * nothing is left and the message is set: ENOTTY -> -EOPNOTSUPP naming
+ * @t->since, an id 0 or a negative fd -> -EPROTO, else @t->fail.
  */
-int vi_objs_ioctl(struct vfioiommu_ctx *ctx, int fd, unsigned long req, void *arg);
+int vi_obj_new(struct vfioiommu_ctx *ctx, struct vi_objs *o, const struct vi_obj_type *t, void *arg,
+	       struct vi_obj **out);
 void vi_obj_link(struct vi_objs *o, struct vi_obj *obj);
 void vi_obj_unlink(struct vi_objs *o, struct vi_obj *obj);
 /*
@@ -98,7 +121,13 @@ void vi_obj_holders(const struct vi_objs *o, const struct vi_obj *obj, char *buf
 /* "IOAS 3" / "page table 7" / "fault queue 9" */
 const char *vi_obj_kind_name(enum vi_obj_kind k);
 /* IOMMU_DESTROY of @obj; on EBUSY the message names the holders.  0 or -errno (message set). */
-int vi_obj_destroy_kernel(struct vfioiommu_ctx *ctx, int fd, struct vi_objs *o, struct vi_obj *obj);
+int vi_obj_destroy_kernel(struct vfioiommu_ctx *ctx, struct vi_objs *o, struct vi_obj *obj);
+/*
+ * The end of a handle whose object needs only IOMMU_DESTROY (a page table, a
+ * vIOMMU, a vDEVICE, a HW queue): destroyed, unlinked and freed; on failure
+ * everything stays.  Takes ctx->lock.  @what names the call for messages.
+ */
+int vi_obj_destroy_plain(struct vi_obj *h, const char *what);
 
 struct vfioiommu_viommu {
 	struct vi_obj h;
@@ -118,9 +147,7 @@ struct vfioiommu_hw_queue {
 };
 
 struct vfioiommu_veventq {
-	struct vi_obj h;
-	int fd;
-	vfioiommu_fault_pump *pump;
+	struct vi_fdobj f;
 };
 
 /*
@@ -141,8 +168,14 @@ int vi_runs_end(struct vi_runs *r);
 
 /* teardown helpers (objs.c calls them children first, ctx->lock held) */
 void vi_ioas_free(struct vfioiommu_ioas *ioas);
-void vi_fault_queue_free(struct vfioiommu_fault_queue *q);
-void vi_veventq_free(struct vfioiommu_veventq *q);
+/* the end of a fault queue or vEVENTQ: its pump (may be NULL), its fd, its object (vi_fd_obj_end), the handle */
+void vi_fdobj_free(struct vi_fdobj *q);
+/*
+ * The public destroy of a fault queue or vEVENTQ (takes ctx->lock): -EBUSY
+ * naming the page tables that still use it (the kernel would keep the
+ * object alive behind them), else the end above.
+ */
+int vi_fdobj_destroy(struct vi_fdobj *q, const char *what);
 /*
  * The end of an object that lives as long as its fd (fault queue, vEVENTQ):
  * close the fd, then IOMMU_DESTROY the id in case a holder kept it past the

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/internal.h"
 #include "core/internal.h"
 #include "kabi/kabi.h"
 #include "objs.h"
@@ -51,9 +52,6 @@ static int opts_check(struct vfioiommu_ctx *ctx, const struct vfioiommu_pagetabl
 {
 	uint32_t flags = op->flags | (op->fault ? VFIOIOMMU_PT_FAULT : 0);
 
-	if (op->size < OPTS_V1)
-		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: opts->size %u is too small (set it to "
-			       "sizeof(struct vfioiommu_pagetable_opts))", op->size);
 	if (flags & ~PT_KNOWN)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: unknown flags 0x%x", flags & ~PT_KNOWN);
 	if ((op->ioas && op->parent) || (op->viommu && (op->ioas || op->parent)))
@@ -72,21 +70,19 @@ static int opts_check(struct vfioiommu_ctx *ctx, const struct vfioiommu_pagetabl
 		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: a nested page table needs vendor data "
 			       "(data_type, data_len, data) describing its stage 1");
 	if ((op->ioas && op->ioas->h.ctx != ctx) || (op->parent && op->parent->h.ctx != ctx) ||
-	    (op->fault && op->fault->h.ctx != ctx) || (op->viommu && op->viommu->h.ctx != ctx))
+	    (op->fault && op->fault->f.h.ctx != ctx) || (op->viommu && op->viommu->h.ctx != ctx))
 		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: an IOAS, parent or fault queue of another "
 			       "context");
 	return 0;
 }
 
-static int alloc_error(struct vfioiommu_ctx *ctx, int rc, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
-		       uint32_t data_type)
+static int alloc_error(struct vfioiommu_ctx *ctx, int rc, const void *arg)
 {
+	const struct kabi_iommu_hwpt_alloc *a = arg;
+	uint32_t dev_id = a->dev_id, pt_id = a->pt_id, flags = a->flags, data_type = a->data_type;
 	char fl[160];
 
 	switch (rc) {
-	case -ENOTTY:
-		return vi_fail(ctx, -EOPNOTSUPP, "IOMMU_HWPT_ALLOC: the kernel has no such ioctl (Linux 6.6 "
-			       "brought it)");
 	case -EOPNOTSUPP:
 		flag_versions(flags, data_type, fl, sizeof(fl));
 		return vi_fail(ctx, rc, "IOMMU_HWPT_ALLOC (device %u on %u) failed: EOPNOTSUPP: the IOMMU cannot "
@@ -102,14 +98,22 @@ static int alloc_error(struct vfioiommu_ctx *ctx, int rc, uint32_t dev_id, uint3
 	return vi_fail(ctx, rc, "IOMMU_HWPT_ALLOC (device %u on %u) failed: %s", dev_id, pt_id, vi_errno_name(rc));
 }
 
+static const struct vi_obj_type pt_type = {
+	.kind = VI_OBJ_PT, .size = sizeof(struct vfioiommu_pagetable), .req = KABI_IOMMU_HWPT_ALLOC,
+	.ioctl = "IOMMU_HWPT_ALLOC", .since = "Linux 6.6 brought it",
+	.id_off = offsetof(struct kabi_iommu_hwpt_alloc, out_hwpt_id), .fd_off = -1, .fail = alloc_error,
+};
+
 VFIOIOMMU_API int vfioiommu_pagetable_new(vfioiommu_ctx *ctx, uint32_t dev_id,
 	const struct vfioiommu_pagetable_opts *opts, vfioiommu_pagetable **out)
 {
 	struct vfioiommu_pagetable_opts op = { .size = sizeof(op) };
 	struct kabi_iommu_hwpt_alloc a = { .size = sizeof(a) };
 	struct vfioiommu_pagetable *pt;
-	struct vi_objs *o;
-	int fd, rc;
+	struct vfioiommu_ioas *ioas;
+	struct vi_obj *h = NULL;
+	struct vi_objs *o = NULL;
+	int rc;
 
 	if (out)
 		*out = NULL;
@@ -117,50 +121,33 @@ VFIOIOMMU_API int vfioiommu_pagetable_new(vfioiommu_ctx *ctx, uint32_t dev_id,
 		return -EINVAL;
 	if (!out)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: out is NULL");
-	if (opts) {
-		if (opts->size < OPTS_V1)
-			return vi_fail(ctx, -EINVAL, "vfioiommu_pagetable_new: opts->size %u is too small (set it to "
-				       "sizeof(struct vfioiommu_pagetable_opts))", opts->size);
-		memcpy(&op, opts, sizeof(op) < opts->size ? sizeof(op) : opts->size);
-	}
-	rc = opts_check(ctx, &op);
+	rc = vi_read_sized(ctx, "vfioiommu_pagetable_new: opts", &op, sizeof(op), opts, OPTS_V1);
+	if (rc == 0)
+		rc = opts_check(ctx, &op);
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "making a page table", &fd, &o);
+	rc = vi_objs_get(ctx, "making a page table", &o);
 	if (rc < 0)
 		goto out;
-	pt = calloc(1, sizeof(*pt));
-	if (!pt) {
-		rc = vi_fail(ctx, -ENOMEM, "making a page table: out of memory");
-		goto out;
-	}
-	pt->ioas = op.parent ? op.parent->ioas : op.ioas ? op.ioas : &o->own;
-	if (op.viommu)
-		pt->ioas = op.viommu->parent->ioas;
-	pt->parent = op.parent;
-	pt->fault = op.fault;
-	pt->flags = op.flags | (op.fault ? VFIOIOMMU_PT_FAULT : 0);
-	a.flags = pt->flags;
+	ioas = op.viommu ? op.viommu->parent->ioas : op.parent ? op.parent->ioas : op.ioas ? op.ioas : &o->own;
+	a.flags = op.flags | (op.fault ? VFIOIOMMU_PT_FAULT : 0);
 	a.dev_id = dev_id;
-	a.pt_id = op.viommu ? op.viommu->h.id : op.parent ? op.parent->h.id : pt->ioas->h.id;
+	a.pt_id = op.viommu ? op.viommu->h.id : op.parent ? op.parent->h.id : ioas->h.id;
 	a.data_type = op.data_type;
 	a.data_len = op.data_len;
 	a.data_uptr = (uint64_t)(uintptr_t)op.data;
-	a.fault_id = op.fault ? op.fault->h.id : 0;
-	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_HWPT_ALLOC, &a);
-	if (rc >= 0 && a.out_hwpt_id == 0)
-		rc = vi_fail(ctx, -EPROTO, "IOMMU_HWPT_ALLOC returned page table id 0, which the kernel never hands out");
-	else if (rc < 0)
-		rc = alloc_error(ctx, rc, dev_id, a.pt_id, a.flags, a.data_type);
-	if (rc < 0) {
-		free(pt);
+	a.fault_id = op.fault ? op.fault->f.h.id : 0;
+	rc = vi_obj_new(ctx, o, &pt_type, &a, &h);
+	if (rc < 0)
 		goto out;
-	}
-	pt->h = (struct vi_obj){ .ctx = ctx, .kind = VI_OBJ_PT, .id = a.out_hwpt_id,
-				 .holds = { op.viommu ? &op.viommu->h : op.parent ? &op.parent->h : &pt->ioas->h,
-					    op.fault ? &op.fault->h : NULL } };
-	vi_obj_link(o, &pt->h);
+	pt = (struct vfioiommu_pagetable *)h;
+	pt->ioas = ioas;
+	pt->parent = op.parent;
+	pt->fault = op.fault;
+	pt->flags = a.flags;
+	pt->h.holds[0] = op.viommu ? &op.viommu->h : op.parent ? &op.parent->h : &ioas->h;
+	pt->h.holds[1] = op.fault ? &op.fault->f.h : NULL;
 	vi_log(ctx, VFIOIOMMU_LOG_DEBUG, "page table %u (flags 0x%x) on %u for device %u", pt->h.id, pt->flags,
 	       a.pt_id, dev_id);
 	*out = pt;
@@ -172,23 +159,7 @@ out:
 
 VFIOIOMMU_API int vfioiommu_pagetable_destroy(vfioiommu_pagetable *pt)
 {
-	struct vfioiommu_ctx *ctx;
-	struct vi_objs *o;
-	int fd, rc;
-
-	if (!pt)
-		return -EINVAL;
-	ctx = pt->h.ctx;
-	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "destroying a page table", &fd, &o);
-	if (rc == 0)
-		rc = vi_obj_destroy_kernel(ctx, fd, o, &pt->h);
-	if (rc == 0) {
-		vi_obj_unlink(o, &pt->h);
-		free(pt);
-	}
-	pthread_mutex_unlock(&ctx->lock);
-	return rc;
+	return pt ? vi_obj_destroy_plain(&pt->h, "destroying a page table") : -EINVAL;
 }
 
 VFIOIOMMU_API uint32_t vfioiommu_pagetable_id(const vfioiommu_pagetable *pt)
@@ -222,11 +193,9 @@ static int attach_error(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev,
 static int attach_rid(struct vfioiommu_device *dev, struct vi_obj *obj)
 {
 	struct vfioiommu_ctx *ctx = dev->ctx;
-	/* argsz 12, no flags: every kernel since 6.6 takes it, and it replaces when attached */
-	struct kabi_vfio_device_attach_iommufd_pt at = { .argsz = KABI_ATTACH_PT_MIN, .pt_id = obj->id };
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	struct vi_obj *prev;
-	int rc = vi_objs_get(ctx, "attaching a device", NULL, &o);
+	int rc = vi_objs_get(ctx, "attaching a device", &o);
 
 	if (rc < 0)
 		return rc;
@@ -234,15 +203,13 @@ static int attach_rid(struct vfioiommu_device *dev, struct vi_obj *obj)
 		return vi_fail(ctx, -EINVAL, "attaching %s: the device is not open", dev->bdf);
 	if (vi_att_set(o, dev, false, 0, obj, &prev) < 0)
 		return vi_fail(ctx, -ENOMEM, "attaching %s: out of memory", dev->bdf);
-	rc = vi_kioctl(ctx, dev->fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+	/* an attached RID is replaced; the context's IOAS may gain or lose a device (its ranges are re-read) */
+	rc = vi_iommufd_attach(ctx, dev, obj->id, NULL, NULL);
 	if (rc < 0) {
 		/* the RID is where it was */
 		vi_att_set(o, dev, false, 0, prev, NULL);
 		return attach_error(ctx, dev, vi_obj_kind_name(obj->kind), obj->id, rc);
 	}
-	dev->pt_id = at.pt_id;
-	/* the context's own IOAS may have gained or lost a device: its ranges are re-read */
-	vi_space_changed(ctx, false);
 	return 0;
 }
 
@@ -282,11 +249,8 @@ VFIOIOMMU_API int vfioiommu_device_attach_pagetable(vfioiommu_device *dev, vfioi
 
 VFIOIOMMU_API int vfioiommu_device_pasid_attach(vfioiommu_device *dev, uint32_t pasid, vfioiommu_pagetable *pt)
 {
-	struct kabi_vfio_device_attach_iommufd_pt at = {
-		.argsz = sizeof(at), .flags = KABI_VFIO_DEVICE_ATTACH_PASID, .pasid = pasid,
-	};
 	struct vfioiommu_ctx *ctx;
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	struct vi_obj *prev;
 	int rc;
 
@@ -299,16 +263,15 @@ VFIOIOMMU_API int vfioiommu_device_pasid_attach(vfioiommu_device *dev, uint32_t 
 	if (pasid == 0)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_device_pasid_attach: PASID 0 is the device's own (RID) "
 			       "address space; use vfioiommu_device_attach_pagetable()");
-	at.pt_id = pt->h.id;
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "attaching a PASID", NULL, &o);
+	rc = vi_objs_get(ctx, "attaching a PASID", &o);
 	if (rc < 0)
 		goto out;
 	if (vi_att_set(o, dev, true, pasid, &pt->h, &prev) < 0) {
 		rc = vi_fail(ctx, -ENOMEM, "attaching PASID %u of %s: out of memory", pasid, dev->bdf);
 		goto out;
 	}
-	rc = vi_kioctl(ctx, dev->fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+	rc = vi_iommufd_attach(ctx, dev, pt->h.id, &pasid, NULL);
 	if (rc < 0)
 		vi_att_set(o, dev, true, pasid, prev, NULL);
 	if (rc == -EINVAL)
@@ -329,11 +292,8 @@ out:
 
 VFIOIOMMU_API int vfioiommu_device_pasid_detach(vfioiommu_device *dev, uint32_t pasid)
 {
-	struct kabi_vfio_device_detach_iommufd_pt dt = {
-		.argsz = sizeof(dt), .flags = KABI_VFIO_DEVICE_DETACH_PASID, .pasid = pasid,
-	};
 	struct vfioiommu_ctx *ctx;
-	struct vi_objs *o;
+	struct vi_objs *o = NULL;
 	int rc;
 
 	if (!dev)
@@ -342,9 +302,9 @@ VFIOIOMMU_API int vfioiommu_device_pasid_detach(vfioiommu_device *dev, uint32_t 
 	if (pasid == 0)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_device_pasid_detach: PASID 0 is the RID");
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "detaching a PASID", NULL, &o);
+	rc = vi_objs_get(ctx, "detaching a PASID", &o);
 	if (rc == 0) {
-		rc = vi_kioctl(ctx, dev->fd, KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt);
+		rc = vi_iommufd_detach(ctx, dev, &pasid);
 		if (rc >= 0)
 			vi_att_set(o, dev, true, pasid, NULL, NULL);
 		/* argsz 16 with a known flag: only a kernel that knows no flags says EINVAL */

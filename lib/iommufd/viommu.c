@@ -16,13 +16,32 @@
 #include "kabi/kabi.h"
 #include "objs.h"
 
+static int viommu_fail(struct vfioiommu_ctx *ctx, int rc, const void *arg)
+{
+	const struct kabi_iommu_viommu_alloc *a = arg;
+
+	if (rc == -EOPNOTSUPP)
+		return vi_fail(ctx, rc, "IOMMU_VIOMMU_ALLOC of type 0x%x for device %u: EOPNOTSUPP: the device's IOMMU "
+			       "has no vIOMMU of this type (Arm SMMUv3 and Tegra241 CMDQV have one; Tegra241 since Linux "
+			       "6.17)", a->type, a->dev_id);
+	return vi_fail(ctx, rc, "IOMMU_VIOMMU_ALLOC (type 0x%x, device %u, parent %u) failed: %s", a->type, a->dev_id,
+		       a->hwpt_id, vi_errno_name(rc));
+}
+
+static const struct vi_obj_type viommu_type = {
+	.kind = VI_OBJ_VIOMMU, .size = sizeof(struct vfioiommu_viommu), .req = KABI_IOMMU_VIOMMU_ALLOC,
+	.ioctl = "IOMMU_VIOMMU_ALLOC", .since = "Linux 6.13 brought vIOMMUs",
+	.id_off = offsetof(struct kabi_iommu_viommu_alloc, out_viommu_id), .fd_off = -1, .fail = viommu_fail,
+};
+
 VFIOIOMMU_API int vfioiommu_viommu_new(vfioiommu_ctx *ctx, uint32_t dev_id, vfioiommu_pagetable *parent,
 				       uint32_t type, vfioiommu_viommu **out)
 {
 	struct kabi_iommu_viommu_alloc a = { .size = sizeof(a), .type = type, .dev_id = dev_id };
 	struct vfioiommu_viommu *v;
-	struct vi_objs *o;
-	int fd, rc;
+	struct vi_obj *h = NULL;
+	struct vi_objs *o = NULL;
+	int rc;
 
 	if (out)
 		*out = NULL;
@@ -35,57 +54,16 @@ VFIOIOMMU_API int vfioiommu_viommu_new(vfioiommu_ctx *ctx, uint32_t dev_id, vfio
 			       parent->h.ctx != ctx ? "is another context's" : "was not made with "
 			       "VFIOIOMMU_PT_NEST_PARENT: a vIOMMU sits on a nesting parent");
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "allocating a vIOMMU", &fd, &o);
-	if (rc < 0)
-		goto out;
-	v = calloc(1, sizeof(*v));
-	if (!v) {
-		rc = vi_fail(ctx, -ENOMEM, "allocating a vIOMMU: out of memory");
-		goto out;
-	}
 	a.hwpt_id = parent->h.id;
-	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_VIOMMU_ALLOC, &a);
-	if (rc >= 0 && a.out_viommu_id == 0)
-		rc = vi_fail(ctx, -EPROTO, "IOMMU_VIOMMU_ALLOC returned id 0, which the kernel never hands out");
-	else if (rc == -ENOTTY)
-		rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_VIOMMU_ALLOC: the kernel has no such ioctl (Linux 6.13 brought "
-			     "vIOMMUs)");
-	else if (rc == -EOPNOTSUPP)
-		rc = vi_fail(ctx, rc, "IOMMU_VIOMMU_ALLOC of type 0x%x for device %u: EOPNOTSUPP: the device's IOMMU "
-			     "has no vIOMMU of this type (Arm SMMUv3 and Tegra241 CMDQV have one; Tegra241 since Linux "
-			     "6.17)", type, dev_id);
-	else if (rc < 0)
-		rc = vi_fail(ctx, rc, "IOMMU_VIOMMU_ALLOC (type 0x%x, device %u, parent %u) failed: %s", type, dev_id,
-			     parent->h.id, vi_errno_name(rc));
-	if (rc < 0) {
-		free(v);
-		goto out;
-	}
-	v->h = (struct vi_obj){ .ctx = ctx, .kind = VI_OBJ_VIOMMU, .id = a.out_viommu_id, .holds = { &parent->h } };
-	v->type = type;
-	v->parent = parent;
-	vi_obj_link(o, &v->h);
-	*out = v;
-	rc = 0;
-out:
-	pthread_mutex_unlock(&ctx->lock);
-	return rc;
-}
-
-/* DESTROY of a plain object (vIOMMU, vDEVICE) and the end of its handle. */
-static int destroy_plain(struct vi_obj *h, const char *what)
-{
-	struct vfioiommu_ctx *ctx = h->ctx;
-	struct vi_objs *o;
-	int fd, rc;
-
-	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, what, &fd, &o);
+	rc = vi_objs_get(ctx, "allocating a vIOMMU", &o);
 	if (rc == 0)
-		rc = vi_obj_destroy_kernel(ctx, fd, o, h);
+		rc = vi_obj_new(ctx, o, &viommu_type, &a, &h);
 	if (rc == 0) {
-		vi_obj_unlink(o, h);
-		free(h);
+		v = (struct vfioiommu_viommu *)h;
+		v->h.holds[0] = &parent->h;
+		v->type = type;
+		v->parent = parent;
+		*out = v;
 	}
 	pthread_mutex_unlock(&ctx->lock);
 	return rc;
@@ -93,7 +71,7 @@ static int destroy_plain(struct vi_obj *h, const char *what)
 
 VFIOIOMMU_API int vfioiommu_viommu_destroy(vfioiommu_viommu *v)
 {
-	return v ? destroy_plain(&v->h, "destroying a vIOMMU") : -EINVAL;
+	return v ? vi_obj_destroy_plain(&v->h, "destroying a vIOMMU") : -EINVAL;
 }
 
 VFIOIOMMU_API uint32_t vfioiommu_viommu_id(const vfioiommu_viommu *v)
@@ -117,6 +95,24 @@ static const struct vfioiommu_vdevice *vdevice_clash(const struct vi_objs *o, co
 	return NULL;
 }
 
+static int vdevice_fail(struct vfioiommu_ctx *ctx, int rc, const void *arg)
+{
+	const struct kabi_iommu_vdevice_alloc *a = arg;
+
+	if (rc == -EEXIST)
+		return vi_fail(ctx, rc, "IOMMU_VDEVICE_ALLOC (device %u, virtual id 0x%" PRIx64 ", vIOMMU %u): EEXIST: "
+			       "the id or the device is taken by a vDEVICE made outside the library", a->dev_id,
+			       (uint64_t)a->virt_id, a->viommu_id);
+	return vi_fail(ctx, rc, "IOMMU_VDEVICE_ALLOC (device %u, virtual id 0x%" PRIx64 ", vIOMMU %u) failed: %s",
+		       a->dev_id, (uint64_t)a->virt_id, a->viommu_id, vi_errno_name(rc));
+}
+
+static const struct vi_obj_type vdevice_type = {
+	.kind = VI_OBJ_VDEVICE, .size = sizeof(struct vfioiommu_vdevice), .req = KABI_IOMMU_VDEVICE_ALLOC,
+	.ioctl = "IOMMU_VDEVICE_ALLOC", .since = "Linux 6.13 brought vDEVICEs",
+	.id_off = offsetof(struct kabi_iommu_vdevice_alloc, out_vdevice_id), .fd_off = -1, .fail = vdevice_fail,
+};
+
 VFIOIOMMU_API int vfioiommu_vdevice_new(vfioiommu_viommu *v, uint32_t dev_id, uint64_t virt_id,
 					vfioiommu_vdevice **out)
 {
@@ -124,9 +120,10 @@ VFIOIOMMU_API int vfioiommu_vdevice_new(vfioiommu_viommu *v, uint32_t dev_id, ui
 	const struct vfioiommu_vdevice *clash;
 	struct vfioiommu_vdevice *vd;
 	struct vfioiommu_ctx *ctx;
-	struct vi_objs *o;
+	struct vi_obj *h = NULL;
+	struct vi_objs *o = NULL;
 	bool same_id = false;
-	int fd, rc;
+	int rc;
 
 	if (out)
 		*out = NULL;
@@ -136,7 +133,7 @@ VFIOIOMMU_API int vfioiommu_vdevice_new(vfioiommu_viommu *v, uint32_t dev_id, ui
 	if (!out)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_vdevice_new: out is NULL");
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "allocating a vDEVICE", &fd, &o);
+	rc = vi_objs_get(ctx, "allocating a vDEVICE", &o);
 	if (rc < 0)
 		goto out;
 	clash = vdevice_clash(o, v, dev_id, virt_id, &same_id);
@@ -150,35 +147,15 @@ VFIOIOMMU_API int vfioiommu_vdevice_new(vfioiommu_viommu *v, uint32_t dev_id, ui
 				     "0x%" PRIx64 "); destroy it first", dev_id, clash->h.id, clash->virt_id);
 		goto out;
 	}
-	vd = calloc(1, sizeof(*vd));
-	if (!vd) {
-		rc = vi_fail(ctx, -ENOMEM, "allocating a vDEVICE: out of memory");
-		goto out;
-	}
 	a.viommu_id = v->h.id;
-	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_VDEVICE_ALLOC, &a);
-	if (rc >= 0 && a.out_vdevice_id == 0)
-		rc = vi_fail(ctx, -EPROTO, "IOMMU_VDEVICE_ALLOC returned id 0, which the kernel never hands out");
-	else if (rc == -ENOTTY)
-		rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_VDEVICE_ALLOC: the kernel has no such ioctl (Linux 6.13 brought "
-			     "vDEVICEs)");
-	else if (rc == -EEXIST)
-		rc = vi_fail(ctx, rc, "IOMMU_VDEVICE_ALLOC (device %u, virtual id 0x%" PRIx64 ", vIOMMU %u): EEXIST: "
-			     "the id or the device is taken by a vDEVICE made outside the library", dev_id, virt_id,
-			     v->h.id);
-	else if (rc < 0)
-		rc = vi_fail(ctx, rc, "IOMMU_VDEVICE_ALLOC (device %u, virtual id 0x%" PRIx64 ", vIOMMU %u) failed: %s",
-			     dev_id, virt_id, v->h.id, vi_errno_name(rc));
-	if (rc < 0) {
-		free(vd);
+	rc = vi_obj_new(ctx, o, &vdevice_type, &a, &h);
+	if (rc < 0)
 		goto out;
-	}
-	vd->h = (struct vi_obj){ .ctx = ctx, .kind = VI_OBJ_VDEVICE, .id = a.out_vdevice_id, .holds = { &v->h } };
+	vd = (struct vfioiommu_vdevice *)h;
+	vd->h.holds[0] = &v->h;
 	vd->dev_id = dev_id;
 	vd->virt_id = virt_id;
-	vi_obj_link(o, &vd->h);
 	*out = vd;
-	rc = 0;
 out:
 	pthread_mutex_unlock(&ctx->lock);
 	return rc;
@@ -186,7 +163,7 @@ out:
 
 VFIOIOMMU_API int vfioiommu_vdevice_destroy(vfioiommu_vdevice *vd)
 {
-	return vd ? destroy_plain(&vd->h, "destroying a vDEVICE") : -EINVAL;
+	return vd ? vi_obj_destroy_plain(&vd->h, "destroying a vDEVICE") : -EINVAL;
 }
 
 VFIOIOMMU_API uint32_t vfioiommu_vdevice_id(const vfioiommu_vdevice *vd)
@@ -200,14 +177,33 @@ static bool pump_parses(uint32_t type)
 	       type == VFIOIOMMU_VEVENTQ_SELFTEST;
 }
 
+static int veventq_fail(struct vfioiommu_ctx *ctx, int rc, const void *arg)
+{
+	const struct kabi_iommu_veventq_alloc *a = arg;
+
+	if (rc == -EEXIST)
+		return vi_fail(ctx, rc, "IOMMU_VEVENTQ_ALLOC on vIOMMU %u: EEXIST: it has a vEVENTQ of type 0x%x already",
+			       a->viommu_id, a->type);
+	return vi_fail(ctx, rc, "IOMMU_VEVENTQ_ALLOC (vIOMMU %u, type 0x%x, depth %u) failed: %s", a->viommu_id,
+		       a->type, a->veventq_depth, vi_errno_name(rc));
+}
+
+static const struct vi_obj_type veventq_type = {
+	.kind = VI_OBJ_VEVENTQ, .size = sizeof(struct vfioiommu_veventq), .req = KABI_IOMMU_VEVENTQ_ALLOC,
+	.ioctl = "IOMMU_VEVENTQ_ALLOC", .since = "Linux 6.15 brought vEVENTQs",
+	.id_off = offsetof(struct kabi_iommu_veventq_alloc, out_veventq_id),
+	.fd_off = offsetof(struct kabi_iommu_veventq_alloc, out_veventq_fd), .fail = veventq_fail,
+};
+
 VFIOIOMMU_API int vfioiommu_veventq_new(vfioiommu_viommu *v, uint32_t type, uint32_t depth, vfioiommu_ring *ring,
 					vfioiommu_veventq **out)
 {
 	struct kabi_iommu_veventq_alloc a = { .size = sizeof(a), .type = type, .veventq_depth = depth };
 	struct vfioiommu_veventq *q;
 	struct vfioiommu_ctx *ctx;
-	struct vi_objs *o;
-	int fd, rc;
+	struct vi_obj *h = NULL;
+	struct vi_objs *o = NULL;
+	int rc;
 
 	if (out)
 		*out = NULL;
@@ -223,91 +219,64 @@ VFIOIOMMU_API int vfioiommu_veventq_new(vfioiommu_viommu *v, uint32_t type, uint
 		return vi_fail(ctx, -EOPNOTSUPP, "vfioiommu_veventq_new: the pump cannot parse vEVENTQ type 0x%x (1 "
 			       "ARM SMMUv3, 2 Tegra241 CMDQV, 0xbeefbeef IOMMUFD_TEST)", type);
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "allocating a vEVENTQ", &fd, &o);
+	a.viommu_id = v->h.id;
+	rc = vi_objs_get(ctx, "allocating a vEVENTQ", &o);
+	if (rc == 0)
+		rc = vi_obj_new(ctx, o, &veventq_type, &a, &h);
 	if (rc < 0)
 		goto out;
-	q = calloc(1, sizeof(*q));
-	if (!q) {
-		rc = vi_fail(ctx, -ENOMEM, "allocating a vEVENTQ: out of memory");
-		goto out;
-	}
-	a.viommu_id = v->h.id;
-	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_VEVENTQ_ALLOC, &a);
-	if (rc == -ENOTTY)
-		rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_VEVENTQ_ALLOC: the kernel has no such ioctl (Linux 6.15 brought "
-			     "vEVENTQs)");
-	else if (rc == -EEXIST)
-		rc = vi_fail(ctx, rc, "IOMMU_VEVENTQ_ALLOC on vIOMMU %u: EEXIST: it has a vEVENTQ of type 0x%x already",
-			     v->h.id, type);
-	else if (rc < 0)
-		rc = vi_fail(ctx, rc, "IOMMU_VEVENTQ_ALLOC (vIOMMU %u, type 0x%x, depth %u) failed: %s", v->h.id, type,
-			     depth, vi_errno_name(rc));
-	else if (a.out_veventq_id == 0 || (int32_t)a.out_veventq_fd < 0) {
-		if ((int32_t)a.out_veventq_fd >= 0)
-			vi_kclose(ctx, (int)a.out_veventq_fd);
-		rc = vi_fail(ctx, -EPROTO, "IOMMU_VEVENTQ_ALLOC returned id %u and fd %d", a.out_veventq_id,
-			     (int32_t)a.out_veventq_fd);
-	}
+	q = (struct vfioiommu_veventq *)h;
+	q->f.h.holds[0] = &v->h;
+	q->f.fd = (int)a.out_veventq_fd;
+	rc = vfioiommu_vevent_pump_new(ctx, q->f.fd, type, ring, &q->f.pump);
 	if (rc < 0) {
-		free(q);
+		vi_obj_unlink(o, h);
+		vi_fdobj_free(&q->f);
 		goto out;
 	}
-	q->fd = (int)a.out_veventq_fd;
-	rc = vfioiommu_vevent_pump_new(ctx, q->fd, type, ring, &q->pump);
-	if (rc < 0) {
-		vi_fd_obj_end(ctx, q->fd, a.out_veventq_id);
-		free(q);
-		goto out;
-	}
-	q->h = (struct vi_obj){ .ctx = ctx, .kind = VI_OBJ_VEVENTQ, .id = a.out_veventq_id, .holds = { &v->h } };
-	vi_obj_link(o, &q->h);
 	*out = q;
-	rc = 0;
 out:
 	pthread_mutex_unlock(&ctx->lock);
 	return rc;
 }
 
-void vi_veventq_free(struct vfioiommu_veventq *q)
-{
-	vfioiommu_fault_pump_destroy(q->pump);
-	vi_fd_obj_end(q->h.ctx, q->fd, q->h.id);
-	free(q);
-}
-
 VFIOIOMMU_API int vfioiommu_veventq_destroy(vfioiommu_veventq *q)
 {
-	struct vfioiommu_ctx *ctx;
-	struct vi_objs *o;
-	int rc;
-
-	if (!q)
-		return -EINVAL;
-	ctx = q->h.ctx;
-	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "destroying a vEVENTQ", NULL, &o);
-	if (rc == 0) {
-		vi_obj_unlink(o, &q->h);
-		vi_veventq_free(q);
-	}
-	pthread_mutex_unlock(&ctx->lock);
-	return rc;
+	return q ? vi_fdobj_destroy(&q->f, "destroying vEVENTQ") : -EINVAL;
 }
 
 VFIOIOMMU_API vfioiommu_fault_pump *vfioiommu_veventq_pump(vfioiommu_veventq *q)
 {
-	return q ? q->pump : NULL;
+	return q ? q->f.pump : NULL;
 }
 
 VFIOIOMMU_API int vfioiommu_veventq_fd(const vfioiommu_veventq *q)
 {
-	return q ? q->fd : -EINVAL;
+	return q ? q->f.fd : -EINVAL;
 }
 
 VFIOIOMMU_API uint32_t vfioiommu_veventq_id(const vfioiommu_veventq *q)
 {
-	return q ? q->h.id : 0;
+	return q ? q->f.h.id : 0;
 }
+
+static int hwq_fail(struct vfioiommu_ctx *ctx, int rc, const void *arg)
+{
+	const struct kabi_iommu_hw_queue_alloc *a = arg;
+
+	if (rc == -EOPNOTSUPP)
+		return vi_fail(ctx, rc, "IOMMU_HW_QUEUE_ALLOC on vIOMMU %u: EOPNOTSUPP: this vIOMMU has no HW queues of "
+			       "type 0x%x (Tegra241 CMDQV has them)", a->viommu_id, a->type);
+	return vi_fail(ctx, rc, "IOMMU_HW_QUEUE_ALLOC (vIOMMU %u, type 0x%x, index %u, IOVA 0x%" PRIx64 "+0x%" PRIx64
+		       ") failed: %s", a->viommu_id, a->type, a->index, (uint64_t)a->nesting_parent_iova,
+		       (uint64_t)a->length, vi_errno_name(rc));
+}
+
+static const struct vi_obj_type hwq_type = {
+	.kind = VI_OBJ_HWQUEUE, .size = sizeof(struct vfioiommu_hw_queue), .req = KABI_IOMMU_HW_QUEUE_ALLOC,
+	.ioctl = "IOMMU_HW_QUEUE_ALLOC", .since = "Linux 6.17 brought HW queues",
+	.id_off = offsetof(struct kabi_iommu_hw_queue_alloc, out_hw_queue_id), .fd_off = -1, .fail = hwq_fail,
+};
 
 VFIOIOMMU_API int vfioiommu_hw_queue_new(vfioiommu_viommu *v, uint32_t type, uint32_t index, uint64_t iova,
 					 uint64_t len, vfioiommu_hw_queue **out)
@@ -317,8 +286,9 @@ VFIOIOMMU_API int vfioiommu_hw_queue_new(vfioiommu_viommu *v, uint32_t type, uin
 	};
 	struct vfioiommu_hw_queue *q;
 	struct vfioiommu_ctx *ctx;
-	struct vi_objs *o;
-	int fd, rc;
+	struct vi_obj *h = NULL;
+	struct vi_objs *o = NULL;
+	int rc;
 
 	if (out)
 		*out = NULL;
@@ -328,44 +298,25 @@ VFIOIOMMU_API int vfioiommu_hw_queue_new(vfioiommu_viommu *v, uint32_t type, uin
 	if (!out || !len)
 		return vi_fail(ctx, -EINVAL, "vfioiommu_hw_queue_new: %s", !out ? "out is NULL" : "length 0");
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_objs_get(ctx, "allocating a HW queue", &fd, &o);
+	a.viommu_id = v->h.id;
+	rc = vi_objs_get(ctx, "allocating a HW queue", &o);
+	if (rc == 0)
+		rc = vi_obj_new(ctx, o, &hwq_type, &a, &h);
 	if (rc < 0)
 		goto out;
-	q = calloc(1, sizeof(*q));
-	if (!q) {
-		rc = vi_fail(ctx, -ENOMEM, "allocating a HW queue: out of memory");
-		goto out;
-	}
-	a.viommu_id = v->h.id;
-	rc = vi_objs_ioctl(ctx, fd, KABI_IOMMU_HW_QUEUE_ALLOC, &a);
-	if (rc >= 0 && a.out_hw_queue_id == 0)
-		rc = vi_fail(ctx, -EPROTO, "IOMMU_HW_QUEUE_ALLOC returned id 0, which the kernel never hands out");
-	else if (rc == -ENOTTY)
-		rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_HW_QUEUE_ALLOC: the kernel has no such ioctl (Linux 6.17 brought "
-			     "HW queues)");
-	else if (rc == -EOPNOTSUPP)
-		rc = vi_fail(ctx, rc, "IOMMU_HW_QUEUE_ALLOC on vIOMMU %u: EOPNOTSUPP: this vIOMMU has no HW queues of "
-			     "type 0x%x (Tegra241 CMDQV has them)", v->h.id, type);
-	else if (rc < 0)
-		rc = vi_fail(ctx, rc, "IOMMU_HW_QUEUE_ALLOC (vIOMMU %u, type 0x%x, index %u, IOVA 0x%" PRIx64 "+0x%"
-			     PRIx64 ") failed: %s", v->h.id, type, index, iova, len, vi_errno_name(rc));
-	if (rc < 0) {
-		free(q);
-		goto out;
-	}
-	q->h = (struct vi_obj){ .ctx = ctx, .kind = VI_OBJ_HWQUEUE, .id = a.out_hw_queue_id, .holds = { &v->h } };
+	q = (struct vfioiommu_hw_queue *)h;
+	q->h.holds[0] = &v->h;
 	q->type = type;
 	q->index = index;
 	/* the kernel keeps queue index - 1 of the type alive while this one lives (Linux 7.2: its DESTROY is EBUSY) */
 	for (struct vi_obj *x = o->list; x && index; x = x->next) {
 		struct vfioiommu_hw_queue *p = (void *)x;
 
-		if (x->kind == VI_OBJ_HWQUEUE && x->holds[0] == &v->h && p->type == type && p->index == index - 1)
+		if (x != h && x->kind == VI_OBJ_HWQUEUE && x->holds[0] == &v->h && p->type == type &&
+		    p->index == index - 1)
 			q->h.holds[1] = x;
 	}
-	vi_obj_link(o, &q->h);
 	*out = q;
-	rc = 0;
 out:
 	pthread_mutex_unlock(&ctx->lock);
 	return rc;
@@ -373,7 +324,7 @@ out:
 
 VFIOIOMMU_API int vfioiommu_hw_queue_destroy(vfioiommu_hw_queue *q)
 {
-	return q ? destroy_plain(&q->h, "destroying a HW queue") : -EINVAL;
+	return q ? vi_obj_destroy_plain(&q->h, "destroying a HW queue") : -EINVAL;
 }
 
 VFIOIOMMU_API uint32_t vfioiommu_hw_queue_id(const vfioiommu_hw_queue *q)

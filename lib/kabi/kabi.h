@@ -833,4 +833,13 @@ struct kabi_iommu_test_dirty {
 };
 _Static_assert(sizeof(struct kabi_iommu_test_dirty) == 48, "iommu_test_cmd.dirty");
 
+/* VFIO_IOMMU_UNMAP_DMA with GET_DIRTY_BITMAP: struct vfio_iommu_type1_dma_unmap, then its struct vfio_bitmap */
+struct kabi_vfio_dma_unmap_bitmap {
+	struct kabi_vfio_dma_unmap u;
+	uint64_t pgsize;  /* vfio_bitmap.pgsize: the container's smallest page, as for DIRTY_PAGES */
+	uint64_t bsize;   /* vfio_bitmap.size, bytes */
+	uint64_t data;    /* vfio_bitmap.data, a user pointer; bit 0 is the page at u.iova */
+};
+_Static_assert(sizeof(struct kabi_vfio_dma_unmap_bitmap) == 48, "dma_unmap + vfio_bitmap");
+
 #endif

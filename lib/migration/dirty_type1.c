@@ -16,6 +16,7 @@
 #include <vfioiommu/context.h>
 
 #include "backend/internal.h"
+#include "dma/internal.h"
 #include "kabi/kabi.h"
 #include "mig.h"
 
@@ -170,4 +171,47 @@ VFIOIOMMU_API int vfioiommu_dirty_type1_ranges(vfioiommu_ctx *ctx, uint64_t iova
 		rc = vi_dirty_walk(ctx, t1_report, &t, iova, length / page_size, page_size, fn, arg);
 	pthread_mutex_unlock(&ctx->lock);
 	return rc;
+}
+
+/*
+ * Unmap with the dirty bitmap: the checks of a report under ctx->lock, then
+ * dma/'s unmap (its own lock), which refuses what an ordinary unmap refuses
+ * and updates the table the same way; only the ioctl differs (the backend's
+ * unmap_dirty).  iommufd has no such ioctl: see dirty.h for why the library
+ * does not fake one.
+ */
+VFIOIOMMU_API int vfioiommu_dirty_type1_unmap(vfioiommu_ctx *ctx, uint64_t iova, uint64_t length, uint64_t page_size,
+					      uint64_t *bitmap, size_t bitmap_bytes)
+{
+	static const char fn[] = "vfioiommu_dirty_type1_unmap";
+	uint64_t npages = 0, need = 0;
+	int fd, rc;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!bitmap)
+		return vi_fail(ctx, -EINVAL, "%s: bitmap is NULL", fn);
+	pthread_mutex_lock(&ctx->lock);
+	if (ctx->backend == VFIOIOMMU_BACKEND_IOMMUFD)
+		rc = vi_fail(ctx, -EOPNOTSUPP, "%s: iommufd has no unmap that returns dirty bits: read them with "
+			     "vfioiommu_dirty_hwpt_bitmap(), then vfioiommu_dma_unmap(), with the devices quiesced (a "
+			     "write between the two would be lost)", fn);
+	else
+		rc = t1_check(ctx, fn, iova, length, page_size, &fd);
+	if (rc == 0) {
+		npages = length / page_size;
+		need = (npages + 63) / 64 * 8;
+		if (npages > MAX_PAGES)
+			rc = vi_fail(ctx, -EINVAL, "%s: %" PRIu64 " pages in one unmap, the kernel's bitmap takes at most "
+				     "%llu: unmap in pieces of whole mappings", fn, npages, MAX_PAGES);
+		else if (bitmap_bytes < need)
+			rc = vi_fail(ctx, -ENOSPC, "%s: %" PRIu64 " pages need a bitmap of %" PRIu64 " bytes, not %zu", fn,
+				     npages, need, bitmap_bytes);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	if (rc < 0)
+		return rc;
+	/* the kernel writes only the words of the mappings: the gaps between them must read clean */
+	memset(bitmap, 0, (size_t)need);
+	return vi_dma_unmap_dirty(ctx, iova, length, page_size, bitmap, need);
 }

@@ -1184,6 +1184,7 @@ static int cmd_ioas_unmap(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 		for (size_t i = 0; i < t->n; i++)
 			unmapped += t->v[i].len;
 		t->n = 0;
+		vm_hwpt_dirty_unmapped(c, cmd->ioas_id, 0, UINT64_MAX);
 		cmd->length = unmapped;
 		return 0;
 	}
@@ -1209,6 +1210,7 @@ static int cmd_ioas_unmap(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 		if (mp->iova < cmd->iova || mp->iova + (mp->len - 1) > last)
 			return -ENOENT;
 		unmapped += mp->len;
+		vm_hwpt_dirty_unmapped(c, cmd->ioas_id, mp->iova, mp->iova + (mp->len - 1));
 		vm_maps_remove_at(t, i);
 	}
 	/* FACTS: nothing mapped at a specific range -> ENOENT (but unmap-all of nothing is ok, 0) */
@@ -1449,7 +1451,8 @@ static int cmd_get_hw_info(struct vfioiommu_mock *m, struct io_ctx *c, void *arg
 	if (!(cmd->flags & KABI_IOMMU_HW_INFO_FLAG_INPUT_TYPE))
 		cmd->out_data_type = KABI_IOMMU_HW_INFO_TYPE_NONE;
 	idev = obj_get(c, cmd->dev_id, IO_DEVICE);
-	if (!idev)
+	/* FACTS (mdev): a mediated device's id is an iommufd access's, and the kernel looks only for devices */
+	if (!idev || m->devs[idev->dev.dev_idx].mdev)
 		return -ENOENT;
 	/*
 	 * Each driver reports its own type and register dump: VT-d type 1 with

@@ -89,6 +89,26 @@ int cmd_hwpt_get_dirty(struct vfioiommu_mock *m, struct io_ctx *c, void *arg)
 	return 0;
 }
 
+/*
+ * An IOAS range was unmapped: the page tables on it lose the bits of those
+ * pages (Linux: the IOMMU entries go, a new mapping there reads clean;
+ * FACTS "iommufd HWPT dirty tracking").
+ */
+void vm_hwpt_dirty_unmapped(struct io_ctx *c, uint32_t ioas, uint64_t iova, uint64_t last)
+{
+	for (uint32_t id = 1; id < c->nobj; id++) {
+		struct io_obj *h = c->obj[id];
+		size_t keep = 0;
+
+		if (!h || h->type != IO_HWPT || h->hwpt.ioas != ioas)
+			continue;
+		for (size_t i = 0; i < h->hwpt.ndirty; i++)
+			if (h->hwpt.dirty[i] < iova || h->hwpt.dirty[i] > last)
+				h->hwpt.dirty[keep++] = h->hwpt.dirty[i];
+		h->hwpt.ndirty = keep;
+	}
+}
+
 VFIOIOMMU_API int vfioiommu_mock_hwpt_dirty(vfioiommu_mock *m, int iommufd, uint32_t hwpt_id, uint64_t iova,
 					    uint64_t length)
 {

@@ -130,6 +130,7 @@ void vm_io_vdevice_unlink(struct io_ctx *c, struct io_obj *vd);
 /* iommufd_dirty.c: IOMMU_HWPT_SET_DIRTY_TRACKING, IOMMU_HWPT_GET_DIRTY_BITMAP */
 int cmd_hwpt_set_dirty(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
 int cmd_hwpt_get_dirty(struct vfioiommu_mock *m, struct io_ctx *c, void *arg);
+void vm_hwpt_dirty_unmapped(struct io_ctx *c, uint32_t ioas, uint64_t iova, uint64_t last);
 
 /* iommufd_nested.c: nested HWPTs on a vIOMMU and IOMMU_HWPT_INVALIDATE */
 int vm_io_nested_alloc(struct vfioiommu_mock *m, struct io_ctx *c, struct kabi_iommu_hwpt_alloc *cmd,

@@ -237,33 +237,6 @@ int vm_mdev_line(struct vfioiommu_mock *m, char **t, int n, const char **why)
 
 /* ---------------- sysfs ---------------- */
 
-struct mpath {
-	char buf[512];
-	char *c[8];
-	int n;
-};
-
-static bool mp_split(const char *path, struct mpath *sp)
-{
-	char *save = NULL, *tok;
-
-	if (!path || strncmp(path, "/sys/", 5) || strlen(path) >= sizeof(sp->buf))
-		return false;
-	strcpy(sp->buf, path + 5);
-	sp->n = 0;
-	for (tok = strtok_r(sp->buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-		if (sp->n == 8)
-			return false;
-		sp->c[sp->n++] = tok;
-	}
-	return true;
-}
-
-static bool is(const struct mpath *sp, int i, const char *s)
-{
-	return i < sp->n && !strcmp(sp->c[i], s);
-}
-
 /* What a path names, once parsed. */
 struct target {
 	enum { T_NONE, T_CLASS, T_PARENT, T_TYPES, T_TYPE, T_TYPE_ATTR, T_TYPE_DEVS, T_BUS, T_DEVS, T_DEV,
@@ -280,35 +253,35 @@ static bool has_cdev(struct vfioiommu_mock *m)
 }
 
 /* r.attr points into *spp, which the caller keeps while it uses r */
-static struct target resolve(struct vfioiommu_mock *m, const char *path, struct mpath *sp)
+static struct target resolve(struct vfioiommu_mock *m, const char *path, struct vm_spath *sp)
 {
 	struct target r = { T_NONE, NULL, NULL, NULL, NULL };
 	struct vm_device *d;
 
-	if (!mp_split(path, sp) || !st(m, false))
+	if (vm_spath_split(path, sp) < 0 || !st(m, false))
 		return r;
-	if (is(sp, 0, "kernel") && is(sp, 1, "iommu_groups") && sp->n >= 4) {
+	if (vm_spath_is(sp, 0, "kernel") && vm_spath_is(sp, 1, "iommu_groups") && sp->n >= 4) {
 		char *end;
 		unsigned long g = strtoul(sp->c[2], &end, 10);
 		if (*end || !vm_group_is_mdev(m, (unsigned int)g))
 			return r;
-		if (sp->n == 4 && is(sp, 3, "type"))
+		if (sp->n == 4 && vm_spath_is(sp, 3, "type"))
 			r.kind = T_GROUP_TYPE;
-		else if (sp->n == 5 && is(sp, 3, "devices") && (d = vm_device_find(m, sp->c[4])) && d->mdev &&
+		else if (sp->n == 5 && vm_spath_is(sp, 3, "devices") && (d = vm_device_find(m, sp->c[4])) && d->mdev &&
 			 d->group == g) {
 			r.kind = T_GROUP_LINK;
 			r.d = d;
 		}
 		return r;
 	}
-	if (is(sp, 0, "class") && is(sp, 1, "mdev_bus")) {
+	if (vm_spath_is(sp, 0, "class") && vm_spath_is(sp, 1, "mdev_bus")) {
 		if (sp->n == 2)
 			return (struct target){ .kind = T_CLASS };
 		if (!(r.p = parent_find(m, sp->c[2])))
 			return r;
 		if (sp->n == 3)
 			return r.kind = T_PARENT, r;
-		if (!is(sp, 3, "mdev_supported_types"))
+		if (!vm_spath_is(sp, 3, "mdev_supported_types"))
 			return r;
 		if (sp->n == 4)
 			return r.kind = T_TYPES, r;
@@ -316,18 +289,18 @@ static struct target resolve(struct vfioiommu_mock *m, const char *path, struct 
 			return r;
 		if (sp->n == 5)
 			return r.kind = T_TYPE, r;
-		if (sp->n == 6 && is(sp, 5, "devices"))
+		if (sp->n == 6 && vm_spath_is(sp, 5, "devices"))
 			return r.kind = T_TYPE_DEVS, r;
-		if (sp->n == 6 && (is(sp, 5, "available_instances") || is(sp, 5, "create") ||
-				  is(sp, 5, "device_api") || is(sp, 5, "name")))
+		if (sp->n == 6 && (vm_spath_is(sp, 5, "available_instances") || vm_spath_is(sp, 5, "create") ||
+				  vm_spath_is(sp, 5, "device_api") || vm_spath_is(sp, 5, "name")))
 			return r.kind = T_TYPE_ATTR, r.attr = sp->c[5], r;
 		return r;
 	}
-	if (!is(sp, 0, "bus") || !is(sp, 1, "mdev"))
+	if (!vm_spath_is(sp, 0, "bus") || !vm_spath_is(sp, 1, "mdev"))
 		return r;
 	if (sp->n == 2)
 		return r.kind = T_BUS, r;
-	if (!is(sp, 2, "devices"))
+	if (!vm_spath_is(sp, 2, "devices"))
 		return r;
 	if (sp->n == 3)
 		return r.kind = T_DEVS, r;
@@ -335,10 +308,10 @@ static struct target resolve(struct vfioiommu_mock *m, const char *path, struct 
 		return r;
 	if (sp->n == 4)
 		return r.kind = T_DEV, r;
-	if (sp->n == 5 && (is(sp, 4, "iommu_group") || is(sp, 4, "driver") || is(sp, 4, "mdev_type") ||
-			  is(sp, 4, "remove")))
+	if (sp->n == 5 && (vm_spath_is(sp, 4, "iommu_group") || vm_spath_is(sp, 4, "driver") || vm_spath_is(sp, 4, "mdev_type") ||
+			  vm_spath_is(sp, 4, "remove")))
 		return r.kind = T_DEV_ATTR, r.attr = sp->c[4], r;
-	if (!has_cdev(m) || !is(sp, 4, "vfio-dev"))
+	if (!has_cdev(m) || !vm_spath_is(sp, 4, "vfio-dev"))
 		return r;
 	if (sp->n == 5)
 		return r.kind = T_VFIODEV, r;
@@ -350,7 +323,7 @@ static struct target resolve(struct vfioiommu_mock *m, const char *path, struct 
 	}
 	if (sp->n == 6)
 		return r.kind = T_CDEV, r;
-	if (sp->n == 7 && is(sp, 6, "dev"))
+	if (sp->n == 7 && vm_spath_is(sp, 6, "dev"))
 		return r.kind = T_CDEV_DEV, r;
 	return r;
 }
@@ -362,75 +335,47 @@ static bool mine(struct vfioiommu_mock *m, const char *path)
 	       (!strncmp(path, "/sys/class/mdev_bus", 19) || !strncmp(path, "/sys/bus/mdev", 13));
 }
 
-static ssize_t put(char *buf, size_t n, const char *fmt, ...) VFIOIOMMU_PRINTF(3, 4);
-static ssize_t put(char *buf, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	int len;
-
-	if (n == 0)
-		return -EINVAL;
-	va_start(ap, fmt);
-	len = vsnprintf(buf, n, fmt, ap);
-	va_end(ap);
-	return (size_t)len >= n ? -EFBIG : len;
-}
-
 ssize_t vm_mdev_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, size_t n)
 {
-	struct mpath sp;
+	struct vm_spath sp;
 	struct target r = resolve(m, path, &sp);
 
 	switch (r.kind) {
-	case T_GROUP_TYPE: return put(buf, n, "unknown\n"); /* FACTS: an mdev's group */
+	case T_GROUP_TYPE: return vm_put(buf, n, "unknown\n"); /* FACTS: an mdev's group */
 	case T_TYPE_ATTR:
 		if (!strcmp(r.attr, "available_instances"))
-			return put(buf, n, "%u\n", available(r.p, r.t));
+			return vm_put(buf, n, "%u\n", available(r.p, r.t));
 		if (!strcmp(r.attr, "device_api"))
-			return put(buf, n, "vfio-pci\n");
+			return vm_put(buf, n, "vfio-pci\n");
 		if (!strcmp(r.attr, "name"))
-			return put(buf, n, "%s\n", r.t->desc);
+			return vm_put(buf, n, "%s\n", r.t->desc);
 		return -EACCES; /* create: write-only (mode 0200) */
 	case T_DEV_ATTR:
 		return strcmp(r.attr, "remove") ? -EPROTO : -EACCES;
-	case T_CDEV_DEV: return put(buf, n, "511:%u\n", r.d->cdev_index);
+	case T_CDEV_DEV: return vm_put(buf, n, "511:%u\n", r.d->cdev_index);
 	case T_NONE: return mine(m, path) ? -ENOENT : VM_MDEV_NOT_MINE;
 	case T_GROUP_LINK: return -EPROTO;
 	default: return -EPROTO; /* a directory */
 	}
 }
 
-/* One trailing newline dropped, as the kernel's store functions see a value. */
-static bool value(const char *buf, size_t n, char *out, size_t cap)
-{
-	if (!buf)
-		return false;
-	if (n && buf[n - 1] == '\n')
-		n--;
-	if (n >= cap || memchr(buf, '\0', n))
-		return false;
-	memcpy(out, buf, n);
-	out[n] = '\0';
-	return true;
-}
-
 ssize_t vm_mdev_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *buf, size_t n)
 {
-	struct mpath sp;
+	struct vm_spath sp;
 	struct target r = resolve(m, path, &sp);
 	char val[64];
 	int rc;
 
 	if (r.kind == T_TYPE_ATTR && !strcmp(r.attr, "create")) {
 		/* FACTS: a UUID that exists -> EEXIST; anything that is not a UUID -> EINVAL */
-		if (!value(buf, n, val, sizeof(val)))
+		if (vm_written(buf, n, val, sizeof(val)) < 0)
 			return -EINVAL;
 		rc = mdev_create(m, r.p, r.t, val);
 		return rc < 0 ? rc : (ssize_t)n;
 	}
 	if (r.kind == T_DEV_ATTR && !strcmp(r.attr, "remove")) {
 		/* FACTS: "0" is accepted and removes nothing (kstrtobool false) */
-		if (!value(buf, n, val, sizeof(val)))
+		if (vm_written(buf, n, val, sizeof(val)) < 0)
 			return -EINVAL;
 		if (strcmp(val, "1") && strcmp(val, "y") && strcmp(val, "Y"))
 			return strcmp(val, "0") && strcmp(val, "n") && strcmp(val, "N") ? -EINVAL : (ssize_t)n;
@@ -444,44 +389,26 @@ ssize_t vm_mdev_sysfs_write(struct vfioiommu_mock *m, const char *path, const ch
 	return -EACCES;
 }
 
-static ssize_t put_link(char *buf, size_t n, const char *fmt, ...) VFIOIOMMU_PRINTF(3, 4);
-static ssize_t put_link(char *buf, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	int len;
-
-	if (n == 0)
-		return -EINVAL;
-	va_start(ap, fmt);
-	len = vsnprintf(buf, n, fmt, ap);
-	va_end(ap);
-	if (len < 0 || (size_t)len >= n) {
-		buf[0] = '\0';
-		return -ENAMETOOLONG;
-	}
-	return len;
-}
-
 ssize_t vm_mdev_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf, size_t n)
 {
-	struct mpath sp;
+	struct vm_spath sp;
 	struct target r = resolve(m, path, &sp);
 
 	switch (r.kind) {
 	case T_GROUP_LINK:
-		return put_link(buf, n, "../../../../devices/virtual/%s/%s/%s", r.d->mdev_parent, r.d->mdev_parent,
+		return vm_put_link(buf, n, "../../../../devices/virtual/%s/%s/%s", r.d->mdev_parent, r.d->mdev_parent,
 				r.d->bdf);
 	case T_DEV_ATTR:
 		/* FACTS: driver -> the parent's mdev driver (mtty), iommu_group -> the group */
 		if (!strcmp(r.attr, "iommu_group"))
-			return put_link(buf, n, "../../../../../kernel/iommu_groups/%u", r.d->group);
+			return vm_put_link(buf, n, "../../../../../kernel/iommu_groups/%u", r.d->group);
 		if (!strcmp(r.attr, "driver"))
-			return put_link(buf, n, "../../../../../bus/mdev/drivers/%s", r.d->mdev_parent);
+			return vm_put_link(buf, n, "../../../../../bus/mdev/drivers/%s", r.d->mdev_parent);
 		if (!strcmp(r.attr, "mdev_type"))
-			return put_link(buf, n, "../mdev_supported_types/%s", r.d->mdev_type);
+			return vm_put_link(buf, n, "../mdev_supported_types/%s", r.d->mdev_type);
 		return -EINVAL;
 	case T_DEV:
-		return put_link(buf, n, "../../../devices/virtual/%s/%s/%s", r.d->mdev_parent, r.d->mdev_parent,
+		return vm_put_link(buf, n, "../../../devices/virtual/%s/%s/%s", r.d->mdev_parent, r.d->mdev_parent,
 				r.d->bdf);
 	case T_PARENT:
 		return -EINVAL;
@@ -503,7 +430,7 @@ static int emit(vi_dirent_fn fn, void *arg, const char *name)
 
 int vm_mdev_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn, void *arg)
 {
-	struct mpath sp;
+	struct vm_spath sp;
 	struct target r = resolve(m, path, &sp);
 	struct mt_state *s = st(m, false);
 	char name[32];
@@ -555,7 +482,7 @@ int vm_mdev_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_
 
 int vm_mdev_sysfs_exists(struct vfioiommu_mock *m, const char *path)
 {
-	struct mpath sp;
+	struct vm_spath sp;
 	struct target r = resolve(m, path, &sp);
 
 	if (r.kind == T_NONE)

@@ -301,6 +301,27 @@ void vm_dirty_log_forget(struct vm_device *d);
 /* ---- dirty_type1.c: VFIO_IOMMU_DIRTY_PAGES on a type1 container ---- */
 /* maps: the container's; *on: its tracking switch; full: a group without page pinning (every mapped page dirty) */
 int vm_type1_dirty(const struct vm_maptab *maps, bool *on, bool v2, uint64_t pgsize, bool full, void *arg);
+struct kabi_vfio_dma_unmap;
+/* dirty_type1_unmap.c: UNMAP_DMA(GET_DIRTY_BITMAP)'s checks before unmapping, then one mapping's bits as it goes */
+int vm_type1_unmap_bitmap_check(const struct kabi_vfio_dma_unmap *u, bool on, uint64_t pgsize);
+int vm_type1_unmap_bitmap_put(const struct kabi_vfio_dma_unmap *u, const struct vm_map *mp, uint64_t pgsize, bool full);
+
+/* ---- sysfs_node.c: what every sysfs file of the mock (sysfs.c, mdev.c) is built from ---- */
+/* A /sys path cut into its components after "/sys" (c[] point into buf). */
+struct vm_spath {
+	char buf[512];
+	char *c[8];
+	int n;
+};
+/* 0; -ENOENT outside /sys or deeper than c[] holds; -ENAMETOOLONG */
+int vm_spath_split(const char *path, struct vm_spath *sp);
+bool vm_spath_is(const struct vm_spath *sp, int i, const char *s);
+/* A file's contents: its length, -EFBIG when @n is too small (the door's read contract), -EINVAL for n 0. */
+ssize_t vm_put(char *buf, size_t n, const char *fmt, ...) VFIOIOMMU_PRINTF(3, 4);
+/* A link's target (the door's readlink contract): the whole target, or -ENAMETOOLONG, never a cut one. */
+ssize_t vm_put_link(char *buf, size_t n, const char *fmt, ...) VFIOIOMMU_PRINTF(3, 4);
+/* A written value as the kernel's store functions see it: one trailing newline dropped; 0, -EFAULT, -EINVAL. */
+int vm_written(const char *buf, size_t n, char *out, size_t cap);
 
 /* ---- sysfs.c ---- */
 ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, size_t n);

@@ -24,37 +24,6 @@
 
 #include "mock.h"
 
-#define MAXC 8
-
-struct spath {
-	char buf[512];
-	char *c[MAXC];
-	int n;
-};
-
-static int split(const char *path, struct spath *sp)
-{
-	char *save = NULL, *tok;
-
-	if (!path || strncmp(path, "/sys", 4) || (path[4] && path[4] != '/'))
-		return -ENOENT;
-	if (strlen(path) >= sizeof(sp->buf))
-		return -ENAMETOOLONG;
-	strcpy(sp->buf, path + 4);
-	sp->n = 0;
-	for (tok = strtok_r(sp->buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-		if (sp->n == MAXC)
-			return -ENOENT;
-		sp->c[sp->n++] = tok;
-	}
-	return 0;
-}
-
-static bool is(const struct spath *sp, int i, const char *s)
-{
-	return i < sp->n && !strcmp(sp->c[i], s);
-}
-
 static struct vm_group *group_of(struct vfioiommu_mock *m, const char *s)
 {
 	char *end;
@@ -86,20 +55,6 @@ static const char *resv_word(enum vfioiommu_resv_type t)
 	case VFIOIOMMU_RESV_RESERVED: return "reserved";
 	default: return "msi"; /* MSI and SW_MSI print the same word */
 	}
-}
-
-static ssize_t put(char *buf, size_t n, const char *fmt, ...) VFIOIOMMU_PRINTF(3, 4);
-static ssize_t put(char *buf, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	int len;
-
-	if (n == 0)
-		return -EINVAL;
-	va_start(ap, fmt);
-	len = vsnprintf(buf, n, fmt, ap);
-	va_end(ap);
-	return (size_t)len >= n ? -EFBIG : len;
 }
 
 static ssize_t read_resv(struct vm_group *g, char *buf, size_t n)
@@ -145,10 +100,10 @@ static const char *iommu_attr_dir(const struct vfioiommu_mock *m)
 	}
 }
 
-static bool is_iommu_dir(const struct vfioiommu_mock *m, const struct spath *sp, int n)
+static bool is_iommu_dir(const struct vfioiommu_mock *m, const struct vm_spath *sp, int n)
 {
-	return has_iommu(m) && sp->n >= n && is(sp, 0, "class") && is(sp, 1, "iommu") &&
-	       is(sp, 2, vm_iommu_sysfs_name(m));
+	return has_iommu(m) && sp->n >= n && vm_spath_is(sp, 0, "class") && vm_spath_is(sp, 1, "iommu") &&
+	       vm_spath_is(sp, 2, vm_iommu_sysfs_name(m));
 }
 
 static const char *const intel_attrs[] = { "address", "cap", "ecap", "version" };
@@ -170,17 +125,17 @@ static ssize_t read_iommu_attr(struct vfioiommu_mock *m, const char *name, char 
 	if (m->iommu_model == VFIOIOMMU_MOCK_IOMMU_AMD) {
 		/* FACTS (tests/vm, QEMU amd-iommu): cap 1f03000f; features "EFR:EFR2" since Linux 6.6 */
 		if (!strcmp(name, "cap"))
-			return put(buf, n, "1f03000f\n");
-		return put(buf, n, "%" PRIx64 ":0\n", vm_amd_efr(m));
+			return vm_put(buf, n, "1f03000f\n");
+		return vm_put(buf, n, "%" PRIx64 ":0\n", vm_amd_efr(m));
 	}
 	/* FACTS (tests/vm, QEMU intel-iommu): version 1:0, address fed90000 */
 	if (!strcmp(name, "cap"))
-		return put(buf, n, "%" PRIx64 "\n", vm_vtd_cap(m));
+		return vm_put(buf, n, "%" PRIx64 "\n", vm_vtd_cap(m));
 	if (!strcmp(name, "ecap"))
-		return put(buf, n, "%" PRIx64 "\n", vm_vtd_ecap(m));
+		return vm_put(buf, n, "%" PRIx64 "\n", vm_vtd_ecap(m));
 	if (!strcmp(name, "version"))
-		return put(buf, n, "1:0\n");
-	return put(buf, n, "fed90000\n");
+		return vm_put(buf, n, "1:0\n");
+	return vm_put(buf, n, "fed90000\n");
 }
 
 /* The modules behind /dev/vfio/vfio and /dev/iommu, and their unsafe-mode parameters. */
@@ -211,12 +166,12 @@ static bool has_misc(const struct vfioiommu_mock *m, const char *name)
 static ssize_t read_iommu_link(struct vfioiommu_mock *m, char *buf, size_t n)
 {
 	switch (m->iommu_model) {
-	case VFIOIOMMU_MOCK_IOMMU_AMD: return put(buf, n, "../0000:00:02.0/iommu/%s", vm_iommu_sysfs_name(m));
+	case VFIOIOMMU_MOCK_IOMMU_AMD: return vm_put(buf, n, "../0000:00:02.0/iommu/%s", vm_iommu_sysfs_name(m));
 	case VFIOIOMMU_MOCK_IOMMU_VIRTIO:
-		return put(buf, n, "../0000:00:02.0/virtio0/iommu/%s", vm_iommu_sysfs_name(m));
+		return vm_put(buf, n, "../0000:00:02.0/virtio0/iommu/%s", vm_iommu_sysfs_name(m));
 	case VFIOIOMMU_MOCK_IOMMU_SMMUV3:
-		return put(buf, n, "../../../platform/arm-smmu-v3.0.auto/iommu/%s", vm_iommu_sysfs_name(m));
-	default: return put(buf, n, "../../virtual/iommu/%s", vm_iommu_sysfs_name(m));
+		return vm_put(buf, n, "../../../platform/arm-smmu-v3.0.auto/iommu/%s", vm_iommu_sysfs_name(m));
+	default: return vm_put(buf, n, "../../virtual/iommu/%s", vm_iommu_sysfs_name(m));
 	}
 }
 
@@ -227,66 +182,52 @@ ssize_t vm_sysfs_read(struct vfioiommu_mock *m, const char *path, char *buf, siz
 
 	if (mrc != VM_MDEV_NOT_MINE)
 		return mrc;
-	struct spath sp;
+	struct vm_spath sp;
 	struct vm_group *g;
 	struct vm_device *d;
-	int rc = split(path, &sp);
+	int rc = vm_spath_split(path, &sp);
 
 	if (rc < 0)
 		return rc;
-	if (sp.n == 2 && is(&sp, 0, "kernel") && is(&sp, 1, "uevent_seqnum"))
+	if (sp.n == 2 && vm_spath_is(&sp, 0, "kernel") && vm_spath_is(&sp, 1, "uevent_seqnum"))
 		return vm_uevent_seqnum_read(m, buf, n);
-	if (sp.n == 5 && is_iommu_dir(m, &sp, 5) && is(&sp, 3, iommu_attr_dir(m) ? iommu_attr_dir(m) : "/") &&
+	if (sp.n == 5 && is_iommu_dir(m, &sp, 5) && vm_spath_is(&sp, 3, iommu_attr_dir(m) ? iommu_attr_dir(m) : "/") &&
 	    is_iommu_attr(m, sp.c[4]))
 		return read_iommu_attr(m, sp.c[4], buf, n);
-	if (sp.n == 4 && is(&sp, 0, "module") && has_module(m, sp.c[1]) && is(&sp, 2, "parameters") &&
-	    is(&sp, 3, module_param(sp.c[1])))
-		return put(buf, n, "%s\n", !strcmp(sp.c[1], "vfio") && (m->features & VFIOIOMMU_MOCK_NOIOMMU) ? "Y" : "N");
-	if (sp.n == 4 && is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups") && (g = group_of(m, sp.c[2]))) {
-		if (is(&sp, 3, "reserved_regions"))
+	if (sp.n == 4 && vm_spath_is(&sp, 0, "module") && has_module(m, sp.c[1]) && vm_spath_is(&sp, 2, "parameters") &&
+	    vm_spath_is(&sp, 3, module_param(sp.c[1])))
+		return vm_put(buf, n, "%s\n", !strcmp(sp.c[1], "vfio") && (m->features & VFIOIOMMU_MOCK_NOIOMMU) ? "Y" : "N");
+	if (sp.n == 4 && vm_spath_is(&sp, 0, "kernel") && vm_spath_is(&sp, 1, "iommu_groups") && (g = group_of(m, sp.c[2]))) {
+		if (vm_spath_is(&sp, 3, "reserved_regions"))
 			return read_resv(g, buf, n);
 		/* FACTS.md: virtio-iommu's default domains are flush-queue ones, intel's and amd's strict */
-		if (is(&sp, 3, "type"))
-			return put(buf, n, m->iommu_model == VFIOIOMMU_MOCK_IOMMU_VIRTIO ? "DMA-FQ\n" : "DMA\n");
+		if (vm_spath_is(&sp, 3, "type"))
+			return vm_put(buf, n, m->iommu_model == VFIOIOMMU_MOCK_IOMMU_VIRTIO ? "DMA-FQ\n" : "DMA\n");
 	}
-	if (sp.n >= 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
+	if (sp.n >= 5 && vm_spath_is(&sp, 0, "bus") && vm_spath_is(&sp, 1, "pci") && vm_spath_is(&sp, 2, "devices") &&
 	    (d = pci_find(m, sp.c[3]))) {
-		if (sp.n == 5 && is(&sp, 4, "vendor"))
-			return put(buf, n, "0x%04x\n", d->vendor);
-		if (sp.n == 5 && is(&sp, 4, "device"))
-			return put(buf, n, "0x%04x\n", d->device);
-		if (sp.n == 5 && is(&sp, 4, "class"))
-			return put(buf, n, "0x%06x\n", d->class_code);
-		if (sp.n == 5 && is(&sp, 4, "driver_override"))
-			return put(buf, n, "%s\n", d->override[0] ? d->override : "(null)");
-		if (sp.n == 5 && d->sriov_total && is(&sp, 4, "sriov_totalvfs"))
-			return put(buf, n, "%u\n", d->sriov_total);
-		if (sp.n == 5 && d->sriov_total && is(&sp, 4, "sriov_numvfs"))
-			return put(buf, n, "%u\n", vm_sriov_numvfs(m, d));
-		if (sp.n == 7 && is(&sp, 4, "vfio-dev") && has_cdev(m, d) && is(&sp, 6, "dev")) {
+		if (sp.n == 5 && vm_spath_is(&sp, 4, "vendor"))
+			return vm_put(buf, n, "0x%04x\n", d->vendor);
+		if (sp.n == 5 && vm_spath_is(&sp, 4, "device"))
+			return vm_put(buf, n, "0x%04x\n", d->device);
+		if (sp.n == 5 && vm_spath_is(&sp, 4, "class"))
+			return vm_put(buf, n, "0x%06x\n", d->class_code);
+		if (sp.n == 5 && vm_spath_is(&sp, 4, "driver_override"))
+			return vm_put(buf, n, "%s\n", d->override[0] ? d->override : "(null)");
+		if (sp.n == 5 && d->sriov_total && vm_spath_is(&sp, 4, "sriov_totalvfs"))
+			return vm_put(buf, n, "%u\n", d->sriov_total);
+		if (sp.n == 5 && d->sriov_total && vm_spath_is(&sp, 4, "sriov_numvfs"))
+			return vm_put(buf, n, "%u\n", vm_sriov_numvfs(m, d));
+		if (sp.n == 7 && vm_spath_is(&sp, 4, "vfio-dev") && has_cdev(m, d) && vm_spath_is(&sp, 6, "dev")) {
 			char name[32];
 			snprintf(name, sizeof(name), "vfio%u", d->cdev_index);
 			if (strcmp(sp.c[5], name))
 				return -ENOENT;
-			return put(buf, n, "511:%u\n", d->cdev_index);
+			return vm_put(buf, n, "511:%u\n", d->cdev_index);
 		}
 	}
 	/* what exists but is not served above is a directory or a link: no regular file (core/door.h) */
 	return vm_sysfs_exists(m, path) == 0 ? -EPROTO : -ENOENT;
-}
-
-/* A written value as the kernel's store functions see it: one trailing newline dropped. */
-static int written(const char *buf, size_t n, char *out, size_t cap)
-{
-	if (!buf)
-		return -EFAULT;
-	if (n && buf[n - 1] == '\n')
-		n--;
-	if (n >= cap || memchr(buf, '\0', n))
-		return -EINVAL;
-	memcpy(out, buf, n);
-	out[n] = '\0';
-	return 0;
 }
 
 /*
@@ -352,57 +293,38 @@ ssize_t vm_sysfs_write(struct vfioiommu_mock *m, const char *path, const char *b
 
 	if (mrc != VM_MDEV_NOT_MINE)
 		return mrc;
-	struct spath sp;
+	struct vm_spath sp;
 	struct vm_device *d;
 	char val[VM_DRIVER_MAX];
-	int rc = split(path, &sp);
+	int rc = vm_spath_split(path, &sp);
 
 	if (rc < 0)
 		return rc;
 	if (!buf)
 		return -EFAULT;
-	rc = written(buf, n, val, sizeof(val));
-	if (sp.n == 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
+	rc = vm_written(buf, n, val, sizeof(val));
+	if (sp.n == 5 && vm_spath_is(&sp, 0, "bus") && vm_spath_is(&sp, 1, "pci") && vm_spath_is(&sp, 2, "devices") &&
 	    (d = pci_find(m, sp.c[3]))) {
-		if (is(&sp, 4, "driver_override"))
+		if (vm_spath_is(&sp, 4, "driver_override"))
 			return store_override(d, buf, n);
-		if (is(&sp, 4, "sriov_numvfs") && d->sriov_total)
+		if (vm_spath_is(&sp, 4, "sriov_numvfs") && d->sriov_total)
 			return rc < 0 ? rc : vm_sriov_write_numvfs(m, sp.c[3], val, n);
-		if (is(&sp, 4, "remove")) {
+		if (vm_spath_is(&sp, 4, "remove")) {
 			if (rc < 0 || strcmp(val, "1"))
 				return rc < 0 ? rc : (ssize_t)n; /* only "1" (kstrtoul true) removes */
 			rc = vm_uevent_remove_device(m, d);
 			return rc < 0 ? rc : (ssize_t)n;
 		}
 	}
-	if (sp.n == 3 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "drivers_probe")) {
+	if (sp.n == 3 && vm_spath_is(&sp, 0, "bus") && vm_spath_is(&sp, 1, "pci") && vm_spath_is(&sp, 2, "drivers_probe")) {
 		d = rc < 0 ? NULL : pci_find(m, val);
 		return d ? drivers_probe(m, d, n) : -ENODEV;
 	}
-	if (sp.n == 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "drivers") &&
-	    (is(&sp, 4, "unbind") || is(&sp, 4, "bind")))
+	if (sp.n == 5 && vm_spath_is(&sp, 0, "bus") && vm_spath_is(&sp, 1, "pci") && vm_spath_is(&sp, 2, "drivers") &&
+	    (vm_spath_is(&sp, 4, "unbind") || vm_spath_is(&sp, 4, "bind")))
 		return driver_attr(m, sp.c[3], sp.c[4], rc < 0 ? NULL : pci_find(m, val), n);
 	/* the attributes the mock serves are read-only (kernfs: no write op -> EACCES) */
 	return vm_sysfs_exists(m, path) == 0 ? -EACCES : -ENOENT;
-}
-
-/* The door's readlink contract (core/door.h): the whole target, or -ENAMETOOLONG; never a cut one. */
-static ssize_t put_link(char *buf, size_t n, const char *fmt, ...) VFIOIOMMU_PRINTF(3, 4);
-static ssize_t put_link(char *buf, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	int len;
-
-	if (n == 0)
-		return -EINVAL;
-	va_start(ap, fmt);
-	len = vsnprintf(buf, n, fmt, ap);
-	va_end(ap);
-	if (len < 0 || (size_t)len >= n) {
-		buf[0] = '\0';
-		return -ENAMETOOLONG;
-	}
-	return len;
 }
 
 ssize_t vm_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf, size_t n)
@@ -412,37 +334,37 @@ ssize_t vm_sysfs_readlink(struct vfioiommu_mock *m, const char *path, char *buf,
 
 	if (mrc != VM_MDEV_NOT_MINE)
 		return mrc;
-	struct spath sp;
+	struct vm_spath sp;
 	struct vm_device *d;
 	struct vm_group *g;
-	int rc = split(path, &sp);
+	int rc = vm_spath_split(path, &sp);
 
 	if (rc < 0)
 		return rc;
-	if (sp.n == 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
+	if (sp.n == 5 && vm_spath_is(&sp, 0, "bus") && vm_spath_is(&sp, 1, "pci") && vm_spath_is(&sp, 2, "devices") &&
 	    (d = pci_find(m, sp.c[3]))) {
-		if (is(&sp, 4, "iommu_group"))
-			return put_link(buf, n, "../../../../kernel/iommu_groups/%u", d->group);
-		if (is(&sp, 4, "iommu"))
+		if (vm_spath_is(&sp, 4, "iommu_group"))
+			return vm_put_link(buf, n, "../../../../kernel/iommu_groups/%u", d->group);
+		if (vm_spath_is(&sp, 4, "iommu"))
 			return read_iommu_link(m, buf, n);
 		/* only a VF has physfn and only a PF virtfnN: elsewhere no such file (ENOENT) */
-		if (is(&sp, 4, "physfn"))
-			return d->is_vf ? put_link(buf, n, "../%s", d->physfn) : -ENOENT;
+		if (vm_spath_is(&sp, 4, "physfn"))
+			return d->is_vf ? vm_put_link(buf, n, "../%s", d->physfn) : -ENOENT;
 		if (!strncmp(sp.c[4], "virtfn", 6)) {
 			struct vm_device *vf = d->sriov_total ? vm_sriov_vf(m, d, (unsigned int)atoi(sp.c[4] + 6)) : NULL;
 
-			return vf ? put_link(buf, n, "../%s", vf->bdf) : -ENOENT;
+			return vf ? vm_put_link(buf, n, "../%s", vf->bdf) : -ENOENT;
 		}
-		if (is(&sp, 4, "driver")) {
+		if (vm_spath_is(&sp, 4, "driver")) {
 			if (!d->driver[0])
 				return -ENOENT;
-			return put_link(buf, n, "../../../../bus/pci/drivers/%s", d->driver);
+			return vm_put_link(buf, n, "../../../../bus/pci/drivers/%s", d->driver);
 		}
 		return -EINVAL; /* exists but is not a link */
 	}
-	if (sp.n == 5 && is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups") && (g = group_of(m, sp.c[2])) &&
-	    is(&sp, 3, "devices") && (d = vm_device_find(m, sp.c[4])) && d->group == g->num)
-		return put_link(buf, n, "../../../../devices/pci0000:00/%s", d->bdf);
+	if (sp.n == 5 && vm_spath_is(&sp, 0, "kernel") && vm_spath_is(&sp, 1, "iommu_groups") && (g = group_of(m, sp.c[2])) &&
+	    vm_spath_is(&sp, 3, "devices") && (d = vm_device_find(m, sp.c[4])) && d->group == g->num)
+		return vm_put_link(buf, n, "../../../../devices/pci0000:00/%s", d->bdf);
 	return -ENOENT;
 }
 
@@ -453,15 +375,15 @@ int vm_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn
 
 	if (mrc != VM_MDEV_NOT_MINE)
 		return mrc;
-	struct spath sp;
+	struct vm_spath sp;
 	struct vm_group *g;
 	struct vm_device *d;
 	char name[32];
-	int rc = split(path, &sp);
+	int rc = vm_spath_split(path, &sp);
 
 	if (rc < 0)
 		return rc;
-	if (sp.n == 2 && is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups")) {
+	if (sp.n == 2 && vm_spath_is(&sp, 0, "kernel") && vm_spath_is(&sp, 1, "iommu_groups")) {
 		for (size_t i = 0; i < m->ngroups; i++) {
 			snprintf(name, sizeof(name), "%u", m->groups[i].num);
 			if ((rc = fn(arg, name)))
@@ -469,21 +391,21 @@ int vm_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn
 		}
 		return 0;
 	}
-	if (sp.n == 3 && is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups") && (g = group_of(m, sp.c[2]))) {
+	if (sp.n == 3 && vm_spath_is(&sp, 0, "kernel") && vm_spath_is(&sp, 1, "iommu_groups") && (g = group_of(m, sp.c[2]))) {
 		static const char *const ents[] = { "devices", "reserved_regions", "type" };
 		for (size_t i = 0; i < 3; i++)
 			if ((rc = fn(arg, ents[i])))
 				return rc > 0 ? 0 : rc;
 		return 0;
 	}
-	if (sp.n == 4 && is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups") && (g = group_of(m, sp.c[2])) &&
-	    is(&sp, 3, "devices")) {
+	if (sp.n == 4 && vm_spath_is(&sp, 0, "kernel") && vm_spath_is(&sp, 1, "iommu_groups") && (g = group_of(m, sp.c[2])) &&
+	    vm_spath_is(&sp, 3, "devices")) {
 		for (size_t i = 0; i < m->ndevs; i++)
 			if (m->devs[i].group == g->num && (rc = fn(arg, m->devs[i].bdf)))
 				return rc > 0 ? 0 : rc;
 		return 0;
 	}
-	if (sp.n == 2 && is(&sp, 0, "class") && is(&sp, 1, "iommu")) {
+	if (sp.n == 2 && vm_spath_is(&sp, 0, "class") && vm_spath_is(&sp, 1, "iommu")) {
 		rc = has_iommu(m) ? fn(arg, vm_iommu_sysfs_name(m)) : 0;
 		return rc > 0 ? 0 : rc;
 	}
@@ -491,7 +413,7 @@ int vm_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn
 		rc = iommu_attr_dir(m) ? fn(arg, iommu_attr_dir(m)) : 0;
 		return rc > 0 ? 0 : rc;
 	}
-	if (sp.n == 4 && is_iommu_dir(m, &sp, 4) && iommu_attr_dir(m) && is(&sp, 3, iommu_attr_dir(m))) {
+	if (sp.n == 4 && is_iommu_dir(m, &sp, 4) && iommu_attr_dir(m) && vm_spath_is(&sp, 3, iommu_attr_dir(m))) {
 		const char *const *v = m->iommu_model == VFIOIOMMU_MOCK_IOMMU_AMD ? amd_attrs : intel_attrs;
 		size_t cnt = m->iommu_model == VFIOIOMMU_MOCK_IOMMU_AMD ? 2 : 4;
 		for (size_t i = 0; i < cnt; i++)
@@ -499,21 +421,21 @@ int vm_sysfs_listdir(struct vfioiommu_mock *m, const char *path, vi_dirent_fn fn
 				return rc > 0 ? 0 : rc;
 		return 0;
 	}
-	if (sp.n == 2 && is(&sp, 0, "class") && is(&sp, 1, "misc")) {
+	if (sp.n == 2 && vm_spath_is(&sp, 0, "class") && vm_spath_is(&sp, 1, "misc")) {
 		static const char *const misc[] = { "iommu", "vfio" };
 		for (size_t i = 0; i < 2; i++)
 			if (has_misc(m, misc[i]) && (rc = fn(arg, misc[i])))
 				return rc > 0 ? 0 : rc;
 		return 0;
 	}
-	if (sp.n == 3 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices")) {
+	if (sp.n == 3 && vm_spath_is(&sp, 0, "bus") && vm_spath_is(&sp, 1, "pci") && vm_spath_is(&sp, 2, "devices")) {
 		for (size_t i = 0; i < m->ndevs; i++)
 			if (!m->devs[i].mdev && (rc = fn(arg, m->devs[i].bdf)))
 				return rc > 0 ? 0 : rc;
 		return 0;
 	}
-	if (sp.n == 5 && is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices") &&
-	    (d = pci_find(m, sp.c[3])) && is(&sp, 4, "vfio-dev")) {
+	if (sp.n == 5 && vm_spath_is(&sp, 0, "bus") && vm_spath_is(&sp, 1, "pci") && vm_spath_is(&sp, 2, "devices") &&
+	    (d = pci_find(m, sp.c[3])) && vm_spath_is(&sp, 4, "vfio-dev")) {
 		if (!has_cdev(m, d))
 			return -ENOENT;
 		snprintf(name, sizeof(name), "vfio%u", d->cdev_index);
@@ -530,41 +452,41 @@ int vm_sysfs_exists(struct vfioiommu_mock *m, const char *path)
 
 	if (mrc != VM_MDEV_NOT_MINE)
 		return mrc;
-	struct spath sp;
+	struct vm_spath sp;
 	struct vm_group *g;
 	struct vm_device *d;
-	int rc = split(path, &sp);
+	int rc = vm_spath_split(path, &sp);
 
 	if (rc < 0)
 		return rc;
 	if (sp.n <= 1)
 		return 0;
-	if (sp.n == 2 && is(&sp, 0, "kernel") && is(&sp, 1, "uevent_seqnum"))
+	if (sp.n == 2 && vm_spath_is(&sp, 0, "kernel") && vm_spath_is(&sp, 1, "uevent_seqnum"))
 		return 0;
-	if (is(&sp, 0, "class")) {
+	if (vm_spath_is(&sp, 0, "class")) {
 		if (sp.n == 1)
 			return 0;
 		if (sp.n == 2)
-			return is(&sp, 1, "iommu") || is(&sp, 1, "misc") ? 0 : -ENOENT;
-		if (sp.n == 3 && is(&sp, 1, "misc"))
+			return vm_spath_is(&sp, 1, "iommu") || vm_spath_is(&sp, 1, "misc") ? 0 : -ENOENT;
+		if (sp.n == 3 && vm_spath_is(&sp, 1, "misc"))
 			return has_misc(m, sp.c[2]) ? 0 : -ENOENT;
 		if (!is_iommu_dir(m, &sp, 3))
 			return -ENOENT;
 		if (sp.n == 3)
 			return 0;
-		if (!iommu_attr_dir(m) || !is(&sp, 3, iommu_attr_dir(m)))
+		if (!iommu_attr_dir(m) || !vm_spath_is(&sp, 3, iommu_attr_dir(m)))
 			return -ENOENT;
 		return sp.n == 4 || (sp.n == 5 && is_iommu_attr(m, sp.c[4])) ? 0 : -ENOENT;
 	}
-	if (is(&sp, 0, "module")) {
+	if (vm_spath_is(&sp, 0, "module")) {
 		if (sp.n == 1)
 			return 0;
 		if (!has_module(m, sp.c[1]))
 			return -ENOENT;
-		return sp.n == 2 || (sp.n == 3 && is(&sp, 2, "parameters")) ||
-		       (sp.n == 4 && is(&sp, 2, "parameters") && is(&sp, 3, module_param(sp.c[1]))) ? 0 : -ENOENT;
+		return sp.n == 2 || (sp.n == 3 && vm_spath_is(&sp, 2, "parameters")) ||
+		       (sp.n == 4 && vm_spath_is(&sp, 2, "parameters") && vm_spath_is(&sp, 3, module_param(sp.c[1]))) ? 0 : -ENOENT;
 	}
-	if (is(&sp, 0, "kernel") && is(&sp, 1, "iommu_groups")) {
+	if (vm_spath_is(&sp, 0, "kernel") && vm_spath_is(&sp, 1, "iommu_groups")) {
 		if (sp.n == 2)
 			return 0;
 		if (!(g = group_of(m, sp.c[2])))
@@ -572,13 +494,13 @@ int vm_sysfs_exists(struct vfioiommu_mock *m, const char *path)
 		if (sp.n == 3)
 			return 0;
 		if (sp.n == 4)
-			return (is(&sp, 3, "devices") || is(&sp, 3, "reserved_regions") || is(&sp, 3, "type")) ? 0
+			return (vm_spath_is(&sp, 3, "devices") || vm_spath_is(&sp, 3, "reserved_regions") || vm_spath_is(&sp, 3, "type")) ? 0
 																  : -ENOENT;
-		if (sp.n == 5 && is(&sp, 3, "devices"))
+		if (sp.n == 5 && vm_spath_is(&sp, 3, "devices"))
 			return (d = vm_device_find(m, sp.c[4])) && d->group == g->num ? 0 : -ENOENT;
 		return -ENOENT;
 	}
-	if (is(&sp, 0, "bus") && is(&sp, 1, "pci") && is(&sp, 2, "devices")) {
+	if (vm_spath_is(&sp, 0, "bus") && vm_spath_is(&sp, 1, "pci") && vm_spath_is(&sp, 2, "devices")) {
 		if (sp.n == 3)
 			return 0;
 		if (!(d = pci_find(m, sp.c[3])))
@@ -586,28 +508,28 @@ int vm_sysfs_exists(struct vfioiommu_mock *m, const char *path)
 		if (sp.n == 4)
 			return 0;
 		if (sp.n == 5) {
-			if (is(&sp, 4, "driver"))
+			if (vm_spath_is(&sp, 4, "driver"))
 				return d->driver[0] ? 0 : -ENOENT;
-			if (is(&sp, 4, "vfio-dev"))
+			if (vm_spath_is(&sp, 4, "vfio-dev"))
 				return has_cdev(m, d) ? 0 : -ENOENT;
-			if (is(&sp, 4, "iommu"))
+			if (vm_spath_is(&sp, 4, "iommu"))
 				return has_iommu(m) ? 0 : -ENOENT;
-			if (is(&sp, 4, "sriov_numvfs") || is(&sp, 4, "sriov_totalvfs"))
+			if (vm_spath_is(&sp, 4, "sriov_numvfs") || vm_spath_is(&sp, 4, "sriov_totalvfs"))
 				return d->sriov_total ? 0 : -ENOENT;
-			if (is(&sp, 4, "physfn"))
+			if (vm_spath_is(&sp, 4, "physfn"))
 				return d->is_vf ? 0 : -ENOENT;
 			if (!strncmp(sp.c[4], "virtfn", 6))
 				return d->sriov_total && vm_sriov_vf(m, d, (unsigned int)atoi(sp.c[4] + 6)) ? 0 : -ENOENT;
-			return (is(&sp, 4, "iommu_group") || is(&sp, 4, "vendor") || is(&sp, 4, "device") ||
-				is(&sp, 4, "class") || is(&sp, 4, "driver_override"))
+			return (vm_spath_is(&sp, 4, "iommu_group") || vm_spath_is(&sp, 4, "vendor") || vm_spath_is(&sp, 4, "device") ||
+				vm_spath_is(&sp, 4, "class") || vm_spath_is(&sp, 4, "driver_override"))
 				       ? 0
 				       : -ENOENT;
 		}
 		return -ENOENT;
 	}
-	if (sp.n == 2 && is(&sp, 0, "bus") && is(&sp, 1, "pci"))
+	if (sp.n == 2 && vm_spath_is(&sp, 0, "bus") && vm_spath_is(&sp, 1, "pci"))
 		return 0;
-	if (sp.n == 1 && (is(&sp, 0, "bus") || is(&sp, 0, "kernel")))
+	if (sp.n == 1 && (vm_spath_is(&sp, 0, "bus") || vm_spath_is(&sp, 0, "kernel")))
 		return 0;
 	return -ENOENT;
 }

@@ -550,9 +550,15 @@ static int t1_unmap(struct vfioiommu_mock *m, struct vm_container *c, struct kab
 	vaddr = u->flags & KABI_VFIO_DMA_UNMAP_FLAG_VADDR;
 	iova = u->iova;
 	size = u->size;
-	/* the mock never starts dirty tracking, and GET_DIRTY_BITMAP needs it */
-	if (u->flags & KABI_VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP)
-		return -EINVAL;
+	bool bitmap = u->flags & KABI_VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, full = false;
+	int rc = 0;
+
+	if (bitmap) {
+		if ((rc = vm_type1_unmap_bitmap_check(u, c->dirty_on, pg)) < 0)
+			return rc;
+		for (size_t k = 0; k < c->ngroups; k++)
+			full = full || !vm_group_is_mdev(m, c->groups[k]);
+	}
 	if (iova & (pg - 1))
 		return -EINVAL;
 	if (all) {
@@ -590,12 +596,15 @@ static int t1_unmap(struct vfioiommu_mock *m, struct vm_container *c, struct kab
 			i++;
 			continue;
 		}
+		if (bitmap && (rc = vm_type1_unmap_bitmap_put(u, mp, pg, full)) < 0)
+			break;
 		unmapped += mp->len;
 		vm_maps_remove_at(&c->maps, i);
 		c->dma_avail++;
 	}
 	u->size = unmapped;
-	return 0;
+	/* a bitmap the kernel could not write stops the walk: what went before stays unmapped */
+	return bitmap && rc < 0 ? rc : 0;
 }
 
 /* iommufd_vfio_unmap_dma + iopt_unmap_iova (errnos UNVERIFIED for the compat path). */

@@ -26,13 +26,13 @@
 /* The widest a hostile or future kernel may claim; PCIe stops at 20. */
 #define PASID_BITS_MAX VFIOIOMMU_PASID_MAX_WIDTH
 
-/* The /dev/iommu fd and IOAS, or -EOPNOTSUPP / -ENODEV with a message naming @what. */
-static int iommufd_of(struct vfioiommu_ctx *ctx, const char *what, int *fd, uint32_t *ioas)
+/* 0 (and the context's IOAS) on iommufd, or -EOPNOTSUPP / -ENODEV with a message naming @what. */
+static int iommufd_of(struct vfioiommu_ctx *ctx, const char *what, uint32_t *ioas)
 {
 	int rc;
 
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_iommufd_get(ctx, fd, ioas);
+	rc = vi_iommufd_get(ctx, NULL, ioas);
 	pthread_mutex_unlock(&ctx->lock);
 	if (rc == -EOPNOTSUPP)
 		return vi_fail(ctx, rc, "%s: the %s backend (a VFIO container) has no PASID support; "
@@ -46,9 +46,7 @@ static int pasid_bits(struct vfioiommu_device *dev, const char *what)
 {
 	struct vfioiommu_ctx *ctx = dev->ctx;
 	struct vfioiommu_hw_info hi = { .size = sizeof(hi) };
-	struct kabi_vfio_device_detach_iommufd_pt probe = {
-		.argsz = sizeof(probe), .flags = KABI_VFIO_DEVICE_DETACH_PASID, .pasid = 1,
-	};
+	const uint32_t probe = 1;
 	int rc = vfioiommu_device_hw_info(dev, &hi);
 
 	if (rc < 0)
@@ -56,7 +54,7 @@ static int pasid_bits(struct vfioiommu_device *dev, const char *what)
 	if (hi.max_pasid_log2)
 		return hi.max_pasid_log2 > PASID_BITS_MAX ? PASID_BITS_MAX : (int)hi.max_pasid_log2;
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_kioctl(ctx, dev->fd, KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT, &probe);
+	rc = vi_iommufd_detach(ctx, dev, &probe);
 	pthread_mutex_unlock(&ctx->lock);
 	if (rc == -EINVAL)
 		return vi_fail(ctx, -EOPNOTSUPP, "%s: the kernel has no PASID attach (VFIO_DEVICE_DETACH_PASID "
@@ -81,7 +79,7 @@ VFIOIOMMU_API int vfioiommu_pasid_space_for_device(vfioiommu_device *dev,
 	if (!dev)
 		return -EINVAL;
 	snprintf(what, sizeof(what), "PASID space for %s", dev->bdf);
-	rc = iommufd_of(dev->ctx, what, NULL, NULL);
+	rc = iommufd_of(dev->ctx, what, NULL);
 	if (rc < 0)
 		return rc;
 	bits = pasid_bits(dev, what);
@@ -102,7 +100,7 @@ VFIOIOMMU_API int vfioiommu_hwpt_alloc_pasid(vfioiommu_device *dev, uint32_t *hw
 	struct vfioiommu_ctx *ctx;
 	char what[96];
 	uint32_t ioas;
-	int fd, rc;
+	int rc;
 
 	if (!dev)
 		return -EINVAL;
@@ -111,13 +109,13 @@ VFIOIOMMU_API int vfioiommu_hwpt_alloc_pasid(vfioiommu_device *dev, uint32_t *hw
 		return vi_fail(ctx, -EINVAL, "vfioiommu_hwpt_alloc_pasid: hwpt_id is NULL");
 	*hwpt_id = 0;
 	snprintf(what, sizeof(what), "PASID-capable HWPT for %s", dev->bdf);
-	rc = iommufd_of(ctx, what, &fd, &ioas);
+	rc = iommufd_of(ctx, what, &ioas);
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&ctx->lock);
 	a.dev_id = dev->devid;
 	a.pt_id = ioas;
-	rc = vi_kioctl(ctx, fd, KABI_IOMMU_HWPT_ALLOC, &a);
+	rc = vi_iommufd_ioctl(ctx, KABI_IOMMU_HWPT_ALLOC, &a);
 	pthread_mutex_unlock(&ctx->lock);
 	if (rc >= 0 && a.out_hwpt_id == 0)
 		return vi_fail(ctx, -EPROTO, "%s: IOMMU_HWPT_ALLOC returned HWPT id 0, which the kernel never "
@@ -135,8 +133,6 @@ VFIOIOMMU_API int vfioiommu_hwpt_alloc_pasid(vfioiommu_device *dev, uint32_t *hw
 
 VFIOIOMMU_API int vfioiommu_hwpt_attach_rid(vfioiommu_device *dev, uint32_t hwpt_id)
 {
-	/* argsz 12 and no flags: the oldest form, a plain RID attach (replace when attached) */
-	struct kabi_vfio_device_attach_iommufd_pt at = { .argsz = KABI_ATTACH_PT_MIN, .pt_id = hwpt_id };
 	struct vfioiommu_ctx *ctx;
 	char what[96];
 	int rc;
@@ -145,16 +141,12 @@ VFIOIOMMU_API int vfioiommu_hwpt_attach_rid(vfioiommu_device *dev, uint32_t hwpt
 		return -EINVAL;
 	ctx = dev->ctx;
 	snprintf(what, sizeof(what), "attaching %s (RID) to HWPT %u", dev->bdf, hwpt_id);
-	rc = iommufd_of(ctx, what, NULL, NULL);
+	rc = iommufd_of(ctx, what, NULL);
 	if (rc < 0)
 		return rc;
+	/* a plain RID attach (a replace when attached); a new domain can narrow the usable IOVA ranges */
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_kioctl(ctx, dev->fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
-	if (rc >= 0) {
-		dev->pt_id = at.pt_id;
-		/* a new domain can narrow the usable IOVA ranges */
-		vi_space_changed(ctx, false);
-	}
+	rc = vi_iommufd_attach(ctx, dev, hwpt_id, NULL, NULL);
 	pthread_mutex_unlock(&ctx->lock);
 	if (rc == -EINVAL)
 		return vi_fail(ctx, rc, "%s: VFIO_DEVICE_ATTACH_IOMMUFD_PT failed: EINVAL (PASIDs are attached and "
@@ -166,18 +158,17 @@ VFIOIOMMU_API int vfioiommu_hwpt_attach_rid(vfioiommu_device *dev, uint32_t hwpt
 
 VFIOIOMMU_API int vfioiommu_hwpt_destroy(vfioiommu_ctx *ctx, uint32_t hwpt_id)
 {
-	struct kabi_iommu_destroy d = { .size = sizeof(d), .id = hwpt_id };
 	char what[64];
-	int fd, rc;
+	int rc;
 
 	if (!ctx)
 		return -EINVAL;
 	snprintf(what, sizeof(what), "destroying HWPT %u", hwpt_id);
-	rc = iommufd_of(ctx, what, &fd, NULL);
+	rc = iommufd_of(ctx, what, NULL);
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_kioctl(ctx, fd, KABI_IOMMU_DESTROY, &d);
+	rc = vi_iommufd_destroy(ctx, hwpt_id);
 	pthread_mutex_unlock(&ctx->lock);
 	if (rc == -EBUSY)
 		return vi_fail(ctx, rc, "%s: IOMMU_DESTROY failed: EBUSY (a device or PASID is still attached to "
@@ -203,15 +194,12 @@ static int pasid_args(struct vfioiommu_device *dev, vfioiommu_pasid_set *set, vf
 	if (*pasid == 0)
 		return vi_fail(dev->ctx, -ERANGE, "%s: PASID 0 is the device's own (RID) address space in Linux; "
 			       "use vfioiommu_hwpt_attach_rid() for it", what);
-	return iommufd_of(dev->ctx, what, NULL, NULL);
+	return iommufd_of(dev->ctx, what, NULL);
 }
 
 VFIOIOMMU_API int vfioiommu_pasid_attach(vfioiommu_device *dev, vfioiommu_pasid_set *set,
 	vfioiommu_pasid_handle h, uint32_t hwpt_id)
 {
-	struct kabi_vfio_device_attach_iommufd_pt at = {
-		.argsz = sizeof(at), .flags = KABI_VFIO_DEVICE_ATTACH_PASID, .pt_id = hwpt_id,
-	};
 	struct vfioiommu_ctx *ctx;
 	char what[128];
 	uint32_t pasid = 0;
@@ -229,9 +217,8 @@ VFIOIOMMU_API int vfioiommu_pasid_attach(vfioiommu_device *dev, vfioiommu_pasid_
 	if (pasid >> bits)
 		return vi_fail(ctx, -ERANGE, "%s: the device takes %d-bit PASIDs (0..%u); make the space with "
 			       "vfioiommu_pasid_space_for_device()", what, bits, (1u << bits) - 1);
-	at.pasid = pasid;
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_kioctl(ctx, dev->fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+	rc = vi_iommufd_attach(ctx, dev, hwpt_id, &pasid, NULL);
 	pthread_mutex_unlock(&ctx->lock);
 	switch (rc) {
 	case 0:
@@ -263,7 +250,6 @@ VFIOIOMMU_API int vfioiommu_pasid_replace(vfioiommu_device *dev, vfioiommu_pasid
 VFIOIOMMU_API int vfioiommu_pasid_detach(vfioiommu_device *dev, vfioiommu_pasid_set *set,
 	vfioiommu_pasid_handle h)
 {
-	struct kabi_vfio_device_detach_iommufd_pt dt = { .argsz = sizeof(dt), .flags = KABI_VFIO_DEVICE_DETACH_PASID };
 	struct vfioiommu_ctx *ctx;
 	char what[128];
 	uint32_t pasid = 0;
@@ -275,9 +261,8 @@ VFIOIOMMU_API int vfioiommu_pasid_detach(vfioiommu_device *dev, vfioiommu_pasid_
 	rc = pasid_args(dev, set, h, "detaching", &pasid, what, sizeof(what));
 	if (rc < 0)
 		return rc;
-	dt.pasid = pasid;
 	pthread_mutex_lock(&ctx->lock);
-	rc = vi_kioctl(ctx, dev->fd, KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt);
+	rc = vi_iommufd_detach(ctx, dev, &pasid);
 	pthread_mutex_unlock(&ctx->lock);
 	/* with argsz 12 and a known flag, only a kernel that knows no flags says EINVAL */
 	if (rc == -EINVAL)

@@ -262,6 +262,14 @@ static ssize_t hostile_read(void *priv, int fd, void *buf, size_t n)
 		for (size_t i = 0; i < (size_t)got / sizeof(struct kabi_iommu_hwpt_pgfault); i++)
 			((struct kabi_iommu_hwpt_pgfault *)buf)[i].cookie += 5000;
 		return got;
+	case 5: /* table cookies, then cookies past it in the same read (groups from cookie 2 on) */
+		for (size_t i = 0; i < (size_t)got / sizeof(struct kabi_iommu_hwpt_pgfault); i++)
+			if (((struct kabi_iommu_hwpt_pgfault *)buf)[i].cookie >= 2)
+				((struct kabi_iommu_hwpt_pgfault *)buf)[i].cookie += 5000;
+		return got;
+	case 6: /* a good group, then a record without a cookie */
+		((struct kabi_iommu_hwpt_pgfault *)buf)[(size_t)got / sizeof(struct kabi_iommu_hwpt_pgfault) - 1].cookie = 0;
+		return got;
 	default:
 		return got;
 	}
@@ -323,6 +331,78 @@ static void test_large_cookies(void **state)
 	assert_int_equal(vfioiommu_fault_pump_outstanding(p), 1);
 	assert_int_equal(vfioiommu_fault_pump_respond(p, 5001, VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
 	th_assert_msg(vfioiommu_strerror(ctx), "never delivered", NULL);
+	hostile_mode = 0;
+	pf_pump_down(&e, p, ring, ctx);
+}
+
+/*
+ * The run's fast paths stop at the first cookie outside the table and hand
+ * the rest of the read to the general one: one record alone, and a read that
+ * mixes table cookies with listed ones, keep their seq numbers and cookies.
+ */
+static void test_mixed_cookies(void **state)
+{
+	struct pf_env e;
+	vfioiommu_ctx *ctx;
+	vfioiommu_ring *ring;
+	vfioiommu_fault_pump *p;
+	const struct vfioiommu_fault *f[4];
+
+	/* one record on a listed cookie */
+	hostile_mode = 4;
+	penv_up(&e);
+	ctx = pf_pump_up(&e, hostile_read, 16, vfioiommu_fault_pump_new, &ring, &p);
+	inject(&e, 1, 1, 0x1000);
+	assert_int_equal(vfioiommu_fault_pump_run(p), 1);
+	assert_int_equal(vfioiommu_ring_peek_batch(ring, f, 4), 1);
+	assert_int_equal(f[0]->cookie, 5001);
+	assert_int_equal(f[0]->seq, 0);
+	assert_int_equal(vfioiommu_fault_pump_outstanding(p), 1);
+	assert_int_equal(vfioiommu_fault_pump_respond_record(p, f[0], VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(ctx), "no longer knows cookie 5001", NULL);
+	assert_int_equal(vfioiommu_fault_pump_outstanding(p), 0);
+	pf_pump_down(&e, p, ring, ctx);
+
+	/* a table group of two records, then two listed groups, in one read */
+	hostile_mode = 5;
+	penv_up(&e);
+	ctx = pf_pump_up(&e, hostile_read, 16, vfioiommu_fault_pump_new, &ring, &p);
+	inject(&e, 1, 2, 0x1000);
+	inject(&e, 2, 1, 0x3000);
+	inject(&e, 3, 1, 0x4000);
+	assert_int_equal(vfioiommu_fault_pump_run(p), 4);
+	assert_int_equal(vfioiommu_ring_peek_batch(ring, f, 4), 4);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(f[i]->seq, i);
+	assert_int_equal(f[0]->cookie, 1);
+	assert_int_equal(f[1]->cookie, 1);
+	assert_int_equal(f[2]->cookie, 5002);
+	assert_int_equal(f[3]->cookie, 5003);
+	expect(ring, f[2], 2, 5002, 2, 0x3000, true, e.devid);
+	assert_int_equal(vfioiommu_fault_pump_outstanding(p), 3);
+	/* the table group answers by any of its records, once */
+	assert_int_equal(vfioiommu_fault_pump_respond_record(p, f[1], VFIOIOMMU_PAGE_RESP_SUCCESS), 0);
+	assert_int_equal(vfioiommu_fault_pump_respond_record(p, f[0], VFIOIOMMU_PAGE_RESP_SUCCESS), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(ctx), "cookie 1 was already answered", NULL);
+	assert_int_equal(vfioiommu_fault_pump_outstanding(p), 2);
+	/* a listed group's record with the seq of another group is refused */
+	{
+		struct vfioiommu_fault stale = *f[3];
+
+		stale.seq = f[2]->seq;
+		assert_int_equal(vfioiommu_fault_pump_respond_record(p, &stale, VFIOIOMMU_PAGE_RESP_SUCCESS), -ESTALE);
+	}
+	pf_pump_down(&e, p, ring, ctx);
+
+	/* a good group, then cookie 0: an error, and nothing of the read reaches the ring */
+	hostile_mode = 6;
+	penv_up(&e);
+	ctx = pf_pump_up(&e, hostile_read, 16, vfioiommu_fault_pump_new, &ring, &p);
+	inject(&e, 1, 1, 0x1000);
+	inject(&e, 2, 1, 0x2000);
+	assert_int_equal(vfioiommu_fault_pump_run(p), -EPROTO);
+	th_assert_msg(vfioiommu_strerror(ctx), "record 1 of a read", "cookie 0", NULL);
+	assert_int_equal(vfioiommu_ring_ready(ring), 0);
 	hostile_mode = 0;
 	pf_pump_down(&e, p, ring, ctx);
 }
@@ -476,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_oversize_group),
 		cmocka_unit_test(test_hostile_kernel),
 		cmocka_unit_test(test_large_cookies),
+		cmocka_unit_test(test_mixed_cookies),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_sweep),
 	};

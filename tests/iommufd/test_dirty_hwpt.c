@@ -265,6 +265,57 @@ static void hwpt_mock_kernel_answers(void **state)
 	munmap(f.buf, NP * PG);
 }
 
+/*
+ * The edges vm_dirty measured on Linux: an ordinary unmap while tracking drops
+ * the range's bits (a new mapping there reads clean); the device leaving the
+ * page table leaves its bits and tracking; after a stop the kernel still reads
+ * the bits (raw), the library refuses to (not running), and enabling again
+ * starts clean.
+ */
+static void hwpt_edges(void **state)
+{
+	struct hfx f = { .buf = ofx_buf(NP * PG) };
+	vfioiommu_mock *m = hmock(NULL);
+	const struct vfioiommu_door *d = vfioiommu_mock_door(m);
+	uint64_t bm[NP / 64], iova = IOVA;
+	int fd;
+
+	(void)state;
+	assert_int_equal(hup(&f, m), 0);
+	fd = vfioiommu_ctx_iommufd_fd(f.o.ctx);
+	assert_int_equal(vfioiommu_dirty_hwpt_start(f.pt), 0);
+	assert_int_equal(mark(&f, 0, 4), 4);
+	assert_int_equal(vfioiommu_dma_unmap(f.o.ctx, IOVA, NP * PG), 0);
+	assert_int_equal(vfioiommu_dma_map(f.o.ctx, f.buf, NP * PG, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE |
+					   VFIOIOMMU_DMA_FIXED_IOVA, &iova), 0);
+	memset(bm, 0xff, sizeof(bm));
+	assert_int_equal(vfioiommu_dirty_hwpt_bitmap(f.pt, IOVA, NP * PG, PG, 0, bm, sizeof(bm)), 0);
+	assert_int_equal(bm[0], 0);
+	/* the device goes: the page table keeps its bits and still tracks */
+	assert_int_equal(mark(&f, 3, 2), 2);
+	vfioiommu_device_close(f.o.dev);
+	f.o.dev = NULL;
+	assert_int_equal(vfioiommu_dirty_hwpt_bitmap(f.pt, IOVA, NP * PG, PG, VFIOIOMMU_DIRTY_NO_CLEAR, bm, sizeof(bm)), 0);
+	assert_int_equal(bm[0], 0x18);
+	assert_int_equal(mark(&f, 7, 1), 1);
+	/* stopped: the kernel reads the bits still, the library will not; enabling again clears */
+	assert_int_equal(vfioiommu_dirty_hwpt_stop(f.pt), 0);
+	assert_int_equal(vfioiommu_dirty_hwpt_bitmap(f.pt, IOVA, NP * PG, PG, 0, bm, sizeof(bm)), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(f.o.ctx), "not running", NULL);
+	struct kabi_iommu_hwpt_get_dirty g = { .size = sizeof(g), .hwpt_id = vfioiommu_pagetable_id(f.pt), .iova = IOVA,
+					       .length = NP * PG, .page_size = PG, .data = (uint64_t)(uintptr_t)bm,
+					       .flags = KABI_IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR };
+	memset(bm, 0, sizeof(bm));
+	assert_int_equal(d->ioctl(d->priv, fd, KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, &g), 0);
+	assert_int_equal(bm[0], 0x98);
+	assert_int_equal(vfioiommu_dirty_hwpt_start(f.pt), 0);
+	assert_int_equal(vfioiommu_dirty_hwpt_bitmap(f.pt, IOVA, NP * PG, PG, 0, bm, sizeof(bm)), 0);
+	assert_int_equal(bm[0], 0);
+	ofx_down(&f.o);
+	th_mock_done(m);
+	munmap(f.buf, NP * PG);
+}
+
 /* the run extraction alone: pieces join, all-ones words, tails, a stop */
 struct rr { uint64_t first[64], n[64]; unsigned int k; };
 
@@ -414,6 +465,7 @@ int main(void)
 		cmocka_unit_test(hwpt_no_host_support),
 		cmocka_unit_test(hwpt_choose),
 		cmocka_unit_test(hwpt_mock_kernel_answers),
+		cmocka_unit_test(hwpt_edges),
 		cmocka_unit_test(runs_extraction),
 		cmocka_unit_test(runs_blocks_reference),
 		cmocka_unit_test(hwpt_failnth),

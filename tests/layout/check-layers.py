@@ -8,7 +8,10 @@ Checked here, from the sources and from the built objects:
     of an object resolved by an object of another area) goes downwards, so no
     call cycle crosses an area boundary;
   * the mock (lib/mock, a library of its own) may use any area's entry header
-    but no object of libvfioiommu's may need a mock symbol.
+    but no object of libvfioiommu's may need a mock symbol;
+  * the ioctls of an address space (every iommufd one, VFIO's ATTACH/DETACH
+    to an iommufd object, type1's MAP_DMA/UNMAP_DMA) go through the door only
+    from lib/backend: the areas above reach them through the backend's calls.
 usage: check-layers.py SRCDIR BUILDDIR
 """
 import os
@@ -43,6 +46,22 @@ for area in order + ['mock']:
                            % (where, other, hdr, other, entry))
             if area != 'mock' and rank[other] >= rank[area]:
                 bad.append('%s includes %s/%s: %s is not below %s' % (where, other, hdr, other, area))
+
+# the address-space ioctls belong to the backend: a door ioctl of one elsewhere is a bypass
+owned = re.compile(r'^KABI_(IOMMU_[A-Z_]+|VFIO_DEVICE_(ATTACH|DETACH)_IOMMUFD_PT|VFIO_IOMMU_(MAP|UNMAP)_DMA)$')
+for area in order:
+    if area == 'backend':
+        continue
+    d = os.path.join(lib, area)
+    for f in sorted(os.listdir(d)):
+        if not f.endswith('.c'):
+            continue
+        text = open(os.path.join(d, f)).read()
+        for m in re.finditer(r'vi_kioctl\([^;]*?,[^;]*?,\s*(KABI_\w+)', text):
+            if owned.match(m.group(1)):
+                n = text.count('\n', 0, m.start()) + 1
+                bad.append('%s/%s:%d issues %s itself: address-space ioctls go through lib/backend'
+                           % (area, f, n, m.group(1)))
 
 # objects of the shared library: NAME.so...p/AREA_FILE.c.o (meson flattens the path)
 objdir = None

@@ -21,6 +21,7 @@
 #include <vfioiommu.h>
 #include <vfioiommu/mock.h>
 #include "helpers.h"
+#include "kabi/kabi.h"
 
 #define UA "8c3e2a10-0000-4000-8000-0000000000a1"
 #define NIC "0000:00:02.0"
@@ -183,6 +184,145 @@ static void choose(void **state)
 	fx_close(&f);
 }
 
+static bool ones(const uint64_t *bm, size_t words)
+{
+	for (size_t i = 0; i < words; i++)
+		if (bm[i] != UINT64_MAX)
+			return false;
+	return true;
+}
+
+/* vfioiommu_dirty_type1_unmap: the same checks and outcomes vm_migrate asserts on Linux */
+static void unmap_with_bitmap(void **state)
+{
+	struct vfioiommu_dma_stats st = { .size = sizeof(st) };
+	struct fx f;
+	uint64_t bm[40];
+
+	(void)state;
+	fx_open(&f, VFIOIOMMU_MODE_CONTAINER, NIC);
+	/* not tracking: refused, nothing unmapped */
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, f.i2, 1 << 20, 4096, bm, sizeof(bm)), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(f.ctx), "not running", "vfioiommu_dirty_type1_start", NULL);
+	assert_int_equal(vfioiommu_dirty_type1_start(f.ctx), 0);
+	/* bad input, each with nothing unmapped */
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, f.i2, 1 << 20, 4096, NULL, sizeof(bm)), -EINVAL);
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, f.i2 + 0x800, 1 << 20, 4096, bm, sizeof(bm)), -EINVAL);
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, f.i2, 0, 4096, bm, sizeof(bm)), -EINVAL);
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, UINT64_MAX - 0xfff, 0x2000, 4096, bm, sizeof(bm)), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(f.ctx), "wrapping", NULL);
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, f.i2, 1 << 20, 8192, bm, sizeof(bm)), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(f.ctx), "0x1000 bytes only", NULL);
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, f.i2, 1 << 20, 4096, bm, 31), -ENOSPC);
+	th_assert_msg(vfioiommu_strerror(f.ctx), "32 bytes", NULL);
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, f.i2, 1 << 19, 4096, bm, sizeof(bm)), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(f.ctx), "split", NULL);
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, 0x10000000, 1 << 20, 4096, bm, sizeof(bm)), -ENOENT);
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, 0, (0x7fffffffull + 64) << 12, 4096, bm, sizeof(bm)),
+			 -EINVAL);
+	th_assert_msg(vfioiommu_strerror(f.ctx), "in pieces", NULL);
+	assert_int_equal(vfioiommu_dma_stats(f.ctx, &st), 0);
+	assert_int_equal(st.mappings, 2);
+	/* both mappings and the gap: the mappings' bits set, the gap's clear, the table empty */
+	memset(bm, 0x33, sizeof(bm));
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, f.i1, 3 << 20, 4096, bm, 96), 0);
+	for (unsigned int i = 0; i < 12; i++)
+		assert_true(bm[i] == (i >= 4 && i < 8 ? 0 : UINT64_MAX));
+	assert_true(bm[12] == 0x3333333333333333ull);
+	assert_int_equal(vfioiommu_dma_stats(f.ctx, &st), 0);
+	assert_int_equal(st.mappings, 0);
+	assert_int_equal(vfioiommu_dma_unmap_at(f.ctx, f.i1), -ENOENT);
+	/* the IOVAs are free again: the same fixed IOVA maps */
+	assert_int_equal(vfioiommu_dma_map(f.ctx, buf, 1 << 20, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &f.i1), 0);
+	/* an ordinary unmap while tracking drops the bits: the range reads clean */
+	assert_int_equal(vfioiommu_dma_map(f.ctx, buf + (2 << 20), 1 << 20, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA,
+					   &f.i2), 0);
+	assert_int_equal(vfioiommu_dma_unmap(f.ctx, f.i2, 1 << 20), 0);
+	memset(bm, 0x33, sizeof(bm));
+	assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, f.i1, 3 << 20, 4096, bm, 96), 0);
+	assert_true(ones(bm, 4) && bm[8] == 0 && bm[11] == 0);
+	/* stopped: refused; started again: every mapped page again */
+	assert_int_equal(vfioiommu_dirty_type1_stop(f.ctx), 0);
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, f.i1, 1 << 20, 4096, bm, sizeof(bm)), -EINVAL);
+	assert_int_equal(vfioiommu_dirty_type1_start(f.ctx), 0);
+	memset(bm, 0, sizeof(bm));
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, f.i1, 1 << 20, 4096, bm, 32), 0);
+	assert_true(ones(bm, 4));
+	fx_close(&f);
+}
+
+/* only mediated devices: the mock models no pinning, so nothing is dirty; the bitmap is zeroed */
+static void unmap_only_mdevs(void **state)
+{
+	struct fx f;
+	uint64_t bm[4];
+
+	(void)state;
+	fx_open(&f, VFIOIOMMU_MODE_CONTAINER, UA);
+	assert_int_equal(vfioiommu_dirty_type1_start(f.ctx), 0);
+	memset(bm, 0x33, sizeof(bm));
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, f.i1, 1 << 20, 4096, bm, sizeof(bm)), 0);
+	assert_true(bm[0] == 0 && bm[3] == 0);
+	fx_close(&f);
+}
+
+/* contexts without the unmap: iommufd names the two steps; type1 v1 cannot track */
+static void unmap_cannot(void **state)
+{
+	struct fx f;
+	uint64_t bm[4];
+
+	(void)state;
+	fx_open(&f, VFIOIOMMU_MODE_IOMMUFD, NIC);
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, f.i1, 1 << 20, 4096, bm, sizeof(bm)), -EOPNOTSUPP);
+	th_assert_msg(vfioiommu_strerror(f.ctx), "vfioiommu_dirty_hwpt_bitmap()", "vfioiommu_dma_unmap()", NULL);
+	fx_close(&f);
+	fx_open(&f, VFIOIOMMU_MODE_TYPE1, NIC);
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, f.i1, 1 << 20, 4096, bm, sizeof(bm)), -EOPNOTSUPP);
+	fx_close(&f);
+}
+
+/* the kernel refusing the unmap itself (injected): the table keeps the mapping, the message says why */
+static void unmap_kernel_refuses(void **state)
+{
+	struct vfioiommu_dma_stats st = { .size = sizeof(st) };
+	struct fx f;
+	uint64_t bm[4];
+
+	(void)state;
+	fx_open(&f, VFIOIOMMU_MODE_CONTAINER, NIC);
+	assert_int_equal(vfioiommu_dirty_type1_start(f.ctx), 0);
+	vfioiommu_mock_fail_ioctl(f.m, KABI_VFIO_IOMMU_UNMAP_DMA, 1, EFAULT);
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, f.i1, 1 << 20, 4096, bm, sizeof(bm)), -EFAULT);
+	th_assert_msg(vfioiommu_strerror(f.ctx), "refused to unmap", NULL);
+	assert_int_equal(vfioiommu_dma_stats(f.ctx, &st), 0);
+	assert_int_equal(st.mappings, 2);
+	assert_int_equal(vfioiommu_dirty_type1_unmap(f.ctx, f.i1, 1 << 20, 4096, bm, sizeof(bm)), 0);
+	fx_close(&f);
+}
+
+/* the last group leaves while tracking: the kernel drops the IOMMU and its tracking, the library forgets it */
+static void group_leaves(void **state)
+{
+	struct fx f;
+	uint64_t bm[4];
+
+	(void)state;
+	fx_open(&f, VFIOIOMMU_MODE_CONTAINER, NIC);
+	assert_int_equal(vfioiommu_dirty_type1_start(f.ctx), 0);
+	vfioiommu_device_close(f.d);
+	assert_int_equal(vfioiommu_dma_unmap_all(f.ctx), 0);
+	assert_true(vfioiommu_dirty_type1_bitmap(f.ctx, f.i1, 1 << 20, 4096, bm, sizeof(bm)) < 0);
+	assert_int_equal(vfioiommu_device_open(f.ctx, NIC, &f.d), 0);
+	assert_int_equal(vfioiommu_dma_map(f.ctx, buf, 1 << 20, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_FIXED_IOVA, &f.i1), 0);
+	assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, f.i1, 1 << 20, 4096, bm, sizeof(bm)), -EINVAL);
+	th_assert_msg(vfioiommu_strerror(f.ctx), "not running", NULL);
+	assert_int_equal(vfioiommu_dirty_type1_start(f.ctx), 0);
+	assert_int_equal(vfioiommu_dirty_type1_bitmap(f.ctx, f.i1, 1 << 20, 4096, bm, sizeof(bm)), 0);
+	assert_true(ones(bm, 4));
+	fx_close(&f);
+}
+
 static vfioiommu_mock *sweep_setup(void *arg)
 {
 	(void)arg;
@@ -215,6 +355,8 @@ static int sweep_body(vfioiommu_mock *m, void *arg)
 	if (rc == 0)
 		rc = vfioiommu_dirty_type1_ranges(ctx, iova, 1 << 20, 4096, collect, &runs);
 	if (rc == 0)
+		rc = vfioiommu_dirty_type1_unmap(ctx, iova, 1 << 20, 4096, bm, sizeof(bm));
+	if (rc == 0)
 		rc = vfioiommu_dirty_type1_stop(ctx);
 	if (rc < 0 && ctx && !vfioiommu_strerror(ctx)[0])
 		fail_msg("rc %d without a message", rc);
@@ -236,6 +378,11 @@ int main(void)
 		cmocka_unit_test(only_mdevs),
 		cmocka_unit_test(contexts_that_cannot),
 		cmocka_unit_test(choose),
+		cmocka_unit_test(unmap_with_bitmap),
+		cmocka_unit_test(unmap_only_mdevs),
+		cmocka_unit_test(unmap_cannot),
+		cmocka_unit_test(unmap_kernel_refuses),
+		cmocka_unit_test(group_leaves),
 		cmocka_unit_test(sweep),
 	};
 	int rc;

@@ -33,74 +33,6 @@
 
 #include "vmtest.h"
 
-static const char *en(int rc)
-{
-	static char buf[4][32];
-	static int i;
-
-	if (rc >= 0) {
-		i = (i + 1) % 4;
-		snprintf(buf[i], sizeof(buf[i]), "ok(%d)", rc);
-		return buf[i];
-	}
-	switch (-rc) {
-	case ENOTTY: return "ENOTTY";
-	case EINVAL: return "EINVAL";
-	case EBADF: return "EBADF";
-	case EBUSY: return "EBUSY";
-	case ENODEV: return "ENODEV";
-	case EPERM: return "EPERM";
-	case EFAULT: return "EFAULT";
-	case ENOENT: return "ENOENT";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	}
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "errno%d", -rc);
-	return buf[i];
-}
-
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	int rc = ioctl(fd, req, arg);
-
-	return rc < 0 ? -errno : rc;
-}
-
-static int group_of(const char *bdf)
-{
-	char p[256], t[256];
-	ssize_t n;
-
-	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	n = readlink(p, t, sizeof(t) - 1);
-	if (n <= 0)
-		return -1;
-	t[n] = 0;
-	return atoi(strrchr(t, '/') + 1);
-}
-
-static int cdev_open(const char *bdf)
-{
-	char p[256];
-
-	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-	FILE *f;
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "ls %s", p);
-	f = popen(cmd, "r");
-	if (!f || !fgets(p, sizeof(p), f)) {
-		if (f)
-			pclose(f);
-		return -ENOENT;
-	}
-	pclose(f);
-	p[strcspn(p, "\n")] = 0;
-	snprintf(cmd, sizeof(cmd), "/dev/vfio/devices/%s", p);
-	int fd = open(cmd, O_RDWR | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 /* Every probe on one fd; the BIND probe last (it may bind an unbound cdev). */
 static void probe(const char *kind, int fd, int iommufd, int do_bind)
 {
@@ -117,20 +49,20 @@ static void probe(const char *kind, int fd, int iommufd, int do_bind)
 		       S_ISCHR(st.st_mode) ? "chr" : S_ISREG(st.st_mode) ? "reg" : S_ISSOCK(st.st_mode) ? "sock" :
 		       (st.st_mode & S_IFMT) == 0 ? "none" : "other", major(st.st_rdev), minor(st.st_rdev));
 	else
-		printf("FACT adopt.%s.fstat=%s\n", kind, en(rc));
-	printf("FACT adopt.%s.IOMMU_IOAS_ALLOC=%s\n", kind, en(xioctl(fd, KABI_IOMMU_IOAS_ALLOC, &a)));
-	printf("FACT adopt.%s.VFIO_GET_API_VERSION=%s\n", kind, en(xioctl(fd, KABI_VFIO_GET_API_VERSION, NULL)));
-	printf("FACT adopt.%s.VFIO_GROUP_GET_STATUS=%s\n", kind, en(xioctl(fd, KABI_VFIO_GROUP_GET_STATUS, &gs)));
-	printf("FACT adopt.%s.VFIO_DEVICE_GET_INFO=%s\n", kind, en(xioctl(fd, KABI_VFIO_DEVICE_GET_INFO, &di)));
+		printf("FACT adopt.%s.fstat=%s\n", kind, vt_errname(rc));
+	printf("FACT adopt.%s.IOMMU_IOAS_ALLOC=%s\n", kind, vt_errname(vt_ioctl_val(fd, KABI_IOMMU_IOAS_ALLOC, &a)));
+	printf("FACT adopt.%s.VFIO_GET_API_VERSION=%s\n", kind, vt_errname(vt_ioctl_val(fd, KABI_VFIO_GET_API_VERSION, NULL)));
+	printf("FACT adopt.%s.VFIO_GROUP_GET_STATUS=%s\n", kind, vt_errname(vt_ioctl_val(fd, KABI_VFIO_GROUP_GET_STATUS, &gs)));
+	printf("FACT adopt.%s.VFIO_DEVICE_GET_INFO=%s\n", kind, vt_errname(vt_ioctl_val(fd, KABI_VFIO_DEVICE_GET_INFO, &di)));
 	if (do_bind)
 		printf("FACT adopt.%s.VFIO_DEVICE_BIND_IOMMUFD=%s\n", kind,
-		       en(xioctl(fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b)));
+		       vt_errname(vt_ioctl_val(fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b)));
 }
 
 static void facts(const char *bdf)
 {
 	char tmpl[] = "/tmp/adoptXXXXXX";
-	int grp = group_of(bdf), reg, sv[2], ev, ifd, ifd2, cfd, gfd, dfd, cd, cd2;
+	int grp = vt_group_of(bdf), reg, sv[2], ev, ifd, ifd2, cfd, gfd, dfd, cd, cd2;
 	char gpath[64];
 
 	reg = mkstemp(tmpl);
@@ -148,7 +80,7 @@ static void facts(const char *bdf)
 		struct kabi_vfio_iommu_type1_info info = { .argsz = sizeof(info) };
 		int f = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 
-		printf("FACT adopt.iommufd.VFIO_IOMMU_GET_INFO=%s\n", en(xioctl(f, KABI_VFIO_IOMMU_GET_INFO, &info)));
+		printf("FACT adopt.iommufd.VFIO_IOMMU_GET_INFO=%s\n", vt_errname(vt_ioctl_val(f, KABI_VFIO_IOMMU_GET_INFO, &info)));
 		close(f);
 	}
 	cfd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
@@ -156,7 +88,7 @@ static void facts(const char *bdf)
 	{
 		struct kabi_vfio_iommu_type1_info info = { .argsz = sizeof(info) };
 
-		printf("FACT adopt.container.VFIO_IOMMU_GET_INFO=%s\n", en(xioctl(cfd, KABI_VFIO_IOMMU_GET_INFO, &info)));
+		printf("FACT adopt.container.VFIO_IOMMU_GET_INFO=%s\n", vt_errname(vt_ioctl_val(cfd, KABI_VFIO_IOMMU_GET_INFO, &info)));
 	}
 	snprintf(gpath, sizeof(gpath), "/dev/vfio/%d", grp);
 	gfd = open(gpath, O_RDWR | O_CLOEXEC);
@@ -165,48 +97,48 @@ static void facts(const char *bdf)
 		int32_t c = cfd;
 		uint32_t type = 3; /* VFIO_TYPE1v2_IOMMU */
 
-		printf("FACT adopt.group.SET_CONTAINER=%s\n", en(xioctl(gfd, KABI_VFIO_GROUP_SET_CONTAINER, &c)));
+		printf("FACT adopt.group.SET_CONTAINER=%s\n", vt_errname(vt_ioctl_val(gfd, KABI_VFIO_GROUP_SET_CONTAINER, &c)));
 		printf("FACT adopt.container.SET_IOMMU=%s\n",
-		       en(xioctl(cfd, KABI_VFIO_SET_IOMMU, (void *)(uintptr_t)type)));
-		dfd = xioctl(gfd, KABI_VFIO_GROUP_GET_DEVICE_FD, (void *)bdf);
+		       vt_errname(vt_ioctl_val(cfd, KABI_VFIO_SET_IOMMU, (void *)(uintptr_t)type)));
+		dfd = vt_ioctl_val(gfd, KABI_VFIO_GROUP_GET_DEVICE_FD, (void *)bdf);
 		if (dfd >= 0) {
 			probe("group_device", dfd, ifd, 1);
-			printf("FACT adopt.cdev_while_group_device_open=%s\n", en(cd = cdev_open(bdf)));
+			printf("FACT adopt.cdev_while_group_device_open=%s\n", vt_errname(cd = vt_cdev_open(bdf)));
 			if (cd >= 0)
 				close(cd);
 			close(dfd);
 		} else {
-			printf("FACT adopt.group_device=GET_DEVICE_FD %s\n", en(dfd));
+			printf("FACT adopt.group_device=GET_DEVICE_FD %s\n", vt_errname(dfd));
 		}
 		probe("container_with_iommu", cfd, ifd, 0);
 	}
 	close(gfd);
 	close(cfd);
-	cd = cdev_open(bdf);
+	cd = vt_cdev_open(bdf);
 	probe("cdev_unbound", cd, ifd, 0);
 	{
 		struct kabi_vfio_device_bind_iommufd b = { .argsz = KABI_BIND_IOMMUFD_MIN, .iommufd = ifd };
 		struct kabi_vfio_device_attach_iommufd_pt at = { .argsz = KABI_ATTACH_PT_MIN };
 		struct kabi_iommu_ioas_alloc a = { .size = sizeof(a) };
 
-		printf("FACT adopt.cdev_unbound.BIND=%s\n", en(xioctl(cd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b)));
+		printf("FACT adopt.cdev_unbound.BIND=%s\n", vt_errname(vt_ioctl_val(cd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b)));
 		b.iommufd = ifd2;
 		probe("cdev_bound", cd, ifd2, 1);
 		b.iommufd = ifd;
 		printf("FACT adopt.cdev_bound.BIND_same_iommufd=%s\n",
-		       en(xioctl(cd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b)));
-		xioctl(ifd, KABI_IOMMU_IOAS_ALLOC, &a);
+		       vt_errname(vt_ioctl_val(cd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b)));
+		vt_ioctl_val(ifd, KABI_IOMMU_IOAS_ALLOC, &a);
 		at.pt_id = a.out_ioas_id;
-		printf("FACT adopt.cdev_bound.ATTACH=%s\n", en(xioctl(cd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at)));
+		printf("FACT adopt.cdev_bound.ATTACH=%s\n", vt_errname(vt_ioctl_val(cd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at)));
 		at.pt_id = a.out_ioas_id;
 		printf("FACT adopt.cdev_bound.ATTACH_again_same_ioas=%s\n",
-		       en(xioctl(cd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at)));
-		cd2 = cdev_open(bdf);
-		printf("FACT adopt.cdev_second_open_while_bound=%s\n", en(cd2));
+		       vt_errname(vt_ioctl_val(cd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at)));
+		cd2 = vt_cdev_open(bdf);
+		printf("FACT adopt.cdev_second_open_while_bound=%s\n", vt_errname(cd2));
 		if (cd2 >= 0) {
 			b.iommufd = ifd2;
 			printf("FACT adopt.cdev_second_open.BIND_other_iommufd=%s\n",
-			       en(xioctl(cd2, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b)));
+			       vt_errname(vt_ioctl_val(cd2, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b)));
 			close(cd2);
 		}
 	}
@@ -264,7 +196,7 @@ static void lib_iommufd(const char *bdf)
 	struct vfioiommu_adopt_opts a = { .size = sizeof(a), .name = bdf };
 	struct vfioiommu_verdict v;
 	vfioiommu_device *dev = NULL;
-	int ifd = open("/dev/iommu", O_RDWR | O_CLOEXEC), cd = cdev_open(bdf), rc;
+	int ifd = open("/dev/iommu", O_RDWR | O_CLOEXEC), cd = vt_cdev_open(bdf), rc;
 
 	rc = vfioiommu_ctx_adopt(ctx, VFIOIOMMU_FD_IOMMUFD, ifd, NULL);
 	vt_result(rc == 0, "adopt.iommufd.ctx", "rc %d: %s", rc, vfioiommu_strerror(ctx));
@@ -284,12 +216,12 @@ static void lib_iommufd(const char *bdf)
 	/* a cdev bound by the caller, then adopted with its device id */
 	ctx = bare();
 	ifd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
-	cd = cdev_open(bdf);
+	cd = vt_cdev_open(bdf);
 	{
 		struct kabi_vfio_device_bind_iommufd b = { .argsz = KABI_BIND_IOMMUFD_MIN, .iommufd = ifd };
 
 		vfioiommu_ctx_adopt(ctx, VFIOIOMMU_FD_IOMMUFD, ifd, NULL);
-		rc = xioctl(cd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b);
+		rc = vt_ioctl_val(cd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b);
 		a.devid = b.out_devid;
 		if (rc == 0)
 			rc = vfioiommu_device_adopt(ctx, VFIOIOMMU_FD_CDEV_BOUND, cd, &a, &dev);
@@ -308,7 +240,7 @@ static void lib_wrong(const char *bdf)
 	char tmpl[] = "/tmp/adoptXXXXXX";
 	int reg = mkstemp(tmpl), sv[2], ev = eventfd(0, EFD_CLOEXEC), rc;
 	int ifd = open("/dev/iommu", O_RDWR | O_CLOEXEC), other = open("/dev/iommu", O_RDWR | O_CLOEXEC);
-	int gfd, cd = cdev_open(bdf);
+	int gfd, cd = vt_cdev_open(bdf);
 	char gpath[64];
 	struct vfioiommu_adopt_opts a = { .size = sizeof(a), .name = bdf };
 	struct kabi_vfio_device_bind_iommufd b = { .argsz = KABI_BIND_IOMMUFD_MIN, .iommufd = other };
@@ -321,7 +253,7 @@ static void lib_wrong(const char *bdf)
 
 	unlink(tmpl);
 	socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
-	snprintf(gpath, sizeof(gpath), "/dev/vfio/%d", group_of(bdf));
+	snprintf(gpath, sizeof(gpath), "/dev/vfio/%d", vt_group_of(bdf));
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		int fd = rows[i].fd < 0 ? sv[0] : rows[i].fd;
 		char name[96];
@@ -349,7 +281,7 @@ static void lib_wrong(const char *bdf)
 	rc = vfioiommu_device_adopt(ctx, VFIOIOMMU_FD_CDEV, gfd, &a, &dev);
 	vt_result(rc == -ENOTTY && is_open(gfd), "adopt.wrong.group_as_cdev", "rc %d: %s", rc, vfioiommu_strerror(ctx));
 	close(gfd);
-	xioctl(cd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b);
+	vt_ioctl_val(cd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b);
 	rc = vfioiommu_device_adopt(ctx, VFIOIOMMU_FD_CDEV, cd, &a, &dev);
 	vt_result(rc == -EINVAL && is_open(cd) && strstr(vfioiommu_strerror(ctx), "already bound"),
 		  "adopt.wrong.cdev_bound_elsewhere", "rc %d: %s", rc, vfioiommu_strerror(ctx));
@@ -371,7 +303,7 @@ static void lib_container(const char *bdf)
 {
 	unsigned int fds0 = vt_open_fds();
 	vfioiommu_ctx *ctx = bare();
-	int grp = group_of(bdf);
+	int grp = vt_group_of(bdf);
 	struct vfioiommu_adopt_opts a = { .size = sizeof(a), .group = (uint32_t)grp, .name = bdf };
 	vfioiommu_device *dev = NULL;
 	char gpath[64];
@@ -398,8 +330,8 @@ static void lib_container(const char *bdf)
 	{
 		int32_t c = cfd;
 
-		xioctl(gfd, KABI_VFIO_GROUP_SET_CONTAINER, &c);
-		xioctl(cfd, KABI_VFIO_SET_IOMMU, (void *)(uintptr_t)3);
+		vt_ioctl_val(gfd, KABI_VFIO_GROUP_SET_CONTAINER, &c);
+		vt_ioctl_val(cfd, KABI_VFIO_SET_IOMMU, (void *)(uintptr_t)3);
 	}
 	rc = vfioiommu_ctx_adopt(ctx, VFIOIOMMU_FD_CONTAINER, cfd, NULL);
 	vt_result(rc == -EBUSY && is_open(cfd), "adopt.container.iommu_already_set", "rc %d: %s", rc,

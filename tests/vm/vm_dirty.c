@@ -300,10 +300,58 @@ int main(void)
 	rc = vfioiommu_dirty_hwpt_bitmap(pt, iova + 2048, PS, PS, 0, got, 8);
 	vt_result(rc == -EINVAL, "hwpt_dirty.misaligned", "misaligned iova: %d (%s)", rc, vfioiommu_strerror(ctx));
 
+	/* an ordinary unmap while tracking: the range's bits go with the mapping, a new mapping starts clean */
+	vfioiommu_dirty_hwpt_bitmap(pt, iova, NPAGES * PS, PS, 0, got, sizeof(got));
+	mark(want);
+	test_dirty(ifd, vfioiommu_pagetable_id(pt), iova, NPAGES, want);
+	rc = vfioiommu_dma_unmap(ctx, iova, NPAGES * PS);
+	vt_result(rc == 0, "hwpt_dirty.unmap_tracking", "unmap while tracking: %d (%s)", rc, vfioiommu_strerror(ctx));
+	memset(got, 0, sizeof(got));
+	fact("get_after_unmap", raw_get(ifd, vfioiommu_pagetable_id(pt), 1, iova, NPAGES * PS, PS, got));
+	printf("fact - hwpt_dirty.bits_after_unmap: %" PRIu64 " set\n", popcount(got, NPAGES / 64));
+	rc = vfioiommu_dma_map(ctx, buf, NPAGES * PS, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE | VFIOIOMMU_DMA_FIXED_IOVA,
+			       &iova);
+	if (rc == 0)
+		rc = vfioiommu_dirty_hwpt_bitmap(pt, iova, NPAGES * PS, PS, 0, got, sizeof(got));
+	printf("fact - hwpt_dirty.bits_after_remap: %" PRIu64 " set\n", popcount(got, NPAGES / 64));
+	vt_result(rc == 0 && popcount(got, NPAGES / 64) == 0, "hwpt_dirty.unmap_drops", "mapped again at 0x%" PRIx64
+		  ": %d, %" PRIu64 " bits, expected none (%s)", iova, rc, popcount(got, NPAGES / 64), vfioiommu_strerror(ctx));
+
+	/*
+	 * The device leaves the page table while tracking (its mock device object
+	 * destroyed, which detaches it; MOCK_DOMAIN_REPLACE back to the IOAS oopsed
+	 * this kernel in intel's device_block_translation): the page table keeps
+	 * its bits and its tracking.
+	 */
+	mark(want);
+	test_dirty(ifd, vfioiommu_pagetable_id(pt), iova, NPAGES, want);
+	{
+		struct kabi_iommu_destroy d = { .size = sizeof(d), .id = m.stdev };
+		fact("destroy_mock_device", vt_xioctl(ifd, KABI_IOMMU_DESTROY, &d));
+	}
+	rc = vfioiommu_dirty_hwpt_bitmap(pt, iova, NPAGES * PS, PS, VFIOIOMMU_DIRTY_NO_CLEAR, got, sizeof(got));
+	printf("fact - hwpt_dirty.bits_after_detach: %" PRIu64 " set (68 marked before)\n", popcount(got, NPAGES / 64));
+	vt_result(rc == 0 && covers(got, want, NPAGES / 64), "hwpt_dirty.detached", "bitmap with no device attached: %d, "
+		  "%" PRIu64 " bits, expected the 68 marked before among them (%s)", rc, popcount(got, NPAGES / 64),
+		  vfioiommu_strerror(ctx));
+	fact("test_dirty_detached", (int)test_dirty(ifd, vfioiommu_pagetable_id(pt), iova, NPAGES, want));
+
+	/* stop with bits set: can they still be read? */
 	rc = vfioiommu_dirty_hwpt_stop(pt);
 	vt_result(rc == 0, "hwpt_dirty.stop", "stop: %d", rc);
 	fact("disable_twice", raw_set(ifd, vfioiommu_pagetable_id(pt), 0));
-	fact("get_after_disable", raw_get(ifd, vfioiommu_pagetable_id(pt), 0, iova, NPAGES * PS, PS, got));
+	memset(got, 0, sizeof(got));
+	fact("get_after_disable", raw_get(ifd, vfioiommu_pagetable_id(pt), 1, iova, NPAGES * PS, PS, got));
+	printf("fact - hwpt_dirty.bits_after_disable: %" PRIu64 " set (68 marked before the stop)\n",
+	       popcount(got, NPAGES / 64));
+	rc = vfioiommu_dirty_hwpt_bitmap(pt, iova, NPAGES * PS, PS, 0, got, sizeof(got));
+	vt_result(rc == -EINVAL, "hwpt_dirty.stopped", "bitmap after stop: %d, expected -EINVAL (%s)", rc,
+		  vfioiommu_strerror(ctx));
+	fact("enable_again", raw_set(ifd, vfioiommu_pagetable_id(pt), KABI_IOMMU_HWPT_DIRTY_TRACKING_ENABLE));
+	memset(got, 0, sizeof(got));
+	fact("get_after_reenable", raw_get(ifd, vfioiommu_pagetable_id(pt), 1, iova, NPAGES * PS, PS, got));
+	printf("fact - hwpt_dirty.bits_after_reenable: %" PRIu64 " set\n", popcount(got, NPAGES / 64));
+	fact("disable_again", raw_set(ifd, vfioiommu_pagetable_id(pt), 0));
 	mark(want);
 	fact("test_dirty_after_disable", (int)test_dirty(ifd, vfioiommu_pagetable_id(pt), iova, NPAGES, want));
 	rc = vfioiommu_dirty_hwpt_stop(pt);

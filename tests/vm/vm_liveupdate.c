@@ -37,40 +37,6 @@
 #define LEN (64 * 1024)
 #define RW (VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE)
 
-static const char *en(int rc)
-{
-	static char buf[4][32];
-	static int i;
-
-	i = (i + 1) % 4;
-	if (rc >= 0)
-		snprintf(buf[i], sizeof(buf[i]), "ok");
-	else
-		snprintf(buf[i], sizeof(buf[i]), "%s", strerrorname_np(-rc) ? strerrorname_np(-rc) : "?");
-	return buf[i];
-}
-
-/* ioctl() returning its value (CHECK_EXTENSION's answer) or -errno (vt_xioctl() gives 0 for any success) */
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	int rc = ioctl(fd, req, arg);
-
-	return rc < 0 ? -errno : rc;
-}
-
-static int group_of(const char *bdf)
-{
-	char p[256], t[256];
-	ssize_t n;
-
-	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	n = readlink(p, t, sizeof(t) - 1);
-	if (n <= 0)
-		return -1;
-	t[n] = 0;
-	return atoi(strrchr(t, '/') + 1);
-}
-
 static int umap(int cfd, uint32_t flags, uint64_t iova, uint64_t size, uint64_t *got)
 {
 	struct kabi_vfio_dma_unmap u = { .argsz = sizeof(u), .flags = flags, .iova = iova, .size = size };
@@ -98,40 +64,40 @@ static void facts(const char *bdf, int mfd)
 	void *b = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 	uint64_t got;
 
-	snprintf(gpath, sizeof(gpath), "/dev/vfio/%d", group_of(bdf));
+	snprintf(gpath, sizeof(gpath), "/dev/vfio/%d", vt_group_of(bdf));
 	gfd = open(gpath, O_RDWR | O_CLOEXEC);
 	if (cfd < 0 || gfd < 0 || a == MAP_FAILED || b == MAP_FAILED) {
 		vt_result(false, "lu.facts.setup", "container %d group %d", cfd, gfd);
 		return;
 	}
 	printf("FACT lu.CHECK_EXTENSION(UPDATE_VADDR).no_iommu=%d\n",
-	       xioctl(cfd, KABI_VFIO_CHECK_EXTENSION, (void *)(uintptr_t)KABI_VFIO_UPDATE_VADDR));
+	       vt_ioctl_val(cfd, KABI_VFIO_CHECK_EXTENSION, (void *)(uintptr_t)KABI_VFIO_UPDATE_VADDR));
 	rc = vt_xioctl(gfd, KABI_VFIO_GROUP_SET_CONTAINER, &cfd);
 	if (rc == 0)
 		rc = vt_xioctl(cfd, KABI_VFIO_SET_IOMMU, (void *)(uintptr_t)KABI_VFIO_TYPE1v2_IOMMU);
 	if (rc < 0) {
-		vt_result(false, "lu.facts.set_iommu", "%s", en(rc));
+		vt_result(false, "lu.facts.set_iommu", "%s", vt_errname(rc));
 		goto out;
 	}
 	printf("FACT lu.CHECK_EXTENSION(UPDATE_VADDR).type1v2=%d\n",
-	       xioctl(cfd, KABI_VFIO_CHECK_EXTENSION, (void *)(uintptr_t)KABI_VFIO_UPDATE_VADDR));
-	printf("FACT lu.MAP.plain=%s\n", en(dmap(cfd, RWF, a, io, LEN)));
-	printf("FACT lu.MAP.VADDR_while_valid=%s\n", en(dmap(cfd, V, b, io, LEN)));
+	       vt_ioctl_val(cfd, KABI_VFIO_CHECK_EXTENSION, (void *)(uintptr_t)KABI_VFIO_UPDATE_VADDR));
+	printf("FACT lu.MAP.plain=%s\n", vt_errname(dmap(cfd, RWF, a, io, LEN)));
+	printf("FACT lu.MAP.VADDR_while_valid=%s\n", vt_errname(dmap(cfd, V, b, io, LEN)));
 	rc = umap(cfd, KABI_VFIO_DMA_UNMAP_FLAG_VADDR, io, LEN, &got);
-	printf("FACT lu.UNMAP.VADDR_exact=%s size=0x%" PRIx64 "\n", en(rc), got);
+	printf("FACT lu.UNMAP.VADDR_exact=%s size=0x%" PRIx64 "\n", vt_errname(rc), got);
 	rc = umap(cfd, KABI_VFIO_DMA_UNMAP_FLAG_VADDR, io, LEN, &got);
-	printf("FACT lu.UNMAP.VADDR_again=%s size=0x%" PRIx64 "\n", en(rc), got);
-	printf("FACT lu.MAP.VADDR_half_size=%s\n", en(dmap(cfd, V, b, io, LEN / 2)));
-	printf("FACT lu.MAP.VADDR_with_READ=%s\n", en(dmap(cfd, V | KABI_VFIO_DMA_MAP_FLAG_READ, b, io, LEN)));
-	printf("FACT lu.MAP.VADDR_other_iova=%s\n", en(dmap(cfd, V, b, io + LEN, LEN)));
-	printf("FACT lu.MAP.plain_over_invalid=%s\n", en(dmap(cfd, RWF, b, io, LEN)));
-	printf("FACT lu.MAP.VADDR_exact=%s\n", en(dmap(cfd, V, b, io, LEN)));
+	printf("FACT lu.UNMAP.VADDR_again=%s size=0x%" PRIx64 "\n", vt_errname(rc), got);
+	printf("FACT lu.MAP.VADDR_half_size=%s\n", vt_errname(dmap(cfd, V, b, io, LEN / 2)));
+	printf("FACT lu.MAP.VADDR_with_READ=%s\n", vt_errname(dmap(cfd, V | KABI_VFIO_DMA_MAP_FLAG_READ, b, io, LEN)));
+	printf("FACT lu.MAP.VADDR_other_iova=%s\n", vt_errname(dmap(cfd, V, b, io + LEN, LEN)));
+	printf("FACT lu.MAP.plain_over_invalid=%s\n", vt_errname(dmap(cfd, RWF, b, io, LEN)));
+	printf("FACT lu.MAP.VADDR_exact=%s\n", vt_errname(dmap(cfd, V, b, io, LEN)));
 	rc = umap(cfd, KABI_VFIO_DMA_UNMAP_FLAG_VADDR | KABI_VFIO_DMA_UNMAP_FLAG_ALL, 0, 0, &got);
-	printf("FACT lu.UNMAP.VADDR_ALL=%s size=0x%" PRIx64 "\n", en(rc), got);
+	printf("FACT lu.UNMAP.VADDR_ALL=%s size=0x%" PRIx64 "\n", vt_errname(rc), got);
 	rc = umap(cfd, KABI_VFIO_DMA_UNMAP_FLAG_VADDR | KABI_VFIO_DMA_UNMAP_FLAG_ALL, 0, 0, &got);
-	printf("FACT lu.UNMAP.VADDR_ALL_again=%s size=0x%" PRIx64 "\n", en(rc), got);
+	printf("FACT lu.UNMAP.VADDR_ALL_again=%s size=0x%" PRIx64 "\n", vt_errname(rc), got);
 	rc = umap(cfd, 0, io, LEN, &got);
-	printf("FACT lu.UNMAP.plain_while_invalid=%s size=0x%" PRIx64 "\n", en(rc), got);
+	printf("FACT lu.UNMAP.plain_while_invalid=%s size=0x%" PRIx64 "\n", vt_errname(rc), got);
 	vt_xioctl(gfd, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL);
 out:
 	close(gfd);
@@ -171,7 +137,7 @@ static int old_side(const char *bdf, int mfd, int sock, bool iommufd)
 			     : vfioiommu_dma_map(ctx, buf, LEN, RW, &m.iova);
 	if (rc == 0 && !iommufd) {
 		printf("FACT lu.CHECK_EXTENSION(UPDATE_VADDR).library_container_device_open=%d\n",
-		       xioctl(vfioiommu_ctx_container_fd(ctx), KABI_VFIO_CHECK_EXTENSION,
+		       vt_ioctl_val(vfioiommu_ctx_container_fd(ctx), KABI_VFIO_CHECK_EXTENSION,
 				 (void *)(uintptr_t)KABI_VFIO_UPDATE_VADDR));
 		rc = vfioiommu_dma_vaddr_invalidate(ctx);
 	}
@@ -250,7 +216,7 @@ static int new_side(int mfd, int sock, bool iommufd, const char *tag)
 		vt_result(rc == 0, name, "%s", vfioiommu_strerror(ctx));
 	} else {
 		printf("FACT lu.CHECK_EXTENSION(UPDATE_VADDR).new_process=%d\n",
-		       xioctl(r[0].fd, KABI_VFIO_CHECK_EXTENSION, (void *)(uintptr_t)KABI_VFIO_UPDATE_VADDR));
+		       vt_ioctl_val(r[0].fd, KABI_VFIO_CHECK_EXTENSION, (void *)(uintptr_t)KABI_VFIO_UPDATE_VADDR));
 		rc = vfioiommu_ctx_adopt(ctx, VFIOIOMMU_FD_CONTAINER, r[0].fd, &a);
 		a.group = r[1].group;
 		if (rc == 0)
@@ -281,7 +247,7 @@ static int new_side(int mfd, int sock, bool iommufd, const char *tag)
 		rc = iommufd ? vfioiommu_dma_map_file(ctx, mfd, 0, 4096, RW | VFIOIOMMU_DMA_FIXED_IOVA, &at)
 			     : vfioiommu_dma_map(ctx, buf, 4096, RW | VFIOIOMMU_DMA_FIXED_IOVA, &at);
 		snprintf(name, sizeof(name), "lu.%s.known", tag);
-		vt_result(rc == -EEXIST, name, "%s", en(rc));
+		vt_result(rc == -EEXIST, name, "%s", vt_errname(rc));
 		rc = vfioiommu_dma_unmap(ctx, m.iova, LEN);
 		snprintf(name, sizeof(name), "lu.%s.kernel_kept_mapping", tag);
 		vt_result(rc == 0, name, "%s", vfioiommu_strerror(ctx));

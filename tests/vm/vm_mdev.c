@@ -24,6 +24,7 @@
 #include <vfioiommu.h>
 #include <vfioiommu/mock.h>
 
+#include "kabi/kabi.h"
 #include "vmtest.h"
 
 #define U1 "8c3e2a10-0000-4000-8000-000000000001"
@@ -93,6 +94,30 @@ static void create(vfioiommu_ctx *ctx)
 	vt_result(rc == -EINVAL, "mdev.create.bad-uuid", "rc %d (want -EINVAL): %s", rc, vfioiommu_strerror(ctx));
 }
 
+/*
+ * An mdev on iommufd is bound as an iommufd access, not a device: the raw
+ * GET_HW_INFO on its id, and the library's answer (no IOMMU behind it).
+ */
+static void hw_info(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *tag, const char *uuid)
+{
+	struct kabi_iommu_hw_info h = { .size = sizeof(h) };
+	struct vfioiommu_hw_info hi = { .size = sizeof(hi) };
+	uint32_t devid = 0;
+	char name[128];
+	int rc, ifd = vfioiommu_ctx_iommufd_fd(ctx);
+
+	vfioiommu_device_iommufd_id(dev, &devid);
+	h.dev_id = devid;
+	rc = vfioiommu_door_ioctl(door ? door : vfioiommu_door_system(), ifd, KABI_IOMMU_GET_HW_INFO, &h);
+	printf("# fact: %s GET_HW_INFO on the mdev's id %u: %s\n", tag, devid, rc < 0 ? strerror(-rc) : "ok");
+	snprintf(name, sizeof(name), "mdev.%s.%s.hw-info-raw", tag, uuid + 34);
+	/* FACTS: the id is an access's; GET_HW_INFO looks only for devices */
+	vt_result(devid != 0 && rc == -ENOENT, name, "devid %u rc %d (want -ENOENT)", devid, rc);
+	rc = vfioiommu_device_hw_info(dev, &hi);
+	snprintf(name, sizeof(name), "mdev.%s.%s.hw-info", tag, uuid + 34);
+	vt_result(rc == -ENODEV, name, "rc %d (want -ENODEV): %s", rc, vfioiommu_strerror(ctx));
+}
+
 static void use(enum vfioiommu_mode mode, const char *tag, const char *uuid, uint32_t want_irq_count)
 {
 	char name[128];
@@ -144,6 +169,8 @@ static void use(enum vfioiommu_mode mode, const char *tag, const char *uuid, uin
 	rc = vfioiommu_device_reset(dev);
 	snprintf(name, sizeof(name), "mdev.%s.%s.reset", tag, uuid + 34);
 	vt_result(rc == -EOPNOTSUPP, name, "rc %d (want -EOPNOTSUPP): %s", rc, vfioiommu_strerror(ctx));
+	if (mode == VFIOIOMMU_MODE_IOMMUFD)
+		hw_info(ctx, dev, tag, uuid);
 	rc = vfioiommu_ctx_iova_ranges(ctx, &l);
 	if (rc == 0 && vfioiommu_iova_list_count(l) > 0)
 		vfioiommu_iova_list_get(l, 0, &r0);

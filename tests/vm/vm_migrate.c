@@ -30,6 +30,7 @@
 #include <vfioiommu.h>
 #include <vfioiommu/mock.h>
 
+#include "backend/internal.h"
 #include "vmtest.h"
 
 #define UA "8c3e2a10-0000-4000-8000-0000000000a1"
@@ -382,6 +383,186 @@ static void dirty_log(vfioiommu_device *a)
 	vt_result(rc == 0, "dirty.stop.again", "rc %d: %s", rc, vfioiommu_strerror(ctx));
 }
 
+/*
+ * The device closed while it logs (mtty: its log callbacks do nothing, so
+ * only the answers are measured, not what a log keeps; mtty offers no
+ * VFIO_DEVICE_RESET flag, so a reset while logging is not measured).  A close
+ * ends the library's record, and the device opened again starts anew.
+ */
+static void dirty_log_leaves(vfioiommu_device **a)
+{
+	struct vfioiommu_iova_range one = { 0x100000, 0x1fffff };
+	uint64_t bm[4];
+	int rc;
+
+	rc = vfioiommu_dirty_log_start(*a, &one, 1, 4096, NULL);
+	vt_result(rc == 0, "dirty.close.start_before", "rc %d: %s", rc, vfioiommu_strerror(ctx));
+	vfioiommu_device_close(*a);
+	*a = NULL;
+	rc = vfioiommu_device_open(ctx, UA, a);
+	vt_result(rc == 0, "dirty.close.reopen", "rc %d: %s", rc, vfioiommu_strerror(ctx));
+	if (rc < 0)
+		return;
+	rc = vfioiommu_dirty_log_bitmap(*a, 0x100000, 0x40000, 4096, bm, sizeof(bm));
+	vt_result(rc == -EINVAL, "dirty.close.report", "report on the reopened device: rc %d: %s", rc,
+		  vfioiommu_strerror(ctx));
+	rc = vfioiommu_dirty_log_start(*a, &one, 1, 4096, NULL);
+	vt_result(rc == 0, "dirty.close.start", "start on the reopened device: rc %d: %s", rc, vfioiommu_strerror(ctx));
+	rc = vfioiommu_dirty_log_stop(*a);
+	vt_result(rc == 0, "dirty.close.stop", "rc %d: %s", rc, vfioiommu_strerror(ctx));
+}
+
+/*
+ * Raw UNMAP_DMA(GET_DIRTY_BITMAP) on the real kernel only (the "fact" lines of
+ * FACTS.md "type1 dirty pages"): calls the kernel refuses, or that cover
+ * nothing, so the library's table stays right.  On the mock: nothing (0).
+ */
+static int raw_unmap_dirty(vfioiommu_ctx *c, const char *what, uint64_t iova, uint64_t size, uint64_t pgsize,
+			   uint64_t bsize)
+{
+	uint64_t bm[4] = { 0 };
+	struct kabi_vfio_dma_unmap_bitmap a = {
+		.u = { .argsz = sizeof(a), .flags = KABI_VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, .iova = iova, .size = size },
+		.pgsize = pgsize, .bsize = bsize, .data = (uint64_t)(uintptr_t)bm,
+	};
+	int rc;
+
+	if (mock)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	rc = vt_xioctl(vi_container_fd(c), KABI_VFIO_IOMMU_UNMAP_DMA, &a);
+	pthread_mutex_unlock(&c->lock);
+	printf("fact - t1_unmap_dirty.%s: %s size_out=0x%" PRIx64 "\n", what, rc < 0 ? strerror(-rc) : "ok", a.u.size);
+	return rc;
+}
+
+static int raw_get_dirty(vfioiommu_ctx *c, const char *what, uint64_t iova, uint64_t size)
+{
+	uint64_t bm[4] = { 0 };
+	struct kabi_vfio_dirty_bitmap_get g = {
+		.argsz = sizeof(g), .flags = KABI_VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP, .iova = iova, .size = size,
+		.pgsize = 4096, .bsize = sizeof(bm), .data = (uint64_t)(uintptr_t)bm,
+	};
+	int rc;
+
+	if (mock)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	rc = vt_xioctl(vi_container_fd(c), KABI_VFIO_IOMMU_DIRTY_PAGES, &g);
+	pthread_mutex_unlock(&c->lock);
+	printf("fact - t1_dirty.%s: %s bm0=0x%" PRIx64 "\n", what, rc < 0 ? strerror(-rc) : "ok", bm[0]);
+	return rc;
+}
+
+static bool all_ones(const uint64_t *bm, size_t words)
+{
+	for (size_t i = 0; i < words; i++)
+		if (bm[i] != UINT64_MAX)
+			return false;
+	return true;
+}
+
+/*
+ * Unmapping with the dirty bitmap, an ordinary unmap while tracking, and a
+ * stop and restart (tracking runs on entry; i1 and i2 mapped, 1 MiB each).
+ * Leaves i1 mapped, i2 unmapped, tracking on.
+ */
+static void type1_unmap_dirty(vfioiommu_ctx *c, char *buf, uint64_t i1, uint64_t i2)
+{
+	struct vfioiommu_dma_stats st = { .size = sizeof(st) };
+	uint64_t bm[12];
+	int rc;
+
+	/* the kernel's refusals, raw: they unmap nothing */
+	raw_unmap_dirty(c, "part_of_mapping", i2, 1 << 19, 4096, 16);
+	raw_unmap_dirty(c, "pgsize_8192", i2, 1 << 20, 8192, 16);
+	raw_unmap_dirty(c, "bitmap_24_for_256", i2, 1 << 20, 4096, 24);
+	raw_unmap_dirty(c, "unmapped_range", 0x10000000, 1 << 20, 4096, 32);
+	/* the library's: before the kernel, with the remedy */
+	rc = vfioiommu_dirty_type1_unmap(c, i2, 1 << 19, 4096, bm, sizeof(bm));
+	vt_result(rc == -EINVAL, "dirty.t1.unmap.part", "rc %d: %s", rc, vfioiommu_strerror(c));
+	rc = vfioiommu_dirty_type1_unmap(c, i2, 1 << 20, 8192, bm, sizeof(bm));
+	vt_result(rc == -EINVAL, "dirty.t1.unmap.page_size", "rc %d: %s", rc, vfioiommu_strerror(c));
+	rc = vfioiommu_dirty_type1_unmap(c, i2, 1 << 20, 4096, bm, 24);
+	vt_result(rc == -ENOSPC, "dirty.t1.unmap.too_small", "rc %d: %s", rc, vfioiommu_strerror(c));
+	rc = vfioiommu_dirty_type1_unmap(c, 0x10000000, 1 << 20, 4096, bm, sizeof(bm));
+	vt_result(rc == -ENOENT, "dirty.t1.unmap.nothing", "rc %d: %s", rc, vfioiommu_strerror(c));
+	memset(bm, 0x5a, sizeof(bm));
+	rc = vfioiommu_dirty_type1_unmap(c, i2, 1 << 20, 4096, bm, sizeof(bm));
+	/* every page of the mapping (a PCI device), and not a byte past the 32 the range needs */
+	vt_result(rc == 0 && all_ones(bm, 4) && bm[4] == 0x5a5a5a5a5a5a5a5aull, "dirty.t1.unmap", "rc %d bm 0x%" PRIx64
+		  " 0x%" PRIx64 " 0x%" PRIx64 ": %s", rc, bm[0], bm[3], bm[4], vfioiommu_strerror(c));
+	rc = vfioiommu_dma_stats(c, &st);
+	vt_result(rc == 0 && st.mappings == 1 && st.mapped_bytes == 1 << 20, "dirty.t1.unmap.table",
+		  "rc %d mappings %" PRIu64 " bytes 0x%" PRIx64, rc, st.mappings, st.mapped_bytes);
+	rc = vfioiommu_dma_unmap_at(c, i2);
+	vt_result(rc == -ENOENT, "dirty.t1.unmap.gone", "unmap_at after: rc %d", rc);
+	/* the range reads clean now (no mapping there) */
+	memset(bm, 0x5a, sizeof(bm));
+	rc = vfioiommu_dirty_type1_bitmap(c, i1, 3 << 20, 4096, bm, sizeof(bm));
+	vt_result(rc == 0 && all_ones(bm, 4) && bm[4] == 0 && bm[8] == 0 && bm[11] == 0, "dirty.t1.unmap.after",
+		  "rc %d bm 0x%" PRIx64 " 0x%" PRIx64 ": %s", rc, bm[0], bm[8], vfioiommu_strerror(c));
+
+	/* an ordinary unmap while tracking: allowed, and the range's bits go with the mapping */
+	rc = vfioiommu_dma_map(c, buf + (2 << 20), 1 << 20, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE |
+			       VFIOIOMMU_DMA_FIXED_IOVA, &i2);
+	if (rc == 0)
+		rc = vfioiommu_dma_unmap(c, i2, 1 << 20);
+	vt_result(rc == 0, "dirty.t1.plain_unmap", "map + unmap without the bitmap while tracking: rc %d: %s", rc,
+		  vfioiommu_strerror(c));
+	raw_get_dirty(c, "get_after_plain_unmap", i2, 1 << 20);
+	memset(bm, 0x5a, sizeof(bm));
+	rc = vfioiommu_dirty_type1_bitmap(c, i2, 1 << 20, 4096, bm, sizeof(bm));
+	vt_result(rc == 0 && bm[0] == 0 && bm[3] == 0, "dirty.t1.plain_unmap.after", "rc %d bm 0x%" PRIx64 ": %s", rc,
+		  bm[0], vfioiommu_strerror(c));
+
+	/* stop: the bits go; a report or an unmap with the bitmap is refused; a new start reports again */
+	rc = vfioiommu_dirty_type1_stop(c);
+	raw_unmap_dirty(c, "after_stop", i1, 1 << 20, 4096, 32);
+	raw_get_dirty(c, "get_after_stop", i1, 1 << 20);
+	rc = vfioiommu_dirty_type1_unmap(c, i1, 1 << 20, 4096, bm, sizeof(bm));
+	vt_result(rc == -EINVAL && strstr(vfioiommu_strerror(c), "not running"), "dirty.t1.unmap.stopped", "rc %d: %s",
+		  rc, vfioiommu_strerror(c));
+	rc = vfioiommu_dirty_type1_start(c);
+	memset(bm, 0, sizeof(bm));
+	if (rc == 0)
+		rc = vfioiommu_dirty_type1_bitmap(c, i1, 1 << 20, 4096, bm, sizeof(bm));
+	vt_result(rc == 0 && all_ones(bm, 4), "dirty.t1.restart", "rc %d bm 0x%" PRIx64 ": %s", rc, bm[0],
+		  vfioiommu_strerror(c));
+}
+
+/*
+ * The last group leaves while tracking: the device closed, then every mapping
+ * unmapped (the library lets the idle group go).  The kernel drops the IOMMU
+ * and the tracking with it; the device opened again finds it off.
+ */
+static void type1_group_leaves(vfioiommu_ctx *c, vfioiommu_device **d, const char *bdf, char *buf)
+{
+	uint64_t bm[4], i1 = 0x100000;
+	int rc;
+
+	vfioiommu_device_close(*d);
+	*d = NULL;
+	rc = vfioiommu_dma_unmap_all(c);
+	vt_result(rc == 0, "dirty.t1.leave.unmap_all", "rc %d: %s", rc, vfioiommu_strerror(c));
+	raw_get_dirty(c, "get_no_group", i1, 1 << 20);
+	rc = vfioiommu_dirty_type1_bitmap(c, i1, 1 << 20, 4096, bm, sizeof(bm));
+	vt_result(rc < 0, "dirty.t1.leave.report", "report with no group: rc %d: %s", rc, vfioiommu_strerror(c));
+	rc = vfioiommu_device_open(c, bdf, d);
+	if (rc == 0)
+		rc = vfioiommu_dma_map(c, buf, 1 << 20, VFIOIOMMU_DMA_READ | VFIOIOMMU_DMA_WRITE | VFIOIOMMU_DMA_FIXED_IOVA,
+				       &i1);
+	vt_result(rc == 0, "dirty.t1.leave.reopen", "rc %d: %s", rc, vfioiommu_strerror(c));
+	raw_get_dirty(c, "get_after_reattach", i1, 1 << 20);
+	rc = vfioiommu_dirty_type1_bitmap(c, i1, 1 << 20, 4096, bm, sizeof(bm));
+	vt_result(rc == -EINVAL && strstr(vfioiommu_strerror(c), "not running"), "dirty.t1.leave.untracked",
+		  "report after the group came back: rc %d: %s", rc, vfioiommu_strerror(c));
+	rc = vfioiommu_dirty_type1_start(c);
+	vt_result(rc == 0, "dirty.t1.leave.start", "start again: rc %d: %s", rc, vfioiommu_strerror(c));
+	vfioiommu_dirty_type1_stop(c);
+	vfioiommu_dma_unmap_at(c, i1);
+}
+
 /* The type1v2 container's dirty tracking on the NIC: every mapped page dirty (a PCI device pins nothing) */
 static void type1_dirty(const char *bdf)
 {
@@ -412,6 +593,10 @@ static void type1_dirty(const char *bdf)
 	}
 	rc = vfioiommu_dirty_type1_bitmap(c, i1, 3 << 20, 4096, bm, sizeof(bm));
 	vt_result(rc == -EINVAL, "dirty.t1.not_started", "rc %d: %s", rc, vfioiommu_strerror(c));
+	raw_unmap_dirty(c, "not_tracking", i2, 1 << 20, 4096, 32);
+	rc = vfioiommu_dirty_type1_unmap(c, i2, 1 << 20, 4096, bm, sizeof(bm));
+	vt_result(rc == -EINVAL && strstr(vfioiommu_strerror(c), "not running"), "dirty.t1.unmap.not_started", "rc %d: %s",
+		  rc, vfioiommu_strerror(c));
 	rc = vfioiommu_dirty_type1_start(c);
 	vt_result(rc == 0, "dirty.t1.start", "rc %d: %s", rc, vfioiommu_strerror(c));
 	rc = vfioiommu_dirty_type1_start(c);
@@ -432,12 +617,14 @@ static void type1_dirty(const char *bdf)
 	vt_result(rc == 0 && runs.n == 2 && runs.first == i1 && runs.first_len == 1 << 20, "dirty.t1.ranges",
 		  "rc %d runs %u first 0x%" PRIx64 "+0x%" PRIx64 ": %s", rc, runs.n, runs.first, runs.first_len,
 		  vfioiommu_strerror(c));
+	type1_unmap_dirty(c, buf, i1, i2);
 	rc = vfioiommu_dirty_type1_stop(c);
 	vt_result(rc == 0, "dirty.t1.stop", "rc %d: %s", rc, vfioiommu_strerror(c));
 	rc = vfioiommu_dirty_type1_stop(c);
 	vt_result(rc == 0, "dirty.t1.stop.again", "rc %d: %s", rc, vfioiommu_strerror(c));
-	vfioiommu_dma_unmap_at(c, i2);
-	vfioiommu_dma_unmap_at(c, i1);
+	rc = vfioiommu_dirty_type1_start(c);
+	vt_result(rc == 0, "dirty.t1.start.third", "rc %d: %s", rc, vfioiommu_strerror(c));
+	type1_group_leaves(c, &d, bdf, buf);
 	vfioiommu_device_close(d);
 	vfioiommu_ctx_destroy(c);
 	munmap(buf, 4 << 20);
@@ -484,6 +671,7 @@ int main(void)
 		precopy(a, b);
 		failures(a, b, c);
 		dirty_log(a);
+		dirty_log_leaves(&a);
 	}
 	/* a device without migration: the e1000e NIC */
 	if (bdfs && bdfs[0]) {

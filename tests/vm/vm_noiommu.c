@@ -21,33 +21,13 @@
 
 #include "vmtest.h"
 
-static const char *en(int rc)
-{
-	static char b[8][24];
-	static int i;
-
-	i = (i + 1) % 8;
-	if (rc >= 0)
-		snprintf(b[i], sizeof(b[i]), "ok(%d)", rc);
-	else
-		snprintf(b[i], sizeof(b[i]), "%s", strerrorname_np(-rc) ? strerrorname_np(-rc) : "?");
-	return b[i];
-}
-
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	int rc = ioctl(fd, req, arg);
-
-	return rc < 0 ? -errno : rc;
-}
-
 static void sysw(const char *path, const char *v)
 {
 	int fd = open(path, O_WRONLY);
 
 	if (fd >= 0) {
 		if (write(fd, v, strlen(v)) < 0)
-			printf("FACT noiommu.write %s=%s\n", path, en(-errno));
+			printf("FACT noiommu.write %s=%s\n", path, vt_errname(-errno));
 		close(fd);
 	}
 }
@@ -126,7 +106,7 @@ int main(void)
 	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/iommu_group", bdf);
 	k = readlink(p, t, sizeof(t) - 1);
 	t[k > 0 ? k : 0] = 0;
-	printf("FACT noiommu.iommu_group=%s\n", k > 0 ? t : en(-errno));
+	printf("FACT noiommu.iommu_group=%s\n", k > 0 ? t : vt_errname(-errno));
 	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
 	list(p, cdev, sizeof(cdev));
 	if (cdev[0]) {
@@ -160,11 +140,11 @@ int main(void)
 	}
 	c = open("/dev/vfio/vfio", O_RDWR);
 	printf("FACT noiommu.container.CHECK_EXTENSION(NOIOMMU=8)=%s\n",
-	       en(xioctl(c, KABI_VFIO_CHECK_EXTENSION, (void *)(uintptr_t)8)));
+	       vt_errname(vt_ioctl_val(c, KABI_VFIO_CHECK_EXTENSION, (void *)(uintptr_t)8)));
 	printf("FACT noiommu.container.CHECK_EXTENSION(TYPE1v2)=%s\n",
-	       en(xioctl(c, KABI_VFIO_CHECK_EXTENSION, (void *)(uintptr_t)3)));
+	       vt_errname(vt_ioctl_val(c, KABI_VFIO_CHECK_EXTENSION, (void *)(uintptr_t)3)));
 	close(c);
-	printf("FACT noiommu.open(/dev/iommu)=%s\n", en((ifd = open("/dev/iommu", O_RDWR)) < 0 ? -errno : ifd));
+	printf("FACT noiommu.open(/dev/iommu)=%s\n", vt_errname((ifd = open("/dev/iommu", O_RDWR)) < 0 ? -errno : ifd));
 	if (cdev[0]) {
 		struct kabi_vfio_device_bind_iommufd b = { .argsz = 16, .iommufd = -1 };
 		struct kabi_vfio_device_info di = { .argsz = sizeof(di) };
@@ -172,23 +152,23 @@ int main(void)
 
 		snprintf(p, sizeof(p), "/dev/vfio/devices/%s", cdev);
 		fd = open(p, O_RDWR);
-		printf("FACT noiommu.cdev=%s open=%s\n", p, en(fd < 0 ? -errno : fd));
+		printf("FACT noiommu.cdev=%s open=%s\n", p, vt_errname(fd < 0 ? -errno : fd));
 		if (fd >= 0) {
 			b.iommufd = ifd;
-			printf("FACT noiommu.cdev.BIND(real iommufd)=%s\n", en(xioctl(fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b)));
+			printf("FACT noiommu.cdev.BIND(real iommufd)=%s\n", vt_errname(vt_ioctl_val(fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b)));
 			b.iommufd = -1;
-			printf("FACT noiommu.cdev.BIND(-1)=%s devid=%u\n", en(xioctl(fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b)),
+			printf("FACT noiommu.cdev.BIND(-1)=%s devid=%u\n", vt_errname(vt_ioctl_val(fd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b)),
 			       b.out_devid);
 			printf("FACT noiommu.cdev.GET_INFO=%s flags=0x%x regions=%u irqs=%u\n",
-			       en(xioctl(fd, KABI_VFIO_DEVICE_GET_INFO, &di)), di.flags, di.num_regions, di.num_irqs);
-			printf("FACT noiommu.cdev.ATTACH=%s\n", en(xioctl(fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at)));
+			       vt_errname(vt_ioctl_val(fd, KABI_VFIO_DEVICE_GET_INFO, &di)), di.flags, di.num_regions, di.num_irqs);
+			printf("FACT noiommu.cdev.ATTACH=%s\n", vt_errname(vt_ioctl_val(fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at)));
 			close(fd);
 		}
 	}
 	if (grp[0]) {
 		snprintf(p, sizeof(p), "/dev/vfio/%s", grp);
 		g = open(p, O_RDWR);
-		printf("FACT noiommu.group=%s open=%s\n", p, en(g < 0 ? -errno : g));
+		printf("FACT noiommu.group=%s open=%s\n", p, vt_errname(g < 0 ? -errno : g));
 		if (g >= 0)
 			close(g);
 	}

@@ -68,11 +68,6 @@ static int destroy(int fd, uint32_t id)
 	return id ? vt_xioctl(fd, KABI_IOMMU_DESTROY, &d) : 0;
 }
 
-static const char *en(int rc)
-{
-	return rc ? strerror(-rc) : "ok";
-}
-
 /* ---------------------------------------------------------------- (a) the e1000e */
 
 static void nic(vfioiommu_ctx *ctx, vfioiommu_device *dev, const char *topo)
@@ -180,7 +175,7 @@ static void quota_and_attach(struct mk *m, vfioiommu_pasid_space *sp)
 			rc = pasid_op(m->fd, T_PASID_CHECK_HWPT, m->stdev, (uint32_t)v[i], m->pt_a);
 		if (rc < 0 || v[i] != i + 1) {
 			vt_result(false, "pasid.mock.attach_quota", "PASID #%d: value %d (expected %d), alloc/ATTACH/CHECK "
-			       "%s", i, v[i], i + 1, en(rc));
+			       "%s", i, v[i], i + 1, vt_errname(rc));
 			ok = false;
 		}
 	}
@@ -200,16 +195,16 @@ static void quota_and_attach(struct mk *m, vfioiommu_pasid_space *sp)
 	rc2 = vfioiommu_pasid_alloc_value(other, 1u << KERNEL_PASID_BITS, &hx);
 	rc3 = pasid_op(m->fd, T_PASID_ATTACH, m->stdev, 1u << KERNEL_PASID_BITS, m->pt_a);
 	vt_result(rc == -ERANGE && rc2 == -ERANGE && rc3 == -EINVAL, "pasid.mock.beyond_width",
-	       "PASID 1<<20: library %d (full set) / %d, kernel %s; expected -ERANGE, -ERANGE, EINVAL", rc, rc2, en(rc3));
+	       "PASID 1<<20: library %d (full set) / %d, kernel %s; expected -ERANGE, -ERANGE, EINVAL", rc, rc2, vt_errname(rc3));
 	rc = vfioiommu_pasid_alloc_value(other, 0, &hx);
 	rc3 = pasid_op(m->fd, T_PASID_ATTACH, m->stdev, 0, m->pt_a);
 	vt_result(rc == -ERANGE && rc3 == -EBUSY, "pasid.mock.pasid0", "PASID 0: library %d, kernel %s; expected -ERANGE "
-	       "and EBUSY (the RID)", rc, en(rc3));
+	       "and EBUSY (the RID)", rc, vt_errname(rc3));
 	/* a value another set holds: both refuse */
 	rc = vfioiommu_pasid_alloc_value(other, (uint32_t)v[1], &hx);
 	rc3 = pasid_op(m->fd, T_PASID_ATTACH, m->stdev, (uint32_t)v[1], m->pt_b);
 	vt_result(rc == -EBUSY && rc3 == -EBUSY, "pasid.mock.taken_elsewhere", "PASID %d held by the first set: library "
-	       "%d, kernel %s; expected -EBUSY and EBUSY", v[1], rc, en(rc3));
+	       "%d, kernel %s; expected -EBUSY and EBUSY", v[1], rc, vt_errname(rc3));
 	/* the top of the space is the top the kernel takes */
 	rc = vfioiommu_pasid_alloc_value(other, (1u << KERNEL_PASID_BITS) - 1, &hx);
 	if (rc == 0)
@@ -218,18 +213,18 @@ static void quota_and_attach(struct mk *m, vfioiommu_pasid_space *sp)
 		rc = pasid_op(m->fd, T_PASID_CHECK_HWPT, m->stdev, (1u << KERNEL_PASID_BITS) - 1, m->pt_b);
 	if (rc == 0)
 		rc = lib_attach(m, T_PASID_DETACH, other, hx, 0, NULL);
-	vt_result(rc == 0, "pasid.mock.top_of_space", "PASID 0xfffff: alloc/ATTACH/CHECK/DETACH %s", en(rc));
+	vt_result(rc == 0, "pasid.mock.top_of_space", "PASID 0xfffff: alloc/ATTACH/CHECK/DETACH %s", vt_errname(rc));
 
 	/* replace h[0] onto B, and a non-PASID HWPT is refused */
 	rc = lib_attach(m, T_PASID_REPLACE, set, h[0], m->pt_b, NULL);
 	rc2 = pasid_op(m->fd, T_PASID_CHECK_HWPT, m->stdev, (uint32_t)v[0], m->pt_b);
 	rc3 = pasid_op(m->fd, T_PASID_CHECK_HWPT, m->stdev, (uint32_t)v[0], m->pt_a);
 	vt_result(rc == 0 && rc2 == 0 && rc3 == -EINVAL, "pasid.mock.replace", "REPLACE %s, CHECK on B %s, CHECK on A %s; "
-	       "expected ok, ok, EINVAL", en(rc), en(rc2), en(rc3));
+	       "expected ok, ok, EINVAL", vt_errname(rc), vt_errname(rc2), vt_errname(rc3));
 	rc = lib_attach(m, T_PASID_REPLACE, set, h[1], m->pt_plain, NULL);
 	rc2 = pasid_op(m->fd, T_PASID_CHECK_HWPT, m->stdev, (uint32_t)v[1], m->pt_a);
 	vt_result(rc == -EINVAL && rc2 == 0, "pasid.mock.replace_non_pasid_hwpt", "REPLACE onto a plain HWPT %s (expected "
-	       "EINVAL), still on A: %s", en(rc), en(rc2));
+	       "EINVAL), still on A: %s", vt_errname(rc), vt_errname(rc2));
 
 	/* detach all; a freed handle is dead even after its value is handed out again */
 	ok = true;
@@ -249,9 +244,9 @@ static void quota_and_attach(struct mk *m, vfioiommu_pasid_space *sp)
 	rc3 = lib_attach(m, T_PASID_ATTACH, set, h[0], m->pt_a, &v[0]);
 	vt_result(rc == 0 && h[0] != old && rc2 == -EINVAL && rc3 == 0 && v[0] == 1, "pasid.mock.stale_handle",
 	       "free+alloc %d, new handle %s the old, stale attach %d (expected -EINVAL from the library), new "
-	       "attach %s of PASID %d (expected ok, 1)", rc, h[0] != old ? "differs from" : "EQUALS", rc2, en(rc3), v[0]);
+	       "attach %s of PASID %d (expected ok, 1)", rc, h[0] != old ? "differs from" : "EQUALS", rc2, vt_errname(rc3), v[0]);
 	rc = lib_attach(m, T_PASID_DETACH, set, h[0], 0, NULL);
-	vt_result(rc == 0, "pasid.mock.detach_again", "DETACH %s", en(rc));
+	vt_result(rc == 0, "pasid.mock.detach_again", "DETACH %s", vt_errname(rc));
 	vfioiommu_pasid_set_free(other);
 	vfioiommu_pasid_set_free(set);
 	vfioiommu_pasid_space_usage(sp, &in_use, NULL);
@@ -285,7 +280,7 @@ static int mock_pasid(vfioiommu_ctx *ctx)
 		m.stdev = arg[0];
 		m.idev = arg[2];
 	}
-	vt_result(rc == 0, "pasid.mock.device", "IOAS_ALLOC + MOCK_DOMAIN_FLAGS(PASID) on the library's iommufd: %s", en(rc));
+	vt_result(rc == 0, "pasid.mock.device", "IOAS_ALLOC + MOCK_DOMAIN_FLAGS(PASID) on the library's iommufd: %s", vt_errname(rc));
 	if (rc < 0)
 		goto out;
 	hi.dev_id = m.idev;
@@ -302,14 +297,14 @@ static int mock_pasid(vfioiommu_ctx *ctx)
 		rc = hwpt_alloc(m.fd, KABI_IOMMU_HWPT_ALLOC_PASID, m.idev, ioas, &m.pt_b);
 	if (rc == 0)
 		rc = hwpt_alloc(m.fd, 0, m.idev, ioas, &m.pt_plain);
-	vt_result(rc == 0, "pasid.mock.hwpts", "HWPT_ALLOC (PASID, PASID, plain): %s", en(rc));
+	vt_result(rc == 0, "pasid.mock.hwpts", "HWPT_ALLOC (PASID, PASID, plain): %s", vt_errname(rc));
 	if (rc < 0)
 		goto out;
 	/* the kernel takes PASIDs only while the RID is on a PASID-capable HWPT (FACTS.md) */
 	rc = pasid_op(m.fd, T_PASID_ATTACH, m.stdev, 1, m.pt_a);
 	r[0] = vt_tcmd(m.fd, T_MOCK_DOMAIN_REPLACE, m.stdev, &m.pt_a, sizeof(uint32_t), NULL);
 	vt_result(rc == -EINVAL && r[0] == 0, "pasid.mock.rid_onto_pasid_hwpt", "PASID_ATTACH before the RID move %s "
-	       "(expected EINVAL), MOCK_DOMAIN_REPLACE %s", en(rc), en(r[0]));
+	       "(expected EINVAL), MOCK_DOMAIN_REPLACE %s", vt_errname(rc), vt_errname(r[0]));
 	if (r[0] < 0)
 		goto out;
 	quota_and_attach(&m, sp);
@@ -321,7 +316,7 @@ out:
 	r[3] = destroy(m.fd, m.pt_plain);
 	r[4] = destroy(m.fd, ioas);
 	vt_result(!r[0] && !r[1] && !r[2] && !r[3] && !r[4], "pasid.mock.teardown", "DESTROY stdev %s, HWPTs %s %s %s, "
-	       "IOAS %s", en(r[0]), en(r[1]), en(r[2]), en(r[3]), en(r[4]));
+	       "IOAS %s", vt_errname(r[0]), vt_errname(r[1]), vt_errname(r[2]), vt_errname(r[3]), vt_errname(r[4]));
 	return 0;
 }
 

@@ -35,26 +35,6 @@ static const uint8_t bad[16] = { 0xde, 0xad };
 #define TOK_STR "12345678-9abc-4def-8001-020304050607"
 #define BAD_STR "dead0000-0000-0000-0000-000000000000"
 
-static const char *en(int rc)
-{
-	static char b[8][24];
-	static int i;
-
-	i = (i + 1) % 8;
-	if (rc >= 0)
-		snprintf(b[i], sizeof(b[i]), "ok(%d)", rc);
-	else
-		snprintf(b[i], sizeof(b[i]), "%s", strerrorname_np(-rc) ? strerrorname_np(-rc) : "?");
-	return b[i];
-}
-
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	int rc = ioctl(fd, req, arg);
-
-	return rc < 0 ? -errno : rc;
-}
-
 static int sysw(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY), rc;
@@ -114,34 +94,12 @@ static int link_name(const char *path, char *out, size_t n)
 	return 0;
 }
 
-static int cdev_open(const char *bdf)
-{
-	char p[300];
-	DIR *d;
-	struct dirent *e;
-	int fd = -ENOENT;
-
-	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-	d = opendir(p);
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "/dev/vfio/devices/%s", e->d_name);
-		fd = open(p, O_RDWR | O_CLOEXEC);
-		fd = fd < 0 ? -errno : fd;
-		break;
-	}
-	if (d)
-		closedir(d);
-	return fd;
-}
-
 static int bind_tok(int cd, int ifd, const uint8_t *t, uint32_t argsz, uint32_t flags)
 {
 	struct kabi_vfio_device_bind_iommufd b = { .argsz = argsz, .flags = flags, .iommufd = ifd,
 						   .token_uuid_ptr = (uint64_t)(uintptr_t)t };
 
-	return xioctl(cd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b);
+	return vt_ioctl_val(cd, KABI_VFIO_DEVICE_BIND_IOMMUFD, &b);
 }
 
 static int feature(int fd, uint32_t flags, const uint8_t *data, size_t len)
@@ -153,7 +111,7 @@ static int feature(int fd, uint32_t flags, const uint8_t *data, size_t len)
 
 	if (data)
 		memcpy(f.data, data, len);
-	return xioctl(fd, KABI_VFIO_DEVICE_FEATURE, &f);
+	return vt_ioctl_val(fd, KABI_VFIO_DEVICE_FEATURE, &f);
 }
 
 /* the group path: a container with the VF's group, then GET_DEVICE_FD with name */
@@ -169,30 +127,30 @@ static void group_path(const char *vf, const char *key)
 	cfd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	gfd = open(p, O_RDWR | O_CLOEXEC);
 	c = cfd;
-	printf("FACT sriov.%s.group.SET_CONTAINER=%s\n", key, en(xioctl(gfd, KABI_VFIO_GROUP_SET_CONTAINER, &c)));
-	printf("FACT sriov.%s.group.SET_IOMMU=%s\n", key, en(xioctl(cfd, KABI_VFIO_SET_IOMMU, (void *)(uintptr_t)3)));
-	dfd = xioctl(gfd, KABI_VFIO_GROUP_GET_DEVICE_FD, (void *)vf);
-	printf("FACT sriov.%s.group.GET_DEVICE_FD[bdf]=%s\n", key, en(dfd));
+	printf("FACT sriov.%s.group.SET_CONTAINER=%s\n", key, vt_errname(vt_ioctl_val(gfd, KABI_VFIO_GROUP_SET_CONTAINER, &c)));
+	printf("FACT sriov.%s.group.SET_IOMMU=%s\n", key, vt_errname(vt_ioctl_val(cfd, KABI_VFIO_SET_IOMMU, (void *)(uintptr_t)3)));
+	dfd = vt_ioctl_val(gfd, KABI_VFIO_GROUP_GET_DEVICE_FD, (void *)vf);
+	printf("FACT sriov.%s.group.GET_DEVICE_FD[bdf]=%s\n", key, vt_errname(dfd));
 	if (dfd >= 0)
 		close(dfd);
 	snprintf(name, sizeof(name), "%s vf_token=%s", vf, BAD_STR);
-	dfd = xioctl(gfd, KABI_VFIO_GROUP_GET_DEVICE_FD, name);
-	printf("FACT sriov.%s.group.GET_DEVICE_FD[wrong token]=%s\n", key, en(dfd));
+	dfd = vt_ioctl_val(gfd, KABI_VFIO_GROUP_GET_DEVICE_FD, name);
+	printf("FACT sriov.%s.group.GET_DEVICE_FD[wrong token]=%s\n", key, vt_errname(dfd));
 	if (dfd >= 0)
 		close(dfd);
 	snprintf(name, sizeof(name), "%s vf_token=not-a-uuid", vf);
-	dfd = xioctl(gfd, KABI_VFIO_GROUP_GET_DEVICE_FD, name);
-	printf("FACT sriov.%s.group.GET_DEVICE_FD[malformed token]=%s\n", key, en(dfd));
+	dfd = vt_ioctl_val(gfd, KABI_VFIO_GROUP_GET_DEVICE_FD, name);
+	printf("FACT sriov.%s.group.GET_DEVICE_FD[malformed token]=%s\n", key, vt_errname(dfd));
 	if (dfd >= 0)
 		close(dfd);
 	snprintf(name, sizeof(name), "%s vf_token=%s", vf, TOK_STR);
-	dfd = xioctl(gfd, KABI_VFIO_GROUP_GET_DEVICE_FD, name);
-	printf("FACT sriov.%s.group.GET_DEVICE_FD[right token]=%s\n", key, en(dfd));
+	dfd = vt_ioctl_val(gfd, KABI_VFIO_GROUP_GET_DEVICE_FD, name);
+	printf("FACT sriov.%s.group.GET_DEVICE_FD[right token]=%s\n", key, vt_errname(dfd));
 	if (dfd >= 0)
 		close(dfd);
 	snprintf(name, sizeof(name), "%s  vf_token=%s", vf, TOK_STR);
-	dfd = xioctl(gfd, KABI_VFIO_GROUP_GET_DEVICE_FD, name);
-	printf("FACT sriov.%s.group.GET_DEVICE_FD[two spaces]=%s\n", key, en(dfd));
+	dfd = vt_ioctl_val(gfd, KABI_VFIO_GROUP_GET_DEVICE_FD, name);
+	printf("FACT sriov.%s.group.GET_DEVICE_FD[two spaces]=%s\n", key, vt_errname(dfd));
 	if (dfd >= 0)
 		close(dfd);
 	close(gfd);
@@ -217,14 +175,14 @@ static void facts(const char *nic)
 
 	/* the PF open through its cdev while VFs are created */
 	ifd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
-	pfd = cdev_open(pf);
-	printf("FACT sriov.pf.BIND_no_token=%s\n", en(bind_tok(pfd, ifd, NULL, 16, 0)));
-	printf("FACT sriov.pf.FEATURE[PROBE|VF_TOKEN]=%s\n", en(feature(pfd, FEAT_PROBE | FEAT_PCI_VF_TOKEN, NULL, 0)));
-	printf("FACT sriov.pf.FEATURE[GET|VF_TOKEN]=%s\n", en(feature(pfd, FEAT_GET | FEAT_PCI_VF_TOKEN, NULL, 16)));
-	printf("FACT sriov.pf.FEATURE[SET|VF_TOKEN,len 8]=%s\n", en(feature(pfd, FEAT_SET | FEAT_PCI_VF_TOKEN, tok, 8)));
-	printf("FACT sriov.pf.FEATURE[SET|VF_TOKEN]=%s\n", en(feature(pfd, FEAT_SET | FEAT_PCI_VF_TOKEN, tok, 16)));
+	pfd = vt_cdev_open(pf);
+	printf("FACT sriov.pf.BIND_no_token=%s\n", vt_errname(bind_tok(pfd, ifd, NULL, 16, 0)));
+	printf("FACT sriov.pf.FEATURE[PROBE|VF_TOKEN]=%s\n", vt_errname(feature(pfd, FEAT_PROBE | FEAT_PCI_VF_TOKEN, NULL, 0)));
+	printf("FACT sriov.pf.FEATURE[GET|VF_TOKEN]=%s\n", vt_errname(feature(pfd, FEAT_GET | FEAT_PCI_VF_TOKEN, NULL, 16)));
+	printf("FACT sriov.pf.FEATURE[SET|VF_TOKEN,len 8]=%s\n", vt_errname(feature(pfd, FEAT_SET | FEAT_PCI_VF_TOKEN, tok, 8)));
+	printf("FACT sriov.pf.FEATURE[SET|VF_TOKEN]=%s\n", vt_errname(feature(pfd, FEAT_SET | FEAT_PCI_VF_TOKEN, tok, 16)));
 	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/sriov_numvfs", pf);
-	printf("FACT sriov.pf.numvfs=2(PF open)=%s\n", en(rc = sysw(p, "2")));
+	printf("FACT sriov.pf.numvfs=2(PF open)=%s\n", vt_errname(rc = sysw(p, "2")));
 	usleep(300000);
 	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/virtfn0", pf);
 	link_name(p, vf0, sizeof(vf0));
@@ -254,13 +212,13 @@ static void facts(const char *nic)
 	{
 		int i2 = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 
-		cd = cdev_open(vf0);
-		printf("FACT sriov.vf.cdev.BIND_no_token=%s\n", en(bind_tok(cd, i2, NULL, 16, 0)));
-		printf("FACT sriov.vf.cdev.BIND_wrong_token=%s\n", en(bind_tok(cd, i2, bad, 24, 1)));
-		printf("FACT sriov.vf.cdev.BIND_token_flag_argsz16=%s\n", en(bind_tok(cd, i2, tok, 16, 1)));
-		printf("FACT sriov.vf.cdev.BIND_token_NULL_ptr=%s\n", en(bind_tok(cd, i2, NULL, 24, 1)));
-		printf("FACT sriov.vf.cdev.BIND_argsz24_no_flag=%s\n", en(bind_tok(cd, i2, tok, 24, 0)));
-		printf("FACT sriov.vf.cdev.BIND_right_token=%s\n", en(bind_tok(cd, i2, tok, 24, 1)));
+		cd = vt_cdev_open(vf0);
+		printf("FACT sriov.vf.cdev.BIND_no_token=%s\n", vt_errname(bind_tok(cd, i2, NULL, 16, 0)));
+		printf("FACT sriov.vf.cdev.BIND_wrong_token=%s\n", vt_errname(bind_tok(cd, i2, bad, 24, 1)));
+		printf("FACT sriov.vf.cdev.BIND_token_flag_argsz16=%s\n", vt_errname(bind_tok(cd, i2, tok, 16, 1)));
+		printf("FACT sriov.vf.cdev.BIND_token_NULL_ptr=%s\n", vt_errname(bind_tok(cd, i2, NULL, 24, 1)));
+		printf("FACT sriov.vf.cdev.BIND_argsz24_no_flag=%s\n", vt_errname(bind_tok(cd, i2, tok, 24, 0)));
+		printf("FACT sriov.vf.cdev.BIND_right_token=%s\n", vt_errname(bind_tok(cd, i2, tok, 24, 1)));
 		/*
 		 * Not probed: writing 0 to sriov_numvfs while a VF is open blocks the writer until the VF's user
 		 * closes it (the kernel asks through the device's REQ interrupt and waits; measured: still
@@ -274,11 +232,11 @@ static void facts(const char *nic)
 	{
 		int i2 = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 
-		cd = cdev_open(nic);
-		printf("FACT sriov.nic.cdev.BIND_with_token=%s\n", en(bind_tok(cd, i2, tok, 24, 1)));
-		printf("FACT sriov.nic.cdev.BIND_no_token=%s\n", en(bind_tok(cd, i2, NULL, 16, 0)));
-		printf("FACT sriov.nic.FEATURE[PROBE|VF_TOKEN]=%s\n", en(feature(cd, FEAT_PROBE | FEAT_PCI_VF_TOKEN, NULL, 0)));
-		printf("FACT sriov.nic.FEATURE[SET|VF_TOKEN]=%s\n", en(feature(cd, FEAT_SET | FEAT_PCI_VF_TOKEN, tok, 16)));
+		cd = vt_cdev_open(nic);
+		printf("FACT sriov.nic.cdev.BIND_with_token=%s\n", vt_errname(bind_tok(cd, i2, tok, 24, 1)));
+		printf("FACT sriov.nic.cdev.BIND_no_token=%s\n", vt_errname(bind_tok(cd, i2, NULL, 16, 0)));
+		printf("FACT sriov.nic.FEATURE[PROBE|VF_TOKEN]=%s\n", vt_errname(feature(cd, FEAT_PROBE | FEAT_PCI_VF_TOKEN, NULL, 0)));
+		printf("FACT sriov.nic.FEATURE[SET|VF_TOKEN]=%s\n", vt_errname(feature(cd, FEAT_SET | FEAT_PCI_VF_TOKEN, tok, 16)));
 		close(cd);
 		close(i2);
 		group_path(nic, "nic");
@@ -289,26 +247,26 @@ static void facts(const char *nic)
 	{
 		int i2 = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 
-		cd = cdev_open(vf0);
-		printf("FACT sriov.pf_closed.vf.BIND_no_token=%s\n", en(bind_tok(cd, i2, NULL, 16, 0)));
-		printf("FACT sriov.pf_closed.vf.BIND_right_token=%s\n", en(bind_tok(cd, i2, tok, 24, 1)));
+		cd = vt_cdev_open(vf0);
+		printf("FACT sriov.pf_closed.vf.BIND_no_token=%s\n", vt_errname(bind_tok(cd, i2, NULL, 16, 0)));
+		printf("FACT sriov.pf_closed.vf.BIND_right_token=%s\n", vt_errname(bind_tok(cd, i2, tok, 24, 1)));
 		close(cd);
 		close(i2);
 	}
 	/* PF reopened: the token it had, and setting another while no VF is open */
 	ifd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
-	pfd = cdev_open(pf);
-	printf("FACT sriov.pf_reopen.BIND_no_token=%s\n", en(bind_tok(pfd, ifd, NULL, 16, 0)));
-	printf("FACT sriov.pf_reopen.FEATURE[SET|VF_TOKEN]=%s\n", en(feature(pfd, FEAT_SET | FEAT_PCI_VF_TOKEN, bad, 16)));
+	pfd = vt_cdev_open(pf);
+	printf("FACT sriov.pf_reopen.BIND_no_token=%s\n", vt_errname(bind_tok(pfd, ifd, NULL, 16, 0)));
+	printf("FACT sriov.pf_reopen.FEATURE[SET|VF_TOKEN]=%s\n", vt_errname(feature(pfd, FEAT_SET | FEAT_PCI_VF_TOKEN, bad, 16)));
 	{
 		int i2 = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 
-		cd = cdev_open(vf0);
-		printf("FACT sriov.after_reset.vf.BIND_old_token=%s\n", en(bind_tok(cd, i2, tok, 24, 1)));
-		printf("FACT sriov.after_reset.vf.BIND_new_token=%s\n", en(bind_tok(cd, i2, bad, 24, 1)));
+		cd = vt_cdev_open(vf0);
+		printf("FACT sriov.after_reset.vf.BIND_old_token=%s\n", vt_errname(bind_tok(cd, i2, tok, 24, 1)));
+		printf("FACT sriov.after_reset.vf.BIND_new_token=%s\n", vt_errname(bind_tok(cd, i2, bad, 24, 1)));
 		/* a VF open: setting the token again */
 		printf("FACT sriov.vf_open.pf.FEATURE[SET|VF_TOKEN]=%s\n",
-		       en(feature(pfd, FEAT_SET | FEAT_PCI_VF_TOKEN, tok, 16)));
+		       vt_errname(feature(pfd, FEAT_SET | FEAT_PCI_VF_TOKEN, tok, 16)));
 		close(cd);
 		close(i2);
 	}
@@ -316,11 +274,11 @@ static void facts(const char *nic)
 	close(ifd);
 	/* the PF bound through its cdev with a token: the PF's own "users" rule */
 	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/sriov_numvfs", pf);
-	printf("FACT sriov.pf.numvfs=0(PF closed)=%s\n", en(sysw(p, "0")));
-	printf("FACT sriov.pf.numvfs=2(PF closed)=%s\n", en(sysw(p, "2")));
-	printf("FACT sriov.pf.numvfs=1(while 2)=%s\n", en(sysw(p, "1")));
-	printf("FACT sriov.pf.numvfs=3(above total)=%s\n", en(sysw(p, "3")));
-	printf("FACT sriov.pf.numvfs=0(end)=%s\n", en(sysw(p, "0")));
+	printf("FACT sriov.pf.numvfs=0(PF closed)=%s\n", vt_errname(sysw(p, "0")));
+	printf("FACT sriov.pf.numvfs=2(PF closed)=%s\n", vt_errname(sysw(p, "2")));
+	printf("FACT sriov.pf.numvfs=1(while 2)=%s\n", vt_errname(sysw(p, "1")));
+	printf("FACT sriov.pf.numvfs=3(above total)=%s\n", vt_errname(sysw(p, "3")));
+	printf("FACT sriov.pf.numvfs=0(end)=%s\n", vt_errname(sysw(p, "0")));
 }
 
 /* ---------------------------------------------------------------- the library */

@@ -18,6 +18,14 @@ unsigned int vt_open_fds(void);
 
 /* ioctl() returning -errno. */
 int vt_xioctl(int fd, unsigned long req, void *arg);
+/* ioctl() returning its value (CHECK_EXTENSION's answer, a new fd) or -errno. */
+int vt_ioctl_val(int fd, unsigned long req, void *arg);
+/* "ok(N)" for rc >= 0, else the errno's name ("ENOTTY"); eight results may be live at once. */
+const char *vt_errname(int rc);
+/* The IOMMU group number of PCI device @bdf, or -1. */
+int vt_group_of(const char *bdf);
+/* Open the VFIO cdev of PCI device @bdf (/dev/vfio/devices/vfioN): the fd, or -errno (-ENOENT: none). */
+int vt_cdev_open(const char *bdf);
 
 /*
  * IOMMU_TEST_CMD (CONFIG_IOMMUFD_TEST): the 72-byte command of lib/kabi/kabi.h; the ops and what each
