@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The dirty-run walk (lib/iommufd/dirty_runs.c) through each instruction set
+ * it has (vi_runs_feed_isa()), against runs found page by page: blocks of
+ * zeros, of ones and mixed; runs across word and 512-byte block edges; a
+ * bitmap whose end is not a whole block or word; the first and last page;
+ * feeds split anywhere, runs joining across them; more changes than the walk
+ * gathers at once; a callback that stops the walk at each place it is called.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "iommufd/dirty_runs.h"
+#include "iommufd/objs.h"
+
+#define MAXW 1100u /* words: 17 blocks and a bit */
+#define MAXRUNS (MAXW * 32 + 2)
+
+static unsigned char page[MAXW * 64];
+static uint64_t want_first[MAXRUNS], want_n[MAXRUNS];
+static uint64_t got_first[MAXRUNS], got_n[MAXRUNS];
+
+struct got {
+	unsigned int k, stop_at; /* stop_at: the callback returns -EIO on that run (0: never) */
+};
+
+static int take(void *arg, uint64_t first, uint64_t n)
+{
+	struct got *g = arg;
+
+	assert_true(g->k < MAXRUNS);
+	got_first[g->k] = first;
+	got_n[g->k] = n;
+	g->k++;
+	return g->stop_at && g->k == g->stop_at ? -EIO : 0;
+}
+
+/* runs of page[0..n) page by page */
+static unsigned int ref_runs(uint64_t n)
+{
+	unsigned int k = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		if (!page[i])
+			continue;
+		want_first[k] = i;
+		while (i < n && page[i])
+			i++;
+		want_n[k] = i - want_first[k];
+		k++;
+	}
+	return k;
+}
+
+/* page[first..first+n) packed into words from bit 0, bits past n set (the walk ignores them) */
+static void pack(uint64_t *w, uint64_t first, uint64_t n)
+{
+	memset(w, 0xff, (n + 63) / 64 * 8);
+	for (uint64_t i = 0; i < n; i++)
+		if (!page[first + i])
+			w[i / 64] &= ~(1ull << (i % 64));
+}
+
+static uint64_t rng = 88172645463325252ull;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* fill page[0..n) with pieces of the kinds a walk treats differently */
+static void make_pattern(uint64_t n)
+{
+	for (uint64_t i = 0; i < n;) {
+		uint64_t len = 1 + rnd() % (rnd() % 2 ? 64 : 8192);
+		unsigned int kind = (unsigned int)(rnd() % 6);
+
+		for (uint64_t j = i; j < i + len && j < n; j++) {
+			switch (kind) {
+			case 0: page[j] = 0; break;                           /* clean (zero blocks) */
+			case 1: page[j] = 1; break;                           /* dirty (all-ones blocks) */
+			case 2: page[j] = rnd() % 100 == 0; break;            /* sparse */
+			case 3: page[j] = rnd() % 2; break;                   /* dense */
+			case 4: page[j] = (j & 1) != 0; break;                /* every other page: 64 changes a word */
+			default: page[j] = (j / (1 + len % 97)) % 2; break;   /* short runs */
+			}
+		}
+		i += len;
+	}
+}
+
+static int isa_ok(int isa)
+{
+	uint64_t z = 0;
+	struct got g = { 0 };
+	struct vi_runs r = { .emit = take, .arg = &g };
+	int rc = vi_runs_feed_isa(&r, &z, 0, 1, isa);
+
+	assert_true(rc == 0 || (isa != VI_RUNS_ISA_BASE && rc == -EOPNOTSUPP));
+	if (rc)
+		print_message("walk %d: not on this CPU or build, not tested here\n", isa);
+	return rc == 0;
+}
+
+/* Feed page[0..n) in pieces cut at @cuts (sorted, < n), through @isa (-1: vi_runs_feed()), and compare. */
+static void check(uint64_t n, const uint64_t *cuts, unsigned int ncuts, int isa)
+{
+	static uint64_t w[MAXW + 1];
+	struct got g = { 0 };
+	struct vi_runs r = { .emit = take, .arg = &g };
+	unsigned int want = ref_runs(n);
+	uint64_t at = 0;
+
+	for (unsigned int i = 0; i <= ncuts; i++) {
+		uint64_t end = i < ncuts ? cuts[i] : n;
+
+		pack(w, at, end - at);
+		if (isa < 0)
+			assert_int_equal(vi_runs_feed(&r, w, at, end - at), 0);
+		else
+			assert_int_equal(vi_runs_feed_isa(&r, w, at, end - at, isa), 0);
+		at = end;
+	}
+	assert_int_equal(vi_runs_end(&r), 0);
+	assert_int_equal(g.k, want);
+	for (unsigned int i = 0; i < want; i++) {
+		if (got_first[i] != want_first[i] || got_n[i] != want_n[i])
+			fail_msg("isa %d n %llu: run %u is %llu+%llu, want %llu+%llu", isa, (unsigned long long)n, i,
+				 (unsigned long long)got_first[i], (unsigned long long)got_n[i],
+				 (unsigned long long)want_first[i], (unsigned long long)want_n[i]);
+	}
+}
+
+static const int isas[] = { -1, VI_RUNS_ISA_BASE, VI_RUNS_ISA_AVX2 };
+
+static void runs_random_patterns(void **state)
+{
+	(void)state;
+	for (unsigned int round = 0; round < 300; round++) {
+		uint64_t n = 1 + rnd() % (MAXW * 64), cuts[3];
+		unsigned int ncuts = (unsigned int)(rnd() % 4);
+
+		make_pattern(n);
+		for (unsigned int i = 0; i < ncuts; i++)
+			cuts[i] = 1 + rnd() % n;
+		/* sorted, strictly inside (0, n) and distinct, or dropped */
+		for (unsigned int i = 0; i < ncuts; i++)
+			for (unsigned int j = i + 1; j < ncuts; j++)
+				if (cuts[j] < cuts[i]) {
+					uint64_t x = cuts[i];
+
+					cuts[i] = cuts[j];
+					cuts[j] = x;
+				}
+		while (ncuts && cuts[ncuts - 1] >= n)
+			ncuts--;
+		for (unsigned int i = 1; i < ncuts; i++)
+			if (cuts[i] == cuts[i - 1])
+				ncuts = i;
+		for (unsigned int i = 0; i < sizeof(isas) / sizeof(isas[0]); i++)
+			if (isas[i] < 0 || isa_ok(isas[i]))
+				check(n, cuts, ncuts, isas[i]);
+	}
+}
+
+static void runs_edges(void **state)
+{
+	static const uint64_t sizes[] = { 1, 63, 64, 65, 127, 128, 64 * 64 - 1, 64 * 64, 64 * 64 + 1, 64 * 65,
+					  64 * 128, 64 * 128 + 64 * 3 + 17, MAXW * 64 };
+	uint64_t cut;
+
+	(void)state;
+	for (unsigned int s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		uint64_t n = sizes[s];
+
+		for (unsigned int i = 0; i < sizeof(isas) / sizeof(isas[0]); i++) {
+			if (isas[i] >= 0 && !isa_ok(isas[i]))
+				continue;
+			/* all dirty: one run, however many all-ones blocks */
+			memset(page, 1, n);
+			check(n, NULL, 0, isas[i]);
+			/* first and last page only */
+			memset(page, 0, n);
+			page[0] = page[n - 1] = 1;
+			check(n, NULL, 0, isas[i]);
+			/* runs across word and block edges: pages 63..64, 4095..4096, 4096*2-1..4096*2+70 */
+			memset(page, 0, n);
+			for (uint64_t e = 64; e < n; e *= 64)
+				for (uint64_t j = e - 1; j < e + 70 && j < n; j++)
+					page[j] = 1;
+			if (n > 8192)
+				page[8191] = page[8192] = 1;
+			check(n, NULL, 0, isas[i]);
+			/* all dirty but a hole in the middle of a block, fed in two pieces cut in a run */
+			memset(page, 1, n);
+			page[n / 2] = 0;
+			cut = n / 3;
+			check(n, n > 1 ? &cut : NULL, n > 1, isas[i]);
+			/* all clean */
+			memset(page, 0, n);
+			check(n, NULL, 0, isas[i]);
+		}
+	}
+}
+
+/* A callback's error stops the walk and is returned, from each place the walk calls back. */
+static void runs_stop(void **state)
+{
+	static uint64_t w[MAXW];
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(isas) / sizeof(isas[0]); i++) {
+		int isa = isas[i] < 0 ? VI_RUNS_ISA_BASE : isas[i];
+
+		if (!isa_ok(isa))
+			continue;
+		/* every other page over many words: thousands of changes, runs handed out in batches */
+		for (unsigned int stop = 1; stop < 20000; stop = stop * 3 + 1) {
+			struct got g = { .stop_at = stop };
+			struct vi_runs r = { .emit = take, .arg = &g };
+
+			memset(w, 0x55, sizeof(w));
+			assert_int_equal(vi_runs_feed_isa(&r, w, 0, MAXW * 64, isa), -EIO);
+			assert_int_equal(g.k, stop);
+			assert_int_equal(got_first[stop - 1], 2 * (stop - 1));
+		}
+		/* the open run of the last feed, complete when the next one does not follow it */
+		{
+			struct got g = { .stop_at = 1 };
+			struct vi_runs r = { .emit = take, .arg = &g };
+
+			w[0] = 1ull << 63;
+			assert_int_equal(vi_runs_feed_isa(&r, w, 0, 64, isa), 0);
+			assert_int_equal(g.k, 0);
+			w[0] = 1;
+			assert_int_equal(vi_runs_feed_isa(&r, w, 1000, 64, isa), -EIO);
+			assert_int_equal(g.k, 1);
+			assert_int_equal(got_first[0], 63);
+			assert_int_equal(got_n[0], 1);
+			/* and at the end: a run reaching the end of the feed stays open */
+			g.k = 0;
+			w[0] = 3ull << 62;
+			assert_int_equal(vi_runs_feed_isa(&r, w, 0, 64, isa), 0);
+			assert_int_equal(g.k, 0);
+			assert_int_equal(vi_runs_end(&r), -EIO);
+			assert_int_equal(g.k, 1);
+			assert_int_equal(vi_runs_end(&r), 0);
+		}
+	}
+	{
+		uint64_t z = 0;
+		struct got g = { 0 };
+		struct vi_runs r = { .emit = take, .arg = &g };
+
+		assert_int_equal(vi_runs_feed_isa(&r, &z, 0, 64, 99), -EOPNOTSUPP);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(runs_random_patterns),
+		cmocka_unit_test(runs_edges),
+		cmocka_unit_test(runs_stop),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
