@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * Dirty-range extraction (lib/iommufd/dirty_runs.c, the walk behind
- * vfioiommu_dirty_hwpt_ranges()) from a 32 MiB bitmap (2^28 pages: 1 TiB at
+ * Dirty-range extraction (lib/migration/dirty_runs.c, the walk behind
+ * every vfioiommu_dirty_*_ranges()) from a 32 MiB bitmap (2^28 pages: 1 TiB at
  * 4 KiB) beside memcpy() of the same bitmap, timed side by side in one
  * process.  Four bitmaps: 1 % and 50 % of the pages dirty, either clustered
  * (runs of 1..1024 pages, as a guest dirties whole buffers) or scattered
@@ -41,7 +41,7 @@
 
 #include <vfioiommu/iova.h>
 
-#include "iommufd/dirty_runs.h"
+#include "migration/dirty_runs.h"
 #include "iommufd/objs.h"
 
 #define BYTES (32u << 20)

@@ -17,13 +17,12 @@
 #include <vfioiommu/dirty.h>
 
 #include "backend/internal.h"
+#include "migration/internal.h"
 #include "kabi/kabi.h"
 #include "objs.h"
 
 /* Pages per GET_DIRTY_BITMAP into the caller's bitmap: 2^31 (a 256 MiB bitmap, 8 TiB at 4 KiB). */
 #define PIECE_PAGES (1ull << 31)
-/* The walk's own bitmap: 64 KiB (512 Ki pages). */
-#define WALK_PAGES (512ull << 10)
 
 static int hwpt_check(struct vfioiommu_pagetable *pt, const char *fn)
 {
@@ -101,10 +100,6 @@ static int get_check(vfioiommu_pagetable *pt, const char *fn, uint64_t iova, uin
 struct hwpt_report {
 	struct vfioiommu_pagetable *pt;
 	uint32_t flags;
-	/* the walk */
-	uint64_t iova, ps;
-	vfioiommu_dirty_fn fn;
-	void *arg;
 };
 
 /* One GET_DIRTY_BITMAP of n pages at iova into words (zeroed here); ctx->lock held. */
@@ -158,26 +153,17 @@ VFIOIOMMU_API int vfioiommu_dirty_hwpt_bitmap(vfioiommu_pagetable *pt, uint64_t 
 	return rc;
 }
 
-/* A run found by the walk, to the caller without the context lock. */
-static int emit(void *arg, uint64_t first, uint64_t n)
+/* One piece of a walk (migration/'s vi_dirty_walk()): a report into its buffer. */
+static int walk_report(void *obj, uint64_t iova, uint64_t n, uint64_t ps, uint64_t *words)
 {
-	struct hwpt_report *t = arg;
-	struct vfioiommu_ctx *ctx = t->pt->h.ctx;
-	int rc;
-
-	pthread_mutex_unlock(&ctx->lock);
-	rc = t->fn(t->arg, t->iova + first * t->ps, n * t->ps);
-	pthread_mutex_lock(&ctx->lock);
-	return rc;
+	return report(obj, iova, n, ps, words);
 }
 
 VFIOIOMMU_API int vfioiommu_dirty_hwpt_ranges(vfioiommu_pagetable *pt, uint64_t iova, uint64_t length,
 					      uint64_t page_size, uint32_t flags, vfioiommu_dirty_fn fn, void *arg)
 {
-	struct hwpt_report t = { .pt = pt, .flags = flags, .iova = iova, .ps = page_size, .fn = fn, .arg = arg };
-	struct vi_runs r = { .emit = emit, .arg = &t };
+	struct hwpt_report t = { .pt = pt, .flags = flags };
 	struct vfioiommu_ctx *ctx;
-	uint64_t *words = NULL, npages, done = 0;
 	int rc;
 
 	if (!pt)
@@ -187,20 +173,8 @@ VFIOIOMMU_API int vfioiommu_dirty_hwpt_ranges(vfioiommu_pagetable *pt, uint64_t 
 		return vi_fail(ctx, -EINVAL, "vfioiommu_dirty_hwpt_ranges: fn is NULL");
 	pthread_mutex_lock(&ctx->lock);
 	rc = get_check(pt, "vfioiommu_dirty_hwpt_ranges", iova, length, page_size, flags);
-	npages = rc == 0 ? length / page_size : 0;
-	if (rc == 0 && !(words = malloc(WALK_PAGES / 8)))
-		rc = vi_fail(ctx, -ENOMEM, "vfioiommu_dirty_hwpt_ranges: out of memory");
-	while (rc == 0 && done < npages) {
-		uint64_t n = npages - done < WALK_PAGES ? npages - done : WALK_PAGES;
-
-		rc = report(&t, iova + done * page_size, n, page_size, words);
-		if (rc == 0)
-			rc = vi_runs_feed(&r, words, done, n);
-		done += n;
-	}
 	if (rc == 0)
-		rc = vi_runs_end(&r);
-	free(words);
+		rc = vi_dirty_walk(ctx, walk_report, &t, iova, length / page_size, page_size, fn, arg);
 	pthread_mutex_unlock(&ctx->lock);
 	return rc;
 }

@@ -150,22 +150,6 @@ struct vfioiommu_veventq {
 	struct vi_fdobj f;
 };
 
-/*
- * Runs of set bits in bitmaps fed in order (dirty_runs.c): @emit gets each
- * run (first page index, page count) once it is known to have ended, so
- * runs join across pieces.  A nonzero return of @emit stops and is returned.
- */
-typedef int (*vi_run_emit)(void *arg, uint64_t first, uint64_t n);
-struct vi_runs {
-	uint64_t start, len; /* the open run (len 0: none) */
-	vi_run_emit emit;
-	void *arg;
-};
-/* Feed @n bits of @words (bit 0 is page @first); bits past @n are ignored. */
-int vi_runs_feed(struct vi_runs *r, const uint64_t *words, uint64_t first, uint64_t n);
-/* Emit the open run, if any. */
-int vi_runs_end(struct vi_runs *r);
-
 /* teardown helpers (objs.c calls them children first, ctx->lock held) */
 void vi_ioas_free(struct vfioiommu_ioas *ioas);
 /* the end of a fault queue or vEVENTQ: its pump (may be NULL), its fd, its object (vi_fd_obj_end), the handle */

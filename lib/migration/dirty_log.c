@@ -18,6 +18,7 @@
 #include <vfioiommu/dirty.h>
 
 #include "kabi/kabi.h"
+#include "internal.h"
 #include "mig.h"
 
 /* Pages per REPORT: a 1 MiB bitmap (8 Mi pages, 32 GiB at 4 KiB), a multiple of 64. */
@@ -205,10 +206,31 @@ VFIOIOMMU_API int vfioiommu_dirty_log_bitmap(vfioiommu_device *dev, uint64_t iov
  * The walk over dirty runs for both trackers: rep() fills words for n pages
  * at iova (ctx->lock held); fn() runs with the lock dropped.
  */
+struct walk {
+	struct vfioiommu_ctx *ctx;
+	uint64_t iova, ps;
+	vfioiommu_dirty_fn fn;
+	void *arg;
+};
+
+/* A run found by the walk, to the caller without the context lock. */
+static int walk_emit(void *arg, uint64_t first, uint64_t n)
+{
+	struct walk *w = arg;
+	int rc;
+
+	pthread_mutex_unlock(&w->ctx->lock);
+	rc = w->fn(w->arg, w->iova + first * w->ps, n * w->ps);
+	pthread_mutex_lock(&w->ctx->lock);
+	return rc;
+}
+
 int vi_dirty_walk(struct vfioiommu_ctx *ctx, vi_report_fn rep, void *obj, uint64_t iova, uint64_t npages, uint64_t ps,
 		  vfioiommu_dirty_fn fn, void *arg)
 {
-	uint64_t *words = malloc(WALK_PAGES / 8), done = 0, run_start = 0, run_pages = 0;
+	struct walk w = { .ctx = ctx, .iova = iova, .ps = ps, .fn = fn, .arg = arg };
+	struct vi_runs r = { .emit = walk_emit, .arg = &w };
+	uint64_t *words = malloc(WALK_PAGES / 8), done = 0;
 	int rc = 0;
 
 	if (!words)
@@ -217,37 +239,13 @@ int vi_dirty_walk(struct vfioiommu_ctx *ctx, vi_report_fn rep, void *obj, uint64
 		uint64_t n = npages - done < WALK_PAGES ? npages - done : WALK_PAGES;
 
 		rc = rep(obj, iova + done * ps, n, ps, words);
-		for (uint64_t w = 0; rc == 0 && w < (n + 63) / 64; w++) {
-			uint64_t bits = words[w];
-			while (bits) {
-				uint64_t page = done + w * 64 + (uint64_t)__builtin_ctzll(bits);
-				bits &= bits - 1;
-				if (page >= done + n)
-					break;
-				if (run_pages && page == run_start + run_pages) {
-					run_pages++;
-					continue;
-				}
-				if (run_pages) {
-					/* the caller's callback runs without the context lock held */
-					pthread_mutex_unlock(&ctx->lock);
-					rc = fn(arg, iova + run_start * ps, run_pages * ps);
-					pthread_mutex_lock(&ctx->lock);
-					if (rc)
-						break;
-				}
-				run_start = page;
-				run_pages = 1;
-			}
-		}
+		if (rc == 0)
+			rc = vi_runs_feed(&r, words, done, n);
 		done += n;
 	}
+	if (rc == 0)
+		rc = vi_runs_end(&r);
 	free(words);
-	if (rc == 0 && run_pages) {
-		pthread_mutex_unlock(&ctx->lock);
-		rc = fn(arg, iova + run_start * ps, run_pages * ps);
-		pthread_mutex_lock(&ctx->lock);
-	}
 	return rc;
 }
 

@@ -32,10 +32,5 @@ struct vfioiommu_mig_result *vi_mig_result(struct vfioiommu_device *dev, const c
 /* Copy the full result into the caller's, within its size. */
 void vi_mig_result_out(struct vfioiommu_mig_result *res, const struct vfioiommu_mig_result *full);
 
-/* dirty_log.c: fill words (zeroed by the callee) with n pages' bits at iova; ctx->lock held. */
-typedef int (*vi_report_fn)(void *obj, uint64_t iova, uint64_t n, uint64_t ps, uint64_t *words);
-/* Walk the dirty runs of npages pages at iova, asking rep() in pieces; ctx->lock held (dropped around fn). */
-int vi_dirty_walk(struct vfioiommu_ctx *ctx, vi_report_fn rep, void *obj, uint64_t iova, uint64_t npages, uint64_t ps,
-		  vfioiommu_dirty_fn fn, void *arg);
 
 #endif

@@ -4,12 +4,12 @@
  * bench/bench_dirty_runs.c: vi_runs_feed() (objs.h) picks the fastest the CPU
  * has, and the others would otherwise go untested on that machine.
  */
-#ifndef VI_IOMMUFD_DIRTY_RUNS_H
-#define VI_IOMMUFD_DIRTY_RUNS_H
+#ifndef VI_MIGRATION_DIRTY_RUNS_H
+#define VI_MIGRATION_DIRTY_RUNS_H
 
 #include <stdint.h>
 
-#include "objs.h"
+#include "internal.h"
 
 enum {
 	VI_RUNS_ISA_BASE = 0, /* 16-byte vectors: any CPU */

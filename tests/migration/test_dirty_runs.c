@@ -17,8 +17,7 @@
 
 #include <cmocka.h>
 
-#include "iommufd/dirty_runs.h"
-#include "iommufd/objs.h"
+#include "migration/dirty_runs.h"
 
 #define MAXW 1100u /* words: 17 blocks and a bit */
 #define MAXRUNS (MAXW * 32 + 2)
@@ -266,12 +265,121 @@ static void runs_stop(void **state)
 	}
 }
 
+/* the run extraction alone: pieces join, all-ones words, tails, a stop */
+struct rr { uint64_t first[64], n[64]; unsigned int k; };
+
+static int rr_emit(void *arg, uint64_t first, uint64_t n)
+{
+	struct rr *r = arg;
+
+	if (r->k < 64) {
+		r->first[r->k] = first;
+		r->n[r->k] = n;
+	}
+	r->k++;
+	return 0;
+}
+
+static void runs_extraction(void **state)
+{
+	struct rr out = { .k = 0 };
+	struct vi_runs r = { .emit = rr_emit, .arg = &out };
+	uint64_t w[3] = { 0x8000000000000000ull, ~0ull, 0x0000000000000f0full };
+
+	(void)state;
+	/* bits 63..(64+63) and 64*2+0..3: one run of 69 pages; then 136..139 */
+	assert_int_equal(vi_runs_feed(&r, w, 0, 3 * 64), 0);
+	assert_int_equal(vi_runs_end(&r), 0);
+	assert_int_equal(out.k, 2);
+	assert_int_equal(out.first[0], 63);
+	assert_int_equal(out.n[0], 1 + 64 + 4);
+	assert_int_equal(out.first[1], 136);
+	assert_int_equal(out.n[1], 4);
+	/* a run that crosses two feeds, and a tail past n ignored */
+	out.k = 0;
+	w[0] = 1ull << 63;
+	assert_int_equal(vi_runs_feed(&r, w, 0, 64), 0);
+	w[0] = 0x3 | (1ull << 40);
+	assert_int_equal(vi_runs_feed(&r, w, 64, 10), 0);
+	assert_int_equal(vi_runs_end(&r), 0);
+	assert_int_equal(out.k, 1);
+	assert_int_equal(out.first[0], 63);
+	assert_int_equal(out.n[0], 3);
+	/* alternating bits: every one a run */
+	out.k = 0;
+	w[0] = 0x5555555555555555ull;
+	assert_int_equal(vi_runs_feed(&r, w, 0, 64), 0);
+	assert_int_equal(vi_runs_end(&r), 0);
+	assert_int_equal(out.k, 32);
+	assert_int_equal(out.first[31], 62);
+	/* top bit only, then all-ones then nothing */
+	out.k = 0;
+	w[0] = ~0ull;
+	w[1] = 0;
+	assert_int_equal(vi_runs_feed(&r, w, 0, 128), 0);
+	assert_int_equal(vi_runs_end(&r), 0);
+	assert_int_equal(out.k, 1);
+	assert_int_equal(out.n[0], 64);
+}
+
+/* blocks of zeros, ones and mixed words against a bit-by-bit reference */
+struct chk { const uint64_t *w; uint64_t next, n; unsigned int runs; };
+
+static int chk_emit(void *arg, uint64_t first, uint64_t n)
+{
+	struct chk *c = arg;
+
+	/* the pages since the last run are clean, the run's are dirty, and it ends before a clean page */
+	for (uint64_t i = c->next; i < first; i++)
+		assert_false(c->w[i / 64] >> (i % 64) & 1);
+	for (uint64_t i = first; i < first + n; i++)
+		assert_true(c->w[i / 64] >> (i % 64) & 1);
+	assert_true(first + n == c->n || !(c->w[(first + n) / 64] >> ((first + n) % 64) & 1));
+	c->next = first + n;
+	c->runs++;
+	return 0;
+}
+
+static void runs_blocks_reference(void **state)
+{
+	enum { NW = 1024 };
+	static uint64_t w[NW];
+	uint64_t x = 12345;
+
+	(void)state;
+	for (unsigned int i = 0; i < NW; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		/* blocks of 8 words: zero, ones, mixed, sparse */
+		switch ((i / 8) % 4) {
+		case 0: w[i] = 0; break;
+		case 1: w[i] = ~0ull; break;
+		case 2: w[i] = x; break;
+		default: w[i] = (x >> 60) == 0 ? 1ull << (x % 64) : 0; break;
+		}
+		/* and whole zero blocks (256 bytes and more) */
+		if ((i >= 512 && i < 640) || (i >= 700 && i < 733))
+			w[i] = 0;
+	}
+	for (uint64_t n = NW * 64; n > NW * 64 - 130; n -= 43) {
+		struct chk c = { .w = w, .n = n };
+		struct vi_runs r = { .emit = chk_emit, .arg = &c };
+
+		assert_int_equal(vi_runs_feed(&r, w, 0, n), 0);
+		assert_int_equal(vi_runs_end(&r), 0);
+		for (uint64_t i = c.next; i < n; i++)
+			assert_false(w[i / 64] >> (i % 64) & 1);
+		assert_true(c.runs > 100);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(runs_random_patterns),
 		cmocka_unit_test(runs_edges),
 		cmocka_unit_test(runs_stop),
+		cmocka_unit_test(runs_extraction),
+		cmocka_unit_test(runs_blocks_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,7 @@
 #include <vfioiommu/iova.h>
 
 #include "dirty_runs.h"
-#include "objs.h"
+#include "internal.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
