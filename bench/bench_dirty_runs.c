@@ -43,6 +43,7 @@
 
 #include "migration/dirty_runs.h"
 #include "iommufd/objs.h"
+#include "callgrind_run.h"
 
 #define BYTES (32u << 20)
 #define WORDS (BYTES / 8)
@@ -152,48 +153,12 @@ static int child(const char *variant, const char *path)
 	return (!strcmp(variant, "memcpy") || (runs && runs != UINT64_MAX)) ? 0 : 1;
 }
 
-static double totals(const char *path)
-{
-	char line[512];
-	double t = -1;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "totals: ", 8) || !strncmp(line, "summary: ", 9))
-			t = strtod(strchr(line, ' ') + 1, NULL);
-	fclose(f);
-	return t;
-}
-
+/* The instructions @variant spends on the bitmap at @path, -1 failed, -2 no valgrind. */
 static double measure(const char *self, const char *variant, const char *path)
 {
-	char out[96], outarg[128];
-	int st = 0;
-	pid_t pid;
-	double t;
+	char *const child[] = { (char *)self, (char *)"--child", (char *)variant, (char *)path, NULL };
 
-	snprintf(out, sizeof(out), "/tmp/bench_dirty_runs.%d.%s.out", (int)getpid(), variant);
-	snprintf(outarg, sizeof(outarg), "--callgrind-out-file=%s", out);
-	pid = fork();
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-		char *const argv[] = { "valgrind", "--tool=callgrind", "--collect-atstart=no", outarg,
-				       (char *)self, "--child", (char *)variant, (char *)path, NULL };
-
-		if (devnull >= 0)
-			dup2(devnull, 2);
-		execvp("valgrind", argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		unlink(out);
-		return WIFEXITED(st) && WEXITSTATUS(st) == 127 ? -2 : -1;
-	}
-	t = totals(out);
-	unlink(out);
-	return t;
+	return bench_callgrind_toggled(child);
 }
 
 /* Both sides' instructions on the bitmap in @src: 0, or -1 on failure, -2 without valgrind. */

@@ -43,6 +43,7 @@
 #include "core/internal.h"
 #include "kabi/kabi.h"
 #include "insn_marker.h"
+#include "callgrind_run.h"
 
 #define PG 4096ULL
 #define IOVA 0x100000ULL
@@ -323,55 +324,19 @@ static int callgrind_parse(const char *path, const char *fn, double *total, doub
 
 static const char *const variants[] = { "raw-type1", "lib-type1", "raw-iommufd", "lib-iommufd" };
 
-/*
- * Run argv (a valgrind command line, NULL-terminated) in a child with stderr
- * silenced, writing callgrind's output to @out.  0 when it exited with 0.
- */
-static int run_child(char *const argv[], const char *out)
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid == 0) {
-		freopen("/dev/null", "w", stderr);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		unlink(out);
-		return -1;
-	}
-	return 0;
-}
-
-/* A fresh output file name for one callgrind child, and the option naming it. */
-static int cg_out(char out[static 32], char arg[static 64])
-{
-	int fd;
-
-	snprintf(out, 32, "/tmp/bench_dma.cg.XXXXXX");
-	if ((fd = mkstemp(out)) < 0)
-		return -1;
-	close(fd);
-	snprintf(arg, 64, "--callgrind-out-file=%s", out);
-	return 0;
-}
-
 /* Run one variant under callgrind in a child; return instructions per map+unmap. */
 static double callgrind_ir(const char *self, const char *variant, long iters)
 {
-	char out[32], arg[64], line[512], n[32];
+	static const char *const opts[] = { "--instr-atstart=no", "--combine-dumps=no", "--dump-before=none", NULL };
+	char out[BENCH_CG_OUT], line[512], n[32];
 	double ir = -1;
 	FILE *f;
 
 	snprintf(n, sizeof(n), "%ld", iters);
-	if (cg_out(out, arg) < 0)
-		return -1;
 	{
-		char *const argv[] = { "valgrind", "--tool=callgrind", "--instr-atstart=no", "--combine-dumps=no",
-				       "--dump-before=none", arg, (char *)self, "--variant", (char *)variant,
-				       "--iters", n, NULL };
-		if (run_child(argv, out) < 0)
+		char *const child[] = { (char *)self, (char *)"--variant", (char *)variant, (char *)"--iters", n, NULL };
+
+		if (bench_callgrind(opts, child, out) < 0)
 			return -1;
 	}
 	/* a dump holds "summary: <Ir>" for the counted loop; take the dump named after the variant */
@@ -406,20 +371,20 @@ static double callgrind_ir(const char *self, const char *variant, long iters)
  */
 static double callgrind_scale(const char *self, const char *variant, long live, long iters)
 {
-	char out[32], arg[64], n[32], l[32];
+	static const char *const opts[] = { "--instr-atstart=no", "--collect-atstart=no", "--toggle-collect=bench_scale_map",
+					    "--toggle-collect=bench_scale_unmap", "--compress-strings=no", "--compress-pos=no",
+					    NULL };
+	char out[BENCH_CG_OUT], n[32], l[32];
 	double total, mock;
 	int rc;
 
 	snprintf(n, sizeof(n), "%ld", iters);
 	snprintf(l, sizeof(l), "%ld", live);
-	if (cg_out(out, arg) < 0)
-		return -1;
 	{
-		char *const argv[] = { "valgrind", "--tool=callgrind", "--instr-atstart=no", "--collect-atstart=no",
-				       "--toggle-collect=bench_scale_map", "--toggle-collect=bench_scale_unmap",
-				       "--compress-strings=no", "--compress-pos=no", arg, (char *)self, "--variant",
-				       (char *)variant, "--live", l, "--iters", n, NULL };
-		if (run_child(argv, out) < 0)
+		char *const child[] = { (char *)self, (char *)"--variant", (char *)variant, (char *)"--live", l,
+					(char *)"--iters", n, NULL };
+
+		if (bench_callgrind(opts, child, out) < 0)
 			return -1;
 	}
 	rc = callgrind_parse(out, "md_ioctl", &total, &mock);

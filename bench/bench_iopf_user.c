@@ -35,6 +35,7 @@
 #include <vfioiommu.h>
 
 #include "kabi/kabi.h"
+#include "callgrind_run.h"
 
 #define ROUNDS 2000u
 
@@ -112,50 +113,19 @@ static int child(bool lib, unsigned int b)
 	return bad ? 1 : 0;
 }
 
-static double totals(const char *path)
-{
-	char line[512];
-	double t = -1;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "totals: ", 8) || !strncmp(line, "summary: ", 9))
-			t = strtod(strchr(line, ' ') + 1, NULL);
-	fclose(f);
-	return t;
-}
-
 /* Instructions per fault of one loop at batch b; -1 failed, -2 no valgrind. */
 static double measure(const char *self, const char *loop, unsigned int b)
 {
-	char out[64], outarg[96], bs[16];
-	int st = 0;
-	pid_t pid;
+	char bs[16];
 	double t;
 
-	snprintf(out, sizeof(out), "/tmp/bench_iopf_user.%d.%s.%u", (int)getpid(), loop, b);
-	snprintf(outarg, sizeof(outarg), "--callgrind-out-file=%s", out);
 	snprintf(bs, sizeof(bs), "%u", b);
-	pid = fork();
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-		char *const argv[] = { "valgrind", "--tool=callgrind", "--collect-atstart=no", outarg,
-				       (char *)self, "--child", (char *)loop, bs, NULL };
+	{
+		char *const child[] = { (char *)self, (char *)"--child", (char *)loop, bs, NULL };
 
-		if (devnull >= 0)
-			dup2(devnull, 2);
-		execvp("valgrind", argv);
-		_exit(127);
+		t = bench_callgrind_toggled(child);
 	}
-	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		unlink(out);
-		return pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127 ? -2 : -1;
-	}
-	t = totals(out);
-	unlink(out);
-	return t < 0 ? -1 : t / ((double)ROUNDS * b);
+	return t < 0 ? t : t / ((double)ROUNDS * b);
 }
 
 int main(int argc, char **argv)

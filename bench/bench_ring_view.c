@@ -32,6 +32,7 @@
 
 #ifdef HAVE_CK
 #include <ck_ring.h>
+#include "callgrind_run.h"
 CK_RING_PROTOTYPE(vf, vfioiommu_fault)
 #endif
 
@@ -143,50 +144,19 @@ static int child(const char *variant, unsigned int batch)
 	return bad || want != RECORDS ? 1 : 0;
 }
 
-static double totals(const char *path)
-{
-	char line[512];
-	double t = -1;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "totals: ", 8) || !strncmp(line, "summary: ", 9))
-			t = strtod(strchr(line, ' ') + 1, NULL);
-	fclose(f);
-	return t;
-}
-
-/* Instructions per record of @variant at @batch, or -1. */
+/* Instructions per record of @variant at @batch, -1 failed, -2 no valgrind. */
 static double measure(const char *self, const char *variant, unsigned int batch)
 {
-	char out[64], outarg[96], b[16];
-	int st = 0; /* read below also when fork() failed */
-	pid_t pid;
+	char b[16];
 	double t;
 
-	snprintf(out, sizeof(out), "/tmp/bench_ring_view.%d.%s.%u", (int)getpid(), variant, batch);
-	snprintf(outarg, sizeof(outarg), "--callgrind-out-file=%s", out);
 	snprintf(b, sizeof(b), "%u", batch);
-	pid = fork();
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-		char *const argv[] = { "valgrind", "--tool=callgrind", "--collect-atstart=no", outarg,
-				       (char *)self, "--child", (char *)variant, b, NULL };
+	{
+		char *const child[] = { (char *)self, (char *)"--child", (char *)variant, b, NULL };
 
-		if (devnull >= 0)
-			dup2(devnull, 2);
-		execvp("valgrind", argv);
-		_exit(127);
+		t = bench_callgrind_toggled(child);
 	}
-	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		unlink(out);
-		return WIFEXITED(st) && WEXITSTATUS(st) == 127 ? -2 : -1;
-	}
-	t = totals(out);
-	unlink(out);
-	return t < 0 ? -1 : t / RECORDS;
+	return t < 0 ? t : t / RECORDS;
 }
 
 int main(int argc, char **argv)

@@ -29,6 +29,8 @@
 #include <vfioiommu/dma.h>
 #include <vfioiommu/mock.h>
 
+#include "callgrind_run.h"
+
 #define PG 4096ULL
 
 static const char host[] =
@@ -186,30 +188,17 @@ static double callgrind_incl(const char *path, const char *fn)
 /* One child under callgrind for @live mappings: instructions per lookup, forward and reverse. */
 static int callgrind_pair(const char *self, long live, long iters, double *fwd, double *rev)
 {
-	char out[32] = "/tmp/bench_translate.cg.XXXXXX", arg[64], l[32], n[32];
-	int fd = mkstemp(out), status;
-	pid_t pid;
+	static const char *const opts[] = { "--collect-atstart=no", "--toggle-collect=bench_forward",
+					    "--toggle-collect=bench_reverse", "--compress-strings=no", "--compress-pos=no", NULL };
+	char out[BENCH_CG_OUT], l[32], n[32];
 
-	if (fd < 0)
-		return -1;
-	close(fd);
-	snprintf(arg, sizeof(arg), "--callgrind-out-file=%s", out);
 	snprintf(l, sizeof(l), "%ld", live);
 	snprintf(n, sizeof(n), "%ld", iters);
-	pid = fork();
-	if (pid == 0) {
-		char *const argv[] = { "valgrind", "--tool=callgrind", "--collect-atstart=no",
-				       "--toggle-collect=bench_forward", "--toggle-collect=bench_reverse",
-				       "--compress-strings=no", "--compress-pos=no", arg, (char *)self, "--run",
-				       "--live", l, "--iters", n, NULL };
-		if (!freopen("/dev/null", "w", stderr))
-			_exit(127);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		unlink(out);
-		return -1;
+	{
+		char *const child[] = { (char *)self, (char *)"--run", (char *)"--live", l, (char *)"--iters", n, NULL };
+
+		if (bench_callgrind(opts, child, out) < 0)
+			return -1;
 	}
 	*fwd = callgrind_incl(out, "bench_forward") / (double)iters;
 	*rev = callgrind_incl(out, "bench_reverse") / (double)iters;
