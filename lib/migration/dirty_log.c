@@ -213,14 +213,15 @@ struct walk {
 	void *arg;
 };
 
-/* A run found by the walk, to the caller without the context lock. */
-static int walk_emit(void *arg, uint64_t first, uint64_t n)
+/* A batch of runs found by the walk, to the caller without the context lock (dropped once a batch). */
+static int walk_batch(void *arg, const uint64_t *pairs, unsigned int npairs)
 {
 	struct walk *w = arg;
-	int rc;
+	int rc = 0;
 
 	pthread_mutex_unlock(&w->ctx->lock);
-	rc = w->fn(w->arg, w->iova + first * w->ps, n * w->ps);
+	for (unsigned int i = 0; i < npairs && rc == 0; i++)
+		rc = w->fn(w->arg, w->iova + pairs[2 * i] * w->ps, (pairs[2 * i + 1] - pairs[2 * i]) * w->ps);
 	pthread_mutex_lock(&w->ctx->lock);
 	return rc;
 }
@@ -229,7 +230,7 @@ int vi_dirty_walk(struct vfioiommu_ctx *ctx, vi_report_fn rep, void *obj, uint64
 		  vfioiommu_dirty_fn fn, void *arg)
 {
 	struct walk w = { .ctx = ctx, .iova = iova, .ps = ps, .fn = fn, .arg = arg };
-	struct vi_runs r = { .emit = walk_emit, .arg = &w };
+	struct vi_runs r = { .batch = walk_batch, .arg = &w };
 	uint64_t *words = malloc(WALK_PAGES / 8), done = 0;
 	int rc = 0;
 

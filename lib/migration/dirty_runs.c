@@ -25,6 +25,14 @@
 #define POS_SLACK 68u /* one word adds at most 64, and WALK_CHANGES() writes 4 */
 #define WALK_BLOCK 64u /* words a skip test covers: 512 bytes, 32768 pages */
 
+/* One run to whichever consumer the caller set. */
+static int emit_one(struct vi_runs *r, uint64_t first, uint64_t n)
+{
+	uint64_t pair[2] = { first, first + n };
+
+	return r->batch ? r->batch(r->arg, pair, 1) : r->emit(r->arg, first, n);
+}
+
 /*
  * The open run from the last feed: it goes on if it ends where this feed
  * starts (its start is the first position, the page before is dirty);
@@ -43,7 +51,7 @@ static int runs_begin(struct vi_runs *r, uint64_t first, uint64_t *pos, unsigned
 		*c = 1;
 		return 0;
 	}
-	return r->emit(r->arg, r->start, len);
+	return emit_one(r, r->start, len);
 }
 
 /* Hand out the complete runs; an open one (odd count) stays as the first position. */
@@ -54,9 +62,15 @@ static int runs_drain(struct vi_runs *r, uint64_t *pos, unsigned int *k)
 	unsigned int i, n = *k;
 	int rc;
 
-	for (i = 0; i + 1 < n; i += 2)
-		if ((rc = emit(arg, pos[i], pos[i + 1] - pos[i])) != 0)
+	if (r->batch) {
+		i = n & ~1u;
+		if (i && (rc = r->batch(arg, pos, i / 2)) != 0)
 			return rc;
+	} else {
+		for (i = 0; i + 1 < n; i += 2)
+			if ((rc = emit(arg, pos[i], pos[i + 1] - pos[i])) != 0)
+				return rc;
+	}
 	pos[0] = pos[i];
 	*k = n - i;
 	return 0;
@@ -223,5 +237,5 @@ int vi_runs_end(struct vi_runs *r)
 	uint64_t len = r->len;
 
 	r->len = 0;
-	return len ? r->emit(r->arg, r->start, len) : 0;
+	return len ? emit_one(r, r->start, len) : 0;
 }

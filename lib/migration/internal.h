@@ -16,14 +16,20 @@
 #include "core/internal.h"
 
 /*
- * Runs of set bits in bitmaps fed in order (dirty_runs.c; the fastest walk the CPU has): @emit gets each
- * run (first page index, page count) once it is known to have ended, so
- * runs join across pieces.  A nonzero return of @emit stops and is returned.
+ * Runs of set bits in bitmaps fed in order (dirty_runs.c; the fastest walk
+ * the CPU has): each run (first page index, page count) is handed out once
+ * it is known to have ended, so runs join across pieces.  Either @emit gets
+ * them one at a time, or, when @batch is set, @batch gets up to a few
+ * hundred at once as @npairs (start, end) page pairs, end exclusive (a
+ * caller that must drop a lock around its consumer does so once a batch).
+ * A nonzero return stops the walk and is returned.
  */
 typedef int (*vi_run_emit)(void *arg, uint64_t first, uint64_t n);
+typedef int (*vi_run_batch)(void *arg, const uint64_t *pairs, unsigned int npairs);
 struct vi_runs {
 	uint64_t start, len; /* the open run (len 0: none) */
 	vi_run_emit emit;
+	vi_run_batch batch;
 	void *arg;
 };
 /* Feed @n bits of @words (bit 0 is page @first); bits past @n are ignored. */

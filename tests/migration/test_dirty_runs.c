@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -39,6 +40,34 @@ static int take(void *arg, uint64_t first, uint64_t n)
 	got_n[g->k] = n;
 	g->k++;
 	return g->stop_at && g->k == g->stop_at ? -EIO : 0;
+}
+
+/* The batch consumer (vi_runs.batch): each pair through take(), stopping where it stops. */
+static unsigned int max_batch;
+
+static int take_batch(void *arg, const uint64_t *pairs, unsigned int npairs)
+{
+	int rc = 0;
+
+	if (npairs > max_batch)
+		max_batch = npairs;
+	for (unsigned int i = 0; i < npairs && rc == 0; i++) {
+		assert_true(pairs[2 * i + 1] > pairs[2 * i]);
+		rc = take(arg, pairs[2 * i], pairs[2 * i + 1] - pairs[2 * i]);
+	}
+	return rc;
+}
+
+/* A walk handing runs one at a time (@batched false) or in batches to take(). */
+static struct vi_runs walk_to(struct got *g, bool batched)
+{
+	struct vi_runs r = { .arg = g };
+
+	if (batched)
+		r.batch = take_batch;
+	else
+		r.emit = take;
+	return r;
 }
 
 /* runs of page[0..n) page by page */
@@ -112,11 +141,11 @@ static int isa_ok(int isa)
 }
 
 /* Feed page[0..n) in pieces cut at @cuts (sorted, < n), through @isa (-1: vi_runs_feed()), and compare. */
-static void check(uint64_t n, const uint64_t *cuts, unsigned int ncuts, int isa)
+static void check_as(uint64_t n, const uint64_t *cuts, unsigned int ncuts, int isa, bool batched)
 {
 	static uint64_t w[MAXW + 1];
 	struct got g = { 0 };
-	struct vi_runs r = { .emit = take, .arg = &g };
+	struct vi_runs r = walk_to(&g, batched);
 	unsigned int want = ref_runs(n);
 	uint64_t at = 0;
 
@@ -138,6 +167,13 @@ static void check(uint64_t n, const uint64_t *cuts, unsigned int ncuts, int isa)
 				 (unsigned long long)got_first[i], (unsigned long long)got_n[i],
 				 (unsigned long long)want_first[i], (unsigned long long)want_n[i]);
 	}
+}
+
+/* Both ways of handing the runs out must give the same runs. */
+static void check(uint64_t n, const uint64_t *cuts, unsigned int ncuts, int isa)
+{
+	check_as(n, cuts, ncuts, isa, false);
+	check_as(n, cuts, ncuts, isa, true);
 }
 
 static const int isas[] = { -1, VI_RUNS_ISA_BASE, VI_RUNS_ISA_AVX2 };
@@ -225,14 +261,18 @@ static void runs_stop(void **state)
 			continue;
 		/* every other page over many words: thousands of changes, runs handed out in batches */
 		for (unsigned int stop = 1; stop < 20000; stop = stop * 3 + 1) {
-			struct got g = { .stop_at = stop };
-			struct vi_runs r = { .emit = take, .arg = &g };
+			for (int batched = 0; batched < 2; batched++) {
+				struct got g = { .stop_at = stop };
+				struct vi_runs r = walk_to(&g, batched);
 
-			memset(w, 0x55, sizeof(w));
-			assert_int_equal(vi_runs_feed_isa(&r, w, 0, MAXW * 64, isa), -EIO);
-			assert_int_equal(g.k, stop);
-			assert_int_equal(got_first[stop - 1], 2 * (stop - 1));
+				memset(w, 0x55, sizeof(w));
+				assert_int_equal(vi_runs_feed_isa(&r, w, 0, MAXW * 64, isa), -EIO);
+				assert_int_equal(g.k, stop);
+				assert_int_equal(got_first[stop - 1], 2 * (stop - 1));
+			}
 		}
+		/* the batches are batches: many runs at once, not one call per run */
+		assert_true(max_batch > 64);
 		/* the open run of the last feed, complete when the next one does not follow it */
 		{
 			struct got g = { .stop_at = 1 };
