@@ -8,6 +8,7 @@
  * bench/bench_dirty_runs.c times it beside memcpy of the same bitmap.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -194,16 +195,19 @@ static bool have_avx2(void)
 #endif
 
 #ifdef VI_RUNS_AVX2
-/* 0 not asked yet, 1 no, 2 yes; a race only asks the CPU twice */
-static int avx2_state;
+/*
+ * 0 not asked yet, 1 no, 2 yes.  Relaxed load and store: the value orders
+ * nothing else, pairs with no other store, and a race only asks the CPU twice.
+ */
+static _Atomic int avx2_state;
 
 static bool use_avx2(void)
 {
-	int s = __atomic_load_n(&avx2_state, __ATOMIC_RELAXED);
+	int s = atomic_load_explicit(&avx2_state, memory_order_relaxed);
 
 	if (__builtin_expect(!s, 0)) {
 		s = have_avx2() ? 2 : 1;
-		__atomic_store_n(&avx2_state, s, __ATOMIC_RELAXED);
+		atomic_store_explicit(&avx2_state, s, memory_order_relaxed);
 	}
 	return s == 2;
 }
