@@ -123,6 +123,13 @@ int vi_iommufd_ioas_alloc(struct vfioiommu_ctx *ctx, uint32_t *id);
 /* IOAS_ALLOC on an fd that is not the context's yet (an adopted one) */
 int vi_iommufd_ioas_alloc_fd(struct vfioiommu_ctx *ctx, int fd, uint32_t *id);
 int vi_iommufd_destroy(struct vfioiommu_ctx *ctx, uint32_t id);
+/*
+ * The end of an object that lives as long as its fd (fault queue, vEVENTQ):
+ * close @fd (when >= 0), then IOMMU_DESTROY @id (when not 0) in case a page
+ * table kept it past the close.  The destroy's -errno (ENOENT: the close
+ * freed it).
+ */
+int vi_iommufd_obj_release(struct vfioiommu_ctx *ctx, int fd, uint32_t id);
 /* IOAS_IOVA_RANGES with the EMSGSIZE protocol; *out (free()) checked start <= last */
 int vi_iommufd_ioas_ranges(struct vfioiommu_ctx *ctx, uint32_t ioas, struct kabi_iommu_iova_range **out,
 			   uint32_t *n, uint64_t *align);

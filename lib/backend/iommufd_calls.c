@@ -88,6 +88,13 @@ int vi_iommufd_destroy(struct vfioiommu_ctx *ctx, uint32_t id)
 	return rc < 0 ? rc : 0;
 }
 
+int vi_iommufd_obj_release(struct vfioiommu_ctx *ctx, int fd, uint32_t id)
+{
+	if (fd >= 0)
+		vi_kclose(ctx, fd);
+	return id ? vi_iommufd_destroy(ctx, id) : 0;
+}
+
 int vi_iommufd_ioas_ranges(struct vfioiommu_ctx *ctx, uint32_t ioas, struct kabi_iommu_iova_range **out,
 			   uint32_t *n, uint64_t *align)
 {

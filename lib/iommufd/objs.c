@@ -108,8 +108,8 @@ int vi_obj_new(struct vfioiommu_ctx *ctx, struct vi_objs *o, const struct vi_obj
 	if (t->fd_off >= 0)
 		memcpy(&fd, (const char *)arg + t->fd_off, sizeof(fd));
 	if (id == 0 || fd < 0) {
-		if (t->fd_off >= 0 && fd >= 0)
-			vi_kclose(ctx, fd);
+		/* whatever half the kernel did hand back goes: the fd, and an id that came with a bad fd */
+		vi_iommufd_obj_release(ctx, t->fd_off >= 0 ? fd : -1, t->fd_off >= 0 ? id : 0);
 		free(h);
 		return vi_fail(ctx, -EPROTO, "%s returned id %u%s, which the kernel never hands out", t->ioctl, id,
 			       fd < 0 ? " and a negative fd" : "");
@@ -227,10 +227,8 @@ void vi_obj_holders(const struct vi_objs *o, const struct vi_obj *obj, char *buf
 
 void vi_fd_obj_end(struct vfioiommu_ctx *ctx, int fd, uint32_t id)
 {
-	int rc;
+	int rc = vi_iommufd_obj_release(ctx, fd, id);
 
-	vi_kclose(ctx, fd);
-	rc = vi_iommufd_destroy(ctx, id);
 	if (rc < 0 && rc != -ENOENT && rc != -EOPNOTSUPP)
 		vi_log(ctx, VFIOIOMMU_LOG_WARNING, "IOMMU_DESTROY of object %u after closing its fd failed (%s); "
 		       "closing /dev/iommu frees it", id, vi_errno_name(rc));
