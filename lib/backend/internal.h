@@ -152,9 +152,10 @@ int vi_iommufd_attach(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, u
 /* Detach dev's RID (@pasid NULL: dev->pt_id cleared) or PASID *@pasid. */
 int vi_iommufd_detach(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, const uint32_t *pasid);
 /*
- * GET_HW_INFO of @dev (h->dev_id is set here; size, data_len and data_uptr
- * are the caller's).  -ENODEV: a mediated device, which has no IOMMU (the
- * kernel finds no device behind an access's id).
+ * GET_HW_INFO of device id h->dev_id, which is @dev's (h->size, data_len
+ * and data_uptr are the caller's; @dev says what the answer means).
+ * -ENODEV: a mediated device, which has no IOMMU (the kernel finds no
+ * device behind an access's id).
  */
 int vi_iommufd_hw_info(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, struct kabi_iommu_hw_info *h);
 

@@ -494,9 +494,8 @@ int vi_iommufd_device_adopt(struct vfioiommu_ctx *ctx, struct vfioiommu_device *
 				       fd, dev->bdf);
 		if (rc < 0)
 			return vi_fail_fd_kind(ctx, rc, fd, "a bound VFIO cdev", "VFIO_DEVICE_GET_INFO");
-		dev->devid = devid;
+		h.dev_id = devid;
 		rc = vi_iommufd_hw_info(ctx, dev, &h);
-		dev->devid = 0;
 		if (rc < 0 && rc != -ENODEV)
 			return vi_fail(ctx, rc, "device id %u (%s): IOMMU_GET_HW_INFO on this context's iommufd failed "
 				       "with %s: the cdev must be bound to this context's iommufd and devid be the id "
@@ -597,6 +596,7 @@ VFIOIOMMU_API int vfioiommu_device_hw_info(vfioiommu_device *dev, struct vfioiom
 	rc = vi_iommufd_get(ctx, NULL, NULL);
 	if (rc == 0) {
 		/* data_len 0: only the common fields are wanted, not the driver's register dump */
+		h.dev_id = dev->devid;
 		rc = vi_iommufd_hw_info(ctx, dev, &h);
 		if (rc == -ENODEV)
 			rc = vi_fail(ctx, rc, "IOMMU_GET_HW_INFO for %s: it is a mediated device, with no IOMMU "

@@ -258,7 +258,6 @@ int vi_iommufd_hw_info(struct vfioiommu_ctx *ctx, struct vfioiommu_device *dev, 
 
 	if (!p)
 		return -EOPNOTSUPP;
-	h->dev_id = dev->devid;
 	rc = vi_kioctl(ctx, p->fd, KABI_IOMMU_GET_HW_INFO, h);
 	/*
 	 * A mediated device is bound as an iommufd access, not a device: its id

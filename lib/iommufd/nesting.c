@@ -128,6 +128,7 @@ VFIOIOMMU_API int vfioiommu_device_hw_info_data(vfioiommu_device *dev, uint32_t 
 	pthread_mutex_lock(&ctx->lock);
 	rc = vi_iommufd_get(ctx, NULL, NULL);
 	if (rc == 0) {
+		h.dev_id = dev->devid;
 		rc = vi_iommufd_hw_info(ctx, dev, &h);
 		if (rc == -ENOTTY)
 			rc = vi_fail(ctx, -EOPNOTSUPP, "IOMMU_GET_HW_INFO for %s: ENOTTY (Linux 6.6 brought it)", dev->bdf);
