@@ -50,14 +50,9 @@ VFIOIOMMU_API int vfioiommu_fault_queue_new(vfioiommu_ctx *ctx, vfioiommu_ring *
 	if (rc < 0)
 		goto out;
 	q = (struct vfioiommu_fault_queue *)h;
-	q->f.fd = (int)fa.out_fault_fd;
-	rc = vfioiommu_fault_pump_new(ctx, q->f.fd, ring, &q->f.pump);
-	if (rc < 0) {
-		vi_obj_unlink(o, h);
-		vi_fdobj_free(&q->f);
-		goto out;
-	}
-	*out = q;
+	rc = vi_fdobj_pumped(o, &q->f, vfioiommu_fault_pump_new(ctx, q->f.fd, ring, &q->f.pump));
+	if (rc == 0)
+		*out = q;
 out:
 	pthread_mutex_unlock(&ctx->lock);
 	return rc;

@@ -115,6 +115,8 @@ int vi_obj_new(struct vfioiommu_ctx *ctx, struct vi_objs *o, const struct vi_obj
 			       fd < 0 ? " and a negative fd" : "");
 	}
 	*h = (struct vi_obj){ .ctx = ctx, .kind = t->kind, .id = id };
+	if (t->fd_off >= 0)
+		((struct vi_fdobj *)h)->fd = fd;
 	vi_obj_link(o, h);
 	*out = h;
 	return 0;
@@ -259,6 +261,15 @@ void vi_fdobj_free(struct vi_fdobj *q)
 		vfioiommu_fault_pump_destroy(q->pump);
 	vi_fd_obj_end(q->h.ctx, q->fd, q->h.id);
 	free(q);
+}
+
+int vi_fdobj_pumped(struct vi_objs *o, struct vi_fdobj *q, int rc)
+{
+	if (rc < 0) {
+		vi_obj_unlink(o, &q->h);
+		vi_fdobj_free(q);
+	}
+	return rc;
 }
 
 int vi_fdobj_destroy(struct vi_fdobj *q, const char *what)

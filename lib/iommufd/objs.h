@@ -94,7 +94,7 @@ struct vi_obj_type {
 	const char *ioctl;    /* its name, for messages */
 	const char *since;    /* "Linux 6.13 brought vIOMMUs": said when the kernel has no such ioctl */
 	size_t id_off;        /* where the ioctl's struct returns the new id */
-	int fd_off;           /* where it returns the object's fd (int32), or -1 */
+	int fd_off;           /* where it returns the object's fd (int32; the handle is a vi_fdobj), or -1 */
 	/* the message for any other kernel -errno (@arg is the ioctl's struct); returns @rc */
 	int (*fail)(struct vfioiommu_ctx *ctx, int rc, const void *arg);
 };
@@ -160,6 +160,8 @@ void vi_fdobj_free(struct vi_fdobj *q);
  * object alive behind them), else the end above.
  */
 int vi_fdobj_destroy(struct vi_fdobj *q, const char *what);
+/* A new fault queue or vEVENTQ whose pump was made with result @rc: kept, or on failure gone (@rc returned). */
+int vi_fdobj_pumped(struct vi_objs *o, struct vi_fdobj *q, int rc);
 /*
  * The end of an object that lives as long as its fd (fault queue, vEVENTQ):
  * close the fd, then IOMMU_DESTROY the id in case a holder kept it past the

@@ -227,14 +227,9 @@ VFIOIOMMU_API int vfioiommu_veventq_new(vfioiommu_viommu *v, uint32_t type, uint
 		goto out;
 	q = (struct vfioiommu_veventq *)h;
 	q->f.h.holds[0] = &v->h;
-	q->f.fd = (int)a.out_veventq_fd;
-	rc = vfioiommu_vevent_pump_new(ctx, q->f.fd, type, ring, &q->f.pump);
-	if (rc < 0) {
-		vi_obj_unlink(o, h);
-		vi_fdobj_free(&q->f);
-		goto out;
-	}
-	*out = q;
+	rc = vi_fdobj_pumped(o, &q->f, vfioiommu_vevent_pump_new(ctx, q->f.fd, type, ring, &q->f.pump));
+	if (rc == 0)
+		*out = q;
 out:
 	pthread_mutex_unlock(&ctx->lock);
 	return rc;
